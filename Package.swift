@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// ppprouter: a PPP router built like a microkernel. See ../shared/DESIGN.md for
+// the contract between the processes; this manifest mirrors its layout.
+import PackageDescription
+
+let daemonDeps: [Target.Dependency] = ["IPC", "PPP"]
+
+let package = Package(
+    name: "ppprouter",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pppinit", targets: ["pppinit"]),
+        .executable(name: "pppctl", targets: ["pppctl"]),
+        .executable(name: "linkd", targets: ["linkd"]),
+        .executable(name: "authd", targets: ["authd"]),
+        .executable(name: "ncpd", targets: ["ncpd"]),
+        .executable(name: "bridged", targets: ["bridged"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // What Swift cannot import: CMSG_* macros, variadic prctl, setresuid,
+        // libcap, libseccomp, fork/exec with descriptor placement.
+        .target(
+            name: "CShim",
+            linkerSettings: [.linkedLibrary("cap"), .linkedLibrary("seccomp")]
+        ),
+        .target(name: "IPC", dependencies: ["CShim"]),
+        .target(name: "PPP"),
+        // TOML subset with line numbers; used by pppinit and pppctl only.
+        .target(name: "Config"),
+        .executableTarget(name: "linkd", dependencies: daemonDeps),
+        .executableTarget(name: "authd", dependencies: daemonDeps),
+        .executableTarget(name: "ncpd", dependencies: daemonDeps),
+        .executableTarget(name: "bridged", dependencies: daemonDeps),
+        .executableTarget(name: "pppinit", dependencies: ["IPC", "Config"]),
+        .executableTarget(
+            name: "pppctl",
+            dependencies: ["IPC", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "IPCTests", dependencies: ["IPC"]),
+        .testTarget(name: "PPPTests", dependencies: ["PPP"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
