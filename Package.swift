@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(name: "authd", dependencies: daemonDeps),
         .executableTarget(name: "ncpd", dependencies: daemonDeps),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
-        .executableTarget(name: "pppinit", dependencies: ["IPC", "Config"]),
+        .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim"]),
         .executableTarget(
             name: "pppctl",
             dependencies: ["IPC", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -1,1 +1,265 @@
+// cshim: thin C for what Swift cannot import. Every function is a direct
+// wrapper with errno preserved; policy lives in Swift.
+#define _GNU_SOURCE
 #include "cshim.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <linux/close_range.h>
+#include <seccomp.h>
+
+static int fill_addr(struct sockaddr_un *sa, const char *path) {
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    size_t n = strlen(path);
+    if (n >= sizeof sa->sun_path) { errno = ENAMETOOLONG; return -1; }
+    memcpy(sa->sun_path, path, n);
+    return 0;
+}
+
+static ssize_t send_common(int sock, struct sockaddr_un *to, const void *buf, size_t len,
+                           const int *fds, int nfds) {
+    if (nfds < 0 || nfds > PPP_MAX_FDS) { errno = EINVAL; return -1; }
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    union { char buf[CMSG_SPACE(sizeof(int) * PPP_MAX_FDS)]; struct cmsghdr align; } ctl;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (to) { msg.msg_name = to; msg.msg_namelen = sizeof *to; }
+    if (nfds > 0) {
+        memset(&ctl, 0, sizeof ctl);
+        msg.msg_control = ctl.buf;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+    }
+    return sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+ssize_t ppp_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds) {
+    return send_common(sock, NULL, buf, len, fds, nfds);
+}
+
+ssize_t ppp_sendto_unix(int sock, const char *path, const void *buf, size_t len,
+                        const int *fds, int nfds) {
+    struct sockaddr_un sa;
+    if (fill_addr(&sa, path) < 0) return -1;
+    return send_common(sock, &sa, buf, len, fds, nfds);
+}
+
+void ppp_recv_fds(int sock, void *buf, size_t len, int flags, struct ppp_recv_result *out) {
+    memset(out, 0, sizeof *out);
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * PPP_MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+    ssize_t n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
+    out->bytes = n;
+    if (n < 0) return;
+    out->msg_flags = msg.msg_flags;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET) continue;
+        if (c->cmsg_type == SCM_RIGHTS) {
+            int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            int *p = (int *)CMSG_DATA(c);
+            for (int i = 0; i < count; i++) {
+                if (out->nfds < PPP_MAX_FDS) out->fds[out->nfds++] = p[i];
+                else close(p[i]);
+            }
+        } else if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+            struct ucred cr;
+            memcpy(&cr, CMSG_DATA(c), sizeof cr);
+            out->have_cred = 1;
+            out->pid = cr.pid; out->uid = cr.uid; out->gid = cr.gid;
+        }
+    }
+}
+
+int ppp_unix_bind(int sock, const char *path) {
+    struct sockaddr_un sa;
+    if (fill_addr(&sa, path) < 0) return -1;
+    return bind(sock, (struct sockaddr *)&sa, sizeof sa);
+}
+
+int ppp_unix_connect(int sock, const char *path) {
+    struct sockaddr_un sa;
+    if (fill_addr(&sa, path) < 0) return -1;
+    return connect(sock, (struct sockaddr *)&sa, sizeof sa);
+}
+
+int ppp_set_passcred(int sock) {
+    int one = 1;
+    return setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+}
+
+int ppp_peer_cred(int sock, pid_t *pid, uid_t *uid, gid_t *gid) {
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) return -1;
+    *pid = cr.pid; *uid = cr.uid; *gid = cr.gid;
+    return 0;
+}
+
+int ppp_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
+int ppp_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
+int ppp_get_no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); }
+
+static int kept(int cap, const int *keep, int nkeep) {
+    for (int i = 0; i < nkeep; i++) if (keep[i] == cap) return 1;
+    return 0;
+}
+
+int ppp_drop_privileges(uid_t uid, gid_t gid, const int *keep, int nkeep, const char **step) {
+    // Bounding set first, while we still hold CAP_SETPCAP.
+    for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+        if (kept(cap, keep, nkeep)) continue;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) { *step = "PR_CAPBSET_DROP"; return -1; }
+    }
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) { *step = "PR_SET_KEEPCAPS 1"; return -1; }
+    if (setgroups(1, &gid) < 0) { *step = "setgroups"; return -1; }
+    if (setresgid(gid, gid, gid) < 0) { *step = "setresgid"; return -1; }
+    if (setresuid(uid, uid, uid) < 0) { *step = "setresuid"; return -1; }
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) { *step = "PR_SET_KEEPCAPS 0"; return -1; }
+    cap_t caps = cap_init();  // all clear
+    if (!caps) { *step = "cap_init"; return -1; }
+    if (nkeep > 0) {
+        cap_value_t vals[64];
+        int n = nkeep > 64 ? 64 : nkeep;
+        for (int i = 0; i < n; i++) vals[i] = keep[i];
+        if (cap_set_flag(caps, CAP_PERMITTED, n, vals, CAP_SET) < 0 ||
+            cap_set_flag(caps, CAP_EFFECTIVE, n, vals, CAP_SET) < 0) {
+            cap_free(caps); *step = "cap_set_flag"; return -1;
+        }
+    }
+    int rc = cap_set_proc(caps);
+    cap_free(caps);
+    if (rc < 0) { *step = "cap_set_proc"; return -1; }
+    // Regaining root must be impossible: check the drop really happened.
+    if (uid != 0 && (setresuid(0, 0, 0) == 0 || geteuid() != uid)) { errno = EPERM; *step = "verify uid"; return -1; }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) { *step = "PR_SET_NO_NEW_PRIVS"; return -1; }
+    return 0;
+}
+
+int ppp_seccomp_allow(const char *const *names, int n, int mode, int *unknown) {
+    uint32_t deflt = mode == 0 ? SCMP_ACT_KILL_PROCESS : mode == 1 ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_LOG;
+    scmp_filter_ctx ctx = seccomp_init(deflt);
+    if (!ctx) return -ENOMEM;
+    *unknown = 0;
+    for (int i = 0; i < n; i++) {
+        int nr = seccomp_syscall_resolve_name(names[i]);
+        if (nr == __NR_SCMP_ERROR) { (*unknown)++; continue; }
+        int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+        if (rc < 0 && rc != -EEXIST) { seccomp_release(ctx); return rc; }
+    }
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+    if (rc == 0) rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    return rc;
+}
+
+int ppp_wait_status(int status, int *code, int *sig) {
+    if (WIFEXITED(status)) { *code = WEXITSTATUS(status); return 1; }
+    if (WIFSIGNALED(status)) { *sig = WTERMSIG(status); return 2; }
+    return 0;
+}
+
+void ppp_unblock_all_signals(void) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+pid_t ppp_spawn(const char *path, char *const argv[], char *const envp[],
+                int in, int out, int err, const int *fds, int nfds, int pdeathsig) {
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    // Child: only async-signal-safe calls from here on.
+    for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+    ppp_unblock_all_signals();
+    setsid();
+    if (pdeathsig) prctl(PR_SET_PDEATHSIG, pdeathsig, 0, 0, 0);
+    if (getppid() != parent) _exit(111);
+    // Move every source above the targets first so no dup2 clobbers a source.
+    int base = 3 + nfds + 3;
+    int moved[PPP_MAX_FDS + 3];
+    int src[PPP_MAX_FDS + 3] = { in, out, err };
+    for (int i = 0; i < nfds && i < PPP_MAX_FDS; i++) src[3 + i] = fds[i];
+    int total = 3 + (nfds > PPP_MAX_FDS ? PPP_MAX_FDS : nfds);
+    for (int i = 0; i < total; i++) {
+        moved[i] = fcntl(src[i], F_DUPFD_CLOEXEC, base);
+        if (moved[i] < 0) _exit(127);
+    }
+    for (int i = 0; i < total; i++) {
+        if (dup2(moved[i], i) < 0) _exit(127);  // dup2 clears FD_CLOEXEC
+    }
+    syscall(SYS_close_range, (unsigned)total, ~0U, 0);
+    execve(path, argv, envp);
+    _exit(127);
+}
+
+int ppp_epoll_ctl(int epfd, int op, int fd, uint32_t events) {
+    struct epoll_event ev = { .events = events, .data.fd = fd };
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int ppp_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout_ms) {
+    struct epoll_event evs[64];
+    if (max > 64) max = 64;
+    int n = epoll_wait(epfd, evs, max, timeout_ms);
+    for (int i = 0; i < n; i++) { fds[i] = evs[i].data.fd; events[i] = evs[i].events; }
+    return n;
+}
+
+int ppp_signalfd(const int *sigs, int n) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < n; i++) sigaddset(&set, sigs[i]);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int ppp_signalfd_read(int fd, int *pid) {
+    struct signalfd_siginfo si;
+    ssize_t n = read(fd, &si, sizeof si);
+    if (n < 0) return errno == EAGAIN ? 0 : -1;
+    if (n != sizeof si) { errno = EIO; return -1; }
+    *pid = (int)si.ssi_pid;
+    return (int)si.ssi_signo;
+}
+
+int ppp_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
+
+int ppp_timerfd_arm(int fd, uint64_t ns) {
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = (time_t)(ns / 1000000000ull);
+    its.it_value.tv_nsec = (long)(ns % 1000000000ull);
+    return timerfd_settime(fd, 0, &its, NULL);
+}
+
+uint64_t ppp_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int ppp_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+int ppp_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK); }

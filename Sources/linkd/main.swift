@@ -1,1 +1,6 @@
-print("linkd")
+import IPC
+let rt = DaemonRuntime.bootstrap(as: .linkd)
+try? rt.restoreDeposits()
+rt.dropPrivileges()
+rt.ready()
+rt.run()

@@ -1,1 +1,6 @@
-print("ncpd")
+import IPC
+let rt = DaemonRuntime.bootstrap(as: .ncpd)
+try? rt.restoreDeposits()
+rt.dropPrivileges()
+rt.ready()
+rt.run()

@@ -1,1 +1,87 @@
-print("pppinit")
+// pppinit: the tiny init of ppprouter. Reads the config, creates the runtime
+// dir and the control socket, spawns and wires the daemons, restarts them,
+// holds the fd store, answers pppctl. No protocol parsing happens here.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Config
+import IPC
+
+let usage = """
+usage: pppinit --config FILE [--runtime-dir DIR]
+  --config FILE       the router's TOML configuration
+  --runtime-dir DIR   where the control socket lives (default /run/ppprouter)
+
+"""
+
+func fail(_ message: String, code: Int32) -> Never {
+    Sys.write(2, Array("pppinit: \(message)\n".utf8))
+    exit(code)
+}
+
+var configPath: String?
+var runtimeDir: String?
+var args = CommandLine.arguments.dropFirst()
+while let arg = args.popFirst() {
+    switch arg {
+    case "--config": configPath = args.popFirst()
+    case "--runtime-dir": runtimeDir = args.popFirst()
+    case "-h", "--help": Sys.write(1, Array(usage.utf8)); exit(0)
+    default: Sys.write(2, Array(usage.utf8)); exit(2)
+    }
+}
+guard let configPath else { Sys.write(2, Array(usage.utf8)); exit(2) }
+
+var config: RouterConfig
+do {
+    config = try RouterConfig.load(path: configPath)
+} catch {
+    fail("\(error)", code: 2)
+}
+if let runtimeDir { config.runtimeDir = runtimeDir }
+guard geteuid() == 0 else { fail("must start as root: it spawns daemons that drop to their own uids", code: 1) }
+
+signal(SIGPIPE, SIG_IGN)
+let loop: EventLoop
+do { loop = try EventLoop() } catch { fail("\(error)", code: 1) }
+let router = Router(config: config, loop: loop)
+
+do {
+    try Sys.makeDirectory(config.runtimeDir)
+    switch try Rendezvous.open(config.runtimeDir + "/control") {
+    case let .owner(socket):
+        router.control = try ControlServer(socket: socket, router: router, loop: loop)
+    case .client:
+        fail("another pppinit is running on \(config.runtimeDir)/control", code: 1)
+    }
+} catch {
+    fail("runtime dir \(config.runtimeDir): \(error)", code: 1)
+}
+
+var stopping = false
+do {
+    try loop.handleSignals([SIGCHLD, SIGTERM, SIGINT, SIGHUP]) { sig, _ in
+        switch sig {
+        case SIGCHLD:
+            for r in Sys.reap() { router.reaped(pid: r.pid, how: r.how, code: r.code) }
+        case SIGTERM, SIGINT:
+            guard !stopping else { return }
+            stopping = true
+            router.shutdown {
+                router.control?.closeAll()
+                router.store.removeAll()
+                Sys.removeDirectory(config.runtimeDir)
+                router.log.notice("stopped")
+                exit(0)
+            }
+        default:
+            router.log.info("SIGHUP ignored: restart a component with pppctl restart")
+        }
+    }
+} catch {
+    fail("signals: \(error)", code: 1)
+}
+
+router.log.notice("starting \(router.components.count) components; control socket \(config.runtimeDir)/control")
+router.boot()
+loop.run()

@@ -1,1 +1,92 @@
+// cshim: the few things Swift cannot import from glibc, libcap and libseccomp:
+// CMSG_* macros (SCM_RIGHTS, SCM_CREDENTIALS), sockaddr_un handling, variadic
+// prctl, setresuid/setresgid in the documented order, seccomp rule building,
+// wait-status macros, and fork/exec with descriptors placed at fixed numbers.
 #pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// The most descriptors one message may carry; a message with more is truncated
+/// by the kernel (MSG_CTRUNC), which the receiver treats as a violation.
+#define PPP_MAX_FDS 16
+
+/// sendmsg(2) of one datagram with optional SCM_RIGHTS descriptors.
+/// Returns bytes sent or -1 with errno set.
+ssize_t ppp_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
+
+/// sendmsg(2) to a named AF_UNIX address (unconnected SOCK_DGRAM).
+ssize_t ppp_sendto_unix(int sock, const char *path, const void *buf, size_t len,
+                        const int *fds, int nfds);
+
+/// The result of one recvmsg(2): descriptors are installed O_CLOEXEC.
+struct ppp_recv_result {
+    ssize_t bytes;       ///< bytes received, or -1 with errno set
+    int msg_flags;       ///< MSG_TRUNC / MSG_CTRUNC as the kernel reported them
+    int nfds;            ///< descriptors stored in fds[]
+    int fds[PPP_MAX_FDS];
+    int have_cred;       ///< 1 when SCM_CREDENTIALS was attached
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+};
+
+/// recvmsg(2) with room for PPP_MAX_FDS descriptors and one ucred.
+/// `flags` is e.g. MSG_DONTWAIT. MSG_CMSG_CLOEXEC is always added.
+void ppp_recv_fds(int sock, void *buf, size_t len, int flags, struct ppp_recv_result *out);
+
+int ppp_unix_bind(int sock, const char *path);
+int ppp_unix_connect(int sock, const char *path);
+int ppp_set_passcred(int sock);
+int ppp_peer_cred(int sock, pid_t *pid, uid_t *uid, gid_t *gid);
+
+/// prctl(2) wrappers (prctl is variadic and does not import).
+int ppp_set_pdeathsig(int sig);
+int ppp_set_no_new_privs(void);
+int ppp_get_no_new_privs(void);
+
+/// The privilege drop of STYLE.md, in its order: bounding set, KEEPCAPS 1,
+/// setgroups, setresgid, setresuid, KEEPCAPS 0, cap_set_proc(keep), NO_NEW_PRIVS.
+/// Returns 0, or -1 with a static description of the failed step in *step.
+int ppp_drop_privileges(uid_t uid, gid_t gid, const int *keep, int nkeep, const char **step);
+
+/// Seccomp allowlist. mode: 0 kill the process, 1 fail with EPERM, 2 log only.
+/// Names that this kernel/libseccomp does not know are counted in *unknown.
+/// Returns 0 or -errno from libseccomp.
+int ppp_seccomp_allow(const char *const *names, int n, int mode, int *unknown);
+
+/// Decodes a wait(2) status: returns 1 if exited (code set), 2 if killed by a
+/// signal (sig set), 0 otherwise (stopped/continued).
+int ppp_wait_status(int status, int *code, int *sig);
+
+/// fork+exec: the child gets stdin/stdout/stderr from in/out/err, fds[i] at
+/// 3+i, everything else closed, an empty signal mask and default dispositions,
+/// its own session, and `pdeathsig` when the parent dies. Returns the pid or -1.
+pid_t ppp_spawn(const char *path, char *const argv[], char *const envp[],
+                int in, int out, int err, const int *fds, int nfds, int pdeathsig);
+
+/// epoll without the packed struct: one fd per registration, data = fd.
+int ppp_epoll_ctl(int epfd, int op, int fd, uint32_t events);
+int ppp_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout_ms);
+
+/// signalfd over a set of signals (also blocks them). Returns fd or -1.
+int ppp_signalfd(const int *sigs, int n);
+/// Reads one signalfd_siginfo; returns the signal number, 0 on EAGAIN, -1 on error.
+int ppp_signalfd_read(int fd, int *pid);
+/// Unblocks every signal (for the child side and tests).
+void ppp_unblock_all_signals(void);
+
+/// timerfd: arm one-shot in nanoseconds from now (0 disarms).
+int ppp_timerfd_create(void);
+int ppp_timerfd_arm(int fd, uint64_t ns);
+uint64_t ppp_monotonic_ns(void);
+
+/// epoll constants (glibc's sys/epoll.h is not part of Swift's Glibc module).
+enum {
+    PPP_EPOLLIN = 0x001, PPP_EPOLLOUT = 0x004, PPP_EPOLLERR = 0x008,
+    PPP_EPOLLHUP = 0x010, PPP_EPOLLRDHUP = 0x2000,
+    PPP_EPOLL_CTL_ADD = 1, PPP_EPOLL_CTL_DEL = 2, PPP_EPOLL_CTL_MOD = 3,
+};
+int ppp_epoll_create(void);
+/// pipe2(O_CLOEXEC | O_NONBLOCK).
+int ppp_pipe(int fds[2]);

@@ -1,0 +1,226 @@
+// The daemon side of the init link (fd 3): receive the setup, get back what
+// the fd store holds for us, drop privileges, say ready, serve calls, publish
+// events. Every daemon's main is: bootstrap, open, restore, drop, ready, run.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A deposit handed back by the fd store after a restart.
+public final class RestoredEntry {
+    public let key: String
+    public let record: [UInt8]
+    public let descriptors: [SharedDescriptor]
+    init(key: String, record: [UInt8], descriptors: [SharedDescriptor]) {
+        self.key = key; self.record = record; self.descriptors = descriptors
+    }
+}
+
+/// A method's failure, sent back as an error reply.
+public struct MethodError: Error {
+    public let code: ErrorCode
+    public let reason: String
+    public init(_ code: ErrorCode, _ reason: String) { self.code = code; self.reason = reason }
+}
+
+public final class DaemonRuntime {
+    public static let initDescriptor: Int32 = 3
+
+    public let peer: Peer
+    public let loop: EventLoop
+    public let link: Link
+    public let setup: DaemonSetup
+    public var log: Log
+    public private(set) var restored: [RestoredEntry] = []
+    private let started = Instant.now()
+
+    public typealias Method = (_ arguments: JSON, _ admin: Bool) throws(MethodError) -> JSON
+    private var methods: [String: (mutating: Bool, run: Method)] = [:]
+    /// Extra fields for the built-in `status` method.
+    public var statusFields: () -> JSONObject = { JSONObject() }
+    /// Runs before exit on SIGTERM or when pppinit goes away.
+    public var onShutdown: (() -> Void)?
+
+    /// Takes fd 3 and waits for `daemonConfigured`. Exits 111 (temporary
+    /// failure: restart me) if it is missing or malformed.
+    public static func bootstrap(as peer: Peer) -> DaemonRuntime {
+        var log = Log(prefix: "", threshold: .info)
+        let env = Environment.current
+        guard env["PPP_FDS"].flatMap({ Int($0) }).map({ $0 >= 1 }) == true,
+              env["PPP_FDNAMES"]?.split(separator: ":").first == "init" else {
+            log.error("no init link: \(peer) is started by pppinit (PPP_FDS/PPP_FDNAMES missing)")
+            exit(100)
+        }
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            let loop = try EventLoop()
+            let link = Link(FileDescriptor(adopting: initDescriptor), remote: .pppinit, loop: loop)
+            guard try Socket.waitReadable(initDescriptor, milliseconds: 10_000), let r = try link.receive(),
+                  case let .daemonConfigured(setup) = r.message else {
+                log.error("expected daemonConfigured from pppinit")
+                exit(111)
+            }
+            try link.reply(to: r.callID, .acknowledged)
+            if env["PPP_LOG_LEVEL"] == "debug" { log.threshold = .debug }
+            return DaemonRuntime(peer: peer, loop: loop, link: link, setup: setup, log: log)
+        } catch {
+            log.error("init link: \(error)")
+            exit(111)
+        }
+    }
+
+    init(peer: Peer, loop: EventLoop, link: Link, setup: DaemonSetup, log: Log) {
+        self.peer = peer; self.loop = loop; self.link = link; self.setup = setup; self.log = log
+        link.onMessage = { [unowned self] r in self.handle(&r) }
+        link.onInvalid = { [unowned self] e in self.log.warning("dropped message from pppinit: \(e)") }
+        link.onClose = { [unowned self] in
+            self.log.notice("pppinit went away; exiting")
+            self.shutdown(code: 0)
+        }
+        register("status") { [unowned self] _, _ in self.status() }
+        // signalfd is set up here, before the seccomp allowlist exists.
+        do {
+            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [unowned self] sig, _ in
+                if sig == SIGHUP { return }
+                self.log.info("signal \(sig): exiting")
+                self.shutdown(code: 0)
+            }
+        } catch {
+            log.error("signals: \(error)")
+            exit(111)
+        }
+    }
+
+    /// Registers a method callable through `pppctl call`. Mutating methods
+    /// are refused unless the caller is root or in the admin group.
+    public func register(_ name: String, mutating: Bool = false, _ method: @escaping Method) {
+        methods[name] = (mutating, method)
+    }
+
+    /// Blocking at start-up, before the loop runs: fetches our deposits.
+    public func restoreDeposits(timeout: Double = 5) throws(IPCError) {
+        try link.start()
+        var done = false
+        var failure: IPCError?
+        var entries: [RestoredEntry] = []
+        try link.call(.descriptorsQueried, timeout: timeout, onReply: { r in
+            if case let .descriptorsReturned(key, record, _) = r.message {
+                var shared: [SharedDescriptor] = []
+                for i in 0..<r.descriptors.count { shared.append(SharedDescriptor(r.descriptors.take(i))) }
+                entries.append(RestoredEntry(key: key, record: record, descriptors: shared))
+            }
+            if r.isFinal { done = true }
+        }, onFailure: { e in failure = e; done = true })
+        _ = loop.run(until: { done }, seconds: timeout + 1)
+        if let failure { throw failure }
+        restored = entries
+    }
+
+    /// Drops to our uid with only our capabilities; exits 111 on failure
+    /// (never run unconfined).
+    public func dropPrivileges(extraSyscalls: [String] = []) {
+        do {
+            try Sandbox.drop(setup, extraSyscalls: extraSyscalls)
+        } catch {
+            log.error("\(error)")
+            exit(111)
+        }
+    }
+
+    /// Deposits descriptors and a state record under `key` in pppinit's fd
+    /// store; they come back in `restored` after a restart.
+    public func deposit(key: String, record: [UInt8], descriptors: [Int32]) throws(IPCError) {
+        try link.call(.descriptorsDeposited(key: key, record: record, count: UInt8(descriptors.count)),
+                      descriptors: descriptors, onReply: { _ in },
+                      onFailure: { [unowned self] e in self.log.warning("fd store deposit \(key): \(e)") })
+    }
+
+    public func withdraw(key: String) throws(IPCError) {
+        try link.call(.descriptorsWithdrawn(key: key), onReply: { _ in },
+                      onFailure: { [unowned self] e in self.log.warning("fd store withdraw \(key): \(e)") })
+    }
+
+    /// Publishes an event for `pppctl watch`.
+    public func publish(_ event: JSONObject) {
+        try? link.send(.eventPublished(json: JSON.object(event).encoded()))
+    }
+
+    /// Tells pppinit we are serving; from here on the loop runs.
+    public func ready() {
+        do {
+            try link.start()
+            try link.send(.daemonReady(pid: UInt32(getpid())))
+        } catch {
+            log.error("ready: \(error)")
+            exit(111)
+        }
+    }
+
+    public func run() -> Never {
+        loop.run()
+        exit(0)
+    }
+
+    private func shutdown(code: Int32) {
+        onShutdown?()
+        exit(code)
+    }
+
+    private func status() -> JSON {
+        var o: JSONObject = [
+            "name": .string(setup.name),
+            "instance": .string(setup.instance),
+            "pid": .int(Int64(getpid())),
+            "uid": .int(Int64(getuid())),
+            "uptime": .double((Instant.now().seconds(since: started) * 10).rounded() / 10),
+            "ipc": .object(["sent": .int(Int64(link.stats.sent)), "received": .int(Int64(link.stats.received)),
+                            "rejected": .int(Int64(link.stats.rejected))]),
+        ]
+        for (k, v) in statusFields().members { o[k] = v }
+        return .object(o)
+    }
+
+    private func handle(_ r: inout Received) {
+        switch r.message {
+        case let .callRequested(method, arguments, admin):
+            guard let m = methods[method] else {
+                try? link.replyError(to: r.callID, .unknownMethod, "\(setup.name) has no method '\(method)'")
+                return
+            }
+            if m.mutating && !admin {
+                try? link.replyError(to: r.callID, .notPermitted, "'\(method)' changes state: root or the admin group only")
+                return
+            }
+            let args: JSON
+            do {
+                args = arguments.isEmpty ? .object([:]) : try JSON.parse(arguments)
+            } catch {
+                try? link.replyError(to: r.callID, .badArguments, "arguments are not JSON: \(error)")
+                return
+            }
+            do {
+                let result = try m.run(args, admin)
+                try? link.reply(to: r.callID, .callReplied(json: result.encoded()))
+            } catch {
+                try? link.replyError(to: r.callID, error.code, error.reason)
+            }
+        case .callAborted:
+            break  // our methods answer at once; nothing to cancel
+        default:
+            try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not a request \(peer) serves")
+        }
+    }
+}
+
+/// The process environment as a dictionary (no Foundation).
+public enum Environment {
+    public static var current: [String: String] {
+        var out: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return out
+    }
+}

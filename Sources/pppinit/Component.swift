@@ -1,0 +1,94 @@
+// One supervised daemon: its identity and setup, its supervision state, and
+// the process currently running it (pid, init link, log pipe).
+import IPC
+
+final class Component {
+    let name: String           // "authd", "linkd@udp0"
+    let executable: String     // "authd", "linkd"
+    let setup: DaemonSetup
+    var supervision = Supervision()
+    var pid: Int32?
+    var link: Link?
+    var log: LogPipe?
+    var startedAt: Instant?
+    var readyTimer: TimerID?
+    var killTimer: TimerID?
+    var backoffTimer: TimerID?
+    var lastExit = ""
+    /// Calls forwarded to this daemon: daemon-side call id → where to answer.
+    var relays: [UInt32: Relay] = [:]
+    /// Waiting for the next ready (pppctl restart answers then).
+    var readyWaiters: [(Link, UInt32)] = []
+
+    struct Relay {
+        let client: Link
+        let callID: UInt32
+    }
+
+    init(name: String, executable: String, setup: DaemonSetup) {
+        self.name = name
+        self.executable = executable
+        self.setup = setup
+    }
+
+    func json(now: Instant) -> JSON {
+        let status = pid.flatMap { ProcStatus.read(pid: $0) }
+        var o: JSONObject = [
+            "name": .string(name),
+            "pid": pid.map { .int(Int64($0)) } ?? .null,
+            "uid": status.map { .int(Int64($0.uid)) } ?? .null,
+            "state": .string(supervision.state.rawValue),
+            "want": .string(supervision.want.rawValue),
+            "restarts": .int(Int64(supervision.restarts)),
+            "uptime": startedAt.map { .double((now.seconds(since: $0) * 10).rounded() / 10) } ?? .null,
+        ]
+        if let status {
+            o["cap_eff"] = .string(hex16(status.capEff))
+            o["no_new_privs"] = .int(Int64(status.noNewPrivs))
+            o["seccomp"] = .int(Int64(status.seccomp))
+        } else {
+            o["cap_eff"] = .null
+            o["no_new_privs"] = .null
+            o["seccomp"] = .null
+        }
+        o["last_exit"] = lastExit.isEmpty ? .null : .string(lastExit)
+        return .object(o)
+    }
+}
+
+func hex16(_ v: UInt64) -> String {
+    let s = String(v, radix: 16)
+    return String(repeating: "0", count: max(0, 16 - s.count)) + s
+}
+
+/// Reads a daemon's stdout/stderr and forwards whole lines with a prefix.
+final class LogPipe {
+    let fd: FileDescriptor
+    let prefix: String
+    private var partial: [UInt8] = []
+
+    init(_ fd: consuming FileDescriptor, prefix: String) {
+        self.fd = fd
+        self.prefix = prefix
+    }
+
+    /// Returns false at EOF.
+    func drain(into write: ([UInt8]) -> Void) -> Bool {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = buf.withUnsafeMutableBytes { Sys.read(fd.raw, $0) }
+        if n < 0 { return true }  // EAGAIN
+        if n == 0 {
+            if !partial.isEmpty { write(Array("[\(prefix)] ".utf8) + partial + [10]); partial = [] }
+            return false
+        }
+        partial.append(contentsOf: buf[0..<n])
+        while let nl = partial.firstIndex(of: 10) {
+            write(Array("[\(prefix)] ".utf8) + partial[...nl])
+            partial.removeSubrange(...nl)
+        }
+        if partial.count > 4096 {  // a runaway line: cut it
+            write(Array("[\(prefix)] ".utf8) + partial + [10]); partial = []
+        }
+        return true
+    }
+}

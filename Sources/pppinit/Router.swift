@@ -1,0 +1,274 @@
+// pppinit's core: the component table, spawning and wiring daemons, carrying
+// out the supervision table's actions, and the daemon side of each init link
+// (readiness, fd store, events, relayed calls).
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPC
+
+final class Router {
+    let config: RouterConfig
+    let loop: EventLoop
+    var log = Log(prefix: "pppinit")
+    let components: [Component]
+    let store = FdStore()
+    let binDir: String
+    let started = Instant.now()
+    var control: ControlServer?
+    private var bootIndex = 0
+    private var shuttingDown = false
+    private var output: Int32 { 2 }
+
+    init(config: RouterConfig, loop: EventLoop) {
+        self.config = config
+        self.loop = loop
+        binDir = Environment.current["PPP_BIN_DIR"] ?? Sys.selfDirectory()
+        var list: [Component] = []
+        for name in ["authd", "ncpd", "bridged"] {
+            let id = config.identities[name]!
+            list.append(Component(name: name, executable: name, setup: DaemonSetup(
+                name: name, instance: "", uid: id.uid, gid: id.gid,
+                capabilities: name == "ncpd" ? [Capability.netAdmin.rawValue] : [],
+                seccomp: config.seccomp)))
+        }
+        let lid = config.identities["linkd"]!
+        for port in config.ports {
+            // CAP_NET_RAW only where a PPPoE port needs its AF_PACKET socket.
+            let caps: [UInt8] = port.kind == .pppoe ? [Capability.netRaw.rawValue] : []
+            list.append(Component(name: "linkd@\(port.name)", executable: "linkd", setup: DaemonSetup(
+                name: "linkd", instance: port.name, uid: lid.uid, gid: lid.gid,
+                capabilities: caps, seccomp: config.seccomp, settings: port.encoded())))
+        }
+        components = list
+    }
+
+    func component(named name: String) -> Component? { components.first { $0.name == name } }
+
+    var now: Double { Double(Instant.now().nanoseconds) / 1e9 }
+
+    // MARK: boot and shutdown
+
+    /// Starts the daemons one after another, each once the previous is ready
+    /// (or has left `starting`), in the table's order.
+    func boot() {
+        bootNext()
+    }
+
+    private func bootNext() {
+        guard !shuttingDown, bootIndex < components.count else { return }
+        let c = components[bootIndex]
+        bootIndex += 1
+        apply(c, c.supervision.handle(.restartRequested, now: now, policy: config.policy))
+    }
+
+    /// Stops the daemons in reverse order; `done` runs when all have exited.
+    func shutdown(done: @escaping () -> Void) {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        log.notice("stopping \(components.count) components")
+        stopNext(components.count - 1, done: done)
+    }
+
+    private func stopNext(_ index: Int, done: @escaping () -> Void) {
+        guard index >= 0 else { done(); return }
+        let c = components[index]
+        apply(c, c.supervision.handle(.stopRequested, now: now, policy: config.policy))
+        if c.pid == nil { stopNext(index - 1, done: done); return }
+        // Poll for the exit (reaping happens on SIGCHLD) without blocking the loop.
+        func check() {
+            if c.pid == nil { stopNext(index - 1, done: done) } else { loop.schedule(after: 0.02, check) }
+        }
+        check()
+    }
+
+    // MARK: the supervision table's actions
+
+    func apply(_ c: Component, _ actions: [Supervision.Action]) {
+        for a in actions {
+            switch a {
+            case .spawn: spawn(c)
+            case let .scheduleRestart(after):
+                log.notice("\(c.name): restarting in \(after) s")
+                if after == 0 { spawn(c) } else {
+                    c.backoffTimer = loop.schedule(after: after) { [unowned self] in
+                        c.backoffTimer = nil
+                        self.apply(c, c.supervision.handle(.backoffElapsed, now: self.now, policy: self.config.policy))
+                    }
+                }
+            case .terminate: signal(c, SIGTERM, escalate: true)
+            case .kill: signal(c, SIGKILL, escalate: false)
+            case let .publish(kind): publish(c, kind)
+            }
+        }
+    }
+
+    private func signal(_ c: Component, _ sig: Int32, escalate: Bool) {
+        guard let pid = c.pid else { return }
+        _ = kill(pid, sig)
+        if escalate {
+            c.killTimer = loop.schedule(after: config.policy.stopTimeout) { [unowned self] in
+                if c.pid == pid {
+                    self.log.warning("\(c.name) did not stop in \(self.config.policy.stopTimeout) s: SIGKILL")
+                    _ = kill(pid, SIGKILL)
+                }
+            }
+        }
+    }
+
+    private func spawn(_ c: Component) {
+        guard !shuttingDown, c.pid == nil else { return }
+        do {
+            let pair = try Socket.seqpacketPair()
+            let pipe = try Sys.pipe()
+            let null = try Sys.devNull()
+            var env = [
+                "PPP_FDS=1", "PPP_FDNAMES=init", "PPP_RUNTIME_DIR=\(config.runtimeDir)",
+                "PPP_COMPONENT=\(c.name)", "PPP_LOG_LEVEL=\(config.logLevel)",
+                // The backtracer forks a helper; under seccomp it would be killed mid-report.
+                "SWIFT_BACKTRACE=enable=no", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+            ]
+            if let tz = Environment.current["TZ"] { env.append("TZ=\(tz)") }
+            let argv = c.setup.instance.isEmpty ? [c.executable] : [c.executable, c.setup.instance]
+            let pid = try Sys.spawn(path: binDir + "/" + c.executable, argv: argv, env: env,
+                                    stdin: null.raw, output: pipe.write.raw, fds: [pair.second.raw])
+            c.pid = pid
+            c.startedAt = nil
+            c.lastExit = ""
+            let link = Link(pair.first, remote: c.setup.name == "linkd" ? .linkd : Peer.daemons.first { "\($0)" == c.setup.name }!, loop: loop)
+            c.link = link
+            link.onMessage = { [unowned self] r in self.handle(c, &r) }
+            link.onInvalid = { [unowned self] e in self.log.warning("\(c.name): dropped invalid message: \(e)") }
+            link.onClose = { [unowned self] in self.linkClosed(c, link) }
+            try link.start()
+            if let readFD = pipe.read.take() {
+                let lp = LogPipe(readFD, prefix: c.name)
+                c.log = lp
+                let out = output
+                try loop.watch(lp.fd.raw) { [unowned self] _ in
+                    if !lp.drain(into: { Sys.write(out, $0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
+                }
+            }
+            try link.call(.daemonConfigured(c.setup), onReply: { _ in }, onFailure: { [unowned self] e in
+                self.log.warning("\(c.name): setup not acknowledged: \(e)")
+            })
+            c.readyTimer = loop.schedule(after: config.policy.readyTimeout) { [unowned self] in
+                c.readyTimer = nil
+                self.log.warning("\(c.name) (pid \(pid)) not ready after \(self.config.policy.readyTimeout) s")
+                self.apply(c, c.supervision.handle(.readyTimedOut, now: self.now, policy: self.config.policy))
+            }
+            apply(c, c.supervision.handle(.spawned, now: now, policy: config.policy))
+            log.info("\(c.name): spawned pid \(pid)")
+        } catch {
+            log.error("\(c.name): cannot spawn: \(error)")
+            c.lastExit = "spawn failed: \(error)"
+            apply(c, c.supervision.handle(.exited(permanent: false), now: now, policy: config.policy))
+        }
+    }
+
+    /// SIGCHLD: reap, then let the table decide.
+    func reaped(pid: Int32, how: String, code: Int32?) {
+        guard let c = components.first(where: { $0.pid == pid }) else { return }
+        log.notice("\(c.name) (pid \(pid)) ended: \(how)")
+        c.pid = nil
+        c.startedAt = nil
+        c.lastExit = how
+        for t in [c.readyTimer, c.killTimer].compactMap({ $0 }) { loop.cancel(t) }
+        c.readyTimer = nil; c.killTimer = nil
+        c.link?.close()
+        c.link = nil
+        let wasBooting = c.supervision.state == .starting
+        apply(c, c.supervision.handle(.exited(permanent: code == 100), now: now, policy: config.policy))
+        if c.supervision.state == .failed {
+            for (client, id) in c.readyWaiters { try? client.replyError(to: id, .failed, "\(c.name) failed: \(how)") }
+            c.readyWaiters = []
+        }
+        if wasBooting && c.supervision.state != .starting { bootNext() }
+    }
+
+    private func linkClosed(_ c: Component, _ link: Link) {
+        for (_, relay) in c.relays {
+            try? relay.client.replyError(to: relay.callID, .unavailable, "\(c.name) went away")
+        }
+        c.relays = [:]
+    }
+
+    // MARK: messages from a daemon
+
+    private func handle(_ c: Component, _ r: inout Received) {
+        guard let link = c.link else { return }
+        switch r.message {
+        case .daemonReady:
+            if let t = c.readyTimer { loop.cancel(t); c.readyTimer = nil }
+            c.startedAt = Instant.now()
+            let wasBooting = c.supervision.state == .starting
+            apply(c, c.supervision.handle(.ready, now: now, policy: config.policy))
+            for (client, id) in c.readyWaiters { try? client.reply(to: id, .acknowledged) }
+            c.readyWaiters = []
+            if wasBooting { bootNext() }
+        case let .descriptorsDeposited(key, record, _):
+            var held: [SharedDescriptor] = []
+            for i in 0..<r.descriptors.count { held.append(SharedDescriptor(r.descriptors.take(i))) }
+            if store.deposit(c.name, key: key, record: record, descriptors: held) {
+                try? link.reply(to: r.callID, .acknowledged)
+            } else {
+                try? link.replyError(to: r.callID, .busy, "fd store full for \(c.name)")
+            }
+        case let .descriptorsWithdrawn(key):
+            if store.withdraw(c.name, key: key) {
+                try? link.reply(to: r.callID, .acknowledged)
+            } else {
+                try? link.replyError(to: r.callID, .notFound, "no deposit '\(key)'")
+            }
+        case .descriptorsQueried:
+            for (key, entry) in store.list(c.name) {
+                try? link.reply(to: r.callID, .descriptorsReturned(key: key, record: entry.record,
+                                                                   count: UInt8(entry.descriptors.count)),
+                                final: false, descriptors: entry.descriptors.map(\.raw))
+            }
+            try? link.reply(to: r.callID, .acknowledged)
+        case let .eventPublished(json):
+            var event = (try? JSON.parse(json))?.object ?? ["raw": .string(json)]
+            event["component"] = .string(c.name)
+            control?.publish(event)
+        default:
+            try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not for pppinit")
+        }
+    }
+
+    func publish(_ c: Component, _ kind: String) {
+        var e: JSONObject = ["event": .string(kind), "component": .string(c.name)]
+        if let pid = c.pid { e["pid"] = .int(Int64(pid)) }
+        e["restarts"] = .int(Int64(c.supervision.restarts))
+        if !c.lastExit.isEmpty { e["reason"] = .string(c.lastExit) }
+        log.info("\(c.name): \(kind)")
+        control?.publish(e)
+    }
+
+    /// Forwards a call from pppctl to a daemon and relays every reply part.
+    func relay(to c: Component, method: String, arguments: String, admin: Bool, client: Link, callID: UInt32) {
+        guard let link = c.link, c.supervision.state == .running else {
+            if c.supervision.state == .starting || c.supervision.state == .backoff || c.supervision.state == .stopping {
+                try? client.replyBusy(to: callID, "\(c.name) is \(c.supervision.state.rawValue); try again")
+            } else {
+                try? client.replyError(to: callID, .unavailable, "\(c.name) is \(c.supervision.state.rawValue)")
+            }
+            return
+        }
+        do {
+            var daemonCall: UInt32 = 0
+            daemonCall = try link.call(.callRequested(method: method, arguments: arguments, admin: admin), timeout: 10,
+                onReply: { [unowned c] r in
+                    let flags = r.flags
+                    _ = try? client.send(r.message, flags: flags, callID: callID)
+                    if r.isFinal { c.relays[daemonCall] = nil }
+                },
+                onFailure: { [unowned c] e in
+                    c.relays[daemonCall] = nil
+                    try? client.replyError(to: callID, e == .timeout ? .timeout : .unavailable, "\(c.name): \(e)")
+                })
+            c.relays[daemonCall] = Component.Relay(client: client, callID: callID)
+        } catch {
+            try? client.replyError(to: callID, .unavailable, "\(c.name): \(error)")
+        }
+    }
+}

@@ -1,0 +1,117 @@
+// The router's configuration as pppinit sees it: parsed from one TOML file
+// with every key checked (unknown keys are errors, reported as file:line).
+// Daemons never see TOML; they get typed settings over their init link.
+import Config
+import IPC
+
+struct SupervisorPolicy: Equatable {
+    /// Crashes within `window` seconds that mark a component failed.
+    var burst = 5
+    var window = 60.0
+    /// Backoff doubles from 1 s after the first (immediate) restart, up to this.
+    var backoffMax = 30.0
+    /// A daemon that is not ready by then counts as crashed.
+    var readyTimeout = 10.0
+    /// SIGTERM, then SIGKILL after this many seconds.
+    var stopTimeout = 3.0
+}
+
+struct DaemonIdentity: Equatable {
+    var uid: UInt32
+    var gid: UInt32
+}
+
+struct RouterConfig {
+    var file: String
+    var runtimeDir = "/run/ppprouter"
+    /// Members of this group (besides root) may change things through pppctl.
+    var adminGroup: UInt32? = nil
+    var seccomp: SeccompMode = .kill
+    var logLevel = "info"
+    var policy = SupervisorPolicy()
+    /// Defaults need no /etc/passwd entry: numeric ids in a range no distro
+    /// hands out to people.
+    var identities: [String: DaemonIdentity] = [
+        "linkd": DaemonIdentity(uid: 61001, gid: 61001),
+        "authd": DaemonIdentity(uid: 61002, gid: 61002),
+        "ncpd": DaemonIdentity(uid: 61003, gid: 61003),
+        "bridged": DaemonIdentity(uid: 61004, gid: 61004),
+    ]
+    var ports: [PortSettings] = []
+
+    static let daemonNames = ["authd", "ncpd", "bridged", "linkd"]
+
+    static func load(path: String) throws(ConfigError) -> RouterConfig {
+        guard let text = ProcStatus.readFile(path) else {
+            throw ConfigError(file: path, line: 0, reason: "cannot read the file")
+        }
+        return try parse(text, file: path)
+    }
+
+    static func parse(_ text: String, file: String) throws(ConfigError) -> RouterConfig {
+        var c = RouterConfig(file: file)
+        var root = TableReader(try TOML.parse(text, file: file), file: file)
+        if var r = try root.table("router") {
+            c.runtimeDir = try r.string("runtime-dir", default: c.runtimeDir)
+            c.adminGroup = try r.optionalInteger("admin-group", in: 0...UInt32.max)
+            c.seccomp = switch try r.enumeration("seccomp", ["kill", "errno", "log"], default: "kill") {
+            case "errno": .errno
+            case "log": .log
+            default: .kill
+            }
+            c.logLevel = try r.enumeration("log-level", ["debug", "info"], default: "info")
+            try r.finish()
+        }
+        if var r = try root.table("supervisor") {
+            c.policy.burst = try r.integer("restart-burst", default: 5, in: 1...1000)
+            c.policy.window = try r.float("restart-window", default: 60, in: 1...86_400)
+            c.policy.backoffMax = try r.float("backoff-max", default: 30, in: 0...3600)
+            c.policy.readyTimeout = try r.float("ready-timeout", default: 10, in: 0.1...600)
+            c.policy.stopTimeout = try r.float("stop-timeout", default: 3, in: 0.1...600)
+            try r.finish()
+        }
+        if var daemons = try root.table("daemons") {
+            for (name, var r) in try daemons.subtables() {
+                guard let current = c.identities[name] else {
+                    throw ConfigError(file: file, line: r.line, reason: "unknown daemon '\(name)' (one of \(daemonNames.joined(separator: ", ")))")
+                }
+                let uid: UInt32 = try r.integer("uid", default: current.uid, in: 1...UInt32.max - 1)
+                let gid: UInt32 = try r.integer("gid", default: uid, in: 1...UInt32.max - 1)
+                c.identities[name] = DaemonIdentity(uid: uid, gid: gid)
+                try r.finish()
+            }
+            try daemons.finish()
+        }
+        for (name, var r) in try root.namedTables("port") {
+            c.ports.append(try parsePort(name: name, &r))
+            try r.finish()
+        }
+        try root.finish()
+        return c
+    }
+
+    private static func parsePort(name: String, _ r: inout TableReader) throws(ConfigError) -> PortSettings {
+        let kindName = try r.enumeration("type", PortKind.allCases.map(\.name))
+        let kind = PortKind.allCases.first { $0.name == kindName }!
+        var p = PortSettings(name: name, kind: kind)
+        switch kind {
+        case .tty:
+            p.device = try r.string("device")
+            p.speed = try r.integer("speed", default: 115_200, in: 50...4_000_000)
+            p.localLine = try r.bool("local", default: true)
+            p.crtscts = try r.bool("crtscts", default: false)
+        case .udp:
+            p.local = try r.string("local")
+            p.remote = try r.string("remote", default: "")
+        case .tcp:
+            p.local = try r.string("listen", default: "")
+            p.remote = try r.string("connect", default: "")
+            if p.local.isEmpty == p.remote.isEmpty {
+                throw ConfigError(file: r.file, line: r.line, reason: "tcp port '\(name)' needs exactly one of 'listen' or 'connect'")
+            }
+        case .pppoe:
+            p.device = try r.string("interface")
+        }
+        return p
+    }
+}

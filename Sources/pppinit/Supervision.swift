@@ -1,0 +1,99 @@
+// The supervisor's decision table, kept apart from processes and clocks (s6
+// style: "want" apart from "is"; crash-loop policy with explicit burst, window
+// and backoff). pppinit's loop feeds events in and carries the actions out.
+
+enum Want: String { case up, down }
+
+enum RunState: String {
+    case stopped, starting, running, backoff, failed, stopping
+}
+
+struct Supervision: Equatable {
+    var want: Want = .up
+    var state: RunState = .stopped
+    /// Crash times (seconds on the monotonic clock) within the window.
+    var crashes: [Double] = []
+    var restarts = 0
+    /// Set by an operator's restart: the next exit is not a crash.
+    var restartRequested = false
+
+    enum Event: Equatable {
+        case spawned
+        case ready
+        case readyTimedOut
+        /// The process ended; `permanent` is exit code 100 (s6: do not restart).
+        case exited(permanent: Bool)
+        case backoffElapsed
+        case restartRequested
+        case stopRequested
+    }
+
+    enum Action: Equatable {
+        case spawn
+        case scheduleRestart(after: Double)
+        case terminate          // SIGTERM now, SIGKILL after the stop timeout
+        case kill               // SIGKILL now (never became ready)
+        case publish(String)    // started, restarted, exited, failed, stopped
+    }
+
+    mutating func handle(_ event: Event, now: Double, policy: SupervisorPolicy) -> [Action] {
+        switch (state, event) {
+        case (.stopped, .spawned), (.backoff, .spawned):
+            state = .starting
+            return []
+        case (.starting, .ready):
+            state = .running
+            return [.publish(restarts == 0 ? "started" : "restarted")]
+        case (.starting, .readyTimedOut):
+            return [.kill]
+        case (.running, .restartRequested), (.starting, .restartRequested):
+            restartRequested = true
+            state = .stopping
+            return [.terminate]
+        case (.failed, .restartRequested), (.backoff, .restartRequested), (.stopped, .restartRequested):
+            crashes = []
+            restartRequested = false
+            want = .up
+            state = .stopped
+            return [.spawn]
+        case (_, .stopRequested):
+            want = .down
+            switch state {
+            case .starting, .running, .stopping:
+                state = .stopping
+                return [.terminate]
+            default:
+                state = .stopped
+                return []
+            }
+        case (_, .exited(let permanent)):
+            return exited(permanent: permanent, now: now, policy: policy)
+        case (.backoff, .backoffElapsed):
+            return [.spawn]
+        default:
+            return []
+        }
+    }
+
+    private mutating func exited(permanent: Bool, now: Double, policy: SupervisorPolicy) -> [Action] {
+        if want == .down {
+            state = .stopped
+            return [.publish("stopped")]
+        }
+        restarts += 1
+        if restartRequested {
+            restartRequested = false
+            state = .stopped
+            return [.publish("exited"), .spawn]
+        }
+        crashes = crashes.filter { now - $0 < policy.window } + [now]
+        if permanent || crashes.count >= policy.burst {
+            state = .failed
+            return [.publish("exited"), .publish("failed")]
+        }
+        // First crash in the window: restart at once; then 1 s, 2 s, 4 s … capped.
+        let delay = crashes.count == 1 ? 0 : min(policy.backoffMax, Double(1 << min(20, crashes.count - 2)))
+        state = .backoff
+        return [.publish("exited"), .scheduleRestart(after: delay)]
+    }
+}

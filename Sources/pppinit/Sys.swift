@@ -1,0 +1,101 @@
+// The few process-level syscalls pppinit makes, each a thin wrapper:
+// spawning with descriptors at fixed numbers, pipes, signals, reaping, and
+// the runtime directory.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShim
+import IPC
+
+enum Sys {
+    static func read(_ fd: Int32, _ buf: UnsafeMutableRawBufferPointer) -> Int {
+        while true {
+            let n = Glibc.read(fd, buf.baseAddress, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            return n < 0 && errno != EAGAIN ? 0 : n
+        }
+    }
+
+    static func write(_ fd: Int32, _ bytes: [UInt8]) {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            off += n
+        }
+    }
+
+    /// pipe2(O_CLOEXEC | O_NONBLOCK) for the read end's sake; the write end
+    /// is placed on the child's 1 and 2 by ppp_spawn, which clears CLOEXEC.
+    static func pipe() throws(IPCError) -> (read: SharedDescriptor, write: SharedDescriptor) {
+        var fds: [Int32] = [-1, -1]
+        _ = try Errno.check("pipe2") { ppp_pipe(&fds) }
+        return (SharedDescriptor(FileDescriptor(adopting: fds[0])), SharedDescriptor(FileDescriptor(adopting: fds[1])))
+    }
+
+    static func devNull() throws(IPCError) -> FileDescriptor {
+        FileDescriptor(adopting: try Errno.check("open(/dev/null)") { open("/dev/null", O_RDWR | O_CLOEXEC) })
+    }
+
+    static func spawn(path: String, argv: [String], env: [String], stdin: Int32, output: Int32, fds: [Int32]) throws(IPCError) -> Int32 {
+        var cargv = argv.map { strdup($0) } + [nil]
+        var cenv = env.map { strdup($0) } + [nil]
+        defer { cargv.forEach { free($0) }; cenv.forEach { free($0) } }
+        let pid = fds.withUnsafeBufferPointer { f in
+            ppp_spawn(path, &cargv, &cenv, stdin, output, output, f.baseAddress, Int32(f.count), SIGKILL)
+        }
+        guard pid > 0 else { throw .system(call: "fork", errno: errno) }
+        return pid
+    }
+
+    /// Reaps every exited child: (pid, description, exit code or nil).
+    static func reap() -> [(pid: Int32, how: String, code: Int32?)] {
+        var out: [(Int32, String, Int32?)] = []
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return out }
+            var code: Int32 = 0, sig: Int32 = 0
+            switch ppp_wait_status(status, &code, &sig) {
+            case 1: out.append((pid, "exit \(code)", code))
+            case 2: out.append((pid, "signal \(sig)", nil))
+            default: continue
+            }
+        }
+    }
+
+    static func selfDirectory() -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return "." }
+        let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return String(path[..<slash])
+    }
+
+    /// Creates the runtime directory (0755) and its parents.
+    static func makeDirectory(_ path: String) throws(IPCError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw .system(call: "mkdir(\(prefix))", errno: errno) }
+        }
+    }
+
+    /// Removes the runtime directory and what pppinit and the daemons put in
+    /// it (sockets and files only: it never holds subdirectories).
+    static func removeDirectory(_ path: String) {
+        if let dir = opendir(path) {
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                if name == "." || name == ".." { continue }
+                _ = unlink(path + "/" + name)
+            }
+            closedir(dir)
+        }
+        _ = rmdir(path)
+    }
+}

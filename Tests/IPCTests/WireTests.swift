@@ -1,0 +1,121 @@
+// Header and payload codec: round trips for every message type, and the
+// rejection table (short, trailing, truncated, unknown type, wrong version,
+// unpermitted sender, wrong descriptor count) without sockets.
+import Testing
+@testable import IPC
+
+let sampleMessages: [Message] = [
+    .daemonConfigured(DaemonSetup(name: "linkd", instance: "udp0", uid: 61001, gid: 61001,
+                                  capabilities: [13], seccomp: .kill, settings: [1, 2, 3])),
+    .daemonReady(pid: 4242),
+    .callRequested(method: "status", arguments: "{}", admin: true),
+    .callReplied(json: "{\"a\":1}"),
+    .descriptorsDeposited(key: "s1", record: [9, 8, 7], count: 2),
+    .descriptorsWithdrawn(key: "s1"),
+    .descriptorsQueried,
+    .descriptorsReturned(key: "s1", record: [], count: 0),
+    .acknowledged,
+    .errorReplied(code: .notFound, reason: "no"),
+    .callAborted(code: .timeout),
+    .eventPublished(json: "{}"),
+    .controlOpened(version: 1),
+    .componentsListed,
+    .componentRestartRequested(name: "authd"),
+    .daemonCallRequested(target: "authd", method: "status", arguments: ""),
+    .eventsWatched,
+    .channelHandedOver(record: [1]),
+    .channelPairHandedOver(record: [2]),
+]
+
+func firstSender(_ m: Message) -> Peer { Catalogue.spec(m.type).senders.sorted { $0.rawValue < $1.rawValue }.first! }
+
+@Test func everyMessageTypeHasASample() {
+    #expect(Set(sampleMessages.map(\.type)) == Set(MessageType.allCases))
+}
+
+@Test(arguments: sampleMessages)
+func roundTrip(_ m: Message) throws {
+    let bytes = try Codec.encode(m, flags: .end, callID: 77)
+    let (h, back) = try Codec.decode(bytes[...], from: firstSender(m), descriptorCount: m.descriptorCount)
+    #expect(back == m)
+    #expect(h.callID == 77)
+    #expect(h.flags == .end)
+    #expect(Int(h.length) == bytes.count - Wire.headerSize)
+}
+
+@Test func headerLayoutIsBigEndianAndFixed() throws {
+    let bytes = try Codec.encode(.daemonReady(pid: 0x01020304), flags: [.more], callID: 0xA0B0C0D0)
+    #expect(bytes == [0x50, 0x52, 1, 1, 0, 2, 0, 0, 0xA0, 0xB0, 0xC0, 0xD0, 0, 0, 0, 4, 1, 2, 3, 4])
+}
+
+enum Mutation: String, CaseIterable {
+    case empty, oneByte, headerMinusOne, headerOnlyWithPayloadLength, trailingByte, truncatedPayload,
+         badMagic, wrongVersion, reservedSet, unknownFlags, unknownType, lengthTooLong, lengthTooShort
+}
+
+@Test(arguments: Mutation.allCases)
+func rejection(_ mutation: Mutation) throws {
+    let good = try Codec.encode(.componentRestartRequested(name: "authd"), flags: [], callID: 5)
+    var b = good
+    switch mutation {
+    case .empty: b = []
+    case .oneByte: b = [0x50]
+    case .headerMinusOne: b = Array(good.prefix(Wire.headerSize - 1))
+    case .headerOnlyWithPayloadLength: b = Array(good.prefix(Wire.headerSize))
+    case .trailingByte: b.append(0); b[15] &+= 1  // length matches, payload has an extra byte
+    case .truncatedPayload: b.removeLast(); b[15] &-= 1  // length matches, string is cut
+    case .badMagic: b[0] = 0
+    case .wrongVersion: b[2] = 2
+    case .reservedSet: b[7] = 1
+    case .unknownFlags: b[3] = 0x80
+    case .unknownType: b[5] = 99
+    case .lengthTooLong: b[15] &+= 1
+    case .lengthTooShort: b[15] &-= 1
+    }
+    #expect(throws: IPCError.self) { try Codec.decode(b[...], from: .pppctl, descriptorCount: 0) }
+}
+
+@Test func wrongVersionStillNamesTheCall() throws {
+    var b = try Codec.encode(.componentsListed, flags: [], callID: 31)
+    b[2] = 9
+    do {
+        _ = try Codec.decode(b[...], from: .pppctl, descriptorCount: 0)
+        Issue.record("accepted a version 9 message")
+    } catch {
+        #expect(error.callID == 31)
+    }
+}
+
+@Test func unpermittedSenderIsRefused() throws {
+    // Only pppinit configures daemons; a daemon cannot configure its peer.
+    let b = try Codec.encode(.daemonConfigured(DaemonSetup(name: "x", instance: "", uid: 1, gid: 1,
+                                                           capabilities: [], seccomp: .kill)), flags: [], callID: 3)
+    #expect(throws: IPCError.notPermitted(callID: 3, type: 1, sender: .linkd)) {
+        try Codec.decode(b[...], from: .linkd, descriptorCount: 0)
+    }
+}
+
+@Test(arguments: [0, 1, 3])
+func wrongDescriptorCountIsRefused(_ arrived: Int) throws {
+    let b = try Codec.encode(.channelHandedOver(record: []), flags: [], callID: 1)
+    #expect(throws: IPCError.self) { try Codec.decode(b[...], from: .linkd, descriptorCount: arrived) }
+}
+
+@Test func countedDescriptorsMustMatchTheDeclaredCount() throws {
+    let b = try Codec.encode(.descriptorsDeposited(key: "k", record: [], count: 2), flags: [], callID: 1)
+    _ = try Codec.decode(b[...], from: .ncpd, descriptorCount: 2)
+    #expect(throws: IPCError.self) { try Codec.decode(b[...], from: .ncpd, descriptorCount: 1) }
+    let tooMany = try Codec.encode(.descriptorsDeposited(key: "k", record: [], count: 9), flags: [], callID: 1)
+    #expect(throws: IPCError.self) { try Codec.decode(tooMany[...], from: .ncpd, descriptorCount: 9) }
+}
+
+@Test func oversizedMessagesAreNotEncoded() {
+    let big = String(repeating: "x", count: Wire.maxMessageSize)
+    #expect(throws: IPCError.self) { try Codec.encode(.callReplied(json: big), flags: .end, callID: 1) }
+}
+
+@Test func invalidUTF8IsRefused() throws {
+    var b = try Codec.encode(.componentRestartRequested(name: "ab"), flags: [], callID: 1)
+    b[b.count - 1] = 0xff
+    #expect(throws: IPCError.self) { try Codec.decode(b[...], from: .pppctl, descriptorCount: 0) }
+}
