@@ -156,6 +156,12 @@ struct TOMLParser {
         }
     }
 
+    /// A key for a message: 'a.b' when bare, "odd key" when it needs quotes.
+    static func named(_ parts: [String]) -> String {
+        let shown = display(parts)
+        return shown.hasPrefix("\"") ? shown : "'\(shown)'"
+    }
+
     static func display(_ parts: [String]) -> String {
         parts.map(display).joined(separator: ".")
     }
@@ -187,7 +193,7 @@ struct TOMLParser {
         let keyLine = line
         let parts = try parseKey()
         guard peek() == UInt8(ascii: "=") else {
-            throw error("expected '=' after key \(TOMLParser.display(parts)), found \(found())")
+            throw error("expected '=' after key \(TOMLParser.named(parts)), found \(found())")
         }
         pos += 1
         skipWhitespace()
@@ -200,7 +206,7 @@ struct TOMLParser {
         }
         let last = parts[parts.count - 1]
         if let existing = target.lookup(last) {
-            throw error("duplicate key \(TOMLParser.display(last)) (first defined on line \(existing.line))")
+            throw error("duplicate key \(TOMLParser.named([last])) (first defined on line \(existing.line))")
         }
         let node = try parseValue(depth: depth &+ parts.count)
         target.insert(last, line: keyLine, .value(node))
@@ -219,17 +225,21 @@ struct TOMLParser {
         case .table(let child) where child.origin == .dotted || child.origin == .implicit:
             return child
         case .table:
-            throw error("cannot add keys to table \(TOMLParser.display(key)) defined on line \(line) with dotted keys")
+            throw error("cannot add keys to table \(TOMLParser.named([key])) defined on line \(line) with dotted keys")
         case .tableArray:
-            throw error("\(TOMLParser.display(key)) is an array of tables (line \(line)), not a table")
+            throw error("\(TOMLParser.named([key])) is an array of tables (line \(line)), not a table")
         case .value(let node):
-            throw error("\(TOMLParser.display(key)) is already a \(TOMLParser.kind(node)) (line \(line)), not a table")
+            throw error("\(TOMLParser.named([key])) is already \(TOMLParser.kind(node)) (line \(line)), not a table")
         }
     }
 
+    /// "an integer", "an inline table": what a value already is, for messages.
     static func kind(_ node: TOMLNode) -> String {
-        if case .table = node.value { return "inline table" }
-        return node.value.typeName
+        switch node.value {
+        case .table: "an inline table"
+        case .integer, .array: "an \(node.value.typeName)"
+        default: "a \(node.value.typeName)"
+        }
     }
 
     // MARK: Headers
@@ -286,7 +296,7 @@ struct TOMLParser {
         case .tableArray(let array):
             throw error("[\(name)] is already an array of tables (line \(array.line))")
         case .value(let node):
-            throw error("[\(name)] is already defined as a \(TOMLParser.kind(node)) on line \(node.line)")
+            throw error("[\(name)] is already defined as \(TOMLParser.kind(node)) on line \(node.line)")
         }
     }
 
@@ -303,11 +313,11 @@ struct TOMLParser {
             return child
         case .tableArray(let array):
             guard let element = array.last else {
-                throw error("empty array of tables \(TOMLParser.display(key))")
+                throw error("empty array of tables \(TOMLParser.named([key]))")
             }
             return element
         case .value(let node):
-            throw error("\(TOMLParser.display(key)) is already a \(TOMLParser.kind(node)) (line \(line)), not a table")
+            throw error("\(TOMLParser.named([key])) is already \(TOMLParser.kind(node)) (line \(line)), not a table")
         }
     }
 }

@@ -44,10 +44,7 @@ public struct TableReader: Sendable {
         error(line: node.line, "\(Self.quote(key)) must be \(expected), got \(node.value.typeName)")
     }
 
-    static func quote(_ key: String) -> String {
-        let shown = TOMLParser.display(key)
-        return shown.hasPrefix("\"") ? shown : "'\(shown)'"
-    }
+    static func quote(_ key: String) -> String { TOMLParser.named([key]) }
 
     func childPath(_ key: String) -> String {
         let shown = TOMLParser.display(key)
