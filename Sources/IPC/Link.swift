@@ -39,6 +39,9 @@ public final class Link {
     public var onMessage: ((inout Received) -> Void)?
     /// An invalid message was dropped; the peer already got an error reply.
     public var onInvalid: ((IPCError) -> Void)?
+    /// A reply that matches no call of ours (it ended, or was never made):
+    /// counted as late, then shown here (e.g. an error answer to a notification).
+    public var onUnmatchedReply: ((inout Received) -> Void)?
     /// The peer hung up (or the socket failed). Pending calls fail first.
     public var onClose: (() -> Void)?
 
@@ -227,6 +230,7 @@ public final class Link {
         if isReplyShaped, r.message.type == .callReplied || r.message.type == .acknowledged
             || r.message.type == .errorReplied || r.message.type == .descriptorsReturned {
             stats.late += 1
+            onUnmatchedReply?(&r)
             return
         }
         onMessage?(&r)

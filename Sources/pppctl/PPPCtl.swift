@@ -1,0 +1,160 @@
+// pppctl: the operator's CLI. Every command is one call on pppinit's control
+// socket; tables by default, stable JSON with --json. Exit codes: 0 ok,
+// 1 error reply, 2 usage, 3 router unreachable.
+import ArgumentParser
+import IPC
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Options: ParsableArguments {
+    @Option(name: .customLong("runtime-dir"), help: "The router's runtime directory.")
+    var runtimeDir: String = "/run/ppprouter"
+
+    @Option(name: .customLong("socket"), help: "The control socket (overrides --runtime-dir).")
+    var socket: String?
+
+    @Flag(name: .customLong("json"), help: "Print JSON instead of a table.")
+    var json = false
+
+    var socketPath: String { socket ?? runtimeDir + "/control" }
+
+    func connect() throws(CtlFailure) -> ControlClient { try ControlClient(socketPath: socketPath) }
+}
+
+@main
+struct PPPCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pppctl",
+        abstract: "Control a running ppprouter.",
+        subcommands: [Components.self, Restart.self, Call.self, Watch.self])
+
+    static func main() {
+        do {
+            var command = try parseAsRoot(hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            try command.run()
+        } catch let failure as CtlFailure {
+            printError("pppctl: \(failure.message)")
+            Glibc.exit(failure.code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            printError(fullMessage(for: error))
+            Glibc.exit(CtlExit.usage.rawValue)
+        }
+    }
+}
+
+/// `pppctl [--runtime-dir DIR | --socket PATH] [--json] <command>`: the
+/// global options may come before the command; the parser wants them after
+/// it, so they are moved behind the subcommand name.
+func hoistGlobalOptions(_ args: [String]) -> [String] {
+    var globals: [String] = []
+    var i = 0
+    while i < args.count, args[i].hasPrefix("--") {
+        let a = args[i]
+        if a == "--json" { globals.append(a); i += 1; continue }
+        if a == "--runtime-dir" || a == "--socket", i + 1 < args.count {
+            globals += [a, args[i + 1]]; i += 2; continue
+        }
+        if a.hasPrefix("--runtime-dir=") || a.hasPrefix("--socket=") { globals.append(a); i += 1; continue }
+        break
+    }
+    guard i < args.count, !globals.isEmpty else { return args }
+    return [args[i]] + globals + args[(i + 1)...]
+}
+
+func printError(_ s: String) {
+    let bytes = Array((s + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+struct Components: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the daemons pppinit supervises.")
+    @OptionGroup var options: Options
+
+    func run() throws {
+        let list = try options.connect().callJSON(.componentsListed)
+        if options.json { print(list.encoded()); return }
+        var t = TextTable(["NAME", "PID", "UID", "STATE", "RESTARTS", "UPTIME", "CAPEFF", "NONEWPRIVS", "SECCOMP"])
+        for c in list.array ?? [] {
+            t.add([c["name"]?.cell ?? "-", c["pid"]?.cell ?? "-", c["uid"]?.cell ?? "-", c["state"]?.cell ?? "-",
+                   c["restarts"]?.cell ?? "-", formatUptime(c["uptime"]), c["cap_eff"]?.cell ?? "-",
+                   c["no_new_privs"]?.cell ?? "-", c["seccomp"]?.cell ?? "-"])
+        }
+        print(t.render())
+    }
+}
+
+struct Restart: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Restart one component; answers when it is ready again.")
+    @OptionGroup var options: Options
+    @Argument(help: "Component name, e.g. authd or linkd@udp0.") var name: String
+
+    func run() throws {
+        _ = try options.connect().call(.componentRestartRequested(name: name), timeout: 60)
+        if options.json { print(JSON.object(["restarted": .string(name)]).encoded()) } else { print("\(name) restarted") }
+    }
+}
+
+struct Call: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Call a daemon's method with JSON arguments.")
+    @OptionGroup var options: Options
+    @Argument(help: "Daemon (authd, ncpd, bridged, linkd@PORT, or linkd when there is one).") var daemon: String
+    @Argument(help: "Method name, e.g. status.") var method: String
+    @Argument(help: "Arguments as a JSON object.") var arguments: String = "{}"
+
+    func validate() throws {
+        do { _ = try JSON.parse(arguments) } catch {
+            throw ValidationError("arguments are not JSON: \(error)")
+        }
+    }
+
+    func run() throws {
+        let client = try options.connect()
+        var results: [JSON] = []
+        for part in try client.call(.daemonCallRequested(target: daemon, method: method, arguments: arguments)) {
+            if case let .callReplied(json) = part { results.append((try? JSON.parse(json)) ?? .string(json)) }
+        }
+        let out: JSON = results.count == 1 ? results[0] : .array(results)
+        print(out.encoded(pretty: !options.json))
+    }
+}
+
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stream events: started, exited, restarted, failed, sessions.")
+    @OptionGroup var options: Options
+    @Option(help: "Stop after this many events.") var count: Int?
+    @Option(help: "Stop after this many seconds.") var timeout: Double?
+
+    func run() throws {
+        let client = try options.connect()
+        var seen = 0
+        let deadline = timeout.map { Instant.now().adding(seconds: $0) }
+        _ = try client.call(.eventsWatched, timeout: nil, until: {
+            if let count, seen >= count { return true }
+            if let deadline, Instant.now() >= deadline { return true }
+            return false
+        }, onPart: { m, _ in
+            guard case let .eventPublished(json) = m else { return }
+            seen += 1
+            // Unbuffered: a script reading the stream sees each event at once.
+            emit(options.json ? json : humanEvent(json))
+        })
+    }
+}
+
+func emit(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+}
+
+func humanEvent(_ json: String) -> String {
+    guard let e = try? JSON.parse(json), let o = e.object else { return json }
+    var s = "\(o["event"]?.cell ?? "?") \(o["component"]?.cell ?? "?")"
+    for (k, v) in o where k != "event" && k != "component" { s += " \(k)=\(v.cell)" }
+    return s
+}
