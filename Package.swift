@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "PPPTests", dependencies: ["PPP"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,170 @@
+// The supervisor's decision table and the config schema, without processes:
+// restart policy (immediate, then doubling backoff, failed after a burst,
+// exit 100 permanent), operator restarts, stops; and config errors that
+// name file:line.
+import Testing
+@testable import pppinit
+import IPC
+
+let policy = SupervisorPolicy(burst: 5, window: 60, backoffMax: 30, readyTimeout: 10, stopTimeout: 3)
+
+func booted() -> Supervision {
+    var s = Supervision()
+    _ = s.handle(.restartRequested, now: 0, policy: policy)
+    _ = s.handle(.spawned, now: 0, policy: policy)
+    _ = s.handle(.ready, now: 0, policy: policy)
+    return s
+}
+
+@Test func bootGoesThroughStartingToRunning() {
+    var s = Supervision()
+    #expect(s.handle(.restartRequested, now: 0, policy: policy) == [.spawn])
+    #expect(s.handle(.spawned, now: 0, policy: policy) == [])
+    #expect(s.state == .starting)
+    #expect(s.handle(.ready, now: 0, policy: policy) == [.publish("started")])
+    #expect(s.state == .running)
+}
+
+@Test func crashesBackOffThenFail() {
+    var s = booted()
+    var delays: [Double] = []
+    var t = 1.0
+    while s.state != .failed {
+        let actions = s.handle(.exited(permanent: false), now: t, policy: policy)
+        for case let .scheduleRestart(after) in actions { delays.append(after) }
+        if s.state == .backoff {
+            #expect(s.handle(.backoffElapsed, now: t, policy: policy) == [.spawn])
+            _ = s.handle(.spawned, now: t, policy: policy)
+            #expect(s.handle(.ready, now: t, policy: policy) == [.publish("restarted")])
+        }
+        t += 1
+        #expect(delays.count <= 5)
+    }
+    // First restart at once, then doubling; the fifth crash in the window fails it.
+    #expect(delays == [0, 1, 2, 4])
+    #expect(s.restarts == 5)
+}
+
+@Test func backoffIsCapped() {
+    let p = SupervisorPolicy(burst: 100, window: 1000, backoffMax: 30)
+    var s = booted()
+    var last = 0.0
+    for i in 0..<12 {
+        for case let .scheduleRestart(after) in s.handle(.exited(permanent: false), now: Double(i), policy: p) { last = after }
+        _ = s.handle(.backoffElapsed, now: Double(i), policy: p)
+        _ = s.handle(.spawned, now: Double(i), policy: p)
+    }
+    #expect(last == 30)
+}
+
+@Test func crashesOutsideTheWindowAreForgotten() {
+    var s = booted()
+    for i in 0..<20 {
+        // One crash every 100 s with a 60 s window never accumulates.
+        let actions = s.handle(.exited(permanent: false), now: Double(i * 100), policy: policy)
+        #expect(actions.contains(.scheduleRestart(after: 0)))
+        _ = s.handle(.backoffElapsed, now: Double(i * 100), policy: policy)
+        _ = s.handle(.spawned, now: Double(i * 100), policy: policy)
+        _ = s.handle(.ready, now: Double(i * 100), policy: policy)
+    }
+    #expect(s.state == .running)
+}
+
+@Test func exit100IsPermanent() {
+    var s = booted()
+    #expect(s.handle(.exited(permanent: true), now: 1, policy: policy) == [.publish("exited"), .publish("failed")])
+    #expect(s.state == .failed)
+}
+
+@Test func operatorRestartIsNotACrash() {
+    var s = booted()
+    #expect(s.handle(.restartRequested, now: 1, policy: policy) == [.terminate])
+    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish("exited"), .spawn])
+    #expect(s.crashes.isEmpty)
+}
+
+@Test func operatorRestartRevivesAFailedComponent() {
+    var s = booted()
+    _ = s.handle(.exited(permanent: true), now: 1, policy: policy)
+    #expect(s.handle(.restartRequested, now: 2, policy: policy) == [.spawn])
+    #expect(s.crashes.isEmpty)
+}
+
+@Test func readyTimeoutKillsAndCountsAsACrash() {
+    var s = Supervision()
+    _ = s.handle(.restartRequested, now: 0, policy: policy)
+    _ = s.handle(.spawned, now: 0, policy: policy)
+    #expect(s.handle(.readyTimedOut, now: 10, policy: policy) == [.kill])
+    let a = s.handle(.exited(permanent: false), now: 10, policy: policy)
+    #expect(a.contains(.scheduleRestart(after: 0)))
+}
+
+@Test func stopWhileRunningTerminatesAndDoesNotRestart() {
+    var s = booted()
+    #expect(s.handle(.stopRequested, now: 1, policy: policy) == [.terminate])
+    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish("stopped")])
+    #expect(s.state == .stopped)
+    #expect(s.restarts == 0)
+}
+
+@Test func stopDuringBackoffCancelsTheRestart() {
+    var s = booted()
+    _ = s.handle(.exited(permanent: false), now: 1, policy: policy)
+    _ = s.handle(.backoffElapsed, now: 1, policy: policy)
+    _ = s.handle(.spawned, now: 1, policy: policy)
+    _ = s.handle(.exited(permanent: false), now: 2, policy: policy)
+    #expect(s.state == .backoff)
+    #expect(s.handle(.stopRequested, now: 2, policy: policy) == [])
+    #expect(s.handle(.backoffElapsed, now: 3, policy: policy) == [])
+    #expect(s.state == .stopped)
+}
+
+// MARK: config
+
+@Test func minimalConfigParses() throws {
+    let c = try RouterConfig.parse("""
+        [router]
+        admin-group = 100
+        [port.udp0]
+        type = "udp"
+        local = "127.0.0.1:1"
+        [daemons.authd]
+        uid = 70000
+        """, file: "r.toml")
+    #expect(c.adminGroup == 100)
+    #expect(c.ports.map(\.name) == ["udp0"])
+    #expect(c.identities["authd"] == DaemonIdentity(uid: 70000, gid: 70000))
+    #expect(c.identities["ncpd"]?.uid == 61003)
+    #expect(c.seccomp == .kill)
+}
+
+@Test(arguments: [
+    ("[router]\nbogus = 1\n", "r.toml:2: unknown key"),
+    ("[router]\nseccomp = \"off\"\n", "r.toml:2:"),
+    ("[port.p]\ntype = \"serial\"\n", "r.toml:2:"),
+    ("[port.p]\ntype = \"tty\"\n", "r.toml:1:"),
+    ("[port.t]\ntype = \"tcp\"\n", "needs exactly one of 'listen' or 'connect'"),
+    ("[daemons.sshd]\nuid = 5\n", "unknown daemon 'sshd'"),
+    ("[daemons.authd]\nuid = 0\n", "r.toml:2:"),
+    ("[supervisor]\nrestart-burst = 0\n", "r.toml:2:"),
+    ("x = \n", "r.toml:1:"),
+    ("[nonsense]\n", "r.toml:1: unknown key"),
+])
+func badConfigNamesFileAndLine(_ text: String, _ expected: String) {
+    do {
+        _ = try RouterConfig.parse(text, file: "r.toml")
+        Issue.record("accepted: \(text)")
+    } catch {
+        #expect(error.description.contains(expected), "\(error.description)")
+    }
+}
+
+@Test func portSettingsRoundTrip() throws {
+    var p = PortSettings(name: "ser", kind: .tty)
+    p.device = "/dev/ttyS1"; p.speed = 57600; p.crtscts = true; p.localLine = false
+    #expect(try PortSettings.decode(p.encoded()) == p)
+    var bytes = p.encoded()
+    bytes.append(0)
+    #expect(throws: IPCError.self) { try PortSettings.decode(bytes) }
+    #expect(throws: IPCError.self) { try PortSettings.decode(Array(p.encoded().dropLast())) }
+}

@@ -1,0 +1,125 @@
+// Runs the real executables: a pppinit with its own runtime directory, and
+// pppctl against it. Needs root (daemons drop to their own uids); every
+// router started here is stopped by the test that started it.
+import Foundation
+import IPC
+import Testing
+
+let isRoot = getuid() == 0
+
+/// Where `swift build` put the executables (beside the test bundle).
+let binDir: String = {
+    if let d = ProcessInfo.processInfo.environment["PPP_BIN_DIR"] { return d }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+}()
+
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a command to completion with a time bound. Output goes through
+/// files so no reader thread is needed.
+func run(_ path: String, _ args: [String], timeout: Double = 30) throws -> CommandResult {
+    let base = "/tmp/ppprouter-cmd-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+    defer {
+        try? FileManager.default.removeItem(atPath: base + ".out")
+        try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+    p.standardError = FileHandle(forWritingAtPath: base + ".err")
+    try p.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while p.isRunning && Date() < deadline { usleep(10_000) }
+    if p.isRunning { p.terminate() }
+    p.waitUntilExit()
+    return CommandResult(status: p.terminationStatus,
+                         stdout: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+}
+
+func processExists(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
+
+/// One running router.
+final class RouterUnderTest {
+    let runtimeDir: String
+    let process = Process()
+    let logPath: String
+
+    init(config: String = packageRoot + "/compose/minimal.toml") throws {
+        let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+        runtimeDir = "/tmp/ppprouter-test-\(id)"
+        logPath = "/tmp/ppprouter-test-\(id).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        process.executableURL = URL(fileURLWithPath: binDir + "/pppinit")
+        process.arguments = ["--config", config, "--runtime-dir", runtimeDir]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    func ctl(_ args: [String], asUser uid: UInt32? = nil) throws -> CommandResult {
+        let full = ["--runtime-dir", runtimeDir] + args
+        if let uid {
+            return try run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups",
+                                                 binDir + "/pppctl"] + full)
+        }
+        return try run(binDir + "/pppctl", full)
+    }
+
+    func components() throws -> [String: JSON] {
+        let r = try ctl(["--json", "components"])
+        guard r.status == 0, let list = try JSON.parse(r.stdout).array else { return [:] }
+        var out: [String: JSON] = [:]
+        for c in list { if let n = c["name"]?.string { out[n] = c } }
+        return out
+    }
+
+    /// Polls until `condition` holds on the components (bounded).
+    @discardableResult
+    func waitFor(seconds: Double = 20, _ condition: ([String: JSON]) -> Bool) throws -> [String: JSON] {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last: [String: JSON] = [:]
+        while Date() < deadline {
+            last = (try? components()) ?? [:]
+            if condition(last) { return last }
+            usleep(50_000)
+        }
+        Issue.record("condition not reached in \(seconds) s; last: \(last); log:\n\(self.log)")
+        return last
+    }
+
+    func allRunning() throws -> [String: JSON] {
+        try waitFor { list in !list.isEmpty && list.values.allSatisfy { $0["state"]?.string == "running" } }
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(15)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+}
+
+func pid(_ c: JSON?) -> Int32? { c?["pid"]?.int.map { Int32($0) } }
