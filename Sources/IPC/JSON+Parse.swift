@@ -7,6 +7,7 @@ extension JSON {
     /// Integers that fit in Int64 become `.int`; all other numbers `.double`.
     /// Duplicate keys in an object are refused (RFC 8259 §4 leaves them
     /// undefined, and two readers disagreeing on one is how checks get bypassed).
+    /// The parser recurses once per level, so `maxDepth` is what bounds its stack.
     public static func parse<C: Collection>(_ bytes: C, maxDepth: Int = 32, maxLength: Int = 1 << 20) throws(JSONError) -> JSON where C.Element == UInt8 {
         guard bytes.count <= maxLength else {
             throw JSONError(offset: maxLength, reason: .tooLong(limit: maxLength))
