@@ -36,7 +36,13 @@ public struct ACCM: Equatable, Hashable, Sendable {
         }
     }
 
-    public mutating func insert(_ octet: UInt8) {
+    /// Adds an octet to escape. RFC 1662 §7.1 lets a transmitter escape only
+    /// 0x00-0x1f, 0x7d, 0x7e and "0x40 through 0xff (except 0x5e)": an escaped
+    /// 0x20-0x3f would travel as a control character a receiver may drop, and
+    /// an escaped 0x5e as 7d 7e, the abort sequence. Those are refused (false).
+    @discardableResult
+    public mutating func insert(_ octet: UInt8) -> Bool {
+        guard Self.isEscapable(octet) else { return false }
         let bit = UInt64(1) << UInt64(octet & 63)
         switch octet >> 6 {
         case 0: words.0 |= bit
@@ -44,6 +50,11 @@ public struct ACCM: Equatable, Hashable, Sendable {
         case 2: words.2 |= bit
         default: words.3 |= bit
         }
+        return true
+    }
+
+    public static func isEscapable(_ octet: UInt8) -> Bool {
+        !((0x20...0x3f).contains(octet) || octet == 0x5e)
     }
 
     /// The union, e.g. the negotiated map plus locally configured octets.

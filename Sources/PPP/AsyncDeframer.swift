@@ -65,12 +65,18 @@ public struct AsyncDeframer: Sendable {
                 counters.ignoredControlCharacters += 1
                 continue
             }
-            if byte == HDLCEncoder.escape {
+            // RFC 1662 §4.2: "the following octet is exclusive-or'd with 0x20"
+            // whatever it is (an escaped 0x5d arrives as 7d 7d).
+            let octet: UInt8
+            if escaped {
+                octet = byte ^ HDLCEncoder.escapeXor
+                escaped = false
+            } else if byte == HDLCEncoder.escape {
                 escaped = true
                 continue
+            } else {
+                octet = byte
             }
-            let octet = escaped ? byte ^ HDLCEncoder.escapeXor : byte
-            escaped = false
             guard buffer.count < maximumFrameLength else {
                 counters.giants += 1
                 hunting = true
