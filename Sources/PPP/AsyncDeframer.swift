@@ -1,0 +1,123 @@
+// RFC 1662 §4 octet-stuffed framing, receive side: takes arbitrary chunks of a
+// byte stream, removes escapes and ACCM-flagged noise, checks the FCS and
+// hands out complete frames; bad frames are counted and dropped, never fatal.
+
+/// Reassembles PPP frames from an asynchronous byte stream.
+public struct AsyncDeframer: Sendable {
+    /// Everything the wire did wrong, by kind (STYLE.md: dropped and counted).
+    public struct Counters: Equatable, Sendable {
+        public var frames = 0
+        public var badFCS = 0
+        /// RFC 1662 §4.3: shorter than 4 octets (FCS-16) or 6 (FCS-32).
+        public var runts = 0
+        /// Longer than maximumFrameLength.
+        public var giants = 0
+        /// RFC 1662 §4.3: Control Escape immediately followed by a Flag.
+        public var aborts = 0
+        /// FCS good but the Address/Control/Protocol fields do not parse.
+        public var badHeaders = 0
+        /// RFC 1662 §4.2: unescaped octets flagged in the receive ACCM.
+        public var ignoredControlCharacters = 0
+        public init() {}
+    }
+
+    /// RFC 1662 §7.1: the receiving ACCM (32 bits, 0x00-0x1f).
+    public var receiveMap: UInt32
+    public var fcs: FCSKind
+    /// Longest frame kept, counting Address, Control, Protocol, Information and
+    /// FCS after unescaping. Default: a 1500-octet MRU plus 8 octets of overhead.
+    public var maximumFrameLength: Int
+    public private(set) var counters = Counters()
+
+    var buffer: [UInt8] = []
+    var escaped = false
+    /// Discarding until the next Flag: at start (we may have joined mid-frame)
+    /// and after a giant.
+    var hunting = true
+
+    public init(receiveMap: UInt32 = 0xffff_ffff, fcs: FCSKind = .fcs16, maximumFrameLength: Int = 1500 + 8) {
+        self.receiveMap = receiveMap
+        self.fcs = fcs
+        self.maximumFrameLength = maximumFrameLength
+        buffer.reserveCapacity(maximumFrameLength)
+    }
+
+    /// Consumes a chunk; calls `frame` once per good frame with its Protocol
+    /// and Information (a slice valid only during the call).
+    public mutating func feed<C: Sequence<UInt8>>(
+        _ bytes: C, frame: (ProtocolNumber, ArraySlice<UInt8>) -> Void
+    ) {
+        for byte in bytes {
+            if byte == HDLCEncoder.flag {
+                if hunting {
+                    hunting = false
+                } else if escaped {
+                    counters.aborts += 1
+                } else {
+                    finish(frame)
+                }
+                escaped = false
+                buffer.removeAll(keepingCapacity: true)
+                continue
+            }
+            if hunting { continue }
+            if byte < 0x20 && receiveMap & (1 << UInt32(byte)) != 0 {
+                counters.ignoredControlCharacters += 1
+                continue
+            }
+            // RFC 1662 §4.2: "the following octet is exclusive-or'd with 0x20"
+            // whatever it is (an escaped 0x5d arrives as 7d 7d).
+            let octet: UInt8
+            if escaped {
+                octet = byte ^ HDLCEncoder.escapeXor
+                escaped = false
+            } else if byte == HDLCEncoder.escape {
+                escaped = true
+                continue
+            } else {
+                octet = byte
+            }
+            guard buffer.count < maximumFrameLength else {
+                counters.giants += 1
+                hunting = true
+                buffer.removeAll(keepingCapacity: true)
+                continue
+            }
+            buffer.append(octet)
+        }
+    }
+
+    /// A Flag closed the frame in `buffer`.
+    mutating func finish(_ frame: (ProtocolNumber, ArraySlice<UInt8>) -> Void) {
+        // Back-to-back Flags (RFC 1662 §4.4.2 time fill) are not frames.
+        if buffer.isEmpty { return }
+        guard buffer.count >= 2 + fcs.length else {
+            counters.runts += 1
+            return
+        }
+        let good: Bool
+        switch fcs {
+        case .fcs16: good = FCS16.compute(buffer) == FCS16.good
+        case .fcs32: good = FCS32.compute(buffer) == FCS32.good
+        }
+        guard good else {
+            counters.badFCS += 1
+            return
+        }
+        do {
+            let (proto, information) = try FrameHeader.parse(buffer[..<(buffer.count - fcs.length)])
+            counters.frames += 1
+            frame(proto, information)
+        } catch {
+            counters.badHeaders += 1
+        }
+    }
+
+    /// Drops any partial frame and waits for the next Flag (e.g. after the
+    /// link was reopened).
+    public mutating func reset() {
+        buffer.removeAll(keepingCapacity: true)
+        escaped = false
+        hunting = true
+    }
+}

@@ -1,0 +1,152 @@
+// RFC 1661 §4.1, the State Transition Table, transcribed row by row (event) and
+// column by column (state). Each case reads "state, event: new state, actions".
+// Footnotes: [r] restart option and [p] passive option are not taken (pppd's
+// defaults); [x] crossed connection needs nothing beyond the cell itself.
+
+extension Automaton {
+    /// The table. `nil` is the RFC's '-' (illegal transition).
+    public static func transition(from state: State, on event: Event) -> (State, [Action])? {
+        switch (state, event) {
+        // Up
+        case (.initial, .up): (.closed, [])
+        case (.starting, .up): (.reqSent, [.irc, .scr])
+        // Down
+        case (.closed, .down): (.initial, [])
+        case (.stopped, .down): (.starting, [.tls])
+        case (.closing, .down): (.initial, [])
+        case (.stopping, .down): (.starting, [])
+        case (.reqSent, .down): (.starting, [])
+        case (.ackRcvd, .down): (.starting, [])
+        case (.ackSent, .down): (.starting, [])
+        case (.opened, .down): (.starting, [.tld])
+        // Open ([r]: restart option not taken, so "3r", "5r", "9r" stay put)
+        case (.initial, .open): (.starting, [.tls])
+        case (.starting, .open): (.starting, [])
+        case (.closed, .open): (.reqSent, [.irc, .scr])
+        case (.stopped, .open): (.stopped, [])
+        case (.closing, .open): (.stopping, [])
+        case (.stopping, .open): (.stopping, [])
+        case (.reqSent, .open): (.reqSent, [])
+        case (.ackRcvd, .open): (.ackRcvd, [])
+        case (.ackSent, .open): (.ackSent, [])
+        case (.opened, .open): (.opened, [])
+        // Close
+        case (.initial, .close): (.initial, [])
+        case (.starting, .close): (.initial, [.tlf])
+        case (.closed, .close): (.closed, [])
+        case (.stopped, .close): (.closed, [])
+        case (.closing, .close): (.closing, [])
+        case (.stopping, .close): (.closing, [])
+        case (.reqSent, .close): (.closing, [.irc, .str])
+        case (.ackRcvd, .close): (.closing, [.irc, .str])
+        case (.ackSent, .close): (.closing, [.irc, .str])
+        case (.opened, .close): (.closing, [.tld, .irc, .str])
+        // TO+
+        case (.closing, .toPlus): (.closing, [.str])
+        case (.stopping, .toPlus): (.stopping, [.str])
+        case (.reqSent, .toPlus): (.reqSent, [.scr])
+        case (.ackRcvd, .toPlus): (.reqSent, [.scr])
+        case (.ackSent, .toPlus): (.ackSent, [.scr])
+        // TO- ([p]: passive option not taken, so "3p" is plain Stopped)
+        case (.closing, .toMinus): (.closed, [.tlf])
+        case (.stopping, .toMinus): (.stopped, [.tlf])
+        case (.reqSent, .toMinus): (.stopped, [.tlf])
+        case (.ackRcvd, .toMinus): (.stopped, [.tlf])
+        case (.ackSent, .toMinus): (.stopped, [.tlf])
+        // RCR+
+        case (.closed, .rcrPlus): (.closed, [.sta])
+        case (.stopped, .rcrPlus): (.ackSent, [.irc, .scr, .sca])
+        case (.closing, .rcrPlus): (.closing, [])
+        case (.stopping, .rcrPlus): (.stopping, [])
+        case (.reqSent, .rcrPlus): (.ackSent, [.sca])
+        case (.ackRcvd, .rcrPlus): (.opened, [.sca, .tlu])
+        case (.ackSent, .rcrPlus): (.ackSent, [.sca])
+        case (.opened, .rcrPlus): (.ackSent, [.tld, .scr, .sca])
+        // RCR-
+        case (.closed, .rcrMinus): (.closed, [.sta])
+        case (.stopped, .rcrMinus): (.reqSent, [.irc, .scr, .scn])
+        case (.closing, .rcrMinus): (.closing, [])
+        case (.stopping, .rcrMinus): (.stopping, [])
+        case (.reqSent, .rcrMinus): (.reqSent, [.scn])
+        case (.ackRcvd, .rcrMinus): (.ackRcvd, [.scn])
+        case (.ackSent, .rcrMinus): (.reqSent, [.scn])
+        case (.opened, .rcrMinus): (.reqSent, [.tld, .scr, .scn])
+        // RCA ([x] in Ack-Rcvd and Opened: crossed connection)
+        case (.closed, .rca): (.closed, [.sta])
+        case (.stopped, .rca): (.stopped, [.sta])
+        case (.closing, .rca): (.closing, [])
+        case (.stopping, .rca): (.stopping, [])
+        case (.reqSent, .rca): (.ackRcvd, [.irc])
+        case (.ackRcvd, .rca): (.reqSent, [.scr])
+        case (.ackSent, .rca): (.opened, [.irc, .tlu])
+        case (.opened, .rca): (.reqSent, [.tld, .scr])
+        // RCN
+        case (.closed, .rcn): (.closed, [.sta])
+        case (.stopped, .rcn): (.stopped, [.sta])
+        case (.closing, .rcn): (.closing, [])
+        case (.stopping, .rcn): (.stopping, [])
+        case (.reqSent, .rcn): (.reqSent, [.irc, .scr])
+        case (.ackRcvd, .rcn): (.reqSent, [.scr])
+        case (.ackSent, .rcn): (.ackSent, [.irc, .scr])
+        case (.opened, .rcn): (.reqSent, [.tld, .scr])
+        // RTR
+        case (.closed, .rtr): (.closed, [.sta])
+        case (.stopped, .rtr): (.stopped, [.sta])
+        case (.closing, .rtr): (.closing, [.sta])
+        case (.stopping, .rtr): (.stopping, [.sta])
+        case (.reqSent, .rtr): (.reqSent, [.sta])
+        case (.ackRcvd, .rtr): (.reqSent, [.sta])
+        case (.ackSent, .rtr): (.reqSent, [.sta])
+        case (.opened, .rtr): (.stopping, [.tld, .zrc, .sta])
+        // RTA
+        case (.closed, .rta): (.closed, [])
+        case (.stopped, .rta): (.stopped, [])
+        case (.closing, .rta): (.closed, [.tlf])
+        case (.stopping, .rta): (.stopped, [.tlf])
+        case (.reqSent, .rta): (.reqSent, [])
+        case (.ackRcvd, .rta): (.reqSent, [])
+        case (.ackSent, .rta): (.ackSent, [])
+        case (.opened, .rta): (.reqSent, [.tld, .scr])
+        // RUC
+        case (.closed, .ruc): (.closed, [.scj])
+        case (.stopped, .ruc): (.stopped, [.scj])
+        case (.closing, .ruc): (.closing, [.scj])
+        case (.stopping, .ruc): (.stopping, [.scj])
+        case (.reqSent, .ruc): (.reqSent, [.scj])
+        case (.ackRcvd, .ruc): (.ackRcvd, [.scj])
+        case (.ackSent, .ruc): (.ackSent, [.scj])
+        case (.opened, .ruc): (.opened, [.scj])
+        // RXJ+
+        case (.closed, .rxjPlus): (.closed, [])
+        case (.stopped, .rxjPlus): (.stopped, [])
+        case (.closing, .rxjPlus): (.closing, [])
+        case (.stopping, .rxjPlus): (.stopping, [])
+        case (.reqSent, .rxjPlus): (.reqSent, [])
+        case (.ackRcvd, .rxjPlus): (.reqSent, [])
+        case (.ackSent, .rxjPlus): (.ackSent, [])
+        case (.opened, .rxjPlus): (.opened, [])
+        // RXJ-
+        case (.closed, .rxjMinus): (.closed, [.tlf])
+        case (.stopped, .rxjMinus): (.stopped, [.tlf])
+        case (.closing, .rxjMinus): (.closed, [.tlf])
+        case (.stopping, .rxjMinus): (.stopped, [.tlf])
+        case (.reqSent, .rxjMinus): (.stopped, [.tlf])
+        case (.ackRcvd, .rxjMinus): (.stopped, [.tlf])
+        case (.ackSent, .rxjMinus): (.stopped, [.tlf])
+        case (.opened, .rxjMinus): (.stopping, [.tld, .irc, .str])
+        // RXR
+        case (.closed, .rxr): (.closed, [])
+        case (.stopped, .rxr): (.stopped, [])
+        case (.closing, .rxr): (.closing, [])
+        case (.stopping, .rxr): (.stopping, [])
+        case (.reqSent, .rxr): (.reqSent, [])
+        case (.ackRcvd, .rxr): (.ackRcvd, [])
+        case (.ackSent, .rxr): (.ackSent, [])
+        case (.opened, .rxr): (.opened, [.ser])
+        // Every other cell is '-': Up only from Initial/Starting; Down never in
+        // Initial/Starting; TO only where the timer runs; nothing is received
+        // while the lower layer is down (Initial, Starting).
+        default: nil
+        }
+    }
+}
