@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "PPP"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
-        .executableTarget(name: "linkd", dependencies: daemonDeps),
+        .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim"]),
         .executableTarget(name: "authd", dependencies: daemonDeps),
         .executableTarget(name: "ncpd", dependencies: daemonDeps),
         .executableTarget(name: "bridged", dependencies: daemonDeps),

@@ -263,3 +263,54 @@ uint64_t ppp_monotonic_ns(void) {
 
 int ppp_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 int ppp_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK); }
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static int parse_hostport(const char *s, struct sockaddr_storage *ss, socklen_t *len) {
+    char host[128];
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s) return -1;
+    size_t hl = (size_t)(colon - s);
+    if (s[0] == '[') {
+        if (hl < 2 || s[hl - 1] != ']') return -1;
+        s++; hl -= 2;
+    }
+    if (hl >= sizeof host) return -1;
+    memcpy(host, s, hl);
+    host[hl] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || end == colon + 1) return -1;
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET; in4->sin_port = htons((uint16_t)port); *len = sizeof *in4; return 0;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6; in6->sin6_port = htons((uint16_t)port); *len = sizeof *in6; return 0;
+    }
+    return -1;
+}
+
+int ppp_udp_open(const char *local, const char *remote) {
+    struct sockaddr_storage l, r;
+    socklen_t ll, rl;
+    if (parse_hostport(local, &l, &ll) < 0) { errno = EINVAL; return -1; }
+    int has_remote = remote && remote[0];
+    if (has_remote && (parse_hostport(remote, &r, &rl) < 0 || r.ss_family != l.ss_family)) { errno = EINVAL; return -1; }
+    int fd = socket(l.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    if (bind(fd, (struct sockaddr *)&l, ll) < 0 || (has_remote && connect(fd, (struct sockaddr *)&r, rl) < 0)) {
+        int e = errno; close(fd); errno = e; return -1;
+    }
+    return fd;
+}
+
+uint64_t ppp_inode(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}

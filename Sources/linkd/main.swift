@@ -1,6 +1,34 @@
+// linkd: one instance per configured port. Opens the physical link as root,
+// keeps it in pppinit's fd store so a restart resumes on the same socket,
+// drops to its own uid and serves its init link.
+#if canImport(Glibc)
+import Glibc
+#endif
 import IPC
+
 let rt = DaemonRuntime.bootstrap(as: .linkd)
-try? rt.restoreDeposits()
+let settings: PortSettings
+do {
+    settings = try PortSettings.decode(rt.setup.settings)
+} catch {
+    rt.log.error("port settings from pppinit: \(error)")
+    exit(100)
+}
+do { try rt.restoreDeposits() } catch { rt.log.warning("fd store: \(error); opening afresh") }
+let port: Port
+do {
+    port = try Port.open(settings, restored: rt.restored)
+} catch {
+    rt.log.error("port \(settings.name): \(error)")
+    exit(111)
+}
+if let d = port.descriptor, !port.restored {
+    do { try rt.deposit(key: Port.storeKey, record: settings.encoded(), descriptors: [d.raw]) } catch {
+        rt.log.warning("fd store deposit: \(error)")
+    }
+}
+rt.log.info("port \(settings.name) (\(settings.kind.name)) \(port.restored ? "restored from the fd store" : "opened")")
+rt.statusFields = { ["port": .object(port.status)] }
 rt.dropPrivileges()
 rt.ready()
 rt.run()

@@ -119,6 +119,26 @@ struct RouterTests {
         #expect(missing.status == 1)
     }
 
+    @Test func fdStoreGivesLinkdItsPortBackAfterKill9() throws {
+        let router = try RouterUnderTest()
+        defer { router.stop() }
+        let list = try router.allRunning()
+        func portStatus() throws -> JSON? {
+            let r = try router.ctl(["--json", "call", "linkd@udp0", "status"])
+            return try JSON.parse(r.stdout)["port"]
+        }
+        let before = try #require(try portStatus())
+        #expect(before["restored"]?.bool == false)
+        let inode = try #require(before["inode"]?.int)
+        let old = try #require(pid(list["linkd@udp0"]))
+        kill(old, SIGKILL)
+        try router.waitFor { l in pid(l["linkd@udp0"]) != old && l["linkd@udp0"]?["state"]?.string == "running" }
+        let after = try #require(try portStatus())
+        // The same socket (same inode), handed back by pppinit, not reopened.
+        #expect(after["restored"]?.bool == true)
+        #expect(after["inode"]?.int == inode)
+    }
+
     @Test func onlyAdminsChangeThings() throws {
         let router = try RouterUnderTest()
         defer { router.stop() }

@@ -90,3 +90,10 @@ enum {
 int ppp_epoll_create(void);
 /// pipe2(O_CLOEXEC | O_NONBLOCK).
 int ppp_pipe(int fds[2]);
+
+/// A UDP socket bound to `local` ("a.b.c.d:port" or "[v6]:port") and, when
+/// `remote` is non-empty, connected to it. Returns the fd or -1 with errno
+/// (EINVAL for an unparsable address).
+int ppp_udp_open(const char *local, const char *remote);
+/// st_ino of an open descriptor (to prove a socket survived a restart).
+uint64_t ppp_inode(int fd);
