@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The test command (README): installs what the tests need, builds, runs every
+# test (unit and integration; integration needs root), then a short smoke run
+# of every fuzz target. Exit status is the tests'.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: run as root (integration tests start daemons that drop to their own uids)" >&2
+    exit 2
+fi
+command -v swift >/dev/null || { echo "test.sh: needs the Swift 6.3 toolchain on PATH" >&2; exit 2; }
+
+need=()
+for pkg in libcap-dev libseccomp-dev nettle-dev pkg-config iproute2 util-linux; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    echo "== apt-get install ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "== swift build"
+swift build --build-tests 2>&1 | grep -v '^\[' || true
+test -x .build/debug/pppinit
+
+echo "== swift test"
+# Serial: integration tests count descriptors and start routers.
+set +e
+swift test --skip-build --no-parallel 2>&1 | tee /tmp/ppprouter-test.log | grep -vE '^(◇|↳|✔ Test [^r])'
+status=${PIPESTATUS[0]}
+set -e
+grep -E 'Test run with [0-9]+ tests' /tmp/ppprouter-test.log | tail -n 1 || true
+if [ "$status" -ne 0 ]; then
+    echo "== tests failed (exit $status)"
+    grep -E '✘' /tmp/ppprouter-test.log | head -50 || true
+    exit "$status"
+fi
+
+echo "== fuzz smoke (${FUZZ_SECONDS:-5} s per target)"
+./scripts/fuzz.sh "${FUZZ_SECONDS:-5}"
