@@ -56,7 +56,11 @@ final class ControlServer {
                 try? link.replyBusy(to: 0, "too many control clients")
                 continue
             }
-            let client = Client(link: link, credentials: cred, admin: isAdmin(cred))
+            // SO_PEERCRED of the passed socket names whoever created the pair;
+            // a caller passing a socket made by someone else gets the lesser
+            // of the two identities' rights.
+            let creator = (try? Socket.peerCredentials(link.raw)) ?? cred
+            let client = Client(link: link, credentials: cred, admin: isAdmin(cred) && isAdmin(creator))
             let key = ObjectIdentifier(client)
             clients[key] = client
             link.onMessage = { [unowned self, unowned client] r in self.handle(client, &r) }
