@@ -28,7 +28,9 @@ test -x .build/debug/pppinit
 echo "== swift test"
 # Serial: integration tests count descriptors and start routers.
 set +e
-swift test --skip-build --no-parallel 2>&1 | tee /tmp/ppprouter-test.log | grep -vE '^(◇|↳|✔ )'
+# Shown: failures, printed figures and the closing "Test run with N tests" line.
+swift test --skip-build --no-parallel --disable-xctest 2>&1 | tee /tmp/ppprouter-test.log |
+    awk '/^(◇|↳)/ { next } /^✔ / && !/Test run with/ { next } { print; fflush() }'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
@@ -37,5 +39,8 @@ if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
 
+passed=$(sed -n 's/.*Test run with \([0-9]*\) tests.*passed.*/\1/p' /tmp/ppprouter-test.log | tail -n 1)
+
 echo "== fuzz smoke (${FUZZ_SECONDS:-5} s per target)"
 ./scripts/fuzz.sh "${FUZZ_SECONDS:-5}"
+echo "tests: ${passed:-0} passed, 0 failed"
