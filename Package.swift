@@ -26,12 +26,14 @@ let package = Package(
             name: "CShim",
             linkerSettings: [.linkedLibrary("cap"), .linkedLibrary("seccomp")]
         ),
+        // nettle's MD4, MD5, SHA-1 and DES, for authd only.
+        .systemLibrary(name: "CNettle", pkgConfig: "nettle"),
         .target(name: "IPC", dependencies: ["CShim"]),
         .target(name: "PPP"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim"]),
-        .executableTarget(name: "authd", dependencies: daemonDeps),
+        .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle"]),
         .executableTarget(name: "ncpd", dependencies: daemonDeps),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
         .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim"]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "PPPTests", dependencies: ["PPP"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
+        .testTarget(name: "AuthTests", dependencies: ["authd"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
     ],
     swiftLanguageModes: [.v6]
