@@ -314,3 +314,9 @@ uint64_t ppp_inode(int fd) {
     struct stat st;
     return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
+
+#include <sys/random.h>
+
+long ppp_getrandom(void *buf, unsigned long len) {
+    return (long)getrandom(buf, len, 0);
+}

@@ -29,25 +29,58 @@ public struct PortSettings: Equatable, Sendable {
     /// tty: hardware flow control (pppd's `crtscts`).
     public var crtscts: Bool = false
 
+    // LCP and session policy, with pppd's option names and defaults.
+    /// RFC 1661 §6.1 MRU we ask for (pppd `mru`).
+    public var mru: UInt16 = 1500
+    /// RFC 1662 §7.1 receive ACCM we ask for on async links (pppd `asyncmap`).
+    public var asyncMap: UInt32 = 0
+    /// Seconds between LCP Echo-Requests, 0 = off (pppd `lcp-echo-interval`).
+    public var echoInterval: UInt32 = 0
+    /// Unanswered Echo-Requests before the peer is declared dead, 0 = never
+    /// (pppd `lcp-echo-failure`).
+    public var echoFailure: UInt32 = 0
+    /// RFC 1661 §4.6 Restart timer in seconds (pppd `lcp-restart`).
+    public var lcpRestart: UInt32 = 3
+    /// RFC 1661 §4.6 Max-Configure (pppd `lcp-max-configure`).
+    public var lcpMaxConfigure: UInt32 = 10
+    /// Do not require the peer to authenticate (pppd `noauth`).
+    public var noauth: Bool = true
+    /// pppd `require-pap`, `require-chap` (CHAP-MD5).
+    public var requirePAP: Bool = false
+    public var requireCHAP: Bool = false
+    /// Start a new session when one ends (pppd `persist`), after `holdoff`
+    /// seconds, giving up after `maxfail` consecutive failures (0 = never).
+    public var persist: Bool = false
+    public var holdoff: UInt32 = 30
+    public var maxfail: UInt32 = 10
+
     public init(name: String, kind: PortKind) { self.name = name; self.kind = kind }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(1)  // settings version
+        w.u8(2)  // settings version
         w.string(name); w.u8(kind.rawValue); w.string(device); w.u32(speed)
         w.string(local); w.string(remote); w.bool(localLine); w.bool(crtscts)
+        w.u16(mru); w.u32(asyncMap); w.u32(echoInterval); w.u32(echoFailure)
+        w.u32(lcpRestart); w.u32(lcpMaxConfigure)
+        w.bool(noauth); w.bool(requirePAP); w.bool(requireCHAP)
+        w.bool(persist); w.u32(holdoff); w.u32(maxfail)
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> PortSettings {
         var r = ByteReader(bytes)
-        guard try r.u8() == 1 else { throw .invalid(callID: 0, reason: "port settings version") }
+        guard try r.u8() == 2 else { throw .invalid(callID: 0, reason: "port settings version") }
         let name = try r.string()
         guard let kind = PortKind(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "port kind") }
         var s = PortSettings(name: name, kind: kind)
         s.device = try r.string(); s.speed = try r.u32()
         s.local = try r.string(); s.remote = try r.string()
         s.localLine = try r.bool(); s.crtscts = try r.bool()
+        s.mru = try r.u16(); s.asyncMap = try r.u32(); s.echoInterval = try r.u32(); s.echoFailure = try r.u32()
+        s.lcpRestart = try r.u32(); s.lcpMaxConfigure = try r.u32()
+        s.noauth = try r.bool(); s.requirePAP = try r.bool(); s.requireCHAP = try r.bool()
+        s.persist = try r.bool(); s.holdoff = try r.u32(); s.maxfail = try r.u32()
         try r.finish()
         return s
     }

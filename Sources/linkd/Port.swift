@@ -37,7 +37,9 @@ final class Port {
             let fd = try Errno.check("open(\(settings.device))") {
                 Glibc.open(settings.device, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
             }
-            return Port(settings: settings, descriptor: SharedDescriptor(FileDescriptor(adopting: fd)), restored: false)
+            let owned = FileDescriptor(adopting: fd)
+            try Termios.makeRaw(owned.raw, settings)
+            return Port(settings: settings, descriptor: SharedDescriptor(owned), restored: false)
         case .tcp, .pppoe:
             // Opened per session by the link layer (connect/listen, AF_PACKET).
             return Port(settings: settings, descriptor: nil, restored: false)

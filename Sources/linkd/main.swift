@@ -1,6 +1,7 @@
-// linkd: one instance per configured port. Opens the physical link as root,
-// keeps it in pppinit's fd store so a restart resumes on the same socket,
-// drops to its own uid and serves its init link.
+// linkd: one instance per configured port. Opens the physical link as root
+// (a tty is put into raw mode then), keeps it in pppinit's fd store so a
+// restart resumes on the same socket, drops to its own uid, and runs PPP
+// sessions on the port (PortLink, Session).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +29,17 @@ if let d = port.descriptor, !port.restored {
     }
 }
 rt.log.info("port \(settings.name) (\(settings.kind.name)) \(port.restored ? "restored from the fd store" : "opened")")
+let link = PortLink(port: port, runtime: rt)
 rt.statusFields = { ["port": .object(port.status)] }
+rt.register("sessions") { _, _ in
+    .array(link.sessions.map { .object(SessionStatus.json($0, port: link)) })
+}
+rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) in
+    guard let id = arguments["id"]?.string else { throw MethodError(.badArguments, "expected {\"id\": \"PORT:N\"}") }
+    guard link.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
+    return .object(["killed": .string(id)])
+}
 rt.dropPrivileges()
 rt.ready()
+link.start()
 rt.run()

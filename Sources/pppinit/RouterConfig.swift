@@ -112,6 +112,39 @@ struct RouterConfig {
         case .pppoe:
             p.device = try r.string("interface")
         }
+        try parseSessionOptions(port: name, &r, into: &p)
         return p
+    }
+
+    /// LCP and session keys, named and defaulted as pppd's options.
+    private static func parseSessionOptions(port name: String, _ r: inout TableReader,
+                                            into p: inout PortSettings) throws(ConfigError) {
+        // RFC 1661 §6.1: pppd refuses an MRU below 128; 16384 is its maximum.
+        p.mru = try r.integer("mru", default: 1500, in: 128...16_384)
+        if let map = try r.optionalString("asyncmap") {
+            // pppd writes the map in hex ("asyncmap 000a0000"); TOML has no hex
+            // integers here, so it is a string, with or without 0x.
+            let digits = map.hasPrefix("0x") ? String(map.dropFirst(2)) : map
+            guard !digits.isEmpty, digits.count <= 8, let v = UInt32(digits, radix: 16) else {
+                throw ConfigError(file: r.file, line: r.line, reason: "'asyncmap' of port '\(name)' must be up to 8 hex digits, e.g. \"000a0000\"")
+            }
+            p.asyncMap = v
+        }
+        p.echoInterval = try r.integer("lcp-echo-interval", default: 0, in: 0...86_400)
+        p.echoFailure = try r.integer("lcp-echo-failure", default: 0, in: 0...1000)
+        p.lcpRestart = try r.integer("lcp-restart", default: 3, in: 1...3600)
+        p.lcpMaxConfigure = try r.integer("lcp-max-configure", default: 10, in: 1...1000)
+        p.requirePAP = try r.bool("require-pap", default: false)
+        p.requireCHAP = try r.bool("require-chap", default: false)
+        // As in pppd, require-pap/require-chap imply auth; noauth is the
+        // default only without them (authd arrives in a later issue).
+        let requires = p.requirePAP || p.requireCHAP
+        p.noauth = try r.bool("noauth", default: !requires)
+        if p.noauth && requires {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'noauth' contradicts 'require-pap'/'require-chap'")
+        }
+        p.persist = try r.bool("persist", default: false)
+        p.holdoff = try r.integer("holdoff", default: 30, in: 0...86_400)
+        p.maxfail = try r.integer("maxfail", default: 10, in: 0...1_000_000)
     }
 }

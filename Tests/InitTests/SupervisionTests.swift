@@ -162,6 +162,9 @@ func badConfigNamesFileAndLine(_ text: String, _ expected: String) {
 @Test func portSettingsRoundTrip() throws {
     var p = PortSettings(name: "ser", kind: .tty)
     p.device = "/dev/ttyS1"; p.speed = 57600; p.crtscts = true; p.localLine = false
+    p.mru = 1492; p.asyncMap = 0x000a_0000; p.echoInterval = 5; p.echoFailure = 3
+    p.lcpRestart = 2; p.lcpMaxConfigure = 7; p.noauth = false; p.requirePAP = true; p.requireCHAP = true
+    p.persist = true; p.holdoff = 4; p.maxfail = 0
     #expect(try PortSettings.decode(p.encoded()) == p)
     var bytes = p.encoded()
     bytes.append(0)

@@ -97,3 +97,6 @@ int ppp_pipe(int fds[2]);
 int ppp_udp_open(const char *local, const char *remote);
 /// st_ino of an open descriptor (to prove a socket survived a restart).
 uint64_t ppp_inode(int fd);
+/// getrandom(2) (sys/random.h does not come through Glibc's module map).
+/// Returns the number of bytes filled or -1 with errno.
+long ppp_getrandom(void *buf, unsigned long len);

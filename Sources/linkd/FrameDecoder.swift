@@ -1,0 +1,74 @@
+// The receive side of a port's wire format: an RFC 1662 §4 deframer for byte
+// streams, or one frame per datagram. Bad frames are dropped and counted
+// (STYLE.md), by kind, for `pppctl sessions`.
+import PPP
+
+struct FrameDecoder {
+    /// Datagram errors; the async deframer keeps its own counters.
+    struct Counters {
+        /// Address/Control/Protocol fields that do not parse.
+        var badHeaders = 0
+        /// Datagrams longer than our MRU allows.
+        var giants = 0
+    }
+
+    let isAsync: Bool
+    private var deframer: AsyncDeframer
+    private var counters = Counters()
+    /// Largest Information field we accept: our MRU, but RFC 1661 §6.1 says
+    /// to take up to 1500 whatever was negotiated, so never below that.
+    private var maximumInformation: Int
+
+    init(async: Bool, mru: UInt16) {
+        isAsync = async
+        maximumInformation = max(Int(mru), 1500)
+        // 8 = Address, Control, Protocol and an FCS-32 at most.
+        deframer = AsyncDeframer(maximumFrameLength: maximumInformation + 8)
+    }
+
+    /// Feeds what one read returned; `frame` runs once per good frame with a
+    /// slice valid only during the call.
+    mutating func feed(_ bytes: ArraySlice<UInt8>, frame: (ProtocolNumber, ArraySlice<UInt8>) -> Void) {
+        if isAsync {
+            deframer.feed(bytes, frame: frame)
+            return
+        }
+        // 4 = Address, Control and a two-octet Protocol field.
+        guard bytes.count <= maximumInformation + 4 else {
+            counters.giants += 1
+            return
+        }
+        do {
+            let (proto, information) = try SyncFraming.decode(bytes)
+            frame(proto, information)
+        } catch {
+            counters.badHeaders += 1
+        }
+    }
+
+    /// RFC 1662 §7.1: drop unescaped control characters only as our own ACCM
+    /// announced; accept frames up to our MRU.
+    mutating func apply(_ o: LCPNegotiatedOptions) {
+        maximumInformation = max(Int(o.localMRU), 1500)
+        deframer.receiveMap = o.receiveACCM
+        deframer.maximumFrameLength = maximumInformation + 8
+    }
+
+    /// A new negotiation: RFC 1662 §7.1 defaults, wait for the next Flag.
+    mutating func reset() {
+        apply(LCPNegotiatedOptions())
+        deframer.reset()
+    }
+
+    var errors: WireErrors {
+        let d = deframer.counters
+        return WireErrors(badFCS: d.badFCS, runts: d.runts, giants: d.giants + counters.giants, aborts: d.aborts,
+                          badHeaders: d.badHeaders + counters.badHeaders,
+                          ignoredControlCharacters: d.ignoredControlCharacters)
+    }
+}
+
+/// Wire errors by kind, as `pppctl sessions` shows them.
+struct WireErrors {
+    var badFCS = 0, runts = 0, giants = 0, aborts = 0, badHeaders = 0, ignoredControlCharacters = 0
+}

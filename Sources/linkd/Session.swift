@@ -1,0 +1,314 @@
+// One PPP session on a port: the RFC 1661 §3.2 phases around an LCP instance
+// driven from the event loop (restart timer, Echo keepalive), framing that
+// follows what LCP negotiated, and the counters `pppctl sessions` shows.
+// The session never owns the port descriptor; PortLink feeds it and outlives it.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShim
+import IPC
+import PPP
+
+final class Session {
+    /// RFC 1661 §3.2 link phases.
+    enum Phase: String {
+        case dead, establish, authenticate, network, terminate
+    }
+
+    struct Counters {
+        var framesIn = 0, framesOut = 0, bytesIn = 0, bytesOut = 0
+        var echoRequestsSent = 0, echoRepliesReceived = 0
+        /// Write failures, and frames a full send buffer could not take.
+        var transmitErrors = 0, transmitDropped = 0
+        /// RFC 1661 §3.4: non-LCP frames before the Network phase are discarded.
+        var discardedBeforeNetwork = 0
+        /// RFC 1661 §5.7: frames of protocols nobody here runs.
+        var protocolRejectsSent = 0
+        var protocolRejectsReceived = 0, codeRejectsReceived = 0
+        /// RFC 1661 §5.8: Echo packets that carried our own Magic-Number.
+        var loopbackSuspected = 0
+    }
+
+    let id: String
+    let settings: PortSettings
+    private(set) var phase: Phase = .dead
+    private(set) var lcp: LCP
+    private(set) var counters = Counters()
+    /// Why the session is ending or ended, first cause wins.
+    private(set) var reason: String?
+    /// The options LCP settled when it last opened.
+    private(set) var negotiated: LCPNegotiatedOptions?
+    /// The session reached the Network phase (pppd resets maxfail on it).
+    private(set) var reachedNetwork = false
+    let started = Instant.now()
+    private(set) var upSince: Instant?
+
+    private let loop: EventLoop
+    private let descriptor: Int32
+    private let log: Log
+    private var encoder: FrameEncoder
+    private var decoder: FrameDecoder
+    private var transmitBuffer: [UInt8] = []
+    private var restartTimer: TimerID?
+    private var echoTimer: TimerID?
+    /// pppd's lcp_echos_pending: reset by any received frame (adaptive).
+    private var echoesOutstanding = 0
+    /// Receive-side framing changes wait until the frame being fed is done
+    /// (the deframer cannot be reconfigured from inside its own callback).
+    private var feeding = false
+    private var pendingReceiveOptions: LCPNegotiatedOptions?
+
+    /// Called once LCP reaches Network phase, and once when the session is over.
+    var onUp: ((Session) -> Void)?
+    var onFinished: ((Session) -> Void)?
+
+    init(id: String, settings: PortSettings, descriptor: Int32, loop: EventLoop, log: Log) {
+        self.id = id
+        self.settings = settings
+        self.descriptor = descriptor
+        self.loop = loop
+        self.log = log
+        let async = settings.kind == .tty || settings.kind == .tcp
+        encoder = FrameEncoder(async: async)
+        decoder = FrameDecoder(async: async, mru: settings.mru)
+        transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16)
+        var c = LCPConfiguration()
+        c.mru = settings.mru
+        c.acceptableMRU = 128...max(settings.mru, 1500)
+        // RFC 1662 §7.1: the ACCM means nothing without octet-stuffing.
+        c.asyncMap = async ? settings.asyncMap : nil
+        c.magicSeed = Session.randomSeed()
+        if !settings.noauth {
+            c.requiredAuthentication = (settings.requireCHAP ? [.chapMD5] : []) + (settings.requirePAP ? [.pap] : [])
+        }
+        // Deviation until authd exists: we cannot prove who we are, so refuse
+        // to be authenticated; a peer that insists fails negotiation at once
+        // with a clear reason instead of waiting in the Authenticate phase.
+        c.acceptedAuthentication = []
+        let limits = Automaton.Limits(maxConfigure: Int(settings.lcpMaxConfigure),
+                                      restartInterval: .seconds(Int64(settings.lcpRestart)))
+        lcp = LCP(negotiator: LCPNegotiator(configuration: c), limits: limits)
+    }
+
+    /// RFC 1661 §3.2 Dead → Establish: the lower layer is up at once on our
+    /// ports (a bound UDP socket, an open tty), so open and signal Up.
+    func start() {
+        phase = .establish
+        perform(lcp.open())
+        perform(lcp.lowerUp())
+    }
+
+    /// Administrative close (pppctl session kill): RFC 1661 §5.5 Terminate.
+    func close(reason: String) {
+        if self.reason == nil { self.reason = reason }
+        perform(lcp.close(reason: reason))
+    }
+
+    /// The port went away (hang-up, read error): RFC 1661 §4.3 Down event.
+    func lowerDown(reason: String) {
+        if self.reason == nil { self.reason = reason }
+        perform(lcp.lowerDown())
+        if phase != .dead { finish() }
+    }
+
+    // MARK: Receive
+
+    /// What one read of the port returned (a datagram or a chunk of a stream).
+    func receive(_ bytes: ArraySlice<UInt8>) {
+        counters.bytesIn += bytes.count
+        feeding = true
+        decoder.feed(bytes) { proto, information in self.frameReceived(proto, information) }
+        feeding = false
+        if let o = pendingReceiveOptions {
+            decoder.apply(o)
+            pendingReceiveOptions = nil
+        }
+    }
+
+    private func frameReceived(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {
+        counters.framesIn += 1
+        // Adaptive keepalive: any frame from the peer proves it alive.
+        echoesOutstanding = 0
+        if proto == .lcp {
+            perform(lcp.receive(information))
+            return
+        }
+        guard phase == .network else {
+            // RFC 1661 §3.4-§3.5: only LCP (and authentication, link quality)
+            // may pass before the Network phase.
+            counters.discardedBeforeNetwork += 1
+            return
+        }
+        // No NCP or channel owner yet: RFC 1661 §5.7 Protocol-Reject.
+        let actions = lcp.protocolReject(proto, information: information)
+        if !actions.isEmpty { counters.protocolRejectsSent += 1 }
+        perform(actions)
+    }
+
+    // MARK: Carrying out LCP's actions
+
+    private func perform(_ actions: [ControlAction]) {
+        for action in actions {
+            switch action {
+            case .send(let packet):
+                transmit(.lcp, packet)
+            case .startTimer(let d):
+                if let t = restartTimer { loop.cancel(t) }
+                restartTimer = loop.schedule(after: Self.seconds(d)) { [weak self] in
+                    guard let self else { return }
+                    self.restartTimer = nil
+                    self.perform(self.lcp.timeout())
+                }
+            case .stopTimer:
+                if let t = restartTimer { loop.cancel(t) }
+                restartTimer = nil
+            case .thisLayerUp:
+                layerUp()
+            case .thisLayerDown:
+                layerDown()
+            case .thisLayerStarted:
+                break  // our lower layers are always available (RFC 1661 §4.4 tls)
+            case .thisLayerFinished:
+                if reason == nil {
+                    reason = lcp.state == .stopped ? "LCP: no agreement (Max-Configure reached or peer stopped)" : "LCP closed"
+                }
+                finish()
+            case .negotiationFailed(let failure):
+                if reason == nil { reason = Self.describe(failure) }
+            case .protocolRejected(let p):
+                counters.protocolRejectsReceived += 1
+                log.info("session \(id): peer rejects protocol \(p)")
+            case .codeRejected(let code):
+                counters.codeRejectsReceived += 1
+                log.info("session \(id): peer rejects LCP code \(code.rawValue)")
+            case .echoReplyReceived:
+                counters.echoRepliesReceived += 1
+            case .loopbackSuspected:
+                counters.loopbackSuspected += 1
+            case .terminateRequested(let data):
+                if reason == nil {
+                    let text = String(decoding: data.prefix(200), as: UTF8.self)
+                    reason = "peer terminated" + (text.isEmpty ? "" : ": \(text)")
+                }
+            case .identificationReceived, .timeRemainingReceived:
+                break  // RFC 1570: advisory only
+            }
+        }
+    }
+
+    /// RFC 1661 §4.4 tlu: frame as negotiated, then Authenticate or Network.
+    private func layerUp() {
+        let o = lcp.negotiator.negotiated
+        negotiated = o
+        encoder.apply(o)
+        if feeding { pendingReceiveOptions = o } else { decoder.apply(o) }
+        // RFC 1661 §5.6/§5.7: Rejected-Packet/Information fit the peer's MRU.
+        lcp.maximumRejectedLength = Int(o.peerMRU) - ControlPacket.headerLength - 2
+        if o.weAuthenticatePeerWith != nil || o.peerAuthenticatesUsWith != nil {
+            // RFC 1661 §3.5. authd is a later issue: fail loudly, not silently.
+            phase = .authenticate
+            close(reason: "authentication required (\(settings.requireCHAP ? "require-chap" : "require-pap")) but authd is not available yet")
+            return
+        }
+        phase = .network
+        reachedNetwork = true
+        upSince = Instant.now()
+        scheduleEcho()
+        onUp?(self)
+    }
+
+    /// RFC 1661 §4.4 tld: leaving Opened, to renegotiate or to terminate.
+    private func layerDown() {
+        stopEcho()
+        upSince = nil
+        encoder.apply(LCPNegotiatedOptions())
+        if feeding { pendingReceiveOptions = LCPNegotiatedOptions() } else { decoder.reset() }
+        switch lcp.state {
+        case .closing, .stopping, .closed, .stopped: phase = .terminate
+        default: phase = .establish
+        }
+    }
+
+    private func finish() {
+        guard phase != .dead else { return }
+        phase = .dead
+        stopEcho()
+        if let t = restartTimer { loop.cancel(t) }
+        restartTimer = nil
+        onFinished?(self)
+    }
+
+    // MARK: Keepalive (pppd lcp-echo-interval / lcp-echo-failure)
+
+    private func scheduleEcho() {
+        guard settings.echoInterval > 0 else { return }
+        echoTimer = loop.schedule(after: Double(settings.echoInterval)) { [weak self] in self?.echoTick() }
+    }
+
+    private func stopEcho() {
+        if let t = echoTimer { loop.cancel(t) }
+        echoTimer = nil
+        echoesOutstanding = 0
+    }
+
+    private func echoTick() {
+        echoTimer = nil
+        guard lcp.state == .opened else { return }
+        if settings.echoFailure > 0 && echoesOutstanding >= Int(settings.echoFailure) {
+            log.notice("session \(id): no frame for \(echoesOutstanding) echo intervals; peer is dead")
+            close(reason: "peer not responding: \(echoesOutstanding) LCP echo requests unanswered")
+            return
+        }
+        if let (_, actions) = lcp.echoRequest() {
+            echoesOutstanding += 1
+            counters.echoRequestsSent += 1
+            perform(actions)
+        }
+        scheduleEcho()
+    }
+
+    // MARK: Transmit
+
+    /// One frame out: a datagram, or one write of an HDLC frame. A frame is
+    /// expendable (PPP recovers from loss): a full buffer drops it and counts.
+    private func transmit(_ proto: ProtocolNumber, _ information: [UInt8]) {
+        encoder.encode(proto, information, into: &transmitBuffer)
+        let n = transmitBuffer.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if n == transmitBuffer.count {
+            counters.framesOut += 1
+            counters.bytesOut += n
+        } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+            counters.transmitDropped += 1
+        } else {
+            // A short write on a stream leaves a fragment the peer's deframer
+            // drops at our next Flag (RFC 1662 §4.3 bad FCS); UDP errors are
+            // ICMP reports of an absent peer.
+            counters.transmitErrors += 1
+        }
+    }
+
+    // MARK: Helpers
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// RFC 1661 §6.4 wants Magic-Numbers as unique as possible: seed from
+    /// the kernel's entropy pool (getrandom is in the base allowlist).
+    static func randomSeed() -> UInt64 {
+        var seed: UInt64 = 0
+        let n = withUnsafeMutableBytes(of: &seed) { ppp_getrandom($0.baseAddress, UInt($0.count)) }
+        if n != 8 { seed = Instant.now().nanoseconds ^ UInt64(getpid()) << 32 }
+        return seed
+    }
+
+    static func describe(_ failure: NegotiationFailure) -> String {
+        switch failure {
+        case .loopedBack: "loopback detected: our Magic-Number came back (RFC 1661 §6.4)"
+        case .authenticationRefused: "peer refused every authentication protocol we require"
+        case .requiredOptionRejected(let type): "peer rejected required LCP option \(type)"
+        }
+    }
+
+    var wireErrors: WireErrors { decoder.errors }
+}
