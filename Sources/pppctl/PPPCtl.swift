@@ -27,7 +27,7 @@ struct PPPCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pppctl",
         abstract: "Control a running ppprouter.",
-        subcommands: [Components.self, Restart.self, Call.self, Watch.self])
+        subcommands: [Components.self, Sessions.self, SessionCommand.self, Restart.self, Call.self, Watch.self])
 
     static func main() {
         do {
@@ -64,8 +64,13 @@ func hoistGlobalOptions(_ args: [String]) -> [String] {
         break
     }
     guard i < args.count, !globals.isEmpty else { return args }
-    return [args[i]] + globals + args[(i + 1)...]
+    // A command group ("session show") takes them after its subcommand.
+    let depth = commandGroups.contains(args[i]) && i + 1 < args.count ? 2 : 1
+    return Array(args[i..<(i + depth)]) + globals + args[(i + depth)...]
 }
+
+/// Commands whose options live on their subcommands.
+let commandGroups: Set<String> = ["session"]
 
 func printError(_ s: String) {
     let bytes = Array((s + "\n").utf8)

@@ -1,0 +1,90 @@
+// pppctl's session commands: `sessions`, `session show ID`, `session kill ID`.
+// Sessions live in the linkd of each port; pppctl asks every linkd pppinit
+// lists (through pppinit, target "linkd@PORT") and merges the answers.
+import ArgumentParser
+import IPC
+
+extension ControlClient {
+    /// Names of the running linkd components ("linkd@PORT").
+    func linkds() throws(CtlFailure) -> [String] {
+        let list = try callJSON(.componentsListed)
+        return (list.array ?? []).compactMap { $0["name"]?.string }.filter { $0.hasPrefix("linkd@") }
+    }
+
+    /// One daemon method's JSON result, or the failure.
+    func daemonCall(_ target: String, _ method: String, _ arguments: JSON = .object([:])) throws(CtlFailure) -> JSON {
+        try callJSON(.daemonCallRequested(target: target, method: method, arguments: arguments.encoded()))
+    }
+
+    /// Every session of every linkd; a linkd that does not answer (restarting)
+    /// is skipped with a note on stderr rather than failing the whole list.
+    func allSessions() throws(CtlFailure) -> [JSON] {
+        var out: [JSON] = []
+        for target in try linkds() {
+            do {
+                out += try daemonCall(target, "sessions").array ?? []
+            } catch {
+                printError("pppctl: \(target): \(error.message)")
+            }
+        }
+        return out
+    }
+}
+
+/// Session ids are "PORT:N"; the port names the linkd that runs it.
+func linkdTarget(forSession id: String) throws(CtlFailure) -> String {
+    guard let colon = id.lastIndex(of: ":"), colon != id.startIndex else {
+        throw CtlFailure(code: .usage, message: "session ids look like PORT:N (see pppctl sessions)")
+    }
+    return "linkd@" + id[..<colon]
+}
+
+struct Sessions: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the PPP sessions of every port.")
+    @OptionGroup var options: Options
+
+    func run() throws {
+        let sessions = try options.connect().allSessions()
+        if options.json { print(JSON.array(sessions).encoded()); return }
+        var t = TextTable(["ID", "PORT", "PHASE", "LCP", "UP", "FRAMES IN/OUT", "REASON"])
+        for s in sessions {
+            let c = s["counters"]
+            t.add([s["id"]?.cell ?? "-", s["port"]?.cell ?? "-", s["phase"]?.cell ?? "-", s["lcp"]?.cell ?? "-",
+                   formatUptime(s["up"]), "\(c?["frames_in"]?.cell ?? "-")/\(c?["frames_out"]?.cell ?? "-")",
+                   s["reason"]?.cell ?? "-"])
+        }
+        print(t.render())
+    }
+}
+
+struct SessionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session", abstract: "Show or kill one session.", subcommands: [Show.self, Kill.self])
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Everything linkd knows about one session.")
+        @OptionGroup var options: Options
+        @Argument(help: "Session id, PORT:N.") var id: String
+
+        func run() throws {
+            let target = try linkdTarget(forSession: id)
+            let list = try options.connect().daemonCall(target, "sessions")
+            guard let s = list.array?.first(where: { $0["id"]?.string == id }) else {
+                throw CtlFailure(code: .errorReply, message: "no session '\(id)'")
+            }
+            print(s.encoded(pretty: !options.json))
+        }
+    }
+
+    struct Kill: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Terminate a session (LCP Terminate-Request).")
+        @OptionGroup var options: Options
+        @Argument(help: "Session id, PORT:N.") var id: String
+
+        func run() throws {
+            let target = try linkdTarget(forSession: id)
+            let r = try options.connect().daemonCall(target, "session-kill", .object(["id": .string(id)]))
+            if options.json { print(r.encoded()) } else { print("\(id) killed") }
+        }
+    }
+}
