@@ -181,7 +181,7 @@ struct SessionTests {
         let s = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
         #expect(s?["reason"]?.string?.hasPrefix("peer not responding") == true, "\(String(describing: s))")
         // Reported, not asserted (shared machine): interval 1 s × failure 3.
-        print("dead peer declared after \(String(format: "%.2f", Date().timeIntervalSince(stopped))) s (configured 1 s × 3)")
+        print("dead peer: session dead \(String(format: "%.2f", Date().timeIntervalSince(stopped))) s after the peer stopped (echo 1 s × 3, then Terminate-Request retries, 2 × lcp-restart 1 s)")
     }
 
     @Test func loopedBackLinkIsDetectedByMagicNumber() throws {
@@ -207,7 +207,12 @@ struct SessionTests {
         try socat.run()
         // SIGKILL: socat can sit in its SIGTERM handler with every signal
         // blocked while a pty side is still open, and never exit.
-        defer { kill(socat.processIdentifier, SIGKILL); socat.waitUntilExit() }
+        // Killed, socat cannot remove its link= symlinks; we do.
+        defer {
+            kill(socat.processIdentifier, SIGKILL)
+            socat.waitUntilExit()
+            for p in [pa, pb] { try? FileManager.default.removeItem(atPath: p) }
+        }
         let deadline = Date().addingTimeInterval(10)
         while !(FileManager.default.fileExists(atPath: pa) && FileManager.default.fileExists(atPath: pb)),
               Date() < deadline { usleep(20_000) }
