@@ -56,6 +56,14 @@ public struct PortSettings: Equatable, Sendable {
 
     public init(name: String, kind: PortKind) { self.name = name; self.kind = kind }
 
+    /// Line speeds Linux termios can set (the Bxxx constants); pppinit
+    /// refuses others at start rather than letting linkd fail in a loop.
+    public static let ttySpeeds: Set<UInt32> = [
+        50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600,
+        115_200, 230_400, 460_800, 500_000, 576_000, 921_600, 1_000_000, 1_152_000, 1_500_000,
+        2_000_000, 2_500_000, 3_000_000, 3_500_000, 4_000_000,
+    ]
+
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
         w.u8(2)  // settings version

@@ -98,6 +98,9 @@ struct RouterConfig {
         case .tty:
             p.device = try r.string("device")
             p.speed = try r.integer("speed", default: 115_200, in: 50...4_000_000)
+            guard PortSettings.ttySpeeds.contains(p.speed) else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': speed \(p.speed) is not a termios speed (e.g. 9600, 38400, 115200)")
+            }
             p.localLine = try r.bool("local", default: true)
             p.crtscts = try r.bool("crtscts", default: false)
         case .udp:

@@ -138,6 +138,37 @@ func booted() -> Supervision {
     #expect(c.seccomp == .kill)
 }
 
+@Test func sessionKeysFollowPPPD() throws {
+    let c = try RouterConfig.parse("""
+        [port.u]
+        type = "udp"
+        local = "127.0.0.1:1"
+        mru = 1492
+        asyncmap = "0x000a0000"
+        lcp-echo-interval = 10
+        lcp-echo-failure = 4
+        lcp-restart = 2
+        lcp-max-configure = 5
+        require-chap = true
+        persist = true
+        holdoff = 7
+        maxfail = 0
+        [port.d]
+        type = "udp"
+        local = "127.0.0.1:2"
+        """, file: "r.toml")
+    let p = c.ports[0]
+    #expect(p.mru == 1492 && p.asyncMap == 0x000a_0000)
+    #expect(p.echoInterval == 10 && p.echoFailure == 4 && p.lcpRestart == 2 && p.lcpMaxConfigure == 5)
+    #expect(!p.noauth && p.requireCHAP && !p.requirePAP, "require-chap implies auth")
+    #expect(p.persist && p.holdoff == 7 && p.maxfail == 0)
+    // pppd's defaults.
+    let d = c.ports[1]
+    #expect(d.mru == 1500 && d.asyncMap == 0 && d.echoInterval == 0 && d.echoFailure == 0)
+    #expect(d.lcpRestart == 3 && d.lcpMaxConfigure == 10 && d.noauth && !d.persist)
+    #expect(d.holdoff == 30 && d.maxfail == 10)
+}
+
 @Test(arguments: [
     ("[router]\nbogus = 1\n", "r.toml:2: unknown key"),
     ("[router]\nseccomp = \"off\"\n", "r.toml:2:"),
@@ -145,6 +176,11 @@ func booted() -> Supervision {
     ("[port.p]\ntype = \"tty\"\n", "r.toml:1:"),
     ("[port.t]\ntype = \"tcp\"\n", "needs exactly one of 'listen' or 'connect'"),
     ("[daemons.sshd]\nuid = 5\n", "unknown daemon 'sshd'"),
+    ("[port.s]\ntype = \"tty\"\ndevice = \"/dev/x\"\nspeed = 12345\n", "not a termios speed"),
+    ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nasyncmap = \"xyz\"\n", "8 hex digits"),
+    ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nmru = 64\n", "r.toml:4:"),
+    ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nrequire-pap = true\nnoauth = true\n", "contradicts"),
+    ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nlcp-echo-intervall = 1\n", "unknown key"),
     ("[daemons.authd]\nuid = 0\n", "r.toml:2:"),
     ("[supervisor]\nrestart-burst = 0\n", "r.toml:2:"),
     ("x = \n", "r.toml:1:"),

@@ -136,6 +136,39 @@ struct SessionTests {
         #expect(events.first?["reason"]?.string == "peer terminated: killed by the operator")
     }
 
+    @Test func persistStartsANewSessionAfterHoldoff() throws {
+        let (a, b, configs) = try udpPair(extra: "persist = true\nholdoff = 1")
+        defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
+        let first = try #require(a.waitForSession("opened", isOpened))
+        #expect(first["id"]?.string == "ua:1")
+        #expect(try a.ctl(["session", "kill", "ua:1"]).status == 0)
+        // pppd's persist: after holdoff both ends negotiate a fresh session.
+        let second = a.waitForSession("reopened as ua:2") { $0["id"]?.string == "ua:2" && isOpened($0) }
+        #expect(second?["local"]?["magic"] != first["local"]?["magic"], "a new session picks a new Magic-Number")
+        b.waitForSession("reopened as ub:2") { $0["id"]?.string == "ub:2" && isOpened($0) }
+    }
+
+    @Test func requiredAuthenticationFailsWithAReasonUntilAuthdExists() throws {
+        let (pa, pb) = freeUDPPortPair()
+        let ca = try TempConfig(portConfig(name: "ua", body: """
+            type = "udp"
+            local = "127.0.0.1:\(pa)"
+            remote = "127.0.0.1:\(pb)"
+            require-pap = true
+            """))
+        let cb = try TempConfig(portConfig(name: "ub", body: """
+            type = "udp"
+            local = "127.0.0.1:\(pb)"
+            remote = "127.0.0.1:\(pa)"
+            """))
+        let a = try RouterUnderTest(config: ca.path)
+        let b = try RouterUnderTest(config: cb.path)
+        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        let s = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
+        #expect(s?["reason"]?.string?.contains("authenticat") == true, "\(String(describing: s))")
+        #expect(a.sessions().allSatisfy { $0["phase"]?.string != "network" })
+    }
+
     @Test func deadPeerIsDeclaredDeadByEchoes() throws {
         let (a, b, configs) = try udpPair()
         defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
@@ -148,7 +181,7 @@ struct SessionTests {
         let s = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
         #expect(s?["reason"]?.string?.hasPrefix("peer not responding") == true, "\(String(describing: s))")
         // Reported, not asserted (shared machine): interval 1 s × failure 3.
-        print("dead peer declared after \(String(format: "%.2f", Date().timeIntervalSince(stopped))) s (configured 1 s × 3)")
+        print("dead peer: session dead \(String(format: "%.2f", Date().timeIntervalSince(stopped))) s after the peer stopped (echo 1 s × 3, then Terminate-Request retries, 2 × lcp-restart 1 s)")
     }
 
     @Test func loopedBackLinkIsDetectedByMagicNumber() throws {
@@ -174,7 +207,12 @@ struct SessionTests {
         try socat.run()
         // SIGKILL: socat can sit in its SIGTERM handler with every signal
         // blocked while a pty side is still open, and never exit.
-        defer { kill(socat.processIdentifier, SIGKILL); socat.waitUntilExit() }
+        // Killed, socat cannot remove its link= symlinks; we do.
+        defer {
+            kill(socat.processIdentifier, SIGKILL)
+            socat.waitUntilExit()
+            for p in [pa, pb] { try? FileManager.default.removeItem(atPath: p) }
+        }
         let deadline = Date().addingTimeInterval(10)
         while !(FileManager.default.fileExists(atPath: pa) && FileManager.default.fileExists(atPath: pb)),
               Date() < deadline { usleep(20_000) }
