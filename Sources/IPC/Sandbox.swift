@@ -49,6 +49,8 @@ public enum Sandbox {
     /// no_new_privs and loads the seccomp allowlist (base + `extraSyscalls`).
     public static func drop(_ setup: DaemonSetup, extraSyscalls: [String] = []) throws(SandboxError) {
         let keep = setup.capabilities.map { Int32($0) }
+        // pppinit may itself be PID 1 (a container), so compare, don't test for 1.
+        let parent = getppid()
         var step: UnsafePointer<CChar>? = nil
         let rc = keep.withUnsafeBufferPointer { ppp_drop_privileges(setup.uid, setup.gid, $0.baseAddress, Int32($0.count), &step) }
         if rc != 0 {
@@ -58,7 +60,7 @@ public enum Sandbox {
         // Changing credentials clears the parent-death signal; set it again so
         // a dying pppinit never leaves an orphan daemon.
         _ = ppp_set_pdeathsig(SIGTERM)
-        if getppid() == 1 { throw SandboxError(step: "parent exited", errno: ESRCH) }
+        if getppid() != parent { throw SandboxError(step: "parent exited", errno: ESRCH) }
         try loadSeccomp(baseSyscalls + extraSyscalls, mode: setup.seccomp)
     }
 
