@@ -4,7 +4,9 @@ import IPC
 
 final class Component {
     let name: String           // "authd", "linkd@udp0"
-    let executable: String     // "authd", "linkd"
+    /// The daemon's role on its init link; its executable has the same name.
+    let peer: Peer
+    var executable: String { peer.description }
     let setup: DaemonSetup
     var supervision = Supervision()
     var pid: Int32?
@@ -25,9 +27,9 @@ final class Component {
         let callID: UInt32
     }
 
-    init(name: String, executable: String, setup: DaemonSetup) {
+    init(name: String, peer: Peer, setup: DaemonSetup) {
         self.name = name
-        self.executable = executable
+        self.peer = peer
         self.setup = setup
     }
 

@@ -24,18 +24,18 @@ final class Router {
         self.loop = loop
         binDir = Environment.current["PPP_BIN_DIR"] ?? Sys.selfDirectory()
         var list: [Component] = []
-        for name in ["authd", "ncpd", "bridged"] {
-            let id = config.identities[name]!
-            list.append(Component(name: name, executable: name, setup: DaemonSetup(
-                name: name, instance: "", uid: id.uid, gid: id.gid,
-                capabilities: name == "ncpd" ? [Capability.netAdmin.rawValue] : [],
+        for peer in [Peer.authd, .ncpd, .bridged] {
+            let id = config.identities[peer.description]!
+            list.append(Component(name: peer.description, peer: peer, setup: DaemonSetup(
+                name: peer.description, instance: "", uid: id.uid, gid: id.gid,
+                capabilities: peer == .ncpd ? [Capability.netAdmin.rawValue] : [],
                 seccomp: config.seccomp)))
         }
         let lid = config.identities["linkd"]!
         for port in config.ports {
             // CAP_NET_RAW only where a PPPoE port needs its AF_PACKET socket.
             let caps: [UInt8] = port.kind == .pppoe ? [Capability.netRaw.rawValue] : []
-            list.append(Component(name: "linkd@\(port.name)", executable: "linkd", setup: DaemonSetup(
+            list.append(Component(name: "linkd@\(port.name)", peer: .linkd, setup: DaemonSetup(
                 name: "linkd", instance: port.name, uid: lid.uid, gid: lid.gid,
                 capabilities: caps, seccomp: config.seccomp, settings: port.encoded())))
         }
@@ -134,7 +134,7 @@ final class Router {
             c.pid = pid
             c.startedAt = nil
             c.lastExit = ""
-            let link = Link(pair.first, remote: c.setup.name == "linkd" ? .linkd : Peer.daemons.first { "\($0)" == c.setup.name }!, loop: loop)
+            let link = Link(pair.first, remote: c.peer, loop: loop)
             c.link = link
             link.onMessage = { [unowned self] r in self.handle(c, &r) }
             link.onInvalid = { [unowned self] e in self.log.warning("\(c.name): dropped invalid message: \(e)") }
