@@ -80,10 +80,14 @@ public struct Header: Equatable, Sendable {
     }
 }
 
-func hex(_ v: UInt16) -> String {
+/// Hex digits padded to the type's full width ("000a0000" for a UInt32), as
+/// status output shows masks, magic numbers and CapEff.
+public func paddedHex<T: FixedWidthInteger & UnsignedInteger>(_ v: T) -> String {
     let s = String(v, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, 4 - s.count)) + s
+    return String(repeating: "0", count: max(0, T.bitWidth / 4 - s.count)) + s
 }
+
+func hex(_ v: UInt16) -> String { "0x" + paddedHex(v) }
 
 /// Big-endian writer into a growable buffer.
 public struct ByteWriter {

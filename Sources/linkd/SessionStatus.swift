@@ -71,10 +71,7 @@ enum SessionStatus {
         "\(state)".lowercased()
     }
 
-    static func hex(_ v: UInt32) -> String {
-        let digits = String(v, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
-    }
+    static func hex(_ v: UInt32) -> String { "0x" + paddedHex(v) }
 
     static func rounded(_ seconds: Double) -> Double { (seconds * 10).rounded() / 10 }
 }

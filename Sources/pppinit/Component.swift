@@ -45,7 +45,7 @@ final class Component {
             "uptime": startedAt.map { .double((now.seconds(since: $0) * 10).rounded() / 10) } ?? .null,
         ]
         if let status {
-            o["cap_eff"] = .string(hex16(status.capEff))
+            o["cap_eff"] = .string(paddedHex(status.capEff))
             o["no_new_privs"] = .int(Int64(status.noNewPrivs))
             o["seccomp"] = .int(Int64(status.seccomp))
         } else {
@@ -58,10 +58,6 @@ final class Component {
     }
 }
 
-func hex16(_ v: UInt64) -> String {
-    let s = String(v, radix: 16)
-    return String(repeating: "0", count: max(0, 16 - s.count)) + s
-}
 
 /// Reads a daemon's stdout/stderr and forwards whole lines with a prefix.
 final class LogPipe {
