@@ -4,32 +4,30 @@ import CNettle
 
 enum Digest {
     static func md4<C: Collection>(_ data: C) -> [UInt8] where C.Element == UInt8 {
-        var ctx = md4_ctx()
-        nettle_md4_init(&ctx)
-        let bytes = Array(data)
-        bytes.withUnsafeBufferPointer { nettle_md4_update(&ctx, $0.count, $0.baseAddress) }
-        var out = [UInt8](repeating: 0, count: Int(MD4_DIGEST_SIZE))
-        out.withUnsafeMutableBufferPointer { nettle_md4_digest(&ctx, $0.count, $0.baseAddress) }
-        return out
+        hash(data, md4_ctx(), Int(MD4_DIGEST_SIZE), nettle_md4_init, nettle_md4_update, nettle_md4_digest)
     }
 
     static func md5<C: Collection>(_ data: C) -> [UInt8] where C.Element == UInt8 {
-        var ctx = md5_ctx()
-        nettle_md5_init(&ctx)
-        let bytes = Array(data)
-        bytes.withUnsafeBufferPointer { nettle_md5_update(&ctx, $0.count, $0.baseAddress) }
-        var out = [UInt8](repeating: 0, count: Int(MD5_DIGEST_SIZE))
-        out.withUnsafeMutableBufferPointer { nettle_md5_digest(&ctx, $0.count, $0.baseAddress) }
-        return out
+        hash(data, md5_ctx(), Int(MD5_DIGEST_SIZE), nettle_md5_init, nettle_md5_update, nettle_md5_digest)
     }
 
     static func sha1<C: Collection>(_ data: C) -> [UInt8] where C.Element == UInt8 {
-        var ctx = sha1_ctx()
-        nettle_sha1_init(&ctx)
+        hash(data, sha1_ctx(), Int(SHA1_DIGEST_SIZE), nettle_sha1_init, nettle_sha1_update, nettle_sha1_digest)
+    }
+
+    /// nettle's init / update / digest sequence, the same for every hash.
+    private static func hash<C: Collection, Context>(
+        _ data: C, _ context: Context, _ size: Int,
+        _ initialize: (UnsafeMutablePointer<Context>?) -> Void,
+        _ update: (UnsafeMutablePointer<Context>?, Int, UnsafePointer<UInt8>?) -> Void,
+        _ digest: (UnsafeMutablePointer<Context>?, Int, UnsafeMutablePointer<UInt8>?) -> Void
+    ) -> [UInt8] where C.Element == UInt8 {
+        var ctx = context
+        initialize(&ctx)
         let bytes = Array(data)
-        bytes.withUnsafeBufferPointer { nettle_sha1_update(&ctx, $0.count, $0.baseAddress) }
-        var out = [UInt8](repeating: 0, count: Int(SHA1_DIGEST_SIZE))
-        out.withUnsafeMutableBufferPointer { nettle_sha1_digest(&ctx, $0.count, $0.baseAddress) }
+        bytes.withUnsafeBufferPointer { update(&ctx, $0.count, $0.baseAddress) }
+        var out = [UInt8](repeating: 0, count: size)
+        out.withUnsafeMutableBufferPointer { digest(&ctx, $0.count, $0.baseAddress) }
         return out
     }
 
