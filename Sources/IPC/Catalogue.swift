@@ -43,6 +43,14 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     // daemon <-> daemon handoff (DESIGN.md "The handoff")
     case channelHandedOver = 40      // one channel + R
     case channelPairHandedOver = 41  // two channels + R (bridged)
+    case conversationOpened = 42     // daemon → daemon rendezvous: one SEQPACKET end
+    // linkd <-> authd conversation (the Authenticate phase, accounting)
+    case authStarted = 50            // linkd → authd: LCP opened, who authenticates whom
+    case authFrameReceived = 51      // linkd → authd: a PAP/CHAP/EAP packet from the peer
+    case authFrameSent = 52          // authd → linkd: a PAP/CHAP/EAP packet to send
+    case authFinished = 53           // authd → linkd: the verdict
+    case authStopped = 54            // linkd → authd: the session ended (accounting Stop)
+    case accountingUpdated = 55      // linkd → authd: Network phase began / interim counters
 }
 
 /// How many descriptors a message type carries.
@@ -77,6 +85,10 @@ public enum Catalogue {
             MessageSpec(senders: [.pppctl], descriptors: .exactly(0))
         case .channelHandedOver: MessageSpec(senders: [.linkd, .ncpd, .bridged], descriptors: .exactly(2))
         case .channelPairHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(3))
+        case .conversationOpened: MessageSpec(senders: [.linkd, .bridged, .ncpd], descriptors: .exactly(1))
+        case .authStarted, .authFrameReceived, .authStopped, .accountingUpdated:
+            MessageSpec(senders: [.linkd], descriptors: .exactly(0))
+        case .authFrameSent, .authFinished: MessageSpec(senders: [.authd], descriptors: .exactly(0))
         }
     }
 }
@@ -125,6 +137,16 @@ public enum Message: Equatable, Sendable {
     case eventsWatched
     case channelHandedOver(record: [UInt8])
     case channelPairHandedOver(record: [UInt8])
+    case conversationOpened(version: UInt8)
+    case authStarted(AuthStart)
+    /// `protocol`: 0xc023 PAP, 0xc223 CHAP, 0xc227 EAP; `packet`: the
+    /// information field (code, identifier, length, data).
+    case authFrameReceived(session: String, protocol: UInt16, packet: [UInt8])
+    case authFrameSent(session: String, protocol: UInt16, packet: [UInt8])
+    case authFinished(AuthVerdict)
+    case authStopped(session: String, reason: String, counters: SessionCounters)
+    /// `started`: the Network phase began (accounting Start); else interim.
+    case accountingUpdated(session: String, started: Bool, counters: SessionCounters)
 
     public var type: MessageType {
         switch self {
@@ -147,6 +169,13 @@ public enum Message: Equatable, Sendable {
         case .eventsWatched: .eventsWatched
         case .channelHandedOver: .channelHandedOver
         case .channelPairHandedOver: .channelPairHandedOver
+        case .conversationOpened: .conversationOpened
+        case .authStarted: .authStarted
+        case .authFrameReceived: .authFrameReceived
+        case .authFrameSent: .authFrameSent
+        case .authFinished: .authFinished
+        case .authStopped: .authStopped
+        case .accountingUpdated: .accountingUpdated
         }
     }
 
@@ -178,6 +207,13 @@ public enum Message: Equatable, Sendable {
         case let .componentRestartRequested(name): w.string(name)
         case let .daemonCallRequested(target, method, arguments): w.string(target); w.string(method); w.text(arguments)
         case let .channelHandedOver(record), let .channelPairHandedOver(record): w.blob(record)
+        case let .conversationOpened(version): w.u8(version)
+        case let .authStarted(start): start.encode(into: &w)
+        case let .authFrameReceived(session, proto, packet), let .authFrameSent(session, proto, packet):
+            w.string(session); w.u16(proto); w.blob(packet)
+        case let .authFinished(verdict): verdict.encode(into: &w)
+        case let .authStopped(session, reason, counters): w.string(session); w.string(reason); counters.encode(into: &w)
+        case let .accountingUpdated(session, started, counters): w.string(session); w.bool(started); counters.encode(into: &w)
         }
     }
 
@@ -227,6 +263,20 @@ public enum Message: Equatable, Sendable {
         case .eventsWatched: m = .eventsWatched
         case .channelHandedOver: m = .channelHandedOver(record: try r.blob())
         case .channelPairHandedOver: m = .channelPairHandedOver(record: try r.blob())
+        case .conversationOpened: m = .conversationOpened(version: try r.u8())
+        case .authStarted: m = .authStarted(try AuthStart.decode(&r))
+        case .authFrameReceived, .authFrameSent:
+            let session = try r.string(), proto = try r.u16(), packet = try r.blob(max: 65_535)
+            m = type == .authFrameReceived
+                ? .authFrameReceived(session: session, protocol: proto, packet: packet)
+                : .authFrameSent(session: session, protocol: proto, packet: packet)
+        case .authFinished: m = .authFinished(try AuthVerdict.decode(&r))
+        case .authStopped:
+            let session = try r.string(), reason = try r.string()
+            m = .authStopped(session: session, reason: reason, counters: try SessionCounters.decode(&r))
+        case .accountingUpdated:
+            let session = try r.string(), started = try r.bool()
+            m = .accountingUpdated(session: session, started: started, counters: try SessionCounters.decode(&r))
         }
         try r.finish()
         return m

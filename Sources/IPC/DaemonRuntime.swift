@@ -39,6 +39,8 @@ public final class DaemonRuntime {
     public var statusFields: () -> JSONObject = { JSONObject() }
     /// Runs before exit on SIGTERM or when pppinit goes away.
     public var onShutdown: (() -> Void)?
+    /// Datagrams refused on our rendezvous point (see Conversation.swift).
+    public internal(set) var rendezvousDropped = 0
 
     /// Takes fd 3 and waits for `daemonConfigured`. Exits 111 (temporary
     /// failure: restart me) if it is missing or malformed.

@@ -45,9 +45,26 @@ public struct PortSettings: Equatable, Sendable {
     public var lcpMaxConfigure: UInt32 = 10
     /// Do not require the peer to authenticate (pppd `noauth`).
     public var noauth: Bool = true
-    /// pppd `require-pap`, `require-chap` (CHAP-MD5).
+    /// pppd `require-pap`, `require-chap` (CHAP-MD5), `require-mschap-v2`,
+    /// `require-eap`: methods we ask the peer to authenticate with, in
+    /// pppd's order of preference (EAP, MS-CHAPv2, CHAP, PAP).
     public var requirePAP: Bool = false
     public var requireCHAP: Bool = false
+    public var requireMSCHAPv2: Bool = false
+    public var requireEAP: Bool = false
+    /// pppd `refuse-pap`, `refuse-chap`, `refuse-mschap-v2`, `refuse-eap`:
+    /// methods we will not use to authenticate ourselves to the peer.
+    public var refusePAP: Bool = false
+    public var refuseCHAP: Bool = false
+    public var refuseMSCHAPv2: Bool = false
+    public var refuseEAP: Bool = false
+    /// pppd `user` (our name as a peer), `remotename` (the peer's name for
+    /// the secrets lookup), `name` (our name as authenticator).
+    public var user: String = ""
+    public var remoteName: String = ""
+    public var localName: String = ""
+    /// What the port asks of the NCPs (passed through to ncpd).
+    public var network = NetworkSettings()
     /// Start a new session when one ends (pppd `persist`), after `holdoff`
     /// seconds, giving up after `maxfail` consecutive failures (0 = never).
     public var persist: Bool = false
@@ -55,6 +72,27 @@ public struct PortSettings: Equatable, Sendable {
     public var maxfail: UInt32 = 10
 
     public init(name: String, kind: PortKind) { self.name = name; self.kind = kind }
+
+    /// The methods we require of the peer, most preferred first (pppd's
+    /// order: EAP, MS-CHAPv2, CHAP-MD5, PAP).
+    public var requiredMethods: [AuthMethod] {
+        var m: [AuthMethod] = []
+        if requireEAP { m.append(.eapMD5) }
+        if requireMSCHAPv2 { m.append(.msChapV2) }
+        if requireCHAP { m.append(.chapMD5) }
+        if requirePAP { m.append(.pap) }
+        return m
+    }
+
+    /// Whether we agree to authenticate ourselves with `method`.
+    public func accepts(_ method: AuthMethod) -> Bool {
+        switch method {
+        case .pap: !refusePAP
+        case .chapMD5: !refuseCHAP
+        case .msChapV2: !refuseMSCHAPv2
+        case .eapMD5: !refuseEAP
+        }
+    }
 
     /// Line speeds Linux termios can set (the Bxxx constants); pppinit
     /// refuses others at start rather than letting linkd fail in a loop.
@@ -66,19 +104,23 @@ public struct PortSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(2)  // settings version
+        w.u8(3)  // settings version
         w.string(name); w.u8(kind.rawValue); w.string(device); w.u32(speed)
         w.string(local); w.string(remote); w.bool(localLine); w.bool(crtscts)
         w.u16(mru); w.u32(asyncMap); w.u32(echoInterval); w.u32(echoFailure)
         w.u32(lcpRestart); w.u32(lcpMaxConfigure)
         w.bool(noauth); w.bool(requirePAP); w.bool(requireCHAP)
         w.bool(persist); w.u32(holdoff); w.u32(maxfail)
+        w.bool(requireMSCHAPv2); w.bool(requireEAP)
+        w.bool(refusePAP); w.bool(refuseCHAP); w.bool(refuseMSCHAPv2); w.bool(refuseEAP)
+        w.string(user); w.string(remoteName); w.string(localName)
+        network.encode(into: &w)
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> PortSettings {
         var r = ByteReader(bytes)
-        guard try r.u8() == 2 else { throw .invalid(callID: 0, reason: "port settings version") }
+        guard try r.u8() == 3 else { throw .invalid(callID: 0, reason: "port settings version") }
         let name = try r.string()
         guard let kind = PortKind(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "port kind") }
         var s = PortSettings(name: name, kind: kind)
@@ -89,6 +131,10 @@ public struct PortSettings: Equatable, Sendable {
         s.lcpRestart = try r.u32(); s.lcpMaxConfigure = try r.u32()
         s.noauth = try r.bool(); s.requirePAP = try r.bool(); s.requireCHAP = try r.bool()
         s.persist = try r.bool(); s.holdoff = try r.u32(); s.maxfail = try r.u32()
+        s.requireMSCHAPv2 = try r.bool(); s.requireEAP = try r.bool()
+        s.refusePAP = try r.bool(); s.refuseCHAP = try r.bool(); s.refuseMSCHAPv2 = try r.bool(); s.refuseEAP = try r.bool()
+        s.user = try r.string(); s.remoteName = try r.string(); s.localName = try r.string()
+        s.network = try NetworkSettings.decode(&r)
         try r.finish()
         return s
     }

@@ -17,6 +17,10 @@ final class Component {
     var killTimer: TimerID?
     var backoffTimer: TimerID?
     var lastExit = ""
+    /// The daemon's named rendezvous point (DIR/NAME), bound by pppinit so
+    /// that it outlives restarts: what other daemons send while this one
+    /// restarts waits in the socket. Inherited as fd 4 "rendezvous".
+    var rendezvous: SharedDescriptor?
     /// Calls forwarded to this daemon: daemon-side call id → where to answer.
     var relays: [UInt32: Relay] = [:]
     /// Waiting for the next ready (pppctl restart answers then).

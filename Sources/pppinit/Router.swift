@@ -44,6 +44,22 @@ final class Router {
 
     func component(named name: String) -> Component? { components.first { $0.name == name } }
 
+    /// "linkd=61001,authd=61002,…": lets a daemon name the sender of a
+    /// datagram on its rendezvous point from the kernel's credentials.
+    var uidTable: String {
+        RouterConfig.daemonNames.map { "\($0)=\(config.identities[$0]!.uid)" }.joined(separator: ",")
+    }
+
+    /// Binds DIR/authd, DIR/ncpd and DIR/bridged before any daemon starts.
+    func openRendezvousPoints() throws(IPCError) {
+        for c in components where c.peer != .linkd {
+            switch try Rendezvous.open(config.runtimeDir + "/" + c.name) {
+            case let .owner(fd): c.rendezvous = SharedDescriptor(fd)
+            case .client: throw .system(call: "bind(\(config.runtimeDir)/\(c.name)): in use", errno: EADDRINUSE)
+            }
+        }
+    }
+
     var now: Double { Double(Instant.now().nanoseconds) / 1e9 }
 
     // MARK: boot and shutdown
@@ -121,8 +137,11 @@ final class Router {
             let pair = try Socket.seqpacketPair()
             let pipe = try Sys.pipe()
             let null = try Sys.devNull()
+            var fds = [pair.second.raw]
+            if let r = c.rendezvous { fds.append(r.raw) }
             var env = [
-                "PPP_FDS=1", "PPP_FDNAMES=init", "PPP_RUNTIME_DIR=\(config.runtimeDir)",
+                "PPP_FDS=\(fds.count)", fds.count == 1 ? "PPP_FDNAMES=init" : "PPP_FDNAMES=init:rendezvous",
+                "PPP_RUNTIME_DIR=\(config.runtimeDir)", "PPP_UIDS=\(uidTable)",
                 "PPP_COMPONENT=\(c.name)", "PPP_LOG_LEVEL=\(config.logLevel)",
                 // The backtracer forks a helper; under seccomp it would be killed mid-report.
                 "SWIFT_BACKTRACE=enable=no", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -130,7 +149,7 @@ final class Router {
             if let tz = Environment.current["TZ"] { env.append("TZ=\(tz)") }
             let argv = c.setup.instance.isEmpty ? [c.executable] : [c.executable, c.setup.instance]
             let pid = try Sys.spawn(path: binDir + "/" + c.executable, argv: argv, env: env,
-                                    stdin: null.raw, output: pipe.write.raw, fds: [pair.second.raw])
+                                    stdin: null.raw, output: pipe.write.raw, fds: fds)
             c.pid = pid
             c.startedAt = nil
             c.lastExit = ""

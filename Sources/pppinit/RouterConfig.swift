@@ -139,15 +139,66 @@ struct RouterConfig {
         p.lcpMaxConfigure = try r.integer("lcp-max-configure", default: 10, in: 1...1000)
         p.requirePAP = try r.bool("require-pap", default: false)
         p.requireCHAP = try r.bool("require-chap", default: false)
-        // As in pppd, require-pap/require-chap imply auth; noauth is the
-        // default only without them (authd arrives in a later issue).
-        let requires = p.requirePAP || p.requireCHAP
+        p.requireMSCHAPv2 = try r.bool("require-mschap-v2", default: false)
+        p.requireEAP = try r.bool("require-eap", default: false)
+        p.refusePAP = try r.bool("refuse-pap", default: false)
+        p.refuseCHAP = try r.bool("refuse-chap", default: false)
+        p.refuseMSCHAPv2 = try r.bool("refuse-mschap-v2", default: false)
+        p.refuseEAP = try r.bool("refuse-eap", default: false)
+        p.user = try r.string("user", default: "")
+        p.remoteName = try r.string("remotename", default: "")
+        p.localName = try r.string("name", default: "")
+        // As in pppd, a require-* key implies auth; noauth is the default
+        // only without one.
+        let requires = !p.requiredMethods.isEmpty
         p.noauth = try r.bool("noauth", default: !requires)
         if p.noauth && requires {
-            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'noauth' contradicts 'require-pap'/'require-chap'")
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'noauth' contradicts the 'require-*' keys")
         }
+        p.network = try parseNetwork(port: name, &r)
         p.persist = try r.bool("persist", default: false)
         p.holdoff = try r.integer("holdoff", default: 30, in: 0...86_400)
         p.maxfail = try r.integer("maxfail", default: 10, in: 0...1_000_000)
+    }
+
+    /// NCP keys (pppd's names): `address = "local:remote"` (either side may
+    /// be empty), `ip-pool`, `ifname`, `noip`, `ipv6` (pppd `+ipv6`),
+    /// `noipdefault`, `defaultroute`, `defaultroute6`, `usepeerdns`, `ms-dns`.
+    private static func parseNetwork(port name: String, _ r: inout TableReader) throws(ConfigError) -> NetworkSettings {
+        var n = NetworkSettings()
+        if let pair = try r.optionalString("address") {
+            let sides = pair.split(separator: ":", omittingEmptySubsequences: false)
+            guard sides.count == 2 else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'address' is \"local:remote\" (either may be empty), got \"\(pair)\"")
+            }
+            for (i, side) in sides.enumerated() where !side.isEmpty {
+                guard let a = IPv4.parse(String(side)) else {
+                    throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': '\(side)' is not an IPv4 address")
+                }
+                if i == 0 { n.localAddress = a } else { n.remoteAddress = a }
+            }
+        }
+        n.pool = try r.string("ip-pool", default: "")
+        n.ifname = try r.string("ifname", default: "")
+        guard n.ifname.utf8.count < 16, !n.ifname.contains("/"), !n.ifname.contains(" ") else {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'ifname' must be a Linux interface name (under 16 bytes, no '/' or space)")
+        }
+        n.ipv4 = !(try r.bool("noip", default: false))
+        n.ipv6 = try r.bool("ipv6", default: false)
+        n.noIPDefault = try r.bool("noipdefault", default: false)
+        n.defaultRoute = try r.bool("defaultroute", default: false)
+        n.defaultRoute6 = try r.bool("defaultroute6", default: false)
+        n.usePeerDNS = try r.bool("usepeerdns", default: false)
+        let dns = try r.stringArray("ms-dns", default: [])
+        guard dns.count <= 2 else {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': at most two 'ms-dns' servers (RFC 1877 primary and secondary)")
+        }
+        for d in dns {
+            guard let a = IPv4.parse(d) else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': ms-dns '\(d)' is not an IPv4 address")
+            }
+            n.dns.append(a)
+        }
+        return n
     }
 }

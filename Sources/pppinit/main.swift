@@ -54,6 +54,7 @@ do {
     case .client:
         fail("another pppinit is running on \(config.runtimeDir)/control", code: 1)
     }
+    try router.openRendezvousPoints()
 } catch {
     fail("runtime dir \(config.runtimeDir): \(error)", code: 1)
 }

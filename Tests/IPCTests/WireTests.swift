@@ -25,6 +25,17 @@ let sampleMessages: [Message] = [
     .eventsWatched,
     .channelHandedOver(record: [1]),
     .channelPairHandedOver(record: [2]),
+    .conversationOpened(version: 1),
+    .authStarted({ var s = AuthStart(session: "tty0:1", port: "tty0", authenticatePeer: .chapMD5, authenticateSelf: nil)
+                   s.localName = "bras"; s.callingStation = "02:00:00:00:00:01"; return s }()),
+    .authFrameReceived(session: "tty0:1", protocol: 0xc223, packet: [2, 1, 0, 4]),
+    .authFrameSent(session: "tty0:1", protocol: 0xc023, packet: [2, 1, 0, 5, 0]),
+    .authFinished({ var v = AuthVerdict(session: "tty0:1", success: true)
+                    v.peerName = "alice"; v.method = .msChapV2; v.framedAddress = 0x0a000002
+                    v.radiusClass = [1, 2]; return v }()),
+    .authStopped(session: "tty0:1", reason: "peer terminated", counters: { var c = SessionCounters()
+                                                                          c.inputOctets = 1 << 40; return c }()),
+    .accountingUpdated(session: "tty0:1", started: true, counters: SessionCounters()),
 ]
 
 func firstSender(_ m: Message) -> Peer { Catalogue.spec(m.type).senders.sorted { $0.rawValue < $1.rawValue }.first! }

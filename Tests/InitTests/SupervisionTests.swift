@@ -169,6 +169,42 @@ func booted() -> Supervision {
     #expect(d.holdoff == 30 && d.maxfail == 10)
 }
 
+@Test func authAndNetworkKeysFollowPPPD() throws {
+    let c = try RouterConfig.parse("""
+        [port.u]
+        type = "udp"
+        local = "127.0.0.1:1"
+        require-mschap-v2 = true
+        require-eap = true
+        refuse-pap = true
+        user = "alice"
+        remotename = "isp"
+        name = "bras"
+        address = ":10.0.0.2"
+        ip-pool = "subscribers"
+        ifname = "ppp-u"
+        ipv6 = true
+        defaultroute = true
+        usepeerdns = true
+        ms-dns = ["192.0.2.53"]
+        [port.c]
+        type = "udp"
+        local = "127.0.0.1:2"
+        noip = true
+        noipdefault = true
+        """, file: "r.toml")
+    let p = c.ports[0]
+    #expect(p.requiredMethods == [.eapMD5, .msChapV2] && !p.noauth)
+    #expect(!p.accepts(.pap) && p.accepts(.chapMD5))
+    #expect(p.user == "alice" && p.remoteName == "isp" && p.localName == "bras")
+    #expect(p.network.localAddress == 0 && p.network.remoteAddress == 0x0a00_0002)
+    #expect(p.network.pool == "subscribers" && p.network.ifname == "ppp-u")
+    #expect(p.network.ipv4 && p.network.ipv6 && p.network.defaultRoute && !p.network.defaultRoute6)
+    #expect(p.network.usePeerDNS && p.network.dns == [0xc000_0235])
+    let q = c.ports[1]
+    #expect(!q.network.ipv4 && q.network.noIPDefault && q.noauth)
+}
+
 @Test(arguments: [
     ("[router]\nbogus = 1\n", "r.toml:2: unknown key"),
     ("[router]\nseccomp = \"off\"\n", "r.toml:2:"),
@@ -184,6 +220,11 @@ func booted() -> Supervision {
     ("[daemons.authd]\nuid = 0\n", "r.toml:2:"),
     ("[supervisor]\nrestart-burst = 0\n", "r.toml:2:"),
     ("x = \n", "r.toml:1:"),
+    ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\naddress = \"10.0.0.1\"\n", "\"local:remote\""),
+    ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\naddress = \"10.0.0.1:10.0.0.256\"\n", "not an IPv4 address"),
+    ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nms-dns = [\"1.1.1.1\", \"8.8.8.8\", \"9.9.9.9\"]\n", "at most two"),
+    ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nifname = \"a/b\"\n", "interface name"),
+    ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nrequire-eap = true\nnoauth = true\n", "contradicts"),
     ("[nonsense]\n", "r.toml:1: unknown key"),
 ])
 func badConfigNamesFileAndLine(_ text: String, _ expected: String) {
@@ -201,6 +242,8 @@ func badConfigNamesFileAndLine(_ text: String, _ expected: String) {
     p.mru = 1492; p.asyncMap = 0x000a_0000; p.echoInterval = 5; p.echoFailure = 3
     p.lcpRestart = 2; p.lcpMaxConfigure = 7; p.noauth = false; p.requirePAP = true; p.requireCHAP = true
     p.persist = true; p.holdoff = 4; p.maxfail = 0
+    p.requireMSCHAPv2 = true; p.refuseEAP = true; p.user = "alice"; p.remoteName = "isp"; p.localName = "bras"
+    p.network.remoteAddress = 0x0a000002; p.network.ipv6 = true; p.network.dns = [0x01010101]
     #expect(try PortSettings.decode(p.encoded()) == p)
     var bytes = p.encoded()
     bytes.append(0)

@@ -1,0 +1,83 @@
+// Daemon-to-daemon wiring. authd, ncpd and bridged each own a named SOCK_DGRAM
+// rendezvous point in the runtime dir (DIR/authd, …), bound by pppinit and
+// inherited as fd 4, so it outlives restarts. Other daemons reach it in two
+// ways: a conversation (`conversationOpened` carrying one end of a fresh
+// SEQPACKET pair, on which calls and events then flow — linkd ↔ authd), or a
+// handoff (`channelHandedOver` with a channel and R). The sender is named by
+// the kernel's SCM_CREDENTIALS: its uid must be one of pppinit's daemon uids.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One datagram that arrived on our rendezvous point, validated.
+public struct RendezvousArrival: ~Copyable {
+    public let sender: Peer
+    public let credentials: Credentials
+    public let message: Message
+    public var descriptors: Descriptors
+}
+
+extension DaemonRuntime {
+    public static let rendezvousDescriptor: Int32 = 4
+
+    /// The runtime dir (pppinit's `runtime-dir`).
+    public var runtimeDir: String { Environment.current["PPP_RUNTIME_DIR"] ?? "/run/ppprouter" }
+
+    /// Which daemon runs under which uid, from pppinit ("linkd=61001,…").
+    public var peerUIDs: [UInt32: Peer] {
+        var table: [UInt32: Peer] = [:]
+        for entry in (Environment.current["PPP_UIDS"] ?? "").split(separator: ",") {
+            let kv = entry.split(separator: "=")
+            guard kv.count == 2, let uid = UInt32(kv[1]),
+                  let peer = Peer.allCases.first(where: { $0.description == kv[0] }) else { continue }
+            table[uid] = peer
+        }
+        return table
+    }
+
+    /// Serves fd 4. Datagrams from unknown uids, undecodable ones and
+    /// message types not allowed from their sender are dropped and counted in
+    /// `rendezvousDropped`; the rest go to `handler`.
+    public func serveRendezvous(_ handler: @escaping (inout RendezvousArrival) -> Void) throws(IPCError) {
+        guard (Environment.current["PPP_FDNAMES"] ?? "").split(separator: ":").dropFirst().first == "rendezvous" else {
+            throw .badDescriptor
+        }
+        let fd = Self.rendezvousDescriptor
+        let uids = peerUIDs
+        var buffer = [UInt8](repeating: 0, count: Wire.maxMessageSize + 1)
+        try loop.watch(fd) { [unowned self] _ in
+            for _ in 0..<64 {
+                let dg: Datagram?
+                do { dg = try Socket.receive(fd, into: &buffer) } catch { self.rendezvousDropped += 1; continue }
+                guard let dg else { return }
+                guard let cred = dg.credentials, let sender = uids[cred.uid] else {
+                    self.rendezvousDropped += 1
+                    self.log.warning("rendezvous: dropped a datagram from uid \(dg.credentials?.uid ?? 0), not a daemon")
+                    continue
+                }
+                do {
+                    let (_, m) = try Codec.decode(buffer[0..<dg.count], from: sender, descriptorCount: dg.descriptors.count)
+                    var arrival = RendezvousArrival(sender: sender, credentials: cred, message: m,
+                                                    descriptors: dg.descriptors)
+                    handler(&arrival)
+                } catch {
+                    self.rendezvousDropped += 1
+                    self.log.warning("rendezvous: dropped a datagram from \(sender) pid \(cred.pid): \(error)")
+                }
+            }
+        }
+    }
+
+    /// Opens a conversation with `peer`'s rendezvous point: returns our end
+    /// as a Link (call `start()` after setting its handlers). Fails when
+    /// nobody serves the name (the daemon is down and pppinit is gone).
+    public func openConversation(with peer: Peer) throws(IPCError) -> Link {
+        let pair = try Socket.seqpacketPair()
+        let bytes = try Codec.encode(.conversationOpened(version: 1), flags: [], callID: 0)
+        let s = try Socket.datagram()
+        guard try Socket.send(s.raw, to: runtimeDir + "/" + peer.description, bytes, descriptors: [pair.second.raw]) else {
+            throw .system(call: "sendmsg(\(peer))", errno: EAGAIN)
+        }
+        return Link(pair.first, remote: peer, loop: loop)
+    }
+}

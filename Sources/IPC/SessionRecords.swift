@@ -1,0 +1,235 @@
+// The typed records that travel between daemons about one session: what
+// linkd tells authd when the Authenticate phase starts, authd's verdict, the
+// counters linkd reports for accounting, the network settings of a port, and
+// the session description that rides with a channel handed to ncpd or
+// bridged. Each is versioned and decoded with exact lengths; none carries a
+// secret.
+
+/// The authentication methods of DESIGN.md's authd (numbers are wire values).
+public enum AuthMethod: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    case pap = 1, chapMD5, msChapV2, eapMD5
+    public var description: String {
+        switch self {
+        case .pap: "pap"
+        case .chapMD5: "chap"
+        case .msChapV2: "mschapv2"
+        case .eapMD5: "eap"
+        }
+    }
+    public init?(name: String) {
+        guard let m = Self.allCases.first(where: { $0.description == name }) else { return nil }
+        self = m
+    }
+    /// The PPP protocol number carrying this method's packets.
+    public var protocolNumber: UInt16 {
+        switch self {
+        case .pap: 0xc023
+        case .chapMD5, .msChapV2: 0xc223
+        case .eapMD5: 0xc227
+        }
+    }
+}
+
+extension ByteWriter {
+    mutating func method(_ m: AuthMethod?) { u8(m?.rawValue ?? 0) }
+}
+
+extension ByteReader {
+    mutating func method() throws(IPCError) -> AuthMethod? {
+        let v = try u8()
+        if v == 0 { return nil }
+        guard let m = AuthMethod(rawValue: v) else { throw .invalid(callID: 0, reason: "unknown auth method \(v)") }
+        return m
+    }
+    mutating func version(_ expected: UInt8, _ what: String) throws(IPCError) {
+        let v = try u8()
+        guard v == expected else { throw .invalid(callID: 0, reason: "\(what) version \(v), expected \(expected)") }
+    }
+}
+
+/// linkd → authd when LCP is Opened and an Auth-Protocol was negotiated in
+/// either direction (RFC 1661 §3.5).
+public struct AuthStart: Equatable, Sendable {
+    public var session: String            // "PORT:N"
+    public var port: String
+    /// The method the peer must use to prove itself to us (we are the
+    /// authenticator), from the Auth-Protocol option the peer acked.
+    public var authenticatePeer: AuthMethod?
+    /// The method we must use to prove ourselves to the peer, from the
+    /// Auth-Protocol option we acked.
+    public var authenticateSelf: AuthMethod?
+    /// pppd `user`: our name as a peer (secrets are looked up by authd).
+    public var user: String = ""
+    /// pppd `remotename`: the authenticator's name for the secrets lookup.
+    public var remoteName: String = ""
+    /// pppd `name`: our name as authenticator (CHAP Name field).
+    public var localName: String = ""
+    /// Who is calling, for RADIUS Calling-Station-Id ("aa:bb:…", "addr:port").
+    public var callingStation: String = ""
+
+    public init(session: String, port: String, authenticatePeer: AuthMethod?, authenticateSelf: AuthMethod?) {
+        self.session = session; self.port = port
+        self.authenticatePeer = authenticatePeer; self.authenticateSelf = authenticateSelf
+    }
+
+    public func encode(into w: inout ByteWriter) {
+        w.u8(1)
+        w.string(session); w.string(port); w.method(authenticatePeer); w.method(authenticateSelf)
+        w.string(user); w.string(remoteName); w.string(localName); w.string(callingStation)
+    }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthStart {
+        try r.version(1, "auth start")
+        let session = try r.string(), port = try r.string()
+        let peer = try r.method(), me = try r.method()
+        var s = AuthStart(session: session, port: port, authenticatePeer: peer, authenticateSelf: me)
+        s.user = try r.string(); s.remoteName = try r.string(); s.localName = try r.string()
+        s.callingStation = try r.string()
+        return s
+    }
+}
+
+/// authd → linkd: the outcome of the Authenticate phase (both directions),
+/// or a later failure (a periodic re-challenge that fails).
+public struct AuthVerdict: Equatable, Sendable {
+    public var session: String
+    public var success: Bool
+    /// Why it failed, or a note on success ("radius", "secrets").
+    public var reason: String = ""
+    /// The name the peer authenticated as (empty when only we authenticated).
+    public var peerName: String = ""
+    public var method: AuthMethod?
+    /// RFC 2865 attributes an authenticator may assign; 0 = none.
+    public var framedAddress: UInt32 = 0
+    public var framedNetmask: UInt32 = 0
+    public var sessionTimeout: UInt32 = 0
+    public var idleTimeout: UInt32 = 0
+    /// Seconds between accounting updates linkd should send, 0 = none.
+    public var interimInterval: UInt32 = 0
+    /// RFC 2865 §5.25 Class, echoed in accounting.
+    public var radiusClass: [UInt8] = []
+
+    public init(session: String, success: Bool) { self.session = session; self.success = success }
+
+    public func encode(into w: inout ByteWriter) {
+        w.u8(1)
+        w.string(session); w.bool(success); w.string(reason); w.string(peerName); w.method(method)
+        w.u32(framedAddress); w.u32(framedNetmask); w.u32(sessionTimeout); w.u32(idleTimeout)
+        w.u32(interimInterval); w.blob(radiusClass)
+    }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthVerdict {
+        try r.version(1, "auth verdict")
+        var v = AuthVerdict(session: try r.string(), success: try r.bool())
+        v.reason = try r.string(); v.peerName = try r.string(); v.method = try r.method()
+        v.framedAddress = try r.u32(); v.framedNetmask = try r.u32()
+        v.sessionTimeout = try r.u32(); v.idleTimeout = try r.u32(); v.interimInterval = try r.u32()
+        v.radiusClass = try r.blob(max: 253)
+        return v
+    }
+}
+
+/// Per-session traffic counters, as RADIUS accounting reports them (RFC 2866
+/// §5.3–5.8): "input" is what the peer sent us.
+public struct SessionCounters: Equatable, Sendable {
+    public var inputOctets: UInt64 = 0
+    public var outputOctets: UInt64 = 0
+    public var inputPackets: UInt64 = 0
+    public var outputPackets: UInt64 = 0
+    /// Seconds since the Network phase began.
+    public var sessionSeconds: UInt32 = 0
+    public init() {}
+
+    public func encode(into w: inout ByteWriter) {
+        w.u64(inputOctets); w.u64(outputOctets); w.u64(inputPackets); w.u64(outputPackets); w.u32(sessionSeconds)
+    }
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> SessionCounters {
+        var c = SessionCounters()
+        c.inputOctets = try r.u64(); c.outputOctets = try r.u64()
+        c.inputPackets = try r.u64(); c.outputPackets = try r.u64(); c.sessionSeconds = try r.u32()
+        return c
+    }
+}
+
+/// What a port asks of the NCPs (pppd's names in the config). Carried from
+/// pppinit to linkd in PortSettings and from linkd to ncpd in ChannelRecord,
+/// so ncpd needs no per-port configuration of its own.
+public struct NetworkSettings: Equatable, Sendable {
+    /// pppd `local:remote`; 0 = not given. Host byte order.
+    public var localAddress: UInt32 = 0
+    public var remoteAddress: UInt32 = 0
+    /// Pool to take the remote address from when none is given (server role).
+    public var pool: String = ""
+    /// Interface name ("" = ppp<unit>), pppd `ifname`.
+    public var ifname: String = ""
+    /// pppd `noip` (false) and `+ipv6` (true).
+    public var ipv4: Bool = true
+    public var ipv6: Bool = false
+    /// pppd `noipdefault`: accept the address the peer assigns us.
+    public var noIPDefault: Bool = false
+    public var defaultRoute: Bool = false
+    public var defaultRoute6: Bool = false
+    /// pppd `usepeerdns`.
+    public var usePeerDNS: Bool = false
+    /// pppd `ms-dns` (RFC 1877 addresses we offer), at most two.
+    public var dns: [UInt32] = []
+
+    public init() {}
+
+    public func encode(into w: inout ByteWriter) {
+        w.u8(1)
+        w.u32(localAddress); w.u32(remoteAddress); w.string(pool); w.string(ifname)
+        w.bool(ipv4); w.bool(ipv6); w.bool(noIPDefault); w.bool(defaultRoute); w.bool(defaultRoute6)
+        w.bool(usePeerDNS); w.u8(UInt8(dns.count)); for a in dns { w.u32(a) }
+    }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> NetworkSettings {
+        try r.version(1, "network settings")
+        var n = NetworkSettings()
+        n.localAddress = try r.u32(); n.remoteAddress = try r.u32(); n.pool = try r.string(); n.ifname = try r.string()
+        n.ipv4 = try r.bool(); n.ipv6 = try r.bool(); n.noIPDefault = try r.bool()
+        n.defaultRoute = try r.bool(); n.defaultRoute6 = try r.bool(); n.usePeerDNS = try r.bool()
+        let count = try r.u8()
+        guard count <= 2 else { throw .invalid(callID: 0, reason: "\(count) DNS servers, at most 2") }
+        for _ in 0..<count { n.dns.append(try r.u32()) }
+        return n
+    }
+}
+
+/// The session description that travels with a channel (channelHandedOver's
+/// record): DESIGN.md "Channels" — negotiated LCP, magic numbers, the
+/// authenticated name and what authd assigned, and the port's NCP settings.
+public struct ChannelRecord: Equatable, Sendable {
+    public var session: String           // "PORT:N"
+    public var port: String
+    /// RFC 1661 §6.1: the MRU we receive and the peer's MRU (our send limit).
+    public var localMRU: UInt16 = 1500
+    public var peerMRU: UInt16 = 1500
+    public var localMagic: UInt32 = 0
+    public var peerMagic: UInt32 = 0
+    public var verdict: AuthVerdict?
+    public var network = NetworkSettings()
+
+    public init(session: String, port: String) { self.session = session; self.port = port }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(1)
+        w.string(session); w.string(port); w.u16(localMRU); w.u16(peerMRU); w.u32(localMagic); w.u32(peerMagic)
+        w.bool(verdict != nil)
+        verdict?.encode(into: &w)
+        network.encode(into: &w)
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(IPCError) -> ChannelRecord {
+        var r = ByteReader(bytes)
+        try r.version(1, "channel record")
+        var c = ChannelRecord(session: try r.string(), port: try r.string())
+        c.localMRU = try r.u16(); c.peerMRU = try r.u16(); c.localMagic = try r.u32(); c.peerMagic = try r.u32()
+        if try r.bool() { c.verdict = try AuthVerdict.decode(&r) }
+        c.network = try NetworkSettings.decode(&r)
+        try r.finish()
+        return c
+    }
+}

@@ -1,0 +1,68 @@
+// The session records that ride on daemon-to-daemon messages: round trips,
+// and exact-length decoding (every truncation and a trailing byte refused).
+import Testing
+@testable import IPC
+
+private func sampleRecord() -> ChannelRecord {
+    var c = ChannelRecord(session: "udp0:3", port: "udp0")
+    c.localMRU = 1492; c.peerMRU = 1400; c.localMagic = 0xdeadbeef; c.peerMagic = 0x01020304
+    var v = AuthVerdict(session: "udp0:3", success: true)
+    v.peerName = "alice@isp"; v.method = .chapMD5; v.sessionTimeout = 3600
+    c.verdict = v
+    c.network.localAddress = 0x0a000001; c.network.pool = "subscribers"; c.network.ipv6 = true
+    c.network.dns = [0x08080808, 0x01010101]
+    return c
+}
+
+@Test func channelRecordRoundTrips() throws {
+    let c = sampleRecord()
+    #expect(try ChannelRecord.decode(c.encoded()) == c)
+    var bare = ChannelRecord(session: "tty0:1", port: "tty0")
+    bare.network.ipv4 = false
+    #expect(try ChannelRecord.decode(bare.encoded()) == bare)
+}
+
+@Test func channelRecordRefusesEveryTruncationAndTrailingBytes() {
+    let bytes = sampleRecord().encoded()
+    for n in 0..<bytes.count {
+        #expect(throws: IPCError.self) { try ChannelRecord.decode(Array(bytes[0..<n])) }
+    }
+    #expect(throws: IPCError.self) { try ChannelRecord.decode(bytes + [0]) }
+}
+
+@Test func recordsRefuseUnknownVersionsAndMethods() {
+    var bytes = sampleRecord().encoded()
+    bytes[0] = 2
+    #expect(throws: IPCError.self) { try ChannelRecord.decode(bytes) }
+    var w = ByteWriter()
+    AuthStart(session: "a", port: "a", authenticatePeer: .pap, authenticateSelf: nil).encode(into: &w)
+    var b = w.bytes
+    b[1 + 2 + 1 + 2 + 1] = 9  // authenticatePeer: after version, "a", "a" (u16 length + byte each)
+    var r = ByteReader(b)
+    #expect(throws: IPCError.self) { try AuthStart.decode(&r) }
+}
+
+@Test func networkSettingsRefuseMoreThanTwoDNSServers() {
+    var n = NetworkSettings()
+    n.dns = [1, 2, 3]
+    var w = ByteWriter()
+    n.encode(into: &w)
+    var r = ByteReader(w.bytes)
+    #expect(throws: IPCError.self) { try NetworkSettings.decode(&r) }
+}
+
+@Test func authMethodNamesFollowPppd() {
+    #expect(AuthMethod.allCases.map(\.description) == ["pap", "chap", "mschapv2", "eap"])
+    #expect(AuthMethod(name: "mschapv2") == .msChapV2)
+    #expect(AuthMethod.eapMD5.protocolNumber == 0xc227)
+}
+
+@Test(arguments: [
+    ("10.0.0.1", UInt32(0x0a000001)), ("0.0.0.0", 0), ("255.255.255.255", 0xffff_ffff),
+    ("256.0.0.1", nil), ("1.2.3", nil), ("1.2.3.4.5", nil), ("1..3.4", nil), ("010.0.0.1", nil),
+    ("+1.2.3.4", nil), ("1.2.3.4 ", nil), ("", nil), ("a.b.c.d", nil),
+] as [(String, UInt32?)])
+func ipv4Parsing(_ text: String, _ expected: UInt32?) {
+    #expect(IPv4.parse(text) == expected)
+    if let expected { #expect(IPv4.format(expected) == text) }
+}
