@@ -33,7 +33,7 @@ let package = Package(
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim"]),
-        .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle"]),
+        .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
         .executableTarget(name: "ncpd", dependencies: daemonDeps),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
         .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim"]),
