@@ -38,6 +38,8 @@ struct RouterConfig {
         "bridged": DaemonIdentity(uid: 61004, gid: 61004),
     ]
     var ports: [PortSettings] = []
+    /// [auth], [users.NAME], [radius]: authd's settings (RouterConfig+Auth.swift).
+    var auth = AuthSettings()
 
     static let daemonNames = ["authd", "ncpd", "bridged", "linkd"]
 
@@ -86,6 +88,7 @@ struct RouterConfig {
             c.ports.append(try parsePort(name: name, &r))
             try r.finish()
         }
+        c.auth = try parseAuth(&root)
         try root.finish()
         return c
     }
