@@ -45,8 +45,10 @@ let package = Package(
         .testTarget(name: "PPPTests", dependencies: ["PPP"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
-        .testTarget(name: "AuthTests", dependencies: ["authd"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
+        // A real FreeRADIUS started on loopback for the RADIUS tests.
+        .target(name: "TestSupport", dependencies: ["IPC"], path: "Tests/TestSupport"),
+        .testTarget(name: "AuthTests", dependencies: ["authd", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,6 +6,7 @@
 import Foundation
 import IPC
 import Testing
+import TestSupport
 @testable import authd
 
 // MARK: codec

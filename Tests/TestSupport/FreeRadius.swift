@@ -7,18 +7,18 @@
 import Foundation
 import IPC
 
-let freeradiusBinary = "/usr/sbin/freeradius"
-let canRunFreeRadius = getuid() == 0 && FileManager.default.isExecutableFile(atPath: freeradiusBinary)
+public let freeradiusBinary = "/usr/sbin/freeradius"
+public let canRunFreeRadius = getuid() == 0 && FileManager.default.isExecutableFile(atPath: freeradiusBinary)
     && FileManager.default.fileExists(atPath: "/etc/freeradius/3.0/radiusd.conf")
 
-final class FreeRadius {
-    let dir: String
-    let port: UInt16
-    let secret = "t3st-secret"
+public final class FreeRadius {
+    public let dir: String
+    public let port: UInt16
+    public let secret = "t3st-secret"
     let process = Process()
-    private(set) var startup: Double = 0
+    public private(set) var startup: Double = 0
 
-    static let users = """
+    public static let users = """
         alice Cleartext-Password := "wonderland"
         \tFramed-IP-Address = 10.1.2.3,
         \tFramed-IP-Netmask = 255.255.255.0,
@@ -31,14 +31,14 @@ final class FreeRadius {
 
         """
 
-    init() throws {
+    public init() throws {
         port = UInt16.random(in: 30_000...40_000) & ~1
         dir = "/tmp/ppprouter-freeradius-\(getpid())-\(port)"
         let raddb = dir + "/raddb"
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir + "/log", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: dir + "/run", withIntermediateDirectories: true)
-        _ = try run("/bin/cp", ["-a", "/etc/freeradius/3.0", raddb])
+        try copyTree("/etc/freeradius/3.0", raddb)
         var conf = try String(contentsOfFile: raddb + "/radiusd.conf", encoding: .utf8)
         var lines: [String] = []
         for line in conf.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -122,22 +122,22 @@ final class FreeRadius {
         }
     }
 
-    var output: String { (try? String(contentsOfFile: dir + "/out.log", encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOfFile: dir + "/out.log", encoding: .utf8)) ?? "" }
 
     /// Everything the detail module wrote (accounting records).
-    var detail: String {
+    public var detail: String {
         let base = dir + "/log/radacct"
         guard let files = FileManager.default.subpaths(atPath: base) else { return "" }
         return files.sorted().compactMap { try? String(contentsOfFile: base + "/" + $0, encoding: .utf8) }.joined()
     }
 
-    var server: RadiusServer {
+    public var server: RadiusServer {
         var s = RadiusServer(address: IPv4.parse("127.0.0.1")!, secret: secret)
         s.authPort = port; s.acctPort = port + 1
         return s
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(5)
@@ -151,17 +151,16 @@ final class FreeRadius {
     deinit { stop() }
 }
 
-struct FreeRadiusError: Error, CustomStringConvertible {
-    let log: String
-    var description: String { "FreeRADIUS did not start:\n\(log)" }
+public struct FreeRadiusError: Error, CustomStringConvertible {
+    public let log: String
+    public var description: String { "FreeRADIUS did not start:\n\(log)" }
 }
 
-@discardableResult
-func run(_ path: String, _ args: [String]) throws -> Int32 {
+/// `cp -a`: the packaged config with its symlinks.
+func copyTree(_ from: String, _ to: String) throws {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
+    p.executableURL = URL(fileURLWithPath: "/bin/cp")
+    p.arguments = ["-a", from, to]
     try p.run()
     p.waitUntilExit()
-    return p.terminationStatus
 }
