@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         .testTarget(name: "AuthTests", dependencies: ["authd"]),
+        .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
     ],
     swiftLanguageModes: [.v6]
