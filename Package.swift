@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         .testTarget(name: "AuthTests", dependencies: ["authd"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE"]),
     ],
     swiftLanguageModes: [.v6]
 )
