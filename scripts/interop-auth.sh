@@ -3,14 +3,14 @@
 # over the VM's serial line: for each method, pppd and our router each
 # require the other to authenticate (pppd as authenticator and as peer at
 # once). Our side is bob, pppd's is alice (the VM's alice/secret).
-#   usage: scripts/interop-auth.sh [pap chap mschapv2 eap]   (default: pap chap mschapv2)
+#   usage: scripts/interop-auth.sh [pap chap mschapv2 eap]   (default: all four)
 # Needs root, a built tree (.build/debug or PPP_BIN_DIR) and the lab VM
 # (built by ../shared/lab/build-vm.sh). Prints PASS/FAIL per method.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 LAB=${LAB:-$(cd .. && pwd)/shared/lab}
 BIN=${PPP_BIN_DIR:-$(pwd)/.build/debug}
-[ "$#" -gt 0 ] || set -- pap chap mschapv2
+[ "$#" -gt 0 ] || set -- pap chap mschapv2 eap
 pass=0; fail=0
 for m in "$@"; do
     case $m in
@@ -21,6 +21,7 @@ for m in "$@"; do
         *) echo "unknown method $m" >&2; exit 2 ;;
     esac
     work=$(mktemp -d /tmp/ppprouter-interop-XXXXXX)
+    chmod 755 "$work"  # the daemons' own uids reach the rendezvous points in it
     # Run inside the lab runner once pppd listens: our router on the pty.
     cat >"$work/run.sh" <<SCRIPT
 set -u
@@ -28,13 +29,14 @@ cat >"$work/r.toml" <<TOML
 [router]
 seccomp = "kill"
 [users.bob]
-password = "bob's pw"
+password = "bobpw"
 [users.alice]
 password = "secret"
 [port.lab]
 type = "tty"
-device = "\$LAB_TTY_LINK"
-lcp-restart = 1
+device = "\$LAB_PTY"
+local = true
+lcp-restart = 3
 $our_key = true
 user = "bob"
 name = "ppprouter"
@@ -54,12 +56,14 @@ cp "\$LAB_PPPD_LOG" "$work/pppd.log" 2>/dev/null
 exit \$ok
 SCRIPT
     t0=$(date +%s.%N)
-    LAB_QUIET=1 LAB_RESTART=0 LAB_SECRETS="bob bob's pw" LAB_EXEC="bash $work/run.sh" \
+    LAB_QUIET=1 LAB_RESTART=0 LAB_SECRETS="bob bobpw" LAB_EXEC="bash $work/run.sh" \
         "$LAB/vm-pppd-serial.sh" "$pppd_opt" user alice local debug 10.0.0.1:10.0.0.2 >"$work/lab.out" 2>&1
     rc=$?
     took=$(echo "$(date +%s.%N) - $t0" | bc)
-    # pppd's own words for both directions.
-    peer_ok=$(grep -c "$word peer authentication succeeded for bob" "$work/pppd.log" 2>/dev/null)
+    # pppd's packets for both directions: it accepted bob (sent the
+    # Ack/Success) and accepted us as authenticator ("… authentication
+    # succeeded", for MS-CHAPv2 only after checking our S= response).
+    peer_ok=$(grep -cE "sent \[(PAP AuthAck|CHAP Success|EAP Success)" "$work/pppd.log" 2>/dev/null)
     self_ok=$(grep -c "$word authentication succeeded" "$work/pppd.log" 2>/dev/null)
     if [ "$rc" -eq 0 ] && [ "${peer_ok:-0}" -gt 0 ] && [ "${self_ok:-0}" -gt 0 ]; then
         echo "PASS $m: pppd authenticated bob and we authenticated alice (${took}s incl. VM boot)"
