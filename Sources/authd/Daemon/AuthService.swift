@@ -95,12 +95,13 @@ final class AuthService {
     // MARK: methods
 
     var status: JSONObject {
-        var sessions = 0
-        for c in conversations.values { sessions += c.sessionCount }
+        var sessions = 0, unknown = 0
+        for c in conversations.values { sessions += c.sessionCount; unknown += c.unknownSession }
         return ["sessions": .int(Int64(sessions)), "conversations": .int(Int64(conversations.count)),
                 "started": .int(Int64(counts.started)), "succeeded": .int(Int64(counts.succeeded)),
                 "failed": .int(Int64(counts.failed)), "local_checks": .int(Int64(counts.localChecks)),
                 "radius_checks": .int(Int64(counts.radiusChecks)), "accounting_requests": .int(Int64(counts.accounting)),
+                "unknown_session_messages": .int(Int64(unknown)),
                 "users": .int(Int64(secrets.users.count)),
                 "pap_secrets": .int(Int64(secrets.papSecrets.entries.count)),
                 "chap_secrets": .int(Int64(secrets.chapSecrets.entries.count)),
