@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim"]),
         .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle"]),
-        .executableTarget(name: "ncpd", dependencies: daemonDeps),
+        .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
         .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim"]),
         .executableTarget(
@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         .testTarget(name: "AuthTests", dependencies: ["authd"]),
+        .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
     ],
     swiftLanguageModes: [.v6]

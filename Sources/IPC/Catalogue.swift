@@ -51,6 +51,8 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case authFinished = 53           // authd → linkd: the verdict
     case authStopped = 54            // linkd → authd: the session ended (accounting Stop)
     case accountingUpdated = 55      // linkd → authd: Network phase began / interim counters
+    // ncpd → pppinit (init link): run a configured hook script
+    case hookRequested = 60          // an NCP went up or down (ip-up, ipv6-down, …)
 }
 
 /// How many descriptors a message type carries.
@@ -89,6 +91,7 @@ public enum Catalogue {
         case .authStarted, .authFrameReceived, .authStopped, .accountingUpdated:
             MessageSpec(senders: [.linkd], descriptors: .exactly(0))
         case .authFrameSent, .authFinished: MessageSpec(senders: [.authd], descriptors: .exactly(0))
+        case .hookRequested: MessageSpec(senders: [.ncpd], descriptors: .exactly(0))
         }
     }
 }
@@ -147,6 +150,7 @@ public enum Message: Equatable, Sendable {
     case authStopped(session: String, reason: String, counters: SessionCounters)
     /// `started`: the Network phase began (accounting Start); else interim.
     case accountingUpdated(session: String, started: Bool, counters: SessionCounters)
+    case hookRequested(HookRequest)
 
     public var type: MessageType {
         switch self {
@@ -176,6 +180,7 @@ public enum Message: Equatable, Sendable {
         case .authFinished: .authFinished
         case .authStopped: .authStopped
         case .accountingUpdated: .accountingUpdated
+        case .hookRequested: .hookRequested
         }
     }
 
@@ -214,6 +219,7 @@ public enum Message: Equatable, Sendable {
         case let .authFinished(verdict): verdict.encode(into: &w)
         case let .authStopped(session, reason, counters): w.string(session); w.string(reason); counters.encode(into: &w)
         case let .accountingUpdated(session, started, counters): w.string(session); w.bool(started); counters.encode(into: &w)
+        case let .hookRequested(request): request.encode(into: &w)
         }
     }
 
@@ -277,6 +283,7 @@ public enum Message: Equatable, Sendable {
         case .accountingUpdated:
             let session = try r.string(), started = try r.bool()
             m = .accountingUpdated(session: session, started: started, counters: try SessionCounters.decode(&r))
+        case .hookRequested: m = .hookRequested(try HookRequest.decode(&r))
         }
         try r.finish()
         return m

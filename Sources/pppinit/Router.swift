@@ -15,6 +15,7 @@ final class Router {
     let binDir: String
     let started = Instant.now()
     var control: ControlServer?
+    lazy var hooks = Hooks(config: config, loop: loop)
     private var bootIndex = 0
     private var shuttingDown = false
     private var output: Int32 { 2 }
@@ -29,7 +30,7 @@ final class Router {
             list.append(Component(name: peer.description, peer: peer, setup: DaemonSetup(
                 name: peer.description, instance: "", uid: id.uid, gid: id.gid,
                 capabilities: peer == .ncpd ? [Capability.netAdmin.rawValue] : [],
-                seccomp: config.seccomp)))
+                seccomp: config.seccomp, settings: peer == .ncpd ? config.ncpdSettings.encoded() : [])))
         }
         let lid = config.identities["linkd"]!
         for port in config.ports {
@@ -186,7 +187,10 @@ final class Router {
 
     /// SIGCHLD: reap, then let the table decide.
     func reaped(pid: Int32, how: String, code: Int32?) {
-        guard let c = components.first(where: { $0.pid == pid }) else { return }
+        guard let c = components.first(where: { $0.pid == pid }) else {
+            hooks.reaped(pid: pid, how: how)
+            return
+        }
         log.notice("\(c.name) (pid \(pid)) ended: \(how)")
         c.pid = nil
         c.startedAt = nil
@@ -245,6 +249,8 @@ final class Router {
                                 final: false, descriptors: entry.descriptors.map(\.raw))
             }
             try? link.reply(to: r.callID, .acknowledged)
+        case let .hookRequested(request) where c.peer == .ncpd:
+            hooks.requested(request, log: &log)
         case let .eventPublished(json):
             var event = (try? JSON.parse(json))?.object ?? ["raw": .string(json)]
             event["component"] = .string(c.name)

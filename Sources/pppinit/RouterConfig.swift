@@ -38,6 +38,9 @@ struct RouterConfig {
         "bridged": DaemonIdentity(uid: 61004, gid: 61004),
     ]
     var ports: [PortSettings] = []
+    /// ncpd's pools and pppinit's hooks (RouterConfig+Network.swift).
+    var pools: [AddressPoolSettings] = []
+    var hooks = HookConfig()
 
     static let daemonNames = ["authd", "ncpd", "bridged", "linkd"]
 
@@ -86,6 +89,7 @@ struct RouterConfig {
             c.ports.append(try parsePort(name: name, &r))
             try r.finish()
         }
+        try parseNetworkSections(&root, into: &c)
         try root.finish()
         return c
     }
