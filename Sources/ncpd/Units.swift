@@ -30,16 +30,52 @@ protocol UnitSystem: AnyObject {
 /// The real thing: /dev/net/tun and rtnetlink (needs CAP_NET_ADMIN).
 final class LinuxUnits: UnitSystem {
     let netlink: Netlink
+    /// Descriptors of /dev/net/tun opened by pppinit, for systems where the
+    /// node is 0600 and our uid cannot open it (kept topped up to `stockSize`).
+    private var stock: [SharedDescriptor] = []
+    private var requested = 0
+    static let stockSize = 8
+    /// Asks pppinit for one more descriptor; the answer comes to `stocked`.
+    var requestDescriptor: (() -> Void)?
 
     init() throws(IPCError) { netlink = try Netlink() }
+
+    func stocked(_ fd: consuming FileDescriptor) {
+        requested = max(0, requested - 1)
+        stock.append(SharedDescriptor(fd))
+    }
+
+    func requestFailed() { requested = max(0, requested - 1) }
+
+    func topUp() {
+        guard let request = requestDescriptor else { return }
+        while stock.count + requested < Self.stockSize {
+            requested += 1
+            request()
+        }
+    }
+
+    /// Our own open where the node allows it (0666 on most systems), else one
+    /// from pppinit's stock.
+    private func openTun() throws(IPCError) -> FileDescriptor {
+        let raw = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        if raw >= 0 { return FileDescriptor(adopting: raw) }
+        let e = errno
+        guard e == EACCES || e == EPERM else { throw .system(call: "open(/dev/net/tun)", errno: e) }
+        defer { topUp() }
+        while let next = stock.popLast() {
+            if let fd = next.take() { return fd }
+        }
+        throw .system(call: "open(/dev/net/tun) (none stocked by pppinit)", errno: e)
+    }
 
     /// linux/if_tun.h TUNSETIFF = _IOW('T', 202, int).
     static let tunSetInterface: UInt = 0x4004_54ca
     static let tunFlags: Int16 = 0x0001 | 0x1000  // IFF_TUN | IFF_NO_PI
 
     func create(name: String, mtu: UInt32) throws(IPCError) -> Unit {
-        let raw = try Errno.check("open(/dev/net/tun)") { open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC) }
-        let fd = FileDescriptor(adopting: raw)
+        let fd = try openTun()
+        let raw = fd.raw
         // struct ifreq: 16 octets of name, then the union (flags: short).
         var ifreq = [UInt8](repeating: 0, count: 40)
         for (i, b) in name.utf8.prefix(15).enumerated() { ifreq[i] = b }

@@ -17,10 +17,28 @@ do {
 try? rt.restoreDeposits()
 // The rtnetlink socket is opened before the drop; CAP_NET_ADMIN, kept, is
 // what lets us create TUN units and set addresses and routes later.
-let units: UnitSystem?
+let units: LinuxUnits?
 do { units = try LinuxUnits() } catch {
     rt.log.error("rtnetlink: \(error); sessions will be refused a unit")
     units = nil
+}
+// Where /dev/net/tun is 0600 our uid cannot open it after the drop: pppinit
+// opens it for us (tunRequested) and we keep a few in stock.
+units?.requestDescriptor = { [unowned rt] in
+    do {
+        try rt.link.call(.tunRequested, onReply: { r in
+            if case .descriptorsReturned = r.message, r.descriptors.count == 1 {
+                units?.stocked(r.descriptors.take(0))
+            } else {
+                units?.requestFailed()
+            }
+        }, onFailure: { e in
+            units?.requestFailed()
+            rt.log.warning("pppinit did not open /dev/net/tun: \(e)")
+        })
+    } catch {
+        units?.requestFailed()
+    }
 }
 let channels = Channels(runtime: rt, settings: settings, units: units)
 do {
@@ -38,4 +56,8 @@ rt.onShutdown = { channels.endAll(reason: "ncpd stopping") }
 // /dev/net/tun and TUNSETIFF for units, if_nametoindex's socket ioctl.
 rt.dropPrivileges(extraSyscalls: ["openat", "ioctl", "bind", "getsockname"])
 rt.ready()
+if let units {
+    let probe = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
+    if probe >= 0 { _ = close(probe) } else { units.topUp() }
+}
 rt.run()

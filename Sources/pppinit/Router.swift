@@ -249,6 +249,16 @@ final class Router {
                                 final: false, descriptors: entry.descriptors.map(\.raw))
             }
             try? link.reply(to: r.callID, .acknowledged)
+        case .tunRequested where c.peer == .ncpd:
+            // The one device pppinit opens for a daemon: a fixed path, no
+            // parsing; ncpd names and configures the unit with CAP_NET_ADMIN.
+            let fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
+            if fd < 0 {
+                try? link.replyError(to: r.callID, .failed, "open(/dev/net/tun): \(Errno.describe(errno))")
+            } else {
+                try? link.reply(to: r.callID, .descriptorsReturned(key: "/dev/net/tun", record: [], count: 1), descriptors: [fd])
+                _ = close(fd)
+            }
         case let .hookRequested(request) where c.peer == .ncpd:
             hooks.requested(request, log: &log)
         case let .eventPublished(json):
