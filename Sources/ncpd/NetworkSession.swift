@@ -235,6 +235,8 @@ final class NetworkSession {
         cancelTimer(false)
         destroyUnit()
         host.loop.unwatch(channel.raw)
+        // linkd sees the hang-up now, whoever still holds this object.
+        _ = shutdown(channel.raw, Int32(SHUT_RDWR))
         host.log.info("\(id): network side ended: \(reason)")
         host.sessionEnded(self)
     }
