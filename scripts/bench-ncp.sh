@@ -13,7 +13,7 @@ SECS=${1:-5}
 [ "$(id -u)" -eq 0 ] || { echo "bench-ncp.sh: run as root" >&2; exit 2; }
 for tool in iperf3 python3 ip; do command -v $tool >/dev/null || { echo "bench-ncp.sh: needs $tool" >&2; exit 2; }; done
 if [ -z "${PPP_BIN_DIR:-}" ]; then
-    swift build -c release --scratch-path .build-bench >/dev/null
+    swift build -c release --scratch-path .build-bench >/dev/null 2>&1 || { echo "bench-ncp.sh: release build failed" >&2; exit 1; }
     PPP_BIN_DIR=$(swift build -c release --scratch-path .build-bench --show-bin-path)
 fi
 tag=$$
