@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         .testTarget(name: "AuthTests", dependencies: ["authd"]),
+        .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
     ],
     swiftLanguageModes: [.v6]
