@@ -47,6 +47,7 @@ let package = Package(
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         .testTarget(name: "AuthTests", dependencies: ["authd"]),
         .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP"]),
+        .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift
+// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/SessionRecords.swift
 // libFuzzer target for the control-message decoder: header, catalogue
-// checks, every payload codec, and the linkd port settings codec. A decoded
+// checks, every payload codec, the linkd port settings codec and the
+// channel record. A decoded
 // message must re-encode to the same bytes (exact-length decoders).
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -18,6 +19,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     if let s = try? PortSettings.decode(Array(datagram)), s.encoded() != Array(datagram) {
         fatalError("port settings do not re-encode to their bytes")
+    }
+    if let c = try? ChannelRecord.decode(Array(datagram)), c.encoded() != Array(datagram) {
+        fatalError("a channel record does not re-encode to its bytes")
     }
     return 0
 }

@@ -41,7 +41,7 @@ extension ByteReader {
         guard let m = AuthMethod(rawValue: v) else { throw .invalid(callID: 0, reason: "unknown auth method \(v)") }
         return m
     }
-    mutating func version(_ expected: UInt8, _ what: String) throws(IPCError) {
+    public mutating func version(_ expected: UInt8, _ what: String) throws(IPCError) {
         let v = try u8()
         guard v == expected else { throw .invalid(callID: 0, reason: "\(what) version \(v), expected \(expected)") }
     }
@@ -209,6 +209,9 @@ public struct ChannelRecord: Equatable, Sendable {
     public var peerMagic: UInt32 = 0
     public var verdict: AuthVerdict?
     public var network = NetworkSettings()
+    /// For bridged: the session this channel is to be spliced to (its
+    /// channel arrives separately); empty for ncpd.
+    public var bridgeWith: String = ""
 
     public init(session: String, port: String) { self.session = session; self.port = port }
 
@@ -219,6 +222,7 @@ public struct ChannelRecord: Equatable, Sendable {
         w.bool(verdict != nil)
         verdict?.encode(into: &w)
         network.encode(into: &w)
+        w.string(bridgeWith)
         return w.bytes
     }
 
@@ -229,6 +233,7 @@ public struct ChannelRecord: Equatable, Sendable {
         c.localMRU = try r.u16(); c.peerMRU = try r.u16(); c.localMagic = try r.u32(); c.peerMagic = try r.u32()
         if try r.bool() { c.verdict = try AuthVerdict.decode(&r) }
         c.network = try NetworkSettings.decode(&r)
+        c.bridgeWith = try r.string()
         try r.finish()
         return c
     }

@@ -11,6 +11,7 @@ private func sampleRecord() -> ChannelRecord {
     c.verdict = v
     c.network.localAddress = 0x0a000001; c.network.pool = "subscribers"; c.network.ipv6 = true
     c.network.dns = [0x08080808, 0x01010101]
+    c.bridgeWith = "udp1:1"
     return c
 }
 

@@ -1,0 +1,162 @@
+// bridged's table: channels waiting for their partner, and live splices.
+// A channel arrives from linkd (channelHandedOver) naming in its record the
+// session it is to be spliced to; when both halves are here the splice
+// starts, and both descriptors plus the pair's record go to pppinit's fd
+// store, so that a restarted bridged resumes forwarding with no
+// renegotiation on either side (DESIGN.md "Restart without losing sessions").
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPC
+
+final class Splices {
+    private let runtime: DaemonRuntime
+    private(set) var live: [String: Splice] = [:]      // by key
+    private var waiting: [String: (leg: Splice.Leg, timer: TimerID)] = [:]
+    private var receivers: [HandoffReceiver] = []
+    private(set) var refused = 0
+    private let buffer = FrameBuffer()
+    /// How long a channel waits for its partner before it is closed (its
+    /// linkd then terminates the session).
+    static let partnerTimeout = 15.0
+
+    init(runtime: DaemonRuntime) { self.runtime = runtime }
+
+    // MARK: arrivals
+
+    /// channelHandedOver: descriptors [channel, R].
+    func arrived(_ a: inout RendezvousArrival) {
+        guard case let .channelHandedOver(bytes) = a.message, a.sender == .linkd || a.sender == .ncpd else {
+            a.descriptors.closeAll()
+            refused += 1
+            runtime.log.warning("rendezvous: \(a.message.type) from \(a.sender) is not for bridged")
+            return
+        }
+        let channel = SharedDescriptor(a.descriptors.take(0))
+        let receiver = HandoffReceiver(ack: a.descriptors.take(1), loop: runtime.loop)
+        let record: ChannelRecord
+        do { record = try ChannelRecord.decode(bytes) } catch {
+            refused += 1
+            receiver.refuse("bad channel record: \(error)")
+            return
+        }
+        guard !record.bridgeWith.isEmpty, record.bridgeWith != record.session else {
+            refused += 1
+            receiver.refuse("\(record.session): no partner session named")
+            return
+        }
+        guard waiting[record.session] == nil, session(record.session) == nil else {
+            refused += 1
+            receiver.refuse("\(record.session) is already here")
+            return
+        }
+        receivers.append(receiver)
+        do {
+            try receiver.accept { [unowned self, unowned receiver] ok in
+                self.receivers.removeAll { $0 === receiver }
+                guard ok, let fd = channel.take() else { return }
+                self.adopt(Splice.Leg(record: record, fd: fd))
+            }
+        } catch {
+            receivers.removeAll { $0 === receiver }
+            runtime.log.warning("handoff of \(record.session): \(error)")
+        }
+    }
+
+    private func adopt(_ leg: Splice.Leg) {
+        let id = leg.record.session
+        if let partner = waiting[leg.record.bridgeWith], partner.leg.record.bridgeWith == id {
+            runtime.loop.cancel(partner.timer)
+            waiting[leg.record.bridgeWith] = nil
+            start(Splice(partner.leg, leg, loop: runtime.loop, buffer: buffer), deposit: true)
+            return
+        }
+        runtime.log.info("\(id): waiting up to \(Self.partnerTimeout) s for \(leg.record.bridgeWith)")
+        let timer = runtime.loop.schedule(after: Self.partnerTimeout) { [unowned self] in
+            guard self.waiting[id] != nil else { return }
+            self.waiting[id] = nil  // closes the channel: linkd terminates the session
+            self.runtime.log.notice("\(id): \(leg.record.bridgeWith) never came; channel closed")
+            self.runtime.publish(["event": "bridge-failed", "session": .string(id),
+                                  "reason": .string("partner \(leg.record.bridgeWith) did not arrive")])
+        }
+        waiting[id] = (leg, timer)
+    }
+
+    private func start(_ s: Splice, deposit: Bool) {
+        s.onEnd = { [unowned self] s, reason in self.ended(s, reason) }
+        do { try s.start() } catch {
+            runtime.log.warning("\(s.key): \(error)")
+            s.end("cannot watch: \(error)")
+            return
+        }
+        live[s.key] = s
+        if deposit {
+            var w = ByteWriter()
+            w.u8(1)
+            w.blob(s.legs[0].record.encoded()); w.blob(s.legs[1].record.encoded())
+            do { try runtime.deposit(key: s.key, record: w.bytes, descriptors: s.legs.map(\.raw)) } catch {
+                runtime.log.warning("\(s.key): fd store deposit failed (a restart would lose it): \(error)")
+            }
+        }
+        runtime.log.info("\(s.legs[0].record.session) ⇄ \(s.legs[1].record.session): bridged")
+        runtime.publish(["event": "bridge-up", "a": .string(s.legs[0].record.session),
+                         "b": .string(s.legs[1].record.session), "resumed": .bool(!deposit)])
+    }
+
+    private func ended(_ s: Splice, _ reason: String) {
+        live[s.key] = nil
+        try? runtime.withdraw(key: s.key)
+        runtime.log.info("\(s.key) ended: \(reason)")
+        runtime.publish(["event": "bridge-down", "a": .string(s.legs[0].record.session),
+                         "b": .string(s.legs[1].record.session), "reason": .string(reason)])
+    }
+
+    // MARK: restart
+
+    /// Rebuilds the splices the fd store gave back after a restart.
+    func resume(_ entries: [RestoredEntry]) {
+        for e in entries where e.key.hasPrefix("splice:") {
+            do {
+                guard e.descriptors.count == 2 else { throw IPCError.invalid(callID: 0, reason: "\(e.descriptors.count) descriptors") }
+                var r = ByteReader(e.record)
+                try r.version(1, "splice record")
+                let a = try ChannelRecord.decode(try r.blob()), b = try ChannelRecord.decode(try r.blob())
+                try r.finish()
+                guard let fa = e.descriptors[0].take(), let fb = e.descriptors[1].take() else { throw IPCError.badDescriptor }
+                start(Splice(Splice.Leg(record: a, fd: fa), Splice.Leg(record: b, fd: fb), loop: runtime.loop, buffer: buffer), deposit: false)
+            } catch {
+                runtime.log.warning("\(e.key): cannot resume: \(error)")
+                try? runtime.withdraw(key: e.key)
+            }
+        }
+    }
+
+    // MARK: methods
+
+    func session(_ id: String) -> Splice? {
+        live.values.first { $0.legs.contains { $0.record.session == id } }
+    }
+
+    /// `unbridge {session}`: ends the splice holding that session.
+    func unbridge(_ args: JSON) throws(MethodError) -> JSON {
+        guard case let .string(id)? = args["session"] else {
+            throw MethodError(.badArguments, "unbridge needs {\"session\": \"PORT:N\"}")
+        }
+        if let w = waiting[id] {
+            runtime.loop.cancel(w.timer)
+            waiting[id] = nil
+            return .object(["session": .string(id), "ended": .string("waiting channel closed")])
+        }
+        guard let s = session(id) else { throw MethodError(.notFound, "no splice holds \(id)") }
+        s.end("unbridged by the operator")
+        return s.json
+    }
+
+    func json() -> JSON {
+        var list = live.keys.sorted().map { live[$0]!.json }
+        for id in waiting.keys.sorted() {
+            list.append(.object(["a": .string(id), "b": .string(waiting[id]!.leg.record.bridgeWith), "waiting": .bool(true)]))
+        }
+        return .array(list)
+    }
+}
