@@ -46,10 +46,12 @@ struct Sessions: ParsableCommand {
     func run() throws {
         let sessions = try options.connect().allSessions()
         if options.json { print(JSON.array(sessions).encoded()); return }
-        var t = TextTable(["ID", "PORT", "PHASE", "LCP", "UP", "FRAMES IN/OUT", "REASON"])
+        var t = TextTable(["ID", "PORT", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "REASON"])
         for s in sessions {
             let c = s["counters"]
             t.add([s["id"]?.cell ?? "-", s["port"]?.cell ?? "-", s["phase"]?.cell ?? "-", s["lcp"]?.cell ?? "-",
+                   s["auth"]?.cell ?? "-",
+                   s["peer_name"]?.cell ?? "-",
                    formatUptime(s["up"]), "\(c?["frames_in"]?.cell ?? "-")/\(c?["frames_out"]?.cell ?? "-")",
                    s["reason"]?.cell ?? "-"])
         }
