@@ -8,7 +8,7 @@ import Testing
 @testable import linkd
 
 /// Two LCPs exchanging packets until both are quiet (bounded).
-struct Wire {
+struct BackToBack {
     var a: LCP, b: LCP
     var log: [String: [ControlAction]] = ["a": [], "b": []]
 
@@ -92,7 +92,7 @@ let authTable: [AuthRow] = [
             s.refuseMSCHAPv2 = row.refuse.contains(.msChapV2)
             s.refuseEAP = row.refuse.contains(.eapMD5)
         }
-        var w = Wire(a, b)
+        var w = BackToBack(a, b)
         w.run()
         if let expected = row.expected {
             #expect(w.a.state == .opened && w.b.state == .opened)
@@ -117,7 +117,7 @@ let authTable: [AuthRow] = [
 
     @Test func bothDirectionsAtOnce() {
         // Each side requires PAP of the other: both authenticate both ways.
-        var w = Wire(port { $0.requirePAP = true }, port { $0.requireCHAP = true })
+        var w = BackToBack(port { $0.requirePAP = true }, port { $0.requireCHAP = true })
         w.run()
         #expect(w.a.state == .opened && w.b.state == .opened)
         #expect(w.a.negotiator.negotiated.weAuthenticatePeerWith == .pap)
