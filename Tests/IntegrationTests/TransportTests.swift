@@ -92,14 +92,17 @@ struct TransportTests {
         let pty = try SocatPty()
         defer { pty.stop() }
         let (ua, ub) = freeUDPPortPair()
+        // Six routers start at once on a shared machine: let LCP wait up to
+        // 30 s for a slow peer rather than give up after 10.
+        let patient = "lcp-max-configure = 30"
         var configs: [TempConfig] = []
         for (name, body) in [("pa", "type = \"tty\"\ndevice = \"\(pty.a)\""), ("pb", "type = \"tty\"\ndevice = \"\(pty.b)\""),
                              ("ua", "type = \"udp\"\nlocal = \"127.0.0.1:\(ua)\"\nremote = \"127.0.0.1:\(ub)\""),
                              ("ub", "type = \"udp\"\nlocal = \"127.0.0.1:\(ub)\"\nremote = \"127.0.0.1:\(ua)\"")] {
-            configs.append(try TempConfig(portConfig(name: name, body: body)))
+            configs.append(try TempConfig(portConfig(name: name, body: body, extra: patient)))
         }
         var routers = try configs.map { try RouterUnderTest(config: $0.path) }
-        let (tl, tc, tcpConfigs) = try tcpPair()
+        let (tl, tc, tcpConfigs) = try tcpPair(extra: patient)
         routers += [tl, tc]
         configs += tcpConfigs
         defer { routers.forEach { $0.stop() }; configs.forEach { $0.remove() } }
