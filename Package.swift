@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(name: "CNettle", pkgConfig: "nettle"),
         .target(name: "IPC", dependencies: ["CShim"]),
         .target(name: "PPP"),
+        // PPPoE (RFC 2516, RFC 4638): frame and tag codecs, discovery state
+        // machines, AC-Cookies; pure, no syscalls, no dependencies.
+        .target(name: "PPPoE"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim"]),
@@ -43,12 +46,13 @@ let package = Package(
         ),
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "PPPTests", dependencies: ["PPP"]),
+        .testTarget(name: "PPPoETests", dependencies: ["PPPoE"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         .testTarget(name: "AuthTests", dependencies: ["authd"]),
         .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["IPC"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE"]),
     ],
     swiftLanguageModes: [.v6]
 )

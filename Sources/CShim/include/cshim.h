@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+// AF_PACKET sockets for PPPoE live in their own header.
+#include "packet.h"
 
 /// The most descriptors one message may carry; a message with more is truncated
 /// by the kernel (MSG_CTRUNC), which the receiver treats as a violation.

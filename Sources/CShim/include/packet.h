@@ -1,0 +1,29 @@
+// cshim, AF_PACKET part: raw Ethernet sockets for PPPoE (RFC 2516's two
+// ETHER_TYPEs), bound to one interface, and batched send/receive with
+// sendmmsg/recvmmsg so a busy access concentrator makes one system call per
+// batch rather than per frame. Kept apart from cshim.h so each can grow alone.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+/// The most frames one batch call moves.
+#define PPP_PACKET_BATCH_MAX 64
+
+/// socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ethertype)),
+/// bound to `ifname`, so it sees only that interface and that ETHER_TYPE.
+/// Fills the interface's MAC address, index and MTU. Needs CAP_NET_RAW.
+/// Returns the fd, or -1 with errno (ENODEV for an unknown interface).
+int ppp_packet_open(const char *ifname, uint16_t ethertype, uint8_t mac[6], int *ifindex, int *mtu);
+
+/// The interface's current MTU (SIOCGIFMTU), or -1 with errno.
+int ppp_interface_mtu(const char *ifname);
+
+/// recvmmsg(2), MSG_DONTWAIT: up to `n` frames into consecutive slots of
+/// `slot_size` octets at `base`; lengths[i] gets each frame's length, or 0
+/// when the frame was longer than a slot (MSG_TRUNC: the caller drops it).
+/// Returns the number of frames, or -1 with errno (EAGAIN: none waiting).
+int ppp_packet_recv_batch(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths);
+
+/// sendmmsg(2), MSG_DONTWAIT: `n` frames from consecutive slots. Returns how
+/// many went out (possibly fewer), or -1 with errno.
+int ppp_packet_send_batch(int fd, const uint8_t *base, size_t slot_size, unsigned n, const size_t *lengths);

@@ -1,0 +1,94 @@
+// cshim, AF_PACKET part (see include/packet.h). Thin wrappers; errno preserved.
+#define _GNU_SOURCE
+#include "packet.h"
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+
+static int ifreq_for(struct ifreq *ifr, const char *ifname) {
+    memset(ifr, 0, sizeof *ifr);
+    size_t n = strlen(ifname);
+    if (n == 0 || n >= IFNAMSIZ) { errno = EINVAL; return -1; }
+    memcpy(ifr->ifr_name, ifname, n);
+    return 0;
+}
+
+int ppp_interface_mtu(const char *ifname) {
+    struct ifreq ifr;
+    if (ifreq_for(&ifr, ifname) < 0) return -1;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -1;
+    int rc = ioctl(s, SIOCGIFMTU, &ifr);
+    int e = errno;
+    close(s);
+    if (rc < 0) { errno = e; return -1; }
+    return ifr.ifr_mtu;
+}
+
+int ppp_packet_open(const char *ifname, uint16_t ethertype, uint8_t mac[6], int *ifindex, int *mtu) {
+    struct ifreq ifr;
+    if (ifreq_for(&ifr, ifname) < 0) return -1;
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ethertype));
+    if (fd < 0) return -1;
+    if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) goto fail;
+    int index = ifr.ifr_ifindex;
+    if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) goto fail;
+    if (ifr.ifr_hwaddr.sa_family != 1 /* ARPHRD_ETHER */) { errno = EPROTOTYPE; goto fail; }
+    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+    if (ioctl(fd, SIOCGIFMTU, &ifr) < 0) goto fail;
+    *mtu = ifr.ifr_mtu;
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ethertype);
+    sll.sll_ifindex = index;
+    if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) goto fail;
+    *ifindex = index;
+    return fd;
+fail:;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+}
+
+int ppp_packet_recv_batch(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths) {
+    if (n > PPP_PACKET_BATCH_MAX) n = PPP_PACKET_BATCH_MAX;
+    struct mmsghdr msgs[PPP_PACKET_BATCH_MAX];
+    struct iovec iovs[PPP_PACKET_BATCH_MAX];
+    memset(msgs, 0, sizeof(struct mmsghdr) * n);
+    for (unsigned i = 0; i < n; i++) {
+        iovs[i].iov_base = base + i * slot_size;
+        iovs[i].iov_len = slot_size;
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int got;
+    do { got = recvmmsg(fd, msgs, n, MSG_DONTWAIT, NULL); } while (got < 0 && errno == EINTR);
+    for (int i = 0; i < got; i++)
+        lengths[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? 0 : msgs[i].msg_len;
+    return got;
+}
+
+int ppp_packet_send_batch(int fd, const uint8_t *base, size_t slot_size, unsigned n, const size_t *lengths) {
+    if (n > PPP_PACKET_BATCH_MAX) n = PPP_PACKET_BATCH_MAX;
+    struct mmsghdr msgs[PPP_PACKET_BATCH_MAX];
+    struct iovec iovs[PPP_PACKET_BATCH_MAX];
+    memset(msgs, 0, sizeof(struct mmsghdr) * n);
+    for (unsigned i = 0; i < n; i++) {
+        if (lengths[i] > slot_size) { errno = EMSGSIZE; return -1; }
+        iovs[i].iov_base = (void *)(base + i * slot_size);
+        iovs[i].iov_len = lengths[i];
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int sent;
+    do { sent = sendmmsg(fd, msgs, n, MSG_DONTWAIT); } while (sent < 0 && errno == EINTR);
+    return sent;
+}

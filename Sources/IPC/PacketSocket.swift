@@ -1,0 +1,147 @@
+// AF_PACKET sockets for PPPoE (RFC 2516 §4: ETHER_TYPE 0x8863 for discovery,
+// 0x8864 for sessions), thin over cshim's packet.c: one socket per
+// ETHER_TYPE, bound to one interface, whole Ethernet frames in and out
+// (no FCS). PacketBatch moves up to 64 frames per recvmmsg/sendmmsg through
+// one buffer reused for the life of the port.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShim
+
+/// What the interface a packet socket is bound to looks like.
+public struct PacketInterface: Equatable, Sendable {
+    public var name: String
+    public var index: Int32
+    /// The MAC address in the low 48 bits, first octet most significant.
+    public var address: UInt64
+    public var mtu: Int
+}
+
+/// An opened packet socket and its interface.
+public struct OpenedPacketSocket: ~Copyable {
+    public var descriptor: FileDescriptor
+    public var interface: PacketInterface
+}
+
+public enum PacketSocket {
+    public static let discovery: UInt16 = 0x8863
+    public static let session: UInt16 = 0x8864
+
+    /// ppp_packet_open: socket(AF_PACKET, SOCK_RAW), bind to `interface`.
+    /// Needs CAP_NET_RAW, so linkd calls it before dropping privileges.
+    public static func open(interface: String, etherType: UInt16) throws(IPCError) -> OpenedPacketSocket {
+        var mac = [UInt8](repeating: 0, count: 6)
+        var index: Int32 = 0
+        var mtu: Int32 = 0
+        let fd = try Errno.check("AF_PACKET socket on \(interface)") {
+            mac.withUnsafeMutableBufferPointer { ppp_packet_open(interface, etherType, $0.baseAddress, &index, &mtu) }
+        }
+        let address = mac.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return OpenedPacketSocket(descriptor: FileDescriptor(adopting: fd),
+                                  interface: PacketInterface(name: interface, index: index, address: address, mtu: Int(mtu)))
+    }
+
+    /// SIOCGIFMTU: the interface's MTU now (RFC 4638 needs 1508 for a 1500-octet PPP payload).
+    public static func mtu(of interface: String) throws(IPCError) -> Int {
+        Int(try Errno.check("SIOCGIFMTU \(interface)") { ppp_interface_mtu(interface) })
+    }
+
+    /// send(2) of one whole frame, the first `count` octets of `frame`.
+    /// false: the socket's queue is full (EAGAIN); the frame was not sent.
+    public static func send(_ fd: Int32, _ frame: [UInt8], count: Int? = nil) throws(IPCError) -> Bool {
+        let n = count ?? frame.count
+        precondition(n <= frame.count)
+        return try Errno.retrying("send") {
+            frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, n, Int32(MSG_DONTWAIT)) }
+        } != nil
+    }
+
+    /// recv(2) of one frame into `buffer`. nil: nothing waiting. A frame longer
+    /// than the buffer returns 0 (MSG_TRUNC) for the caller to drop and count.
+    public static func receive(_ fd: Int32, into buffer: inout [UInt8]) throws(IPCError) -> Int? {
+        let n = try Errno.retrying("recv") {
+            buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_TRUNC)) }
+        }
+        guard let n else { return nil }
+        return n > buffer.count ? 0 : n
+    }
+}
+
+/// Up to 64 frames per system call through one reusable buffer of slots.
+public struct PacketBatch {
+    public let slotSize: Int
+    public let capacity: Int
+    /// `capacity` slots of `slotSize` octets; slot i starts at i * slotSize.
+    public private(set) var storage: [UInt8]
+    public private(set) var lengths: [Int]
+    /// Frames held: received by the last `receive`, or queued for `flush`.
+    public private(set) var count = 0
+
+    /// Slots of 1536 octets hold any frame of a 1518-octet MTU interface.
+    public init(slotSize: Int = 1536, capacity: Int = 32) {
+        precondition(capacity > 0 && capacity <= Int(PPP_PACKET_BATCH_MAX))
+        self.slotSize = slotSize
+        self.capacity = capacity
+        storage = [UInt8](repeating: 0, count: slotSize * capacity)
+        lengths = [Int](repeating: 0, count: capacity)
+    }
+
+    /// recvmmsg: replaces the batch with what is waiting (0 when nothing).
+    public mutating func receive(from fd: Int32) throws(IPCError) -> Int {
+        let slot = slotSize, cap = capacity
+        let got = try Errno.retrying("recvmmsg") {
+            storage.withUnsafeMutableBufferPointer { s in
+                lengths.withUnsafeMutableBufferPointer { l in
+                    ppp_packet_recv_batch(fd, s.baseAddress, slot, UInt32(cap), l.baseAddress)
+                }
+            }
+        }
+        count = Int(got ?? 0)
+        return count
+    }
+
+    /// Frame i of the batch; empty when it was truncated (longer than a slot).
+    public func frame(_ i: Int) -> ArraySlice<UInt8> {
+        precondition(i < count)
+        return storage[(i * slotSize)..<(i * slotSize + lengths[i])]
+    }
+
+    /// Queues a frame for `flush`. false: the batch is full, or the frame
+    /// does not fit a slot.
+    public mutating func enqueue<C: Collection<UInt8>>(_ frame: C) -> Bool {
+        guard count < capacity, frame.count <= slotSize else { return false }
+        let start = count * slotSize
+        storage.replaceSubrange(start..<(start + frame.count), with: frame)
+        lengths[count] = frame.count
+        count += 1
+        return true
+    }
+
+    /// sendmmsg of the queued frames. Returns how many went out; those that
+    /// did not (EAGAIN, a full queue) stay queued, first in line.
+    public mutating func flush(to fd: Int32) throws(IPCError) -> Int {
+        guard count > 0 else { return 0 }
+        let slot = slotSize, n = count
+        let sent = Int(try Errno.retrying("sendmmsg") {
+            storage.withUnsafeBufferPointer { s in
+                lengths.withUnsafeBufferPointer { l in
+                    ppp_packet_send_batch(fd, s.baseAddress, slot, UInt32(n), l.baseAddress)
+                }
+            }
+        } ?? 0)
+        if sent > 0 && sent < count {
+            for i in sent..<count {
+                let from = i * slotSize, to = (i - sent) * slotSize
+                storage.withUnsafeMutableBufferPointer { s in
+                    for k in 0..<lengths[i] { s[to + k] = s[from + k] }
+                }
+                lengths[i - sent] = lengths[i]
+            }
+        }
+        count -= sent
+        return sent
+    }
+
+    /// Drops everything held.
+    public mutating func removeAll() { count = 0 }
+}
