@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         .testTarget(name: "AuthTests", dependencies: ["authd"]),
         .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP"]),
+        .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE"]),
     ],

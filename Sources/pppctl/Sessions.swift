@@ -78,12 +78,15 @@ struct Sessions: ParsableCommand {
     func run() throws {
         let sessions = try options.connect().allSessions()
         if options.json { print(JSON.array(sessions).encoded()); return }
-        var t = TextTable(["ID", "PORT", "PHASE", "LCP", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL", "REMOTE",
-                           "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IP PKTS IN/OUT", "IP BYTES IN/OUT", "REASON"])
+        var t = TextTable(["ID", "PORT", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL",
+                           "REMOTE", "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IP PKTS IN/OUT", "IP BYTES IN/OUT",
+                           "REASON"])
         for s in sessions {
             let c = s["counters"], ip = s["ipcp"], ip6 = s["ipv6cp"], n = s["ip_counters"]
             let dns = (ip?["dns"]?.array ?? []).compactMap(\.string).joined(separator: ",")
             t.add([s["id"]?.cell ?? "-", s["port"]?.cell ?? "-", s["phase"]?.cell ?? "-", s["lcp"]?.cell ?? "-",
+                   s["auth"]?.cell ?? "-",
+                   s["peer_name"]?.cell ?? "-",
                    formatUptime(s["up"]), "\(c?["frames_in"]?.cell ?? "-")/\(c?["frames_out"]?.cell ?? "-")",
                    s["interface"]?.cell ?? "-", ip?["state"]?.cell ?? "-", ip?["local"]?.cell ?? "-",
                    ip?["remote"]?.cell ?? "-", dns.isEmpty ? "-" : dns, ip6?["state"]?.cell ?? "-",
