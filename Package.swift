@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim"]),
         .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
-        .executableTarget(name: "ncpd", dependencies: daemonDeps),
+        .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
         .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim"]),
         .executableTarget(
@@ -52,6 +52,8 @@ let package = Package(
         // A real FreeRADIUS started on loopback for the RADIUS tests.
         .target(name: "TestSupport", dependencies: ["IPC"], path: "Tests/TestSupport"),
         .testTarget(name: "AuthTests", dependencies: ["authd", "TestSupport"]),
+        .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP"]),
+        .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport"]),
     ],

@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/SessionRecords.swift
+// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NcpdSettings.swift
 // libFuzzer target for the control-message decoder: header, catalogue
 // checks, every payload codec, the linkd port settings codec and the
 // channel record. A decoded
@@ -22,6 +22,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     if let c = try? ChannelRecord.decode(Array(datagram)), c.encoded() != Array(datagram) {
         fatalError("a channel record does not re-encode to its bytes")
+    }
+    if let n = try? NcpdSettings.decode(Array(datagram)), n.encoded() != Array(datagram) {
+        fatalError("ncpd settings do not re-encode to their bytes")
     }
     return 0
 }

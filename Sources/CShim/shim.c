@@ -310,6 +310,73 @@ int ppp_udp_open(const char *local, const char *remote) {
     return fd;
 }
 
+#include <netinet/tcp.h>
+#include <stdio.h>
+
+int ppp_tcp_listen(const char *local, int backlog) {
+    struct sockaddr_storage l;
+    socklen_t ll;
+    if (parse_hostport(local, &l, &ll) < 0) { errno = EINVAL; return -1; }
+    int fd = socket(l.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    /* A restarted router must rebind while old connections sit in TIME_WAIT. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&l, ll) < 0 || listen(fd, backlog) < 0) {
+        int e = errno; close(fd); errno = e; return -1;
+    }
+    return fd;
+}
+
+int ppp_tcp_connect(const char *remote) {
+    struct sockaddr_storage r;
+    socklen_t rl;
+    if (parse_hostport(remote, &r, &rl) < 0) { errno = EINVAL; return -1; }
+    int fd = socket(r.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    /* PPP frames are small and latency matters (echoes, NCP exchanges). */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&r, rl) < 0 && errno != EINPROGRESS) {
+        int e = errno; close(fd); errno = e; return -1;
+    }
+    return fd;
+}
+
+int ppp_tcp_connected(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return errno;
+    return err;
+}
+
+int ppp_tcp_accept(int fd, char *peer, unsigned long peerlen) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    int c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) return -1;
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (peer && peerlen > 0) {
+        char host[INET6_ADDRSTRLEN] = "?";
+        unsigned port = 0;
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &in4->sin_addr, host, sizeof host);
+            port = ntohs(in4->sin_port);
+            snprintf(peer, peerlen, "%s:%u", host, port);
+        } else if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+            port = ntohs(in6->sin6_port);
+            snprintf(peer, peerlen, "[%s]:%u", host, port);
+        } else {
+            snprintf(peer, peerlen, "?");
+        }
+    }
+    return c;
+}
+
 uint64_t ppp_inode(int fd) {
     struct stat st;
     return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;

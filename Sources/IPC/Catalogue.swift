@@ -51,6 +51,9 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case authFinished = 53           // authd → linkd: the verdict
     case authStopped = 54            // linkd → authd: the session ended (accounting Stop)
     case accountingUpdated = 55      // linkd → authd: Network phase began / interim counters
+    // ncpd → pppinit (init link): run a configured hook script
+    case hookRequested = 60          // an NCP went up or down (ip-up, ipv6-down, …)
+    case tunRequested = 61           // open /dev/net/tun for a new unit (answered by descriptorsReturned)
 }
 
 /// How many descriptors a message type carries.
@@ -89,6 +92,7 @@ public enum Catalogue {
         case .authStarted, .authFrameReceived, .authStopped, .accountingUpdated:
             MessageSpec(senders: [.linkd], descriptors: .exactly(0))
         case .authFrameSent, .authFinished: MessageSpec(senders: [.authd], descriptors: .exactly(0))
+        case .hookRequested, .tunRequested: MessageSpec(senders: [.ncpd], descriptors: .exactly(0))
         }
     }
 }
@@ -147,6 +151,10 @@ public enum Message: Equatable, Sendable {
     case authStopped(session: String, reason: String, counters: SessionCounters)
     /// `started`: the Network phase began (accounting Start); else interim.
     case accountingUpdated(session: String, started: Bool, counters: SessionCounters)
+    case hookRequested(HookRequest)
+    /// ncpd cannot open /dev/net/tun after its drop where the node is 0600;
+    /// pppinit opens that one fixed path and passes the descriptor back.
+    case tunRequested
 
     public var type: MessageType {
         switch self {
@@ -176,6 +184,8 @@ public enum Message: Equatable, Sendable {
         case .authFinished: .authFinished
         case .authStopped: .authStopped
         case .accountingUpdated: .accountingUpdated
+        case .hookRequested: .hookRequested
+        case .tunRequested: .tunRequested
         }
     }
 
@@ -200,7 +210,7 @@ public enum Message: Equatable, Sendable {
         case let .descriptorsDeposited(key, record, count), let .descriptorsReturned(key, record, count):
             w.string(key); w.blob(record); w.u8(count)
         case let .descriptorsWithdrawn(key): w.string(key)
-        case .descriptorsQueried, .acknowledged, .componentsListed, .eventsWatched: break
+        case .descriptorsQueried, .acknowledged, .componentsListed, .eventsWatched, .tunRequested: break
         case let .errorReplied(code, reason): w.u16(code.rawValue); w.string(reason)
         case let .callAborted(code): w.u16(code.rawValue)
         case let .controlOpened(version): w.u8(version)
@@ -214,6 +224,7 @@ public enum Message: Equatable, Sendable {
         case let .authFinished(verdict): verdict.encode(into: &w)
         case let .authStopped(session, reason, counters): w.string(session); w.string(reason); counters.encode(into: &w)
         case let .accountingUpdated(session, started, counters): w.string(session); w.bool(started); counters.encode(into: &w)
+        case let .hookRequested(request): request.encode(into: &w)
         }
     }
 
@@ -277,6 +288,8 @@ public enum Message: Equatable, Sendable {
         case .accountingUpdated:
             let session = try r.string(), started = try r.bool()
             m = .accountingUpdated(session: session, started: started, counters: try SessionCounters.decode(&r))
+        case .hookRequested: m = .hookRequested(try HookRequest.decode(&r))
+        case .tunRequested: m = .tunRequested
         }
         try r.finish()
         return m

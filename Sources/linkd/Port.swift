@@ -40,8 +40,13 @@ final class Port {
             let owned = FileDescriptor(adopting: fd)
             try Termios.makeRaw(owned.raw, settings)
             return Port(settings: settings, descriptor: SharedDescriptor(owned), restored: false)
+        case .tcp where !settings.local.isEmpty:
+            // listen: bound now, as root, so a port below 1024 works and the
+            // socket outlives a restart in the fd store.
+            let fd = try Errno.check("tcp listen \(settings.local)") { ppp_tcp_listen(settings.local, 16) }
+            return Port(settings: settings, descriptor: SharedDescriptor(FileDescriptor(adopting: fd)), restored: false)
         case .tcp, .pppoe:
-            // Opened per session by the link layer (connect/listen, AF_PACKET).
+            // Opened per session by the link layer (connect, AF_PACKET).
             return Port(settings: settings, descriptor: nil, restored: false)
         }
     }

@@ -1,90 +1,175 @@
-// Runs sessions on this linkd's port, one at a time: reads the port from the
-// event loop and feeds the current session, starts a new session after one
-// ends as pppd's persist/holdoff/maxfail say, and publishes session events.
+// Runs the sessions of this linkd's port. A tty or UDP port carries one
+// session at a time on the port's descriptor; a TCP `connect` port opens one
+// connection per session; a TCP `listen` port accepts connections, one
+// session each, many at once. Between sessions pppd's persist/holdoff/maxfail
+// decide whether to try again (not for `listen`: the callers decide). Session
+// events are published for `pppctl watch`.
+//
+// Sessions are keyed by their id ("PORT:N") and each runs on a Line. A port
+// type with many sessions on one descriptor (PPPoE: one AF_PACKET socket,
+// sessions keyed by peer MAC and session id) would demultiplex in its own
+// read handler to the Line of the key and start sessions from its discovery
+// code, as `accepted` does here for TCP.
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import IPC
 import PPP
 
 final class PortLink {
     let port: Port
     private let rt: DaemonRuntime
+    let auth: AuthClient
     private var settings: PortSettings { port.settings }
-    /// The current session, or the last one (phase dead) until the next starts,
-    /// so `pppctl sessions` can still say why it ended.
-    private(set) var session: Session?
+    /// Live sessions, then the most recent ended ones (phase dead), so
+    /// `pppctl sessions` can still say why they ended.
+    private(set) var sessions: [Session] = []
+    private var lines: [ObjectIdentifier: Line] = [:]
     private var nextNumber = 1
     /// pppd's maxfail: consecutive sessions that never reached Network phase.
     private var failures = 0
     private var holdoffTimer: TimerID?
-    /// One receive buffer for the life of the port (largest UDP datagram).
+    /// One receive buffer for the life of the port (largest UDP datagram),
+    /// shared by every line: the loop runs one handler at a time.
     private var readBuffer = [UInt8](repeating: 0, count: 65_536)
     /// Frames that arrived while no session ran (holdoff, or after the last).
     private(set) var framesWithoutSession = 0
     /// Datagram ports: ICMP port-unreachable reports (the peer is not there yet).
     private(set) var unreachable = 0
+    /// TCP listen: connections turned away at the limit.
+    private(set) var connectionsRefused = 0
+
+    /// Ended sessions kept for display.
+    static let endedKept = 8
+    /// TCP listen: concurrent connections (sessions) at most.
+    static let maxConnections = 64
 
     init(port: Port, runtime: DaemonRuntime) {
         self.port = port
         self.rt = runtime
+        auth = AuthClient(runtime: runtime)
     }
 
-    /// Starts reading and the first session.
+    private var isListening: Bool { settings.kind == .tcp && !settings.local.isEmpty }
+    private var isConnecting: Bool { settings.kind == .tcp && settings.local.isEmpty }
+
+    /// Starts reading and the first session (or accepting).
     func start() {
-        guard port.descriptor != nil else {
+        if isListening {
+            guard let d = port.descriptor else { return }
+            do {
+                try rt.loop.watch(d.raw) { [unowned self] _ in self.acceptConnections() }
+                rt.log.info("port \(settings.name): listening on \(settings.local)")
+            } catch {
+                rt.log.warning("port \(settings.name): \(error)")
+            }
+            return
+        }
+        guard port.descriptor != nil || isConnecting else {
             rt.log.warning("port \(settings.name): \(settings.kind.name) sessions are not implemented yet; idle")
             return
         }
         startSession()
     }
 
-    /// Reading stops on hang-up and resumes with the next session.
-    private var watching = false
+    var live: [Session] { sessions.filter { $0.phase != .dead } }
 
-    private func watchPort() -> Bool {
-        guard let d = port.descriptor else { return false }
-        if watching { return true }
-        do {
-            try rt.loop.watch(d.raw) { [unowned self] events in self.portReady(events) }
-            watching = true
-        } catch {
-            rt.log.warning("port \(settings.name): \(error)")
-        }
-        return watching
-    }
+    // MARK: Sessions
 
-    var sessions: [Session] { session.map { [$0] } ?? [] }
-
-    private func startSession() {
-        holdoffTimer = nil
-        guard let d = port.descriptor, watchPort() else { return }
-        let s = Session(id: "\(settings.name):\(nextNumber)", settings: settings, descriptor: d.raw,
-                        loop: rt.loop, log: rt.log)
+    private func makeSession(on line: Line) -> Session {
+        let context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth,
+                                      callingStation: line.peer)
+        let s = Session(id: "\(settings.name):\(nextNumber)", settings: settings, descriptor: line.raw,
+                        context: context)
         nextNumber += 1
         s.onUp = { [unowned self] s in self.sessionUp(s) }
+        s.onAuthenticated = { [unowned self] s, v in self.sessionAuthenticated(s, v) }
         s.onFinished = { [unowned self] s in self.sessionFinished(s) }
-        session = s
+        line.session = s
+        lines[ObjectIdentifier(s)] = line
+        sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)
+        return s
+    }
+
+    /// tty, udp and tcp connect: the next session of the port's one at a time.
+    private func startSession() {
+        holdoffTimer = nil
+        if isConnecting {
+            connect()
+            return
+        }
+        guard let d = port.descriptor, let line = sharedLine(d.raw) else { return }
+        let s = makeSession(on: line)
         rt.log.info("session \(s.id): establishing")
         s.start()
+    }
+
+    /// The port's own descriptor as a line, watched while sessions run on it.
+    private var shared: Line?
+
+    private func sharedLine(_ raw: Int32) -> Line? {
+        if let shared, rt.loop.isWatching(raw) { return shared }
+        let peer = settings.kind == .tty ? settings.device : settings.remote
+        let line = shared ?? Line(shared: raw, peer: peer)
+        do {
+            try rt.loop.watch(raw) { [unowned self, unowned line] _ in self.lineReadable(line) }
+        } catch {
+            rt.log.warning("port \(settings.name): \(error)")
+            return nil
+        }
+        shared = line
+        return line
     }
 
     private func sessionUp(_ s: Session) {
         failures = 0
         let o = s.negotiated ?? LCPNegotiatedOptions()
-        rt.log.info("session \(s.id): LCP opened, network phase (magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)))")
-        rt.publish(["event": "session-up", "component": .string(rt.setup.name + "@" + settings.name),
-                    "session": .string(s.id), "port": .string(settings.name)])
+        rt.log.info("session \(s.id): network phase (magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)))")
+        var e = event("session-up", s)
+        e["peer_name"] = s.auth.verdict.map { .string($0.peerName) } ?? .null
+        rt.publish(e)
+    }
+
+    private func sessionAuthenticated(_ s: Session, _ v: AuthVerdict) {
+        rt.log.info("session \(s.id): authd says \(v.success ? "success" : "failure")\(v.peerName.isEmpty ? "" : " for \(v.peerName)")\(v.reason.isEmpty ? "" : ": \(v.reason)")")
+        var e = event("session-auth", s)
+        e["success"] = .bool(v.success)
+        e["peer_name"] = .string(v.peerName)
+        e["method"] = v.method.map { .string("\($0)") } ?? .null
+        e["reason"] = .string(v.reason)
+        rt.publish(e)
+    }
+
+    private func event(_ name: String, _ s: Session) -> JSONObject {
+        ["event": .string(name), "component": .string(rt.setup.name + "@" + settings.name),
+         "session": .string(s.id), "port": .string(settings.name)]
     }
 
     /// pppd's persist/holdoff/maxfail: a session that never reached Network
     /// phase is a failure; after maxfail in a row (0: never) we stop trying.
     private func sessionFinished(_ s: Session) {
+        if let line = lines.removeValue(forKey: ObjectIdentifier(s)) {
+            line.session = nil
+            if line.ownsDescriptor {
+                rt.loop.unwatch(line.raw)
+                line.close()
+            }
+        }
+        // Keep it for display, behind the live ones; forget the oldest.
+        sessions.removeAll { $0 === s }
+        sessions.append(s)
+        while sessions.filter({ $0.phase == .dead }).count > Self.endedKept,
+              let i = sessions.firstIndex(where: { $0.phase == .dead }) {
+            sessions.remove(at: i)
+        }
         if !s.reachedNetwork { failures += 1 }
         let reason = s.reason ?? "ended"
         rt.log.notice("session \(s.id): down: \(reason)")
-        rt.publish(["event": "session-down", "component": .string(rt.setup.name + "@" + settings.name),
-                    "session": .string(s.id), "port": .string(settings.name), "reason": .string(reason)])
+        var e = event("session-down", s)
+        e["reason"] = .string(reason)
+        rt.publish(e)
+        guard !isListening else { return }
         guard settings.persist else {
             rt.log.notice("port \(settings.name): no persist; no new session")
             return
@@ -98,27 +183,95 @@ final class PortLink {
 
     private func scheduleNextSession() {
         guard holdoffTimer == nil else { return }
-        // A hung-up line is retried no faster than once a second, whatever
-        // holdoff says, so a dead pty cannot spin the loop.
-        let delay = watching ? Double(settings.holdoff) : Double(max(settings.holdoff, 1))
+        // A hung-up line or a refused connect is retried no faster than once
+        // a second, whatever holdoff says, so it cannot spin the loop.
+        let delay = shared != nil && !isConnecting ? Double(settings.holdoff) : Double(max(settings.holdoff, 1))
         holdoffTimer = rt.loop.schedule(after: delay) { [unowned self] in self.startSession() }
     }
 
     /// Kills a session by id (pppctl session kill): Terminate, then no
     /// reconnect until holdoff as after any other end.
     func kill(id: String) -> Bool {
-        guard let s = session, s.id == id, s.phase != .dead else { return false }
+        guard let s = sessions.first(where: { $0.id == id }), s.phase != .dead else { return false }
         s.close(reason: "killed by the operator")
         return true
     }
 
-    private func portReady(_ events: IOEvents) {
+    // MARK: TCP
+
+    /// `connect`: one connection per session; the session starts once the
+    /// connect completes, and a failed connect ends it (counts for maxfail).
+    private func connect() {
+        let fd = ppp_tcp_connect(settings.remote)
+        guard fd >= 0 else {
+            let line = Line(shared: -1, peer: settings.remote)
+            makeSession(on: line).lineFailed(reason: "connect to \(settings.remote): \(Errno.describe(errno))")
+            return
+        }
+        let line = Line(owning: FileDescriptor(adopting: fd), peer: settings.remote)
+        line.connecting = true
+        let s = makeSession(on: line)
+        s.lineConnecting()
+        rt.log.info("session \(s.id): connecting to \(settings.remote)")
+        do {
+            try rt.loop.watch(fd, [.readable, .writable]) { [unowned self, unowned line] _ in self.lineReadable(line) }
+        } catch {
+            s.lineFailed(reason: "connect to \(settings.remote): \(error)")
+        }
+    }
+
+    /// `listen`: one session per connection, up to maxConnections at once.
+    private func acceptConnections() {
         guard let d = port.descriptor else { return }
+        for _ in 0..<16 {
+            var peer = [CChar](repeating: 0, count: 64)
+            let fd = ppp_tcp_accept(d.raw, &peer, UInt(peer.count))
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if errno != EAGAIN && errno != EWOULDBLOCK { rt.log.warning("accept on \(settings.local): \(Errno.describe(errno))") }
+                return
+            }
+            let connection = FileDescriptor(adopting: fd)
+            let name = String(decoding: peer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard live.count < Self.maxConnections else {
+                connectionsRefused += 1
+                rt.log.notice("port \(settings.name): \(name) turned away: \(Self.maxConnections) sessions already")
+                continue  // `connection` closes here
+            }
+            let line = Line(owning: connection, peer: name)
+            let s = makeSession(on: line)
+            rt.log.info("session \(s.id): connection from \(name)")
+            do {
+                try rt.loop.watch(line.raw) { [unowned self, unowned line] _ in self.lineReadable(line) }
+            } catch {
+                s.lineFailed(reason: "cannot watch the connection: \(error)")
+                continue
+            }
+            s.start()
+        }
+    }
+
+    // MARK: Reading lines
+
+    private func lineReadable(_ line: Line) {
+        if line.connecting {
+            line.connecting = false
+            let err = ppp_tcp_connected(line.raw)
+            guard err == 0 else {
+                line.session?.lineFailed(reason: "connect to \(settings.remote): \(Errno.describe(err))")
+                return
+            }
+            try? rt.loop.modify(line.raw, .readable)
+            if let s = line.session {
+                rt.log.info("session \(s.id): connected to \(settings.remote)")
+                s.start()
+            }
+        }
         // Drain what is there; a datagram port returns one frame per read.
         while true {
-            let n = readBuffer.withUnsafeMutableBytes { read(d.raw, $0.baseAddress, $0.count) }
+            let n = readBuffer.withUnsafeMutableBytes { read(line.raw, $0.baseAddress, $0.count) }
             if n > 0 {
-                if let s = session, s.phase != .dead {
+                if let s = line.session, s.phase != .dead {
                     s.receive(readBuffer[0..<n])
                 } else {
                     framesWithoutSession += 1
@@ -127,29 +280,27 @@ final class PortLink {
             }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == ECONNREFUSED {
+            if n < 0 && errno == ECONNREFUSED && settings.kind == .udp {
                 // A connected UDP socket reports the peer's ICMP unreachable
                 // on the next call; the peer may simply not be up yet.
                 unreachable += 1
                 continue
             }
-            // EOF or EIO: the tty's other side hung up (a pty's master closed).
-            hangup(n == 0 ? "hangup (end of file on \(settings.device))" : "port read error: \(Errno.describe(errno))")
+            let what = settings.kind == .tcp ? "connection to \(line.peer)" : settings.device
+            hangup(line, n == 0 ? "hangup (end of file on \(what))" : "read error on \(what): \(Errno.describe(errno))")
             return
         }
     }
 
     /// The line is gone: stop watching (a hung-up tty reports HUP forever)
     /// and end the session; persist decides whether we try again.
-    private func hangup(_ reason: String) {
-        guard let d = port.descriptor else { return }
-        rt.loop.unwatch(d.raw)
-        watching = false
-        if let s = session, s.phase != .dead {
+    private func hangup(_ line: Line, _ reason: String) {
+        rt.loop.unwatch(line.raw)
+        if let s = line.session, s.phase != .dead {
             s.lowerDown(reason: reason)
         } else {
             rt.log.notice("port \(settings.name): \(reason)")
-            if settings.persist { scheduleNextSession() }
+            if settings.persist && !isListening { scheduleNextSession() }
         }
     }
 }

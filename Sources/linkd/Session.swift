@@ -1,7 +1,9 @@
 // One PPP session on a port: the RFC 1661 §3.2 phases around an LCP instance
 // driven from the event loop (restart timer, Echo keepalive), framing that
-// follows what LCP negotiated, and the counters `pppctl sessions` shows.
-// The session never owns the port descriptor; PortLink feeds it and outlives it.
+// follows what LCP negotiated, the Authenticate phase through authd
+// (Session+Auth), the Network phase through a channel held by ncpd
+// (ChannelRelay), and the counters `pppctl sessions` shows. The session never
+// owns its line's descriptor; PortLink feeds it and outlives it.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,13 +29,26 @@ final class Session {
         var protocolRejectsReceived = 0, codeRejectsReceived = 0
         /// RFC 1661 §5.8: Echo packets that carried our own Magic-Number.
         var loopbackSuspected = 0
+        /// PAP/CHAP/EAP packets relayed to and from authd, and those that
+        /// came when no authentication was under way (Protocol-Rejected).
+        var authFramesIn = 0, authFramesOut = 0, authFramesDropped = 0
+    }
+
+    /// What a session needs from its linkd besides the line.
+    struct Context {
+        let loop: EventLoop
+        let log: Log
+        let runtimeDir: String
+        let auth: AuthClient
+        /// Who is calling: the peer's address on the line (RADIUS Calling-Station-Id).
+        let callingStation: String
     }
 
     let id: String
     let settings: PortSettings
     private(set) var phase: Phase = .dead
     private(set) var lcp: LCP
-    private(set) var counters = Counters()
+    var counters = Counters()
     /// Why the session is ending or ended, first cause wins.
     private(set) var reason: String?
     /// The options LCP settled when it last opened.
@@ -43,9 +58,19 @@ final class Session {
     let started = Instant.now()
     private(set) var upSince: Instant?
 
-    private let loop: EventLoop
+    let loop: EventLoop
     private let descriptor: Int32
-    private let log: Log
+    let log: Log
+    let context: Context
+    /// The Network phase's channel to ncpd (nil before, and after it closed).
+    private(set) var channel: ChannelRelay?
+    /// When the Network phase began (accounting's session time).
+    private(set) var networkSince: Instant?
+    /// The Authenticate phase (Session+Auth).
+    var auth = AuthState()
+    var sessionTimer: TimerID?
+    var idleTimer: TimerID?
+    var interimTimer: TimerID?
     private var encoder: FrameEncoder
     private var decoder: FrameDecoder
     private var transmitBuffer: [UInt8] = []
@@ -58,33 +83,24 @@ final class Session {
     private var feeding = false
     private var pendingReceiveOptions: LCPNegotiatedOptions?
 
-    /// Called once LCP reaches Network phase, and once when the session is over.
+    /// Called once the Network phase begins, on every verdict from authd,
+    /// and once when the session is over.
     var onUp: ((Session) -> Void)?
+    var onAuthenticated: ((Session, AuthVerdict) -> Void)?
     var onFinished: ((Session) -> Void)?
 
-    init(id: String, settings: PortSettings, descriptor: Int32, loop: EventLoop, log: Log) {
+    init(id: String, settings: PortSettings, descriptor: Int32, context: Context) {
         self.id = id
         self.settings = settings
         self.descriptor = descriptor
-        self.loop = loop
-        self.log = log
+        self.context = context
+        self.loop = context.loop
+        self.log = context.log
         let async = settings.kind == .tty || settings.kind == .tcp
         encoder = FrameEncoder(async: async)
         decoder = FrameDecoder(async: async, mru: settings.mru)
         transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16)
-        var c = LCPConfiguration()
-        c.mru = settings.mru
-        c.acceptableMRU = 128...max(settings.mru, 1500)
-        // RFC 1662 §7.1: the ACCM means nothing without octet-stuffing.
-        c.asyncMap = async ? settings.asyncMap : nil
-        c.magicSeed = Session.randomSeed()
-        if !settings.noauth {
-            c.requiredAuthentication = (settings.requireCHAP ? [.chapMD5] : []) + (settings.requirePAP ? [.pap] : [])
-        }
-        // Deviation until authd exists: we cannot prove who we are, so refuse
-        // to be authenticated; a peer that insists fails negotiation at once
-        // with a clear reason instead of waiting in the Authenticate phase.
-        c.acceptedAuthentication = []
+        let c = LCPPolicy.configuration(for: settings, async: async, seed: Session.randomSeed())
         let limits = Automaton.Limits(maxConfigure: Int(settings.lcpMaxConfigure),
                                       restartInterval: .seconds(Int64(settings.lcpRestart)))
         lcp = LCP(negotiator: LCPNegotiator(configuration: c), limits: limits)
@@ -103,6 +119,18 @@ final class Session {
         if self.reason == nil { self.reason = reason }
         perform(lcp.close(reason: reason))
     }
+
+    /// The line never came up (a TCP connect failed): over before LCP began.
+    func lineFailed(reason: String) {
+        guard self.reason == nil else { return }
+        self.reason = reason
+        if phase == .dead { phase = .establish }
+        finish()
+    }
+
+    /// RFC 1661 §3.2: a TCP connect under way is already Establish (LCP
+    /// waits in Initial for the lower layer).
+    func lineConnecting() { phase = .establish }
 
     /// The port went away (hang-up, read error): RFC 1661 §4.3 Down event.
     func lowerDown(reason: String) {
@@ -131,6 +159,13 @@ final class Session {
         echoesOutstanding = 0
         if proto == .lcp {
             perform(lcp.receive(information))
+            forwardProtocolReject(information)
+            return
+        }
+        if proto == .pap || proto == .chap || proto == .eap {
+            // RFC 1661 §3.5: authentication packets, to authd while it runs
+            // (also in the Network phase: periodic re-challenge).
+            authFrameFromPeer(proto, information)
             return
         }
         guard phase == .network else {
@@ -139,15 +174,33 @@ final class Session {
             counters.discardedBeforeNetwork += 1
             return
         }
-        // No NCP or channel owner yet: RFC 1661 §5.7 Protocol-Reject.
+        if !proto.isLinkControl, let channel {
+            // DESIGN.md "Channels": every network and NCP frame goes to the
+            // owner, who Protocol-Rejects what it does not run.
+            channel.deliver(proto, information)
+            return
+        }
+        protocolReject(proto, information)
+    }
+
+    /// RFC 1661 §5.7: a protocol nobody here runs.
+    func protocolReject(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {
         let actions = lcp.protocolReject(proto, information: information)
         if !actions.isEmpty { counters.protocolRejectsSent += 1 }
         perform(actions)
     }
 
+    /// DESIGN.md "Channels": the peer's Protocol-Reject of a network or NCP
+    /// protocol goes to the owner, as an LCP frame (after LCP counted it).
+    private func forwardProtocolReject(_ p: ArraySlice<UInt8>) {
+        guard let channel, lcp.state == .opened, p.count >= 6, p[p.startIndex] == 8 else { return }
+        let rejected = ProtocolNumber(UInt16(p[p.startIndex + 4]) << 8 | UInt16(p[p.startIndex + 5]))
+        if !rejected.isLinkControl { channel.deliver(.lcp, p) }
+    }
+
     // MARK: Carrying out LCP's actions
 
-    private func perform(_ actions: [ControlAction]) {
+    func perform(_ actions: [ControlAction]) {
         for action in actions {
             switch action {
             case .send(let packet):
@@ -204,23 +257,53 @@ final class Session {
         if feeding { pendingReceiveOptions = o } else { decoder.apply(o) }
         // RFC 1661 §5.6/§5.7: Rejected-Packet/Information fit the peer's MRU.
         lcp.maximumRejectedLength = Int(o.peerMRU) - ControlPacket.headerLength - 2
+        scheduleEcho()
         if o.weAuthenticatePeerWith != nil || o.peerAuthenticatesUsWith != nil {
-            // RFC 1661 §3.5. authd is a later issue: fail loudly, not silently.
+            // RFC 1661 §3.5: authd carries the phase out (Session+Auth).
             phase = .authenticate
-            close(reason: "authentication required (\(settings.requireCHAP ? "require-chap" : "require-pap")) but authd is not available yet")
+            beginAuthentication(o)
             return
         }
+        // noauth and nothing negotiated: straight to Network.
+        enterNetwork()
+    }
+
+    /// RFC 1661 §3.6 Network phase: hand the channel to ncpd and relay.
+    func enterNetwork() {
+        guard lcp.state == .opened, phase != .network else { return }
+        let o = negotiated ?? LCPNegotiatedOptions()
         phase = .network
         reachedNetwork = true
         upSince = Instant.now()
-        scheduleEcho()
+        networkSince = upSince
+        var record = ChannelRecord(session: id, port: settings.name)
+        record.localMRU = o.localMRU
+        record.peerMRU = o.peerMRU
+        record.localMagic = o.localMagicNumber
+        record.peerMagic = o.peerMagicNumber
+        record.verdict = auth.verdict
+        record.network = settings.network
+        let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
+        relay.onTransmit = { [unowned self] proto, information in self.transmit(proto, information) }
+        relay.onProtocolReject = { [unowned self] proto, information in self.protocolReject(proto, information) }
+        relay.onEnd = { [unowned self] reason in
+            self.log.notice("session \(self.id): \(reason)")
+            self.close(reason: reason)
+        }
+        channel = relay
+        relay.start()
+        startAccounting()
         onUp?(self)
     }
 
     /// RFC 1661 §4.4 tld: leaving Opened, to renegotiate or to terminate.
+    /// The NCPs go down with LCP (their owner sees the channel hang up) and
+    /// a renegotiated link authenticates again, as pppd does.
     private func layerDown() {
         stopEcho()
         upSince = nil
+        endNetwork()
+        endAuthentication(reason: reason ?? "LCP renegotiation")
         encoder.apply(LCPNegotiatedOptions())
         if feeding { pendingReceiveOptions = LCPNegotiatedOptions() } else { decoder.reset() }
         switch lcp.state {
@@ -229,10 +312,20 @@ final class Session {
         }
     }
 
+    private func endNetwork() {
+        channel?.close()
+        for t in [sessionTimer, idleTimer, interimTimer] { if let t { loop.cancel(t) } }
+        sessionTimer = nil
+        idleTimer = nil
+        interimTimer = nil
+    }
+
     private func finish() {
         guard phase != .dead else { return }
         phase = .dead
         stopEcho()
+        endNetwork()
+        endAuthentication(reason: reason ?? "ended")
         if let t = restartTimer { loop.cancel(t) }
         restartTimer = nil
         onFinished?(self)
@@ -271,7 +364,7 @@ final class Session {
 
     /// One frame out: a datagram, or one write of an HDLC frame. A frame is
     /// expendable (PPP recovers from loss): a full buffer drops it and counts.
-    private func transmit(_ proto: ProtocolNumber, _ information: [UInt8]) {
+    func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
         encoder.encode(proto, information, into: &transmitBuffer)
         let n = transmitBuffer.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         if n == transmitBuffer.count {

@@ -1,7 +1,7 @@
 // A session as `pppctl sessions` sees it: one JSON object with the phase, the
-// LCP state, what was negotiated in both directions, counters and wire
-// errors. Fields other daemons will fill (peer_name, ipcp, ipv6cp,
-// interface) are null until they exist.
+// LCP state, what was negotiated in both directions, authd's verdict, the
+// channel to ncpd, counters and wire errors. ipcp, ipv6cp and interface are
+// ncpd's: null here, pppctl merges ncpd's own `sessions` into them.
 import IPC
 import PPP
 
@@ -16,7 +16,9 @@ enum SessionStatus {
             "type": .string(s.settings.kind.name),
             "phase": .string(s.phase.rawValue),
             "lcp": .string(stateName(s.lcp.state)),
-            "peer_name": .null,
+            "peer_name": s.auth.verdict.flatMap { $0.peerName.isEmpty ? nil : .string($0.peerName) } ?? .null,
+            "auth": authMethod(s).map { .string("\($0)") } ?? .null,
+            "auth_state": .string(authState(s)),
             "ipcp": .null,
             "ipv6cp": .null,
             "interface": .null,
@@ -42,7 +44,12 @@ enum SessionStatus {
             o["local"] = .null
             o["peer"] = .null
         }
+        o["channel"] = s.channel.map { .object($0.json) } ?? .null
+        let a = s.accountingCounters
         o["counters"] = .object([
+            "input_octets": .int(Int64(a.inputOctets)), "input_packets": .int(Int64(a.inputPackets)),
+            "output_octets": .int(Int64(a.outputOctets)), "output_packets": .int(Int64(a.outputPackets)),
+            "auth_frames_in": .int(Int64(c.authFramesIn)), "auth_frames_out": .int(Int64(c.authFramesOut)),
             "frames_in": .int(Int64(c.framesIn)), "frames_out": .int(Int64(c.framesOut)),
             "bytes_in": .int(Int64(c.bytesIn)), "bytes_out": .int(Int64(c.bytesOut)),
             "echo_requests_sent": .int(Int64(c.echoRequestsSent)),
@@ -59,11 +66,31 @@ enum SessionStatus {
             "protocol_rejects_received": .int(Int64(c.protocolRejectsReceived)),
             "code_rejects_received": .int(Int64(c.codeRejectsReceived)),
             "loopback_suspected": .int(Int64(c.loopbackSuspected)),
+            "auth_frames_dropped": .int(Int64(c.authFramesDropped)),
+            "channel_dropped": .int(Int64(s.channel.map { r in
+                r.counters.droppedOverMRU + r.counters.droppedInvalid + r.counters.droppedBeforeHandoff
+                    + r.counters.droppedChannelFull } ?? 0)),
             "transmit_errors": .int(Int64(c.transmitErrors)), "transmit_dropped": .int(Int64(c.transmitDropped)),
             "port_unreachable": .int(Int64(link.unreachable)),
             "frames_without_session": .int(Int64(link.framesWithoutSession)),
+            "connections_refused": .int(Int64(link.connectionsRefused)),
         ])
         return o
+    }
+
+    /// The method used (or being negotiated) to authenticate the peer, else
+    /// the one the peer uses on us; nil when there is none.
+    static func authMethod(_ s: Session) -> AuthMethod? {
+        if let m = s.auth.verdict?.method { return m }
+        guard let n = s.negotiated else { return nil }
+        return (n.weAuthenticatePeerWith ?? n.peerAuthenticatesUsWith).map(LCPPolicy.method)
+    }
+
+    static func authState(_ s: Session) -> String {
+        if s.auth.failed { return "failed" }
+        if s.auth.verdict != nil { return "success" }
+        if s.auth.active { return "pending" }
+        return "none"
     }
 
     /// RFC 1661 §4.2 state names, lower case ("reqsent", "opened").

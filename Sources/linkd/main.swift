@@ -30,7 +30,8 @@ if let d = port.descriptor, !port.restored {
 }
 rt.log.info("port \(settings.name) (\(settings.kind.name)) \(port.restored ? "restored from the fd store" : "opened")")
 let link = PortLink(port: port, runtime: rt)
-rt.statusFields = { ["port": .object(port.status)] }
+rt.statusFields = { ["port": .object(port.status), "authd": .object(link.auth.json),
+                     "sessions": .int(Int64(link.live.count))] }
 rt.register("sessions") { _, _ in
     .array(link.sessions.map { .object(SessionStatus.json($0, port: link)) })
 }
@@ -39,7 +40,8 @@ rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) i
     guard link.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
     return .object(["killed": .string(id)])
 }
-rt.dropPrivileges()
+// accept4: TCP listen ports; the rest of what sessions use is in the base set.
+rt.dropPrivileges(extraSyscalls: ["accept4"])
 rt.ready()
 link.start()
 rt.run()

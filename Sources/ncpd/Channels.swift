@@ -1,28 +1,35 @@
 // The channels ncpd holds: one per session handed over by linkd (DESIGN.md
 // "Channels"). A channel arrives with its session description; ncpd accepts
-// it with the handoff protocol and from then on owns the session's network
-// side. When linkd closes its end (the session ended) the channel is gone.
+// it with the handoff protocol, decides the session's addresses (pools,
+// authd's Framed-IP-Address, static, client role) and runs its NCPs until
+// the channel closes. This is every session's SessionHost.
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import IPC
+import PPP
 
-final class HeldChannel {
-    let record: ChannelRecord
-    let fd: FileDescriptor
-    var framesIn = 0
-    var octetsIn = 0
-    init(record: ChannelRecord, fd: consuming FileDescriptor) { self.record = record; self.fd = fd }
-}
-
-final class Channels {
+final class Channels: SessionHost {
     private let runtime: DaemonRuntime
-    private(set) var held: [String: HeldChannel] = [:]
+    private(set) var sessions: [String: NetworkSession] = [:]
     private(set) var refused = 0
+    private(set) var ended = 0
     private var pending: [HandoffReceiver] = []
-    private var buffer = [UInt8](repeating: 0, count: 65_536)
+    var pools: AddressPools
+    let settings: NcpdSettings
+    let units: UnitSystem?
+    let buffers = FrameBuffers()
 
-    init(runtime: DaemonRuntime) { self.runtime = runtime }
+    init(runtime: DaemonRuntime, settings: NcpdSettings, units: UnitSystem?) {
+        self.runtime = runtime
+        self.settings = settings
+        self.units = units
+        pools = AddressPools(settings.pools)
+    }
+
+    var loop: EventLoop { runtime.loop }
+    var log: Log { runtime.log }
 
     /// A channelHandedOver from linkd: descriptors are [channel, R].
     func arrived(_ a: inout RendezvousArrival) {
@@ -40,57 +47,109 @@ final class Channels {
             receiver.refuse("bad channel record: \(error)")
             return
         }
-        if held[record.session] != nil {
+        if sessions[record.session] != nil {
             refused += 1
             receiver.refuse("session \(record.session) already has a channel here")
             return
+        }
+        if !record.network.ifname.isEmpty,
+           sessions.values.contains(where: { $0.interfaceName == record.network.ifname }) {
+            refused += 1
+            receiver.refuse("interface \(record.network.ifname) is in use by another session")
+            return
+        }
+        // Addresses are settled before we accept, so a session we cannot
+        // address stays with linkd (which then terminates it cleanly).
+        var plan: IPCPConfiguration?
+        var lease: (pool: String, address: UInt32)?
+        if record.network.ipv4 {
+            do {
+                let p = try pools.plan(for: record)
+                plan = p.0
+                lease = p.lease
+            } catch {
+                refused += 1
+                receiver.refuse("\(record.session): \(error)")
+                runtime.log.warning("\(record.session): refused: \(error)")
+                return
+            }
         }
         let box = SharedDescriptor(channel)
         pending.append(receiver)
         do {
             try receiver.accept { [unowned self, unowned receiver] ok in
                 self.pending.removeAll { $0 === receiver }
-                guard ok, let fd = box.take() else { return }
-                self.adopt(record, fd)
+                guard ok, let fd = box.take() else {
+                    if let lease { self.pools.release(pool: lease.pool, address: lease.address) }
+                    return
+                }
+                self.adopt(record, fd, ipcp: plan, lease: lease)
             }
         } catch {
             pending.removeAll { $0 === receiver }
+            if let lease { pools.release(pool: lease.pool, address: lease.address) }
             runtime.log.warning("handoff of \(record.session): \(error)")
         }
     }
 
-    private func adopt(_ record: ChannelRecord, _ fd: consuming FileDescriptor) {
-        let channel = HeldChannel(record: record, fd: fd)
-        held[record.session] = channel
-        runtime.log.info("\(record.session): channel accepted (peer MRU \(record.peerMRU))")
+    /// The smallest ppp<N> not used by a session here.
+    private func freeUnitNumber() -> Int {
+        let used = Set(sessions.values.map(\.unitNumber))
+        var n = 0
+        while used.contains(n) { n += 1 }
+        return n
+    }
+
+    private func adopt(_ record: ChannelRecord, _ fd: consuming FileDescriptor, ipcp: IPCPConfiguration?,
+                       lease: (pool: String, address: UInt32)?) {
+        var seed: UInt64 = 0
+        let got = withUnsafeMutableBytes(of: &seed) { ppp_getrandom($0.baseAddress, 8) }
+        if got != 8 { seed = Instant.now().nanoseconds ^ UInt64(getpid()) << 32 }
+        let session = NetworkSession(record: record, channel: fd, unitNumber: freeUnitNumber(), host: self,
+                                     ipcp: ipcp, lease: lease, seed: seed)
+        sessions[record.session] = session
+        runtime.log.info("\(record.session): channel accepted (peer MRU \(record.peerMRU)"
+                         + (lease.map { ", \(IPv4.format($0.address)) from pool \($0.pool)" } ?? "") + ")")
         do {
-            try runtime.loop.watch(channel.fd.raw) { [unowned self, unowned channel] _ in self.readable(channel) }
+            try runtime.loop.watch(session.channel.raw) { [weak self, weak session] _ in
+                guard let self, let session else { return }
+                if !session.channelReadable() { session.end(reason: "channel closed by linkd") }
+                _ = self
+            }
         } catch {
             runtime.log.warning("\(record.session): cannot watch the channel: \(error)")
-            held[record.session] = nil
+            session.end(reason: "cannot watch the channel")
+            return
+        }
+        session.start()
+    }
+
+    // MARK: SessionHost
+
+    func sessionEnded(_ session: NetworkSession) {
+        guard sessions[session.id] === session else { return }
+        if let lease = session.lease {
+            pools.release(pool: lease.pool, address: lease.address)
+            session.lease = nil
+        }
+        // Dropping the last reference closes the channel: linkd closes LCP.
+        sessions[session.id] = nil
+        ended += 1
+    }
+
+    func hook(_ request: HookRequest) {
+        guard settings.hooks else { return }
+        do { try runtime.link.send(.hookRequested(request)) } catch {
+            runtime.log.warning("\(request.session): \(request.event.name) not sent to pppinit: \(error)")
         }
     }
 
-    private func readable(_ c: HeldChannel) {
-        for _ in 0..<64 {
-            let n = buffer.withUnsafeMutableBytes { recv(c.fd.raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
-            guard n > 0 else {
-                runtime.loop.unwatch(c.fd.raw)
-                held[c.record.session] = nil
-                runtime.log.info("\(c.record.session): channel closed by linkd")
-                return
-            }
-            c.framesIn += 1
-            c.octetsIn += n
-        }
+    /// Ends every session (shutdown): interfaces, routes and leases go.
+    func endAll(reason: String) {
+        for s in Array(sessions.values) { s.end(reason: reason) }
     }
 
     func json() -> JSON {
-        .array(held.keys.sorted().map { id in
-            let c = held[id]!
-            return .object(["id": .string(id), "port": .string(c.record.port),
-                            "frames_in": .int(Int64(c.framesIn)), "octets_in": .int(Int64(c.octetsIn))])
-        })
+        .array(sessions.keys.sorted().map { sessions[$0]!.json() })
     }
 }

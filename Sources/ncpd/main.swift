@@ -1,13 +1,46 @@
 // ncpd: takes sessions' channels from linkd at the Network phase (DESIGN.md
-// "The handoff") and runs the network side of each.
+// "The handoff") and runs the network side of each: IPCP/IPv6CP, one TUN
+// unit per session, addresses and routes via rtnetlink, the IP data path.
 #if canImport(Glibc)
 import Glibc
 #endif
 import IPC
 
 let rt = DaemonRuntime.bootstrap(as: .ncpd)
+let settings: NcpdSettings
+do {
+    settings = rt.setup.settings.isEmpty ? NcpdSettings() : try NcpdSettings.decode(rt.setup.settings)
+} catch {
+    rt.log.error("settings: \(error)")
+    exit(100)
+}
 try? rt.restoreDeposits()
-let channels = Channels(runtime: rt)
+// The rtnetlink socket is opened before the drop; CAP_NET_ADMIN, kept, is
+// what lets us create TUN units and set addresses and routes later.
+let units: LinuxUnits?
+do { units = try LinuxUnits() } catch {
+    rt.log.error("rtnetlink: \(error); sessions will be refused a unit")
+    units = nil
+}
+// Where /dev/net/tun is 0600 our uid cannot open it after the drop: pppinit
+// opens it for us (tunRequested) and we keep a few in stock.
+units?.requestDescriptor = { [unowned rt] in
+    do {
+        try rt.link.call(.tunRequested, onReply: { r in
+            if case .descriptorsReturned = r.message, r.descriptors.count == 1 {
+                units?.stocked(r.descriptors.take(0))
+            } else {
+                units?.requestFailed()
+            }
+        }, onFailure: { e in
+            units?.requestFailed()
+            rt.log.warning("pppinit did not open /dev/net/tun: \(e)")
+        })
+    } catch {
+        units?.requestFailed()
+    }
+}
+let channels = Channels(runtime: rt, settings: settings, units: units)
 do {
     try rt.serveRendezvous { channels.arrived(&$0) }
 } catch {
@@ -15,8 +48,16 @@ do {
     exit(111)
 }
 rt.register("sessions") { _, _ in channels.json() }
-rt.statusFields = { ["channels": .int(Int64(channels.held.count)), "refused": .int(Int64(channels.refused)),
+rt.register("pools") { _, _ in channels.pools.json() }
+rt.statusFields = { ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
+                     "ended": .int(Int64(channels.ended)), "pools": .int(Int64(settings.pools.count)),
                      "rendezvous_dropped": .int(Int64(rt.rendezvousDropped))] }
-rt.dropPrivileges()
+rt.onShutdown = { channels.endAll(reason: "ncpd stopping") }
+// /dev/net/tun and TUNSETIFF for units, if_nametoindex's socket ioctl.
+rt.dropPrivileges(extraSyscalls: ["openat", "ioctl", "bind", "getsockname"])
 rt.ready()
+if let units {
+    let probe = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
+    if probe >= 0 { _ = close(probe) } else { units.topUp() }
+}
 rt.run()

@@ -27,8 +27,40 @@ extension ControlClient {
                 printError("pppctl: \(target): \(error.message)")
             }
         }
+        // ncpd's network side of each session, merged by id (its interface,
+        // NCP states, addresses and IP counters); a channel ncpd holds
+        // without a linkd session (a handoff from elsewhere) is listed too.
+        if (try? callJSON(.componentsListed))?.array?.contains(where: { $0["name"]?.string == "ncpd" }) == true {
+            do {
+                out = mergeNetwork(out, try daemonCall("ncpd", "sessions").array ?? [])
+            } catch {
+                printError("pppctl: ncpd: \(error.message)")
+            }
+        }
         return out
     }
+}
+
+/// ncpd's fields that pppctl adds to linkd's session objects.
+let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit"]
+
+func mergeNetwork(_ link: [JSON], _ network: [JSON]) -> [JSON] {
+    var byID: [String: JSON] = [:]
+    for n in network { if let id = n["id"]?.string { byID[id] = n } }
+    var out: [JSON] = link.map { s in
+        guard var o = s.object else { return s }
+        let n = o["id"]?.string.flatMap { byID.removeValue(forKey: $0) }
+        for key in networkFields {
+            if let v = n?[key] {
+                o[key] = v
+            } else if o[key] == nil && ["interface", "ipcp", "ipv6cp"].contains(key) {
+                o[key] = .null  // the documented --json fields are always present
+            }
+        }
+        return .object(o)
+    }
+    out += network.filter { byID[$0["id"]?.string ?? ""] != nil }
+    return out
 }
 
 /// Session ids are "PORT:N"; the port names the linkd that runs it.
@@ -46,11 +78,21 @@ struct Sessions: ParsableCommand {
     func run() throws {
         let sessions = try options.connect().allSessions()
         if options.json { print(JSON.array(sessions).encoded()); return }
-        var t = TextTable(["ID", "PORT", "PHASE", "LCP", "UP", "FRAMES IN/OUT", "REASON"])
+        var t = TextTable(["ID", "PORT", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL",
+                           "REMOTE", "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IP PKTS IN/OUT", "IP BYTES IN/OUT",
+                           "REASON"])
         for s in sessions {
-            let c = s["counters"]
+            let c = s["counters"], ip = s["ipcp"], ip6 = s["ipv6cp"], n = s["ip_counters"]
+            let dns = (ip?["dns"]?.array ?? []).compactMap(\.string).joined(separator: ",")
             t.add([s["id"]?.cell ?? "-", s["port"]?.cell ?? "-", s["phase"]?.cell ?? "-", s["lcp"]?.cell ?? "-",
+                   s["auth"]?.cell ?? "-",
+                   s["peer_name"]?.cell ?? "-",
                    formatUptime(s["up"]), "\(c?["frames_in"]?.cell ?? "-")/\(c?["frames_out"]?.cell ?? "-")",
+                   s["interface"]?.cell ?? "-", ip?["state"]?.cell ?? "-", ip?["local"]?.cell ?? "-",
+                   ip?["remote"]?.cell ?? "-", dns.isEmpty ? "-" : dns, ip6?["state"]?.cell ?? "-",
+                   ip6?["local_id"]?.cell ?? "-", ip6?["remote_id"]?.cell ?? "-",
+                   "\(n?["packets_in"]?.cell ?? "-")/\(n?["packets_out"]?.cell ?? "-")",
+                   "\(n?["octets_in"]?.cell ?? "-")/\(n?["octets_out"]?.cell ?? "-")",
                    s["reason"]?.cell ?? "-"])
         }
         print(t.render())

@@ -15,6 +15,7 @@ final class Router {
     let binDir: String
     let started = Instant.now()
     var control: ControlServer?
+    lazy var hooks = Hooks(config: config, loop: loop)
     private var bootIndex = 0
     private var shuttingDown = false
     private var output: Int32 { 2 }
@@ -29,7 +30,8 @@ final class Router {
             list.append(Component(name: peer.description, peer: peer, setup: DaemonSetup(
                 name: peer.description, instance: "", uid: id.uid, gid: id.gid,
                 capabilities: peer == .ncpd ? [Capability.netAdmin.rawValue] : [],
-                seccomp: config.seccomp, settings: peer == .authd ? config.auth.encoded() : [])))
+                seccomp: config.seccomp,
+                settings: peer == .authd ? config.auth.encoded() : peer == .ncpd ? config.ncpdSettings.encoded() : [])))
         }
         let lid = config.identities["linkd"]!
         for port in config.ports {
@@ -187,7 +189,10 @@ final class Router {
 
     /// SIGCHLD: reap, then let the table decide.
     func reaped(pid: Int32, how: String, code: Int32?) {
-        guard let c = components.first(where: { $0.pid == pid }) else { return }
+        guard let c = components.first(where: { $0.pid == pid }) else {
+            hooks.reaped(pid: pid, how: how)
+            return
+        }
         log.notice("\(c.name) (pid \(pid)) ended: \(how)")
         c.pid = nil
         c.startedAt = nil
@@ -246,6 +251,18 @@ final class Router {
                                 final: false, descriptors: entry.descriptors.map(\.raw))
             }
             try? link.reply(to: r.callID, .acknowledged)
+        case .tunRequested where c.peer == .ncpd:
+            // The one device pppinit opens for a daemon: a fixed path, no
+            // parsing; ncpd names and configures the unit with CAP_NET_ADMIN.
+            let fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
+            if fd < 0 {
+                try? link.replyError(to: r.callID, .failed, "open(/dev/net/tun): \(Errno.describe(errno))")
+            } else {
+                try? link.reply(to: r.callID, .descriptorsReturned(key: "/dev/net/tun", record: [], count: 1), descriptors: [fd])
+                _ = close(fd)
+            }
+        case let .hookRequested(request) where c.peer == .ncpd:
+            hooks.requested(request, log: &log)
         case let .eventPublished(json):
             var event = (try? JSON.parse(json))?.object ?? ["raw": .string(json)]
             event["component"] = .string(c.name)

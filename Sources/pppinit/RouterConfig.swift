@@ -40,6 +40,9 @@ struct RouterConfig {
     var ports: [PortSettings] = []
     /// [auth], [users.NAME], [radius]: authd's settings (RouterConfig+Auth.swift).
     var auth = AuthSettings()
+    /// ncpd's pools and pppinit's hooks (RouterConfig+Network.swift).
+    var pools: [AddressPoolSettings] = []
+    var hooks = HookConfig()
 
     static let daemonNames = ["authd", "ncpd", "bridged", "linkd"]
 
@@ -89,6 +92,7 @@ struct RouterConfig {
             try r.finish()
         }
         c.auth = try parseAuth(&root)
+        try parseNetworkSections(&root, into: &c)
         try root.finish()
         return c
     }

@@ -36,6 +36,12 @@ let sampleMessages: [Message] = [
     .authStopped(session: "tty0:1", reason: "peer terminated", counters: { var c = SessionCounters()
                                                                           c.inputOctets = 1 << 40; return c }()),
     .accountingUpdated(session: "tty0:1", started: true, counters: SessionCounters()),
+    .hookRequested({
+        var h = HookRequest(event: .ipUp, session: "tty0:1", port: "tty0", interface: "ppp0")
+        h.local = 0x0a00_0001; h.remote = 0x0a00_0002; h.dns = [0x0808_0808]; h.usePeerDNS = true
+        return h
+    }()),
+    .tunRequested,
 ]
 
 func firstSender(_ m: Message) -> Peer { Catalogue.spec(m.type).senders.sorted { $0.rawValue < $1.rawValue }.first! }

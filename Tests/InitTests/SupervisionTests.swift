@@ -171,6 +171,8 @@ func booted() -> Supervision {
 
 @Test func authAndNetworkKeysFollowPPPD() throws {
     let c = try RouterConfig.parse("""
+        [pool.subscribers]
+        range = "10.0.0.10-10.0.0.99"
         [port.u]
         type = "udp"
         local = "127.0.0.1:1"

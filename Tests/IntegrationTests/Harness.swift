@@ -58,14 +58,22 @@ final class RouterUnderTest {
     let process = Process()
     let logPath: String
 
-    init(config: String = packageRoot + "/compose/minimal.toml") throws {
+    /// `netns`: run pppinit inside that network namespace (`ip netns exec`,
+    /// which execs, so `process` is pppinit itself), so the TUN units its
+    /// ncpd creates appear there.
+    init(config: String = packageRoot + "/compose/minimal.toml", netns: String? = nil) throws {
         let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         runtimeDir = "/tmp/ppprouter-test-\(id)"
         logPath = "/tmp/ppprouter-test-\(id).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
-        process.executableURL = URL(fileURLWithPath: binDir + "/pppinit")
-        process.arguments = ["--config", config, "--runtime-dir", runtimeDir]
+        if let netns {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", netns, binDir + "/pppinit", "--config", config, "--runtime-dir", runtimeDir]
+        } else {
+            process.executableURL = URL(fileURLWithPath: binDir + "/pppinit")
+            process.arguments = ["--config", config, "--runtime-dir", runtimeDir]
+        }
         process.standardOutput = log
         process.standardError = log
         try process.run()

@@ -148,7 +148,8 @@ struct SessionTests {
         b.waitForSession("reopened as ub:2") { $0["id"]?.string == "ub:2" && isOpened($0) }
     }
 
-    @Test func requiredAuthenticationFailsWithAReasonUntilAuthdExists() throws {
+    /// Two UDP routers; `a` requires PAP, `b` gets `extraB`.
+    func authPair(extraB: String) throws -> (RouterUnderTest, RouterUnderTest, [TempConfig]) {
         let (pa, pb) = freeUDPPortPair()
         let ca = try TempConfig(portConfig(name: "ua", body: """
             type = "udp"
@@ -160,13 +161,34 @@ struct SessionTests {
             type = "udp"
             local = "127.0.0.1:\(pb)"
             remote = "127.0.0.1:\(pa)"
+            \(extraB)
             """))
-        let a = try RouterUnderTest(config: ca.path)
-        let b = try RouterUnderTest(config: cb.path)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        return (try RouterUnderTest(config: ca.path), try RouterUnderTest(config: cb.path), [ca, cb])
+    }
+
+    /// LCP opens with PAP, the Authenticate phase begins, and without a
+    /// success verdict (authd's answer, or its silence bounded by
+    /// lcp-restart × lcp-max-configure) the session ends with a reason and
+    /// never reaches the Network phase.
+    @Test func requiredAuthenticationWithoutSuccessFailsWithAReason() throws {
+        let (a, b, configs) = try authPair(extraB: "")
+        defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
+        let started = Date()
         let s = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
         #expect(s?["reason"]?.string?.contains("authenticat") == true, "\(String(describing: s))")
+        #expect(s?["auth"]?.string == "pap")
+        #expect(s?["local"]?["auth"]?.string == "pap")
         #expect(a.sessions().allSatisfy { $0["phase"]?.string != "network" })
+        print("required PAP: session ended after \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(s?["reason"]?.string ?? "?")")
+    }
+
+    /// refuse-pap on the peer: it Naks PAP with what it prefers; PAP was our
+    /// only choice, so LCP gives up (pppd: "peer refused to authenticate").
+    @Test func peerRefusingTheRequiredMethodEndsNegotiation() throws {
+        let (a, b, configs) = try authPair(extraB: "refuse-pap = true")
+        defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
+        let s = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
+        #expect(s?["reason"]?.string == "peer refused every authentication protocol we require", "\(String(describing: s))")
     }
 
     @Test func deadPeerIsDeclaredDeadByEchoes() throws {

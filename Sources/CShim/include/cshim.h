@@ -97,6 +97,18 @@ int ppp_pipe(int fds[2]);
 /// `remote` is non-empty, connected to it. Returns the fd or -1 with errno
 /// (EINVAL for an unparsable address).
 int ppp_udp_open(const char *local, const char *remote);
+/// A TCP socket listening on "host:port" (SO_REUSEADDR, backlog `backlog`),
+/// non-blocking, close-on-exec. Returns the fd or -1 with errno.
+int ppp_tcp_listen(const char *local, int backlog);
+/// A non-blocking TCP connect to "host:port" (TCP_NODELAY set). Returns the
+/// fd with the connect under way (finish with ppp_tcp_connected) or -1.
+int ppp_tcp_connect(const char *remote);
+/// After a non-blocking connect became writable: 0 when connected, else the
+/// errno of the failed connect (SO_ERROR).
+int ppp_tcp_connected(int fd);
+/// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC and TCP_NODELAY on the new socket;
+/// writes the peer as "addr:port" ("[addr]:port" for IPv6) into `peer`.
+int ppp_tcp_accept(int fd, char *peer, unsigned long peerlen);
 /// st_ino of an open descriptor (to prove a socket survived a restart).
 uint64_t ppp_inode(int fd);
 /// getrandom(2) (sys/random.h does not come through Glibc's module map).

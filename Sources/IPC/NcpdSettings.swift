@@ -1,0 +1,116 @@
+// The typed settings pppinit sends ncpd in DaemonSetup.settings: the address
+// pools of the config ([pool.NAME]) and whether hooks are configured. Port
+// NCP keys ride with each channel (NetworkSettings), so they are not here.
+
+/// One `[pool.NAME]`: a range of addresses handed to peers (server role).
+public struct AddressPoolSettings: Equatable, Sendable {
+    public var name: String
+    /// Inclusive range, host byte order.
+    public var first: UInt32
+    public var last: UInt32
+    /// Our own address on sessions whose peer gets an address from this
+    /// pool and whose port gives none (accel-ppp's gw-ip-address); 0 = none.
+    public var local: UInt32 = 0
+
+    public init(name: String, first: UInt32, last: UInt32, local: UInt32 = 0) {
+        self.name = name; self.first = first; self.last = last; self.local = local
+    }
+}
+
+public struct NcpdSettings: Equatable, Sendable {
+    public var pools: [AddressPoolSettings] = []
+    /// ip-up/ip-down/ipv6-up/ipv6-down or a resolv file are configured: ncpd
+    /// then tells pppinit when an NCP goes up or down (hookRequested).
+    public var hooks: Bool = false
+
+    public init() {}
+
+    public static let maxPools = 64
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(1)
+        w.u8(UInt8(pools.count))
+        for p in pools { w.string(p.name); w.u32(p.first); w.u32(p.last); w.u32(p.local) }
+        w.bool(hooks)
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(IPCError) -> NcpdSettings {
+        var r = ByteReader(bytes)
+        try r.version(1, "ncpd settings")
+        var s = NcpdSettings()
+        let count = Int(try r.u8())
+        guard count <= maxPools else { throw .invalid(callID: 0, reason: "\(count) pools, at most \(maxPools)") }
+        for _ in 0..<count {
+            let p = AddressPoolSettings(name: try r.string(), first: try r.u32(), last: try r.u32(), local: try r.u32())
+            guard p.first <= p.last else { throw .invalid(callID: 0, reason: "pool \(p.name): first after last") }
+            s.pools.append(p)
+        }
+        s.hooks = try r.bool()
+        try r.finish()
+        return s
+    }
+}
+
+/// ncpd → pppinit: an NCP of a session went up or down. pppinit runs the
+/// matching configured script (pppd's ip-up, ip-down, ipv6-up, ipv6-down)
+/// and keeps the resolv file; ncpd, which parses wire input, never execs.
+public struct HookRequest: Equatable, Sendable {
+    public enum Event: UInt8, Sendable, CaseIterable {
+        case ipUp = 1, ipDown, ipv6Up, ipv6Down
+        /// pppd's script names (/etc/ppp/ip-up …) and our config keys.
+        public var name: String {
+            switch self {
+            case .ipUp: "ip-up"
+            case .ipDown: "ip-down"
+            case .ipv6Up: "ipv6-up"
+            case .ipv6Down: "ipv6-down"
+            }
+        }
+    }
+
+    public var event: Event
+    public var session: String
+    public var port: String
+    public var interface: String
+    /// IPv4 events: host-order addresses; IPv6: interface identifiers.
+    public var local: UInt64 = 0
+    public var remote: UInt64 = 0
+    /// RFC 1877 servers the peer gave us (usepeerdns), for DNS1/DNS2 and the
+    /// resolv file; empty when not asked.
+    public var dns: [UInt32] = []
+    public var usePeerDNS = false
+    public var peerName: String = ""
+    /// Down events: seconds connected and the session's octet counters
+    /// (pppd's CONNECT_TIME, BYTES_SENT, BYTES_RCVD).
+    public var connectSeconds: UInt32 = 0
+    public var octetsSent: UInt64 = 0
+    public var octetsReceived: UInt64 = 0
+
+    public init(event: Event, session: String, port: String, interface: String) {
+        self.event = event; self.session = session; self.port = port; self.interface = interface
+    }
+
+    public func encode(into w: inout ByteWriter) {
+        w.u8(1)
+        w.u8(event.rawValue); w.string(session); w.string(port); w.string(interface)
+        w.u64(local); w.u64(remote)
+        w.u8(UInt8(dns.count)); for d in dns { w.u32(d) }
+        w.bool(usePeerDNS); w.string(peerName)
+        w.u32(connectSeconds); w.u64(octetsSent); w.u64(octetsReceived)
+    }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> HookRequest {
+        try r.version(1, "hook request")
+        guard let event = Event(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "unknown hook event") }
+        var h = HookRequest(event: event, session: try r.string(), port: try r.string(), interface: try r.string())
+        h.local = try r.u64(); h.remote = try r.u64()
+        let count = try r.u8()
+        guard count <= 2 else { throw .invalid(callID: 0, reason: "\(count) DNS servers, at most 2") }
+        for _ in 0..<count { h.dns.append(try r.u32()) }
+        h.usePeerDNS = try r.bool(); h.peerName = try r.string()
+        h.connectSeconds = try r.u32(); h.octetsSent = try r.u64(); h.octetsReceived = try r.u64()
+        return h
+    }
+}

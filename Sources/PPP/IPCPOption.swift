@@ -1,0 +1,93 @@
+// Typed IPCP Configuration Options (RFC 1332 §3, RFC 1877 §1). Converts a
+// generic ConfigurationOption to a typed value with the exact length each type
+// requires; unknown types stay representable so they can be rejected.
+
+/// An IPCP Configuration Option. Addresses are host-order UInt32 (the wire
+/// carries them most significant octet first).
+public enum IPCPOption: Equatable, Sendable {
+    /// RFC 1332 §3.1: deprecated (RFC 1172) source/destination pair.
+    case ipAddresses(source: UInt32, destination: UInt32)
+    /// RFC 1332 §3.2: Van Jacobson or other header compression.
+    case ipCompressionProtocol(ProtocolNumber, data: [UInt8])
+    /// RFC 1332 §3.3: the sender's address, 0 = "assign me one".
+    case ipAddress(UInt32)
+    /// RFC 1877 §1.1-§1.4: name servers, 0 = "tell me yours".
+    case primaryDNS(UInt32)
+    case primaryNBNS(UInt32)
+    case secondaryDNS(UInt32)
+    case secondaryNBNS(UInt32)
+    /// Any other type.
+    case unknown(ConfigurationOption)
+
+    /// RFC 1332 §3 / RFC 1877 §1 type numbers.
+    public enum Kind {
+        public static let ipAddresses: UInt8 = 1
+        public static let ipCompressionProtocol: UInt8 = 2
+        public static let ipAddress: UInt8 = 3
+        public static let primaryDNS: UInt8 = 129
+        public static let primaryNBNS: UInt8 = 130
+        public static let secondaryDNS: UInt8 = 131
+        public static let secondaryNBNS: UInt8 = 132
+    }
+
+    /// Interprets a generic option; a known type with the wrong length throws.
+    public init(_ option: ConfigurationOption) throws(PPPError) {
+        let value = option.value
+        func exactly(_ count: Int) throws(PPPError) {
+            guard value.count == count else { throw .badLength(declared: option.length, expected: count + 2) }
+        }
+        switch option.type {
+        case Kind.ipAddresses:
+            try exactly(8)
+            self = .ipAddresses(source: BigEndian.uint32(value, at: 0), destination: BigEndian.uint32(value, at: 4))
+        case Kind.ipCompressionProtocol:
+            // RFC 1332 §3.2: Length >= 4.
+            guard value.count >= 2 else { throw .badLength(declared: option.length, expected: 4) }
+            self = .ipCompressionProtocol(ProtocolNumber(BigEndian.uint16(value, at: 0)), data: Array(value[2...]))
+        case Kind.ipAddress:
+            try exactly(4)
+            self = .ipAddress(BigEndian.uint32(value, at: 0))
+        case Kind.primaryDNS, Kind.primaryNBNS, Kind.secondaryDNS, Kind.secondaryNBNS:
+            try exactly(4)
+            let address = BigEndian.uint32(value, at: 0)
+            switch option.type {
+            case Kind.primaryDNS: self = .primaryDNS(address)
+            case Kind.primaryNBNS: self = .primaryNBNS(address)
+            case Kind.secondaryDNS: self = .secondaryDNS(address)
+            default: self = .secondaryNBNS(address)
+            }
+        default:
+            self = .unknown(option)
+        }
+    }
+
+    /// The generic form, ready to encode.
+    public var option: ConfigurationOption {
+        var value: [UInt8] = []
+        let type: UInt8
+        switch self {
+        case .ipAddresses(let source, let destination):
+            type = Kind.ipAddresses
+            BigEndian.append(source, to: &value)
+            BigEndian.append(destination, to: &value)
+        case .ipCompressionProtocol(let proto, let data):
+            type = Kind.ipCompressionProtocol
+            BigEndian.append(proto.rawValue, to: &value)
+            value += data
+        case .ipAddress(let a): type = Kind.ipAddress; BigEndian.append(a, to: &value)
+        case .primaryDNS(let a): type = Kind.primaryDNS; BigEndian.append(a, to: &value)
+        case .primaryNBNS(let a): type = Kind.primaryNBNS; BigEndian.append(a, to: &value)
+        case .secondaryDNS(let a): type = Kind.secondaryDNS; BigEndian.append(a, to: &value)
+        case .secondaryNBNS(let a): type = Kind.secondaryNBNS; BigEndian.append(a, to: &value)
+        case .unknown(let option): return option
+        }
+        return ConfigurationOption(type: type, value: value)
+    }
+}
+
+/// Dotted-quad text for logs and status (the library has no Foundation).
+public enum IPv4Text {
+    public static func string(_ address: UInt32) -> String {
+        "\(address >> 24).\(address >> 16 & 0xff).\(address >> 8 & 0xff).\(address & 0xff)"
+    }
+}

@@ -1,0 +1,243 @@
+// The Network phase of one session (DESIGN.md "Channels", "The handoff"):
+// hands one end of a fresh SEQPACKET pair to ncpd with the session's
+// description, then relays frames between the wire and that channel. Until
+// ncpd's ack the session is still ours alone; afterwards whoever holds the
+// far end speaks for the session's network side. The hot path reuses one
+// buffer each way and reads in batches: no per-frame heap allocation.
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPC
+import PPP
+
+final class ChannelRelay {
+    enum State: String { case handingOver = "handing-over", relaying, closed }
+
+    struct Counters {
+        /// Frames and octets (Protocol + Information) wire → channel.
+        var framesToChannel = 0, octetsToChannel = 0
+        /// Frames and octets channel → wire (before HDLC/UDP framing).
+        var framesFromChannel = 0, octetsFromChannel = 0
+        /// Channel frames longer than the peer's MRU (RFC 1661 §6.1).
+        var droppedOverMRU = 0
+        /// Channel frames that are malformed or of a protocol the owner may not send.
+        var droppedInvalid = 0
+        /// Wire frames for the channel that came before ncpd's ack, or that
+        /// a full channel could not take.
+        var droppedBeforeHandoff = 0, droppedChannelFull = 0
+        var handoffAttempts = 0
+    }
+
+    private(set) var state = State.handingOver
+    private(set) var counters = Counters()
+    /// ncpd's pid once it acked (bookkeeping moves to it, DESIGN.md step 3).
+    private(set) var ownerPID: Int32?
+    /// Activity for the Idle-Timeout: the last data frame either way.
+    private(set) var lastData = Instant.now()
+
+    private let record: ChannelRecord
+    private let loop: EventLoop
+    private let log: Log
+    private let path: String
+    private var own: FileDescriptor?
+    /// Our copy of the far end until ncpd acks: it keeps the pair alive if
+    /// the receiver dies, so nothing is lost before the ack.
+    private var far: FileDescriptor?
+    private var retryTimer: TimerID?
+    /// One buffer per direction for the life of the channel.
+    private var receiveBuffer: [UInt8]
+    private var sendBuffer: [UInt8] = []
+
+    /// A frame the owner sent, to go out on the wire (a slice of our buffer,
+    /// valid only during the call).
+    var onTransmit: ((ProtocolNumber, ArraySlice<UInt8>) -> Void)?
+    /// The owner asked for an LCP Protocol-Reject of this protocol and data.
+    var onProtocolReject: ((ProtocolNumber, ArraySlice<UInt8>) -> Void)?
+    /// The handoff failed for good, or the owner hung up: the reason.
+    var onEnd: ((String) -> Void)?
+
+    /// ncpd restarting: one more attempt after this many seconds (its
+    /// rendezvous point is bound by pppinit, so the new ncpd reads it).
+    static let retryDelay = 1.0
+
+    init(record: ChannelRecord, runtimeDir: String, loop: EventLoop, log: Log) {
+        self.record = record
+        self.loop = loop
+        self.log = log
+        path = runtimeDir + "/ncpd"
+        // +2 for the Protocol field, +1 to notice a frame over the peer's MRU
+        // (SEQPACKET truncates what does not fit).
+        receiveBuffer = [UInt8](repeating: 0, count: Int(record.peerMRU) + ChannelFrame.headerLength + 1)
+        sendBuffer.reserveCapacity(Int(max(record.localMRU, 1500)) + ChannelFrame.headerLength + 8)
+    }
+
+    /// Creates the pair and sends one end to ncpd.
+    func start() {
+        guard state == .handingOver else { return }
+        counters.handoffAttempts += 1
+        let pair: SocketPair
+        do { pair = try Socket.seqpacketPair() } catch {
+            end("cannot create the channel: \(error)")
+            return
+        }
+        let farRaw = pair.second.raw
+        own = .some(pair.first)
+        far = .some(pair.second)
+        do {
+            try HandoffSender.send(.channelHandedOver(record: record.encoded()), descriptors: [farRaw], to: path,
+                                   loop: loop) { [weak self] outcome in self?.handedOver(outcome) }
+        } catch {
+            handedOver(.failed(error))
+        }
+    }
+
+    private func handedOver(_ outcome: HandoffOutcome) {
+        guard state == .handingOver else { return }
+        switch outcome {
+        case .accepted(let pid):
+            ownerPID = pid
+            far = nil  // ncpd holds it now; its hang-up will reach us as EOF
+            guard let raw = own?.raw else { return }
+            do {
+                try loop.watch(raw) { [unowned self] events in self.readable(events) }
+            } catch {
+                end("cannot watch the channel: \(error)")
+                return
+            }
+            state = .relaying
+            lastData = Instant.now()
+            log.info("session \(record.session): channel held by ncpd (pid \(pid))")
+        case .refused(let reason):
+            end("ncpd refused the channel: \(reason)")
+        case .failed(let error):
+            own = nil
+            far = nil
+            // One retry: a restarting ncpd gets the next datagram; a stale
+            // first attempt in its queue finds R closed and is dropped there.
+            if counters.handoffAttempts < 2 {
+                log.notice("session \(record.session): handoff to ncpd failed (\(error)); retrying in \(Self.retryDelay) s")
+                retryTimer = loop.schedule(after: Self.retryDelay) { [weak self] in
+                    self?.retryTimer = nil
+                    self?.start()
+                }
+            } else {
+                end("ncpd did not take the channel: \(error)")
+            }
+        }
+    }
+
+    /// Our side is done: close our end (the owner sees hang-up).
+    func close() {
+        guard state != .closed else { return }
+        state = .closed
+        if let t = retryTimer { loop.cancel(t) }
+        retryTimer = nil
+        if let raw = own?.raw { loop.unwatch(raw) }
+        own = nil
+        far = nil
+    }
+
+    private func end(_ reason: String) {
+        guard state != .closed else { return }
+        close()
+        onEnd?(reason)
+    }
+
+    // MARK: wire → channel
+
+    /// A frame from the peer for the channel owner (network, NCP, or a
+    /// Protocol-Reject of one as 0xc021). Dropped and counted until the ack.
+    func deliver(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {
+        guard state == .relaying, let raw = own?.raw else {
+            counters.droppedBeforeHandoff += 1
+            return
+        }
+        ChannelFrame.encode(protocol: proto, information: information, into: &sendBuffer)
+        let n = sendBuffer.withUnsafeBytes { send(raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+        if n == sendBuffer.count {
+            counters.framesToChannel += 1
+            counters.octetsToChannel += n
+            if !proto.isNetworkControl && !proto.isLinkControl { lastData = Instant.now() }
+        } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+            // The owner is behind; PPP recovers from loss.
+            counters.droppedChannelFull += 1
+        } else {
+            // EPIPE/ECONNRESET: the owner is gone; the hang-up event follows.
+            counters.droppedChannelFull += 1
+        }
+    }
+
+    // MARK: channel → wire
+
+    private func readable(_ events: IOEvents) {
+        guard let raw = own?.raw else { return }
+        // A bounded batch per wake-up so one busy channel cannot starve the loop.
+        for _ in 0..<64 {
+            let n = receiveBuffer.withUnsafeMutableBytes { recv(raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 {
+                frame(n)
+                guard state == .relaying else { return }
+                continue
+            }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            if n < 0 && errno == EINTR { continue }
+            // 0: the owner closed its end (SEQPACKET EOF); or a socket error.
+            end(n == 0 ? "ncpd closed the channel" : "channel error: \(Errno.describe(errno))")
+            return
+        }
+    }
+
+    /// One datagram of `n` octets from the owner, checked against the
+    /// channel conventions before it reaches the wire.
+    private func frame(_ n: Int) {
+        let proto: ProtocolNumber, information: ArraySlice<UInt8>
+        do { (proto, information) = try ChannelFrame.decode(receiveBuffer[0..<n]) } catch {
+            counters.droppedInvalid += 1
+            return
+        }
+        if proto == .lcp {
+            // Only RFC 1661 §5.7 Protocol-Reject: code 8, our identifier
+            // later, Length consistent, a rejected protocol that is not link
+            // control. The owner's identifier is ignored.
+            let p = information
+            guard p.count >= 6, p[p.startIndex] == 8 else { counters.droppedInvalid += 1; return }
+            let length = Int(p[p.startIndex + 2]) << 8 | Int(p[p.startIndex + 3])
+            let rejected = ProtocolNumber(UInt16(p[p.startIndex + 4]) << 8 | UInt16(p[p.startIndex + 5]))
+            guard length >= 6, length <= p.count, !rejected.isLinkControl else {
+                counters.droppedInvalid += 1
+                return
+            }
+            counters.framesFromChannel += 1
+            counters.octetsFromChannel += n
+            onProtocolReject?(rejected, p[(p.startIndex + 6)..<(p.startIndex + length)])
+            return
+        }
+        // LCP is ours and the auth protocols are authd's: the owner may send
+        // network and NCP frames only.
+        guard !proto.isLinkControl else { counters.droppedInvalid += 1; return }
+        guard n <= receiveBuffer.count - 1, information.count <= Int(record.peerMRU) else {
+            counters.droppedOverMRU += 1
+            return
+        }
+        counters.framesFromChannel += 1
+        counters.octetsFromChannel += n
+        if !proto.isNetworkControl { lastData = Instant.now() }
+        onTransmit?(proto, information)
+    }
+
+    var json: JSONObject {
+        let c = counters
+        var o: JSONObject = [
+            "state": .string(state.rawValue),
+            "frames_to_channel": .int(Int64(c.framesToChannel)), "octets_to_channel": .int(Int64(c.octetsToChannel)),
+            "frames_from_channel": .int(Int64(c.framesFromChannel)),
+            "octets_from_channel": .int(Int64(c.octetsFromChannel)),
+            "dropped_over_mru": .int(Int64(c.droppedOverMRU)), "dropped_invalid": .int(Int64(c.droppedInvalid)),
+            "dropped_before_handoff": .int(Int64(c.droppedBeforeHandoff)),
+            "dropped_channel_full": .int(Int64(c.droppedChannelFull)),
+            "handoff_attempts": .int(Int64(c.handoffAttempts)),
+        ]
+        o["owner_pid"] = ownerPID.map { .int(Int64($0)) } ?? .null
+        return o
+    }
+}

@@ -1,0 +1,49 @@
+// The LCP configuration a port's settings ask for (pppd's option names in,
+// the PPP library's LCPConfiguration out): MRU and ACCM, and which
+// Authentication-Protocols we require of the peer and accept for ourselves
+// (RFC 1661 §6.2). Kept apart from Session so the table is unit-tested.
+import IPC
+import PPP
+
+enum LCPPolicy {
+    /// pppd's order of preference, strongest first (lcp.c: EAP, then CHAP
+    /// with the best digest, then PAP); both our requests and our Naks follow it.
+    static let preference: [AuthMethod] = [.eapMD5, .msChapV2, .chapMD5, .pap]
+
+    static func configuration(for settings: PortSettings, async: Bool, seed: UInt64) -> LCPConfiguration {
+        var c = LCPConfiguration()
+        c.mru = settings.mru
+        c.acceptableMRU = 128...max(settings.mru, 1500)
+        // RFC 1662 §7.1: the ACCM means nothing without octet-stuffing.
+        c.asyncMap = async ? settings.asyncMap : nil
+        c.magicSeed = seed
+        // require-*: we ask for the first and, on a Nak, fall back along the
+        // list (the negotiator tries the peer's suggestion first when it is
+        // on the list, as pppd does). noauth with nothing required asks nothing.
+        c.requiredAuthentication = settings.noauth && settings.requiredMethods.isEmpty
+            ? [] : settings.requiredMethods.map(protocolFor)
+        // refuse-*: the peer's Auth-Protocol request is acked only for methods
+        // we accept, else Nak'd with the most preferred one we accept, and
+        // Rejected when we accept none (pppd with every refuse-* set).
+        c.acceptedAuthentication = preference.filter(settings.accepts).map(protocolFor)
+        return c
+    }
+
+    static func protocolFor(_ m: AuthMethod) -> AuthenticationProtocol {
+        switch m {
+        case .pap: .pap
+        case .chapMD5: .chapMD5
+        case .msChapV2: .msChapV2
+        case .eapMD5: .eap
+        }
+    }
+
+    static func method(_ p: AuthenticationProtocol) -> AuthMethod {
+        switch p {
+        case .pap: .pap
+        case .chapMD5: .chapMD5
+        case .msChapV2: .msChapV2
+        case .eap: .eapMD5
+        }
+    }
+}

@@ -1,0 +1,172 @@
+// The Authenticate phase of a session (RFC 1661 §3.5) and what follows from
+// its verdict: authd does PAP/CHAP/EAP in both roles; linkd relays the
+// packets, bounds the wait, and enforces the verdict (Session-Timeout,
+// Idle-Timeout, interim accounting, a later failed re-challenge). Secrets
+// never pass through here: authd alone holds them.
+import IPC
+import PPP
+
+/// The Authenticate phase's bookkeeping, kept apart from LCP's.
+struct AuthState {
+    /// authStarted went out and the session has not ended for authd yet.
+    var active = false
+    /// authd's last successful verdict (kept after the end for display).
+    var verdict: AuthVerdict?
+    /// The last verdict's outcome, for `pppctl sessions` ("pap", "failed").
+    var failed = false
+    var deadline: TimerID?
+}
+
+extension Session: AuthParticipant {
+    /// How long authd and the peer together may take, from LCP Opened to a
+    /// verdict: the peer's retransmission budget, like LCP's (lcp-restart ×
+    /// lcp-max-configure: 30 s by default, pppd's pap-timeout), at least 5 s.
+    var authTimeout: Double { max(Double(settings.lcpRestart) * Double(settings.lcpMaxConfigure), 5) }
+
+    /// RFC 1661 §3.5: LCP is Opened with an Auth-Protocol acked in either
+    /// direction; authd takes it from here.
+    func beginAuthentication(_ o: LCPNegotiatedOptions) {
+        var start = AuthStart(session: id, port: settings.name,
+                              authenticatePeer: o.weAuthenticatePeerWith.map(LCPPolicy.method),
+                              authenticateSelf: o.peerAuthenticatesUsWith.map(LCPPolicy.method))
+        start.user = settings.user
+        start.remoteName = settings.remoteName
+        start.localName = settings.localName
+        start.callingStation = context.callingStation
+        auth.verdict = nil
+        auth.failed = false
+        do {
+            try context.auth.start(self, start)
+        } catch {
+            close(reason: "authd unreachable: \(error)")
+            return
+        }
+        auth.active = true
+        let limit = authTimeout
+        auth.deadline = loop.schedule(after: limit) { [weak self] in
+            guard let self, self.phase == .authenticate else { return }
+            self.auth.deadline = nil
+            self.close(reason: "authentication did not finish within \(Int(limit)) s (authd or the peer silent)")
+        }
+        log.info("session \(id): authenticating (peer with \(start.authenticatePeer.map { "\($0)" } ?? "-"), us with \(start.authenticateSelf.map { "\($0)" } ?? "-"))")
+    }
+
+    /// A PAP/CHAP/EAP packet from the wire.
+    func authFrameFromPeer(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {
+        guard auth.active, phase == .authenticate || phase == .network else {
+            counters.authFramesDropped += 1
+            // RFC 1661 §5.7: in the Network phase a protocol we did not
+            // negotiate is rejected; before it, discarded (§3.4).
+            if phase == .network { protocolReject(proto, information) }
+            return
+        }
+        counters.authFramesIn += 1
+        do {
+            try context.auth.send(.authFrameReceived(session: id, protocol: proto.rawValue, packet: Array(information)))
+        } catch {
+            if phase == .authenticate { close(reason: "authd unreachable: \(error)") }
+        }
+    }
+
+    func authFrameFromAuthd(_ proto: UInt16, _ packet: [UInt8]) {
+        let p = ProtocolNumber(proto)
+        guard auth.active, lcp.state == .opened, p == .pap || p == .chap || p == .eap else {
+            counters.authFramesDropped += 1
+            return
+        }
+        counters.authFramesOut += 1
+        transmit(p, packet)
+    }
+
+    func authFinished(_ verdict: AuthVerdict) {
+        guard auth.active else { return }
+        if let t = auth.deadline { loop.cancel(t) }
+        auth.deadline = nil
+        onAuthenticated?(self, verdict)
+        guard verdict.success else {
+            auth.failed = true
+            let why = verdict.reason.isEmpty ? "rejected" : verdict.reason
+            close(reason: "authentication failed: \(why)")
+            return
+        }
+        auth.verdict = verdict
+        if phase == .authenticate { enterNetwork() }
+    }
+
+    func authdHungUp() {
+        guard auth.active else { return }
+        if phase == .authenticate {
+            close(reason: "authd closed the conversation during authentication")
+        } else {
+            // The Network phase goes on; accounting resumes on a new
+            // conversation (a restarted authd) with the next update.
+            log.notice("session \(id): authd hung up; the session stays up")
+        }
+    }
+
+    /// The session (or this LCP negotiation) is over for authd: accounting
+    /// Stop with the final counters and the reason.
+    func endAuthentication(reason: String) {
+        guard auth.active else { return }
+        auth.active = false
+        if let t = auth.deadline { loop.cancel(t) }
+        auth.deadline = nil
+        context.auth.forget(id)
+        try? context.auth.send(.authStopped(session: id, reason: reason, counters: accountingCounters))
+    }
+
+    // MARK: Accounting and the verdict's limits
+
+    /// RFC 2866 counters: what crossed the channel, each way.
+    var accountingCounters: SessionCounters {
+        var c = SessionCounters()
+        if let r = channel?.counters {
+            c.inputOctets = UInt64(r.octetsToChannel)
+            c.inputPackets = UInt64(r.framesToChannel)
+            c.outputOctets = UInt64(r.octetsFromChannel)
+            c.outputPackets = UInt64(r.framesFromChannel)
+        }
+        if let since = networkSince { c.sessionSeconds = UInt32(Instant.now().seconds(since: since)) }
+        return c
+    }
+
+    /// Network phase began: accounting Start, then the verdict's timers.
+    func startAccounting() {
+        guard auth.active, let v = auth.verdict else { return }
+        try? context.auth.send(.accountingUpdated(session: id, started: true, counters: accountingCounters))
+        if v.interimInterval > 0 { scheduleInterim(Double(v.interimInterval)) }
+        if v.sessionTimeout > 0 {
+            let limit = v.sessionTimeout
+            sessionTimer = loop.schedule(after: Double(limit)) { [weak self] in
+                self?.sessionTimer = nil
+                self?.close(reason: "session timeout (\(limit) s)")
+            }
+        }
+        if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
+    }
+
+    private func scheduleInterim(_ interval: Double) {
+        interimTimer = loop.schedule(after: interval) { [weak self] in
+            guard let self, self.phase == .network, self.auth.active else { return }
+            try? self.context.auth.send(.accountingUpdated(session: self.id, started: false,
+                                                           counters: self.accountingCounters))
+            self.scheduleInterim(interval)
+        }
+    }
+
+    /// Idle-Timeout: no data frame (network protocols, not NCPs) either way
+    /// for `limit` seconds. Checked against the relay's last-data time.
+    private func scheduleIdleCheck(limit: Double, after delay: Double) {
+        idleTimer = loop.schedule(after: delay) { [weak self] in
+            guard let self, self.phase == .network else { return }
+            self.idleTimer = nil
+            let last = self.channel?.lastData ?? self.networkSince ?? Instant.now()
+            let idle = Instant.now().seconds(since: last)
+            if idle >= limit {
+                self.close(reason: "idle timeout (\(Int(limit)) s without data)")
+            } else {
+                self.scheduleIdleCheck(limit: limit, after: limit - idle)
+            }
+        }
+    }
+}

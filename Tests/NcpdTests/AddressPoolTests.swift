@@ -1,0 +1,89 @@
+// ncpd's address decisions (no kernel): pools lease the lowest free address
+// and skip their own local one; RADIUS/authd's Framed-IP-Address wins over
+// the port's static remote, which wins over the pool; noipdefault asks 0.
+import IPC
+import PPP
+import Testing
+@testable import ncpd
+
+@Suite struct AddressPoolTests {
+    let settings = [AddressPoolSettings(name: "p", first: 0x0a00_000a, last: 0x0a00_000c, local: 0x0a00_000b)]
+
+    func rec(_ id: String, _ f: (inout ChannelRecord) -> Void = { _ in }) -> ChannelRecord {
+        var r = ChannelRecord(session: id, port: "x")
+        r.network.pool = "p"
+        f(&r)
+        return r
+    }
+
+    @Test func leasesLowestFreeSkippingLocalAndFreesOnRelease() throws {
+        var pools = AddressPools(settings)
+        let a = try pools.plan(for: rec("x:1")), b = try pools.plan(for: rec("x:2"))
+        #expect(a.0.remoteAddress == 0x0a00_000a && b.0.remoteAddress == 0x0a00_000c)
+        #expect(a.0.localAddress == 0x0a00_000b)
+        #expect(throws: AddressError.self) { try pools.plan(for: rec("x:3")) }
+        pools.release(pool: "p", address: 0x0a00_000a)
+        #expect(try pools.plan(for: rec("x:4")).0.remoteAddress == 0x0a00_000a)
+    }
+
+    @Test func framedAddressThenStaticThenPool() throws {
+        var pools = AddressPools(settings)
+        let framed = try pools.plan(for: rec("x:1") {
+            var v = AuthVerdict(session: "x:1", success: true)
+            v.framedAddress = 0xc0a8_0005
+            $0.verdict = v
+            $0.network.remoteAddress = 0x0a09_0909
+        })
+        #expect(framed.0.remoteAddress == 0xc0a8_0005 && framed.lease == nil)
+        let fixed = try pools.plan(for: rec("x:2") { $0.network.remoteAddress = 0x0a09_0909 })
+        #expect(fixed.0.remoteAddress == 0x0a09_0909 && fixed.lease == nil)
+        // RFC 2865 §5.8: 0xFFFFFFFE means "NAS assigns from a pool".
+        let nasPool = try pools.plan(for: rec("x:3") {
+            var v = AuthVerdict(session: "x:3", success: true)
+            v.framedAddress = 0xffff_fffe
+            $0.verdict = v
+        })
+        #expect(nasPool.lease?.address == 0x0a00_000a)
+    }
+
+    @Test func clientRoleAsksForZero() throws {
+        var pools = AddressPools([])
+        let c = try pools.plan(for: {
+            var r = ChannelRecord(session: "x:1", port: "x")
+            r.network.noIPDefault = true
+            r.network.usePeerDNS = true
+            r.network.localAddress = 0x0a00_0001
+            return r
+        }())
+        #expect(c.0.localAddress == 0 && c.0.acceptLocal && c.0.requestDNS && c.0.remoteAddress == 0)
+        #expect(throws: AddressError.self) { try pools.plan(for: rec("x:2")) }  // unknown pool
+    }
+}
+
+@Suite struct NcpdCodecTests {
+    @Test func settingsRoundTripAndRejectTruncation() throws {
+        var s = NcpdSettings()
+        s.pools = [AddressPoolSettings(name: "a", first: 1, last: 9, local: 5)]
+        s.hooks = true
+        let bytes = s.encoded()
+        #expect(try NcpdSettings.decode(bytes) == s)
+        for n in [0, 1, bytes.count - 1] {
+            #expect(throws: IPCError.self) { try NcpdSettings.decode(Array(bytes.prefix(n))) }
+        }
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(bytes + [0]) }
+        var inverted = bytes
+        inverted[inverted.count - 13] = 0xff  // first > last
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(inverted) }
+    }
+
+    @Test func hookRequestRoundTrip() throws {
+        var h = HookRequest(event: .ipv6Down, session: "p:1", port: "p", interface: "ppp0")
+        h.local = 0x1234; h.remote = 0x5678; h.dns = [1, 2]; h.usePeerDNS = true; h.peerName = "bob"
+        h.connectSeconds = 9; h.octetsSent = 10; h.octetsReceived = 11
+        let wire = try Codec.encode(.hookRequested(h), flags: [], callID: 1)
+        let (_, m) = try Codec.decode(wire[...], from: .ncpd, descriptorCount: 0)
+        #expect(m == .hookRequested(h))
+        #expect(throws: IPCError.self) { try Codec.decode(wire[...], from: .linkd, descriptorCount: 0) }
+        #expect(throws: IPCError.self) { try Codec.decode(wire.dropLast(), from: .ncpd, descriptorCount: 0) }
+    }
+}

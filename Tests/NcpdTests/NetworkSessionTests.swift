@@ -1,0 +1,127 @@
+// Two NetworkSessions joined by a channel socketpair, with a dummy unit
+// system whose "TUN" is a SEQPACKET pair (whole packets, like a TUN):
+// IPCP and IPv6CP open, the units get the right addresses and routes, IP
+// packets cross, packets for a closed NCP are dropped and counted, and the
+// end of one side's channel tears down the other side (tld hooks, lease).
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPC
+import PPP
+import Testing
+@testable import ncpd
+
+final class DummyUnits: UnitSystem {
+    var calls: [String] = []
+    var far: [Int32] = []  // the test's ends of the fake TUNs
+    func create(name: String, mtu: UInt32) throws(IPCError) -> Unit {
+        var fds: [Int32] = [-1, -1]
+        _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+        far.append(fds[1])
+        calls.append("create \(name) \(mtu)")
+        return Unit(fd: FileDescriptor(adopting: fds[0]), name: name, index: Int32(far.count))
+    }
+    func addIPv4(_ unit: Unit, local: UInt32, remote: UInt32) throws(IPCError) {
+        calls.append("add \(IPv4.format(local)) peer \(IPv4.format(remote))")
+    }
+    func deleteIPv4(_ unit: Unit, local: UInt32, remote: UInt32) throws(IPCError) {
+        calls.append("delete \(IPv4.format(local))")
+    }
+    func addIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError) { calls.append("add6") }
+    func deleteIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError) { calls.append("delete6") }
+    func addDefaultRoute(_ unit: Unit, ipv6: Bool) throws(IPCError) { calls.append(ipv6 ? "default6" : "default") }
+    deinit { far.forEach { _ = close($0) } }
+}
+
+final class TestHost: SessionHost {
+    let loop: EventLoop
+    let dummy = DummyUnits()
+    var units: UnitSystem? { dummy }
+    let log = Log(prefix: "test", threshold: .error)
+    let buffers = FrameBuffers()
+    var hooks: [HookRequest.Event] = []
+    var ended: [String] = []
+    init() throws { loop = try EventLoop() }
+    func hook(_ request: HookRequest) { hooks.append(request.event) }
+    func sessionEnded(_ session: NetworkSession) { ended.append(session.id) }
+}
+
+@Suite struct NetworkSessionTests {
+    func pair(_ a: (inout NetworkSettings) -> Void, _ b: (inout NetworkSettings) -> Void,
+              ipcpA: IPCPConfiguration, ipcpB: IPCPConfiguration) throws
+        -> (TestHost, NetworkSession, TestHost, NetworkSession) {
+        var fds: [Int32] = [-1, -1]
+        _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds)
+        let hostA = try TestHost(), hostB = try TestHost()
+        var ra = ChannelRecord(session: "t:1", port: "t"), rb = ChannelRecord(session: "t:1", port: "t")
+        a(&ra.network); b(&rb.network)
+        let sa = NetworkSession(record: ra, channel: FileDescriptor(adopting: fds[0]), unitNumber: 0, host: hostA,
+                                ipcp: ipcpA, lease: nil, seed: 1)
+        let sb = NetworkSession(record: rb, channel: FileDescriptor(adopting: fds[1]), unitNumber: 3, host: hostB,
+                                ipcp: ipcpB, lease: nil, seed: 2)
+        try hostA.loop.watch(sa.channel.raw) { _ in if !sa.channelReadable() { sa.end(reason: "closed") } }
+        try hostB.loop.watch(sb.channel.raw) { _ in if !sb.channelReadable() { sb.end(reason: "closed") } }
+        sa.start(); sb.start()
+        return (hostA, sa, hostB, sb)
+    }
+
+    func spin(_ a: TestHost, _ b: TestHost, until done: () -> Bool) {
+        for _ in 0..<200 where !done() {
+            a.loop.runOnce(timeoutMilliseconds: 5)
+            b.loop.runOnce(timeoutMilliseconds: 5)
+        }
+    }
+
+    @Test func bothNCPsOpenAndCarryPackets() throws {
+        var server = IPCPConfiguration()
+        server.localAddress = 0x0a00_0001; server.remoteAddress = 0x0a00_0002
+        var client = IPCPConfiguration()
+        client.acceptLocal = true
+        let (ha, sa, hb, sb) = try pair({ $0.ipv6 = true; $0.defaultRoute = true }, { $0.ipv6 = true; $0.ifname = "wan0" },
+                                       ipcpA: server, ipcpB: client)
+        spin(ha, hb) { sa.ipv4Open && sb.ipv4Open && sa.ipv6Open && sb.ipv6Open }
+        #expect(sa.ipv4Open && sb.ipv4Open && sa.ipv6Open && sb.ipv6Open)
+        #expect(ha.dummy.calls == ["create ppp0 1500", "add 10.0.0.1 peer 10.0.0.2", "default", "add6"]
+                || ha.dummy.calls == ["create ppp0 1500", "add6", "add 10.0.0.1 peer 10.0.0.2", "default"])
+        #expect(hb.dummy.calls.first == "create wan0 1500" && hb.dummy.calls.contains("add 10.0.0.2 peer 10.0.0.1"))
+        #expect(Set(ha.hooks) == [.ipUp, .ipv6Up])
+
+        // An IPv4 packet written to A's TUN comes out of B's.
+        let packet: [UInt8] = [0x45, 0, 0, 20] + [UInt8](repeating: 7, count: 16)
+        _ = send(ha.dummy.far[0], packet, packet.count, 0)
+        var got = [UInt8](repeating: 0, count: 100)
+        var n = -1
+        for _ in 0..<50 where n < 0 {
+            ha.loop.runOnce(timeoutMilliseconds: 5); hb.loop.runOnce(timeoutMilliseconds: 5)
+            n = recv(hb.dummy.far[0], &got, got.count, Int32(MSG_DONTWAIT))
+        }
+        #expect(n == packet.count && Array(got[0..<max(0, n)]) == packet)
+        #expect(sa.counters.packetsOut == 1 && sb.counters.packetsIn == 1 && sb.counters.octetsIn == 20)
+
+        // Not IPv4 or IPv6: dropped and counted, nothing sent.
+        _ = send(ha.dummy.far[0], [0x15, 0, 0, 0], 4, 0)
+        spin(ha, hb) { sa.counters.dropped == 1 }
+        #expect(sa.counters.dropped == 1 && sa.counters.packetsOut == 1)
+
+        // A closes its channel end: B's NCPs go down, its unit goes.
+        sa.end(reason: "test")
+        #expect(ha.ended == ["t:1"] && sa.unit == nil)
+        #expect(ha.dummy.calls.contains("delete 10.0.0.1") && ha.hooks.contains(.ipDown) && ha.hooks.contains(.ipv6Down))
+        spin(ha, hb) { !hb.ended.isEmpty }
+        #expect(hb.ended == ["t:1"] && sb.unit == nil && hb.hooks.contains(.ipDown))
+    }
+
+    @Test func ipv4OnlySessionRejectsIPv6CPAndDropsIPv6() throws {
+        var server = IPCPConfiguration()
+        server.localAddress = 0x0a00_0001; server.remoteAddress = 0x0a00_0002
+        var client = IPCPConfiguration()
+        client.acceptLocal = true
+        // B runs IPv6CP, A does not: A Protocol-Rejects it, B's IPv6CP stops
+        // and B keeps running IPCP alone.
+        let (ha, sa, hb, sb) = try pair({ _ in }, { $0.ipv6 = true }, ipcpA: server, ipcpB: client)
+        spin(ha, hb) { sa.ipv4Open && sb.ipv4Open && sb.ipv6cp?.state == .stopped }
+        #expect(sa.ipv4Open && sb.ipv4Open)
+        #expect(sa.counters.protocolRejectsSent >= 1 && sb.counters.protocolRejectsReceived >= 1)
+        #expect(sb.ipv6cp?.state == .stopped && sb.ipv6cpFinished && !sb.ended)
+    }
+}
