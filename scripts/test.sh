@@ -32,6 +32,9 @@ set +e
 swift test --skip-build --no-parallel --disable-xctest 2>&1 | tee /tmp/ppprouter-test.log |
     awk '/^(◇|↳)/ { next } /^✔ / && !/Test run with/ { next } { print; fflush() }'
 status=${PIPESTATUS[0]}
+# The integration tests delete their namespaces at exit; a test process that
+# died leaves one behind.
+for ns in $(ip netns list 2>/dev/null | awk '/^ppptest-/ { print $1 }'); do ip netns delete "$ns"; done
 set -e
 if [ "$status" -ne 0 ]; then
     echo "== tests failed (exit $status)"

@@ -50,6 +50,18 @@ func run(_ path: String, _ args: [String], timeout: Double = 30) throws -> Comma
                          stderr: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
 }
 
+/// The network namespace routers run in unless a test names its own: made
+/// once per test process with loopback up, deleted at exit (and by
+/// scripts/test.sh afterwards, should the process die). The TUN units ncpd
+/// creates appear there, never in the host's namespace.
+let sharedTestNamespace: String = {
+    let name = "ppptest-\(getpid())"
+    _ = try? run("/usr/sbin/ip", ["netns", "add", name])
+    _ = try? run("/usr/sbin/ip", ["-n", name, "link", "set", "lo", "up"])
+    atexit { _ = try? run("/usr/sbin/ip", ["netns", "delete", "ppptest-\(getpid())"]) }
+    return name
+}()
+
 func processExists(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
 
 /// One running router.
@@ -60,8 +72,8 @@ final class RouterUnderTest {
 
     /// `netns`: run pppinit inside that network namespace (`ip netns exec`,
     /// which execs, so `process` is pppinit itself), so the TUN units its
-    /// ncpd creates appear there.
-    init(config: String = packageRoot + "/compose/minimal.toml", netns: String? = nil) throws {
+    /// ncpd creates appear there; by default the shared test namespace.
+    init(config: String = packageRoot + "/compose/minimal.toml", netns: String? = sharedTestNamespace) throws {
         let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         runtimeDir = "/tmp/ppprouter-test-\(id)"
         logPath = "/tmp/ppprouter-test-\(id).log"
