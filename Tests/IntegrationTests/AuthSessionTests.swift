@@ -39,16 +39,25 @@ func requireKey(_ m: String) -> String {
     ["pap": "require-pap", "chap": "require-chap", "mschapv2": "require-mschap-v2", "eap": "require-eap"][m]!
 }
 
-/// One router's config on a tty: `port` keys plus the top-level auth sections.
+/// One router's config on a tty: `port` keys plus the top-level auth
+/// sections. The Network phase runs IPv6CP (no addresses needed) on a TUN
+/// in the test namespace, so the session stays up after authentication.
+/// pppd's lcp-restart of 3 s: with 1 s, on a loaded machine a retransmitted
+/// Configure-Request can land after the peer reached Opened and restart LCP
+/// (RFC 1661: RCR in Opened), again and again.
 func authRouterConfig(device: String, port: String, auth: String) -> String {
-    """
+    let name = device.hasSuffix("-a") ? "ta" : "tb"
+    return """
     [router]
     seccomp = "kill"
     \(auth)
-    [port.\(device.hasSuffix("-a") ? "ta" : "tb")]
+    [port.\(name)]
     type = "tty"
     device = "\(device)"
-    lcp-restart = 1
+    lcp-restart = 3
+    noip = true
+    ipv6 = true
+    ifname = "\(name)-\(String(UInt32.random(in: 0..<0xffff_ff), radix: 16))"
     \(port)
     """
 }
@@ -62,6 +71,14 @@ let linkdAuthenticates = FileManager.default.fileExists(atPath: packageRoot + "/
 
 @Suite(.serialized, .enabled(if: isRoot && socatAvailable, "needs root and socat"))
 struct AuthSessionTests {
+    /// A's session once authenticated and in the Network phase; when it does
+    /// not get there, B's log goes with the failure (A's is in waitForSession's).
+    func openedOrExplain(_ a: RouterUnderTest, _ b: RouterUnderTest) -> JSON? {
+        let s = a.waitForSession("authenticated", isOpened)
+        if s == nil { Issue.record("the other router's log:\n\(b.log)") }
+        return s
+    }
+
     /// Starts two routers on a fresh pty pair; returns them with a cleanup.
     func routers(_ configA: (String) -> String, _ configB: (String) -> String)
         throws -> (RouterUnderTest, RouterUnderTest, () -> Void) {
@@ -79,7 +96,7 @@ struct AuthSessionTests {
                                auth: "[users.bob]\npassword = \"b0b's secret\"") },
             { authRouterConfig(device: $0, port: "user = \"bob\"", auth: "[users.bob]\npassword = \"b0b's secret\"") })
         defer { cleanup() }
-        let sa = try #require(a.waitForSession("authenticated", isOpened))
+        let sa = try #require(openedOrExplain(a, b))
         let sb = try #require(b.waitForSession("authenticated", isOpened))
         #expect(sa["peer_name"]?.string == "bob" && sa["auth"]?.string == m, "\(sa)")
         #expect(sa["auth_state"]?.string == "success" && sb["auth_state"]?.string == "success")
@@ -97,7 +114,7 @@ struct AuthSessionTests {
             { authRouterConfig(device: $0, port: "\(requireKey(m)) = true\nuser = \"alice\"\nname = \"A\"", auth: users) },
             { authRouterConfig(device: $0, port: "\(requireKey(m)) = true\nuser = \"bob\"\nname = \"B\"", auth: users) })
         defer { cleanup() }
-        let sa = try #require(a.waitForSession("authenticated", isOpened))
+        let sa = try #require(openedOrExplain(a, b))
         let sb = try #require(b.waitForSession("authenticated", isOpened))
         #expect(sa["peer_name"]?.string == "bob" && sb["peer_name"]?.string == "alice", "\(sa) \(sb)")
         #expect(sa["auth"]?.string == m && sb["auth"]?.string == m)
@@ -179,7 +196,8 @@ struct AuthSessionTests {
     @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"),
           .enabled(if: linkdAuthenticates, "needs linkd's Authenticate phase"))
     func sessionAuthenticatedByFreeRadiusWithAccounting() throws {
-        let fr = try FreeRadius()
+        // In the routers' namespace, where their loopback is.
+        let fr = try FreeRadius(netns: sharedTestNamespace)
         defer { fr.stop() }
         // The first server is dead: authd fails over to FreeRADIUS.
         let radius = """
@@ -201,7 +219,7 @@ struct AuthSessionTests {
             { authRouterConfig(device: $0, port: "require-mschap-v2 = true", auth: radius) },
             { authRouterConfig(device: $0, port: "user = \"alice\"", auth: "[users.alice]\npassword = \"wonderland\"") })
         defer { cleanup() }
-        let sa = try #require(a.waitForSession("authenticated", isOpened))
+        let sa = try #require(openedOrExplain(a, b))
         #expect(sa["peer_name"]?.string == "alice")
         _ = try #require(b.waitForSession("authenticated", isOpened))
         let st = try JSON.parse(try a.ctl(["call", "authd", "status"]).stdout)

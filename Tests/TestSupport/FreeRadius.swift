@@ -31,7 +31,9 @@ public final class FreeRadius {
 
         """
 
-    public init() throws {
+    /// `netns`: run it inside that network namespace (`ip netns exec`, which
+    /// execs), where the routers under test reach it on their loopback.
+    public init(netns: String? = nil) throws {
         port = UInt16.random(in: 30_000...40_000) & ~1
         dir = "/tmp/ppprouter-freeradius-\(getpid())-\(port)"
         let raddb = dir + "/raddb"
@@ -104,9 +106,14 @@ public final class FreeRadius {
         try Self.users.write(toFile: raddb + "/mods-config/files/authorize", atomically: true, encoding: .utf8)
         fm.createFile(atPath: dir + "/out.log", contents: nil)
         let out = FileHandle(forWritingAtPath: dir + "/out.log")!
-        process.executableURL = URL(fileURLWithPath: freeradiusBinary)
         // -X: foreground, one thread, full log.
-        process.arguments = ["-X", "-d", raddb]
+        if let netns {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", netns, freeradiusBinary, "-X", "-d", raddb]
+        } else {
+            process.executableURL = URL(fileURLWithPath: freeradiusBinary)
+            process.arguments = ["-X", "-d", raddb]
+        }
         process.standardOutput = out
         process.standardError = out
         let t0 = Date()
@@ -116,7 +123,7 @@ public final class FreeRadius {
         }
         startup = Date().timeIntervalSince(t0)
         guard process.isRunning, output.contains("Ready to process requests") else {
-            let log = output
+            let log = output + (process.isRunning ? "" : "\n(exit status \(process.terminationStatus))")
             stop()
             throw FreeRadiusError(log: String(log.suffix(2000)))
         }
