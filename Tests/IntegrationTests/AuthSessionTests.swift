@@ -40,6 +40,9 @@ func requireKey(_ m: String) -> String {
 }
 
 /// One router's config on a tty: `port` keys plus the top-level auth sections.
+/// IPv6CP only, on a TUN of its own name: both routers share the test
+/// namespace, and the session must stay in the Network phase (IPCP without
+/// addresses would end it as soon as ncpd gets the channel).
 func authRouterConfig(device: String, port: String, auth: String) -> String {
     """
     [router]
@@ -49,6 +52,9 @@ func authRouterConfig(device: String, port: String, auth: String) -> String {
     type = "tty"
     device = "\(device)"
     lcp-restart = 1
+    noip = true
+    ipv6 = true
+    ifname = "au\(UInt16.random(in: 0..<UInt16.max))"
     \(port)
     """
 }
