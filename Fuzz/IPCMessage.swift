@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NcpdSettings.swift
+// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NcpdSettings.swift
 // libFuzzer target for the control-message decoder: header, catalogue
 // checks, every payload codec, the linkd port settings codec and the
 // channel record. A decoded

@@ -44,6 +44,11 @@ final class ChannelRelay {
     /// the receiver dies, so nothing is lost before the ack.
     private var far: FileDescriptor?
     private var retryTimer: TimerID?
+    /// Frames the peer sent while ncpd had not yet acked (its first IPCP
+    /// Configure-Request usually): kept, a few, and delivered after the ack,
+    /// so the NCPs do not wait a Restart timer for a retransmission.
+    private var early: [(ProtocolNumber, [UInt8])] = []
+    static let earlyLimit = 8
     /// One buffer per direction for the life of the channel.
     private var receiveBuffer: [UInt8]
     private var sendBuffer: [UInt8] = []
@@ -107,6 +112,9 @@ final class ChannelRelay {
             state = .relaying
             lastData = Instant.now()
             log.info("session \(record.session): channel held by ncpd (pid \(pid))")
+            let queued = early
+            early = []
+            for (proto, information) in queued where state == .relaying { deliver(proto, information[...]) }
         case .refused(let reason):
             end("ncpd refused the channel: \(reason)")
         case .failed(let error):
@@ -135,6 +143,7 @@ final class ChannelRelay {
         if let raw = own?.raw { loop.unwatch(raw) }
         own = nil
         far = nil
+        early = []
     }
 
     private func end(_ reason: String) {
@@ -149,7 +158,13 @@ final class ChannelRelay {
     /// Protocol-Reject of one as 0xc021). Dropped and counted until the ack.
     func deliver(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {
         guard state == .relaying, let raw = own?.raw else {
-            counters.droppedBeforeHandoff += 1
+            // Before the ack: a copy (this is not the data path yet) of the
+            // first few frames; after a failed handoff, or past the limit, dropped.
+            if state == .handingOver && early.count < Self.earlyLimit {
+                early.append((proto, Array(information)))
+            } else {
+                counters.droppedBeforeHandoff += 1
+            }
             return
         }
         ChannelFrame.encode(protocol: proto, information: information, into: &sendBuffer)

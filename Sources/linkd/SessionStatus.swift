@@ -44,6 +44,7 @@ enum SessionStatus {
             o["local"] = .null
             o["peer"] = .null
         }
+        o["pppoe"] = s.pppoe.map { .object($0.json) } ?? .null
         o["channel"] = s.channel.map { .object($0.json) } ?? .null
         let a = s.accountingCounters
         o["counters"] = .object([

@@ -23,15 +23,19 @@ do {
     rt.log.error("port \(settings.name): \(error)")
     exit(111)
 }
-if let d = port.descriptor, !port.restored {
-    do { try rt.deposit(key: Port.storeKey, record: settings.encoded(), descriptors: [d.raw]) } catch {
+if port.descriptor != nil, !port.restored {
+    do { try rt.deposit(key: Port.storeKey, record: settings.encoded(), descriptors: port.deposited) } catch {
         rt.log.warning("fd store deposit: \(error)")
     }
 }
 rt.log.info("port \(settings.name) (\(settings.kind.name)) \(port.restored ? "restored from the fd store" : "opened")")
 let link = PortLink(port: port, runtime: rt)
-rt.statusFields = { ["port": .object(port.status), "authd": .object(link.auth.json),
-                     "sessions": .int(Int64(link.live.count))] }
+rt.statusFields = {
+    var o: JSONObject = ["port": .object(port.status), "authd": .object(link.auth.json),
+                         "sessions": .int(Int64(link.live.count))]
+    if link.pppoe != nil { o["pppoe"] = .object(link.pppoeStatus) }
+    return o
+}
 rt.register("sessions") { _, _ in
     .array(link.sessions.map { .object(SessionStatus.json($0, port: link)) })
 }
@@ -40,8 +44,10 @@ rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) i
     guard link.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
     return .object(["killed": .string(id)])
 }
-// accept4: TCP listen ports; the rest of what sessions use is in the base set.
-rt.dropPrivileges(extraSyscalls: ["accept4"])
+rt.onShutdown = { link.shutdown() }
+// accept4: TCP listen ports; recvmmsg/sendmmsg: PPPoE's batched AF_PACKET
+// reads and writes; the rest of what sessions use is in the base set.
+rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg", "sendmmsg"])
 rt.ready()
 link.start()
 rt.run()

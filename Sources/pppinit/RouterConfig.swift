@@ -121,6 +121,10 @@ struct RouterConfig {
             }
         case .pppoe:
             p.device = try r.string("interface")
+            guard !p.device.isEmpty, p.device.utf8.count < 16, !p.device.contains("/") else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'interface' must be a Linux interface name")
+            }
+            p.pppoe = try parsePPPoE(port: name, &r)
         }
         try parseSessionOptions(port: name, &r, into: &p)
         return p
@@ -130,7 +134,10 @@ struct RouterConfig {
     private static func parseSessionOptions(port name: String, _ r: inout TableReader,
                                             into p: inout PortSettings) throws(ConfigError) {
         // RFC 1661 §6.1: pppd refuses an MRU below 128; 16384 is its maximum.
-        p.mru = try r.integer("mru", default: 1500, in: 128...16_384)
+        // RFC 2516 §7: PPPoE's MRU is 1492 unless RFC 4638 raises it (linkd
+        // asks for PPP-Max-Payload when `mru` is above 1492 and the interface
+        // MTU allows it).
+        p.mru = try r.integer("mru", default: p.kind == .pppoe ? 1492 : 1500, in: 128...16_384)
         if let map = try r.optionalString("asyncmap") {
             // pppd writes the map in hex ("asyncmap 000a0000"); TOML has no hex
             // integers here, so it is a string, with or without 0x.
