@@ -19,9 +19,11 @@ import PPP
 
 final class PortLink {
     let port: Port
-    private let rt: DaemonRuntime
+    let rt: DaemonRuntime
     let auth: AuthClient
-    private var settings: PortSettings { port.settings }
+    /// This port's bridging role and rules (PortLink+Bridge).
+    let bridging: LinkdSettings
+    var settings: PortSettings { port.settings }
     /// Live sessions, then the most recent ended ones (phase dead), so
     /// `pppctl sessions` can still say why they ended.
     private(set) var sessions: [Session] = []
@@ -45,9 +47,10 @@ final class PortLink {
     /// TCP listen: concurrent connections (sessions) at most.
     static let maxConnections = 64
 
-    init(port: Port, runtime: DaemonRuntime) {
+    init(port: Port, runtime: DaemonRuntime, bridging: LinkdSettings? = nil) {
         self.port = port
         self.rt = runtime
+        self.bridging = bridging ?? LinkdSettings(port: port.settings)
         auth = AuthClient(runtime: runtime)
     }
 
@@ -64,6 +67,10 @@ final class PortLink {
             } catch {
                 rt.log.warning("port \(settings.name): \(error)")
             }
+            return
+        }
+        if bridging.role == .upstream {
+            rt.log.info("port \(settings.name): upstream; sessions are dialled on demand for bridged subscribers")
             return
         }
         guard port.descriptor != nil || isConnecting else {
@@ -86,6 +93,7 @@ final class PortLink {
         s.onUp = { [unowned self] s in self.sessionUp(s) }
         s.onAuthenticated = { [unowned self] s, v in self.sessionAuthenticated(s, v) }
         s.onFinished = { [unowned self] s in self.sessionFinished(s) }
+        s.networkRoute = { [unowned self] s in self.route(s) }
         line.session = s
         lines[ObjectIdentifier(s)] = line
         sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)
@@ -93,7 +101,7 @@ final class PortLink {
     }
 
     /// tty, udp and tcp connect: the next session of the port's one at a time.
-    private func startSession() {
+    func startSession() {
         holdoffTimer = nil
         if isConnecting {
             connect()

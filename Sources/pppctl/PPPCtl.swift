@@ -27,7 +27,8 @@ struct PPPCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pppctl",
         abstract: "Control a running ppprouter.",
-        subcommands: [Components.self, Sessions.self, SessionCommand.self, Restart.self, Call.self, Watch.self])
+        subcommands: [Components.self, Sessions.self, SessionCommand.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
+                      Watch.self])
 
     static func main() {
         do {

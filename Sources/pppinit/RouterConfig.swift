@@ -41,6 +41,9 @@ struct RouterConfig {
     /// ncpd's pools and pppinit's hooks (RouterConfig+Network.swift).
     var pools: [AddressPoolSettings] = []
     var hooks = HookConfig()
+    /// Bridging: each port's role and the [[bridge]] rules (RouterConfig+Bridge.swift).
+    var bridgeRoles: [String: BridgeRole] = [:]
+    var bridgeRules: [BridgeRule] = []
 
     static let daemonNames = ["authd", "ncpd", "bridged", "linkd"]
 
@@ -86,10 +89,13 @@ struct RouterConfig {
             try daemons.finish()
         }
         for (name, var r) in try root.namedTables("port") {
-            c.ports.append(try parsePort(name: name, &r))
+            let port = try parsePort(name: name, &r)
+            c.ports.append(port)
+            c.bridgeRoles[name] = try parseBridgeRole(port, &r)
             try r.finish()
         }
         try parseNetworkSections(&root, into: &c)
+        try parseBridgeSections(&root, into: &c)
         try root.finish()
         return c
     }
