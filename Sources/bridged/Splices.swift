@@ -27,8 +27,13 @@ final class Splices {
 
     // MARK: arrivals
 
-    /// channelHandedOver: descriptors [channel, R].
+    /// channelHandedOver: descriptors [channel, R]; channelPairHandedOver
+    /// (both halves from one linkd): [channel, channel, R].
     func arrived(_ a: inout RendezvousArrival) {
+        if case let .channelPairHandedOver(bytes) = a.message, a.sender == .linkd {
+            pairArrived(bytes, &a)
+            return
+        }
         guard case let .channelHandedOver(bytes) = a.message, a.sender == .linkd || a.sender == .ncpd else {
             a.descriptors.closeAll()
             refused += 1
@@ -63,6 +68,46 @@ final class Splices {
         } catch {
             receivers.removeAll { $0 === receiver }
             runtime.log.warning("handoff of \(record.session): \(error)")
+        }
+    }
+
+    /// Both halves in one transfer: the pair is taken whole or refused whole.
+    private func pairArrived(_ bytes: [UInt8], _ a: inout RendezvousArrival) {
+        let first = SharedDescriptor(a.descriptors.take(0)), second = SharedDescriptor(a.descriptors.take(1))
+        let receiver = HandoffReceiver(ack: a.descriptors.take(2), loop: runtime.loop)
+        let ra: ChannelRecord, rb: ChannelRecord
+        do {
+            var r = ByteReader(bytes)
+            try r.version(1, "channel pair")
+            ra = try ChannelRecord.decode(try r.blob())
+            rb = try ChannelRecord.decode(try r.blob())
+            try r.finish()
+        } catch {
+            refused += 1
+            receiver.refuse("bad channel pair record: \(error)")
+            return
+        }
+        guard ra.bridgeWith == rb.session, rb.bridgeWith == ra.session, ra.session != rb.session else {
+            refused += 1
+            receiver.refuse("\(ra.session) and \(rb.session) do not name each other")
+            return
+        }
+        for id in [ra.session, rb.session] where waiting[id] != nil || session(id) != nil {
+            refused += 1
+            receiver.refuse("\(id) is already here")
+            return
+        }
+        receivers.append(receiver)
+        do {
+            try receiver.accept { [unowned self, unowned receiver] ok in
+                self.receivers.removeAll { $0 === receiver }
+                guard ok, let fa = first.take(), let fb = second.take() else { return }
+                self.start(Splice(Splice.Leg(record: ra, fd: fa), Splice.Leg(record: rb, fd: fb),
+                                  loop: self.runtime.loop, buffer: self.buffer), deposit: true)
+            }
+        } catch {
+            receivers.removeAll { $0 === receiver }
+            runtime.log.warning("handoff of \(ra.session) ⇄ \(rb.session): \(error)")
         }
     }
 

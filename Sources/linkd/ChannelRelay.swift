@@ -84,6 +84,28 @@ final class ChannelRelay {
         start()
     }
 
+    /// The first half of a pair transfer (channelPairHandedOver: both
+    /// channels of one linkd in one datagram): creates the pair and returns
+    /// the far end for the caller to send; the caller reports the outcome
+    /// through `handedOver`. A failure falls back to a transfer of its own.
+    func preparePair(bridgeWith partner: String) -> Int32? {
+        guard state == .waiting else { return nil }
+        owner = .bridged
+        record.bridgeWith = partner
+        state = .handingOver
+        counters.handoffAttempts += 1
+        do {
+            let pair = try Socket.seqpacketPair()
+            let raw = pair.second.raw
+            own = .some(pair.first)
+            far = .some(pair.second)
+            return raw
+        } catch {
+            end("cannot create the channel: \(error)")
+            return nil
+        }
+    }
+
     /// Creates the pair and sends one end to the owner.
     func start() {
         guard state == .waiting || state == .handingOver else { return }
@@ -106,7 +128,7 @@ final class ChannelRelay {
         }
     }
 
-    private func handedOver(_ outcome: HandoffOutcome) {
+    func handedOver(_ outcome: HandoffOutcome) {
         guard state == .handingOver else { return }
         switch outcome {
         case .accepted(let pid):

@@ -113,11 +113,44 @@ extension PortLink {
         guard let s = live.first(where: { $0.id == id }) else {
             throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)")
         }
+        if s.bridge.stage == .held, let p = live.first(where: { $0.id == partner }), p.bridge.stage == .held {
+            try bridgePair(s, p)
+            return .object(["id": .string(id), "with": .string(partner), "transfers": .int(1)])
+        }
         guard s.bridge.stage == .held, s.bridge(with: partner) else {
             throw MethodError(.failed, "\(id) is not waiting for a bridge (port \(settings.name) needs bridge = \"manual\"; state \(s.bridge.stage.rawValue))")
         }
         publishBridge(s)
         return .object(["id": .string(id), "with": .string(partner)])
+    }
+
+    /// Both sessions are ours: both channels go to bridged in one datagram
+    /// (channelPairHandedOver: two channels + R), so bridged gets the pair
+    /// whole or not at all.
+    private func bridgePair(_ a: Session, _ b: Session) throws(MethodError) {
+        guard let fa = a.prepareBridgePair(with: b.id) else {
+            throw MethodError(.failed, "\(a.id) is not holding its channel")
+        }
+        guard let fb = b.prepareBridgePair(with: a.id), let ca = a.channel, let cb = b.channel else {
+            a.close(reason: "bridge with \(b.id) failed: \(b.id) is not holding its channel")
+            throw MethodError(.failed, "\(b.id) is not holding its channel")
+        }
+        var w = ByteWriter()
+        w.u8(1)
+        w.blob(ca.record.encoded()); w.blob(cb.record.encoded())
+        do {
+            try HandoffSender.send(.channelPairHandedOver(record: w.bytes), descriptors: [fa, fb],
+                                   to: rt.runtimeDir + "/bridged", loop: rt.loop) { [weak ca, weak cb] outcome in
+                ca?.handedOver(outcome)
+                cb?.handedOver(outcome)
+            }
+        } catch {
+            ca.handedOver(.failed(error))
+            cb.handedOver(.failed(error))
+        }
+        rt.log.info("sessions \(a.id) and \(b.id): both channels to bridged in one transfer")
+        publishBridge(a)
+        publishBridge(b)
     }
 
     /// `unbridge {id}`: ends the session; bridged sees its channel close and

@@ -53,4 +53,14 @@ extension Session {
         channel.start(bridgeWith: partner)
         return true
     }
+
+    /// One half of a pair transfer (both sessions on this linkd): the far
+    /// end of a fresh channel to send, or nil when not held for a bridge.
+    func prepareBridgePair(with partner: String) -> Int32? {
+        guard phase == .network, let channel, channel.state == .waiting, partner != id,
+              let raw = channel.preparePair(bridgeWith: partner) else { return nil }
+        bridge.partner = partner
+        bridge.stage = .handed
+        return raw
+    }
 }

@@ -255,4 +255,63 @@ struct BridgeTests {
         let m1 = lac.waitForSession("m1:1 down") { $0["id"]?.string == "m1:1" && $0["phase"]?.string == "dead" }
         #expect(m1?["reason"]?.string == "bridged partner m2:1 went down")
     }
+
+    /// Two held sessions on one linkd (a TCP listen port): pppctl bridge
+    /// sends both channels to bridged in one transfer (channelPairHandedOver).
+    @Test func sessionsOfOneLinkdTravelAsOnePair() throws {
+        let lab = try BridgeLab()
+        defer { lab.delete() }
+        let cfgLAC = try TempConfig("""
+            [router]
+            seccomp = "kill"
+            [port.t]
+            type = "tcp"
+            listen = "0.0.0.0:5002"
+            bridge = "manual"
+            \(BridgeLab.timers)
+            """)
+        func caller(_ connect: String, _ extra: String) -> String {
+            """
+            [router]
+            seccomp = "kill"
+            [port.c]
+            type = "tcp"
+            connect = "\(connect):5002"
+            \(BridgeLab.timers)
+            \(extra)
+            """
+        }
+        let cfgA = try TempConfig(caller("10.231.1.1", "noipdefault = true\nifname = \"ppp-a\""))
+        let cfgB = try TempConfig(caller("10.231.2.1", "address = \"10.233.0.1:10.233.0.2\"\nifname = \"ppp-b\""))
+        defer { [cfgLAC, cfgA, cfgB].forEach { $0.remove() } }
+        let lac = try RouterUnderTest(config: cfgLAC.path, netns: lab.lac.name)
+        defer { lac.stop() }
+        _ = try lac.allRunning()
+        let a = try RouterUnderTest(config: cfgA.path, netns: lab.sub.name)
+        let b = try RouterUnderTest(config: cfgB.path, netns: lab.far.name)
+        defer { a.stop(); b.stop() }
+        let deadline = Date().addingTimeInterval(30)
+        var held: [String] = []
+        while Date() < deadline {
+            held = lac.sessions().filter { $0["bridge"]?["state"]?.string == "held" }.compactMap { $0["id"]?.string }
+            if held.count == 2 { break }
+            usleep(100_000)
+        }
+        #expect(held.count == 2, "held: \(held); \(lac.sessions())")
+        guard held.count == 2 else { return }
+        let r = try lac.ctl(["bridge", held[0], held[1]])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let s = a.waitForSession(seconds: 40, "given 10.233.0.2 by the other caller") {
+            $0["ipcp"]?["state"]?.string == "opened" && $0["ipcp"]?["local"]?.string == "10.233.0.2"
+        }
+        #expect(s != nil)
+        let ping = try lab.sub.exec(["ping", "-c", "2", "-W", "2", "10.233.0.1"])
+        #expect(ping.status == 0, "\(ping.stdout)\(ping.stderr)")
+        #expect(lac.log.contains("both channels to bridged in one transfer"))
+        let splices = try lac.ctl(["--json", "call", "bridged", "splices"])
+        #expect(splices.stdout.contains(held[0]) && splices.stdout.contains(held[1]), "\(splices.stdout)")
+        // Each relay made one handoff attempt: the pair's.
+        for id in held { #expect(lac.session(id)?["channel"]?["handoff_attempts"]?.int == 1) }
+        #expect(lac.ncpdSessions().isEmpty)
+    }
 }
