@@ -42,7 +42,7 @@ struct BridgeLab {
     func delete() { sub.delete(); lac.delete(); far.delete() }
 
     static let timers = """
-        lcp-restart = 1
+        lcp-restart = 2
         lcp-echo-interval = 1
         lcp-echo-failure = 5
         """
@@ -139,7 +139,7 @@ struct BridgeTests {
         #expect(lac.ncpdSessions().isEmpty, "the LAC's ncpd has a session: \(lac.ncpdSessions())")
 
         let ping = try lab.sub.exec(["ping", "-c", "3", "-W", "2", "10.232.0.1"])
-        #expect(ping.status == 0, "\(ping.stdout)\(ping.stderr)")
+        #expect(ping.status == 0, "\(ping.stdout)\(ping.stderr)\nLAC:\n\(lac.log)\nsubscriber:\n\(sub.log)\nfar:\n\(far.log)")
         let after = lac.session("acc:1")
         let toPartner = after?["bridge"]?["to_partner"]?["frames"]?.int ?? 0
         #expect(toPartner >= 3, "\(String(describing: after?["bridge"]))")
