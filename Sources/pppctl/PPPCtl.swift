@@ -28,7 +28,7 @@ struct PPPCtl: ParsableCommand {
         commandName: "pppctl",
         abstract: "Control a running ppprouter.",
         subcommands: [Components.self, Sessions.self, SessionCommand.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
-                      Watch.self])
+                      Watch.self, AuthCommand.self, Reload.self])
 
     static func main() {
         do {
@@ -71,10 +71,10 @@ func hoistGlobalOptions(_ args: [String]) -> [String] {
 }
 
 /// Commands whose options live on their subcommands.
-let commandGroups: Set<String> = ["session"]
+let commandGroups: Set<String> = ["session", "auth"]
 
-func printError(_ s: String) {
-    let bytes = Array((s + "\n").utf8)
+func printError(_ s: String, newline: Bool = true) {
+    let bytes = Array((newline ? s + "\n" : s).utf8)
     _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
 

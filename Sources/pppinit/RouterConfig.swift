@@ -38,6 +38,8 @@ struct RouterConfig {
         "bridged": DaemonIdentity(uid: 61004, gid: 61004),
     ]
     var ports: [PortSettings] = []
+    /// [auth], [users.NAME], [radius]: authd's settings (RouterConfig+Auth.swift).
+    var auth = AuthSettings()
     /// ncpd's pools and pppinit's hooks (RouterConfig+Network.swift).
     var pools: [AddressPoolSettings] = []
     var hooks = HookConfig()
@@ -94,6 +96,7 @@ struct RouterConfig {
             c.bridgeRoles[name] = try parseBridgeRole(port, &r)
             try r.finish()
         }
+        c.auth = try parseAuth(&root)
         try parseNetworkSections(&root, into: &c)
         try parseBridgeSections(&root, into: &c)
         try root.finish()
