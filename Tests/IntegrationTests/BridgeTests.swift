@@ -48,7 +48,8 @@ struct BridgeLab {
         """
 
     /// Our client: takes the address the far end assigns.
-    static let subscriber = """
+    static func subscriber(_ extra: String = "") -> String {
+        """
         [router]
         seccomp = "kill"
         [port.sub]
@@ -58,7 +59,13 @@ struct BridgeLab {
         noipdefault = true
         ifname = "ppp-sub"
         \(timers)
+        \(extra)
         """
+    }
+
+    /// The subscriber's account, known to its authd (as peer) and the LAC's.
+    static let alice = "[users.\"alice@far.example\"]\npassword = \"wonderland\"\n"
+
 
     /// The far router: a pool, and a session restarted until the LAC dials in.
     static let farRouter = """
@@ -96,6 +103,7 @@ struct BridgeTests {
             type = "udp"
             local = "10.231.1.1:5000"
             remote = "10.231.1.2:5000"
+            require-chap = true
             \(BridgeLab.timers)
             [port.up0]
             type = "udp"
@@ -104,10 +112,14 @@ struct BridgeTests {
             upstream = true
             \(BridgeLab.timers)
             [[bridge]]
-            port = "acc"
+            peer-name = "bob@far.example"
             upstream = "up0"
+            [[bridge]]
+            realm = "far.example"
+            upstream = "up0"
+            \(BridgeLab.alice)
             """)
-        let cfgSub = try TempConfig(BridgeLab.subscriber), cfgFar = try TempConfig(BridgeLab.farRouter)
+        let cfgSub = try TempConfig(BridgeLab.subscriber("user = \"alice@far.example\"\n\(BridgeLab.alice)")), cfgFar = try TempConfig(BridgeLab.farRouter)
         defer { [cfgLAC, cfgSub, cfgFar].forEach { $0.remove() } }
         let far = try RouterUnderTest(config: cfgFar.path, netns: lab.far.name)
         let lac = try RouterUnderTest(config: cfgLAC.path, netns: lab.lac.name)
@@ -130,6 +142,7 @@ struct BridgeTests {
         let acc = lac.waitForSession("spliced") { $0["id"]?.string == "acc:1" && $0["bridge"]?["splice"]?.string == "up" }
         #expect(acc?["bridge"]?["partner"]?.string == "up0:1")
         #expect(acc?["bridge"]?["upstream"]?.string == "up0")
+        #expect(acc?["peer_name"]?.string == "alice@far.example" && acc?["auth"]?.string == "chap")
         #expect(acc?["channel"]?["owner"]?.string == "bridged")
         #expect(acc?["errors"]?["protocol_rejects_sent"]?.int == 0)
         let up = lac.session("up0:1")
@@ -216,7 +229,7 @@ struct BridgeTests {
             bridge = "manual"
             \(BridgeLab.timers)
             """)
-        let cfgSub = try TempConfig(BridgeLab.subscriber), cfgFar = try TempConfig(BridgeLab.farRouter)
+        let cfgSub = try TempConfig(BridgeLab.subscriber()), cfgFar = try TempConfig(BridgeLab.farRouter)
         defer { [cfgLAC, cfgSub, cfgFar].forEach { $0.remove() } }
         let lac = try RouterUnderTest(config: cfgLAC.path, netns: lab.lac.name)
         defer { lac.stop() }
