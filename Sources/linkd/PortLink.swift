@@ -20,6 +20,8 @@ final class PortLink {
     let port: Port
     let rt: DaemonRuntime
     let auth: AuthClient
+    /// This port's bridging role and rules (PortLink+Bridge).
+    let bridging: LinkdSettings
     var settings: PortSettings { port.settings }
     /// pppoe ports: sockets, discovery machine, sessions by (MAC, id).
     var pppoe: PPPoEState?
@@ -46,9 +48,10 @@ final class PortLink {
     /// TCP listen: concurrent connections (sessions) at most.
     static let maxConnections = 64
 
-    init(port: Port, runtime: DaemonRuntime) {
+    init(port: Port, runtime: DaemonRuntime, bridging: LinkdSettings? = nil) {
         self.port = port
         self.rt = runtime
+        self.bridging = bridging ?? LinkdSettings(port: port.settings)
         auth = AuthClient(runtime: runtime)
     }
 
@@ -74,6 +77,10 @@ final class PortLink {
             }
             return
         }
+        if bridging.role == .upstream {
+            rt.log.info("port \(settings.name): upstream; sessions are dialled on demand for bridged subscribers")
+            return
+        }
         guard port.descriptor != nil || isConnecting else {
             rt.log.warning("port \(settings.name): \(settings.kind.name) sessions are not implemented yet; idle")
             return
@@ -95,6 +102,7 @@ final class PortLink {
         s.onUp = { [unowned self] s in self.sessionUp(s) }
         s.onAuthenticated = { [unowned self] s, v in self.sessionAuthenticated(s, v) }
         s.onFinished = { [unowned self] s in self.sessionFinished(s) }
+        s.networkRoute = { [unowned self] s in self.route(s) }
         line.session = s
         lines[ObjectIdentifier(s)] = line
         sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)
@@ -102,7 +110,7 @@ final class PortLink {
     }
 
     /// tty, udp and tcp connect: the next session of the port's one at a time.
-    private func startSession() {
+    func startSession() {
         holdoffTimer = nil
         if settings.kind == .pppoe {
             startDiscovery()

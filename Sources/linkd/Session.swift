@@ -88,6 +88,10 @@ final class Session {
     var onUp: ((Session) -> Void)?
     var onAuthenticated: ((Session, AuthVerdict) -> Void)?
     var onFinished: ((Session) -> Void)?
+    /// Decides at the Network phase where the channel goes (Session+Bridge).
+    var networkRoute: ((Session) -> NetworkRoute)?
+    /// Bridging: the partner session and how far the bridge got.
+    var bridge = BridgeState()
 
     /// A PPPoE session: its id, the peer's MAC and the payload ceiling.
     let pppoe: PPPoEBinding?
@@ -305,7 +309,11 @@ final class Session {
             self.close(reason: reason)
         }
         channel = relay
-        relay.start()
+        switch networkRoute?(self) ?? .ncpd {
+        case .ncpd: relay.start()
+        case .bridged(let partner): relay.start(bridgeWith: partner)
+        case .hold: log.info("session \(id): channel held for a bridge (\(bridge.stage.rawValue))")
+        }
         startAccounting()
         onUp?(self)
     }

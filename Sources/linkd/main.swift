@@ -9,8 +9,10 @@ import IPC
 
 let rt = DaemonRuntime.bootstrap(as: .linkd)
 let settings: PortSettings
+let linkdSettings: LinkdSettings
 do {
-    settings = try PortSettings.decode(rt.setup.settings)
+    linkdSettings = try LinkdSettings.decode(rt.setup.settings)
+    settings = linkdSettings.port
 } catch {
     rt.log.error("port settings from pppinit: \(error)")
     exit(100)
@@ -29,7 +31,7 @@ if port.descriptor != nil, !port.restored {
     }
 }
 rt.log.info("port \(settings.name) (\(settings.kind.name)) \(port.restored ? "restored from the fd store" : "opened")")
-let link = PortLink(port: port, runtime: rt)
+let link = PortLink(port: port, runtime: rt, bridging: linkdSettings)
 rt.statusFields = {
     var o: JSONObject = ["port": .object(port.status), "authd": .object(link.auth.json),
                          "sessions": .int(Int64(link.live.count))]
@@ -45,6 +47,10 @@ rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) i
     return .object(["killed": .string(id)])
 }
 rt.onShutdown = { link.shutdown() }
+// Bridging (PortLink+Bridge): dial on an upstream port, bridge/unbridge.
+rt.register("dial", mutating: true) { arguments, _ throws(MethodError) in try link.dial(arguments) }
+rt.register("bridge", mutating: true) { arguments, _ throws(MethodError) in try link.bridgeHeld(arguments) }
+rt.register("unbridge", mutating: true) { arguments, _ throws(MethodError) in try link.unbridge(arguments) }
 // accept4: TCP listen ports; recvmmsg/sendmmsg: PPPoE's batched AF_PACKET
 // reads and writes; the rest of what sessions use is in the base set.
 rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg", "sendmmsg"])

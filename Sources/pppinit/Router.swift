@@ -42,7 +42,7 @@ final class Router {
             let caps: [UInt8] = []
             list.append(Component(name: "linkd@\(port.name)", peer: .linkd, setup: DaemonSetup(
                 name: "linkd", instance: port.name, uid: lid.uid, gid: lid.gid,
-                capabilities: caps, seccomp: config.seccomp, settings: port.encoded())))
+                capabilities: caps, seccomp: config.seccomp, settings: config.linkdSettings(port).encoded())))
         }
         components = list
     }
@@ -266,6 +266,8 @@ final class Router {
             }
         case let .hookRequested(request) where c.peer == .ncpd:
             hooks.requested(request, log: &log)
+        case let .daemonCallRequested(target, method, arguments):
+            relayDaemonCall(from: c, target: target, method: method, arguments: arguments, callID: r.callID)
         case let .eventPublished(json):
             var event = (try? JSON.parse(json))?.object ?? ["raw": .string(json)]
             event["component"] = .string(c.name)

@@ -43,6 +43,9 @@ struct RouterConfig {
     /// ncpd's pools and pppinit's hooks (RouterConfig+Network.swift).
     var pools: [AddressPoolSettings] = []
     var hooks = HookConfig()
+    /// Bridging: each port's role and the [[bridge]] rules (RouterConfig+Bridge.swift).
+    var bridgeRoles: [String: BridgeRole] = [:]
+    var bridgeRules: [BridgeRule] = []
 
     static let daemonNames = ["authd", "ncpd", "bridged", "linkd"]
 
@@ -88,11 +91,14 @@ struct RouterConfig {
             try daemons.finish()
         }
         for (name, var r) in try root.namedTables("port") {
-            c.ports.append(try parsePort(name: name, &r))
+            let port = try parsePort(name: name, &r)
+            c.ports.append(port)
+            c.bridgeRoles[name] = try parseBridgeRole(port, &r)
             try r.finish()
         }
         c.auth = try parseAuth(&root)
         try parseNetworkSections(&root, into: &c)
+        try parseBridgeSections(&root, into: &c)
         try root.finish()
         return c
     }
