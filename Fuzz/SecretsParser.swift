@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/authd/Secrets
+// fuzz-sources: Sources/authd/Secrets/SecretsFile.swift
 // libFuzzer target for the pap-secrets/chap-secrets parser: any bytes give
 // entries or a line-numbered error, and lookups over the result terminate.
 
