@@ -20,7 +20,7 @@ public struct ControlProtocol<Negotiator: OptionNegotiator>: Sendable {
         public init() {}
     }
 
-    public private(set) var automaton: Automaton
+    public internal(set) var automaton: Automaton
     public var negotiator: Negotiator
     public internal(set) var counters = Counters()
     /// Longest Rejected-Packet/Information we copy into Code-Reject and

@@ -35,7 +35,7 @@ final class ChannelRelay {
     /// Activity for the Idle-Timeout: the last data frame either way.
     private(set) var lastData = Instant.now()
 
-    private let record: ChannelRecord
+    let record: ChannelRecord
     private let loop: EventLoop
     private let log: Log
     private let path: String
@@ -55,6 +55,10 @@ final class ChannelRelay {
     var onProtocolReject: ((ProtocolNumber, ArraySlice<UInt8>) -> Void)?
     /// The handoff failed for good, or the owner hung up: the reason.
     var onEnd: ((String) -> Void)?
+    /// ncpd acked: the channel is relaying (time to deposit the session).
+    var onHeld: (() -> Void)?
+    /// Our end is closed (time to withdraw the deposit).
+    var onClosed: (() -> Void)?
 
     /// ncpd restarting: one more attempt after this many seconds (its
     /// rendezvous point is bound by pppinit, so the new ncpd reads it).
@@ -70,6 +74,21 @@ final class ChannelRelay {
         receiveBuffer = [UInt8](repeating: 0, count: Int(record.peerMRU) + ChannelFrame.headerLength + 1)
         sendBuffer.reserveCapacity(Int(max(record.localMRU, 1500)) + ChannelFrame.headerLength + 8)
     }
+
+    /// After a restart of linkd: our end of a channel ncpd (`owner`) still
+    /// holds, back from the fd store; relaying resumes at once.
+    convenience init(resuming record: ChannelRecord, channel: consuming FileDescriptor, owner: Int32,
+         loop: EventLoop, log: Log) throws(IPCError) {
+        self.init(record: record, runtimeDir: "", loop: loop, log: log)
+        let raw = channel.raw
+        own = .some(channel)
+        ownerPID = owner
+        try loop.watch(raw) { [unowned self] events in self.readable(events) }
+        state = .relaying
+    }
+
+    /// Our end of the channel while relaying (deposited in the fd store).
+    var descriptor: Int32? { state == .relaying ? own?.raw : nil }
 
     /// Creates the pair and sends one end to ncpd.
     func start() {
@@ -107,6 +126,7 @@ final class ChannelRelay {
             state = .relaying
             lastData = Instant.now()
             log.info("session \(record.session): channel held by ncpd (pid \(pid))")
+            onHeld?()
         case .refused(let reason):
             end("ncpd refused the channel: \(reason)")
         case .failed(let error):
@@ -129,12 +149,19 @@ final class ChannelRelay {
     /// Our side is done: close our end (the owner sees hang-up).
     func close() {
         guard state != .closed else { return }
+        let wasRelaying = state == .relaying
         state = .closed
         if let t = retryTimer { loop.cancel(t) }
         retryTimer = nil
-        if let raw = own?.raw { loop.unwatch(raw) }
+        if let raw = own?.raw {
+            loop.unwatch(raw)
+            // The owner sees the hang-up now, even while pppinit's fd store
+            // still holds a copy of our end (withdrawn by onClosed).
+            _ = shutdown(raw, Int32(SHUT_RDWR))
+        }
         own = nil
         far = nil
+        if wasRelaying { onClosed?() }
     }
 
     private func end(_ reason: String) {

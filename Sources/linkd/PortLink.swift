@@ -70,22 +70,72 @@ final class PortLink {
             rt.log.warning("port \(settings.name): \(settings.kind.name) sessions are not implemented yet; idle")
             return
         }
+        if resumeSessions() { return }
         startSession()
+    }
+
+    // MARK: The fd store (DESIGN.md "Restart without losing sessions")
+
+    static func storeKey(_ session: String) -> String { "session:" + session }
+
+    /// Deposits a session whose channel ncpd holds: its state and our end.
+    private func save(_ s: Session) {
+        guard let (state, fd) = s.snapshot() else { return }
+        do { try rt.deposit(key: Self.storeKey(s.id), record: state.encoded(), descriptors: [fd]) } catch {
+            rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
+        }
+    }
+
+    /// After a restart: the session a previous linkd left on this port's
+    /// descriptor (tty, UDP: one at a time) resumes Opened. True if one did.
+    private func resumeSessions() -> Bool {
+        var resumed = false
+        for e in rt.restored where e.key.hasPrefix("session:") {
+            let state: LinkSessionState
+            do { state = try LinkSessionState.decode(e.record) } catch {
+                rt.log.warning("\(e.key): unusable state record (\(error)); dropping it")
+                try? rt.withdraw(key: e.key)
+                continue
+            }
+            guard !resumed, !isConnecting, e.descriptors.count == 1, let number = state.number,
+                  state.record.port == settings.name, let fd = e.descriptors[0].take(),
+                  let d = port.descriptor, let line = sharedLine(d.raw) else {
+                rt.log.warning("session \(state.id): cannot be resumed on this port; dropping it")
+                try? rt.withdraw(key: e.key)
+                continue
+            }
+            let s = makeSession(on: line, resuming: number)
+            do { try s.resume(state, channel: fd) } catch {
+                rt.log.warning("session \(s.id): cannot resume: \(error)")
+                try? rt.withdraw(key: e.key)
+                s.lineFailed(reason: "cannot resume after a restart: \(error)")
+                continue
+            }
+            resumed = true
+            let o = state.negotiated
+            rt.log.notice("session \(s.id): resumed after a restart (LCP opened, magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)), channel held by ncpd pid \(state.ownerPID))")
+            save(s)
+        }
+        return resumed
     }
 
     var live: [Session] { sessions.filter { $0.phase != .dead } }
 
     // MARK: Sessions
 
-    private func makeSession(on line: Line) -> Session {
+    /// `resuming`: the number of a session taken back from the fd store.
+    private func makeSession(on line: Line, resuming number: Int? = nil) -> Session {
         let context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth,
                                       callingStation: line.peer)
-        let s = Session(id: "\(settings.name):\(nextNumber)", settings: settings, descriptor: line.raw,
+        let n = number ?? nextNumber
+        let s = Session(id: "\(settings.name):\(n)", settings: settings, descriptor: line.raw,
                         context: context)
-        nextNumber += 1
+        nextNumber = max(nextNumber, n + 1)
         s.onUp = { [unowned self] s in self.sessionUp(s) }
         s.onAuthenticated = { [unowned self] s, v in self.sessionAuthenticated(s, v) }
         s.onFinished = { [unowned self] s in self.sessionFinished(s) }
+        s.onChannelHeld = { [unowned self] s in self.save(s) }
+        s.onChannelClosed = { [unowned self] s in try? self.rt.withdraw(key: Self.storeKey(s.id)) }
         line.session = s
         lines[ObjectIdentifier(s)] = line
         sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)
