@@ -4,8 +4,11 @@
 # relaying, ncpd moving packets between its TUN units and the channels — next
 # to the plain veth pair that carries the UDP, measured in the same run.
 # Each namespace runs its own pppinit: A is the server (address 10.97.0.1,
-# assigns 10.97.0.2), B the client (noipdefault). MTU 1500 (the peer's MRU).
-# Usage: scripts/bench-ncp.sh [SECONDS]   (root; PPP_BIN_DIR to skip the build)
+# assigns 10.97.0.2), B the client (noipdefault). The units' MTU is the
+# peer's MRU: 1500 by default, which makes every full-sized PPP-in-UDP
+# datagram (1500 + PPP header + 28) an IP fragment pair on the 1500-octet
+# veth; PPP_MRU=1468 keeps them whole.
+# Usage: [PPP_MRU=N] scripts/bench-ncp.sh [SECONDS]   (root; PPP_BIN_DIR to skip the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-5}
@@ -39,6 +42,7 @@ seccomp = "kill"
 type = "udp"
 local = "10.96.0.1:16100"
 remote = "10.96.0.2:16100"
+mru = ${PPP_MRU:-1500}
 address = "10.97.0.1:10.97.0.2"
 CFG
 cat >"$work/$B.toml" <<CFG
@@ -48,6 +52,7 @@ seccomp = "kill"
 type = "udp"
 local = "10.96.0.2:16100"
 remote = "10.96.0.1:16100"
+mru = ${PPP_MRU:-1500}
 noipdefault = true
 CFG
 for ns in $A $B; do
@@ -70,6 +75,6 @@ measure() {  # client-ns server-ns server-address
 }
 ppp=$(measure "$A" "$B" 10.97.0.2)
 veth=$(measure "$A" "$B" 10.96.0.2)
-echo "iperf3 TCP, ${SECS} s each, MTU 1500:"
+echo "iperf3 TCP, ${SECS} s each, PPP MRU ${PPP_MRU:-1500}, veth MTU 1500:"
 echo "  PPP over UDP (linkd + ncpd, TUN -> channel -> UDP -> channel -> TUN): $ppp Gbit/s"
 echo "  plain veth pair (the one carrying the UDP):                           $veth Gbit/s"

@@ -33,6 +33,9 @@ final class PortLink {
     /// One receive buffer for the life of the port (largest UDP datagram),
     /// shared by every line: the loop runs one handler at a time.
     private var readBuffer = [UInt8](repeating: 0, count: 65_536)
+    /// A UDP port reads up to `PacketBatch`'s capacity of datagrams per
+    /// recvmmsg (one frame each) instead of one read(2) per frame.
+    private var datagrams: PacketBatch?
     /// Frames that arrived while no session ran (holdoff, or after the last).
     private(set) var framesWithoutSession = 0
     /// Datagram ports: ICMP port-unreachable reports (the peer is not there yet).
@@ -49,6 +52,11 @@ final class PortLink {
         self.port = port
         self.rt = runtime
         auth = AuthClient(runtime: runtime)
+        if port.settings.kind == .udp {
+            // A slot holds the largest frame LCP lets the peer send (MRU,
+            // 1500 by default) plus framing; a longer datagram is dropped.
+            datagrams = PacketBatch(slotSize: Int(max(port.settings.mru, 1500)) + 64, capacity: 32)
+        }
     }
 
     private var isListening: Bool { settings.kind == .tcp && !settings.local.isEmpty }
@@ -317,6 +325,10 @@ final class PortLink {
                 s.start()
             }
         }
+        if datagrams != nil {
+            readDatagrams(line)
+            return
+        }
         // Drain what is there; a datagram port returns one frame per read.
         while true {
             let n = readBuffer.withUnsafeMutableBytes { read(line.raw, $0.baseAddress, $0.count) }
@@ -339,6 +351,33 @@ final class PortLink {
             let what = settings.kind == .tcp ? "connection to \(line.peer)" : settings.device
             hangup(line, n == 0 ? "hangup (end of file on \(what))" : "read error on \(what): \(Errno.describe(errno))")
             return
+        }
+    }
+
+    /// UDP: batches of datagrams per recvmmsg, a bounded number of batches
+    /// per wake-up so the channel side gets its turn.
+    private func readDatagrams(_ line: Line) {
+        for _ in 0..<8 {
+            let got: Int
+            do { got = try datagrams!.receive(from: line.raw) } catch {
+                if case .system(_, let e) = error, e == ECONNREFUSED {
+                    // The peer's ICMP port-unreachable: it may not be up yet.
+                    unreachable += 1
+                    continue
+                }
+                hangup(line, "read error on \(settings.remote): \(error)")
+                return
+            }
+            if got == 0 { return }
+            for i in 0..<got {
+                let frame = datagrams!.frame(i)
+                if let s = line.session, s.phase != .dead, !frame.isEmpty {
+                    s.receive(frame)
+                } else {
+                    framesWithoutSession += 1
+                }
+            }
+            if got < datagrams!.capacity { return }
         }
     }
 

@@ -40,8 +40,9 @@ rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) i
     guard link.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
     return .object(["killed": .string(id)])
 }
-// accept4: TCP listen ports; the rest of what sessions use is in the base set.
-rt.dropPrivileges(extraSyscalls: ["accept4"])
+// accept4: TCP listen ports; recvmmsg: UDP ports read datagrams in batches;
+// the rest of what sessions use is in the base set.
+rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg"])
 rt.ready()
 link.start()
 rt.run()
