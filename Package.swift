@@ -36,7 +36,7 @@ let package = Package(
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim"]),
-        .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle"]),
+        .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
         .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
         .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim"]),
@@ -49,11 +49,13 @@ let package = Package(
         .testTarget(name: "PPPoETests", dependencies: ["PPPoE"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
-        .testTarget(name: "AuthTests", dependencies: ["authd"]),
+        // A real FreeRADIUS started on loopback for the RADIUS tests.
+        .target(name: "TestSupport", dependencies: ["IPC"], path: "Tests/TestSupport"),
+        .testTarget(name: "AuthTests", dependencies: ["authd", "TestSupport"]),
         .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP"]),
         .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

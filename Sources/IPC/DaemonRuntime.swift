@@ -34,7 +34,12 @@ public final class DaemonRuntime {
     private let started = Instant.now()
 
     public typealias Method = (_ arguments: JSON, _ admin: Bool) throws(MethodError) -> JSON
+    /// A method that answers later (e.g. after a network round trip); it
+    /// must call `reply` exactly once.
+    public typealias DeferredMethod = (_ arguments: JSON, _ admin: Bool,
+                                       _ reply: @escaping (Result<JSON, MethodError>) -> Void) -> Void
     private var methods: [String: (mutating: Bool, run: Method)] = [:]
+    private var deferredMethods: [String: (mutating: Bool, run: DeferredMethod)] = [:]
     /// Extra fields for the built-in `status` method.
     public var statusFields: () -> JSONObject = { JSONObject() }
     /// Runs before exit on SIGTERM or when pppinit goes away.
@@ -96,6 +101,11 @@ public final class DaemonRuntime {
     /// are refused unless the caller is root or in the admin group.
     public func register(_ name: String, mutating: Bool = false, _ method: @escaping Method) {
         methods[name] = (mutating, method)
+    }
+
+    /// Registers a method whose answer comes later, from the event loop.
+    public func registerDeferred(_ name: String, mutating: Bool = false, _ method: @escaping DeferredMethod) {
+        deferredMethods[name] = (mutating, method)
     }
 
     /// Blocking at start-up, before the loop runs: fetches our deposits.
@@ -183,6 +193,23 @@ public final class DaemonRuntime {
 
     private func handle(_ r: inout Received) {
         switch r.message {
+        case let .callRequested(method, arguments, admin) where deferredMethods[method] != nil:
+            let m = deferredMethods[method]!
+            if m.mutating && !admin {
+                try? link.replyError(to: r.callID, .notPermitted, "'\(method)' changes state: root or the admin group only")
+                return
+            }
+            guard let args = arguments.isEmpty ? .object([:]) : try? JSON.parse(arguments) else {
+                try? link.replyError(to: r.callID, .badArguments, "arguments are not JSON")
+                return
+            }
+            let id = r.callID
+            m.run(args, admin) { [weak link] result in
+                switch result {
+                case let .success(json): try? link?.reply(to: id, .callReplied(json: json.encoded()))
+                case let .failure(e): try? link?.replyError(to: id, e.code, e.reason)
+                }
+            }
         case let .callRequested(method, arguments, admin):
             guard let m = methods[method] else {
                 try? link.replyError(to: r.callID, .unknownMethod, "\(setup.name) has no method '\(method)'")

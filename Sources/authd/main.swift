@@ -1,6 +1,60 @@
+// authd: the Authenticate phase for every linkd, and the RADIUS client. As
+// root it reads the secrets files and opens the RADIUS sockets; then it drops
+// to its own uid with no capabilities and serves its rendezvous point, where
+// each linkd opens a conversation.
+#if canImport(Glibc)
+import Glibc
+#endif
 import IPC
+
 let rt = DaemonRuntime.bootstrap(as: .authd)
-try? rt.restoreDeposits()
+let settings: AuthSettings
+do {
+    settings = try AuthSettings.decode(rt.setup.settings)
+} catch {
+    rt.log.error("auth settings from pppinit: \(error)")
+    exit(100)
+}
+
+/// A secrets file as root; a missing or malformed file is refused (exit 100):
+/// authenticating against half a file would be worse than not starting.
+func readSecrets(_ path: String, _ what: String, log: Log) -> SecretsFile {
+    guard !path.isEmpty else { return SecretsFile(entries: []) }
+    guard let text = ProcStatus.readFile(path) else {
+        log.error("\(what) \(path): cannot read the file")
+        exit(100)
+    }
+    do {
+        return try SecretsFile.parse(text)
+    } catch {
+        log.error("\(what) \(path):\(error.line): \(error.reason)")
+        exit(100)
+    }
+}
+
+var secrets = LocalSecrets()
+for u in settings.users { secrets.users[u.name] = u.password }
+secrets.papSecrets = readSecrets(settings.papSecrets, "pap-secrets", log: rt.log)
+secrets.chapSecrets = readSecrets(settings.chapSecrets, "chap-secrets", log: rt.log)
+rt.log.info("secrets: \(secrets.users.count) users, \(secrets.papSecrets.entries.count) pap-secrets and \(secrets.chapSecrets.entries.count) chap-secrets entries, \(settings.radiusServers.count) RADIUS servers")
+
+// RADIUS sockets are bound before the drop (bind is not in the allowlist).
+let radius = RadiusClient(servers: settings.radiusServers, timeout: Double(settings.radiusTimeout),
+                          retries: Int(settings.radiusRetries), loop: rt.loop, random: .system, log: rt.log)
+let service = AuthService(runtime: rt, settings: settings, secrets: secrets, radius: radius, random: .system)
+rt.statusFields = { service.status }
+rt.register("sessions") { _, _ in service.sessionList }
+// Admin only: it answers whether a password is right, so it is a guessing oracle.
+rt.registerDeferred("auth-test", mutating: true) { arguments, _, reply in service.authTest(arguments, reply: reply) }
+do { try rt.restoreDeposits() } catch { rt.log.warning("fd store: \(error)") }
+do {
+    try rt.serveRendezvous { arrival in service.arrived(&arrival) }
+} catch {
+    rt.log.error("rendezvous: \(error)")
+    exit(111)
+}
+// No capabilities kept: authd only talks on sockets it already holds or creates.
 rt.dropPrivileges()
+do { try radius.start() } catch { rt.log.error("RADIUS sockets: \(error)"); exit(111) }
 rt.ready()
 rt.run()

@@ -27,7 +27,8 @@ struct PPPCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pppctl",
         abstract: "Control a running ppprouter.",
-        subcommands: [Components.self, Sessions.self, SessionCommand.self, Restart.self, Call.self, Watch.self])
+        subcommands: [Components.self, Sessions.self, SessionCommand.self, Restart.self, Call.self, Watch.self,
+                      AuthCommand.self, Reload.self])
 
     static func main() {
         do {
@@ -70,10 +71,10 @@ func hoistGlobalOptions(_ args: [String]) -> [String] {
 }
 
 /// Commands whose options live on their subcommands.
-let commandGroups: Set<String> = ["session"]
+let commandGroups: Set<String> = ["session", "auth"]
 
-func printError(_ s: String) {
-    let bytes = Array((s + "\n").utf8)
+func printError(_ s: String, newline: Bool = true) {
+    let bytes = Array((newline ? s + "\n" : s).utf8)
     _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
 

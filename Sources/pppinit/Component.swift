@@ -7,7 +7,8 @@ final class Component {
     /// The daemon's role on its init link; its executable has the same name.
     let peer: Peer
     var executable: String { peer.description }
-    let setup: DaemonSetup
+    /// `var`: authd's settings are re-read from the config file when it restarts.
+    var setup: DaemonSetup
     var supervision = Supervision()
     var pid: Int32?
     var link: Link?

@@ -30,7 +30,8 @@ final class Router {
             list.append(Component(name: peer.description, peer: peer, setup: DaemonSetup(
                 name: peer.description, instance: "", uid: id.uid, gid: id.gid,
                 capabilities: peer == .ncpd ? [Capability.netAdmin.rawValue] : [],
-                seccomp: config.seccomp, settings: peer == .ncpd ? config.ncpdSettings.encoded() : [])))
+                seccomp: config.seccomp,
+                settings: peer == .authd ? config.auth.encoded() : peer == .ncpd ? config.ncpdSettings.encoded() : [])))
         }
         let lid = config.identities["linkd"]!
         for port in config.ports {
@@ -134,6 +135,7 @@ final class Router {
 
     private func spawn(_ c: Component) {
         guard !shuttingDown, c.pid == nil else { return }
+        refreshAuthSettings(c)
         do {
             let pair = try Socket.seqpacketPair()
             let pipe = try Sys.pipe()

@@ -38,6 +38,8 @@ struct RouterConfig {
         "bridged": DaemonIdentity(uid: 61004, gid: 61004),
     ]
     var ports: [PortSettings] = []
+    /// [auth], [users.NAME], [radius]: authd's settings (RouterConfig+Auth.swift).
+    var auth = AuthSettings()
     /// ncpd's pools and pppinit's hooks (RouterConfig+Network.swift).
     var pools: [AddressPoolSettings] = []
     var hooks = HookConfig()
@@ -89,6 +91,7 @@ struct RouterConfig {
             c.ports.append(try parsePort(name: name, &r))
             try r.finish()
         }
+        c.auth = try parseAuth(&root)
         try parseNetworkSections(&root, into: &c)
         try root.finish()
         return c

@@ -1,0 +1,162 @@
+// One linkd's conversation with authd (Catalogue 50–55): authStarted opens
+// an AuthSession, authFrameReceived feeds it, its actions go back as
+// authFrameSent / authFinished, timers run on the loop; accountingUpdated and
+// authStopped become RADIUS accounting. A message for an unknown session is
+// dropped and counted.
+import IPC
+
+final class LinkdConversation {
+    final class Slot {
+        var auth: AuthSession
+        var timers: [AuthRoleName: [AuthTimer: TimerID]] = [:]
+        /// RFC 2866 §5.5 Acct-Session-Id: unique beyond linkd's "PORT:N".
+        let accountingID: String
+        var accountingStarted = false
+        init(auth: AuthSession, accountingID: String) { self.auth = auth; self.accountingID = accountingID }
+    }
+
+    let link: Link
+    unowned let service: AuthService
+    let pid: Int32
+    private var slots: [String: Slot] = [:]
+    private(set) var unknownSession = 0
+
+    init(link: Link, service: AuthService, pid: Int32) {
+        self.link = link; self.service = service; self.pid = pid
+        link.onMessage = { [unowned self] r in self.handle(&r) }
+        link.onInvalid = { [unowned self] e in self.service.log.warning("linkd pid \(self.pid): invalid message: \(e)") }
+    }
+
+    var sessionCount: Int { slots.count }
+    private var loop: EventLoop { service.runtime.loop }
+
+    private func handle(_ r: inout Received) {
+        switch r.message {
+        case let .authStarted(start): started(start)
+        case let .authFrameReceived(session, proto, packet):
+            guard let slot = slots[session] else { unknownSession += 1; return }
+            var auth = slot.auth
+            let actions = auth.receive(protocol: proto, packet: packet)
+            slot.auth = auth
+            perform(actions, slot)
+        case let .accountingUpdated(session, started, counters):
+            guard let slot = slots[session] else { unknownSession += 1; return }
+            guard let record = accountingRecord(slot, counters) else { return }
+            if started && !slot.accountingStarted {
+                slot.accountingStarted = true
+                service.account(.start, record, context(slot))
+            } else if slot.accountingStarted {
+                service.account(.interimUpdate, record, context(slot))
+            }
+        case let .authStopped(session, reason, counters):
+            guard let slot = slots.removeValue(forKey: session) else { unknownSession += 1; return }
+            cancelTimers(slot)
+            if slot.accountingStarted, var record = accountingRecord(slot, counters) {
+                record.terminateCause = RadiusRequests.terminateCause(reason)
+                service.account(.stop, record, context(slot))
+            }
+            service.log.info("session \(session) ended: \(reason)")
+        default:
+            try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not for authd")
+        }
+    }
+
+    private func started(_ start: AuthStart) {
+        if let old = slots.removeValue(forKey: start.session) { cancelTimers(old) }
+        let auth = AuthSession(start, policy: service.policy, secrets: service.secrets, random: service.random)
+        let slot = Slot(auth: auth, accountingID: "\(start.session)-\(service.random.bytes(4).hexString)")
+        slots[start.session] = slot
+        service.sessionStarted()
+        let roles = [start.authenticatePeer.map { "peer must use \($0)" }, start.authenticateSelf.map { "we use \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ")
+        service.log.info("session \(start.session): authentication starts (\(roles))")
+        var session = slot.auth
+        let actions = session.begin()
+        slot.auth = session
+        perform(actions, slot)
+    }
+
+    /// Carries out a session's actions, in order.
+    private func perform(_ actions: [SessionAction], _ slot: Slot) {
+        let session = slot.auth.start.session
+        for a in actions {
+            // A verdict may have ended the session meanwhile (authStopped).
+            guard slots[session] === slot else { return }
+            switch a {
+            case let .send(proto, packet):
+                try? link.send(.authFrameSent(session: session, protocol: proto, packet: packet))
+            case let .startTimer(role, t, seconds):
+                if let old = slot.timers[role]?[t] { loop.cancel(old) }
+                slot.timers[role, default: [:]][t] = loop.schedule(after: seconds) { [weak self, weak slot] in
+                    guard let self, let slot else { return }
+                    slot.timers[role]?[t] = nil
+                    var auth = slot.auth
+                    let next = auth.timerExpired(role, t)
+                    slot.auth = auth
+                    self.perform(next, slot)
+                }
+            case let .cancelTimer(role, t):
+                if let old = slot.timers[role]?[t] { loop.cancel(old); slot.timers[role]?[t] = nil }
+            case let .verify(v):
+                service.verify(v, server: slot.auth.start.localName, context: context(slot)) { [weak self, weak slot] result in
+                    guard let self, let slot else { return }
+                    var auth = slot.auth
+                    let next = auth.verified(id: v.id, result)
+                    slot.auth = auth
+                    self.perform(next, slot)
+                }
+            case var .verdict(v):
+                if v.success && v.interimInterval == 0 && service.radius.hasAccounting {
+                    v.interimInterval = service.settings.interimInterval
+                }
+                if v.success {
+                    service.log.notice("session \(session): authenticated\(v.peerName.isEmpty ? "" : " peer '\(v.peerName)'") with \(v.method?.description ?? "-") (\(v.reason))")
+                } else {
+                    service.log.warning("session \(session): authentication failed: \(v.reason)")
+                }
+                try? link.send(.authFinished(v))
+                service.concluded(v)
+            }
+        }
+    }
+
+    private func cancelTimers(_ slot: Slot) {
+        for (_, timers) in slot.timers { for (_, id) in timers { loop.cancel(id) } }
+        slot.timers = [:]
+    }
+
+    private func context(_ slot: Slot) -> RadiusContext {
+        RadiusContext(nasIdentifier: service.settings.nasIdentifier, session: slot.auth.start.session,
+                      callingStation: slot.auth.start.callingStation)
+    }
+
+    /// Accounting is for sessions whose peer authenticated to us.
+    private func accountingRecord(_ slot: Slot, _ counters: SessionCounters) -> RadiusRequests.AccountingRecord? {
+        guard let v = slot.auth.verdict, v.success, !v.peerName.isEmpty else { return nil }
+        return RadiusRequests.AccountingRecord(user: v.peerName, sessionID: slot.accountingID, framedAddress: v.framedAddress,
+                                               radiusClass: v.radiusClass, counters: counters)
+    }
+
+    /// linkd went away (restart): its sessions' timers stop; accounting of
+    /// sessions it resumes continues when it reopens and reports them.
+    func closed() {
+        for slot in slots.values { cancelTimers(slot) }
+        if !slots.isEmpty { service.log.notice("linkd pid \(pid) closed its conversation with \(slots.count) sessions") }
+        slots = [:]
+    }
+
+    var sessionJSON: [JSON] {
+        slots.values.map { slot in
+            let a = slot.auth
+            return .object(["session": .string(a.start.session), "port": .string(a.start.port),
+                            "authenticate_peer": a.start.authenticatePeer.map { .string($0.description) } ?? .null,
+                            "authenticate_self": a.start.authenticateSelf.map { .string($0.description) } ?? .null,
+                            "peer_name": .string(a.verdict?.peerName ?? a.authenticator?.peerName ?? ""),
+                            "state": .string(a.verdict.map { $0.success ? "succeeded" : "failed" } ?? "authenticating"),
+                            "reason": .string(a.verdict?.reason ?? ""),
+                            "failures": .int(Int64(a.authenticator?.failures ?? 0)),
+                            "accounting": .bool(slot.accountingStarted),
+                            "discarded": .int(Int64(a.discarded + (a.authenticator?.discarded ?? 0) + (a.peer?.discarded ?? 0)))])
+        }
+    }
+}

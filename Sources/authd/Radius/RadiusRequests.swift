@@ -1,0 +1,146 @@
+// What authd asks RADIUS: an Access-Request for each proof (RFC 2865 §5.2
+// User-Password, §5.3 CHAP-Password with §5.40 CHAP-Challenge, RFC 2548
+// MS-CHAP-Challenge and MS-CHAP2-Response), always signed with
+// Message-Authenticator (RFC 2869 §5.14); an Access-Accept turned into a
+// verdict's grant; and Accounting-Requests (RFC 2866) with the counters.
+import IPC
+
+/// Who the request is about (NAS-side attributes).
+struct RadiusContext {
+    var nasIdentifier: String
+    var session: String
+    var callingStation: String
+}
+
+enum RadiusRequests {
+    /// The Access-Request for `v`, as a builder for the client (per server).
+    static func accessRequest(_ v: Verification, _ ctx: RadiusContext) -> RadiusClient.Builder {
+        { secret, id, requestAuthenticator in
+            typealias T = RadiusAttributeType
+            var attrs: [RadiusAttribute] = [.text(T.userName, v.user), .text(T.nasIdentifier, ctx.nasIdentifier),
+                                            .integer(T.serviceType, 2),      // Framed
+                                            .integer(T.framedProtocol, 1),   // PPP
+                                            .integer(T.nasPortType, 5),      // Virtual
+                                            .text(T.nasPortId, ctx.session)]
+            if !ctx.callingStation.isEmpty { attrs.append(.text(T.callingStationId, ctx.callingStation)) }
+            switch v.proof {
+            case let .password(password):
+                guard password.count <= 128 else { return nil }  // §5.2: at most 128 octets
+                attrs.append(RadiusAttribute(type: T.userPassword, value: RadiusCrypto.hidePassword(
+                    password, secret: secret, requestAuthenticator: requestAuthenticator)))
+            case let .chapMD5(identifier, challenge, response):
+                // §5.3: CHAP Ident then the 16-octet response; §5.40: the challenge.
+                guard response.count == 16, challenge.count <= 253 else { return nil }
+                attrs.append(RadiusAttribute(type: T.chapPassword, value: [identifier] + response))
+                attrs.append(RadiusAttribute(type: T.chapChallenge, value: challenge))
+            case let .msChapV2(identifier, challenge, r):
+                // RFC 2548 §2.3.2: Ident, Flags, Peer-Challenge, Reserved (8), Response.
+                attrs.append(MicrosoftAttribute.vendorSpecific(MicrosoftAttribute.chapChallenge, challenge))
+                attrs.append(MicrosoftAttribute.vendorSpecific(MicrosoftAttribute.chap2Response,
+                    [identifier, r.flags] + r.peerChallenge + [UInt8](repeating: 0, count: 8) + r.ntResponse))
+            }
+            attrs.append(RadiusAttribute(type: T.messageAuthenticator, value: [UInt8](repeating: 0, count: 16)))
+            let packet = RadiusPacket(code: RadiusPacket.accessRequest, identifier: id,
+                                      authenticator: requestAuthenticator, attributes: attrs)
+            guard var wire = try? packet.encoded(),
+                  let offset = RadiusCrypto.messageAuthenticatorOffset(wire),
+                  let mac = RadiusCrypto.messageAuthenticator(of: wire, withAuthenticator: requestAuthenticator, secret: secret)
+            else { return nil }
+            wire.replaceSubrange(offset..<(offset + 16), with: mac)
+            return wire
+        }
+    }
+
+    /// An answer to an Access-Request as a check result.
+    static func result(_ outcome: RadiusClient.Outcome, for v: Verification) -> VerificationResult {
+        typealias T = RadiusAttributeType
+        guard case let .answered(p, _) = outcome else {
+            if case let .timedOut(tried) = outcome { return .reject("no RADIUS server answered (\(tried) tried)") }
+            return .reject("RADIUS failed")
+        }
+        let message = p.attribute(T.replyMessage).map { ": " + printable($0) } ?? ""
+        switch p.code {
+        case RadiusPacket.accessAccept:
+            var g = Grant()
+            // §5.8: 0xFFFFFFFF (user chooses) and 0xFFFFFFFE (NAS chooses) assign nothing.
+            if let a = p.integer(T.framedIPAddress), a < 0xFFFF_FFFE { g.framedAddress = a }
+            g.framedNetmask = p.integer(T.framedIPNetmask) ?? 0
+            g.sessionTimeout = p.integer(T.sessionTimeout) ?? 0
+            g.idleTimeout = p.integer(T.idleTimeout) ?? 0
+            g.interimInterval = p.integer(T.acctInterimInterval) ?? 0
+            g.radiusClass = p.attribute(T.class) ?? []
+            var response = ""
+            if case let .msChapV2(identifier, _, _) = v.proof {
+                // RFC 2548 §2.3.3 MS-CHAP2-Success: Ident then "S=" and 40 hex digits.
+                guard let s = p.vendorAttribute(vendor: MicrosoftAttribute.vendor, type: MicrosoftAttribute.chap2Success),
+                      s.count >= 43, s[0] == identifier, s[1] == UInt8(ascii: "S"), s[2] == UInt8(ascii: "="),
+                      s[3..<43].allSatisfy({ $0 < 128 && Character(UnicodeScalar($0)).isHexDigit }) else {
+                    return .reject("RADIUS Access-Accept without a valid MS-CHAP2-Success")
+                }
+                response = String(decoding: s[1..<43], as: UTF8.self)
+            }
+            return .accept("radius", grant: g, authenticatorResponse: response)
+        case RadiusPacket.accessReject:
+            return .reject("RADIUS Access-Reject\(message)")
+        case RadiusPacket.accessChallenge:
+            return .reject("RADIUS Access-Challenge is not supported for \(v.method)")
+        default:
+            return .reject("RADIUS answered with code \(p.code)")
+        }
+    }
+
+    enum AccountingStatus: UInt32 { case start = 1, stop = 2, interimUpdate = 3 }
+
+    struct AccountingRecord {
+        var user: String
+        var sessionID: String
+        var framedAddress: UInt32 = 0
+        var radiusClass: [UInt8] = []
+        var counters = SessionCounters()
+        /// RFC 2866 §5.10: 1 User-Request, 2 Lost-Carrier, 4 Idle-Timeout, 5 Session-Timeout, 6 Admin-Reset, …
+        var terminateCause: UInt32 = 0
+    }
+
+    /// RFC 2866 §4.1 Accounting-Request; the Authenticator is MD5 over the
+    /// packet with 16 zero octets and the secret (§3).
+    static func accountingRequest(_ status: AccountingStatus, _ r: AccountingRecord, _ ctx: RadiusContext) -> RadiusClient.Builder {
+        { secret, id, _ in
+            typealias T = RadiusAttributeType
+            var attrs: [RadiusAttribute] = [.integer(T.acctStatusType, status.rawValue), .text(T.acctSessionId, r.sessionID),
+                                            .text(T.userName, r.user), .text(T.nasIdentifier, ctx.nasIdentifier),
+                                            .integer(T.serviceType, 2), .integer(T.framedProtocol, 1),
+                                            .integer(T.nasPortType, 5), .text(T.nasPortId, ctx.session)]
+            if !ctx.callingStation.isEmpty { attrs.append(.text(T.callingStationId, ctx.callingStation)) }
+            if r.framedAddress != 0 { attrs.append(.integer(T.framedIPAddress, r.framedAddress)) }
+            if !r.radiusClass.isEmpty { attrs.append(RadiusAttribute(type: T.class, value: r.radiusClass)) }
+            if status != .start {
+                let c = r.counters
+                // §5.3/5.4 with RFC 2869 §5.1/5.2 Gigawords for the high 32 bits.
+                attrs += [.integer(T.acctInputOctets, UInt32(truncatingIfNeeded: c.inputOctets)),
+                          .integer(T.acctOutputOctets, UInt32(truncatingIfNeeded: c.outputOctets)),
+                          .integer(T.acctInputGigawords, UInt32(truncatingIfNeeded: c.inputOctets >> 32)),
+                          .integer(T.acctOutputGigawords, UInt32(truncatingIfNeeded: c.outputOctets >> 32)),
+                          .integer(T.acctInputPackets, UInt32(truncatingIfNeeded: c.inputPackets)),
+                          .integer(T.acctOutputPackets, UInt32(truncatingIfNeeded: c.outputPackets)),
+                          .integer(T.acctSessionTime, c.sessionSeconds)]
+            }
+            if status == .stop && r.terminateCause != 0 { attrs.append(.integer(T.acctTerminateCause, r.terminateCause)) }
+            let zero = [UInt8](repeating: 0, count: 16)
+            guard var wire = try? RadiusPacket(code: RadiusPacket.accountingRequest, identifier: id,
+                                               authenticator: zero, attributes: attrs).encoded() else { return nil }
+            wire.replaceSubrange(4..<20, with: RadiusCrypto.authenticator(of: wire, withAuthenticator: zero, secret: secret))
+            return wire
+        }
+    }
+
+    /// RFC 2866 §5.10 Acct-Terminate-Cause from linkd's reason text.
+    static func terminateCause(_ reason: String) -> UInt32 {
+        let r = reason.lowercased()
+        if r.contains("idle") { return 4 }
+        if r.contains("session-timeout") || r.contains("session timeout") { return 5 }
+        if r.contains("kill") || r.contains("operator") || r.contains("admin") { return 6 }
+        if r.contains("hangup") || r.contains("dead") || r.contains("carrier") || r.contains("echo") { return 2 }
+        if r.contains("terminate") || r.contains("peer") { return 1 }
+        return 10  // NAS-Request
+    }
+}

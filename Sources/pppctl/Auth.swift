@@ -1,0 +1,87 @@
+// pppctl's auth commands: `auth test USER [--method M]` checks a credential
+// against authd's sources without a link; `reload` makes authd re-read the
+// users, secrets files and RADIUS servers (pppinit restarts it, and it reads
+// them as root before dropping privileges again).
+// The password is read from the terminal with echo off, or as one line from
+// standard input — never from the command line, where ps would show it. It
+// goes to authd in the call's arguments through pppinit, which relays calls
+// without logging them; authd uses it for this one check and forgets it.
+import ArgumentParser
+import IPC
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct AuthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auth", abstract: "Authentication: check a credential.", subcommands: [Test.self])
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check USER's password against the configured sources (admin only); reads the password from stdin.")
+        @OptionGroup var options: Options
+        @Argument(help: "The user name.") var user: String
+        @Option(help: "pap, chap, mschapv2 or eap.") var method: String = "pap"
+        @Option(help: "Our name for the secrets lookup (pppd's server column).") var server: String = ""
+
+        func validate() throws {
+            guard AuthMethod(name: method) != nil else { throw ValidationError("--method is one of pap, chap, mschapv2, eap") }
+        }
+
+        func run() throws {
+            guard let password = readPassword(prompt: "Password for \(user): ") else {
+                throw CtlFailure(code: .usage, message: "no password on standard input")
+            }
+            let args: JSON = .object(["user": .string(user), "password": .string(password),
+                                      "method": .string(method), "server": .string(server)])
+            let r = try options.connect().daemonCall("authd", "auth-test", args)
+            let accepted = r["accepted"]?.bool == true
+            if options.json {
+                print(r.encoded())
+            } else if accepted {
+                var line = "\(user): accepted with \(method) by \(r["source"]?.cell ?? "?")"
+                for k in ["framed_address", "framed_netmask", "session_timeout", "idle_timeout", "class"] {
+                    if let v = r[k] { line += " \(k)=\(v.cell)" }
+                }
+                print(line)
+            } else {
+                print("\(user): refused with \(method): \(r["reason"]?.cell ?? "?")")
+            }
+            if !accepted { throw CtlFailure(code: .errorReply, message: "authentication refused") }
+        }
+    }
+}
+
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-read users, secrets files and RADIUS servers (restarts authd; sessions past authentication stay up).")
+    @OptionGroup var options: Options
+
+    func run() throws {
+        _ = try options.connect().call(.componentRestartRequested(name: "authd"), timeout: 60)
+        if options.json { print(JSON.object(["reloaded": .string("authd")]).encoded()) } else { print("authd reloaded") }
+    }
+}
+
+/// One line from standard input; with a terminal, prompted with echo off.
+func readPassword(prompt: String) -> String? {
+    var saved = termios()
+    let tty = isatty(0) == 1 && tcgetattr(0, &saved) == 0
+    if tty {
+        printError(prompt, newline: false)
+        var quiet = saved
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        _ = tcsetattr(0, TCSAFLUSH, &quiet)
+    }
+    defer {
+        if tty { _ = tcsetattr(0, TCSAFLUSH, &saved); printError("") }
+    }
+    var bytes: [UInt8] = []
+    var c: UInt8 = 0
+    while read(0, &c, 1) == 1 {
+        if c == 10 { return String(decoding: bytes, as: UTF8.self) }
+        bytes.append(c)
+        if bytes.count > 4096 { return nil }
+    }
+    return bytes.isEmpty ? nil : String(decoding: bytes.last == 13 ? bytes.dropLast() : bytes[...], as: UTF8.self)
+}

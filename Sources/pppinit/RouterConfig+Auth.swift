@@ -1,0 +1,77 @@
+// The [auth], [users.NAME] and [radius] sections: pppd's auth option names
+// where pppd has one. The result goes to authd only (it carries secrets).
+// A restart of authd (pppctl reload) re-reads these from the same file, so
+// edited users, secrets files and RADIUS servers take effect without
+// touching sessions already past the Authenticate phase.
+import Config
+import IPC
+
+extension RouterConfig {
+    static func parseAuth(_ root: inout TableReader) throws(ConfigError) -> AuthSettings {
+        var a = AuthSettings()
+        if var r = try root.table("auth") {
+            a.papSecrets = try r.string("pap-secrets", default: "")
+            a.chapSecrets = try r.string("chap-secrets", default: "")
+            a.chapRestart = try r.integer("chap-restart", default: 3, in: 1...3600)
+            a.chapMaxChallenge = try r.integer("chap-max-challenge", default: 10, in: 1...1000)
+            a.chapInterval = try r.integer("chap-interval", default: 0, in: 0...86_400)
+            a.papRestart = try r.integer("pap-restart", default: 3, in: 1...3600)
+            a.papMaxAuthreq = try r.integer("pap-max-authreq", default: 10, in: 1...1000)
+            a.papTimeout = try r.integer("pap-timeout", default: 30, in: 1...86_400)
+            a.maxFailures = try r.integer("max-failures", default: 3, in: 1...100)
+            a.failureDelay = try r.integer("failure-delay", default: 1, in: 0...60)
+            try r.finish()
+        }
+        for (name, var r) in try root.namedTables("users") {
+            a.users.append((name, try r.string("password")))
+            try r.finish()
+        }
+        a.users.sort { $0.name < $1.name }
+        if var r = try root.table("radius") {
+            a.radiusTimeout = try r.integer("timeout", default: 3, in: 1...60)
+            a.radiusRetries = try r.integer("retries", default: 3, in: 1...10)
+            a.nasIdentifier = try r.string("nas-identifier", default: "ppprouter")
+            a.interimInterval = try r.integer("acct-interim-interval", default: 0, in: 0...86_400)
+            for var s in try r.tableArray("server") {
+                let text = try s.string("address")
+                guard let address = IPv4.parse(text) else {
+                    throw ConfigError(file: s.file, line: s.line, reason: "RADIUS server address '\(text)' is not an IPv4 address")
+                }
+                var server = RadiusServer(address: address, secret: try s.string("secret"))
+                server.authPort = try s.integer("auth-port", default: 1812, in: 1...65_535)
+                server.acctPort = try s.integer("acct-port", default: 1813, in: 0...65_535)
+                guard !server.secret.isEmpty else {
+                    throw ConfigError(file: s.file, line: s.line, reason: "RADIUS server '\(text)' needs a non-empty 'secret' (RFC 2865 §3)")
+                }
+                a.radiusServers.append(server)
+                try s.finish()
+            }
+            guard a.radiusServers.count <= 8 else {
+                throw ConfigError(file: r.file, line: r.line, reason: "at most 8 [[radius.server]] entries")
+            }
+            try r.finish()
+        }
+        return a
+    }
+
+    /// The auth sections re-read from the config file, for an authd restart;
+    /// a failure (authd keeps what it had) when the file no longer parses.
+    func reloadedAuth() -> Result<AuthSettings, ConfigError> {
+        do {
+            return .success(try RouterConfig.load(path: file).auth)
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+extension Router {
+    /// Before authd (re)starts: the auth sections as the file says now.
+    func refreshAuthSettings(_ c: Component) {
+        guard c.peer == .authd, !config.file.isEmpty else { return }
+        switch config.reloadedAuth() {
+        case let .success(auth): c.setup.settings = auth.encoded()
+        case let .failure(e): log.warning("authd: keeping the previous auth settings: \(e)")
+        }
+    }
+}
