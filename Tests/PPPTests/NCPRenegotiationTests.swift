@@ -50,3 +50,31 @@ import Testing
         #expect(badUps.isEmpty, "seed \(seed): client opened with \(badUps)")
     }
 }
+
+/// RFC 1661 §4.2: TO+ in Ack-Rcvd retransmits the request (Req-Sent); the
+/// peer's Ack of that retransmission must be taken. It was discarded as a
+/// duplicate, so an end whose peer's request came late never opened while
+/// the peer (Opened on our Ack) renegotiated at every retransmission.
+@Suite struct RetransmissionInAckRcvdTests {
+    @Test func ackOfARetransmissionIsTaken() throws {
+        var c = IPv6CPConfiguration()
+        c.seed = 7
+        var a = NCPEnd(IPv6CPNegotiator(configuration: c))
+        a.start()
+        let request = try ControlPacket(parsing: a.outbox.removeFirst())
+        let ack = ControlPacket(code: .configureAck, identifier: request.identifier, data: request.data).encoded()
+        a.apply(a.cp.receive(ack))
+        #expect(a.state == .ackRcvd)
+        // The peer's own request is late: our timer fires (TO+).
+        a.apply(a.cp.timeout())
+        #expect(a.state == .reqSent)
+        #expect(try ControlPacket(parsing: a.outbox.removeFirst()) == request)
+        a.apply(a.cp.receive(ack))
+        #expect(a.state == .ackRcvd, "the Ack of the retransmission was discarded")
+        // The peer's request at last: Opened.
+        let peer = ControlPacket(code: .configureRequest, identifier: 1,
+                                 data: ConfigurationOption.encodeList([IPv6CPOption.interfaceIdentifier(0x0102_0304_0506_0708).option]))
+        a.apply(a.cp.receive(peer.encoded()))
+        #expect(a.state == .opened)
+    }
+}
