@@ -87,8 +87,11 @@ final class PortLink {
     static func storeKey(_ session: String) -> String { "session:" + session }
 
     /// Deposits a session whose channel ncpd holds: its state and our end.
+    /// Only sessions on the port's own descriptor (tty, UDP) can resume; a
+    /// TCP session's connection is not deposited, so its channel is not
+    /// either (ncpd must see it close when we die).
     private func save(_ s: Session) {
-        guard let (state, fd) = s.snapshot() else { return }
+        guard settings.kind == .tty || settings.kind == .udp, let (state, fd) = s.snapshot() else { return }
         do { try rt.deposit(key: Self.storeKey(s.id), record: state.encoded(), descriptors: [fd]) } catch {
             rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
         }
@@ -110,6 +113,8 @@ final class PortLink {
                   let d = port.descriptor, let line = sharedLine(d.raw) else {
                 rt.log.warning("session \(state.id): cannot be resumed on this port; dropping it")
                 try? rt.withdraw(key: e.key)
+                // Its id may still be known to ncpd until the channel closes.
+                if let n = state.number { nextNumber = max(nextNumber, n + 1) }
                 continue
             }
             let s = makeSession(on: line, resuming: number)
