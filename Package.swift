@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "PPPoE"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
-        .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim"]),
+        .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE"]),
         .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
         .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["IPC"], path: "Tests/TestSupport"),
         .testTarget(name: "AuthTests", dependencies: ["authd", "TestSupport"]),
         .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP"]),
-        .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP"]),
+        .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP", "PPPoE"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport"]),
     ],

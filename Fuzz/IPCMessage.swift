@@ -1,7 +1,7 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NcpdSettings.swift
+// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NcpdSettings.swift Sources/IPC/BridgeSettings.swift
 // libFuzzer target for the control-message decoder: header, catalogue
-// checks, every payload codec, the linkd port settings codec and the
-// channel record. A decoded
+// checks, every payload codec, the linkd port and bridging settings codecs
+// and the channel record. A decoded
 // message must re-encode to the same bytes (exact-length decoders).
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -25,6 +25,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     if let n = try? NcpdSettings.decode(Array(datagram)), n.encoded() != Array(datagram) {
         fatalError("ncpd settings do not re-encode to their bytes")
+    }
+    if let l = try? LinkdSettings.decode(Array(datagram)), l.encoded() != Array(datagram) {
+        fatalError("linkd settings do not re-encode to their bytes")
     }
     return 0
 }

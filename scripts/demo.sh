@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# The main job (README): build, start ppprouter with the embedded default
-# (compose/minimal.toml unless a config is given), show what runs and how it
-# is confined, then keep running until Ctrl-C, which tears everything down.
-#   scripts/demo.sh [CONFIG] [--once]
+# The main job (README). Without a config: the PPPoE lab (compose/lab.sh):
+# two network namespaces joined by veth, a BRAS (access concentrator, CHAP,
+# address pool) and a CPE (client) router, a session and a ping through it,
+# `pppctl sessions`, then events until Ctrl-C, which tears everything down.
+# With a config: build, start ppprouter with it, show what runs and how it is
+# confined, then keep running until Ctrl-C.
+#   scripts/demo.sh [--once]            the lab
+#   scripts/demo.sh CONFIG [--once]     one router (e.g. compose/minimal.toml)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-config=compose/minimal.toml
+config=
 once=0
+for a in "$@"; do
+    case "$a" in
+        --once) ;;
+        *) config=$a ;;
+    esac
+done
+[ -n "$config" ] || exec compose/lab.sh "$@"
 for a in "$@"; do
     case "$a" in
         --once) once=1 ;;

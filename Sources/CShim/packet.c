@@ -58,6 +58,23 @@ fail:;
     return -1;
 }
 
+int ppp_packet_info(int fd, uint8_t mac[6], int *ifindex, int *mtu) {
+    struct sockaddr_ll sll;
+    socklen_t len = sizeof sll;
+    memset(&sll, 0, sizeof sll);
+    if (getsockname(fd, (struct sockaddr *)&sll, &len) < 0) return -1;
+    if (sll.sll_family != AF_PACKET || sll.sll_ifindex <= 0 || sll.sll_halen != 6) { errno = EPROTOTYPE; return -1; }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_ifindex = sll.sll_ifindex;
+    if (ioctl(fd, SIOCGIFNAME, &ifr) < 0) return -1;
+    if (ioctl(fd, SIOCGIFMTU, &ifr) < 0) return -1;
+    memcpy(mac, sll.sll_addr, 6);
+    *ifindex = sll.sll_ifindex;
+    *mtu = ifr.ifr_mtu;
+    return 0;
+}
+
 int ppp_packet_recv_batch(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths) {
     if (n > PPP_PACKET_BATCH_MAX) n = PPP_PACKET_BATCH_MAX;
     struct mmsghdr msgs[PPP_PACKET_BATCH_MAX];

@@ -84,8 +84,11 @@ public enum Catalogue {
         case .descriptorsReturned: MessageSpec(senders: [.pppinit], descriptors: .counted(max: 8))
         case .eventPublished: MessageSpec(senders: Peer.daemons.union([.pppinit]), descriptors: .exactly(0))
         case .controlOpened: MessageSpec(senders: [.pppctl], descriptors: .exactly(1))
-        case .componentsListed, .componentRestartRequested, .daemonCallRequested, .eventsWatched:
+        case .componentsListed, .componentRestartRequested, .eventsWatched:
             MessageSpec(senders: [.pppctl], descriptors: .exactly(0))
+        // linkd too: pppinit relays a daemon's call only if its table
+        // (DaemonCalls) lists the sender, target and method.
+        case .daemonCallRequested: MessageSpec(senders: [.pppctl, .linkd], descriptors: .exactly(0))
         case .channelHandedOver: MessageSpec(senders: [.linkd, .ncpd, .bridged], descriptors: .exactly(2))
         case .channelPairHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(3))
         case .conversationOpened: MessageSpec(senders: [.linkd, .bridged, .ncpd], descriptors: .exactly(1))

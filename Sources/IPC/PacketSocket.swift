@@ -21,6 +21,9 @@ public struct PacketInterface: Equatable, Sendable {
 public struct OpenedPacketSocket: ~Copyable {
     public var descriptor: FileDescriptor
     public var interface: PacketInterface
+
+    /// The descriptor alone, for an owner outside this module.
+    public consuming func takeDescriptor() -> FileDescriptor { descriptor }
 }
 
 public enum PacketSocket {
@@ -39,6 +42,20 @@ public enum PacketSocket {
         let address = mac.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return OpenedPacketSocket(descriptor: FileDescriptor(adopting: fd),
                                   interface: PacketInterface(name: interface, index: index, address: address, mtu: Int(mtu)))
+    }
+
+    /// ppp_packet_info: the interface a socket from `open` is bound to (for
+    /// one that came back from the fd store). `name` is what the caller
+    /// configured; the kernel reports only the index.
+    public static func interface(of fd: Int32, name: String) throws(IPCError) -> PacketInterface {
+        var mac = [UInt8](repeating: 0, count: 6)
+        var index: Int32 = 0
+        var mtu: Int32 = 0
+        _ = try Errno.check("AF_PACKET socket info (\(name))") {
+            mac.withUnsafeMutableBufferPointer { ppp_packet_info(fd, $0.baseAddress, &index, &mtu) }
+        }
+        let address = mac.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return PacketInterface(name: name, index: index, address: address, mtu: Int(mtu))
     }
 
     /// SIOCGIFMTU: the interface's MTU now (RFC 4638 needs 1508 for a 1500-octet PPP payload).

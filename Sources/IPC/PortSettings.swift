@@ -70,6 +70,8 @@ public struct PortSettings: Equatable, Sendable {
     public var persist: Bool = false
     public var holdoff: UInt32 = 30
     public var maxfail: UInt32 = 10
+    /// pppoe ports: role, discovery names and limits.
+    public var pppoe = PPPoESettings()
 
     public init(name: String, kind: PortKind) { self.name = name; self.kind = kind }
 
@@ -104,7 +106,7 @@ public struct PortSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(3)  // settings version
+        w.u8(4)  // settings version (4: PPPoE settings)
         w.string(name); w.u8(kind.rawValue); w.string(device); w.u32(speed)
         w.string(local); w.string(remote); w.bool(localLine); w.bool(crtscts)
         w.u16(mru); w.u32(asyncMap); w.u32(echoInterval); w.u32(echoFailure)
@@ -115,12 +117,13 @@ public struct PortSettings: Equatable, Sendable {
         w.bool(refusePAP); w.bool(refuseCHAP); w.bool(refuseMSCHAPv2); w.bool(refuseEAP)
         w.string(user); w.string(remoteName); w.string(localName)
         network.encode(into: &w)
+        pppoe.encode(into: &w)
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> PortSettings {
         var r = ByteReader(bytes)
-        guard try r.u8() == 3 else { throw .invalid(callID: 0, reason: "port settings version") }
+        guard try r.u8() == 4 else { throw .invalid(callID: 0, reason: "port settings version") }
         let name = try r.string()
         guard let kind = PortKind(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "port kind") }
         var s = PortSettings(name: name, kind: kind)
@@ -135,6 +138,7 @@ public struct PortSettings: Equatable, Sendable {
         s.refusePAP = try r.bool(); s.refuseCHAP = try r.bool(); s.refuseMSCHAPv2 = try r.bool(); s.refuseEAP = try r.bool()
         s.user = try r.string(); s.remoteName = try r.string(); s.localName = try r.string()
         s.network = try NetworkSettings.decode(&r)
+        s.pppoe = try PPPoESettings.decode(&r)
         try r.finish()
         return s
     }

@@ -15,6 +15,9 @@ final class Splices {
     private var waiting: [String: (leg: Splice.Leg, timer: TimerID)] = [:]
     private var receivers: [HandoffReceiver] = []
     private(set) var refused = 0
+    /// Frames read from a channel still waiting for its partner: dropped,
+    /// as the subscriber's NCP frames are until the splice is up.
+    private(set) var droppedWaiting = 0
     private let buffer = FrameBuffer()
     /// How long a channel waits for its partner before it is closed (its
     /// linkd then terminates the session).
@@ -24,8 +27,13 @@ final class Splices {
 
     // MARK: arrivals
 
-    /// channelHandedOver: descriptors [channel, R].
+    /// channelHandedOver: descriptors [channel, R]; channelPairHandedOver
+    /// (both halves from one linkd): [channel, channel, R].
     func arrived(_ a: inout RendezvousArrival) {
+        if case let .channelPairHandedOver(bytes) = a.message, a.sender == .linkd {
+            pairArrived(bytes, &a)
+            return
+        }
         guard case let .channelHandedOver(bytes) = a.message, a.sender == .linkd || a.sender == .ncpd else {
             a.descriptors.closeAll()
             refused += 1
@@ -63,23 +71,88 @@ final class Splices {
         }
     }
 
+    /// Both halves in one transfer: the pair is taken whole or refused whole.
+    private func pairArrived(_ bytes: [UInt8], _ a: inout RendezvousArrival) {
+        let first = SharedDescriptor(a.descriptors.take(0)), second = SharedDescriptor(a.descriptors.take(1))
+        let receiver = HandoffReceiver(ack: a.descriptors.take(2), loop: runtime.loop)
+        let ra: ChannelRecord, rb: ChannelRecord
+        do {
+            var r = ByteReader(bytes)
+            try r.version(1, "channel pair")
+            ra = try ChannelRecord.decode(try r.blob())
+            rb = try ChannelRecord.decode(try r.blob())
+            try r.finish()
+        } catch {
+            refused += 1
+            receiver.refuse("bad channel pair record: \(error)")
+            return
+        }
+        guard ra.bridgeWith == rb.session, rb.bridgeWith == ra.session, ra.session != rb.session else {
+            refused += 1
+            receiver.refuse("\(ra.session) and \(rb.session) do not name each other")
+            return
+        }
+        for id in [ra.session, rb.session] where waiting[id] != nil || session(id) != nil {
+            refused += 1
+            receiver.refuse("\(id) is already here")
+            return
+        }
+        receivers.append(receiver)
+        do {
+            try receiver.accept { [unowned self, unowned receiver] ok in
+                self.receivers.removeAll { $0 === receiver }
+                guard ok, let fa = first.take(), let fb = second.take() else { return }
+                self.start(Splice(Splice.Leg(record: ra, fd: fa), Splice.Leg(record: rb, fd: fb),
+                                  loop: self.runtime.loop, buffer: self.buffer), deposit: true)
+            }
+        } catch {
+            receivers.removeAll { $0 === receiver }
+            runtime.log.warning("handoff of \(ra.session) ⇄ \(rb.session): \(error)")
+        }
+    }
+
     private func adopt(_ leg: Splice.Leg) {
         let id = leg.record.session
         if let partner = waiting[leg.record.bridgeWith], partner.leg.record.bridgeWith == id {
             runtime.loop.cancel(partner.timer)
+            runtime.loop.unwatch(partner.leg.raw)
             waiting[leg.record.bridgeWith] = nil
             start(Splice(partner.leg, leg, loop: runtime.loop, buffer: buffer), deposit: true)
             return
         }
         runtime.log.info("\(id): waiting up to \(Self.partnerTimeout) s for \(leg.record.bridgeWith)")
+        // Read and drop what arrives meanwhile (NCP Configure-Requests the
+        // far side would only see stale), and notice the session ending.
+        do {
+            try runtime.loop.watch(leg.raw) { [unowned self] _ in self.drainWaiting(id) }
+        } catch {
+            runtime.log.warning("\(id): cannot watch the waiting channel: \(error)")
+        }
         let timer = runtime.loop.schedule(after: Self.partnerTimeout) { [unowned self] in
-            guard self.waiting[id] != nil else { return }
+            guard let w = self.waiting[id] else { return }
+            self.runtime.loop.unwatch(w.leg.raw)
             self.waiting[id] = nil  // closes the channel: linkd terminates the session
             self.runtime.log.notice("\(id): \(leg.record.bridgeWith) never came; channel closed")
             self.runtime.publish(["event": "bridge-failed", "session": .string(id),
                                   "reason": .string("partner \(leg.record.bridgeWith) did not arrive")])
         }
         waiting[id] = (leg, timer)
+    }
+
+    private func drainWaiting(_ id: String) {
+        guard let w = waiting[id] else { return }
+        for _ in 0..<64 {
+            let n = buffer.bytes.withUnsafeMutableBytes { recv(w.leg.raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 { droppedWaiting += 1; continue }
+            if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
+            runtime.loop.cancel(w.timer)
+            runtime.loop.unwatch(w.leg.raw)
+            waiting[id] = nil
+            runtime.log.notice("\(id): closed its channel before \(w.leg.record.bridgeWith) came")
+            runtime.publish(["event": "bridge-failed", "session": .string(id),
+                             "reason": .string("\(id) went down while waiting for \(w.leg.record.bridgeWith)")])
+            return
+        }
     }
 
     private func start(_ s: Splice, deposit: Bool) {
@@ -133,6 +206,8 @@ final class Splices {
 
     // MARK: methods
 
+    var waitingCount: Int { waiting.count }
+
     func session(_ id: String) -> Splice? {
         live.values.first { $0.legs.contains { $0.record.session == id } }
     }
@@ -144,6 +219,7 @@ final class Splices {
         }
         if let w = waiting[id] {
             runtime.loop.cancel(w.timer)
+            runtime.loop.unwatch(w.leg.raw)
             waiting[id] = nil
             return .object(["session": .string(id), "ended": .string("waiting channel closed")])
         }

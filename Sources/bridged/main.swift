@@ -18,6 +18,7 @@ do {
 rt.register("splices") { _, _ in splices.json() }
 rt.register("unbridge", mutating: true) { args, _ throws(MethodError) in try splices.unbridge(args) }
 rt.statusFields = { ["splices": .int(Int64(splices.live.count)), "refused": .int(Int64(splices.refused)),
+                     "waiting": .int(Int64(splices.waitingCount)), "dropped_waiting": .int(Int64(splices.droppedWaiting)),
                      "rendezvous_dropped": .int(Int64(rt.rendezvousDropped))] }
 rt.dropPrivileges()
 splices.resume(rt.restored)

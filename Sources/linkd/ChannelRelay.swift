@@ -1,8 +1,11 @@
 // The Network phase of one session (DESIGN.md "Channels", "The handoff"):
-// hands one end of a fresh SEQPACKET pair to ncpd with the session's
+// hands one end of a fresh SEQPACKET pair to ncpd (or to bridged, to be
+// spliced to the partner session the record names) with the session's
 // description, then relays frames between the wire and that channel. Until
-// ncpd's ack the session is still ours alone; afterwards whoever holds the
-// far end speaks for the session's network side. The hot path reuses one
+// the owner's ack the session is still ours alone; afterwards whoever holds
+// the far end speaks for the session's network side. A channel may wait
+// (`waiting`) for a bridge partner before it is handed over; its frames
+// from the wire are dropped silently meanwhile, never Protocol-Rejected. The hot path reuses one
 // buffer each way and reads in batches: no per-frame heap allocation.
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +14,7 @@ import IPC
 import PPP
 
 final class ChannelRelay {
-    enum State: String { case handingOver = "handing-over", relaying, closed }
+    enum State: String { case waiting, handingOver = "handing-over", relaying, closed }
 
     struct Counters {
         /// Frames and octets (Protocol + Information) wire → channel.
@@ -28,22 +31,29 @@ final class ChannelRelay {
         var handoffAttempts = 0
     }
 
-    private(set) var state = State.handingOver
+    private(set) var state = State.waiting
+    /// Who gets the channel: ncpd, or bridged (record.bridgeWith set).
+    private(set) var owner = Peer.ncpd
     private(set) var counters = Counters()
     /// ncpd's pid once it acked (bookkeeping moves to it, DESIGN.md step 3).
     private(set) var ownerPID: Int32?
     /// Activity for the Idle-Timeout: the last data frame either way.
     private(set) var lastData = Instant.now()
 
-    let record: ChannelRecord
+    private(set) var record: ChannelRecord
     private let loop: EventLoop
     private let log: Log
-    private let path: String
+    private let runtimeDir: String
     private var own: FileDescriptor?
     /// Our copy of the far end until ncpd acks: it keeps the pair alive if
     /// the receiver dies, so nothing is lost before the ack.
     private var far: FileDescriptor?
     private var retryTimer: TimerID?
+    /// Frames the peer sent while ncpd had not yet acked (its first IPCP
+    /// Configure-Request usually): kept, a few, and delivered after the ack,
+    /// so the NCPs do not wait a Restart timer for a retransmission.
+    private var early: [(ProtocolNumber, [UInt8])] = []
+    static let earlyLimit = 8
     /// One buffer per direction for the life of the channel.
     private var receiveBuffer: [UInt8]
     private var sendBuffer: [UInt8] = []
@@ -68,7 +78,7 @@ final class ChannelRelay {
         self.record = record
         self.loop = loop
         self.log = log
-        path = runtimeDir + "/ncpd"
+        self.runtimeDir = runtimeDir
         // +2 for the Protocol field, +1 to notice a frame over the peer's MRU
         // (SEQPACKET truncates what does not fit).
         receiveBuffer = [UInt8](repeating: 0, count: Int(record.peerMRU) + ChannelFrame.headerLength + 1)
@@ -90,10 +100,42 @@ final class ChannelRelay {
     /// Our end of the channel while relaying (deposited in the fd store).
     var descriptor: Int32? { state == .relaying ? own?.raw : nil }
 
-    /// Creates the pair and sends one end to ncpd.
-    func start() {
-        guard state == .handingOver else { return }
+    /// Hands the channel to bridged, to be spliced to `partner`'s.
+    func start(bridgeWith partner: String) {
+        guard state == .waiting else { return }
+        owner = .bridged
+        record.bridgeWith = partner
+        start()
+    }
+
+    /// The first half of a pair transfer (channelPairHandedOver: both
+    /// channels of one linkd in one datagram): creates the pair and returns
+    /// the far end for the caller to send; the caller reports the outcome
+    /// through `handedOver`. A failure falls back to a transfer of its own.
+    func preparePair(bridgeWith partner: String) -> Int32? {
+        guard state == .waiting else { return nil }
+        owner = .bridged
+        record.bridgeWith = partner
+        state = .handingOver
         counters.handoffAttempts += 1
+        do {
+            let pair = try Socket.seqpacketPair()
+            let raw = pair.second.raw
+            own = .some(pair.first)
+            far = .some(pair.second)
+            return raw
+        } catch {
+            end("cannot create the channel: \(error)")
+            return nil
+        }
+    }
+
+    /// Creates the pair and sends one end to the owner.
+    func start() {
+        guard state == .waiting || state == .handingOver else { return }
+        state = .handingOver
+        counters.handoffAttempts += 1
+        let path = runtimeDir + "/" + owner.description
         let pair: SocketPair
         do { pair = try Socket.seqpacketPair() } catch {
             end("cannot create the channel: \(error)")
@@ -110,12 +152,12 @@ final class ChannelRelay {
         }
     }
 
-    private func handedOver(_ outcome: HandoffOutcome) {
+    func handedOver(_ outcome: HandoffOutcome) {
         guard state == .handingOver else { return }
         switch outcome {
         case .accepted(let pid):
             ownerPID = pid
-            far = nil  // ncpd holds it now; its hang-up will reach us as EOF
+            far = nil  // the owner holds it now; its hang-up will reach us as EOF
             guard let raw = own?.raw else { return }
             do {
                 try loop.watch(raw) { [unowned self] events in self.readable(events) }
@@ -125,23 +167,27 @@ final class ChannelRelay {
             }
             state = .relaying
             lastData = Instant.now()
-            log.info("session \(record.session): channel held by ncpd (pid \(pid))")
-            onHeld?()
+            log.info("session \(record.session): channel held by \(owner) (pid \(pid))\(record.bridgeWith.isEmpty ? "" : " for a bridge to \(record.bridgeWith)")")
+            let queued = early
+            early = []
+            for (proto, information) in queued where state == .relaying { deliver(proto, information[...]) }
+            // A channel ncpd holds can be deposited and resumed after a restart.
+            if record.bridgeWith.isEmpty { onHeld?() }
         case .refused(let reason):
-            end("ncpd refused the channel: \(reason)")
+            end("\(owner) refused the channel: \(reason)")
         case .failed(let error):
             own = nil
             far = nil
             // One retry: a restarting ncpd gets the next datagram; a stale
             // first attempt in its queue finds R closed and is dropped there.
             if counters.handoffAttempts < 2 {
-                log.notice("session \(record.session): handoff to ncpd failed (\(error)); retrying in \(Self.retryDelay) s")
+                log.notice("session \(record.session): handoff to \(owner) failed (\(error)); retrying in \(Self.retryDelay) s")
                 retryTimer = loop.schedule(after: Self.retryDelay) { [weak self] in
                     self?.retryTimer = nil
                     self?.start()
                 }
             } else {
-                end("ncpd did not take the channel: \(error)")
+                end("\(owner) did not take the channel: \(error)")
             }
         }
     }
@@ -161,6 +207,7 @@ final class ChannelRelay {
         }
         own = nil
         far = nil
+        early = []
         if wasRelaying { onClosed?() }
     }
 
@@ -176,7 +223,13 @@ final class ChannelRelay {
     /// Protocol-Reject of one as 0xc021). Dropped and counted until the ack.
     func deliver(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {
         guard state == .relaying, let raw = own?.raw else {
-            counters.droppedBeforeHandoff += 1
+            // Before the ack: a copy (this is not the data path yet) of the
+            // first few frames; after a failed handoff, or past the limit, dropped.
+            if state == .handingOver && early.count < Self.earlyLimit {
+                early.append((proto, Array(information)))
+            } else {
+                counters.droppedBeforeHandoff += 1
+            }
             return
         }
         ChannelFrame.encode(protocol: proto, information: information, into: &sendBuffer)
@@ -209,7 +262,11 @@ final class ChannelRelay {
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
             if n < 0 && errno == EINTR { continue }
             // 0: the owner closed its end (SEQPACKET EOF); or a socket error.
-            end(n == 0 ? "ncpd closed the channel" : "channel error: \(Errno.describe(errno))")
+            // bridged closes a spliced channel when the partner's closed
+            // (its session ended) or the operator unbridged it, which
+            // linkd does by closing this session's own channel first.
+            let closed = owner == .bridged ? "bridged partner \(record.bridgeWith) went down" : "ncpd closed the channel"
+            end(n == 0 ? closed : "channel error: \(Errno.describe(errno))")
             return
         }
     }
@@ -256,6 +313,7 @@ final class ChannelRelay {
         let c = counters
         var o: JSONObject = [
             "state": .string(state.rawValue),
+            "owner": .string(owner.description),
             "frames_to_channel": .int(Int64(c.framesToChannel)), "octets_to_channel": .int(Int64(c.octetsToChannel)),
             "frames_from_channel": .int(Int64(c.framesFromChannel)),
             "octets_from_channel": .int(Int64(c.octetsFromChannel)),

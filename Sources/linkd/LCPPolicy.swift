@@ -10,10 +10,25 @@ enum LCPPolicy {
     /// with the best digest, then PAP); both our requests and our Naks follow it.
     static let preference: [AuthMethod] = [.eapMD5, .msChapV2, .chapMD5, .pap]
 
-    static func configuration(for settings: PortSettings, async: Bool, seed: UInt64) -> LCPConfiguration {
+    /// `pppoeMaximumPayload`: a PPPoE session's ceiling (1492, or RFC 4638's
+    /// PPP-Max-Payload), which bounds the MRU both ways.
+    static func configuration(for settings: PortSettings, async: Bool, seed: UInt64,
+                              pppoeMaximumPayload: Int? = nil) -> LCPConfiguration {
         var c = LCPConfiguration()
         c.mru = settings.mru
         c.acceptableMRU = 128...max(settings.mru, 1500)
+        if let ceiling = pppoeMaximumPayload.map({ UInt16(clamping: $0) }) {
+            // RFC 2516 §7: "the MRU option MUST NOT be negotiated to a larger
+            // size than 1492" (RFC 4638: the granted payload); ACFC MUST NOT
+            // be requested and PFC is NOT RECOMMENDED, so neither is asked
+            // for or agreed to: every frame carries a 2-octet Protocol field.
+            c.mru = min(settings.mru, ceiling)
+            c.acceptableMRU = min(128, c.mru)...c.mru
+            c.requestACFC = false
+            c.requestPFC = false
+            c.acceptACFC = false
+            c.acceptPFC = false
+        }
         // RFC 1662 §7.1: the ACCM means nothing without octet-stuffing.
         c.asyncMap = async ? settings.asyncMap : nil
         c.magicSeed = seed

@@ -13,10 +13,13 @@ final class Line {
     var session: Session?
     /// A TCP connect still under way.
     var connecting = false
+    /// A PPPoE session's addresses and id (the line is the port's session socket).
+    var pppoe: PPPoEBinding?
 
-    init(shared raw: Int32, peer: String) {
+    init(shared raw: Int32, peer: String, pppoe: PPPoEBinding? = nil) {
         self.raw = raw
         self.peer = peer
+        self.pppoe = pppoe
     }
 
     init(owning fd: consuming FileDescriptor, peer: String) {

@@ -6,25 +6,41 @@ import Glibc
 #endif
 import CShim
 import IPC
+import PPPoE
 
 final class Port {
     static let storeKey = "port"
     let settings: PortSettings
+    /// The port's descriptor; for pppoe the discovery (0x8863) socket.
     let descriptor: SharedDescriptor?
+    /// pppoe: the session-stage (0x8864) socket, and what both are bound to.
+    let sessionDescriptor: SharedDescriptor?
+    let interface: PacketInterface?
     /// True when the descriptor came back from the fd store.
     let restored: Bool
 
-    init(settings: PortSettings, descriptor: SharedDescriptor?, restored: Bool) {
+    init(settings: PortSettings, descriptor: SharedDescriptor?, restored: Bool,
+         sessionDescriptor: SharedDescriptor? = nil, interface: PacketInterface? = nil) {
         self.settings = settings
         self.descriptor = descriptor
         self.restored = restored
+        self.sessionDescriptor = sessionDescriptor
+        self.interface = interface
     }
+
+    /// Everything to deposit in the fd store.
+    var deposited: [Int32] { [descriptor, sessionDescriptor].compactMap { $0?.raw } }
 
     /// Reuses a deposited descriptor, or opens the port now.
     static func open(_ settings: PortSettings, restored entries: [RestoredEntry]) throws(IPCError) -> Port {
         if let e = entries.first(where: { $0.key == storeKey }), let d = e.descriptors.first,
            e.record == settings.encoded() {
-            return Port(settings: settings, descriptor: d, restored: true)
+            guard settings.kind == .pppoe else { return Port(settings: settings, descriptor: d, restored: true) }
+            if e.descriptors.count == 2 {
+                let info = try PacketSocket.interface(of: d.raw, name: settings.device)
+                return Port(settings: settings, descriptor: d, restored: true, sessionDescriptor: e.descriptors[1],
+                            interface: info)
+            }
         }
         switch settings.kind {
         case .udp:
@@ -45,8 +61,17 @@ final class Port {
             // socket outlives a restart in the fd store.
             let fd = try Errno.check("tcp listen \(settings.local)") { ppp_tcp_listen(settings.local, 16) }
             return Port(settings: settings, descriptor: SharedDescriptor(FileDescriptor(adopting: fd)), restored: false)
-        case .tcp, .pppoe:
-            // Opened per session by the link layer (connect, AF_PACKET).
+        case .pppoe:
+            // RFC 2516 §4: one socket per ETHER_TYPE, bound to the interface.
+            // Opened here as root; once open they need no capability, so
+            // linkd keeps none (and the fd store keeps them across restarts).
+            let discovery = try PacketSocket.open(interface: settings.device, etherType: PacketSocket.discovery)
+            let session = try PacketSocket.open(interface: settings.device, etherType: PacketSocket.session)
+            let interface = discovery.interface
+            return Port(settings: settings, descriptor: SharedDescriptor(discovery.takeDescriptor()), restored: false,
+                        sessionDescriptor: SharedDescriptor(session.takeDescriptor()), interface: interface)
+        case .tcp:
+            // connect: opened per session by the link layer.
             return Port(settings: settings, descriptor: nil, restored: false)
         }
     }
@@ -56,6 +81,11 @@ final class Port {
         if !settings.device.isEmpty { o["device"] = .string(settings.device) }
         if !settings.local.isEmpty { o["local"] = .string(settings.local) }
         if !settings.remote.isEmpty { o["remote"] = .string(settings.remote) }
+        if let i = interface {
+            o["interface"] = .string(i.name)
+            o["mac"] = .string("\(EthernetAddress(rawValue: i.address))")
+            o["mtu"] = .int(Int64(i.mtu))
+        }
         if let d = descriptor {
             o["inode"] = .int(Int64(ppp_inode(d.raw)))
             o["restored"] = .bool(restored)

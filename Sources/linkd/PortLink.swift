@@ -5,11 +5,10 @@
 // decide whether to try again (not for `listen`: the callers decide). Session
 // events are published for `pppctl watch`.
 //
-// Sessions are keyed by their id ("PORT:N") and each runs on a Line. A port
-// type with many sessions on one descriptor (PPPoE: one AF_PACKET socket,
-// sessions keyed by peer MAC and session id) would demultiplex in its own
-// read handler to the Line of the key and start sessions from its discovery
-// code, as `accepted` does here for TCP.
+// Sessions are keyed by their id ("PORT:N") and each runs on a Line. A pppoe
+// port (PortLink+PPPoE) has many sessions on one AF_PACKET socket: it
+// demultiplexes by peer MAC and session id in its own read handler and starts
+// sessions from discovery, as `acceptConnections` does here for TCP.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,16 +18,20 @@ import PPP
 
 final class PortLink {
     let port: Port
-    private let rt: DaemonRuntime
+    let rt: DaemonRuntime
     let auth: AuthClient
-    private var settings: PortSettings { port.settings }
+    /// This port's bridging role and rules (PortLink+Bridge).
+    let bridging: LinkdSettings
+    var settings: PortSettings { port.settings }
+    /// pppoe ports: sockets, discovery machine, sessions by (MAC, id).
+    var pppoe: PPPoEState?
     /// Live sessions, then the most recent ended ones (phase dead), so
     /// `pppctl sessions` can still say why they ended.
     private(set) var sessions: [Session] = []
     private var lines: [ObjectIdentifier: Line] = [:]
     private var nextNumber = 1
     /// pppd's maxfail: consecutive sessions that never reached Network phase.
-    private var failures = 0
+    var failures = 0
     private var holdoffTimer: TimerID?
     /// One receive buffer for the life of the port (largest UDP datagram),
     /// shared by every line: the loop runs one handler at a time.
@@ -48,9 +51,10 @@ final class PortLink {
     /// TCP listen: concurrent connections (sessions) at most.
     static let maxConnections = 64
 
-    init(port: Port, runtime: DaemonRuntime) {
+    init(port: Port, runtime: DaemonRuntime, bridging: LinkdSettings? = nil) {
         self.port = port
         self.rt = runtime
+        self.bridging = bridging ?? LinkdSettings(port: port.settings)
         auth = AuthClient(runtime: runtime)
         if port.settings.kind == .udp {
             // A slot holds the largest frame LCP lets the peer send (MRU,
@@ -60,10 +64,17 @@ final class PortLink {
     }
 
     private var isListening: Bool { settings.kind == .tcp && !settings.local.isEmpty }
+    /// Ports whose peers call in (TCP listen, a PPPoE access concentrator):
+    /// persist/holdoff/maxfail do not apply, the callers decide.
+    private var isServing: Bool { isListening || (settings.kind == .pppoe && settings.pppoe.role == .ac) }
     private var isConnecting: Bool { settings.kind == .tcp && settings.local.isEmpty }
 
     /// Starts reading and the first session (or accepting).
     func start() {
+        if settings.kind == .pppoe {
+            startPPPoE()
+            return
+        }
         if isListening {
             guard let d = port.descriptor else { return }
             do {
@@ -72,6 +83,10 @@ final class PortLink {
             } catch {
                 rt.log.warning("port \(settings.name): \(error)")
             }
+            return
+        }
+        if bridging.role == .upstream {
+            rt.log.info("port \(settings.name): upstream; sessions are dialled on demand for bridged subscribers")
             return
         }
         guard port.descriptor != nil || isConnecting else {
@@ -137,16 +152,18 @@ final class PortLink {
     // MARK: Sessions
 
     /// `resuming`: the number of a session taken back from the fd store.
-    private func makeSession(on line: Line, resuming number: Int? = nil) -> Session {
+    @discardableResult
+    func makeSession(on line: Line, resuming number: Int? = nil) -> Session {
         let context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth,
                                       callingStation: line.peer)
         let n = number ?? nextNumber
         let s = Session(id: "\(settings.name):\(n)", settings: settings, descriptor: line.raw,
-                        context: context)
+                        context: context, pppoe: line.pppoe)
         nextNumber = max(nextNumber, n + 1)
         s.onUp = { [unowned self] s in self.sessionUp(s) }
         s.onAuthenticated = { [unowned self] s, v in self.sessionAuthenticated(s, v) }
         s.onFinished = { [unowned self] s in self.sessionFinished(s) }
+        s.networkRoute = { [unowned self] s in self.route(s) }
         s.onChannelHeld = { [unowned self] s in self.save(s) }
         s.onChannelClosed = { [unowned self] s in try? self.rt.withdraw(key: Self.storeKey(s.id)) }
         line.session = s
@@ -156,8 +173,12 @@ final class PortLink {
     }
 
     /// tty, udp and tcp connect: the next session of the port's one at a time.
-    private func startSession() {
+    func startSession() {
         holdoffTimer = nil
+        if settings.kind == .pppoe {
+            startDiscovery()
+            return
+        }
         if isConnecting {
             connect()
             return
@@ -204,7 +225,7 @@ final class PortLink {
         rt.publish(e)
     }
 
-    private func event(_ name: String, _ s: Session) -> JSONObject {
+    func event(_ name: String, _ s: Session) -> JSONObject {
         ["event": .string(name), "component": .string(rt.setup.name + "@" + settings.name),
          "session": .string(s.id), "port": .string(settings.name)]
     }
@@ -213,6 +234,8 @@ final class PortLink {
     /// phase is a failure; after maxfail in a row (0: never) we stop trying.
     private func sessionFinished(_ s: Session) {
         if let line = lines.removeValue(forKey: ObjectIdentifier(s)) {
+            // RFC 2516 §5.5: a PPPoE session's every end sends a PADT.
+            if line.pppoe != nil { pppoeLineEnded(line, reason: s.reason ?? "ended") }
             line.session = nil
             if line.ownsDescriptor {
                 rt.loop.unwatch(line.raw)
@@ -232,7 +255,7 @@ final class PortLink {
         var e = event("session-down", s)
         e["reason"] = .string(reason)
         rt.publish(e)
-        guard !isListening else { return }
+        guard !isServing else { return }
         guard settings.persist else {
             rt.log.notice("port \(settings.name): no persist; no new session")
             return
@@ -244,7 +267,7 @@ final class PortLink {
         scheduleNextSession()
     }
 
-    private func scheduleNextSession() {
+    func scheduleNextSession() {
         guard holdoffTimer == nil else { return }
         // A hung-up line or a refused connect is retried no faster than once
         // a second, whatever holdoff says, so it cannot spin the loop.

@@ -92,19 +92,30 @@ final class Session {
     /// (withdraw it): DESIGN.md "Restart without losing sessions".
     var onChannelHeld: ((Session) -> Void)?
     var onChannelClosed: ((Session) -> Void)?
+    /// Decides at the Network phase where the channel goes (Session+Bridge).
+    var networkRoute: ((Session) -> NetworkRoute)?
+    /// Bridging: the partner session and how far the bridge got.
+    var bridge = BridgeState()
 
-    init(id: String, settings: PortSettings, descriptor: Int32, context: Context) {
+    /// A PPPoE session: its id, the peer's MAC and the payload ceiling.
+    let pppoe: PPPoEBinding?
+
+    /// `descriptor` is what frames are written to (for PPPoE the port's
+    /// session socket, each frame a whole Ethernet frame).
+    init(id: String, settings: PortSettings, descriptor: Int32, context: Context, pppoe: PPPoEBinding? = nil) {
         self.id = id
         self.settings = settings
         self.descriptor = descriptor
         self.context = context
         self.loop = context.loop
         self.log = context.log
-        let async = settings.kind == .tty || settings.kind == .tcp
-        encoder = FrameEncoder(async: async)
+        self.pppoe = pppoe
+        let async = pppoe == nil && (settings.kind == .tty || settings.kind == .tcp)
+        encoder = pppoe.map { FrameEncoder(pppoe: $0) } ?? FrameEncoder(async: async)
         decoder = FrameDecoder(async: async, mru: settings.mru)
-        transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16)
-        let c = LCPPolicy.configuration(for: settings, async: async, seed: Session.randomSeed())
+        transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16 + 20)
+        let c = LCPPolicy.configuration(for: settings, async: async, seed: Session.randomSeed(),
+                                        pppoeMaximumPayload: pppoe?.maximumPayload)
         let limits = Automaton.Limits(maxConfigure: Int(settings.lcpMaxConfigure),
                                       restartInterval: .seconds(Int64(settings.lcpRestart)))
         lcp = LCP(negotiator: LCPNegotiator(configuration: c), limits: limits)
@@ -255,7 +266,14 @@ final class Session {
 
     /// RFC 1661 §4.4 tlu: frame as negotiated, then Authenticate or Network.
     private func layerUp() {
-        let o = lcp.negotiator.negotiated
+        var o = lcp.negotiator.negotiated
+        if let pppoe {
+            // RFC 2516 §7 / RFC 4638: nothing larger than the session's
+            // payload fits the Ethernet frame, whatever MRU the peer named
+            // (or the 1500 it defaults to); pppd clamps the same way.
+            o.peerMRU = UInt16(min(Int(o.peerMRU), pppoe.maximumPayload))
+            o.localMRU = UInt16(min(Int(o.localMRU), pppoe.maximumPayload))
+        }
         negotiated = o
         encoder.apply(o)
         if feeding { pendingReceiveOptions = o } else { decoder.apply(o) }
@@ -289,7 +307,11 @@ final class Session {
         record.network = settings.network
         let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
         attach(relay)
-        relay.start()
+        switch networkRoute?(self) ?? .ncpd {
+        case .ncpd: relay.start()
+        case .bridged(let partner): relay.start(bridgeWith: partner)
+        case .hold: log.info("session \(id): channel held for a bridge (\(bridge.stage.rawValue))")
+        }
         startAccounting()
         onUp?(self)
     }

@@ -44,7 +44,10 @@ enum SessionStatus {
             o["local"] = .null
             o["peer"] = .null
         }
+        o["pppoe"] = s.pppoe.map { .object($0.json) } ?? .null
         o["channel"] = s.channel.map { .object($0.json) } ?? .null
+        // The partner and bridge state; pppctl merges bridged's counters in.
+        o["bridge"] = s.bridge.json
         let a = s.accountingCounters
         o["counters"] = .object([
             "input_octets": .int(Int64(a.inputOctets)), "input_packets": .int(Int64(a.inputPackets)),

@@ -9,8 +9,10 @@ import IPC
 
 let rt = DaemonRuntime.bootstrap(as: .linkd)
 let settings: PortSettings
+let linkdSettings: LinkdSettings
 do {
-    settings = try PortSettings.decode(rt.setup.settings)
+    linkdSettings = try LinkdSettings.decode(rt.setup.settings)
+    settings = linkdSettings.port
 } catch {
     rt.log.error("port settings from pppinit: \(error)")
     exit(100)
@@ -23,15 +25,19 @@ do {
     rt.log.error("port \(settings.name): \(error)")
     exit(111)
 }
-if let d = port.descriptor, !port.restored {
-    do { try rt.deposit(key: Port.storeKey, record: settings.encoded(), descriptors: [d.raw]) } catch {
+if port.descriptor != nil, !port.restored {
+    do { try rt.deposit(key: Port.storeKey, record: settings.encoded(), descriptors: port.deposited) } catch {
         rt.log.warning("fd store deposit: \(error)")
     }
 }
 rt.log.info("port \(settings.name) (\(settings.kind.name)) \(port.restored ? "restored from the fd store" : "opened")")
-let link = PortLink(port: port, runtime: rt)
-rt.statusFields = { ["port": .object(port.status), "authd": .object(link.auth.json),
-                     "sessions": .int(Int64(link.live.count))] }
+let link = PortLink(port: port, runtime: rt, bridging: linkdSettings)
+rt.statusFields = {
+    var o: JSONObject = ["port": .object(port.status), "authd": .object(link.auth.json),
+                         "sessions": .int(Int64(link.live.count))]
+    if link.pppoe != nil { o["pppoe"] = .object(link.pppoeStatus) }
+    return o
+}
 rt.register("sessions") { _, _ in
     .array(link.sessions.map { .object(SessionStatus.json($0, port: link)) })
 }
@@ -40,9 +46,14 @@ rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) i
     guard link.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
     return .object(["killed": .string(id)])
 }
-// accept4: TCP listen ports; recvmmsg: UDP ports read datagrams in batches;
-// the rest of what sessions use is in the base set.
-rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg"])
+rt.onShutdown = { link.shutdown() }
+// Bridging (PortLink+Bridge): dial on an upstream port, bridge/unbridge.
+rt.register("dial", mutating: true) { arguments, _ throws(MethodError) in try link.dial(arguments) }
+rt.register("bridge", mutating: true) { arguments, _ throws(MethodError) in try link.bridgeHeld(arguments) }
+rt.register("unbridge", mutating: true) { arguments, _ throws(MethodError) in try link.unbridge(arguments) }
+// accept4: TCP listen ports; recvmmsg/sendmmsg: PPPoE's batched AF_PACKET
+// reads and writes, UDP ports' batched reads; the rest of what sessions use is in the base set.
+rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg", "sendmmsg"])
 rt.ready()
 link.start()
 rt.run()

@@ -30,11 +30,20 @@ extension ControlClient {
         // ncpd's network side of each session, merged by id (its interface,
         // NCP states, addresses and IP counters); a channel ncpd holds
         // without a linkd session (a handoff from elsewhere) is listed too.
-        if (try? callJSON(.componentsListed))?.array?.contains(where: { $0["name"]?.string == "ncpd" }) == true {
+        let names = Set(((try? callJSON(.componentsListed))?.array ?? []).compactMap { $0["name"]?.string })
+        if names.contains("ncpd") {
             do {
                 out = mergeNetwork(out, try daemonCall("ncpd", "sessions").array ?? [])
             } catch {
                 printError("pppctl: ncpd: \(error.message)")
+            }
+        }
+        // bridged's splice counters, merged into each session's `bridge`.
+        if names.contains("bridged") {
+            do {
+                out = mergeBridges(out, try daemonCall("bridged", "splices").array ?? [])
+            } catch {
+                printError("pppctl: bridged: \(error.message)")
             }
         }
         return out
@@ -63,6 +72,14 @@ func mergeNetwork(_ link: [JSON], _ network: [JSON]) -> [JSON] {
     return out
 }
 
+/// "⇄ up0:1 (up)", "dialing up0", "held", or "-".
+func bridgeCell(_ b: JSON?) -> String {
+    guard let b, let state = b["state"]?.string else { return "-" }
+    if let partner = b["partner"]?.string { return "⇄ \(partner) (\(b["splice"]?.string ?? state))" }
+    if let up = b["upstream"]?.string { return "\(state) \(up)" }
+    return state
+}
+
 /// Session ids are "PORT:N"; the port names the linkd that runs it.
 func linkdTarget(forSession id: String) throws(CtlFailure) -> String {
     guard let colon = id.lastIndex(of: ":"), colon != id.startIndex else {
@@ -80,7 +97,7 @@ struct Sessions: ParsableCommand {
         if options.json { print(JSON.array(sessions).encoded()); return }
         var t = TextTable(["ID", "PORT", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL",
                            "REMOTE", "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IP PKTS IN/OUT", "IP BYTES IN/OUT",
-                           "REASON"])
+                           "BRIDGE", "REASON"])
         for s in sessions {
             let c = s["counters"], ip = s["ipcp"], ip6 = s["ipv6cp"], n = s["ip_counters"]
             let dns = (ip?["dns"]?.array ?? []).compactMap(\.string).joined(separator: ",")
@@ -93,7 +110,7 @@ struct Sessions: ParsableCommand {
                    ip6?["local_id"]?.cell ?? "-", ip6?["remote_id"]?.cell ?? "-",
                    "\(n?["packets_in"]?.cell ?? "-")/\(n?["packets_out"]?.cell ?? "-")",
                    "\(n?["octets_in"]?.cell ?? "-")/\(n?["octets_out"]?.cell ?? "-")",
-                   s["reason"]?.cell ?? "-"])
+                   bridgeCell(s["bridge"]), s["reason"]?.cell ?? "-"])
         }
         print(t.render())
     }

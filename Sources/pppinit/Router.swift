@@ -35,11 +35,14 @@ final class Router {
         }
         let lid = config.identities["linkd"]!
         for port in config.ports {
-            // CAP_NET_RAW only where a PPPoE port needs its AF_PACKET socket.
-            let caps: [UInt8] = port.kind == .pppoe ? [Capability.netRaw.rawValue] : []
+            // No capability for any port: a pppoe port's AF_PACKET sockets are
+            // opened as root before the drop and kept in the fd store, and
+            // sending or receiving on an open packet socket is not checked
+            // against CAP_NET_RAW (only socket(2) is).
+            let caps: [UInt8] = []
             list.append(Component(name: "linkd@\(port.name)", peer: .linkd, setup: DaemonSetup(
                 name: "linkd", instance: port.name, uid: lid.uid, gid: lid.gid,
-                capabilities: caps, seccomp: config.seccomp, settings: port.encoded())))
+                capabilities: caps, seccomp: config.seccomp, settings: config.linkdSettings(port).encoded())))
         }
         components = list
     }
@@ -263,6 +266,8 @@ final class Router {
             }
         case let .hookRequested(request) where c.peer == .ncpd:
             hooks.requested(request, log: &log)
+        case let .daemonCallRequested(target, method, arguments):
+            relayDaemonCall(from: c, target: target, method: method, arguments: arguments, callID: r.callID)
         case let .eventPublished(json):
             var event = (try? JSON.parse(json))?.object ?? ["raw": .string(json)]
             event["component"] = .string(c.name)

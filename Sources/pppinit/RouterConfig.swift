@@ -43,6 +43,9 @@ struct RouterConfig {
     /// ncpd's pools and pppinit's hooks (RouterConfig+Network.swift).
     var pools: [AddressPoolSettings] = []
     var hooks = HookConfig()
+    /// Bridging: each port's role and the [[bridge]] rules (RouterConfig+Bridge.swift).
+    var bridgeRoles: [String: BridgeRole] = [:]
+    var bridgeRules: [BridgeRule] = []
 
     static let daemonNames = ["authd", "ncpd", "bridged", "linkd"]
 
@@ -88,11 +91,14 @@ struct RouterConfig {
             try daemons.finish()
         }
         for (name, var r) in try root.namedTables("port") {
-            c.ports.append(try parsePort(name: name, &r))
+            let port = try parsePort(name: name, &r)
+            c.ports.append(port)
+            c.bridgeRoles[name] = try parseBridgeRole(port, &r)
             try r.finish()
         }
         c.auth = try parseAuth(&root)
         try parseNetworkSections(&root, into: &c)
+        try parseBridgeSections(&root, into: &c)
         try root.finish()
         return c
     }
@@ -121,6 +127,10 @@ struct RouterConfig {
             }
         case .pppoe:
             p.device = try r.string("interface")
+            guard !p.device.isEmpty, p.device.utf8.count < 16, !p.device.contains("/") else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'interface' must be a Linux interface name")
+            }
+            p.pppoe = try parsePPPoE(port: name, &r)
         }
         try parseSessionOptions(port: name, &r, into: &p)
         return p
@@ -130,7 +140,10 @@ struct RouterConfig {
     private static func parseSessionOptions(port name: String, _ r: inout TableReader,
                                             into p: inout PortSettings) throws(ConfigError) {
         // RFC 1661 §6.1: pppd refuses an MRU below 128; 16384 is its maximum.
-        p.mru = try r.integer("mru", default: 1500, in: 128...16_384)
+        // RFC 2516 §7: PPPoE's MRU is 1492 unless RFC 4638 raises it (linkd
+        // asks for PPP-Max-Payload when `mru` is above 1492 and the interface
+        // MTU allows it).
+        p.mru = try r.integer("mru", default: p.kind == .pppoe ? 1492 : 1500, in: 128...16_384)
         if let map = try r.optionalString("asyncmap") {
             // pppd writes the map in hex ("asyncmap 000a0000"); TOML has no hex
             // integers here, so it is a string, with or without 0x.

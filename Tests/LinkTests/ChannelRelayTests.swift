@@ -83,8 +83,10 @@ func makeRelay(_ ncpd: FakeNcpd, _ loop: EventLoop, peerMRU: UInt16 = 100) -> (C
         defer { ncpd.remove() }
         let (relay, probe) = makeRelay(ncpd, loop)
         relay.start()
-        // Before the ack, wire frames for the channel are dropped and counted.
-        relay.deliver(.ipcp, [1, 2, 3][...])
+        // Before the ack, the first few wire frames are kept for the owner
+        // (delivered after the ack, first), the rest dropped and counted.
+        relay.deliver(.ipcp, [9, 8][...])
+        for _ in 0..<ChannelRelay.earlyLimit { relay.deliver(.ipcp, [7][...]) }
         #expect(relay.counters.droppedBeforeHandoff == 1)
         let arrival = try #require(try ncpd.receive(loop))
         #expect(arrival.record.session == "t:1" && arrival.record.peerMRU == 100)
@@ -95,10 +97,17 @@ func makeRelay(_ ncpd: FakeNcpd, _ loop: EventLoop, peerMRU: UInt16 = 100) -> (C
         #expect(loop.run(until: { accepted != nil && relay.state == .relaying }, seconds: 5))
         #expect(accepted == true && relay.ownerPID == 4242)
 
-        // Wire → channel: one datagram, Protocol then Information.
+        // Wire → channel: one datagram, Protocol then Information; the
+        // frames kept before the ack come first, in order.
         relay.deliver(.ipcp, [1, 2, 3][...])
         var buf = [UInt8](repeating: 0, count: 2048)
-        let n = buf.withUnsafeMutableBytes { recv(channel.raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        var n = buf.withUnsafeMutableBytes { recv(channel.raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        #expect(Array(buf[0..<max(n, 0)]) == [0x80, 0x21, 9, 8])
+        for _ in 0..<(ChannelRelay.earlyLimit - 1) {
+            n = buf.withUnsafeMutableBytes { recv(channel.raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            #expect(Array(buf[0..<max(n, 0)]) == [0x80, 0x21, 7])
+        }
+        n = buf.withUnsafeMutableBytes { recv(channel.raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
         #expect(Array(buf[0..<max(n, 0)]) == [0x80, 0x21, 1, 2, 3])
 
         // Channel → wire, as a boundary table: (datagram, outcome).
@@ -128,7 +137,7 @@ func makeRelay(_ ncpd: FakeNcpd, _ loop: EventLoop, peerMRU: UInt16 = 100) -> (C
         #expect(probe.transmitted.map(\.1.count) == [0, 100])
         #expect(probe.rejects.count == 1)
         #expect(probe.rejects.first?.0 == 0x8057 && probe.rejects.first?.1 == [1, 2, 3])
-        #expect(relay.counters.framesFromChannel == 3 && relay.counters.framesToChannel == 1)
+        #expect(relay.counters.framesFromChannel == 3 && relay.counters.framesToChannel == 1 + ChannelRelay.earlyLimit)
 
         // The owner hangs up: the session hears why.
         _ = channel.take()

@@ -15,6 +15,11 @@
 /// Returns the fd, or -1 with errno (ENODEV for an unknown interface).
 int ppp_packet_open(const char *ifname, uint16_t ethertype, uint8_t mac[6], int *ifindex, int *mtu);
 
+/// What a bound packet socket (one from ppp_packet_open, e.g. back from the
+/// fd store) is bound to: getsockname for the ifindex and MAC, SIOCGIFMTU for
+/// the MTU. Returns 0, or -1 with errno.
+int ppp_packet_info(int fd, uint8_t mac[6], int *ifindex, int *mtu);
+
 /// The interface's current MTU (SIOCGIFMTU), or -1 with errno.
 int ppp_interface_mtu(const char *ifname);
 

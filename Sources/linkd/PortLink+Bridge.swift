@@ -1,0 +1,176 @@
+// Bridging on a port (DESIGN.md "bridged"). A subscriber port's bridging
+// rules pick, after LCP and authentication, an upstream port by the peer's
+// authenticated name or realm; this linkd then asks the upstream port's
+// linkd (through pppinit's daemon-call table) to `dial` a session, and hands
+// its own channel to bridged naming that session as partner. The upstream
+// linkd brings its session up (LCP, and authentication as a client with the
+// port's `user` if the far end asks) and at its Network phase hands its
+// channel to bridged naming the subscriber. A `bridge = "manual"` port holds
+// its sessions until the operator's `pppctl bridge A B`.
+import IPC
+
+extension PortLink {
+    /// Session.networkRoute: where this session's channel goes.
+    func route(_ s: Session) -> NetworkRoute {
+        switch bridging.role {
+        case .upstream:
+            guard let partner = s.bridge.partner else { return .hold }
+            s.bridge.stage = .handed
+            publishBridge(s)
+            return .bridged(partner: partner)
+        case .manual:
+            s.bridge.stage = .held
+            publishBridge(s)
+            return .hold
+        case .none:
+            let name = s.auth.verdict.flatMap { $0.peerName.isEmpty ? nil : $0.peerName }
+            guard let upstream = bridging.upstream(peerName: name) else { return .ncpd }
+            s.bridge.upstream = upstream
+            s.bridge.stage = .dialing
+            publishBridge(s)
+            dialUpstream(upstream, for: s)
+            return .hold
+        }
+    }
+
+    /// Asks linkd@UPSTREAM for a session; its id becomes our partner.
+    private func dialUpstream(_ upstream: String, for s: Session) {
+        let target = "linkd@" + upstream
+        var args: JSONObject = ["for": .string(s.id)]
+        if let name = s.auth.verdict?.peerName, !name.isEmpty { args["peer_name"] = .string(name) }
+        rt.log.info("session \(s.id): bridging rule → upstream \(upstream); dialling")
+        do {
+            try rt.link.call(.daemonCallRequested(target: target, method: "dial", arguments: JSON.object(args).encoded()),
+                             timeout: 10, onReply: { [weak self, weak s] r in
+                guard let self, let s, s.phase == .network, s.bridge.stage == .dialing else { return }
+                switch r.message {
+                case let .callReplied(json):
+                    guard let id = (try? JSON.parse(json))?["session"]?.string else {
+                        s.close(reason: "upstream \(upstream): dial answered without a session")
+                        return
+                    }
+                    self.rt.log.info("session \(s.id): upstream session \(id); handing the channel to bridged")
+                    s.bridge(with: id)
+                    self.publishBridge(s)
+                case let .errorReplied(_, reason):
+                    s.close(reason: "upstream \(upstream): \(reason)")
+                default:
+                    break
+                }
+            }, onFailure: { [weak s] e in
+                s?.close(reason: "upstream \(upstream) did not answer the dial: \(e)")
+            })
+        } catch {
+            s.close(reason: "cannot ask \(target) to dial: \(error)")
+        }
+    }
+
+    /// `dial {for: SESSION}` on an upstream port: starts a session whose
+    /// channel goes to bridged spliced to SESSION. Answers its id at once;
+    /// bridged waits for both halves (and closes a half left alone).
+    func dial(_ args: JSON) throws(MethodError) -> JSON {
+        guard case let .string(subscriber)? = args["for"], !subscriber.isEmpty else {
+            throw MethodError(.badArguments, "dial needs {\"for\": \"PORT:N\"}")
+        }
+        guard bridging.role == .upstream else {
+            throw MethodError(.notPermitted, "port \(settings.name) is not an upstream port")
+        }
+        // Upstream link types. Each gets one case here; L2TP will be one more.
+        switch settings.kind {
+        case .udp, .tty, .tcp:
+            // One session at a time on the port's descriptor (udp, tty); a
+            // tcp connect port could carry more, one connection each, but
+            // shares PortLink's one-at-a-time start path, so likewise.
+            if let busy = live.first {
+                throw MethodError(.busy, "upstream \(settings.name) carries \(busy.id) already (one session at a time on a \(settings.kind.name) port)")
+            }
+        case .pppoe:
+            // A PPPoE client session per subscriber: discovery, then a
+            // session on the port's AF_PACKET socket. Needs linkd's pppoe
+            // port type (sessions started from discovery); pppinit refuses
+            // `upstream = true` on pppoe ports until then.
+            throw MethodError(.unavailable, "pppoe upstream sessions need linkd's pppoe port type")
+        }
+        startSession()
+        guard let s = live.last else {
+            throw MethodError(.failed, "upstream \(settings.name): the session did not start")
+        }
+        s.bridge.partner = subscriber
+        s.bridge.dialledFor = subscriber
+        s.bridge.upstream = settings.name
+        s.bridge.stage = .dialing
+        rt.log.info("session \(s.id): dialled for \(subscriber)")
+        publishBridge(s)
+        return .object(["session": .string(s.id)])
+    }
+
+    /// `bridge {id, with}`: a held session's channel goes to bridged,
+    /// spliced to `with` (pppctl bridge calls both sides).
+    func bridgeHeld(_ args: JSON) throws(MethodError) -> JSON {
+        guard case let .string(id)? = args["id"], case let .string(partner)? = args["with"] else {
+            throw MethodError(.badArguments, "bridge needs {\"id\": \"PORT:N\", \"with\": \"PORT:M\"}")
+        }
+        guard let s = live.first(where: { $0.id == id }) else {
+            throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)")
+        }
+        if s.bridge.stage == .held, let p = live.first(where: { $0.id == partner }), p.bridge.stage == .held {
+            try bridgePair(s, p)
+            return .object(["id": .string(id), "with": .string(partner), "transfers": .int(1)])
+        }
+        guard s.bridge.stage == .held, s.bridge(with: partner) else {
+            throw MethodError(.failed, "\(id) is not waiting for a bridge (port \(settings.name) needs bridge = \"manual\"; state \(s.bridge.stage.rawValue))")
+        }
+        publishBridge(s)
+        return .object(["id": .string(id), "with": .string(partner)])
+    }
+
+    /// Both sessions are ours: both channels go to bridged in one datagram
+    /// (channelPairHandedOver: two channels + R), so bridged gets the pair
+    /// whole or not at all.
+    private func bridgePair(_ a: Session, _ b: Session) throws(MethodError) {
+        guard let fa = a.prepareBridgePair(with: b.id) else {
+            throw MethodError(.failed, "\(a.id) is not holding its channel")
+        }
+        guard let fb = b.prepareBridgePair(with: a.id), let ca = a.channel, let cb = b.channel else {
+            a.close(reason: "bridge with \(b.id) failed: \(b.id) is not holding its channel")
+            throw MethodError(.failed, "\(b.id) is not holding its channel")
+        }
+        var w = ByteWriter()
+        w.u8(1)
+        w.blob(ca.record.encoded()); w.blob(cb.record.encoded())
+        do {
+            try HandoffSender.send(.channelPairHandedOver(record: w.bytes), descriptors: [fa, fb],
+                                   to: rt.runtimeDir + "/bridged", loop: rt.loop) { [weak ca, weak cb] outcome in
+                ca?.handedOver(outcome)
+                cb?.handedOver(outcome)
+            }
+        } catch {
+            ca.handedOver(.failed(error))
+            cb.handedOver(.failed(error))
+        }
+        rt.log.info("sessions \(a.id) and \(b.id): both channels to bridged in one transfer")
+        publishBridge(a)
+        publishBridge(b)
+    }
+
+    /// `unbridge {id}`: ends the session; bridged sees its channel close and
+    /// closes the partner's, whose linkd terminates it too.
+    func unbridge(_ args: JSON) throws(MethodError) -> JSON {
+        guard case let .string(id)? = args["id"] else {
+            throw MethodError(.badArguments, "unbridge needs {\"id\": \"PORT:N\"}")
+        }
+        guard let s = live.first(where: { $0.id == id }), s.bridge.stage != .none else {
+            throw MethodError(.notFound, "no bridged session '\(id)' on port \(settings.name)")
+        }
+        let partner = s.bridge.partner
+        s.close(reason: "unbridged by the operator")
+        return .object(["id": .string(id), "partner": partner.map { .string($0) } ?? .null])
+    }
+
+    func publishBridge(_ s: Session) {
+        rt.publish(["event": .string("session-bridge"), "component": .string(rt.setup.name + "@" + settings.name),
+                    "session": .string(s.id), "port": .string(settings.name),
+                    "state": .string(s.bridge.stage.rawValue),
+                    "partner": s.bridge.partner.map { .string($0) } ?? .null])
+    }
+}

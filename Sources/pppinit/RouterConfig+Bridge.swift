@@ -1,0 +1,86 @@
+// bridged's part of the config: per port, `upstream = true` (sessions are
+// dialled on demand for a subscriber and spliced to it) or `bridge =
+// "manual"` (sessions wait for `pppctl bridge A B` instead of going to ncpd);
+// and `[[bridge]]` rules that send a subscriber's session, after LCP and
+// authentication on our side, to an upstream port:
+//   [[bridge]]
+//   realm = "far.example"   # and/or peer-name = "alice@far.example", port = "sub0"
+//   upstream = "up0"
+import Config
+import IPC
+
+extension RouterConfig {
+    /// The port keys `upstream` and `bridge`, read before the port's table is finished.
+    static func parseBridgeRole(_ port: PortSettings, _ r: inout TableReader) throws(ConfigError) -> BridgeRole {
+        let name = port.name
+        let upstream = try r.bool("upstream", default: false)
+        let manual = try r.enumeration("bridge", ["none", "manual"], default: "none") == "manual"
+        if upstream && manual {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'upstream' and 'bridge = \"manual\"' exclude each other")
+        }
+        guard upstream else { return manual ? .manual : .none }
+        // Upstream types so far: PPP over UDP, and TCP connect (a session
+        // per dial opens its own connection). PPPoE client sessions (one per
+        // subscriber) come with linkd's pppoe port type, L2TP later: each
+        // needs only its own case in linkd's PortLink.dial.
+        switch port.kind {
+        case .udp:
+            break
+        case .tcp where port.local.isEmpty:
+            break
+        default:
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'upstream' works on udp and tcp connect ports for now, not on this \(port.kind.name) port")
+        }
+        if port.persist {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': an upstream port is dialled on demand; 'persist' does not apply")
+        }
+        return .upstream
+    }
+
+    static func parseBridgeSections(_ root: inout TableReader, into c: inout RouterConfig) throws(ConfigError) {
+        for var r in try root.tableArray("bridge") {
+            var rule = BridgeRule(upstream: try r.string("upstream"))
+            rule.peerName = try r.string("peer-name", default: "")
+            rule.realm = try r.string("realm", default: "")
+            rule.port = try r.string("port", default: "")
+            guard !(rule.peerName.isEmpty && rule.realm.isEmpty && rule.port.isEmpty) else {
+                throw ConfigError(file: r.file, line: r.line, reason: "bridge rule: give at least one of 'peer-name', 'realm', 'port'")
+            }
+            guard c.bridgeRoles[rule.upstream] == .upstream else {
+                throw ConfigError(file: r.file, line: r.line, reason: "bridge rule: upstream '\(rule.upstream)' is not a port with 'upstream = true'")
+            }
+            if !rule.port.isEmpty {
+                guard let role = c.bridgeRoles[rule.port] else {
+                    throw ConfigError(file: r.file, line: r.line, reason: "bridge rule: no port '\(rule.port)'")
+                }
+                guard role == .none else {
+                    throw ConfigError(file: r.file, line: r.line, reason: "bridge rule: port '\(rule.port)' is \(role.name == "upstream" ? "an upstream" : "bridged by hand"); rules apply to subscriber ports")
+                }
+            }
+            if rule.realm.contains("@") {
+                throw ConfigError(file: r.file, line: r.line, reason: "bridge rule: realm '\(rule.realm)' is the part after '@', without it")
+            }
+            try r.finish()
+            c.bridgeRules.append(rule)
+        }
+        if c.bridgeRules.count > LinkdSettings.maxRules {
+            throw ConfigError(file: c.file, line: 0, reason: "at most \(LinkdSettings.maxRules) [[bridge]] rules")
+        }
+    }
+
+    /// What the linkd of `port` gets: its port, its role, and the rules
+    /// that can match its sessions (none for upstream or manual ports).
+    func linkdSettings(_ port: PortSettings) -> LinkdSettings {
+        var s = LinkdSettings(port: port)
+        s.role = bridgeRoles[port.name] ?? .none
+        if s.role == .none { s.rules = bridgeRules.filter { $0.port.isEmpty || $0.port == port.name } }
+        return s
+    }
+
+    /// The allowlisted daemon→daemon call: a linkd may ask an upstream
+    /// port's linkd to `dial` (pppinit relays it; see Router.relayDaemonCall).
+    func isUpstream(component name: String) -> Bool {
+        guard name.hasPrefix("linkd@") else { return false }
+        return bridgeRoles[String(name.dropFirst(6))] == .upstream
+    }
+}

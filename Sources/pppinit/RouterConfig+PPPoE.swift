@@ -1,0 +1,49 @@
+// The keys of a `type = "pppoe"` port beyond `interface` (RFC 2516, RFC 4638):
+// the role, the names discovery asks for or announces, the client's Host-Uniq
+// and discovery timing, and the access concentrator's limits. The LCP, auth,
+// NCP and persist/holdoff/maxfail keys are the ones every port has.
+import Config
+import IPC
+
+extension RouterConfig {
+    static func parsePPPoE(port name: String, _ r: inout TableReader) throws(ConfigError) -> PPPoESettings {
+        var s = PPPoESettings()
+        s.role = try r.enumeration("role", PPPoERole.allCases.map(\.name), default: "client") == "ac" ? .ac : .client
+        s.serviceName = try r.string("service-name", default: "")
+        s.services = try r.stringArray("service-names", default: [])
+        s.acName = try r.string("ac-name", default: "")
+        // RFC 2516 §4: a TAG value fits a 1494-octet payload with the others;
+        // names are kept well under that.
+        for n in [s.serviceName, s.acName] + s.services where n.utf8.count > 255 {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': PPPoE names are at most 255 bytes")
+        }
+        if let hex = try r.optionalString("host-uniq") {
+            guard let bytes = Self.hexBytes(hex), !bytes.isEmpty, bytes.count <= 64 else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'host-uniq' is 1-64 octets in hex, e.g. \"0a1b2c3d\"")
+            }
+            s.hostUniq = bytes
+        }
+        s.maxSessions = try r.integer("max-sessions", default: 8000, in: 1...65534)
+        s.padiLimit = try r.integer("padi-limit", default: 1, in: 1...100_000)
+        s.padiBurst = try r.integer("padi-burst", default: 3, in: 1...100_000)
+        s.padiTotal = try r.integer("padi-total", default: 2000, in: 1...1_000_000)
+        s.padiTimeout = try r.integer("padi-timeout", default: 2, in: 1...60)
+        s.padiAttempts = try r.integer("padi-attempts", default: 5, in: 1...1000)
+        s.stalePADT = try r.bool("stale-padt", default: true)
+        return s
+    }
+
+    /// "0a1b2c" (an optional 0x, even digit count) → octets; nil if not hex.
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.hasPrefix("0x") ? text.dropFirst(2) : Substring(text))
+        guard digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < digits.count {
+            guard let v = UInt8(String(digits[i..<(i + 2)]), radix: 16) else { return nil }
+            out.append(v)
+            i += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,78 @@
+// The keys of a pppoe port (RouterConfig+PPPoE.swift): every key reaches
+// PortSettings and survives the v4 codec; defaults (client, MRU 1492); bad
+// values are refused with file:line; the lab's and the appliance's configs parse.
+import Foundation
+import IPC
+import Testing
+@testable import pppinit
+
+@Suite struct PPPoEConfigTests {
+    @Test func everyKeyReachesTheSettingsAndRoundTrips() throws {
+        let c = try RouterConfig.parse("""
+            [port.a]
+            type = "pppoe"
+            interface = "eth1"
+            role = "ac"
+            ac-name = "bras"
+            service-name = "internet"
+            service-names = ["tv", "voip"]
+            max-sessions = 4000
+            padi-limit = 2
+            padi-burst = 5
+            padi-total = 500
+            mru = 1500
+            [port.c]
+            type = "pppoe"
+            interface = "eth2"
+            host-uniq = "0x0a1b2c3d"
+            padi-timeout = 1
+            padi-attempts = 9
+            stale-padt = false
+            persist = true
+            """, file: "r.toml")
+        let a = try #require(c.ports.first { $0.name == "a" })
+        #expect(a.pppoe.role == .ac && a.pppoe.acName == "bras" && a.pppoe.serviceName == "internet")
+        #expect(a.pppoe.services == ["tv", "voip"] && a.pppoe.maxSessions == 4000)
+        #expect(a.pppoe.padiLimit == 2 && a.pppoe.padiBurst == 5 && a.pppoe.padiTotal == 500 && a.mru == 1500)
+        let cl = try #require(c.ports.first { $0.name == "c" })
+        #expect(cl.pppoe.role == .client && cl.mru == 1492 && cl.device == "eth2")
+        #expect(cl.pppoe.hostUniq == [0x0a, 0x1b, 0x2c, 0x3d] && cl.pppoe.padiTimeout == 1)
+        #expect(cl.pppoe.padiAttempts == 9 && !cl.pppoe.stalePADT && cl.persist)
+        for p in [a, cl] { #expect(try PortSettings.decode(p.encoded()) == p) }
+        // Truncated and trailing bytes are refused by the codec.
+        let bytes = a.encoded()
+        #expect(throws: IPCError.self) { try PortSettings.decode(Array(bytes.dropLast())) }
+        #expect(throws: IPCError.self) { try PortSettings.decode(bytes + [0]) }
+    }
+
+    @Test(arguments: [
+        ("role = \"server\"", "role"),
+        ("host-uniq = \"abc\"", "host-uniq"),
+        ("host-uniq = \"zz\"", "host-uniq"),
+        ("max-sessions = 0", "max-sessions"),
+        ("max-sessions = 65535", "max-sessions"),
+        ("padi-timeout = 0", "padi-timeout"),
+        ("interface = \"\"", "interface"),
+        ("colour = \"blue\"", "colour"),
+    ])
+    func badValuesAreRefused(_ line: String, _ key: String) {
+        var text = "[port.p]\ntype = \"pppoe\"\n"
+        if !line.hasPrefix("interface") { text += "interface = \"eth0\"\n" }
+        text += line + "\n"
+        do {
+            _ = try RouterConfig.parse(text, file: "r.toml")
+            Issue.record("accepted: \(line)")
+        } catch {
+            #expect("\(error)".contains("r.toml:"), "\(error)")
+        }
+    }
+
+    @Test func shippedConfigsParse() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        for f in ["compose/lab/bras.toml", "compose/lab/cpe.toml", "compose/appliance/ppprouter.toml"] {
+            let c = try RouterConfig.load(path: root + "/" + f)
+            #expect(c.ports.first?.kind == .pppoe, "\(f)")
+        }
+    }
+}

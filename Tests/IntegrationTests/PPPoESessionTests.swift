@@ -1,0 +1,194 @@
+// Integration: two routers, each pppinit in its own network namespace, joined
+// by a veth pair (MTU 1508): a PPPoE access concentrator with CHAP users and
+// an address pool, and a PPPoE client. The whole session — discovery, LCP
+// with RFC 4638's 1500-octet payload, CHAP, IPCP, a ping — then the ways a
+// session ends: the operator's kill on the AC (PADT from the AC, the client
+// reconnects as persist/holdoff say), the client's linkd SIGKILLed (its
+// successor sends the stale session's PADT), the client router stopped
+// (PADT from the client). tshark captures it all and must decode every
+// frame without a malformed one.
+import Foundation
+import IPC
+import Testing
+
+let haveTShark = FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark")
+
+/// Two namespaces joined by a veth pair `a` <-> `b`.
+final class VethPair {
+    let left: Netns, right: Netns
+    init(_ a: String, _ b: String, mtu: Int = 1508) throws {
+        left = try Netns("ac")
+        right = try Netns("cl")
+        let r = try run("/usr/sbin/ip", ["link", "add", a, "netns", left.name, "mtu", "\(mtu)", "type", "veth",
+                                         "peer", "name", b, "netns", right.name, "mtu", "\(mtu)"])
+        guard r.status == 0 else { throw TestFailure("ip link add: \(r.stderr)") }
+        _ = try run("/usr/sbin/ip", ["-n", left.name, "link", "set", a, "up"])
+        _ = try run("/usr/sbin/ip", ["-n", right.name, "link", "set", b, "up"])
+    }
+    deinit {
+        left.delete()
+        right.delete()
+    }
+}
+
+func writeConfig(_ text: String) -> String {
+    let path = "/tmp/ppprouter-pppoe-\(getpid())-\(UInt32.random(in: 0..<UInt32.max)).toml"
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    return path
+}
+
+let acConfig = """
+    [router]
+    seccomp = "kill"
+    [port.access]
+    type = "pppoe"
+    role = "ac"
+    interface = "bras0"
+    ac-name = "test-bras"
+    service-names = ["internet"]
+    mru = 1500
+    require-chap = true
+    name = "test-bras"
+    lcp-echo-interval = 1
+    lcp-echo-failure = 3
+    address = "10.77.0.1:"
+    ip-pool = "subscribers"
+    [pool.subscribers]
+    range = "10.77.0.10-10.77.0.20"
+    local = "10.77.0.1"
+    [users.alice]
+    password = "wonderland"
+    """
+
+let clientConfig = """
+    [router]
+    seccomp = "kill"
+    [port.wan]
+    type = "pppoe"
+    role = "client"
+    interface = "cpe0"
+    service-name = "internet"
+    ac-name = "test-bras"
+    mru = 1500
+    padi-timeout = 1
+    user = "alice"
+    noipdefault = true
+    persist = true
+    holdoff = 1
+    maxfail = 0
+    [users.alice]
+    password = "wonderland"
+    """
+
+extension RouterUnderTest {
+    func linkdStatus() -> JSON? {
+        guard let r = try? ctl(["--json", "call", "linkd", "status"]), r.status == 0 else { return nil }
+        return try? JSON.parse(r.stdout)
+    }
+
+    /// Polls `sessions` until one satisfies `condition` (bounded).
+    func waitForSession(seconds: Double = 20, _ condition: (JSON) -> Bool) -> JSON? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let s = sessions().first(where: condition) { return s }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    func waitForStatus(seconds: Double = 20, _ condition: (JSON) -> Bool) -> JSON? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last: JSON?
+        while Date() < deadline {
+            last = linkdStatus()
+            if let l = last, condition(l) { return l }
+            usleep(50_000)
+        }
+        return last
+    }
+}
+
+func ipcpOpened(_ s: JSON) -> Bool { s["ipcp"]?["state"]?.string == "opened" }
+func int(_ j: JSON?, _ path: String...) -> Int {
+    var v = j
+    for p in path { v = v?[p] }
+    return Int(v?.int ?? -1)
+}
+
+@Suite(.serialized) struct PPPoESessionTests {
+    @Test(.enabled(if: isRoot)) func clientAndAccessConcentratorOverVeth() throws {
+        let net = try VethPair("bras0", "cpe0")
+        let acPath = writeConfig(acConfig), clientPath = writeConfig(clientConfig)
+        defer { for p in [acPath, clientPath] { try? FileManager.default.removeItem(atPath: p) } }
+        let capturePath = "/tmp/ppprouter-pppoe-\(getpid()).pcapng"
+        defer { try? FileManager.default.removeItem(atPath: capturePath) }
+        var capture: NamespacedProcess?
+        if haveTShark {
+            FileManager.default.createFile(atPath: capturePath, contents: nil)
+            capture = try NamespacedProcess(namespace: net.right.name, ["tshark", "-q", "-i", "cpe0", "-w", capturePath])
+            let deadline = Date().addingTimeInterval(10)
+            while !capture!.output.contains("Capturing on") && Date() < deadline { usleep(50_000) }
+        }
+
+        let ac = try RouterUnderTest(config: acPath, netns: net.left.name)
+        defer { ac.stop() }
+        try ac.allRunning()
+        let started = Date()
+        let client = try RouterUnderTest(config: clientPath, netns: net.right.name)
+        defer { client.stop() }
+
+        // Discovery, LCP, CHAP as alice, IPCP from the AC's pool.
+        let up = try #require(client.waitForSession(ipcpOpened), "no session; client log:\n\(client.log)\nAC log:\n\(ac.log)")
+        print(String(format: "PPPoE session (discovery, LCP, CHAP, IPCP) up in %.2f s", Date().timeIntervalSince(started)))
+        #expect(up["ipcp"]?["local"]?.string == "10.77.0.10" && up["ipcp"]?["remote"]?.string == "10.77.0.1")
+        #expect(up["pppoe"]?["max_payload"]?.int == 1500 && up["local"]?["mru"]?.int == 1500)
+        let acSide = try #require(ac.waitForSession(ipcpOpened))
+        #expect(acSide["peer_name"]?.string == "alice" && acSide["auth"]?.string == "chap")
+        let ping = try net.right.exec(["ping", "-c", "3", "-i", "0.2", "-W", "2", "-s", "1472", "-M", "do", "10.77.0.1"])
+        print(ping.stdout.split(separator: "\n").suffix(2).joined(separator: "\n"))
+        #expect(ping.status == 0, "ping through the session: \(ping.stdout)\(ping.stderr)")
+
+        // The operator kills the session on the AC: Terminate, then the AC's
+        // PADT; the client comes back after holdoff with a new session.
+        let firstID = try #require(acSide["id"]?.string)
+        #expect(try ac.ctl(["session", "kill", firstID]).status == 0)
+        let again = client.waitForSession { $0["id"]?.string != "wan:1" && ipcpOpened($0) }
+        #expect(again != nil, "no new session after the kill; client log:\n\(client.log)")
+        let afterKill = ac.waitForStatus { int($0, "pppoe", "ac", "padt_sent") >= 1 }
+        #expect(int(afterKill, "pppoe", "ac", "padt_sent") >= 1)
+
+        // The client's linkd dies hard: pppinit restarts it and the new one
+        // ends the session the old one left (stale-padt) before discovering.
+        let linkd = try #require(pid(try client.components()["linkd@wan"]))
+        kill(linkd, SIGKILL)
+        let stale = ac.waitForStatus { int($0, "pppoe", "ac", "padt_received") >= 1 }
+        #expect(int(stale, "pppoe", "ac", "padt_received") >= 1, "no PADT for the stale session; client log:\n\(client.log)")
+        let third = client.waitForSession { ipcpOpened($0) && $0["phase"]?.string == "network" }
+        #expect(third != nil, "no session after the restart; client log:\n\(client.log)")
+        #expect(client.log.contains("PADT for stale session"))
+
+        // Stopping the client router: LCP Terminate-Request and PADT on the way out.
+        let before = int(ac.linkdStatus(), "pppoe", "ac", "padt_received")
+        client.stop()
+        let after = ac.waitForStatus { int($0, "pppoe", "ac", "padt_received") > before }
+        #expect(int(after, "pppoe", "ac", "padt_received") > before, "no PADT when the client stopped")
+        let ended = ac.waitForSession { $0["phase"]?.string == "dead" && ($0["reason"]?.string ?? "").contains("linkd stopping") }
+        #expect(ended != nil, "AC sessions: \(ac.sessions())")
+        print("PADTs: AC sent \(int(after, "pppoe", "ac", "padt_sent")), received \(int(after, "pppoe", "ac", "padt_received")); AC status \(after.map { "\($0["pppoe"] ?? .null)" } ?? "-")")
+
+        guard let capture else { return }
+        usleep(300_000)
+        capture.stop()
+        // Every frame decodes: discovery, LCP, CHAP, IPCP, ICMP, PADT, none malformed.
+        let malformed = try run("/usr/bin/tshark", ["-r", capturePath, "-Y", "_ws.malformed || _ws.expert.severity == error"])
+        #expect(malformed.stdout.isEmpty, "malformed frames:\n\(malformed.stdout)")
+        let fields = try run("/usr/bin/tshark", ["-r", capturePath, "-T", "fields", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"])
+        let lines = fields.stdout.split(separator: "\n").map(String.init)
+        print("capture: \(lines.count) frames decoded by tshark, none malformed")
+        for (what, needle) in [("PADI", "(PADI)"), ("PADO", "(PADO)"), ("PADR", "(PADR)"), ("PADS", "(PADS)"),
+                               ("PADT", "(PADT)"), ("LCP", "Configuration Request"), ("CHAP", "Challenge"),
+                               ("CHAP success", "Success"), ("IPCP", "IPCP"), ("ICMP", "Echo (ping) request")] {
+            #expect(lines.contains { $0.contains(needle) }, "no \(what) in the capture")
+        }
+    }
+}
