@@ -69,6 +69,16 @@ extension ControlProtocol {
         }
         let answers = Automaton.transition(from: automaton.state, on: .rcrPlus)?.1.contains(.sca) ?? false
         guard answers else { return run(.rcrPlus) }
+        // RFC 1661 §4.1 Opened + RCR: tld, scr, sca/scn — a new negotiation
+        // starts here. Reset before the request is classified: resetting at
+        // the scr would forget what the peer asks for in this very request
+        // (its IP address, its interface identifier) and the NCP would come
+        // up without it.
+        if automaton.state == .opened {
+            negotiator.resetNegotiation()
+            naksSent = 0
+            negotiationAlreadyReset = true
+        }
         let response = classify(options, of: packet)
         pendingResponse = response
         return run(response.code == .configureAck ? .rcrPlus : .rcrMinus)

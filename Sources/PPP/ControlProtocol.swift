@@ -31,6 +31,9 @@ public struct ControlProtocol<Negotiator: OptionNegotiator>: Sendable {
     /// Identifier of the next packet we originate (RFC 1661 §5: requests get a
     /// fresh one; replies copy the request's).
     var nextIdentifier: UInt8
+    /// Set when a Configure-Request received in Opened already reset the
+    /// negotiator for the renegotiation its scr starts.
+    var negotiationAlreadyReset = false
     /// Our last Configure-Request, for retransmission and for matching replies.
     var lastRequest: ControlPacket?
     /// A reply to lastRequest has not yet been accepted (duplicates discarded).
@@ -150,9 +153,12 @@ public struct ControlProtocol<Negotiator: OptionNegotiator>: Sendable {
         case .reqSent, .ackRcvd, .ackSent:
             break
         case .initial, .starting, .closed, .stopped, .closing, .stopping, .opened:
-            negotiator.resetNegotiation()
-            naksSent = 0
+            if !negotiationAlreadyReset {
+                negotiator.resetNegotiation()
+                naksSent = 0
+            }
         }
+        negotiationAlreadyReset = false
         let options = negotiator.configureRequestOptions()
         let request = ControlPacket(
             code: .configureRequest, identifier: takeIdentifier(),

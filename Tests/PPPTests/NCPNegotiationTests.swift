@@ -92,6 +92,25 @@ func options(of p: ControlPacket) -> [IPCPOption] {
         #expect(s.log == [.thisLayerUp] && c.log == [.thisLayerUp])
     }
 
+    /// RFC 1661 Opened + RCR: the peer renegotiates (here: its retransmitted
+    /// request arrives after we opened). What it asks for in that request
+    /// must survive the renegotiation's reset, on both ends.
+    @Test func renegotiationFromOpenedKeepsThePeersAddress() {
+        var s = server(), c = client()
+        s.start(); c.start()
+        pumpNCP(&s, &c)
+        #expect(s.state == .opened && c.state == .opened)
+        // The client's request, as acked, arrives again.
+        let acked = c.sent.last { $0.code == .configureRequest }!
+        s.apply(s.cp.receive(acked.encoded()))
+        #expect(s.log == [.thisLayerUp, .thisLayerDown])
+        pumpNCP(&s, &c)
+        #expect(s.state == .opened && c.state == .opened)
+        #expect(s.cp.negotiator.negotiated.remoteAddress == ip("10.0.0.2"))
+        #expect(c.cp.negotiator.negotiated.remoteAddress == ip("10.0.0.1"))
+        #expect(c.cp.negotiator.negotiated.localAddress == ip("10.0.0.2"))
+    }
+
     @Test func staticBothEndsNoNak() {
         var a = server(), b = server { $0.localAddress = ip("10.0.0.2"); $0.remoteAddress = ip("10.0.0.1") }
         a.start(); b.start()
