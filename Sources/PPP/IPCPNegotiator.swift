@@ -39,15 +39,14 @@ public struct IPCPNegotiator: OptionNegotiator {
 
     var acceptsLocal: Bool { configuration.acceptLocal || configuration.localAddress == 0 }
 
-    /// Our side only (see IPv6CPNegotiator.resetNegotiation): the peer's
-    /// address from the request just judged must survive an scr in Opened;
-    /// `classifyConfigureRequest` resets it.
     public mutating func resetNegotiation() {
         request = Request(
             address: configuration.localAddress,
             primaryDNS: configuration.requestDNS ? 0 : nil,
             secondaryDNS: configuration.requestDNS ? 0 : nil)
         acked = Request()
+        peerAddress = 0
+        peerSentAddress = false
     }
 
     public mutating func configureRequestOptions() -> [ConfigurationOption] {

@@ -63,13 +63,10 @@ public struct IPv6CPNegotiator: OptionNegotiator {
         }
     }
 
-    /// Our side only: the automaton calls this at an scr that starts a
-    /// negotiation, which in Opened (RCR: tld, scr, sca) comes after the
-    /// peer's request was judged; clearing `peer` here would lose the
-    /// identifier just acked. `classifyConfigureRequest` resets it instead.
     public mutating func resetNegotiation() {
         request = local
         acked = nil
+        peer = 0
         lastNakSent = nil
         hintSent = false
     }
@@ -86,7 +83,6 @@ public struct IPv6CPNegotiator: OptionNegotiator {
 
     public mutating func classifyConfigureRequest(_ options: [ConfigurationOption]) -> [OptionVerdict] {
         var seen: Set<UInt8> = []
-        peer = 0
         return options.map { option in
             guard seen.insert(option.type).inserted, let typed = try? IPv6CPOption(option) else { return .reject }
             switch typed {
