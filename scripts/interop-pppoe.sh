@@ -71,6 +71,12 @@ pppd_log() {  # pppd's negotiation lines, without the syslog prefix and most ech
         awk '{ if (++n[$0 ~ /Echo/] <= 4 || $0 !~ /Echo/) print }' | head -${1:-50}
 }
 
+# The body is a function: at top level, a SIGTERM/SIGINT that lands while
+# bash 5.2 parses a multi-line $(...) broke its parser ("unexpected EOF") and
+# the script went on to the next test, leaving the first VM behind. Inside
+# main the same message may be printed, but main ends and the EXIT trap
+# stops the router, tshark and the runner.
+main() {
 # ---------------------------------------------------------------- test 1
 echo "=== 1. pppd (rp-pppoe plugin) as client -> our access concentrator"
 if start_runner "$TMP/runner1.out" "$LAB/vm-pppoe-client.sh" "$NS_AC" \
@@ -203,3 +209,5 @@ fi
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
+}
+main
