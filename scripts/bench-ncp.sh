@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Benchmark (prints figures; not a test): iperf3 TCP through ncpd's data path
-# between two network namespaces, next to a plain veth pair measured in the
-# same run. Each namespace runs its own pppinit; until linkd hands channels
-# to ncpd (PPP over UDP end to end), the two ncpds are joined by one channel
-# socketpair handed over here exactly as linkd would (python3 does the
-# sendmsg with SCM_RIGHTS and SCM_CREDENTIALS), so the figure is ncpd's:
-# TUN -> channel -> TUN with IPCP-negotiated addresses and MTU 1500.
-# Usage: scripts/bench-ncp.sh [SECONDS]   (root; PPP_BIN_DIR to skip the build)
+# Benchmark (prints figures; not a test): iperf3 TCP through the real PPP
+# path — PPP over UDP between two network namespaces, linkd framing and
+# relaying, ncpd moving packets between its TUN units and the channels — next
+# to the plain veth pair that carries the UDP, measured in the same run.
+# Each namespace runs its own pppinit: A is the server (address 10.97.0.1,
+# assigns 10.97.0.2), B the client (noipdefault). The units' MTU is the
+# peer's MRU: 1500 by default, which makes every full-sized PPP-in-UDP
+# datagram (1500 + PPP header + 28) an IP fragment pair on the 1500-octet
+# veth; PPP_MRU=1468 keeps them whole.
+# Usage: [PPP_MRU=N] scripts/bench-ncp.sh [SECONDS]   (root; PPP_BIN_DIR to skip the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-5}
@@ -17,61 +19,51 @@ if [ -z "${PPP_BIN_DIR:-}" ]; then
     PPP_BIN_DIR=$(swift build -c release --scratch-path .build-bench --show-bin-path)
 fi
 tag=$$
-A=pppbenchA$tag B=pppbenchB$tag VA=pppbenchVA$tag VB=pppbenchVB$tag
+A=pppbenchA$tag B=pppbenchB$tag VA=pbva$tag VB=pbvb$tag
 work=$(mktemp -d /tmp/ppprouter-bench.XXXXXX)
+chmod 755 "$work"  # the daemons' uids reach their rendezvous points through it
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    for ns in $A $B $VA $VB; do ip netns delete "$ns" 2>/dev/null || true; done
+    for ns in $A $B; do ip netns delete "$ns" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
-for ns in $A $B $VA $VB; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+for ns in $A $B; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+ip link add "$VA" netns "$A" type veth peer name "$VB" netns "$B"
+ip -n "$A" addr add 10.96.0.1/30 dev "$VA"; ip -n "$A" link set "$VA" up
+ip -n "$B" addr add 10.96.0.2/30 dev "$VB"; ip -n "$B" link set "$VB" up
 
-printf '[router]\nseccomp = "kill"\n' >"$work/router.toml"
+cat >"$work/$A.toml" <<CFG
+[router]
+seccomp = "kill"
+[port.bench]
+type = "udp"
+local = "10.96.0.1:16100"
+remote = "10.96.0.2:16100"
+mru = ${PPP_MRU:-1500}
+address = "10.97.0.1:10.97.0.2"
+CFG
+cat >"$work/$B.toml" <<CFG
+[router]
+seccomp = "kill"
+[port.bench]
+type = "udp"
+local = "10.96.0.2:16100"
+remote = "10.96.0.1:16100"
+mru = ${PPP_MRU:-1500}
+noipdefault = true
+CFG
 for ns in $A $B; do
-    ip netns exec "$ns" "$PPP_BIN_DIR/pppinit" --config "$work/router.toml" --runtime-dir "$work/$ns" >"$work/$ns.log" 2>&1 &
+    ip netns exec "$ns" "$PPP_BIN_DIR/pppinit" --config "$work/$ns.toml" --runtime-dir "$work/$ns" >"$work/$ns.log" 2>&1 &
     pids+=($!)
 done
-for ns in $A $B; do
-    for _ in $(seq 100); do [ -S "$work/$ns/ncpd" ] && "$PPP_BIN_DIR/pppctl" --runtime-dir "$work/$ns" call ncpd status >/dev/null 2>&1 && break; sleep 0.1; done
-done
-
-# One channel (SOCK_SEQPACKET pair), one end to each ncpd: A assigns B's address.
-python3 - "$work/$A" "$work/$B" <<'PY'
-import array, os, socket, struct, sys
-def s16(b): return struct.pack(">H", len(b)) + b
-def record(local, remote, noipdefault):
-    # ChannelRecord v1 + NetworkSettings v1 (Sources/IPC/SessionRecords.swift)
-    net = struct.pack(">BII", 1, local, remote) + s16(b"") + s16(b"") + bytes([1, 0, noipdefault, 0, 0, 0, 0])
-    return bytes([1]) + s16(b"bench:1") + s16(b"bench") + struct.pack(">HHII", 1500, 1500, 0, 0) + b"\x00" + net + s16(b"")  # + bridgeWith
-def hand_over(runtime, rec, fd):
-    r, far = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    payload = struct.pack(">I", len(rec)) + rec
-    header = struct.pack(">HBBHHII", 0x5052, 1, 0, 40, 0, 0, len(payload))   # channelHandedOver
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd, far.fileno()]).tobytes()),
-           (socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack("iII", os.getpid(), 61001, 61001))]
-    s.sendmsg([header + payload], anc, 0, runtime + "/ncpd")
-    far.close()
-    r.settimeout(5)
-    answer = r.recv(512)
-    if answer[:1] != b"P": sys.exit("handoff refused: %r" % answer)
-    r.send(b"!")
-a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-hand_over(sys.argv[1], record(0x0a610001, 0x0a610002, 0), a.fileno())
-hand_over(sys.argv[2], record(0, 0, 1), b.fileno())
-PY
-for _ in $(seq 100); do
-    "$PPP_BIN_DIR/pppctl" --json --runtime-dir "$work/$B" call ncpd sessions 2>/dev/null | grep -q '"local":"10.97.0.2"' && break
+for _ in $(seq 200); do
+    "$PPP_BIN_DIR/pppctl" --json --runtime-dir "$work/$B" sessions 2>/dev/null | grep -q '"local":"10.97.0.2"' && break
     sleep 0.1
 done
-ip -n "$B" -4 addr show dev ppp0 | grep -q 10.97.0.2 || { echo "bench-ncp.sh: IPCP did not open"; cat "$work"/*.log; exit 1; }
-
-ip link add "$VA" netns "$VA" type veth peer name "$VB" netns "$VB"
-ip -n "$VA" addr add 10.96.0.1/30 dev "$VA"; ip -n "$VA" link set "$VA" up
-ip -n "$VB" addr add 10.96.0.2/30 dev "$VB"; ip -n "$VB" link set "$VB" up
+ip -n "$B" -4 addr show dev ppp0 2>/dev/null | grep -q 10.97.0.2 || { echo "bench-ncp.sh: IPCP did not open"; cat "$work"/*.log; exit 1; }
 
 measure() {  # client-ns server-ns server-address
     ip netns exec "$2" iperf3 -s -1 -B "$3" >/dev/null 2>&1 &
@@ -82,7 +74,7 @@ measure() {  # client-ns server-ns server-address
     python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$work/iperf.json"
 }
 ppp=$(measure "$A" "$B" 10.97.0.2)
-veth=$(measure "$VA" "$VB" 10.96.0.2)
-echo "iperf3 TCP, ${SECS} s each, MTU 1500:"
-echo "  ncpd (TUN -> channel socketpair -> TUN): $ppp Gbit/s"
-echo "  plain veth pair:                         $veth Gbit/s"
+veth=$(measure "$A" "$B" 10.96.0.2)
+echo "iperf3 TCP, ${SECS} s each, PPP MRU ${PPP_MRU:-1500}, veth MTU 1500:"
+echo "  PPP over UDP (linkd + ncpd, TUN -> channel -> UDP -> channel -> TUN): $ppp Gbit/s"
+echo "  plain veth pair (the one carrying the UDP):                           $veth Gbit/s"

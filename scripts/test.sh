@@ -34,7 +34,10 @@ swift test --skip-build --no-parallel --disable-xctest 2>&1 | tee /tmp/ppprouter
 status=${PIPESTATUS[0]}
 # The integration tests delete their namespaces at exit; a test process that
 # died leaves one behind.
-for ns in $(ip netns list 2>/dev/null | awk '/^ppptest-/ { print $1 }'); do ip netns delete "$ns"; done
+# Only those whose test process is gone: another run may still be using its own.
+for ns in $(ip netns list 2>/dev/null | awk '/^ppptest-[0-9]+/ { print $1 }'); do
+    kill -0 "${ns#ppptest-}" 2>/dev/null || ip netns delete "$ns"
+done
 set -e
 if [ "$status" -ne 0 ]; then
     echo "== tests failed (exit $status)"

@@ -20,7 +20,7 @@ public struct ControlProtocol<Negotiator: OptionNegotiator>: Sendable {
         public init() {}
     }
 
-    public private(set) var automaton: Automaton
+    public internal(set) var automaton: Automaton
     public var negotiator: Negotiator
     public internal(set) var counters = Counters()
     /// Longest Rejected-Packet/Information we copy into Code-Reject and
@@ -143,6 +143,10 @@ public struct ControlProtocol<Negotiator: OptionNegotiator>: Sendable {
     /// Identifier, and one that starts a negotiation resets it first.
     mutating func sendConfigureRequest(step: Automaton.Step, retransmission: Bool) -> [UInt8] {
         if retransmission, let request = lastRequest {
+            // A reply to the retransmission is as good as one to the first
+            // copy, even after an earlier reply was taken (TO+ in Ack-Rcvd
+            // goes back to Req-Sent and needs a fresh Ack to open).
+            awaitingReply = true
             return request.encoded()
         }
         switch step.from {

@@ -65,6 +65,10 @@ final class ChannelRelay {
     var onProtocolReject: ((ProtocolNumber, ArraySlice<UInt8>) -> Void)?
     /// The handoff failed for good, or the owner hung up: the reason.
     var onEnd: ((String) -> Void)?
+    /// ncpd acked: the channel is relaying (time to deposit the session).
+    var onHeld: (() -> Void)?
+    /// Our end is closed (time to withdraw the deposit).
+    var onClosed: (() -> Void)?
 
     /// ncpd restarting: one more attempt after this many seconds (its
     /// rendezvous point is bound by pppinit, so the new ncpd reads it).
@@ -80,6 +84,21 @@ final class ChannelRelay {
         receiveBuffer = [UInt8](repeating: 0, count: Int(record.peerMRU) + ChannelFrame.headerLength + 1)
         sendBuffer.reserveCapacity(Int(max(record.localMRU, 1500)) + ChannelFrame.headerLength + 8)
     }
+
+    /// After a restart of linkd: our end of a channel ncpd (`owner`) still
+    /// holds, back from the fd store; relaying resumes at once.
+    convenience init(resuming record: ChannelRecord, channel: consuming FileDescriptor, owner: Int32,
+         loop: EventLoop, log: Log) throws(IPCError) {
+        self.init(record: record, runtimeDir: "", loop: loop, log: log)
+        let raw = channel.raw
+        own = .some(channel)
+        ownerPID = owner
+        try loop.watch(raw) { [unowned self] events in self.readable(events) }
+        state = .relaying
+    }
+
+    /// Our end of the channel while relaying (deposited in the fd store).
+    var descriptor: Int32? { state == .relaying ? own?.raw : nil }
 
     /// Hands the channel to bridged, to be spliced to `partner`'s.
     func start(bridgeWith partner: String) {
@@ -152,6 +171,8 @@ final class ChannelRelay {
             let queued = early
             early = []
             for (proto, information) in queued where state == .relaying { deliver(proto, information[...]) }
+            // A channel ncpd holds can be deposited and resumed after a restart.
+            if record.bridgeWith.isEmpty { onHeld?() }
         case .refused(let reason):
             end("\(owner) refused the channel: \(reason)")
         case .failed(let error):
@@ -174,13 +195,20 @@ final class ChannelRelay {
     /// Our side is done: close our end (the owner sees hang-up).
     func close() {
         guard state != .closed else { return }
+        let wasRelaying = state == .relaying
         state = .closed
         if let t = retryTimer { loop.cancel(t) }
         retryTimer = nil
-        if let raw = own?.raw { loop.unwatch(raw) }
+        if let raw = own?.raw {
+            loop.unwatch(raw)
+            // The owner sees the hang-up now, even while pppinit's fd store
+            // still holds a copy of our end (withdrawn by onClosed).
+            _ = shutdown(raw, Int32(SHUT_RDWR))
+        }
         own = nil
         far = nil
         early = []
+        if wasRelaying { onClosed?() }
     }
 
     private func end(_ reason: String) {

@@ -36,6 +36,9 @@ final class PortLink {
     /// One receive buffer for the life of the port (largest UDP datagram),
     /// shared by every line: the loop runs one handler at a time.
     private var readBuffer = [UInt8](repeating: 0, count: 65_536)
+    /// A UDP port reads up to `PacketBatch`'s capacity of datagrams per
+    /// recvmmsg (one frame each) instead of one read(2) per frame.
+    private var datagrams: PacketBatch?
     /// Frames that arrived while no session ran (holdoff, or after the last).
     private(set) var framesWithoutSession = 0
     /// Datagram ports: ICMP port-unreachable reports (the peer is not there yet).
@@ -53,6 +56,11 @@ final class PortLink {
         self.rt = runtime
         self.bridging = bridging ?? LinkdSettings(port: port.settings)
         auth = AuthClient(runtime: runtime)
+        if port.settings.kind == .udp {
+            // A slot holds the largest frame LCP lets the peer send (MRU,
+            // 1500 by default) plus framing; a longer datagram is dropped.
+            datagrams = PacketBatch(slotSize: Int(max(port.settings.mru, 1500)) + 64, capacity: 32)
+        }
     }
 
     private var isListening: Bool { settings.kind == .tcp && !settings.local.isEmpty }
@@ -85,24 +93,79 @@ final class PortLink {
             rt.log.warning("port \(settings.name): \(settings.kind.name) sessions are not implemented yet; idle")
             return
         }
+        if resumeSessions() { return }
         startSession()
+    }
+
+    // MARK: The fd store (DESIGN.md "Restart without losing sessions")
+
+    static func storeKey(_ session: String) -> String { "session:" + session }
+
+    /// Deposits a session whose channel ncpd holds: its state and our end.
+    /// Only sessions on the port's own descriptor (tty, UDP) can resume; a
+    /// TCP session's connection is not deposited, so its channel is not
+    /// either (ncpd must see it close when we die).
+    private func save(_ s: Session) {
+        guard settings.kind == .tty || settings.kind == .udp, let (state, fd) = s.snapshot() else { return }
+        do { try rt.deposit(key: Self.storeKey(s.id), record: state.encoded(), descriptors: [fd]) } catch {
+            rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
+        }
+    }
+
+    /// After a restart: the session a previous linkd left on this port's
+    /// descriptor (tty, UDP: one at a time) resumes Opened. True if one did.
+    private func resumeSessions() -> Bool {
+        var resumed = false
+        for e in rt.restored where e.key.hasPrefix("session:") {
+            let state: LinkSessionState
+            do { state = try LinkSessionState.decode(e.record) } catch {
+                rt.log.warning("\(e.key): unusable state record (\(error)); dropping it")
+                try? rt.withdraw(key: e.key)
+                continue
+            }
+            guard !resumed, !isConnecting, e.descriptors.count == 1, let number = state.number,
+                  state.record.port == settings.name, let fd = e.descriptors[0].take(),
+                  let d = port.descriptor, let line = sharedLine(d.raw) else {
+                rt.log.warning("session \(state.id): cannot be resumed on this port; dropping it")
+                try? rt.withdraw(key: e.key)
+                // Its id may still be known to ncpd until the channel closes.
+                if let n = state.number { nextNumber = max(nextNumber, n + 1) }
+                continue
+            }
+            let s = makeSession(on: line, resuming: number)
+            do { try s.resume(state, channel: fd) } catch {
+                rt.log.warning("session \(s.id): cannot resume: \(error)")
+                try? rt.withdraw(key: e.key)
+                s.lineFailed(reason: "cannot resume after a restart: \(error)")
+                continue
+            }
+            resumed = true
+            let o = state.negotiated
+            rt.log.notice("session \(s.id): resumed after a restart (LCP opened, magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)), channel held by ncpd pid \(state.ownerPID))")
+            save(s)
+        }
+        return resumed
     }
 
     var live: [Session] { sessions.filter { $0.phase != .dead } }
 
     // MARK: Sessions
 
+    /// `resuming`: the number of a session taken back from the fd store.
     @discardableResult
-    func makeSession(on line: Line) -> Session {
+    func makeSession(on line: Line, resuming number: Int? = nil) -> Session {
         let context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth,
                                       callingStation: line.peer)
-        let s = Session(id: "\(settings.name):\(nextNumber)", settings: settings, descriptor: line.raw,
+        let n = number ?? nextNumber
+        let s = Session(id: "\(settings.name):\(n)", settings: settings, descriptor: line.raw,
                         context: context, pppoe: line.pppoe)
-        nextNumber += 1
+        nextNumber = max(nextNumber, n + 1)
         s.onUp = { [unowned self] s in self.sessionUp(s) }
         s.onAuthenticated = { [unowned self] s, v in self.sessionAuthenticated(s, v) }
         s.onFinished = { [unowned self] s in self.sessionFinished(s) }
         s.networkRoute = { [unowned self] s in self.route(s) }
+        s.onChannelHeld = { [unowned self] s in self.save(s) }
+        s.onChannelClosed = { [unowned self] s in try? self.rt.withdraw(key: Self.storeKey(s.id)) }
         line.session = s
         lines[ObjectIdentifier(s)] = line
         sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)
@@ -290,6 +353,10 @@ final class PortLink {
                 s.start()
             }
         }
+        if datagrams != nil {
+            readDatagrams(line)
+            return
+        }
         // Drain what is there; a datagram port returns one frame per read.
         while true {
             let n = readBuffer.withUnsafeMutableBytes { read(line.raw, $0.baseAddress, $0.count) }
@@ -312,6 +379,33 @@ final class PortLink {
             let what = settings.kind == .tcp ? "connection to \(line.peer)" : settings.device
             hangup(line, n == 0 ? "hangup (end of file on \(what))" : "read error on \(what): \(Errno.describe(errno))")
             return
+        }
+    }
+
+    /// UDP: batches of datagrams per recvmmsg, a bounded number of batches
+    /// per wake-up so the channel side gets its turn.
+    private func readDatagrams(_ line: Line) {
+        for _ in 0..<8 {
+            let got: Int
+            do { got = try datagrams!.receive(from: line.raw) } catch {
+                if case .system(_, let e) = error, e == ECONNREFUSED {
+                    // The peer's ICMP port-unreachable: it may not be up yet.
+                    unreachable += 1
+                    continue
+                }
+                hangup(line, "read error on \(settings.remote): \(error)")
+                return
+            }
+            if got == 0 { return }
+            for i in 0..<got {
+                let frame = datagrams!.frame(i)
+                if let s = line.session, s.phase != .dead, !frame.isEmpty {
+                    s.receive(frame)
+                } else {
+                    framesWithoutSession += 1
+                }
+            }
+            if got < datagrams!.capacity { return }
         }
     }
 

@@ -88,6 +88,10 @@ final class Session {
     var onUp: ((Session) -> Void)?
     var onAuthenticated: ((Session, AuthVerdict) -> Void)?
     var onFinished: ((Session) -> Void)?
+    /// The channel is held by ncpd (deposit the session), and it closed
+    /// (withdraw it): DESIGN.md "Restart without losing sessions".
+    var onChannelHeld: ((Session) -> Void)?
+    var onChannelClosed: ((Session) -> Void)?
     /// Decides at the Network phase where the channel goes (Session+Bridge).
     var networkRoute: ((Session) -> NetworkRoute)?
     /// Bridging: the partner session and how far the bridge got.
@@ -302,13 +306,7 @@ final class Session {
         record.verdict = auth.verdict
         record.network = settings.network
         let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
-        relay.onTransmit = { [unowned self] proto, information in self.transmit(proto, information) }
-        relay.onProtocolReject = { [unowned self] proto, information in self.protocolReject(proto, information) }
-        relay.onEnd = { [unowned self] reason in
-            self.log.notice("session \(self.id): \(reason)")
-            self.close(reason: reason)
-        }
-        channel = relay
+        attach(relay)
         switch networkRoute?(self) ?? .ncpd {
         case .ncpd: relay.start()
         case .bridged(let partner): relay.start(bridgeWith: partner)
@@ -316,6 +314,41 @@ final class Session {
         }
         startAccounting()
         onUp?(self)
+    }
+
+    private func attach(_ relay: ChannelRelay) {
+        relay.onTransmit = { [unowned self] proto, information in self.transmit(proto, information) }
+        relay.onProtocolReject = { [unowned self] proto, information in self.protocolReject(proto, information) }
+        relay.onEnd = { [unowned self] reason in
+            self.log.notice("session \(self.id): \(reason)")
+            self.close(reason: reason)
+        }
+        relay.onHeld = { [unowned self] in self.onChannelHeld?(self) }
+        relay.onClosed = { [unowned self] in self.onChannelClosed?(self) }
+        channel = relay
+    }
+
+    /// After a restart of linkd (DESIGN.md "Restart without losing
+    /// sessions"): LCP Opened as `state` says, framing as negotiated, the
+    /// Network phase relaying on the channel back from the fd store. Nothing
+    /// goes to the peer: it must not see a renegotiation.
+    func resume(_ state: LinkSessionState, channel fd: consuming FileDescriptor) throws(IPCError) {
+        let o = state.negotiated
+        var negotiator = lcp.negotiator
+        negotiator.restore(o)
+        lcp = LCP.resumed(negotiator: negotiator, limits: lcp.automaton.limits, nextIdentifier: state.lcpIdentifier)
+        lcp.maximumRejectedLength = Int(o.peerMRU) - ControlPacket.headerLength - 2
+        negotiated = o
+        encoder.apply(o)
+        decoder.apply(o)
+        phase = .network
+        reachedNetwork = true
+        upSince = Instant(nanoseconds: state.networkSince)
+        networkSince = upSince
+        auth.verdict = state.verdict
+        let relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID, loop: loop, log: log)
+        attach(relay)
+        scheduleEcho()
     }
 
     /// RFC 1661 §4.4 tld: leaving Opened, to renegotiate or to terminate.

@@ -52,7 +52,7 @@ rt.register("dial", mutating: true) { arguments, _ throws(MethodError) in try li
 rt.register("bridge", mutating: true) { arguments, _ throws(MethodError) in try link.bridgeHeld(arguments) }
 rt.register("unbridge", mutating: true) { arguments, _ throws(MethodError) in try link.unbridge(arguments) }
 // accept4: TCP listen ports; recvmmsg/sendmmsg: PPPoE's batched AF_PACKET
-// reads and writes; the rest of what sessions use is in the base set.
+// reads and writes, UDP ports' batched reads; the rest of what sessions use is in the base set.
 rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg", "sendmmsg"])
 rt.ready()
 link.start()

@@ -28,6 +28,13 @@ struct AddressPool {
     }
 
     mutating func release(_ address: UInt32) { leases[address] = nil }
+
+    /// A lease that survived a restart of ncpd (fd store): taken again.
+    mutating func reserve(_ address: UInt32, for session: String) -> Bool {
+        guard address >= settings.first, address <= settings.last, leases[address] == nil else { return false }
+        leases[address] = session
+        return true
+    }
 }
 
 /// Why a session could not be given its addresses.
@@ -58,7 +65,10 @@ struct AddressPools {
 
     /// The IPCP policy of one session, leasing from a pool when that is
     /// where the peer's address comes from. Returns the lease to free later.
-    mutating func plan(for record: ChannelRecord) throws(AddressError) -> (IPCPConfiguration, lease: (pool: String, address: UInt32)?) {
+    /// `resuming`: the lease a session held before ncpd restarted, taken
+    /// again instead of a fresh one.
+    mutating func plan(for record: ChannelRecord, resuming: (pool: String, address: UInt32)? = nil)
+        throws(AddressError) -> (IPCPConfiguration, lease: (pool: String, address: UInt32)?) {
         let n = record.network
         var c = IPCPConfiguration()
         c.localAddress = n.localAddress
@@ -69,6 +79,10 @@ struct AddressPools {
             c.remoteAddress = framed
         } else if n.remoteAddress != 0 {
             c.remoteAddress = n.remoteAddress
+        } else if let old = resuming, !n.pool.isEmpty, old.pool == n.pool,
+                  pools[n.pool]?.reserve(old.address, for: record.session) == true {
+            c.remoteAddress = old.address
+            lease = old
         } else if !n.pool.isEmpty {
             guard var pool = pools[n.pool] else { throw .unknownPool(n.pool) }
             guard let a = pool.lease(to: record.session) else { throw .poolExhausted(n.pool) }

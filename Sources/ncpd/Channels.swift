@@ -15,6 +15,8 @@ final class Channels: SessionHost {
     private(set) var sessions: [String: NetworkSession] = [:]
     private(set) var refused = 0
     private(set) var ended = 0
+    /// Sessions picked up from the fd store after a restart.
+    private(set) var resumed = 0
     private var pending: [HandoffReceiver] = []
     var pools: AddressPools
     let settings: NcpdSettings
@@ -122,6 +124,75 @@ final class Channels: SessionHost {
             return
         }
         session.start()
+        save(session)
+    }
+
+    // MARK: the fd store (DESIGN.md "Restart without losing sessions")
+
+    static func storeKey(_ session: String) -> String { "session:" + session }
+
+    /// Deposits the session's channel, its TUN and its state record; the
+    /// deposit under the same key replaces the last one.
+    func save(_ session: NetworkSession) {
+        guard !session.ended else { return }
+        let state = session.snapshot()
+        var fds = [session.channel.raw]
+        if let u = session.unit { fds.append(u.fd.raw) }
+        do { try runtime.deposit(key: Self.storeKey(session.id), record: state.encoded(), descriptors: fds) } catch {
+            runtime.log.warning("\(session.id): fd store deposit failed (a restart would lose it): \(error)")
+        }
+    }
+
+    /// At start-up: the sessions a previous ncpd deposited come back with
+    /// their channels and units, Opened NCPs as they were.
+    func resume(_ entries: [RestoredEntry]) {
+        for e in entries where e.key.hasPrefix("session:") {
+            let state: NetworkSessionState
+            do { state = try NetworkSessionState.decode(e.record) } catch {
+                runtime.log.warning("\(e.key): unusable state record (\(error)); dropping the session")
+                try? runtime.withdraw(key: e.key)
+                continue
+            }
+            guard e.descriptors.count == state.descriptorCount, let channel = e.descriptors[0].take() else {
+                runtime.log.warning("\(e.key): \(e.descriptors.count) descriptors, expected \(state.descriptorCount); dropping")
+                try? runtime.withdraw(key: e.key)
+                continue
+            }
+            let tun = state.descriptorCount == 2 ? e.descriptors[1].take() : nil
+            let record = state.record
+            var plan: IPCPConfiguration?
+            var lease: (pool: String, address: UInt32)?
+            if record.network.ipv4 {
+                let old = state.leasePool.isEmpty ? nil : (pool: state.leasePool, address: state.leaseAddress)
+                if let p = try? pools.plan(for: record, resuming: old) {
+                    plan = p.0
+                    lease = p.lease
+                }
+            }
+            let session = NetworkSession(record: record, channel: channel, unitNumber: Int(state.unitNumber),
+                                         host: self, ipcp: plan, lease: lease, seed: UInt64(state.started) ^ 0x5eed)
+            session.restore(state, tun: tun)
+            sessions[record.session] = session
+            do {
+                try runtime.loop.watch(session.channel.raw) { [weak self, weak session] _ in
+                    guard self != nil, let session else { return }
+                    if !session.channelReadable() { session.end(reason: "channel closed by linkd") }
+                }
+            } catch {
+                session.end(reason: "cannot watch the channel after a restart")
+                continue
+            }
+            resumed += 1
+            runtime.log.notice("\(record.session): resumed after a restart (IPCP: \(state.ipcp.phase), IPv6CP: \(state.ipv6cp.phase)"
+                               + (state.interface.isEmpty ? "" : ", unit \(state.interface)") + ")")
+            session.resume()
+            if !session.ended { save(session) }
+        }
+    }
+
+    func sessionChanged(_ session: NetworkSession) {
+        guard sessions[session.id] === session else { return }
+        save(session)
     }
 
     // MARK: SessionHost
@@ -132,7 +203,9 @@ final class Channels: SessionHost {
             pools.release(pool: lease.pool, address: lease.address)
             session.lease = nil
         }
-        // Dropping the last reference closes the channel: linkd closes LCP.
+        // Dropping the last reference closes the channel: linkd closes LCP
+        // (pppinit's copies go with the deposit).
+        try? runtime.withdraw(key: Self.storeKey(session.id))
         sessions[session.id] = nil
         ended += 1
     }

@@ -18,6 +18,12 @@ protocol SessionHost: AnyObject {
     func hook(_ request: HookRequest)
     /// The session is over (channel closed by either side): forget it.
     func sessionEnded(_ session: NetworkSession)
+    /// An NCP went up, down or finished: the saved state is stale.
+    func sessionChanged(_ session: NetworkSession)
+}
+
+extension SessionHost {
+    func sessionChanged(_ session: NetworkSession) {}
 }
 
 /// Per-session traffic and error counters (pppctl sessions).
@@ -49,7 +55,9 @@ final class NetworkSession {
     var ipv4Configured: IPCPNegotiated?
     var ipv6Configured: IPv6CPNegotiated?
     var counters = NetworkCounters()
-    let started = Instant.now()
+    var started = Instant.now()
+    /// The fd-store record this session was resumed from (after a restart).
+    var resumedFrom: NetworkSessionState?
     var ended = false
     var closeReason = ""
 
@@ -116,6 +124,8 @@ final class NetworkSession {
 
     private func perform(_ actions: [ControlAction], proto: ProtocolNumber) {
         let v4 = proto == .ipcp
+        var changed = false
+        defer { if changed && !ended { host.sessionChanged(self) } }
         for action in actions {
             switch action {
             case .send(let packet):
@@ -132,12 +142,15 @@ final class NetworkSession {
             case .stopTimer:
                 cancelTimer(v4)
             case .thisLayerUp:
+                changed = true
                 if v4 { ipcpUp() } else { ipv6cpUp() }
             case .thisLayerDown:
+                changed = true
                 if v4 { ipcpDown() } else { ipv6cpDown() }
             case .thisLayerStarted:
                 break
             case .thisLayerFinished:
+                changed = true
                 if v4 { ipcpFinished = true } else { ipv6cpFinished = true }
             case .negotiationFailed(let failure):
                 host.log.notice("\(id): \(proto) negotiation failed: \(failure)")

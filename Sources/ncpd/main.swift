@@ -41,6 +41,9 @@ units?.requestDescriptor = { [unowned rt] in
     }
 }
 let channels = Channels(runtime: rt, settings: settings, units: units)
+// Sessions a previous ncpd left in the fd store (it was killed or
+// restarted): their channels and units come back and they carry on.
+channels.resume(rt.restored)
 do {
     try rt.serveRendezvous { channels.arrived(&$0) }
 } catch {
@@ -50,7 +53,7 @@ do {
 rt.register("sessions") { _, _ in channels.json() }
 rt.register("pools") { _, _ in channels.pools.json() }
 rt.statusFields = { ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
-                     "ended": .int(Int64(channels.ended)), "pools": .int(Int64(settings.pools.count)),
+                     "ended": .int(Int64(channels.ended)), "resumed": .int(Int64(channels.resumed)), "pools": .int(Int64(settings.pools.count)),
                      "rendezvous_dropped": .int(Int64(rt.rendezvousDropped))] }
 rt.onShutdown = { channels.endAll(reason: "ncpd stopping") }
 // /dev/net/tun and TUNSETIFF for units, if_nametoindex's socket ioctl.

@@ -1,13 +1,10 @@
-// Integration: the real ncpd in two routers, each pppinit in its own network
-// namespace. Until linkd hands channels over, the test does the handoff
-// itself (DESIGN.md "The handoff", claiming linkd's uid in SCM_CREDENTIALS,
-// which root may) and relays frames between the two channels: both routers
-// negotiate IPCP and IPv6CP, get their addresses, ping and ping -6 both
-// ways, run iperf3 briefly; when the channels close, interface, routes and
-// lease are gone and the down hooks ran.
+// Integration: the real ncpd with the test as its linkd. The test does the
+// handoff itself (DESIGN.md "The handoff", claiming linkd's uid in
+// SCM_CREDENTIALS, which root may) and plays the peer on the channel, to see
+// the Protocol-Rejects ncpd sends and how it takes one. The full path through
+// linkd (two routers, addresses, ping, iperf3, teardown) is NetworkPathTests.
 import Foundation
 import IPC
-import Synchronization
 import Testing
 
 /// `ip netns add` with a unique name; `delete()` removes it.
@@ -83,42 +80,6 @@ func handOver(_ record: ChannelRecord, channel: Int32, to runtimeDir: String, ui
     return Int32(bitPattern: UInt32(answer[1]) << 24 | UInt32(answer[2]) << 16 | UInt32(answer[3]) << 8 | UInt32(answer[4]))
 }
 
-/// Copies frames between two channel ends on a thread, as a wire would,
-/// until stopped; then closes both (the sessions end).
-final class Relay: Sendable {
-    let a: Int32, b: Int32
-    let stopping = Atomic<Bool>(false)
-    let frames = Atomic<Int>(0)
-    let done = Atomic<Bool>(false)
-
-    init(_ a: Int32, _ b: Int32) {
-        self.a = a; self.b = b
-        Thread { [self] in self.loop() }.start()
-    }
-
-    private func loop() {
-        var buffer = [UInt8](repeating: 0, count: 70_000)
-        var fds = [pollfd(fd: a, events: Int16(POLLIN), revents: 0), pollfd(fd: b, events: Int16(POLLIN), revents: 0)]
-        while !stopping.load(ordering: .relaxed) {
-            guard poll(&fds, 2, 100) > 0 else { continue }
-            for (i, p) in fds.enumerated() where p.revents & Int16(POLLIN) != 0 {
-                let n = recv(p.fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-                if n > 0 {
-                    _ = send(i == 0 ? b : a, buffer, n, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
-                    frames.add(1, ordering: .relaxed)
-                }
-            }
-        }
-        close(a); close(b)
-        done.store(true, ordering: .relaxed)
-    }
-
-    func stop() {
-        stopping.store(true, ordering: .relaxed)
-        for _ in 0..<100 where !done.load(ordering: .relaxed) { usleep(20_000) }
-    }
-}
-
 extension RouterUnderTest {
     func ncpdSessions() -> [JSON] {
         guard let r = try? ctl(["--json", "call", "ncpd", "sessions"]), r.status == 0 else { return [] }
@@ -160,117 +121,6 @@ struct NCPTests {
         remote = "127.0.0.1:9"
         \(extra)
         """
-    }
-
-    @Test func twoRoutersGetAddressesAndCarryIP() throws {
-        let nsA = try Netns("a"), nsB = try Netns("b")
-        defer { nsA.delete(); nsB.delete() }
-        let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        let hookLog = "/tmp/ppprouter-hooks-\(tag).log", resolv = "/tmp/ppprouter-resolv-\(tag).conf"
-        // One script under pppd's four names, logging its name, argv and env.
-        let dir = "/tmp/ppprouter-hooks-\(tag)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
-        try "#!/bin/sh\necho \"$(basename $0) $* IPLOCAL=$IPLOCAL IPREMOTE=$IPREMOTE LLREMOTE=$LLREMOTE\" >> \(hookLog)\n"
-            .write(toFile: dir + "/hook", atomically: true, encoding: .utf8)
-        chmod(dir + "/hook", 0o755)
-        let names = ["ip-up", "ip-down", "ipv6-up", "ipv6-down"]
-        for n in names { symlink(dir + "/hook", dir + "/" + n) }
-        defer { for f in [hookLog, resolv, dir] { try? FileManager.default.removeItem(atPath: f) } }
-        let hooks = names.map { "\($0) = \"\(dir)/\($0)\"" }.joined(separator: "\n")
-        let cfgA = try TempConfig(config("""
-            [pool.clients]
-            range = "10.99.0.10-10.99.0.20"
-            local = "10.99.0.1"
-            [hooks]
-            \(hooks)
-            """))
-        let cfgB = try TempConfig(config("[hooks]\nresolv-file = \"\(resolv)\"\n"))
-        defer { cfgA.remove(); cfgB.remove() }
-        let a = try RouterUnderTest(config: cfgA.path, netns: nsA.name)
-        let b = try RouterUnderTest(config: cfgB.path, netns: nsB.name)
-        defer { a.stop(); b.stop() }
-        _ = try a.allRunning(); _ = try b.allRunning()
-
-        // A is the server (pool, ms-dns), B the client (noipdefault, usepeerdns).
-        let (endA, relayA) = seqpacketPair(), (endB, relayB) = seqpacketPair()
-        let recA = record("test:99") { $0.pool = "clients"; $0.ipv6 = true; $0.dns = [0xc000_0235] }
-        let recB = record("test:99") { $0.noIPDefault = true; $0.usePeerDNS = true; $0.ipv6 = true }
-        _ = try handOver(recA, channel: endA, to: a.runtimeDir); close(endA)
-        _ = try handOver(recB, channel: endB, to: b.runtimeDir); close(endB)
-        let relay = Relay(relayA, relayB)
-        defer { relay.stop() }
-
-        let opened: ([JSON]) -> Bool = { list in
-            list.first?["ipcp"]?["state"]?.string == "opened" && list.first?["ipv6cp"]?["state"]?.string == "opened"
-        }
-        let sa = a.waitForNetwork("IPCP and IPv6CP opened", opened).first
-        let sb = b.waitForNetwork("IPCP and IPv6CP opened", opened).first
-        #expect(sa?["interface"]?.string == "ppp0" && sb?["interface"]?.string == "ppp0")
-        #expect(sa?["ipcp"]?["local"]?.string == "10.99.0.1" && sa?["ipcp"]?["remote"]?.string == "10.99.0.10")
-        #expect(sb?["ipcp"]?["local"]?.string == "10.99.0.10" && sb?["ipcp"]?["remote"]?.string == "10.99.0.1")
-        #expect(sb?["ipcp"]?["dns"]?.array?.compactMap(\.string) == ["192.0.2.53"])
-        let idA = sa?["ipv6cp"]?["local_id"]?.string ?? "?", idB = sb?["ipv6cp"]?["local_id"]?.string ?? "?"
-        #expect(sa?["ipv6cp"]?["remote_id"]?.string == idB && sb?["ipv6cp"]?["remote_id"]?.string == idA)
-        // pppctl sessions merges ncpd's side in (no linkd session has this id).
-        let merged = try a.ctl(["--json", "sessions"])
-        #expect(merged.stdout.contains("\"id\":\"test:99\"") && merged.stdout.contains("\"interface\":\"ppp0\""))
-
-        let addrA = try nsA.exec(["ip", "addr", "show", "dev", "ppp0"]).stdout
-        #expect(addrA.contains("inet 10.99.0.1 peer 10.99.0.10/32"), "\(addrA)")
-        #expect(addrA.contains("inet6 fe80::\(idA) peer fe80::\(idB)/128"), "\(addrA)")
-        #expect(addrA.contains("mtu 1500"))
-
-        // ping and ping -6 (link-local) both ways.
-        for (ns, target) in [(nsA, "10.99.0.10"), (nsB, "10.99.0.1")] {
-            let p = try ns.exec(["ping", "-c", "3", "-i", "0.2", "-W", "2", target])
-            #expect(p.status == 0, "ping \(target) from \(ns.name): \(p.stdout) \(p.stderr)")
-        }
-        for (ns, target) in [(nsA, "fe80::\(idB)%ppp0"), (nsB, "fe80::\(idA)%ppp0")] {
-            let p = try ns.exec(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", target])
-            #expect(p.status == 0, "ping -6 \(target) from \(ns.name): \(p.stdout) \(p.stderr)")
-        }
-        // iperf3, briefly: the figure is printed, not asserted.
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/iperf3") {
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            server.arguments = ["netns", "exec", nsB.name, "iperf3", "-s", "-1", "-B", "10.99.0.10"]
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            usleep(300_000)
-            let c = try nsA.exec(["iperf3", "-c", "10.99.0.10", "-t", "1", "-f", "m"], timeout: 20)
-            #expect(c.status == 0, "iperf3: \(c.stdout) \(c.stderr)")
-            let line = c.stdout.split(separator: "\n").last { $0.contains("receiver") } ?? "?"
-            print("iperf3 over ncpd (relayed channel): \(line)")
-            if server.isRunning { server.terminate() }
-            server.waitUntilExit()
-        } else {
-            Issue.record("iperf3 is not installed (scripts/test.sh installs it)")
-        }
-        let after = a.ncpdSessions().first?["ip_counters"]
-        #expect((after?["packets_in"]?.int ?? 0) >= 6 && (after?["packets_out"]?.int ?? 0) >= 6)
-        #expect(try String(contentsOfFile: resolv, encoding: .utf8) == "nameserver 192.0.2.53\n")
-
-        // The session ends: interface, addresses, routes and lease go.
-        relay.stop()
-        a.waitForNetwork("no session", { $0.isEmpty })
-        b.waitForNetwork("no session", { $0.isEmpty })
-        #expect(try nsA.exec(["ip", "link", "show", "ppp0"]).status != 0)
-        #expect(try nsB.exec(["ip", "link", "show", "ppp0"]).status != 0)
-        #expect(try nsA.exec(["ip", "route", "show", "10.99.0.10"]).stdout.isEmpty)
-        let pools = try a.ctl(["--json", "call", "ncpd", "pools"]).stdout
-        #expect(pools.contains("\"leased\":0"), "\(pools)")
-        #expect(!FileManager.default.fileExists(atPath: resolv))
-        var hooksRan = ""
-        for _ in 0..<50 {
-            hooksRan = (try? String(contentsOfFile: hookLog, encoding: .utf8)) ?? ""
-            if hooksRan.contains("ip-down") && hooksRan.contains("ipv6-down") { break }
-            usleep(100_000)
-        }
-        // pppd's argument order: interface tty speed local remote ipparam.
-        #expect(hooksRan.contains("ip-up ppp0 test 0 10.99.0.1 10.99.0.10  IPLOCAL=10.99.0.1 IPREMOTE=10.99.0.10"), "\(hooksRan)")
-        #expect(hooksRan.contains("ipv6-up ppp0 test 0 fe80::\(idA) fe80::\(idB)"), "\(hooksRan)")
-        #expect(hooksRan.contains("ip-down ppp0") && hooksRan.contains("ipv6-down ppp0"), "\(hooksRan)")
     }
 
     /// The test is the peer: CCP and a disabled IPv6CP get LCP

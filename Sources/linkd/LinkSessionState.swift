@@ -1,0 +1,96 @@
+// The state record linkd deposits with each session in the Network phase
+// (DESIGN.md "Restart without losing sessions"), beside the session's channel
+// end: the session id, what LCP negotiated both ways (MRUs, ACCMs, PFC/ACFC,
+// Magic-Numbers, authentication), LCP's next Identifier, authd's verdict,
+// the record ncpd holds and its pid. A restarted linkd resumes LCP Opened
+// from it on the port's descriptor (also from the fd store): no
+// renegotiation. Versioned; another version is refused.
+// Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
+// and PPP's sources, hence the conditional imports.
+#if canImport(IPC)
+import IPC
+#endif
+#if canImport(PPP)
+import PPP
+#endif
+
+struct LinkSessionState: Equatable {
+    static let version: UInt8 = 1
+
+    var id: String
+    var negotiated = LCPNegotiatedOptions()
+    var lcpIdentifier: UInt8 = 1
+    var verdict: AuthVerdict?
+    /// What was handed to ncpd with the channel.
+    var record: ChannelRecord
+    var ownerPID: Int32 = 0
+    /// CLOCK_MONOTONIC when the Network phase began (the clock is system-wide).
+    var networkSince: UInt64 = 0
+
+    init(id: String, record: ChannelRecord) {
+        self.id = id
+        self.record = record
+    }
+
+    /// The session's number in "PORT:N".
+    var number: Int? { id.split(separator: ":").last.flatMap { Int($0) } }
+
+    private static let methods: [AuthenticationProtocol] = [.pap, .chapMD5, .msChapV2, .eap]
+
+    private static func code(_ p: AuthenticationProtocol?) -> UInt8 {
+        p.flatMap { methods.firstIndex(of: $0) }.map { UInt8($0 + 1) } ?? 0
+    }
+
+    private static func method(_ c: UInt8) throws(IPCError) -> AuthenticationProtocol? {
+        if c == 0 { return nil }
+        guard Int(c) <= methods.count else { throw .invalid(callID: 0, reason: "link session state: auth method \(c)") }
+        return methods[Int(c) - 1]
+    }
+
+    func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 256)
+        w.u8(Self.version)
+        w.string(id)
+        let o = negotiated
+        w.u16(o.localMRU); w.u16(o.peerMRU); w.u32(o.receiveACCM); w.u32(o.transmitACCM)
+        w.u8((o.transmitPFC ? 1 : 0) | (o.receivePFC ? 2 : 0) | (o.transmitACFC ? 4 : 0) | (o.receiveACFC ? 8 : 0))
+        w.u32(o.localMagicNumber); w.u32(o.peerMagicNumber)
+        w.u8(Self.code(o.weAuthenticatePeerWith)); w.u8(Self.code(o.peerAuthenticatesUsWith))
+        w.u8(lcpIdentifier)
+        w.bool(verdict != nil)
+        verdict?.encode(into: &w)
+        w.blob(record.encoded())
+        w.u32(UInt32(bitPattern: ownerPID))
+        w.u64(networkSince)
+        return w.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(IPCError) -> LinkSessionState {
+        var r = ByteReader(bytes)
+        try r.version(version, "link session state")
+        let id = try r.string()
+        var o = LCPNegotiatedOptions()
+        o.localMRU = try r.u16(); o.peerMRU = try r.u16(); o.receiveACCM = try r.u32(); o.transmitACCM = try r.u32()
+        let flags = try r.u8()
+        guard flags < 16 else { throw .invalid(callID: 0, reason: "link session state: flags \(flags)") }
+        o.transmitPFC = flags & 1 != 0; o.receivePFC = flags & 2 != 0
+        o.transmitACFC = flags & 4 != 0; o.receiveACFC = flags & 8 != 0
+        o.localMagicNumber = try r.u32(); o.peerMagicNumber = try r.u32()
+        o.weAuthenticatePeerWith = try method(try r.u8())
+        o.peerAuthenticatesUsWith = try method(try r.u8())
+        let identifier = try r.u8()
+        let verdict = try r.bool() ? try AuthVerdict.decode(&r) : nil
+        let record = try ChannelRecord.decode(try r.blob(max: 4096))
+        var s = LinkSessionState(id: id, record: record)
+        s.negotiated = o
+        s.lcpIdentifier = identifier
+        s.verdict = verdict
+        s.ownerPID = Int32(bitPattern: try r.u32())
+        s.networkSince = try r.u64()
+        try r.finish()
+        guard s.number != nil, record.session == id else {
+            throw .invalid(callID: 0, reason: "link session state: id '\(id)' does not match its channel record")
+        }
+        return s
+    }
+}

@@ -1,0 +1,119 @@
+// Integration: sessions survive `kill -9` of the daemons that carry them
+// (DESIGN.md "Restart without losing sessions"). Two routers over PPP on UDP
+// on a veth pair; a ping runs across the link while the server's ncpd and
+// then its linkd are SIGKILLed. Both come back from pppinit's fd store: the
+// session id and Magic-Numbers stay, neither side renegotiates LCP or the
+// NCPs, and the ping loses at most a few packets (printed, not asserted).
+import Foundation
+import IPC
+import Testing
+
+extension RouterUnderTest {
+    /// SIGKILLs a component and waits until pppinit has it running again.
+    func killAndWaitForRestart(_ component: String) throws -> (old: Int32, new: Int32) {
+        let old = try #require(pid(of: component))
+        kill(old, SIGKILL)
+        let list = try waitFor(seconds: 30) { l in
+            l[component]?["state"]?.string == "running" && IntegrationTests.pid(l[component]).map { $0 != old } == true
+        }
+        return (old, IntegrationTests.pid(list[component]) ?? -1)
+    }
+
+    func count(_ needle: String) -> Int { log.components(separatedBy: needle).count - 1 }
+}
+
+@Suite(.serialized, .enabled(if: isRoot, "needs root: network namespaces, TUN, daemons dropping to their uids"))
+struct RestartTests {
+    @Test func sessionSurvivesKillingNcpdThenLinkd() throws {
+        let nsA = try Netns("ra"), nsB = try Netns("rb")
+        defer { nsA.delete(); nsB.delete() }
+        _ = try VethLink(nsA, nsB, addressA: "10.98.1.1", addressB: "10.98.1.2")
+        let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+        let hooks = try HookScripts(tag: tag), resolv = "/tmp/ppprouter-resolv-\(tag).conf"
+        defer { hooks.remove(); try? FileManager.default.removeItem(atPath: resolv) }
+        let port = UInt16.random(in: 20_000...40_000)
+        // Echoes every second both ways: a resumed LCP must answer them, and
+        // the peer must not declare us dead during the restarts.
+        let echo = "lcp-echo-interval = 1\nlcp-echo-failure = 5"
+        let ca = try TempConfig(NetworkPathConfig.server(port: "sa", body: """
+            type = "udp"
+            local = "10.98.1.1:\(port)"
+            remote = "10.98.1.2:\(port)"
+            """, hooks: hooks.config, extra: echo))
+        let cb = try TempConfig(NetworkPathConfig.client(port: "cb", body: """
+            type = "udp"
+            local = "10.98.1.2:\(port)"
+            remote = "10.98.1.1:\(port)"
+            """, resolv: resolv, extra: echo))
+        defer { ca.remove(); cb.remove() }
+        let a = try RouterUnderTest(config: ca.path, netns: nsA.name)
+        let b = try RouterUnderTest(config: cb.path, netns: nsB.name)
+        defer { a.stop(); b.stop() }
+        let openedA = a.waitForSession(seconds: 60, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
+        let openedB = b.waitForSession(seconds: 10, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
+        let sa = try #require(openedA), sb = try #require(openedB)
+        let id = try #require(sa["id"]?.string), idB = try #require(sb["id"]?.string)
+
+        // A ping from the client across the link for the whole exercise.
+        let pingOut = "/tmp/ppprouter-ping-\(tag).txt"
+        _ = FileManager.default.createFile(atPath: pingOut, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: pingOut) }
+        let ping = Process()
+        ping.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        ping.arguments = ["netns", "exec", nsB.name, "ping", "-n", "-i", "0.1", "-c", "150", "-W", "1", "10.99.0.1"]
+        ping.standardOutput = FileHandle(forWritingAtPath: pingOut)
+        ping.standardError = FileHandle.nullDevice
+        try ping.run()
+        defer { if ping.isRunning { ping.terminate() }; ping.waitUntilExit() }
+        sleep(2)
+
+        let ncpd = try a.killAndWaitForRestart("ncpd")
+        let afterNcpd = a.waitForSession(seconds: 20, "resumed by the new ncpd") {
+            $0["id"]?.string == id && ipcpAndIPv6CPOpened($0)
+        }
+        #expect(afterNcpd?["interface"] == sa["interface"])
+        sleep(2)
+        let linkd = try a.killAndWaitForRestart("linkd@sa")
+        let afterLinkd = a.waitForSession(seconds: 20, "resumed by the new linkd") {
+            $0["id"]?.string == id && isOpened($0) && ipcpAndIPv6CPOpened($0)
+        }
+        print("restart: ncpd \(ncpd.old) → \(ncpd.new), linkd@sa \(linkd.old) → \(linkd.new)")
+        ping.waitUntilExit()
+        let out = (try? String(contentsOfFile: pingOut, encoding: .utf8)) ?? ""
+        let summary = out.split(separator: "\n").first { $0.contains("packets transmitted") }.map(String.init) ?? "?"
+        let numbers = summary.split(separator: " ").compactMap { Int($0) }
+        if numbers.count >= 2 {
+            print("restart: ping across kill -9 ncpd and kill -9 linkd: \(numbers[0]) sent, \(numbers[1]) received, \(numbers[0] - numbers[1]) lost")
+        }
+        #expect(numbers.count >= 2 && numbers[1] > 0, "\(out)")
+
+        // Same session, same Magic-Numbers, on both ends.
+        let nowA = try #require(afterLinkd)
+        let nowB = try #require(b.sessions().first { $0["id"]?.string == idB })
+        #expect(nowA["local"]?["magic"] == sa["local"]?["magic"] && nowA["peer"]?["magic"] == sa["peer"]?["magic"])
+        #expect(nowB["peer"]?["magic"] == sa["local"]?["magic"], "the peer still knows our Magic-Number")
+        #expect(isOpened(nowB) && ipcpAndIPv6CPOpened(nowB))
+        #expect(nowA["ipcp"]?["local"] == sa["ipcp"]?["local"] && nowA["ipcp"]?["remote"] == sa["ipcp"]?["remote"])
+        #expect(nowA["ipv6cp"]?["remote_id"] == sa["ipv6cp"]?["remote_id"])
+        // No renegotiation anywhere: each side logged its Network phase and
+        // each NCP's opening once; the new daemons logged resumes.
+        for (r, name) in [(a, "server"), (b, "client")] {
+            #expect(r.count("network phase (magic") == 1, "\(name) renegotiated LCP:\n\(r.log)")
+            #expect(r.count("IPCP opened: local") == 1, "\(name) renegotiated IPCP:\n\(r.log)")
+            #expect(r.count("IPv6CP opened: local") == 1, "\(name) renegotiated IPv6CP:\n\(r.log)")
+        }
+        #expect(a.count("resumed after a restart") == 2, "\(a.log)")
+        #expect(b.count("peer terminates") == 0 && b.count("down:") == 0, "\(b.log)")
+        let status = try a.ctl(["--json", "call", "ncpd", "status"]).stdout
+        #expect(status.contains("\"resumed\":1"), "\(status)")
+
+        // Still a working session: killing it removes the unit and frees the
+        // lease (the fd store let go of the channel and the TUN).
+        #expect(try a.ctl(["session", "kill", id]).status == 0)
+        a.waitForNetwork("no session", { $0.isEmpty })
+        b.waitForNetwork("no session", { $0.isEmpty })
+        #expect(try nsA.exec(["ip", "link", "show", "ppp0"]).status != 0, "the unit outlived the session")
+        #expect(try nsB.exec(["ip", "link", "show", "ppp0"]).status != 0)
+        #expect(try a.ctl(["--json", "call", "ncpd", "pools"]).stdout.contains("\"leased\":0"))
+    }
+}
