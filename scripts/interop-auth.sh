@@ -41,7 +41,10 @@ $our_key = true
 user = "bob"
 name = "ppprouter"
 TOML
-"$BIN/pppinit" --config "$work/r.toml" --runtime-dir "$work/run" >"$work/router.log" 2>&1 &
+# In a namespace of its own: the session's TUN unit stays out of the host's.
+ns=ppi-auth-\$\$
+ip netns add \$ns && ip -n \$ns link set lo up || exit 1
+ip netns exec \$ns "$BIN/pppinit" --config "$work/r.toml" --runtime-dir "$work/run" >"$work/router.log" 2>&1 &
 router=\$!
 ok=1
 for i in \$(seq 1 300); do
@@ -52,6 +55,7 @@ done
 echo "\$s" >"$work/sessions.json"
 sleep 1
 kill -TERM \$router; wait \$router
+ip netns delete \$ns
 cp "\$LAB_PPPD_LOG" "$work/pppd.log" 2>/dev/null
 exit \$ok
 SCRIPT

@@ -25,9 +25,13 @@ TMP=$(mktemp -d /tmp/ppprouter-interop.XXXXXX)
 chmod 755 "$TMP"  # the daemons' own uids reach the runtime dir's rendezvous points through it
 PASSED=0 FAILED=0
 RUNNER_PID="" ROUTER_PID=""
+# Our router runs in a namespace of its own: its ncpd's TUN unit never
+# appears in the host's namespace.
+NS=ppi-lcp-$$
 cleanup() {
     [ -n "$ROUTER_PID" ] && kill -TERM "$ROUTER_PID" 2>/dev/null && wait "$ROUTER_PID" 2>/dev/null
     [ -n "$RUNNER_PID" ] && kill -TERM "$RUNNER_PID" 2>/dev/null && wait "$RUNNER_PID" 2>/dev/null
+    ip netns delete "$NS" 2>/dev/null
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -73,7 +77,8 @@ lcp-restart = 1
 lcp-echo-interval = 1
 lcp-echo-failure = 3
 EOF
-"$BIN/pppinit" --config "$TMP/router.toml" --runtime-dir "$TMP/run" >"$TMP/router.log" 2>&1 &
+ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
+ip netns exec "$NS" "$BIN/pppinit" --config "$TMP/router.toml" --runtime-dir "$TMP/run" >"$TMP/router.log" 2>&1 &
 ROUTER_PID=$!
 
 OPENED_AT=""
