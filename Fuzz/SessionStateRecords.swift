@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/PortSettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/SessionRecords.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift
+// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/PortSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/SessionRecords.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift
 // libFuzzer target: the state records ncpd and linkd deposit in pppinit's
 // fd store and decode after a restart (DESIGN.md "Restart without losing
 // sessions"). A decoded record must re-encode to the same bytes.
