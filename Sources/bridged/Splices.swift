@@ -13,8 +13,8 @@ final class Splices {
     private let runtime: DaemonRuntime
     private(set) var live: [String: Splice] = [:]      // by key
     private var waiting: [String: (leg: Splice.Leg, timer: TimerID)] = [:]
-    private var receivers: [HandoffReceiver] = []
-    private(set) var refused = 0
+    private let intake: ChannelIntake
+    var refused: Int { intake.refused }
     /// Frames read from a channel still waiting for its partner: dropped,
     /// as the subscriber's NCP frames are until the splice is up.
     private(set) var droppedWaiting = 0
@@ -23,7 +23,10 @@ final class Splices {
     /// linkd then terminates the session).
     static let partnerTimeout = 15.0
 
-    init(runtime: DaemonRuntime) { self.runtime = runtime }
+    init(runtime: DaemonRuntime) {
+        self.runtime = runtime
+        intake = ChannelIntake(runtime: runtime)
+    }
 
     // MARK: arrivals
 
@@ -34,40 +37,19 @@ final class Splices {
             pairArrived(bytes, &a)
             return
         }
-        guard case let .channelHandedOver(bytes) = a.message, a.sender == .linkd || a.sender == .ncpd else {
-            a.descriptors.closeAll()
-            refused += 1
-            runtime.log.warning("rendezvous: \(a.message.type) from \(a.sender) is not for bridged")
-            return
-        }
-        let channel = SharedDescriptor(a.descriptors.take(0))
-        let receiver = HandoffReceiver(ack: a.descriptors.take(1), loop: runtime.loop)
-        let record: ChannelRecord
-        do { record = try ChannelRecord.decode(bytes) } catch {
-            refused += 1
-            receiver.refuse("bad channel record: \(error)")
-            return
-        }
+        guard let offer = intake.offer(&a, from: [.linkd, .ncpd]) else { return }
+        let record = offer.record
         guard !record.bridgeWith.isEmpty, record.bridgeWith != record.session else {
-            refused += 1
-            receiver.refuse("\(record.session): no partner session named")
+            intake.refuse(offer.receiver, "\(record.session): no partner session named")
             return
         }
         guard waiting[record.session] == nil, session(record.session) == nil else {
-            refused += 1
-            receiver.refuse("\(record.session) is already here")
+            intake.refuse(offer.receiver, "\(record.session) is already here")
             return
         }
-        receivers.append(receiver)
-        do {
-            try receiver.accept { [unowned self, unowned receiver] ok in
-                self.receivers.removeAll { $0 === receiver }
-                guard ok, let fd = channel.take() else { return }
-                self.adopt(Splice.Leg(record: record, fd: fd))
-            }
-        } catch {
-            receivers.removeAll { $0 === receiver }
-            runtime.log.warning("handoff of \(record.session): \(error)")
+        intake.accept(offer.receiver, record.session) { [unowned self] ok in
+            guard ok, let fd = offer.channel.take() else { return }
+            self.adopt(Splice.Leg(record: record, fd: fd))
         }
     }
 
@@ -83,31 +65,21 @@ final class Splices {
             rb = try ChannelRecord.decode(try r.blob())
             try r.finish()
         } catch {
-            refused += 1
-            receiver.refuse("bad channel pair record: \(error)")
+            intake.refuse(receiver, "bad channel pair record: \(error)")
             return
         }
         guard ra.bridgeWith == rb.session, rb.bridgeWith == ra.session, ra.session != rb.session else {
-            refused += 1
-            receiver.refuse("\(ra.session) and \(rb.session) do not name each other")
+            intake.refuse(receiver, "\(ra.session) and \(rb.session) do not name each other")
             return
         }
         for id in [ra.session, rb.session] where waiting[id] != nil || session(id) != nil {
-            refused += 1
-            receiver.refuse("\(id) is already here")
+            intake.refuse(receiver, "\(id) is already here")
             return
         }
-        receivers.append(receiver)
-        do {
-            try receiver.accept { [unowned self, unowned receiver] ok in
-                self.receivers.removeAll { $0 === receiver }
-                guard ok, let fa = first.take(), let fb = second.take() else { return }
-                self.start(Splice(Splice.Leg(record: ra, fd: fa), Splice.Leg(record: rb, fd: fb),
-                                  loop: self.runtime.loop, buffer: self.buffer), deposit: true)
-            }
-        } catch {
-            receivers.removeAll { $0 === receiver }
-            runtime.log.warning("handoff of \(ra.session) ⇄ \(rb.session): \(error)")
+        intake.accept(receiver, "\(ra.session) ⇄ \(rb.session)") { [unowned self] ok in
+            guard ok, let fa = first.take(), let fb = second.take() else { return }
+            self.start(Splice(Splice.Leg(record: ra, fd: fa), Splice.Leg(record: rb, fd: fb),
+                              loop: self.runtime.loop, buffer: self.buffer), deposit: true)
         }
     }
 

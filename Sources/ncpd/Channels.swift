@@ -13,11 +13,11 @@ import PPP
 final class Channels: SessionHost {
     private let runtime: DaemonRuntime
     private(set) var sessions: [String: NetworkSession] = [:]
-    private(set) var refused = 0
+    let intake: ChannelIntake
+    var refused: Int { intake.refused }
     private(set) var ended = 0
     /// Sessions picked up from the fd store after a restart.
     private(set) var resumed = 0
-    private var pending: [HandoffReceiver] = []
     var pools: AddressPools
     let settings: NcpdSettings
     let units: UnitSystem?
@@ -27,6 +27,7 @@ final class Channels: SessionHost {
         self.runtime = runtime
         self.settings = settings
         self.units = units
+        intake = ChannelIntake(runtime: runtime)
         pools = AddressPools(settings.pools)
     }
 
@@ -35,29 +36,15 @@ final class Channels: SessionHost {
 
     /// A channelHandedOver from linkd: descriptors are [channel, R].
     func arrived(_ a: inout RendezvousArrival) {
-        guard case let .channelHandedOver(bytes) = a.message, a.sender == .linkd else {
-            a.descriptors.closeAll()
-            refused += 1
-            runtime.log.warning("rendezvous: \(a.message.type) from \(a.sender) is not for ncpd")
-            return
-        }
-        let channel = a.descriptors.take(0)
-        let receiver = HandoffReceiver(ack: a.descriptors.take(1), loop: runtime.loop)
-        let record: ChannelRecord
-        do { record = try ChannelRecord.decode(bytes) } catch {
-            refused += 1
-            receiver.refuse("bad channel record: \(error)")
-            return
-        }
+        guard let offer = intake.offer(&a, from: [.linkd]) else { return }
+        let record = offer.record
         if sessions[record.session] != nil {
-            refused += 1
-            receiver.refuse("session \(record.session) already has a channel here")
+            intake.refuse(offer.receiver, "session \(record.session) already has a channel here")
             return
         }
         if !record.network.ifname.isEmpty,
            sessions.values.contains(where: { $0.interfaceName == record.network.ifname }) {
-            refused += 1
-            receiver.refuse("interface \(record.network.ifname) is in use by another session")
+            intake.refuse(offer.receiver, "interface \(record.network.ifname) is in use by another session")
             return
         }
         // Addresses are settled before we accept, so a session we cannot
@@ -70,27 +57,17 @@ final class Channels: SessionHost {
                 plan = p.0
                 lease = p.lease
             } catch {
-                refused += 1
-                receiver.refuse("\(record.session): \(error)")
+                intake.refuse(offer.receiver, "\(record.session): \(error)")
                 runtime.log.warning("\(record.session): refused: \(error)")
                 return
             }
         }
-        let box = SharedDescriptor(channel)
-        pending.append(receiver)
-        do {
-            try receiver.accept { [unowned self, unowned receiver] ok in
-                self.pending.removeAll { $0 === receiver }
-                guard ok, let fd = box.take() else {
-                    if let lease { self.pools.release(pool: lease.pool, address: lease.address) }
-                    return
-                }
-                self.adopt(record, fd, ipcp: plan, lease: lease)
+        intake.accept(offer.receiver, record.session) { [unowned self] ok in
+            guard ok, let fd = offer.channel.take() else {
+                if let lease { self.pools.release(pool: lease.pool, address: lease.address) }
+                return
             }
-        } catch {
-            pending.removeAll { $0 === receiver }
-            if let lease { pools.release(pool: lease.pool, address: lease.address) }
-            runtime.log.warning("handoff of \(record.session): \(error)")
+            self.adopt(record, fd, ipcp: plan, lease: lease)
         }
     }
 
