@@ -14,18 +14,12 @@
 #
 #   usage: scripts/interop-ipcp.sh   (as root; PPP_BIN_DIR=dir of the built executables)
 set -uo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-LAB=${LAB:-$ROOT/../shared/lab}
-[ -d "$LAB" ] || LAB=/work/shared/lab
-BIN=${PPP_BIN_DIR:-$(cd "$ROOT" && swift build --show-bin-path)}
-[ -x "$BIN/pppinit" ] || (cd "$ROOT" && swift build) || exit 1
-[ -r "${LAB_DIR:-/var/tmp/ppplab}/accel" ] || { echo "the lab is not built (run $LAB/build-vm.sh)"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/interop-lib.sh"
 
 TMP=$(mktemp -d /tmp/ppprouter-ipcp.XXXXXX)
 chmod 755 "$TMP"  # the daemons' uids reach the runtime dir's rendezvous points through it
 NS=ppi-ipcp-$$
-PASSED=0 FAILED=0
-RUNNER_PID="" ROUTER_PID=""
+ROUTER_PID="" RUN=$TMP/run
 stop_run() {
     [ -n "$ROUTER_PID" ] && kill -TERM "$ROUTER_PID" 2>/dev/null && wait "$ROUTER_PID" 2>/dev/null
     [ -n "$RUNNER_PID" ] && kill -TERM "$RUNNER_PID" 2>/dev/null && wait "$RUNNER_PID" 2>/dev/null
@@ -35,16 +29,6 @@ cleanup() { stop_run; ip netns delete "$NS" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-check() {  # check NAME CONDITION-EXIT-STATUS [DETAIL]
-    if [ "$2" = 0 ]; then echo "PASS $1"; PASSED=$((PASSED + 1)); else echo "FAIL $1${3:+: $3}"; FAILED=$((FAILED + 1)); fi
-}
-ctl() { "$BIN/pppctl" --runtime-dir "$TMP/run" "$@"; }
-field() { ctl --json sessions 2>/dev/null | python3 -c "import json,sys; l=json.load(sys.stdin); s=l[0] if l else {}; print($1)" 2>/dev/null; }
-wait_for() {  # wait_for SECONDS PYTHON-CONDITION
-    local end=$((SECONDS + $1))
-    while [ $SECONDS -lt $end ]; do [ "$(field "bool($2)")" = True ] && return 0; sleep 0.5; done
-    return 1
-}
 
 ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
 # pppd's side of the ping: Debian's /etc/ppp/ip-up runs ip-up.d with
@@ -66,11 +50,9 @@ scenario() {
     echo "=== $name"
     rm -rf "$TMP/run" "$TMP/runner.out"
     # shellcheck disable=SC2086  # pppd's options are words
-    LAB_QUIET=1 LAB_OVERLAY="$TMP/overlay" "$LAB/vm-pppd-serial.sh" noauth local debug $pppd_opts >"$TMP/runner.out" 2>&1 &
-    RUNNER_PID=$!
-    for _ in $(seq 240); do grep -q '^READY' "$TMP/runner.out" && break; kill -0 $RUNNER_PID 2>/dev/null || break; sleep 0.5; done
-    if ! grep -q '^READY' "$TMP/runner.out"; then cat "$TMP/runner.out"; check "$name: lab VM comes up" 1; stop_run; return; fi
-    eval "$(grep -E '^LAB_[A-Z_]+=' "$TMP/runner.out" | sed 's/^/export /')"
+    if ! start_runner "$TMP/runner.out" env LAB_OVERLAY="$TMP/overlay" "$LAB/vm-pppd-serial.sh" noauth local debug $pppd_opts; then
+        check "$name: lab VM comes up" 1; stop_run; return
+    fi
     cat >"$TMP/router.toml" <<EOF
 [router]
 seccomp = "kill"

@@ -14,17 +14,11 @@
 #   usage: scripts/interop-pppd.sh        (as root; PPP_BIN_DIR=dir of the built executables,
 #                                          default: swift build's debug bin path)
 set -uo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-LAB=${LAB:-$ROOT/../shared/lab}
-[ -d "$LAB" ] || LAB=/work/shared/lab
-BIN=${PPP_BIN_DIR:-$(cd "$ROOT" && swift build --show-bin-path)}
-[ -x "$BIN/pppinit" ] || (cd "$ROOT" && swift build) || exit 1
-[ -r "${LAB_DIR:-/var/tmp/ppplab}/accel" ] || { echo "the lab is not built (run $LAB/build-vm.sh)"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/interop-lib.sh"
 
 TMP=$(mktemp -d /tmp/ppprouter-interop.XXXXXX)
 chmod 755 "$TMP"  # the daemons' own uids reach the runtime dir's rendezvous points through it
-PASSED=0 FAILED=0
-RUNNER_PID="" ROUTER_PID=""
+ROUTER_PID="" RUN=$TMP/run
 # Our router runs in a namespace of its own: its ncpd's TUN unit never
 # appears in the host's namespace.
 NS=ppi-lcp-$$
@@ -36,17 +30,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {  # check NAME CONDITION-EXIT-STATUS [DETAIL]
-    if [ "$2" = 0 ]; then echo "PASS $1"; PASSED=$((PASSED + 1)); else echo "FAIL $1${3:+: $3}"; FAILED=$((FAILED + 1)); fi
-}
-ctl() { "$BIN/pppctl" --runtime-dir "$TMP/run" "$@"; }
-# field EXPR: a Python expression over `s`, the first session of `pppctl --json sessions`.
-field() { ctl --json sessions 2>/dev/null | python3 -c "import json,sys; l=json.load(sys.stdin); s=l[0] if l else {}; print($1)" 2>/dev/null; }
-wait_for() {  # wait_for SECONDS PYTHON-CONDITION
-    local end=$((SECONDS + $1))
-    while [ $SECONDS -lt $end ]; do [ "$(field "bool($2)")" = True ] && return 0; sleep 0.5; done
-    return 1
-}
 
 # pppd: its own MRU 1400 and ACCM 000a0000 (XON/XOFF escaped towards it),
 # echoes every 2 s; a connect script arms a SIGKILL of pppd 25 s after it
@@ -55,11 +38,9 @@ KILL_AFTER=25
 PPPD_ARGS=(noauth local debug mru 1400 asyncmap 000a0000 lcp-echo-interval 2 lcp-echo-failure 10
            connect "(sleep $KILL_AFTER; kill -KILL \$(pidof pppd)) </dev/null >/dev/null 2>&1 &"
            10.0.0.1:10.0.0.2)
-LAB_QUIET=1 LAB_RESTART_DELAY=600 "$LAB/vm-pppd-serial.sh" "${PPPD_ARGS[@]}" >"$TMP/runner.out" 2>&1 &
-RUNNER_PID=$!
-for _ in $(seq 240); do grep -q '^READY' "$TMP/runner.out" && break; kill -0 $RUNNER_PID 2>/dev/null || break; sleep 0.5; done
-if ! grep -q '^READY' "$TMP/runner.out"; then cat "$TMP/runner.out"; echo "FAIL lab VM did not come up"; echo "0 passed, 1 failed"; exit 1; fi
-eval "$(grep -E '^LAB_[A-Z_]+=' "$TMP/runner.out" | sed 's/^/export /')"
+if ! start_runner "$TMP/runner.out" env LAB_RESTART_DELAY=600 "$LAB/vm-pppd-serial.sh" "${PPPD_ARGS[@]}"; then
+    echo "FAIL lab VM did not come up"; echo "0 passed, 1 failed"; exit 1
+fi
 PPPD_STARTED=$SECONDS
 echo "lab: pppd on the VM's ttyS1 after ${LAB_BOOT_SECONDS}s; host pty $LAB_PTY"
 

@@ -15,18 +15,12 @@
 #   usage: scripts/interop-pppoe.sh       (as root; PPP_BIN_DIR=dir of the built executables,
 #                                          default: swift build's debug bin path)
 set -uo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-LAB=${LAB:-$ROOT/../shared/lab}
-[ -d "$LAB" ] || LAB=/work/shared/lab
-BIN=${PPP_BIN_DIR:-$(cd "$ROOT" && swift build --show-bin-path)}
-[ -x "$BIN/pppinit" ] || (cd "$ROOT" && swift build) || exit 1
-[ -r "${LAB_DIR:-/var/tmp/ppplab}/accel" ] || { echo "the lab is not built (run $LAB/build-vm.sh)"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/interop-lib.sh"
 
 TMP=$(mktemp -d /tmp/ppprouter-interop-pppoe.XXXXXX)
 chmod 755 "$TMP"  # the daemons' own uids reach the runtime dir's rendezvous points through it
 NS_AC=ppi-ac-$$ NS_CL=ppi-cl-$$   # the runners create these and remove them on exit
-PASSED=0 FAILED=0
-RUNNER_PID="" ROUTER_PID="" TSHARK_PID="" RUN=""
+ROUTER_PID="" TSHARK_PID=""
 stop_router() {
     [ -n "$ROUTER_PID" ] && kill -TERM "$ROUTER_PID" 2>/dev/null && wait "$ROUTER_PID" 2>/dev/null
     ROUTER_PID=""
@@ -46,25 +40,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-check() {  # check NAME CONDITION-EXIT-STATUS [DETAIL]
-    if [ "$2" = 0 ]; then echo "PASS $1"; PASSED=$((PASSED + 1)); else echo "FAIL $1${3:+: $3}"; FAILED=$((FAILED + 1)); fi
-}
-ctl() { "$BIN/pppctl" --runtime-dir "$RUN" "$@"; }
-# field EXPR: a Python expression over `s`, the first session of `pppctl --json sessions`.
-field() { ctl --json sessions 2>/dev/null | python3 -c "import json,sys; l=json.load(sys.stdin); s=l[0] if l else {}; print($1)" 2>/dev/null; }
-wait_for() {  # wait_for SECONDS PYTHON-CONDITION
-    local end=$((SECONDS + $1))
-    while [ $SECONDS -lt $end ]; do [ "$(field "bool($2)")" = True ] && return 0; sleep 0.5; done
-    return 1
-}
-start_runner() {  # start_runner OUTFILE RUNNER ARGS...: boot the VM, export its LAB_* lines
-    local out=$1; shift
-    LAB_QUIET=1 "$@" >"$out" 2>&1 &
-    RUNNER_PID=$!
-    for _ in $(seq 240); do grep -q '^READY' "$out" && break; kill -0 $RUNNER_PID 2>/dev/null || break; sleep 0.5; done
-    grep -q '^READY' "$out" || { cat "$out"; return 1; }
-    eval "$(grep -E '^LAB_[A-Z0-9_]+=' "$out" | sed 's/^/export /')"
-}
 pppd_log() {  # pppd's negotiation lines, without the syslog prefix and most echoes
     grep -E 'pppd\[[0-9]+\]: (sent|rcvd) \[(LCP|CHAP|PAP|IPCP|IPV6CP|CCP)|pppd\[[0-9]+\]: (PPP session|Connected|Connect|Using|CHAP|PAP|peer|local|remote|primary|secondary|Terminat|Connection|Modem|LCP|PADS|PPPoE|Plugin|Send PPPOE)|pppoe-server|exited with status' \
         "$LAB_PPPD_LOG" | sed -E 's/^.*(pppd\[[0-9]+\]|pppoe-server\[[0-9]+\]|pppoe\[[0-9]+\])/\1/' |
