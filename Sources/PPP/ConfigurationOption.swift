@@ -19,6 +19,17 @@ public struct ConfigurationOption: Hashable, Sendable {
     /// The Length field this option encodes to.
     public var length: Int { Self.headerLength + value.count }
 
+    /// A known option type's fixed value length (RFC 1661 §6: a wrong
+    /// Length makes the option invalid), for the per-protocol decoders.
+    public func requireValue(exactly count: Int) throws(PPPError) {
+        guard value.count == count else { throw .badLength(declared: length, expected: count + Self.headerLength) }
+    }
+
+    /// The same for a type whose value has a minimum length.
+    public func requireValue(atLeast count: Int) throws(PPPError) {
+        guard value.count >= count else { throw .badLength(declared: length, expected: count + Self.headerLength) }
+    }
+
     /// RFC 1661 §6: parses the Data field of a Configure-* packet. Every octet
     /// must belong to an option; the RFC has no padding inside the option list.
     public static func parseList(_ bytes: ArraySlice<UInt8>) throws(PPPError) -> [ConfigurationOption] {

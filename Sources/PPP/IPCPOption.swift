@@ -33,22 +33,19 @@ public enum IPCPOption: Equatable, Sendable {
     /// Interprets a generic option; a known type with the wrong length throws.
     public init(_ option: ConfigurationOption) throws(PPPError) {
         let value = option.value
-        func exactly(_ count: Int) throws(PPPError) {
-            guard value.count == count else { throw .badLength(declared: option.length, expected: count + 2) }
-        }
         switch option.type {
         case Kind.ipAddresses:
-            try exactly(8)
+            try option.requireValue(exactly: 8)
             self = .ipAddresses(source: BigEndian.uint32(value, at: 0), destination: BigEndian.uint32(value, at: 4))
         case Kind.ipCompressionProtocol:
             // RFC 1332 §3.2: Length >= 4.
-            guard value.count >= 2 else { throw .badLength(declared: option.length, expected: 4) }
+            try option.requireValue(atLeast: 2)
             self = .ipCompressionProtocol(ProtocolNumber(BigEndian.uint16(value, at: 0)), data: Array(value[2...]))
         case Kind.ipAddress:
-            try exactly(4)
+            try option.requireValue(exactly: 4)
             self = .ipAddress(BigEndian.uint32(value, at: 0))
         case Kind.primaryDNS, Kind.primaryNBNS, Kind.secondaryDNS, Kind.secondaryNBNS:
-            try exactly(4)
+            try option.requireValue(exactly: 4)
             let address = BigEndian.uint32(value, at: 0)
             switch option.type {
             case Kind.primaryDNS: self = .primaryDNS(address)

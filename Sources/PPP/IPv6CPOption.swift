@@ -19,10 +19,10 @@ public enum IPv6CPOption: Equatable, Sendable {
         let value = option.value
         switch option.type {
         case Kind.interfaceIdentifier:
-            guard value.count == 8 else { throw .badLength(declared: option.length, expected: 10) }
+            try option.requireValue(exactly: 8)
             self = .interfaceIdentifier(UInt64(BigEndian.uint32(value, at: 0)) << 32 | UInt64(BigEndian.uint32(value, at: 4)))
         case Kind.ipv6CompressionProtocol:
-            guard value.count >= 2 else { throw .badLength(declared: option.length, expected: 4) }
+            try option.requireValue(atLeast: 2)
             self = .ipv6CompressionProtocol(ProtocolNumber(BigEndian.uint16(value, at: 0)), data: Array(value[2...]))
         default:
             self = .unknown(option)

@@ -41,39 +41,33 @@ public enum LCPOption: Equatable, Sendable {
     /// Interprets a generic option; a known type with the wrong length throws.
     public init(_ option: ConfigurationOption) throws(PPPError) {
         let value = option.value
-        func exactly(_ count: Int) throws(PPPError) {
-            guard value.count == count else { throw .badLength(declared: option.length, expected: count + 2) }
-        }
-        func atLeast(_ count: Int) throws(PPPError) {
-            guard value.count >= count else { throw .badLength(declared: option.length, expected: count + 2) }
-        }
         switch option.type {
         case Kind.maximumReceiveUnit:
-            try exactly(2)
+            try option.requireValue(exactly: 2)
             self = .maximumReceiveUnit(BigEndian.uint16(value, at: 0))
         case Kind.asyncControlCharacterMap:
-            try exactly(4)
+            try option.requireValue(exactly: 4)
             self = .asyncControlCharacterMap(BigEndian.uint32(value, at: 0))
         case Kind.authenticationProtocol:
-            try atLeast(2)
+            try option.requireValue(atLeast: 2)
             self = .authenticationProtocol(ProtocolNumber(BigEndian.uint16(value, at: 0)), data: Array(value[2...]))
         case Kind.qualityProtocol:
-            try atLeast(2)
+            try option.requireValue(atLeast: 2)
             self = .qualityProtocol(ProtocolNumber(BigEndian.uint16(value, at: 0)), data: Array(value[2...]))
         case Kind.magicNumber:
-            try exactly(4)
+            try option.requireValue(exactly: 4)
             self = .magicNumber(BigEndian.uint32(value, at: 0))
         case Kind.protocolFieldCompression:
-            try exactly(0)
+            try option.requireValue(exactly: 0)
             self = .protocolFieldCompression
         case Kind.addressAndControlFieldCompression:
-            try exactly(0)
+            try option.requireValue(exactly: 0)
             self = .addressAndControlFieldCompression
         case Kind.maximumReceiveReconstructedUnit:
-            try exactly(2)
+            try option.requireValue(exactly: 2)
             self = .maximumReceiveReconstructedUnit(BigEndian.uint16(value, at: 0))
         case Kind.endpointDiscriminator:
-            try atLeast(1)
+            try option.requireValue(atLeast: 1)
             self = .endpointDiscriminator(class: value[0], address: Array(value[1...]))
         default:
             self = .unknown(option)
