@@ -49,6 +49,14 @@ int ppp_packet_open(const char *ifname, uint16_t ethertype, uint8_t mac[6], int 
     sll.sll_protocol = htons(ethertype);
     sll.sll_ifindex = index;
     if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) goto fail;
+    /* A burst must wait in the socket, not be dropped: thousands of Hosts'
+       PADTs or LCP frames at once (an access node rebooting) overflow the
+       default ~208 KiB, a few hundred frames. 4 MiB, beyond
+       net.core.rmem_max where CAP_NET_ADMIN allows (linkd opens as root),
+       else as much as rmem_max gives. */
+    int rcvbuf = 4 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     *ifindex = index;
     return fd;
 fail:;

@@ -58,6 +58,8 @@ public final class DaemonRuntime {
             exit(100)
         }
         signal(SIGPIPE, SIG_IGN)
+        // pppinit raised it already; a daemon started otherwise does it here.
+        DescriptorLimit.raiseToHard()
         do {
             let loop = try EventLoop()
             let link = Link(FileDescriptor(adopting: initDescriptor), remote: .pppinit, loop: loop)

@@ -42,7 +42,12 @@ public final class HandoffSender {
         return sender
     }
 
-    /// The same over a named SOCK_DGRAM rendezvous point.
+    /// The same over a named SOCK_DGRAM rendezvous point. The receiver's
+    /// queue holds only net.unix.max_dgram_qlen datagrams (10 by default):
+    /// when thousands of sessions reach the Network phase together it is
+    /// full (EAGAIN), and we send again after a short, growing pause until
+    /// `timeout`. The caller keeps `descriptors` open until the completion,
+    /// as it does anyway (they are its until `.accepted`).
     @discardableResult
     public static func send(_ message: Message, descriptors: [Int32], to path: String, loop: EventLoop,
                             timeout: Double = 5, completion: @escaping (HandoffOutcome) -> Void) throws(IPCError) -> HandoffSender {
@@ -50,11 +55,56 @@ public final class HandoffSender {
         let sender = HandoffSender(ack: pair.first, loop: loop)
         let bytes = try Codec.encode(message, flags: [], callID: 0)
         let s = try Socket.datagram()
-        guard try Socket.send(s.raw, to: path, bytes, descriptors: descriptors + [pair.second.raw]) else {
-            throw .system(call: "sendmsg(\(path))", errno: EAGAIN)
+        if try Socket.send(s.raw, to: path, bytes, descriptors: descriptors + [pair.second.raw]) {
+            try sender.arm(timeout: timeout, completion: completion)
+            return sender
         }
-        try sender.arm(timeout: timeout, completion: completion)
+        // R's far end stays with us until the datagram is queued; then ours closes.
+        sender.pending = Pending(path: path, bytes: bytes, descriptors: descriptors, socket: s, far: pair.second,
+                                 deadline: Instant.now().nanoseconds + UInt64(timeout * 1e9))
+        sender.completion = completion
+        sender.timeout = timeout
+        sender.resend(after: Self.firstPause)
         return sender
+    }
+
+    /// A datagram the receiver's full queue has not taken yet.
+    private struct Pending: ~Copyable {
+        let path: String
+        let bytes: [UInt8]
+        let descriptors: [Int32]
+        let socket: FileDescriptor
+        let far: FileDescriptor
+        let deadline: UInt64
+    }
+    private var pending: Pending?
+    private var timeout = 5.0
+    static let firstPause = 0.002
+    static let longestPause = 0.1
+
+    private func resend(after pause: Double) {
+        timer = loop.schedule(after: pause) { [self] in
+            self.timer = nil
+            guard let p = self.pending.take() else { return }
+            let sent: Bool
+            do throws(IPCError) {
+                sent = try Socket.send(p.socket.raw, to: p.path, p.bytes, descriptors: p.descriptors + [p.far.raw])
+            } catch {
+                self.finish(.failed(error))
+                return
+            }
+            if sent {
+                guard let completion = self.completion else { return }
+                do throws(IPCError) { try self.arm(timeout: self.timeout, completion: completion) } catch { self.finish(.failed(error)) }
+                return
+            }
+            guard Instant.now().nanoseconds < p.deadline else {
+                self.finish(.failed(.system(call: "sendmsg(\(p.path))", errno: EAGAIN)))
+                return
+            }
+            self.pending = consume p
+            self.resend(after: min(pause * 2, Self.longestPause))
+        }
     }
 
     private func arm(timeout: Double, completion: @escaping (HandoffOutcome) -> Void) throws(IPCError) {
@@ -94,6 +144,7 @@ public final class HandoffSender {
         self.completion = nil
         if let timer { loop.cancel(timer) }
         if let raw = ack?.raw { loop.unwatch(raw) }
+        pending = nil
         ack = nil
         completion(outcome)
     }

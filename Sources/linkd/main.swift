@@ -38,8 +38,13 @@ rt.statusFields = {
     if link.pppoe != nil { o["pppoe"] = .object(link.pppoeStatus) }
     return o
 }
-rt.register("sessions") { _, _ in
-    .array(link.sessions.map { .object(SessionStatus.json($0, port: link)) })
+rt.register("sessions") { arguments, _ in
+    let all = link.sessions
+    // Thousands of PPPoE sessions do not fit one reply: pppctl asks in pages.
+    if let from = JSONPages.requested(arguments) {
+        return JSONPages.page(count: all.count, from: from) { .object(SessionStatus.json(all[$0], port: link)) }
+    }
+    return .array(all.map { .object(SessionStatus.json($0, port: link)) })
 }
 rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) in
     guard let id = arguments["id"]?.string else { throw MethodError(.badArguments, "expected {\"id\": \"PORT:N\"}") }

@@ -71,12 +71,24 @@ final class Channels: SessionHost {
         }
     }
 
+    /// Unit numbers of the sessions here, and none below `lowestFree` is
+    /// free: no walk over thousands of sessions per new one.
+    private var unitsInUse = Set<Int>()
+    private var lowestFree = 0
+
     /// The smallest ppp<N> not used by a session here.
     private func freeUnitNumber() -> Int {
-        let used = Set(sessions.values.map(\.unitNumber))
-        var n = 0
-        while used.contains(n) { n += 1 }
+        var n = lowestFree
+        while unitsInUse.contains(n) { n += 1 }
+        lowestFree = n
         return n
+    }
+
+    private func unitTaken(_ n: Int) { unitsInUse.insert(n) }
+
+    private func unitFreed(_ n: Int) {
+        unitsInUse.remove(n)
+        lowestFree = min(lowestFree, n)
     }
 
     private func adopt(_ record: ChannelRecord, _ fd: consuming FileDescriptor, ipcp: IPCPConfiguration?,
@@ -87,8 +99,19 @@ final class Channels: SessionHost {
         let session = NetworkSession(record: record, channel: fd, unitNumber: freeUnitNumber(), host: self,
                                      ipcp: ipcp, lease: lease, seed: seed)
         sessions[record.session] = session
+        unitTaken(session.unitNumber)
         runtime.log.info("\(record.session): channel accepted (peer MRU \(record.peerMRU)"
                          + (lease.map { ", \(IPv4.format($0.address)) from pool \($0.pool)" } ?? "") + ")")
+        // Its unit's descriptor first (LinuxUnits.reserve): then it starts.
+        guard let units else { begin(session); return }
+        units.reserve(session.interfaceName) { [weak self, weak session] in
+            guard let self, let session, self.sessions[session.id] === session else { return }
+            self.begin(session)
+        }
+    }
+
+    private func begin(_ session: NetworkSession) {
+        let record = session.record
         do {
             try runtime.loop.watch(session.channel.raw) { [weak self, weak session] _ in
                 guard let self, let session else { return }
@@ -150,6 +173,7 @@ final class Channels: SessionHost {
                                          host: self, ipcp: plan, lease: lease, seed: UInt64(state.started) ^ 0x5eed)
             session.restore(state, tun: tun)
             sessions[record.session] = session
+            unitTaken(session.unitNumber)
             do {
                 try runtime.loop.watch(session.channel.raw) { [weak self, weak session] _ in
                     guard self != nil, let session else { return }
@@ -183,6 +207,8 @@ final class Channels: SessionHost {
         // Dropping the last reference closes the channel: linkd closes LCP
         // (pppinit's copies go with the deposit).
         try? runtime.withdraw(key: Self.storeKey(session.id))
+        units?.release(session.interfaceName)
+        unitFreed(session.unitNumber)
         sessions[session.id] = nil
         ended += 1
     }

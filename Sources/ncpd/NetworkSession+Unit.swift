@@ -33,7 +33,9 @@ extension NetworkSession {
     func destroyUnit() {
         guard let u = unit else { return }
         host.loop.unwatch(u.fd.raw)
-        unit = nil  // closing the TUN removes the interface, its addresses and routes
+        unit = nil
+        // Deleting the interface removes its addresses and routes too.
+        host.units?.retire(u)
     }
 
     /// RFC 1332: IPCP Opened. pppd refuses to run without a peer address.

@@ -25,6 +25,20 @@ protocol UnitSystem: AnyObject {
     func addIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError)
     func deleteIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError)
     func addDefaultRoute(_ unit: Unit, ipv6: Bool) throws(IPCError)
+    /// Calls `then` once a unit named `name` can be created (LinuxUnits
+    /// may have to wait for pppinit); by default at once.
+    func reserve(_ name: String, then: @escaping () -> Void)
+    /// The session of `name` ended: what was set aside for it goes.
+    func release(_ name: String)
+    /// The session of `unit` ended: its interface goes (closing its
+    /// descriptor does that; LinuxUnits batches it).
+    func retire(_ unit: Unit)
+}
+
+extension UnitSystem {
+    func reserve(_ name: String, then: @escaping () -> Void) { then() }
+    func release(_ name: String) {}
+    func retire(_ unit: Unit) {}
 }
 
 /// The real thing: /dev/net/tun and rtnetlink (needs CAP_NET_ADMIN).
@@ -38,26 +52,91 @@ final class LinuxUnits: UnitSystem {
     /// Asks pppinit for one more descriptor; the answer comes to `stocked`.
     var requestDescriptor: (() -> Void)?
 
-    init() throws(IPCError) { netlink = try Netlink() }
+    /// Ended sessions' units, deleted in batches.
+    let retirement: UnitRetirement
+
+    init(loop: EventLoop? = nil) throws(IPCError) {
+        netlink = try Netlink()
+        retirement = UnitRetirement(netlink: netlink, loop: loop)
+    }
+
+    func retire(_ unit: Unit) { retirement.retire(unit) }
+
+    /// Descriptors set aside for sessions by unit name, and the sessions
+    /// waiting for one, first come first served.
+    private var held: [String: SharedDescriptor] = [:]
+    private var waiting: [(name: String, then: () -> Void)] = []
+    private var waitingFrom = 0
+    /// Sessions that had to wait for a descriptor, and how many wait now.
+    private(set) var waits = 0
+    var waitingNow: Int { waiting.count - waitingFrom }
+    /// Whether our uid can open /dev/net/tun itself (probed once).
+    private lazy var openByOurselves: Bool = {
+        let probe = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
+        if probe >= 0 { _ = close(probe) }
+        return probe >= 0
+    }()
 
     func stocked(_ fd: consuming FileDescriptor) {
         requested = max(0, requested - 1)
-        stock.append(SharedDescriptor(fd))
+        if let next = nextWaiting() {
+            held[next.name] = SharedDescriptor(fd)
+            next.then()
+        } else {
+            stock.append(SharedDescriptor(fd))
+        }
+        topUp()
     }
 
-    func requestFailed() { requested = max(0, requested - 1) }
+    func requestFailed() {
+        requested = max(0, requested - 1)
+        // pppinit could not open one: the first waiting session starts
+        // anyway and fails at its unit as it would have without the wait.
+        nextWaiting()?.then()
+    }
+
+    private func nextWaiting() -> (name: String, then: () -> Void)? {
+        guard waitingFrom < waiting.count else { return nil }
+        let next = waiting[waitingFrom]
+        waitingFrom += 1
+        if waitingFrom == waiting.count { waiting.removeAll(keepingCapacity: true); waitingFrom = 0 }
+        return next
+    }
 
     func topUp() {
         guard let request = requestDescriptor else { return }
-        while stock.count + requested < Self.stockSize {
+        while stock.count + requested < Self.stockSize + (waiting.count - waitingFrom) {
             requested += 1
             request()
         }
     }
 
+    /// Where pppinit opens the descriptors (/dev/net/tun 0600), a session
+    /// starts only once one is set aside for its unit: when thousands of
+    /// sessions arrive together they outrun the stock of `stockSize`, and
+    /// the unit is created synchronously when the first NCP opens. The
+    /// session waits meanwhile, its peer's frames queued in its channel.
+    func reserve(_ name: String, then: @escaping () -> Void) {
+        if openByOurselves || held[name] != nil { then(); return }
+        while let next = stock.popLast() {
+            if let fd = next.take() {
+                held[name] = SharedDescriptor(fd)
+                topUp()
+                then()
+                return
+            }
+        }
+        waiting.append((name, then))
+        topUp()
+        waits += 1
+    }
+
+    func release(_ name: String) { held[name] = nil }
+
     /// Our own open where the node allows it (0666 on most systems), else one
     /// from pppinit's stock.
-    private func openTun() throws(IPCError) -> FileDescriptor {
+    private func openTun(for name: String) throws(IPCError) -> FileDescriptor {
+        if let fd = held.removeValue(forKey: name)?.take() { return fd }
         let raw = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
         if raw >= 0 { return FileDescriptor(adopting: raw) }
         let e = errno
@@ -74,7 +153,9 @@ final class LinuxUnits: UnitSystem {
     static let tunFlags: Int16 = 0x0001 | 0x1000  // IFF_TUN | IFF_NO_PI
 
     func create(name: String, mtu: UInt32) throws(IPCError) -> Unit {
-        let fd = try openTun()
+        // The interface of an ended session of that name must be gone first.
+        if retirement.holds(name) { retirement.flush() }
+        let fd = try openTun(for: name)
         let raw = fd.raw
         // struct ifreq: 16 octets of name, then the union (flags: short).
         var ifreq = [UInt8](repeating: 0, count: 40)

@@ -18,7 +18,7 @@ try? rt.restoreDeposits()
 // The rtnetlink socket is opened before the drop; CAP_NET_ADMIN, kept, is
 // what lets us create TUN units and set addresses and routes later.
 let units: LinuxUnits?
-do { units = try LinuxUnits() } catch {
+do { units = try LinuxUnits(loop: rt.loop) } catch {
     rt.log.error("rtnetlink: \(error); sessions will be refused a unit")
     units = nil
 }
@@ -50,12 +50,22 @@ do {
     rt.log.error("rendezvous: \(error)")
     exit(111)
 }
-rt.register("sessions") { _, _ in channels.json() }
+rt.register("sessions") { arguments, _ in
+    // Thousands of sessions do not fit one reply: pppctl asks in pages.
+    guard let from = JSONPages.requested(arguments) else { return channels.json() }
+    let ids = channels.sessions.keys.sorted()
+    return JSONPages.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? .null }
+}
 rt.register("pools") { _, _ in channels.pools.json() }
 rt.statusFields = { ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
                      "ended": .int(Int64(channels.ended)), "resumed": .int(Int64(channels.resumed)), "pools": .int(Int64(settings.pools.count)),
-                     "rendezvous_dropped": .int(Int64(rt.rendezvousDropped))] }
-rt.onShutdown = { channels.endAll(reason: "ncpd stopping") }
+                     "rendezvous_dropped": .int(Int64(rt.rendezvousDropped)),
+                     "unit_waits": .int(Int64(units?.waits ?? 0)), "waiting_for_unit": .int(Int64(units?.waitingNow ?? 0)),
+                     "unit_delete_batches": .int(Int64(units?.retirement.batches ?? 0))] }
+rt.onShutdown = {
+    channels.endAll(reason: "ncpd stopping")
+    units?.retirement.flush()
+}
 // /dev/net/tun and TUNSETIFF for units, if_nametoindex's socket ioctl.
 rt.dropPrivileges(extraSyscalls: ["openat", "ioctl", "bind", "getsockname"])
 rt.ready()

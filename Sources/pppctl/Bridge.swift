@@ -23,8 +23,8 @@ struct Bridge: ParsableCommand {
         // Both must be held before either is handed over: a half handed
         // alone would wait in bridged and end its session.
         for (id, target) in [(a, ta), (b, tb)] {
-            let list = try client.daemonCall(target, "sessions")
-            guard let s = list.array?.first(where: { $0["id"]?.string == id }) else {
+            let list = try client.listCall(target, "sessions")
+            guard let s = list.first(where: { $0["id"]?.string == id }) else {
                 throw CtlFailure(code: .errorReply, message: "no session '\(id)'")
             }
             guard s["bridge"]?["state"]?.string == "held" else {

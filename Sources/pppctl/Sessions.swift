@@ -16,13 +16,30 @@ extension ControlClient {
         try callJSON(.daemonCallRequested(target: target, method: method, arguments: arguments.encoded()))
     }
 
+    /// A daemon's list method in pages (JSONPages: {"from": N} → items and
+    /// the next N), so thousands of sessions need not fit one message. A
+    /// daemon that answers with a plain array has no pages: that is all.
+    func listCall(_ target: String, _ method: String) throws(CtlFailure) -> [JSON] {
+        var out: [JSON] = []
+        var from: Int64 = 0
+        // Bounded: each page moves on by at least one item.
+        for _ in 0..<1_000_000 {
+            let r = try daemonCall(target, method, .object(["from": .int(from)]))
+            if let whole = r.array { return whole }
+            out += r["items"]?.array ?? []
+            guard let next = r["next"]?.int, next > from else { break }
+            from = next
+        }
+        return out
+    }
+
     /// Every session of every linkd; a linkd that does not answer (restarting)
     /// is skipped with a note on stderr rather than failing the whole list.
     func allSessions() throws(CtlFailure) -> [JSON] {
         var out: [JSON] = []
         for target in try linkds() {
             do {
-                out += try daemonCall(target, "sessions").array ?? []
+                out += try listCall(target, "sessions")
             } catch {
                 printError("pppctl: \(target): \(error.message)")
             }
@@ -33,7 +50,7 @@ extension ControlClient {
         let names = Set(((try? callJSON(.componentsListed))?.array ?? []).compactMap { $0["name"]?.string })
         if names.contains("ncpd") {
             do {
-                out = mergeNetwork(out, try daemonCall("ncpd", "sessions").array ?? [])
+                out = mergeNetwork(out, try listCall("ncpd", "sessions"))
             } catch {
                 printError("pppctl: ncpd: \(error.message)")
             }
@@ -127,8 +144,8 @@ struct SessionCommand: ParsableCommand {
 
         func run() throws {
             let target = try linkdTarget(forSession: id)
-            let list = try options.connect().daemonCall(target, "sessions")
-            guard let s = list.array?.first(where: { $0["id"]?.string == id }) else {
+            let list = try options.connect().listCall(target, "sessions")
+            guard let s = list.first(where: { $0["id"]?.string == id }) else {
                 throw CtlFailure(code: .errorReply, message: "no session '\(id)'")
             }
             print(s.encoded(pretty: !options.json))

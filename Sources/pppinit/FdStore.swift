@@ -9,8 +9,18 @@ final class FdStore {
         var record: [UInt8]
         var descriptors: [SharedDescriptor]
     }
-    /// component name → key → entry, keys kept in deposit order.
-    private var entries: [String: [(key: String, entry: Entry)]] = [:]
+    private struct Held {
+        var order: Int
+        var entry: Entry
+    }
+    /// component name → key → entry. A dictionary, not a list: ncpd
+    /// deposits and withdraws per session, thousands of them, and each
+    /// call must not copy or walk all the others. `order` keeps `list` in
+    /// deposit order.
+    private var entries: [String: [String: Held]] = [:]
+    /// Descriptors held per component, for the bound.
+    private var held: [String: Int] = [:]
+    private var nextOrder = 0
     private(set) var descriptorCount = 0
     /// A bound on what one component may hold (descriptors are a finite resource).
     let maxDescriptorsPerComponent: Int
@@ -21,35 +31,39 @@ final class FdStore {
 
     func count(_ component: String) -> Int { entries[component]?.count ?? 0 }
 
-    /// Replaces any entry under the same key (the old descriptors close).
+    /// Replaces any entry under the same key (the old descriptors close);
+    /// the entry moves to the end of the deposit order.
     func deposit(_ component: String, key: String, record: [UInt8], descriptors: [SharedDescriptor]) -> Bool {
-        var list = entries[component] ?? []
-        let held = list.reduce(0) { $0 + $1.entry.descriptors.count }
-        if let i = list.firstIndex(where: { $0.key == key }) {
-            descriptorCount -= list[i].entry.descriptors.count
-            list.remove(at: i)
-        } else if held + descriptors.count > maxDescriptorsPerComponent {
-            return false
-        }
-        list.append((key, Entry(record: record, descriptors: descriptors)))
-        descriptorCount += descriptors.count
-        entries[component] = list
+        let replaced = entries[component]?[key]?.entry.descriptors.count
+        let others = held[component, default: 0] - (replaced ?? 0)
+        if replaced == nil && others + descriptors.count > maxDescriptorsPerComponent { return false }
+        entries[component, default: [:]][key] = Held(order: nextOrder, entry: Entry(record: record, descriptors: descriptors))
+        nextOrder += 1
+        held[component] = others + descriptors.count
+        descriptorCount += descriptors.count - (replaced ?? 0)
         return true
     }
 
     @discardableResult
     func withdraw(_ component: String, key: String) -> Bool {
-        guard var list = entries[component], let i = list.firstIndex(where: { $0.key == key }) else { return false }
-        descriptorCount -= list[i].entry.descriptors.count
-        list.remove(at: i)
-        entries[component] = list.isEmpty ? nil : list
+        guard let old = entries[component]?.removeValue(forKey: key) else { return false }
+        let n = old.entry.descriptors.count
+        descriptorCount -= n
+        held[component, default: 0] -= n
+        if entries[component]?.isEmpty == true {
+            entries[component] = nil
+            held[component] = nil
+        }
         return true
     }
 
-    func list(_ component: String) -> [(key: String, entry: Entry)] { entries[component] ?? [] }
+    func list(_ component: String) -> [(key: String, entry: Entry)] {
+        (entries[component] ?? [:]).sorted { $0.value.order < $1.value.order }.map { ($0.key, $0.value.entry) }
+    }
 
     func removeAll() {
         entries.removeAll()
+        held.removeAll()
         descriptorCount = 0
     }
 }

@@ -42,6 +42,9 @@ if let runtimeDir { config.runtimeDir = runtimeDir }
 guard geteuid() == 0 else { fail("must start as root: it spawns daemons that drop to their own uids", code: 1) }
 
 signal(SIGPIPE, SIG_IGN)
+// Thousands of sessions need more than the usual 1024 descriptors, in
+// pppinit (the fd store) and in the daemons, which inherit the limit.
+DescriptorLimit.raiseToHard()
 let loop: EventLoop
 do { loop = try EventLoop() } catch { fail("\(error)", code: 1) }
 let router = Router(config: config, loop: loop)

@@ -1,0 +1,199 @@
+// Thousands of PPPoE sessions on one linkd: the test process plays a swarm
+// of Hosts (PPPoESwarm: its own MAC each; discovery, LCP, PAP, IPCP) across
+// a veth pair into a namespace where a real router runs a pppoe access
+// concentrator port. Every Host must end up with an IPCP-opened session and
+// an address of its own; linkd, ncpd and `pppctl sessions` must agree on the
+// count with no malformed or unknown frame; then the swarm's PADTs end every
+// session and everything per session (linkd's channel ends, ncpd's units)
+// must go away. The router starts with a soft RLIMIT_NOFILE of 1024, as a
+// service manager starts it. Set-up rate, memory and descriptors are
+// printed, never asserted. PPP_SWARM_SESSIONS overrides the number of Hosts.
+import Foundation
+import IPC
+import PPP
+import PPPoE
+import Testing
+
+let swarmSessions = Int(ProcessInfo.processInfo.environment["PPP_SWARM_SESSIONS"] ?? "") ?? 4000
+
+func swarmConfig(sessions: Int) -> String {
+    """
+    [router]
+    seccomp = "kill"
+    [port.access]
+    type = "pppoe"
+    role = "ac"
+    interface = "bras0"
+    ac-name = "swarm-bras"
+    service-names = ["internet"]
+    max-sessions = \(sessions + 100)
+    padi-limit = 10
+    padi-burst = 10
+    padi-total = 100000
+    require-pap = true
+    lcp-echo-interval = 10
+    lcp-echo-failure = 6
+    address = "10.80.0.1:"
+    ip-pool = "swarm"
+    [pool.swarm]
+    range = "10.80.0.10-10.80.63.250"
+    local = "10.80.0.1"
+    [users.swarm]
+    password = "many-hosts"
+    """
+}
+
+/// Runs `body` (which starts processes) with a soft RLIMIT_NOFILE of
+/// `soft`; ours comes back afterwards.
+func withSoftNoFileLimit<T>(_ soft: UInt, _ body: () throws -> T) throws -> T {
+    var saved = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    guard getrlimit(resource, &saved) == 0 else { throw TestFailure("getrlimit") }
+    var lowered = saved
+    lowered.rlim_cur = min(rlim_t(soft), saved.rlim_max)
+    guard setrlimit(resource, &lowered) == 0 else { throw TestFailure("setrlimit") }
+    defer { _ = setrlimit(resource, &saved) }
+    return try body()
+}
+
+func descriptorCount(_ pid: Int32) -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+}
+
+/// "RSS kB / fds" of a process, for the printed figures.
+func footprint(_ pid: Int32?) -> String {
+    guard let pid else { return "-" }
+    return "\(residentKB(pid)) kB/\(descriptorCount(pid)) fds"
+}
+
+/// "reason: count" of the router log's session-down lines, most frequent first.
+func endReasons(_ log: String) -> String {
+    var counts: [String: Int] = [:]
+    for line in log.split(separator: "\n") {
+        guard let r = line.range(of: ": down: ") else { continue }
+        counts[String(line[r.upperBound...]), default: 0] += 1
+    }
+    return counts.sorted { $0.value > $1.value }.prefix(8).map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+}
+
+extension RouterUnderTest {
+    func call(_ target: String, _ method: String) -> JSON? {
+        guard let r = try? ctl(["--json", "call", target, method]), r.status == 0 else { return nil }
+        return try? JSON.parse(r.stdout)
+    }
+}
+
+@Suite(.serialized) struct PPPoEScaleTests {
+    @Test(.enabled(if: isRoot)) func thousandsOfSessionsOnOneLinkd() throws {
+        let n = swarmSessions
+        let net = try VethPair("bras0", "cpe0")
+        let path = writeConfig(swarmConfig(sessions: n))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ac = try withSoftNoFileLimit(1024) { try RouterUnderTest(config: path, netns: net.left.name) }
+        defer { ac.stop() }
+        let components = try ac.allRunning()
+        let linkd = try #require(pid(components["linkd@access"]))
+        let ncpd = try #require(pid(components["ncpd"]))
+        let pppinit = ac.process.processIdentifier
+        let before = (linkd: descriptorCount(linkd), ncpd: descriptorCount(ncpd))
+        let figuresBefore = "linkd \(footprint(linkd)), ncpd \(footprint(ncpd)), authd \(footprint(pid(components["authd"]))), pppinit \(footprint(pppinit))"
+
+        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
+        let sessionSocket = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
+        let swarm = PPPoESwarm(count: n, discoveryFD: discovery.descriptor.raw, sessionFD: sessionSocket.descriptor.raw,
+                               user: "swarm", password: "many-hosts")
+
+        // Every Host up: discovery, LCP, PAP, IPCP.
+        let t0 = swarm.now
+        try swarm.run(seconds: 150, rate: 1000, window: 500) { $0.count(.up) + $0.count(.ended) == n }
+        let setUp = swarm.now - t0
+        try? ac.log.write(toFile: "/tmp/swarm-debug.log", atomically: false, encoding: .utf8)  // DEBUG
+        let ups = swarm.hosts.map(\.upAt).filter { $0 > 0 }.sorted()
+        let f = swarm.figures
+        print(String(format: "PPPoE swarm: %d of %d sessions IPCP-opened in %.2f s (%.0f sessions/s; half by %.2f s); ",
+                     ups.count, n, setUp, Double(ups.count) / max(setUp, 0.001), ups.isEmpty ? 0 : ups[ups.count / 2] - t0)
+              + "sent PADI \(f.padiSent), PADR \(f.padrSent), LCP Configure-Request \(f.lcpRequestsSent), PAP \(f.papSent), "
+              + "IPCP Configure-Request \(f.ipcpRequestsSent), Echo-Reply \(f.echoRepliesSent); retransmits \(f.retransmits), "
+              + "send dropped \(f.sendDropped); frames in \(f.framesIn), unparsed \(f.unparsed), unexpected \(f.unexpected); "
+              + "from the AC: Terminate-Request \(f.terminateReceived), PAP refusals \(f.papRefused), PADT \(f.padtReceived), LCP Nak/Reject \(f.lcpNaks)/\(f.lcpRejects)")
+        #expect(swarm.count(.up) == n, "stages: \((0...7).map { s in swarm.count(SwarmHost.Stage(rawValue: s)!) }); why sessions ended: \(endReasons(ac.log)); not up: \(swarm.hosts.indices.filter { swarm.hosts[$0].stage != .up }.prefix(2).map { "\(swarm.mac($0)) session \(swarm.hosts[$0].sessionID): \(swarm.hosts[$0].trace)" })")
+        #expect(f.unparsed == 0 && f.papRefused == 0 && f.terminateReceived == 0 && f.padtReceived == 0)
+
+        // linkd's view: n sessions, no malformed or unknown frame.
+        let status = ac.waitForStatus(seconds: 10) { int($0, "sessions") == n }
+        let p = status?["pppoe"], a = p?["ac"]
+        #expect(int(status, "sessions") == n && int(p, "sessions") == n && int(a, "sessions") == n)
+        #expect(int(p, "session_malformed") == 0 && int(p, "session_unknown") == 0 && int(a, "malformed") == 0)
+        #expect(int(a, "padi_total_limited") == 0)
+        try swarm.run(seconds: 0.5, rate: 0, window: 0) { _ in false }  // Echo-Replies while we look
+
+        // ncpd's: n sessions, one TUN unit each, in the AC's namespace.
+        let ncpdStatus = ac.call("ncpd", "status")
+        print("PPPoE swarm: ncpd waited for a TUN descriptor from pppinit \(int(ncpdStatus, "unit_waits")) times; "
+              + "linkd PADR repeated \(int(a, "padr_repeated")), PADI source-limited \(int(a, "padi_source_limited"))")
+        #expect(int(ncpdStatus, "sessions") == n, "ncpd: \(ncpdStatus.map { "\($0)" } ?? "-")")
+        let units = try net.left.exec(["ip", "-o", "link", "show", "type", "tun"])
+        let unitCount = units.stdout.split(separator: "\n").count
+        #expect(unitCount == n)
+        try swarm.run(seconds: 0.5, rate: 0, window: 0) { _ in false }
+
+        // pppctl's: n sessions in the network phase, IPCP opened, n distinct
+        // addresses, the very ones the swarm's Hosts were given.
+        let listed = Date()
+        let r = try ac.ctl(["--json", "sessions"])
+        let listSeconds = Date().timeIntervalSince(listed)
+        // About 1.8 kB per session: far above the parser's default bound.
+        let sessions = (try? JSON.parse(r.stdout, maxLength: 64 << 20))?.array ?? []
+        #expect(r.status == 0 && r.stderr.isEmpty, "pppctl sessions: \(r.stderr.prefix(500))")
+        let network = sessions.filter { $0["phase"]?.string == "network" && ipcpOpened($0) }
+        #expect(network.count == n, "not up: \(sessions.filter { !($0["phase"]?.string == "network" && ipcpOpened($0)) }.prefix(3).map { $0.encoded() })")
+        let remotes = Set(network.compactMap { $0["ipcp"]?["remote"]?.string })
+        let given = Set(swarm.hosts.map { IPv4Text.string($0.address) })
+        #expect(remotes.count == n && remotes == given)
+        #expect(Set(network.compactMap { $0["peer_name"]?.string }) == ["swarm"])
+        let figuresUp = "linkd \(footprint(linkd)), ncpd \(footprint(ncpd)), authd \(footprint(pid(components["authd"]))), pppinit \(footprint(pppinit))"
+
+        // The swarm's PADTs end every session; nothing of them stays.
+        let t1 = swarm.now
+        swarm.sendPADTs(perSecond: 1000)
+        var last: (JSON?, JSON?) = (nil, nil)
+        var resent = false
+        let deadline = Date().addingTimeInterval(60)
+        var linkdDone: Double?, ncpdDone: Double?
+        var progress = (count: n, at: swarm.now)
+        repeat {
+            try swarm.run(seconds: 0.2, rate: 0, window: 0) { _ in false }
+            last = (ac.linkdStatus(), ac.call("ncpd", "status"))
+            if linkdDone == nil && int(last.0, "sessions") == 0 { linkdDone = swarm.now - t1 }
+            if ncpdDone == nil && int(last.1, "sessions") == 0 { ncpdDone = swarm.now - t1 }
+            let left = int(last.0, "pppoe", "ac", "sessions")
+            if left < progress.count { progress = (left, swarm.now) }
+            // PADTs the AC's full socket dropped (nobody answers a PADT):
+            // when the count stops falling, all of them once more.
+            if !resent && left > 0 && swarm.now - progress.at > 2 {
+                resent = true
+                print("PPPoE swarm: \(left) sessions left after the PADTs; sending them all again")
+                swarm.sendPADTs(perSecond: 1000)
+            }
+        } while (int(last.0, "sessions") != 0 || int(last.1, "sessions") != 0) && Date() < deadline
+        let tearDown = swarm.now - t1
+        let endedStatus = last.0
+        #expect(int(endedStatus, "sessions") == 0 && int(endedStatus, "pppoe", "ac", "sessions") == 0)
+        #expect(int(endedStatus, "pppoe", "ac", "padt_received") >= n)
+        #expect(int(last.1, "sessions") == 0)
+        print("PPPoE swarm: ncpd deleted the units in \(int(last.1, "unit_delete_batches")) batches")
+        let unitsAfter = try net.left.exec(["ip", "-o", "link", "show", "type", "tun"])
+        #expect(unitsAfter.stdout.split(separator: "\n").isEmpty)
+        let after = (linkd: descriptorCount(linkd), ncpd: descriptorCount(ncpd))
+        print(String(format: "PPPoE swarm: %d PADTs%@ ended every session in %.2f s (linkd's by %.2f s, ncpd's by %.2f s); pppctl sessions listed %d in %.2f s; %d TUN units; ",
+                     swarm.figures.padtSent, resent ? " (sent twice)" : "", tearDown, linkdDone ?? -1, ncpdDone ?? -1, sessions.count, listSeconds, unitCount)
+              + "before: \(figuresBefore); with \(n) up: \(figuresUp); after: linkd \(footprint(linkd)), ncpd \(footprint(ncpd)), pppinit \(footprint(pppinit))")
+        // Nothing per session is left behind (a few descriptors opened on
+        // first use, e.g. authd's conversation, are not per session).
+        #expect(after.linkd - before.linkd < 8 && after.ncpd - before.ncpd < 8, "fds before \(before), after \(after)")
+        // One linkd carried them all: not restarted, no daemon restarted.
+        let now = try ac.components()
+        #expect(pid(now["linkd@access"]) == linkd && pid(now["ncpd"]) == ncpd)
+        #expect(now.values.allSatisfy { $0["restarts"]?.int ?? 0 == 0 }, "\(now)")
+    }
+}
