@@ -54,3 +54,15 @@ func socketDescriptors(_ n: Int) throws -> [SharedDescriptor] {
     #expect(!store.deposit("ncpd", key: "b", record: [], descriptors: try socketDescriptors(2)))
     #expect(store.deposit("linkd@x", key: "b", record: [], descriptors: try socketDescriptors(2)))
 }
+
+@Test func replacingMovesAnEntryToTheEndAndThousandsStayCheap() throws {
+    let store = FdStore()
+    #expect(store.deposit("ncpd", key: "s1", record: [1], descriptors: []))
+    #expect(store.deposit("ncpd", key: "s2", record: [2], descriptors: []))
+    #expect(store.deposit("ncpd", key: "s1", record: [3], descriptors: []))
+    #expect(store.list("ncpd").map(\.key) == ["s2", "s1"])
+    // ncpd deposits and withdraws per session: thousands in any order.
+    for i in 0..<5000 { _ = store.deposit("ncpd", key: "k\(i)", record: [], descriptors: []) }
+    for i in stride(from: 4999, through: 0, by: -1) { #expect(store.withdraw("ncpd", key: "k\(i)")) }
+    #expect(store.count("ncpd") == 2 && store.descriptorCount == 0)
+}

@@ -107,7 +107,6 @@ extension RouterUnderTest {
         let t0 = swarm.now
         try swarm.run(seconds: 150, rate: 1000, window: 500) { $0.count(.up) + $0.count(.ended) == n }
         let setUp = swarm.now - t0
-        try? ac.log.write(toFile: "/tmp/swarm-debug.log", atomically: false, encoding: .utf8)  // DEBUG
         let ups = swarm.hosts.map(\.upAt).filter { $0 > 0 }.sorted()
         let f = swarm.figures
         print(String(format: "PPPoE swarm: %d of %d sessions IPCP-opened in %.2f s (%.0f sessions/s; half by %.2f s); ",
