@@ -81,8 +81,9 @@ let clientConfig = """
     """
 
 extension RouterUnderTest {
-    func linkdStatus() -> JSON? {
-        guard let r = try? ctl(["--json", "call", "linkd", "status"]), r.status == 0 else { return nil }
+    /// `port`: which linkd, where the router has more than one.
+    func linkdStatus(_ port: String? = nil) -> JSON? {
+        guard let r = try? ctl(["--json", "call", port.map { "linkd@" + $0 } ?? "linkd", "status"]), r.status == 0 else { return nil }
         return try? JSON.parse(r.stdout)
     }
 
@@ -96,11 +97,11 @@ extension RouterUnderTest {
         return nil
     }
 
-    func waitForStatus(seconds: Double = 20, _ condition: (JSON) -> Bool) -> JSON? {
+    func waitForStatus(seconds: Double = 20, port: String? = nil, _ condition: (JSON) -> Bool) -> JSON? {
         let deadline = Date().addingTimeInterval(seconds)
         var last: JSON?
         while Date() < deadline {
-            last = linkdStatus()
+            last = linkdStatus(port)
             if let l = last, condition(l) { return l }
             usleep(50_000)
         }
