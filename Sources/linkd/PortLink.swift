@@ -172,6 +172,13 @@ final class PortLink {
         return s
     }
 
+    /// A session number for a session that does not exist yet (a PPPoE
+    /// dial answers its id before discovery ends).
+    func reserveNumber() -> Int {
+        defer { nextNumber += 1 }
+        return nextNumber
+    }
+
     /// tty, udp and tcp connect: the next session of the port's one at a time.
     func startSession() {
         holdoffTimer = nil
