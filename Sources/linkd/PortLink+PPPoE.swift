@@ -86,15 +86,18 @@ extension PortLink {
         switch p.role {
         case .ac:
             state.ac = AccessConcentrator(configuration: acConfiguration(state))
+            resumePPPoESessions(state)
         case .client:
-            if p.stalePADT, let e = rt.restored.first(where: { $0.key == Self.staleKey }), e.record.count == 8 {
+            // A session that resumes is the one stale-padt would end.
+            let resumed = resumePPPoESessions(state)
+            if resumed == 0, p.stalePADT, let e = rt.restored.first(where: { $0.key == Self.staleKey }), e.record.count == 8 {
                 let id = UInt16(e.record[0]) << 8 | UInt16(e.record[1])
                 state.stale = (id, EthernetAddress(e.record, at: 2))
             }
             // An upstream port discovers when a subscriber needs a session.
             if bridging.role == .upstream {
                 rt.log.info("port \(settings.name): upstream; a PPPoE session is dialled per bridged subscriber")
-            } else {
+            } else if resumed == 0 {
                 startDiscovery()
             }
         }

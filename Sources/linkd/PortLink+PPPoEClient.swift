@@ -69,7 +69,7 @@ extension PortLink {
         return "\(settings.name):\(number)"
     }
 
-    private func clientConfiguration(_ state: PPPoEState) -> DiscoveryClient.Configuration {
+    func clientConfiguration(_ state: PPPoEState) -> DiscoveryClient.Configuration {
         let p = settings.pppoe
         var c = DiscoveryClient.Configuration(localAddress: state.local)
         c.serviceName = Array(p.serviceName.utf8)

@@ -145,6 +145,23 @@ extension Session: AuthParticipant {
         if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
     }
 
+    /// After a linkd restart: Session-Timeout counts from the Network
+    /// phase's start as before; Idle-Timeout from the last data frame the
+    /// new relay sees (or the resume). Accounting stays with the old authd
+    /// conversation, which ended with the old linkd.
+    func resumeTimers() {
+        guard let v = auth.verdict, let since = networkSince else { return }
+        if v.sessionTimeout > 0 {
+            let limit = v.sessionTimeout
+            let left = max(0, Double(limit) - Instant.now().seconds(since: since))
+            sessionTimer = loop.schedule(after: left) { [weak self] in
+                self?.sessionTimer = nil
+                self?.close(reason: "session timeout (\(limit) s)")
+            }
+        }
+        if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
+    }
+
     private func scheduleInterim(_ interval: Double) {
         interimTimer = loop.schedule(after: interval) { [weak self] in
             guard let self, self.phase == .network, self.auth.active else { return }
