@@ -353,7 +353,7 @@ final class Session {
             bridge.stage = .handed
         }
         scheduleEcho()
-        resumeTimers()
+        resumeAuthorization()
     }
 
     /// RFC 1661 §4.4 tld: leaving Opened, to renegotiate or to terminate.
