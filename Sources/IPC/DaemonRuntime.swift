@@ -88,8 +88,15 @@ public final class DaemonRuntime {
         register("status") { [unowned self] _, _ in self.status() }
         // signalfd is set up here, before the seccomp allowlist exists.
         do {
-            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [unowned self] sig, _ in
+            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2]) { [unowned self] sig, _ in
                 if sig == SIGHUP { return }
+                // SIGUSR2 is pppinit's restart (pppctl restart): leave the
+                // sessions as a crash would, in the fd store, for the next
+                // instance to resume. SIGTERM is a stop: end them.
+                if sig == SIGUSR2 {
+                    self.log.info("signal \(sig): restarting; sessions stay with pppinit's fd store")
+                    exit(0)
+                }
                 self.log.info("signal \(sig): exiting")
                 self.shutdown(code: 0)
             }

@@ -108,23 +108,31 @@ public struct AuthVerdict: Equatable, Sendable {
     public var interimInterval: UInt32 = 0
     /// RFC 2865 §5.25 Class, echoed in accounting.
     public var radiusClass: [UInt8] = []
+    /// RFC 2866 §5.5 Acct-Session-Id authd chose, so accounting carries on
+    /// under the same id after linkd or authd restarts (accountingResumed).
+    public var accountingSessionID: String = ""
 
     public init(session: String, success: Bool) { self.session = session; self.success = success }
 
     public func encode(into w: inout ByteWriter) {
-        w.u8(1)
+        w.u8(2)
         w.string(session); w.bool(success); w.string(reason); w.string(peerName); w.method(method)
         w.u32(framedAddress); w.u32(framedNetmask); w.u32(sessionTimeout); w.u32(idleTimeout)
         w.u32(interimInterval); w.blob(radiusClass)
+        w.string(accountingSessionID)
     }
 
+    /// Version 1 (no Acct-Session-Id) is still read: linkd deposits
+    /// verdicts in the fd store, and an upgrade must not lose them.
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthVerdict {
-        try r.version(1, "auth verdict")
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 or 2") }
         var v = AuthVerdict(session: try r.string(), success: try r.bool())
         v.reason = try r.string(); v.peerName = try r.string(); v.method = try r.method()
         v.framedAddress = try r.u32(); v.framedNetmask = try r.u32()
         v.sessionTimeout = try r.u32(); v.idleTimeout = try r.u32(); v.interimInterval = try r.u32()
         v.radiusClass = try r.blob(max: 253)
+        if version == 2 { v.accountingSessionID = try r.string() }
         return v
     }
 }

@@ -1,4 +1,4 @@
-// This linkd's conversation with authd (Catalogue 50-55): opened on the first
+// This linkd's conversation with authd (Catalogue 50-56): opened on the first
 // session that needs it, reopened lazily after authd hangs up (a restart),
 // and shared by every session on the port. Messages from authd are routed
 // to the session they name; sessions that wait on authd hear of a hang-up.
@@ -24,9 +24,19 @@ final class AuthClient {
 
     /// Registers `p` for authd's answers and sends authStarted.
     func start(_ p: AuthParticipant, _ start: AuthStart) throws(IPCError) {
+        try register(p, .authStarted(start))
+    }
+
+    /// Registers `p` again after a restart (ours or authd's) and hands authd
+    /// its verdict, for accounting.
+    func resume(_ p: AuthParticipant, _ start: AuthStart, _ verdict: AuthVerdict) throws(IPCError) {
+        try register(p, .accountingResumed(start, verdict))
+    }
+
+    private func register(_ p: AuthParticipant, _ m: Message) throws(IPCError) {
         participants[p.id] = p
         do {
-            try send(.authStarted(start))
+            try send(m)
         } catch {
             participants[p.id] = nil
             throw error

@@ -4,7 +4,10 @@
 // Magic-Numbers, authentication), LCP's next Identifier, authd's verdict,
 // the record ncpd holds and its pid. A restarted linkd resumes LCP Opened
 // from it on the port's descriptor (also from the fd store): no
-// renegotiation. Versioned; another version is refused.
+// renegotiation. A PPPoE session (version 2) also carries what ties it to its
+// peer (RFC 2516 §4: SESSION_ID and both MACs) and the payload discovery
+// settled, so it resumes on the port's session socket. Version 1 (before
+// PPPoE sessions were deposited) is still read; any other is refused.
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
 // and PPP's sources, hence the conditional imports.
 #if canImport(IPC)
@@ -14,8 +17,19 @@ import IPC
 import PPP
 #endif
 
+/// A PPPoE session's binding in plain values (MACs as 48-bit numbers), so
+/// the record needs nothing from the PPPoE module.
+struct PPPoESessionRecord: Equatable {
+    var sessionID: UInt16
+    var peer: UInt64
+    var local: UInt64
+    var maximumPayload: UInt16
+    var serviceName: [UInt8] = []
+    var acName: [UInt8] = []
+}
+
 struct LinkSessionState: Equatable {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     var id: String
     var negotiated = LCPNegotiatedOptions()
@@ -26,6 +40,7 @@ struct LinkSessionState: Equatable {
     var ownerPID: Int32 = 0
     /// CLOCK_MONOTONIC when the Network phase began (the clock is system-wide).
     var networkSince: UInt64 = 0
+    var pppoe: PPPoESessionRecord?
 
     init(id: String, record: ChannelRecord) {
         self.id = id
@@ -62,12 +77,20 @@ struct LinkSessionState: Equatable {
         w.blob(record.encoded())
         w.u32(UInt32(bitPattern: ownerPID))
         w.u64(networkSince)
+        w.bool(pppoe != nil)
+        if let p = pppoe {
+            w.u16(p.sessionID)
+            w.u64(p.peer); w.u64(p.local)
+            w.u16(p.maximumPayload)
+            w.blob(p.serviceName); w.blob(p.acName)
+        }
         return w.bytes
     }
 
     static func decode(_ bytes: [UInt8]) throws(IPCError) -> LinkSessionState {
         var r = ByteReader(bytes)
-        try r.version(version, "link session state")
+        let v = try r.u8()
+        guard v == 1 || v == version else { throw .invalid(callID: 0, reason: "link session state version \(v), expected 1 or \(version)") }
         let id = try r.string()
         var o = LCPNegotiatedOptions()
         o.localMRU = try r.u16(); o.peerMRU = try r.u16(); o.receiveACCM = try r.u32(); o.transmitACCM = try r.u32()
@@ -87,6 +110,15 @@ struct LinkSessionState: Equatable {
         s.verdict = verdict
         s.ownerPID = Int32(bitPattern: try r.u32())
         s.networkSince = try r.u64()
+        if v >= 2, try r.bool() {
+            let id = try r.u16()
+            let peer = try r.u64(), local = try r.u64()
+            guard peer >> 48 == 0, local >> 48 == 0 else { throw .invalid(callID: 0, reason: "link session state: a MAC address over 48 bits") }
+            var p = PPPoESessionRecord(sessionID: id, peer: peer, local: local, maximumPayload: try r.u16())
+            p.serviceName = try r.blob(max: 255)
+            p.acName = try r.blob(max: 255)
+            s.pppoe = p
+        }
         try r.finish()
         guard s.number != nil, record.session == id else {
             throw .invalid(callID: 0, reason: "link session state: id '\(id)' does not match its channel record")

@@ -77,6 +77,11 @@ extension PortLink {
         }
         // Upstream link types. Each gets one case here; L2TP will be one more.
         switch settings.kind {
+        case .pppoe:
+            // A PPPoE client session per subscriber: its own discovery, then
+            // a session on the port's AF_PACKET socket; the id is promised
+            // now and the session (PortLink+PPPoEClient) takes it at PADS.
+            return .object(["session": .string(try dialPPPoE(for: subscriber))])
         case .udp, .tty, .tcp:
             // One session at a time on the port's descriptor (udp, tty); a
             // tcp connect port could carry more, one connection each, but
@@ -84,24 +89,24 @@ extension PortLink {
             if let busy = live.first {
                 throw MethodError(.busy, "upstream \(settings.name) carries \(busy.id) already (one session at a time on a \(settings.kind.name) port)")
             }
-        case .pppoe:
-            // A PPPoE client session per subscriber: discovery, then a
-            // session on the port's AF_PACKET socket. Needs linkd's pppoe
-            // port type (sessions started from discovery); pppinit refuses
-            // `upstream = true` on pppoe ports until then.
-            throw MethodError(.unavailable, "pppoe upstream sessions need linkd's pppoe port type")
         }
         startSession()
         guard let s = live.last else {
             throw MethodError(.failed, "upstream \(settings.name): the session did not start")
         }
+        markDialled(s, for: subscriber)
+        return .object(["session": .string(s.id)])
+    }
+
+    /// An upstream session started for `subscriber`: at its Network phase
+    /// its channel goes to bridged spliced to the subscriber's.
+    func markDialled(_ s: Session, for subscriber: String) {
         s.bridge.partner = subscriber
         s.bridge.dialledFor = subscriber
         s.bridge.upstream = settings.name
         s.bridge.stage = .dialing
         rt.log.info("session \(s.id): dialled for \(subscriber)")
         publishBridge(s)
-        return .object(["session": .string(s.id)])
     }
 
     /// `bridge {id, with}`: a held session's channel goes to bridged,

@@ -31,8 +31,10 @@ final class PPPoEState {
     let interface: PacketInterface
     let local: EthernetAddress
     var ac: AccessConcentrator?
-    var client: DiscoveryClient?
-    var clientTimer: TimerID?
+    /// Client role: discoveries under way and the sessions they led to
+    /// (PortLink+PPPoEClient): the port's one, or one per subscriber on an
+    /// upstream port.
+    var dials: [ClientDial] = []
     /// Session lines by PPPoEBinding.key; the AC also by SESSION_ID.
     var lines: [UInt64: Line] = [:]
     var idToKey: [UInt16: UInt64] = [:]
@@ -84,12 +86,20 @@ extension PortLink {
         switch p.role {
         case .ac:
             state.ac = AccessConcentrator(configuration: acConfiguration(state))
+            resumePPPoESessions(state)
         case .client:
-            if p.stalePADT, let e = rt.restored.first(where: { $0.key == Self.staleKey }), e.record.count == 8 {
+            // A session that resumes is the one stale-padt would end.
+            let resumed = resumePPPoESessions(state)
+            if resumed == 0, p.stalePADT, let e = rt.restored.first(where: { $0.key == Self.staleKey }), e.record.count == 8 {
                 let id = UInt16(e.record[0]) << 8 | UInt16(e.record[1])
                 state.stale = (id, EthernetAddress(e.record, at: 2))
             }
-            startDiscovery()
+            // An upstream port discovers when a subscriber needs a session.
+            if bridging.role == .upstream {
+                rt.log.info("port \(settings.name): upstream; a PPPoE session is dialled per bridged subscriber")
+            } else if resumed == 0 {
+                startDiscovery()
+            }
         }
     }
 
@@ -113,85 +123,16 @@ extension PortLink {
     /// peer (an LCP Terminate-Request, then the PADT of §5.5) before we exit.
     func shutdown() {
         guard let state = pppoe else { return }
-        for s in live {
+        for line in Array(state.lines.values) {
+            guard let s = line.session, s.phase != .dead else { continue }
             s.close(reason: "linkd stopping")
-            if let line = state.lines.values.first(where: { $0.session === s }) {
-                pppoeLineEnded(line, reason: "linkd stopping")
-            }
+            pppoeLineEnded(line, reason: "linkd stopping")
         }
-        if let client = state.client, case .selecting = client.state { _ = stopClient(state, "linkd stopping") }
+        for dial in state.dials { _ = stopDial(state, dial, "linkd stopping") }
+        state.dials.removeAll()
     }
 
     // MARK: Discovery
-
-    /// Client: a fresh discovery (the first, or after persist/holdoff).
-    func startDiscovery() {
-        guard let state = pppoe else { return }
-        let p = settings.pppoe
-        var c = DiscoveryClient.Configuration(localAddress: state.local)
-        c.serviceName = Array(p.serviceName.utf8)
-        c.acName = p.acName.isEmpty ? nil : Array(p.acName.utf8)
-        // Appendix A: a Host-Uniq of our own tells our answers from another
-        // Host's on the same segment; 8 random octets unless configured.
-        c.hostUniq = p.hostUniq.isEmpty ? withUnsafeBytes(of: Self.random64()) { Array($0) } : p.hostUniq
-        // RFC 4638 §4: ask for more than 1492 only when `mru` does and the
-        // interface carries it (MTU 1508 for a 1500-octet payload).
-        if Int(settings.mru) > Self.standardPayload {
-            c.requestedMaxPayload = UInt16(clamping: min(Int(settings.mru), state.interfacePayload))
-        }
-        c.timeout = Double(p.padiTimeout)
-        c.padiAttempts = Int(p.padiAttempts)
-        var client = DiscoveryClient(configuration: c)
-        let stale = state.stale
-        state.stale = nil
-        let actions = client.start(stale: stale)
-        state.client = client
-        if let stale {
-            rt.log.notice("port \(settings.name): PADT for stale session \(stale.id) with \(stale.peer)")
-            try? rt.withdraw(key: Self.staleKey)
-        }
-        rt.log.info("port \(settings.name): PPPoE discovery (service '\(p.serviceName)'\(p.acName.isEmpty ? "" : ", AC '\(p.acName)'"))")
-        performClient(state, actions)
-    }
-
-    private func performClient(_ state: PPPoEState, _ actions: [DiscoveryClient.Action]) {
-        for a in actions {
-            switch a {
-            case .send(let frame):
-                sendDiscovery(state, frame)
-            case .startTimer(let seconds):
-                if let t = state.clientTimer { rt.loop.cancel(t) }
-                state.clientTimer = rt.loop.schedule(after: seconds) { [unowned self, unowned state] in
-                    state.clientTimer = nil
-                    guard var c = state.client else { return }
-                    let next = c.timeout()
-                    state.client = c
-                    self.performClient(state, next)
-                }
-            case .cancelTimer:
-                if let t = state.clientTimer { rt.loop.cancel(t) }
-                state.clientTimer = nil
-            case .established(let session):
-                let binding = PPPoEBinding(sessionID: session.id, peer: session.peer, local: state.local,
-                                           maximumPayload: session.maximumPayload, serviceName: session.serviceName,
-                                           acName: session.acName)
-                // A restarted linkd ends this session with a PADT (stale-padt).
-                var record: [UInt8] = [UInt8(session.id >> 8), UInt8(session.id & 0xff)]
-                session.peer.append(to: &record)
-                try? rt.deposit(key: Self.staleKey, record: record, descriptors: [])
-                openSession(state, binding)
-            case .failed(let reason):
-                // Discovery gave up: a failed attempt as pppd counts one
-                // (maxfail), with persist/holdoff deciding what comes next.
-                state.client = nil
-                makeSession(on: Line(shared: -1, peer: state.interface.name)).lineFailed(reason: "PPPoE discovery: \(reason)")
-            case .terminated(let reason):
-                if let line = state.lines.values.first, let s = line.session, s.phase != .dead {
-                    s.lowerDown(reason: reason)
-                }
-            }
-        }
-    }
 
     private func performAC(_ state: PPPoEState, _ actions: [AccessConcentrator.Action]) {
         for a in actions {
@@ -207,7 +148,7 @@ extension PortLink {
                 let binding = PPPoEBinding(sessionID: session.id, peer: session.peer, local: state.local,
                                            maximumPayload: session.maximumPayload, serviceName: session.serviceName,
                                            acName: state.ac?.configuration.acName ?? [])
-                openSession(state, binding)
+                openSession(state, binding).start()
             case .sessionClosed(let id, let reason):
                 if let key = state.idToKey[id], let s = state.lines[key]?.session, s.phase != .dead {
                     s.lowerDown(reason: reason)
@@ -216,16 +157,18 @@ extension PortLink {
         }
     }
 
-    /// One PPPoE session: a Line on the session socket and a Session on it.
-    private func openSession(_ state: PPPoEState, _ binding: PPPoEBinding) {
+    /// One PPPoE session: a Line on the session socket and a Session on it
+    /// (numbered `number` when a dial promised that id).
+    @discardableResult
+    func openSession(_ state: PPPoEState, _ binding: PPPoEBinding, number: Int? = nil) -> Session {
         let line = Line(shared: state.sessionFD, peer: "\(binding.peer)", pppoe: binding)
         // A session of an earlier PADR under the same key ends first.
         if let old = state.lines[binding.key]?.session, old.phase != .dead { old.lowerDown(reason: "replaced by a new PPPoE session") }
         state.lines[binding.key] = line
         state.idToKey[binding.sessionID] = binding.key
-        let s = makeSession(on: line)
+        let s = makeSession(on: line, resuming: number)
         rt.log.info("session \(s.id): PPPoE session \(binding.sessionID) with \(binding.peer) (max payload \(binding.maximumPayload))")
-        s.start()
+        return s
     }
 
     /// The session on `line` is over: forget it and send the PADT, unless the
@@ -245,29 +188,12 @@ extension PortLink {
                 state.counters.padtSent += 1
             }
         case .client:
-            if stopClient(state, reason) { try? rt.withdraw(key: Self.staleKey) }
-            state.client = nil
+            clientLineEnded(state, line, reason: reason)
         }
         flushDiscovery(state)
     }
 
-    /// Stops the client machine; true when that sent a PADT.
-    private func stopClient(_ state: PPPoEState, _ reason: String) -> Bool {
-        guard var c = state.client else { return false }
-        let actions = c.stop(reason: reason)
-        state.client = c
-        if let t = state.clientTimer { rt.loop.cancel(t) }
-        state.clientTimer = nil
-        var sent = false
-        for case .send(let f) in actions {
-            sendDiscovery(state, f)
-            state.counters.padtSent += 1
-            sent = true
-        }
-        return sent
-    }
-
-    private func sendDiscovery(_ state: PPPoEState, _ frame: [UInt8]) {
+    func sendDiscovery(_ state: PPPoEState, _ frame: [UInt8]) {
         if !state.outbound.enqueue(frame) {
             flushDiscovery(state)
             if !state.outbound.enqueue(frame) { state.counters.discoverySendDropped += 1 }
@@ -277,7 +203,7 @@ extension PortLink {
 
     /// sendmmsg of what is queued; what the socket will not take now is
     /// dropped and counted (discovery retransmits, RFC 2516 §8).
-    private func flushDiscovery(_ state: PPPoEState) {
+    func flushDiscovery(_ state: PPPoEState) {
         while state.outbound.count > 0 {
             let sent = (try? state.outbound.flush(to: state.discoveryFD)) ?? 0
             if sent == 0 {
@@ -305,10 +231,8 @@ extension PortLink {
                     let actions = ac.receive(frame, now: now)
                     state.ac = ac
                     performAC(state, actions)
-                } else if var c = state.client {
-                    let actions = c.receive(frame)
-                    state.client = c
-                    performClient(state, actions)
+                } else {
+                    clientReceive(state, frame)
                 }
             }
             flushDiscovery(state)
@@ -320,7 +244,9 @@ extension PortLink {
         guard let state = pppoe else { return }
         // The AC's first LCP frame may be read before its PADS when both
         // wait: take the PADS first, so the session exists for that frame.
-        if let c = state.client, case .requesting = c.state { discoveryReadable() }
+        if state.dials.contains(where: { if case .requesting = $0.machine.state { true } else { false } }) {
+            discoveryReadable()
+        }
         for _ in 0..<8 {
             let n = (try? state.sessionInbound.receive(from: state.sessionFD)) ?? 0
             guard n > 0 else { break }
@@ -381,14 +307,9 @@ extension PortLink {
                 "ignored": .int(Int64(a.ignored)),
             ])
         }
-        if let client = state.client {
-            let k = client.counters
-            o["client"] = .object([
-                "state": .string(Self.describe(client.state)), "malformed": .int(Int64(k.malformed)),
-                "not_for_us": .int(Int64(k.notForUs)), "offers_refused": .int(Int64(k.offersRefused)),
-                "unexpected": .int(Int64(k.unexpected)),
-                "last_refusal": k.lastRefusal.map { .string($0) } ?? .null,
-            ])
+        if settings.pppoe.role == .client {
+            if let dial = state.dials.first(where: { $0.number == nil }) { o["client"] = .object(dial.json) }
+            if bridging.role == .upstream { o["dials"] = .array(state.dials.map { .object($0.json) }) }
         }
         return o
     }

@@ -106,7 +106,7 @@ final class PortLink {
     /// TCP session's connection is not deposited, so its channel is not
     /// either (ncpd must see it close when we die).
     private func save(_ s: Session) {
-        guard settings.kind == .tty || settings.kind == .udp, let (state, fd) = s.snapshot() else { return }
+        guard settings.kind != .tcp, let (state, fd) = s.snapshot() else { return }
         do { try rt.deposit(key: Self.storeKey(s.id), record: state.encoded(), descriptors: [fd]) } catch {
             rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
         }
@@ -117,34 +117,55 @@ final class PortLink {
     private func resumeSessions() -> Bool {
         var resumed = false
         for e in rt.restored where e.key.hasPrefix("session:") {
-            let state: LinkSessionState
-            do { state = try LinkSessionState.decode(e.record) } catch {
-                rt.log.warning("\(e.key): unusable state record (\(error)); dropping it")
-                try? rt.withdraw(key: e.key)
-                continue
-            }
-            guard !resumed, !isConnecting, e.descriptors.count == 1, let number = state.number,
-                  state.record.port == settings.name, let fd = e.descriptors[0].take(),
+            guard let state = depositedSession(e) else { continue }
+            guard !resumed, !isConnecting, e.descriptors.count == 1, state.pppoe == nil,
                   let d = port.descriptor, let line = sharedLine(d.raw) else {
-                rt.log.warning("session \(state.id): cannot be resumed on this port; dropping it")
-                try? rt.withdraw(key: e.key)
-                // Its id may still be known to ncpd until the channel closes.
-                if let n = state.number { nextNumber = max(nextNumber, n + 1) }
+                dropDeposited(e, state)
                 continue
             }
-            let s = makeSession(on: line, resuming: number)
-            do { try s.resume(state, channel: fd) } catch {
-                rt.log.warning("session \(s.id): cannot resume: \(error)")
-                try? rt.withdraw(key: e.key)
-                s.lineFailed(reason: "cannot resume after a restart: \(error)")
-                continue
-            }
-            resumed = true
-            let o = state.negotiated
-            rt.log.notice("session \(s.id): resumed after a restart (LCP opened, magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)), channel held by ncpd pid \(state.ownerPID))")
-            save(s)
+            resumed = resume(e, state, on: line) != nil
         }
         return resumed
+    }
+
+    /// A deposited session's record, or nil (withdrawn) when unreadable.
+    func depositedSession(_ e: RestoredEntry) -> LinkSessionState? {
+        do {
+            let state = try LinkSessionState.decode(e.record)
+            if state.record.port == settings.name, state.number != nil { return state }
+            rt.log.warning("\(e.key): not a session of port \(settings.name); dropping it")
+        } catch {
+            rt.log.warning("\(e.key): unusable state record (\(error)); dropping it")
+        }
+        try? rt.withdraw(key: e.key)
+        return nil
+    }
+
+    func dropDeposited(_ e: RestoredEntry, _ state: LinkSessionState) {
+        rt.log.warning("session \(state.id): cannot be resumed on this port; dropping it")
+        try? rt.withdraw(key: e.key)
+        // Its id may still be known to ncpd until the channel closes.
+        if let n = state.number { nextNumber = max(nextNumber, n + 1) }
+    }
+
+    /// Resumes a deposited session Opened on `line`: LCP as negotiated,
+    /// the channel end from the fd store. nil when it cannot.
+    func resume(_ e: RestoredEntry, _ state: LinkSessionState, on line: Line) -> Session? {
+        guard let number = state.number, let fd = e.descriptors.first?.take() else {
+            dropDeposited(e, state)
+            return nil
+        }
+        let s = makeSession(on: line, resuming: number)
+        do { try s.resume(state, channel: fd) } catch {
+            rt.log.warning("session \(s.id): cannot resume: \(error)")
+            try? rt.withdraw(key: e.key)
+            s.lineFailed(reason: "cannot resume after a restart: \(error)")
+            return nil
+        }
+        let o = state.negotiated
+        rt.log.notice("session \(s.id): resumed after a restart (LCP opened, magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)), channel held by pid \(state.ownerPID))")
+        save(s)
+        return s
     }
 
     var live: [Session] { sessions.filter { $0.phase != .dead } }
@@ -170,6 +191,13 @@ final class PortLink {
         lines[ObjectIdentifier(s)] = line
         sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)
         return s
+    }
+
+    /// A session number for a session that does not exist yet (a PPPoE
+    /// dial answers its id before discovery ends).
+    func reserveNumber() -> Int {
+        defer { nextNumber += 1 }
+        return nextNumber
     }
 
     /// tty, udp and tcp connect: the next session of the port's one at a time.

@@ -26,13 +26,7 @@ extension Session: AuthParticipant {
     /// RFC 1661 §3.5: LCP is Opened with an Auth-Protocol acked in either
     /// direction; authd takes it from here.
     func beginAuthentication(_ o: LCPNegotiatedOptions) {
-        var start = AuthStart(session: id, port: settings.name,
-                              authenticatePeer: o.weAuthenticatePeerWith.map(LCPPolicy.method),
-                              authenticateSelf: o.peerAuthenticatesUsWith.map(LCPPolicy.method))
-        start.user = settings.user
-        start.remoteName = settings.remoteName
-        start.localName = settings.localName
-        start.callingStation = context.callingStation
+        let start = authStart(o)
         auth.verdict = nil
         auth.failed = false
         do {
@@ -49,6 +43,33 @@ extension Session: AuthParticipant {
             self.close(reason: "authentication did not finish within \(Int(limit)) s (authd or the peer silent)")
         }
         log.info("session \(id): authenticating (peer with \(start.authenticatePeer.map { "\($0)" } ?? "-"), us with \(start.authenticateSelf.map { "\($0)" } ?? "-"))")
+    }
+
+    /// What authd is told of this session's authentication.
+    private func authStart(_ o: LCPNegotiatedOptions) -> AuthStart {
+        var start = AuthStart(session: id, port: settings.name,
+                              authenticatePeer: o.weAuthenticatePeerWith.map(LCPPolicy.method),
+                              authenticateSelf: o.peerAuthenticatesUsWith.map(LCPPolicy.method))
+        start.user = settings.user
+        start.remoteName = settings.remoteName
+        start.localName = settings.localName
+        start.callingStation = context.callingStation
+        return start
+    }
+
+    /// After linkd or authd restarted: authd takes the session's accounting
+    /// back (accountingResumed carries the verdict and its Acct-Session-Id),
+    /// so interim updates and the Stop reach the RADIUS server as before.
+    private func reattachAccounting(_ v: AuthVerdict) {
+        guard let o = negotiated, o.weAuthenticatePeerWith != nil || o.peerAuthenticatesUsWith != nil else { return }
+        do {
+            try context.auth.resume(self, authStart(o), v)
+        } catch {
+            log.warning("session \(id): accounting not resumed (authd unreachable: \(error))")
+            return
+        }
+        auth.active = true
+        if v.interimInterval > 0 && interimTimer == nil { scheduleInterim(Double(v.interimInterval)) }
     }
 
     /// A PAP/CHAP/EAP packet from the wire.
@@ -97,10 +118,11 @@ extension Session: AuthParticipant {
         guard auth.active else { return }
         if phase == .authenticate {
             close(reason: "authd closed the conversation during authentication")
-        } else {
-            // The Network phase goes on; accounting resumes on a new
-            // conversation (a restarted authd) with the next update.
+        } else if let v = auth.verdict {
+            // The Network phase goes on; the restarted authd takes the
+            // accounting back on a new conversation.
             log.notice("session \(id): authd hung up; the session stays up")
+            reattachAccounting(v)
         }
     }
 
@@ -138,6 +160,23 @@ extension Session: AuthParticipant {
         if v.sessionTimeout > 0 {
             let limit = v.sessionTimeout
             sessionTimer = loop.schedule(after: Double(limit)) { [weak self] in
+                self?.sessionTimer = nil
+                self?.close(reason: "session timeout (\(limit) s)")
+            }
+        }
+        if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
+    }
+
+    /// After a linkd restart: accounting goes back to authd; Session-Timeout
+    /// counts from the Network phase's start as before; Idle-Timeout from
+    /// the last data frame the new relay sees (or the resume).
+    func resumeAuthorization() {
+        guard let v = auth.verdict, let since = networkSince else { return }
+        reattachAccounting(v)
+        if v.sessionTimeout > 0 {
+            let limit = v.sessionTimeout
+            let left = max(0, Double(limit) - Instant.now().seconds(since: since))
+            sessionTimer = loop.schedule(after: left) { [weak self] in
                 self?.sessionTimer = nil
                 self?.close(reason: "session timeout (\(limit) s)")
             }

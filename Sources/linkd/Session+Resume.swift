@@ -2,6 +2,7 @@
 // channel, read off the live session.
 import IPC
 import PPP
+import PPPoE
 
 extension Session {
     /// The session as it stands, or nil when it is not relaying a channel.
@@ -13,6 +14,19 @@ extension Session {
         s.verdict = auth.verdict
         s.ownerPID = relay.ownerPID ?? 0
         s.networkSince = (networkSince ?? Instant.now()).nanoseconds
+        s.pppoe = pppoe.map {
+            PPPoESessionRecord(sessionID: $0.sessionID, peer: $0.peer.rawValue, local: $0.local.rawValue,
+                               maximumPayload: UInt16(clamping: $0.maximumPayload), serviceName: $0.serviceName,
+                               acName: $0.acName)
+        }
         return (s, fd)
+    }
+}
+
+extension PPPoEBinding {
+    /// The binding a deposited PPPoE session had.
+    init(_ r: PPPoESessionRecord) {
+        self.init(sessionID: r.sessionID, peer: EthernetAddress(rawValue: r.peer), local: EthernetAddress(rawValue: r.local),
+                  maximumPayload: Int(r.maximumPayload), serviceName: r.serviceName, acName: r.acName)
     }
 }

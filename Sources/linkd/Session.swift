@@ -348,7 +348,12 @@ final class Session {
         auth.verdict = state.verdict
         let relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID, loop: loop, log: log)
         attach(relay)
+        if !state.record.bridgeWith.isEmpty {
+            bridge.partner = state.record.bridgeWith
+            bridge.stage = .handed
+        }
         scheduleEcho()
+        resumeAuthorization()
     }
 
     /// RFC 1661 §4.4 tld: leaving Opened, to renegotiate or to terminate.

@@ -117,6 +117,7 @@ final class Router {
                     }
                 }
             case .terminate: signal(c, SIGTERM, escalate: true)
+            case .restartInPlace: signal(c, SIGUSR2, escalate: true)
             case .kill: signal(c, SIGKILL, escalate: false)
             case let .publish(kind): publish(c, kind)
             }

@@ -19,17 +19,21 @@ extension RouterConfig {
             throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'upstream' and 'bridge = \"manual\"' exclude each other")
         }
         guard upstream else { return manual ? .manual : .none }
-        // Upstream types so far: PPP over UDP, and TCP connect (a session
-        // per dial opens its own connection). PPPoE client sessions (one per
-        // subscriber) come with linkd's pppoe port type, L2TP later: each
-        // needs only its own case in linkd's PortLink.dial.
+        // Upstream types: PPP over UDP, TCP connect (a session per dial
+        // opens its own connection) and a PPPoE client (a discovery and a
+        // session per subscriber). L2TP will be one more case here and in
+        // linkd's PortLink.dial.
         switch port.kind {
         case .udp:
             break
         case .tcp where port.local.isEmpty:
             break
+        case .pppoe where port.pppoe.role == .client:
+            break
+        case .pppoe:
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': an access concentrator answers its callers; only a pppoe client port can be an upstream")
         default:
-            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'upstream' works on udp and tcp connect ports for now, not on this \(port.kind.name) port")
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'upstream' works on udp, tcp connect and pppoe client ports, not on this \(port.kind.name) port")
         }
         if port.persist {
             throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': an upstream port is dialled on demand; 'persist' does not apply")

@@ -32,6 +32,9 @@ struct Supervision: Equatable {
         case spawn
         case scheduleRestart(after: Double)
         case terminate          // SIGTERM now, SIGKILL after the stop timeout
+        /// An operator's restart: SIGUSR2 (the daemon exits leaving its
+        /// sessions in the fd store), SIGKILL after the stop timeout.
+        case restartInPlace
         case kill               // SIGKILL now (never became ready)
         case publish(String)    // started, restarted, exited, failed, stopped
     }
@@ -49,7 +52,7 @@ struct Supervision: Equatable {
         case (.running, .restartRequested), (.starting, .restartRequested):
             restartRequested = true
             state = .stopping
-            return [.terminate]
+            return [.restartInPlace]
         case (.failed, .restartRequested), (.backoff, .restartRequested), (.stopped, .restartRequested):
             crashes = []
             restartRequested = false

@@ -8,6 +8,7 @@ private func sampleRecord() -> ChannelRecord {
     c.localMRU = 1492; c.peerMRU = 1400; c.localMagic = 0xdeadbeef; c.peerMagic = 0x01020304
     var v = AuthVerdict(session: "udp0:3", success: true)
     v.peerName = "alice@isp"; v.method = .chapMD5; v.sessionTimeout = 3600
+    v.accountingSessionID = "udp0:3-01020304"
     c.verdict = v
     c.network.localAddress = 0x0a000001; c.network.pool = "subscribers"; c.network.ipv6 = true
     c.network.dns = [0x08080808, 0x01010101]
@@ -41,6 +42,23 @@ private func sampleRecord() -> ChannelRecord {
     b[1 + 2 + 1 + 2 + 1] = 9  // authenticatePeer: after version, "a", "a" (u16 length + byte each)
     var r = ByteReader(b)
     #expect(throws: IPCError.self) { try AuthStart.decode(&r) }
+}
+
+/// A version 1 verdict (before Acct-Session-Id) still decodes: linkd's
+/// fd store may hold one across an upgrade; version 3 does not.
+@Test func verdictVersionOneStillReads() throws {
+    var v = AuthVerdict(session: "udp0:3", success: true)
+    v.peerName = "alice"; v.radiusClass = [7]
+    var w = ByteWriter()
+    v.encode(into: &w)
+    var v1 = Array(w.bytes.dropLast(2))  // the empty Acct-Session-Id string
+    v1[0] = 1
+    var r = ByteReader(v1)
+    #expect(try AuthVerdict.decode(&r) == v)
+    var v3 = w.bytes
+    v3[0] = 3
+    var r3 = ByteReader(v3)
+    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r3) }
 }
 
 @Test func networkSettingsRefuseMoreThanTwoDNSServers() {

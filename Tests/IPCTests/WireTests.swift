@@ -36,6 +36,9 @@ let sampleMessages: [Message] = [
     .authStopped(session: "tty0:1", reason: "peer terminated", counters: { var c = SessionCounters()
                                                                           c.inputOctets = 1 << 40; return c }()),
     .accountingUpdated(session: "tty0:1", started: true, counters: SessionCounters()),
+    .accountingResumed(AuthStart(session: "tty0:1", port: "tty0", authenticatePeer: .pap, authenticateSelf: nil),
+                       { var v = AuthVerdict(session: "tty0:1", success: true)
+                         v.peerName = "alice"; v.accountingSessionID = "tty0:1-0a0b0c0d"; return v }()),
     .hookRequested({
         var h = HookRequest(event: .ipUp, session: "tty0:1", port: "tty0", interface: "ppp0")
         h.local = 0x0a00_0001; h.remote = 0x0a00_0002; h.dns = [0x0808_0808]; h.usePeerDNS = true

@@ -56,7 +56,7 @@ import Testing
         ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nupstream = true\nbridge = \"manual\"\n", "exclude each other"),
         ("[port.u]\ntype = \"tcp\"\nlisten = \"a:1\"\nupstream = true\n", "not on this tcp port"),
         ("[port.u]\ntype = \"tty\"\ndevice = \"/dev/x\"\nupstream = true\n", "not on this tty port"),
-        ("[port.u]\ntype = \"pppoe\"\ninterface = \"eth0\"\nupstream = true\n", "not on this pppoe port"),
+        ("[port.u]\ntype = \"pppoe\"\ninterface = \"eth0\"\nrole = \"ac\"\nupstream = true\n", "only a pppoe client port can be an upstream"),
         ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nupstream = true\npersist = true\n", "dialled on demand"),
         ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\nbridge = \"auto\"\n", "bridge"),
         ("[port.u]\ntype = \"udp\"\nlocal = \"a:1\"\n[[bridge]]\nrealm = \"x\"\nupstream = \"u\"\n", "not a port with 'upstream = true'"),
@@ -75,6 +75,17 @@ import Testing
             #expect(error.description.contains(expected), "\(error.description)")
             #expect(error.description.hasPrefix("r.toml:"), "\(error.description)")
         }
+    }
+
+    /// A PPPoE client port is an upstream type: a discovery per subscriber.
+    @Test func pppoeClientPortCanBeAnUpstream() throws {
+        let text = "[port.up]\ntype = \"pppoe\"\ninterface = \"eth1\"\nupstream = true\nuser = \"lac\"\n"
+            + "[port.acc]\ntype = \"pppoe\"\ninterface = \"eth0\"\nrole = \"ac\"\n[[bridge]]\nrealm = \"far.example\"\nupstream = \"up\"\n"
+        let c = try RouterConfig.parse(text, file: "r.toml")
+        #expect(c.bridgeRoles == ["up": .upstream, "acc": .none])
+        let r = Router(config: c, loop: try EventLoop())
+        let acc = try LinkdSettings.decode(r.component(named: "linkd@acc")!.setup.settings)
+        #expect(acc.upstream(peerName: "bob@far.example") == "up")
     }
 
     /// Only a linkd may dial, only an upstream port, never itself.

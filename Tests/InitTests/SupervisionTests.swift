@@ -78,7 +78,7 @@ func booted() -> Supervision {
 
 @Test func operatorRestartIsNotACrash() {
     var s = booted()
-    #expect(s.handle(.restartRequested, now: 1, policy: policy) == [.terminate])
+    #expect(s.handle(.restartRequested, now: 1, policy: policy) == [.restartInPlace])
     #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish("exited"), .spawn])
     #expect(s.crashes.isEmpty)
 }

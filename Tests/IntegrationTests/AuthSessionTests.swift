@@ -229,11 +229,28 @@ struct AuthSessionTests {
         while !fr.detail.contains("Acct-Status-Type = Start") && Date() < deadline { usleep(100_000) }
         #expect(fr.detail.contains("Acct-Status-Type = Start") && fr.detail.contains("User-Name = \"alice\""), "\(fr.detail)")
         #expect(fr.detail.contains("Class = 0x676f6c64") && fr.detail.contains("Framed-IP-Address = 10.1.2.3"))
+        // linkd dies hard, then authd restarts (pppctl reload): each time
+        // authd takes the session's accounting back, so the Stop still goes
+        // out, under the same Acct-Session-Id as the Start.
+        _ = try a.killAndWaitForRestart("linkd@ta")
+        let reload = try a.ctl(["reload"])
+        #expect(reload.status == 0, "\(reload.stderr)")
+        let resumedDeadline = Date().addingTimeInterval(10)
+        while a.log.components(separatedBy: "accounting resumed").count - 1 < 2 && Date() < resumedDeadline { usleep(100_000) }
+        #expect(a.log.components(separatedBy: "accounting resumed").count - 1 == 2, "\(a.log)")
+        let st2 = try JSON.parse(try a.ctl(["call", "authd", "status"]).stdout)
+        #expect(st2["sessions"]?.int == 1, "\(st2)")
         let id = try #require(sa["id"]?.string)
         #expect(try a.ctl(["session", "kill", id]).status == 0)
         let stopDeadline = Date().addingTimeInterval(10)
         while !fr.detail.contains("Acct-Status-Type = Stop") && Date() < stopDeadline { usleep(100_000) }
         #expect(fr.detail.contains("Acct-Status-Type = Stop") && fr.detail.contains("Acct-Terminate-Cause = Admin-Reset"), "\(fr.detail)")
+        let detail = fr.detail
+        let ids = Set(detail.split(separator: "\n").filter { $0.contains("Acct-Session-Id = ") })
+        #expect(ids.count == 1, "Acct-Session-Ids: \(ids)")
+        #expect(detail.components(separatedBy: "Acct-Status-Type = Start").count - 1 == 1
+                && detail.components(separatedBy: "Acct-Status-Type = Stop").count - 1 == 1, "\(detail)")
+        print("accounting across kill -9 linkd and pppctl reload: \(detail.components(separatedBy: "Acct-Status-Type = ").count - 1) records, one Acct-Session-Id \(ids.first.map { String($0) } ?? "?")")
         #expect(!a.log.contains(fr.secret) && !a.log.contains("wonderland"))
     }
 }

@@ -1,13 +1,15 @@
 // Integration: bridged between three routers in three network namespaces
 // joined by veth pairs — subscriber —— LAC —— far router. The subscriber
-// (our client on a UDP port) reaches the LAC's subscriber-facing port; a
-// bridging rule sends its session, after LCP, to the LAC's upstream port,
-// dialled on demand toward the far router (a UDP port with an address pool
-// and ncpd). The NCPs run end to end: the subscriber gets its address from
-// the far router and pings it, the LAC's ncpd never sees the session,
+// (our PPPoE client; in a smaller test our client on a UDP port) reaches the
+// LAC's subscriber-facing port (our PPPoE access concentrator, or UDP); a
+// bridging rule sends its session, after LCP and CHAP, to the LAC's upstream
+// port, dialled on demand toward the far router (a UDP port with an address
+// pool and ncpd). The NCPs run end to end: the subscriber gets its address
+// from the far router and pings it, the LAC's ncpd never sees the session,
 // kill -9 of the LAC's bridged mid-ping loses at most a few packets and no
-// session, and a session going down takes its partner down with a reason.
-// A second test bridges two held sessions by hand (pppctl bridge/unbridge).
+// session, and a session going down on either side takes its partner down
+// with a reason (toward the PPPoE subscriber: LCP Terminate and a PADT).
+// Two more tests bridge two held sessions by hand (pppctl bridge/unbridge).
 import Foundation
 import IPC
 import Testing
@@ -47,15 +49,27 @@ struct BridgeLab {
         lcp-echo-failure = 5
         """
 
+    static func udpPort(local: String, remote: String) -> String {
+        "type = \"udp\"\nlocal = \"\(local):5000\"\nremote = \"\(remote):5000\""
+    }
+
+    /// The subscriber's UDP port toward the LAC.
+    static let udpSubscriberPort = udpPort(local: "10.231.1.2", remote: "10.231.1.1")
+
+    static func pppoePort(_ role: String, on interface: String, _ rest: String) -> String {
+        "type = \"pppoe\"\nrole = \"\(role)\"\ninterface = \"\(interface)\"\n\(rest)"
+    }
+
+    /// The subscriber as a PPPoE client (RFC 2516's Host) on its veth.
+    static let pppoeSubscriberPort = pppoePort("client", on: "v-lac", "service-name = \"far\"\npadi-timeout = 1")
+
     /// Our client: takes the address the far end assigns.
-    static func subscriber(_ extra: String = "") -> String {
+    static func subscriber(_ extra: String = "", port: String = udpSubscriberPort) -> String {
         """
         [router]
         seccomp = "kill"
         [port.sub]
-        type = "udp"
-        local = "10.231.1.2:5000"
-        remote = "10.231.1.1:5000"
+        \(port)
         noipdefault = true
         ifname = "ppp-sub"
         \(timers)
@@ -66,6 +80,37 @@ struct BridgeLab {
     /// The subscriber's account, known to its authd (as peer) and the LAC's.
     static let alice = "[users.\"alice@far.example\"]\npassword = \"wonderland\"\n"
 
+    /// The LAC's subscriber-facing port `acc`, over UDP …
+    static let udpAccessPort = udpPort(local: "10.231.1.1", remote: "10.231.1.2")
+
+    /// … or as a PPPoE access concentrator on its veth toward the subscriber.
+    static let pppoeAccessPort = pppoePort("ac", on: "v-sub", "ac-name = \"lac\"\nservice-names = [\"far\"]")
+
+    /// The LAC: CHAP on `acc`, then rules sending the far realm's sessions
+    /// to `up0`, dialled on demand toward the far router over UDP.
+    static func lac(accessPort: String) -> String {
+        """
+        [router]
+        seccomp = "kill"
+        [port.acc]
+        \(accessPort)
+        require-chap = true
+        \(timers)
+        [port.up0]
+        type = "udp"
+        local = "10.231.2.1:5001"
+        remote = "10.231.2.2:5001"
+        upstream = true
+        \(timers)
+        [[bridge]]
+        peer-name = "bob@far.example"
+        upstream = "up0"
+        [[bridge]]
+        realm = "far.example"
+        upstream = "up0"
+        \(alice)
+        """
+    }
 
     /// The far router: a pool, and a session restarted until the LAC dials in.
     static let farRouter = """
@@ -87,72 +132,96 @@ struct BridgeLab {
         """
 }
 
+/// The three routers of a LAC test in the lab, started far router and LAC
+/// first; `stop()` stops them and removes the configs and namespaces.
+final class LACLab {
+    let lab: BridgeLab
+    let far: RouterUnderTest, lac: RouterUnderTest, sub: RouterUnderTest
+    let configs: [TempConfig]
+
+    init(accessPort: String, subscriberPort: String, subscriberExtra: String = "") throws {
+        lab = try BridgeLab()
+        var configs: [TempConfig] = []
+        do {
+            configs = [try TempConfig(BridgeLab.farRouter), try TempConfig(BridgeLab.lac(accessPort: accessPort)),
+                       try TempConfig(BridgeLab.subscriber("user = \"alice@far.example\"\n\(subscriberExtra)\n\(BridgeLab.alice)",
+                                                           port: subscriberPort))]
+            far = try RouterUnderTest(config: configs[0].path, netns: lab.far.name)
+            lac = try RouterUnderTest(config: configs[1].path, netns: lab.lac.name)
+            _ = try far.allRunning(); _ = try lac.allRunning()
+            sub = try RouterUnderTest(config: configs[2].path, netns: lab.sub.name)
+            _ = try sub.allRunning()
+        } catch {
+            configs.forEach { $0.remove() }
+            lab.delete()
+            throw error
+        }
+        self.configs = configs
+    }
+
+    func stop() {
+        sub.stop(); lac.stop(); far.stop()
+        configs.forEach { $0.remove() }
+        lab.delete()
+    }
+
+    /// The subscriber's IPCP ran with the far router through the splice of
+    /// a live `acc` session and its `up0` partner; the LAC ran no NCP.
+    /// `ended`: subscriber sessions already over, not to be taken.
+    @discardableResult
+    func expectAddressFromTheFarRouter(ended: [String] = []) -> (address: String, acc: String?, up: String?) {
+        let started = Date()
+        let s = sub.waitForSession(seconds: 40, "given an address by the far router") {
+            !ended.contains($0["id"]?.string ?? "") && $0["ipcp"]?["state"]?.string == "opened"
+                && $0["ipcp"]?["remote"]?.string == "10.232.0.1"
+        }
+        let address = s?["ipcp"]?["local"]?.string ?? "?"
+        #expect(address.hasPrefix("10.232.0."), "\(String(describing: s))")
+        print("bridge: \(s?["id"]?.string ?? "?") has \(address) from the far router after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+
+        // The LAC: the pair, no NCP of its own, bridged's counters merged.
+        let acc = lac.waitForSession("spliced") { $0["phase"]?.string == "network" && $0["bridge"]?["splice"]?.string == "up" }
+        let (accID, upID) = (acc?["id"]?.string, acc?["bridge"]?["partner"]?.string)
+        #expect(upID?.hasPrefix("up0:") == true, "\(String(describing: acc))")
+        #expect(acc?["bridge"]?["upstream"]?.string == "up0")
+        #expect(acc?["peer_name"]?.string == "alice@far.example" && acc?["auth"]?.string == "chap")
+        #expect(acc?["channel"]?["owner"]?.string == "bridged")
+        #expect(acc?["errors"]?["protocol_rejects_sent"]?.int == 0)
+        let up = upID.flatMap(lac.session)
+        #expect(up?["bridge"]?["partner"]?.string == accID)
+        #expect(up?["bridge"]?["dialled_for"]?.string == accID)
+        #expect(up?["phase"]?.string == "network")
+        #expect(lac.ncpdSessions().isEmpty, "the LAC's ncpd has a session: \(lac.ncpdSessions())")
+        return (address, accID, upID)
+    }
+
+    /// A few pings from the subscriber to the far router's address.
+    func expectPing(_ when: String) throws {
+        let ping = try lab.sub.exec(["ping", "-c", "3", "-W", "2", "10.232.0.1"])
+        #expect(ping.status == 0, "\(when): \(ping.stdout)\(ping.stderr)\nLAC:\n\(lac.log)\nsubscriber:\n\(sub.log)\nfar:\n\(far.log)")
+    }
+}
+
 extension RouterUnderTest {
     func session(_ id: String) -> JSON? { sessions().first { $0["id"]?.string == id } }
 }
 
 @Suite(.serialized, .enabled(if: isRoot, "needs root: network namespaces, veth, TUN, daemons dropping to their uids"))
 struct BridgeTests {
+    /// Issue 7: the subscriber is our PPPoE client, the LAC's subscriber
+    /// port our access concentrator; LCP and CHAP end at the LAC, the NCPs
+    /// run between the subscriber and the far router.
     @Test func subscriberGetsItsAddressFromTheFarRouterThroughTheLAC() throws {
-        let lab = try BridgeLab()
-        defer { lab.delete() }
-        let cfgLAC = try TempConfig("""
-            [router]
-            seccomp = "kill"
-            [port.acc]
-            type = "udp"
-            local = "10.231.1.1:5000"
-            remote = "10.231.1.2:5000"
-            require-chap = true
-            \(BridgeLab.timers)
-            [port.up0]
-            type = "udp"
-            local = "10.231.2.1:5001"
-            remote = "10.231.2.2:5001"
-            upstream = true
-            \(BridgeLab.timers)
-            [[bridge]]
-            peer-name = "bob@far.example"
-            upstream = "up0"
-            [[bridge]]
-            realm = "far.example"
-            upstream = "up0"
-            \(BridgeLab.alice)
-            """)
-        let cfgSub = try TempConfig(BridgeLab.subscriber("user = \"alice@far.example\"\n\(BridgeLab.alice)")), cfgFar = try TempConfig(BridgeLab.farRouter)
-        defer { [cfgLAC, cfgSub, cfgFar].forEach { $0.remove() } }
-        let far = try RouterUnderTest(config: cfgFar.path, netns: lab.far.name)
-        let lac = try RouterUnderTest(config: cfgLAC.path, netns: lab.lac.name)
-        defer { far.stop(); lac.stop() }
-        _ = try far.allRunning(); _ = try lac.allRunning()
-        let sub = try RouterUnderTest(config: cfgSub.path, netns: lab.sub.name)
-        defer { sub.stop() }
-        _ = try sub.allRunning()
-
-        // The subscriber's IPCP ran with the far router, through the splice.
-        let started = Date()
-        let s = sub.waitForSession(seconds: 40, "given an address by the far router") {
-            $0["ipcp"]?["state"]?.string == "opened" && $0["ipcp"]?["remote"]?.string == "10.232.0.1"
-        }
-        let address = s?["ipcp"]?["local"]?.string ?? "?"
-        #expect(address.hasPrefix("10.232.0."), "\(String(describing: s))")
-        print("bridge: subscriber has \(address) from the far router after \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-
-        // The LAC: the pair, no NCP of its own, bridged's counters merged.
-        let acc = lac.waitForSession("spliced") { $0["id"]?.string == "acc:1" && $0["bridge"]?["splice"]?.string == "up" }
-        #expect(acc?["bridge"]?["partner"]?.string == "up0:1")
-        #expect(acc?["bridge"]?["upstream"]?.string == "up0")
-        #expect(acc?["peer_name"]?.string == "alice@far.example" && acc?["auth"]?.string == "chap")
-        #expect(acc?["channel"]?["owner"]?.string == "bridged")
-        #expect(acc?["errors"]?["protocol_rejects_sent"]?.int == 0)
-        let up = lac.session("up0:1")
-        #expect(up?["bridge"]?["partner"]?.string == "acc:1")
-        #expect(up?["bridge"]?["dialled_for"]?.string == "acc:1")
-        #expect(up?["phase"]?.string == "network")
-        #expect(lac.ncpdSessions().isEmpty, "the LAC's ncpd has a session: \(lac.ncpdSessions())")
-
-        let ping = try lab.sub.exec(["ping", "-c", "3", "-W", "2", "10.232.0.1"])
-        #expect(ping.status == 0, "\(ping.stdout)\(ping.stderr)\nLAC:\n\(lac.log)\nsubscriber:\n\(sub.log)\nfar:\n\(far.log)")
+        // persist: after the far router ends the first session the
+        // subscriber dials again, for the other direction of teardown.
+        let t = try LACLab(accessPort: BridgeLab.pppoeAccessPort, subscriberPort: BridgeLab.pppoeSubscriberPort,
+                           subscriberExtra: "persist = true\nholdoff = 1\nmaxfail = 0")
+        defer { t.stop() }
+        let (lab, far, lac, sub) = (t.lab, t.far, t.lac, t.sub)
+        let (address, acc, up) = t.expectAddressFromTheFarRouter()
+        #expect(acc == "acc:1" && up == "up0:1")
+        #expect(lac.session("acc:1")?["pppoe"]?["service_name"]?.string == "far")
+        try t.expectPing("first ping")
         let after = lac.session("acc:1")
         let toPartner = after?["bridge"]?["to_partner"]?["frames"]?.int ?? 0
         #expect(toPartner >= 3, "\(String(describing: after?["bridge"]))")
@@ -193,18 +262,54 @@ struct BridgeTests {
         #expect(lac.session("acc:1")?["phase"]?.string == "network" && lac.session("up0:1")?["phase"]?.string == "network")
         #expect(far.session("lns:1")?["phase"]?.string == "network")
         #expect(lcpBefore.1)
-        let again = try lab.sub.exec(["ping", "-c", "3", "-W", "2", "10.232.0.1"])
-        #expect(again.status == 0, "after the restart: \(again.stdout)\(again.stderr)")
+        try t.expectPing("after the restart")
         #expect(lac.ncpdSessions().isEmpty)
 
-        // One side down: the other is terminated cleanly, with a reason.
-        let kill = try sub.ctl(["session", "kill", "sub:1"])
-        #expect(kill.status == 0, "\(kill.stderr)")
-        let upDown = lac.waitForSession("up0:1 down") { $0["id"]?.string == "up0:1" && $0["phase"]?.string == "dead" }
-        #expect(upDown?["reason"]?.string == "bridged partner acc:1 went down", "\(String(describing: upDown))")
-        let lnsDown = far.waitForSession("lns:1 down") { $0["id"]?.string == "lns:1" && $0["phase"]?.string == "dead" }
-        #expect(lnsDown?["reason"]?.string?.contains("bridged partner acc:1 went down") == true, "\(String(describing: lnsDown))")
+        // The far side ends the session: the LAC's upstream session goes
+        // down, its partner is terminated cleanly (LCP Terminate, then the
+        // AC's PADT, RFC 2516 §5.5) and the subscriber's session ends with
+        // a reason.
+        let padtSent = int(lac.linkdStatus("acc"), "pppoe", "ac", "padt_sent")
+        #expect(try far.ctl(["session", "kill", "lns:1"]).status == 0)
+        let accDown = lac.waitForSession("acc:1 down") { $0["id"]?.string == "acc:1" && $0["phase"]?.string == "dead" }
+        #expect(accDown?["reason"]?.string == "bridged partner up0:1 went down", "\(String(describing: accDown))")
+        let sent = lac.waitForStatus(port: "acc") { int($0, "pppoe", "ac", "padt_sent") > padtSent }
+        #expect(int(sent, "pppoe", "ac", "padt_sent") == padtSent + 1, "\(String(describing: sent))")
+        let subDown = sub.waitForSession("sub:1 down") { $0["id"]?.string == "sub:1" && $0["phase"]?.string == "dead" }
+        #expect(subDown?["reason"]?.string?.contains("bridged partner up0:1 went down") == true, "\(String(describing: subDown))")
+        print("bridge: subscriber's session ended: \(subDown?["reason"]?.string ?? "?")")
+
+        // The subscriber dials again (persist) and stops: its PADT reaches
+        // the LAC, and the far router's session is terminated with a reason.
+        // (A dial may be refused while up0:1 still waits out its Restart
+        // time after the Terminate-Ack, RFC 1661 §3.7; persist dials again.)
+        let again = t.expectAddressFromTheFarRouter(ended: ["sub:1"])
+        let (acc2, up2) = (try #require(again.acc), try #require(again.up))
+        let lns = try #require(far.waitForSession("a second session") { $0["phase"]?.string == "network" }?["id"]?.string)
+        let padtReceived = int(lac.linkdStatus("acc"), "pppoe", "ac", "padt_received")
+        sub.stop()
+        let received = lac.waitForStatus(port: "acc") { int($0, "pppoe", "ac", "padt_received") > padtReceived }
+        #expect(int(received, "pppoe", "ac", "padt_received") == padtReceived + 1, "\(String(describing: received))")
+        let upDown = lac.waitForSession("\(up2) down") { $0["id"]?.string == up2 && $0["phase"]?.string == "dead" }
+        #expect(upDown?["reason"]?.string == "bridged partner \(acc2) went down", "\(String(describing: upDown))")
+        let lnsDown = far.waitForSession("\(lns) down") { $0["id"]?.string == lns && $0["phase"]?.string == "dead" }
+        #expect(lnsDown?["reason"]?.string?.contains("bridged partner \(acc2) went down") == true, "\(String(describing: lnsDown))")
         print("bridge: far router's session ended: \(lnsDown?["reason"]?.string ?? "?")")
+    }
+
+    /// The same rule for a subscriber over UDP; the subscriber's operator
+    /// kill takes the far router's session down with a reason.
+    @Test func udpSubscriberGetsItsAddressFromTheFarRouterThroughTheLAC() throws {
+        let t = try LACLab(accessPort: BridgeLab.udpAccessPort, subscriberPort: BridgeLab.udpSubscriberPort)
+        defer { t.stop() }
+        t.expectAddressFromTheFarRouter()
+        try t.expectPing("first ping")
+        let kill = try t.sub.ctl(["session", "kill", "sub:1"])
+        #expect(kill.status == 0, "\(kill.stderr)")
+        let upDown = t.lac.waitForSession("up0:1 down") { $0["id"]?.string == "up0:1" && $0["phase"]?.string == "dead" }
+        #expect(upDown?["reason"]?.string == "bridged partner acc:1 went down", "\(String(describing: upDown))")
+        let lnsDown = t.far.waitForSession("lns:1 down") { $0["id"]?.string == "lns:1" && $0["phase"]?.string == "dead" }
+        #expect(lnsDown?["reason"]?.string?.contains("bridged partner acc:1 went down") == true, "\(String(describing: lnsDown))")
     }
 
     /// Two ports with bridge = "manual": sessions wait (their NCP frames

@@ -3,8 +3,10 @@
 // an address pool, and a PPPoE client. The whole session — discovery, LCP
 // with RFC 4638's 1500-octet payload, CHAP, IPCP, a ping — then the ways a
 // session ends: the operator's kill on the AC (PADT from the AC, the client
-// reconnects as persist/holdoff say), the client's linkd SIGKILLed (its
-// successor sends the stale session's PADT), the client router stopped
+// reconnects as persist/holdoff say), both linkds SIGKILLed mid-ping (their
+// successors resume the session from the fd store), the client's linkd
+// SIGKILLed before the Network phase (its successor sends the stale
+// session's PADT), the client router stopped
 // (PADT from the client). tshark captures it all and must decode every
 // frame without a malformed one.
 import Foundation
@@ -81,8 +83,9 @@ let clientConfig = """
     """
 
 extension RouterUnderTest {
-    func linkdStatus() -> JSON? {
-        guard let r = try? ctl(["--json", "call", "linkd", "status"]), r.status == 0 else { return nil }
+    /// `port`: which linkd, where the router has more than one.
+    func linkdStatus(_ port: String? = nil) -> JSON? {
+        guard let r = try? ctl(["--json", "call", port.map { "linkd@" + $0 } ?? "linkd", "status"]), r.status == 0 else { return nil }
         return try? JSON.parse(r.stdout)
     }
 
@@ -96,11 +99,11 @@ extension RouterUnderTest {
         return nil
     }
 
-    func waitForStatus(seconds: Double = 20, _ condition: (JSON) -> Bool) -> JSON? {
+    func waitForStatus(seconds: Double = 20, port: String? = nil, _ condition: (JSON) -> Bool) -> JSON? {
         let deadline = Date().addingTimeInterval(seconds)
         var last: JSON?
         while Date() < deadline {
-            last = linkdStatus()
+            last = linkdStatus(port)
             if let l = last, condition(l) { return l }
             usleep(50_000)
         }
@@ -157,12 +160,48 @@ func int(_ j: JSON?, _ path: String...) -> Int {
         let afterKill = ac.waitForStatus { int($0, "pppoe", "ac", "padt_sent") >= 1 }
         #expect(int(afterKill, "pppoe", "ac", "padt_sent") >= 1)
 
-        // The client's linkd dies hard: pppinit restarts it and the new one
-        // ends the session the old one left (stale-padt) before discovering.
+        // Each side's linkd dies hard mid-ping: pppinit restarts it and the
+        // new one resumes the PPPoE session from the fd store, same SESSION_ID,
+        // no discovery, no renegotiation.
+        let session = try #require(again?["id"]?.string)
+        let pppoeID = again?["pppoe"]?["session_id"]?.int
+        let pinger = try NamespacedProcess(namespace: net.right.name, ["ping", "-c", "100", "-i", "0.03", "-W", "1", "10.77.0.1"])
+        usleep(500_000)
+        for (router, component) in [(client, "linkd@wan"), (ac, "linkd@access")] {
+            let old = try #require(pid(try router.components()[component]))
+            kill(old, SIGKILL)
+            try router.waitFor { pid($0[component]) != nil && pid($0[component]) != old && $0[component]?["state"]?.string == "running" }
+            usleep(300_000)
+        }
+        pinger.process.waitUntilExit()
+        let summary = pinger.output.split(separator: "\n").first { $0.contains("packets transmitted") } ?? "?"
+        print("PPPoE: ping across kill -9 of both linkds: \(summary)")
+        #expect(pinger.output.contains(" received"), "\(pinger.output)")
+        let resumed = client.session(session)
+        #expect(resumed?["phase"]?.string == "network" && resumed?["pppoe"]?["session_id"]?.int == pppoeID,
+                "after the restarts: \(String(describing: resumed))\nclient log:\n\(client.log)")
+        #expect(client.log.contains("resumed after a restart") && ac.log.contains("resumed after a restart"))
+        // The restarted AC counts from zero: no PADS means no new discovery.
+        #expect(int(ac.linkdStatus(), "pppoe", "ac", "pads_sent") == 0, "a new discovery ran")
+        #expect(int(ac.linkdStatus(), "pppoe", "ac", "sessions") == 1)
+        let echo = try net.right.exec(["ping", "-c", "2", "-W", "2", "10.77.0.1"])
+        #expect(echo.status == 0, "after the restarts: \(echo.stdout)")
+
+        // A session that never reached the Network phase is not deposited:
+        // with the client's authd stopped, a new session waits in the
+        // Authenticate phase; linkd dies hard there, and its successor ends
+        // that session (stale-padt) before discovering again.
+        let padtBefore = int(ac.linkdStatus(), "pppoe", "ac", "padt_received")
+        let authd = try #require(pid(try client.components()["authd"]))
+        kill(authd, SIGSTOP)
+        #expect(try ac.ctl(["session", "kill", try #require(ac.waitForSession(ipcpOpened)?["id"]?.string)]).status == 0)
+        let waiting = client.waitForSession { $0["phase"]?.string == "authenticate" }
+        #expect(waiting != nil, "client sessions: \(client.sessions())")
         let linkd = try #require(pid(try client.components()["linkd@wan"]))
         kill(linkd, SIGKILL)
-        let stale = ac.waitForStatus { int($0, "pppoe", "ac", "padt_received") >= 1 }
-        #expect(int(stale, "pppoe", "ac", "padt_received") >= 1, "no PADT for the stale session; client log:\n\(client.log)")
+        let stale = ac.waitForStatus { int($0, "pppoe", "ac", "padt_received") > padtBefore }
+        kill(authd, SIGCONT)
+        #expect(int(stale, "pppoe", "ac", "padt_received") > padtBefore, "no PADT for the stale session; client log:\n\(client.log)")
         let third = client.waitForSession { ipcpOpened($0) && $0["phase"]?.string == "network" }
         #expect(third != nil, "no session after the restart; client log:\n\(client.log)")
         #expect(client.log.contains("PADT for stale session"))

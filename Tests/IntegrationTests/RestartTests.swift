@@ -78,12 +78,26 @@ struct RestartTests {
             $0["id"]?.string == id && isOpened($0) && ipcpAndIPv6CPOpened($0)
         }
         print("restart: ncpd \(ncpd.old) → \(ncpd.new), linkd@sa \(linkd.old) → \(linkd.new)")
+        // The operator's restart (SIGUSR2 from pppinit) keeps sessions too;
+        // only a stop (SIGTERM) ends them.
+        for component in ["ncpd", "linkd@sa"] {
+            sleep(1)
+            let old = try #require(pid(try a.components()[component]))
+            let r = try a.ctl(["restart", component])
+            #expect(r.status == 0, "pppctl restart \(component): \(r.stderr)")
+            let now = try a.waitFor { pid($0[component]) != nil && pid($0[component]) != old && $0[component]?["state"]?.string == "running" }
+            print("restart: pppctl restart \(component): \(old) → \(pid(now[component]) ?? -1)")
+        }
+        let afterRestarts = a.waitForSession(seconds: 20, "resumed after pppctl restart") {
+            $0["id"]?.string == id && isOpened($0) && ipcpAndIPv6CPOpened($0)
+        }
+        #expect(afterRestarts != nil)
         ping.waitUntilExit()
         let out = (try? String(contentsOfFile: pingOut, encoding: .utf8)) ?? ""
         let summary = out.split(separator: "\n").first { $0.contains("packets transmitted") }.map(String.init) ?? "?"
         let numbers = summary.split(separator: " ").compactMap { Int($0) }
         if numbers.count >= 2 {
-            print("restart: ping across kill -9 ncpd and kill -9 linkd: \(numbers[0]) sent, \(numbers[1]) received, \(numbers[0] - numbers[1]) lost")
+            print("restart: ping across kill -9 and pppctl restart of ncpd and linkd: \(numbers[0]) sent, \(numbers[1]) received, \(numbers[0] - numbers[1]) lost")
         }
         #expect(numbers.count >= 2 && numbers[1] > 0, "\(out)")
 
@@ -102,7 +116,8 @@ struct RestartTests {
             #expect(r.count("IPCP opened: local") == 1, "\(name) renegotiated IPCP:\n\(r.log)")
             #expect(r.count("IPv6CP opened: local") == 1, "\(name) renegotiated IPv6CP:\n\(r.log)")
         }
-        #expect(a.count("resumed after a restart") == 2, "\(a.log)")
+        #expect(a.count("resumed after a restart") == 4, "\(a.log)")
+        #expect(a.count("restarting; sessions stay") == 2, "\(a.log)")
         #expect(b.count("peer terminates") == 0 && b.count("down:") == 0, "\(b.log)")
         let status = try a.ctl(["--json", "call", "ncpd", "status"]).stdout
         #expect(status.contains("\"resumed\":1"), "\(status)")

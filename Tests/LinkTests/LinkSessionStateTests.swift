@@ -25,18 +25,43 @@ import Testing
         #expect(back.number == 12)
     }
 
-    @Test func boundaryTable() {
-        let bytes = Self.sample().encoded()
+    static func pppoeSample() -> LinkSessionState {
+        var s = sample()
+        s.pppoe = PPPoESessionRecord(sessionID: 0x1234, peer: 0x02aa_bbcc_ddee, local: 0x0211_2233_4455,
+                                     maximumPayload: 1492, serviceName: Array("internet".utf8), acName: Array("bras".utf8))
+        return s
+    }
+
+    @Test func pppoeRoundTrip() throws {
+        let s = Self.pppoeSample()
+        #expect(try LinkSessionState.decode(s.encoded()) == s)
+    }
+
+    /// A version 1 record (deposited before PPPoE sessions were) still reads.
+    @Test func versionOneStillReads() throws {
+        let s = Self.sample()
+        let v1 = [1] + s.encoded().dropFirst().dropLast()  // no PPPoE flag
+        #expect(try LinkSessionState.decode(Array(v1)) == s)
+    }
+
+    @Test(arguments: [sample(), pppoeSample()]) func boundaryTable(_ sample: LinkSessionState) {
+        let bytes = sample.encoded()
         for n in [0, 1, bytes.count / 2, bytes.count - 1] {
             #expect(throws: IPCError.self, "\(n) octets") { try LinkSessionState.decode(Array(bytes.prefix(n))) }
         }
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes + [0]) }
-        var other = bytes
-        other[0] = 2
-        #expect(throws: IPCError.self) { try LinkSessionState.decode(other) }
+        for version: UInt8 in [0, 3] {
+            var other = bytes
+            other[0] = version
+            #expect(throws: IPCError.self) { try LinkSessionState.decode(other) }
+        }
         // A record whose id does not match the channel record it carries.
         var s = Self.sample()
         s.id = "tty0:13"
         #expect(throws: IPCError.self) { try LinkSessionState.decode(s.encoded()) }
+        // A MAC address wider than 48 bits.
+        var wide = Self.pppoeSample()
+        wide.pppoe?.peer = 1 << 48
+        #expect(throws: IPCError.self) { try LinkSessionState.decode(wide.encoded()) }
     }
 }

@@ -1,4 +1,4 @@
-// One linkd's conversation with authd (Catalogue 50–55): authStarted opens
+// One linkd's conversation with authd (Catalogue 50–56): authStarted opens
 // an AuthSession, authFrameReceived feeds it, its actions go back as
 // authFrameSent / authFinished, timers run on the loop; accountingUpdated and
 // authStopped become RADIUS accounting. A message for an unknown session is
@@ -48,6 +48,7 @@ final class LinkdConversation {
             } else if slot.accountingStarted {
                 service.account(.interimUpdate, record, context(slot))
             }
+        case let .accountingResumed(start, verdict): resumed(start, verdict)
         case let .authStopped(session, reason, counters):
             guard let slot = slots.removeValue(forKey: session) else { unknownSession += 1; return }
             cancelTimers(slot)
@@ -74,6 +75,21 @@ final class LinkdConversation {
         let actions = session.begin()
         slot.auth = session
         perform(actions, slot)
+    }
+
+    /// A session that was authenticated before linkd or authd restarted:
+    /// its accounting carries on under the same Acct-Session-Id (RFC 2866
+    /// §5.5), so the server sees one Start and, later, one Stop; the
+    /// interim updates come from linkd as before.
+    private func resumed(_ start: AuthStart, _ verdict: AuthVerdict) {
+        guard verdict.session == start.session, verdict.success else { unknownSession += 1; return }
+        if let old = slots.removeValue(forKey: start.session) { cancelTimers(old) }
+        let id = verdict.accountingSessionID.isEmpty
+            ? "\(start.session)-\(service.random.bytes(4).hexString)" : verdict.accountingSessionID
+        let slot = Slot(auth: AuthSession(resuming: start, verdict: verdict), accountingID: id)
+        slot.accountingStarted = accountingRecord(slot, SessionCounters()) != nil
+        slots[start.session] = slot
+        service.log.info("session \(start.session): accounting resumed (Acct-Session-Id \(id))")
     }
 
     /// Carries out a session's actions, in order.
@@ -109,6 +125,7 @@ final class LinkdConversation {
                 if v.success && v.interimInterval == 0 && service.radius.hasAccounting {
                     v.interimInterval = service.settings.interimInterval
                 }
+                if v.success { v.accountingSessionID = slot.accountingID }
                 if v.success {
                     service.log.notice("session \(session): authenticated\(v.peerName.isEmpty ? "" : " peer '\(v.peerName)'") with \(v.method?.description ?? "-") (\(v.reason))")
                 } else {

@@ -37,6 +37,13 @@ struct AuthSession {
         }
     }
 
+    /// A session authenticated before a restart (linkd's or ours): no role
+    /// runs again, the verdict stands for accounting.
+    init(resuming start: AuthStart, verdict: AuthVerdict) {
+        self.start = start
+        self.verdict = verdict
+    }
+
     var isFinished: Bool { verdict != nil }
 
     mutating func begin() -> [SessionAction] {
