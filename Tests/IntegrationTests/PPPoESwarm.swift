@@ -326,9 +326,11 @@ final class PPPoESwarm {
         return hosts[i].identifier
     }
 
-    private func sendLCPRequest(_ i: Int) {
+    /// RFC 1661 §5.1: a retransmission MAY keep its Identifier, so a late
+    /// answer to it still counts; a new request gets a new one.
+    private func sendLCPRequest(_ i: Int, again: Bool = false) {
         let data = ConfigurationOption.encodeList([LCPOption.magicNumber(hosts[i].magic).option])
-        sendPPP(i, .lcp, ControlPacket(code: .configureRequest, identifier: nextID(i), data: data))
+        sendPPP(i, .lcp, ControlPacket(code: .configureRequest, identifier: again ? hosts[i].identifier : nextID(i), data: data))
         figures.lcpRequestsSent += 1
         hosts[i].sentAt = now
     }
@@ -341,9 +343,9 @@ final class PPPoESwarm {
         hosts[i].sentAt = now
     }
 
-    private func sendIPCPRequest(_ i: Int) {
+    private func sendIPCPRequest(_ i: Int, again: Bool = false) {
         let data = ConfigurationOption.encodeList([IPCPOption.ipAddress(hosts[i].address).option])
-        sendPPP(i, .ipcp, ControlPacket(code: .configureRequest, identifier: nextID(i), data: data))
+        sendPPP(i, .ipcp, ControlPacket(code: .configureRequest, identifier: again ? hosts[i].identifier : nextID(i), data: data))
         note(i, "out Configure-Request id \(hosts[i].identifier) \(data)")
         figures.ipcpRequestsSent += 1
         hosts[i].sentAt = now
@@ -357,10 +359,10 @@ final class PPPoESwarm {
             // §8: after a few unanswered PADRs, discovery starts over.
             if hosts[i].attempts > 3 { start(i) } else { sendPADR(i) }
         case .linking:
-            if hosts[i].lcpAcked { hosts[i].sentAt = now } else { sendLCPRequest(i) }
+            if hosts[i].lcpAcked { hosts[i].sentAt = now } else { sendLCPRequest(i, again: true) }
         case .authenticating: sendPAP(i)
         case .networking:
-            if hosts[i].ipcpAcked { hosts[i].sentAt = now } else { sendIPCPRequest(i) }
+            if hosts[i].ipcpAcked { hosts[i].sentAt = now } else { sendIPCPRequest(i, again: true) }
         case .idle, .up, .ended: break
         }
     }
