@@ -56,6 +56,13 @@ func withSoftNoFileLimit<T>(_ soft: UInt, _ body: () throws -> T) throws -> T {
     return try body()
 }
 
+/// The soft RLIMIT_NOFILE of a process, from /proc/PID/limits.
+func softDescriptorLimit(_ pid: Int32) -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else { return -1 }
+    return Int(line.split(separator: " ").dropFirst(3).first ?? "") ?? -1
+}
+
 func descriptorCount(_ pid: Int32) -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
 }
@@ -85,7 +92,13 @@ extension RouterUnderTest {
 
 @Suite(.serialized) struct PPPoEScaleTests {
     @Test(.enabled(if: isRoot)) func thousandsOfSessionsOnOneLinkd() throws {
-        let n = swarmSessions
+        // pppinit holds about 3 descriptors per session (linkd's and ncpd's
+        // deposits): a hard limit below that allows fewer sessions, said so.
+        var hard = rlimit()
+        _ = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &hard)
+        let affordable = (Int(clamping: hard.rlim_max) - 200) / 3
+        let n = min(swarmSessions, affordable)
+        if n < swarmSessions { print("PPPoE swarm: the hard RLIMIT_NOFILE \(hard.rlim_max) allows \(n) sessions, not \(swarmSessions)") }
         let net = try VethPair("bras0", "cpe0")
         let path = writeConfig(swarmConfig(sessions: n))
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -96,6 +109,9 @@ extension RouterUnderTest {
         let ncpd = try #require(pid(components["ncpd"]))
         let pppinit = ac.process.processIdentifier
         let before = (linkd: descriptorCount(linkd), ncpd: descriptorCount(ncpd))
+        // Started with 1024, each raised its soft limit to the hard one.
+        let limits = [pppinit, linkd, ncpd].map(softDescriptorLimit)
+        #expect(limits.allSatisfy { $0 > 1024 && $0 > 3 * n }, "soft RLIMIT_NOFILE of pppinit, linkd, ncpd: \(limits)")
         let figuresBefore = "linkd \(footprint(linkd)), ncpd \(footprint(ncpd)), authd \(footprint(pid(components["authd"]))), pppinit \(footprint(pppinit))"
 
         let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
