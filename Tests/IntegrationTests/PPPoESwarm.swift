@@ -7,7 +7,9 @@
 // a Magic-Number, a Configure-Ack for whatever the AC asks, Echo-Replies),
 // PAP (RFC 1334 §2), IPCP (RFC 1332: ask for 0.0.0.0, take the Nak's address).
 // Frames are built and parsed with the PPPoE and PPP libraries' codecs; what
-// gets no answer is sent again. Frames go out in sendmmsg batches.
+// gets no answer is sent again. Frames go out in sendmmsg batches. The veth
+// end needs no promiscuous mode: an AF_PACKET socket gets the frames to
+// other MACs too (PACKET_OTHERHOST), and veth filters nothing.
 import Foundation
 import IPC
 import PPP
