@@ -15,12 +15,12 @@ extension PortLink {
         var resumed = 0
         for e in rt.restored where e.key.hasPrefix("session:") {
             guard let deposited = depositedSession(e) else { continue }
-            guard let r = deposited.pppoe, r.local == state.local.rawValue, e.descriptors.count == 1,
-                  adopt(state, PPPoEBinding(r), deposited) else {
+            let binding = deposited.pppoe.map(PPPoEBinding.init)
+            guard let binding, binding.local == state.local, e.descriptors.count == 1,
+                  adopt(state, binding, deposited) else {
                 dropDeposited(e, deposited)
                 continue
             }
-            let binding = PPPoEBinding(r)
             let line = Line(shared: state.sessionFD, peer: "\(binding.peer)", pppoe: binding)
             state.lines[binding.key] = line
             state.idToKey[binding.sessionID] = binding.key

@@ -131,7 +131,15 @@ final class LinuxUnits: UnitSystem {
         waits += 1
     }
 
-    func release(_ name: String) { held[name] = nil }
+    func release(_ name: String) {
+        held[name] = nil
+        // A session that ended while it waited gives up its place, so the
+        // next descriptor goes to a session that still wants one.
+        if let i = waiting[waitingFrom...].firstIndex(where: { $0.name == name }) {
+            waiting.remove(at: i)
+            if waitingFrom == waiting.count { waiting.removeAll(keepingCapacity: true); waitingFrom = 0 }
+        }
+    }
 
     /// Our own open where the node allows it (0666 on most systems), else one
     /// from pppinit's stock.
