@@ -1,16 +1,30 @@
 // fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/PortSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/SessionRecords.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift
 // libFuzzer target: the state records ncpd and linkd deposit in pppinit's
 // fd store and decode after a restart (DESIGN.md "Restart without losing
-// sessions"). A decoded record must re-encode to the same bytes.
+// sessions"). A decoded record re-encodes to the same bytes, or — when it
+// was an older version (LinkSessionState v1, AuthVerdict v1), which is read
+// and written back as the current one — to a canonical form that decodes to
+// the same record and re-encodes to itself.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    if let s = try? NetworkSessionState.decode(bytes), s.encoded() != bytes {
-        fatalError("an ncpd session state does not re-encode to its bytes")
+    if let s = try? NetworkSessionState.decode(bytes) {
+        canonical(s, bytes, s.encoded(), "ncpd session state") { try? NetworkSessionState.decode($0) } encode: { $0.encoded() }
     }
-    if let s = try? LinkSessionState.decode(bytes), s.encoded() != bytes {
-        fatalError("a linkd session state does not re-encode to its bytes")
+    if let s = try? LinkSessionState.decode(bytes) {
+        canonical(s, bytes, s.encoded(), "linkd session state") { try? LinkSessionState.decode($0) } encode: { $0.encoded() }
     }
     return 0
+}
+
+func canonical<T: Equatable>(_ value: T, _ input: [UInt8], _ again: [UInt8], _ what: String,
+                             decode: ([UInt8]) -> T?, encode: (T) -> [UInt8]) {
+    if again == input { return }
+    guard let back = decode(again), back == value else {
+        fatalError("a decoded \(what) re-encodes to bytes that do not decode to it")
+    }
+    guard encode(back) == again else {
+        fatalError("a decoded \(what) has no canonical encoding")
+    }
 }

@@ -36,9 +36,13 @@ $name: BUILD FAILED"
         continue
     fi
     mkdir -p "Fuzz/out/$name-corpus"
+    # Fuzz/seeds/NAME holds inputs that once crashed the target: each run
+    # starts from them, so a regression shows in the first second.
+    seeds=""
+    [ -d "Fuzz/seeds/$name" ] && seeds="Fuzz/seeds/$name"
     log="Fuzz/out/$name.log"
     SWIFT_BACKTRACE=enable=no "./Fuzz/out/$name" -max_total_time="$SECONDS_PER_TARGET" \
-        -artifact_prefix="Fuzz/out/$name-" "Fuzz/out/$name-corpus" >"$log" 2>&1
+        -artifact_prefix="Fuzz/out/$name-" "Fuzz/out/$name-corpus" $seeds >"$log" 2>&1
     rc=$?
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 runs in \2 s/p' "$log" | tail -n 1)
     rate=$(grep -o 'exec/s: [0-9]*' "$log" | tail -n 1)
