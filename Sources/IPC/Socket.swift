@@ -24,6 +24,15 @@ public enum Socket {
         return SocketPair(first: FileDescriptor(adopting: fds[0]), second: FileDescriptor(adopting: fds[1]))
     }
 
+    /// setsockopt(SO_SNDBUF): for an AF_UNIX datagram socket the send buffer
+    /// is what bounds the frames in flight to its peer. The kernel caps it at
+    /// net.core.wmem_max (and doubles it for its bookkeeping); a failure
+    /// leaves the default, which still works, only with less room.
+    public static func setSendBuffer(_ fd: Int32, bytes: Int) {
+        var v = Int32(clamping: bytes)
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK).
     public static func datagram() throws(IPCError) -> FileDescriptor {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)

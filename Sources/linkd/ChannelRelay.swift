@@ -119,7 +119,7 @@ final class ChannelRelay {
         state = .handingOver
         counters.handoffAttempts += 1
         do {
-            let pair = try Socket.seqpacketPair()
+            let pair = try Self.channelPair()
             let raw = pair.second.raw
             own = .some(pair.first)
             far = .some(pair.second)
@@ -130,6 +130,22 @@ final class ChannelRelay {
         }
     }
 
+    /// Room in each direction of a channel for this many octets of frames.
+    /// The default (net.core.wmem_default, ~208 KiB: some 90 full-size
+    /// frames, as skb truesize counts) overflows at a few hundred Mbit/s
+    /// whenever the reader is briefly descheduled, and every frame dropped
+    /// there is work already done and a TCP retransmission; a larger buffer
+    /// absorbs the burst. The kernel caps it at net.core.wmem_max.
+    static let channelBuffer = 1 << 20
+
+    /// A fresh channel socketpair, with room for bursts both ways.
+    static func channelPair() throws(IPCError) -> SocketPair {
+        let pair = try Socket.seqpacketPair()
+        Socket.setSendBuffer(pair.first.raw, bytes: channelBuffer)
+        Socket.setSendBuffer(pair.second.raw, bytes: channelBuffer)
+        return pair
+    }
+
     /// Creates the pair and sends one end to the owner.
     func start() {
         guard state == .waiting || state == .handingOver else { return }
@@ -137,7 +153,7 @@ final class ChannelRelay {
         counters.handoffAttempts += 1
         let path = runtimeDir + "/" + owner.description
         let pair: SocketPair
-        do { pair = try Socket.seqpacketPair() } catch {
+        do { pair = try Self.channelPair() } catch {
             end("cannot create the channel: \(error)")
             return
         }
