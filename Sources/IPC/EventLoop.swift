@@ -43,12 +43,21 @@ public final class EventLoop {
     private var signalFD: FileDescriptor?
     private var signalHandler: ((Int32, Int32) -> Void)?
     private var running = false
+    private static let eventsPerRound = 64
+    private let eventFDs = UnsafeMutablePointer<Int32>.allocate(capacity: EventLoop.eventsPerRound)
+    private let eventMasks = UnsafeMutablePointer<UInt32>.allocate(capacity: EventLoop.eventsPerRound)
+    private var polling = false
 
     public init() throws(IPCError) {
         epoll = FileDescriptor(adopting: try Errno.check("epoll_create1") { ppp_epoll_create() })
         timerFD = FileDescriptor(adopting: try Errno.check("timerfd_create") { ppp_timerfd_create() })
         let t = timerFD.raw
         try watch(t) { [unowned self] _ in self.fireTimers() }
+    }
+
+    deinit {
+        eventFDs.deallocate()
+        eventMasks.deallocate()
     }
 
     /// Registers `fd` with a handler. Hang-up and error are always reported.
@@ -112,9 +121,23 @@ public final class EventLoop {
 
     /// One epoll_wait round; used by tests and by run().
     public func runOnce(timeoutMilliseconds: Int32) {
-        var fds = [Int32](repeating: 0, count: 64)
-        var evs = [UInt32](repeating: 0, count: 64)
-        let n = ppp_epoll_wait(epoll.raw, &fds, &evs, 64, timeoutMilliseconds)
+        // The loop's own event arrays: a busy data path wakes the loop per
+        // few frames, and a wake-up must not cost two heap allocations. A
+        // nested round (run(until:) from a handler, in tests) gets its own.
+        guard !polling else {
+            let fds = UnsafeMutablePointer<Int32>.allocate(capacity: Self.eventsPerRound)
+            let evs = UnsafeMutablePointer<UInt32>.allocate(capacity: Self.eventsPerRound)
+            defer { fds.deallocate(); evs.deallocate() }
+            poll(fds, evs, timeoutMilliseconds)
+            return
+        }
+        polling = true
+        defer { polling = false }
+        poll(eventFDs, eventMasks, timeoutMilliseconds)
+    }
+
+    private func poll(_ fds: UnsafeMutablePointer<Int32>, _ evs: UnsafeMutablePointer<UInt32>, _ timeout: Int32) {
+        let n = ppp_epoll_wait(epoll.raw, fds, evs, Int32(Self.eventsPerRound), timeout)
         guard n > 0 else { return }
         for i in 0..<Int(n) {
             // A handler may have unwatched a later descriptor in this batch.
