@@ -24,13 +24,32 @@ public enum Socket {
         return SocketPair(first: FileDescriptor(adopting: fds[0]), second: FileDescriptor(adopting: fds[1]))
     }
 
+    /// The send buffer of each end of a PPP channel (DESIGN.md "Channels").
+    /// The default (net.core.wmem_default, ~208 KiB: some 75 full-size
+    /// frames as skb truesize counts them) overflows at a few hundred Mbit/s
+    /// whenever the reader is briefly descheduled, and every frame dropped
+    /// there is work already done and a TCP retransmission.
+    public static let channelSendBuffer = 1 << 20
+
     /// setsockopt(SO_SNDBUF): for an AF_UNIX datagram socket the send buffer
-    /// is what bounds the frames in flight to its peer. The kernel caps it at
-    /// net.core.wmem_max (and doubles it for its bookkeeping); a failure
-    /// leaves the default, which still works, only with less room.
-    public static func setSendBuffer(_ fd: Int32, bytes: Int) {
+    /// bounds the frames in flight to its peer. The kernel caps it at
+    /// net.core.wmem_max (and doubles it for its bookkeeping); `force`
+    /// (SO_SNDBUFFORCE, CAP_NET_ADMIN) goes beyond that cap, falling back to
+    /// the capped size without the capability. A failure leaves the
+    /// default, which still works, only with less room.
+    public static func setSendBuffer(_ fd: Int32, bytes: Int, force: Bool = false) {
         var v = Int32(clamping: bytes)
-        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, socklen_t(MemoryLayout<Int32>.size))
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        if force && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, size) == 0 { return }
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, size)
+    }
+
+    /// getsockopt(SO_SNDBUF): the send buffer the kernel accounts (twice
+    /// what was set), or nil.
+    public static func sendBuffer(_ fd: Int32) -> Int? {
+        var v: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &size) == 0 ? Int(v) : nil
     }
 
     /// socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK).

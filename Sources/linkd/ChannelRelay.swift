@@ -130,19 +130,13 @@ final class ChannelRelay {
         }
     }
 
-    /// Room in each direction of a channel for this many octets of frames.
-    /// The default (net.core.wmem_default, ~208 KiB: some 90 full-size
-    /// frames, as skb truesize counts) overflows at a few hundred Mbit/s
-    /// whenever the reader is briefly descheduled, and every frame dropped
-    /// there is work already done and a TCP retransmission; a larger buffer
-    /// absorbs the burst. The kernel caps it at net.core.wmem_max.
-    static let channelBuffer = 1 << 20
-
-    /// A fresh channel socketpair, with room for bursts both ways.
+    /// A fresh channel socketpair with room for bursts both ways
+    /// (Socket.channelSendBuffer; without CAP_NET_ADMIN linkd gets at most
+    /// net.core.wmem_max, and ncpd, which has it, enlarges its end again).
     static func channelPair() throws(IPCError) -> SocketPair {
         let pair = try Socket.seqpacketPair()
-        Socket.setSendBuffer(pair.first.raw, bytes: channelBuffer)
-        Socket.setSendBuffer(pair.second.raw, bytes: channelBuffer)
+        Socket.setSendBuffer(pair.first.raw, bytes: Socket.channelSendBuffer)
+        Socket.setSendBuffer(pair.second.raw, bytes: Socket.channelSendBuffer)
         return pair
     }
 

@@ -65,6 +65,9 @@ final class NetworkSession {
          ipcp: IPCPConfiguration?, lease: (pool: String, address: UInt32)?, seed: UInt64) {
         self.record = record
         self.channel = channel
+        // Room for a burst of TUN packets towards linkd even where
+        // net.core.wmem_max held linkd's setting down (CAP_NET_ADMIN goes beyond it).
+        Socket.setSendBuffer(self.channel.raw, bytes: Socket.channelSendBuffer, force: true)
         self.unitNumber = unitNumber
         self.host = host
         self.lease = lease
