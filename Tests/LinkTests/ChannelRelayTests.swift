@@ -146,6 +146,33 @@ func makeRelay(_ ncpd: FakeNcpd, _ loop: EventLoop, peerMRU: UInt16 = 100) -> (C
         #expect(relay.state == .closed)
     }
 
+    /// Both ends of a handed-over channel have room for a burst of frames
+    /// (Socket.channelSendBuffer, as far as net.core.wmem_max lets linkd go).
+    @Test func channelEndsGetTheChannelSendBuffer() throws {
+        let loop = try EventLoop()
+        let ncpd = try FakeNcpd()
+        defer { ncpd.remove() }
+        let (relay, _) = makeRelay(ncpd, loop)
+        relay.start()
+        let arrival = try #require(try ncpd.receive(loop))
+        let far = arrival.channel
+        var max = 0
+        let fd = open("/proc/sys/net/core/wmem_max", O_RDONLY | O_CLOEXEC)
+        try #require(fd >= 0)
+        var text = [UInt8](repeating: 0, count: 32)
+        let n = read(fd, &text, text.count)
+        close(fd)
+        for c in text[0..<Swift.max(n, 0)] where c >= 0x30 && c <= 0x39 { max = max * 10 + Int(c - 0x30) }
+        try #require(max > 0)
+        let expected = 2 * min(Socket.channelSendBuffer, max)
+        #expect(Socket.sendBuffer(far.raw) == expected)
+        var accepted: Bool?
+        try arrival.receiver(loop).accept(pid: 4243) { accepted = $0 }
+        #expect(loop.run(until: { accepted != nil && relay.state == .relaying }, seconds: 5))
+        #expect(Socket.sendBuffer(try #require(relay.descriptor)) == expected)
+        relay.close()
+    }
+
     @Test func refusalEndsTheSessionWithNcpdsReason() throws {
         let loop = try EventLoop()
         let ncpd = try FakeNcpd()

@@ -72,6 +72,17 @@ final class TestHost: SessionHost {
         }
     }
 
+    /// ncpd's end of the channel gets Socket.channelSendBuffer, beyond
+    /// net.core.wmem_max with CAP_NET_ADMIN (root, as the tests run).
+    @Test func channelEndGetsTheChannelSendBuffer() throws {
+        let (ha, sa, hb, sb) = try pair({ _ in }, { _ in }, ipcpA: IPCPConfiguration(), ipcpB: IPCPConfiguration())
+        _ = (ha, hb)
+        let got = try #require(Socket.sendBuffer(sa.channel.raw))
+        if geteuid() == 0 { #expect(got == 2 * Socket.channelSendBuffer) } else { #expect(got > 0) }
+        #expect(Socket.sendBuffer(sb.channel.raw) == got)
+        sa.end(reason: "test"); sb.end(reason: "test")
+    }
+
     @Test func bothNCPsOpenAndCarryPackets() throws {
         var server = IPCPConfiguration()
         server.localAddress = 0x0a00_0001; server.remoteAddress = 0x0a00_0002
