@@ -45,6 +45,8 @@ final class PortLink {
     private(set) var unreachable = 0
     /// TCP listen: connections turned away at the limit.
     private(set) var connectionsRefused = 0
+    /// partner-failed reports sent (upstream) and received (subscriber).
+    var partnerFailures = PartnerFailureCounters()
 
     /// Ended sessions kept for display.
     static let endedKept = 8
@@ -283,6 +285,7 @@ final class PortLink {
         var e = event("session-down", s)
         e["reason"] = .string(reason)
         rt.publish(e)
+        dialledSessionEnded(s)
         guard !isServing else { return }
         guard settings.persist else {
             rt.log.notice("port \(settings.name): no persist; no new session")
