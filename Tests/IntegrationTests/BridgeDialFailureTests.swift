@@ -56,24 +56,28 @@ private enum DialFailureLab {
     }
 }
 
-/// `pppctl --json watch` on a router, collected until `stop()`.
+/// `pppctl --json watch` on a router, its events written to a file (a pipe
+/// would stay open in the routers started after it) until `stop()`.
 private final class Watcher {
     let process = Process()
-    let out = Pipe()
+    let path = "/tmp/ppprouter-watch-\(getpid())-\(UInt32.random(in: 0..<UInt32.max)).jsonl"
 
     init(_ router: RouterUnderTest) throws {
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         process.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
         process.arguments = ["--runtime-dir", router.runtimeDir, "--json", "watch", "--timeout", "60"]
-        process.standardOutput = out
+        process.standardOutput = FileHandle(forWritingAtPath: path)
         try process.run()
         usleep(300_000)
     }
 
+    /// Every event so far; pppctl writes each line unbuffered.
     func stop() -> [JSON] {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: path)
+        return text.split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
     }
 }
 
