@@ -42,6 +42,17 @@ public struct DiscoveryClient: Sendable {
         /// The largest PPP payload (and so LCP MRU) both ends may use: 1492,
         /// or what RFC 4638's PPP-Max-Payload granted.
         public var maximumPayload: Int
+
+        /// Public: linkd rebuilds a session it deposited before a restart.
+        public init(id: UInt16, peer: EthernetAddress, acName: [UInt8], serviceName: [UInt8],
+                    relaySessionID: [UInt8]? = nil, maximumPayload: Int) {
+            self.id = id
+            self.peer = peer
+            self.acName = acName
+            self.serviceName = serviceName
+            self.relaySessionID = relaySessionID
+            self.maximumPayload = maximumPayload
+        }
     }
 
     public enum State: Equatable, Sendable {

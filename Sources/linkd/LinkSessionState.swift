@@ -6,7 +6,8 @@
 // from it on the port's descriptor (also from the fd store): no
 // renegotiation. A PPPoE session (version 2) also carries what ties it to its
 // peer (RFC 2516 §4: SESSION_ID and both MACs) and the payload discovery
-// settled, so it resumes on the port's session socket. Version 1 (before
+// settled (and a relay agent's Relay-Session-Id, for its PADT), so it
+// resumes on the port's session socket. Version 1 (before
 // PPPoE sessions were deposited) is still read; any other is refused.
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
 // and PPP's sources, hence the conditional imports.
@@ -26,6 +27,9 @@ struct PPPoESessionRecord: Equatable {
     var maximumPayload: UInt16
     var serviceName: [UInt8] = []
     var acName: [UInt8] = []
+    /// The Relay-Session-Id a relay agent put in discovery (RFC 2516
+    /// Appendix A): every PADT for the session carries it back.
+    var relaySessionID: [UInt8]?
 }
 
 struct LinkSessionState: Equatable {
@@ -83,6 +87,8 @@ struct LinkSessionState: Equatable {
             w.u64(p.peer); w.u64(p.local)
             w.u16(p.maximumPayload)
             w.blob(p.serviceName); w.blob(p.acName)
+            w.bool(p.relaySessionID != nil)
+            if let relay = p.relaySessionID { w.blob(relay) }
         }
         return w.bytes
     }
@@ -117,6 +123,8 @@ struct LinkSessionState: Equatable {
             var p = PPPoESessionRecord(sessionID: id, peer: peer, local: local, maximumPayload: try r.u16())
             p.serviceName = try r.blob(max: 255)
             p.acName = try r.blob(max: 255)
+            // A tag's value fits a discovery payload (§4: at most 1484 octets).
+            if try r.bool() { p.relaySessionID = try r.blob(max: 1484) }
             s.pppoe = p
         }
         try r.finish()

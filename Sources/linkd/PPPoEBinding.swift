@@ -13,6 +13,9 @@ struct PPPoEBinding: Equatable {
     var maximumPayload: Int
     var serviceName: [UInt8] = []
     var acName: [UInt8] = []
+    /// A relay agent's Relay-Session-Id from discovery (RFC 2516 Appendix A),
+    /// kept so a PADT after a restart still carries it.
+    var relaySessionID: [UInt8]?
 
     /// The demultiplexing key: peer MAC in the high bits, SESSION_ID low.
     var key: UInt64 { Self.key(peer: peer, sessionID: sessionID) }

@@ -149,7 +149,8 @@ extension PortLink {
                 flushDiscovery(state)
                 let binding = PPPoEBinding(sessionID: session.id, peer: session.peer, local: state.local,
                                            maximumPayload: session.maximumPayload, serviceName: session.serviceName,
-                                           acName: state.ac?.configuration.acName ?? [])
+                                           acName: state.ac?.configuration.acName ?? [],
+                                           relaySessionID: session.relaySessionID)
                 openSession(state, binding).start()
             case .sessionClosed(let id, let reason):
                 if let key = state.idToKey[id], let s = state.lines[key]?.session, s.phase != .dead {

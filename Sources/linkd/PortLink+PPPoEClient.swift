@@ -122,7 +122,7 @@ extension PortLink {
             case .established(let session):
                 let binding = PPPoEBinding(sessionID: session.id, peer: session.peer, local: state.local,
                                            maximumPayload: session.maximumPayload, serviceName: session.serviceName,
-                                           acName: session.acName)
+                                           acName: session.acName, relaySessionID: session.relaySessionID)
                 if dial.number == nil {
                     // A restarted linkd ends this session with a PADT (stale-padt).
                     var record: [UInt8] = [UInt8(session.id >> 8), UInt8(session.id & 0xff)]

@@ -43,14 +43,15 @@ extension PortLink {
             guard var ac = state.ac else { return false }
             state.ac = nil  // unique while it mutates: its tables are not copied
             let ok = ac.adopt(sessionID: b.sessionID, peer: b.peer, serviceName: b.serviceName,
-                              maximumPayload: b.maximumPayload)
+                              relaySessionID: b.relaySessionID, maximumPayload: b.maximumPayload)
             state.ac = ac
             return ok
         case .client:
             let upstream = bridging.role == .upstream
             guard upstream || !state.dials.contains(where: { $0.number == nil }) else { return false }
             let session = DiscoveryClient.Session(id: b.sessionID, peer: b.peer, acName: b.acName,
-                                                  serviceName: b.serviceName, maximumPayload: b.maximumPayload)
+                                                  serviceName: b.serviceName, relaySessionID: b.relaySessionID,
+                                                  maximumPayload: b.maximumPayload)
             let machine = DiscoveryClient(configuration: clientConfiguration(state), resuming: session)
             let partner = deposited.record.bridgeWith
             state.dials.append(ClientDial(machine: machine, number: upstream ? deposited.number : nil,

@@ -17,7 +17,7 @@ extension Session {
         s.pppoe = pppoe.map {
             PPPoESessionRecord(sessionID: $0.sessionID, peer: $0.peer.rawValue, local: $0.local.rawValue,
                                maximumPayload: UInt16(clamping: $0.maximumPayload), serviceName: $0.serviceName,
-                               acName: $0.acName)
+                               acName: $0.acName, relaySessionID: $0.relaySessionID)
         }
         return (s, fd)
     }
@@ -27,6 +27,7 @@ extension PPPoEBinding {
     /// The binding a deposited PPPoE session had.
     init(_ r: PPPoESessionRecord) {
         self.init(sessionID: r.sessionID, peer: EthernetAddress(rawValue: r.peer), local: EthernetAddress(rawValue: r.local),
-                  maximumPayload: Int(r.maximumPayload), serviceName: r.serviceName, acName: r.acName)
+                  maximumPayload: Int(r.maximumPayload), serviceName: r.serviceName, acName: r.acName,
+                  relaySessionID: r.relaySessionID)
     }
 }

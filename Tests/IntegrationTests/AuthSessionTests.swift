@@ -193,6 +193,49 @@ struct AuthSessionTests {
         #expect(try test("carol", "c@rol pw", "chap").status == 1)
     }
 
+    /// pppd `chap-interval` goes on after authd and then linkd are killed:
+    /// the restarted daemon challenges the peer again (counted by linkd as
+    /// auth frames each way) and the session stays up.
+    @Test(.enabled(if: linkdAuthenticates, "needs linkd's Authenticate phase"))
+    func rechallengeContinuesAfterRestarts() throws {
+        let (a, b, cleanup) = try routers(
+            { authRouterConfig(device: $0, port: "require-chap = true\nname = \"routerA\"",
+                               auth: "[auth]\nchap-interval = 1\n[users.bob]\npassword = \"pw\"") },
+            { authRouterConfig(device: $0, port: "user = \"bob\"", auth: "[users.bob]\npassword = \"pw\"") })
+        defer { cleanup() }
+        let sa = try #require(openedOrExplain(a, b))
+        let id = try #require(sa["id"]?.string)
+        let sb = try #require(b.waitForSession("authenticated", isOpened))
+        func counters() -> (out: Int, in: Int)? {
+            guard let s = a.sessions().first(where: { $0["id"]?.string == id }),
+                  let o = s["counters"]?["auth_frames_out"]?.int, let i = s["counters"]?["auth_frames_in"]?.int else { return nil }
+            return (Int(o), Int(i))
+        }
+        /// Waits for two more challenges answered (Challenge and Success out, Response in, twice).
+        func rechallenged(after base: (out: Int, in: Int)) -> (out: Int, in: Int)? {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if let c = counters(), c.out >= base.out + 4, c.in >= base.in + 2 { return c }
+                usleep(100_000)
+            }
+            return nil
+        }
+        for component in ["authd", "linkd@ta"] {
+            let (old, new) = try a.killAndWaitForRestart(component)
+            // linkd's counters start again with the resumed session.
+            let base = component == "authd" ? try #require(counters()) : (out: 0, in: 0)
+            let after = rechallenged(after: base)
+            #expect(after != nil, "no re-challenge after kill -9 of \(component) (\(old) → \(new)): \(String(describing: counters()))\n\(a.log)")
+            print("chap-interval across kill -9 of \(component): auth frames out/in \(base.out)/\(base.in) → \(after.map { "\($0.out)/\($0.in)" } ?? "none")")
+        }
+        // Still the same session on both sides, still authenticated.
+        let sb2 = try #require(b.sessions().first { $0["id"] == sb["id"] })
+        #expect(isOpened(sb2) && sb2["auth_state"]?.string == "success", "\(sb2)")
+        let sa2 = try #require(a.sessions().first { $0["id"]?.string == id })
+        #expect(isOpened(sa2), "\(sa2)")
+        #expect(!a.log.contains("failed re-authentication"), "\(a.log)")
+    }
+
     @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"),
           .enabled(if: linkdAuthenticates, "needs linkd's Authenticate phase"))
     func sessionAuthenticatedByFreeRadiusWithAccounting() throws {

@@ -211,4 +211,38 @@ extension RouterUnderTest {
         #expect(pid(now["linkd@access"]) == linkd && pid(now["ncpd"]) == ncpd)
         #expect(now.values.allSatisfy { $0["restarts"]?.int ?? 0 == 0 }, "\(now)")
     }
+    /// A relay agent's Relay-Session-Id (RFC 2516 Appendix A) outlives a
+    /// kill -9 of linkd: the restarted AC resumes the sessions and the PADT
+    /// it sends for one of them still carries the relay's tag.
+    @Test(.enabled(if: isRoot)) func relaySessionIDSurvivesALinkdRestart() throws {
+        let n = 3
+        let net = try VethPair("bras0", "cpe0")
+        let path = writeConfig(swarmConfig(sessions: n))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ac = try RouterUnderTest(config: path, netns: net.left.name)
+        defer { ac.stop() }
+        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
+        let sessionSocket = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
+        let swarm = PPPoESwarm(count: n, discoveryFD: discovery.descriptor.raw, sessionFD: sessionSocket.descriptor.raw,
+                               user: "swarm", password: "many-hosts")
+        let relay: [UInt8] = Array("relay-agent-7/eth0/42".utf8)
+        swarm.relaySessionID = relay
+        try swarm.run(seconds: 30, rate: 100, window: n) { $0.count(.up) + $0.count(.ended) == n }
+        #expect(swarm.count(.up) == n, "\(ac.log)")
+
+        let (old, new) = try ac.killAndWaitForRestart("linkd@access")
+        let resumed = ac.waitForStatus(seconds: 10) { int($0, "sessions") == n }
+        #expect(int(resumed, "sessions") == n && int(resumed, "pppoe", "ac", "sessions") == n, "\(ac.log)")
+        try swarm.run(seconds: 0.5, rate: 0, window: 0) { _ in false }
+
+        // The operator ends one: one PADT, with the relay's tag.
+        let sessions = (try? JSON.parse(try ac.ctl(["--json", "sessions"]).stdout))?.array ?? []
+        let ids = sessions.compactMap { $0["id"]?.string }.sorted()
+        let id = try #require(ids.first)
+        #expect(try ac.ctl(["session", "kill", id]).status == 0)
+        try swarm.run(seconds: 5, rate: 0, window: 0) { $0.figures.padtReceived >= 1 }
+        #expect(swarm.padtRelayIDs == [relay], "PADTs' Relay-Session-Ids: \(swarm.padtRelayIDs)")
+        #expect(swarm.count(.up) == n - 1 && swarm.figures.terminateReceived <= 1)
+        print("PPPoE relay: linkd \(old) → \(new), \(int(resumed, "sessions")) sessions resumed; PADT for \(id) carried Relay-Session-Id \(swarm.padtRelayIDs.first.flatMap { $0.map { String(decoding: $0, as: UTF8.self) } } ?? "none")")
+    }
 }

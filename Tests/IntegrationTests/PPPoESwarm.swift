@@ -50,6 +50,11 @@ final class PPPoESwarm {
     var figures = Figures()
     /// The AC's MAC, learnt from the first PADO.
     var ac: EthernetAddress?
+    /// Plays a relay agent too: a Relay-Session-Id in every PADI and PADR
+    /// (RFC 2516 Appendix A), which the AC must echo in its PADO, PADS and PADT.
+    var relaySessionID: [UInt8]?
+    /// The Relay-Session-Id of each PADT received (nil: none in it).
+    var padtRelayIDs: [[UInt8]?] = []
     private let discoveryFD: Int32, sessionFD: Int32
     private var discoveryOut = PacketBatch(slotSize: 256, capacity: 64)
     private var sessionOut = PacketBatch(slotSize: 256, capacity: 64)
@@ -143,16 +148,19 @@ final class PPPoESwarm {
 
     private func sendPADI(_ i: Int) {
         let p = DiscoveryPacket(destination: .broadcast, source: mac(i), code: .padi,
-                                tags: [Tag(.serviceName, "internet"), Tag(.hostUniq, hostUniq(i))])
+                                tags: [Tag(.serviceName, "internet"), Tag(.hostUniq, hostUniq(i))] + relayTag)
         queueDiscovery(p)
         figures.padiSent += 1
         hosts[i].sentAt = now
     }
 
+    private var relayTag: [Tag] { relaySessionID.map { [Tag(.relaySessionID, $0)] } ?? [] }
+
     private func sendPADR(_ i: Int) {
         guard let ac else { return }
         let p = DiscoveryPacket(destination: ac, source: mac(i), code: .padr,
-                                tags: [Tag(.serviceName, "internet"), Tag(.hostUniq, hostUniq(i)), Tag(.acCookie, hosts[i].cookie)])
+                                tags: [Tag(.serviceName, "internet"), Tag(.hostUniq, hostUniq(i)), Tag(.acCookie, hosts[i].cookie)]
+                                    + relayTag)
         queueDiscovery(p)
         figures.padrSent += 1
         hosts[i].sentAt = now
@@ -216,6 +224,7 @@ final class PPPoESwarm {
             sendLCPRequest(i)
         case .padt where p.sessionID == hosts[i].sessionID:
             figures.padtReceived += 1
+            padtRelayIDs.append(p.relaySessionID)
             hosts[i].stage = .ended
         default:
             // A repeated PADO/PADS for a stage we have left: harmless.

@@ -28,7 +28,8 @@ import Testing
     static func pppoeSample() -> LinkSessionState {
         var s = sample()
         s.pppoe = PPPoESessionRecord(sessionID: 0x1234, peer: 0x02aa_bbcc_ddee, local: 0x0211_2233_4455,
-                                     maximumPayload: 1492, serviceName: Array("internet".utf8), acName: Array("bras".utf8))
+                                     maximumPayload: 1492, serviceName: Array("internet".utf8), acName: Array("bras".utf8),
+                                     relaySessionID: [0x52, 0x45, 0x4c, 0x41, 0x59])
         return s
     }
 

@@ -86,10 +86,14 @@ final class LinkdConversation {
         if let old = slots.removeValue(forKey: start.session) { cancelTimers(old) }
         let id = verdict.accountingSessionID.isEmpty
             ? "\(start.session)-\(service.random.bytes(4).hexString)" : verdict.accountingSessionID
-        let slot = Slot(auth: AuthSession(resuming: start, verdict: verdict), accountingID: id)
+        var auth = AuthSession(resuming: start, verdict: verdict, policy: service.policy, secrets: service.secrets,
+                               random: service.random)
+        let actions = auth.resume()
+        let slot = Slot(auth: auth, accountingID: id)
         slot.accountingStarted = accountingRecord(slot, SessionCounters()) != nil
         slots[start.session] = slot
         service.log.info("session \(start.session): accounting resumed (Acct-Session-Id \(id))")
+        perform(actions, slot)
     }
 
     /// Carries out a session's actions, in order.

@@ -37,11 +37,28 @@ struct AuthSession {
         }
     }
 
-    /// A session authenticated before a restart (linkd's or ours): no role
-    /// runs again, the verdict stands for accounting.
-    init(resuming start: AuthStart, verdict: AuthVerdict) {
-        self.start = start
+    /// A session authenticated before a restart (linkd's or ours): the
+    /// verdict stands (for accounting, too) and both roles are back in
+    /// their Succeeded state, so that a re-challenge still works either
+    /// way: ours (pppd `chap-interval`, started again by `resume()`) and the
+    /// peer's, which we answer (RFC 1994 §3: "at any time during the
+    /// Network-Layer Protocol phase").
+    init(resuming start: AuthStart, verdict: AuthVerdict, policy: AuthPolicy, secrets: LocalSecrets,
+         random: RandomSource) {
+        self.init(start, policy: policy, secrets: secrets, random: random)
         self.verdict = verdict
+        if authenticator != nil {
+            authenticatorOutcome = RoleOutcome(success: true, reason: verdict.reason, name: verdict.peerName)
+        }
+        if peer != nil { peerOutcome = RoleOutcome(success: true, reason: "", name: start.user) }
+    }
+
+    /// The resumed roles' timers: the authenticator's next re-challenge.
+    mutating func resume() -> [SessionAction] {
+        var out: [SessionAction] = []
+        if var a = authenticator { let acts = a.resumeSucceeded(peerName: verdict?.peerName ?? ""); authenticator = a; out += map(acts, .authenticator) }
+        if var p = peer { p.resumeSucceeded(); peer = p }
+        return out
     }
 
     var isFinished: Bool { verdict != nil }

@@ -179,6 +179,16 @@ struct Authenticator {
         return actions
     }
 
+    /// The peer passed before a restart (AuthSession(resuming:)): Succeeded
+    /// again, and the periodic re-challenge runs as it did.
+    mutating func resumeSucceeded(peerName name: String) -> [AuthAction] {
+        state = .succeeded
+        succeededOnce = true
+        peerName = name
+        guard policy.chapInterval > 0, method == .chapMD5 || method == .msChapV2 else { return [] }
+        return [.startTimer(.rechallenge, seconds: policy.chapInterval)]
+    }
+
     // MARK: timers
 
     mutating func timerExpired(_ t: AuthTimer) -> [AuthAction] {

@@ -50,6 +50,10 @@ struct PeerRole {
         return [.send(protocol: protocolNumber, packet: request), .startTimer(.requestRestart, seconds: policy.papRestart)]
     }
 
+    /// The authenticator accepted us before a restart: Succeeded, so its
+    /// re-challenges are answered.
+    mutating func resumeSucceeded() { state = .succeeded }
+
     mutating func receive(_ p: ControlPacket) -> [AuthAction] {
         switch method {
         case .pap:
