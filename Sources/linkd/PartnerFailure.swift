@@ -4,7 +4,9 @@
 // channel: {"session": SUB, "partner": UP, "reason": TEXT}. Sender and
 // receiver share this one codec; whatever does not fit it is refused with a
 // typed MethodError before any session is looked at.
+#if canImport(IPC)
 import IPC
+#endif
 
 struct PartnerFailure: Equatable {
     /// The subscriber's session, on the callee's port ("PORT:N").
