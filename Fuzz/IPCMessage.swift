@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NcpdSettings.swift Sources/IPC/BridgeSettings.swift
+// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NcpdSettings.swift Sources/IPC/BridgeSettings.swift Fuzz/Shared/Canonical.swift
 // libFuzzer target for the control-message decoder: header, catalogue
 // checks, every payload codec, the linkd port and bridging settings codecs
 // and the channel record. Decoders are exact-length, so a decoded value
@@ -38,18 +38,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         canonical(l, input, l.encoded(), "linkd settings") { try? LinkdSettings.decode($0) } encode: { $0.encoded() }
     }
     return 0
-}
-
-/// The round-trip property above: an input that re-encodes to other bytes
-/// (an older record version read) must re-encode to a canonical form, one
-/// that decodes to the same value and re-encodes to itself.
-func canonical<T: Equatable>(_ value: T, _ input: [UInt8], _ again: [UInt8], _ what: String,
-                             decode: ([UInt8]) -> T?, encode: (T) -> [UInt8]) {
-    if again == input { return }
-    guard let back = decode(again), back == value else {
-        fatalError("a decoded \(what) re-encodes to bytes that do not decode to it")
-    }
-    guard encode(back) == again else {
-        fatalError("a decoded \(what) has no canonical encoding")
-    }
 }

@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/PortSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/SessionRecords.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift
+// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/PortSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/SessionRecords.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift Fuzz/Shared/Canonical.swift
 // libFuzzer target: the state records ncpd and linkd deposit in pppinit's
 // fd store and decode after a restart (DESIGN.md "Restart without losing
 // sessions"). A decoded record re-encodes to the same bytes, or — when it
@@ -16,15 +16,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         canonical(s, bytes, s.encoded(), "linkd session state") { try? LinkSessionState.decode($0) } encode: { $0.encoded() }
     }
     return 0
-}
-
-func canonical<T: Equatable>(_ value: T, _ input: [UInt8], _ again: [UInt8], _ what: String,
-                             decode: ([UInt8]) -> T?, encode: (T) -> [UInt8]) {
-    if again == input { return }
-    guard let back = decode(again), back == value else {
-        fatalError("a decoded \(what) re-encodes to bytes that do not decode to it")
-    }
-    guard encode(back) == again else {
-        fatalError("a decoded \(what) has no canonical encoding")
-    }
 }
