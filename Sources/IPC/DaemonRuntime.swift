@@ -15,13 +15,6 @@ public final class RestoredEntry {
     }
 }
 
-/// A method's failure, sent back as an error reply.
-public struct MethodError: Error {
-    public let code: ErrorCode
-    public let reason: String
-    public init(_ code: ErrorCode, _ reason: String) { self.code = code; self.reason = reason }
-}
-
 public final class DaemonRuntime {
     public static let initDescriptor: Int32 = 3
 

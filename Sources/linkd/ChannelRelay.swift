@@ -93,6 +93,7 @@ final class ChannelRelay {
         let raw = channel.raw
         own = .some(channel)
         ownerPID = owner
+        if !record.bridgeWith.isEmpty { self.owner = .bridged }
         try loop.watch(raw) { [unowned self] events in self.readable(events) }
         state = .relaying
     }
@@ -181,8 +182,8 @@ final class ChannelRelay {
             let queued = early
             early = []
             for (proto, information) in queued where state == .relaying { deliver(proto, information[...]) }
-            // A channel ncpd holds can be deposited and resumed after a restart.
-            if record.bridgeWith.isEmpty { onHeld?() }
+            // Held by ncpd or bridged: deposited, so it resumes after a restart.
+            onHeld?()
         case .refused(let reason):
             end("\(owner) refused the channel: \(reason)")
         case .failed(let error):

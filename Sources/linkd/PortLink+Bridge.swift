@@ -172,10 +172,12 @@ extension PortLink {
         return .object(["id": .string(id), "partner": partner.map { .string($0) } ?? .null])
     }
 
-    func publishBridge(_ s: Session) {
-        rt.publish(["event": .string("session-bridge"), "component": .string(rt.setup.name + "@" + settings.name),
-                    "session": .string(s.id), "port": .string(settings.name),
-                    "state": .string(s.bridge.stage.rawValue),
-                    "partner": s.bridge.partner.map { .string($0) } ?? .null])
+    func publishBridge(_ s: Session, reason: String? = nil) {
+        var e: JSONObject = ["event": .string("session-bridge"), "component": .string(rt.setup.name + "@" + settings.name),
+                             "session": .string(s.id), "port": .string(settings.name),
+                             "state": .string(s.bridge.stage.rawValue),
+                             "partner": s.bridge.partner.map { .string($0) } ?? .null]
+        if let reason { e["reason"] = .string(reason) }
+        rt.publish(e)
     }
 }

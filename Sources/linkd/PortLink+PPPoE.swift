@@ -24,6 +24,8 @@ final class PPPoEState {
         /// Session frames for a (MAC, SESSION_ID) we have no session for.
         var sessionUnknown = 0
         var padtSent = 0
+        /// Client: PADTs from the AC that ended one of our sessions (§5.5).
+        var padtReceived = 0
     }
 
     let discoveryFD: Int32
@@ -309,6 +311,7 @@ extension PortLink {
             ])
         }
         if settings.pppoe.role == .client {
+            o["padt_received"] = .int(Int64(c.padtReceived))
             if let dial = state.dials.first(where: { $0.number == nil }) { o["client"] = .object(dial.json) }
             if bridging.role == .upstream { o["dials"] = .array(state.dials.map { .object($0.json) }) }
         }

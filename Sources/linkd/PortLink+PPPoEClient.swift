@@ -136,13 +136,14 @@ extension PortLink {
             case .failed(let reason):
                 // Discovery gave up: a failed attempt as pppd counts one
                 // (maxfail), with persist/holdoff deciding what comes next;
-                // an upstream dial's subscriber is closed by bridged when
-                // its partner does not come.
+                // an upstream dial's subscriber is told at once
+                // (PortLink+PartnerFailure) and ends with this reason.
                 forget(state, dial)
                 let s = makeSession(on: Line(shared: -1, peer: state.interface.name), resuming: dial.number)
                 if let subscriber = dial.subscriber { markDialled(s, for: subscriber) }
-                s.lineFailed(reason: "PPPoE discovery: \(reason)")
+                s.lineFailed(reason: "PPPoE discovery failed: \(reason)")
             case .terminated(let reason):
+                state.counters.padtReceived += 1
                 if let s = dial.line?.session, s.phase != .dead { s.lowerDown(reason: reason) }
             }
         }

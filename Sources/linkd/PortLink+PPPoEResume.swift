@@ -26,10 +26,7 @@ extension PortLink {
             state.idToKey[binding.sessionID] = binding.key
             if settings.pppoe.role == .client { state.dials.last?.line = line }  // the dial adopt added
             // A failed resume ends the session like any other: with a PADT.
-            if let s = resume(e, deposited, on: line) {
-                resumed += 1
-                if bridging.role == .upstream { s.bridge.upstream = settings.name; s.bridge.dialledFor = s.bridge.partner }
-            }
+            if resume(e, deposited, on: line) != nil { resumed += 1 }
         }
         if resumed > 0 { rt.log.notice("port \(settings.name): \(resumed) PPPoE session(s) resumed after a restart") }
         return resumed

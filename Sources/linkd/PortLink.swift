@@ -45,6 +45,8 @@ final class PortLink {
     private(set) var unreachable = 0
     /// TCP listen: connections turned away at the limit.
     private(set) var connectionsRefused = 0
+    /// partner-failed reports sent (upstream) and received (subscriber).
+    var partnerFailures = PartnerFailureCounters()
 
     /// Ended sessions kept for display.
     static let endedKept = 8
@@ -86,6 +88,8 @@ final class PortLink {
             return
         }
         if bridging.role == .upstream {
+            // A session bridged before a restart comes back; new ones wait for a dial.
+            if port.descriptor != nil, resumeSessions() { return }
             rt.log.info("port \(settings.name): upstream; sessions are dialled on demand for bridged subscribers")
             return
         }
@@ -101,7 +105,8 @@ final class PortLink {
 
     static func storeKey(_ session: String) -> String { "session:" + session }
 
-    /// Deposits a session whose channel ncpd holds: its state and our end.
+    /// Deposits a session whose channel ncpd or bridged holds: its state
+    /// and our end.
     /// Only sessions on the port's own descriptor (tty, UDP) can resume; a
     /// TCP session's connection is not deposited, so its channel is not
     /// either (ncpd must see it close when we die).
@@ -161,6 +166,14 @@ final class PortLink {
             try? rt.withdraw(key: e.key)
             s.lineFailed(reason: "cannot resume after a restart: \(error)")
             return nil
+        }
+        // A bridged session: what the rule or the dial had said of it.
+        if let partner = s.bridge.partner {
+            switch bridging.role {
+            case .upstream: s.bridge.upstream = settings.name; s.bridge.dialledFor = partner
+            case .none: s.bridge.upstream = PartnerFailure.split(partner)?.port
+            case .manual: break
+            }
         }
         let o = state.negotiated
         rt.log.notice("session \(s.id): resumed after a restart (LCP opened, magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)), channel held by pid \(state.ownerPID))")
@@ -283,6 +296,7 @@ final class PortLink {
         var e = event("session-down", s)
         e["reason"] = .string(reason)
         rt.publish(e)
+        dialledSessionEnded(s)
         guard !isServing else { return }
         guard settings.persist else {
             rt.log.notice("port \(settings.name): no persist; no new session")

@@ -24,6 +24,9 @@ struct BridgeState {
         case held
         /// The channel went (or is going) to bridged.
         case handed
+        /// The upstream session ended before bridged took its channel
+        /// (on both sessions: PortLink+PartnerFailure).
+        case failed
     }
     var stage = Stage.none
     /// The partner session ("PORT:N"), once known.

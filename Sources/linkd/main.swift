@@ -36,6 +36,7 @@ rt.statusFields = {
     var o: JSONObject = ["port": .object(port.status), "authd": .object(link.auth.json),
                          "sessions": .int(Int64(link.live.count))]
     if link.pppoe != nil { o["pppoe"] = .object(link.pppoeStatus) }
+    o["partner_failed"] = .object(link.partnerFailures.json)
     return o
 }
 rt.register("sessions") { arguments, _ in
@@ -56,6 +57,8 @@ rt.onShutdown = { link.shutdown() }
 rt.register("dial", mutating: true) { arguments, _ throws(MethodError) in try link.dial(arguments) }
 rt.register("bridge", mutating: true) { arguments, _ throws(MethodError) in try link.bridgeHeld(arguments) }
 rt.register("unbridge", mutating: true) { arguments, _ throws(MethodError) in try link.unbridge(arguments) }
+// An upstream session dialled for one of our sessions ended before the splice.
+rt.register("partner-failed", mutating: true) { arguments, _ throws(MethodError) in try link.partnerFailed(arguments) }
 // accept4: TCP listen ports; recvmmsg/sendmmsg: PPPoE's batched AF_PACKET
 // reads and writes, UDP ports' batched reads; the rest of what sessions use is in the base set.
 rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg", "sendmmsg"])

@@ -101,4 +101,43 @@ import Testing
         #expect(!DaemonCalls.allowed(sender: up0, target: "linkd@up0", method: "dial", config: c))
         #expect(!DaemonCalls.allowed(sender: r.component(named: "ncpd")!, target: "linkd@up0", method: "dial", config: c))
     }
+
+    /// partner-failed: only an upstream's linkd, only to a port some rule
+    /// sends to an upstream (never an upstream or manual port, nor ncpd).
+    @Test func partnerFailedCallTable() throws {
+        let c = try RouterConfig.parse(Self.lac, file: "r.toml")
+        let r = Router(config: c, loop: try EventLoop())
+        let acc = r.component(named: "linkd@acc")!, up0 = r.component(named: "linkd@up0")!
+        let up1 = r.component(named: "linkd@up1")!, hand = r.component(named: "linkd@hand")!
+        #expect(DaemonCalls.allowed(sender: up0, target: "linkd@acc", method: "partner-failed", config: c))
+        #expect(DaemonCalls.allowed(sender: up1, target: "linkd@tcp", method: "partner-failed", config: c))
+        #expect(!DaemonCalls.allowed(sender: acc, target: "linkd@tcp", method: "partner-failed", config: c))
+        #expect(!DaemonCalls.allowed(sender: hand, target: "linkd@acc", method: "partner-failed", config: c))
+        #expect(!DaemonCalls.allowed(sender: up0, target: "linkd@up1", method: "partner-failed", config: c))
+        #expect(!DaemonCalls.allowed(sender: up0, target: "linkd@hand", method: "partner-failed", config: c))
+        #expect(!DaemonCalls.allowed(sender: up0, target: "ncpd", method: "partner-failed", config: c))
+        #expect(!DaemonCalls.allowed(sender: up0, target: "linkd@acc", method: "session-kill", config: c))
+        #expect(!DaemonCalls.allowed(sender: r.component(named: "bridged")!, target: "linkd@acc", method: "partner-failed", config: c))
+        // A port no rule applies to gets no reports.
+        let narrow = try RouterConfig.parse("""
+            [port.acc]
+            type = "udp"
+            local = "127.0.0.1:1"
+            [port.sub]
+            type = "udp"
+            local = "127.0.0.1:2"
+            [port.up0]
+            type = "udp"
+            local = "127.0.0.1:3"
+            remote = "127.0.0.1:4"
+            upstream = true
+            [[bridge]]
+            port = "sub"
+            upstream = "up0"
+            """, file: "r.toml")
+        let rn = Router(config: narrow, loop: try EventLoop())
+        let nUp = rn.component(named: "linkd@up0")!
+        #expect(DaemonCalls.allowed(sender: nUp, target: "linkd@sub", method: "partner-failed", config: narrow))
+        #expect(!DaemonCalls.allowed(sender: nUp, target: "linkd@acc", method: "partner-failed", config: narrow))
+    }
 }

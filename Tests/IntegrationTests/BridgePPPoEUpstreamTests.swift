@@ -166,6 +166,25 @@ struct BridgePPPoEUpstreamTests {
             #expect(ping.status == 0, "subscriber \(i + 1): \(ping.stdout)\(ping.stderr)")
         }
 
+        // kill -9 of the LAC's upstream linkd: both PPPoE client sessions
+        // resume (their dials Established again under the same SESSION_IDs)
+        // and stay spliced; the far router sees no new discovery.
+        let farPADS = int(try JSON.parse(try far.ctl(["--json", "call", "linkd@bras", "status"]).stdout)["pppoe"]?["ac"], "pads_sent")
+        let (old, new) = try lac.killAndWaitForRestart("linkd@up")
+        for (acc, id) in upstreamIDs {
+            let a = lac.session(acc), partner = a?["bridge"]?["partner"]?.string ?? "?"
+            let u = lac.waitForSession { $0["id"]?.string == partner && $0["phase"]?.string == "network" }
+            #expect(u?["pppoe"]?["session_id"]?.int == Int64(id) && u?["bridge"]?["dialled_for"]?.string == acc,
+                    "after kill -9 of linkd@up (\(old) → \(new)): \(String(describing: u))")
+        }
+        for (i, sub) in [lab.sub1, lab.sub2].enumerated() {
+            let ping = try sub.exec(["ping", "-c", "3", "-W", "2", "10.234.0.1"])
+            #expect(ping.status == 0, "subscriber \(i + 1) after kill -9 of linkd@up: \(ping.stdout)\(ping.stderr)\nLAC:\n\(lac.log)")
+        }
+        let farAfter = int(try JSON.parse(try far.ctl(["--json", "call", "linkd@bras", "status"]).stdout)["pppoe"]?["ac"], "pads_sent")
+        #expect(farAfter == farPADS, "the far AC sent PADS again: \(farPADS) → \(farAfter)")
+        print("pppoe upstream: kill -9 of the LAC's linkd@up (\(old) → \(new)): both sessions resumed, far AC PADS \(farPADS) → \(farAfter)")
+
         // Subscriber 1 goes down: its upstream session ends with a PADT to
         // the far router; subscriber 2's pair is untouched.
         let up1 = lac.session("acc1:1")?["bridge"]?["partner"]?.string ?? "?"

@@ -195,6 +195,31 @@ final class LACLab {
         return (address, accID, upID)
     }
 
+    /// 150 pings, 20 ms apart, from the subscriber to the far router while
+    /// `disrupt` runs (after the first second); ping's output.
+    func pingWhile(_ what: String, _ disrupt: () throws -> Void) throws -> String {
+        let pinger = Process()
+        pinger.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        pinger.arguments = ["netns", "exec", lab.sub.name, "ping", "-c", "150", "-i", "0.02", "-W", "1", "10.232.0.1"]
+        let out = Pipe()
+        pinger.standardOutput = out
+        pinger.standardError = out
+        try pinger.run()
+        defer {
+            if pinger.isRunning { pinger.terminate() }
+        }
+        usleep(1_000_000)
+        try disrupt()
+        let deadline = Date().addingTimeInterval(20)
+        while pinger.isRunning && Date() < deadline { usleep(50_000) }
+        if pinger.isRunning { pinger.terminate() }
+        pinger.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let summary = text.split(separator: "\n").first { $0.contains("packets transmitted") }.map(String.init) ?? text
+        print("bridge: ping through kill -9 of \(what): \(summary)")
+        return text
+    }
+
     /// A few pings from the subscriber to the far router's address.
     func expectPing(_ when: String) throws {
         let ping = try lab.sub.exec(["ping", "-c", "3", "-W", "2", "10.232.0.1"])
@@ -229,29 +254,16 @@ struct BridgeTests {
         // kill -9 of bridged mid-ping: the fd store holds both channel ends,
         // the restarted bridged resumes the splice, nobody renegotiates.
         let lcpBefore = (sub.session("sub:1")?["counters"]?["frames_in"]?.int, far.session("lns:1") != nil)
-        let pinger = Process()
-        pinger.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        pinger.arguments = ["netns", "exec", lab.sub.name, "ping", "-c", "150", "-i", "0.02", "-W", "1", "10.232.0.1"]
-        let out = Pipe()
-        pinger.standardOutput = out
-        pinger.standardError = out
-        try pinger.run()
-        usleep(1_000_000)
-        guard let bridged = lac.pid(of: "bridged") else {
-            Issue.record("no bridged pid")
-            return
+        let text = try t.pingWhile("bridged") {
+            guard let bridged = lac.pid(of: "bridged") else {
+                Issue.record("no bridged pid")
+                return
+            }
+            kill(bridged, SIGKILL)
+            let killedAt = Date()
+            try lac.waitFor { pid($0["bridged"]) != nil && pid($0["bridged"]) != bridged && $0["bridged"]?["state"]?.string == "running" }
+            print("bridge: bridged restarted \(String(format: "%.2f", Date().timeIntervalSince(killedAt))) s after kill -9")
         }
-        kill(bridged, SIGKILL)
-        let killedAt = Date()
-        try lac.waitFor { pid($0["bridged"]) != nil && pid($0["bridged"]) != bridged && $0["bridged"]?["state"]?.string == "running" }
-        print("bridge: bridged restarted \(String(format: "%.2f", Date().timeIntervalSince(killedAt))) s after kill -9")
-        let deadline = Date().addingTimeInterval(20)
-        while pinger.isRunning && Date() < deadline { usleep(50_000) }
-        if pinger.isRunning { pinger.terminate() }
-        pinger.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let summary = text.split(separator: "\n").first { $0.contains("packets transmitted") }.map(String.init) ?? text
-        print("bridge: ping through kill -9 of bridged: \(summary)")
         #expect(text.contains(" received"), "\(text)")
 
         // Same sessions, still up, same address; the splice came back.
@@ -264,6 +276,27 @@ struct BridgeTests {
         #expect(lcpBefore.1)
         try t.expectPing("after the restart")
         #expect(lac.ncpdSessions().isEmpty)
+
+        // kill -9 of the LAC's two linkds mid-ping: each resumes its half
+        // of the pair from the fd store (LCP state, channel end, PPPoE
+        // binding) and the splice carries on; nobody renegotiates.
+        let linkdPing = try t.pingWhile("the LAC's linkds") {
+            for port in ["linkd@acc", "linkd@up0"] {
+                let (old, new) = try lac.killAndWaitForRestart(port)
+                print("bridge: \(port) \(old) → \(new)")
+            }
+        }
+        #expect(linkdPing.contains(" received"), "\(linkdPing)")
+        let resumed = (lac.session("acc:1"), lac.session("up0:1"))
+        #expect(resumed.0?["phase"]?.string == "network" && resumed.0?["bridge"]?["partner"]?.string == "up0:1"
+                && resumed.0?["bridge"]?["upstream"]?.string == "up0" && resumed.0?["channel"]?["owner"]?.string == "bridged",
+                "\(String(describing: resumed.0))")
+        #expect(resumed.1?["phase"]?.string == "network" && resumed.1?["bridge"]?["dialled_for"]?.string == "acc:1",
+                "\(String(describing: resumed.1))")
+        #expect(sub.session("sub:1")?["phase"]?.string == "network" && far.session("lns:1")?["phase"]?.string == "network")
+        #expect(lac.count("session acc:1: resumed after a restart") == 1 && lac.count("session up0:1: resumed after a restart") == 1,
+                "\(lac.log)")
+        try t.expectPing("after the linkd restarts")
 
         // The far side ends the session: the LAC's upstream session goes
         // down, its partner is terminated cleanly (LCP Terminate, then the
