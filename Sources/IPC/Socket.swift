@@ -25,7 +25,7 @@ public enum Socket {
     }
 
     /// The send buffer of each end of a PPP channel (DESIGN.md "Channels").
-    /// The default (net.core.wmem_default, ~208 KiB: some 75 full-size
+    /// The default (net.core.wmem_default, ~208 KiB: some 90 full-size
     /// frames as skb truesize counts them) overflows at a few hundred Mbit/s
     /// whenever the reader is briefly descheduled, and every frame dropped
     /// there is work already done and a TCP retransmission.
