@@ -106,10 +106,10 @@ final class PortLink {
     static func storeKey(_ session: String) -> String { "session:" + session }
 
     /// Deposits a session whose channel ncpd or bridged holds: its state
-    /// and our end.
-    /// Only sessions on the port's own descriptor (tty, UDP) can resume; a
+    /// and our end. Only sessions on descriptors the fd store also holds
+    /// (a tty, a UDP socket, a PPPoE port's packet sockets) can resume; a
     /// TCP session's connection is not deposited, so its channel is not
-    /// either (ncpd must see it close when we die).
+    /// either (the owner must see it close when we die).
     private func save(_ s: Session) {
         guard settings.kind != .tcp, let (state, fd) = s.snapshot() else { return }
         do { try rt.deposit(key: Self.storeKey(s.id), record: state.encoded(), descriptors: [fd]) } catch {
