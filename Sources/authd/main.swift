@@ -43,9 +43,9 @@ let radius = RadiusClient(servers: settings.radiusServers, timeout: Double(setti
                           retries: Int(settings.radiusRetries), loop: rt.loop, random: .system, log: rt.log)
 let service = AuthService(runtime: rt, settings: settings, secrets: secrets, radius: radius, random: .system)
 rt.statusFields = { service.status }
-rt.register("sessions") { _, _ in service.sessionList }
+rt.register(.authdSessions) { _, _ in service.sessionList }
 // Admin only: it answers whether a password is right, so it is a guessing oracle.
-rt.registerDeferred("auth-test", mutating: true) { arguments, _, reply in service.authTest(arguments, reply: reply) }
+rt.registerDeferred(.authTest) { arguments, _, reply in service.authTest(arguments, reply: reply) }
 do { try rt.restoreDeposits() } catch { rt.log.warning("fd store: \(error)") }
 do {
     try rt.serveRendezvous { arrival in service.arrived(&arrival) }

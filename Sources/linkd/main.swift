@@ -39,7 +39,7 @@ rt.statusFields = {
     o["partner_failed"] = .object(link.partnerFailures.json)
     return o
 }
-rt.register("sessions") { arguments, _ in
+rt.register(.linkdSessions) { arguments, _ in
     let all = link.sessions
     // Thousands of PPPoE sessions do not fit one reply: pppctl asks in pages.
     if let from = JSONPages.requested(arguments) {
@@ -47,21 +47,19 @@ rt.register("sessions") { arguments, _ in
     }
     return .array(all.map { .object(SessionStatus.json($0, port: link)) })
 }
-rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) in
-    guard let id = arguments["id"]?.string else { throw MethodError(.badArguments, "expected {\"id\": \"PORT:N\"}") }
+rt.register(.sessionKill) { arguments, _ throws(MethodError) in
+    let id = try SessionArguments(json: arguments).id
     guard link.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
     return .object(["killed": .string(id)])
 }
 rt.onShutdown = { link.shutdown() }
 // Bridging (PortLink+Bridge): dial on an upstream port, bridge/unbridge.
-rt.register("dial", mutating: true) { arguments, _ throws(MethodError) in try link.dial(arguments) }
-rt.register("bridge", mutating: true) { arguments, _ throws(MethodError) in try link.bridgeHeld(arguments) }
-rt.register("unbridge", mutating: true) { arguments, _ throws(MethodError) in try link.unbridge(arguments) }
+rt.register(.dial) { arguments, _ throws(MethodError) in try link.dial(arguments) }
+rt.register(.bridge) { arguments, _ throws(MethodError) in try link.bridgeHeld(arguments) }
+rt.register(.linkdUnbridge) { arguments, _ throws(MethodError) in try link.unbridge(arguments) }
 // An upstream session dialled for one of our sessions ended before the splice.
-rt.register("partner-failed", mutating: true) { arguments, _ throws(MethodError) in try link.partnerFailed(arguments) }
-// accept4: TCP listen ports; recvmmsg/sendmmsg: PPPoE's batched AF_PACKET
-// reads and writes, UDP ports' batched reads; the rest of what sessions use is in the base set.
-rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg", "sendmmsg"])
+rt.register(.partnerFailed) { arguments, _ throws(MethodError) in try link.partnerFailed(arguments) }
+rt.dropPrivileges()
 rt.ready()
 link.start()
 rt.run()

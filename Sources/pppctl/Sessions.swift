@@ -12,23 +12,23 @@ extension ControlClient {
     }
 
     /// One daemon method's JSON result, or the failure.
-    func daemonCall(_ target: String, _ method: String, _ arguments: JSON = .object([:])) throws(CtlFailure) -> JSON {
-        try callJSON(.daemonCallRequested(target: target, method: method, arguments: arguments.encoded()))
+    func daemonCall(_ target: String, _ method: DaemonMethod, _ arguments: JSON = .object([:])) throws(CtlFailure) -> JSON {
+        try callJSON(.daemonCallRequested(target: target, method: method.name, arguments: arguments.encoded()))
     }
 
     /// A daemon's list method in pages (JSONPages: {"from": N} → items and
     /// the next N), so thousands of sessions need not fit one message. A
     /// daemon that answers with a plain array has no pages: that is all.
-    func listCall(_ target: String, _ method: String) throws(CtlFailure) -> [JSON] {
+    func listCall(_ target: String, _ method: DaemonMethod) throws(CtlFailure) -> [JSON] {
         var out: [JSON] = []
-        var from: Int64 = 0
+        var from = 0
         // Bounded: each page moves on by at least one item.
         for _ in 0..<1_000_000 {
-            let r = try daemonCall(target, method, .object(["from": .int(from)]))
+            let r = try daemonCall(target, method, PageArguments(from: from).json)
             if let whole = r.array { return whole }
             out += r["items"]?.array ?? []
             guard let next = r["next"]?.int, next > from else { break }
-            from = next
+            from = Int(clamping: next)
         }
         return out
     }
@@ -39,7 +39,7 @@ extension ControlClient {
         var out: [JSON] = []
         for target in try linkds() {
             do {
-                out += try listCall(target, "sessions")
+                out += try listCall(target, .linkdSessions)
             } catch {
                 printError("pppctl: \(target): \(error.message)")
             }
@@ -50,7 +50,7 @@ extension ControlClient {
         let names = Set(((try? callJSON(.componentsListed))?.array ?? []).compactMap { $0["name"]?.string })
         if names.contains("ncpd") {
             do {
-                out = mergeNetwork(out, try listCall("ncpd", "sessions"))
+                out = mergeNetwork(out, try listCall(ComponentName(.ncpd).description, .ncpdSessions))
             } catch {
                 printError("pppctl: ncpd: \(error.message)")
             }
@@ -58,7 +58,7 @@ extension ControlClient {
         // bridged's splice counters, merged into each session's `bridge`.
         if names.contains("bridged") {
             do {
-                out = mergeBridges(out, try daemonCall("bridged", "splices").array ?? [])
+                out = mergeBridges(out, try daemonCall(ComponentName(.bridged).description, .splices).array ?? [])
             } catch {
                 printError("pppctl: bridged: \(error.message)")
             }
@@ -106,7 +106,7 @@ func linkdTarget(forSession id: String) throws(CtlFailure) -> String {
 }
 
 struct Sessions: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the PPP sessions of every port.")
+    static let configuration = CommandConfiguration(abstract: ControlCommand.sessions.summary)
     @OptionGroup var options: Options
 
     func run() throws {
@@ -138,13 +138,13 @@ struct SessionCommand: ParsableCommand {
         commandName: "session", abstract: "Show or kill one session.", subcommands: [Show.self, Kill.self])
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Everything linkd knows about one session.")
+        static let configuration = CommandConfiguration(abstract: ControlCommand.sessionShow.summary)
         @OptionGroup var options: Options
         @Argument(help: "Session id, PORT:N.") var id: String
 
         func run() throws {
             let target = try linkdTarget(forSession: id)
-            let list = try options.connect().listCall(target, "sessions")
+            let list = try options.connect().listCall(target, .linkdSessions)
             guard let s = list.first(where: { $0["id"]?.string == id }) else {
                 throw CtlFailure(code: .errorReply, message: "no session '\(id)'")
             }
@@ -153,13 +153,13 @@ struct SessionCommand: ParsableCommand {
     }
 
     struct Kill: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Terminate a session (LCP Terminate-Request).")
+        static let configuration = CommandConfiguration(abstract: ControlCommand.sessionKill.summary)
         @OptionGroup var options: Options
         @Argument(help: "Session id, PORT:N.") var id: String
 
         func run() throws {
             let target = try linkdTarget(forSession: id)
-            let r = try options.connect().daemonCall(target, "session-kill", .object(["id": .string(id)]))
+            let r = try options.connect().daemonCall(target, .sessionKill, SessionArguments(id: id).json)
             if options.json { print(r.encoded()) } else { print("\(id) killed") }
         }
     }

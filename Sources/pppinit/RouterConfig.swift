@@ -23,11 +23,11 @@ struct DaemonIdentity: Equatable {
 
 struct RouterConfig {
     var file: String
-    var runtimeDir = "/run/ppprouter"
+    var runtimeDir = DaemonSetup.defaultRuntimeDir
     /// Members of this group (besides root) may change things through pppctl.
     var adminGroup: UInt32? = nil
     var seccomp: SeccompMode = .kill
-    var logLevel = "info"
+    var logLevel = Log.Level.info
     var policy = SupervisorPolicy()
     /// Defaults need no /etc/passwd entry: numeric ids in a range no distro
     /// hands out to people.
@@ -67,7 +67,7 @@ struct RouterConfig {
             case "log": .log
             default: .kill
             }
-            c.logLevel = try r.enumeration("log-level", ["debug", "info"], default: "info")
+            c.logLevel = try r.enumeration("log-level", ["debug", "info"], default: "info") == "debug" ? .debug : .info
             try r.finish()
         }
         if var r = try root.table("supervisor") {

@@ -1,6 +1,7 @@
 // The supervisor's decision table, kept apart from processes and clocks (s6
 // style: "want" apart from "is"; crash-loop policy with explicit burst, window
 // and backoff). pppinit's loop feeds events in and carries the actions out.
+import IPC
 
 enum Want: String { case up, down }
 
@@ -36,7 +37,7 @@ struct Supervision: Equatable {
         /// sessions in the fd store), SIGKILL after the stop timeout.
         case restartInPlace
         case kill               // SIGKILL now (never became ready)
-        case publish(String)    // started, restarted, exited, failed, stopped
+        case publish(EventKind)    // started, restarted, exited, failed, stopped
     }
 
     mutating func handle(_ event: Event, now: Double, policy: SupervisorPolicy) -> [Action] {
@@ -46,7 +47,7 @@ struct Supervision: Equatable {
             return []
         case (.starting, .ready):
             state = .running
-            return [.publish(restarts == 0 ? "started" : "restarted")]
+            return [.publish(restarts == 0 ? .started : .restarted)]
         case (.starting, .readyTimedOut):
             return [.kill]
         case (.running, .restartRequested), (.starting, .restartRequested):
@@ -81,22 +82,22 @@ struct Supervision: Equatable {
     private mutating func exited(permanent: Bool, now: Double, policy: SupervisorPolicy) -> [Action] {
         if want == .down {
             state = .stopped
-            return [.publish("stopped")]
+            return [.publish(.stopped)]
         }
         restarts += 1
         if restartRequested {
             restartRequested = false
             state = .stopped
-            return [.publish("exited"), .spawn]
+            return [.publish(.exited), .spawn]
         }
         crashes = crashes.filter { now - $0 < policy.window } + [now]
         if permanent || crashes.count >= policy.burst {
             state = .failed
-            return [.publish("exited"), .publish("failed")]
+            return [.publish(.exited), .publish(.failed)]
         }
         // First crash in the window: restart at once; then 1 s, 2 s, 4 s … capped.
         let delay = crashes.count == 1 ? 0 : min(policy.backoffMax, Double(1 << min(20, crashes.count - 2)))
         state = .backoff
-        return [.publish("exited"), .scheduleRestart(after: delay)]
+        return [.publish(.exited), .scheduleRestart(after: delay)]
     }
 }

@@ -21,7 +21,7 @@ func booted() -> Supervision {
     #expect(s.handle(.restartRequested, now: 0, policy: policy) == [.spawn])
     #expect(s.handle(.spawned, now: 0, policy: policy) == [])
     #expect(s.state == .starting)
-    #expect(s.handle(.ready, now: 0, policy: policy) == [.publish("started")])
+    #expect(s.handle(.ready, now: 0, policy: policy) == [.publish(.started)])
     #expect(s.state == .running)
 }
 
@@ -35,7 +35,7 @@ func booted() -> Supervision {
         if s.state == .backoff {
             #expect(s.handle(.backoffElapsed, now: t, policy: policy) == [.spawn])
             _ = s.handle(.spawned, now: t, policy: policy)
-            #expect(s.handle(.ready, now: t, policy: policy) == [.publish("restarted")])
+            #expect(s.handle(.ready, now: t, policy: policy) == [.publish(.restarted)])
         }
         t += 1
         #expect(delays.count <= 5)
@@ -72,14 +72,14 @@ func booted() -> Supervision {
 
 @Test func exit100IsPermanent() {
     var s = booted()
-    #expect(s.handle(.exited(permanent: true), now: 1, policy: policy) == [.publish("exited"), .publish("failed")])
+    #expect(s.handle(.exited(permanent: true), now: 1, policy: policy) == [.publish(.exited), .publish(.failed)])
     #expect(s.state == .failed)
 }
 
 @Test func operatorRestartIsNotACrash() {
     var s = booted()
     #expect(s.handle(.restartRequested, now: 1, policy: policy) == [.restartInPlace])
-    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish("exited"), .spawn])
+    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish(.exited), .spawn])
     #expect(s.crashes.isEmpty)
 }
 
@@ -102,7 +102,7 @@ func booted() -> Supervision {
 @Test func stopWhileRunningTerminatesAndDoesNotRestart() {
     var s = booted()
     #expect(s.handle(.stopRequested, now: 1, policy: policy) == [.terminate])
-    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish("stopped")])
+    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish(.stopped)])
     #expect(s.state == .stopped)
     #expect(s.restarts == 0)
 }
