@@ -18,8 +18,15 @@ final class DatagramSocket {
     let fd: SharedDescriptor
     private var buffer = [UInt8](repeating: 0, count: 4097)
 
+    /// The port the socket is bound to, read once at adoption: getsockname
+    /// is not in the daemons' seccomp allowlist.
+    let localPort: UInt16
+
     /// Adopts a bound socket (pppinit's, passed at exec).
-    init(adopting fd: consuming FileDescriptor) { self.fd = SharedDescriptor(fd) }
+    init(adopting fd: consuming FileDescriptor) {
+        self.fd = SharedDescriptor(fd)
+        localPort = Self.boundPort(self.fd.raw)
+    }
 
     /// Binds `address:port` (port 0: the kernel picks one).
     convenience init(binding address: UInt32, port: UInt16) throws(IPCError) {
@@ -28,12 +35,11 @@ final class DatagramSocket {
         self.init(adopting: FileDescriptor(adopting: raw))
     }
 
-    /// The port the socket is bound to.
-    var localPort: UInt16 {
+    private static func boundPort(_ fd: Int32) -> UInt16 {
         var a = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let r = withUnsafeMutablePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.raw, $0, &len) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
         }
         return r == 0 ? UInt16(bigEndian: a.sin_port) : 0
     }
