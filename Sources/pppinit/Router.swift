@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import IPC
 
 final class Router {
@@ -44,6 +45,18 @@ final class Router {
             case .client: throw .system(call: "bind(\(config.runtimeDir)/\(c.name)): in use", errno: EADDRINUSE)
             }
         }
+        try openDynamicAuthorizationSocket()
+    }
+
+    /// RFC 5176 §2.3: authd's Disconnect/CoA socket, bound here so that authd
+    /// keeps no capability (a port below 1024 needs CAP_NET_BIND_SERVICE)
+    /// and requests sent while authd restarts wait in it. Inherited as "dae".
+    func openDynamicAuthorizationSocket() throws(IPCError) {
+        let a = config.auth
+        guard a.daePort != 0, let c = components.first(where: { $0.peer == .authd }) else { return }
+        let fd = ppp_udp_open("\(IPv4.format(a.daeAddress)):\(a.daePort)", "")
+        guard fd >= 0 else { throw .system(call: "bind(udp \(IPv4.format(a.daeAddress)):\(a.daePort))", errno: errno) }
+        c.listener = SharedDescriptor(FileDescriptor(adopting: fd))
     }
 
     var now: Double { Double(Instant.now().nanoseconds) / 1e9 }
@@ -126,8 +139,10 @@ final class Router {
             let pipe = try Sys.pipe()
             let null = try Sys.devNull()
             var fds = [pair.second.raw]
-            if let r = c.rendezvous { fds.append(r.raw) }
-            var env = InheritedDescriptor.environment(InheritedDescriptor.layout(rendezvous: c.rendezvous != nil)) + [
+            var layout: [InheritedDescriptor] = [.initLink]
+            if let r = c.rendezvous { fds.append(r.raw); layout.append(.rendezvous) }
+            if let l = c.listener { fds.append(l.raw); layout.append(.dae) }
+            var env = InheritedDescriptor.environment(layout) + [
                 // The backtracer forks a helper; under seccomp it would be killed mid-report.
                 "SWIFT_BACKTRACE=enable=no", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
             ]

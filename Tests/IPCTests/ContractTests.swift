@@ -82,9 +82,8 @@ func eventsRefused(_ o: JSONObject) {
 }
 
 @Test func descriptorLayout() {
-    for rendezvous in [false, true] {
-        let layout = InheritedDescriptor.layout(rendezvous: rendezvous)
-        #expect(layout.enumerated().allSatisfy { $0.element.rawValue == 3 + Int32($0.offset) })
+    let layouts: [[InheritedDescriptor]] = [[.initLink], [.initLink, .rendezvous], [.initLink, .rendezvous, .dae]]
+    for layout in layouts {
         var env: [String: String] = [:]
         for e in InheritedDescriptor.environment(layout) {
             let kv = e.split(separator: "=", maxSplits: 1)
@@ -92,7 +91,8 @@ func eventsRefused(_ o: JSONObject) {
         }
         #expect(InheritedDescriptor.announced(in: env) == layout)
     }
-    for (fds, names) in [("1", "rendezvous"), ("2", "init"), ("0", ""), ("1", "init:rendezvous"), ("x", "init"), ("2", "rendezvous:init")] {
+    for (fds, names) in [("1", "rendezvous"), ("2", "init"), ("0", ""), ("1", "init:rendezvous"), ("x", "init"),
+                         ("2", "rendezvous:init"), ("2", "init:dae"), ("3", "init:rendezvous:dea"), ("2", "init:")] {
         #expect(InheritedDescriptor.announced(in: ["PPP_FDS": fds, "PPP_FDNAMES": names]) == nil)
     }
     #expect(InheritedDescriptor.announced(in: [:]) == nil)
