@@ -272,12 +272,12 @@ final class Router {
     }
 
     func publish(_ c: Component, _ kind: EventKind) {
-        var e: JSONObject = ["event": .string(kind.rawValue), "component": .string(c.name)]
-        if let pid = c.pid { e["pid"] = .int(Int64(pid)) }
-        e["restarts"] = .int(Int64(c.supervision.restarts))
-        if !c.lastExit.isEmpty { e["reason"] = .string(c.lastExit) }
+        var e = Event(kind, component: ComponentName(c.name))
+        if let pid = c.pid { e.fields["pid"] = .int(Int64(pid)) }
+        e.fields["restarts"] = .int(Int64(c.supervision.restarts))
+        if !c.lastExit.isEmpty { e.fields["reason"] = .string(c.lastExit) }
         log.info("\(c.name): \(kind.rawValue)")
-        control?.publish(e)
+        control?.publish(e.json)
     }
 
     /// Forwards a call from pppctl to a daemon and relays every reply part.
