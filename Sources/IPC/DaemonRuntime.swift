@@ -24,6 +24,10 @@ public final class DaemonRuntime {
     public let setup: DaemonSetup
     public var log: Log
     public private(set) var restored: [RestoredEntry] = []
+    /// What pppinit said it returned (its final restore part): compare with
+    /// `restored` to see that every deposit came back. nil from a pppinit
+    /// that does not send the counts.
+    public private(set) var restoreExpected: (deposits: Int, descriptors: Int)?
     private let started = Instant.now()
 
     public typealias Method = (_ arguments: JSON, _ admin: Bool) throws(MethodError) -> JSON
@@ -79,6 +83,8 @@ public final class DaemonRuntime {
             self.shutdown(code: 0)
         }
         register("status") { [unowned self] _, _ in self.status() }
+        // pppinit's watchdog: answering at all proves the loop turns.
+        register("ping") { _, _ in .object([:]) }
         // signalfd is set up here, before the seccomp allowlist exists.
         do {
             try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2]) { [unowned self] sig, _ in
@@ -116,17 +122,29 @@ public final class DaemonRuntime {
         var done = false
         var failure: IPCError?
         var entries: [RestoredEntry] = []
+        var expected: (deposits: Int, descriptors: Int)?
         try link.call(.descriptorsQueried, timeout: timeout, onReply: { r in
             if case let .descriptorsReturned(key, record, _) = r.message {
                 var shared: [SharedDescriptor] = []
                 for i in 0..<r.descriptors.count { shared.append(SharedDescriptor(r.descriptors.take(i))) }
                 entries.append(RestoredEntry(key: key, record: record, descriptors: shared))
             }
+            if case let .callReplied(json) = r.message, let o = (try? JSON.parse(json))?.object,
+               case let .int(d)? = o["deposits"], case let .int(n)? = o["descriptors"] {
+                expected = (Int(d), Int(n))
+            }
             if r.isFinal { done = true }
         }, onFailure: { e in failure = e; done = true })
         _ = loop.run(until: { done }, seconds: timeout + 1)
         if let failure { throw failure }
         restored = entries
+        restoreExpected = expected
+        if let expected {
+            let got = entries.reduce(0) { $0 + $1.descriptors.count }
+            if expected.deposits != entries.count || expected.descriptors != got {
+                log.error("fd store restore: got \(entries.count) of \(expected.deposits) deposits, \(got) of \(expected.descriptors) descriptors")
+            }
+        }
     }
 
     /// Drops to our uid with only our capabilities; exits 111 on failure
