@@ -58,6 +58,11 @@ extension Session {
 
 extension Tunnel {
     static let recordVersion: UInt8 = 1
+    /// Records are deposited per control message, not per data message, so
+    /// a session's data Ns in its record lags the wire; after a restart it
+    /// jumps ahead by this much, so the peer sees a gap (counted as loss,
+    /// frames delivered) rather than old Ns it drops as late (§5.4).
+    public static let dataNsSkipOnRestore: UInt16 = 4096
 
     /// Everything needed to carry on after a restart (version 1).
     public var record: [UInt8] {
@@ -142,7 +147,8 @@ extension Tunnel {
         for m in lists[2] { transport.held[m.ns] = m }
         let count = Int(try r.u16())
         for _ in 0..<count {
-            let session = try Session(reading: &r)
+            var session = try Session(reading: &r)
+            session.dataNs &+= Self.dataNsSkipOnRestore
             guard session.localID != 0, sessions[session.localID] == nil else { throw .badRecord("session id \(session.localID)") }
             sessions[session.localID] = session
         }

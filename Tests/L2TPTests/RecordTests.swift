@@ -18,14 +18,26 @@ import Testing
         #expect(lost.count == 2 && w.lac.transport.unacknowledged.count == 1)
         let record = w.lac.record
         let resumed = try Tunnel(record: record, configuration: w.lac.configuration, seed: [9], now: w.now)
-        #expect(resumed.sessions == w.lac.sessions && resumed.state == .established)
+        #expect(resumed.sessions.keys == w.lac.sessions.keys && resumed.state == .established)
+        for (id, s) in resumed.sessions {
+            var before = w.lac.sessions[id]!
+            before.dataNs &+= Tunnel.dataNsSkipOnRestore
+            #expect(s == before)
+        }
         #expect(resumed.transport.nextNs == w.lac.transport.nextNs && resumed.transport.nextNr == w.lac.transport.nextNr)
         #expect(resumed.transport.unacknowledged == w.lac.transport.unacknowledged && resumed.peerTunnelID == 22)
-        #expect(resumed.record == record)
         w.lac = resumed
         // The retransmission reaches the LNS, which acks it; then a HELLO round and a new call.
         w.advance(by: 2 * second)
         #expect(w.lns.sessions.count == 1 && w.lac.transport.isIdle && w.lac.transport.counters.retransmitted == 1)
+        // Data Ns jumped ahead: the LNS takes the resumed LAC's frames, counting a gap.
+        let remaining = w.lac.sessions.keys.max()!
+        let lnsSide = w.lns.sessions.values.first!.localID
+        w.lns.sessions[lnsSide]!.sequencing = true
+        w.lac.sessions[remaining]!.sequencing = true
+        let frame = w.lac.dataMessage(for: remaining, payload: [0xff, 0x03])!
+        #expect(w.lns.receiveData(try L2TPHeader(parsing: frame), now: w.now) == lnsSide)
+        #expect(w.lns.sessions[lnsSide]!.dataCounters.lost == Int(Tunnel.dataNsSkipOnRestore))
         let (third, actions) = w.lac.placeCall(TunnelTests.call("carol"), now: w.now)
         w.run(fromLAC: actions)
         #expect(w.lac.sessions[third!]?.state == .established && w.lns.sessions.count == 2)
