@@ -71,7 +71,7 @@ final class PPPoEClientTransport: Transport {
             self.dials.last?.circuit = circuit  // the dial adopt added
         })
         let rt = host.rt
-        if resumed == 0, settings.pppoe.stalePADT, let e = rt.restored.first(where: { $0.key == PPPoEPort.staleKey }),
+        if resumed == 0, settings.pppoe.stalePADT, let e = rt.restored.first(where: { $0.key == .pppoeSession }),
            e.record.count == 8 {
             let id = UInt16(e.record[0]) << 8 | UInt16(e.record[1])
             stale = (id, EthernetAddress(e.record, at: 2))
@@ -108,7 +108,7 @@ final class PPPoEClientTransport: Transport {
         self.stale = nil
         if let stale {
             host.rt.log.notice("port \(settings.name): PADT for stale session \(stale.id) with \(stale.peer)")
-            try? host.rt.withdraw(key: PPPoEPort.staleKey)
+            try? host.rt.withdraw(key: .pppoeSession)
         }
         let p = settings.pppoe
         host.rt.log.info("port \(settings.name): PPPoE discovery (service '\(p.serviceName)'\(p.acName.isEmpty ? "" : ", AC '\(p.acName)'"))")
@@ -199,7 +199,7 @@ final class PPPoEClientTransport: Transport {
                     // A restarted linkd ends this session with a PADT (stale-padt).
                     var record: [UInt8] = [UInt8(session.id >> 8), UInt8(session.id & 0xff)]
                     session.peer.append(to: &record)
-                    try? rt.deposit(key: PPPoEPort.staleKey, record: record, descriptors: [])
+                    try? rt.deposit(key: .pppoeSession, record: record, descriptors: [])
                 }
                 let s = port.openSession(binding, number: dial.number)
                 dial.circuit = s.circuit
@@ -228,7 +228,7 @@ final class PPPoEClientTransport: Transport {
     private func ended(_ circuit: Circuit, reason: String) {
         guard port.remove(circuit) else { return }
         if let dial = dials.first(where: { $0.circuit === circuit }) {
-            if stop(dial, reason), dial.number == nil { try? host.rt.withdraw(key: PPPoEPort.staleKey) }
+            if stop(dial, reason), dial.number == nil { try? host.rt.withdraw(key: .pppoeSession) }
             forget(dial)
         }
         port.flushDiscovery()

@@ -42,7 +42,6 @@ final class PPPoEPort {
     private var sessionInbound: PacketBatch
     var counters = Counters()
 
-    static let staleKey = "pppoe-session"
     /// RFC 2516 §7: the PPP payload of a 1500-octet Ethernet frame.
     static let standardPayload = 1492
 

@@ -68,8 +68,6 @@ final class PortSessions {
 
     // MARK: The fd store (DESIGN.md "Restart without losing sessions")
 
-    static func storeKey(_ session: String) -> String { "session:" + session }
-
     /// Deposits a session whose channel ncpd or bridged holds: its state
     /// and our end. Only sessions on descriptors the fd store also holds
     /// (a tty, a UDP socket, a PPPoE port's packet sockets) can resume; a
@@ -77,7 +75,7 @@ final class PortSessions {
     /// either (the owner must see it close when we die).
     private func save(_ s: Session) {
         guard transport.resumable, let (state, fd) = s.snapshot() else { return }
-        do { try rt.deposit(key: Self.storeKey(s.id), record: state.encoded(), descriptors: [fd]) } catch {
+        do { try rt.deposit(key: .session(s.id), record: state.encoded(), descriptors: [fd]) } catch {
             rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
         }
     }
@@ -85,7 +83,7 @@ final class PortSessions {
     /// After a restart: the sessions a previous linkd deposited, each with
     /// its readable record (unreadable ones are withdrawn here).
     func depositedSessions() -> [(RestoredEntry, LinkSessionState)] {
-        rt.restored.filter { $0.key.hasPrefix("session:") }.compactMap { e in depositedSession(e).map { (e, $0) } }
+        rt.restored.filter { $0.key.session != nil }.compactMap { e in depositedSession(e).map { (e, $0) } }
     }
 
     /// A deposited session's record, or nil (withdrawn) when unreadable.
@@ -228,7 +226,7 @@ extension PortSessions: SessionOwner {
 
     func channelHeld(_ s: Session) { save(s) }
 
-    func channelClosed(_ s: Session) { try? rt.withdraw(key: Self.storeKey(s.id)) }
+    func channelClosed(_ s: Session) { try? rt.withdraw(key: .session(s.id)) }
 
     /// pppd's persist/holdoff/maxfail: a session that never reached Network
     /// phase is a failure; after maxfail in a row (0: never) we stop trying.
