@@ -1,21 +1,9 @@
 // RFC 1990 §3-§4 data path: the MP header in both formats as a boundary
 // table, the §4.1 loss rule with lost and reordered fragments on two and
 // three links, wrap-around, the buffer bound, links leaving, and seeded
-// fragment -> reassemble round trips in both formats.
+// fragment -> reassemble round trips in both formats (SplitMix seeds).
 import Testing
 @testable import PPP
-
-/// SplitMix64: a seeded generator so a failing case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// A fragment made by hand: header then `data`.
 func fragment(_ sequence: UInt32, _ b: Bool, _ e: Bool, _ data: [UInt8],
@@ -225,7 +213,7 @@ extension MultilinkReassembler {
     /// must come out once, unchanged and in order.
     @Test(arguments: [MultilinkSequenceFormat.long, .short])
     func roundTrips(format: MultilinkSequenceFormat) throws {
-        var rng = SeededGenerator(state: format == .long ? 1990 : 1991)
+        var rng = SplitMix(state: format == .long ? 1990 : 1991)
         for round in 0..<40 {
             let linkCount = Int.random(in: 2...3, using: &rng)
             let members = (0..<linkCount).map { i in
@@ -263,7 +251,7 @@ extension MultilinkReassembler {
     @Test func roundTripsWithLossNeverDeliverDamage() throws {
         // Dropping random fragments: whatever comes out is a packet that was
         // sent, in order; what is missing is counted.
-        var rng = SeededGenerator(state: 17)
+        var rng = SplitMix(state: 17)
         let members = [MultilinkMember(link: 1, mru: 300, weight: 2), MultilinkMember(link: 2, mru: 500, weight: 1),
                        MultilinkMember(link: 3, mru: 700, weight: 1)]
         var f = MultilinkFragmenter(format: .short, peerMRRU: 3000)
