@@ -5,8 +5,9 @@
 // "event" and "component".
 
 public enum EventKind: String, CaseIterable, Sendable {
-    // pppinit: a component's lifecycle (Supervision).
-    case started, restarted, exited, failed, stopped
+    // pppinit: a component's lifecycle (Supervision); unresponsive: it
+    // did not answer the watchdog's ping and is killed.
+    case started, restarted, unresponsive, exited, failed, stopped
     // linkd: a session's phases (RFC 1661 §3.2) and its bridge.
     case sessionUp = "session-up", sessionAuth = "session-auth", sessionDown = "session-down"
     case sessionBridge = "session-bridge"
@@ -17,7 +18,7 @@ public enum EventKind: String, CaseIterable, Sendable {
 
     public var publisher: Peer {
         switch self {
-        case .started, .restarted, .exited, .failed, .stopped: .pppinit
+        case .started, .restarted, .unresponsive, .exited, .failed, .stopped: .pppinit
         case .sessionUp, .sessionAuth, .sessionDown, .sessionBridge: .linkd
         case .authSucceeded, .authFailed: .authd
         case .bridgeUp, .bridgeDown, .bridgeFailed: .bridged
@@ -28,7 +29,7 @@ public enum EventKind: String, CaseIterable, Sendable {
     /// may leave an optional one out (marked "?").
     public var fields: [String] {
         switch self {
-        case .started, .restarted: ["pid", "restarts", "reason?"]
+        case .started, .restarted, .unresponsive: ["pid", "restarts", "reason?"]
         case .exited, .failed, .stopped: ["pid?", "restarts", "reason?"]
         case .sessionUp: ["session", "port", "peer_name"]
         case .sessionAuth: ["session", "port", "success", "peer_name", "method", "reason"]

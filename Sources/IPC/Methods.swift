@@ -10,6 +10,8 @@
 public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// Every daemon: identity, uptime, IPC counters and its own fields.
     case status
+    /// Every daemon: pppinit's watchdog; answering at all proves the loop turns.
+    case ping
     // linkd
     case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed
     // authd
@@ -23,6 +25,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     public var name: String {
         switch self {
         case .status: "status"
+        case .ping: "ping"
         case .linkdSessions, .authdSessions, .ncpdSessions: "sessions"
         case .sessionKill: "session-kill"
         case .dial: "dial"
@@ -38,7 +41,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// The daemon that serves it; nil: every daemon.
     public var target: Peer? {
         switch self {
-        case .status: nil
+        case .status, .ping: nil
         case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed: .linkd
         case .authdSessions, .authTest: .authd
         case .ncpdSessions, .pools: .ncpd
@@ -51,7 +54,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// admin group. Daemon-to-daemon calls relayed by pppinit are admin.
     public var needsAdmin: Bool {
         switch self {
-        case .status, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .splices: false
+        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .splices: false
         case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge: true
         }
     }
@@ -59,7 +62,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// What the arguments look like, for error replies and the README.
     public var arguments: String {
         switch self {
-        case .status, .authdSessions, .pools, .splices: "{}"
+        case .status, .ping, .authdSessions, .pools, .splices: "{}"
         case .linkdSessions, .ncpdSessions: PageArguments.shape
         case .sessionKill, .linkdUnbridge: SessionArguments.shape
         case .dial: DialArguments.shape
