@@ -85,6 +85,19 @@ final class AuthService {
         accounting.submit(status, record, ctx)
     }
 
+    /// RFC 2866 §5.1 Accounting-On (router start) or -Off (clean stop): the
+    /// server closes whatever sessions it still thinks this NAS has.
+    /// Returns whether one was sent.
+    @discardableResult
+    func accountNAS(_ status: RadiusRequests.AccountingStatus) -> Bool {
+        guard radius.hasAccounting else { return false }
+        counts.accounting += 1
+        let id = "\(settings.nasIdentifier)-\(status == .accountingOn ? "on" : "off")-\(random.bytes(4).hexString)"
+        accounting.submit(status, RadiusRequests.AccountingRecord(user: "", sessionID: id),
+                          RadiusContext(nasIdentifier: settings.nasIdentifier, session: "", callingStation: ""))
+        return true
+    }
+
     // MARK: counters across a linkd restart
 
     /// Last reported counters of sessions whose linkd went away, by

@@ -31,6 +31,9 @@ final class AccountingQueue {
     }
 
     var waitingCount: Int { waiting.count }
+    private var inFlight = 0
+    /// Nothing waiting and nothing sent unanswered.
+    var idle: Bool { waiting.isEmpty && inFlight == 0 }
 
     /// Sends one Accounting-Request now; it is queued if nobody answers.
     func submit(_ status: RadiusRequests.AccountingStatus, _ record: RadiusRequests.AccountingRecord, _ ctx: RadiusContext) {
@@ -39,9 +42,11 @@ final class AccountingQueue {
     }
 
     private func send(_ e: Entry) {
+        inFlight += 1
         radius.send(.accounting, randomAuthenticator: false,
                     build: RadiusRequests.accountingRequest(e.status, e.record, e.context, since: e.event)) { [weak self] outcome in
             guard let self else { return }
+            self.inFlight -= 1
             switch outcome {
             case let .answered(p, _) where p.code == RadiusPacket.accountingResponse:
                 self.counts.answered += 1

@@ -89,7 +89,8 @@ enum RadiusRequests {
         }
     }
 
-    enum AccountingStatus: UInt32 { case start = 1, stop = 2, interimUpdate = 3 }
+    /// RFC 2866 §5.1 Acct-Status-Type.
+    enum AccountingStatus: UInt32 { case start = 1, stop = 2, interimUpdate = 3, accountingOn = 7, accountingOff = 8 }
 
     struct AccountingRecord {
         var user: String
@@ -109,7 +110,15 @@ enum RadiusRequests {
                                   since: Instant? = nil) -> RadiusClient.Builder {
         { secret, id, _ in
             typealias T = RadiusAttributeType
-            var attrs: [RadiusAttribute] = [.integer(T.acctStatusType, status.rawValue), .text(T.acctSessionId, r.sessionID),
+            var attrs: [RadiusAttribute]
+            if status == .accountingOn || status == .accountingOff {
+                // §5.1: the NAS, not a session; §5.5: Acct-Session-Id in every request.
+                attrs = [.integer(T.acctStatusType, status.rawValue), .text(T.acctSessionId, r.sessionID),
+                         .text(T.nasIdentifier, ctx.nasIdentifier)]
+                if let since { attrs.append(.integer(T.acctDelayTime, UInt32(max(0, min(Instant.now().seconds(since: since), 4e9))))) }
+                return signedAccountingRequest(id, attrs, secret)
+            }
+            attrs = [.integer(T.acctStatusType, status.rawValue), .text(T.acctSessionId, r.sessionID),
                                             .text(T.userName, r.user), .text(T.nasIdentifier, ctx.nasIdentifier),
                                             .integer(T.serviceType, 2), .integer(T.framedProtocol, 1),
                                             .integer(T.nasPortType, 5), .text(T.nasPortId, ctx.session)]
@@ -132,12 +141,17 @@ enum RadiusRequests {
                 attrs.append(.integer(T.acctDelayTime, UInt32(min(delay, Double(UInt32.max)))))
             }
             if status == .stop && r.terminateCause != 0 { attrs.append(.integer(T.acctTerminateCause, r.terminateCause)) }
-            let zero = [UInt8](repeating: 0, count: 16)
-            guard var wire = try? RadiusPacket(code: RadiusPacket.accountingRequest, identifier: id,
-                                               authenticator: zero, attributes: attrs).encoded() else { return nil }
-            wire.replaceSubrange(4..<20, with: RadiusCrypto.authenticator(of: wire, withAuthenticator: zero, secret: secret))
-            return wire
+            return signedAccountingRequest(id, attrs, secret)
         }
+    }
+
+    /// §3: the Request Authenticator is MD5 over the packet with 16 zero octets and the secret.
+    private static func signedAccountingRequest(_ id: UInt8, _ attrs: [RadiusAttribute], _ secret: [UInt8]) -> [UInt8]? {
+        let zero = [UInt8](repeating: 0, count: 16)
+        guard var wire = try? RadiusPacket(code: RadiusPacket.accountingRequest, identifier: id,
+                                           authenticator: zero, attributes: attrs).encoded() else { return nil }
+        wire.replaceSubrange(4..<20, with: RadiusCrypto.authenticator(of: wire, withAuthenticator: zero, secret: secret))
+        return wire
     }
 
     /// RFC 2866 §5.10 Acct-Terminate-Cause values.
