@@ -27,7 +27,7 @@ final class Router {
         var list: [Component] = []
         for peer in [Peer.authd, .ncpd, .bridged] {
             let id = config.identities[peer.description]!
-            list.append(Component(name: peer.description, peer: peer, setup: DaemonSetup(
+            list.append(Component(name: ComponentName(peer).description, peer: peer, setup: DaemonSetup(
                 name: peer.description, instance: "", uid: id.uid, gid: id.gid,
                 capabilities: peer == .ncpd ? [Capability.netAdmin.rawValue] : [],
                 seccomp: config.seccomp,
@@ -40,7 +40,7 @@ final class Router {
             // sending or receiving on an open packet socket is not checked
             // against CAP_NET_RAW (only socket(2) is).
             let caps: [UInt8] = []
-            list.append(Component(name: "linkd@\(port.name)", peer: .linkd, setup: DaemonSetup(
+            list.append(Component(name: ComponentName.linkd(port: port.name).description, peer: .linkd, setup: DaemonSetup(
                 name: "linkd", instance: port.name, uid: lid.uid, gid: lid.gid,
                 capabilities: caps, seccomp: config.seccomp, settings: config.linkdSettings(port).encoded())))
         }
