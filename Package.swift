@@ -33,6 +33,10 @@ let package = Package(
         // PPPoE (RFC 2516, RFC 4638): frame and tag codecs, discovery state
         // machines, AC-Cookies; pure, no syscalls, no dependencies.
         .target(name: "PPPoE"),
+        // L2TPv2 (RFC 2661): header and AVP codecs with hiding, reliable
+        // control delivery, tunnel and session state machines, state records;
+        // pure, no syscalls, no dependencies (its own MD5).
+        .target(name: "L2TP"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE"]),
@@ -47,6 +51,7 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "PPPTests", dependencies: ["PPP"]),
         .testTarget(name: "PPPoETests", dependencies: ["PPPoE"]),
+        .testTarget(name: "L2TPTests", dependencies: ["L2TP"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         // A real FreeRADIUS started on loopback for the RADIUS tests.
