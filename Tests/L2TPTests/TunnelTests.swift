@@ -207,3 +207,37 @@ func closedSessions(_ events: [Tunnel.Action]) -> [UInt16] {
         #expect(w.lacEvents.contains { if case .sessionClosed(_, let r, true) = $0 { r.result == ResultCode.temporaryFacilities } else { false } })
     }
 }
+
+/// What a subscriber or a peer controls cannot make us build a message that
+/// does not encode: oversized proxy values are left out, long texts cut.
+@Suite struct OversizeTests {
+    @Test func oversizedCallValuesAreLeftOutAndTheCallStillGoesThrough() throws {
+        var w = Wire(hidden: [.lastReceivedLCPConfReq])
+        var call = TunnelTests.call("a")
+        call.proxy.lastReceivedConfReq = [UInt8](repeating: 1, count: 1400)
+        call.callingNumber = [UInt8](repeating: 0x31, count: 1001)
+        w.run(fromLAC: w.lac.placeCall(call, now: 0).actions)
+        let session = try #require(established(w.lnsEvents).first)
+        #expect(session.call.proxy.lastReceivedConfReq == nil && session.call.callingNumber == nil)
+        #expect(session.call.proxy.authenName == Array("a".utf8))
+    }
+
+    @Test func aLongResultMessageIsCut() throws {
+        var w = Wire()
+        w.run(fromLAC: w.lac.open(now: 0))
+        let long = String(repeating: "x", count: 5000)
+        w.run(fromLAC: w.lac.close(ResultCode(ResultCode.generalClear, message: long), now: w.now))
+        let got = w.lnsEvents.compactMap { if case .tunnelClosed(let r, true) = $0 { r } else { nil } }.first
+        #expect(got?.message.count == ResultCode.maximumMessage)
+    }
+
+    @Test func manyUnknownMandatoryAVPsStillGetAStopCCN() throws {
+        var w = Wire()
+        w.run(fromLAC: w.lac.open(now: 0))
+        var avps = rawAVP(0, [0, 6])
+        for t in 0..<200 { avps += rawAVP(UInt16(1000 + t), []) }
+        let hello = controlDatagram(avps, tunnel: 22, ns: w.lac.transport.nextNs, nr: w.lac.transport.nextNr)
+        w.run(fromLNS: w.lns.receiveControl(hello, now: w.now))
+        #expect(w.lacEvents.contains { if case .tunnelClosed(let r, true) = $0 { r.error == ResultCode.unknownMandatoryAVP } else { false } })
+    }
+}
