@@ -168,6 +168,26 @@ func closedSessions(_ events: [Tunnel.Action]) -> [UInt16] {
         #expect(events.contains(.tunnelReleased) && w.lac.state == .closed && w.lac.transport.counters.retransmitted == 5)
     }
 
+    @Test func theNextDeadlineIsNeverOneThatDoesNothing() {
+        var w = Wire()
+        w.run(fromLAC: w.lac.open(now: 0))
+        w.advance(by: second)  // the SCCCN's ZLB
+        #expect(w.lac.transport.isIdle && w.lac.nextDeadline == w.lac.lastHeard + w.lac.configuration.helloInterval)
+        // A message in flight past the HELLO time: only the retransmission timer counts.
+        _ = w.lac.placeCall(Self.call("a"), now: w.lac.lastHeard + w.lac.configuration.helloInterval - 1)
+        let deadline = w.lac.nextDeadline!
+        #expect(w.lac.state == .established && deadline == w.lac.transport.retransmitDeadline)
+        let before = w.lac.transport.counters.retransmitted
+        _ = w.lac.tick(now: deadline)
+        #expect(w.lac.transport.counters.retransmitted == before + 1)
+        var idle = Wire()
+        idle.run(fromLAC: idle.lac.open(now: 0))
+        idle.advance(by: second)
+        let due = idle.lac.nextDeadline!
+        let hellos = idle.lac.tick(now: due)
+        #expect(idle.lac.counters.hellosSent == 1 && hellos.count == 1 && idle.lac.nextDeadline! > due)
+    }
+
     @Test func unknownMandatoryAVPEndsTheSessionOrTheTunnel() throws {
         var w = Wire()
         let (id, actions) = w.lac.placeCall(Self.call("a"), now: 0)
