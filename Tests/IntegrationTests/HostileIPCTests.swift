@@ -172,6 +172,15 @@ struct HostileIPCTests {
         print("hostile: 20,000 junk datagrams in \(Int(elapsed)) s: \(junkLines) log lines, log grew \(grown) bytes")
     }
 
+    @Test func anIdleConversationIsClosed() throws {
+        let (r, cfg) = try router(extra: "control-idle-timeout = 2")
+        defer { r.stop(); cfg.remove() }
+        let a = try attack(["idle", control(r)], timeout: 320)
+        #expect(a.stdout.hasPrefix("closed"), "idle conversation: \(a.stdout) \(a.stderr)")
+        #expect(lines(r, "idle 2 s") == 1, "\(r.log.suffix(2000))")
+        rootGetsIn(r, "after the idle conversation")
+    }
+
     @Test func readGroupRestrictsReads() throws {
         let (r, cfg) = try router(extra: "read-group = 4242")
         defer { r.stop(); cfg.remove() }

@@ -75,6 +75,17 @@ struct SupervisorPolicyTests {
     @Test func stoppedDaemonsAreKilledByTheWatchdogAndSessionsResume() throws {
         let lab = try SessionLab(supervisor: "watchdog-interval = 1\nwatchdog-timeout = 2")
         defer { lab.remove() }
+        // A ping across the session the whole time (its losses printed, not asserted).
+        let pingOut = "/tmp/ppprouter-ping-\(getpid())-\(UInt32.random(in: 0..<UInt32.max)).txt"
+        _ = FileManager.default.createFile(atPath: pingOut, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: pingOut) }
+        let ping = Process()
+        ping.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        ping.arguments = ["netns", "exec", lab.nsB.name, "ping", "-n", "-i", "0.2", "-w", "20", "-W", "1", "10.99.0.1"]
+        ping.standardOutput = FileHandle(forWritingAtPath: pingOut)
+        ping.standardError = FileHandle.nullDevice
+        try ping.run()
+        defer { if ping.isRunning { kill(ping.processIdentifier, SIGKILL) }; ping.waitUntilExit() }
         for victim in ["linkd@sa", "ncpd", "authd", "bridged"] {
             let old = try #require(lab.a.pid(of: victim))
             let stopped = Date()
@@ -88,6 +99,12 @@ struct SupervisorPolicyTests {
             lab.expectSessionKept("after SIGSTOP of \(victim)")
         }
         #expect(lab.a.count("did not answer the watchdog") == 4, "\(lab.a.log.suffix(4000))")
+        ping.waitUntilExit()
+        let out = (try? String(contentsOfFile: pingOut, encoding: .utf8)) ?? ""
+        let summary = out.split(separator: "\n").first { $0.contains("packets transmitted") }.map(String.init) ?? "?"
+        let numbers = summary.split(separator: " ").compactMap { Int($0) }
+        #expect(numbers.count >= 2 && numbers[1] > 0, "\(out)")
+        if numbers.count >= 2 { print("watchdog: ping across the four SIGSTOPs: \(numbers[0]) sent, \(numbers[1]) received") }
         #expect(!lab.a.log.contains(": failed"))
     }
 
