@@ -33,6 +33,11 @@ let package = Package(
         // PPPoE (RFC 2516, RFC 4638): frame and tag codecs, discovery state
         // machines, AC-Cookies; pure, no syscalls, no dependencies.
         .target(name: "PPPoE"),
+        // IPv6 for sessions (issue 18): RS/RA codecs and the router and host
+        // sides of RFC 4861 router discovery with SLAAC; DHCPv6 (RFC 8415)
+        // codec, per-session server with prefix delegation pools, CPE client;
+        // the deposited binding record. Pure, no syscalls, no dependencies.
+        .target(name: "IPv6Services"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE"]),
@@ -47,6 +52,7 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "PPPTests", dependencies: ["PPP"]),
         .testTarget(name: "PPPoETests", dependencies: ["PPPoE"]),
+        .testTarget(name: "IPv6ServicesTests", dependencies: ["IPv6Services"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         // A real FreeRADIUS started on loopback for the RADIUS tests.
