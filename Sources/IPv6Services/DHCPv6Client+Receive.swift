@@ -72,7 +72,7 @@ extension DHCPv6Client {
         }
         let offered = pd.prefixes.filter { $0.validLifetime > 0 }
         guard pd.status == nil || pd.status == .success, !offered.isEmpty else {
-            let gone = state == .requesting || state == .soliciting ? [] : dropAll()
+            let gone = state == .requesting || state == .soliciting ? [] : lost()
             begin(.soliciting, now: now)
             nextSend = now + DHCPv6Retransmission.Parameters.solicit.irt
             return gone
@@ -99,11 +99,5 @@ extension DHCPv6Client {
         state = .bound
         nextSend = nil
         return actions
-    }
-
-    private mutating func dropAll() -> [Action] {
-        let gone: [Action] = prefixes.map { .prefixRemoved($0.prefix) } + addresses.map { .addressRemoved($0.address) }
-        prefixes = []; addresses = []
-        return gone
     }
 }

@@ -142,7 +142,8 @@ public struct DHCPv6Client: Sendable {
         }
     }
 
-    private mutating func lost() -> [Action] {
+    /// Stops using every binding (kept in `released` for a Release).
+    mutating func lost() -> [Action] {
         let gone: [Action] = prefixes.map { .prefixRemoved($0.prefix) } + addresses.map { .addressRemoved($0.address) }
         released = prefixes; releasedAddresses = addresses
         prefixes = []; addresses = []

@@ -131,12 +131,9 @@ public struct DHCPv6Server: Sendable {
         case .release:
             var ias: [DHCPv6Option] = []
             var freed: [DHCPv6Lease] = []
-            for (pd, ia) in m.iaPDs.map({ (true, $0) }) + m.iaNAs.map({ (false, $0) }) {
+            for (pd, ia) in Self.identityAssociations(m) {
                 let held = leases.filter { $0.client == m.clientID && $0.iaid == ia.iaid && ($0.kind == .prefix) == pd }
-                if held.isEmpty {
-                    let empty = IdentityAssociation(iaid: ia.iaid, options: [.statusCode(.noBinding, message: "no binding")])
-                    ias.append(pd ? .iaPD(empty) : .iaNA(empty))
-                }
+                if held.isEmpty { ias.append(Self.noBinding(pd, ia.iaid)) }
                 freed += held
             }
             actions += remove(freed, pool: &pool)
@@ -191,7 +188,7 @@ public struct DHCPv6Server: Sendable {
         guard let client = m.clientID else { return ([], false) }
         var out: [DHCPv6Option] = []
         var complete = true
-        for (pd, ia) in m.iaPDs.map({ (true, $0) }) + m.iaNAs.map({ (false, $0) }) {
+        for (pd, ia) in Self.identityAssociations(m) {
             let kind: DHCPv6Lease.Kind = pd ? .prefix : .address
             if let i = leases.firstIndex(where: { $0.client == client && $0.iaid == ia.iaid && $0.kind == kind }) {
                 if commit { self.commit(i, now: now, actions: &actions) }
@@ -252,11 +249,10 @@ public struct DHCPv6Server: Sendable {
     /// without one gets NoBinding.
     private mutating func extend(_ m: DHCPv6Message, now: UInt64, actions: inout [Action]) -> [DHCPv6Option] {
         var out: [DHCPv6Option] = []
-        for (pd, ia) in m.iaPDs.map({ (true, $0) }) + m.iaNAs.map({ (false, $0) }) {
+        for (pd, ia) in Self.identityAssociations(m) {
             let kind: DHCPv6Lease.Kind = pd ? .prefix : .address
             guard let i = leases.firstIndex(where: { $0.client == m.clientID && $0.iaid == ia.iaid && $0.kind == kind && $0.committed }) else {
-                let empty = IdentityAssociation(iaid: ia.iaid, options: [.statusCode(.noBinding, message: "no binding")])
-                out.append(pd ? .iaPD(empty) : .iaNA(empty))
+                out.append(Self.noBinding(pd, ia.iaid))
                 continue
             }
             commit(i, now: now, actions: &actions)
@@ -264,6 +260,16 @@ public struct DHCPv6Server: Sendable {
         }
         actions.append(.leasesChanged)
         return out
+    }
+
+    /// The message's IA_PDs (true) then IA_NAs (false).
+    static func identityAssociations(_ m: DHCPv6Message) -> [(Bool, IdentityAssociation)] {
+        m.iaPDs.map { (true, $0) } + m.iaNAs.map { (false, $0) }
+    }
+
+    static func noBinding(_ pd: Bool, _ iaid: UInt32) -> DHCPv6Option {
+        let empty = IdentityAssociation(iaid: iaid, options: [.statusCode(.noBinding, message: "no binding")])
+        return pd ? .iaPD(empty) : .iaNA(empty)
     }
 
     private mutating func expire(now: UInt64, pool: inout PrefixPool?) -> [Action] {
