@@ -38,6 +38,10 @@ let package = Package(
         // codec, per-session server with prefix delegation pools, CPE client;
         // the deposited binding record. Pure, no syscalls, no dependencies.
         .target(name: "IPv6Services"),
+        // L2TPv2 (RFC 2661): header and AVP codecs with hiding, reliable
+        // control delivery, tunnel and session state machines, state records;
+        // pure, no syscalls, no dependencies (its own MD5).
+        .target(name: "L2TP"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE"]),
@@ -53,6 +57,7 @@ let package = Package(
         .testTarget(name: "PPPTests", dependencies: ["PPP"]),
         .testTarget(name: "PPPoETests", dependencies: ["PPPoE"]),
         .testTarget(name: "IPv6ServicesTests", dependencies: ["IPv6Services"]),
+        .testTarget(name: "L2TPTests", dependencies: ["L2TP"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         // A real FreeRADIUS started on loopback for the RADIUS tests.

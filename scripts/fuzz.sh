@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds and runs every libFuzzer target in Fuzz/ for SECONDS each (default 30).
 # Each Fuzz/X.swift names, on a first line "// fuzz-sources: DIR...", the source
-# directories compiled with it into one module. Exits non-zero if any target
+# directories compiled with it into one module; an optional second line
+# "// fuzz-flags: ..." adds compiler flags (e.g. -I Sources/CNettle for a
+# system library module). Exits non-zero if any target
 # fails to build or finds a crash; prints one summary line per target.
 set -u
 SECONDS_PER_TARGET=${1:-30}
@@ -12,6 +14,7 @@ summary=""
 for target in Fuzz/*.swift; do
     name=$(basename "$target" .swift)
     dirs=$(sed -n '1s|^// fuzz-sources:||p' "$target")
+    flags=$(sed -n '2s|^// fuzz-flags:||p' "$target")
     if [ -z "$dirs" ]; then
         echo "fuzz: $target lacks a '// fuzz-sources:' first line" >&2
         summary="$summary
@@ -26,7 +29,7 @@ $name: NO fuzz-sources LINE"
     echo "fuzz: building $name from$dirs"
     # shellcheck disable=SC2086 # word splitting of the source list is intended
     if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
-        -module-name "${name}Fuzz" "$target" $sources -o "Fuzz/out/$name" \
+        -module-name "${name}Fuzz" $flags "$target" $sources -o "Fuzz/out/$name" \
         >"Fuzz/out/$name.build.log" 2>&1; then
         # ld.gold's "Cannot export local symbol '__asan_*'" lines are noise.
         grep -v 'Cannot export local symbol' "Fuzz/out/$name.build.log" >&2

@@ -14,6 +14,14 @@ public struct RadiusServer: Equatable, Sendable {
     public init(address: UInt32, secret: String) { self.address = address; self.secret = secret }
 }
 
+/// A Dynamic Authorization Client (RFC 5176 §1.1): the address it sends
+/// Disconnect-Request and CoA-Request from, and the secret it shares with us.
+public struct DynamicAuthorizationClient: Equatable, Sendable {
+    public var address: UInt32
+    public var secret: String
+    public init(address: UInt32, secret: String) { self.address = address; self.secret = secret }
+}
+
 public struct AuthSettings: Equatable, Sendable {
     /// pppd-format secrets files, read by authd as root; "" = none.
     public var papSecrets: String = ""
@@ -39,6 +47,17 @@ public struct AuthSettings: Equatable, Sendable {
     public var radiusRetries: UInt32 = 3
     public var nasIdentifier: String = "ppprouter"
     public var interimInterval: UInt32 = 0
+    /// BlastRADIUS (CVE-2024-3596): an Access-Accept, -Reject or -Challenge
+    /// without a valid Message-Authenticator (RFC 2869 §5.14) is dropped.
+    public var requireMessageAuthenticator = true
+    /// RFC 5176 Dynamic Authorization Server: where pppinit binds the UDP
+    /// socket it hands authd (port 0 = no listener), the clients allowed to
+    /// send Disconnect/CoA requests, and the Event-Timestamp window (§3.5,
+    /// §6.3; 0 = Event-Timestamp not required).
+    public var daeAddress: UInt32 = 0
+    public var daePort: UInt16 = 0
+    public var daeClients: [DynamicAuthorizationClient] = []
+    public var daeEventWindow: UInt32 = 300
 
     public init() {}
 
@@ -46,7 +65,7 @@ public struct AuthSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(1)
+        w.u8(2)
         w.string(papSecrets); w.string(chapSecrets)
         w.u32(UInt32(users.count))
         for u in users { w.string(u.name); w.string(u.password) }
@@ -55,12 +74,16 @@ public struct AuthSettings: Equatable, Sendable {
         w.u8(UInt8(radiusServers.count))
         for s in radiusServers { w.u32(s.address); w.u16(s.authPort); w.u16(s.acctPort); w.string(s.secret) }
         w.u32(radiusTimeout); w.u32(radiusRetries); w.string(nasIdentifier); w.u32(interimInterval)
+        w.u8(requireMessageAuthenticator ? 1 : 0)
+        w.u32(daeAddress); w.u16(daePort); w.u32(daeEventWindow)
+        w.u8(UInt8(daeClients.count))
+        for c in daeClients { w.u32(c.address); w.string(c.secret) }
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> AuthSettings {
         var r = ByteReader(bytes)
-        try r.version(1, "auth settings")
+        try r.version(2, "auth settings")
         var s = AuthSettings()
         s.papSecrets = try r.string(); s.chapSecrets = try r.string()
         let count = try r.u32()
@@ -78,6 +101,11 @@ public struct AuthSettings: Equatable, Sendable {
         }
         s.radiusTimeout = try r.u32(); s.radiusRetries = try r.u32()
         s.nasIdentifier = try r.string(); s.interimInterval = try r.u32()
+        s.requireMessageAuthenticator = try r.u8() != 0
+        s.daeAddress = try r.u32(); s.daePort = try r.u16(); s.daeEventWindow = try r.u32()
+        let clients = try r.u8()
+        guard clients <= 64 else { throw .invalid(callID: 0, reason: "\(clients) dynamic authorization clients, at most 64") }
+        for _ in 0..<clients { s.daeClients.append(DynamicAuthorizationClient(address: try r.u32(), secret: try r.string())) }
         try r.finish()
         return s
     }

@@ -52,6 +52,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case authStopped = 54            // linkd → authd: the session ended (accounting Stop)
     case accountingUpdated = 55      // linkd → authd: Network phase began / interim counters
     case accountingResumed = 56      // linkd → authd: a session in the Network phase, after a restart of either
+    case authChanged = 57            // authd → linkd: RFC 5176 Disconnect or CoA for a session
     // ncpd → pppinit (init link): run a configured hook script
     case hookRequested = 60          // an NCP went up or down (ip-up, ipv6-down, …)
     case tunRequested = 61           // open /dev/net/tun for a new unit (answered by descriptorsReturned)
@@ -95,7 +96,7 @@ public enum Catalogue {
         case .conversationOpened: MessageSpec(senders: [.linkd, .bridged, .ncpd], descriptors: .exactly(1))
         case .authStarted, .authFrameReceived, .authStopped, .accountingUpdated, .accountingResumed:
             MessageSpec(senders: [.linkd], descriptors: .exactly(0))
-        case .authFrameSent, .authFinished: MessageSpec(senders: [.authd], descriptors: .exactly(0))
+        case .authFrameSent, .authFinished, .authChanged: MessageSpec(senders: [.authd], descriptors: .exactly(0))
         case .hookRequested, .tunRequested: MessageSpec(senders: [.ncpd], descriptors: .exactly(0))
         }
     }
@@ -158,6 +159,7 @@ public enum Message: Equatable, Sendable {
     /// A session authenticated before linkd or authd restarted: authd takes
     /// its accounting back under the verdict's Acct-Session-Id (no Start).
     case accountingResumed(AuthStart, AuthVerdict)
+    case authChanged(AuthChange)
     case hookRequested(HookRequest)
     /// ncpd cannot open /dev/net/tun after its drop where the node is 0600;
     /// pppinit opens that one fixed path and passes the descriptor back.
@@ -192,6 +194,7 @@ public enum Message: Equatable, Sendable {
         case .authStopped: .authStopped
         case .accountingUpdated: .accountingUpdated
         case .accountingResumed: .accountingResumed
+        case .authChanged: .authChanged
         case .hookRequested: .hookRequested
         case .tunRequested: .tunRequested
         }
@@ -233,6 +236,7 @@ public enum Message: Equatable, Sendable {
         case let .authStopped(session, reason, counters): w.string(session); w.string(reason); counters.encode(into: &w)
         case let .accountingUpdated(session, started, counters): w.string(session); w.bool(started); counters.encode(into: &w)
         case let .accountingResumed(start, verdict): start.encode(into: &w); verdict.encode(into: &w)
+        case let .authChanged(change): change.encode(into: &w)
         case let .hookRequested(request): request.encode(into: &w)
         }
     }
@@ -298,6 +302,7 @@ public enum Message: Equatable, Sendable {
             let session = try r.string(), started = try r.bool()
             m = .accountingUpdated(session: session, started: started, counters: try SessionCounters.decode(&r))
         case .accountingResumed: m = .accountingResumed(try AuthStart.decode(&r), try AuthVerdict.decode(&r))
+        case .authChanged: m = .authChanged(try AuthChange.decode(&r))
         case .hookRequested: m = .hookRequested(try HookRequest.decode(&r))
         case .tunRequested: m = .tunRequested
         }

@@ -7,10 +7,10 @@ import Glibc
 
 /// A deposit handed back by the fd store after a restart.
 public final class RestoredEntry {
-    public let key: String
+    public let key: StoreKey
     public let record: [UInt8]
     public let descriptors: [SharedDescriptor]
-    init(key: String, record: [UInt8], descriptors: [SharedDescriptor]) {
+    init(key: StoreKey, record: [UInt8], descriptors: [SharedDescriptor]) {
         self.key = key; self.record = record; self.descriptors = descriptors
     }
 }
@@ -116,16 +116,24 @@ public final class DaemonRuntime {
         var done = false
         var failure: IPCError?
         var entries: [RestoredEntry] = []
+        var unknown: [String] = []
         try link.call(.descriptorsQueried, timeout: timeout, onReply: { r in
-            if case let .descriptorsReturned(key, record, _) = r.message {
+            if case let .descriptorsReturned(text, record, _) = r.message {
                 var shared: [SharedDescriptor] = []
                 for i in 0..<r.descriptors.count { shared.append(SharedDescriptor(r.descriptors.take(i))) }
+                // A key no daemon of this build writes: its descriptors
+                // close here and the deposit is withdrawn, said in the log.
+                guard let key = StoreKey(text) else { unknown.append(text); return }
                 entries.append(RestoredEntry(key: key, record: record, descriptors: shared))
             }
             if r.isFinal { done = true }
         }, onFailure: { e in failure = e; done = true })
         _ = loop.run(until: { done }, seconds: timeout + 1)
         if let failure { throw failure }
+        for text in unknown {
+            log.warning("fd store: dropped a deposit under the unknown key '\(text)'")
+            try withdraw(text: text)
+        }
         restored = entries
     }
 
@@ -142,15 +150,19 @@ public final class DaemonRuntime {
 
     /// Deposits descriptors and a state record under `key` in pppinit's fd
     /// store; they come back in `restored` after a restart.
-    public func deposit(key: String, record: [UInt8], descriptors: [Int32]) throws(IPCError) {
-        try link.call(.descriptorsDeposited(key: key, record: record, count: UInt8(descriptors.count)),
+    public func deposit(key: StoreKey, record: [UInt8], descriptors: [Int32]) throws(IPCError) {
+        try link.call(.descriptorsDeposited(key: key.description, record: record, count: UInt8(descriptors.count)),
                       descriptors: descriptors, onReply: { _ in },
                       onFailure: { [unowned self] e in self.log.warning("fd store deposit \(key): \(e)") })
     }
 
-    public func withdraw(key: String) throws(IPCError) {
-        try link.call(.descriptorsWithdrawn(key: key), onReply: { _ in },
-                      onFailure: { [unowned self] e in self.log.warning("fd store withdraw \(key): \(e)") })
+    public func withdraw(key: StoreKey) throws(IPCError) {
+        try withdraw(text: key.description)
+    }
+
+    private func withdraw(text: String) throws(IPCError) {
+        try link.call(.descriptorsWithdrawn(key: text), onReply: { _ in },
+                      onFailure: { [unowned self] e in self.log.warning("fd store withdraw \(text): \(e)") })
     }
 
     /// Publishes an event for `pppctl watch`.

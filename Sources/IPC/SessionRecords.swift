@@ -137,6 +137,41 @@ public struct AuthVerdict: Equatable, Sendable {
     }
 }
 
+/// RFC 5176 in linkd's terms: end a session (Disconnect-Request, with the
+/// reason its accounting Stop maps to Admin-Reset), or change the limits of
+/// a live one (CoA-Request; nil = unchanged, 0 = none). Session-Timeout
+/// counts from the change, as an operator who sends one expects.
+public struct AuthChange: Equatable, Sendable {
+    public var session: String
+    public var disconnect: Bool
+    public var reason: String = ""
+    public var sessionTimeout: UInt32?
+    public var idleTimeout: UInt32?
+    public var interimInterval: UInt32?
+
+    public init(session: String, disconnect: Bool) { self.session = session; self.disconnect = disconnect }
+
+    public func encode(into w: inout ByteWriter) {
+        w.u8(1)
+        w.string(session); w.bool(disconnect); w.string(reason)
+        for v in [sessionTimeout, idleTimeout, interimInterval] {
+            w.bool(v != nil); w.u32(v ?? 0)
+        }
+    }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthChange {
+        try r.version(1, "auth change")
+        var c = AuthChange(session: try r.string(), disconnect: try r.bool())
+        c.reason = try r.string()
+        func optional(_ r: inout ByteReader) throws(IPCError) -> UInt32? {
+            let present = try r.bool(), v = try r.u32()
+            return present ? v : nil
+        }
+        c.sessionTimeout = try optional(&r); c.idleTimeout = try optional(&r); c.interimInterval = try optional(&r)
+        return c
+    }
+}
+
 /// Per-session traffic counters, as RADIUS accounting reports them (RFC 2866
 /// §5.3–5.8): "input" is what the peer sent us.
 public struct SessionCounters: Equatable, Sendable {

@@ -40,8 +40,19 @@ rt.log.info("secrets: \(secrets.users.count) users, \(secrets.papSecrets.entries
 
 // RADIUS sockets are bound before the drop (bind is not in the allowlist).
 let radius = RadiusClient(servers: settings.radiusServers, timeout: Double(settings.radiusTimeout),
-                          retries: Int(settings.radiusRetries), loop: rt.loop, random: .system, log: rt.log)
+                          retries: Int(settings.radiusRetries),
+                          requireMessageAuthenticator: settings.requireMessageAuthenticator, loop: rt.loop, random: .system, log: rt.log)
 let service = AuthService(runtime: rt, settings: settings, secrets: secrets, radius: radius, random: .system)
+// RFC 5176: the Disconnect/CoA socket pppinit bound, inherited as "dae".
+let fdNames = (Environment.current["PPP_FDNAMES"] ?? "").split(separator: ":")
+if let slot = fdNames.firstIndex(of: "dae") {
+    let socket = DatagramSocket(adopting: FileDescriptor(adopting: DaemonRuntime.initDescriptor + Int32(slot)))
+    if settings.daeClients.isEmpty {
+        rt.log.warning("dynamic authorization: a socket but no clients; every request will be dropped")
+    }
+    service.dynamicAuthorization = DynamicAuthorizationServer(socket: socket, settings: settings,
+                                                              sessions: service.dynamicAuthorizationSessions, log: rt.log)
+}
 rt.statusFields = { service.status }
 rt.register("sessions") { _, _ in service.sessionList }
 // Admin only: it answers whether a password is right, so it is a guessing oracle.
@@ -56,5 +67,6 @@ do {
 // No capabilities kept: authd only talks on sockets it already holds or creates.
 rt.dropPrivileges()
 do { try radius.start() } catch { rt.log.error("RADIUS sockets: \(error)"); exit(111) }
+do { try service.dynamicAuthorization?.start(rt.loop) } catch { rt.log.error("dynamic authorization socket: \(error)"); exit(111) }
 rt.ready()
 rt.run()

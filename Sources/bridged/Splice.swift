@@ -61,7 +61,7 @@ final class Splice {
     /// Runs once, when either leg hangs up or fails.
     var onEnd: ((Splice, String) -> Void)?
 
-    var key: String { "splice:\(legs[0].record.session)|\(legs[1].record.session)" }
+    var key: StoreKey { .splice(legs[0].record.session, legs[1].record.session) }
 
     init(_ a: Leg, _ b: Leg, loop: EventLoop, buffer: FrameBuffer) {
         legs = [a, b]

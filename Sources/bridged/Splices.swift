@@ -11,7 +11,7 @@ import IPC
 
 final class Splices {
     private let runtime: DaemonRuntime
-    private(set) var live: [String: Splice] = [:]      // by key
+    private(set) var live: [StoreKey: Splice] = [:]    // by key
     private var waiting: [String: (leg: Splice.Leg, timer: TimerID)] = [:]
     private let intake: ChannelIntake
     var refused: Int { intake.refused }
@@ -160,7 +160,7 @@ final class Splices {
 
     /// Rebuilds the splices the fd store gave back after a restart.
     func resume(_ entries: [RestoredEntry]) {
-        for e in entries where e.key.hasPrefix("splice:") {
+        for e in entries where e.key.isSplice {
             do {
                 guard e.descriptors.count == 2 else { throw IPCError.invalid(callID: 0, reason: "\(e.descriptors.count) descriptors") }
                 var r = ByteReader(e.record)

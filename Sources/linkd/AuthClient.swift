@@ -9,6 +9,7 @@ protocol AuthParticipant: AnyObject {
     var id: String { get }
     func authFrameFromAuthd(_ proto: UInt16, _ packet: [UInt8])
     func authFinished(_ verdict: AuthVerdict)
+    func authChanged(_ change: AuthChange)
     func authdHungUp()
 }
 
@@ -80,8 +81,11 @@ final class AuthClient {
         case let .authFinished(verdict):
             guard let p = participants[verdict.session] else { unrouted += 1; return }
             p.authFinished(verdict)
+        case let .authChanged(change):
+            guard let p = participants[change.session] else { unrouted += 1; return }
+            p.authChanged(change)
         default:
-            // The catalogue lets authd send only the two above on this link.
+            // The catalogue lets authd send only the three above on this link.
             unrouted += 1
         }
     }

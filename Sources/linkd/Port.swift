@@ -9,7 +9,6 @@ import IPC
 import PPPoE
 
 final class Port {
-    static let storeKey = "port"
     let settings: PortSettings
     /// The port's descriptor; for pppoe the discovery (0x8863) socket.
     let descriptor: SharedDescriptor?
@@ -33,7 +32,7 @@ final class Port {
 
     /// Reuses a deposited descriptor, or opens the port now.
     static func open(_ settings: PortSettings, restored entries: [RestoredEntry]) throws(IPCError) -> Port {
-        if let e = entries.first(where: { $0.key == storeKey }), let d = e.descriptors.first,
+        if let e = entries.first(where: { $0.key == .port }), let d = e.descriptors.first,
            e.record == settings.encoded() {
             guard settings.kind == .pppoe else { return Port(settings: settings, descriptor: d, restored: true) }
             if e.descriptors.count == 2 {

@@ -35,7 +35,7 @@ extension PortLink {
 
     /// Asks linkd@UPSTREAM for a session; its id becomes our partner.
     private func dialUpstream(_ upstream: String, for s: Session) {
-        let target = "linkd@" + upstream
+        let target = ComponentName.linkd(port: upstream).description
         var args: JSONObject = ["for": .string(s.id)]
         if let name = s.auth.verdict?.peerName, !name.isEmpty { args["peer_name"] = .string(name) }
         rt.log.info("session \(s.id): bridging rule → upstream \(upstream); dialling")

@@ -63,7 +63,6 @@ final class PPPoEState {
 }
 
 extension PortLink {
-    static let staleKey = "pppoe-session"
     /// RFC 2516 §7: the PPP payload of a 1500-octet Ethernet frame.
     static let standardPayload = 1492
 
@@ -92,7 +91,7 @@ extension PortLink {
         case .client:
             // A session that resumes is the one stale-padt would end.
             let resumed = resumePPPoESessions(state)
-            if resumed == 0, p.stalePADT, let e = rt.restored.first(where: { $0.key == Self.staleKey }), e.record.count == 8 {
+            if resumed == 0, p.stalePADT, let e = rt.restored.first(where: { $0.key == .pppoeSession }), e.record.count == 8 {
                 let id = UInt16(e.record[0]) << 8 | UInt16(e.record[1])
                 state.stale = (id, EthernetAddress(e.record, at: 2))
             }

@@ -47,7 +47,7 @@ extension PortLink {
         state.stale = nil
         if let stale {
             rt.log.notice("port \(settings.name): PADT for stale session \(stale.id) with \(stale.peer)")
-            try? rt.withdraw(key: Self.staleKey)
+            try? rt.withdraw(key: .pppoeSession)
         }
         let p = settings.pppoe
         rt.log.info("port \(settings.name): PPPoE discovery (service '\(p.serviceName)'\(p.acName.isEmpty ? "" : ", AC '\(p.acName)'"))")
@@ -127,7 +127,7 @@ extension PortLink {
                     // A restarted linkd ends this session with a PADT (stale-padt).
                     var record: [UInt8] = [UInt8(session.id >> 8), UInt8(session.id & 0xff)]
                     session.peer.append(to: &record)
-                    try? rt.deposit(key: Self.staleKey, record: record, descriptors: [])
+                    try? rt.deposit(key: .pppoeSession, record: record, descriptors: [])
                 }
                 let s = openSession(state, binding, number: dial.number)
                 dial.line = state.lines[binding.key]
@@ -152,7 +152,7 @@ extension PortLink {
     /// The session of a dial is over: its machine sends the PADT (§5.5).
     func clientLineEnded(_ state: PPPoEState, _ line: Line, reason: String) {
         guard let dial = state.dials.first(where: { $0.line === line }) else { return }
-        if stopDial(state, dial, reason), dial.number == nil { try? rt.withdraw(key: Self.staleKey) }
+        if stopDial(state, dial, reason), dial.number == nil { try? rt.withdraw(key: .pppoeSession) }
         forget(state, dial)
     }
 

@@ -13,7 +13,7 @@ extension PortLink {
     @discardableResult
     func resumePPPoESessions(_ state: PPPoEState) -> Int {
         var resumed = 0
-        for e in rt.restored where e.key.hasPrefix("session:") {
+        for e in rt.restored where e.key.session != nil {
             guard let deposited = depositedSession(e) else { continue }
             let binding = deposited.pppoe.map(PPPoEBinding.init)
             guard let binding, binding.local == state.local, e.descriptors.count == 1,

@@ -42,7 +42,7 @@ extension PortLink {
         publishBridge(s, reason: failure.reason)
         partnerFailures.sent += 1
         rt.log.notice("session \(s.id): ended before bridged took its channel; telling linkd@\(port) to end \(subscriber)")
-        reportPartnerFailure(failure, to: "linkd@" + port, attempt: 1)
+        reportPartnerFailure(failure, to: ComponentName.linkd(port: port).description, attempt: 1)
     }
 
     private func reportPartnerFailure(_ f: PartnerFailure, to target: String, attempt: Int) {

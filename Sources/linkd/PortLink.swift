@@ -103,8 +103,6 @@ final class PortLink {
 
     // MARK: The fd store (DESIGN.md "Restart without losing sessions")
 
-    static func storeKey(_ session: String) -> String { "session:" + session }
-
     /// Deposits a session whose channel ncpd or bridged holds: its state
     /// and our end. Only sessions on descriptors the fd store also holds
     /// (a tty, a UDP socket, a PPPoE port's packet sockets) can resume; a
@@ -112,7 +110,7 @@ final class PortLink {
     /// either (the owner must see it close when we die).
     private func save(_ s: Session) {
         guard settings.kind != .tcp, let (state, fd) = s.snapshot() else { return }
-        do { try rt.deposit(key: Self.storeKey(s.id), record: state.encoded(), descriptors: [fd]) } catch {
+        do { try rt.deposit(key: .session(s.id), record: state.encoded(), descriptors: [fd]) } catch {
             rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
         }
     }
@@ -121,7 +119,7 @@ final class PortLink {
     /// descriptor (tty, UDP: one at a time) resumes Opened. True if one did.
     private func resumeSessions() -> Bool {
         var resumed = false
-        for e in rt.restored where e.key.hasPrefix("session:") {
+        for e in rt.restored where e.key.session != nil {
             guard let state = depositedSession(e) else { continue }
             guard !resumed, !isConnecting, e.descriptors.count == 1, state.pppoe == nil,
                   let d = port.descriptor, let line = sharedLine(d.raw) else {
@@ -199,7 +197,7 @@ final class PortLink {
         s.onFinished = { [unowned self] s in self.sessionFinished(s) }
         s.networkRoute = { [unowned self] s in self.route(s) }
         s.onChannelHeld = { [unowned self] s in self.save(s) }
-        s.onChannelClosed = { [unowned self] s in try? self.rt.withdraw(key: Self.storeKey(s.id)) }
+        s.onChannelClosed = { [unowned self] s in try? self.rt.withdraw(key: .session(s.id)) }
         line.session = s
         lines[ObjectIdentifier(s)] = line
         sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)

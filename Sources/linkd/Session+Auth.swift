@@ -114,6 +114,41 @@ extension Session: AuthParticipant {
         if phase == .authenticate { enterNetwork() }
     }
 
+    /// RFC 5176 through authd: a Disconnect-Request ends the session (its
+    /// Stop says Admin-Reset); a CoA-Request replaces the verdict's limits,
+    /// Session-Timeout counting from now.
+    func authChanged(_ change: AuthChange) {
+        guard auth.active, phase == .network, var v = auth.verdict else { return }
+        if change.disconnect {
+            close(reason: change.reason.isEmpty ? "admin reset" : change.reason)
+            return
+        }
+        if let s = change.sessionTimeout {
+            v.sessionTimeout = s
+            if let t = sessionTimer { loop.cancel(t); sessionTimer = nil }
+            if s > 0 { scheduleSessionTimeout(after: Double(s), limit: s) }
+        }
+        if let i = change.idleTimeout {
+            v.idleTimeout = i
+            if let t = idleTimer { loop.cancel(t); idleTimer = nil }
+            if i > 0 { scheduleIdleCheck(limit: Double(i), after: Double(i)) }
+        }
+        if let i = change.interimInterval {
+            v.interimInterval = i
+            if let t = interimTimer { loop.cancel(t); interimTimer = nil }
+            if i > 0 { scheduleInterim(Double(i)) }
+        }
+        auth.verdict = v
+        log.notice("session \(id): limits changed by RADIUS CoA (Session-Timeout \(v.sessionTimeout), Idle-Timeout \(v.idleTimeout), interim \(v.interimInterval))")
+    }
+
+    private func scheduleSessionTimeout(after seconds: Double, limit: UInt32) {
+        sessionTimer = loop.schedule(after: seconds) { [weak self] in
+            self?.sessionTimer = nil
+            self?.close(reason: "session timeout (\(limit) s)")
+        }
+    }
+
     func authdHungUp() {
         guard auth.active else { return }
         if phase == .authenticate {
@@ -157,13 +192,7 @@ extension Session: AuthParticipant {
         guard auth.active, let v = auth.verdict else { return }
         try? context.auth.send(.accountingUpdated(session: id, started: true, counters: accountingCounters))
         if v.interimInterval > 0 { scheduleInterim(Double(v.interimInterval)) }
-        if v.sessionTimeout > 0 {
-            let limit = v.sessionTimeout
-            sessionTimer = loop.schedule(after: Double(limit)) { [weak self] in
-                self?.sessionTimer = nil
-                self?.close(reason: "session timeout (\(limit) s)")
-            }
-        }
+        if v.sessionTimeout > 0 { scheduleSessionTimeout(after: Double(v.sessionTimeout), limit: v.sessionTimeout) }
         if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
     }
 
@@ -175,11 +204,7 @@ extension Session: AuthParticipant {
         reattachAccounting(v)
         if v.sessionTimeout > 0 {
             let limit = v.sessionTimeout
-            let left = max(0, Double(limit) - Instant.now().seconds(since: since))
-            sessionTimer = loop.schedule(after: left) { [weak self] in
-                self?.sessionTimer = nil
-                self?.close(reason: "session timeout (\(limit) s)")
-            }
+            scheduleSessionTimeout(after: max(0, Double(limit) - Instant.now().seconds(since: since)), limit: limit)
         }
         if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
     }

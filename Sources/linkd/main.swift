@@ -26,7 +26,7 @@ do {
     exit(111)
 }
 if port.descriptor != nil, !port.restored {
-    do { try rt.deposit(key: Port.storeKey, record: settings.encoded(), descriptors: port.deposited) } catch {
+    do { try rt.deposit(key: .port, record: settings.encoded(), descriptors: port.deposited) } catch {
         rt.log.warning("fd store deposit: \(error)")
     }
 }

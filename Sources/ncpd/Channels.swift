@@ -129,8 +129,6 @@ final class Channels: SessionHost {
 
     // MARK: the fd store (DESIGN.md "Restart without losing sessions")
 
-    static func storeKey(_ session: String) -> String { "session:" + session }
-
     /// Deposits the session's channel, its TUN and its state record; the
     /// deposit under the same key replaces the last one.
     func save(_ session: NetworkSession) {
@@ -138,7 +136,7 @@ final class Channels: SessionHost {
         let state = session.snapshot()
         var fds = [session.channel.raw]
         if let u = session.unit { fds.append(u.fd.raw) }
-        do { try runtime.deposit(key: Self.storeKey(session.id), record: state.encoded(), descriptors: fds) } catch {
+        do { try runtime.deposit(key: .session(session.id), record: state.encoded(), descriptors: fds) } catch {
             runtime.log.warning("\(session.id): fd store deposit failed (a restart would lose it): \(error)")
         }
     }
@@ -146,7 +144,7 @@ final class Channels: SessionHost {
     /// At start-up: the sessions a previous ncpd deposited come back with
     /// their channels and units, Opened NCPs as they were.
     func resume(_ entries: [RestoredEntry]) {
-        for e in entries where e.key.hasPrefix("session:") {
+        for e in entries where e.key.session != nil {
             let state: NetworkSessionState
             do { state = try NetworkSessionState.decode(e.record) } catch {
                 runtime.log.warning("\(e.key): unusable state record (\(error)); dropping the session")
@@ -206,7 +204,7 @@ final class Channels: SessionHost {
         }
         // Dropping the last reference closes the channel: linkd closes LCP
         // (pppinit's copies go with the deposit).
-        try? runtime.withdraw(key: Self.storeKey(session.id))
+        try? runtime.withdraw(key: .session(session.id))
         units?.release(session.interfaceName)
         unitFreed(session.unitNumber)
         sessions[session.id] = nil

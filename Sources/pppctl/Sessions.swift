@@ -8,7 +8,7 @@ extension ControlClient {
     /// Names of the running linkd components ("linkd@PORT").
     func linkds() throws(CtlFailure) -> [String] {
         let list = try callJSON(.componentsListed)
-        return (list.array ?? []).compactMap { $0["name"]?.string }.filter { $0.hasPrefix("linkd@") }
+        return (list.array ?? []).compactMap { $0["name"]?.string }.filter { ComponentName($0)?.peer == .linkd }
     }
 
     /// One daemon method's JSON result, or the failure.
@@ -102,7 +102,7 @@ func linkdTarget(forSession id: String) throws(CtlFailure) -> String {
     guard let colon = id.lastIndex(of: ":"), colon != id.startIndex else {
         throw CtlFailure(code: .usage, message: "session ids look like PORT:N (see pppctl sessions)")
     }
-    return "linkd@" + id[..<colon]
+    return ComponentName.linkd(port: id[..<colon]).description
 }
 
 struct Sessions: ParsableCommand {

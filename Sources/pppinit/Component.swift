@@ -22,6 +22,8 @@ final class Component {
     /// that it outlives restarts: what other daemons send while this one
     /// restarts waits in the socket. Inherited as fd 4 "rendezvous".
     var rendezvous: SharedDescriptor?
+    /// authd's RFC 5176 UDP socket, bound by pppinit; inherited as "dae".
+    var listener: SharedDescriptor?
     /// Calls forwarded to this daemon: daemon-side call id → where to answer.
     var relays: [UInt32: Relay] = [:]
     /// Waiting for the next ready (pppctl restart answers then).

@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import IPC
 
 final class Router {
@@ -27,7 +28,7 @@ final class Router {
         var list: [Component] = []
         for peer in [Peer.authd, .ncpd, .bridged] {
             let id = config.identities[peer.description]!
-            list.append(Component(name: peer.description, peer: peer, setup: DaemonSetup(
+            list.append(Component(name: ComponentName(peer).description, peer: peer, setup: DaemonSetup(
                 name: peer.description, instance: "", uid: id.uid, gid: id.gid,
                 capabilities: peer == .ncpd ? [Capability.netAdmin.rawValue] : [],
                 seccomp: config.seccomp,
@@ -40,7 +41,7 @@ final class Router {
             // sending or receiving on an open packet socket is not checked
             // against CAP_NET_RAW (only socket(2) is).
             let caps: [UInt8] = []
-            list.append(Component(name: "linkd@\(port.name)", peer: .linkd, setup: DaemonSetup(
+            list.append(Component(name: ComponentName.linkd(port: port.name).description, peer: .linkd, setup: DaemonSetup(
                 name: "linkd", instance: port.name, uid: lid.uid, gid: lid.gid,
                 capabilities: caps, seccomp: config.seccomp, settings: config.linkdSettings(port).encoded())))
         }
@@ -63,6 +64,18 @@ final class Router {
             case .client: throw .system(call: "bind(\(config.runtimeDir)/\(c.name)): in use", errno: EADDRINUSE)
             }
         }
+        try openDynamicAuthorizationSocket()
+    }
+
+    /// RFC 5176 §2.3: authd's Disconnect/CoA socket, bound here so that authd
+    /// keeps no capability (a port below 1024 needs CAP_NET_BIND_SERVICE)
+    /// and requests sent while authd restarts wait in it. Inherited as "dae".
+    func openDynamicAuthorizationSocket() throws(IPCError) {
+        let a = config.auth
+        guard a.daePort != 0, let c = components.first(where: { $0.peer == .authd }) else { return }
+        let fd = ppp_udp_open("\(IPv4.format(a.daeAddress)):\(a.daePort)", "")
+        guard fd >= 0 else { throw .system(call: "bind(udp \(IPv4.format(a.daeAddress)):\(a.daePort))", errno: errno) }
+        c.listener = SharedDescriptor(FileDescriptor(adopting: fd))
     }
 
     var now: Double { Double(Instant.now().nanoseconds) / 1e9 }
@@ -145,9 +158,11 @@ final class Router {
             let pipe = try Sys.pipe()
             let null = try Sys.devNull()
             var fds = [pair.second.raw]
-            if let r = c.rendezvous { fds.append(r.raw) }
+            var names = ["init"]
+            if let r = c.rendezvous { fds.append(r.raw); names.append("rendezvous") }
+            if let l = c.listener { fds.append(l.raw); names.append("dae") }
             var env = [
-                "PPP_FDS=\(fds.count)", fds.count == 1 ? "PPP_FDNAMES=init" : "PPP_FDNAMES=init:rendezvous",
+                "PPP_FDS=\(fds.count)", "PPP_FDNAMES=" + names.joined(separator: ":"),
                 "PPP_RUNTIME_DIR=\(config.runtimeDir)", "PPP_UIDS=\(uidTable)",
                 "PPP_COMPONENT=\(c.name)", "PPP_LOG_LEVEL=\(config.logLevel)",
                 // The backtracer forks a helper; under seccomp it would be killed mid-report.

@@ -32,6 +32,7 @@ extension RouterConfig {
             a.radiusRetries = try r.integer("retries", default: 3, in: 1...10)
             a.nasIdentifier = try r.string("nas-identifier", default: "ppprouter")
             a.interimInterval = try r.integer("acct-interim-interval", default: 0, in: 0...86_400)
+            a.requireMessageAuthenticator = try r.bool("require-message-authenticator", default: true)
             for var s in try r.tableArray("server") {
                 let text = try s.string("address")
                 guard let address = IPv4.parse(text) else {
@@ -51,7 +52,38 @@ extension RouterConfig {
             }
             try r.finish()
         }
+        if var r = try root.table("dynamic-authorization") { try parseDynamicAuthorization(&r, into: &a) }
         return a
+    }
+
+    /// `[dynamic-authorization]`: RFC 5176's server side. pppinit binds the
+    /// socket (listen, port) and hands it to authd; `[[...client]]` lists the
+    /// addresses allowed to send Disconnect/CoA requests and their secrets.
+    static func parseDynamicAuthorization(_ r: inout TableReader, into a: inout AuthSettings) throws(ConfigError) {
+        let listen = try r.string("listen", default: "0.0.0.0")
+        guard let address = IPv4.parse(listen) else {
+            throw ConfigError(file: r.file, line: r.line, reason: "dynamic-authorization listen '\(listen)' is not an IPv4 address")
+        }
+        a.daeAddress = address
+        // RFC 5176 §2.3: the Disconnect/CoA port is 3799.
+        a.daePort = try r.integer("port", default: 3799, in: 1...65_535)
+        a.daeEventWindow = try r.integer("event-timestamp-window", default: 300, in: 0...86_400)
+        for var c in try r.tableArray("client") {
+            let text = try c.string("address")
+            guard let ip = IPv4.parse(text) else {
+                throw ConfigError(file: c.file, line: c.line, reason: "dynamic-authorization client '\(text)' is not an IPv4 address")
+            }
+            let secret = try c.string("secret")
+            guard !secret.isEmpty else {
+                throw ConfigError(file: c.file, line: c.line, reason: "dynamic-authorization client '\(text)' needs a non-empty 'secret'")
+            }
+            a.daeClients.append(DynamicAuthorizationClient(address: ip, secret: secret))
+            try c.finish()
+        }
+        guard !a.daeClients.isEmpty, a.daeClients.count <= 64 else {
+            throw ConfigError(file: r.file, line: r.line, reason: "[dynamic-authorization] needs 1 to 64 [[dynamic-authorization.client]] entries")
+        }
+        try r.finish()
     }
 
     /// The auth sections re-read from the config file, for an authd restart;

@@ -84,15 +84,14 @@ extension RouterConfig {
     /// The allowlisted daemon→daemon calls: a linkd may ask an upstream
     /// port's linkd to `dial` (pppinit relays it; see Router.relayDaemonCall).
     func isUpstream(component name: String) -> Bool {
-        guard name.hasPrefix("linkd@") else { return false }
-        return bridgeRoles[String(name.dropFirst(6))] == .upstream
+        guard let port = ComponentName(name)?.port else { return false }
+        return bridgeRoles[port] == .upstream
     }
 
     /// A port some bridging rule can send to an upstream: an upstream's
     /// linkd may tell it `partner-failed` (Router.relayDaemonCall).
     func isSubscriber(component name: String) -> Bool {
-        guard name.hasPrefix("linkd@") else { return false }
-        let port = String(name.dropFirst(6))
+        guard let port = ComponentName(name)?.port else { return false }
         guard bridgeRoles[port] == BridgeRole.none else { return false }
         return bridgeRules.contains { $0.port.isEmpty || $0.port == port }
     }

@@ -108,10 +108,11 @@ func radiusBoundaries(_ name: String, _ bytes: [UInt8], _ valid: Bool) {
 // MARK: against FreeRADIUS
 
 /// Runs one request through a RadiusClient on a real loop until it concludes.
-func radiusCheck(_ servers: [RadiusServer], _ v: Verification, timeout: Double = 1, retries: Int = 2)
+func radiusCheck(_ servers: [RadiusServer], _ v: Verification, timeout: Double = 1, retries: Int = 2, require: Bool = true)
     throws -> (VerificationResult, RadiusClient, Double) {
     let loop = try EventLoop()
-    let client = RadiusClient(servers: servers, timeout: timeout, retries: retries, loop: loop, random: .system, log: Log(prefix: "test"))
+    let client = RadiusClient(servers: servers, timeout: timeout, retries: retries, requireMessageAuthenticator: require,
+                              loop: loop, random: .system, log: Log(prefix: "test"))
     try client.start()
     var result: VerificationResult?
     let t0 = Instant.now()
@@ -163,7 +164,7 @@ struct FreeRadiusTests {
             #expect(r.grant.framedAddress == IPv4.parse("10.1.2.3") && r.grant.framedNetmask == IPv4.parse("255.255.255.0"))
             #expect(r.grant.sessionTimeout == 3600 && r.grant.idleTimeout == 600 && r.grant.interimInterval == 60)
             #expect(r.grant.radiusClass == Array("gold".utf8))
-            #expect(client.stats.answered == 1 && client.stats.invalid == 0)
+            #expect(client.stats.answered == 1 && client.stats.invalid == 0 && client.stats.missingMessageAuthenticator == 0)
             print("\(m): accepted in \(String(format: "%.3f", took)) s")
             let (bad, _) = proof(m, user: "alice", password: "looking-glass")
             let (rr, _, _) = try radiusCheck([fr.server], bad)
@@ -174,6 +175,24 @@ struct FreeRadiusTests {
         // Reply-Message is shown with a reject reason, sanitised.
         let (b, _) = proof(.pap, user: "bob", password: "b0b pass")
         #expect(try radiusCheck([fr.server], b).0.accepted)
+    }
+
+    /// BlastRADIUS: Debian's FreeRADIUS 3.2.1 left as packaged sends
+    /// Access-Accept and Access-Reject without Message-Authenticator; with
+    /// require-message-authenticator (the default) neither is believed.
+    @Test func unsignedAnswersAreRefusedWhenRequired() throws {
+        let fr = try FreeRadius(signReplies: false)
+        defer { fr.stop() }
+        let (v, _) = proof(.pap, user: "alice", password: "wonderland")
+        let (r, client, _) = try radiusCheck([fr.server], v, timeout: 0.5, retries: 2)
+        #expect(!r.accepted && r.reason == "no RADIUS server answered (1 tried)", "\(r)")
+        #expect(client.stats.missingMessageAuthenticator == 2 && client.stats.answered == 0, "\(client.stats)")
+        let (bad, _) = proof(.pap, user: "alice", password: "looking-glass")
+        let (rr, c2, _) = try radiusCheck([fr.server], bad, timeout: 0.5, retries: 1)
+        #expect(!rr.accepted && c2.stats.missingMessageAuthenticator == 1, "\(rr)")
+        // The same server, believed when the option is off.
+        let (ok, c3, _) = try radiusCheck([fr.server], v, require: false)
+        #expect(ok.accepted && c3.stats.missingMessageAuthenticator == 0, "\(ok)")
     }
 
     @Test func timeoutWithNoServerAndFailoverPastADeadOne() throws {

@@ -39,6 +39,8 @@ let sampleMessages: [Message] = [
     .accountingResumed(AuthStart(session: "tty0:1", port: "tty0", authenticatePeer: .pap, authenticateSelf: nil),
                        { var v = AuthVerdict(session: "tty0:1", success: true)
                          v.peerName = "alice"; v.accountingSessionID = "tty0:1-0a0b0c0d"; return v }()),
+    .authChanged({ var c = AuthChange(session: "tty0:1", disconnect: false)
+                   c.sessionTimeout = 5; c.interimInterval = 0; return c }()),
     .hookRequested({
         var h = HookRequest(event: .ipUp, session: "tty0:1", port: "tty0", interface: "ppp0")
         h.local = 0x0a00_0001; h.remote = 0x0a00_0002; h.dns = [0x0808_0808]; h.usePeerDNS = true

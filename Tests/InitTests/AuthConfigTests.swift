@@ -27,6 +27,7 @@ import Testing
         retries = 4
         nas-identifier = "nas1"
         acct-interim-interval = 300
+        require-message-authenticator = false
         [[radius.server]]
         address = "192.0.2.1"
         secret = "s1"
@@ -35,6 +36,12 @@ import Testing
         auth-port = 11812
         acct-port = 0
         secret = "s2"
+        [dynamic-authorization]
+        listen = "127.0.0.1"
+        event-timestamp-window = 60
+        [[dynamic-authorization.client]]
+        address = "192.0.2.9"
+        secret = "coa"
         """, file: "t.toml")
     let a = c.auth
     #expect(a.papSecrets == "/etc/ppp/pap-secrets" && a.chapSecrets == "/etc/ppp/chap-secrets")
@@ -46,6 +53,10 @@ import Testing
     #expect(a.radiusServers[0].address == IPv4.parse("192.0.2.1") && a.radiusServers[0].authPort == 1812
             && a.radiusServers[0].acctPort == 1813 && a.radiusServers[0].secret == "s1")
     #expect(a.radiusServers[1].authPort == 11812 && a.radiusServers[1].acctPort == 0)
+    #expect(!a.requireMessageAuthenticator)
+    // RFC 5176 §2.3: 3799 unless the config says otherwise.
+    #expect(a.daeAddress == IPv4.parse("127.0.0.1") && a.daePort == 3799 && a.daeEventWindow == 60)
+    #expect(a.daeClients == [DynamicAuthorizationClient(address: IPv4.parse("192.0.2.9")!, secret: "coa")])
     #expect(try AuthSettings.decode(a.encoded()) == a)
 }
 
@@ -53,6 +64,8 @@ import Testing
     let a = try RouterConfig.parse("", file: "t.toml").auth
     #expect(a == AuthSettings())
     #expect(a.maxFailures == 3 && a.failureDelay == 1 && a.chapInterval == 0 && a.radiusServers.isEmpty)
+    // BlastRADIUS protection is on unless turned off; no RFC 5176 listener unless configured.
+    #expect(a.requireMessageAuthenticator && a.daePort == 0 && a.daeClients.isEmpty)
 }
 
 @Test(arguments: [
@@ -63,6 +76,10 @@ import Testing
     ("[radius]\n[[radius.server]]\naddress = \"10.0.0.1\"\nsecret = \"\"", "non-empty 'secret'"),
     ("[radius]\n[[radius.server]]\naddress = \"10.0.0.1\"", "secret"),
     ("[radius]\ntimeout = 0", "timeout"),
+    ("[dynamic-authorization]\nport = 3799", "needs 1 to 64"),
+    ("[dynamic-authorization]\n[[dynamic-authorization.client]]\naddress = \"x\"\nsecret = \"s\"", "not an IPv4 address"),
+    ("[dynamic-authorization]\n[[dynamic-authorization.client]]\naddress = \"10.0.0.1\"\nsecret = \"\"", "non-empty 'secret'"),
+    ("[dynamic-authorization]\nlisten = \"any\"\n[[dynamic-authorization.client]]\naddress = \"10.0.0.1\"\nsecret = \"s\"", "listen"),
 ])
 func authConfigErrors(_ text: String, _ mention: String) {
     do {
@@ -77,12 +94,13 @@ func authConfigErrors(_ text: String, _ mention: String) {
     var a = AuthSettings()
     a.users = [("u", "p")]
     a.radiusServers = [RadiusServer(address: 1, secret: "s")]
+    a.daeClients = [DynamicAuthorizationClient(address: 2, secret: "d")]
     let bytes = a.encoded()
     #expect(try AuthSettings.decode(bytes) == a)
     for n in [0, 1, bytes.count / 2, bytes.count - 1] {
         #expect(throws: IPCError.self) { try AuthSettings.decode(Array(bytes.prefix(n))) }
     }
     #expect(throws: IPCError.self) { try AuthSettings.decode(bytes + [0]) }
-    var wrongVersion = bytes; wrongVersion[0] = 2
+    var wrongVersion = bytes; wrongVersion[0] = 1
     #expect(throws: IPCError.self) { try AuthSettings.decode(wrongVersion) }
 }

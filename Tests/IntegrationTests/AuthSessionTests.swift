@@ -62,14 +62,7 @@ func authRouterConfig(device: String, port: String, auth: String) -> String {
     """
 }
 
-let socatAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/socat")
-
-/// The session tests need linkd's side of the Authenticate phase (the
-/// `linkd` branch: LCP Auth-Protocol, the conversation with authd); until
-/// that is in the tree they are skipped rather than failing.
-let linkdAuthenticates = FileManager.default.fileExists(atPath: packageRoot + "/Sources/linkd/AuthClient.swift")
-
-@Suite(.serialized, .enabled(if: isRoot && socatAvailable, "needs root and socat"))
+@Suite(.serialized, .enabled(if: isRoot && hasSocat, "needs root and socat"))
 struct AuthSessionTests {
     /// A's session once authenticated and in the Network phase; when it does
     /// not get there, B's log goes with the failure (A's is in waitForSession's).
@@ -88,7 +81,7 @@ struct AuthSessionTests {
         return (a, b, { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.close() })
     }
 
-    @Test(.enabled(if: linkdAuthenticates, "needs linkd's Authenticate phase"), arguments: ["pap", "chap", "mschapv2", "eap"])
+    @Test(arguments: ["pap", "chap", "mschapv2", "eap"])
     func peerAuthenticatesToUs(_ m: String) throws {
         let started = Date()
         let (a, b, cleanup) = try routers(
@@ -107,7 +100,7 @@ struct AuthSessionTests {
         #expect(st["succeeded"]?.int == 1 && st["failed"]?.int == 0 && st["local_checks"]?.int == 1, "\(status.stdout)")
     }
 
-    @Test(.enabled(if: linkdAuthenticates, "needs linkd's Authenticate phase"), arguments: ["pap", "chap", "mschapv2", "eap"])
+    @Test(arguments: ["pap", "chap", "mschapv2", "eap"])
     func bothAuthenticateEachOther(_ m: String) throws {
         let users = "[users.alice]\npassword = \"alice pw\"\n[users.bob]\npassword = \"bob pw\""
         let (a, b, cleanup) = try routers(
@@ -121,7 +114,7 @@ struct AuthSessionTests {
         #expect(sa["auth_state"]?.string == "success" && sb["auth_state"]?.string == "success")
     }
 
-    @Test(.enabled(if: linkdAuthenticates, "needs linkd's Authenticate phase"), arguments: ["pap", "chap", "mschapv2", "eap"])
+    @Test(arguments: ["pap", "chap", "mschapv2", "eap"])
     func wrongPasswordFailsCleanly(_ m: String) throws {
         let (a, b, cleanup) = try routers(
             { authRouterConfig(device: $0, port: "\(requireKey(m)) = true",
@@ -196,7 +189,7 @@ struct AuthSessionTests {
     /// pppd `chap-interval` goes on after authd and then linkd are killed:
     /// the restarted daemon challenges the peer again (counted by linkd as
     /// auth frames each way) and the session stays up.
-    @Test(.enabled(if: linkdAuthenticates, "needs linkd's Authenticate phase"))
+    @Test
     func rechallengeContinuesAfterRestarts() throws {
         let (a, b, cleanup) = try routers(
             { authRouterConfig(device: $0, port: "require-chap = true\nname = \"routerA\"",
@@ -236,8 +229,7 @@ struct AuthSessionTests {
         #expect(!a.log.contains("failed re-authentication"), "\(a.log)")
     }
 
-    @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"),
-          .enabled(if: linkdAuthenticates, "needs linkd's Authenticate phase"))
+    @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"))
     func sessionAuthenticatedByFreeRadiusWithAccounting() throws {
         // In the routers' namespace, where their loopback is.
         let fr = try FreeRadius(netns: sharedTestNamespace)

@@ -6,6 +6,8 @@ import IPC
 import Testing
 
 let isRoot = getuid() == 0
+/// socat drives the pty and TCP peers of several suites.
+let hasSocat = FileManager.default.isExecutableFile(atPath: "/usr/bin/socat")
 
 /// Where `swift build` put the executables (beside the test bundle).
 let binDir: String = {

@@ -36,8 +36,6 @@ final class SocatPty {
     }
 }
 
-let hasSocat = FileManager.default.isExecutableFile(atPath: "/usr/bin/socat")
-
 extension RouterUnderTest {
     /// ncpd's `sessions`: the channels it holds.
     func ncpdChannels() -> [JSON] {

@@ -3,7 +3,10 @@
 // pap/chap/mschap/files/detail modules), test users and client secret,
 // listening on loopback high ports (auth PORT, acct PORT+1). Start-up waits
 // at most 15 s for "Ready to process requests"; stop() kills it and removes
-// the directory.
+// the directory. `signReplies` makes it put Message-Authenticator in every
+// Access-Accept and Access-Reject (what 3.2.5+ does by itself; Debian's
+// 3.2.1 does it only when the reply list holds one, hence the `update
+// reply`); false is a server our require-message-authenticator refuses.
 import Foundation
 import IPC
 
@@ -33,7 +36,7 @@ public final class FreeRadius {
 
     /// `netns`: run it inside that network namespace (`ip netns exec`, which
     /// execs), where the routers under test reach it on their loopback.
-    public init(netns: String? = nil) throws {
+    public init(netns: String? = nil, signReplies: Bool = true) throws {
         port = UInt16.random(in: 30_000...40_000) & ~1
         dir = "/tmp/ppprouter-freeradius-\(getpid())-\(port)"
         let raddb = dir + "/raddb"
@@ -97,6 +100,10 @@ public final class FreeRadius {
             \tdetail
             }
             post-auth {
+            \(signReplies ? "\tupdate reply {\n\t\tMessage-Authenticator := 0x00\n\t}" : "")
+            \tPost-Auth-Type REJECT {
+            \t\t\(signReplies ? "update reply {\n\t\t\tMessage-Authenticator := 0x00\n\t\t}" : "ok")
+            \t}
             }
             }
 

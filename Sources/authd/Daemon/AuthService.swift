@@ -92,6 +92,17 @@ final class AuthService {
         }
     }
 
+    // MARK: dynamic authorization (RFC 5176)
+
+    var dynamicAuthorization: DynamicAuthorizationServer?
+
+    var dynamicAuthorizationSessions: DynamicAuthorizationServer.Sessions {
+        .init(matching: { [unowned self] selector in conversations.values.flatMap { $0.sessions(matching: selector) } },
+              apply: { [unowned self] session, change in
+                  conversations.values.first { $0.owns(session) }?.send(change) ?? false
+              })
+    }
+
     // MARK: methods
 
     var status: JSONObject {
@@ -105,7 +116,8 @@ final class AuthService {
                 "users": .int(Int64(secrets.users.count)),
                 "pap_secrets": .int(Int64(secrets.papSecrets.entries.count)),
                 "chap_secrets": .int(Int64(secrets.chapSecrets.entries.count)),
-                "radius": .object(radius.status)]
+                "radius": .object(radius.status),
+                "dynamic_authorization": dynamicAuthorization.map { .object($0.status) } ?? .null]
     }
 
     var sessionList: JSON {

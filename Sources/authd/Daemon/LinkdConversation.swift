@@ -158,6 +158,28 @@ final class LinkdConversation {
                                                radiusClass: v.radiusClass, counters: counters)
     }
 
+    /// RFC 5176 §3: the authenticated sessions `selector` names.
+    func sessions(matching selector: SessionSelector) -> [String] {
+        slots.values.compactMap { slot in
+            guard let v = slot.auth.verdict, v.success else { return nil }
+            let s = slot.auth.start
+            return selector.matches(accountingSessionID: slot.accountingID, userName: v.peerName,
+                                    framedAddress: v.framedAddress, nasPortID: s.session,
+                                    callingStation: s.callingStation) ? s.session : nil
+        }
+    }
+
+    func owns(_ session: String) -> Bool { slots[session] != nil }
+
+    /// A Disconnect or CoA for one of our sessions, carried out by linkd.
+    func send(_ change: AuthChange) -> Bool {
+        do { try link.send(.authChanged(change)) } catch {
+            service.log.warning("session \(change.session): linkd not told of a RADIUS change: \(error)")
+            return false
+        }
+        return true
+    }
+
     /// linkd went away (restart): its sessions' timers stop; accounting of
     /// sessions it resumes continues when it reopens and reports them.
     func closed() {

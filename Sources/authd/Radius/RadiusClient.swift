@@ -2,7 +2,9 @@
 // before the privilege drop; requests retransmitted with the same Identifier
 // and Request Authenticator (RFC 2865 §2.5) `retries` times per server, then
 // sent afresh to the next server (failover); answers accepted only with a
-// valid Response Authenticator and, when present, Message-Authenticator.
+// valid Response Authenticator and, when present, Message-Authenticator;
+// with `requireMessageAuthenticator` (BlastRADIUS, CVE-2024-3596) an answer
+// to an Access-Request without one is dropped, as FreeRADIUS 3.2.5 does.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,17 +53,21 @@ final class RadiusClient {
     private let timeout: Double
     private let retries: Int
     private let random: RandomSource
+    private let requireMessageAuthenticator: Bool
     private var pending: [String: Pending] = [:]
     private var buffer = [UInt8](repeating: 0, count: 4097)
-    private(set) var stats = (sent: 0, retransmitted: 0, answered: 0, invalid: 0, timedOut: 0, failovers: 0)
+    private(set) var stats = (sent: 0, retransmitted: 0, answered: 0, invalid: 0, timedOut: 0, failovers: 0,
+                             missingMessageAuthenticator: 0)
     var log: Log
 
     var isEnabled: Bool { !endpoints.isEmpty }
     var hasAccounting: Bool { endpoints.contains { $0.sockets[.accounting] != nil } }
 
     /// Opens the sockets (call before the privilege drop: it binds).
-    init(servers: [RadiusServer], timeout: Double, retries: Int, loop: EventLoop, random: RandomSource, log: Log) {
+    init(servers: [RadiusServer], timeout: Double, retries: Int, requireMessageAuthenticator: Bool = true,
+         loop: EventLoop, random: RandomSource, log: Log) {
         self.loop = loop; self.timeout = timeout; self.retries = max(1, retries); self.random = random; self.log = log
+        self.requireMessageAuthenticator = requireMessageAuthenticator
         for s in servers {
             var e = Endpoint(server: s)
             let host = IPv4.format(s.address)
@@ -175,13 +181,22 @@ final class RadiusClient {
             log.warning("RADIUS: dropped a reply with a wrong Response Authenticator (shared secret mismatch?)")
             return
         }
-        if packet.attribute(RadiusAttributeType.messageAuthenticator) != nil {
-            guard let mac = RadiusCrypto.messageAuthenticator(of: wire, withAuthenticator: p.requestAuthenticator, secret: secret),
-                  Digest.constantTimeEqual(mac, packet.attribute(RadiusAttributeType.messageAuthenticator)!) else {
+        if let mac = packet.attribute(RadiusAttributeType.messageAuthenticator) {
+            guard let expected = RadiusCrypto.messageAuthenticator(of: wire, withAuthenticator: p.requestAuthenticator, secret: secret),
+                  Digest.constantTimeEqual(expected, mac) else {
                 stats.invalid += 1
                 log.warning("RADIUS: dropped a reply with a wrong Message-Authenticator")
                 return
             }
+        } else if port == .authentication && requireMessageAuthenticator {
+            // CVE-2024-3596: without it, an on-path attacker can forge an
+            // Access-Accept by an MD5 chosen-prefix collision on the
+            // Response Authenticator. Dropped: the request times out or a
+            // genuine answer still arrives.
+            stats.invalid += 1
+            stats.missingMessageAuthenticator += 1
+            log.warning("RADIUS: dropped an answer to an Access-Request without Message-Authenticator (require-message-authenticator)")
+            return
         }
         pending[k] = nil
         if let t = p.timer { loop.cancel(t) }
@@ -193,6 +208,7 @@ final class RadiusClient {
         ["servers": .int(Int64(endpoints.count)), "sent": .int(Int64(stats.sent)),
          "retransmitted": .int(Int64(stats.retransmitted)), "answered": .int(Int64(stats.answered)),
          "invalid": .int(Int64(stats.invalid)), "timed_out": .int(Int64(stats.timedOut)),
-         "failovers": .int(Int64(stats.failovers)), "pending": .int(Int64(pending.count))]
+         "failovers": .int(Int64(stats.failovers)),
+         "missing_message_authenticator": .int(Int64(stats.missingMessageAuthenticator)), "pending": .int(Int64(pending.count))]
     }
 }

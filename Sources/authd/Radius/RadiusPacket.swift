@@ -29,6 +29,9 @@ struct RadiusPacket: Equatable {
     // §3, RFC 2866 §3: the codes we send and receive.
     static let accessRequest: UInt8 = 1, accessAccept: UInt8 = 2, accessReject: UInt8 = 3
     static let accountingRequest: UInt8 = 4, accountingResponse: UInt8 = 5, accessChallenge: UInt8 = 11
+    // RFC 5176 §2.3: Dynamic Authorization.
+    static let disconnectRequest: UInt8 = 40, disconnectACK: UInt8 = 41, disconnectNAK: UInt8 = 42
+    static let coaRequest: UInt8 = 43, coaACK: UInt8 = 44, coaNAK: UInt8 = 45
 
     init(code: UInt8, identifier: UInt8, authenticator: [UInt8], attributes: [RadiusAttribute] = []) {
         self.code = code; self.identifier = identifier; self.authenticator = authenticator; self.attributes = attributes
@@ -106,6 +109,9 @@ enum RadiusAttributeType {
     static let acctInputGigawords: UInt8 = 52, acctOutputGigawords: UInt8 = 53
     static let chapChallenge: UInt8 = 60, nasPortType: UInt8 = 61, eapMessage: UInt8 = 79
     static let messageAuthenticator: UInt8 = 80, acctInterimInterval: UInt8 = 85, nasPortId: UInt8 = 87
+    // RFC 5176 §3: what Disconnect/CoA requests carry besides the above.
+    static let state: UInt8 = 24, calledStationId: UInt8 = 30, proxyState: UInt8 = 33
+    static let eventTimestamp: UInt8 = 55, nasIPv6Address: UInt8 = 95, errorCause: UInt8 = 101
 }
 
 /// RFC 2548 Microsoft vendor attributes (Vendor-Id 311).
