@@ -53,7 +53,7 @@ extension Session: AuthParticipant {
         start.user = settings.user
         start.remoteName = settings.remoteName
         start.localName = settings.localName
-        start.callingStation = context.callingStation
+        start.callingStation = circuit.peer
         return start
     }
 
@@ -103,7 +103,7 @@ extension Session: AuthParticipant {
         guard auth.active else { return }
         if let t = auth.deadline { loop.cancel(t) }
         auth.deadline = nil
-        onAuthenticated?(self, verdict)
+        owner?.sessionAuthenticated(self, verdict)
         guard verdict.success else {
             auth.failed = true
             let why = verdict.reason.isEmpty ? "rejected" : verdict.reason

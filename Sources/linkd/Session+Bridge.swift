@@ -6,7 +6,7 @@
 // end to end with the far side once the splice is up.
 import IPC
 
-/// What PortLink decides for a session entering the Network phase.
+/// What the session's owner decides for a session entering the Network phase.
 enum NetworkRoute: Equatable {
     case ncpd
     /// To bridged at once, spliced to this session.
@@ -25,7 +25,7 @@ struct BridgeState {
         /// The channel went (or is going) to bridged.
         case handed
         /// The upstream session ended before bridged took its channel
-        /// (on both sessions: PortLink+PartnerFailure).
+        /// (on both sessions: PortSessions+PartnerFailure).
         case failed
     }
     var stage = Stage.none

@@ -3,13 +3,30 @@
 // follows what LCP negotiated, the Authenticate phase through authd
 // (Session+Auth), the Network phase through a channel held by ncpd
 // (ChannelRelay), and the counters `pppctl sessions` shows. The session never
-// owns its line's descriptor; PortLink feeds it and outlives it.
+// owns its circuit's descriptor; its owner (PortSessions) and the port's
+// Transport feed it and outlive it.
 #if canImport(Glibc)
 import Glibc
 #endif
 import CShim
 import IPC
 import PPP
+
+/// What a session tells the port that runs it, and asks of it.
+protocol SessionOwner: AnyObject {
+    /// The Network phase began.
+    func sessionUp(_ session: Session)
+    /// authd's verdict, each time one comes.
+    func sessionAuthenticated(_ session: Session, _ verdict: AuthVerdict)
+    /// The session is over (phase dead), once.
+    func sessionFinished(_ session: Session)
+    /// At the Network phase: where the channel goes (Session+Bridge).
+    func route(_ session: Session) -> NetworkRoute
+    /// The channel is held by its owner (deposit the session), and it
+    /// closed (withdraw it): DESIGN.md "Restart without losing sessions".
+    func channelHeld(_ session: Session)
+    func channelClosed(_ session: Session)
+}
 
 final class Session {
     /// RFC 1661 §3.2 link phases.
@@ -40,8 +57,6 @@ final class Session {
         let log: Log
         let runtimeDir: String
         let auth: AuthClient
-        /// Who is calling: the peer's address on the line (RADIUS Calling-Station-Id).
-        let callingStation: String
     }
 
     let id: String
@@ -59,7 +74,8 @@ final class Session {
     private(set) var upSince: Instant?
 
     let loop: EventLoop
-    private let descriptor: Int32
+    /// Where frames go and come from; its peer is the RADIUS Calling-Station-Id.
+    let circuit: Circuit
     let log: Log
     let context: Context
     /// The Network phase's channel to ncpd (nil before, and after it closed).
@@ -83,35 +99,39 @@ final class Session {
     private var feeding = false
     private var pendingReceiveOptions: LCPNegotiatedOptions?
 
-    /// Called once the Network phase begins, on every verdict from authd,
-    /// and once when the session is over.
-    var onUp: ((Session) -> Void)?
-    var onAuthenticated: ((Session, AuthVerdict) -> Void)?
-    var onFinished: ((Session) -> Void)?
-    /// The channel is held by ncpd (deposit the session), and it closed
-    /// (withdraw it): DESIGN.md "Restart without losing sessions".
-    var onChannelHeld: ((Session) -> Void)?
-    var onChannelClosed: ((Session) -> Void)?
-    /// Decides at the Network phase where the channel goes (Session+Bridge).
-    var networkRoute: ((Session) -> NetworkRoute)?
+    /// The port running the session: told of its phases, asked where its
+    /// channel goes. Without one the channel goes to ncpd.
+    weak var owner: SessionOwner?
     /// Bridging: the partner session and how far the bridge got.
     var bridge = BridgeState()
 
     /// A PPPoE session: its id, the peer's MAC and the payload ceiling.
     let pppoe: PPPoEBinding?
 
-    /// `descriptor` is what frames are written to (for PPPoE the port's
+    /// Frames are written to the circuit's descriptor (for PPPoE the port's
     /// session socket, each frame a whole Ethernet frame).
-    init(id: String, settings: PortSettings, descriptor: Int32, context: Context, pppoe: PPPoEBinding? = nil) {
+    init(id: String, settings: PortSettings, circuit: Circuit, context: Context) {
         self.id = id
         self.settings = settings
-        self.descriptor = descriptor
+        self.circuit = circuit
         self.context = context
         self.loop = context.loop
         self.log = context.log
-        self.pppoe = pppoe
-        let async = pppoe == nil && (settings.kind == .tty || settings.kind == .tcp)
-        encoder = pppoe.map { FrameEncoder(pppoe: $0) } ?? FrameEncoder(async: async)
+        let async: Bool
+        switch circuit.framing {
+        case .hdlc:
+            async = true
+            pppoe = nil
+            encoder = FrameEncoder(async: true)
+        case .datagram:
+            async = false
+            pppoe = nil
+            encoder = FrameEncoder(async: false)
+        case .pppoe(let binding):
+            async = false
+            pppoe = binding
+            encoder = FrameEncoder(pppoe: binding)
+        }
         decoder = FrameDecoder(async: async, mru: settings.mru)
         transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16 + 20)
         let c = LCPPolicy.configuration(for: settings, async: async, seed: Session.randomSeed(),
@@ -135,8 +155,8 @@ final class Session {
         perform(lcp.close(reason: reason))
     }
 
-    /// The line never came up (a TCP connect failed): over before LCP began.
-    func lineFailed(reason: String) {
+    /// The circuit never came up (a TCP connect failed): over before LCP began.
+    func circuitFailed(reason: String) {
         guard self.reason == nil else { return }
         self.reason = reason
         if phase == .dead { phase = .establish }
@@ -145,7 +165,7 @@ final class Session {
 
     /// RFC 1661 §3.2: a TCP connect under way is already Establish (LCP
     /// waits in Initial for the lower layer).
-    func lineConnecting() { phase = .establish }
+    func circuitConnecting() { phase = .establish }
 
     /// The port went away (hang-up, read error): RFC 1661 §4.3 Down event.
     func lowerDown(reason: String) {
@@ -307,13 +327,13 @@ final class Session {
         record.network = settings.network
         let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
         attach(relay)
-        switch networkRoute?(self) ?? .ncpd {
+        switch owner?.route(self) ?? .ncpd {
         case .ncpd: relay.start()
         case .bridged(let partner): relay.start(bridgeWith: partner)
         case .hold: log.info("session \(id): channel held for a bridge (\(bridge.stage.rawValue))")
         }
         startAccounting()
-        onUp?(self)
+        owner?.sessionUp(self)
     }
 
     private func attach(_ relay: ChannelRelay) {
@@ -323,8 +343,8 @@ final class Session {
             self.log.notice("session \(self.id): \(reason)")
             self.close(reason: reason)
         }
-        relay.onHeld = { [unowned self] in self.onChannelHeld?(self) }
-        relay.onClosed = { [unowned self] in self.onChannelClosed?(self) }
+        relay.onHeld = { [unowned self] in self.owner?.channelHeld(self) }
+        relay.onClosed = { [unowned self] in self.owner?.channelClosed(self) }
         channel = relay
     }
 
@@ -388,7 +408,7 @@ final class Session {
         endAuthentication(reason: reason ?? "ended")
         if let t = restartTimer { loop.cancel(t) }
         restartTimer = nil
-        onFinished?(self)
+        owner?.sessionFinished(self)
     }
 
     // MARK: Keepalive (pppd lcp-echo-interval / lcp-echo-failure)
@@ -426,7 +446,7 @@ final class Session {
     /// expendable (PPP recovers from loss): a full buffer drops it and counts.
     func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
         encoder.encode(proto, information, into: &transmitBuffer)
-        let n = transmitBuffer.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let n = transmitBuffer.withUnsafeBytes { write(circuit.raw, $0.baseAddress, $0.count) }
         if n == transmitBuffer.count {
             counters.framesOut += 1
             counters.bytesOut += n

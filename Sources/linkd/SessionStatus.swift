@@ -6,7 +6,7 @@ import IPC
 import PPP
 
 enum SessionStatus {
-    static func json(_ s: Session, port link: PortLink) -> JSONObject {
+    static func json(_ s: Session, port: PortSessions) -> JSONObject {
         let c = s.counters
         let w = s.wireErrors
         let l = s.lcp.counters
@@ -74,9 +74,9 @@ enum SessionStatus {
                 r.counters.droppedOverMRU + r.counters.droppedInvalid + r.counters.droppedBeforeHandoff
                     + r.counters.droppedChannelFull } ?? 0)),
             "transmit_errors": .int(Int64(c.transmitErrors)), "transmit_dropped": .int(Int64(c.transmitDropped)),
-            "port_unreachable": .int(Int64(link.unreachable)),
-            "frames_without_session": .int(Int64(link.framesWithoutSession)),
-            "connections_refused": .int(Int64(link.connectionsRefused)),
+            "port_unreachable": .int(Int64(port.counters.unreachable)),
+            "frames_without_session": .int(Int64(port.counters.framesWithoutSession)),
+            "connections_refused": .int(Int64(port.counters.connectionsRefused)),
         ])
         return o
     }

@@ -1,7 +1,7 @@
 // linkd: one instance per configured port. Opens the physical link as root
 // (a tty is put into raw mode then), keeps it in pppinit's fd store so a
 // restart resumes on the same socket, drops to its own uid, and runs PPP
-// sessions on the port (PortLink, Session).
+// sessions on the port (PortSessions, its Transport, Session).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,37 +31,31 @@ if port.descriptor != nil, !port.restored {
     }
 }
 rt.log.info("port \(settings.name) (\(settings.kind.name)) \(port.restored ? "restored from the fd store" : "opened")")
-let link = PortLink(port: port, runtime: rt, bridging: linkdSettings)
-rt.statusFields = {
-    var o: JSONObject = ["port": .object(port.status), "authd": .object(link.auth.json),
-                         "sessions": .int(Int64(link.live.count))]
-    if link.pppoe != nil { o["pppoe"] = .object(link.pppoeStatus) }
-    o["partner_failed"] = .object(link.partnerFailures.json)
-    return o
-}
+let portSessions = PortSessions(port: port, runtime: rt, bridging: linkdSettings)
+rt.statusFields = { portSessions.status }
 rt.register("sessions") { arguments, _ in
-    let all = link.sessions
+    let all = portSessions.sessions
     // Thousands of PPPoE sessions do not fit one reply: pppctl asks in pages.
     if let from = JSONPages.requested(arguments) {
-        return JSONPages.page(count: all.count, from: from) { .object(SessionStatus.json(all[$0], port: link)) }
+        return JSONPages.page(count: all.count, from: from) { .object(SessionStatus.json(all[$0], port: portSessions)) }
     }
-    return .array(all.map { .object(SessionStatus.json($0, port: link)) })
+    return .array(all.map { .object(SessionStatus.json($0, port: portSessions)) })
 }
 rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) in
     guard let id = arguments["id"]?.string else { throw MethodError(.badArguments, "expected {\"id\": \"PORT:N\"}") }
-    guard link.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
+    guard portSessions.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
     return .object(["killed": .string(id)])
 }
-rt.onShutdown = { link.shutdown() }
-// Bridging (PortLink+Bridge): dial on an upstream port, bridge/unbridge.
-rt.register("dial", mutating: true) { arguments, _ throws(MethodError) in try link.dial(arguments) }
-rt.register("bridge", mutating: true) { arguments, _ throws(MethodError) in try link.bridgeHeld(arguments) }
-rt.register("unbridge", mutating: true) { arguments, _ throws(MethodError) in try link.unbridge(arguments) }
+rt.onShutdown = { portSessions.shutdown() }
+// Bridging (PortSessions+Bridge): dial on an upstream port, bridge/unbridge.
+rt.register("dial", mutating: true) { arguments, _ throws(MethodError) in try portSessions.dial(arguments) }
+rt.register("bridge", mutating: true) { arguments, _ throws(MethodError) in try portSessions.bridgeHeld(arguments) }
+rt.register("unbridge", mutating: true) { arguments, _ throws(MethodError) in try portSessions.unbridge(arguments) }
 // An upstream session dialled for one of our sessions ended before the splice.
-rt.register("partner-failed", mutating: true) { arguments, _ throws(MethodError) in try link.partnerFailed(arguments) }
+rt.register("partner-failed", mutating: true) { arguments, _ throws(MethodError) in try portSessions.partnerFailed(arguments) }
 // accept4: TCP listen ports; recvmmsg/sendmmsg: PPPoE's batched AF_PACKET
 // reads and writes, UDP ports' batched reads; the rest of what sessions use is in the base set.
 rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg", "sendmmsg"])
 rt.ready()
-link.start()
+portSessions.start()
 rt.run()

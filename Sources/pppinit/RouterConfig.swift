@@ -179,6 +179,7 @@ struct RouterConfig {
         p.persist = try r.bool("persist", default: false)
         p.holdoff = try r.integer("holdoff", default: 30, in: 0...86_400)
         p.maxfail = try r.integer("maxfail", default: 10, in: 0...1_000_000)
+        p.multilink = try parseMultilink(port: name, &r)
     }
 
     /// NCP keys (pppd's names): `address = "local:remote"` (either side may

@@ -24,14 +24,14 @@ struct PartnerFailureCounters {
     }
 }
 
-extension PortLink {
+extension PortSessions {
     /// Reports to a subscriber's linkd that restarts (pppinit answers busy)
     /// are tried again this many times in all, a second apart.
     static let partnerFailureAttempts = 3
 
     // MARK: Upstream side
 
-    /// Session.onFinished on an upstream port: a session dialled for a
+    /// At the end of a session on an upstream port: a session dialled for a
     /// subscriber whose channel bridged never took tells that subscriber.
     /// Once bridged holds the channel, bridged ends the pair itself.
     func dialledSessionEnded(_ s: Session) {

@@ -9,8 +9,8 @@
 // its sessions until the operator's `pppctl bridge A B`.
 import IPC
 
-extension PortLink {
-    /// Session.networkRoute: where this session's channel goes.
+extension PortSessions {
+    /// SessionOwner.route: where this session's channel goes.
     func route(_ s: Session) -> NetworkRoute {
         switch bridging.role {
         case .upstream:
@@ -75,27 +75,21 @@ extension PortLink {
         guard bridging.role == .upstream else {
             throw MethodError(.notPermitted, "port \(settings.name) is not an upstream port")
         }
-        // Upstream link types. Each gets one case here; L2TP will be one more.
-        switch settings.kind {
-        case .pppoe:
-            // A PPPoE client session per subscriber: its own discovery, then
-            // a session on the port's AF_PACKET socket; the id is promised
-            // now and the session (PortLink+PPPoEClient) takes it at PADS.
-            return .object(["session": .string(try dialPPPoE(for: subscriber))])
-        case .udp, .tty, .tcp:
-            // One session at a time on the port's descriptor (udp, tty); a
-            // tcp connect port could carry more, one connection each, but
-            // shares PortLink's one-at-a-time start path, so likewise.
-            if let busy = live.first {
-                throw MethodError(.busy, "upstream \(settings.name) carries \(busy.id) already (one session at a time on a \(settings.kind.name) port)")
-            }
+        return .object(["session": .string(try transport.dial(for: subscriber))])
+    }
+
+    /// Transport.dial on a port that runs one session at a time on its
+    /// descriptor (udp, tty) or one connection at a time (tcp connect).
+    func dialOneAtATime(for subscriber: String) throws(MethodError) -> String {
+        if let busy = live.first {
+            throw MethodError(.busy, "upstream \(settings.name) carries \(busy.id) already (one session at a time on a \(settings.kind.name) port)")
         }
         startSession()
         guard let s = live.last else {
             throw MethodError(.failed, "upstream \(settings.name): the session did not start")
         }
         markDialled(s, for: subscriber)
-        return .object(["session": .string(s.id)])
+        return s.id
     }
 
     /// An upstream session started for `subscriber`: at its Network phase

@@ -1,0 +1,240 @@
+// What both PPPoE roles share on a pppoe port (RFC 2516): the discovery
+// (0x8863) and session (0x8864) AF_PACKET sockets, both read in batches
+// (recvmmsg) into buffers kept for the life of the port; session frames
+// demultiplexed by (peer MAC, SESSION_ID) to their Circuit; discovery frames
+// out through one batch (sendmmsg). A session frame reaches its Session as a
+// slice of the batch's buffer, and frames out are written whole by the
+// Session's encoder. The roles' transports (access concentrator, client)
+// run the discovery machines and decide what a session's end sends (§5.5).
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPC
+import PPP
+import PPPoE
+
+final class PPPoEPort {
+    struct Counters {
+        var discoveryFramesIn = 0
+        /// Discovery frames a full socket queue could not take.
+        var discoverySendDropped = 0
+        var sessionFramesIn = 0
+        /// Session frames that do not parse (RFC 2516 §4, §6), or were truncated.
+        var sessionMalformed = 0
+        /// Session frames for a (MAC, SESSION_ID) we have no session for.
+        var sessionUnknown = 0
+        var padtSent = 0
+        /// Client: PADTs from the AC that ended one of our sessions (§5.5).
+        var padtReceived = 0
+    }
+
+    unowned let host: PortSessions
+    let discoveryFD: Int32
+    let sessionFD: Int32
+    let interface: PacketInterface
+    let local: EthernetAddress
+    /// Session circuits by PPPoEBinding.key; also by SESSION_ID (the AC's
+    /// ids are unique on the port).
+    private(set) var circuits: [UInt64: Circuit] = [:]
+    private var idToKey: [UInt16: UInt64] = [:]
+    private var inbound: PacketBatch
+    private var outbound = PacketBatch(slotSize: 1536, capacity: 32)
+    private var sessionInbound: PacketBatch
+    var counters = Counters()
+
+    /// RFC 2516 §7: the PPP payload of a 1500-octet Ethernet frame.
+    static let standardPayload = 1492
+
+    init(host: PortSessions, discoveryFD: Int32, sessionFD: Int32, interface: PacketInterface) {
+        self.host = host
+        self.discoveryFD = discoveryFD
+        self.sessionFD = sessionFD
+        self.interface = interface
+        local = EthernetAddress(rawValue: interface.address)
+        // A slot holds any frame the interface carries (Ethernet header + MTU).
+        let slot = max(1536, interface.mtu + 32)
+        inbound = PacketBatch(slotSize: slot, capacity: 32)
+        sessionInbound = PacketBatch(slotSize: slot, capacity: 32)
+    }
+
+    var settings: PortSettings { host.settings }
+
+    /// The largest PPP payload this interface carries (RFC 4638: MTU - 8).
+    var interfacePayload: Int { interface.mtu - PPPoEHeader.pppoeLength - 2 }
+
+    /// Watches both sockets; false (logged) when it cannot.
+    func watch(discovery: @escaping () -> Void, sessions: @escaping () -> Void) -> Bool {
+        do {
+            try host.rt.loop.watch(discoveryFD) { _ in discovery() }
+            try host.rt.loop.watch(sessionFD) { _ in sessions() }
+        } catch {
+            host.rt.log.warning("port \(settings.name): \(error)")
+            return false
+        }
+        host.rt.log.info("port \(settings.name): pppoe \(settings.pppoe.role.name) on \(interface.name) (\(local), mtu \(interface.mtu))")
+        return true
+    }
+
+    // MARK: Sessions
+
+    /// One PPPoE session: a circuit on the session socket and a Session on
+    /// it (numbered `number` when a dial promised that id).
+    @discardableResult
+    func openSession(_ binding: PPPoEBinding, number: Int? = nil) -> Session {
+        let circuit = Circuit(shared: sessionFD, peer: "\(binding.peer)", framing: .pppoe(binding))
+        // A session of an earlier PADR under the same key ends first.
+        if let old = circuits[binding.key]?.session, old.phase != .dead { old.lowerDown(reason: "replaced by a new PPPoE session") }
+        add(circuit, binding)
+        let s = host.makeSession(on: circuit, resuming: number)
+        host.rt.log.info("session \(s.id): PPPoE session \(binding.sessionID) with \(binding.peer) (max payload \(binding.maximumPayload))")
+        return s
+    }
+
+    private func add(_ circuit: Circuit, _ binding: PPPoEBinding) {
+        circuits[binding.key] = circuit
+        idToKey[binding.sessionID] = binding.key
+    }
+
+    /// Forgets the session on `circuit`; false when it was forgotten already
+    /// (replaced, or the peer's PADT ended it).
+    func remove(_ circuit: Circuit) -> Bool {
+        guard let binding = circuit.pppoe, circuits[binding.key] === circuit else { return false }
+        circuits[binding.key] = nil
+        idToKey[binding.sessionID] = nil
+        return true
+    }
+
+    /// The live session with this SESSION_ID.
+    func session(id: UInt16) -> Session? {
+        guard let key = idToKey[id], let s = circuits[key]?.session, s.phase != .dead else { return nil }
+        return s
+    }
+
+    /// After a restart (DESIGN.md "Restart without losing sessions"): each
+    /// deposited session resumes Opened on the session socket under its old
+    /// (peer MAC, SESSION_ID), once `adopt` taught the role's discovery
+    /// machine about it (false: it cannot take it, the session is dropped).
+    /// `adopted` sees each circuit before its session resumes. The count.
+    @discardableResult
+    func resumeSessions(adopt: (PPPoEBinding, LinkSessionState) -> Bool, adopted: (Circuit) -> Void = { _ in }) -> Int {
+        var resumed = 0
+        for (e, deposited) in host.depositedSessions() {
+            let binding = deposited.pppoe.map(PPPoEBinding.init)
+            guard let binding, binding.local == local, e.descriptors.count == 1, adopt(binding, deposited) else {
+                host.dropDeposited(e, deposited)
+                continue
+            }
+            let circuit = Circuit(shared: sessionFD, peer: "\(binding.peer)", framing: .pppoe(binding))
+            add(circuit, binding)
+            adopted(circuit)
+            // A failed resume ends the session like any other: with a PADT.
+            if host.resume(e, deposited, on: circuit) != nil { resumed += 1 }
+        }
+        if resumed > 0 { host.rt.log.notice("port \(settings.name): \(resumed) PPPoE session(s) resumed after a restart") }
+        return resumed
+    }
+
+    /// linkd stopping: every live session says goodbye to its peer (an LCP
+    /// Terminate-Request); `ended` sends its PADT (§5.5).
+    func closeAll(_ ended: (Circuit) -> Void) {
+        for circuit in Array(circuits.values) {
+            guard let s = circuit.session, s.phase != .dead else { continue }
+            s.close(reason: "linkd stopping")
+            ended(circuit)
+        }
+    }
+
+    // MARK: Discovery out
+
+    /// Queues a frame for the next flush (flushing first if the batch is full).
+    func enqueueDiscovery(_ frame: [UInt8]) {
+        if !outbound.enqueue(frame) {
+            flushDiscovery()
+            if !outbound.enqueue(frame) { counters.discoverySendDropped += 1 }
+        }
+    }
+
+    func sendDiscovery(_ frame: [UInt8]) {
+        enqueueDiscovery(frame)
+        flushDiscovery()
+    }
+
+    /// sendmmsg of what is queued; what the socket will not take now is
+    /// dropped and counted (discovery retransmits, RFC 2516 §8).
+    func flushDiscovery() {
+        while outbound.count > 0 {
+            let sent = (try? outbound.flush(to: discoveryFD)) ?? 0
+            if sent == 0 {
+                counters.discoverySendDropped += outbound.count
+                outbound.removeAll()
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Discovery frames to `handle` (with the time read), bounded per
+    /// wake-up so a PADI flood cannot starve the sessions.
+    func readDiscovery(_ handle: (ArraySlice<UInt8>, UInt64) -> Void) {
+        for _ in 0..<8 {
+            let n = (try? inbound.receive(from: discoveryFD)) ?? 0
+            guard n > 0 else { break }
+            let now = Instant.now().nanoseconds
+            for i in 0..<n {
+                counters.discoveryFramesIn += 1
+                handle(inbound.frame(i), now)
+            }
+            flushDiscovery()
+            if n < inbound.capacity { break }
+        }
+    }
+
+    func readSessions() {
+        for _ in 0..<8 {
+            let n = (try? sessionInbound.receive(from: sessionFD)) ?? 0
+            guard n > 0 else { break }
+            for i in 0..<n {
+                counters.sessionFramesIn += 1
+                sessionFrame(sessionInbound.frame(i))
+            }
+            if n < sessionInbound.capacity { break }
+        }
+    }
+
+    /// RFC 2516 §6: a session frame to our MAC goes to the session of
+    /// (source MAC, SESSION_ID); anything else is counted and dropped.
+    private func sessionFrame(_ frame: ArraySlice<UInt8>) {
+        guard let (header, payload) = Self.parseSession(frame) else {
+            counters.sessionMalformed += 1
+            return
+        }
+        guard header.destination == local else { return }  // another station's, or our own going out
+        guard let circuit = circuits[PPPoEBinding.key(peer: header.source, sessionID: header.sessionID)],
+              let s = circuit.session, s.phase != .dead else {
+            counters.sessionUnknown += 1
+            return
+        }
+        s.receive(frame[payload])
+    }
+
+    private static func parseSession(_ frame: ArraySlice<UInt8>) -> (PPPoEHeader, Range<Int>)? {
+        do { return try SessionFrame.parse(frame) } catch { return nil }
+    }
+
+    // MARK: Status
+
+    var status: JSONObject {
+        let c = counters
+        return [
+            "role": .string(settings.pppoe.role.name), "interface": .string(interface.name),
+            "mac": .string("\(local)"), "mtu": .int(Int64(interface.mtu)),
+            "sessions": .int(Int64(circuits.count)),
+            "discovery_frames_in": .int(Int64(c.discoveryFramesIn)),
+            "discovery_send_dropped": .int(Int64(c.discoverySendDropped)),
+            "session_frames_in": .int(Int64(c.sessionFramesIn)), "session_malformed": .int(Int64(c.sessionMalformed)),
+            "session_unknown": .int(Int64(c.sessionUnknown)), "padt_sent": .int(Int64(c.padtSent)),
+        ]
+    }
+
+    static func random64() -> UInt64 { Session.randomSeed() }
+}

@@ -1,0 +1,262 @@
+// Runs the sessions of this linkd's port, whatever carries them (a
+// Transport: a tty or UDP line, TCP listen or connect, a PPPoE access
+// concentrator or client). Kept here, the same for every kind: the session
+// table and numbering, the events `pppctl watch` shows, pppd's
+// persist/holdoff/maxfail between sessions (for ports that start their own),
+// the fd store's deposits (DESIGN.md "Restart without losing sessions"),
+// and, as each session's owner, what its Network phase means
+// (PortSessions+Bridge) and what its end means.
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPC
+import PPP
+
+/// Counted on the port as a whole, shown with every session.
+struct PortCounters {
+    /// Frames that arrived while no session ran (holdoff, or after the last).
+    var framesWithoutSession = 0
+    /// Datagram ports: ICMP port-unreachable reports (the peer is not there yet).
+    var unreachable = 0
+    /// TCP listen: connections turned away at the limit.
+    var connectionsRefused = 0
+}
+
+final class PortSessions {
+    let port: Port
+    let rt: DaemonRuntime
+    let auth: AuthClient
+    /// This port's bridging role and rules (PortSessions+Bridge).
+    let bridging: LinkdSettings
+    var settings: PortSettings { port.settings }
+    /// How this port's sessions reach their peers.
+    private(set) lazy var transport: any Transport = Transports.make(for: port, host: self)
+    /// Live sessions, then the most recent ended ones (phase dead), so
+    /// `pppctl sessions` can still say why they ended.
+    private(set) var sessions: [Session] = []
+    private var nextNumber = 1
+    /// pppd's maxfail: consecutive sessions that never reached Network phase.
+    var failures = 0
+    private var holdoffTimer: TimerID?
+    var counters = PortCounters()
+    /// partner-failed reports sent (upstream) and received (subscriber).
+    var partnerFailures = PartnerFailureCounters()
+
+    /// Ended sessions kept for display.
+    static let endedKept = 8
+
+    init(port: Port, runtime: DaemonRuntime, bridging: LinkdSettings? = nil) {
+        self.port = port
+        self.rt = runtime
+        self.bridging = bridging ?? LinkdSettings(port: port.settings)
+        auth = AuthClient(runtime: runtime)
+    }
+
+    /// Starts reading and the first session (or accepting).
+    func start() { transport.start() }
+
+    /// SIGTERM or pppinit gone: the transport says goodbye to its peers.
+    func shutdown() { transport.shutdown() }
+
+    var status: JSONObject {
+        var o: JSONObject = ["port": .object(port.status), "authd": .object(auth.json),
+                             "sessions": .int(Int64(live.count))]
+        transport.addStatus(to: &o)
+        o["partner_failed"] = .object(partnerFailures.json)
+        return o
+    }
+
+    // MARK: The fd store (DESIGN.md "Restart without losing sessions")
+
+    /// Deposits a session whose channel ncpd or bridged holds: its state
+    /// and our end. Only sessions on descriptors the fd store also holds
+    /// (a tty, a UDP socket, a PPPoE port's packet sockets) can resume; a
+    /// TCP session's connection is not deposited, so its channel is not
+    /// either (the owner must see it close when we die).
+    private func save(_ s: Session) {
+        guard transport.resumable, let (state, fd) = s.snapshot() else { return }
+        do { try rt.deposit(key: .session(s.id), record: state.encoded(), descriptors: [fd]) } catch {
+            rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
+        }
+    }
+
+    /// After a restart: the sessions a previous linkd deposited, each with
+    /// its readable record (unreadable ones are withdrawn here).
+    func depositedSessions() -> [(RestoredEntry, LinkSessionState)] {
+        rt.restored.filter { $0.key.session != nil }.compactMap { e in depositedSession(e).map { (e, $0) } }
+    }
+
+    /// A deposited session's record, or nil (withdrawn) when unreadable.
+    private func depositedSession(_ e: RestoredEntry) -> LinkSessionState? {
+        do {
+            let state = try LinkSessionState.decode(e.record)
+            if state.record.port == settings.name, state.number != nil { return state }
+            rt.log.warning("\(e.key): not a session of port \(settings.name); dropping it")
+        } catch {
+            rt.log.warning("\(e.key): unusable state record (\(error)); dropping it")
+        }
+        try? rt.withdraw(key: e.key)
+        return nil
+    }
+
+    func dropDeposited(_ e: RestoredEntry, _ state: LinkSessionState) {
+        rt.log.warning("session \(state.id): cannot be resumed on this port; dropping it")
+        try? rt.withdraw(key: e.key)
+        // Its id may still be known to ncpd until the channel closes.
+        if let n = state.number { nextNumber = max(nextNumber, n + 1) }
+    }
+
+    /// Resumes a deposited session Opened on `circuit`: LCP as negotiated,
+    /// the channel end from the fd store. nil when it cannot.
+    func resume(_ e: RestoredEntry, _ state: LinkSessionState, on circuit: Circuit) -> Session? {
+        guard let number = state.number, let fd = e.descriptors.first?.take() else {
+            dropDeposited(e, state)
+            return nil
+        }
+        let s = makeSession(on: circuit, resuming: number)
+        do { try s.resume(state, channel: fd) } catch {
+            rt.log.warning("session \(s.id): cannot resume: \(error)")
+            try? rt.withdraw(key: e.key)
+            s.circuitFailed(reason: "cannot resume after a restart: \(error)")
+            return nil
+        }
+        // A bridged session: what the rule or the dial had said of it.
+        if let partner = s.bridge.partner {
+            switch bridging.role {
+            case .upstream: s.bridge.upstream = settings.name; s.bridge.dialledFor = partner
+            case .none: s.bridge.upstream = PartnerFailure.split(partner)?.port
+            case .manual: break
+            }
+        }
+        let o = state.negotiated
+        rt.log.notice("session \(s.id): resumed after a restart (LCP opened, magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)), channel held by pid \(state.ownerPID))")
+        save(s)
+        return s
+    }
+
+    var live: [Session] { sessions.filter { $0.phase != .dead } }
+
+    // MARK: Sessions
+
+    /// `resuming`: the number of a session taken back from the fd store.
+    @discardableResult
+    func makeSession(on circuit: Circuit, resuming number: Int? = nil) -> Session {
+        let context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth)
+        let n = number ?? nextNumber
+        let s = Session(id: "\(settings.name):\(n)", settings: settings, circuit: circuit, context: context)
+        nextNumber = max(nextNumber, n + 1)
+        s.owner = self
+        circuit.session = s
+        sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)
+        return s
+    }
+
+    /// A session number for a session that does not exist yet (a PPPoE
+    /// dial answers its id before discovery ends).
+    func reserveNumber() -> Int {
+        defer { nextNumber += 1 }
+        return nextNumber
+    }
+
+    /// The next session of a port that runs one at a time.
+    func startSession() {
+        holdoffTimer = nil
+        transport.startSession()
+    }
+
+    /// What a read of `circuit` returned, for its session.
+    func received(_ bytes: ArraySlice<UInt8>, on circuit: Circuit) {
+        if let s = circuit.session, s.phase != .dead {
+            s.receive(bytes)
+        } else {
+            counters.framesWithoutSession += 1
+        }
+    }
+
+    /// The circuit is gone: stop watching (a hung-up tty reports HUP
+    /// forever) and end its session; persist decides whether we try again.
+    func circuitHungUp(_ circuit: Circuit, _ reason: String) {
+        rt.loop.unwatch(circuit.raw)
+        if let s = circuit.session, s.phase != .dead {
+            s.lowerDown(reason: reason)
+        } else {
+            rt.log.notice("port \(settings.name): \(reason)")
+            if settings.persist && !transport.isServing { scheduleNextSession() }
+        }
+    }
+
+    func event(_ name: String, _ s: Session) -> JSONObject {
+        ["event": .string(name), "component": .string(rt.setup.name + "@" + settings.name),
+         "session": .string(s.id), "port": .string(settings.name)]
+    }
+
+    func scheduleNextSession() {
+        guard holdoffTimer == nil else { return }
+        holdoffTimer = rt.loop.schedule(after: transport.holdoff) { [unowned self] in self.startSession() }
+    }
+
+    /// Kills a session by id (pppctl session kill): Terminate, then no
+    /// reconnect until holdoff as after any other end.
+    func kill(id: String) -> Bool {
+        guard let s = sessions.first(where: { $0.id == id }), s.phase != .dead else { return false }
+        s.close(reason: "killed by the operator")
+        return true
+    }
+}
+
+extension PortSessions: SessionOwner {
+    func sessionUp(_ s: Session) {
+        failures = 0
+        let o = s.negotiated ?? LCPNegotiatedOptions()
+        rt.log.info("session \(s.id): network phase (magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)))")
+        var e = event("session-up", s)
+        e["peer_name"] = s.auth.verdict.map { .string($0.peerName) } ?? .null
+        rt.publish(e)
+    }
+
+    func sessionAuthenticated(_ s: Session, _ v: AuthVerdict) {
+        rt.log.info("session \(s.id): authd says \(v.success ? "success" : "failure")\(v.peerName.isEmpty ? "" : " for \(v.peerName)")\(v.reason.isEmpty ? "" : ": \(v.reason)")")
+        var e = event("session-auth", s)
+        e["success"] = .bool(v.success)
+        e["peer_name"] = .string(v.peerName)
+        e["method"] = v.method.map { .string("\($0)") } ?? .null
+        e["reason"] = .string(v.reason)
+        rt.publish(e)
+    }
+
+    func channelHeld(_ s: Session) { save(s) }
+
+    func channelClosed(_ s: Session) { try? rt.withdraw(key: .session(s.id)) }
+
+    /// pppd's persist/holdoff/maxfail: a session that never reached Network
+    /// phase is a failure; after maxfail in a row (0: never) we stop trying.
+    func sessionFinished(_ s: Session) {
+        let circuit = s.circuit
+        transport.sessionEnded(s, on: circuit)
+        if circuit.session === s { circuit.session = nil }
+        // Keep it for display, behind the live ones; forget the oldest.
+        sessions.removeAll { $0 === s }
+        sessions.append(s)
+        while sessions.filter({ $0.phase == .dead }).count > Self.endedKept,
+              let i = sessions.firstIndex(where: { $0.phase == .dead }) {
+            sessions.remove(at: i)
+        }
+        if !s.reachedNetwork { failures += 1 }
+        let reason = s.reason ?? "ended"
+        rt.log.notice("session \(s.id): down: \(reason)")
+        var e = event("session-down", s)
+        e["reason"] = .string(reason)
+        rt.publish(e)
+        dialledSessionEnded(s)
+        guard !transport.isServing else { return }
+        guard settings.persist else {
+            rt.log.notice("port \(settings.name): no persist; no new session")
+            return
+        }
+        if settings.maxfail > 0 && failures >= Int(settings.maxfail) {
+            rt.log.notice("port \(settings.name): \(failures) failed sessions in a row (maxfail); giving up")
+            return
+        }
+        scheduleNextSession()
+    }
+}
