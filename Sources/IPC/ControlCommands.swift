@@ -11,9 +11,9 @@ public enum ControlCommand: CaseIterable, Sendable {
     public var synopsis: String {
         switch self {
         case .components: "components"
-        case .sessions: "sessions"
+        case .sessions: "sessions [--user NAME] [--ip ADDR] [--mac MAC] [--interface IF]"
         case .sessionShow: "session show ID"
-        case .sessionKill: "session kill ID"
+        case .sessionKill: "session kill ID | --user NAME | --ip ADDR | --mac MAC | --interface IF | --all"
         case .bridge: "bridge A B"
         case .unbridge: "unbridge ID"
         case .restart: "restart NAME"
@@ -30,7 +30,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .components, .restart, .watch, .reload, .call: []
         case .sessions: [.linkdSessions, .ncpdSessions, .splices]
         case .sessionShow: [.linkdSessions]
-        case .sessionKill: [.sessionKill]
+        case .sessionKill: [.linkdSessions, .sessionKill]
         case .bridge: [.linkdSessions, .bridge]
         case .unbridge: [.linkdUnbridge]
         case .authTest: [.authTest]
@@ -47,9 +47,9 @@ public enum ControlCommand: CaseIterable, Sendable {
     public var summary: String {
         let text: String = switch self {
         case .components: "List the daemons pppinit supervises: name, pid, uid, state, restarts, uptime, CapEff, NoNewPrivs, Seccomp."
-        case .sessions: "List every port's PPP sessions: id (PORT:N), phase, LCP state, up time, interface, IPCP state and local/remote IPv4, DNS, IPv6CP state and interface identifiers, IP packet/byte counters, reason."
+        case .sessions: "List every port's PPP sessions: id (PORT:N), phase, LCP state, up time, interface, IPCP state and local/remote IPv4, DNS, IPv6CP state and interface identifiers, IP packet/byte counters, reason; only those whose peer name, IPv4 address, MAC (calling_station) and interface match the selectors given."
         case .sessionShow: "Show one session: negotiated options both ways, magic numbers, counters, errors."
-        case .sessionKill: "Terminate a session (LCP Terminate-Request)."
+        case .sessionKill: "Terminate sessions (LCP Terminate-Request): one by id, or every one that matches all the selectors given, saying how many matched and were killed (non-zero exit when none matched)."
         case .bridge: "Splice two sessions held on bridge = \"manual\" ports."
         case .unbridge: "End a bridged session; bridged closes its partner, which ends too."
         case .restart: "Restart one component, keeping its sessions; answers once it is ready again."
