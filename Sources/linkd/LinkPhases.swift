@@ -2,7 +2,8 @@
 // tells it what happened (its circuit came up, failed or went down; LCP's
 // tlu, tld and tlf; authd's verdict; a close asked for) and carries out the
 // actions it returns, in order; it also says where each received frame goes
-// in the current phase. It keeps the first reason the session ends for.
+// in the current phase. It keeps the first reason the session ends for,
+// and the few network-phase frames that came during Authenticate.
 // No sockets and no clock: LinkTests drive it as a table.
 import PPP
 
@@ -54,6 +55,9 @@ struct LinkPhases: Equatable {
         case beginAuthentication
         /// RFC 1661 §3.6: the channel goes to its owner.
         case enterNetwork
+        /// Right after `enterNetwork`: frames held during Authenticate, in
+        /// the order they came, for the channel.
+        case deliver([HeldFrame])
         /// Leaving Opened: the channel and authentication end; framing
         /// back to the defaults of §7.1 (RFC 1662).
         case leaveNetwork
@@ -72,13 +76,26 @@ struct LinkPhases: Equatable {
         case authentication
         /// To the channel's owner (network and NCP frames).
         case channel
+        /// Kept (`hold`) until the Network phase begins, then delivered.
+        case held
         /// Discarded and counted: RFC 1661 §3.4, before the Network phase.
         case discarded
         /// RFC 1661 §5.7: a protocol nobody here runs.
         case rejected
     }
 
+    /// A frame kept for the Network phase: a copy, off the data path.
+    struct HeldFrame: Equatable {
+        var proto: ProtocolNumber
+        var information: [UInt8]
+    }
+
+    /// Frames held during Authenticate at most; later ones are discarded
+    /// (and counted by the session), as RFC 1661 §3.5 has it.
+    static let heldLimit = 8
+
     private(set) var phase = Phase.dead
+    private(set) var held: [HeldFrame] = []
     /// Why the session is ending or ended, first cause wins.
     private(set) var reason: String?
     /// The session reached the Network phase (pppd resets maxfail on it).
@@ -119,6 +136,7 @@ struct LinkPhases: Equatable {
             return enterNetwork()
         case .lcpDown(let terminating):
             phase = terminating ? .terminate : .establish
+            held = []
             return [.leaveNetwork]
         case .lcpFinished(let stopped):
             note(stopped ? "LCP: no agreement (Max-Configure reached or peer stopped)" : "LCP closed")
@@ -144,7 +162,17 @@ struct LinkPhases: Equatable {
         guard phase != .network else { return [] }
         phase = .network
         reachedNetwork = true
-        return [.enterNetwork]
+        guard !held.isEmpty else { return [.enterNetwork] }
+        defer { held = [] }
+        return [.enterNetwork, .deliver(held)]
+    }
+
+    /// Keeps a frame `destination` said to hold; false when the limit is
+    /// reached (the frame is discarded).
+    mutating func hold(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) -> Bool {
+        guard phase == .authenticate, held.count < Self.heldLimit else { return false }
+        held.append(HeldFrame(proto: proto, information: Array(information)))
+        return true
     }
 
     /// Carrying out `finished`: true the first time (the phase becomes
@@ -152,13 +180,22 @@ struct LinkPhases: Equatable {
     mutating func finish() -> Bool {
         guard phase != .dead else { return false }
         phase = .dead
+        held = []
         return true
     }
 
     /// RFC 1661 §3.4-§3.6: where a frame of `proto` goes now.
+    ///
+    /// Deviation from §3.5 (issue 13): a network or NCP frame during
+    /// Authenticate is held, not discarded. authd sends the peer its
+    /// Success before linkd hears the verdict, and a peer that starts its
+    /// NCPs on that Success (pppd does, with MS-CHAPv2 at once) would
+    /// otherwise wait a Restart timer for its first Configure-Request to be
+    /// sent again. If authentication fails the held frames go with it.
     func destination(of proto: ProtocolNumber) -> Destination {
         if proto == .lcp { return .lcp }
         if proto == .pap || proto == .chap || proto == .eap { return .authentication }
+        if phase == .authenticate && !proto.isLinkControl { return .held }
         guard phase == .network else { return .discarded }
         return proto.isLinkControl ? .rejected : .channel
     }

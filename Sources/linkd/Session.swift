@@ -171,6 +171,9 @@ final class Session {
                 beginAuthentication(negotiated ?? LCPNegotiatedOptions())
             case .enterNetwork:
                 enterNetwork()
+            case .deliver(let frames):
+                // The channel queues them until its owner acks (ChannelRelay).
+                for f in frames where phase == .network { channel?.deliver(f.proto, f.information[...]) }
             case .leaveNetwork:
                 leaveNetwork()
             case .finished:
@@ -211,6 +214,10 @@ final class Session {
         switch phases.destination(of: proto) {
         case .lcp, .authentication:
             return  // taken above
+        case .held:
+            // For the channel once the Network phase begins (LinkPhases).
+            if !phases.hold(proto, information) { counters.discardedBeforeNetwork += 1 }
+            return
         case .discarded:
             // RFC 1661 §3.4-§3.5: only LCP (and authentication, link quality)
             // may pass before the Network phase.

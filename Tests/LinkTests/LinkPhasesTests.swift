@@ -129,7 +129,7 @@ import Testing
             (.establish, .lcp, .lcp), (.establish, .pap, .authentication), (.establish, ipcp, .discarded),
             (.establish, ipv4, .discarded), (.establish, lqr, .discarded),
             (.authenticate, .chap, .authentication), (.authenticate, .eap, .authentication),
-            (.authenticate, ipcp, .discarded), (.authenticate, ipv4, .discarded),
+            (.authenticate, ipcp, .held), (.authenticate, ipv4, .held), (.authenticate, lqr, .discarded),
             (.network, .lcp, .lcp), (.network, .pap, .authentication), (.network, ipcp, .channel),
             (.network, ipv4, .channel), (.network, lqr, .rejected),
             (.terminate, ipcp, .discarded), (.dead, ipv4, .discarded), (.dead, .lcp, .lcp),
@@ -146,5 +146,54 @@ import Testing
             #expect(p.phase == phase)
             #expect(p.destination(of: proto) == expected, "\(phase) \(proto)")
         }
+    }
+
+    /// Issue 13: the peer's first IPCP Configure-Request, sent on our
+    /// Success before linkd heard the verdict, reaches the channel right
+    /// after the Network phase begins instead of being discarded.
+    @Test func framesDuringAuthenticateAreDeliveredAtNetwork() {
+        var p = LinkPhases()
+        _ = p.handle(.circuitUp)
+        _ = p.handle(.lcpUp(authenticate: true))
+        let ipcp = ProtocolNumber(0x8021), ipv6cp = ProtocolNumber(0x8057)
+        #expect(p.destination(of: ipcp) == .held)
+        let heldIPCP = p.hold(ipcp, [1, 1, 0, 10, 3, 6, 0, 0, 0, 0][...])
+        let heldIPv6CP = p.hold(ipv6cp, [1, 7, 0, 4][...])
+        #expect(heldIPCP && heldIPv6CP)
+        let actions = p.handle(.authSucceeded)
+        #expect(actions == [.enterNetwork, .deliver([.init(proto: ipcp, information: [1, 1, 0, 10, 3, 6, 0, 0, 0, 0]),
+                                                     .init(proto: ipv6cp, information: [1, 7, 0, 4])])])
+        #expect(p.held.isEmpty)
+        // Nothing held in the Network phase itself: frames go straight on.
+        #expect(p.destination(of: ipcp) == .channel)
+        let heldInNetwork = p.hold(ipcp, [1][...])
+        #expect(!heldInNetwork)
+    }
+
+    /// Bounded: past `heldLimit` frames are discarded (the session counts
+    /// them); a failed or renegotiated authentication forgets them.
+    @Test func heldFramesAreBoundedAndForgottenWithoutNetwork() {
+        var p = LinkPhases()
+        _ = p.handle(.circuitUp)
+        _ = p.handle(.lcpUp(authenticate: true))
+        for i in 0..<LinkPhases.heldLimit {
+            let ok = p.hold(ProtocolNumber(0x0021), [UInt8(i)][...])
+            #expect(ok)
+        }
+        let overLimit = p.hold(ProtocolNumber(0x0021), [0xff][...])
+        #expect(!overLimit)
+        #expect(p.held.count == LinkPhases.heldLimit)
+        _ = p.handle(.authFailed(reason: "wrong password"))
+        _ = p.handle(.lcpDown(terminating: true))
+        #expect(p.held.isEmpty)
+        var q = LinkPhases()
+        _ = q.handle(.circuitUp)
+        _ = q.handle(.lcpUp(authenticate: true))
+        let held = q.hold(ProtocolNumber(0x8021), [1][...])
+        let down = q.handle(.circuitDown(reason: "hangup"))
+        let finished = q.finish()
+        #expect(held && finished)
+        #expect(down == [.lowerLCP, .finished])
+        #expect(q.held.isEmpty)
     }
 }
