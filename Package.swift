@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
         .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
-        .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim"]),
+        .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim", "PPP"]),
         .executableTarget(
             name: "pppctl",
             dependencies: ["IPC", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]

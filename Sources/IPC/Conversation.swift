@@ -45,6 +45,9 @@ extension DaemonRuntime {
         let fd = Self.rendezvousDescriptor
         let uids = peerUIDs
         var buffer = [UInt8](repeating: 0, count: Wire.maxMessageSize + 1)
+        // The point is 0666: any local user can send here, so one log line
+        // per junk datagram would let them fill the disk.
+        var junk = WarningLimiter()
         try loop.watch(fd) { [unowned self] _ in
             for _ in 0..<64 {
                 let dg: Datagram?
@@ -52,7 +55,7 @@ extension DaemonRuntime {
                 guard let dg else { return }
                 guard let cred = dg.credentials, let sender = uids[cred.uid] else {
                     self.rendezvousDropped += 1
-                    self.log.warning("rendezvous: dropped a datagram from uid \(dg.credentials?.uid ?? 0), not a daemon")
+                    junk.warn(self.log, "rendezvous: dropped a datagram from uid \(dg.credentials?.uid ?? 0), not a daemon")
                     continue
                 }
                 do {
@@ -62,7 +65,7 @@ extension DaemonRuntime {
                     handler(&arrival)
                 } catch {
                     self.rendezvousDropped += 1
-                    self.log.warning("rendezvous: dropped a datagram from \(sender) pid \(cred.pid): \(error)")
+                    junk.warn(self.log, "rendezvous: dropped a datagram from \(sender) pid \(cred.pid): \(error)")
                 }
             }
         }

@@ -24,6 +24,10 @@ public final class DaemonRuntime {
     public let setup: DaemonSetup
     public var log: Log
     public private(set) var restored: [RestoredEntry] = []
+    /// What pppinit said it returned (its final restore part): compare with
+    /// `restored` to see that every deposit came back. nil from a pppinit
+    /// that does not send the counts.
+    public private(set) var restoreExpected: (deposits: Int, descriptors: Int)?
     private let started = Instant.now()
 
     public typealias Method = (_ arguments: JSON, _ admin: Bool) throws(MethodError) -> JSON
@@ -79,6 +83,8 @@ public final class DaemonRuntime {
             self.shutdown(code: 0)
         }
         register("status") { [unowned self] _, _ in self.status() }
+        // pppinit's watchdog: answering at all proves the loop turns.
+        register("ping") { _, _ in .object([:]) }
         // signalfd is set up here, before the seccomp allowlist exists.
         do {
             try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2]) { [unowned self] sig, _ in
@@ -117,14 +123,22 @@ public final class DaemonRuntime {
         var failure: IPCError?
         var entries: [RestoredEntry] = []
         var unknown: [String] = []
+        var expected: (deposits: Int, descriptors: Int)?
+        var received = (deposits: 0, descriptors: 0)
         try link.call(.descriptorsQueried, timeout: timeout, onReply: { r in
             if case let .descriptorsReturned(text, record, _) = r.message {
+                received.deposits += 1
+                received.descriptors += r.descriptors.count
                 var shared: [SharedDescriptor] = []
                 for i in 0..<r.descriptors.count { shared.append(SharedDescriptor(r.descriptors.take(i))) }
                 // A key no daemon of this build writes: its descriptors
                 // close here and the deposit is withdrawn, said in the log.
                 guard let key = StoreKey(text) else { unknown.append(text); return }
                 entries.append(RestoredEntry(key: key, record: record, descriptors: shared))
+            }
+            if case let .callReplied(json) = r.message, let o = (try? JSON.parse(json))?.object,
+               case let .int(d)? = o["deposits"], case let .int(n)? = o["descriptors"] {
+                expected = (Int(d), Int(n))
             }
             if r.isFinal { done = true }
         }, onFailure: { e in failure = e; done = true })
@@ -135,6 +149,10 @@ public final class DaemonRuntime {
             try withdraw(text: text)
         }
         restored = entries
+        restoreExpected = expected
+        if let expected, expected != received {
+            log.error("fd store restore: got \(received.deposits) of \(expected.deposits) deposits, \(received.descriptors) of \(expected.descriptors) descriptors")
+        }
     }
 
     /// Drops to our uid with only our capabilities; exits 111 on failure

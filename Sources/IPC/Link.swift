@@ -23,6 +23,8 @@ public struct LinkStats: Sendable, Equatable {
     public var queued = 0
     /// Replies for calls that had already ended (timed out or aborted).
     public var late = 0
+    /// 1 when the link was closed because its queue passed `queueLimit`.
+    public var overflowed = 0
 }
 
 public final class Link {
@@ -30,6 +32,13 @@ public final class Link {
     private var socket: FileDescriptor?
     private let loop: EventLoop?
     private var queue: [(bytes: [UInt8], descriptors: [SharedDescriptor])] = []
+    /// Bytes waiting in `queue`.
+    public private(set) var queuedBytes = 0
+    /// A peer that does not read must not grow our memory without end
+    /// (issue 15: 12.6 → 55.6 MB in a minute): past this many queued bytes
+    /// the link is closed. nil: unbounded, for links whose peer we trust
+    /// and whose messages must never be lost (pppinit ↔ daemon).
+    public var queueLimit: Int?
     private var buffer = [UInt8](repeating: 0, count: Wire.maxMessageSize + 1)
     public private(set) var stats = LinkStats()
     private var pending: [UInt32: PendingCall] = [:]
@@ -71,6 +80,7 @@ public final class Link {
         loop?.unwatch(raw)
         socket = nil
         queue.removeAll()
+        queuedBytes = 0
         let calls = pending
         pending.removeAll()
         for (_, call) in calls {
@@ -104,7 +114,32 @@ public final class Link {
             let dup = try FileDescriptor(adopting: d).duplicateAndRelease()
             held.append(SharedDescriptor(dup))
         }
+        try enqueue(bytes, held)
+    }
+
+    /// Sends one message whose descriptors the caller holds shared (the fd
+    /// store's): on EAGAIN the queue keeps references, not duplicates, so a
+    /// process near its descriptor limit cannot lose the message to a
+    /// failed dup(2) (issue 13: restore replies dropped at 6,000 sessions).
+    public func send(_ m: Message, flags: CallFlags = [], callID: UInt32 = 0, shared: [SharedDescriptor]) throws(IPCError) {
+        guard isOpen else { throw .peerClosed }
+        precondition(shared.count == m.descriptorCount, "\(m.type) needs \(m.descriptorCount) descriptors")
+        let bytes = try Codec.encode(m, flags: flags, callID: callID)
+        if queue.isEmpty, try Socket.send(raw, bytes, descriptors: shared.map(\.raw)) {
+            stats.sent += 1
+            return
+        }
+        try enqueue(bytes, shared)
+    }
+
+    private func enqueue(_ bytes: [UInt8], _ held: [SharedDescriptor]) throws(IPCError) {
+        if let queueLimit, queuedBytes + bytes.count > queueLimit {
+            stats.overflowed = 1
+            close()
+            throw .peerClosed
+        }
         queue.append((bytes, held))
+        queuedBytes += bytes.count
         stats.queued += 1
         try loop?.modify(raw, [.readable, .writable])
     }
@@ -118,6 +153,7 @@ public final class Link {
                 return
             }
             stats.sent += 1
+            queuedBytes -= first.bytes.count
             queue.removeFirst()
         }
         try? loop?.modify(raw, .readable)
@@ -125,6 +161,10 @@ public final class Link {
 
     public func reply(to callID: UInt32, _ m: Message, final: Bool = true, descriptors: [Int32] = []) throws(IPCError) {
         try send(m, flags: final ? .end : .more, callID: callID, descriptors: descriptors)
+    }
+
+    public func reply(to callID: UInt32, _ m: Message, final: Bool = true, shared: [SharedDescriptor]) throws(IPCError) {
+        try send(m, flags: final ? .end : .more, callID: callID, shared: shared)
     }
 
     public func replyError(to callID: UInt32, _ code: ErrorCode, _ reason: String) throws(IPCError) {
@@ -204,6 +244,12 @@ public final class Link {
                 guard var r = try receive() else { break }
                 dispatch(&r)
             } catch .peerClosed {
+                close()
+                return
+            } catch .system {
+                // Not the peer's message but the socket itself failing
+                // (ENOTSOCK, EBADF, ENOMEM …): it will fail again on every
+                // wake-up, so answering it would spin (issue 15). Hang up.
                 close()
                 return
             } catch {

@@ -72,6 +72,8 @@ public struct PortSettings: Equatable, Sendable {
     public var maxfail: UInt32 = 10
     /// pppoe ports: role, discovery names and limits.
     public var pppoe = PPPoESettings()
+    /// RFC 1990 multilink: pppd's `multilink`, `mrru`, `mpshortseq`, `endpoint`.
+    public var multilink = MultilinkSettings()
 
     public init(name: String, kind: PortKind) { self.name = name; self.kind = kind }
 
@@ -106,7 +108,7 @@ public struct PortSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(4)  // settings version (4: PPPoE settings)
+        w.u8(5)  // settings version (4: PPPoE settings; 5: multilink)
         w.string(name); w.u8(kind.rawValue); w.string(device); w.u32(speed)
         w.string(local); w.string(remote); w.bool(localLine); w.bool(crtscts)
         w.u16(mru); w.u32(asyncMap); w.u32(echoInterval); w.u32(echoFailure)
@@ -118,12 +120,13 @@ public struct PortSettings: Equatable, Sendable {
         w.string(user); w.string(remoteName); w.string(localName)
         network.encode(into: &w)
         pppoe.encode(into: &w)
+        multilink.encode(into: &w)
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> PortSettings {
         var r = ByteReader(bytes)
-        guard try r.u8() == 4 else { throw .invalid(callID: 0, reason: "port settings version") }
+        guard try r.u8() == 5 else { throw .invalid(callID: 0, reason: "port settings version") }
         let name = try r.string()
         guard let kind = PortKind(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "port kind") }
         var s = PortSettings(name: name, kind: kind)
@@ -139,6 +142,7 @@ public struct PortSettings: Equatable, Sendable {
         s.user = try r.string(); s.remoteName = try r.string(); s.localName = try r.string()
         s.network = try NetworkSettings.decode(&r)
         s.pppoe = try PPPoESettings.decode(&r)
+        s.multilink = try MultilinkSettings.decode(&r)
         try r.finish()
         return s
     }

@@ -105,6 +105,19 @@ public enum Socket {
         return Datagram(count: Int(r.bytes), descriptors: descriptors, credentials: cred)
     }
 
+    /// SO_DOMAIN and SO_TYPE: true only for an AF_UNIX SOCK_SEQPACKET
+    /// socket, the one kind a conversation may run on. A pipe end, an
+    /// eventfd or a UDP socket passed in its place fails here, before it is
+    /// adopted (issue 15: recvmsg on it fails forever, or never fires).
+    public static func isUnixSeqpacket(_ fd: Int32) -> Bool {
+        var domain: Int32 = 0, type: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) == 0 else { return false }
+        size = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) == 0 else { return false }
+        return domain == AF_UNIX && type == Int32(SOCK_SEQPACKET.rawValue)
+    }
+
     /// SO_PEERCRED: who created (or connected) the other end.
     public static func peerCredentials(_ fd: Int32) throws(IPCError) -> Credentials {
         var pid: pid_t = 0, uid: uid_t = 0, gid: gid_t = 0

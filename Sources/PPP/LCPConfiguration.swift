@@ -37,6 +37,30 @@ public struct LCPConfiguration: Equatable, Sendable {
     /// Protocols we agree to authenticate ourselves with when the peer asks, in
     /// order of preference for Naks; empty refuses all (pppd's refuse-*).
     public var acceptedAuthentication: [AuthenticationProtocol] = [.eap, .msChapV2, .chapMD5, .pap]
+    /// RFC 1990 §5.1: multilink (pppd's `multilink`, `mrru`, `mpshortseq`,
+    /// `endpoint`); nil keeps multilink off and the peer's MRRU, Short
+    /// Sequence Number and Endpoint Discriminator options are rejected.
+    public var multilink: MultilinkConfiguration?
+
+    public init() {}
+}
+
+/// What this end asks for and allows when multilink is on (RFC 1990 §5.1).
+public struct MultilinkConfiguration: Equatable, Sendable {
+    /// RFC 1990 §5.1.1: the MRRU we offer in every request (pppd `mrru`,
+    /// default 1500, the size every system "MUST be able to receive").
+    public var mrru: UInt16 = 1500
+    /// Values of our MRRU the peer may Nak us to.
+    public var acceptableMRRU: ClosedRange<UInt16> = 1500...1500
+    /// The smallest MRRU we let the peer offer; smaller ones are Nak'd with
+    /// this value. We always accept 1500 (RFC 1990 §5.1.1 "MUST be able").
+    public var minimumPeerMRRU: UInt16 = 128
+    /// RFC 1990 §5.1.2: ask to receive 12-bit sequence numbers (pppd
+    /// `mpshortseq`). The peer's request is acked either way: sending both
+    /// formats costs us nothing.
+    public var requestShortSequence = false
+    /// RFC 1990 §5.1.3: our discriminator (pppd `endpoint`); nil sends none.
+    public var endpointDiscriminator: EndpointDiscriminator?
 
     public init() {}
 }

@@ -29,6 +29,29 @@ public struct LCPNegotiatedOptions: Equatable, Sendable {
     public var weAuthenticatePeerWith: AuthenticationProtocol?
     /// The peer authenticates us with this (we are the authenticatee).
     public var peerAuthenticatesUsWith: AuthenticationProtocol?
+    /// RFC 1990 §5.1.1: the MRRU the peer acked (the largest reconstructed
+    /// packet it may send us); nil when not negotiated.
+    public var localMRRU: UInt16?
+    /// The peer's MRRU we acked: the largest packet we may send over the
+    /// bundle. RFC 1990 §5.1.1: no multilink packet may be sent without it.
+    public var peerMRRU: UInt16?
+    /// RFC 1990 §5.1.2: the peer sends us 12-bit sequence numbers.
+    public var receiveShortSequence = false
+    /// We acked the peer's request: we send it 12-bit sequence numbers.
+    public var transmitShortSequence = false
+    /// RFC 1990 §5.1.3: the discriminators sent each way (acked); a peer
+    /// that sent none counts as the null class (see `bundleDiscriminator`).
+    public var localEndpointDiscriminator: EndpointDiscriminator?
+    public var peerEndpointDiscriminator: EndpointDiscriminator?
 
     public init() {}
+}
+
+extension LCPNegotiatedOptions {
+    /// RFC 1990 §5.1.1: the link belongs to a bundle once an MRRU was agreed
+    /// in either direction (each direction's packets are then multilink).
+    public var isMultilink: Bool { localMRRU != nil || peerMRRU != nil }
+
+    /// RFC 1990 §5.1.3: "as if it had received the option with Class = 0".
+    public var bundleDiscriminator: EndpointDiscriminator { peerEndpointDiscriminator ?? .null }
 }

@@ -64,10 +64,27 @@ extension LCPNegotiator {
         case .qualityProtocol:
             // Link Quality Monitoring (RFC 1989) is not implemented.
             return .reject
-        case .maximumReceiveReconstructedUnit, .endpointDiscriminator:
-            // RFC 1990 §5.1: multilink is not supported yet; rejecting MRRU is
-            // how a peer learns that (RFC 1990 §5.1.1).
-            return .reject
+        case .maximumReceiveReconstructedUnit(let mrru):
+            // RFC 1990 §5.1.1: with multilink off, rejecting MRRU is how the
+            // peer learns that we will not bundle.
+            guard let m = c.multilink else { return .reject }
+            guard mrru >= m.minimumPeerMRRU else {
+                return .nak(LCPOption.maximumReceiveReconstructedUnit(m.minimumPeerMRRU).option)
+            }
+            peer.peerMRRU = mrru
+            return .ack
+        case .shortSequenceNumberHeaderFormat:
+            // RFC 1990 §5.1.2: acking commits us to 12-bit sequence numbers
+            // on every link of the bundle; the fragmenter does both formats.
+            guard c.multilink != nil else { return .reject }
+            peer.transmitShortSequence = true
+            return .ack
+        case .endpointDiscriminator(let discriminator):
+            // RFC 1990 §5.1.3: any well-formed discriminator is acceptable (it
+            // only keys the bundle); without multilink it means nothing to us.
+            guard c.multilink != nil else { return .reject }
+            peer.peerEndpointDiscriminator = discriminator
+            return .ack
         case .unknown:
             return .reject
         }

@@ -45,7 +45,18 @@ extension LCPNegotiator {
                 next.pfc = false  // a boolean option has no other value: treat as Reject
             case .addressAndControlFieldCompression:
                 next.acfc = false
-            case .qualityProtocol, .maximumReceiveReconstructedUnit, .endpointDiscriminator, .unknown:
+            case .maximumReceiveReconstructedUnit(let mrru):
+                // RFC 1990 §5.1.1: a Nak'd MRRU is taken if our policy can
+                // reassemble that size; a hint while we did not offer one
+                // is not a reason to start bundling.
+                guard next.mrru != nil, let m = configuration.multilink else { break }
+                if m.acceptableMRRU.contains(mrru) { next.mrru = mrru }
+            case .shortSequenceNumberHeaderFormat:
+                next.shortSequence = false  // boolean: a Nak can only mean no
+            case .endpointDiscriminator:
+                // RFC 1990 §5.1.3: on a Nak "it MUST remove it".
+                next.endpointDiscriminator = nil
+            case .qualityProtocol, .unknown:
                 break  // hints for things we do not do
             }
         }
@@ -68,6 +79,13 @@ extension LCPNegotiator {
             case LCPOption.Kind.magicNumber: next.magicNumber = nil
             case LCPOption.Kind.protocolFieldCompression: next.pfc = false
             case LCPOption.Kind.addressAndControlFieldCompression: next.acfc = false
+            case LCPOption.Kind.maximumReceiveReconstructedUnit:
+                // RFC 1990 §5.1.1: the peer does not do multilink; the link
+                // runs alone, and short sequence numbers mean nothing then.
+                next.mrru = nil
+                next.shortSequence = false
+            case LCPOption.Kind.shortSequenceNumberHeaderFormat: next.shortSequence = false
+            case LCPOption.Kind.endpointDiscriminator: next.endpointDiscriminator = nil
             case LCPOption.Kind.authenticationProtocol:
                 // We only ask for authentication when we require it.
                 return .failed(.authenticationRefused)

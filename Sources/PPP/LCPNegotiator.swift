@@ -12,6 +12,10 @@ public struct LCPNegotiator: OptionNegotiator {
         var pfc = false
         var acfc = false
         var authentication: AuthenticationProtocol?
+        /// RFC 1990 §5.1: the multilink options, requested only when configured.
+        var mrru: UInt16?
+        var shortSequence = false
+        var endpointDiscriminator: EndpointDiscriminator?
     }
 
     public let configuration: LCPConfiguration
@@ -48,6 +52,9 @@ public struct LCPNegotiator: OptionNegotiator {
         result.receiveACFC = acked.acfc
         result.localMagicNumber = acked.magicNumber ?? 0
         result.weAuthenticatePeerWith = acked.authentication
+        result.localMRRU = acked.mrru
+        result.receiveShortSequence = acked.shortSequence
+        result.localEndpointDiscriminator = acked.endpointDiscriminator
         return result
     }
 
@@ -59,7 +66,12 @@ public struct LCPNegotiator: OptionNegotiator {
             magicNumber: c.negotiateMagicNumber ? generator.next(avoiding: request.magicNumber ?? 0) : nil,
             pfc: c.requestPFC,
             acfc: c.requestACFC,
-            authentication: c.requiredAuthentication.first)
+            authentication: c.requiredAuthentication.first,
+            // RFC 1990 §5.1.1: MRRU "MUST" be in every negotiation meant to
+            // make or join a bundle; §5.1.2 likewise for short sequence numbers.
+            mrru: c.multilink?.mrru,
+            shortSequence: c.multilink?.requestShortSequence ?? false,
+            endpointDiscriminator: c.multilink?.endpointDiscriminator)
         authenticationCandidates = c.requiredAuthentication
         acked = Request()
         loopCount = 0
@@ -73,6 +85,9 @@ public struct LCPNegotiator: OptionNegotiator {
         if let magic = request.magicNumber { options.append(.magicNumber(magic)) }
         if request.pfc { options.append(.protocolFieldCompression) }
         if request.acfc { options.append(.addressAndControlFieldCompression) }
+        if let mrru = request.mrru { options.append(.maximumReceiveReconstructedUnit(mrru)) }
+        if request.shortSequence { options.append(.shortSequenceNumberHeaderFormat) }
+        if let d = request.endpointDiscriminator { options.append(.endpointDiscriminator(d)) }
         return options.map(\.option)
     }
 

@@ -18,11 +18,15 @@ public enum LCPOption: Equatable, Sendable {
     case protocolFieldCompression
     /// RFC 1661 §6.6.
     case addressAndControlFieldCompression
-    /// RFC 1990 §5.1.1 (multilink; parsed so it can be rejected knowingly).
+    /// RFC 1990 §5.1.1: the sender implements multilink and reassembles
+    /// packets up to this size.
     case maximumReceiveReconstructedUnit(UInt16)
-    /// RFC 1990 §5.1.3.
-    case endpointDiscriminator(class: UInt8, address: [UInt8])
-    /// Any other type (e.g. 18 Short-Sequence-Number-Header, 13 Callback).
+    /// RFC 1990 §5.1.2: the sender wants 12-bit sequence numbers.
+    case shortSequenceNumberHeaderFormat
+    /// RFC 1990 §5.1.3; an address length the class does not allow makes
+    /// the option invalid.
+    case endpointDiscriminator(EndpointDiscriminator)
+    /// Any other type (e.g. 13 Callback).
     case unknown(ConfigurationOption)
 
     /// RFC 1661 §6 / RFC 1990 §5.1 type numbers.
@@ -35,6 +39,7 @@ public enum LCPOption: Equatable, Sendable {
         public static let protocolFieldCompression: UInt8 = 7
         public static let addressAndControlFieldCompression: UInt8 = 8
         public static let maximumReceiveReconstructedUnit: UInt8 = 17
+        public static let shortSequenceNumberHeaderFormat: UInt8 = 18
         public static let endpointDiscriminator: UInt8 = 19
     }
 
@@ -66,9 +71,11 @@ public enum LCPOption: Equatable, Sendable {
         case Kind.maximumReceiveReconstructedUnit:
             try option.requireValue(exactly: 2)
             self = .maximumReceiveReconstructedUnit(BigEndian.uint16(value, at: 0))
+        case Kind.shortSequenceNumberHeaderFormat:
+            try option.requireValue(exactly: 0)
+            self = .shortSequenceNumberHeaderFormat
         case Kind.endpointDiscriminator:
-            try option.requireValue(atLeast: 1)
-            self = .endpointDiscriminator(class: value[0], address: Array(value[1...]))
+            self = .endpointDiscriminator(try EndpointDiscriminator(optionValue: value))
         default:
             self = .unknown(option)
         }
@@ -103,9 +110,11 @@ public enum LCPOption: Equatable, Sendable {
         case .maximumReceiveReconstructedUnit(let mrru):
             type = Kind.maximumReceiveReconstructedUnit
             BigEndian.append(mrru, to: &value)
-        case .endpointDiscriminator(let cls, let address):
+        case .shortSequenceNumberHeaderFormat:
+            type = Kind.shortSequenceNumberHeaderFormat
+        case .endpointDiscriminator(let discriminator):
             type = Kind.endpointDiscriminator
-            value = [cls] + address
+            value = discriminator.encoded
         case .unknown(let option):
             return option
         }

@@ -41,6 +41,21 @@ enum LCPPolicy {
         // we accept, else Nak'd with the most preferred one we accept, and
         // Rejected when we accept none (pppd with every refuse-* set).
         c.acceptedAuthentication = preference.filter(settings.accepts).map(protocolFor)
+        c.multilink = multilink(settings.multilink)
+        return c
+    }
+
+    /// RFC 1990 §5.1 from pppd's `multilink`, `mrru`, `mpshortseq`,
+    /// `endpoint`; nil (options rejected, as before) without `multilink`.
+    /// A Nak may move our MRRU between 1500 (§5.1.1 "MUST be able to
+    /// receive") and what was configured.
+    static func multilink(_ m: MultilinkSettings) -> MultilinkConfiguration? {
+        guard m.enabled else { return nil }
+        var c = MultilinkConfiguration()
+        c.mrru = m.mrru
+        c.acceptableMRRU = min(m.mrru, 1500)...max(m.mrru, 1500)
+        c.requestShortSequence = m.shortSequence
+        c.endpointDiscriminator = m.endpoint.isEmpty ? nil : try? EndpointDiscriminator(optionValue: m.endpoint)
         return c
     }
 

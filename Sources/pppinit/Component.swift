@@ -17,6 +17,8 @@ final class Component {
     var readyTimer: TimerID?
     var killTimer: TimerID?
     var backoffTimer: TimerID?
+    /// The next watchdog ping (Router+Watchdog.swift).
+    var watchdogTimer: TimerID?
     var lastExit = ""
     /// The daemon's named rendezvous point (DIR/NAME), bound by pppinit so
     /// that it outlives restarts: what other daemons send while this one

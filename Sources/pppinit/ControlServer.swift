@@ -2,7 +2,12 @@
 // `controlOpened` carrying one end of a fresh SOCK_SEQPACKET pair; the
 // conversation (calls, replies in parts, watch streams) continues on that
 // pair. Callers are authorised from the kernel's SCM_CREDENTIALS: root and
-// the admin group may change things, anyone who can reach the socket may read.
+// the admin group may change things; anyone who can reach the socket may
+// read, or only the read group when `read-group` is set. The socket is 0666,
+// so everything here must hold against a hostile local user (issue 15):
+// descriptors that are not SEQPACKET sockets are refused, slots are shared
+// per uid with room kept for root, idle conversations time out, a client
+// that does not read is closed, and junk is counted, not logged per datagram.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,16 +19,29 @@ final class ControlServer {
     private let loop: EventLoop
     private var clients: [ObjectIdentifier: Client] = [:]
     private var buffer = [UInt8](repeating: 0, count: Wire.maxMessageSize + 1)
+    /// Datagrams on the control socket that opened nothing (undecodable,
+    /// not controlOpened, no credentials, not a SEQPACKET socket, no slot).
     private(set) var droppedOpens = 0
-    static let maxClients = 64
+    private var admission = ControlAdmission()
+    /// One warning line for the first junk datagram, then summaries.
+    private var junk = WarningLimiter()
+    /// Likewise for invalid messages on conversations and closed clients.
+    private var invalid = WarningLimiter()
+    private var sweepTimer: TimerID?
+    /// Bytes of replies waiting for one client before it is closed: room
+    /// for a large session list read at a normal pace, not for a client
+    /// that never reads (issue 15 point 3).
+    static let queueLimit = 4 << 20
 
     final class Client {
         let link: Link
         let credentials: Credentials
         let admin: Bool
+        let reader: Bool
         var watchCall: UInt32?
-        init(link: Link, credentials: Credentials, admin: Bool) {
-            self.link = link; self.credentials = credentials; self.admin = admin
+        var lastActive = Instant.now()
+        init(link: Link, credentials: Credentials, admin: Bool, reader: Bool) {
+            self.link = link; self.credentials = credentials; self.admin = admin; self.reader = reader
         }
     }
 
@@ -35,44 +53,98 @@ final class ControlServer {
         try loop.watch(raw) { [unowned self] _ in self.accept() }
     }
 
+    var clientCount: Int { clients.count }
+
     private func accept() {
         for _ in 0..<32 {
             let dg: Datagram?
-            do { dg = try Socket.receive(socket.raw, into: &buffer) } catch { droppedOpens += 1; continue }
+            do { dg = try Socket.receive(socket.raw, into: &buffer) } catch { drop("receive: \(error)"); continue }
             guard var dg else { return }
-            guard let cred = dg.credentials else { droppedOpens += 1; continue }
+            guard let cred = dg.credentials else { drop("a datagram without credentials"); continue }
             do {
                 let (_, m) = try Codec.decode(buffer[0..<dg.count], from: .pppctl, descriptorCount: dg.descriptors.count)
                 guard case .controlOpened = m else {
                     throw IPCError.invalid(callID: 0, reason: "expected controlOpened on the control socket")
                 }
             } catch {
-                droppedOpens += 1
-                router.log.warning("control: dropped datagram from pid \(cred.pid): \(error)")
+                drop("a datagram from uid \(cred.uid) pid \(cred.pid): \(error)")
                 continue
             }
-            let link = Link(dg.descriptors.take(0), remote: .pppctl, loop: loop)
-            guard clients.count < Self.maxClients else {
-                try? link.replyBusy(to: 0, "too many control clients")
+            // Only a SEQPACKET socket can carry the conversation; anything
+            // else (pipe, eventfd, UDP socket) is closed before it is adopted.
+            let passed = dg.descriptors.take(0)
+            guard Socket.isUnixSeqpacket(passed.raw) else {
+                drop("uid \(cred.uid) pid \(cred.pid) passed a descriptor that is not an AF_UNIX SEQPACKET socket")
                 continue
             }
+            let link = Link(passed, remote: .pppctl, loop: loop)
             // SO_PEERCRED of the passed socket names whoever created the pair;
             // a caller passing a socket made by someone else gets the lesser
             // of the two identities' rights.
             let creator = (try? Socket.peerCredentials(link.raw)) ?? cred
-            let client = Client(link: link, credentials: cred, admin: isAdmin(cred) && isAdmin(creator))
+            let admin = isAdmin(cred) && isAdmin(creator)
+            let reader = admin || (isReader(cred) && isReader(creator))
+            if let refusal = admission.admit(uid: cred.uid, admin: admin) {
+                try? link.replyBusy(to: 0, refusal.description)
+                drop("uid \(cred.uid) pid \(cred.pid) refused: \(refusal)")
+                continue
+            }
+            let client = Client(link: link, credentials: cred, admin: admin, reader: reader)
             let key = ObjectIdentifier(client)
             clients[key] = client
-            link.onMessage = { [unowned self, unowned client] r in self.handle(client, &r) }
-            link.onInvalid = { [unowned self] e in self.router.log.warning("control: invalid message: \(e)") }
-            link.onClose = { [unowned self] in self.clients[key] = nil }
-            do { try link.start() } catch { clients[key] = nil }
+            link.queueLimit = Self.queueLimit
+            link.onMessage = { [unowned self, unowned client] r in
+                client.lastActive = Instant.now()
+                self.handle(client, &r)
+            }
+            link.onInvalid = { [unowned self] e in
+                self.invalid.warn(self.router.log, "control: invalid message from uid \(cred.uid) pid \(cred.pid): \(e)")
+            }
+            link.onClose = { [unowned self, unowned link] in
+                if link.stats.overflowed > 0 {
+                    self.invalid.warn(self.router.log, "control: closed uid \(cred.uid) pid \(cred.pid): over \(Self.queueLimit) bytes of replies unread")
+                }
+                self.clients[key] = nil
+                self.admission.release(uid: cred.uid)
+            }
+            do { try link.start() } catch { link.close() }
+            scheduleSweep()
+        }
+    }
+
+    private func drop(_ what: String) {
+        droppedOpens += 1
+        junk.warn(router.log, "control: dropped \(what) (\(droppedOpens) dropped in all)")
+    }
+
+    /// Closes conversations that sent nothing for `control-idle-timeout`
+    /// seconds; a watcher is idle by design and stays (its uid's share
+    /// bounds how many it can hold).
+    private func scheduleSweep() {
+        guard sweepTimer == nil, !clients.isEmpty else { return }
+        let idle = router.config.controlIdleTimeout
+        sweepTimer = loop.schedule(after: max(1, idle / 4)) { [unowned self] in
+            self.sweepTimer = nil
+            let now = Instant.now()
+            for client in Array(self.clients.values)
+            where client.watchCall == nil && now.seconds(since: client.lastActive) >= idle {
+                self.invalid.warn(self.router.log, "control: closed uid \(client.credentials.uid) pid \(client.credentials.pid): idle \(Int(idle)) s")
+                client.link.close()
+            }
+            self.scheduleSweep()
         }
     }
 
     private func isAdmin(_ c: Credentials) -> Bool {
-        if c.uid == 0 { return true }
-        guard let group = router.config.adminGroup else { return false }
+        c.uid == 0 || router.config.adminGroup.map { isMember(c, of: $0) } == true
+    }
+
+    private func isReader(_ c: Credentials) -> Bool {
+        guard let group = router.config.readGroup else { return true }
+        return isAdmin(c) || isMember(c, of: group)
+    }
+
+    private func isMember(_ c: Credentials, of group: UInt32) -> Bool {
         if c.gid == group { return true }
         // Supplementary groups are not in SCM_CREDENTIALS; read them while
         // the sender is blocked waiting for our answer.
@@ -86,6 +158,10 @@ final class ControlServer {
     private func handle(_ client: Client, _ r: inout Received) {
         let link = client.link
         let id = r.callID
+        if !client.reader, r.message.type != .callAborted {
+            try? link.replyError(to: id, .notPermitted, "reading needs root, the admin group or the read group")
+            return
+        }
         switch r.message {
         case .componentsListed:
             let now = Instant.now()
@@ -134,7 +210,7 @@ final class ControlServer {
     }
 
     func closeAll() {
-        for client in clients.values { client.link.close() }
+        for client in Array(clients.values) { client.link.close() }
         clients = [:]
     }
 }

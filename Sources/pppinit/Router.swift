@@ -218,6 +218,7 @@ final class Router {
         c.lastExit = how
         for t in [c.readyTimer, c.killTimer].compactMap({ $0 }) { loop.cancel(t) }
         c.readyTimer = nil; c.killTimer = nil
+        stopWatchdog(c)
         c.link?.close()
         c.link = nil
         let wasBooting = c.supervision.state == .starting
@@ -246,30 +247,16 @@ final class Router {
             c.startedAt = Instant.now()
             let wasBooting = c.supervision.state == .starting
             apply(c, c.supervision.handle(.ready, now: now, policy: config.policy))
+            startWatchdog(c)
             for (client, id) in c.readyWaiters { try? client.reply(to: id, .acknowledged) }
             c.readyWaiters = []
             if wasBooting { bootNext() }
         case let .descriptorsDeposited(key, record, _):
-            var held: [SharedDescriptor] = []
-            for i in 0..<r.descriptors.count { held.append(SharedDescriptor(r.descriptors.take(i))) }
-            if store.deposit(c.name, key: key, record: record, descriptors: held) {
-                try? link.reply(to: r.callID, .acknowledged)
-            } else {
-                try? link.replyError(to: r.callID, .busy, "fd store full for \(c.name)")
-            }
+            deposited(c, link, &r, key: key, record: record)
         case let .descriptorsWithdrawn(key):
-            if store.withdraw(c.name, key: key) {
-                try? link.reply(to: r.callID, .acknowledged)
-            } else {
-                try? link.replyError(to: r.callID, .notFound, "no deposit '\(key)'")
-            }
+            withdrawn(c, link, callID: r.callID, key: key)
         case .descriptorsQueried:
-            for (key, entry) in store.list(c.name) {
-                try? link.reply(to: r.callID, .descriptorsReturned(key: key, record: entry.record,
-                                                                   count: UInt8(entry.descriptors.count)),
-                                final: false, descriptors: entry.descriptors.map(\.raw))
-            }
-            try? link.reply(to: r.callID, .acknowledged)
+            restore(c, link, callID: r.callID)
         case .tunRequested where c.peer == .ncpd:
             // The one device pppinit opens for a daemon: a fixed path, no
             // parsing; ncpd names and configures the unit with CAP_NET_ADMIN.

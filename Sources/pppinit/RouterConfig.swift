@@ -14,6 +14,17 @@ struct SupervisorPolicy: Equatable {
     var readyTimeout = 10.0
     /// SIGTERM, then SIGKILL after this many seconds.
     var stopTimeout = 3.0
+    /// A crash counts toward `burst` only when the daemon never became
+    /// ready or died within this many seconds of ready: a daemon that
+    /// cannot start is throttled and marked failed, one that crashes now and
+    /// then after running is always restarted (its sessions resume from the
+    /// fd store, so a restart loses nothing).
+    var earlyExit = 1.0
+    /// The watchdog: a running daemon is pinged over its init link every
+    /// `watchdogInterval` seconds; one that does not answer within
+    /// `watchdogTimeout` is killed and restarted. 0 turns it off.
+    var watchdogInterval = 5.0
+    var watchdogTimeout = 10.0
 }
 
 struct DaemonIdentity: Equatable {
@@ -26,6 +37,13 @@ struct RouterConfig {
     var runtimeDir = "/run/ppprouter"
     /// Members of this group (besides root) may change things through pppctl.
     var adminGroup: UInt32? = nil
+    /// When set, only root, the admin group and this group may read
+    /// (components, daemon status, sessions, events) through pppctl; when
+    /// nil anyone who can reach the control socket may (issue 15 point 8).
+    var readGroup: UInt32? = nil
+    /// A control conversation that sends nothing for this long is closed
+    /// (watchers excepted), so idle ones cannot hold the slots.
+    var controlIdleTimeout = 60.0
     var seccomp: SeccompMode = .kill
     var logLevel = "info"
     var policy = SupervisorPolicy()
@@ -62,6 +80,8 @@ struct RouterConfig {
         if var r = try root.table("router") {
             c.runtimeDir = try r.string("runtime-dir", default: c.runtimeDir)
             c.adminGroup = try r.optionalInteger("admin-group", in: 0...UInt32.max)
+            c.readGroup = try r.optionalInteger("read-group", in: 0...UInt32.max)
+            c.controlIdleTimeout = try r.float("control-idle-timeout", default: 60, in: 1...86_400)
             c.seccomp = switch try r.enumeration("seccomp", ["kill", "errno", "log"], default: "kill") {
             case "errno": .errno
             case "log": .log
@@ -76,6 +96,9 @@ struct RouterConfig {
             c.policy.backoffMax = try r.float("backoff-max", default: 30, in: 0...3600)
             c.policy.readyTimeout = try r.float("ready-timeout", default: 10, in: 0.1...600)
             c.policy.stopTimeout = try r.float("stop-timeout", default: 3, in: 0.1...600)
+            c.policy.earlyExit = try r.float("early-exit", default: 1, in: 0...3600)
+            c.policy.watchdogInterval = try r.float("watchdog-interval", default: 5, in: 0...3600)
+            c.policy.watchdogTimeout = try r.float("watchdog-timeout", default: 10, in: 0.1...3600)
             try r.finish()
         }
         if var daemons = try root.table("daemons") {
@@ -179,6 +202,7 @@ struct RouterConfig {
         p.persist = try r.bool("persist", default: false)
         p.holdoff = try r.integer("holdoff", default: 30, in: 0...86_400)
         p.maxfail = try r.integer("maxfail", default: 10, in: 0...1_000_000)
+        p.multilink = try parseMultilink(port: name, &r)
     }
 
     /// NCP keys (pppd's names): `address = "local:remote"` (either side may

@@ -1,6 +1,12 @@
 // The supervisor's decision table, kept apart from processes and clocks (s6
 // style: "want" apart from "is"; crash-loop policy with explicit burst, window
 // and backoff). pppinit's loop feeds events in and carries the actions out.
+//
+// Crash-loop policy (issue 15): restarting loses no session (they resume
+// from the fd store), so a crash is held against a daemon only when it shows
+// the daemon cannot run: it died before ready, or within `earlyExit` seconds
+// of ready. Those count toward `burst` within `window` and back off; any
+// other crash restarts at once, however often it happens.
 
 enum Want: String { case up, down }
 
@@ -14,6 +20,10 @@ struct Supervision: Equatable {
     /// Crash times (seconds on the monotonic clock) within the window.
     var crashes: [Double] = []
     var restarts = 0
+    /// Crashes held against the daemon (see the policy above), in all.
+    var earlyCrashes = 0
+    /// When the running process became ready (monotonic seconds).
+    var readyAt: Double?
     /// Set by an operator's restart: the next exit is not a crash.
     var restartRequested = false
 
@@ -21,6 +31,8 @@ struct Supervision: Equatable {
         case spawned
         case ready
         case readyTimedOut
+        /// The watchdog's ping got no answer in time.
+        case unresponsive
         /// The process ended; `permanent` is exit code 100 (s6: do not restart).
         case exited(permanent: Bool)
         case backoffElapsed
@@ -46,9 +58,12 @@ struct Supervision: Equatable {
             return []
         case (.starting, .ready):
             state = .running
+            readyAt = now
             return [.publish(restarts == 0 ? "started" : "restarted")]
         case (.starting, .readyTimedOut):
             return [.kill]
+        case (.running, .unresponsive):
+            return [.publish("unresponsive"), .kill]
         case (.running, .restartRequested), (.starting, .restartRequested):
             restartRequested = true
             state = .stopping
@@ -79,6 +94,8 @@ struct Supervision: Equatable {
     }
 
     private mutating func exited(permanent: Bool, now: Double, policy: SupervisorPolicy) -> [Action] {
+        let early = state != .running || readyAt.map { now - $0 < policy.earlyExit } ?? true
+        readyAt = nil
         if want == .down {
             state = .stopped
             return [.publish("stopped")]
@@ -89,7 +106,13 @@ struct Supervision: Equatable {
             state = .stopped
             return [.publish("exited"), .spawn]
         }
-        crashes = crashes.filter { now - $0 < policy.window } + [now]
+        crashes = crashes.filter { now - $0 < policy.window }
+        if !early && !permanent {
+            state = .backoff
+            return [.publish("exited"), .scheduleRestart(after: 0)]
+        }
+        crashes.append(now)
+        earlyCrashes += 1
         if permanent || crashes.count >= policy.burst {
             state = .failed
             return [.publish("exited"), .publish("failed")]

@@ -6,7 +6,8 @@ import Testing
 @testable import pppinit
 import IPC
 
-let policy = SupervisorPolicy(burst: 5, window: 60, backoffMax: 30, readyTimeout: 10, stopTimeout: 3)
+// earlyExit 5: the tests below crash 1 s after ready and mean it to count.
+let policy = SupervisorPolicy(burst: 5, window: 60, backoffMax: 30, readyTimeout: 10, stopTimeout: 3, earlyExit: 5)
 
 func booted() -> Supervision {
     var s = Supervision()
@@ -117,6 +118,105 @@ func booted() -> Supervision {
     #expect(s.handle(.stopRequested, now: 2, policy: policy) == [])
     #expect(s.handle(.backoffElapsed, now: 3, policy: policy) == [])
     #expect(s.state == .stopped)
+}
+
+// MARK: crash-loop policy (issue 15 point 6)
+
+/// The defaults' policy: only a crash before ready or within 1 s of it counts.
+let defaults = SupervisorPolicy()
+
+@Test func crashesLongAfterReadyNeverFail() {
+    var s = Supervision()
+    _ = s.handle(.restartRequested, now: 0, policy: defaults)
+    _ = s.handle(.spawned, now: 0, policy: defaults)
+    _ = s.handle(.ready, now: 0.2, policy: defaults)
+    var t = 0.2
+    // kill -9 every 1.5 s, 1,000 times: each restart is immediate, none counts.
+    for _ in 0..<1000 {
+        t += 1.5
+        let a = s.handle(.exited(permanent: false), now: t, policy: defaults)
+        #expect(a == [.publish("exited"), .scheduleRestart(after: 0)])
+        _ = s.handle(.backoffElapsed, now: t, policy: defaults)
+        _ = s.handle(.spawned, now: t, policy: defaults)
+        #expect(s.handle(.ready, now: t + 0.2, policy: defaults) == [.publish("restarted")])
+        t += 0.2
+    }
+    #expect(s.state == .running)
+    #expect(s.crashes.isEmpty)
+    #expect(s.earlyCrashes == 0)
+    #expect(s.restarts == 1000)
+}
+
+@Test func aDaemonThatExitsAtStartFailsAfterTheBurst() {
+    var s = Supervision()
+    _ = s.handle(.restartRequested, now: 0, policy: defaults)
+    var t = 0.0
+    var exits = 0
+    while s.state != .failed && exits < 100 {
+        _ = s.handle(.spawned, now: t, policy: defaults)
+        t += 0.1
+        let a = s.handle(.exited(permanent: false), now: t, policy: defaults)
+        exits += 1
+        for case let .scheduleRestart(after) in a {
+            t += after
+            _ = s.handle(.backoffElapsed, now: t, policy: defaults)
+        }
+    }
+    #expect(s.state == .failed)
+    #expect(exits == defaults.burst)
+    #expect(s.earlyCrashes == defaults.burst)
+}
+
+@Test func aCrashJustAfterReadyCounts() {
+    var s = booted()
+    let a = s.handle(.exited(permanent: false), now: defaults.earlyExit / 2, policy: defaults)
+    #expect(a == [.publish("exited"), .scheduleRestart(after: 0)])
+    #expect(s.crashes == [defaults.earlyExit / 2])
+    _ = s.handle(.backoffElapsed, now: 1, policy: defaults)
+    _ = s.handle(.spawned, now: 1, policy: defaults)
+    // The second early crash in the window backs off.
+    #expect(s.handle(.exited(permanent: false), now: 1.1, policy: defaults) == [.publish("exited"), .scheduleRestart(after: 1)])
+}
+
+@Test func anUnresponsiveDaemonIsKilled() {
+    var s = booted()
+    #expect(s.handle(.unresponsive, now: 30, policy: defaults) == [.publish("unresponsive"), .kill])
+    #expect(s.handle(.exited(permanent: false), now: 30, policy: defaults) == [.publish("exited"), .scheduleRestart(after: 0)])
+    #expect(s.crashes.isEmpty)
+    // Not while starting: the ready timeout covers that.
+    _ = s.handle(.backoffElapsed, now: 30, policy: defaults)
+    _ = s.handle(.spawned, now: 30, policy: defaults)
+    #expect(s.handle(.unresponsive, now: 40, policy: defaults) == [])
+}
+
+@Test func controlSlotsAreSharedPerUIDWithRoomForRoot() {
+    var a = ControlAdmission()
+    var admitted = 0
+    // One unprivileged uid tries 100 conversations: it gets its share.
+    for _ in 0..<100 where a.admit(uid: 65534, admin: false) == nil { admitted += 1 }
+    #expect(admitted == a.perUID)
+    #expect(a.admit(uid: 65534, admin: false) == .uidShare(a.perUID))
+    // Many unprivileged uids together stop short of the reserve.
+    var others = 0
+    for uid in UInt32(1000)..<1100 where a.admit(uid: uid, admin: false) == nil { others += 1 }
+    #expect(admitted + others == a.capacity - a.reserved)
+    #expect(a.admit(uid: 2000, admin: false) == .reservedForAdmin)
+    // Root and an admin still get in, up to the capacity.
+    #expect(a.admit(uid: 0, admin: true) == nil)
+    #expect(a.admit(uid: 1500, admin: true) == nil)
+    var root = 2
+    while a.admit(uid: 0, admin: true) == nil { root += 1 }
+    #expect(a.total == a.capacity)
+    #expect(root == a.reserved)
+    #expect(a.admit(uid: 0, admin: true) == .full)
+    a.release(uid: 65534)
+    #expect(a.admit(uid: 65534, admin: false) == .reservedForAdmin)
+    a.release(uid: 0)
+    #expect(a.admit(uid: 0, admin: true) == nil)
+    // Releasing what was never held changes nothing.
+    let before = a
+    a.release(uid: 4242)
+    #expect(a == before)
 }
 
 // MARK: config

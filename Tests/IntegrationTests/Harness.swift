@@ -144,4 +144,8 @@ final class RouterUnderTest {
     }
 }
 
+/// Appended to a config whose test stops a daemon on purpose (SIGSTOP) to
+/// play a silent peer: pppinit's watchdog would kill and restart it.
+let withoutWatchdog = "[supervisor]\nwatchdog-interval = 0"
+
 func pid(_ c: JSON?) -> Int32? { c?["pid"]?.int.map { Int32($0) } }

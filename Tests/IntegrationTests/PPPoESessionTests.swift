@@ -80,6 +80,7 @@ let clientConfig = """
     maxfail = 0
     [users.alice]
     password = "wonderland"
+    \(withoutWatchdog)
     """
 
 extension RouterUnderTest {

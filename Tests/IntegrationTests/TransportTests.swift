@@ -126,7 +126,7 @@ struct TransportTests {
     }
 
     @Test func silentTCPPeerIsDeclaredDeadByEchoes() throws {
-        let (l, c, configs) = try tcpPair()
+        let (l, c, configs) = try tcpPair(extra: withoutWatchdog)
         defer { l.stop(); c.stop(); configs.forEach { $0.remove() } }
         _ = try #require(l.waitForSession("opened", isOpened))
         _ = try #require(c.waitForSession("opened", isOpened))

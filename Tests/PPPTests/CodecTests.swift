@@ -107,7 +107,8 @@ struct PacketCase: Sendable, CustomTestStringConvertible {
             (.init(type: 7), .protocolFieldCompression),
             (.init(type: 8), .addressAndControlFieldCompression),
             (.init(type: 17, value: [5, 220]), .maximumReceiveReconstructedUnit(1500)),
-            (.init(type: 19, value: [1]), .endpointDiscriminator(class: 1, address: [])),
+            (.init(type: 19, value: [1, 9]), .endpointDiscriminator(try EndpointDiscriminator(class: .locallyAssigned, address: [9]))),
+            (.init(type: 18), .shortSequenceNumberHeaderFormat),
             (.init(type: 99, value: [1]), .unknown(.init(type: 99, value: [1]))),
         ]
         for (option, typed) in good {
@@ -119,7 +120,8 @@ struct PacketCase: Sendable, CustomTestStringConvertible {
             .init(type: 2, value: [0, 0, 0]), .init(type: 3, value: [0xc0]),
             .init(type: 5, value: []), .init(type: 5, value: [1, 2, 3, 4, 5]),
             .init(type: 7, value: [0]), .init(type: 8, value: [0]),
-            .init(type: 17, value: []), .init(type: 19, value: []),
+            .init(type: 17, value: []), .init(type: 19, value: []), .init(type: 19, value: [1]),
+            .init(type: 18, value: [0]), .init(type: 19, value: [2, 1, 2, 3]),
         ]
         for option in bad {
             #expect(throws: PPPError.self) { try LCPOption(option) }

@@ -104,11 +104,12 @@ func request(_ identifier: UInt8, _ options: [LCPOption]) -> [UInt8] {
         let unknown = ConfigurationOption(type: 99, value: [1, 2])
         let options: [LCPOption] = [.maximumReceiveUnit(1400), .unknown(unknown),
                                     .maximumReceiveReconstructedUnit(1600),
-                                    .endpointDiscriminator(class: 1, address: [9]), .magicNumber(77)]
+                                    .endpointDiscriminator(try EndpointDiscriminator(class: .locallyAssigned, address: [9])),
+                                    .shortSequenceNumberHeaderFormat, .magicNumber(77)]
         a.apply(a.lcp.receive(request(40, options)))
         let reply = try #require(a.sent.last)
         #expect(reply.code == .configureReject && reply.identifier == 40)
-        #expect(try ConfigurationOption.parseList(reply.data) == [unknown, options[2].option, options[3].option])
+        #expect(try ConfigurationOption.parseList(reply.data) == [unknown, options[2].option, options[3].option, options[4].option])
         #expect(a.lcp.state == .reqSent)
     }
 
