@@ -2,7 +2,8 @@
 // libFuzzer target: the state records ncpd and linkd deposit in pppinit's
 // fd store and decode after a restart (DESIGN.md "Restart without losing
 // sessions"). A decoded record re-encodes to the same bytes, or — when it
-// was an older version (LinkSessionState v1, AuthVerdict v1), which is read
+// was an older version (LinkSessionState v1, NetworkSessionState v1,
+// NetworkSettings v1, AuthVerdict v1), which is read
 // and written back as the current one — to a canonical form that decodes to
 // the same record and re-encodes to itself.
 

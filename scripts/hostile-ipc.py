@@ -6,6 +6,7 @@
 #   hold N CONTROL SECONDS       open N conversations, call once on each, hold them SECONDS
 #   flood CONTROL                call without ever reading replies until pppinit hangs up
 #   junk N PATH                  send N undecodable datagrams to PATH
+#   idle CONTROL                 open a conversation, call once, then wait silently for the hang-up
 import os, socket, struct, sys, time
 
 MAGIC, VERSION = 0x5052, 1
@@ -94,6 +95,25 @@ elif mode == "flood":
             break
         sent += 1
     out("sent", sent, how)
+elif mode == "idle":
+    control = sys.argv[2]
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    open_with(control, theirs.fileno())
+    theirs.close()
+    ours.settimeout(300)
+    ours.send(message(COMPONENTS_LISTED, call_id=1))
+    while True:
+        try:
+            part = ours.recv(65536)
+        except TimeoutError:
+            out("still open")
+            break
+        except OSError as e:
+            out("closed", e)
+            break
+        if not part:
+            out("closed")
+            break
 elif mode == "junk":
     n, path = int(sys.argv[2]), sys.argv[3]
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

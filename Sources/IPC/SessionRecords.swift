@@ -216,18 +216,29 @@ public struct NetworkSettings: Equatable, Sendable {
     public var usePeerDNS: Bool = false
     /// pppd `ms-dns` (RFC 1877 addresses we offer), at most two.
     public var dns: [UInt32] = []
+    /// RFC 1661 §4.6 Restart timer of each NCP in seconds (pppd
+    /// `ipcp-restart`, `ipv6cp-restart`).
+    public var ipcpRestart: UInt32 = Self.defaultRestart
+    public var ipv6cpRestart: UInt32 = Self.defaultRestart
+    public static let defaultRestart: UInt32 = 3
 
     public init() {}
 
     public func encode(into w: inout ByteWriter) {
-        w.u8(1)
+        w.u8(2)
         w.u32(localAddress); w.u32(remoteAddress); w.string(pool); w.string(ifname)
         w.bool(ipv4); w.bool(ipv6); w.bool(noIPDefault); w.bool(defaultRoute); w.bool(defaultRoute6)
         w.bool(usePeerDNS); w.u8(UInt8(dns.count)); for a in dns { w.u32(a) }
+        w.u32(ipcpRestart); w.u32(ipv6cpRestart)
     }
 
+    /// Version 1 (no restart timers: pppd's 3 s) is still read, as it
+    /// rides in the records linkd and ncpd deposit in the fd store.
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> NetworkSettings {
-        try r.version(1, "network settings")
+        let version = try r.u8()
+        guard version == 1 || version == 2 else {
+            throw .invalid(callID: 0, reason: "network settings version \(version), expected 1 or 2")
+        }
         var n = NetworkSettings()
         n.localAddress = try r.u32(); n.remoteAddress = try r.u32(); n.pool = try r.string(); n.ifname = try r.string()
         n.ipv4 = try r.bool(); n.ipv6 = try r.bool(); n.noIPDefault = try r.bool()
@@ -235,6 +246,12 @@ public struct NetworkSettings: Equatable, Sendable {
         let count = try r.u8()
         guard count <= 2 else { throw .invalid(callID: 0, reason: "\(count) DNS servers, at most 2") }
         for _ in 0..<count { n.dns.append(try r.u32()) }
+        if version == 2 {
+            n.ipcpRestart = try r.u32(); n.ipv6cpRestart = try r.u32()
+            guard (1...3600).contains(n.ipcpRestart), (1...3600).contains(n.ipv6cpRestart) else {
+                throw .invalid(callID: 0, reason: "NCP restart timer out of range (1-3600 s)")
+            }
+        }
         return n
     }
 }

@@ -115,7 +115,9 @@ public struct Tunnel: Equatable, Sendable {
         var deadlines: [UInt64] = []
         if let d = transport.nextDeadline { deadlines.append(d) }
         switch state {
-        case .established: deadlines.append(lastHeard + configuration.helloInterval)
+        // While messages await an ack the retransmission timer watches the
+        // peer; a HELLO deadline then would be due and do nothing (a busy loop).
+        case .established where transport.isIdle: deadlines.append(lastHeard + configuration.helloInterval)
         case .stopping(let until): deadlines.append(until)
         default: break
         }
@@ -161,7 +163,7 @@ public struct Tunnel: Equatable, Sendable {
         switch state {
         case .established where now >= lastHeard + configuration.helloInterval && transport.isIdle:
             counters.hellosSent += 1
-            lastHeard = now
+            lastHeard = now  // the next HELLO one interval on, unless the peer speaks first
             actions += send(ControlMessage(.hello), sessionID: 0, now: now)
         case .stopping(let until) where now >= until:
             transport.reset()

@@ -68,5 +68,16 @@ do {
 rt.dropPrivileges()
 do { try radius.start() } catch { rt.log.error("RADIUS sockets: \(error)"); exit(111) }
 do { try service.dynamicAuthorization?.start(rt.loop) } catch { rt.log.error("dynamic authorization socket: \(error)"); exit(111) }
+// Accounting-On once per router start: the fd store keeps a marker across
+// authd restarts (pppctl reload), which must not close every session.
+if !rt.restored.contains(where: { $0.key == .accountingOn }), service.accountNAS(.accountingOn) {
+    do { try rt.deposit(key: .accountingOn, record: [], descriptors: []) } catch { rt.log.warning("fd store: \(error)") }
+}
+// A clean stop (SIGTERM, not pppinit's restart signal): Accounting-Off,
+// waiting a little for the server's answer and for queued Stops.
+rt.onShutdown = {
+    guard service.accountNAS(.accountingOff) else { return }
+    _ = rt.loop.run(until: { service.accounting.idle }, seconds: Double(settings.radiusTimeout) + 1)
+}
 rt.ready()
 rt.run()

@@ -26,8 +26,8 @@ extension NetworkSession {
     /// Datagrams handled per wake-up before yielding to other descriptors.
     static let batch = 64
 
-    var ipv4Open: Bool { ipcp?.state == .opened && ipv4Configured != nil }
-    var ipv6Open: Bool { ipv6cp?.state == .opened && ipv6Configured != nil }
+    var ipv4Open: Bool { ipv4.isOpen }
+    var ipv6Open: Bool { ipv6.isOpen }
 
     /// TUN → channel.
     func tunReadable() {
@@ -74,7 +74,7 @@ extension NetworkSession {
                 guard open, let tun = unit?.fd.raw else {
                     counters.dropped += 1
                     // RFC 1661 §5.7 only for protocols we never run at all.
-                    if (proto == 0x0021 && ipcp == nil) || (proto == 0x0057 && ipv6cp == nil) {
+                    if (proto == 0x0021 && ipv4.cp == nil) || (proto == 0x0057 && ipv6.cp == nil) {
                         protocolReject(ProtocolNumber(proto), ArraySlice(UnsafeRawBufferPointer(rebasing: buf[2..<n])))
                     }
                     continue

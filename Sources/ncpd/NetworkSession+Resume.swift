@@ -8,10 +8,12 @@ import IPC
 import PPP
 
 extension NetworkSession {
-    private static func phase(_ state: Automaton.State?, finished: Bool) -> NetworkSessionState.Phase {
-        guard let state else { return .notRun }
-        if state == .opened { return .opened }
-        return finished ? .finished : .negotiating
+    private static func record<N: NetworkNegotiator>(_ slot: NCPSlot<N>, into n: inout NetworkSessionState.NCP<N.Negotiated>) {
+        guard let cp = slot.cp else { return }
+        n.phase = cp.state == .opened ? .opened : slot.finished ? .finished : .negotiating
+        n.nextIdentifier = cp.identifierToSave
+        n.configured = slot.configured != nil
+        n.negotiated = cp.negotiator.negotiated
     }
 
     func snapshot() -> NetworkSessionState {
@@ -25,20 +27,8 @@ extension NetworkSession {
             s.leasePool = lease.pool
             s.leaseAddress = lease.address
         }
-        if let cp = ipcp {
-            let n = cp.negotiator.negotiated
-            s.ipcp.phase = Self.phase(cp.state, finished: ipcpFinished)
-            s.ipcp.nextIdentifier = cp.identifierToSave
-            s.ipcp.configured = ipv4Configured != nil
-            s.ipcp.values = [UInt64(n.localAddress), UInt64(n.remoteAddress), UInt64(n.primaryDNS), UInt64(n.secondaryDNS)]
-        }
-        if let cp = ipv6cp {
-            let n = cp.negotiator.negotiated
-            s.ipv6cp.phase = Self.phase(cp.state, finished: ipv6cpFinished)
-            s.ipv6cp.nextIdentifier = cp.identifierToSave
-            s.ipv6cp.configured = ipv6Configured != nil
-            s.ipv6cp.values = [n.localIdentifier, n.remoteIdentifier, 0, 0]
-        }
+        Self.record(ipv4, into: &s.ipcp)
+        Self.record(ipv6, into: &s.ipv6cp)
         s.started = started.nanoseconds
         s.octetsIn = UInt64(counters.octetsIn); s.octetsOut = UInt64(counters.octetsOut)
         s.packetsIn = UInt64(counters.packetsIn); s.packetsOut = UInt64(counters.packetsOut)
@@ -54,37 +44,21 @@ extension NetworkSession {
         if let tun, !s.interface.isEmpty {
             unit = Unit(fd: tun, name: s.interface, index: s.interfaceIndex)
         }
-        var limits = Automaton.Limits()
-        limits.restartInterval = .seconds(3)
-        if s.ipcp.phase == .opened, var cp = ipcp {
-            var n = IPCPNegotiated()
-            n.localAddress = UInt32(truncatingIfNeeded: s.ipcp.values[0])
-            n.remoteAddress = UInt32(truncatingIfNeeded: s.ipcp.values[1])
-            n.primaryDNS = UInt32(truncatingIfNeeded: s.ipcp.values[2])
-            n.secondaryDNS = UInt32(truncatingIfNeeded: s.ipcp.values[3])
-            var negotiator = cp.negotiator
-            negotiator.restore(n)
-            let rejectLimit = cp.maximumRejectedLength
-            cp = IPCP.resumed(negotiator: negotiator, limits: limits, nextIdentifier: s.ipcp.nextIdentifier)
-            cp.maximumRejectedLength = rejectLimit
-            ipcp = cp
-            if s.ipcp.configured { ipv4Configured = n }
-        }
-        if s.ipv6cp.phase == .opened, var cp = ipv6cp {
-            var n = IPv6CPNegotiated()
-            n.localIdentifier = s.ipv6cp.values[0]
-            n.remoteIdentifier = s.ipv6cp.values[1]
-            var negotiator = cp.negotiator
-            negotiator.restore(n)
-            let rejectLimit = cp.maximumRejectedLength
-            cp = IPv6CP.resumed(negotiator: negotiator, limits: limits, nextIdentifier: s.ipv6cp.nextIdentifier)
-            cp.maximumRejectedLength = rejectLimit
-            ipv6cp = cp
-            if s.ipv6cp.configured { ipv6Configured = n }
-        }
-        if s.ipcp.phase == .finished { ipcpFinished = true }
-        if s.ipv6cp.phase == .finished { ipv6cpFinished = true }
+        restore(s.ipcp, IPCPNegotiator.self)
+        restore(s.ipv6cp, IPv6CPNegotiator.self)
         resumedFrom = s
+    }
+
+    private func restore<N: NetworkNegotiator>(_ saved: NetworkSessionState.NCP<N.Negotiated>, _: N.Type) {
+        switch saved.phase {
+        case .opened:
+            self[keyPath: N.slot].resume(saved.negotiated, nextIdentifier: saved.nextIdentifier,
+                                         configured: saved.configured, settings: record.network)
+        case .finished:
+            self[keyPath: N.slot].finished = true
+        case .negotiating, .notRun:
+            break
+        }
     }
 
     /// After `restore`: watch the unit again and start what was still
@@ -96,15 +70,8 @@ extension NetworkSession {
                 return
             }
         }
-        let s = resumedFrom
-        if ipcp != nil, s?.ipcp.phase == .negotiating {
-            run(ipv4: true) { $0.lowerUp() }
-            run(ipv4: true) { $0.open() }
-        }
-        if ipv6cp != nil, s?.ipv6cp.phase == .negotiating {
-            run6 { $0.lowerUp() }
-            run6 { $0.open() }
-        }
+        if resumedFrom?.ipcp.phase == .negotiating { begin(IPCPNegotiator.self) }
+        if resumedFrom?.ipv6cp.phase == .negotiating { begin(IPv6CPNegotiator.self) }
         checkFinished()
     }
 }

@@ -38,82 +38,37 @@ extension NetworkSession {
         host.units?.retire(u)
     }
 
-    /// RFC 1332: IPCP Opened. pppd refuses to run without a peer address.
-    func ipcpUp() {
-        guard let n = ipcp?.negotiator.negotiated else { return }
-        guard n.remoteAddress != 0, n.localAddress != 0 else {
-            host.log.warning("\(id): IPCP opened without both addresses (local \(IPv4.format(n.localAddress)), remote \(IPv4.format(n.remoteAddress)))")
-            run(ipv4: true) { $0.close(reason: "Could not determine remote IP address") }
-            return
+    /// The unit (created on first use) with `add` applied and, if asked, a
+    /// default route of N's family; false when the session ended or the
+    /// kernel refused the address (the NCP is closed).
+    fileprivate func configureUnit<N: NetworkNegotiator>(_: N.Type, what: String, defaultRoute: Bool,
+                                                         _ add: (Unit, UnitSystem) throws -> Void) -> Bool {
+        guard ensureUnit(), let u = unit, let units = host.units else { return false }
+        do { try add(u, units) } catch {
+            host.log.warning("\(id): \(u.name): cannot add \(what): \(error)")
+            run(N.self) { $0.close(reason: "Could not set interface address") }
+            return false
         }
-        guard ensureUnit(), let u = unit, let units = host.units else { return }
-        do {
-            try units.addIPv4(u, local: n.localAddress, remote: n.remoteAddress)
-            ipv4Configured = n
-        } catch {
-            host.log.warning("\(id): \(u.name): cannot add \(IPv4.format(n.localAddress)) peer \(IPv4.format(n.remoteAddress)): \(error)")
-            run(ipv4: true) { $0.close(reason: "Could not set interface address") }
-            return
-        }
-        if record.network.defaultRoute {
-            do { try units.addDefaultRoute(u, ipv6: false) } catch {
+        let ipv6 = N.networkProtocol == .ipv6
+        if defaultRoute {
+            do { try units.addDefaultRoute(u, ipv6: ipv6) } catch {
                 // pppd: "not replacing existing default route".
-                host.log.notice("\(id): \(u.name): no default route added: \(error)")
+                host.log.notice("\(id): \(u.name): no \(ipv6 ? "IPv6 " : "")default route added: \(error)")
             }
         }
-        host.log.info("\(id): IPCP opened: local \(IPv4.format(n.localAddress)) remote \(IPv4.format(n.remoteAddress))"
-                      + (n.dns.isEmpty ? "" : " dns \(n.dns.map(IPv4.format).joined(separator: ","))"))
-        hook(.ipUp, local: UInt64(n.localAddress), remote: UInt64(n.remoteAddress), dns: n.dns)
+        return true
     }
 
-    func ipcpDown() {
-        guard let n = ipv4Configured else { return }
-        ipv4Configured = nil
-        if let u = unit, let units = host.units {
-            do { try units.deleteIPv4(u, local: n.localAddress, remote: n.remoteAddress) } catch {
-                host.log.notice("\(id): \(u.name): removing \(IPv4.format(n.localAddress)): \(error)")
-            }
+    /// Undoes what `configureUnit` added; a failure is only logged (the
+    /// interface may already be gone).
+    fileprivate func unconfigureUnit(what: String, _ delete: (Unit, UnitSystem) throws -> Void) {
+        guard let u = unit, let units = host.units else { return }
+        do { try delete(u, units) } catch {
+            host.log.notice("\(id): \(u.name): removing \(what): \(error)")
         }
-        hook(.ipDown, local: UInt64(n.localAddress), remote: UInt64(n.remoteAddress), dns: n.dns)
     }
 
-    /// RFC 5072 §5: link-local addresses from the negotiated identifiers.
-    func ipv6cpUp() {
-        guard let n = ipv6cp?.negotiator.negotiated else { return }
-        guard n.remoteIdentifier != 0 else {
-            run6 { $0.close(reason: "Could not determine remote interface identifier") }
-            return
-        }
-        guard ensureUnit(), let u = unit, let units = host.units else { return }
-        do {
-            try units.addIPv6(u, local: n.localIdentifier, remote: n.remoteIdentifier)
-            ipv6Configured = n
-        } catch {
-            host.log.warning("\(id): \(u.name): cannot add link-local address: \(error)")
-            run6 { $0.close(reason: "Could not set interface address") }
-            return
-        }
-        if record.network.defaultRoute6 {
-            do { try units.addDefaultRoute(u, ipv6: true) } catch {
-                host.log.notice("\(id): \(u.name): no IPv6 default route added: \(error)")
-            }
-        }
-        host.log.info("\(id): IPv6CP opened: local fe80::\(InterfaceIdentifierText.string(n.localIdentifier)) remote fe80::\(InterfaceIdentifierText.string(n.remoteIdentifier))")
-        hook(.ipv6Up, local: n.localIdentifier, remote: n.remoteIdentifier, dns: [])
-    }
-
-    func ipv6cpDown() {
-        guard let n = ipv6Configured else { return }
-        ipv6Configured = nil
-        if let u = unit, let units = host.units {
-            do { try units.deleteIPv6(u, local: n.localIdentifier, remote: n.remoteIdentifier) } catch {
-                host.log.notice("\(id): \(u.name): removing the link-local address: \(error)")
-            }
-        }
-        hook(.ipv6Down, local: n.localIdentifier, remote: n.remoteIdentifier, dns: [])
-    }
-
-    private func hook(_ event: HookRequest.Event, local: UInt64, remote: UInt64, dns: [UInt32]) {
+    fileprivate func hook(_ event: HookRequest.Event, local: UInt64, remote: UInt64, dns: [UInt32]) {
         var h = HookRequest(event: event, session: id, port: record.port, interface: unit?.name ?? interfaceName)
         h.local = local
         h.remote = remote
@@ -124,5 +79,53 @@ extension NetworkSession {
         h.octetsSent = UInt64(counters.octetsOut)
         h.octetsReceived = UInt64(counters.octetsIn)
         host.hook(h)
+    }
+}
+
+extension IPCPNegotiated: NetworkResult {
+    /// RFC 1332: IPCP Opened. pppd refuses to run without a peer address.
+    func configure(on s: NetworkSession) -> Bool {
+        let local = IPv4.format(localAddress), remote = IPv4.format(remoteAddress)
+        guard remoteAddress != 0, localAddress != 0 else {
+            s.host.log.warning("\(s.id): IPCP opened without both addresses (local \(local), remote \(remote))")
+            s.run(IPCPNegotiator.self) { $0.close(reason: "Could not determine remote IP address") }
+            return false
+        }
+        guard s.configureUnit(IPCPNegotiator.self, what: "\(local) peer \(remote)", defaultRoute: s.record.network.defaultRoute, {
+            try $1.addIPv4($0, local: localAddress, remote: remoteAddress)
+        }) else { return false }
+        s.host.log.info("\(s.id): IPCP opened: local \(local) remote \(remote)"
+                        + (dns.isEmpty ? "" : " dns \(dns.map(IPv4.format).joined(separator: ","))"))
+        s.hook(.ipUp, local: UInt64(localAddress), remote: UInt64(remoteAddress), dns: dns)
+        return true
+    }
+
+    func unconfigure(on s: NetworkSession) {
+        s.unconfigureUnit(what: IPv4.format(localAddress)) { try $1.deleteIPv4($0, local: localAddress, remote: remoteAddress) }
+        s.hook(.ipDown, local: UInt64(localAddress), remote: UInt64(remoteAddress), dns: dns)
+    }
+}
+
+extension IPv6CPNegotiated: NetworkResult {
+    /// RFC 5072 §5: link-local addresses from the negotiated identifiers.
+    func configure(on s: NetworkSession) -> Bool {
+        guard remoteIdentifier != 0 else {
+            s.run(IPv6CPNegotiator.self) { $0.close(reason: "Could not determine remote interface identifier") }
+            return false
+        }
+        guard s.configureUnit(IPv6CPNegotiator.self, what: "link-local address", defaultRoute: s.record.network.defaultRoute6, {
+            try $1.addIPv6($0, local: localIdentifier, remote: remoteIdentifier)
+        }) else { return false }
+        let local = InterfaceIdentifierText.string(localIdentifier), remote = InterfaceIdentifierText.string(remoteIdentifier)
+        s.host.log.info("\(s.id): IPv6CP opened: local fe80::\(local) remote fe80::\(remote)")
+        s.hook(.ipv6Up, local: localIdentifier, remote: remoteIdentifier, dns: [])
+        return true
+    }
+
+    func unconfigure(on s: NetworkSession) {
+        s.unconfigureUnit(what: "the link-local address") {
+            try $1.deleteIPv6($0, local: localIdentifier, remote: remoteIdentifier)
+        }
+        s.hook(.ipv6Down, local: localIdentifier, remote: remoteIdentifier, dns: [])
     }
 }

@@ -42,18 +42,11 @@ final class NetworkSession {
     let channel: FileDescriptor
     let unitNumber: Int
     unowned let host: SessionHost
-    var ipcp: IPCP?
-    var ipv6cp: IPv6CP?
-    var ipcpTimer: TimerID?
-    var ipv6cpTimer: TimerID?
-    /// pppd's num_np_open: NCPs started and not yet finished (tlf).
-    var ipcpFinished = false
-    var ipv6cpFinished = false
+    /// IPCP (RFC 1332) and IPv6CP (RFC 5072).
+    var ipv4: NCPSlot<IPCPNegotiator>
+    var ipv6: NCPSlot<IPv6CPNegotiator>
     var unit: Unit?
     var lease: (pool: String, address: UInt32)?
-    /// What is configured on the unit now, to undo at tld.
-    var ipv4Configured: IPCPNegotiated?
-    var ipv6Configured: IPv6CPNegotiated?
     var counters = NetworkCounters()
     var started = Instant.now()
     /// The fd-store record this session was resumed from (after a restart).
@@ -71,25 +64,15 @@ final class NetworkSession {
         self.unitNumber = unitNumber
         self.host = host
         self.lease = lease
-        var limits = Automaton.Limits()
-        limits.restartInterval = .seconds(3)
-        if let ipcp, record.network.ipv4 {
-            var cp = IPCP(negotiator: IPCPNegotiator(configuration: ipcp), limits: limits)
-            // RFC 1661 §5.6: a Code-Reject carries at most what the peer's MRU allows.
-            cp.maximumRejectedLength = Int(record.peerMRU) - ControlPacket.headerLength
-            self.ipcp = cp
-        } else {
-            ipcpFinished = true
-        }
+        let v4 = record.network.ipv4 ? ipcp.map { IPCPNegotiator(configuration: $0) } : nil
+        ipv4 = NCPSlot(v4, settings: record.network, peerMRU: record.peerMRU)
+        var v6: IPv6CPNegotiator?
         if record.network.ipv6 {
             var c = IPv6CPConfiguration()
             c.seed = seed
-            var cp = IPv6CP(negotiator: IPv6CPNegotiator(configuration: c), limits: limits)
-            cp.maximumRejectedLength = Int(record.peerMRU) - ControlPacket.headerLength
-            ipv6cp = cp
-        } else {
-            ipv6cpFinished = true
+            v6 = IPv6CPNegotiator(configuration: c)
         }
+        ipv6 = NCPSlot(v6, settings: record.network, peerMRU: record.peerMRU)
     }
 
     var id: String { record.session }
@@ -98,35 +81,29 @@ final class NetworkSession {
     /// The Network phase began: bring every NCP we run up and open it
     /// (RFC 1661 §3.6: NCPs start once LCP is Opened and auth is done).
     func start() {
-        if ipcp != nil {
-            run(ipv4: true) { $0.lowerUp() }
-            run(ipv4: true) { $0.open() }
-        }
-        if ipv6cp != nil {
-            run6 { $0.lowerUp() }
-            run6 { $0.open() }
-        }
+        begin(IPCPNegotiator.self)
+        begin(IPv6CPNegotiator.self)
         checkFinished()
+    }
+
+    func begin<N: NetworkNegotiator>(_: N.Type) {
+        guard self[keyPath: N.slot].cp != nil else { return }
+        run(N.self) { $0.lowerUp() }
+        run(N.self) { $0.open() }
     }
 
     // MARK: carrying out NCP actions
 
-    func run(ipv4: Bool, _ step: (inout IPCP) -> [ControlAction]) {
-        guard var cp = ipcp else { return }
+    /// One step of an NCP's automaton, then its actions.
+    func run<N: NetworkNegotiator>(_: N.Type, _ step: (inout ControlProtocol<N>) -> [ControlAction]) {
+        guard var cp = self[keyPath: N.slot].cp else { return }
         let actions = step(&cp)
-        ipcp = cp
-        perform(actions, proto: .ipcp)
+        self[keyPath: N.slot].cp = cp
+        perform(actions, N.self)
     }
 
-    func run6(_ step: (inout IPv6CP) -> [ControlAction]) {
-        guard var cp = ipv6cp else { return }
-        let actions = step(&cp)
-        ipv6cp = cp
-        perform(actions, proto: .ipv6cp)
-    }
-
-    private func perform(_ actions: [ControlAction], proto: ProtocolNumber) {
-        let v4 = proto == .ipcp
+    private func perform<N: NetworkNegotiator>(_ actions: [ControlAction], _: N.Type) {
+        let proto = N.controlProtocol
         var changed = false
         defer { if changed && !ended { host.sessionChanged(self) } }
         for action in actions {
@@ -134,27 +111,32 @@ final class NetworkSession {
             case .send(let packet):
                 sendControl(proto, packet)
             case .startTimer(let interval):
-                cancelTimer(v4)
+                cancelTimer(N.self)
                 let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-                let timer = host.loop.schedule(after: seconds) { [weak self] in
+                self[keyPath: N.slot].timer = host.loop.schedule(after: seconds) { [weak self] in
                     guard let self, !self.ended else { return }
-                    if v4 { self.ipcpTimer = nil; self.run(ipv4: true) { $0.timeout() } } else { self.ipv6cpTimer = nil; self.run6 { $0.timeout() } }
+                    self[keyPath: N.slot].timer = nil
+                    self.run(N.self) { $0.timeout() }
                     self.checkFinished()
                 }
-                if v4 { ipcpTimer = timer } else { ipv6cpTimer = timer }
             case .stopTimer:
-                cancelTimer(v4)
+                cancelTimer(N.self)
             case .thisLayerUp:
                 changed = true
-                if v4 { ipcpUp() } else { ipv6cpUp() }
+                if let n = self[keyPath: N.slot].cp?.negotiator.negotiated, n.configure(on: self) {
+                    self[keyPath: N.slot].configured = n
+                }
             case .thisLayerDown:
                 changed = true
-                if v4 { ipcpDown() } else { ipv6cpDown() }
+                if let n = self[keyPath: N.slot].configured {
+                    self[keyPath: N.slot].configured = nil
+                    n.unconfigure(on: self)
+                }
             case .thisLayerStarted:
                 break
             case .thisLayerFinished:
                 changed = true
-                if v4 { ipcpFinished = true } else { ipv6cpFinished = true }
+                self[keyPath: N.slot].finished = true
             case .negotiationFailed(let failure):
                 host.log.notice("\(id): \(proto) negotiation failed: \(failure)")
             case .terminateRequested(let reason):
@@ -167,27 +149,27 @@ final class NetworkSession {
         }
     }
 
-    private func cancelTimer(_ v4: Bool) {
-        if let t = v4 ? ipcpTimer : ipv6cpTimer { host.loop.cancel(t) }
-        if v4 { ipcpTimer = nil } else { ipv6cpTimer = nil }
+    private func cancelTimer<N: NetworkNegotiator>(_: N.Type) {
+        if let t = self[keyPath: N.slot].timer { host.loop.cancel(t) }
+        self[keyPath: N.slot].timer = nil
     }
 
     /// pppd np_finished: when no NCP is left the channel is closed, and linkd
     /// closes LCP ("ncpd closed the channel").
     func checkFinished() {
-        guard !ended, ipcpFinished && ipv6cpFinished else { return }
+        guard !ended, ipv4.finished && ipv6.finished else { return }
         end(reason: "no network protocols running")
     }
 
     // MARK: frames from the channel
 
-    /// One control or rejectable frame (the data path handles 0x0021/0x0057).
+    /// One control or rejectable frame (the data path handles IPv4 and IPv6).
     func controlFrame(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {
         switch proto {
-        case .ipcp where ipcp != nil:
-            run(ipv4: true) { $0.receive(information) }
-        case .ipv6cp where ipv6cp != nil:
-            run6 { $0.receive(information) }
+        case .ipcp where ipv4.cp != nil:
+            run(IPCPNegotiator.self) { $0.receive(information) }
+        case .ipv6cp where ipv6.cp != nil:
+            run(IPv6CPNegotiator.self) { $0.receive(information) }
         case .lcp:
             peerProtocolReject(information)
         default:
@@ -209,8 +191,8 @@ final class NetworkSession {
         let rejected = ProtocolNumber(UInt16(packet.data[0]) << 8 | UInt16(packet.data[1]))
         host.log.notice("\(id): peer rejected protocol \(rejected)")
         switch rejected {
-        case .ipcp, .ipv4: run(ipv4: true) { $0.rejectedByPeer() }
-        case .ipv6cp, .ipv6: run6 { $0.rejectedByPeer() }
+        case .ipcp, .ipv4: run(IPCPNegotiator.self) { $0.rejectedByPeer() }
+        case .ipv6cp, .ipv6: run(IPv6CPNegotiator.self) { $0.rejectedByPeer() }
         default: break
         }
     }
@@ -244,11 +226,11 @@ final class NetworkSession {
     func end(reason: String) {
         guard !ended else { return }
         closeReason = reason
-        if ipcp != nil { run(ipv4: true) { $0.lowerDown() } }
-        if ipv6cp != nil { run6 { $0.lowerDown() } }
+        run(IPCPNegotiator.self) { $0.lowerDown() }
+        run(IPv6CPNegotiator.self) { $0.lowerDown() }
         ended = true
-        cancelTimer(true)
-        cancelTimer(false)
+        cancelTimer(IPCPNegotiator.self)
+        cancelTimer(IPv6CPNegotiator.self)
         destroyUnit()
         host.loop.unwatch(channel.raw)
         // linkd sees the hang-up now, whoever still holds this object.

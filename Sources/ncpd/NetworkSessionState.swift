@@ -2,8 +2,10 @@
 // (DESIGN.md "Restart without losing sessions"), beside the channel end and
 // the TUN descriptor: enough to pick the session up after `kill -9 ncpd`
 // without renegotiating — the channel record, the unit, the lease, and each
-// NCP's phase, next Identifier and negotiated result. Versioned; a record of
-// another version is refused (the session then ends by hang-up, cleanly).
+// NCP's phase, next Identifier and negotiated result. Versioned: version 2
+// has typed NCP results; version 1 (four untyped u64 per NCP) is still read,
+// so sessions deposited before an upgrade survive it. Any other version is
+// refused (the session then ends by hang-up, cleanly).
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
 // and PPP's sources, hence the conditional imports.
 #if canImport(IPC)
@@ -14,7 +16,7 @@ import PPP
 #endif
 
 struct NetworkSessionState: Equatable {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     /// Where an NCP was when the record was made.
     enum Phase: UInt8 {
@@ -28,14 +30,14 @@ struct NetworkSessionState: Equatable {
         case finished = 3
     }
 
-    struct NCP: Equatable {
+    /// One NCP: where it was, and what it had negotiated (`Negotiated` is
+    /// IPCPNegotiated or IPv6CPNegotiated).
+    struct NCP<Negotiated: Equatable>: Equatable {
         var phase = Phase.notRun
         var nextIdentifier: UInt8 = 1
         /// The addresses (or identifiers) are on the unit.
         var configured = false
-        /// IPCP: local, remote, primary and secondary DNS; IPv6CP: the two
-        /// identifiers in the first two.
-        var values: [UInt64] = [0, 0, 0, 0]
+        var negotiated: Negotiated
     }
 
     var record: ChannelRecord
@@ -45,8 +47,8 @@ struct NetworkSessionState: Equatable {
     var interfaceIndex: Int32 = 0
     var leasePool = ""
     var leaseAddress: UInt32 = 0
-    var ipcp = NCP()
-    var ipv6cp = NCP()
+    var ipcp = NCP(negotiated: IPCPNegotiated())
+    var ipv6cp = NCP(negotiated: IPv6CPNegotiated())
     /// CLOCK_MONOTONIC of the session's start (the clock is system-wide).
     var started: UInt64 = 0
     var octetsIn: UInt64 = 0, octetsOut: UInt64 = 0, packetsIn: UInt64 = 0, packetsOut: UInt64 = 0
@@ -63,10 +65,11 @@ struct NetworkSessionState: Equatable {
         w.u32(UInt32(bitPattern: interfaceIndex))
         w.string(leasePool)
         w.u32(leaseAddress)
-        for n in [ipcp, ipv6cp] {
-            w.u8(n.phase.rawValue); w.u8(n.nextIdentifier); w.bool(n.configured)
-            for v in n.values { w.u64(v) }
-        }
+        Self.head(ipcp, &w)
+        let v4 = ipcp.negotiated
+        w.u32(v4.localAddress); w.u32(v4.remoteAddress); w.u32(v4.primaryDNS); w.u32(v4.secondaryDNS)
+        Self.head(ipv6cp, &w)
+        w.u64(ipv6cp.negotiated.localIdentifier); w.u64(ipv6cp.negotiated.remoteIdentifier)
         w.u64(started)
         for v in [octetsIn, octetsOut, packetsIn, packetsOut] { w.u64(v) }
         return w.bytes
@@ -74,27 +77,32 @@ struct NetworkSessionState: Equatable {
 
     static func decode(_ bytes: [UInt8]) throws(IPCError) -> NetworkSessionState {
         var r = ByteReader(bytes)
-        try r.version(version, "ncpd session state")
+        let version = try r.u8()
+        guard version == 1 || version == 2 else {
+            throw .invalid(callID: 0, reason: "ncpd session state version \(version), expected 1 or 2")
+        }
         var s = NetworkSessionState(record: try ChannelRecord.decode(try r.blob(max: 4096)))
         s.unitNumber = try r.u32()
         s.interface = try r.string()
         s.interfaceIndex = Int32(bitPattern: try r.u32())
         s.leasePool = try r.string()
         s.leaseAddress = try r.u32()
-        var ncps: [NCP] = []
-        for _ in 0..<2 {
-            var n = NCP()
-            guard let phase = Phase(rawValue: try r.u8()) else {
-                throw .invalid(callID: 0, reason: "ncpd session state: unknown NCP phase")
-            }
-            n.phase = phase
-            n.nextIdentifier = try r.u8()
-            n.configured = try r.bool()
-            n.values = [try r.u64(), try r.u64(), try r.u64(), try r.u64()]
-            ncps.append(n)
+        var v4 = IPCPNegotiated(), v6 = IPv6CPNegotiated()
+        s.ipcp = try head(&r, v4)
+        if version == 1 {
+            // Version 1: local, remote, primary and secondary DNS as u64 …
+            v4.localAddress = try r.u32From64(); v4.remoteAddress = try r.u32From64()
+            v4.primaryDNS = try r.u32From64(); v4.secondaryDNS = try r.u32From64()
+        } else {
+            v4.localAddress = try r.u32(); v4.remoteAddress = try r.u32()
+            v4.primaryDNS = try r.u32(); v4.secondaryDNS = try r.u32()
         }
-        s.ipcp = ncps[0]
-        s.ipv6cp = ncps[1]
+        s.ipcp.negotiated = v4
+        s.ipv6cp = try head(&r, v6)
+        v6.localIdentifier = try r.u64(); v6.remoteIdentifier = try r.u64()
+        // … and IPv6CP's two identifiers followed by two unused u64.
+        if version == 1 { _ = try r.u64(); _ = try r.u64() }
+        s.ipv6cp.negotiated = v6
         s.started = try r.u64()
         s.octetsIn = try r.u64(); s.octetsOut = try r.u64(); s.packetsIn = try r.u64(); s.packetsOut = try r.u64()
         try r.finish()
@@ -102,5 +110,27 @@ struct NetworkSessionState: Equatable {
             throw .invalid(callID: 0, reason: "ncpd session state: bad unit")
         }
         return s
+    }
+
+    private static func head<N>(_ n: NCP<N>, _ w: inout ByteWriter) {
+        w.u8(n.phase.rawValue); w.u8(n.nextIdentifier); w.bool(n.configured)
+    }
+
+    private static func head<N>(_ r: inout ByteReader, _ empty: N) throws(IPCError) -> NCP<N> {
+        guard let phase = Phase(rawValue: try r.u8()) else {
+            throw .invalid(callID: 0, reason: "ncpd session state: unknown NCP phase")
+        }
+        return NCP(phase: phase, nextIdentifier: try r.u8(), configured: try r.bool(), negotiated: empty)
+    }
+}
+
+extension ByteReader {
+    /// A version-1 address field: a u64 that must hold a u32.
+    fileprivate mutating func u32From64() throws(IPCError) -> UInt32 {
+        let v = try u64()
+        guard let a = UInt32(exactly: v) else {
+            throw .invalid(callID: 0, reason: "ncpd session state: IPv4 value \(v) out of range")
+        }
+        return a
     }
 }

@@ -10,8 +10,8 @@ extension NetworkSession {
     func json() -> JSON {
         var o: JSONObject = ["id": .string(id), "port": .string(record.port), "unit": .int(Int64(unitNumber))]
         o["interface"] = unit.map { .string($0.name) } ?? .null
-        if let cp = ipcp {
-            let n = ipv4Configured ?? cp.negotiator.negotiated
+        if let cp = ipv4.cp {
+            let n = ipv4.configured ?? cp.negotiator.negotiated
             let opened = cp.state == .opened
             o["ipcp"] = .object([
                 "state": .string(Self.stateName(cp.state)),
@@ -22,7 +22,7 @@ extension NetworkSession {
         } else {
             o["ipcp"] = .null
         }
-        if let cp = ipv6cp {
+        if let cp = ipv6.cp {
             let n = cp.negotiator.negotiated
             let opened = cp.state == .opened
             o["ipv6cp"] = .object([

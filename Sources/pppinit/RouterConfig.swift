@@ -207,7 +207,8 @@ struct RouterConfig {
 
     /// NCP keys (pppd's names): `address = "local:remote"` (either side may
     /// be empty), `ip-pool`, `ifname`, `noip`, `ipv6` (pppd `+ipv6`),
-    /// `noipdefault`, `defaultroute`, `defaultroute6`, `usepeerdns`, `ms-dns`.
+    /// `noipdefault`, `defaultroute`, `defaultroute6`, `usepeerdns`, `ms-dns`,
+    /// `ipcp-restart`, `ipv6cp-restart`.
     private static func parseNetwork(port name: String, _ r: inout TableReader) throws(ConfigError) -> NetworkSettings {
         var n = NetworkSettings()
         if let pair = try r.optionalString("address") {
@@ -233,6 +234,8 @@ struct RouterConfig {
         n.defaultRoute = try r.bool("defaultroute", default: false)
         n.defaultRoute6 = try r.bool("defaultroute6", default: false)
         n.usePeerDNS = try r.bool("usepeerdns", default: false)
+        n.ipcpRestart = try r.integer("ipcp-restart", default: NetworkSettings.defaultRestart, in: 1...3600)
+        n.ipv6cpRestart = try r.integer("ipv6cp-restart", default: NetworkSettings.defaultRestart, in: 1...3600)
         let dns = try r.stringArray("ms-dns", default: [])
         guard dns.count <= 2 else {
             throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': at most two 'ms-dns' servers (RFC 1877 primary and secondary)")

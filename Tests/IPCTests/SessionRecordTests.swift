@@ -70,6 +70,33 @@ private func sampleRecord() -> ChannelRecord {
     #expect(throws: IPCError.self) { try NetworkSettings.decode(&r) }
 }
 
+/// Version 2 carries the NCP restart timers; version 1 (deposited in the
+/// fd store before an upgrade) still reads, with pppd's 3 s; a timer out of
+/// range or version 3 does not.
+@Test func networkSettingsRestartTimersAndVersionOne() throws {
+    var n = NetworkSettings()
+    n.pool = "p"; n.ipcpRestart = 7; n.ipv6cpRestart = 9
+    var w = ByteWriter()
+    n.encode(into: &w)
+    var r = ByteReader(w.bytes)
+    #expect(try NetworkSettings.decode(&r) == n)
+    var v1 = Array(w.bytes.dropLast(8))
+    v1[0] = 1
+    var r1 = ByteReader(v1)
+    var expected = n
+    expected.ipcpRestart = 3; expected.ipv6cpRestart = 3
+    #expect(try NetworkSettings.decode(&r1) == expected && r1.remaining == 0)
+    var v3 = w.bytes
+    v3[0] = 3
+    var r3 = ByteReader(v3)
+    #expect(throws: IPCError.self) { try NetworkSettings.decode(&r3) }
+    n.ipv6cpRestart = 0
+    var w0 = ByteWriter()
+    n.encode(into: &w0)
+    var r0 = ByteReader(w0.bytes)
+    #expect(throws: IPCError.self) { try NetworkSettings.decode(&r0) }
+}
+
 @Test func authMethodNamesFollowPppd() {
     #expect(AuthMethod.allCases.map(\.description) == ["pap", "chap", "mschapv2", "eap"])
     #expect(AuthMethod(name: "mschapv2") == .msChapV2)

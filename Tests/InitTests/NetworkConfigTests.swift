@@ -32,7 +32,26 @@ import Testing
         #expect(r.component(named: "ncpd")?.setup.settings == s.encoded())
     }
 
+    /// pppd's ipcp-restart and ipv6cp-restart reach ncpd in the port's
+    /// NetworkSettings; 3 s when not given.
+    @Test func ncpRestartTimersReachTheNetworkSettings() throws {
+        let c = try RouterConfig.parse("""
+            [port.u]
+            type = "udp"
+            local = "127.0.0.1:1"
+            ipcp-restart = 7
+            ipv6cp-restart = 11
+            [port.v]
+            type = "udp"
+            local = "127.0.0.1:2"
+            """, file: "r.toml")
+        let u = try #require(c.ports.first { $0.name == "u" }), v = try #require(c.ports.first { $0.name == "v" })
+        #expect(u.network.ipcpRestart == 7 && u.network.ipv6cpRestart == 11)
+        #expect(v.network.ipcpRestart == 3 && v.network.ipv6cpRestart == 3)
+    }
+
     @Test(arguments: [
+        ("[port.u]\ntype = \"udp\"\nlocal = \"127.0.0.1:1\"\nipcp-restart = 0\n", "ipcp-restart"),
         ("[pool.a]\nrange = \"10.0.0.20-10.0.0.10\"\n", "FIRST <= LAST"),
         ("[pool.a]\nrange = \"10.0.0.1-\"\n", "range is"),
         ("[pool.a]\nrange = \"10.0.0.1-10.0.0.9\"\n[pool.b]\nrange = \"10.0.0.9-10.0.0.12\"\n", "overlap"),

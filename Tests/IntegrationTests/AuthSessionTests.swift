@@ -281,8 +281,11 @@ struct AuthSessionTests {
         while !fr.detail.contains("Acct-Status-Type = Stop") && Date() < stopDeadline { usleep(100_000) }
         #expect(fr.detail.contains("Acct-Status-Type = Stop") && fr.detail.contains("Acct-Terminate-Cause = Admin-Reset"), "\(fr.detail)")
         let detail = fr.detail
-        let ids = Set(detail.split(separator: "\n").filter { $0.contains("Acct-Session-Id = ") })
+        let ids = Set(detail.split(separator: "\n").filter { $0.contains("Acct-Session-Id = ") && !$0.contains("ppprouter-on-") })
         #expect(ids.count == 1, "Acct-Session-Ids: \(ids)")
+        // RFC 2866 §5.1: Accounting-On once at the router's start, not again
+        // when authd restarts (pppctl reload), which would close every session.
+        #expect(detail.components(separatedBy: "Acct-Status-Type = Accounting-On").count - 1 == 1, "\(detail)")
         #expect(detail.components(separatedBy: "Acct-Status-Type = Start").count - 1 == 1
                 && detail.components(separatedBy: "Acct-Status-Type = Stop").count - 1 == 1, "\(detail)")
         print("accounting across kill -9 linkd and pppctl reload: \(detail.components(separatedBy: "Acct-Status-Type = ").count - 1) records, one Acct-Session-Id \(ids.first.map { String($0) } ?? "?")")

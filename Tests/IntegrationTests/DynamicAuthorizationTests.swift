@@ -79,6 +79,9 @@ extension AuthSessionTests {
         #expect(ack.contains("Received Disconnect-ACK"), "\(ack)\n\(a.log)")
         #expect(detailContains(fr, "Acct-Status-Type = Stop"), "\(fr.detail)\n\(a.log)")
         #expect(fr.detail.contains("Acct-Terminate-Cause = Admin-Reset"), "\(fr.detail)")
+        // A clean stop of the router: Accounting-Off (RFC 2866 §5.1).
+        a.stop()
+        #expect(detailContains(fr, "Acct-Status-Type = Accounting-Off"), "\(fr.detail)")
         print("radclient Disconnect-Request: \(ack.split(separator: "\n").filter { $0.contains("Received") })")
     }
 

@@ -113,6 +113,9 @@ struct HostileIPCTests {
         let admitted = Int(words[1]) ?? -1, refused = (Int(words[3]) ?? 0) + (Int(words[5]) ?? 0)
         #expect(admitted == 8, "\(words)")
         rootGetsIn(r, "while uid 65534 holds \(admitted) conversations")
+        // The attacker's own uid is told why, not just hung up on.
+        let own = try r.ctl(["components"], asUser: nobody)
+        #expect(own.status != 0 && own.stderr.contains("already holds 8 control conversations"), "\(own.stderr)")
         // Another unprivileged uid is not locked out by the first either.
         let other = try r.ctl(["components"], asUser: 65533)
         #expect(other.status == 0, "\(other.stderr)")
@@ -170,6 +173,15 @@ struct HostileIPCTests {
         #expect(junkLines <= allowed, "\(junkLines) lines for 20,000 junk datagrams:\n\(r.log.suffix(3000))")
         let grown = r.log.utf8.count - before
         print("hostile: 20,000 junk datagrams in \(Int(elapsed)) s: \(junkLines) log lines, log grew \(grown) bytes")
+    }
+
+    @Test func anIdleConversationIsClosed() throws {
+        let (r, cfg) = try router(extra: "control-idle-timeout = 2")
+        defer { r.stop(); cfg.remove() }
+        let a = try attack(["idle", control(r)], timeout: 320)
+        #expect(a.stdout.hasPrefix("closed"), "idle conversation: \(a.stdout) \(a.stderr)")
+        #expect(lines(r, "idle 2 s") == 1, "\(r.log.suffix(2000))")
+        rootGetsIn(r, "after the idle conversation")
     }
 
     @Test func readGroupRestrictsReads() throws {

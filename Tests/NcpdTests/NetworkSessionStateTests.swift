@@ -1,5 +1,6 @@
-// The ncpd session state record deposited in the fd store: round trip and
-// the boundary table (every truncation, a trailing octet, another version).
+// The ncpd session state record deposited in the fd store: round trip, the
+// boundary table (every truncation, a trailing octet, another version), and
+// a version-1 record (untyped u64 values) as an older ncpd deposited it.
 import IPC
 import PPP
 import Testing
@@ -13,8 +14,12 @@ import Testing
         var s = NetworkSessionState(record: r)
         s.unitNumber = 2; s.interface = "ppp2"; s.interfaceIndex = 17
         s.leasePool = "clients"; s.leaseAddress = 0x0a00_000a
-        s.ipcp = .init(phase: .opened, nextIdentifier: 4, configured: true, values: [1, 2, 3, 0])
-        s.ipv6cp = .init(phase: .negotiating, nextIdentifier: 9, configured: false, values: [5, 6, 0, 0])
+        var v4 = IPCPNegotiated()
+        v4.localAddress = 0x0a00_0001; v4.remoteAddress = 0x0a00_000a; v4.primaryDNS = 0xc000_0235
+        s.ipcp = .init(phase: .opened, nextIdentifier: 4, configured: true, negotiated: v4)
+        var v6 = IPv6CPNegotiated()
+        v6.localIdentifier = 0x0211_22ff_fe33_4455; v6.remoteIdentifier = 6
+        s.ipv6cp = .init(phase: .negotiating, nextIdentifier: 9, configured: false, negotiated: v6)
         s.started = 123_456_789; s.octetsIn = 10; s.octetsOut = 20; s.packetsIn = 1; s.packetsOut = 2
         return s
     }
@@ -34,13 +39,92 @@ import Testing
             #expect(throws: IPCError.self, "\(n) octets") { try NetworkSessionState.decode(Array(bytes.prefix(n))) }
         }
         #expect(throws: IPCError.self) { try NetworkSessionState.decode(bytes + [0]) }
-        var other = bytes
-        other[0] = 2
-        #expect(throws: IPCError.self) { try NetworkSessionState.decode(other) }
-        // An NCP phase that does not exist.
-        let phaseAt = bytes.count - 5 * 8 - 2 * (3 + 32)
-        var badPhase = bytes
-        badPhase[phaseAt] = 9
-        #expect(throws: IPCError.self) { try NetworkSessionState.decode(badPhase) }
+        for version: UInt8 in [0, 3] {
+            var other = bytes
+            other[0] = version
+            #expect(throws: IPCError.self, "version \(version)") { try NetworkSessionState.decode(other) }
+        }
+        // An NCP phase that does not exist, in either NCP.
+        let ipv6At = bytes.count - 5 * 8 - (3 + 16)
+        for phaseAt in [ipv6At - (3 + 16), ipv6At] {
+            var badPhase = bytes
+            badPhase[phaseAt] = 9
+            #expect(throws: IPCError.self) { try NetworkSessionState.decode(badPhase) }
+        }
     }
+
+    /// The layout version 1 had (NCP results as four u64 each, by position:
+    /// IPCP local, remote, DNS1, DNS2; IPv6CP local, remote, 0, 0), written
+    /// field by field as the old encoder did.
+    static func version1(_ s: NetworkSessionState, ipcpValues: [UInt64]? = nil) -> [UInt8] {
+        var w = ByteWriter(capacity: 256)
+        w.u8(1)
+        w.blob(s.record.encoded())
+        w.u32(s.unitNumber); w.string(s.interface); w.u32(UInt32(bitPattern: s.interfaceIndex))
+        w.string(s.leasePool); w.u32(s.leaseAddress)
+        let v4 = s.ipcp.negotiated, v6 = s.ipv6cp.negotiated
+        w.u8(s.ipcp.phase.rawValue); w.u8(s.ipcp.nextIdentifier); w.bool(s.ipcp.configured)
+        for v in ipcpValues ?? [v4.localAddress, v4.remoteAddress, v4.primaryDNS, v4.secondaryDNS].map(UInt64.init) { w.u64(v) }
+        w.u8(s.ipv6cp.phase.rawValue); w.u8(s.ipv6cp.nextIdentifier); w.bool(s.ipv6cp.configured)
+        for v in [v6.localIdentifier, v6.remoteIdentifier, 0, 0] { w.u64(v) }
+        w.u64(s.started)
+        for v in [s.octetsIn, s.octetsOut, s.packetsIn, s.packetsOut] { w.u64(v) }
+        return w.bytes
+    }
+
+    @Test func version1StillDecodes() throws {
+        let s = Self.sample()
+        let old = Self.version1(s)
+        #expect(old[0] == 1 && old.count == s.encoded().count + 2 * 16)
+        let decoded = try NetworkSessionState.decode(old)
+        #expect(decoded == s)
+        // Written back as version 2, it reads the same.
+        #expect(decoded.encoded()[0] == NetworkSessionState.version)
+        #expect(try NetworkSessionState.decode(decoded.encoded()) == s)
+        // Every truncation of the old layout is refused too.
+        for n in [1, old.count / 2, old.count - 1] {
+            #expect(throws: IPCError.self, "\(n) octets") { try NetworkSessionState.decode(Array(old.prefix(n))) }
+        }
+        // An IPv4 address beyond 32 bits never came from an old ncpd: refused.
+        #expect(throws: IPCError.self) {
+            try NetworkSessionState.decode(Self.version1(s, ipcpValues: [1 << 32, 2, 0, 0]))
+        }
+    }
+
+    /// Bytes an older ncpd wrote (version 1, ChannelRecord with version-1
+    /// NetworkSettings), kept literally so a change to the encoders above
+    /// cannot hide a change to what is read.
+    @Test func version1LiteralBytes() throws {
+        let old: [UInt8] = Self.literalVersion1
+        let s = try NetworkSessionState.decode(old)
+        #expect(s.record.session == "p:3" && s.record.port == "p" && s.record.peerMRU == 1492)
+        #expect(s.record.network.ipcpRestart == NetworkSettings.defaultRestart)
+        #expect(s.unitNumber == 2 && s.interface == "ppp2" && s.interfaceIndex == 17)
+        #expect(s.leasePool == "clients" && s.leaseAddress == 0x0a00_000a)
+        #expect(s.ipcp.phase == .opened && s.ipcp.nextIdentifier == 4 && s.ipcp.configured)
+        #expect(s.ipcp.negotiated.localAddress == 1 && s.ipcp.negotiated.remoteAddress == 2
+                && s.ipcp.negotiated.primaryDNS == 3 && s.ipcp.negotiated.secondaryDNS == 0)
+        #expect(s.ipv6cp.phase == .negotiating && s.ipv6cp.nextIdentifier == 9 && !s.ipv6cp.configured)
+        #expect(s.ipv6cp.negotiated.localIdentifier == 5 && s.ipv6cp.negotiated.remoteIdentifier == 6)
+        #expect(s.started == 123_456_789 && s.octetsIn == 10 && s.octetsOut == 20 && s.packetsIn == 1 && s.packetsOut == 2)
+    }
+}
+
+extension NetworkSessionStateTests {
+    /// NetworkSessionState v1 as the ncpd of a927d74 encoded it.
+    static let literalVersion1: [UInt8] = [
+        0x01, 0x00, 0x00, 0x00, 0x33, 0x01, 0x00, 0x03, 0x70, 0x3a, 0x33, 0x00, 0x01, 0x70, 0x05, 0xdc,
+        0x05, 0xd4, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x73, 0x00, 0x00, 0x01,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x04, 0x70, 0x70,
+        0x70, 0x32, 0x00, 0x00, 0x00, 0x11, 0x00, 0x07, 0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x73, 0x0a,
+        0x00, 0x00, 0x0a, 0x02, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x5b, 0xcd,
+        0x15, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x02,
+    ]
 }

@@ -130,9 +130,9 @@ final class TestHost: SessionHost {
         // B runs IPv6CP, A does not: A Protocol-Rejects it, B's IPv6CP stops
         // and B keeps running IPCP alone.
         let (ha, sa, hb, sb) = try pair({ _ in }, { $0.ipv6 = true }, ipcpA: server, ipcpB: client)
-        spin(ha, hb) { sa.ipv4Open && sb.ipv4Open && sb.ipv6cp?.state == .stopped }
+        spin(ha, hb) { sa.ipv4Open && sb.ipv4Open && sb.ipv6.cp?.state == .stopped }
         #expect(sa.ipv4Open && sb.ipv4Open)
         #expect(sa.counters.protocolRejectsSent >= 1 && sb.counters.protocolRejectsReceived >= 1)
-        #expect(sb.ipv6cp?.state == .stopped && sb.ipv6cpFinished && !sb.ended)
+        #expect(sb.ipv6.cp?.state == .stopped && sb.ipv6.finished && !sb.ended)
     }
 }

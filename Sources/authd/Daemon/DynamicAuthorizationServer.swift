@@ -25,6 +25,10 @@ final class DynamicAuthorizationServer {
     private let sessions: Sessions
     private let clock: () -> Int64
     private var log: Log
+    /// Requests from anyone who can reach the port: one warning line for
+    /// the first drop, then summaries (issue 15: a flood is a counter, not
+    /// a log line per datagram).
+    private var dropWarnings = WarningLimiter()
     /// §2.3 duplicate detection: recent answers by request, oldest first out.
     private var answered: [Key: [UInt8]] = [:]
     private var answeredOrder: [Key] = []
@@ -68,7 +72,7 @@ final class DynamicAuthorizationServer {
         // §6.1: only configured clients; an unknown sender is not answered.
         guard let secret = clients[from.address] else {
             counts.unknownClient += 1
-            log.warning("dynamic authorization: dropped a request from \(from.description), not a configured client")
+            dropWarnings.warn(log, "dynamic authorization: dropped a request from \(from.description), not a configured client")
             return
         }
         let request: DynamicAuthorizationRequest
@@ -139,7 +143,7 @@ final class DynamicAuthorizationServer {
         case .badMessageAuthenticator: counts.badMessageAuthenticator += 1
         case .missingEventTimestamp, .staleEventTimestamp: counts.replayRejected += 1
         }
-        log.warning("dynamic authorization: dropped a request from \(from.description): \(e)")
+        dropWarnings.warn(log, "dynamic authorization: dropped a request from \(from.description): \(e)")
     }
 
     var status: JSONObject {

@@ -59,6 +59,9 @@ final class RadiusClient {
     private(set) var stats = (sent: 0, retransmitted: 0, answered: 0, invalid: 0, timedOut: 0, failovers: 0,
                              missingMessageAuthenticator: 0)
     var log: Log
+    /// Forged or mangled replies are counted in `stats`; the log gets the
+    /// first and then summaries, never a line per datagram (issue 15).
+    private var dropWarnings = WarningLimiter()
 
     var isEnabled: Bool { !endpoints.isEmpty }
     var hasAccounting: Bool { endpoints.contains { $0.sockets[.accounting] != nil } }
@@ -178,14 +181,14 @@ final class RadiusClient {
         let expected = RadiusCrypto.authenticator(of: wire, withAuthenticator: p.requestAuthenticator, secret: secret)
         guard Digest.constantTimeEqual(expected, packet.authenticator) else {
             stats.invalid += 1
-            log.warning("RADIUS: dropped a reply with a wrong Response Authenticator (shared secret mismatch?)")
+            dropWarnings.warn(log, "RADIUS: dropped a reply with a wrong Response Authenticator (shared secret mismatch?)")
             return
         }
         if let mac = packet.attribute(RadiusAttributeType.messageAuthenticator) {
             guard let expected = RadiusCrypto.messageAuthenticator(of: wire, withAuthenticator: p.requestAuthenticator, secret: secret),
                   Digest.constantTimeEqual(expected, mac) else {
                 stats.invalid += 1
-                log.warning("RADIUS: dropped a reply with a wrong Message-Authenticator")
+                dropWarnings.warn(log, "RADIUS: dropped a reply with a wrong Message-Authenticator")
                 return
             }
         } else if port == .authentication && requireMessageAuthenticator {
@@ -195,7 +198,7 @@ final class RadiusClient {
             // genuine answer still arrives.
             stats.invalid += 1
             stats.missingMessageAuthenticator += 1
-            log.warning("RADIUS: dropped an answer to an Access-Request without Message-Authenticator (require-message-authenticator)")
+            dropWarnings.warn(log, "RADIUS: dropped an answer to an Access-Request without Message-Authenticator (require-message-authenticator)")
             return
         }
         pending[k] = nil
