@@ -67,7 +67,7 @@ public struct RouterDiscoveryHost: Sendable {
     public private(set) var otherConfiguration = false
     public private(set) var counters = Counters()
     public private(set) var lastError: IPv6Error?
-    private var routerExpires = Timed(expires: nil)
+    private var routerExpires = Timed(expires: nil)  // meaningful while `router` is set
     private var dnsExpires: [IPv6Address: Timed] = [:]
     private var solicitationsLeft = 0
     private var nextSolicitation: UInt64?
@@ -151,7 +151,7 @@ public struct RouterDiscoveryHost: Sendable {
         if ra.routerLifetime == 0 {
             if let r = router { actions.append(.removeDefaultRouter(r)); router = nil }
         } else {
-            if router != header.source || routerExpires.expires == nil {
+            if router != header.source {
                 actions.append(.setDefaultRouter(header.source, lifetime: ra.routerLifetime))
             }
             router = header.source

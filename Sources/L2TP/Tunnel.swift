@@ -130,10 +130,7 @@ public struct Tunnel: Equatable, Sendable {
         var m = ControlMessage(.sccrq)
         fillStart(&m)
         m.tieBreaker = configuration.tieBreaker
-        if configuration.secret != nil {
-            ourChallenge = random.bytes(16)
-            m.challenge = ourChallenge
-        }
+        challengeIfSecret(&m)
         state = .waitCtlReply
         return send(m, sessionID: 0, now: now)
     }
@@ -186,6 +183,13 @@ public struct Tunnel: Equatable, Sendable {
         m.vendorName = configuration.vendorName
         m.assignedTunnelID = localID
         m.receiveWindowSize = configuration.reliable.receiveWindow
+    }
+
+    /// §5.1.1: with a secret we always authenticate the peer (16 random octets).
+    mutating func challengeIfSecret(_ m: inout ControlMessage) {
+        guard configuration.secret != nil else { return }
+        ourChallenge = random.bytes(16)
+        m.challenge = ourChallenge
     }
 
     /// §4.4.3 Challenge Response: MD5 over the Message Type of the message

@@ -279,6 +279,57 @@ struct Link {
         #expect(!other.restore(leases: decoded.leases, peer: nil, pool: &restarted.pool))
     }
 
+    @Test func advertisesBelowPreference255AreCollectedForTheFirstRT() throws {
+        var link = Link()
+        var sc = link.server.configuration
+        sc.preference = 10
+        link.server = DHCPv6Server(configuration: sc, source: routerLL, session: "eth0:1")
+        _ = link.client.handle(.start, now: 0)
+        let first = link.tick()
+        #expect(first == [.solicit, .advertise] && link.client.state == .soliciting)
+        // The Request goes out when the first RT ends, not before.
+        let rtEnd = try #require(link.client.deadline)
+        #expect(rtEnd > link.now + second)
+        let then = link.tick()
+        #expect(then == [.request, .reply] && link.now == rtEnd && link.client.state == .bound)
+    }
+
+    @Test func theClientIgnoresAnswersNotForIt() throws {
+        var link = Link()
+        _ = link.client.handle(.start, now: 0)
+        link.lost = true
+        _ = link.tick()
+        let (_, solicit) = try DHCPv6Message.parse(link.wire[0])
+        func advertise(xid: UInt32, client: DUID?, server: DUID?, port: UInt16 = 546) -> [UInt8] {
+            var m = DHCPv6Message(type: .advertise, transactionID: xid, options: [.preference(255),
+                .iaPD(IdentityAssociation(iaid: 1, options: [.iaPrefix(IAPrefix(prefix: p("2001:db8:100::/56"), preferredLifetime: 9, validLifetime: 9))]))])
+            if let client { m.options.append(.clientID(client)) }
+            if let server { m.options.append(.serverID(server)) }
+            return m.packet(source: routerLL, destination: hostLL, sourcePort: 547, destinationPort: port)
+        }
+        let other = DUID.linkLayer(hardwareType: 1, address: [9, 9, 9, 9, 9, 9])
+        for bad in [advertise(xid: solicit.transactionID ^ 1, client: Link.clientID, server: Link.serverID),
+                    advertise(xid: solicit.transactionID, client: other, server: Link.serverID),
+                    advertise(xid: solicit.transactionID, client: nil, server: Link.serverID),
+                    advertise(xid: solicit.transactionID, client: Link.clientID, server: nil),
+                    advertise(xid: solicit.transactionID, client: Link.clientID, server: Link.serverID, port: 547)] {
+            let actions = link.client.handle(.packet(bad), now: link.now)
+            #expect(actions.isEmpty)
+        }
+        #expect(link.client.counters.dropped == 5 && link.client.state == .soliciting)
+        let good = link.client.handle(.packet(advertise(xid: solicit.transactionID, client: Link.clientID, server: Link.serverID)), now: link.now)
+        #expect(good.count == 1 && link.client.state == .requesting)
+    }
+
+    @Test func serverConfigurationLimits() {
+        var c = DHCPv6ServerConfiguration(serverID: Link.serverID)
+        #expect(c.problems.isEmpty && c.effectiveT1 == 7200 && c.effectiveT2 == 11520)
+        c.preferredLifetime = c.validLifetime + 1
+        c.t1 = 100; c.t2 = 50
+        c.searchDomains = ["-ok", "not ok"]
+        #expect(c.problems.count == 3)
+    }
+
     @Test func solicitRetransmissionFollowsSection15() {
         var link = Link()
         link.lost = true

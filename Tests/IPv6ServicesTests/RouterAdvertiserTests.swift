@@ -63,6 +63,25 @@ import Testing
         #expect(r.counters.advertisementsSent == 13)
     }
 
+    @Test(arguments: [1, 5, 99] as [UInt64])
+    func shortIntervalsStayInsideMinAndMax(seed: UInt64) throws {
+        var c = Self.configuration()
+        c.maxRtrAdvInterval = 10
+        c.minRtrAdvInterval = 5
+        var r = RouterAdvertiser(configuration: c, source: routerLL, seed: seed)
+        var now: UInt64 = 0
+        _ = r.handle(.sessionUp(prefix: sessionPrefix), now: now)
+        var intervals: Set<UInt64> = []
+        for _ in 0..<20 {
+            let d = try #require(r.deadline)
+            #expect(d - now >= 5 * second && d - now <= 10 * second)
+            intervals.insert(d - now)
+            now = d
+            _ = try Self.advertisement(r.handle(.timer, now: now))
+        }
+        #expect(intervals.count > 10)  // drawn, not fixed
+    }
+
     @Test func solicitationsAreAnsweredWithinHalfASecondButRateLimited() throws {
         var r = RouterAdvertiser(configuration: Self.configuration(), source: routerLL, seed: 7)
         _ = r.handle(.sessionUp(prefix: sessionPrefix), now: 0)

@@ -276,7 +276,13 @@ struct AuthSessionTests {
         let st2 = try JSON.parse(try a.ctl(["call", "authd", "status"]).stdout)
         #expect(st2["sessions"]?.int == 1, "\(st2)")
         let id = try #require(sa["id"]?.string)
-        #expect(try a.ctl(["session", "kill", id]).status == 0)
+        // Selectors, like accel-cmd terminate: by user, with a count of what matched.
+        let listed = try JSON.parse(try a.ctl(["--json", "sessions", "--user", "alice"]).stdout).array ?? []
+        #expect(listed.count == 1 && listed.first?["id"]?.string == id, "\(listed)")
+        let none = try a.ctl(["session", "kill", "--user", "mallory"])
+        #expect(none.status != 0 && none.stdout.contains("0 matched, 0 killed"), "\(none)")
+        let kill = try a.ctl(["session", "kill", "--user", "alice"])
+        #expect(kill.status == 0 && kill.stdout.contains("1 matched, 1 killed: \(id)"), "\(kill)")
         let stopDeadline = Date().addingTimeInterval(10)
         while !fr.detail.contains("Acct-Status-Type = Stop") && Date() < stopDeadline { usleep(100_000) }
         #expect(fr.detail.contains("Acct-Status-Type = Stop") && fr.detail.contains("Acct-Terminate-Cause = Admin-Reset"), "\(fr.detail)")

@@ -149,6 +149,19 @@ func closedSessions(_ events: [Tunnel.Action]) -> [UInt16] {
         #expect(w.lacEvents.contains { if case .tunnelClosed(let r, true) = $0 { r.result == ResultCode.notAuthorized } else { false } })
     }
 
+    @Test func anotherProtocolVersionIsRefusedWithResultFive() throws {
+        var w = Wire(lacSecret: nil, lnsSecret: nil)
+        var sccrq = ControlMessage(.sccrq)
+        w.lac.fillStart(&sccrq)
+        sccrq.protocolVersion = 0x0200
+        let actions = w.lns.receiveControl(controlDatagram(try sccrq.encodedBody(), tunnel: 0), now: 0)
+        let stop = try #require(actions.compactMap { if case .send(let d) = $0 { d } else { nil } }.first)
+        let header = try L2TPHeader(parsing: stop)
+        let m = try ControlMessage(decoding: stop[header.payloadOffset...], secret: nil)
+        #expect(m.type == .stopCCN && header.tunnelID == 11 && m.result == ResultCode(ResultCode.unsupportedVersion, error: 0x0100))
+        #expect(m.assignedTunnelID == 22)
+    }
+
     @Test func noSecretsAtAllEstablish() {
         var w = Wire(lacSecret: nil, lnsSecret: nil)
         w.run(fromLAC: w.lac.open(now: 0))
