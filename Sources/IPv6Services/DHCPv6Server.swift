@@ -86,6 +86,9 @@ public struct DHCPv6Server: Sendable {
             return refuse("malformed")
         }
         guard datagram.destinationPort == DHCPv6Message.serverPort else { return refuse("not to port 547") }
+        // RFC 8415 §17: a client on the link sends from its link-local
+        // address; it is also the next hop of the routes installed for it.
+        guard datagram.header.source.isLinkLocal else { return refuse("source not link-local") }
         counters.received += 1
         let ours = configuration.serverID
         switch m.type {

@@ -6,7 +6,7 @@
 public struct DUID: Hashable, Sendable {
     public enum Kind {
         /// §11.2 link-layer address plus time, §11.3 enterprise number,
-        /// §11.4 link-layer address; RFC 6355 §4 UUID.
+        /// §11.4 link-layer address, §11.5 UUID (RFC 6355).
         public static let llt: UInt16 = 1
         public static let en: UInt16 = 2
         public static let ll: UInt16 = 3

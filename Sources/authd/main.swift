@@ -44,9 +44,8 @@ let radius = RadiusClient(servers: settings.radiusServers, timeout: Double(setti
                           requireMessageAuthenticator: settings.requireMessageAuthenticator, loop: rt.loop, random: .system, log: rt.log)
 let service = AuthService(runtime: rt, settings: settings, secrets: secrets, radius: radius, random: .system)
 // RFC 5176: the Disconnect/CoA socket pppinit bound, inherited as "dae".
-let fdNames = (Environment.current["PPP_FDNAMES"] ?? "").split(separator: ":")
-if let slot = fdNames.firstIndex(of: "dae") {
-    let socket = DatagramSocket(adopting: FileDescriptor(adopting: DaemonRuntime.initDescriptor + Int32(slot)))
+if rt.inherited.contains(.dae) {
+    let socket = DatagramSocket(adopting: FileDescriptor(adopting: InheritedDescriptor.dae.rawValue))
     if settings.daeClients.isEmpty {
         rt.log.warning("dynamic authorization: a socket but no clients; every request will be dropped")
     }
@@ -54,9 +53,9 @@ if let slot = fdNames.firstIndex(of: "dae") {
                                                               sessions: service.dynamicAuthorizationSessions, log: rt.log)
 }
 rt.statusFields = { service.status }
-rt.register("sessions") { _, _ in service.sessionList }
+rt.register(.authdSessions) { _, _ in service.sessionList }
 // Admin only: it answers whether a password is right, so it is a guessing oracle.
-rt.registerDeferred("auth-test", mutating: true) { arguments, _, reply in service.authTest(arguments, reply: reply) }
+rt.registerDeferred(.authTest) { arguments, _, reply in service.authTest(arguments, reply: reply) }
 do { try rt.restoreDeposits() } catch { rt.log.warning("fd store: \(error)") }
 do {
     try rt.serveRendezvous { arrival in service.arrived(&arrival) }

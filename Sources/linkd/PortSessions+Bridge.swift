@@ -36,11 +36,10 @@ extension PortSessions {
     /// Asks linkd@UPSTREAM for a session; its id becomes our partner.
     private func dialUpstream(_ upstream: String, for s: Session) {
         let target = ComponentName.linkd(port: upstream).description
-        var args: JSONObject = ["for": .string(s.id)]
-        if let name = s.auth.verdict?.peerName, !name.isEmpty { args["peer_name"] = .string(name) }
+        let args = DialArguments(subscriber: s.id, peerName: s.auth.verdict?.peerName)
         rt.log.info("session \(s.id): bridging rule → upstream \(upstream); dialling")
         do {
-            try rt.link.call(.daemonCallRequested(target: target, method: "dial", arguments: JSON.object(args).encoded()),
+            try rt.link.call(.daemonCallRequested(target: target, method: DaemonMethod.dial.name, arguments: args.json.encoded()),
                              timeout: 10, onReply: { [weak self, weak s] r in
                 guard let self, let s, s.phase == .network, s.bridge.stage == .dialing else { return }
                 switch r.message {
@@ -167,11 +166,10 @@ extension PortSessions {
     }
 
     func publishBridge(_ s: Session, reason: String? = nil) {
-        var e: JSONObject = ["event": .string("session-bridge"), "component": .string(rt.setup.name + "@" + settings.name),
-                             "session": .string(s.id), "port": .string(settings.name),
+        var e: JSONObject = ["session": .string(s.id), "port": .string(settings.name),
                              "state": .string(s.bridge.stage.rawValue),
                              "partner": s.bridge.partner.map { .string($0) } ?? .null]
         if let reason { e["reason"] = .string(reason) }
-        rt.publish(e)
+        rt.publish(.sessionBridge, e)
     }
 }

@@ -53,7 +53,7 @@ extension PortSessions {
             self.rt.log.warning("session \(f.partner): \(target) partner-failed for \(f.session): \(why); \(backstop)")
         }
         do {
-            try rt.link.call(.daemonCallRequested(target: target, method: "partner-failed", arguments: f.arguments.encoded()),
+            try rt.link.call(.daemonCallRequested(target: target, method: DaemonMethod.partnerFailed.name, arguments: f.arguments.encoded()),
                              timeout: 10, onReply: { [weak self] r in
                 guard let self else { return }
                 switch r.message {

@@ -190,9 +190,8 @@ final class PortSessions {
         }
     }
 
-    func event(_ name: String, _ s: Session) -> JSONObject {
-        ["event": .string(name), "component": .string(rt.setup.name + "@" + settings.name),
-         "session": .string(s.id), "port": .string(settings.name)]
+    func event(_ s: Session) -> JSONObject {
+        ["session": .string(s.id), "port": .string(settings.name)]
     }
 
     func scheduleNextSession() {
@@ -216,19 +215,19 @@ extension PortSessions: SessionOwner {
         failures = 0
         let o = s.negotiated ?? LCPNegotiatedOptions()
         rt.log.info("session \(s.id): network phase (magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)))")
-        var e = event("session-up", s)
+        var e = event(s)
         e["peer_name"] = s.auth.verdict.map { .string($0.peerName) } ?? .null
-        rt.publish(e)
+        rt.publish(.sessionUp, e)
     }
 
     func sessionAuthenticated(_ s: Session, _ v: AuthVerdict) {
         rt.log.info("session \(s.id): authd says \(v.success ? "success" : "failure")\(v.peerName.isEmpty ? "" : " for \(v.peerName)")\(v.reason.isEmpty ? "" : ": \(v.reason)")")
-        var e = event("session-auth", s)
+        var e = event(s)
         e["success"] = .bool(v.success)
         e["peer_name"] = .string(v.peerName)
         e["method"] = v.method.map { .string("\($0)") } ?? .null
         e["reason"] = .string(v.reason)
-        rt.publish(e)
+        rt.publish(.sessionAuth, e)
     }
 
     func channelHeld(_ s: Session) { save(s) }
@@ -246,9 +245,9 @@ extension PortSessions: SessionOwner {
         if !s.reachedNetwork { failures += 1 }
         let reason = s.reason ?? "ended"
         rt.log.notice("session \(s.id): down: \(reason)")
-        var e = event("session-down", s)
+        var e = event(s)
         e["reason"] = .string(reason)
-        rt.publish(e)
+        rt.publish(.sessionDown, e)
         dialledSessionEnded(s)
         guard !transport.isServing else { return }
         guard settings.persist else {

@@ -14,23 +14,23 @@ extension ControlClient {
     }
 
     /// One daemon method's JSON result, or the failure.
-    func daemonCall(_ target: String, _ method: String, _ arguments: JSON = .object([:])) throws(CtlFailure) -> JSON {
-        try callJSON(.daemonCallRequested(target: target, method: method, arguments: arguments.encoded()))
+    func daemonCall(_ target: String, _ method: DaemonMethod, _ arguments: JSON = .object([:])) throws(CtlFailure) -> JSON {
+        try callJSON(.daemonCallRequested(target: target, method: method.name, arguments: arguments.encoded()))
     }
 
     /// A daemon's list method in pages (JSONPages: {"from": N} → items and
     /// the next N), so thousands of sessions need not fit one message. A
     /// daemon that answers with a plain array has no pages: that is all.
-    func listCall(_ target: String, _ method: String) throws(CtlFailure) -> [JSON] {
+    func listCall(_ target: String, _ method: DaemonMethod) throws(CtlFailure) -> [JSON] {
         var out: [JSON] = []
-        var from: Int64 = 0
+        var from = 0
         // Bounded: each page moves on by at least one item.
         for _ in 0..<1_000_000 {
-            let r = try daemonCall(target, method, .object(["from": .int(from)]))
+            let r = try daemonCall(target, method, PageArguments(from: from).json)
             if let whole = r.array { return whole }
             out += r["items"]?.array ?? []
             guard let next = r["next"]?.int, next > from else { break }
-            from = next
+            from = Int(clamping: next)
         }
         return out
     }
@@ -41,7 +41,7 @@ extension ControlClient {
         var out: [JSON] = []
         for target in try linkds() {
             do {
-                out += try listCall(target, "sessions")
+                out += try listCall(target, .linkdSessions)
             } catch {
                 printError("pppctl: \(target): \(error.message)")
             }
@@ -52,7 +52,7 @@ extension ControlClient {
         let names = Set(((try? callJSON(.componentsListed))?.array ?? []).compactMap { $0["name"]?.string })
         if names.contains("ncpd") {
             do {
-                out = mergeNetwork(out, try listCall("ncpd", "sessions"))
+                out = mergeNetwork(out, try listCall(ComponentName(.ncpd).description, .ncpdSessions))
             } catch {
                 printError("pppctl: ncpd: \(error.message)")
             }
@@ -60,7 +60,7 @@ extension ControlClient {
         // bridged's splice counters, merged into each session's `bridge`.
         if names.contains("bridged") {
             do {
-                out = mergeBridges(out, try daemonCall("bridged", "splices").array ?? [])
+                out = mergeBridges(out, try daemonCall(ComponentName(.bridged).description, .splices).array ?? [])
             } catch {
                 printError("pppctl: bridged: \(error.message)")
             }
@@ -128,7 +128,7 @@ struct SessionSelectors: ParsableArguments {
 }
 
 struct Sessions: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the PPP sessions of every port.")
+    static let configuration = CommandConfiguration(abstract: ControlCommand.sessions.summary)
     @OptionGroup var options: Options
     @OptionGroup var selectors: SessionSelectors
 
@@ -161,13 +161,13 @@ struct SessionCommand: ParsableCommand {
         commandName: "session", abstract: "Show or kill one session.", subcommands: [Show.self, Kill.self])
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Everything linkd knows about one session.")
+        static let configuration = CommandConfiguration(abstract: ControlCommand.sessionShow.summary)
         @OptionGroup var options: Options
         @Argument(help: "Session id, PORT:N.") var id: String
 
         func run() throws {
             let target = try linkdTarget(forSession: id)
-            let list = try options.connect().listCall(target, "sessions")
+            let list = try options.connect().listCall(target, .linkdSessions)
             guard let s = list.first(where: { $0["id"]?.string == id }) else {
                 throw CtlFailure(code: .errorReply, message: "no session '\(id)'")
             }
@@ -176,8 +176,7 @@ struct SessionCommand: ParsableCommand {
     }
 
     struct Kill: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Terminate sessions (LCP Terminate-Request): one by id, or all that match the selectors.")
+        static let configuration = CommandConfiguration(abstract: ControlCommand.sessionKill.summary)
         @OptionGroup var options: Options
         @OptionGroup var selectors: SessionSelectors
         @Flag(name: .customLong("all"), help: "Every session.") var all = false
@@ -191,7 +190,7 @@ struct SessionCommand: ParsableCommand {
         func run() throws {
             let client = try options.connect()
             if let id {
-                let r = try client.daemonCall(try linkdTarget(forSession: id), "session-kill", .object(["id": .string(id)]))
+                let r = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id).json)
                 if options.json { print(r.encoded()) } else { print("\(id) killed") }
                 return
             }
@@ -199,7 +198,7 @@ struct SessionCommand: ParsableCommand {
             var killed: [String] = []
             for id in ids {
                 do {
-                    _ = try client.daemonCall(try linkdTarget(forSession: id), "session-kill", .object(["id": .string(id)]))
+                    _ = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id).json)
                     killed.append(id)
                 } catch {
                     printError("pppctl: \(id): \(error.message)")

@@ -242,6 +242,9 @@ struct Link {
         let r7 = link.server.handle(.packet(m.packet(source: hostLL, destination: .allDHCPRelayAgentsAndServers, sourcePort: 546, destinationPort: 547)), now: 0, pool: &link.pool)
         #expect(r7.isEmpty)
         var junk = m.packet(source: hostLL, destination: .allDHCPRelayAgentsAndServers, sourcePort: 546, destinationPort: 547)
+        let global = m.packet(source: a("2001:db8::1"), destination: .allDHCPRelayAgentsAndServers, sourcePort: 546, destinationPort: 547)
+        let fromGlobal = link.server.handle(.packet(global), now: 0, pool: &link.pool)
+        #expect(fromGlobal.isEmpty && link.server.lastRefusal == "source not link-local")
         junk[50] ^= 1
         let r8 = link.server.handle(.packet(junk), now: 0, pool: &link.pool)
         #expect(r8.isEmpty && link.server.lastError == .badChecksum)

@@ -49,11 +49,11 @@ final class AuthService {
 
     func concluded(_ v: AuthVerdict) {
         if v.success { counts.succeeded += 1 } else { counts.failed += 1 }
-        var e: JSONObject = ["event": .string(v.success ? "auth-succeeded" : "auth-failed"), "session": .string(v.session),
+        var e: JSONObject = ["session": .string(v.session),
                              "method": v.method.map { .string($0.description) } ?? .null,
                              "peer_name": .string(v.peerName), "reason": .string(v.reason)]
         if v.framedAddress != 0 { e["framed_address"] = .string(IPv4.format(v.framedAddress)) }
-        runtime.publish(e)
+        runtime.publish(v.success ? .authSucceeded : .authFailed, e)
     }
 
     func sessionStarted() { counts.started += 1 }
