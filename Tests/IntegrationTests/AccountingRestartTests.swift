@@ -34,17 +34,7 @@ extension AuthSessionTests {
     func accountingOctetsNeverDecreaseAcrossRestarts() throws {
         let fr = try FreeRadius(netns: sharedTestNamespace)
         defer { fr.stop() }
-        let auth = """
-            [radius]
-            [[radius.server]]
-            address = "127.0.0.1"
-            auth-port = \(fr.port)
-            acct-port = \(fr.port + 1)
-            secret = "\(fr.secret)"
-            """
-        let (a, b, cleanup) = try routers(
-            { authRouterConfig(device: $0, port: "require-pap = true", auth: auth) },
-            { authRouterConfig(device: $0, port: "user = \"carol\"", auth: "[users.carol]\npassword = \"c4rol\"") })
+        let (a, b, cleanup) = try radiusRouters(fr, user: "carol", password: "c4rol")
         defer { cleanup() }
         let s = try #require(openedOrExplain(a, b))
         #expect(moreInterims(fr, 2), "\(fr.detail)")
