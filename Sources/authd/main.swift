@@ -40,6 +40,7 @@ final class Authd: Daemon {
         rt.register(.authdSessions) { _, _ in service.sessionList }
         // Admin only: it answers whether a password is right, so it is a guessing oracle.
         rt.registerDeferred(.authTest) { arguments, _, reply in service.authTest(arguments, reply: reply) }
+        service.restoreCounterBases(rt.restored)
         // A clean stop (SIGTERM, not pppinit's restart signal): Accounting-Off,
         // waiting a little for the server's answer and for queued Stops.
         let timeout = Double(settings.radiusTimeout) + 1

@@ -108,10 +108,10 @@ extension PortSessions {
         guard case let .string(id)? = args["id"], case let .string(partner)? = args["with"] else {
             throw MethodError(.badArguments, "bridge needs {\"id\": \"PORT:N\", \"with\": \"PORT:M\"}")
         }
-        guard let s = live.first(where: { $0.id == id }) else {
+        guard let s = liveSession(id: id) else {
             throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)")
         }
-        if s.bridge.stage == .held, let p = live.first(where: { $0.id == partner }), p.bridge.stage == .held {
+        if s.bridge.stage == .held, let p = liveSession(id: partner), p.bridge.stage == .held {
             try bridgePair(s, p)
             return .object(["id": .string(id), "with": .string(partner), "transfers": .int(1)])
         }
@@ -157,7 +157,7 @@ extension PortSessions {
         guard case let .string(id)? = args["id"] else {
             throw MethodError(.badArguments, "unbridge needs {\"id\": \"PORT:N\"}")
         }
-        guard let s = live.first(where: { $0.id == id }), s.bridge.stage != .none else {
+        guard let s = liveSession(id: id), s.bridge.stage != .none else {
             throw MethodError(.notFound, "no bridged session '\(id)' on port \(settings.name)")
         }
         let partner = s.bridge.partner

@@ -33,7 +33,8 @@ final class PortSessions {
     private(set) lazy var transport: any Transport = Transports.make(for: port, host: self)
     /// Live sessions, then the most recent ended ones (phase dead), so
     /// `pppctl sessions` can still say why they ended.
-    private(set) var sessions: [Session] = []
+    private var table = SessionTable<Session>(endedKept: PortSessions.endedKept)
+    var sessions: [Session] { table.all }
     private var nextNumber = 1
     /// pppd's maxfail: consecutive sessions that never reached Network phase.
     var failures = 0
@@ -60,7 +61,7 @@ final class PortSessions {
 
     var status: JSONObject {
         var o: JSONObject = ["port": .object(port.status), "authd": .object(auth.json),
-                             "sessions": .int(Int64(live.count))]
+                             "sessions": .int(Int64(liveCount))]
         transport.addStatus(to: &o)
         o["partner_failed"] = .object(partnerFailures.json)
         return o
@@ -134,7 +135,11 @@ final class PortSessions {
         return s
     }
 
-    var live: [Session] { sessions.filter { $0.phase != .dead } }
+    /// The live sessions in start order (a listing: O(n)).
+    var live: [Session] { table.live }
+    var liveCount: Int { table.liveCount }
+
+    func liveSession(id: String) -> Session? { table.live(id: id) }
 
     // MARK: Sessions
 
@@ -147,7 +152,7 @@ final class PortSessions {
         nextNumber = max(nextNumber, n + 1)
         s.owner = self
         circuit.session = s
-        sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)
+        table.add(s)
         return s
     }
 
@@ -197,11 +202,13 @@ final class PortSessions {
     /// Kills a session by id (pppctl session kill): Terminate, then no
     /// reconnect until holdoff as after any other end.
     func kill(id: String) -> Bool {
-        guard let s = sessions.first(where: { $0.id == id }), s.phase != .dead else { return false }
+        guard let s = table.live(id: id), s.phase != .dead else { return false }
         s.close(reason: "killed by the operator")
         return true
     }
 }
+
+extension Session: SessionTableEntry {}
 
 extension PortSessions: SessionOwner {
     func sessionUp(_ s: Session) {
@@ -234,12 +241,7 @@ extension PortSessions: SessionOwner {
         transport.sessionEnded(s, on: circuit)
         if circuit.session === s { circuit.session = nil }
         // Keep it for display, behind the live ones; forget the oldest.
-        sessions.removeAll { $0 === s }
-        sessions.append(s)
-        while sessions.filter({ $0.phase == .dead }).count > Self.endedKept,
-              let i = sessions.firstIndex(where: { $0.phase == .dead }) {
-            sessions.remove(at: i)
-        }
+        table.end(s)
         if !s.reachedNetwork { failures += 1 }
         let reason = s.reason ?? "ended"
         rt.log.notice("session \(s.id): down: \(reason)")
