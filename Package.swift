@@ -33,6 +33,11 @@ let package = Package(
         // PPPoE (RFC 2516, RFC 4638): frame and tag codecs, discovery state
         // machines, AC-Cookies; pure, no syscalls, no dependencies.
         .target(name: "PPPoE"),
+        // IPv6 for sessions (issue 18): RS/RA codecs and the router and host
+        // sides of RFC 4861 router discovery with SLAAC; DHCPv6 (RFC 8415)
+        // codec, per-session server with prefix delegation pools, CPE client;
+        // the deposited binding record. Pure, no syscalls, no dependencies.
+        .target(name: "IPv6Services"),
         // L2TPv2 (RFC 2661): header and AVP codecs with hiding, reliable
         // control delivery, tunnel and session state machines, state records;
         // pure, no syscalls, no dependencies (its own MD5).
@@ -51,6 +56,7 @@ let package = Package(
         .testTarget(name: "IPCTests", dependencies: ["IPC"]),
         .testTarget(name: "PPPTests", dependencies: ["PPP"]),
         .testTarget(name: "PPPoETests", dependencies: ["PPPoE"]),
+        .testTarget(name: "IPv6ServicesTests", dependencies: ["IPv6Services"]),
         .testTarget(name: "L2TPTests", dependencies: ["L2TP"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),

@@ -157,6 +157,10 @@ int ppp_drop_privileges(uid_t uid, gid_t gid, const int *keep, int nkeep, const 
     return 0;
 }
 
+int ppp_syscall_known(const char *name) {
+    return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
 int ppp_seccomp_allow(const char *const *names, int n, int mode, int *unknown) {
     uint32_t deflt = mode == 0 ? SCMP_ACT_KILL_PROCESS : mode == 1 ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_LOG;
     scmp_filter_ctx ctx = seccomp_init(deflt);
@@ -164,7 +168,9 @@ int ppp_seccomp_allow(const char *const *names, int n, int mode, int *unknown) {
     *unknown = 0;
     for (int i = 0; i < n; i++) {
         int nr = seccomp_syscall_resolve_name(names[i]);
-        if (nr == __NR_SCMP_ERROR) { (*unknown)++; continue; }
+        // An allowlist with a misspelt name would kill the daemon later, at
+        // the first use of the call it meant: refuse it now, load nothing.
+        if (nr == __NR_SCMP_ERROR) { *unknown = i + 1; seccomp_release(ctx); return -EINVAL; }
         int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
         if (rc < 0 && rc != -EEXIST) { seccomp_release(ctx); return rc; }
     }

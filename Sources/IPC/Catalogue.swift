@@ -113,11 +113,24 @@ public struct DaemonSetup: Equatable, Sendable {
     /// Daemon-specific typed configuration, encoded by the daemon's own
     /// settings codec (e.g. a linkd port); empty when the daemon has none.
     public var settings: [UInt8]
+    /// pppinit's `runtime-dir`: where the rendezvous points are.
+    public var runtimeDir: String
+    /// Which daemon runs under which uid: names the sender of a datagram on a
+    /// rendezvous point from the kernel's credentials (Conversation.swift).
+    public var peerUIDs: [UInt32: Peer]
+    public var logLevel: Log.Level
+    /// Syscalls allowed beyond Sandbox.baseSyscalls (pppinit's service table).
+    public var syscalls: [String]
+
+    public static let defaultRuntimeDir = "/run/ppprouter"
 
     public init(name: String, instance: String, uid: UInt32, gid: UInt32, capabilities: [UInt8],
-                seccomp: SeccompMode, settings: [UInt8] = []) {
+                seccomp: SeccompMode, settings: [UInt8] = [], runtimeDir: String = defaultRuntimeDir,
+                peerUIDs: [UInt32: Peer] = [:], logLevel: Log.Level = .info, syscalls: [String] = []) {
         self.name = name; self.instance = instance; self.uid = uid; self.gid = gid
         self.capabilities = capabilities; self.seccomp = seccomp; self.settings = settings
+        self.runtimeDir = runtimeDir; self.peerUIDs = peerUIDs; self.logLevel = logLevel
+        self.syscalls = syscalls
     }
 }
 
@@ -215,6 +228,12 @@ public enum Message: Equatable, Sendable {
             w.string(s.name); w.string(s.instance); w.u32(s.uid); w.u32(s.gid)
             w.u8(UInt8(s.capabilities.count)); w.raw(s.capabilities)
             w.u8(s.seccomp.rawValue); w.blob(s.settings)
+            w.string(s.runtimeDir)
+            w.u8(UInt8(s.peerUIDs.count))
+            for (uid, peer) in s.peerUIDs.sorted(by: { $0.key < $1.key }) { w.u32(uid); w.u8(peer.rawValue) }
+            w.u8(UInt8(s.logLevel.rawValue))
+            w.u8(UInt8(s.syscalls.count))
+            for name in s.syscalls { w.string(name) }
         case let .daemonReady(pid): w.u32(pid)
         case let .callRequested(method, arguments, admin): w.string(method); w.text(arguments); w.bool(admin)
         case let .callReplied(json), let .eventPublished(json): w.text(json)
@@ -254,8 +273,22 @@ public enum Message: Equatable, Sendable {
                 throw .invalid(callID: 0, reason: "unknown seccomp mode")
             }
             let settings = try r.blob()
+            let runtimeDir = try r.string()
+            var uids: [UInt32: Peer] = [:]
+            for _ in 0..<Int(try r.u8()) {
+                let uid = try r.u32()
+                guard let peer = Peer(rawValue: try r.u8()), uids[uid] == nil else {
+                    throw .invalid(callID: 0, reason: "bad uid table")
+                }
+                uids[uid] = peer
+            }
+            guard let level = Log.Level(rawValue: Int(try r.u8())) else { throw .invalid(callID: 0, reason: "unknown log level") }
+            var syscalls: [String] = []
+            for _ in 0..<Int(try r.u8()) { syscalls.append(try r.string()) }
             m = .daemonConfigured(DaemonSetup(name: name, instance: instance, uid: uid, gid: gid,
-                                              capabilities: caps, seccomp: mode, settings: settings))
+                                              capabilities: caps, seccomp: mode, settings: settings,
+                                              runtimeDir: runtimeDir, peerUIDs: uids, logLevel: level,
+                                              syscalls: syscalls))
         case .daemonReady: m = .daemonReady(pid: try r.u32())
         case .callRequested:
             let method = try r.string(), args = try r.text()

@@ -18,28 +18,19 @@ public struct RendezvousArrival: ~Copyable {
 }
 
 extension DaemonRuntime {
-    public static let rendezvousDescriptor: Int32 = 4
+    public static let rendezvousDescriptor = InheritedDescriptor.rendezvous.rawValue
 
     /// The runtime dir (pppinit's `runtime-dir`).
-    public var runtimeDir: String { Environment.current["PPP_RUNTIME_DIR"] ?? "/run/ppprouter" }
+    public var runtimeDir: String { setup.runtimeDir }
 
-    /// Which daemon runs under which uid, from pppinit ("linkd=61001,…").
-    public var peerUIDs: [UInt32: Peer] {
-        var table: [UInt32: Peer] = [:]
-        for entry in (Environment.current["PPP_UIDS"] ?? "").split(separator: ",") {
-            let kv = entry.split(separator: "=")
-            guard kv.count == 2, let uid = UInt32(kv[1]),
-                  let peer = Peer.allCases.first(where: { $0.description == kv[0] }) else { continue }
-            table[uid] = peer
-        }
-        return table
-    }
+    /// Which daemon runs under which uid, from pppinit.
+    public var peerUIDs: [UInt32: Peer] { setup.peerUIDs }
 
     /// Serves fd 4. Datagrams from unknown uids, undecodable ones and
     /// message types not allowed from their sender are dropped and counted in
     /// `rendezvousDropped`; the rest go to `handler`.
     public func serveRendezvous(_ handler: @escaping (inout RendezvousArrival) -> Void) throws(IPCError) {
-        guard (Environment.current["PPP_FDNAMES"] ?? "").split(separator: ":").dropFirst().first == "rendezvous" else {
+        guard inherited.contains(.rendezvous) else {
             throw .badDescriptor
         }
         let fd = Self.rendezvousDescriptor

@@ -16,7 +16,7 @@ public final class RestoredEntry {
 }
 
 public final class DaemonRuntime {
-    public static let initDescriptor: Int32 = 3
+    public static let initDescriptor = InheritedDescriptor.initLink.rawValue
 
     public let peer: Peer
     public let loop: EventLoop
@@ -24,6 +24,8 @@ public final class DaemonRuntime {
     public let setup: DaemonSetup
     public var log: Log
     public private(set) var restored: [RestoredEntry] = []
+    /// The descriptors pppinit passed (DescriptorLayout.swift).
+    public private(set) var inherited: [InheritedDescriptor] = [.initLink]
     /// What pppinit said it returned (its final restore part): compare with
     /// `restored` to see that every deposit came back. nil from a pppinit
     /// that does not send the counts.
@@ -48,9 +50,7 @@ public final class DaemonRuntime {
     /// failure: restart me) if it is missing or malformed.
     public static func bootstrap(as peer: Peer) -> DaemonRuntime {
         var log = Log(prefix: "", threshold: .info)
-        let env = Environment.current
-        guard env["PPP_FDS"].flatMap({ Int($0) }).map({ $0 >= 1 }) == true,
-              env["PPP_FDNAMES"]?.split(separator: ":").first == "init" else {
+        guard let layout = InheritedDescriptor.announced(in: Environment.current) else {
             log.error("no init link: \(peer) is started by pppinit (PPP_FDS/PPP_FDNAMES missing)")
             exit(100)
         }
@@ -66,8 +66,10 @@ public final class DaemonRuntime {
                 exit(111)
             }
             try link.reply(to: r.callID, .acknowledged)
-            if env["PPP_LOG_LEVEL"] == "debug" { log.threshold = .debug }
-            return DaemonRuntime(peer: peer, loop: loop, link: link, setup: setup, log: log)
+            log.threshold = setup.logLevel
+            let rt = DaemonRuntime(peer: peer, loop: loop, link: link, setup: setup, log: log)
+            rt.inherited = layout
+            return rt
         } catch {
             log.error("init link: \(error)")
             exit(111)
@@ -82,9 +84,9 @@ public final class DaemonRuntime {
             self.log.notice("pppinit went away; exiting")
             self.shutdown(code: 0)
         }
-        register("status") { [unowned self] _, _ in self.status() }
+        register(.status) { [unowned self] _, _ in self.status() }
         // pppinit's watchdog: answering at all proves the loop turns.
-        register("ping") { _, _ in .object([:]) }
+        register(.ping) { _, _ in .object([:]) }
         // signalfd is set up here, before the seccomp allowlist exists.
         do {
             try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2]) { [unowned self] sig, _ in
@@ -105,15 +107,23 @@ public final class DaemonRuntime {
         }
     }
 
-    /// Registers a method callable through `pppctl call`. Mutating methods
-    /// are refused unless the caller is root or in the admin group.
-    public func register(_ name: String, mutating: Bool = false, _ method: @escaping Method) {
-        methods[name] = (mutating, method)
+    /// Registers a method of the catalogue (Methods.swift) callable through
+    /// `pppctl call`; one that needs admin is refused unless the caller is
+    /// root or in the admin group.
+    public func register(_ m: DaemonMethod, _ method: @escaping Method) {
+        precondition(m.target == nil || m.target == peer, "\(m) is not a method of \(peer)")
+        methods[m.name] = (m.needsAdmin, method)
     }
 
     /// Registers a method whose answer comes later, from the event loop.
-    public func registerDeferred(_ name: String, mutating: Bool = false, _ method: @escaping DeferredMethod) {
-        deferredMethods[name] = (mutating, method)
+    public func registerDeferred(_ m: DaemonMethod, _ method: @escaping DeferredMethod) {
+        precondition(m.target == nil || m.target == peer, "\(m) is not a method of \(peer)")
+        deferredMethods[m.name] = (m.needsAdmin, method)
+    }
+
+    /// This daemon's component name ("authd", "linkd@udp0").
+    public var component: ComponentName {
+        peer == .linkd ? .linkd(port: setup.instance) : ComponentName(peer)
     }
 
     /// Blocking at start-up, before the loop runs: fetches our deposits.
@@ -157,9 +167,9 @@ public final class DaemonRuntime {
 
     /// Drops to our uid with only our capabilities; exits 111 on failure
     /// (never run unconfined).
-    public func dropPrivileges(extraSyscalls: [String] = []) {
+    public func dropPrivileges() {
         do {
-            try Sandbox.drop(setup, extraSyscalls: extraSyscalls)
+            try Sandbox.drop(setup)
         } catch {
             log.error("\(error)")
             exit(111)
@@ -183,9 +193,11 @@ public final class DaemonRuntime {
                       onFailure: { [unowned self] e in self.log.warning("fd store withdraw \(text): \(e)") })
     }
 
-    /// Publishes an event for `pppctl watch`.
-    public func publish(_ event: JSONObject) {
-        try? link.send(.eventPublished(json: JSON.object(event).encoded()))
+    /// Publishes an event of the catalogue (Events.swift) for `pppctl watch`.
+    public func publish(_ kind: EventKind, _ fields: JSONObject) {
+        precondition(kind.publisher == peer, "\(kind.rawValue) is published by \(kind.publisher)")
+        let event = Event(kind, component: component, fields)
+        try? link.send(.eventPublished(json: JSON.object(event.json).encoded()))
     }
 
     /// Tells pppinit we are serving; from here on the loop runs.

@@ -45,9 +45,14 @@ public enum Sandbox {
         "prlimit64", "uname", "rseq", "set_robust_list",
     ]
 
+    /// The names libseccomp does not know on this architecture.
+    public static func unknownSyscalls(_ names: [String]) -> [String] {
+        names.filter { ppp_syscall_known($0) == 0 }
+    }
+
     /// Drops to `setup`'s uid/gid keeping only `setup.capabilities`, sets
-    /// no_new_privs and loads the seccomp allowlist (base + `extraSyscalls`).
-    public static func drop(_ setup: DaemonSetup, extraSyscalls: [String] = []) throws(SandboxError) {
+    /// no_new_privs and loads the seccomp allowlist (base + `setup.syscalls`).
+    public static func drop(_ setup: DaemonSetup) throws(SandboxError) {
         let keep = setup.capabilities.map { Int32($0) }
         // pppinit may itself be PID 1 (a container), so compare, don't test for 1.
         let parent = getppid()
@@ -61,7 +66,7 @@ public enum Sandbox {
         // a dying pppinit never leaves an orphan daemon.
         _ = ppp_set_pdeathsig(SIGTERM)
         if getppid() != parent { throw SandboxError(step: "parent exited", errno: ESRCH) }
-        try loadSeccomp(baseSyscalls + extraSyscalls, mode: setup.seccomp)
+        try loadSeccomp(baseSyscalls + setup.syscalls, mode: setup.seccomp)
     }
 
     public static func loadSeccomp(_ names: [String], mode: SeccompMode) throws(SandboxError) {
@@ -73,6 +78,7 @@ public enum Sandbox {
                 ppp_seccomp_allow($0.baseAddress, Int32($0.count), Int32(mode.rawValue), &unknown)
             }
         }
+        if unknown > 0 { throw SandboxError(step: "seccomp: unknown syscall '\(names[Int(unknown) - 1])'", errno: -rc) }
         if rc != 0 { throw SandboxError(step: "seccomp_load", errno: -rc) }
     }
 }

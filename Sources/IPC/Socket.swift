@@ -87,12 +87,17 @@ public enum Socket {
         throws(IPCError) -> Datagram? {
         var r = ppp_recv_result()
         let flags = blocking ? Int32(0) : Int32(MSG_DONTWAIT)
+        var reset = false
         while true {
             buffer.withUnsafeMutableBytes { buf in ppp_recv_fds(fd, buf.baseAddress, buf.count, flags, &r) }
             if r.bytes >= 0 { break }
             let e = errno
             if e == EINTR { continue }
             if e == EAGAIN || e == EWOULDBLOCK { return nil }
+            // The peer closed with messages of ours unread. Linux reports
+            // that before what the peer sent first (e.g. why it refused
+            // us), which is still queued: read on; end of file follows.
+            if e == ECONNRESET && !reset { reset = true; continue }
             if e == ECONNRESET { throw .peerClosed }
             throw .system(call: "recvmsg", errno: e)
         }

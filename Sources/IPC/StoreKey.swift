@@ -14,6 +14,10 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// linkd as a PPPoE client: the last session's (peer, SESSION_ID), kept
     /// so that a restart can send the stale session a PADT (RFC 2516 §5.5).
     case pppoeSession
+    /// authd: a marker, no descriptors: Accounting-On went out when the
+    /// router started (RFC 2866 §5.1), so a restarted authd does not send it
+    /// again (which would tell the server every session had ended).
+    case accountingOn
 
     public var description: String {
         switch self {
@@ -21,6 +25,7 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         case let .session(id): "session:" + id
         case let .splice(a, b): "splice:" + a + "|" + b
         case .pppoeSession: "pppoe-session"
+        case .accountingOn: "accounting-on"
         }
     }
 
@@ -30,6 +35,7 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         switch s {
         case "port": self = .port
         case "pppoe-session": self = .pppoeSession
+        case "accounting-on": self = .accountingOn
         default:
             if s.hasPrefix("session:"), s.count > 8 {
                 self = .session(String(s.dropFirst(8)))

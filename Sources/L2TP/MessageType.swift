@@ -91,12 +91,16 @@ public struct ResultCode: Equatable, Sendable {
     public static let tryAnother: UInt16 = 7
     public static let unknownMandatoryAVP: UInt16 = 8
 
+    /// What fits in the AVP after Result and Error Code (1023 - 6 - 4); a
+    /// longer text (a peer's list of unknown AVPs, an operator's reason) is cut.
+    static let maximumMessage = AVPType.maximumValue - 4
+
     var encoded: [UInt8] {
         var bytes: [UInt8] = []
         NetworkOrder.append(result, to: &bytes)
         if let error {
             NetworkOrder.append(error, to: &bytes)
-            bytes += message
+            bytes += message.prefix(Self.maximumMessage)
         }
         return bytes
     }

@@ -48,3 +48,22 @@ public struct IncomingCall: Equatable, Sendable {
     public var proxy = ProxyInformation()
     public init() {}
 }
+
+extension IncomingCall {
+    /// The longest value sent: an AVP's 1017 octets less the hidden
+    /// subformat's Length field and up to 15 octets of padding (§4.3).
+    static let maximumValue = AVPType.maximumValue - 2 - 15
+
+    /// The call with every value that cannot fit in one AVP left out. They
+    /// are optional (§6.6, §6.8) and come from the subscriber's side (a
+    /// Configure-Request may be longer than an AVP holds): the LNS then
+    /// negotiates for itself, as if no proxy LCP had been offered.
+    var fitted: IncomingCall {
+        var c = self
+        func fit(_ v: inout [UInt8]?) { if let value = v, value.count > Self.maximumValue { v = nil } }
+        fit(&c.callingNumber); fit(&c.calledNumber); fit(&c.subAddress); fit(&c.privateGroupID)
+        fit(&c.proxy.initialReceivedConfReq); fit(&c.proxy.lastSentConfReq); fit(&c.proxy.lastReceivedConfReq)
+        fit(&c.proxy.authenName); fit(&c.proxy.authenChallenge); fit(&c.proxy.authenResponse)
+        return c
+    }
+}

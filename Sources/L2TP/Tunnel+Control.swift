@@ -106,46 +106,49 @@ extension Tunnel {
     }
 
     private mutating func acceptSCCRQ(_ m: ControlMessage, now: UInt64) -> [Action] {
-        transport.peerTunnelID = m.assignedTunnelID ?? 0
-        if let window = m.receiveWindowSize { transport.peerWindow = window }
-        peerHostName = m.hostName ?? []
-        guard m.protocolVersion == ControlMessage.version1 else {
-            // §4.4.2 result 5: the Error Code carries the highest version supported.
-            return stop(ResultCode(ResultCode.unsupportedVersion, error: ControlMessage.version1), now: now)
-        }
+        guard adoptPeer(m) else { return refuseVersion(now: now) }
         var reply = ControlMessage(.sccrp)
         fillStart(&reply)
-        if let challenge = m.challenge {
-            guard let secret = configuration.secret else { return refuseAuthentication("challenged without a shared secret", now: now) }
-            reply.challengeResponse = Self.challengeResponse(for: .sccrp, secret: secret, challenge: challenge)
-        }
-        if configuration.secret != nil {
-            ourChallenge = random.bytes(16)
-            reply.challenge = ourChallenge
-        }
+        guard answerChallenge(of: m, in: &reply) else { return refuseAuthentication("challenged without a shared secret", now: now) }
+        challengeIfSecret(&reply)
         state = .waitCtlConn
         return send(reply, sessionID: 0, now: now)
     }
 
     private mutating func acceptSCCRP(_ m: ControlMessage, now: UInt64) -> [Action] {
-        transport.peerTunnelID = m.assignedTunnelID ?? 0
-        if let window = m.receiveWindowSize { transport.peerWindow = window }
-        peerHostName = m.hostName ?? []
         // §7.2 wait-ctl-reply: only version 1.0 exists, so an earlier one is unsupported.
-        guard m.protocolVersion == ControlMessage.version1 else {
-            return stop(ResultCode(ResultCode.unsupportedVersion, error: ControlMessage.version1), now: now)
-        }
+        guard adoptPeer(m) else { return refuseVersion(now: now) }
         guard responseMatches(m.challengeResponse, messageType: .sccrp) else {
             return refuseAuthentication("SCCRP challenge response wrong or absent", now: now)
         }
         var connected = ControlMessage(.scccn)
-        if let challenge = m.challenge {
-            guard let secret = configuration.secret else { return refuseAuthentication("challenged without a shared secret", now: now) }
-            connected.challengeResponse = Self.challengeResponse(for: .scccn, secret: secret, challenge: challenge)
-        }
+        guard answerChallenge(of: m, in: &connected) else { return refuseAuthentication("challenged without a shared secret", now: now) }
         var actions = send(connected, sessionID: 0, now: now)
         actions += established(now: now)
         return actions
+    }
+
+    /// The peer's tunnel id, window and name from its SCCRQ or SCCRP; false
+    /// when its Protocol Version is not 1.0.
+    private mutating func adoptPeer(_ m: ControlMessage) -> Bool {
+        transport.peerTunnelID = m.assignedTunnelID ?? 0
+        if let window = m.receiveWindowSize { transport.peerWindow = window }
+        peerHostName = m.hostName ?? []
+        return m.protocolVersion == ControlMessage.version1
+    }
+
+    /// §4.4.2 result 5: the Error Code carries the highest version supported.
+    private mutating func refuseVersion(now: UInt64) -> [Action] {
+        stop(ResultCode(ResultCode.unsupportedVersion, error: ControlMessage.version1), now: now)
+    }
+
+    /// §5.1.1: a Challenge in the SCCRQ or SCCRP is answered in `reply`
+    /// (SCCRP or SCCCN); false when we hold no secret to answer with.
+    private func answerChallenge(of m: ControlMessage, in reply: inout ControlMessage) -> Bool {
+        guard let challenge = m.challenge else { return true }
+        guard let secret = configuration.secret else { return false }
+        reply.challengeResponse = Self.challengeResponse(for: reply.type, secret: secret, challenge: challenge)
+        return true
     }
 
     private mutating func acceptSCCCN(_ m: ControlMessage, now: UInt64) -> [Action] {

@@ -9,7 +9,7 @@ extension Tunnel {
     /// or nil when this end is no LAC, the tunnel is closing or full.
     public mutating func placeCall(_ call: IncomingCall, now: UInt64) -> (localID: UInt16?, actions: [Action]) {
         guard configuration.role == .lac, sessions.count < configuration.maximumSessions, !inStopping else { return (nil, []) }
-        var call = call
+        var call = call.fitted
         if call.serialNumber == 0 {
             call.serialNumber = nextCallSerial
             nextCallSerial &+= 1

@@ -115,7 +115,9 @@ public struct Tunnel: Equatable, Sendable {
         var deadlines: [UInt64] = []
         if let d = transport.nextDeadline { deadlines.append(d) }
         switch state {
-        case .established: deadlines.append(lastHeard + configuration.helloInterval)
+        // While messages await an ack the retransmission timer watches the
+        // peer; a HELLO deadline then would be due and do nothing (a busy loop).
+        case .established where transport.isIdle: deadlines.append(lastHeard + configuration.helloInterval)
         case .stopping(let until): deadlines.append(until)
         default: break
         }
@@ -128,10 +130,7 @@ public struct Tunnel: Equatable, Sendable {
         var m = ControlMessage(.sccrq)
         fillStart(&m)
         m.tieBreaker = configuration.tieBreaker
-        if configuration.secret != nil {
-            ourChallenge = random.bytes(16)
-            m.challenge = ourChallenge
-        }
+        challengeIfSecret(&m)
         state = .waitCtlReply
         return send(m, sessionID: 0, now: now)
     }
@@ -161,7 +160,7 @@ public struct Tunnel: Equatable, Sendable {
         switch state {
         case .established where now >= lastHeard + configuration.helloInterval && transport.isIdle:
             counters.hellosSent += 1
-            lastHeard = now
+            lastHeard = now  // the next HELLO one interval on, unless the peer speaks first
             actions += send(ControlMessage(.hello), sessionID: 0, now: now)
         case .stopping(let until) where now >= until:
             transport.reset()
@@ -184,6 +183,13 @@ public struct Tunnel: Equatable, Sendable {
         m.vendorName = configuration.vendorName
         m.assignedTunnelID = localID
         m.receiveWindowSize = configuration.reliable.receiveWindow
+    }
+
+    /// §5.1.1: with a secret we always authenticate the peer (16 random octets).
+    mutating func challengeIfSecret(_ m: inout ControlMessage) {
+        guard configuration.secret != nil else { return }
+        ourChallenge = random.bytes(16)
+        m.challenge = ourChallenge
     }
 
     /// §4.4.3 Challenge Response: MD5 over the Message Type of the message

@@ -77,7 +77,7 @@ extension Tunnel {
         w.u16(UInt16(clamping: t.congestionWindow)); w.u16(UInt16(clamping: t.slowStartThreshold))
         w.u8(UInt8(clamping: t.retransmissions)); w.u64(t.currentTimeout)
         for list in [t.unacknowledged, t.queued, t.held.values.sorted { $0.ns < $1.ns }] {
-            w.u16(UInt16(list.count))
+            w.u32(UInt32(list.count))  // the send queue is not bounded by a window
             for m in list { w.u16(m.ns); w.u16(m.sessionID); w.blob(m.body) }
         }
         w.u16(UInt16(sessions.count))
@@ -131,7 +131,7 @@ extension Tunnel {
         transport.currentTimeout = min(max(try r.u64(), configuration.reliable.initialTimeout), configuration.reliable.maximumTimeout)
         var lists: [[ReliableDelivery.Outgoing]] = []
         for _ in 0..<3 {
-            let count = Int(try r.u16())
+            let count = Int(try r.u32())
             var list: [ReliableDelivery.Outgoing] = []
             for _ in 0..<count {
                 list.append(ReliableDelivery.Outgoing(ns: try r.u16(), sessionID: try r.u16(), body: try r.blob()))

@@ -49,9 +49,7 @@ public struct MultilinkHeader: Equatable, Sendable {
     /// `bytes.startIndex + format.headerLength`. RFC 1990 §3 reserved bits
     /// "MUST be set to zero" by the sender; a receiver that refused them
     /// would gain nothing, so they are ignored here.
-    public static func decode<C: RandomAccessCollection<UInt8>>(
-        _ bytes: C, format: MultilinkSequenceFormat
-    ) throws(PPPError) -> MultilinkHeader where C.Index == Int {
+    public static func decode(_ bytes: ArraySlice<UInt8>, format: MultilinkSequenceFormat) throws(PPPError) -> MultilinkHeader {
         guard bytes.count >= format.headerLength else {
             throw .truncated(needed: format.headerLength, available: bytes.count)
         }
@@ -65,6 +63,10 @@ public struct MultilinkHeader: Equatable, Sendable {
             sequence = UInt32(flags & 0x0f) << 8 | UInt32(bytes[i + 1])
         }
         return MultilinkHeader(begin: flags & beginBit != 0, end: flags & endBit != 0, sequence: sequence)
+    }
+
+    public static func decode(_ bytes: [UInt8], format: MultilinkSequenceFormat) throws(PPPError) -> MultilinkHeader {
+        try decode(bytes[...], format: format)
     }
 
     /// Writes the header over `bytes[index..<index + format.headerLength]`,

@@ -113,8 +113,7 @@ public struct MultilinkReassembler: Sendable {
 
     /// One fragment: the Information field of a protocol 0x003d frame
     /// (RFC 1990 §3), received on `link`. Bad input is counted, never thrown.
-    public mutating func receive<C: RandomAccessCollection<UInt8>>(_ fragment: C, on link: UInt32)
-    where C.Index == Int {
+    public mutating func receive(_ fragment: ArraySlice<UInt8>, on link: UInt32) {
         guard let header = try? MultilinkHeader.decode(fragment, format: format) else {
             counters.headerErrors += 1
             return
@@ -151,11 +150,7 @@ public struct MultilinkReassembler: Sendable {
             return
         }
         let offset = index * slotSize
-        var i = offset
-        for byte in fragment[dataStart...] {
-            pool[i] = byte
-            i += 1
-        }
+        pool.replaceSubrange(offset..<(offset + length), with: fragment[dataStart...])
         slots[index] = Slot(sequence: sequence, length: length, begin: header.begin, end: header.end)
         counters.fragmentsReceived += 1
     }

@@ -44,9 +44,8 @@ let radius = RadiusClient(servers: settings.radiusServers, timeout: Double(setti
                           requireMessageAuthenticator: settings.requireMessageAuthenticator, loop: rt.loop, random: .system, log: rt.log)
 let service = AuthService(runtime: rt, settings: settings, secrets: secrets, radius: radius, random: .system)
 // RFC 5176: the Disconnect/CoA socket pppinit bound, inherited as "dae".
-let fdNames = (Environment.current["PPP_FDNAMES"] ?? "").split(separator: ":")
-if let slot = fdNames.firstIndex(of: "dae") {
-    let socket = DatagramSocket(adopting: FileDescriptor(adopting: DaemonRuntime.initDescriptor + Int32(slot)))
+if rt.inherited.contains(.dae) {
+    let socket = DatagramSocket(adopting: FileDescriptor(adopting: InheritedDescriptor.dae.rawValue))
     if settings.daeClients.isEmpty {
         rt.log.warning("dynamic authorization: a socket but no clients; every request will be dropped")
     }
@@ -54,9 +53,9 @@ if let slot = fdNames.firstIndex(of: "dae") {
                                                               sessions: service.dynamicAuthorizationSessions, log: rt.log)
 }
 rt.statusFields = { service.status }
-rt.register("sessions") { _, _ in service.sessionList }
+rt.register(.authdSessions) { _, _ in service.sessionList }
 // Admin only: it answers whether a password is right, so it is a guessing oracle.
-rt.registerDeferred("auth-test", mutating: true) { arguments, _, reply in service.authTest(arguments, reply: reply) }
+rt.registerDeferred(.authTest) { arguments, _, reply in service.authTest(arguments, reply: reply) }
 do { try rt.restoreDeposits() } catch { rt.log.warning("fd store: \(error)") }
 do {
     try rt.serveRendezvous { arrival in service.arrived(&arrival) }
@@ -68,5 +67,16 @@ do {
 rt.dropPrivileges()
 do { try radius.start() } catch { rt.log.error("RADIUS sockets: \(error)"); exit(111) }
 do { try service.dynamicAuthorization?.start(rt.loop) } catch { rt.log.error("dynamic authorization socket: \(error)"); exit(111) }
+// Accounting-On once per router start: the fd store keeps a marker across
+// authd restarts (pppctl reload), which must not close every session.
+if !rt.restored.contains(where: { $0.key == .accountingOn }), service.accountNAS(.accountingOn) {
+    do { try rt.deposit(key: .accountingOn, record: [], descriptors: []) } catch { rt.log.warning("fd store: \(error)") }
+}
+// A clean stop (SIGTERM, not pppinit's restart signal): Accounting-Off,
+// waiting a little for the server's answer and for queued Stops.
+rt.onShutdown = {
+    guard service.accountNAS(.accountingOff) else { return }
+    _ = rt.loop.run(until: { service.accounting.idle }, seconds: Double(settings.radiusTimeout) + 1)
+}
 rt.ready()
 rt.run()

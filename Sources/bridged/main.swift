@@ -15,8 +15,8 @@ do {
     rt.log.error("rendezvous: \(error)")
     exit(111)
 }
-rt.register("splices") { _, _ in splices.json() }
-rt.register("unbridge", mutating: true) { args, _ throws(MethodError) in try splices.unbridge(args) }
+rt.register(.splices) { _, _ in splices.json() }
+rt.register(.bridgedUnbridge) { args, _ throws(MethodError) in try splices.unbridge(args) }
 rt.statusFields = { ["splices": .int(Int64(splices.live.count)), "refused": .int(Int64(splices.refused)),
                      "waiting": .int(Int64(splices.waitingCount)), "dropped_waiting": .int(Int64(splices.droppedWaiting)),
                      "rendezvous_dropped": .int(Int64(rt.rendezvousDropped))] }

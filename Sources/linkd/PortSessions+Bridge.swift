@@ -36,11 +36,10 @@ extension PortSessions {
     /// Asks linkd@UPSTREAM for a session; its id becomes our partner.
     private func dialUpstream(_ upstream: String, for s: Session) {
         let target = ComponentName.linkd(port: upstream).description
-        var args: JSONObject = ["for": .string(s.id)]
-        if let name = s.auth.verdict?.peerName, !name.isEmpty { args["peer_name"] = .string(name) }
+        let args = DialArguments(subscriber: s.id, peerName: s.auth.verdict?.peerName)
         rt.log.info("session \(s.id): bridging rule → upstream \(upstream); dialling")
         do {
-            try rt.link.call(.daemonCallRequested(target: target, method: "dial", arguments: JSON.object(args).encoded()),
+            try rt.link.call(.daemonCallRequested(target: target, method: DaemonMethod.dial.name, arguments: args.json.encoded()),
                              timeout: 10, onReply: { [weak self, weak s] r in
                 guard let self, let s, s.phase == .network, s.bridge.stage == .dialing else { return }
                 switch r.message {
@@ -109,10 +108,10 @@ extension PortSessions {
         guard case let .string(id)? = args["id"], case let .string(partner)? = args["with"] else {
             throw MethodError(.badArguments, "bridge needs {\"id\": \"PORT:N\", \"with\": \"PORT:M\"}")
         }
-        guard let s = live.first(where: { $0.id == id }) else {
+        guard let s = liveSession(id: id) else {
             throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)")
         }
-        if s.bridge.stage == .held, let p = live.first(where: { $0.id == partner }), p.bridge.stage == .held {
+        if s.bridge.stage == .held, let p = liveSession(id: partner), p.bridge.stage == .held {
             try bridgePair(s, p)
             return .object(["id": .string(id), "with": .string(partner), "transfers": .int(1)])
         }
@@ -158,7 +157,7 @@ extension PortSessions {
         guard case let .string(id)? = args["id"] else {
             throw MethodError(.badArguments, "unbridge needs {\"id\": \"PORT:N\"}")
         }
-        guard let s = live.first(where: { $0.id == id }), s.bridge.stage != .none else {
+        guard let s = liveSession(id: id), s.bridge.stage != .none else {
             throw MethodError(.notFound, "no bridged session '\(id)' on port \(settings.name)")
         }
         let partner = s.bridge.partner
@@ -167,11 +166,10 @@ extension PortSessions {
     }
 
     func publishBridge(_ s: Session, reason: String? = nil) {
-        var e: JSONObject = ["event": .string("session-bridge"), "component": .string(rt.setup.name + "@" + settings.name),
-                             "session": .string(s.id), "port": .string(settings.name),
+        var e: JSONObject = ["session": .string(s.id), "port": .string(settings.name),
                              "state": .string(s.bridge.stage.rawValue),
                              "partner": s.bridge.partner.map { .string($0) } ?? .null]
         if let reason { e["reason"] = .string(reason) }
-        rt.publish(e)
+        rt.publish(.sessionBridge, e)
     }
 }

@@ -53,7 +53,7 @@ extension PortSessions {
             self.rt.log.warning("session \(f.partner): \(target) partner-failed for \(f.session): \(why); \(backstop)")
         }
         do {
-            try rt.link.call(.daemonCallRequested(target: target, method: "partner-failed", arguments: f.arguments.encoded()),
+            try rt.link.call(.daemonCallRequested(target: target, method: DaemonMethod.partnerFailed.name, arguments: f.arguments.encoded()),
                              timeout: 10, onReply: { [weak self] r in
                 guard let self else { return }
                 switch r.message {
@@ -94,7 +94,7 @@ extension PortSessions {
         guard bridging.role == .none else {
             throw MethodError(.notPermitted, "port \(settings.name) is not a subscriber port (its role is \(bridging.role.name))")
         }
-        guard let s = live.first(where: { $0.id == f.session }) else {
+        guard let s = liveSession(id: f.session) else {
             return ignorePartnerFailure(f, "no live session \(f.session) on port \(settings.name)")
         }
         // .handed: the dial's answer named the partner and our channel went

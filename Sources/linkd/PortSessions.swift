@@ -33,7 +33,8 @@ final class PortSessions {
     private(set) lazy var transport: any Transport = Transports.make(for: port, host: self)
     /// Live sessions, then the most recent ended ones (phase dead), so
     /// `pppctl sessions` can still say why they ended.
-    private(set) var sessions: [Session] = []
+    private var table = SessionTable<Session>(endedKept: PortSessions.endedKept)
+    var sessions: [Session] { table.all }
     private var nextNumber = 1
     /// pppd's maxfail: consecutive sessions that never reached Network phase.
     var failures = 0
@@ -60,7 +61,7 @@ final class PortSessions {
 
     var status: JSONObject {
         var o: JSONObject = ["port": .object(port.status), "authd": .object(auth.json),
-                             "sessions": .int(Int64(live.count))]
+                             "sessions": .int(Int64(liveCount))]
         transport.addStatus(to: &o)
         o["partner_failed"] = .object(partnerFailures.json)
         return o
@@ -134,7 +135,11 @@ final class PortSessions {
         return s
     }
 
-    var live: [Session] { sessions.filter { $0.phase != .dead } }
+    /// The live sessions in start order (a listing: O(n)).
+    var live: [Session] { table.live }
+    var liveCount: Int { table.liveCount }
+
+    func liveSession(id: String) -> Session? { table.live(id: id) }
 
     // MARK: Sessions
 
@@ -147,7 +152,7 @@ final class PortSessions {
         nextNumber = max(nextNumber, n + 1)
         s.owner = self
         circuit.session = s
-        sessions.insert(s, at: sessions.firstIndex { $0.phase == .dead } ?? sessions.count)
+        table.add(s)
         return s
     }
 
@@ -185,9 +190,8 @@ final class PortSessions {
         }
     }
 
-    func event(_ name: String, _ s: Session) -> JSONObject {
-        ["event": .string(name), "component": .string(rt.setup.name + "@" + settings.name),
-         "session": .string(s.id), "port": .string(settings.name)]
+    func event(_ s: Session) -> JSONObject {
+        ["session": .string(s.id), "port": .string(settings.name)]
     }
 
     func scheduleNextSession() {
@@ -198,30 +202,32 @@ final class PortSessions {
     /// Kills a session by id (pppctl session kill): Terminate, then no
     /// reconnect until holdoff as after any other end.
     func kill(id: String) -> Bool {
-        guard let s = sessions.first(where: { $0.id == id }), s.phase != .dead else { return false }
+        guard let s = table.live(id: id), s.phase != .dead else { return false }
         s.close(reason: "killed by the operator")
         return true
     }
 }
+
+extension Session: SessionTableEntry {}
 
 extension PortSessions: SessionOwner {
     func sessionUp(_ s: Session) {
         failures = 0
         let o = s.negotiated ?? LCPNegotiatedOptions()
         rt.log.info("session \(s.id): network phase (magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)))")
-        var e = event("session-up", s)
+        var e = event(s)
         e["peer_name"] = s.auth.verdict.map { .string($0.peerName) } ?? .null
-        rt.publish(e)
+        rt.publish(.sessionUp, e)
     }
 
     func sessionAuthenticated(_ s: Session, _ v: AuthVerdict) {
         rt.log.info("session \(s.id): authd says \(v.success ? "success" : "failure")\(v.peerName.isEmpty ? "" : " for \(v.peerName)")\(v.reason.isEmpty ? "" : ": \(v.reason)")")
-        var e = event("session-auth", s)
+        var e = event(s)
         e["success"] = .bool(v.success)
         e["peer_name"] = .string(v.peerName)
         e["method"] = v.method.map { .string("\($0)") } ?? .null
         e["reason"] = .string(v.reason)
-        rt.publish(e)
+        rt.publish(.sessionAuth, e)
     }
 
     func channelHeld(_ s: Session) { save(s) }
@@ -235,18 +241,13 @@ extension PortSessions: SessionOwner {
         transport.sessionEnded(s, on: circuit)
         if circuit.session === s { circuit.session = nil }
         // Keep it for display, behind the live ones; forget the oldest.
-        sessions.removeAll { $0 === s }
-        sessions.append(s)
-        while sessions.filter({ $0.phase == .dead }).count > Self.endedKept,
-              let i = sessions.firstIndex(where: { $0.phase == .dead }) {
-            sessions.remove(at: i)
-        }
+        table.end(s)
         if !s.reachedNetwork { failures += 1 }
         let reason = s.reason ?? "ended"
         rt.log.notice("session \(s.id): down: \(reason)")
-        var e = event("session-down", s)
+        var e = event(s)
         e["reason"] = .string(reason)
-        rt.publish(e)
+        rt.publish(.sessionDown, e)
         dialledSessionEnded(s)
         guard !transport.isServing else { return }
         guard settings.persist else {

@@ -106,12 +106,11 @@ extension Session: AuthParticipant {
         owner?.sessionAuthenticated(self, verdict)
         guard verdict.success else {
             auth.failed = true
-            let why = verdict.reason.isEmpty ? "rejected" : verdict.reason
-            close(reason: "authentication failed: \(why)")
+            run(.authFailed(reason: verdict.reason))
             return
         }
         auth.verdict = verdict
-        if phase == .authenticate { enterNetwork() }
+        run(.authSucceeded)
     }
 
     /// RFC 5176 through authd: a Disconnect-Request ends the session (its

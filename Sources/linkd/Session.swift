@@ -29,10 +29,7 @@ protocol SessionOwner: AnyObject {
 }
 
 final class Session {
-    /// RFC 1661 §3.2 link phases.
-    enum Phase: String {
-        case dead, establish, authenticate, network, terminate
-    }
+    typealias Phase = LinkPhases.Phase
 
     struct Counters {
         var framesIn = 0, framesOut = 0, bytesIn = 0, bytesOut = 0
@@ -61,15 +58,16 @@ final class Session {
 
     let id: String
     let settings: PortSettings
-    private(set) var phase: Phase = .dead
+    /// RFC 1661 §3.2: the phase, why the session ends, and whether it got
+    /// as far as Network (LinkPhases decides; the session carries out).
+    private(set) var phases = LinkPhases()
+    var phase: Phase { phases.phase }
+    var reason: String? { phases.reason }
+    var reachedNetwork: Bool { phases.reachedNetwork }
     private(set) var lcp: LCP
     var counters = Counters()
-    /// Why the session is ending or ended, first cause wins.
-    private(set) var reason: String?
     /// The options LCP settled when it last opened.
     private(set) var negotiated: LCPNegotiatedOptions?
-    /// The session reached the Network phase (pppd resets maxfail on it).
-    private(set) var reachedNetwork = false
     let started = Instant.now()
     private(set) var upSince: Instant?
 
@@ -143,35 +141,45 @@ final class Session {
 
     /// RFC 1661 §3.2 Dead → Establish: the lower layer is up at once on our
     /// ports (a bound UDP socket, an open tty), so open and signal Up.
-    func start() {
-        phase = .establish
-        perform(lcp.open())
-        perform(lcp.lowerUp())
-    }
+    func start() { run(.circuitUp) }
 
     /// Administrative close (pppctl session kill): RFC 1661 §5.5 Terminate.
-    func close(reason: String) {
-        if self.reason == nil { self.reason = reason }
-        perform(lcp.close(reason: reason))
-    }
+    func close(reason: String) { run(.closeRequested(reason: reason)) }
 
     /// The circuit never came up (a TCP connect failed): over before LCP began.
-    func circuitFailed(reason: String) {
-        guard self.reason == nil else { return }
-        self.reason = reason
-        if phase == .dead { phase = .establish }
-        finish()
-    }
+    func circuitFailed(reason: String) { run(.circuitFailed(reason: reason)) }
 
     /// RFC 1661 §3.2: a TCP connect under way is already Establish (LCP
     /// waits in Initial for the lower layer).
-    func circuitConnecting() { phase = .establish }
+    func circuitConnecting() { run(.circuitConnecting) }
 
     /// The port went away (hang-up, read error): RFC 1661 §4.3 Down event.
-    func lowerDown(reason: String) {
-        if self.reason == nil { self.reason = reason }
-        perform(lcp.lowerDown())
-        if phase != .dead { finish() }
+    func lowerDown(reason: String) { run(.circuitDown(reason: reason)) }
+
+    /// Feeds the phase machine and carries out what it returns, in order.
+    func run(_ event: LinkPhases.Event) {
+        for action in phases.handle(event) {
+            switch action {
+            case .openLCP:
+                perform(lcp.open())
+                perform(lcp.lowerUp())
+            case .closeLCP(let why):
+                perform(lcp.close(reason: why))
+            case .lowerLCP:
+                perform(lcp.lowerDown())
+            case .beginAuthentication:
+                beginAuthentication(negotiated ?? LCPNegotiatedOptions())
+            case .enterNetwork:
+                enterNetwork()
+            case .deliver(let frames):
+                // The channel queues them until its owner acks (ChannelRelay).
+                for f in frames where phase == .network { channel?.deliver(f.proto, f.information[...]) }
+            case .leaveNetwork:
+                leaveNetwork()
+            case .finished:
+                if phases.finish() { finish() }
+            }
+        }
     }
 
     // MARK: Receive
@@ -203,11 +211,20 @@ final class Session {
             authFrameFromPeer(proto, information)
             return
         }
-        guard phase == .network else {
+        switch phases.destination(of: proto) {
+        case .lcp, .authentication:
+            return  // taken above
+        case .held:
+            // For the channel once the Network phase begins (LinkPhases).
+            if !phases.hold(proto, information) { counters.discardedBeforeNetwork += 1 }
+            return
+        case .discarded:
             // RFC 1661 §3.4-§3.5: only LCP (and authentication, link quality)
             // may pass before the Network phase.
             counters.discardedBeforeNetwork += 1
             return
+        case .channel, .rejected:
+            break
         }
         if !proto.isLinkControl, let channel {
             // DESIGN.md "Channels": every network and NCP frame goes to the
@@ -253,16 +270,16 @@ final class Session {
             case .thisLayerUp:
                 layerUp()
             case .thisLayerDown:
-                layerDown()
+                switch lcp.state {
+                case .closing, .stopping, .closed, .stopped: run(.lcpDown(terminating: true))
+                default: run(.lcpDown(terminating: false))
+                }
             case .thisLayerStarted:
                 break  // our lower layers are always available (RFC 1661 §4.4 tls)
             case .thisLayerFinished:
-                if reason == nil {
-                    reason = lcp.state == .stopped ? "LCP: no agreement (Max-Configure reached or peer stopped)" : "LCP closed"
-                }
-                finish()
+                run(.lcpFinished(stopped: lcp.state == .stopped))
             case .negotiationFailed(let failure):
-                if reason == nil { reason = Self.describe(failure) }
+                run(.lcpFailed(reason: Self.describe(failure)))
             case .protocolRejected(let p):
                 counters.protocolRejectsReceived += 1
                 log.info("session \(id): peer rejects protocol \(p)")
@@ -274,10 +291,8 @@ final class Session {
             case .loopbackSuspected:
                 counters.loopbackSuspected += 1
             case .terminateRequested(let data):
-                if reason == nil {
-                    let text = String(decoding: data.prefix(200), as: UTF8.self)
-                    reason = "peer terminated" + (text.isEmpty ? "" : ": \(text)")
-                }
+                let text = String(decoding: data.prefix(200), as: UTF8.self)
+                run(.peerTerminated(reason: "peer terminated" + (text.isEmpty ? "" : ": \(text)")))
             case .identificationReceived, .timeRemainingReceived:
                 break  // RFC 1570: advisory only
             }
@@ -300,22 +315,15 @@ final class Session {
         // RFC 1661 §5.6/§5.7: Rejected-Packet/Information fit the peer's MRU.
         lcp.maximumRejectedLength = Int(o.peerMRU) - ControlPacket.headerLength - 2
         scheduleEcho()
-        if o.weAuthenticatePeerWith != nil || o.peerAuthenticatesUsWith != nil {
-            // RFC 1661 §3.5: authd carries the phase out (Session+Auth).
-            phase = .authenticate
-            beginAuthentication(o)
-            return
-        }
-        // noauth and nothing negotiated: straight to Network.
-        enterNetwork()
+        // RFC 1661 §3.5: with an Auth-Protocol either way, authd carries the
+        // phase out (Session+Auth); without, straight to Network.
+        run(.lcpUp(authenticate: o.weAuthenticatePeerWith != nil || o.peerAuthenticatesUsWith != nil))
     }
 
-    /// RFC 1661 §3.6 Network phase: hand the channel to ncpd and relay.
-    func enterNetwork() {
-        guard lcp.state == .opened, phase != .network else { return }
+    /// RFC 1661 §3.6 Network phase (LinkPhases entered it): hand the channel
+    /// to ncpd and relay.
+    private func enterNetwork() {
         let o = negotiated ?? LCPNegotiatedOptions()
-        phase = .network
-        reachedNetwork = true
         upSince = Instant.now()
         networkSince = upSince
         var record = ChannelRecord(session: id, port: settings.name)
@@ -361,8 +369,7 @@ final class Session {
         negotiated = o
         encoder.apply(o)
         decoder.apply(o)
-        phase = .network
-        reachedNetwork = true
+        _ = phases.handle(.resumed)
         upSince = Instant(nanoseconds: state.networkSince)
         networkSince = upSince
         auth.verdict = state.verdict
@@ -379,17 +386,13 @@ final class Session {
     /// RFC 1661 §4.4 tld: leaving Opened, to renegotiate or to terminate.
     /// The NCPs go down with LCP (their owner sees the channel hang up) and
     /// a renegotiated link authenticates again, as pppd does.
-    private func layerDown() {
+    private func leaveNetwork() {
         stopEcho()
         upSince = nil
         endNetwork()
         endAuthentication(reason: reason ?? "LCP renegotiation")
         encoder.apply(LCPNegotiatedOptions())
         if feeding { pendingReceiveOptions = LCPNegotiatedOptions() } else { decoder.reset() }
-        switch lcp.state {
-        case .closing, .stopping, .closed, .stopped: phase = .terminate
-        default: phase = .establish
-        }
     }
 
     private func endNetwork() {
@@ -400,9 +403,8 @@ final class Session {
         interimTimer = nil
     }
 
+    /// The phase is Dead (LinkPhases.finish said so, once).
     private func finish() {
-        guard phase != .dead else { return }
-        phase = .dead
         stopEcho()
         endNetwork()
         endAuthentication(reason: reason ?? "ended")

@@ -16,6 +16,8 @@ enum SessionStatus {
             "type": .string(s.settings.kind.name),
             "phase": .string(s.phase.rawValue),
             "lcp": .string(stateName(s.lcp.state)),
+            // Calling-Station-Id: the PPPoE peer's MAC, the UDP/TCP peer, … ("" for a tty).
+            "calling_station": .string(s.circuit.peer),
             "peer_name": s.auth.verdict.flatMap { $0.peerName.isEmpty ? nil : .string($0.peerName) } ?? .null,
             "auth": authMethod(s).map { .string("\($0)") } ?? .null,
             "auth_state": .string(authState(s)),

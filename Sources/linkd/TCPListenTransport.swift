@@ -57,7 +57,7 @@ final class TCPListenTransport: Transport {
             }
             let connection = FileDescriptor(adopting: fd)
             let name = String(decoding: peer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard host.live.count < Self.maxConnections else {
+            guard host.liveCount < Self.maxConnections else {
                 host.counters.connectionsRefused += 1
                 log.notice("port \(settings.name): \(name) turned away: \(Self.maxConnections) sessions already")
                 continue  // `connection` closes here

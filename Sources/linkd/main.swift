@@ -33,7 +33,7 @@ if port.descriptor != nil, !port.restored {
 rt.log.info("port \(settings.name) (\(settings.kind.name)) \(port.restored ? "restored from the fd store" : "opened")")
 let portSessions = PortSessions(port: port, runtime: rt, bridging: linkdSettings)
 rt.statusFields = { portSessions.status }
-rt.register("sessions") { arguments, _ in
+rt.register(.linkdSessions) { arguments, _ in
     let all = portSessions.sessions
     // Thousands of PPPoE sessions do not fit one reply: pppctl asks in pages.
     if let from = JSONPages.requested(arguments) {
@@ -41,21 +41,19 @@ rt.register("sessions") { arguments, _ in
     }
     return .array(all.map { .object(SessionStatus.json($0, port: portSessions)) })
 }
-rt.register("session-kill", mutating: true) { arguments, _ throws(MethodError) in
-    guard let id = arguments["id"]?.string else { throw MethodError(.badArguments, "expected {\"id\": \"PORT:N\"}") }
+rt.register(.sessionKill) { arguments, _ throws(MethodError) in
+    let id = try SessionArguments(json: arguments).id
     guard portSessions.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
     return .object(["killed": .string(id)])
 }
 rt.onShutdown = { portSessions.shutdown() }
 // Bridging (PortSessions+Bridge): dial on an upstream port, bridge/unbridge.
-rt.register("dial", mutating: true) { arguments, _ throws(MethodError) in try portSessions.dial(arguments) }
-rt.register("bridge", mutating: true) { arguments, _ throws(MethodError) in try portSessions.bridgeHeld(arguments) }
-rt.register("unbridge", mutating: true) { arguments, _ throws(MethodError) in try portSessions.unbridge(arguments) }
+rt.register(.dial) { arguments, _ throws(MethodError) in try portSessions.dial(arguments) }
+rt.register(.bridge) { arguments, _ throws(MethodError) in try portSessions.bridgeHeld(arguments) }
+rt.register(.linkdUnbridge) { arguments, _ throws(MethodError) in try portSessions.unbridge(arguments) }
 // An upstream session dialled for one of our sessions ended before the splice.
-rt.register("partner-failed", mutating: true) { arguments, _ throws(MethodError) in try portSessions.partnerFailed(arguments) }
-// accept4: TCP listen ports; recvmmsg/sendmmsg: PPPoE's batched AF_PACKET
-// reads and writes, UDP ports' batched reads; the rest of what sessions use is in the base set.
-rt.dropPrivileges(extraSyscalls: ["accept4", "recvmmsg", "sendmmsg"])
+rt.register(.partnerFailed) { arguments, _ throws(MethodError) in try portSessions.partnerFailed(arguments) }
+rt.dropPrivileges()
 rt.ready()
 portSessions.start()
 rt.run()

@@ -50,13 +50,13 @@ do {
     rt.log.error("rendezvous: \(error)")
     exit(111)
 }
-rt.register("sessions") { arguments, _ in
+rt.register(.ncpdSessions) { arguments, _ in
     // Thousands of sessions do not fit one reply: pppctl asks in pages.
     guard let from = JSONPages.requested(arguments) else { return channels.json() }
     let ids = channels.sessions.keys.sorted()
     return JSONPages.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? .null }
 }
-rt.register("pools") { _, _ in channels.pools.json() }
+rt.register(.pools) { _, _ in channels.pools.json() }
 rt.statusFields = { ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
                      "ended": .int(Int64(channels.ended)), "resumed": .int(Int64(channels.resumed)), "pools": .int(Int64(settings.pools.count)),
                      "rendezvous_dropped": .int(Int64(rt.rendezvousDropped)),
@@ -66,8 +66,7 @@ rt.onShutdown = {
     channels.endAll(reason: "ncpd stopping")
     units?.retirement.flush()
 }
-// /dev/net/tun and TUNSETIFF for units, if_nametoindex's socket ioctl.
-rt.dropPrivileges(extraSyscalls: ["openat", "ioctl", "bind", "getsockname"])
+rt.dropPrivileges()
 rt.ready()
 if let units {
     let probe = open("/dev/net/tun", O_RDWR | O_CLOEXEC)

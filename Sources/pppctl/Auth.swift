@@ -18,7 +18,7 @@ struct AuthCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check USER's password against the configured sources (admin only); reads the password from stdin.")
+            abstract: ControlCommand.authTest.summary)
         @OptionGroup var options: Options
         @Argument(help: "The user name.") var user: String
         @Option(help: "pap, chap, mschapv2 or eap.") var method: String = "pap"
@@ -32,9 +32,8 @@ struct AuthCommand: ParsableCommand {
             guard let password = readPassword(prompt: "Password for \(user): ") else {
                 throw CtlFailure(code: .usage, message: "no password on standard input")
             }
-            let args: JSON = .object(["user": .string(user), "password": .string(password),
-                                      "method": .string(method), "server": .string(server)])
-            let r = try options.connect().daemonCall("authd", "auth-test", args)
+            let args = AuthTestArguments(user: user, password: password, method: method, server: server)
+            let r = try options.connect().daemonCall(ComponentName(.authd).description, .authTest, args.json)
             let accepted = r["accepted"]?.bool == true
             if options.json {
                 print(r.encoded())
@@ -54,7 +53,7 @@ struct AuthCommand: ParsableCommand {
 
 struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Re-read users, secrets files and RADIUS servers (restarts authd; sessions past authentication stay up).")
+        abstract: ControlCommand.reload.summary)
     @OptionGroup var options: Options
 
     func run() throws {

@@ -8,7 +8,7 @@ import IPC
 
 struct Bridge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Splice two sessions held for a bridge (ports with bridge = \"manual\").")
+        abstract: ControlCommand.bridge.summary)
     @OptionGroup var options: Options
     @Argument(help: "Session id, PORT:N.") var a: String
     @Argument(help: "Session id, PORT:M.") var b: String
@@ -23,7 +23,7 @@ struct Bridge: ParsableCommand {
         // Both must be held before either is handed over: a half handed
         // alone would wait in bridged and end its session.
         for (id, target) in [(a, ta), (b, tb)] {
-            let list = try client.listCall(target, "sessions")
+            let list = try client.listCall(target, .linkdSessions)
             guard let s = list.first(where: { $0["id"]?.string == id }) else {
                 throw CtlFailure(code: .errorReply, message: "no session '\(id)'")
             }
@@ -33,10 +33,10 @@ struct Bridge: ParsableCommand {
         }
         if ta == tb {
             // One linkd holds both: one transfer with both channels.
-            _ = try client.daemonCall(ta, "bridge", .object(["id": .string(a), "with": .string(b)]))
+            _ = try client.daemonCall(ta, .bridge, BridgeArguments(id: a, with: b).json)
         } else {
-            _ = try client.daemonCall(ta, "bridge", .object(["id": .string(a), "with": .string(b)]))
-            _ = try client.daemonCall(tb, "bridge", .object(["id": .string(b), "with": .string(a)]))
+            _ = try client.daemonCall(ta, .bridge, BridgeArguments(id: a, with: b).json)
+            _ = try client.daemonCall(tb, .bridge, BridgeArguments(id: b, with: a).json)
         }
         if options.json {
             print(JSON.object(["a": .string(a), "b": .string(b)]).encoded())
@@ -48,12 +48,12 @@ struct Bridge: ParsableCommand {
 
 struct Unbridge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "End a bridged session; its partner is terminated too.")
+        abstract: ControlCommand.unbridge.summary)
     @OptionGroup var options: Options
     @Argument(help: "Session id, PORT:N.") var id: String
 
     func run() throws {
-        let r = try options.connect().daemonCall(try linkdTarget(forSession: id), "unbridge", .object(["id": .string(id)]))
+        let r = try options.connect().daemonCall(try linkdTarget(forSession: id), .linkdUnbridge, SessionArguments(id: id).json)
         if options.json { print(r.encoded()) } else { print("\(id) unbridged (partner \(r["partner"]?.cell ?? "-"))") }
     }
 }

@@ -15,6 +15,9 @@ struct CtlFailure: Error {
 final class ControlClient {
     let loop: EventLoop
     let link: Link
+    /// Why pppinit turned the conversation away (its BUSY answer to the
+    /// opening, call id 0), shown instead of a bare hang-up.
+    private var refusal: String?
 
     init(socketPath: String) throws(CtlFailure) {
         do {
@@ -26,8 +29,13 @@ final class ControlClient {
                 throw IPCError.system(call: "sendmsg", errno: 11)
             }
             link = Link(pair.first, remote: .pppinit, loop: loop)
-            try link.start()
         } catch {
+            throw CtlFailure(code: .unreachable, message: "cannot reach the router at \(socketPath): \(error)")
+        }
+        link.onUnmatchedReply = { [unowned self] r in
+            if r.callID == 0, case let .errorReplied(_, reason) = r.message { self.refusal = reason }
+        }
+        do { try link.start() } catch {
             throw CtlFailure(code: .unreachable, message: "cannot reach the router at \(socketPath): \(error)")
         }
     }
@@ -44,12 +52,15 @@ final class ControlClient {
                 parts.append(r.message)
                 onPart?(r.message, r.flags)
                 if r.isFinal { done = true }
-            }, onFailure: { e in
-                failure = CtlFailure(code: e == .peerClosed ? .unreachable : .errorReply, message: "\(e)")
+            }, onFailure: { [unowned self] e in
+                let message = self.refusal.map { "pppinit refused the conversation: \($0)" } ?? "\(e)"
+                failure = CtlFailure(code: e == .peerClosed ? .unreachable : .errorReply, message: message)
                 done = true
             })
         } catch {
-            throw CtlFailure(code: .unreachable, message: "\(error)")
+            // Hung up on before the call went out: its reason may be waiting.
+            loop.runOnce(timeoutMilliseconds: 0)
+            throw CtlFailure(code: .unreachable, message: refusal.map { "pppinit refused the conversation: \($0)" } ?? "\(error)")
         }
         while !done && !(stop?() ?? false) { loop.runOnce(timeoutMilliseconds: 200) }
         if let failure { throw failure }

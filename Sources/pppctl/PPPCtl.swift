@@ -9,7 +9,7 @@ import Glibc
 
 struct Options: ParsableArguments {
     @Option(name: .customLong("runtime-dir"), help: "The router's runtime directory.")
-    var runtimeDir: String = "/run/ppprouter"
+    var runtimeDir: String = DaemonSetup.defaultRuntimeDir
 
     @Option(name: .customLong("socket"), help: "The control socket (overrides --runtime-dir).")
     var socket: String?
@@ -79,7 +79,7 @@ func printError(_ s: String, newline: Bool = true) {
 }
 
 struct Components: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the daemons pppinit supervises.")
+    static let configuration = CommandConfiguration(abstract: ControlCommand.components.summary)
     @OptionGroup var options: Options
 
     func run() throws {
@@ -96,7 +96,7 @@ struct Components: ParsableCommand {
 }
 
 struct Restart: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Restart one component; answers when it is ready again.")
+    static let configuration = CommandConfiguration(abstract: ControlCommand.restart.summary)
     @OptionGroup var options: Options
     @Argument(help: "Component name, e.g. authd or linkd@udp0.") var name: String
 
@@ -107,7 +107,7 @@ struct Restart: ParsableCommand {
 }
 
 struct Call: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Call a daemon's method with JSON arguments.")
+    static let configuration = CommandConfiguration(abstract: ControlCommand.call.summary)
     @OptionGroup var options: Options
     @Argument(help: "Daemon (authd, ncpd, bridged, linkd@PORT, or linkd when there is one).") var daemon: String
     @Argument(help: "Method name, e.g. status.") var method: String
@@ -131,7 +131,7 @@ struct Call: ParsableCommand {
 }
 
 struct Watch: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stream events: started, exited, restarted, failed, sessions.")
+    static let configuration = CommandConfiguration(abstract: ControlCommand.watch.summary)
     @OptionGroup var options: Options
     @Option(help: "Stop after this many events.") var count: Int?
     @Option(help: "Stop after this many seconds.") var timeout: Double?

@@ -1,4 +1,6 @@
-// pppctl's session commands: `sessions`, `session show ID`, `session kill ID`.
+// pppctl's session commands: `sessions`, `session show ID`, `session kill ID`,
+// and both `sessions` and `session kill` by selectors (like accel-cmd's
+// terminate): user, address, MAC, interface, or every session.
 // Sessions live in the linkd of each port; pppctl asks every linkd pppinit
 // lists (through pppinit, target "linkd@PORT") and merges the answers.
 import ArgumentParser
@@ -12,23 +14,23 @@ extension ControlClient {
     }
 
     /// One daemon method's JSON result, or the failure.
-    func daemonCall(_ target: String, _ method: String, _ arguments: JSON = .object([:])) throws(CtlFailure) -> JSON {
-        try callJSON(.daemonCallRequested(target: target, method: method, arguments: arguments.encoded()))
+    func daemonCall(_ target: String, _ method: DaemonMethod, _ arguments: JSON = .object([:])) throws(CtlFailure) -> JSON {
+        try callJSON(.daemonCallRequested(target: target, method: method.name, arguments: arguments.encoded()))
     }
 
     /// A daemon's list method in pages (JSONPages: {"from": N} → items and
     /// the next N), so thousands of sessions need not fit one message. A
     /// daemon that answers with a plain array has no pages: that is all.
-    func listCall(_ target: String, _ method: String) throws(CtlFailure) -> [JSON] {
+    func listCall(_ target: String, _ method: DaemonMethod) throws(CtlFailure) -> [JSON] {
         var out: [JSON] = []
-        var from: Int64 = 0
+        var from = 0
         // Bounded: each page moves on by at least one item.
         for _ in 0..<1_000_000 {
-            let r = try daemonCall(target, method, .object(["from": .int(from)]))
+            let r = try daemonCall(target, method, PageArguments(from: from).json)
             if let whole = r.array { return whole }
             out += r["items"]?.array ?? []
             guard let next = r["next"]?.int, next > from else { break }
-            from = next
+            from = Int(clamping: next)
         }
         return out
     }
@@ -39,7 +41,7 @@ extension ControlClient {
         var out: [JSON] = []
         for target in try linkds() {
             do {
-                out += try listCall(target, "sessions")
+                out += try listCall(target, .linkdSessions)
             } catch {
                 printError("pppctl: \(target): \(error.message)")
             }
@@ -50,7 +52,7 @@ extension ControlClient {
         let names = Set(((try? callJSON(.componentsListed))?.array ?? []).compactMap { $0["name"]?.string })
         if names.contains("ncpd") {
             do {
-                out = mergeNetwork(out, try listCall("ncpd", "sessions"))
+                out = mergeNetwork(out, try listCall(ComponentName(.ncpd).description, .ncpdSessions))
             } catch {
                 printError("pppctl: ncpd: \(error.message)")
             }
@@ -58,7 +60,7 @@ extension ControlClient {
         // bridged's splice counters, merged into each session's `bridge`.
         if names.contains("bridged") {
             do {
-                out = mergeBridges(out, try daemonCall("bridged", "splices").array ?? [])
+                out = mergeBridges(out, try daemonCall(ComponentName(.bridged).description, .splices).array ?? [])
             } catch {
                 printError("pppctl: bridged: \(error.message)")
             }
@@ -105,12 +107,33 @@ func linkdTarget(forSession id: String) throws(CtlFailure) -> String {
     return ComponentName.linkd(port: id[..<colon]).description
 }
 
+/// Which sessions a command is about: every selector given must match.
+struct SessionSelectors: ParsableArguments {
+    @Option(name: .customLong("user"), help: "The peer's authenticated name.") var user: String?
+    @Option(name: .customLong("ip"), help: "The peer's IPv4 address (IPCP).") var ip: String?
+    @Option(name: .customLong("mac"), help: "The peer's MAC (PPPoE), or what linkd lists as calling_station.")
+    var mac: String?
+    @Option(name: .customLong("interface"), help: "The session's network interface.") var interface: String?
+
+    var isEmpty: Bool { user == nil && ip == nil && mac == nil && interface == nil }
+
+    func matches(_ s: JSON) -> Bool {
+        func same(_ want: String?, _ have: JSON?) -> Bool {
+            guard let want else { return true }
+            return have?.string?.lowercased() == want.lowercased()
+        }
+        return same(user, s["peer_name"]) && same(ip, s["ipcp"]?["remote"]) && same(mac, s["calling_station"])
+            && same(interface, s["interface"])
+    }
+}
+
 struct Sessions: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the PPP sessions of every port.")
+    static let configuration = CommandConfiguration(abstract: ControlCommand.sessions.summary)
     @OptionGroup var options: Options
+    @OptionGroup var selectors: SessionSelectors
 
     func run() throws {
-        let sessions = try options.connect().allSessions()
+        let sessions = try options.connect().allSessions().filter(selectors.matches)
         if options.json { print(JSON.array(sessions).encoded()); return }
         var t = TextTable(["ID", "PORT", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL",
                            "REMOTE", "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IP PKTS IN/OUT", "IP BYTES IN/OUT",
@@ -138,13 +161,13 @@ struct SessionCommand: ParsableCommand {
         commandName: "session", abstract: "Show or kill one session.", subcommands: [Show.self, Kill.self])
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Everything linkd knows about one session.")
+        static let configuration = CommandConfiguration(abstract: ControlCommand.sessionShow.summary)
         @OptionGroup var options: Options
         @Argument(help: "Session id, PORT:N.") var id: String
 
         func run() throws {
             let target = try linkdTarget(forSession: id)
-            let list = try options.connect().listCall(target, "sessions")
+            let list = try options.connect().listCall(target, .linkdSessions)
             guard let s = list.first(where: { $0["id"]?.string == id }) else {
                 throw CtlFailure(code: .errorReply, message: "no session '\(id)'")
             }
@@ -153,14 +176,40 @@ struct SessionCommand: ParsableCommand {
     }
 
     struct Kill: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Terminate a session (LCP Terminate-Request).")
+        static let configuration = CommandConfiguration(abstract: ControlCommand.sessionKill.summary)
         @OptionGroup var options: Options
-        @Argument(help: "Session id, PORT:N.") var id: String
+        @OptionGroup var selectors: SessionSelectors
+        @Flag(name: .customLong("all"), help: "Every session.") var all = false
+        @Argument(help: "Session id, PORT:N.") var id: String?
+
+        func validate() throws {
+            let ways = (id == nil ? 0 : 1) + (selectors.isEmpty ? 0 : 1) + (all ? 1 : 0)
+            guard ways == 1 else { throw ValidationError("give a session id, selectors (--user, --ip, --mac, --interface) or --all") }
+        }
 
         func run() throws {
-            let target = try linkdTarget(forSession: id)
-            let r = try options.connect().daemonCall(target, "session-kill", .object(["id": .string(id)]))
-            if options.json { print(r.encoded()) } else { print("\(id) killed") }
+            let client = try options.connect()
+            if let id {
+                let r = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id).json)
+                if options.json { print(r.encoded()) } else { print("\(id) killed") }
+                return
+            }
+            let ids = try client.allSessions().filter { all || selectors.matches($0) }.compactMap { $0["id"]?.string }
+            var killed: [String] = []
+            for id in ids {
+                do {
+                    _ = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id).json)
+                    killed.append(id)
+                } catch {
+                    printError("pppctl: \(id): \(error.message)")
+                }
+            }
+            if options.json {
+                print(JSON.object(["matched": .int(Int64(ids.count)), "killed": .array(killed.map { .string($0) })]).encoded())
+            } else {
+                print("\(ids.count) matched, \(killed.count) killed\(killed.isEmpty ? "" : ": " + killed.joined(separator: " "))")
+            }
+            if ids.isEmpty { throw CtlFailure(code: .errorReply, message: "no session matched") }
         }
     }
 }

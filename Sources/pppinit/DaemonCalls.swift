@@ -8,7 +8,7 @@ import IPC
 enum DaemonCalls {
     struct Entry {
         let sender: Peer
-        let method: String
+        let method: DaemonMethod
         /// Which components may be called, given the config.
         let target: @Sendable (RouterConfig, String) -> Bool
         /// Which components of `sender`'s kind may call (default: any).
@@ -18,11 +18,11 @@ enum DaemonCalls {
     static let table: [Entry] = [
         // A subscriber's linkd dials a session on an upstream port's linkd
         // for a bridging rule (RouterConfig+Bridge.swift).
-        Entry(sender: .linkd, method: "dial", target: { config, name in config.isUpstream(component: name) }),
+        Entry(sender: .linkd, method: .dial, target: { config, name in config.isUpstream(component: name) }),
         // The upstream's linkd reports back that the dialled session ended
         // before the splice, so the subscriber's session ends at once
         // (linkd's PortLink+PartnerFailure).
-        Entry(sender: .linkd, method: "partner-failed",
+        Entry(sender: .linkd, method: .partnerFailed,
               target: { config, name in config.isSubscriber(component: name) },
               from: { config, name in config.isUpstream(component: name) }),
     ]
@@ -30,7 +30,7 @@ enum DaemonCalls {
     static func allowed(sender: Component, target: String, method: String, config: RouterConfig) -> Bool {
         guard target != sender.name else { return false }
         return table.contains {
-            $0.sender == sender.peer && $0.method == method && $0.target(config, target) && $0.from(config, sender.name)
+            $0.sender == sender.peer && $0.method.name == method && $0.target(config, target) && $0.from(config, sender.name)
         }
     }
 }

@@ -25,7 +25,7 @@ extension Router {
         let timeout = config.policy.watchdogTimeout
         let sent = Instant.now()
         do {
-            try link.call(.callRequested(method: "ping", arguments: "", admin: false), timeout: timeout,
+            try link.call(.callRequested(method: DaemonMethod.ping.name, arguments: "", admin: false), timeout: timeout,
                 onReply: { [unowned self] r in
                     if r.isFinal { self.startWatchdog(c) }
                 },

@@ -26,35 +26,16 @@ final class Router {
         self.loop = loop
         binDir = Environment.current["PPP_BIN_DIR"] ?? Sys.selfDirectory()
         var list: [Component] = []
-        for peer in [Peer.authd, .ncpd, .bridged] {
-            let id = config.identities[peer.description]!
-            list.append(Component(name: ComponentName(peer).description, peer: peer, setup: DaemonSetup(
-                name: peer.description, instance: "", uid: id.uid, gid: id.gid,
-                capabilities: peer == .ncpd ? [Capability.netAdmin.rawValue] : [],
-                seccomp: config.seccomp,
-                settings: peer == .authd ? config.auth.encoded() : peer == .ncpd ? config.ncpdSettings.encoded() : [])))
-        }
-        let lid = config.identities["linkd"]!
-        for port in config.ports {
-            // No capability for any port: a pppoe port's AF_PACKET sockets are
-            // opened as root before the drop and kept in the fd store, and
-            // sending or receiving on an open packet socket is not checked
-            // against CAP_NET_RAW (only socket(2) is).
-            let caps: [UInt8] = []
-            list.append(Component(name: ComponentName.linkd(port: port.name).description, peer: .linkd, setup: DaemonSetup(
-                name: "linkd", instance: port.name, uid: lid.uid, gid: lid.gid,
-                capabilities: caps, seccomp: config.seccomp, settings: config.linkdSettings(port).encoded())))
+        for service in Service.table {
+            for (name, settings) in service.instances(config) {
+                list.append(Component(name: name.description, peer: service.peer,
+                                      setup: service.setup(name, settings: settings, config: config)))
+            }
         }
         components = list
     }
 
     func component(named name: String) -> Component? { components.first { $0.name == name } }
-
-    /// "linkd=61001,authd=61002,…": lets a daemon name the sender of a
-    /// datagram on its rendezvous point from the kernel's credentials.
-    var uidTable: String {
-        RouterConfig.daemonNames.map { "\($0)=\(config.identities[$0]!.uid)" }.joined(separator: ",")
-    }
 
     /// Binds DIR/authd, DIR/ncpd and DIR/bridged before any daemon starts.
     func openRendezvousPoints() throws(IPCError) {
@@ -158,13 +139,10 @@ final class Router {
             let pipe = try Sys.pipe()
             let null = try Sys.devNull()
             var fds = [pair.second.raw]
-            var names = ["init"]
-            if let r = c.rendezvous { fds.append(r.raw); names.append("rendezvous") }
-            if let l = c.listener { fds.append(l.raw); names.append("dae") }
-            var env = [
-                "PPP_FDS=\(fds.count)", "PPP_FDNAMES=" + names.joined(separator: ":"),
-                "PPP_RUNTIME_DIR=\(config.runtimeDir)", "PPP_UIDS=\(uidTable)",
-                "PPP_COMPONENT=\(c.name)", "PPP_LOG_LEVEL=\(config.logLevel)",
+            var layout: [InheritedDescriptor] = [.initLink]
+            if let r = c.rendezvous { fds.append(r.raw); layout.append(.rendezvous) }
+            if let l = c.listener { fds.append(l.raw); layout.append(.dae) }
+            var env = InheritedDescriptor.environment(layout) + [
                 // The backtracer forks a helper; under seccomp it would be killed mid-report.
                 "SWIFT_BACKTRACE=enable=no", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
             ]
@@ -280,13 +258,13 @@ final class Router {
         }
     }
 
-    func publish(_ c: Component, _ kind: String) {
-        var e: JSONObject = ["event": .string(kind), "component": .string(c.name)]
-        if let pid = c.pid { e["pid"] = .int(Int64(pid)) }
-        e["restarts"] = .int(Int64(c.supervision.restarts))
-        if !c.lastExit.isEmpty { e["reason"] = .string(c.lastExit) }
-        log.info("\(c.name): \(kind)")
-        control?.publish(e)
+    func publish(_ c: Component, _ kind: EventKind) {
+        var e = Event(kind, component: ComponentName(c.name))
+        if let pid = c.pid { e.fields["pid"] = .int(Int64(pid)) }
+        e.fields["restarts"] = .int(Int64(c.supervision.restarts))
+        if !c.lastExit.isEmpty { e.fields["reason"] = .string(c.lastExit) }
+        log.info("\(c.name): \(kind.rawValue)")
+        control?.publish(e.json)
     }
 
     /// Forwards a call from pppctl to a daemon and relays every reply part.

@@ -10,16 +10,16 @@ extension RouterConfig {
     static func parseAuth(_ root: inout TableReader) throws(ConfigError) -> AuthSettings {
         var a = AuthSettings()
         if var r = try root.table("auth") {
-            a.papSecrets = try r.string("pap-secrets", default: "")
-            a.chapSecrets = try r.string("chap-secrets", default: "")
-            a.chapRestart = try r.integer("chap-restart", default: 3, in: 1...3600)
-            a.chapMaxChallenge = try r.integer("chap-max-challenge", default: 10, in: 1...1000)
-            a.chapInterval = try r.integer("chap-interval", default: 0, in: 0...86_400)
-            a.papRestart = try r.integer("pap-restart", default: 3, in: 1...3600)
-            a.papMaxAuthreq = try r.integer("pap-max-authreq", default: 10, in: 1...1000)
-            a.papTimeout = try r.integer("pap-timeout", default: 30, in: 1...86_400)
-            a.maxFailures = try r.integer("max-failures", default: 3, in: 1...100)
-            a.failureDelay = try r.integer("failure-delay", default: 1, in: 0...60)
+            a.papSecrets = try r.string("pap-secrets", default: a.papSecrets)
+            a.chapSecrets = try r.string("chap-secrets", default: a.chapSecrets)
+            a.chapRestart = try r.integer("chap-restart", default: a.chapRestart, in: 1...3600)
+            a.chapMaxChallenge = try r.integer("chap-max-challenge", default: a.chapMaxChallenge, in: 1...1000)
+            a.chapInterval = try r.integer("chap-interval", default: a.chapInterval, in: 0...86_400)
+            a.papRestart = try r.integer("pap-restart", default: a.papRestart, in: 1...3600)
+            a.papMaxAuthreq = try r.integer("pap-max-authreq", default: a.papMaxAuthreq, in: 1...1000)
+            a.papTimeout = try r.integer("pap-timeout", default: a.papTimeout, in: 1...86_400)
+            a.maxFailures = try r.integer("max-failures", default: a.maxFailures, in: 1...100)
+            a.failureDelay = try r.integer("failure-delay", default: a.failureDelay, in: 0...60)
             try r.finish()
         }
         for (name, var r) in try root.namedTables("users") {
@@ -28,11 +28,11 @@ extension RouterConfig {
         }
         a.users.sort { $0.name < $1.name }
         if var r = try root.table("radius") {
-            a.radiusTimeout = try r.integer("timeout", default: 3, in: 1...60)
-            a.radiusRetries = try r.integer("retries", default: 3, in: 1...10)
-            a.nasIdentifier = try r.string("nas-identifier", default: "ppprouter")
-            a.interimInterval = try r.integer("acct-interim-interval", default: 0, in: 0...86_400)
-            a.requireMessageAuthenticator = try r.bool("require-message-authenticator", default: true)
+            a.radiusTimeout = try r.integer("timeout", default: a.radiusTimeout, in: 1...60)
+            a.radiusRetries = try r.integer("retries", default: a.radiusRetries, in: 1...10)
+            a.nasIdentifier = try r.string("nas-identifier", default: a.nasIdentifier)
+            a.interimInterval = try r.integer("acct-interim-interval", default: a.interimInterval, in: 0...86_400)
+            a.requireMessageAuthenticator = try r.bool("require-message-authenticator", default: a.requireMessageAuthenticator)
             for var s in try r.tableArray("server") {
                 let text = try s.string("address")
                 guard let address = IPv4.parse(text) else {
@@ -67,7 +67,7 @@ extension RouterConfig {
         a.daeAddress = address
         // RFC 5176 §2.3: the Disconnect/CoA port is 3799.
         a.daePort = try r.integer("port", default: 3799, in: 1...65_535)
-        a.daeEventWindow = try r.integer("event-timestamp-window", default: 300, in: 0...86_400)
+        a.daeEventWindow = try r.integer("event-timestamp-window", default: a.daeEventWindow, in: 0...86_400)
         for var c in try r.tableArray("client") {
             let text = try c.string("address")
             guard let ip = IPv4.parse(text) else {

@@ -38,11 +38,11 @@ extension RouterConfig {
                 }
                 c.hooks.scripts[event] = path
             }
-            c.hooks.resolvFile = try r.string("resolv-file", default: "")
+            c.hooks.resolvFile = try r.string("resolv-file", default: c.hooks.resolvFile)
             if !c.hooks.resolvFile.isEmpty && !c.hooks.resolvFile.hasPrefix("/") {
                 throw ConfigError(file: r.file, line: r.line, reason: "hooks: 'resolv-file' must be an absolute path")
             }
-            c.hooks.timeout = try r.float("timeout", default: 30, in: 0.1...3600)
+            c.hooks.timeout = try r.float("timeout", default: c.hooks.timeout, in: 0.1...3600)
             try r.finish()
         }
     }

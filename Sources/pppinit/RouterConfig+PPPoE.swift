@@ -9,9 +9,9 @@ extension RouterConfig {
     static func parsePPPoE(port name: String, _ r: inout TableReader) throws(ConfigError) -> PPPoESettings {
         var s = PPPoESettings()
         s.role = try r.enumeration("role", PPPoERole.allCases.map(\.name), default: "client") == "ac" ? .ac : .client
-        s.serviceName = try r.string("service-name", default: "")
+        s.serviceName = try r.string("service-name", default: s.serviceName)
         s.services = try r.stringArray("service-names", default: [])
-        s.acName = try r.string("ac-name", default: "")
+        s.acName = try r.string("ac-name", default: s.acName)
         // RFC 2516 §4: a TAG value fits a 1494-octet payload with the others;
         // names are kept well under that.
         for n in [s.serviceName, s.acName] + s.services where n.utf8.count > 255 {
@@ -23,13 +23,13 @@ extension RouterConfig {
             }
             s.hostUniq = bytes
         }
-        s.maxSessions = try r.integer("max-sessions", default: 8000, in: 1...65534)
-        s.padiLimit = try r.integer("padi-limit", default: 1, in: 1...100_000)
-        s.padiBurst = try r.integer("padi-burst", default: 3, in: 1...100_000)
-        s.padiTotal = try r.integer("padi-total", default: 2000, in: 1...1_000_000)
-        s.padiTimeout = try r.integer("padi-timeout", default: 2, in: 1...60)
-        s.padiAttempts = try r.integer("padi-attempts", default: 5, in: 1...1000)
-        s.stalePADT = try r.bool("stale-padt", default: true)
+        s.maxSessions = try r.integer("max-sessions", default: s.maxSessions, in: 1...65534)
+        s.padiLimit = try r.integer("padi-limit", default: s.padiLimit, in: 1...100_000)
+        s.padiBurst = try r.integer("padi-burst", default: s.padiBurst, in: 1...100_000)
+        s.padiTotal = try r.integer("padi-total", default: s.padiTotal, in: 1...1_000_000)
+        s.padiTimeout = try r.integer("padi-timeout", default: s.padiTimeout, in: 1...60)
+        s.padiAttempts = try r.integer("padi-attempts", default: s.padiAttempts, in: 1...1000)
+        s.stalePADT = try r.bool("stale-padt", default: s.stalePADT)
         return s
     }
 

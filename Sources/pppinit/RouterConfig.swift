@@ -34,7 +34,7 @@ struct DaemonIdentity: Equatable {
 
 struct RouterConfig {
     var file: String
-    var runtimeDir = "/run/ppprouter"
+    var runtimeDir = DaemonSetup.defaultRuntimeDir
     /// Members of this group (besides root) may change things through pppctl.
     var adminGroup: UInt32? = nil
     /// When set, only root, the admin group and this group may read
@@ -45,7 +45,7 @@ struct RouterConfig {
     /// (watchers excepted), so idle ones cannot hold the slots.
     var controlIdleTimeout = 60.0
     var seccomp: SeccompMode = .kill
-    var logLevel = "info"
+    var logLevel = Log.Level.info
     var policy = SupervisorPolicy()
     /// Defaults need no /etc/passwd entry: numeric ids in a range no distro
     /// hands out to people.
@@ -81,24 +81,24 @@ struct RouterConfig {
             c.runtimeDir = try r.string("runtime-dir", default: c.runtimeDir)
             c.adminGroup = try r.optionalInteger("admin-group", in: 0...UInt32.max)
             c.readGroup = try r.optionalInteger("read-group", in: 0...UInt32.max)
-            c.controlIdleTimeout = try r.float("control-idle-timeout", default: 60, in: 1...86_400)
+            c.controlIdleTimeout = try r.float("control-idle-timeout", default: c.controlIdleTimeout, in: 1...86_400)
             c.seccomp = switch try r.enumeration("seccomp", ["kill", "errno", "log"], default: "kill") {
             case "errno": .errno
             case "log": .log
             default: .kill
             }
-            c.logLevel = try r.enumeration("log-level", ["debug", "info"], default: "info")
+            c.logLevel = try r.enumeration("log-level", ["debug", "info"], default: "info") == "debug" ? .debug : .info
             try r.finish()
         }
         if var r = try root.table("supervisor") {
-            c.policy.burst = try r.integer("restart-burst", default: 5, in: 1...1000)
-            c.policy.window = try r.float("restart-window", default: 60, in: 1...86_400)
-            c.policy.backoffMax = try r.float("backoff-max", default: 30, in: 0...3600)
-            c.policy.readyTimeout = try r.float("ready-timeout", default: 10, in: 0.1...600)
-            c.policy.stopTimeout = try r.float("stop-timeout", default: 3, in: 0.1...600)
-            c.policy.earlyExit = try r.float("early-exit", default: 1, in: 0...3600)
-            c.policy.watchdogInterval = try r.float("watchdog-interval", default: 5, in: 0...3600)
-            c.policy.watchdogTimeout = try r.float("watchdog-timeout", default: 10, in: 0.1...3600)
+            c.policy.burst = try r.integer("restart-burst", default: c.policy.burst, in: 1...1000)
+            c.policy.window = try r.float("restart-window", default: c.policy.window, in: 1...86_400)
+            c.policy.backoffMax = try r.float("backoff-max", default: c.policy.backoffMax, in: 0...3600)
+            c.policy.readyTimeout = try r.float("ready-timeout", default: c.policy.readyTimeout, in: 0.1...600)
+            c.policy.stopTimeout = try r.float("stop-timeout", default: c.policy.stopTimeout, in: 0.1...600)
+            c.policy.earlyExit = try r.float("early-exit", default: c.policy.earlyExit, in: 0...3600)
+            c.policy.watchdogInterval = try r.float("watchdog-interval", default: c.policy.watchdogInterval, in: 0...3600)
+            c.policy.watchdogTimeout = try r.float("watchdog-timeout", default: c.policy.watchdogTimeout, in: 0.1...3600)
             try r.finish()
         }
         if var daemons = try root.table("daemons") {
@@ -133,12 +133,12 @@ struct RouterConfig {
         switch kind {
         case .tty:
             p.device = try r.string("device")
-            p.speed = try r.integer("speed", default: 115_200, in: 50...4_000_000)
+            p.speed = try r.integer("speed", default: p.speed, in: 50...4_000_000)
             guard PortSettings.ttySpeeds.contains(p.speed) else {
                 throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': speed \(p.speed) is not a termios speed (e.g. 9600, 38400, 115200)")
             }
-            p.localLine = try r.bool("local", default: true)
-            p.crtscts = try r.bool("crtscts", default: false)
+            p.localLine = try r.bool("local", default: p.localLine)
+            p.crtscts = try r.bool("crtscts", default: p.crtscts)
         case .udp:
             p.local = try r.string("local")
             p.remote = try r.string("remote", default: "")
@@ -176,21 +176,21 @@ struct RouterConfig {
             }
             p.asyncMap = v
         }
-        p.echoInterval = try r.integer("lcp-echo-interval", default: 0, in: 0...86_400)
-        p.echoFailure = try r.integer("lcp-echo-failure", default: 0, in: 0...1000)
-        p.lcpRestart = try r.integer("lcp-restart", default: 3, in: 1...3600)
-        p.lcpMaxConfigure = try r.integer("lcp-max-configure", default: 10, in: 1...1000)
-        p.requirePAP = try r.bool("require-pap", default: false)
-        p.requireCHAP = try r.bool("require-chap", default: false)
-        p.requireMSCHAPv2 = try r.bool("require-mschap-v2", default: false)
-        p.requireEAP = try r.bool("require-eap", default: false)
-        p.refusePAP = try r.bool("refuse-pap", default: false)
-        p.refuseCHAP = try r.bool("refuse-chap", default: false)
-        p.refuseMSCHAPv2 = try r.bool("refuse-mschap-v2", default: false)
-        p.refuseEAP = try r.bool("refuse-eap", default: false)
-        p.user = try r.string("user", default: "")
-        p.remoteName = try r.string("remotename", default: "")
-        p.localName = try r.string("name", default: "")
+        p.echoInterval = try r.integer("lcp-echo-interval", default: p.echoInterval, in: 0...86_400)
+        p.echoFailure = try r.integer("lcp-echo-failure", default: p.echoFailure, in: 0...1000)
+        p.lcpRestart = try r.integer("lcp-restart", default: p.lcpRestart, in: 1...3600)
+        p.lcpMaxConfigure = try r.integer("lcp-max-configure", default: p.lcpMaxConfigure, in: 1...1000)
+        p.requirePAP = try r.bool("require-pap", default: p.requirePAP)
+        p.requireCHAP = try r.bool("require-chap", default: p.requireCHAP)
+        p.requireMSCHAPv2 = try r.bool("require-mschap-v2", default: p.requireMSCHAPv2)
+        p.requireEAP = try r.bool("require-eap", default: p.requireEAP)
+        p.refusePAP = try r.bool("refuse-pap", default: p.refusePAP)
+        p.refuseCHAP = try r.bool("refuse-chap", default: p.refuseCHAP)
+        p.refuseMSCHAPv2 = try r.bool("refuse-mschap-v2", default: p.refuseMSCHAPv2)
+        p.refuseEAP = try r.bool("refuse-eap", default: p.refuseEAP)
+        p.user = try r.string("user", default: p.user)
+        p.remoteName = try r.string("remotename", default: p.remoteName)
+        p.localName = try r.string("name", default: p.localName)
         // As in pppd, a require-* key implies auth; noauth is the default
         // only without one.
         let requires = !p.requiredMethods.isEmpty
@@ -199,9 +199,9 @@ struct RouterConfig {
             throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'noauth' contradicts the 'require-*' keys")
         }
         p.network = try parseNetwork(port: name, &r)
-        p.persist = try r.bool("persist", default: false)
-        p.holdoff = try r.integer("holdoff", default: 30, in: 0...86_400)
-        p.maxfail = try r.integer("maxfail", default: 10, in: 0...1_000_000)
+        p.persist = try r.bool("persist", default: p.persist)
+        p.holdoff = try r.integer("holdoff", default: p.holdoff, in: 0...86_400)
+        p.maxfail = try r.integer("maxfail", default: p.maxfail, in: 0...1_000_000)
         p.multilink = try parseMultilink(port: name, &r)
     }
 
@@ -224,16 +224,16 @@ struct RouterConfig {
             }
         }
         n.pool = try r.string("ip-pool", default: "")
-        n.ifname = try r.string("ifname", default: "")
+        n.ifname = try r.string("ifname", default: n.ifname)
         guard n.ifname.utf8.count < 16, !n.ifname.contains("/"), !n.ifname.contains(" ") else {
             throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'ifname' must be a Linux interface name (under 16 bytes, no '/' or space)")
         }
         n.ipv4 = !(try r.bool("noip", default: false))
-        n.ipv6 = try r.bool("ipv6", default: false)
-        n.noIPDefault = try r.bool("noipdefault", default: false)
-        n.defaultRoute = try r.bool("defaultroute", default: false)
-        n.defaultRoute6 = try r.bool("defaultroute6", default: false)
-        n.usePeerDNS = try r.bool("usepeerdns", default: false)
+        n.ipv6 = try r.bool("ipv6", default: n.ipv6)
+        n.noIPDefault = try r.bool("noipdefault", default: n.noIPDefault)
+        n.defaultRoute = try r.bool("defaultroute", default: n.defaultRoute)
+        n.defaultRoute6 = try r.bool("defaultroute6", default: n.defaultRoute6)
+        n.usePeerDNS = try r.bool("usepeerdns", default: n.usePeerDNS)
         n.ipcpRestart = try r.integer("ipcp-restart", default: NetworkSettings.defaultRestart, in: 1...3600)
         n.ipv6cpRestart = try r.integer("ipv6cp-restart", default: NetworkSettings.defaultRestart, in: 1...3600)
         let dns = try r.stringArray("ms-dns", default: [])

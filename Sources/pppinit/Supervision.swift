@@ -7,6 +7,7 @@
 // the daemon cannot run: it died before ready, or within `earlyExit` seconds
 // of ready. Those count toward `burst` within `window` and back off; any
 // other crash restarts at once, however often it happens.
+import IPC
 
 enum Want: String { case up, down }
 
@@ -48,7 +49,7 @@ struct Supervision: Equatable {
         /// sessions in the fd store), SIGKILL after the stop timeout.
         case restartInPlace
         case kill               // SIGKILL now (never became ready)
-        case publish(String)    // started, restarted, exited, failed, stopped
+        case publish(EventKind)    // started, restarted, unresponsive, exited, failed, stopped
     }
 
     mutating func handle(_ event: Event, now: Double, policy: SupervisorPolicy) -> [Action] {
@@ -59,11 +60,11 @@ struct Supervision: Equatable {
         case (.starting, .ready):
             state = .running
             readyAt = now
-            return [.publish(restarts == 0 ? "started" : "restarted")]
+            return [.publish(restarts == 0 ? .started : .restarted)]
         case (.starting, .readyTimedOut):
             return [.kill]
         case (.running, .unresponsive):
-            return [.publish("unresponsive"), .kill]
+            return [.publish(.unresponsive), .kill]
         case (.running, .restartRequested), (.starting, .restartRequested):
             restartRequested = true
             state = .stopping
@@ -98,28 +99,28 @@ struct Supervision: Equatable {
         readyAt = nil
         if want == .down {
             state = .stopped
-            return [.publish("stopped")]
+            return [.publish(.stopped)]
         }
         restarts += 1
         if restartRequested {
             restartRequested = false
             state = .stopped
-            return [.publish("exited"), .spawn]
+            return [.publish(.exited), .spawn]
         }
         crashes = crashes.filter { now - $0 < policy.window }
         if !early && !permanent {
             state = .backoff
-            return [.publish("exited"), .scheduleRestart(after: 0)]
+            return [.publish(.exited), .scheduleRestart(after: 0)]
         }
         crashes.append(now)
         earlyCrashes += 1
         if permanent || crashes.count >= policy.burst {
             state = .failed
-            return [.publish("exited"), .publish("failed")]
+            return [.publish(.exited), .publish(.failed)]
         }
         // First crash in the window: restart at once; then 1 s, 2 s, 4 s … capped.
         let delay = crashes.count == 1 ? 0 : min(policy.backoffMax, Double(1 << min(20, crashes.count - 2)))
         state = .backoff
-        return [.publish("exited"), .scheduleRestart(after: delay)]
+        return [.publish(.exited), .scheduleRestart(after: delay)]
     }
 }

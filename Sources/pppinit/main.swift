@@ -10,7 +10,7 @@ import IPC
 let usage = """
 usage: pppinit --config FILE [--runtime-dir DIR]
   --config FILE       the router's TOML configuration
-  --runtime-dir DIR   where the control socket lives (default /run/ppprouter)
+  --runtime-dir DIR   where the control socket lives (default \(DaemonSetup.defaultRuntimeDir))
 
 """
 
@@ -39,6 +39,8 @@ do {
     fail("\(error)", code: 2)
 }
 if let runtimeDir { config.runtimeDir = runtimeDir }
+let unknownSyscalls = Service.unknownSyscalls
+guard unknownSyscalls.isEmpty else { fail("seccomp: unknown syscalls \(unknownSyscalls)", code: 1) }
 guard geteuid() == 0 else { fail("must start as root: it spawns daemons that drop to their own uids", code: 1) }
 
 signal(SIGPIPE, SIG_IGN)

@@ -230,7 +230,7 @@ struct FreeRadiusTests {
         for (status, octets) in [(RadiusRequests.AccountingStatus.start, UInt64(0)), (.interimUpdate, 1234), (.stop, 5_000_000_000)] {
             record.counters.inputOctets = octets; record.counters.outputOctets = octets / 2
             record.counters.inputPackets = 10; record.counters.outputPackets = 11; record.counters.sessionSeconds = 42
-            if status == .stop { record.terminateCause = RadiusRequests.terminateCause("operator kill") }
+            if status == .stop { record.terminateCause = RadiusRequests.terminateCause("killed by the operator") }
             var done = false
             client.send(.accounting, randomAuthenticator: false, build: RadiusRequests.accountingRequest(status, record, ctx)) { o in
                 if case let .answered(p, _) = o { answers.append(p.code) }
@@ -247,5 +247,38 @@ struct FreeRadiusTests {
         // 5e9 octets: Gigawords carry the high part (RFC 2869 §5.1).
         #expect(detail.contains("Acct-Input-Gigawords = 1") && detail.contains("Acct-Input-Octets = 705032704"))
         #expect(detail.contains("Acct-Terminate-Cause = Admin-Reset") && detail.contains("Class = 0x676f6c64"))
+    }
+
+    /// RFC 2866 §2: a server down while sessions end loses no Stop. Three
+    /// requests go to a port nobody listens on, into a queue of two: the
+    /// oldest Interim-Update is dropped (counted), the others wait; FreeRADIUS
+    /// then starts on that port and receives them, with Acct-Delay-Time.
+    @Test func accountingSurvivesAnOutageInABoundedQueue() throws {
+        let port = UInt16.random(in: 30_000...40_000) & ~1
+        var server = RadiusServer(address: IPv4.parse("127.0.0.1")!, secret: "t3st-secret")
+        server.authPort = port; server.acctPort = port + 1
+        let loop = try EventLoop()
+        let client = RadiusClient(servers: [server], timeout: 0.2, retries: 1, loop: loop, random: .system, log: Log(prefix: "test"))
+        try client.start()
+        let queue = AccountingQueue(radius: client, loop: loop, capacity: 2, retryAfter: 0.5, log: Log(prefix: "test"))
+        let ctx = RadiusContext(nasIdentifier: "ppprouter-test", session: "u0:9", callingStation: "")
+        var record = RadiusRequests.AccountingRecord(user: "alice", sessionID: "u0:9-outage")
+        for (status, octets) in [(RadiusRequests.AccountingStatus.interimUpdate, UInt64(111)), (.interimUpdate, 222), (.stop, 333)] {
+            record.counters.inputOctets = octets
+            record.terminateCause = status == .stop ? 2 : 0
+            queue.submit(status, record, ctx)
+        }
+        _ = loop.run(until: { queue.counts.queued >= 3 }, seconds: 30)
+        #expect(queue.counts.dropped == 1 && queue.waitingCount <= 2, "\(queue.status)")
+        let fr = try FreeRadius(port: port)
+        defer { fr.stop() }
+        _ = loop.run(until: { queue.counts.answered == 2 }, seconds: 60)
+        #expect(queue.counts.answered == 2 && queue.waitingCount == 0, "\(queue.status)")
+        let detail = fr.detail
+        #expect(detail.contains("Acct-Status-Type = Stop") && detail.contains("Acct-Input-Octets = 333")
+                && detail.contains("Acct-Terminate-Cause = Lost-Carrier"), "\(detail)")
+        #expect(detail.contains("Acct-Input-Octets = 222") && !detail.contains("Acct-Input-Octets = 111"), "\(detail)")
+        #expect(detail.contains("Acct-Delay-Time = "), "\(detail)")
+        print("accounting outage: \(queue.status)")
     }
 }

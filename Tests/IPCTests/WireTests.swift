@@ -6,7 +6,9 @@ import Testing
 
 let sampleMessages: [Message] = [
     .daemonConfigured(DaemonSetup(name: "linkd", instance: "udp0", uid: 61001, gid: 61001,
-                                  capabilities: [13], seccomp: .kill, settings: [1, 2, 3])),
+                                  capabilities: [13], seccomp: .kill, settings: [1, 2, 3], runtimeDir: "/run/x",
+                                  peerUIDs: [61001: .linkd, 61002: .authd], logLevel: .debug,
+                                  syscalls: ["accept4", "sendmmsg"])),
     .daemonReady(pid: 4242),
     .callRequested(method: "status", arguments: "{}", admin: true),
     .callReplied(json: "{\"a\":1}"),

@@ -22,7 +22,7 @@ func booted() -> Supervision {
     #expect(s.handle(.restartRequested, now: 0, policy: policy) == [.spawn])
     #expect(s.handle(.spawned, now: 0, policy: policy) == [])
     #expect(s.state == .starting)
-    #expect(s.handle(.ready, now: 0, policy: policy) == [.publish("started")])
+    #expect(s.handle(.ready, now: 0, policy: policy) == [.publish(.started)])
     #expect(s.state == .running)
 }
 
@@ -36,7 +36,7 @@ func booted() -> Supervision {
         if s.state == .backoff {
             #expect(s.handle(.backoffElapsed, now: t, policy: policy) == [.spawn])
             _ = s.handle(.spawned, now: t, policy: policy)
-            #expect(s.handle(.ready, now: t, policy: policy) == [.publish("restarted")])
+            #expect(s.handle(.ready, now: t, policy: policy) == [.publish(.restarted)])
         }
         t += 1
         #expect(delays.count <= 5)
@@ -73,14 +73,14 @@ func booted() -> Supervision {
 
 @Test func exit100IsPermanent() {
     var s = booted()
-    #expect(s.handle(.exited(permanent: true), now: 1, policy: policy) == [.publish("exited"), .publish("failed")])
+    #expect(s.handle(.exited(permanent: true), now: 1, policy: policy) == [.publish(.exited), .publish(.failed)])
     #expect(s.state == .failed)
 }
 
 @Test func operatorRestartIsNotACrash() {
     var s = booted()
     #expect(s.handle(.restartRequested, now: 1, policy: policy) == [.restartInPlace])
-    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish("exited"), .spawn])
+    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish(.exited), .spawn])
     #expect(s.crashes.isEmpty)
 }
 
@@ -103,7 +103,7 @@ func booted() -> Supervision {
 @Test func stopWhileRunningTerminatesAndDoesNotRestart() {
     var s = booted()
     #expect(s.handle(.stopRequested, now: 1, policy: policy) == [.terminate])
-    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish("stopped")])
+    #expect(s.handle(.exited(permanent: false), now: 1, policy: policy) == [.publish(.stopped)])
     #expect(s.state == .stopped)
     #expect(s.restarts == 0)
 }
@@ -135,10 +135,10 @@ let defaults = SupervisorPolicy()
     for _ in 0..<1000 {
         t += 1.5
         let a = s.handle(.exited(permanent: false), now: t, policy: defaults)
-        #expect(a == [.publish("exited"), .scheduleRestart(after: 0)])
+        #expect(a == [.publish(.exited), .scheduleRestart(after: 0)])
         _ = s.handle(.backoffElapsed, now: t, policy: defaults)
         _ = s.handle(.spawned, now: t, policy: defaults)
-        #expect(s.handle(.ready, now: t + 0.2, policy: defaults) == [.publish("restarted")])
+        #expect(s.handle(.ready, now: t + 0.2, policy: defaults) == [.publish(.restarted)])
         t += 0.2
     }
     #expect(s.state == .running)
@@ -170,18 +170,18 @@ let defaults = SupervisorPolicy()
 @Test func aCrashJustAfterReadyCounts() {
     var s = booted()
     let a = s.handle(.exited(permanent: false), now: defaults.earlyExit / 2, policy: defaults)
-    #expect(a == [.publish("exited"), .scheduleRestart(after: 0)])
+    #expect(a == [.publish(.exited), .scheduleRestart(after: 0)])
     #expect(s.crashes == [defaults.earlyExit / 2])
     _ = s.handle(.backoffElapsed, now: 1, policy: defaults)
     _ = s.handle(.spawned, now: 1, policy: defaults)
     // The second early crash in the window backs off.
-    #expect(s.handle(.exited(permanent: false), now: 1.1, policy: defaults) == [.publish("exited"), .scheduleRestart(after: 1)])
+    #expect(s.handle(.exited(permanent: false), now: 1.1, policy: defaults) == [.publish(.exited), .scheduleRestart(after: 1)])
 }
 
 @Test func anUnresponsiveDaemonIsKilled() {
     var s = booted()
-    #expect(s.handle(.unresponsive, now: 30, policy: defaults) == [.publish("unresponsive"), .kill])
-    #expect(s.handle(.exited(permanent: false), now: 30, policy: defaults) == [.publish("exited"), .scheduleRestart(after: 0)])
+    #expect(s.handle(.unresponsive, now: 30, policy: defaults) == [.publish(.unresponsive), .kill])
+    #expect(s.handle(.exited(permanent: false), now: 30, policy: defaults) == [.publish(.exited), .scheduleRestart(after: 0)])
     #expect(s.crashes.isEmpty)
     // Not while starting: the ready timeout covers that.
     _ = s.handle(.backoffElapsed, now: 30, policy: defaults)

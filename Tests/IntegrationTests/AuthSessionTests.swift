@@ -276,13 +276,22 @@ struct AuthSessionTests {
         let st2 = try JSON.parse(try a.ctl(["call", "authd", "status"]).stdout)
         #expect(st2["sessions"]?.int == 1, "\(st2)")
         let id = try #require(sa["id"]?.string)
-        #expect(try a.ctl(["session", "kill", id]).status == 0)
+        // Selectors, like accel-cmd terminate: by user, with a count of what matched.
+        let listed = try JSON.parse(try a.ctl(["--json", "sessions", "--user", "alice"]).stdout).array ?? []
+        #expect(listed.count == 1 && listed.first?["id"]?.string == id, "\(listed)")
+        let none = try a.ctl(["session", "kill", "--user", "mallory"])
+        #expect(none.status != 0 && none.stdout.contains("0 matched, 0 killed"), "\(none)")
+        let kill = try a.ctl(["session", "kill", "--user", "alice"])
+        #expect(kill.status == 0 && kill.stdout.contains("1 matched, 1 killed: \(id)"), "\(kill)")
         let stopDeadline = Date().addingTimeInterval(10)
         while !fr.detail.contains("Acct-Status-Type = Stop") && Date() < stopDeadline { usleep(100_000) }
         #expect(fr.detail.contains("Acct-Status-Type = Stop") && fr.detail.contains("Acct-Terminate-Cause = Admin-Reset"), "\(fr.detail)")
         let detail = fr.detail
-        let ids = Set(detail.split(separator: "\n").filter { $0.contains("Acct-Session-Id = ") })
+        let ids = Set(detail.split(separator: "\n").filter { $0.contains("Acct-Session-Id = ") && !$0.contains("ppprouter-on-") })
         #expect(ids.count == 1, "Acct-Session-Ids: \(ids)")
+        // RFC 2866 §5.1: Accounting-On once at the router's start, not again
+        // when authd restarts (pppctl reload), which would close every session.
+        #expect(detail.components(separatedBy: "Acct-Status-Type = Accounting-On").count - 1 == 1, "\(detail)")
         #expect(detail.components(separatedBy: "Acct-Status-Type = Start").count - 1 == 1
                 && detail.components(separatedBy: "Acct-Status-Type = Stop").count - 1 == 1, "\(detail)")
         print("accounting across kill -9 linkd and pppctl reload: \(detail.components(separatedBy: "Acct-Status-Type = ").count - 1) records, one Acct-Session-Id \(ids.first.map { String($0) } ?? "?")")

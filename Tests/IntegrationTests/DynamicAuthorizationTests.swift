@@ -56,8 +56,9 @@ extension AuthSessionTests {
         return fr.detail.contains(text)
     }
 
-    @Test(.enabled(if: canRunRadclient, "needs Debian's freeradius and freeradius-utils"))
-    func radclientDisconnectEndsTheSessionWithAdminReset() throws {
+    /// FreeRADIUS, the two routers, and A's session up with its Start
+    /// recorded; then `body` with the server, router A and the DAE port.
+    func withLiveRadiusSession(_ body: (FreeRadius, RouterUnderTest, UInt16) throws -> Void) throws {
         let fr = try FreeRadius(netns: sharedTestNamespace)
         defer { fr.stop() }
         let daePort = UInt16.random(in: 20_000...29_999)
@@ -65,40 +66,43 @@ extension AuthSessionTests {
         defer { cleanup() }
         _ = try #require(openedOrExplain(a, b))
         #expect(detailContains(fr, "Acct-Status-Type = Start"), "\(fr.detail)")
+        try body(fr, a, daePort)
+    }
 
-        let unknown = try radclient("disconnect", port: daePort, secret: "coa-secret", ["User-Name = \"mallory\""])
-        #expect(unknown.contains("Received Disconnect-NAK") && unknown.contains("Error-Cause = Session-Context-Not-Found"), "\(unknown)")
+    @Test(.enabled(if: canRunRadclient, "needs Debian's freeradius and freeradius-utils"))
+    func radclientDisconnectEndsTheSessionWithAdminReset() throws {
+        try withLiveRadiusSession { fr, a, daePort in
+            let unknown = try radclient("disconnect", port: daePort, secret: "coa-secret", ["User-Name = \"mallory\""])
+            #expect(unknown.contains("Received Disconnect-NAK") && unknown.contains("Error-Cause = Session-Context-Not-Found"), "\(unknown)")
 
-        let forged = try radclient("disconnect", port: daePort, secret: "not-the-secret", ["User-Name = \"alice\""])
-        #expect(!forged.contains("Received"), "\(forged)")
-        let status = try a.ctl(["call", "authd", "status"])
-        let st = try #require(try? JSON.parse(status.stdout), "\(status.stderr)\n\(a.log)")
-        #expect(st["dynamic_authorization"]?["bad_authenticator"]?.int == 1 && st["sessions"]?.int == 1, "\(st)")
+            let forged = try radclient("disconnect", port: daePort, secret: "not-the-secret", ["User-Name = \"alice\""])
+            #expect(!forged.contains("Received"), "\(forged)")
+            let status = try a.ctl(["call", "authd", "status"])
+            let st = try #require(try? JSON.parse(status.stdout), "\(status.stderr)\n\(a.log)")
+            #expect(st["dynamic_authorization"]?["bad_authenticator"]?.int == 1 && st["sessions"]?.int == 1, "\(st)")
 
-        let ack = try radclient("disconnect", port: daePort, secret: "coa-secret", ["User-Name = \"alice\""])
-        #expect(ack.contains("Received Disconnect-ACK"), "\(ack)\n\(a.log)")
-        #expect(detailContains(fr, "Acct-Status-Type = Stop"), "\(fr.detail)\n\(a.log)")
-        #expect(fr.detail.contains("Acct-Terminate-Cause = Admin-Reset"), "\(fr.detail)")
-        print("radclient Disconnect-Request: \(ack.split(separator: "\n").filter { $0.contains("Received") })")
+            let ack = try radclient("disconnect", port: daePort, secret: "coa-secret", ["User-Name = \"alice\""])
+            #expect(ack.contains("Received Disconnect-ACK"), "\(ack)\n\(a.log)")
+            #expect(detailContains(fr, "Acct-Status-Type = Stop"), "\(fr.detail)\n\(a.log)")
+            #expect(fr.detail.contains("Acct-Terminate-Cause = Admin-Reset"), "\(fr.detail)")
+            // A clean stop of the router: Accounting-Off (RFC 2866 §5.1).
+            a.stop()
+            #expect(detailContains(fr, "Acct-Status-Type = Accounting-Off"), "\(fr.detail)")
+            print("radclient Disconnect-Request: \(ack.split(separator: "\n").filter { $0.contains("Received") })")
+        }
     }
 
     @Test(.enabled(if: canRunRadclient, "needs Debian's freeradius and freeradius-utils"))
     func radclientCoASessionTimeoutEndsTheSessionLater() throws {
-        let fr = try FreeRadius(netns: sharedTestNamespace)
-        defer { fr.stop() }
-        let daePort = UInt16.random(in: 20_000...29_999)
-        let (a, b, cleanup) = try radiusRouters(fr, daePort: daePort)
-        defer { cleanup() }
-        _ = try #require(openedOrExplain(a, b))
-        #expect(detailContains(fr, "Acct-Status-Type = Start"), "\(fr.detail)")
-
-        let ack = try radclient("coa", port: daePort, secret: "coa-secret", ["User-Name = \"alice\"", "Session-Timeout = 5"])
-        #expect(ack.contains("Received CoA-ACK"), "\(ack)\n\(a.log)")
-        #expect(a.log.contains("limits changed by RADIUS CoA (Session-Timeout 5"), "\(a.log)")
-        // An attribute we cannot apply: NAK 401.
-        let nak = try radclient("coa", port: daePort, secret: "coa-secret", ["User-Name = \"alice\"", "Filter-Id = \"gold\""])
-        #expect(nak.contains("Received CoA-NAK") && nak.contains("Error-Cause = Unsupported-Attribute"), "\(nak)")
-        #expect(detailContains(fr, "Acct-Status-Type = Stop", seconds: 60), "\(fr.detail)\n\(a.log)")
-        #expect(fr.detail.contains("Acct-Terminate-Cause = Session-Timeout"), "\(fr.detail)")
+        try withLiveRadiusSession { fr, a, daePort in
+            let ack = try radclient("coa", port: daePort, secret: "coa-secret", ["User-Name = \"alice\"", "Session-Timeout = 5"])
+            #expect(ack.contains("Received CoA-ACK"), "\(ack)\n\(a.log)")
+            #expect(a.log.contains("limits changed by RADIUS CoA (Session-Timeout 5"), "\(a.log)")
+            // An attribute we cannot apply: NAK 401.
+            let nak = try radclient("coa", port: daePort, secret: "coa-secret", ["User-Name = \"alice\"", "Filter-Id = \"gold\""])
+            #expect(nak.contains("Received CoA-NAK") && nak.contains("Error-Cause = Unsupported-Attribute"), "\(nak)")
+            #expect(detailContains(fr, "Acct-Status-Type = Stop", seconds: 60), "\(fr.detail)\n\(a.log)")
+            #expect(fr.detail.contains("Acct-Terminate-Cause = Session-Timeout"), "\(fr.detail)")
+        }
     }
 }

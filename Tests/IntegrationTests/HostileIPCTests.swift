@@ -113,6 +113,9 @@ struct HostileIPCTests {
         let admitted = Int(words[1]) ?? -1, refused = (Int(words[3]) ?? 0) + (Int(words[5]) ?? 0)
         #expect(admitted == 8, "\(words)")
         rootGetsIn(r, "while uid 65534 holds \(admitted) conversations")
+        // The attacker's own uid is told why, not just hung up on.
+        let own = try r.ctl(["components"], asUser: nobody)
+        #expect(own.status != 0 && own.stderr.contains("already holds 8 control conversations"), "\(own.stderr)")
         // Another unprivileged uid is not locked out by the first either.
         let other = try r.ctl(["components"], asUser: 65533)
         #expect(other.status == 0, "\(other.stderr)")

@@ -25,34 +25,11 @@ extension RouterUnderTest {
 @Suite(.serialized, .enabled(if: isRoot, "needs root: network namespaces, TUN, daemons dropping to their uids"))
 struct RestartTests {
     @Test func sessionSurvivesKillingNcpdThenLinkd() throws {
-        let nsA = try Netns("ra"), nsB = try Netns("rb")
-        defer { nsA.delete(); nsB.delete() }
-        _ = try VethLink(nsA, nsB, addressA: "10.98.1.1", addressB: "10.98.1.2")
+        let lab = try SessionLab(echoFailure: 5)
+        defer { lab.remove() }
+        let (nsA, nsB, a, b) = (lab.nsA, lab.nsB, lab.a, lab.b)
+        let (sa, id, idB) = (lab.first, lab.id, lab.idB)
         let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        let hooks = try HookScripts(tag: tag), resolv = "/tmp/ppprouter-resolv-\(tag).conf"
-        defer { hooks.remove(); try? FileManager.default.removeItem(atPath: resolv) }
-        let port = UInt16.random(in: 20_000...40_000)
-        // Echoes every second both ways: a resumed LCP must answer them, and
-        // the peer must not declare us dead during the restarts.
-        let echo = "lcp-echo-interval = 1\nlcp-echo-failure = 5"
-        let ca = try TempConfig(NetworkPathConfig.server(port: "sa", body: """
-            type = "udp"
-            local = "10.98.1.1:\(port)"
-            remote = "10.98.1.2:\(port)"
-            """, hooks: hooks.config, extra: echo))
-        let cb = try TempConfig(NetworkPathConfig.client(port: "cb", body: """
-            type = "udp"
-            local = "10.98.1.2:\(port)"
-            remote = "10.98.1.1:\(port)"
-            """, resolv: resolv, extra: echo))
-        defer { ca.remove(); cb.remove() }
-        let a = try RouterUnderTest(config: ca.path, netns: nsA.name)
-        let b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        defer { a.stop(); b.stop() }
-        let openedA = a.waitForSession(seconds: 60, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
-        let openedB = b.waitForSession(seconds: 10, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
-        let sa = try #require(openedA), sb = try #require(openedB)
-        let id = try #require(sa["id"]?.string), idB = try #require(sb["id"]?.string)
 
         // A ping from the client across the link for the whole exercise.
         let pingOut = "/tmp/ppprouter-ping-\(tag).txt"

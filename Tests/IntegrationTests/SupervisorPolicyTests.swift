@@ -7,69 +7,6 @@ import Foundation
 import IPC
 import Testing
 
-/// A server and a client router with one session up between them.
-final class SessionLab {
-    let nsA: Netns, nsB: Netns
-    let hooks: HookScripts
-    let configs: [TempConfig]
-    let a: RouterUnderTest, b: RouterUnderTest
-    let id: String, idB: String
-    let first: JSON
-
-    /// `supervisor`: the server's [supervisor] keys.
-    init(supervisor: String) throws {
-        nsA = try Netns("wa"); nsB = try Netns("wb")
-        _ = try VethLink(nsA, nsB, addressA: "10.97.1.1", addressB: "10.97.1.2")
-        let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        hooks = try HookScripts(tag: tag)
-        let port = UInt16.random(in: 20_000...40_000)
-        // Echo every second, 10 misses allowed: the peer must not give up
-        // while a daemon is stopped, noticed and restarted.
-        let echo = "lcp-echo-interval = 1\nlcp-echo-failure = 10"
-        let ca = try TempConfig(NetworkPathConfig.server(port: "sa", body: """
-            type = "udp"
-            local = "10.97.1.1:\(port)"
-            remote = "10.97.1.2:\(port)"
-            """, hooks: hooks.config, extra: echo + "\n[supervisor]\n" + supervisor))
-        let cb = try TempConfig(NetworkPathConfig.client(port: "cb", body: """
-            type = "udp"
-            local = "10.97.1.2:\(port)"
-            remote = "10.97.1.1:\(port)"
-            """, resolv: "/tmp/ppprouter-resolv-\(tag).conf", extra: echo))
-        configs = [ca, cb]
-        a = try RouterUnderTest(config: ca.path, netns: nsA.name)
-        b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        let sa = a.waitForSession(seconds: 60, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
-        let sb = b.waitForSession(seconds: 10, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
-        first = try #require(sa)
-        id = try #require(first["id"]?.string)
-        idB = try #require(sb?["id"]?.string)
-    }
-
-    /// The same session on both ends, opened, nothing renegotiated.
-    func expectSessionKept(_ context: String) {
-        let now = a.waitForSession(seconds: 30, "resumed \(context)") {
-            $0["id"]?.string == self.id && isOpened($0) && ipcpAndIPv6CPOpened($0)
-        }
-        #expect(now?["local"]?["magic"] == first["local"]?["magic"], "\(context)")
-        #expect(a.sessions().count == 1, "\(context): \(a.sessions())")
-        let peer = b.sessions()
-        #expect(peer.count == 1 && peer.first?["id"]?.string == idB && peer.first.map(isOpened) == true,
-                "\(context): the client lost its session: \(peer)\n\(b.log.suffix(3000))")
-        #expect(a.count("network phase (magic") == 1 && b.count("network phase (magic") == 1,
-                "\(context): LCP renegotiated")
-        // Every restore got back what was deposited (issue 13's check).
-        #expect(!a.log.contains("fd store restore"), "\(context):\n\(a.log.suffix(3000))")
-    }
-
-    func remove() {
-        a.stop(); b.stop()
-        hooks.remove()
-        configs.forEach { $0.remove() }
-        nsA.delete(); nsB.delete()
-    }
-}
-
 @Suite(.serialized, .enabled(if: isRoot, "needs root: network namespaces, TUN, daemons dropping to their uids"))
 struct SupervisorPolicyTests {
     @Test func stoppedDaemonsAreKilledByTheWatchdogAndSessionsResume() throws {

@@ -75,6 +75,13 @@ struct Pcap {
         let info = try run(tsharkPath, ["-r", path, "-T", "fields", "-e", "l2tp.avp.message_type"])
         let types = Set(info.split(separator: "\n").flatMap { $0.split(separator: ",") }.compactMap { UInt16($0) })
         #expect(types.isSuperset(of: [1, 2, 3, 4, 6, 10, 11, 12, 14]), "message types seen: \(types.sorted())")
+        // The filter does catch a broken frame (an AVP Length past the message).
+        var broken = Pcap()
+        broken.add(controlDatagram(rawAVP(0, [0, 6]) + rawAVP(7, [1, 2], length: 40)), fromLAC: true, index: 1)
+        let brokenPath = path + ".broken"
+        defer { try? FileManager.default.removeItem(atPath: brokenPath) }
+        #expect(FileManager.default.createFile(atPath: brokenPath, contents: Data(broken.bytes)))
+        #expect(!(try run(tsharkPath, ["-r", brokenPath, "-Y", "_ws.malformed || _ws.expert.severity == error"])).isEmpty)
         let lines = try run(tsharkPath, ["-r", path]).split(separator: "\n")
         #expect(lines.count == count)
         #expect(lines.filter { $0.contains("LCP") }.count == data.count)

@@ -149,6 +149,19 @@ func closedSessions(_ events: [Tunnel.Action]) -> [UInt16] {
         #expect(w.lacEvents.contains { if case .tunnelClosed(let r, true) = $0 { r.result == ResultCode.notAuthorized } else { false } })
     }
 
+    @Test func anotherProtocolVersionIsRefusedWithResultFive() throws {
+        var w = Wire(lacSecret: nil, lnsSecret: nil)
+        var sccrq = ControlMessage(.sccrq)
+        w.lac.fillStart(&sccrq)
+        sccrq.protocolVersion = 0x0200
+        let actions = w.lns.receiveControl(controlDatagram(try sccrq.encodedBody(), tunnel: 0), now: 0)
+        let stop = try #require(actions.compactMap { if case .send(let d) = $0 { d } else { nil } }.first)
+        let header = try L2TPHeader(parsing: stop)
+        let m = try ControlMessage(decoding: stop[header.payloadOffset...], secret: nil)
+        #expect(m.type == .stopCCN && header.tunnelID == 11 && m.result == ResultCode(ResultCode.unsupportedVersion, error: 0x0100))
+        #expect(m.assignedTunnelID == 22)
+    }
+
     @Test func noSecretsAtAllEstablish() {
         var w = Wire(lacSecret: nil, lnsSecret: nil)
         w.run(fromLAC: w.lac.open(now: 0))
@@ -166,6 +179,26 @@ func closedSessions(_ events: [Tunnel.Action]) -> [UInt16] {
             events += w.lac.tick(now: now)
         }
         #expect(events.contains(.tunnelReleased) && w.lac.state == .closed && w.lac.transport.counters.retransmitted == 5)
+    }
+
+    @Test func theNextDeadlineIsNeverOneThatDoesNothing() {
+        var w = Wire()
+        w.run(fromLAC: w.lac.open(now: 0))
+        w.advance(by: second)  // the SCCCN's ZLB
+        #expect(w.lac.transport.isIdle && w.lac.nextDeadline == w.lac.lastHeard + w.lac.configuration.helloInterval)
+        // A message in flight past the HELLO time: only the retransmission timer counts.
+        _ = w.lac.placeCall(Self.call("a"), now: w.lac.lastHeard + w.lac.configuration.helloInterval - 1)
+        let deadline = w.lac.nextDeadline!
+        #expect(w.lac.state == .established && deadline == w.lac.transport.retransmitDeadline)
+        let before = w.lac.transport.counters.retransmitted
+        _ = w.lac.tick(now: deadline)
+        #expect(w.lac.transport.counters.retransmitted == before + 1)
+        var idle = Wire()
+        idle.run(fromLAC: idle.lac.open(now: 0))
+        idle.advance(by: second)
+        let due = idle.lac.nextDeadline!
+        let hellos = idle.lac.tick(now: due)
+        #expect(idle.lac.counters.hellosSent == 1 && hellos.count == 1 && idle.lac.nextDeadline! > due)
     }
 
     @Test func unknownMandatoryAVPEndsTheSessionOrTheTunnel() throws {
@@ -205,5 +238,39 @@ func closedSessions(_ events: [Tunnel.Action]) -> [UInt16] {
         w.run(fromLAC: opening)
         #expect(established(w.lnsEvents).count == 1 && closedSessions(w.lacEvents).count == 1)
         #expect(w.lacEvents.contains { if case .sessionClosed(_, let r, true) = $0 { r.result == ResultCode.temporaryFacilities } else { false } })
+    }
+}
+
+/// What a subscriber or a peer controls cannot make us build a message that
+/// does not encode: oversized proxy values are left out, long texts cut.
+@Suite struct OversizeTests {
+    @Test func oversizedCallValuesAreLeftOutAndTheCallStillGoesThrough() throws {
+        var w = Wire(hidden: [.lastReceivedLCPConfReq])
+        var call = TunnelTests.call("a")
+        call.proxy.lastReceivedConfReq = [UInt8](repeating: 1, count: 1400)
+        call.callingNumber = [UInt8](repeating: 0x31, count: 1001)
+        w.run(fromLAC: w.lac.placeCall(call, now: 0).actions)
+        let session = try #require(established(w.lnsEvents).first)
+        #expect(session.call.proxy.lastReceivedConfReq == nil && session.call.callingNumber == nil)
+        #expect(session.call.proxy.authenName == Array("a".utf8))
+    }
+
+    @Test func aLongResultMessageIsCut() throws {
+        var w = Wire()
+        w.run(fromLAC: w.lac.open(now: 0))
+        let long = String(repeating: "x", count: 5000)
+        w.run(fromLAC: w.lac.close(ResultCode(ResultCode.generalClear, message: long), now: w.now))
+        let got = w.lnsEvents.compactMap { if case .tunnelClosed(let r, true) = $0 { r } else { nil } }.first
+        #expect(got?.message.count == ResultCode.maximumMessage)
+    }
+
+    @Test func manyUnknownMandatoryAVPsStillGetAStopCCN() throws {
+        var w = Wire()
+        w.run(fromLAC: w.lac.open(now: 0))
+        var avps = rawAVP(0, [0, 6])
+        for t in 0..<200 { avps += rawAVP(UInt16(1000 + t), []) }
+        let hello = controlDatagram(avps, tunnel: 22, ns: w.lac.transport.nextNs, nr: w.lac.transport.nextNr)
+        w.run(fromLNS: w.lns.receiveControl(hello, now: w.now))
+        #expect(w.lacEvents.contains { if case .tunnelClosed(let r, true) = $0 { r.error == ResultCode.unknownMandatoryAVP } else { false } })
     }
 }

@@ -20,7 +20,7 @@ extension MultilinkReassembler {
     }
 
     mutating func feed(_ fragment: [UInt8], on link: UInt32) -> [[UInt8]] {
-        receive(fragment, on: link)
+        receive(fragment[...], on: link)
         return drain()
     }
 }

@@ -36,8 +36,10 @@ public final class FreeRadius {
 
     /// `netns`: run it inside that network namespace (`ip netns exec`, which
     /// execs), where the routers under test reach it on their loopback.
-    public init(netns: String? = nil, signReplies: Bool = true) throws {
-        port = UInt16.random(in: 30_000...40_000) & ~1
+    /// `port`: the authentication port (accounting is the next one); by
+    /// default a random even port in 30000-40000.
+    public init(netns: String? = nil, signReplies: Bool = true, port chosen: UInt16? = nil) throws {
+        port = chosen ?? UInt16.random(in: 30_000...40_000) & ~1
         dir = "/tmp/ppprouter-freeradius-\(getpid())-\(port)"
         let raddb = dir + "/raddb"
         let fm = FileManager.default

@@ -54,8 +54,11 @@ int ppp_drop_privileges(uid_t uid, gid_t gid, const int *keep, int nkeep, const 
 
 /// Seccomp allowlist. mode: 0 kill the process, 1 fail with EPERM, 2 log only.
 /// Names that this kernel/libseccomp does not know are counted in *unknown.
-/// Returns 0 or -errno from libseccomp.
+/// Loads an allowlist; fails with -EINVAL before loading when names[*unknown - 1]
+/// is not a syscall of this architecture. Returns 0 or -errno from libseccomp.
 int ppp_seccomp_allow(const char *const *names, int n, int mode, int *unknown);
+/// 1 when libseccomp knows the name on this architecture.
+int ppp_syscall_known(const char *name);
 
 /// Decodes a wait(2) status: returns 1 if exited (code set), 2 if killed by a
 /// signal (sig set), 0 otherwise (stopped/continued).

@@ -11,6 +11,7 @@ final class AuthService {
     let policy: AuthPolicy
     let radius: RadiusClient
     let random: RandomSource
+    let accounting: AccountingQueue
     private var conversations: [ObjectIdentifier: LinkdConversation] = [:]
     private(set) var counts = (started: 0, succeeded: 0, failed: 0, localChecks: 0, radiusChecks: 0, accounting: 0)
 
@@ -18,6 +19,7 @@ final class AuthService {
         self.runtime = runtime; self.settings = settings; self.secrets = secrets; self.radius = radius
         self.random = random
         policy = AuthPolicy(settings)
+        accounting = AccountingQueue(radius: radius, loop: runtime.loop, log: runtime.log)
     }
 
     var log: Log { runtime.log }
@@ -47,11 +49,11 @@ final class AuthService {
 
     func concluded(_ v: AuthVerdict) {
         if v.success { counts.succeeded += 1 } else { counts.failed += 1 }
-        var e: JSONObject = ["event": .string(v.success ? "auth-succeeded" : "auth-failed"), "session": .string(v.session),
+        var e: JSONObject = ["session": .string(v.session),
                              "method": v.method.map { .string($0.description) } ?? .null,
                              "peer_name": .string(v.peerName), "reason": .string(v.reason)]
         if v.framedAddress != 0 { e["framed_address"] = .string(IPv4.format(v.framedAddress)) }
-        runtime.publish(e)
+        runtime.publish(v.success ? .authSucceeded : .authFailed, e)
     }
 
     func sessionStarted() { counts.started += 1 }
@@ -80,17 +82,39 @@ final class AuthService {
     func account(_ status: RadiusRequests.AccountingStatus, _ record: RadiusRequests.AccountingRecord, _ ctx: RadiusContext) {
         guard radius.hasAccounting else { return }
         counts.accounting += 1
-        radius.send(.accounting, randomAuthenticator: false,
-                    build: RadiusRequests.accountingRequest(status, record, ctx)) { [weak self] outcome in
-            switch outcome {
-            case let .answered(p, _) where p.code == RadiusPacket.accountingResponse: break
-            case let .answered(p, _):
-                self?.log.warning("RADIUS accounting \(status) for \(record.sessionID): answered with code \(p.code)")
-            case let .timedOut(tried):
-                self?.log.warning("RADIUS accounting \(status) for \(record.sessionID): no server answered (\(tried) tried)")
-            }
-        }
+        accounting.submit(status, record, ctx)
     }
+
+    /// RFC 2866 §5.1 Accounting-On (router start) or -Off (clean stop): the
+    /// server closes whatever sessions it still thinks this NAS has.
+    /// Returns whether one was sent.
+    @discardableResult
+    func accountNAS(_ status: RadiusRequests.AccountingStatus) -> Bool {
+        guard radius.hasAccounting else { return false }
+        counts.accounting += 1
+        let id = "\(settings.nasIdentifier)-\(status == .accountingOn ? "on" : "off")-\(random.bytes(4).hexString)"
+        accounting.submit(status, RadiusRequests.AccountingRecord(user: "", sessionID: id),
+                          RadiusContext(nasIdentifier: settings.nasIdentifier, session: "", callingStation: ""))
+        return true
+    }
+
+    // MARK: counters across a linkd restart
+
+    /// Last reported counters of sessions whose linkd went away, by
+    /// Acct-Session-Id, until the restarted linkd resumes them. Bounded: a
+    /// session that never resumes ended while linkd was down.
+    private var carried: [String: SessionCounters] = [:]
+    static let carriedLimit = 65_536
+
+    func carryCounters(_ accountingID: String, _ c: SessionCounters) {
+        if carried.count >= Self.carriedLimit {
+            log.warning("\(carried.count) sessions' counters carried and none resumed: forgetting them")
+            carried = [:]
+        }
+        carried[accountingID] = c
+    }
+
+    func takeCarriedCounters(_ accountingID: String) -> SessionCounters? { carried.removeValue(forKey: accountingID) }
 
     // MARK: dynamic authorization (RFC 5176)
 
@@ -116,7 +140,7 @@ final class AuthService {
                 "users": .int(Int64(secrets.users.count)),
                 "pap_secrets": .int(Int64(secrets.papSecrets.entries.count)),
                 "chap_secrets": .int(Int64(secrets.chapSecrets.entries.count)),
-                "radius": .object(radius.status),
+                "radius": .object(radius.status), "accounting_queue": .object(accounting.status),
                 "dynamic_authorization": dynamicAuthorization.map { .object($0.status) } ?? .null]
     }
 

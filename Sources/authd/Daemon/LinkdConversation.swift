@@ -12,6 +12,7 @@ final class LinkdConversation {
         /// RFC 2866 §5.5 Acct-Session-Id: unique beyond linkd's "PORT:N".
         let accountingID: String
         var accountingStarted = false
+        var counters = CounterCarry()
         init(auth: AuthSession, accountingID: String) { self.auth = auth; self.accountingID = accountingID }
     }
 
@@ -90,7 +91,10 @@ final class LinkdConversation {
                                random: service.random)
         let actions = auth.resume()
         let slot = Slot(auth: auth, accountingID: id)
-        slot.accountingStarted = accountingRecord(slot, SessionCounters()) != nil
+        // After a linkd restart its counters start from zero: carry on from
+        // what was reported (kept by the service when the old conversation closed).
+        if let reported = service.takeCarriedCounters(id) { slot.counters = CounterCarry(resumingFrom: reported) }
+        slot.accountingStarted = verdictForAccounting(slot) != nil
         slots[start.session] = slot
         service.log.info("session \(start.session): accounting resumed (Acct-Session-Id \(id))")
         perform(actions, slot)
@@ -152,10 +156,16 @@ final class LinkdConversation {
     }
 
     /// Accounting is for sessions whose peer authenticated to us.
-    private func accountingRecord(_ slot: Slot, _ counters: SessionCounters) -> RadiusRequests.AccountingRecord? {
+    private func verdictForAccounting(_ slot: Slot) -> AuthVerdict? {
         guard let v = slot.auth.verdict, v.success, !v.peerName.isEmpty else { return nil }
+        return v
+    }
+
+    /// The record to report, with counters that never go back (CounterCarry).
+    private func accountingRecord(_ slot: Slot, _ counters: SessionCounters) -> RadiusRequests.AccountingRecord? {
+        guard let v = verdictForAccounting(slot) else { return nil }
         return RadiusRequests.AccountingRecord(user: v.peerName, sessionID: slot.accountingID, framedAddress: v.framedAddress,
-                                               radiusClass: v.radiusClass, counters: counters)
+                                               radiusClass: v.radiusClass, counters: slot.counters.total(counters))
     }
 
     /// RFC 5176 §3: the authenticated sessions `selector` names.
@@ -183,7 +193,10 @@ final class LinkdConversation {
     /// linkd went away (restart): its sessions' timers stop; accounting of
     /// sessions it resumes continues when it reopens and reports them.
     func closed() {
-        for slot in slots.values { cancelTimers(slot) }
+        for slot in slots.values {
+            cancelTimers(slot)
+            if slot.accountingStarted { service.carryCounters(slot.accountingID, slot.counters.last) }
+        }
         if !slots.isEmpty { service.log.notice("linkd pid \(pid) closed its conversation with \(slots.count) sessions") }
         slots = [:]
     }

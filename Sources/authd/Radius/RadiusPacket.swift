@@ -103,7 +103,7 @@ enum RadiusAttributeType {
     static let framedIPAddress: UInt8 = 8, framedIPNetmask: UInt8 = 9, replyMessage: UInt8 = 18
     static let `class`: UInt8 = 25, vendorSpecific: UInt8 = 26, sessionTimeout: UInt8 = 27, idleTimeout: UInt8 = 28
     static let callingStationId: UInt8 = 31, nasIdentifier: UInt8 = 32
-    static let acctStatusType: UInt8 = 40, acctInputOctets: UInt8 = 42, acctOutputOctets: UInt8 = 43
+    static let acctStatusType: UInt8 = 40, acctDelayTime: UInt8 = 41, acctInputOctets: UInt8 = 42, acctOutputOctets: UInt8 = 43
     static let acctSessionId: UInt8 = 44, acctSessionTime: UInt8 = 46, acctInputPackets: UInt8 = 47
     static let acctOutputPackets: UInt8 = 48, acctTerminateCause: UInt8 = 49
     static let acctInputGigawords: UInt8 = 52, acctOutputGigawords: UInt8 = 53

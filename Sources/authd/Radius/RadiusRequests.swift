@@ -89,7 +89,8 @@ enum RadiusRequests {
         }
     }
 
-    enum AccountingStatus: UInt32 { case start = 1, stop = 2, interimUpdate = 3 }
+    /// RFC 2866 §5.1 Acct-Status-Type.
+    enum AccountingStatus: UInt32 { case start = 1, stop = 2, interimUpdate = 3, accountingOn = 7, accountingOff = 8 }
 
     struct AccountingRecord {
         var user: String
@@ -103,10 +104,21 @@ enum RadiusRequests {
 
     /// RFC 2866 §4.1 Accounting-Request; the Authenticator is MD5 over the
     /// packet with 16 zero octets and the secret (§3).
-    static func accountingRequest(_ status: AccountingStatus, _ r: AccountingRecord, _ ctx: RadiusContext) -> RadiusClient.Builder {
+    /// `since`: when the event happened; a request sent later says how much
+    /// later in Acct-Delay-Time (§5.2), recomputed at every try.
+    static func accountingRequest(_ status: AccountingStatus, _ r: AccountingRecord, _ ctx: RadiusContext,
+                                  since: Instant? = nil) -> RadiusClient.Builder {
         { secret, id, _ in
             typealias T = RadiusAttributeType
-            var attrs: [RadiusAttribute] = [.integer(T.acctStatusType, status.rawValue), .text(T.acctSessionId, r.sessionID),
+            var attrs: [RadiusAttribute]
+            if status == .accountingOn || status == .accountingOff {
+                // §5.1: the NAS, not a session; §5.5: Acct-Session-Id in every request.
+                attrs = [.integer(T.acctStatusType, status.rawValue), .text(T.acctSessionId, r.sessionID),
+                         .text(T.nasIdentifier, ctx.nasIdentifier)]
+                if let since { attrs.append(.integer(T.acctDelayTime, UInt32(max(0, min(Instant.now().seconds(since: since), 4e9))))) }
+                return signedAccountingRequest(id, attrs, secret)
+            }
+            attrs = [.integer(T.acctStatusType, status.rawValue), .text(T.acctSessionId, r.sessionID),
                                             .text(T.userName, r.user), .text(T.nasIdentifier, ctx.nasIdentifier),
                                             .integer(T.serviceType, 2), .integer(T.framedProtocol, 1),
                                             .integer(T.nasPortType, 5), .text(T.nasPortId, ctx.session)]
@@ -124,23 +136,57 @@ enum RadiusRequests {
                           .integer(T.acctOutputPackets, UInt32(truncatingIfNeeded: c.outputPackets)),
                           .integer(T.acctSessionTime, c.sessionSeconds)]
             }
+            if let since {
+                let delay = max(0, Instant.now().seconds(since: since))
+                attrs.append(.integer(T.acctDelayTime, UInt32(min(delay, Double(UInt32.max)))))
+            }
             if status == .stop && r.terminateCause != 0 { attrs.append(.integer(T.acctTerminateCause, r.terminateCause)) }
-            let zero = [UInt8](repeating: 0, count: 16)
-            guard var wire = try? RadiusPacket(code: RadiusPacket.accountingRequest, identifier: id,
-                                               authenticator: zero, attributes: attrs).encoded() else { return nil }
-            wire.replaceSubrange(4..<20, with: RadiusCrypto.authenticator(of: wire, withAuthenticator: zero, secret: secret))
-            return wire
+            return signedAccountingRequest(id, attrs, secret)
         }
     }
 
-    /// RFC 2866 §5.10 Acct-Terminate-Cause from linkd's reason text.
+    /// §3: the Request Authenticator is MD5 over the packet with 16 zero octets and the secret.
+    private static func signedAccountingRequest(_ id: UInt8, _ attrs: [RadiusAttribute], _ secret: [UInt8]) -> [UInt8]? {
+        let zero = [UInt8](repeating: 0, count: 16)
+        guard var wire = try? RadiusPacket(code: RadiusPacket.accountingRequest, identifier: id,
+                                           authenticator: zero, attributes: attrs).encoded() else { return nil }
+        wire.replaceSubrange(4..<20, with: RadiusCrypto.authenticator(of: wire, withAuthenticator: zero, secret: secret))
+        return wire
+    }
+
+    /// RFC 2866 §5.10 Acct-Terminate-Cause values.
+    enum TerminateCause: UInt32 {
+        case userRequest = 1, lostCarrier = 2, lostService = 3, idleTimeout = 4, sessionTimeout = 5, adminReset = 6
+        case adminReboot = 7, portError = 8, nasError = 9, nasRequest = 10, nasReboot = 11, portUnneeded = 12
+        case portPreempted = 13, portSuspended = 14, serviceUnavailable = 15, callback = 16, userError = 17, hostRequest = 18
+    }
+
+    /// How linkd's end reasons (Session.close/lowerDown/lineFailed texts and
+    /// the PPPoE machines' PADT reasons) map to §5.10, first match wins.
+    static let terminateCauses: [(prefix: String, cause: TerminateCause)] = [
+        ("peer terminated", .userRequest),            // LCP Terminate-Request from the peer
+        ("padt from the host", .userRequest),         // RFC 2516 §5.5: the client ended it
+        ("padt from the access concentrator", .hostRequest),
+        ("hangup", .lostCarrier),                     // tty/TCP end of file
+        ("peer not responding", .lostCarrier),        // LCP echoes unanswered
+        ("read error", .portError),
+        ("idle timeout", .idleTimeout),
+        ("session timeout", .sessionTimeout),
+        ("killed by the operator", .adminReset),      // pppctl session kill
+        ("admin reset", .adminReset),                 // RFC 5176 Disconnect-Request
+        ("unbridged by the operator", .adminReset),
+        ("linkd stopping", .nasReboot),               // the router is shutting down
+        ("replaced by a new pppoe session", .portPreempted),
+        ("upstream ", .serviceUnavailable),           // a bridge's partner failed
+        ("lcp renegotiation", .userRequest),          // the peer restarted LCP
+        ("lcp: no agreement", .userError),
+        ("authentication failed", .userError),
+        ("authd unreachable", .nasError),
+        ("cannot resume", .nasError),
+    ]
+
     static func terminateCause(_ reason: String) -> UInt32 {
         let r = reason.lowercased()
-        if r.contains("idle") { return 4 }
-        if r.contains("session-timeout") || r.contains("session timeout") { return 5 }
-        if r.contains("kill") || r.contains("operator") || r.contains("admin") { return 6 }
-        if r.contains("hangup") || r.contains("dead") || r.contains("carrier") || r.contains("echo") { return 2 }
-        if r.contains("terminate") || r.contains("peer") { return 1 }
-        return 10  // NAS-Request
+        return (terminateCauses.first { r.hasPrefix($0.prefix) }?.cause ?? .nasRequest).rawValue
     }
 }

@@ -1,0 +1,89 @@
+// pppctl's commands as data: each command's synopsis, what it does, and the
+// daemon methods it calls, whose admin flags (Methods.swift) say whether it
+// is for root and the admin group only. pppctl takes its help text from
+// here and the README's pppctl block is `ControlCommand.usage`, word for
+// word (a test compares both).
+
+public enum ControlCommand: CaseIterable, Sendable {
+    case components, sessions, sessionShow, sessionKill, bridge, unbridge, restart, call, watch, authTest, reload
+
+    /// The words that name it and its arguments, as the README shows them.
+    public var synopsis: String {
+        switch self {
+        case .components: "components"
+        case .sessions: "sessions [--user NAME] [--ip ADDR] [--mac MAC] [--interface IF]"
+        case .sessionShow: "session show ID"
+        case .sessionKill: "session kill ID | --user NAME | --ip ADDR | --mac MAC | --interface IF | --all"
+        case .bridge: "bridge A B"
+        case .unbridge: "unbridge ID"
+        case .restart: "restart NAME"
+        case .call: "call DAEMON METHOD [JSON]"
+        case .watch: "watch [--count N] [--timeout S]"
+        case .authTest: "auth test USER [--method pap|chap|mschapv2|eap] [--server NAME]"
+        case .reload: "reload"
+        }
+    }
+
+    /// The daemon methods it calls (through pppinit).
+    public var calls: [DaemonMethod] {
+        switch self {
+        case .components, .restart, .watch, .reload, .call: []
+        case .sessions: [.linkdSessions, .ncpdSessions, .splices]
+        case .sessionShow: [.linkdSessions]
+        case .sessionKill: [.linkdSessions, .sessionKill]
+        case .bridge: [.linkdSessions, .bridge]
+        case .unbridge: [.linkdUnbridge]
+        case .authTest: [.authTest]
+        }
+    }
+
+    /// Root or the admin group only: a method it calls needs admin, or it
+    /// restarts a component (pppinit's own check).
+    public var needsAdmin: Bool {
+        self == .restart || self == .reload || calls.contains { $0.needsAdmin }
+    }
+
+    /// What it does; pppctl's help shows it as the command's abstract.
+    public var summary: String {
+        let text: String = switch self {
+        case .components: "List the daemons pppinit supervises: name, pid, uid, state, restarts, uptime, CapEff, NoNewPrivs, Seccomp."
+        case .sessions: "List every port's PPP sessions: id (PORT:N), phase, LCP state, up time, interface, IPCP state and local/remote IPv4, DNS, IPv6CP state and interface identifiers, IP packet/byte counters, reason; only those whose peer name, IPv4 address, MAC (calling_station) and interface match the selectors given."
+        case .sessionShow: "Show one session: negotiated options both ways, magic numbers, counters, errors."
+        case .sessionKill: "Terminate sessions (LCP Terminate-Request): one by id, or every one that matches all the selectors given, saying how many matched and were killed (non-zero exit when none matched)."
+        case .bridge: "Splice two sessions held on bridge = \"manual\" ports."
+        case .unbridge: "End a bridged session; bridged closes its partner, which ends too."
+        case .restart: "Restart one component, keeping its sessions; answers once it is ready again."
+        case .call: "Call a daemon's method with JSON arguments, e.g. `pppctl call ncpd status` (admin only for methods that change state)."
+        case .watch: "Stream events: " + EventKind.allCases.map(\.rawValue).joined(separator: ", ") + "."
+        case .authTest: "Check USER's password against authd's sources, no link needed; the password is read from stdin."
+        case .reload: "Make authd re-read [auth], [users.*], [radius] and the secrets files (restarts authd; sessions past authentication stay up)."
+        }
+        return needsAdmin ? String(text.dropLast()) + " (admin only)." : text
+    }
+
+    /// The README's pppctl block.
+    public static var usage: String {
+        var lines = ["pppctl [--runtime-dir DIR | --socket PATH] [--json] <command>"]
+        let column = 27, width = 100
+        for c in allCases {
+            var words = c.summary.split(separator: " ").map(String.init)
+            var line = "  " + c.synopsis
+            if line.count + 1 > column {
+                lines.append(line)
+                line = ""
+            }
+            while !words.isEmpty {
+                line += String(repeating: " ", count: max(column - line.count, 0))
+                var first = true
+                while let w = words.first, first || line.count + 1 + w.count <= width {
+                    line += (first ? "" : " ") + w
+                    first = false
+                    words.removeFirst()
+                }
+                lines.append(line)
+                line = ""
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

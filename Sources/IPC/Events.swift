@@ -1,0 +1,80 @@
+// The event catalogue: everything `pppctl watch` can print. A daemon publishes
+// an event on its init link (eventPublished); pppinit stamps the component
+// that sent it and fans it out to watchers, beside its own lifecycle events.
+// Each kind names who publishes it and the fields it carries besides
+// "event" and "component".
+
+public enum EventKind: String, CaseIterable, Sendable {
+    // pppinit: a component's lifecycle (Supervision); unresponsive: it
+    // did not answer the watchdog's ping and is killed.
+    case started, restarted, unresponsive, exited, failed, stopped
+    // linkd: a session's phases (RFC 1661 §3.2) and its bridge.
+    case sessionUp = "session-up", sessionAuth = "session-auth", sessionDown = "session-down"
+    case sessionBridge = "session-bridge"
+    // authd: a verdict of the Authenticate phase.
+    case authSucceeded = "auth-succeeded", authFailed = "auth-failed"
+    // bridged: a splice of two sessions.
+    case bridgeUp = "bridge-up", bridgeDown = "bridge-down", bridgeFailed = "bridge-failed"
+
+    public var publisher: Peer {
+        switch self {
+        case .started, .restarted, .unresponsive, .exited, .failed, .stopped: .pppinit
+        case .sessionUp, .sessionAuth, .sessionDown, .sessionBridge: .linkd
+        case .authSucceeded, .authFailed: .authd
+        case .bridgeUp, .bridgeDown, .bridgeFailed: .bridged
+        }
+    }
+
+    /// The fields it carries besides "event" and "component"; a publisher
+    /// may leave an optional one out (marked "?").
+    public var fields: [String] {
+        switch self {
+        case .started, .restarted, .unresponsive: ["pid", "restarts", "reason?"]
+        case .exited, .failed, .stopped: ["pid?", "restarts", "reason?"]
+        case .sessionUp: ["session", "port", "peer_name"]
+        case .sessionAuth: ["session", "port", "success", "peer_name", "method", "reason"]
+        case .sessionDown: ["session", "port", "reason"]
+        case .sessionBridge: ["session", "port", "state", "partner", "reason?"]
+        case .authSucceeded, .authFailed: ["session", "method", "peer_name", "reason", "framed_address?"]
+        case .bridgeUp: ["a", "b", "resumed"]
+        case .bridgeDown: ["a", "b", "reason"]
+        case .bridgeFailed: ["session", "reason"]
+        }
+    }
+}
+
+/// One event as it travels: its kind, the component it concerns, its fields.
+public struct Event: Equatable, Sendable {
+    public var kind: EventKind
+    /// Set by pppinit from the init link it arrived on (a daemon cannot
+    /// speak for another).
+    public var component: ComponentName?
+    public var fields: JSONObject
+
+    public init(_ kind: EventKind, component: ComponentName? = nil, _ fields: JSONObject = [:]) {
+        self.kind = kind; self.component = component; self.fields = fields
+    }
+
+    /// The JSON object `pppctl watch --json` prints.
+    public var json: JSONObject {
+        var o: JSONObject = ["event": .string(kind.rawValue)]
+        if let component { o["component"] = .string(component.description) }
+        for (k, v) in fields.members where k != "event" && k != "component" { o[k] = v }
+        return o
+    }
+
+    /// Reads an event back; nil when "event" names no kind of the catalogue,
+    /// a required field is missing, or "component" is not a component name.
+    public init?(json o: JSONObject) {
+        guard let name = o["event"]?.string, let kind = EventKind(rawValue: name) else { return nil }
+        var component: ComponentName?
+        if let c = o["component"] {
+            guard let text = c.string, let parsed = ComponentName(text) else { return nil }
+            component = parsed
+        }
+        var fields = JSONObject()
+        for (k, v) in o.members where k != "event" && k != "component" { fields[k] = v }
+        for f in kind.fields where !f.hasSuffix("?") && fields[f] == nil { return nil }
+        self.init(kind, component: component, fields)
+    }
+}

@@ -1,0 +1,186 @@
+// The method catalogue: every method a daemon serves through `callRequested`
+// (from pppctl via pppinit, or another daemon via pppinit's DaemonCalls
+// table), with the daemon that serves it, whether it changes state (root or
+// the admin group only), and the shape of its arguments. A daemon registers
+// a method by its case here, so the name and the admin flag are written once;
+// the argument types below are each method's one JSON codec.
+
+/// One daemon method. Methods of the same name on different daemons with
+/// different arguments (`unbridge`, `sessions`) are separate cases.
+public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
+    /// Every daemon: identity, uptime, IPC counters and its own fields.
+    case status
+    /// Every daemon: pppinit's watchdog; answering at all proves the loop turns.
+    case ping
+    // linkd
+    case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed
+    // authd
+    case authdSessions, authTest
+    // ncpd
+    case ncpdSessions, pools
+    // bridged
+    case splices, bridgedUnbridge
+
+    /// The name on the wire (`pppctl call DAEMON NAME`).
+    public var name: String {
+        switch self {
+        case .status: "status"
+        case .ping: "ping"
+        case .linkdSessions, .authdSessions, .ncpdSessions: "sessions"
+        case .sessionKill: "session-kill"
+        case .dial: "dial"
+        case .bridge: "bridge"
+        case .linkdUnbridge, .bridgedUnbridge: "unbridge"
+        case .partnerFailed: "partner-failed"
+        case .authTest: "auth-test"
+        case .pools: "pools"
+        case .splices: "splices"
+        }
+    }
+
+    /// The daemon that serves it; nil: every daemon.
+    public var target: Peer? {
+        switch self {
+        case .status, .ping: nil
+        case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed: .linkd
+        case .authdSessions, .authTest: .authd
+        case .ncpdSessions, .pools: .ncpd
+        case .splices, .bridgedUnbridge: .bridged
+        }
+    }
+
+    /// Changes state, or (auth-test) answers whether a password is right and
+    /// so is a guessing oracle: refused unless the caller is root or in the
+    /// admin group. Daemon-to-daemon calls relayed by pppinit are admin.
+    public var needsAdmin: Bool {
+        switch self {
+        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .splices: false
+        case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge: true
+        }
+    }
+
+    /// What the arguments look like, for error replies and the README.
+    public var arguments: String {
+        switch self {
+        case .status, .ping, .authdSessions, .pools, .splices: "{}"
+        case .linkdSessions, .ncpdSessions: PageArguments.shape
+        case .sessionKill, .linkdUnbridge: SessionArguments.shape
+        case .dial: DialArguments.shape
+        case .bridge: BridgeArguments.shape
+        case .partnerFailed: #"{"session": "PORT:N", "partner": "PORT:M", "reason": TEXT}"#
+        case .authTest: AuthTestArguments.shape
+        case .bridgedUnbridge: SpliceArguments.shape
+        }
+    }
+
+    /// The method `target` serves under `name`, if any.
+    public static func named(_ name: String, on target: Peer) -> DaemonMethod? {
+        allCases.first { $0.name == name && ($0.target == nil || $0.target == target) }
+    }
+
+    public var description: String { "\(target.map { "\($0)" } ?? "every daemon") \(name)" }
+}
+
+/// A method's arguments: one JSON object, decoded once with a typed refusal.
+public protocol MethodArguments: Sendable, Equatable {
+    /// `{"key": TYPE, …}` as error replies and documentation show it.
+    static var shape: String { get }
+    init(json: JSON) throws(MethodError)
+    var json: JSON { get }
+}
+
+extension MethodArguments {
+    static func string(_ json: JSON, _ key: String, _ method: String) throws(MethodError) -> String {
+        guard case let .string(s)? = json[key], !s.isEmpty else {
+            throw MethodError(.badArguments, "\(method) needs \(shape)")
+        }
+        return s
+    }
+}
+
+/// linkd's and ncpd's `sessions`: a page from `from` on (JSONPages), or the
+/// whole list when absent.
+public struct PageArguments: MethodArguments {
+    public static let shape = #"{} or {"from": N}"#
+    public var from: Int?
+    public init(from: Int? = nil) { self.from = from }
+    public init(json: JSON) throws(MethodError) {
+        guard let v = json["from"] else { from = nil; return }
+        guard let n = v.int, n >= 0 else { throw MethodError(.badArguments, "sessions takes \(Self.shape)") }
+        from = Int(clamping: n)
+    }
+    public var json: JSON { from.map { .object(["from": .int(Int64($0))]) } ?? .object([:]) }
+}
+
+/// linkd's `session-kill` and `unbridge`: one of its sessions.
+public struct SessionArguments: MethodArguments {
+    public static let shape = #"{"id": "PORT:N"}"#
+    public var id: String
+    public init(id: String) { self.id = id }
+    public init(json: JSON) throws(MethodError) { id = try Self.string(json, "id", "the method") }
+    public var json: JSON { .object(["id": .string(id)]) }
+}
+
+/// linkd's `bridge`: splice a held session with another held one.
+public struct BridgeArguments: MethodArguments {
+    public static let shape = #"{"id": "PORT:N", "with": "PORT:M"}"#
+    public var id: String
+    public var with: String
+    public init(id: String, with: String) { self.id = id; self.with = with }
+    public init(json: JSON) throws(MethodError) {
+        id = try Self.string(json, "id", "bridge")
+        with = try Self.string(json, "with", "bridge")
+    }
+    public var json: JSON { .object(["id": .string(id), "with": .string(with)]) }
+}
+
+/// An upstream linkd's `dial`: a session for the subscriber's session `for`.
+public struct DialArguments: MethodArguments {
+    public static let shape = #"{"for": "PORT:N", "peer_name": NAME (optional)}"#
+    public var subscriber: String
+    /// The name the subscriber authenticated with, for the upstream's own
+    /// authentication; nil when it has none.
+    public var peerName: String?
+    public init(subscriber: String, peerName: String? = nil) { self.subscriber = subscriber; self.peerName = peerName }
+    public init(json: JSON) throws(MethodError) {
+        subscriber = try Self.string(json, "for", "dial")
+        peerName = json["peer_name"]?.string
+    }
+    public var json: JSON {
+        var o: JSONObject = ["for": .string(subscriber)]
+        if let peerName, !peerName.isEmpty { o["peer_name"] = .string(peerName) }
+        return .object(o)
+    }
+}
+
+/// authd's `auth-test`: check a credential against the configured sources.
+public struct AuthTestArguments: MethodArguments {
+    public static let shape = #"{"user": NAME, "password": TEXT, "method": pap|chap|mschapv2|eap, "server": NAME}"#
+    public var user: String
+    public var password: String
+    /// pap, chap, mschapv2 or eap; authd checks the name.
+    public var method: String
+    public var server: String
+    public init(user: String, password: String, method: String = "pap", server: String = "") {
+        self.user = user; self.password = password; self.method = method; self.server = server
+    }
+    public init(json: JSON) throws(MethodError) {
+        user = try Self.string(json, "user", "auth-test")
+        guard let p = json["password"]?.string else { throw MethodError(.badArguments, "auth-test needs \(Self.shape)") }
+        password = p
+        method = json["method"]?.string ?? "pap"
+        server = json["server"]?.string ?? ""
+    }
+    public var json: JSON {
+        .object(["user": .string(user), "password": .string(password), "method": .string(method), "server": .string(server)])
+    }
+}
+
+/// bridged's `unbridge`: the splice (or waiting channel) of a session.
+public struct SpliceArguments: MethodArguments {
+    public static let shape = #"{"session": "PORT:N"}"#
+    public var session: String
+    public init(session: String) { self.session = session }
+    public init(json: JSON) throws(MethodError) { session = try Self.string(json, "session", "unbridge") }
+    public var json: JSON { .object(["session": .string(session)]) }
+}

@@ -1,0 +1,57 @@
+// pppinit's service table: one row per daemon, every grant with a reason,
+// every syscall name known to libseccomp, and the components and setups it
+// makes from a config. Sandbox.loadSeccomp refuses an unknown name before it
+// loads anything (so this test process stays unfiltered).
+import IPC
+import Testing
+@testable import pppinit
+
+@Test func everyDaemonHasOneRow() {
+    #expect(Set(Service.table.map(\.peer)) == Peer.daemons)
+    #expect(Service.table.count == Peer.daemons.count)
+}
+
+@Test func everyGrantHasAReasonAndAKnownName() {
+    for s in Service.table {
+        #expect(s.capabilities.allSatisfy { !$0.reason.isEmpty })
+        #expect(s.syscalls.allSatisfy { !$0.reason.isEmpty })
+        #expect(Set(s.syscalls.map(\.value)).count == s.syscalls.count, "\(s.peer) lists a syscall twice")
+        #expect(Set(s.syscalls.map(\.value)).isDisjoint(with: Sandbox.baseSyscalls), "\(s.peer) repeats a base syscall")
+    }
+    #expect(Service.unknownSyscalls.isEmpty)
+}
+
+@Test func unknownSyscallNamesAreFound() {
+    #expect(Sandbox.unknownSyscalls(["read", "no_such_syscall", "accept4", "opneat"]) == ["no_such_syscall", "opneat"])
+}
+
+@Test func loadSeccompRefusesAnUnknownName() {
+    #expect {
+        try Sandbox.loadSeccomp(["read", "write", "no_such_syscall"], mode: .kill)
+    } throws: { error in
+        (error as? SandboxError)?.step == "seccomp: unknown syscall 'no_such_syscall'"
+    }
+}
+
+@Test func componentsComeFromTheTable() throws {
+    let c = try RouterConfig.parse("""
+        [port.u0]
+        type = "udp"
+        local = "127.0.0.1:1"
+        [port.u1]
+        type = "udp"
+        local = "127.0.0.1:2"
+        """, file: "r.toml")
+    let loop = try EventLoop()
+    let r = Router(config: c, loop: loop)
+    #expect(r.components.map(\.name) == ["authd", "ncpd", "bridged", "linkd@u0", "linkd@u1"])
+    let ncpd = r.component(named: "ncpd")!.setup
+    #expect(ncpd.capabilities == [Capability.netAdmin.rawValue])
+    #expect(ncpd.syscalls == ["openat", "ioctl", "bind", "getsockname"])
+    #expect(ncpd.peerUIDs.count == Peer.daemons.count)
+    #expect(ncpd.runtimeDir == c.runtimeDir)
+    let linkd = r.component(named: "linkd@u1")!.setup
+    #expect(linkd.instance == "u1" && linkd.capabilities.isEmpty && linkd.syscalls.contains("accept4"))
+    #expect(try LinkdSettings.decode(linkd.settings).port.name == "u1")
+    #expect(r.component(named: "authd")!.setup.syscalls.isEmpty)
+}
