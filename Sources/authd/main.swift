@@ -57,6 +57,7 @@ rt.register(.authdSessions) { _, _ in service.sessionList }
 // Admin only: it answers whether a password is right, so it is a guessing oracle.
 rt.registerDeferred(.authTest) { arguments, _, reply in service.authTest(arguments, reply: reply) }
 do { try rt.restoreDeposits() } catch { rt.log.warning("fd store: \(error)") }
+service.restoreCounterBases(rt.restored)
 do {
     try rt.serveRendezvous { arrival in service.arrived(&arrival) }
 } catch {

@@ -21,7 +21,7 @@ enum DaemonCalls {
         Entry(sender: .linkd, method: .dial, target: { config, name in config.isUpstream(component: name) }),
         // The upstream's linkd reports back that the dialled session ended
         // before the splice, so the subscriber's session ends at once
-        // (linkd's PortLink+PartnerFailure).
+        // (linkd's PortSessions+PartnerFailure).
         Entry(sender: .linkd, method: .partnerFailed,
               target: { config, name in config.isSubscriber(component: name) },
               from: { config, name in config.isUpstream(component: name) }),

@@ -22,7 +22,7 @@ extension RouterConfig {
         // Upstream types: PPP over UDP, TCP connect (a session per dial
         // opens its own connection) and a PPPoE client (a discovery and a
         // session per subscriber). L2TP will be one more case here and in
-        // linkd's PortLink.dial.
+        // linkd's PortSessions.dial.
         switch port.kind {
         case .udp:
             break

@@ -27,26 +27,32 @@ func radclient(_ kind: String, port: UInt16, secret: String, _ attributes: [Stri
 }
 
 extension AuthSessionTests {
-    /// Two routers on a pty pair; A authenticates B's "alice" by FreeRADIUS
-    /// and listens for Disconnect/CoA on `daePort`.
-    func radiusRouters(_ fr: FreeRadius, daePort: UInt16) throws -> (RouterUnderTest, RouterUnderTest, () -> Void) {
-        let auth = """
+    /// Two routers on a pty pair; A authenticates B's `user` by FreeRADIUS
+    /// and, given `daePort`, listens there for Disconnect/CoA.
+    func radiusRouters(_ fr: FreeRadius, user: String = "alice", password: String = "wonderland", daePort: UInt16? = nil)
+        throws -> (RouterUnderTest, RouterUnderTest, () -> Void) {
+        var auth = """
             [radius]
             [[radius.server]]
             address = "127.0.0.1"
             auth-port = \(fr.port)
             acct-port = \(fr.port + 1)
             secret = "\(fr.secret)"
-            [dynamic-authorization]
-            listen = "127.0.0.1"
-            port = \(daePort)
-            [[dynamic-authorization.client]]
-            address = "127.0.0.1"
-            secret = "coa-secret"
             """
+        if let daePort {
+            auth += """
+
+                [dynamic-authorization]
+                listen = "127.0.0.1"
+                port = \(daePort)
+                [[dynamic-authorization.client]]
+                address = "127.0.0.1"
+                secret = "coa-secret"
+                """
+        }
         return try routers(
             { authRouterConfig(device: $0, port: "require-pap = true", auth: auth) },
-            { authRouterConfig(device: $0, port: "user = \"alice\"", auth: "[users.alice]\npassword = \"wonderland\"") })
+            { authRouterConfig(device: $0, port: "user = \"\(user)\"", auth: "[users.\(user)]\npassword = \"\(password)\"") })
     }
 
     /// Polls FreeRADIUS's detail file (bounded) until `text` is in it.

@@ -31,6 +31,8 @@ public final class FreeRadius {
         \tClass = "gold"
         bob Cleartext-Password := "b0b pass"
         \tReply-Message = "hello bob"
+        carol Cleartext-Password := "c4rol"
+        \tAcct-Interim-Interval = 1
 
         """
 

@@ -116,6 +116,43 @@ final class AuthService {
 
     func takeCarriedCounters(_ accountingID: String) -> SessionCounters? { carried.removeValue(forKey: accountingID) }
 
+    /// Sessions whose counter base is in the fd store, by Acct-Session-Id.
+    private var deposited: Set<String> = []
+
+    /// A session's counter base (CounterCarry) into pppinit's fd store, under
+    /// the session's Acct-Session-Id: after an authd restart linkd resumes the
+    /// session and its counts carry on from there (issue 14).
+    func depositCounterBase(_ accountingID: String, _ base: SessionCounters) {
+        var w = ByteWriter()
+        base.encode(into: &w)
+        do {
+            try runtime.deposit(key: .session(accountingID), record: w.bytes, descriptors: [])
+            deposited.insert(accountingID)
+        } catch {
+            log.warning("session \(accountingID): counter base not deposited: \(error)")
+        }
+    }
+
+    func withdrawCounterBase(_ accountingID: String) {
+        guard deposited.remove(accountingID) != nil else { return }
+        try? runtime.withdraw(key: .session(accountingID))
+    }
+
+    /// After a restart: the deposited bases wait for their sessions' resume.
+    func restoreCounterBases(_ entries: [RestoredEntry]) {
+        for e in entries {
+            guard let id = e.key.session else { continue }
+            var r = ByteReader(e.record)
+            guard let base = try? SessionCounters.decode(&r) else {
+                log.warning("fd store: unreadable counter base for \(id); withdrawn")
+                try? runtime.withdraw(key: e.key)
+                continue
+            }
+            carried[id] = base
+            deposited.insert(id)
+        }
+    }
+
     // MARK: dynamic authorization (RFC 5176)
 
     var dynamicAuthorization: DynamicAuthorizationServer?

@@ -58,6 +58,7 @@ final class LinkdConversation {
                 service.account(.stop, record, context(slot))
             }
             service.log.info("session \(session) ended: \(reason)")
+            service.withdrawCounterBase(slot.accountingID)
         default:
             try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not for authd")
         }
@@ -93,7 +94,10 @@ final class LinkdConversation {
         let slot = Slot(auth: auth, accountingID: id)
         // After a linkd restart its counters start from zero: carry on from
         // what was reported (kept by the service when the old conversation closed).
-        if let reported = service.takeCarriedCounters(id) { slot.counters = CounterCarry(resumingFrom: reported) }
+        if let reported = service.takeCarriedCounters(id) {
+            slot.counters = CounterCarry(resumingFrom: reported)
+            service.depositCounterBase(id, slot.counters.base)
+        }
         slot.accountingStarted = verdictForAccounting(slot) != nil
         slots[start.session] = slot
         service.log.info("session \(start.session): accounting resumed (Acct-Session-Id \(id))")
@@ -164,8 +168,11 @@ final class LinkdConversation {
     /// The record to report, with counters that never go back (CounterCarry).
     private func accountingRecord(_ slot: Slot, _ counters: SessionCounters) -> RadiusRequests.AccountingRecord? {
         guard let v = verdictForAccounting(slot) else { return nil }
+        let before = slot.counters.base
+        let total = slot.counters.total(counters)
+        if slot.counters.base != before { service.depositCounterBase(slot.accountingID, slot.counters.base) }
         return RadiusRequests.AccountingRecord(user: v.peerName, sessionID: slot.accountingID, framedAddress: v.framedAddress,
-                                               radiusClass: v.radiusClass, counters: slot.counters.total(counters))
+                                               radiusClass: v.radiusClass, counters: total)
     }
 
     /// RFC 5176 §3: the authenticated sessions `selector` names.

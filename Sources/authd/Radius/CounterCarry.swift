@@ -8,7 +8,9 @@
 import IPC
 
 struct CounterCarry: Equatable {
-    /// Added to linkd's figures: the totals reported before its counters restarted.
+    /// Added to linkd's figures: the totals reported before its counters
+    /// restarted. Deposited in the fd store whenever it changes, so that a
+    /// restarted authd carries on from it too.
     private(set) var base = SessionCounters()
     /// The last totals reported, the floor for the next.
     private(set) var last = SessionCounters()
