@@ -1,6 +1,7 @@
 // fuzz-sources: Sources/PPP
 // libFuzzer target: LCP control-packet, option and link-maintenance parsers,
-// then the whole negotiation layer (LCP in Req-Sent and in Opened) fed the
+// the channel frame and its Protocol-Reject (ChannelFrame), then the whole
+// negotiation layer (LCP in Req-Sent and in Opened) fed the
 // same hostile packets. Round trips must hold; nothing may trap.
 
 @inline(never)
@@ -48,6 +49,16 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if let body = try? LinkMaintenancePacket(parsing: packet) {
             precondition(body.controlPacket(identifier: packet.identifier) == packet)
             total &+= 1
+        }
+    }
+    // A channel frame, and the Protocol-Reject an LCP one must be: what it
+    // hands back lies inside the input, after the rejected protocol.
+    if let (proto, information) = try? ChannelFrame.decode(bytes[...]) {
+        precondition(proto.isValid && information.count == bytes.count - ChannelFrame.headerLength)
+        if let (rejected, data) = ChannelFrame.protocolReject(information) {
+            precondition(information.count >= 6 && data.startIndex == information.startIndex + 6
+                         && data.endIndex <= information.endIndex && information.first == 8)
+            total &+= Int(rejected.rawValue) &+ data.count
         }
     }
     // The negotiation layer in Req-Sent, then in Opened, twice each so the

@@ -4,7 +4,8 @@
 // counted, never truncated. When the far side cannot take a frame (EAGAIN)
 // it is held and reading from the near side pauses until the far side is
 // writable again, so backpressure reaches the sender instead of frames
-// being lost. Buffers are allocated once per splice, never per frame.
+// being lost. Frames move through IPC's ChannelPump; buffers are allocated
+// once per splice, never per frame.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -85,32 +86,32 @@ final class Splice {
         let far = legs[1 - i]
         guard far.heldCount == 0, ended == nil else { return }
         let near = legs[i].raw
-        for _ in 0..<64 {
-            let n = buffer.bytes.withUnsafeMutableBytes { recv(near, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
-            guard n > 0 else {
-                end("\(legs[i].record.session) closed its channel")
-                return
-            }
-            guard n <= far.sendLimit else { stats[i].oversize += 1; continue }
-            let sent = buffer.bytes.withUnsafeBytes { send(far.raw, $0.baseAddress, n, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
-            if sent == n {
+        var gone: Int32?
+        let end = ChannelPump.drain(near, into: &buffer.bytes) { n, bytes in
+            guard n <= far.sendLimit else { stats[i].oversize += 1; return true }
+            switch bytes.withUnsafeBytes({ ChannelPump.send(far.raw, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+            case .sent:
                 stats[i].frames += 1
                 stats[i].octets += n
-                continue
-            }
-            if sent < 0 && (errno == EAGAIN || errno == ENOBUFS) {
+                return true
+            case .full:
                 // Hold this frame; stop reading the near side until the far side drains.
-                if far.held.isEmpty { far.held = [UInt8](repeating: 0, count: buffer.bytes.count) }
-                far.held.withUnsafeMutableBytes { dst in buffer.bytes.withUnsafeBytes { dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+                if far.held.isEmpty { far.held = [UInt8](repeating: 0, count: bytes.count) }
+                far.held.withUnsafeMutableBytes { dst in bytes.withUnsafeBytes { dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
                 far.heldCount = n
                 stats[i].stalls += 1
                 try? loop.modify(near, [])
                 try? loop.modify(far.raw, [.readable, .writable])
-                return
+                return false
+            case .gone(let e):
+                gone = e
+                return false
             }
-            end("\(far.record.session): \(String(cString: strerror(errno)))")
-            return
+        }
+        switch end {
+        case .drained, .budget: break
+        case .stopped: if let gone { self.end("\(far.record.session): \(Errno.describe(gone))") }
+        case .closed, .failed: self.end("\(legs[i].record.session) closed its channel")
         }
     }
 
@@ -119,10 +120,11 @@ final class Splice {
         let leg = legs[j]
         guard leg.heldCount > 0 else { try? loop.modify(leg.raw, .readable); return }
         let n = leg.heldCount
-        let sent = leg.held.withUnsafeBytes { send(leg.raw, $0.baseAddress, n, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
-        if sent < 0 && (errno == EAGAIN || errno == ENOBUFS) { return }
-        guard sent == n else {
-            end("\(leg.record.session): \(String(cString: strerror(errno)))")
+        switch leg.held.withUnsafeBytes({ ChannelPump.send(leg.raw, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+        case .sent: break
+        case .full: return
+        case .gone(let e):
+            end("\(leg.record.session): \(Errno.describe(e))")
             return
         }
         leg.heldCount = 0

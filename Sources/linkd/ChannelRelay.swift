@@ -5,8 +5,9 @@
 // the owner's ack the session is still ours alone; afterwards whoever holds
 // the far end speaks for the session's network side. A channel may wait
 // (`waiting`) for a bridge partner before it is handed over; its frames
-// from the wire are dropped silently meanwhile, never Protocol-Rejected. The hot path reuses one
-// buffer each way and reads in batches: no per-frame heap allocation.
+// from the wire are dropped silently meanwhile, never Protocol-Rejected.
+// Frames move through IPC's ChannelPump: one receive buffer, reads in
+// batches, sends gathered without a copy; no per-frame heap allocation.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,9 +26,11 @@ final class ChannelRelay {
         var droppedOverMRU = 0
         /// Channel frames that are malformed or of a protocol the owner may not send.
         var droppedInvalid = 0
-        /// Wire frames for the channel that came before ncpd's ack, or that
-        /// a full channel could not take.
-        var droppedBeforeHandoff = 0, droppedChannelFull = 0
+        /// Wire frames for the channel that came before ncpd's ack.
+        var droppedBeforeHandoff = 0
+        /// Wire frames the channel did not take: full (the owner is
+        /// behind), or gone (the owner's end is closed; its hang-up follows).
+        var toChannel = ChannelDrops()
         var handoffAttempts = 0
     }
 
@@ -54,9 +57,8 @@ final class ChannelRelay {
     /// so the NCPs do not wait a Restart timer for a retransmission.
     private var early: [(ProtocolNumber, [UInt8])] = []
     static let earlyLimit = 8
-    /// One buffer per direction for the life of the channel.
+    /// The receive buffer for the life of the channel (sends need none).
     private var receiveBuffer: [UInt8]
-    private var sendBuffer: [UInt8] = []
 
     /// A frame the owner sent, to go out on the wire (a slice of our buffer,
     /// valid only during the call).
@@ -82,7 +84,6 @@ final class ChannelRelay {
         // +2 for the Protocol field, +1 to notice a frame over the peer's MRU
         // (SEQPACKET truncates what does not fit).
         receiveBuffer = [UInt8](repeating: 0, count: Int(record.peerMRU) + ChannelFrame.headerLength + 1)
-        sendBuffer.reserveCapacity(Int(max(record.localMRU, 1500)) + ChannelFrame.headerLength + 8)
     }
 
     /// After a restart of linkd: our end of a channel ncpd (`owner`) still
@@ -243,74 +244,62 @@ final class ChannelRelay {
             }
             return
         }
-        ChannelFrame.encode(protocol: proto, information: information, into: &sendBuffer)
-        let n = sendBuffer.withUnsafeBytes { send(raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
-        if n == sendBuffer.count {
-            counters.framesToChannel += 1
-            counters.octetsToChannel += n
-            if !proto.isNetworkControl && !proto.isLinkControl { lastData = Instant.now() }
-        } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-            // The owner is behind; PPP recovers from loss.
-            counters.droppedChannelFull += 1
-        } else {
-            // EPIPE/ECONNRESET: the owner is gone; the hang-up event follows.
-            counters.droppedChannelFull += 1
-        }
+        let result = information.withUnsafeBytes { ChannelPump.send(raw, protocol: proto.rawValue, information: $0) }
+        // Full: the owner is behind, and PPP recovers from loss. Gone: the
+        // hang-up event follows.
+        guard counters.toChannel.count(result) else { return }
+        counters.framesToChannel += 1
+        counters.octetsToChannel += ChannelFrame.headerLength + information.count
+        if !proto.isNetworkControl && !proto.isLinkControl { lastData = Instant.now() }
     }
 
     // MARK: channel → wire
 
     private func readable(_ events: IOEvents) {
         guard let raw = own?.raw else { return }
-        // A bounded batch per wake-up so one busy channel cannot starve the loop.
-        for _ in 0..<64 {
-            let n = receiveBuffer.withUnsafeMutableBytes { recv(raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if n > 0 {
-                frame(n)
-                guard state == .relaying else { return }
-                continue
-            }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
-            if n < 0 && errno == EINTR { continue }
-            // 0: the owner closed its end (SEQPACKET EOF); or a socket error.
+        let end = ChannelPump.drain(raw, into: &receiveBuffer) { n, buffer in
+            frame(n, buffer)
+            return state == .relaying
+        }
+        switch end {
+        case .drained, .budget, .stopped:
+            return
+        case .closed, .failed:
+            // The owner closed its end (SEQPACKET EOF), or a socket error.
             // bridged closes a spliced channel when the partner's closed
             // (its session ended) or the operator unbridged it, which
             // linkd does by closing this session's own channel first.
             let closed = owner == .bridged ? "bridged partner \(record.bridgeWith) went down" : "ncpd closed the channel"
-            end(n == 0 ? closed : "channel error: \(Errno.describe(errno))")
-            return
+            if case .failed(let e) = end { self.end("channel error: \(Errno.describe(e))") } else { self.end(closed) }
         }
     }
 
-    /// One datagram of `n` octets from the owner, checked against the
-    /// channel conventions before it reaches the wire.
-    private func frame(_ n: Int) {
+    /// One datagram of `n` octets from the owner (the start of `buffer`),
+    /// checked against the channel conventions before it reaches the wire.
+    private func frame(_ n: Int, _ buffer: [UInt8]) {
         let proto: ProtocolNumber, information: ArraySlice<UInt8>
-        do { (proto, information) = try ChannelFrame.decode(receiveBuffer[0..<n]) } catch {
+        do { (proto, information) = try ChannelFrame.decode(buffer[0..<n]) } catch {
             counters.droppedInvalid += 1
             return
         }
         if proto == .lcp {
-            // Only RFC 1661 §5.7 Protocol-Reject: code 8, our identifier
-            // later, Length consistent, a rejected protocol that is not link
-            // control. The owner's identifier is ignored.
-            let p = information
-            guard p.count >= 6, p[p.startIndex] == 8 else { counters.droppedInvalid += 1; return }
-            let length = Int(p[p.startIndex + 2]) << 8 | Int(p[p.startIndex + 3])
-            let rejected = ProtocolNumber(UInt16(p[p.startIndex + 4]) << 8 | UInt16(p[p.startIndex + 5]))
-            guard length >= 6, length <= p.count, !rejected.isLinkControl else {
+            // Only RFC 1661 §5.7 Protocol-Reject, Length consistent, of a
+            // protocol that is not link control. The owner's identifier is
+            // ignored: ours goes on the wire.
+            guard let (rejected, rejectedInformation) = ChannelFrame.protocolReject(information),
+                  !rejected.isLinkControl else {
                 counters.droppedInvalid += 1
                 return
             }
             counters.framesFromChannel += 1
             counters.octetsFromChannel += n
-            onProtocolReject?(rejected, p[(p.startIndex + 6)..<(p.startIndex + length)])
+            onProtocolReject?(rejected, rejectedInformation)
             return
         }
         // LCP is ours and the auth protocols are authd's: the owner may send
         // network and NCP frames only.
         guard !proto.isLinkControl else { counters.droppedInvalid += 1; return }
-        guard n <= receiveBuffer.count - 1, information.count <= Int(record.peerMRU) else {
+        guard n <= buffer.count - 1, information.count <= Int(record.peerMRU) else {
             counters.droppedOverMRU += 1
             return
         }
@@ -330,7 +319,8 @@ final class ChannelRelay {
             "octets_from_channel": .int(Int64(c.octetsFromChannel)),
             "dropped_over_mru": .int(Int64(c.droppedOverMRU)), "dropped_invalid": .int(Int64(c.droppedInvalid)),
             "dropped_before_handoff": .int(Int64(c.droppedBeforeHandoff)),
-            "dropped_channel_full": .int(Int64(c.droppedChannelFull)),
+            "dropped_channel_full": .int(Int64(c.toChannel.full)),
+            "dropped_owner_gone": .int(Int64(c.toChannel.gone)),
             "handoff_attempts": .int(Int64(c.handoffAttempts)),
         ]
         o["owner_pid"] = ownerPID.map { .int(Int64($0)) } ?? .null

@@ -74,7 +74,7 @@ enum SessionStatus {
             "auth_frames_dropped": .int(Int64(c.authFramesDropped)),
             "channel_dropped": .int(Int64(s.channel.map { r in
                 r.counters.droppedOverMRU + r.counters.droppedInvalid + r.counters.droppedBeforeHandoff
-                    + r.counters.droppedChannelFull } ?? 0)),
+                    + r.counters.toChannel.total } ?? 0)),
             "transmit_errors": .int(Int64(c.transmitErrors)), "transmit_dropped": .int(Int64(c.transmitDropped)),
             "port_unreachable": .int(Int64(port.counters.unreachable)),
             "frames_without_session": .int(Int64(port.counters.framesWithoutSession)),

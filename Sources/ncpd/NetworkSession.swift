@@ -31,8 +31,9 @@ struct NetworkCounters {
     var octetsIn = 0, octetsOut = 0, packetsIn = 0, packetsOut = 0
     /// IP packets whose NCP is not Opened (either direction).
     var dropped = 0
-    /// Channel sends that would block or failed: dropped.
-    var transmitDropped = 0
+    /// Channel sends dropped: the channel was full (linkd is behind), or
+    /// linkd's end was gone.
+    var transmit = ChannelDrops()
     var protocolRejectsSent = 0, protocolRejectsReceived = 0
     var malformedFrames = 0
 }
@@ -182,17 +183,15 @@ final class NetworkSession {
     /// network or NCP protocol. Rejecting an NCP or its network protocol
     /// stops that NCP (RXJ-).
     private func peerProtocolReject(_ information: ArraySlice<UInt8>) {
-        guard let packet = try? ControlPacket(parsing: information), packet.code == .protocolReject,
-              packet.data.count >= 2 else {
+        guard let (rejected, _) = ChannelFrame.protocolReject(information) else {
             counters.malformedFrames += 1
             return
         }
         counters.protocolRejectsReceived += 1
-        let rejected = ProtocolNumber(UInt16(packet.data[0]) << 8 | UInt16(packet.data[1]))
         host.log.notice("\(id): peer rejected protocol \(rejected)")
         switch rejected {
-        case .ipcp, .ipv4: run(IPCPNegotiator.self) { $0.rejectedByPeer() }
-        case .ipv6cp, .ipv6: run(IPv6CPNegotiator.self) { $0.rejectedByPeer() }
+        case IPCPNegotiator.controlProtocol, IPCPNegotiator.networkProtocol: run(IPCPNegotiator.self) { $0.rejectedByPeer() }
+        case IPv6CPNegotiator.controlProtocol, IPv6CPNegotiator.networkProtocol: run(IPv6CPNegotiator.self) { $0.rejectedByPeer() }
         default: break
         }
     }
@@ -212,10 +211,7 @@ final class NetworkSession {
     }
 
     func sendControl(_ proto: ProtocolNumber, _ packet: [UInt8]) {
-        var frame: [UInt8] = [UInt8(proto.rawValue >> 8), UInt8(proto.rawValue & 0xff)]
-        frame += packet
-        let n = frame.withUnsafeBytes { send(channel.raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) }
-        if n != frame.count { counters.transmitDropped += 1 }
+        counters.transmit.count(packet.withUnsafeBytes { ChannelPump.send(channel.raw, protocol: proto.rawValue, information: $0) })
     }
 
     // MARK: the end

@@ -38,7 +38,8 @@ extension NetworkSession {
         o["ip_counters"] = .object([
             "octets_in": .int(Int64(c.octetsIn)), "octets_out": .int(Int64(c.octetsOut)),
             "packets_in": .int(Int64(c.packetsIn)), "packets_out": .int(Int64(c.packetsOut)),
-            "dropped": .int(Int64(c.dropped)), "transmit_dropped": .int(Int64(c.transmitDropped)),
+            "dropped": .int(Int64(c.dropped)), "transmit_dropped": .int(Int64(c.transmit.total)),
+            "transmit_channel_full": .int(Int64(c.transmit.full)), "transmit_channel_gone": .int(Int64(c.transmit.gone)),
             "protocol_rejects_sent": .int(Int64(c.protocolRejectsSent)),
             "protocol_rejects_received": .int(Int64(c.protocolRejectsReceived)),
             "malformed_frames": .int(Int64(c.malformedFrames)),

@@ -181,12 +181,37 @@ struct PacketCase: Sendable, CustomTestStringConvertible {
         for bytes: [UInt8] in [[], [0x00], [0x00, 0x20], [0x01, 0x21]] {
             #expect(throws: PPPError.self) { try ChannelFrame.decode(bytes[...]) }
         }
-        var out: [UInt8] = [0xaa]
-        ChannelFrame.encode(protocol: .ipv6, information: [1, 2], into: &out)
+        var out: [UInt8] = [0xaa, 0xbb, 1, 2]
+        out.withUnsafeMutableBytes { ChannelFrame.writeHeader(.ipv6, into: $0) }
         #expect(out == [0x00, 0x57, 1, 2])
         let decoded = try ChannelFrame.decode(out[...])
         #expect(decoded.protocol == .ipv6 && Array(decoded.information) == [1, 2])
         #expect(try ChannelFrame.decode([0x80, 0x21][...]).information.isEmpty)
+    }
+
+    /// RFC 1661 §5.7 Protocol-Reject as a channel carries it: code 8, Length
+    /// within the octets (padding after it ignored), two Rejected-Protocol
+    /// octets at least. Short, long, trailing and truncated input.
+    @Test func channelProtocolRejectBoundaries() {
+        let cases: [([UInt8], UInt16?, [UInt8])] = [
+            ([8, 1, 0, 6, 0x80, 0xfd], 0x80fd, []),                     // exactly the minimum
+            ([8, 1, 0, 8, 0x00, 0x21, 0x45, 0], 0x0021, [0x45, 0]),     // with rejected information
+            ([8, 1, 0, 7, 0x00, 0x21, 0x45, 0xee, 0xee], 0x0021, [0x45]),  // trailing padding ignored
+            ([8, 1, 0, 6, 0x80], nil, []),                              // truncated below Length
+            ([8, 1, 0, 5, 0x80, 0xfd], nil, []),                        // Length leaves one protocol octet
+            ([8, 1, 0, 3, 0x80, 0xfd], nil, []),                        // Length below the header
+            ([8, 1, 0, 4], nil, []),                                    // no Rejected-Protocol
+            ([8, 1, 0], nil, []),                                       // short header
+            ([], nil, []),
+            ([9, 1, 0, 6, 0x80, 0xfd], nil, []),                        // Echo-Request, not a reject
+            ([1, 1, 0, 6, 0x80, 0xfd], nil, []),                        // Configure-Request
+        ]
+        for (bytes, proto, information) in cases {
+            let framed: [UInt8] = [0xff] + bytes  // a slice not starting at 0
+            let got = ChannelFrame.protocolReject(framed[1...])
+            #expect(got?.protocol.rawValue == proto, "\(bytes)")
+            if let got { #expect(Array(got.information) == information, "\(bytes)") }
+        }
     }
 
     @Test func syncFramingRoundTrip() throws {
