@@ -211,6 +211,14 @@ public final class Link {
     public var pendingCalls: Int { pending.count }
 
     private func expire(_ id: UInt32) {
+        // In a busy round the timer can fire before the socket's handler
+        // although the answer is already queued: read what is waiting (in
+        // bounded batches) before calling the call dead, or a watchdog would
+        // kill a daemon that did answer.
+        for _ in 0..<16 where isOpen && pending[id] != nil {
+            guard (try? Socket.waitReadable(raw, milliseconds: 0)) == true else { break }
+            handle(.readable)
+        }
         guard let call = pending.removeValue(forKey: id) else { return }
         try? send(.callAborted(code: .timeout), flags: [.abort], callID: id)
         call.onFailure(.timeout)

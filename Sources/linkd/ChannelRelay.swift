@@ -32,6 +32,9 @@ final class ChannelRelay {
         /// behind), or gone (the owner's end is closed; its hang-up follows).
         var toChannel = ChannelDrops()
         var handoffAttempts = 0
+        /// Handoffs sent again because the owner was busy (its rendezvous
+        /// queue full, or no answer in time): never a reason to end.
+        var handoffBusyRetries = 0
     }
 
     private(set) var state = State.waiting
@@ -75,6 +78,20 @@ final class ChannelRelay {
     /// ncpd restarting: one more attempt after this many seconds (its
     /// rendezvous point is bound by pppinit, so the new ncpd reads it).
     static let retryDelay = 1.0
+    /// A busy owner: the next attempt after this pause (HandoffSender has
+    /// already retried a full queue for its own timeout before this).
+    static let busyRetryDelay = 0.25
+
+    /// The owner is alive but behind: its queue stayed full (EAGAIN), or it
+    /// did not answer on R in time. Anything else (refused, hung up, no
+    /// such socket) means it is gone or said no.
+    static func ownerIsBusy(_ error: IPCError) -> Bool {
+        switch error {
+        case .timeout: return true
+        case .system(_, let errno): return errno == EAGAIN
+        default: return false
+        }
+    }
 
     init(record: ChannelRecord, runtimeDir: String, loop: EventLoop, log: Log) {
         self.record = record
@@ -190,6 +207,23 @@ final class ChannelRelay {
         case .failed(let error):
             own = nil
             far = nil
+            // A busy owner (its rendezvous queue stayed full, or it took the
+            // datagram but did not answer in time) is alive: DESIGN.md says
+            // EAGAIN means queue and retry, never drop, so that costs no
+            // attempt (issue 13). A hung owner is the watchdog's to restart;
+            // the peer's own timers end a session that waits too long.
+            if Self.ownerIsBusy(error) {
+                counters.handoffAttempts -= 1
+                counters.handoffBusyRetries += 1
+                if counters.handoffBusyRetries == 1 {
+                    log.notice("session \(record.session): \(owner) is busy (\(error)); sending the channel again")
+                }
+                retryTimer = loop.schedule(after: Self.busyRetryDelay) { [weak self] in
+                    self?.retryTimer = nil
+                    self?.start()
+                }
+                return
+            }
             // One retry: a restarting ncpd gets the next datagram; a stale
             // first attempt in its queue finds R closed and is dropped there.
             if counters.handoffAttempts < 2 {
@@ -322,6 +356,7 @@ final class ChannelRelay {
             "dropped_channel_full": .int(Int64(c.toChannel.full)),
             "dropped_owner_gone": .int(Int64(c.toChannel.gone)),
             "handoff_attempts": .int(Int64(c.handoffAttempts)),
+            "handoff_busy_retries": .int(Int64(c.handoffBusyRetries)),
         ]
         o["owner_pid"] = ownerPID.map { .int(Int64($0)) } ?? .null
         return o

@@ -22,9 +22,13 @@ struct SupervisorPolicy: Equatable {
     var earlyExit = 1.0
     /// The watchdog: a running daemon is pinged over its init link every
     /// `watchdogInterval` seconds; one that does not answer within
-    /// `watchdogTimeout` is killed and restarted. 0 turns it off.
+    /// `watchdogTimeout` is killed and restarted. 0 turns it off. The
+    /// timeout leaves room for a daemon at scale that blocks in one kernel
+    /// call for seconds (ncpd deleting thousands of TUN units in one
+    /// rtnetlink request): killing it then only restarts it into resuming
+    /// the same sessions.
     var watchdogInterval = 5.0
-    var watchdogTimeout = 10.0
+    var watchdogTimeout = 30.0
 }
 
 struct DaemonIdentity: Equatable {

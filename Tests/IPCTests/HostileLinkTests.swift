@@ -108,3 +108,31 @@ import Glibc
         #expect(w.suppressed == 0)
     }
 }
+
+/// A call whose reply already waits in the socket when its timer fires
+/// (both ready in one busy round, the timer handled first) is answered, not
+/// timed out: otherwise pppinit's watchdog kills a daemon that did answer.
+/// The caller's link is never started, so only the timer can run: without
+/// the read in `expire` this test sees a timeout.
+@Suite struct CallExpiryTests {
+    @Test func aQueuedReplyBeatsTheTimer() throws {
+        try withoutLeaks {
+            let loop = try EventLoop()
+            let p = try Socket.seqpacketPair()
+            let caller = Link(p.first, remote: .ncpd, loop: loop)
+            let daemon = Link(p.second, remote: .pppinit, loop: nil)
+            defer { caller.close(); daemon.close() }
+            var outcome: String?
+            try caller.call(.callRequested(method: "ping", arguments: "", admin: false), timeout: 0.05,
+                            onReply: { r in outcome = r.isFinal ? "reply" : outcome },
+                            onFailure: { e in outcome = "\(e)" })
+            guard let callID = try daemon.receive(blocking: true)?.callID else {
+                Issue.record("the call never reached the daemon's end")
+                return
+            }
+            try daemon.reply(to: callID, .callReplied(json: "{}"))
+            #expect(loop.run(until: { outcome != nil }, seconds: 3))
+            #expect(outcome == "reply")
+        }
+    }
+}
