@@ -1,6 +1,6 @@
 // The daemon side of the init link (fd 3): receive the setup, get back what
 // the fd store holds for us, drop privileges, say ready, serve calls, publish
-// events. Every daemon's main is: bootstrap, open, restore, drop, ready, run.
+// events. The order of these steps is the recipe in Daemon.swift.
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -12,12 +12,6 @@ public enum JSONPages {
     /// for the reply's envelope and pppinit's relay of it.
     public static let budget = 48 * 1024
 
-    /// The page asked for; nil when the caller wants the whole list.
-    public static func requested(_ arguments: JSON) -> Int? {
-        guard let from = arguments["from"]?.int, from >= 0 else { return nil }
-        return Int(clamping: from)
-    }
-
     /// {"items": [...], "next": M or null}: items `from`..< while they fit
     /// `budget` (always at least one, so a page moves on).
     public static func page(count: Int, from: Int, budget: Int = budget, _ item: (Int) -> JSON) -> JSON {

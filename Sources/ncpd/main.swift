@@ -1,75 +1,80 @@
 // ncpd: takes sessions' channels from linkd at the Network phase (DESIGN.md
 // "The handoff") and runs the network side of each: IPCP/IPv6CP, one TUN
 // unit per session, addresses and routes via rtnetlink, the IP data path.
+// The order is DaemonRuntime.run's.
 #if canImport(Glibc)
 import Glibc
 #endif
 import IPC
 
-let rt = DaemonRuntime.bootstrap(as: .ncpd)
-let settings: NcpdSettings
-do {
-    settings = rt.setup.settings.isEmpty ? NcpdSettings() : try NcpdSettings.decode(rt.setup.settings)
-} catch {
-    rt.log.error("settings: \(error)")
-    exit(100)
-}
-try? rt.restoreDeposits()
-// The rtnetlink socket is opened before the drop; CAP_NET_ADMIN, kept, is
-// what lets us create TUN units and set addresses and routes later.
-let units: LinuxUnits?
-do { units = try LinuxUnits(loop: rt.loop) } catch {
-    rt.log.error("rtnetlink: \(error); sessions will be refused a unit")
-    units = nil
-}
-// Where /dev/net/tun is 0600 our uid cannot open it after the drop: pppinit
-// opens it for us (tunRequested) and we keep a few in stock.
-units?.requestDescriptor = { [unowned rt] in
-    do {
-        try rt.link.call(.tunRequested, onReply: { r in
-            if case .descriptorsReturned = r.message, r.descriptors.count == 1 {
-                units?.stocked(r.descriptors.take(0))
-            } else {
+final class Ncpd: Daemon {
+    static let peer = Peer.ncpd
+    let units: LinuxUnits?
+    let channels: Channels
+
+    static func settings(_ bytes: [UInt8]) throws(IPCError) -> NcpdSettings {
+        bytes.isEmpty ? NcpdSettings() : try NcpdSettings.decode(bytes)
+    }
+
+    init(runtime rt: DaemonRuntime, settings: NcpdSettings) {
+        // The rtnetlink socket is opened before the drop; CAP_NET_ADMIN, kept, is
+        // what lets us create TUN units and set addresses and routes later.
+        let units: LinuxUnits?
+        do { units = try LinuxUnits(loop: rt.loop) } catch {
+            rt.log.error("rtnetlink: \(error); sessions will be refused a unit")
+            units = nil
+        }
+        self.units = units
+        // Where /dev/net/tun is 0600 our uid cannot open it after the drop: pppinit
+        // opens it for us (tunRequested) and we keep a few in stock.
+        units?.requestDescriptor = { [unowned rt] in
+            do {
+                try rt.link.call(.tunRequested, onReply: { r in
+                    if case .descriptorsReturned = r.message, r.descriptors.count == 1 {
+                        units?.stocked(r.descriptors.take(0))
+                    } else {
+                        units?.requestFailed()
+                    }
+                }, onFailure: { e in
+                    units?.requestFailed()
+                    rt.log.warning("pppinit did not open /dev/net/tun: \(e)")
+                })
+            } catch {
                 units?.requestFailed()
             }
-        }, onFailure: { e in
-            units?.requestFailed()
-            rt.log.warning("pppinit did not open /dev/net/tun: \(e)")
-        })
-    } catch {
-        units?.requestFailed()
+        }
+        let channels = Channels(runtime: rt, settings: settings, units: units)
+        self.channels = channels
+        rt.register(.ncpdSessions) { arguments, _ throws(MethodError) in
+            // Thousands of sessions do not fit one reply: pppctl asks in pages.
+            guard let from = try PageArguments(json: arguments).from else { return channels.json() }
+            let ids = channels.sessions.keys.sorted()
+            return JSONPages.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? .null }
+        }
+        rt.register(.pools) { _, _ in channels.pools.json() }
+        rt.statusFields = { ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
+                             "ended": .int(Int64(channels.ended)), "resumed": .int(Int64(channels.resumed)), "pools": .int(Int64(settings.pools.count)),
+                             "rendezvous_dropped": .int(Int64(rt.rendezvousDropped)),
+                             "unit_waits": .int(Int64(units?.waits ?? 0)), "waiting_for_unit": .int(Int64(units?.waitingNow ?? 0)),
+                             "unit_delete_batches": .int(Int64(units?.retirement.batches ?? 0))] }
+        rt.onShutdown = {
+            channels.endAll(reason: "ncpd stopping")
+            units?.retirement.flush()
+        }
+    }
+
+    var servesRendezvous: Bool { true }
+    func arrived(_ arrival: inout RendezvousArrival) { channels.arrived(&arrival) }
+
+    /// Sessions a previous ncpd left in the fd store (it was killed or
+    /// restarted): their channels and units come back and they carry on.
+    func dropped(restored: [RestoredEntry]) { channels.resume(restored) }
+
+    func started() {
+        guard let units else { return }
+        let probe = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
+        if probe >= 0 { _ = close(probe) } else { units.topUp() }
     }
 }
-let channels = Channels(runtime: rt, settings: settings, units: units)
-// Sessions a previous ncpd left in the fd store (it was killed or
-// restarted): their channels and units come back and they carry on.
-channels.resume(rt.restored)
-do {
-    try rt.serveRendezvous { channels.arrived(&$0) }
-} catch {
-    rt.log.error("rendezvous: \(error)")
-    exit(111)
-}
-rt.register(.ncpdSessions) { arguments, _ in
-    // Thousands of sessions do not fit one reply: pppctl asks in pages.
-    guard let from = JSONPages.requested(arguments) else { return channels.json() }
-    let ids = channels.sessions.keys.sorted()
-    return JSONPages.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? .null }
-}
-rt.register(.pools) { _, _ in channels.pools.json() }
-rt.statusFields = { ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
-                     "ended": .int(Int64(channels.ended)), "resumed": .int(Int64(channels.resumed)), "pools": .int(Int64(settings.pools.count)),
-                     "rendezvous_dropped": .int(Int64(rt.rendezvousDropped)),
-                     "unit_waits": .int(Int64(units?.waits ?? 0)), "waiting_for_unit": .int(Int64(units?.waitingNow ?? 0)),
-                     "unit_delete_batches": .int(Int64(units?.retirement.batches ?? 0))] }
-rt.onShutdown = {
-    channels.endAll(reason: "ncpd stopping")
-    units?.retirement.flush()
-}
-rt.dropPrivileges()
-rt.ready()
-if let units {
-    let probe = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
-    if probe >= 0 { _ = close(probe) } else { units.topUp() }
-}
-rt.run()
+
+DaemonRuntime.run(Ncpd.self)

@@ -80,9 +80,9 @@ import Glibc
     }
 
     @Test func pagesCoverEveryItemOnceAndEachFitsAMessage() throws {
-        #expect(JSONPages.requested(.object([:])) == nil)
-        #expect(JSONPages.requested(.object(["from": .int(-1)])) == nil)
-        #expect(JSONPages.requested(.object(["from": .int(7)])) == 7)
+        #expect(try PageArguments(json: .object([:])).from == nil)
+        #expect(throws: MethodError.self) { try PageArguments(json: .object(["from": .int(-1)])) }
+        #expect(try PageArguments(json: .object(["from": .int(7)])).from == 7)
         let items = (0..<3000).map { i in JSON.object(["id": .int(Int64(i)), "pad": .string(String(repeating: "x", count: i % 700))]) }
         var seen: [Int64] = []
         var from = 0
