@@ -1,6 +1,6 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/Log.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NcpdSettings.swift Sources/IPC/BridgeSettings.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSONError.swift Sources/IPC/JSON+Encode.swift Sources/IPC/JSON+Parse.swift Sources/IPC/MethodError.swift Sources/linkd/PartnerFailure.swift
+// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/Log.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NcpdSettings.swift Sources/IPC/BridgeSettings.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSONError.swift Sources/IPC/JSON+Encode.swift Sources/IPC/JSON+Parse.swift Sources/IPC/MethodError.swift Sources/IPC/PartnerFailedArguments.swift
 // libFuzzer target for linkd's `partner-failed` argument checks
-// (PartnerFailure): any JSON is either refused with bad-arguments or taken,
+// (PartnerFailedArguments): any JSON is either refused with bad-arguments or taken,
 // and what is taken re-encodes to arguments that are taken back unchanged;
 // the sender's side, fed the same strings, always produces arguments the
 // receiver takes when the ids are well formed.
@@ -10,20 +10,20 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
     guard let value = try? JSON.parse(bytes, maxDepth: 8, maxLength: 1 << 14) else { return 0 }
     do {
-        let f = try PartnerFailure(arguments: value, port: "acc")
-        let again = try PartnerFailure(arguments: f.arguments, port: "acc")
-        precondition(again == f, "re-encoded arguments changed: \(f.arguments)")
-        precondition(PartnerFailure.split(f.session)?.port == "acc", "accepted \(f.session) for port acc")
+        let f = try PartnerFailedArguments(arguments: value, port: "acc")
+        let again = try PartnerFailedArguments(arguments: f.json, port: "acc")
+        precondition(again == f, "re-encoded arguments changed: \(f.json)")
+        precondition(PartnerFailedArguments.split(f.session)?.port == "acc", "accepted \(f.session) for port acc")
     } catch {
         precondition(error.code == .badArguments, "refused with \(error.code): \(error.reason)")
     }
     // The sender's side with whatever strings the input holds.
     if case let .string(session)? = value["session"], case let .string(partner)? = value["partner"],
        case let .string(reason)? = value["reason"] {
-        let sent = PartnerFailure(session: session, partner: partner, reason: reason)
-        precondition(sent.reason.utf8.count <= PartnerFailure.maxReason && !sent.reason.isEmpty, "reason not cut: \(sent.reason)")
-        if PartnerFailure.split(session)?.port == "acc", let p = PartnerFailure.split(partner)?.port, p != "acc" {
-            precondition((try? PartnerFailure(arguments: sent.arguments, port: "acc")) == sent, "receiver refuses \(sent.arguments)")
+        let sent = PartnerFailedArguments(session: session, partner: partner, reason: reason)
+        precondition(sent.reason.utf8.count <= PartnerFailedArguments.maxReason && !sent.reason.isEmpty, "reason not cut: \(sent.reason)")
+        if PartnerFailedArguments.split(session)?.port == "acc", let p = PartnerFailedArguments.split(partner)?.port, p != "acc" {
+            precondition((try? PartnerFailedArguments(arguments: sent.json, port: "acc")) == sent, "receiver refuses \(sent.json)")
         }
     }
     return 0

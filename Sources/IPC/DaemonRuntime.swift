@@ -86,7 +86,7 @@ public final class DaemonRuntime {
         }
         register(.status) { [unowned self] _, _ in self.status() }
         // pppinit's watchdog: answering at all proves the loop turns.
-        register(.ping) { _, _ in .object([:]) }
+        register(.ping) { _, _ in PingReply().json }
         // signalfd is set up here, before the seccomp allowlist exists.
         do {
             try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2]) { [unowned self] sig, _ in

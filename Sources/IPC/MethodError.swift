@@ -1,5 +1,5 @@
 // A daemon method's failure, sent back as an error reply. In a file of its
-// own so that argument checks which throw it (linkd's PartnerFailure) build
+// own so that argument checks which throw it (PartnerFailedArguments) build
 // into a fuzz target without the whole runtime.
 
 public struct MethodError: Error {

@@ -3,7 +3,8 @@
 // table), with the daemon that serves it, whether it changes state (root or
 // the admin group only), and the shape of its arguments. A daemon registers
 // a method by its case here, so the name and the admin flag are written once;
-// the argument types below are each method's one JSON codec.
+// the argument types below are each method's one JSON codec (the replies':
+// MethodReplies.swift).
 
 /// One daemon method. Methods of the same name on different daemons with
 /// different arguments (`unbridge`, `sessions`) are separate cases.
@@ -67,7 +68,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .sessionKill, .linkdUnbridge: SessionArguments.shape
         case .dial: DialArguments.shape
         case .bridge: BridgeArguments.shape
-        case .partnerFailed: #"{"session": "PORT:N", "partner": "PORT:M", "reason": TEXT}"#
+        case .partnerFailed: PartnerFailedArguments.shape
         case .authTest: AuthTestArguments.shape
         case .bridgedUnbridge: SpliceArguments.shape
         }
@@ -175,6 +176,10 @@ public struct AuthTestArguments: MethodArguments {
         .object(["user": .string(user), "password": .string(password), "method": .string(method), "server": .string(server)])
     }
 }
+
+/// linkd's `partner-failed` (PartnerFailedArguments.swift, a file of its
+/// own for its fuzz target).
+extension PartnerFailedArguments: MethodArguments {}
 
 /// bridged's `unbridge`: the splice (or waiting channel) of a session.
 public struct SpliceArguments: MethodArguments {

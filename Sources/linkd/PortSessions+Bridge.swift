@@ -44,7 +44,7 @@ extension PortSessions {
                 guard let self, let s, s.phase == .network, s.bridge.stage == .dialing else { return }
                 switch r.message {
                 case let .callReplied(json):
-                    guard let id = (try? JSON.parse(json))?["session"]?.string else {
+                    guard let parsed = try? JSON.parse(json), let id = try? DialReply(json: parsed).session else {
                         s.close(reason: "upstream \(upstream): dial answered without a session")
                         return
                     }
@@ -68,13 +68,11 @@ extension PortSessions {
     /// channel goes to bridged spliced to SESSION. Answers its id at once;
     /// bridged waits for both halves (and closes a half left alone).
     func dial(_ args: JSON) throws(MethodError) -> JSON {
-        guard case let .string(subscriber)? = args["for"], !subscriber.isEmpty else {
-            throw MethodError(.badArguments, "dial needs {\"for\": \"PORT:N\"}")
-        }
+        let subscriber = try DialArguments(json: args).subscriber
         guard bridging.role == .upstream else {
             throw MethodError(.notPermitted, "port \(settings.name) is not an upstream port")
         }
-        return .object(["session": .string(try transport.dial(for: subscriber))])
+        return DialReply(session: try transport.dial(for: subscriber)).json
     }
 
     /// Transport.dial on a port that runs one session at a time on its
@@ -105,21 +103,20 @@ extension PortSessions {
     /// `bridge {id, with}`: a held session's channel goes to bridged,
     /// spliced to `with` (pppctl bridge calls both sides).
     func bridgeHeld(_ args: JSON) throws(MethodError) -> JSON {
-        guard case let .string(id)? = args["id"], case let .string(partner)? = args["with"] else {
-            throw MethodError(.badArguments, "bridge needs {\"id\": \"PORT:N\", \"with\": \"PORT:M\"}")
-        }
+        let asked = try BridgeArguments(json: args)
+        let id = asked.id, partner = asked.with
         guard let s = liveSession(id: id) else {
             throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)")
         }
         if s.bridge.stage == .held, let p = liveSession(id: partner), p.bridge.stage == .held {
             try bridgePair(s, p)
-            return .object(["id": .string(id), "with": .string(partner), "transfers": .int(1)])
+            return BridgeReply(id: id, with: partner, transfers: 1).json
         }
         guard s.bridge.stage == .held, s.bridge(with: partner) else {
             throw MethodError(.failed, "\(id) is not waiting for a bridge (port \(settings.name) needs bridge = \"manual\"; state \(s.bridge.stage.rawValue))")
         }
         publishBridge(s)
-        return .object(["id": .string(id), "with": .string(partner)])
+        return BridgeReply(id: id, with: partner).json
     }
 
     /// Both sessions are ours: both channels go to bridged in one datagram
@@ -154,15 +151,13 @@ extension PortSessions {
     /// `unbridge {id}`: ends the session; bridged sees its channel close and
     /// closes the partner's, whose linkd terminates it too.
     func unbridge(_ args: JSON) throws(MethodError) -> JSON {
-        guard case let .string(id)? = args["id"] else {
-            throw MethodError(.badArguments, "unbridge needs {\"id\": \"PORT:N\"}")
-        }
+        let id = try SessionArguments(json: args).id
         guard let s = liveSession(id: id), s.bridge.stage != .none else {
             throw MethodError(.notFound, "no bridged session '\(id)' on port \(settings.name)")
         }
         let partner = s.bridge.partner
         s.close(reason: "unbridged by the operator")
-        return .object(["id": .string(id), "partner": partner.map { .string($0) } ?? .null])
+        return UnbridgeReply(id: id, partner: partner).json
     }
 
     func publishBridge(_ s: Session, reason: String? = nil) {

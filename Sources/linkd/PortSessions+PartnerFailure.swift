@@ -36,8 +36,8 @@ extension PortSessions {
     /// Once bridged holds the channel, bridged ends the pair itself.
     func dialledSessionEnded(_ s: Session) {
         guard bridging.role == .upstream, let subscriber = s.bridge.dialledFor,
-              s.channel?.ownerPID == nil, let (port, _) = PartnerFailure.split(subscriber) else { return }
-        let failure = PartnerFailure(session: subscriber, partner: s.id, reason: s.reason ?? "ended")
+              s.channel?.ownerPID == nil, let (port, _) = PartnerFailedArguments.split(subscriber) else { return }
+        let failure = PartnerFailedArguments(session: subscriber, partner: s.id, reason: s.reason ?? "ended")
         s.bridge.stage = .failed
         publishBridge(s, reason: failure.reason)
         partnerFailures.sent += 1
@@ -45,7 +45,7 @@ extension PortSessions {
         reportPartnerFailure(failure, to: ComponentName.linkd(port: port).description, attempt: 1)
     }
 
-    private func reportPartnerFailure(_ f: PartnerFailure, to target: String, attempt: Int) {
+    private func reportPartnerFailure(_ f: PartnerFailedArguments, to target: String, attempt: Int) {
         let backstop = "bridged's partner timeout ends \(f.session)"
         let unanswered = { [weak self] (why: String) in
             guard let self else { return }
@@ -53,16 +53,16 @@ extension PortSessions {
             self.rt.log.warning("session \(f.partner): \(target) partner-failed for \(f.session): \(why); \(backstop)")
         }
         do {
-            try rt.link.call(.daemonCallRequested(target: target, method: DaemonMethod.partnerFailed.name, arguments: f.arguments.encoded()),
+            try rt.link.call(.daemonCallRequested(target: target, method: DaemonMethod.partnerFailed.name, arguments: f.json.encoded()),
                              timeout: 10, onReply: { [weak self] r in
                 guard let self else { return }
                 switch r.message {
                 case let .callReplied(json):
-                    let answer = try? JSON.parse(json)
-                    if answer?["closed"]?.bool == true {
+                    let answer = (try? JSON.parse(json)).flatMap { try? PartnerFailedReply(json: $0) }
+                    if answer?.closed == true {
                         self.rt.log.info("session \(f.partner): \(target) ended \(f.session)")
                     } else {
-                        self.rt.log.info("session \(f.partner): \(target) did not end \(f.session): \(answer?["ignored"]?.string ?? json)")
+                        self.rt.log.info("session \(f.partner): \(target) did not end \(f.session): \(answer?.ignored ?? json)")
                     }
                 case let .errorReplied(code, reason) where code == .busy && attempt < Self.partnerFailureAttempts:
                     // The subscriber's linkd is restarting: its successor
@@ -90,7 +90,7 @@ extension PortSessions {
     /// partner, a repeated report) is answered, logged and counted, and
     /// changes nothing.
     func partnerFailed(_ args: JSON) throws(MethodError) -> JSON {
-        let f = try PartnerFailure(arguments: args, port: settings.name)
+        let f = try PartnerFailedArguments(arguments: args, port: settings.name)
         guard bridging.role == .none else {
             throw MethodError(.notPermitted, "port \(settings.name) is not a subscriber port (its role is \(bridging.role.name))")
         }
@@ -110,13 +110,12 @@ extension PortSessions {
         s.bridge.stage = .failed
         publishBridge(s, reason: reason)
         s.close(reason: reason)
-        return .object(["session": .string(f.session), "partner": .string(f.partner), "closed": true])
+        return PartnerFailedReply(session: f.session, partner: f.partner).json
     }
 
-    private func ignorePartnerFailure(_ f: PartnerFailure, _ why: String) -> JSON {
+    private func ignorePartnerFailure(_ f: PartnerFailedArguments, _ why: String) -> JSON {
         partnerFailures.stale += 1
         rt.log.info("partner-failed from \(f.partner) for \(f.session) ignored: \(why)")
-        return .object(["session": .string(f.session), "partner": .string(f.partner), "closed": false,
-                        "ignored": .string(why)])
+        return PartnerFailedReply(session: f.session, partner: f.partner, ignored: why).json
     }
 }

@@ -125,7 +125,7 @@ final class PortSessions {
         if let partner = s.bridge.partner {
             switch bridging.role {
             case .upstream: s.bridge.upstream = settings.name; s.bridge.dialledFor = partner
-            case .none: s.bridge.upstream = PartnerFailure.split(partner)?.port
+            case .none: s.bridge.upstream = PartnerFailedArguments.split(partner)?.port
             case .manual: break
             }
         }

@@ -42,7 +42,7 @@ final class Linkd: Daemon {
         rt.register(.sessionKill) { arguments, _ throws(MethodError) in
             let id = try SessionArguments(json: arguments).id
             guard portSessions.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
-            return .object(["killed": .string(id)])
+            return SessionKillReply(killed: id).json
         }
         rt.onShutdown = { portSessions.shutdown() }
         // Bridging (PortSessions+Bridge): dial on an upstream port, bridge/unbridge.

@@ -33,10 +33,10 @@ struct Bridge: ParsableCommand {
         }
         if ta == tb {
             // One linkd holds both: one transfer with both channels.
-            _ = try client.daemonCall(ta, .bridge, BridgeArguments(id: a, with: b).json)
+            _ = try client.daemonCall(ta, .bridge, BridgeArguments(id: a, with: b), as: BridgeReply.self)
         } else {
-            _ = try client.daemonCall(ta, .bridge, BridgeArguments(id: a, with: b).json)
-            _ = try client.daemonCall(tb, .bridge, BridgeArguments(id: b, with: a).json)
+            _ = try client.daemonCall(ta, .bridge, BridgeArguments(id: a, with: b), as: BridgeReply.self)
+            _ = try client.daemonCall(tb, .bridge, BridgeArguments(id: b, with: a), as: BridgeReply.self)
         }
         if options.json {
             print(JSON.object(["a": .string(a), "b": .string(b)]).encoded())
@@ -53,8 +53,9 @@ struct Unbridge: ParsableCommand {
     @Argument(help: "Session id, PORT:N.") var id: String
 
     func run() throws {
-        let r = try options.connect().daemonCall(try linkdTarget(forSession: id), .linkdUnbridge, SessionArguments(id: id).json)
-        if options.json { print(r.encoded()) } else { print("\(id) unbridged (partner \(r["partner"]?.cell ?? "-"))") }
+        let r = try options.connect().daemonCall(try linkdTarget(forSession: id), .linkdUnbridge, SessionArguments(id: id),
+                                                 as: UnbridgeReply.self)
+        if options.json { print(r.json.encoded()) } else { print("\(r.id) unbridged (partner \(r.partner ?? "-"))") }
     }
 }
 

@@ -18,6 +18,16 @@ extension ControlClient {
         try callJSON(.daemonCallRequested(target: target, method: method.name, arguments: arguments.encoded()))
     }
 
+    /// A call whose reply has a fixed shape (MethodReplies.swift): decoded
+    /// through its type, an answer of another shape is an error reply.
+    func daemonCall<Reply: MethodReply>(_ target: String, _ method: DaemonMethod, _ arguments: some MethodArguments,
+                                        as _: Reply.Type) throws(CtlFailure) -> Reply {
+        let r = try daemonCall(target, method, arguments.json)
+        do { return try Reply(json: r) } catch {
+            throw CtlFailure(code: .errorReply, message: "\(target) \(method.name): \(error.reason)")
+        }
+    }
+
     /// A daemon's list method in pages (JSONPages: {"from": N} → items and
     /// the next N), so thousands of sessions need not fit one message. A
     /// daemon that answers with a plain array has no pages: that is all.
@@ -190,22 +200,22 @@ struct SessionCommand: ParsableCommand {
         func run() throws {
             let client = try options.connect()
             if let id {
-                let r = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id).json)
-                if options.json { print(r.encoded()) } else { print("\(id) killed") }
+                let r = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id), as: SessionKillReply.self)
+                if options.json { print(r.json.encoded()) } else { print("\(r.killed) killed") }
                 return
             }
             let ids = try client.allSessions().filter { all || selectors.matches($0) }.compactMap { $0["id"]?.string }
             var killed: [String] = []
             for id in ids {
                 do {
-                    _ = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id).json)
-                    killed.append(id)
+                    let r = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id), as: SessionKillReply.self)
+                    killed.append(r.killed)
                 } catch {
                     printError("pppctl: \(id): \(error.message)")
                 }
             }
             if options.json {
-                print(JSON.object(["matched": .int(Int64(ids.count)), "killed": .array(killed.map { .string($0) })]).encoded())
+                print(SessionKillSummary(matched: ids.count, killed: killed).json.encoded())
             } else {
                 print("\(ids.count) matched, \(killed.count) killed\(killed.isEmpty ? "" : ": " + killed.joined(separator: " "))")
             }

@@ -1,21 +1,21 @@
-// partner-failed's arguments (PartnerFailure): what the subscriber's linkd
+// partner-failed's arguments (PartnerFailedArguments): what the subscriber's linkd
 // accepts from an upstream's linkd, as a table of refusals with their typed
 // MethodError, and the sender's side (reason cut to fit, round trip).
 import IPC
 import Testing
-@testable import linkd
+
 
 @Suite struct PartnerFailureTests {
     static let good: JSON = ["session": "acc:1", "partner": "up0:3", "reason": "PPPoE discovery failed: no PADO after 2 PADI"]
 
     @Test func wellFormedArgumentsAreAccepted() throws {
-        let f = try PartnerFailure(arguments: Self.good, port: "acc")
+        let f = try PartnerFailedArguments(arguments: Self.good, port: "acc")
         #expect(f.session == "acc:1" && f.partner == "up0:3" && f.partnerPort == "up0")
         #expect(f.reason == "PPPoE discovery failed: no PADO after 2 PADI")
         // The sender's encoding is what the receiver takes back.
-        #expect(try PartnerFailure(arguments: f.arguments, port: "acc") == f)
+        #expect(try PartnerFailedArguments(arguments: f.json, port: "acc") == f)
         // A port name may itself contain ':' (the number is after the last).
-        let odd = try PartnerFailure(arguments: ["session": "a:b:12", "partner": "up:1", "reason": "x"], port: "a:b")
+        let odd = try PartnerFailedArguments(arguments: ["session": "a:b:12", "partner": "up:1", "reason": "x"], port: "a:b")
         #expect(odd.session == "a:b:12")
     }
 
@@ -41,14 +41,14 @@ import Testing
         ("partner on this port", ["session": "acc:1", "partner": "acc:2", "reason": "r"]),
         ("reason empty", ["session": "acc:1", "partner": "up0:3", "reason": ""]),
         ("reason one octet too long", ["session": "acc:1", "partner": "up0:3",
-                                       "reason": .string(String(repeating: "r", count: PartnerFailure.maxReason + 1))]),
+                                       "reason": .string(String(repeating: "r", count: PartnerFailedArguments.maxReason + 1))]),
     ]
 
     @Test(arguments: refusals.indices)
     func badArgumentsAreRefusedWithATypedError(_ i: Int) {
         let (what, args) = Self.refusals[i]
         do {
-            _ = try PartnerFailure(arguments: args, port: "acc")
+            _ = try PartnerFailedArguments(arguments: args, port: "acc")
             Issue.record("\(what): accepted")
         } catch {
             #expect(error.code == .badArguments, "\(what): \(error.code) \(error.reason)")
@@ -57,19 +57,19 @@ import Testing
     }
 
     @Test func reasonAtTheLimitIsAccepted() throws {
-        let reason = String(repeating: "r", count: PartnerFailure.maxReason)
-        let f = try PartnerFailure(arguments: ["session": "acc:1", "partner": "up0:3", "reason": .string(reason)], port: "acc")
-        #expect(f.reason.utf8.count == PartnerFailure.maxReason)
+        let reason = String(repeating: "r", count: PartnerFailedArguments.maxReason)
+        let f = try PartnerFailedArguments(arguments: ["session": "acc:1", "partner": "up0:3", "reason": .string(reason)], port: "acc")
+        #expect(f.reason.utf8.count == PartnerFailedArguments.maxReason)
     }
 
     /// The sender cuts a long reason on a character boundary, so what it
     /// sends always passes the receiver's check.
     @Test func senderCutsTheReasonToFit() throws {
-        let long = String(repeating: "é", count: PartnerFailure.maxReason)  // 2 octets each
-        let f = PartnerFailure(session: "acc:1", partner: "up0:3", reason: long)
-        #expect(f.reason.utf8.count <= PartnerFailure.maxReason && f.reason.utf8.count >= PartnerFailure.maxReason - 1)
+        let long = String(repeating: "é", count: PartnerFailedArguments.maxReason)  // 2 octets each
+        let f = PartnerFailedArguments(session: "acc:1", partner: "up0:3", reason: long)
+        #expect(f.reason.utf8.count <= PartnerFailedArguments.maxReason && f.reason.utf8.count >= PartnerFailedArguments.maxReason - 1)
         #expect(f.reason.allSatisfy { $0 == "é" })
-        #expect(try PartnerFailure(arguments: f.arguments, port: "acc") == f)
-        #expect(PartnerFailure(session: "acc:1", partner: "up0:3", reason: "").reason == "ended")
+        #expect(try PartnerFailedArguments(arguments: f.json, port: "acc") == f)
+        #expect(PartnerFailedArguments(session: "acc:1", partner: "up0:3", reason: "").reason == "ended")
     }
 }
