@@ -177,7 +177,7 @@ public struct AuthTestArguments: MethodArguments {
     }
 }
 
-/// linkd's `partner-failed` (PartnerFailedArguments.swift, a file of its
+/// linkd's `partner-failed` (PartnerFailed.swift, a file of its
 /// own for its fuzz target).
 extension PartnerFailedArguments: MethodArguments {}
 

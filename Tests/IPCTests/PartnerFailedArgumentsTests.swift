@@ -5,7 +5,7 @@ import IPC
 import Testing
 
 
-@Suite struct PartnerFailureTests {
+@Suite struct PartnerFailedArgumentsTests {
     static let good: JSON = ["session": "acc:1", "partner": "up0:3", "reason": "PPPoE discovery failed: no PADO after 2 PADI"]
 
     @Test func wellFormedArgumentsAreAccepted() throws {

@@ -5,7 +5,8 @@
 // and receiver share this one codec; whatever does not fit it is refused
 // with a typed MethodError before any session is looked at. In a file of its
 // own (JSON and MethodError only) so its fuzz target builds without the
-// method catalogue.
+// method catalogue; not named after the type because swiftc refuses two
+// files of one name and the fuzz target is Fuzz/PartnerFailedArguments.swift.
 
 public struct PartnerFailedArguments: Equatable, Sendable {
     public static let shape = #"{"session": "PORT:N", "partner": "PORT:M", "reason": TEXT}"#
