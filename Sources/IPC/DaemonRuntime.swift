@@ -194,9 +194,9 @@ public final class DaemonRuntime {
     }
 
     /// Publishes an event of the catalogue (Events.swift) for `pppctl watch`.
-    public func publish(_ kind: EventKind, _ fields: JSONObject) {
-        precondition(kind.publisher == peer, "\(kind.rawValue) is published by \(kind.publisher)")
-        let event = Event(kind, component: component, fields)
+    public func publish(_ body: EventBody) {
+        precondition(body.kind.publisher == peer, "\(body.kind.rawValue) is published by \(body.kind.publisher)")
+        let event = Event(body, component: component)
         try? link.send(.eventPublished(json: JSON.object(event.json).encoded()))
     }
 

@@ -2,7 +2,8 @@
 // an event on its init link (eventPublished); pppinit stamps the component
 // that sent it and fans it out to watchers, beside its own lifecycle events.
 // Each kind names who publishes it and the fields it carries besides
-// "event" and "component".
+// "event" and "component"; what an event says is an EventBody value
+// (EventBody.swift).
 
 public enum EventKind: String, CaseIterable, Sendable {
     // pppinit: a component's lifecycle (Supervision); unresponsive: it
@@ -43,28 +44,34 @@ public enum EventKind: String, CaseIterable, Sendable {
     }
 }
 
-/// One event as it travels: its kind, the component it concerns, its fields.
+/// One event as it travels: its typed payload and the component it
+/// concerns. Its JSON is "event", "component", then the payload's fields in
+/// the order the publishers have always written them (EventsTests compares
+/// the text).
 public struct Event: Equatable, Sendable {
-    public var kind: EventKind
+    public var body: EventBody
     /// Set by pppinit from the init link it arrived on (a daemon cannot
     /// speak for another).
     public var component: ComponentName?
-    public var fields: JSONObject
 
-    public init(_ kind: EventKind, component: ComponentName? = nil, _ fields: JSONObject = [:]) {
-        self.kind = kind; self.component = component; self.fields = fields
+    public init(_ body: EventBody, component: ComponentName? = nil) {
+        self.body = body; self.component = component
     }
+
+    public var kind: EventKind { body.kind }
 
     /// The JSON object `pppctl watch --json` prints.
     public var json: JSONObject {
         var o: JSONObject = ["event": .string(kind.rawValue)]
         if let component { o["component"] = .string(component.description) }
-        for (k, v) in fields.members where k != "event" && k != "component" { o[k] = v }
+        for (k, v) in body.fields.members { o[k] = v }
         return o
     }
 
     /// Reads an event back; nil when "event" names no kind of the catalogue,
-    /// a required field is missing, or "component" is not a component name.
+    /// a required field is missing or of another type, or "component" is
+    /// not a component name. Fields no kind knows are ignored (a newer
+    /// publisher may add one).
     public init?(json o: JSONObject) {
         guard let name = o["event"]?.string, let kind = EventKind(rawValue: name) else { return nil }
         var component: ComponentName?
@@ -72,9 +79,7 @@ public struct Event: Equatable, Sendable {
             guard let text = c.string, let parsed = ComponentName(text) else { return nil }
             component = parsed
         }
-        var fields = JSONObject()
-        for (k, v) in o.members where k != "event" && k != "component" { fields[k] = v }
-        for f in kind.fields where !f.hasSuffix("?") && fields[f] == nil { return nil }
-        self.init(kind, component: component, fields)
+        guard let body = EventBody(kind, o) else { return nil }
+        self.init(body, component: component)
     }
 }

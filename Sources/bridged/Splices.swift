@@ -105,8 +105,7 @@ final class Splices {
             self.runtime.loop.unwatch(w.leg.raw)
             self.waiting[id] = nil  // closes the channel: linkd terminates the session
             self.runtime.log.notice("\(id): \(leg.record.bridgeWith) never came; channel closed")
-            self.runtime.publish(.bridgeFailed, ["session": .string(id),
-                                  "reason": .string("partner \(leg.record.bridgeWith) did not arrive")])
+            self.runtime.publish(.bridgeFailed(session: id, reason: "partner \(leg.record.bridgeWith) did not arrive"))
         }
         waiting[id] = (leg, timer)
     }
@@ -121,8 +120,7 @@ final class Splices {
             runtime.loop.unwatch(w.leg.raw)
             waiting[id] = nil
             runtime.log.notice("\(id): closed its channel before \(w.leg.record.bridgeWith) came")
-            runtime.publish(.bridgeFailed, ["session": .string(id),
-                             "reason": .string("\(id) went down while waiting for \(w.leg.record.bridgeWith)")])
+            runtime.publish(.bridgeFailed(session: id, reason: "\(id) went down while waiting for \(w.leg.record.bridgeWith)"))
             return
         }
     }
@@ -144,16 +142,14 @@ final class Splices {
             }
         }
         runtime.log.info("\(s.legs[0].record.session) ⇄ \(s.legs[1].record.session): bridged")
-        runtime.publish(.bridgeUp, ["a": .string(s.legs[0].record.session),
-                         "b": .string(s.legs[1].record.session), "resumed": .bool(!deposit)])
+        runtime.publish(.bridgeUp(a: s.legs[0].record.session, b: s.legs[1].record.session, resumed: !deposit))
     }
 
     private func ended(_ s: Splice, _ reason: String) {
         live[s.key] = nil
         try? runtime.withdraw(key: s.key)
         runtime.log.info("\(s.key) ended: \(reason)")
-        runtime.publish(.bridgeDown, ["a": .string(s.legs[0].record.session),
-                         "b": .string(s.legs[1].record.session), "reason": .string(reason)])
+        runtime.publish(.bridgeDown(a: s.legs[0].record.session, b: s.legs[1].record.session, reason: reason))
     }
 
     // MARK: restart

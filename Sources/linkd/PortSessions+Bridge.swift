@@ -161,10 +161,7 @@ extension PortSessions {
     }
 
     func publishBridge(_ s: Session, reason: String? = nil) {
-        var e: JSONObject = ["session": .string(s.id), "port": .string(settings.name),
-                             "state": .string(s.bridge.stage.rawValue),
-                             "partner": s.bridge.partner.map { .string($0) } ?? .null]
-        if let reason { e["reason"] = .string(reason) }
-        rt.publish(.sessionBridge, e)
+        rt.publish(.sessionBridge(session: s.id, port: settings.name, state: s.bridge.stage.rawValue,
+                                  partner: s.bridge.partner, reason: reason))
     }
 }

@@ -190,10 +190,6 @@ final class PortSessions {
         }
     }
 
-    func event(_ s: Session) -> JSONObject {
-        ["session": .string(s.id), "port": .string(settings.name)]
-    }
-
     func scheduleNextSession() {
         guard holdoffTimer == nil else { return }
         holdoffTimer = rt.loop.schedule(after: transport.holdoff) { [unowned self] in self.startSession() }
@@ -215,19 +211,13 @@ extension PortSessions: SessionOwner {
         failures = 0
         let o = s.negotiated ?? LCPNegotiatedOptions()
         rt.log.info("session \(s.id): network phase (magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)))")
-        var e = event(s)
-        e["peer_name"] = s.auth.verdict.map { .string($0.peerName) } ?? .null
-        rt.publish(.sessionUp, e)
+        rt.publish(.sessionUp(session: s.id, port: settings.name, peerName: s.auth.verdict?.peerName))
     }
 
     func sessionAuthenticated(_ s: Session, _ v: AuthVerdict) {
         rt.log.info("session \(s.id): authd says \(v.success ? "success" : "failure")\(v.peerName.isEmpty ? "" : " for \(v.peerName)")\(v.reason.isEmpty ? "" : ": \(v.reason)")")
-        var e = event(s)
-        e["success"] = .bool(v.success)
-        e["peer_name"] = .string(v.peerName)
-        e["method"] = v.method.map { .string("\($0)") } ?? .null
-        e["reason"] = .string(v.reason)
-        rt.publish(.sessionAuth, e)
+        rt.publish(.sessionAuth(session: s.id, port: settings.name, success: v.success, peerName: v.peerName,
+                                method: v.method.map { "\($0)" }, reason: v.reason))
     }
 
     func channelHeld(_ s: Session) { save(s) }
@@ -245,9 +235,7 @@ extension PortSessions: SessionOwner {
         if !s.reachedNetwork { failures += 1 }
         let reason = s.reason ?? "ended"
         rt.log.notice("session \(s.id): down: \(reason)")
-        var e = event(s)
-        e["reason"] = .string(reason)
-        rt.publish(.sessionDown, e)
+        rt.publish(.sessionDown(session: s.id, port: settings.name, reason: reason))
         dialledSessionEnded(s)
         guard !transport.isServing else { return }
         guard settings.persist else {

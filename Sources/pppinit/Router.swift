@@ -250,20 +250,25 @@ final class Router {
         case let .daemonCallRequested(target, method, arguments):
             relayDaemonCall(from: c, target: target, method: method, arguments: arguments, callID: r.callID)
         case let .eventPublished(json):
-            var event = (try? JSON.parse(json))?.object ?? ["raw": .string(json)]
-            event["component"] = .string(c.name)
-            control?.publish(event)
+            // Read through its type: an event of no kind, with a field
+            // missing or of another type, or of another publisher's kind
+            // is dropped and logged, not passed on to watchers.
+            guard let o = (try? JSON.parse(json))?.object, var event = Event(json: o), event.kind.publisher == c.peer else {
+                log.warning("\(c.name): dropped an event outside the catalogue: \(json.prefix(200))")
+                return
+            }
+            event.component = ComponentName(c.name)
+            control?.publish(event.json)
         default:
             try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not for pppinit")
         }
     }
 
-    func publish(_ c: Component, _ kind: EventKind) {
-        var e = Event(kind, component: ComponentName(c.name))
-        if let pid = c.pid { e.fields["pid"] = .int(Int64(pid)) }
-        e.fields["restarts"] = .int(Int64(c.supervision.restarts))
-        if !c.lastExit.isEmpty { e.fields["reason"] = .string(c.lastExit) }
-        log.info("\(c.name): \(kind.rawValue)")
+    func publish(_ c: Component, _ step: EventBody.Lifecycle) {
+        let e = Event(.lifecycle(step, pid: c.pid, restarts: c.supervision.restarts,
+                                 reason: c.lastExit.isEmpty ? nil : c.lastExit),
+                      component: ComponentName(c.name))
+        log.info("\(c.name): \(step.kind.rawValue)")
         control?.publish(e.json)
     }
 

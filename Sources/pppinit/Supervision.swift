@@ -49,7 +49,7 @@ struct Supervision: Equatable {
         /// sessions in the fd store), SIGKILL after the stop timeout.
         case restartInPlace
         case kill               // SIGKILL now (never became ready)
-        case publish(EventKind)    // started, restarted, unresponsive, exited, failed, stopped
+        case publish(EventBody.Lifecycle)
     }
 
     mutating func handle(_ event: Event, now: Double, policy: SupervisorPolicy) -> [Action] {

@@ -49,11 +49,8 @@ final class AuthService {
 
     func concluded(_ v: AuthVerdict) {
         if v.success { counts.succeeded += 1 } else { counts.failed += 1 }
-        var e: JSONObject = ["session": .string(v.session),
-                             "method": v.method.map { .string($0.description) } ?? .null,
-                             "peer_name": .string(v.peerName), "reason": .string(v.reason)]
-        if v.framedAddress != 0 { e["framed_address"] = .string(IPv4.format(v.framedAddress)) }
-        runtime.publish(v.success ? .authSucceeded : .authFailed, e)
+        runtime.publish(.auth(success: v.success, session: v.session, method: v.method?.description, peerName: v.peerName,
+                              reason: v.reason, framedAddress: v.framedAddress != 0 ? IPv4.format(v.framedAddress) : nil))
     }
 
     func sessionStarted() { counts.started += 1 }
