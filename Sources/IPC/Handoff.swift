@@ -112,7 +112,13 @@ public final class HandoffSender {
         // Our copy of R's far end was closed when `pair` went out of scope,
         // so a receiver that dies shows up here as EOF.
         try loop.watch(ack?.raw ?? -1) { [self] _ in self.readAnswer() }
-        timer = loop.schedule(after: timeout) { [self] in self.finish(.failed(.timeout)) }
+        timer = loop.schedule(after: timeout) { [self] in
+            self.timer = nil
+            // In a busy round the timer can come before R's handler although
+            // the answer already waits: read it first (as Link.expire does).
+            if let raw = self.ack?.raw, (try? Socket.waitReadable(raw, milliseconds: 0)) == true { self.readAnswer() }
+            self.finish(.failed(.timeout))
+        }
     }
 
     private func readAnswer() {
@@ -171,7 +177,14 @@ public final class HandoffReceiver {
         guard try Socket.send(raw, msg) else { throw .system(call: "send(handoff)", errno: EAGAIN) }
         self.completion = completion
         try loop.watch(raw) { [self] _ in self.readAck() }
-        timer = loop.schedule(after: timeout) { [self] in self.finish(false) }
+        timer = loop.schedule(after: timeout) { [self] in
+            self.timer = nil
+            // The sender's '!' may already wait behind this timer in a busy
+            // round: closing now would end a session the sender has handed
+            // over (it sees ECONNRESET on the channel). Read it first.
+            if let raw = self.ack?.raw, (try? Socket.waitReadable(raw, milliseconds: 0)) == true { self.readAck() }
+            self.finish(false)
+        }
     }
 
     /// Says no; the sender keeps the session.

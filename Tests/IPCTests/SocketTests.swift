@@ -317,6 +317,29 @@ func withoutLeaks(_ body: () throws -> Void) throws {
             #expect(result == false)
         }
     }
+
+    /// The sender's '!' arrives after the receiver's timer is due, so both
+    /// are ready in one round with the timer first (epoll reports in the
+    /// order they became ready). The receiver must read the ack, not close
+    /// a channel the sender has already handed over: that was an accepted
+    /// session ending with ECONNRESET under load. Fails without the read.
+    @Test func receiverReadsAnAckWaitingBehindItsTimer() throws {
+        try withoutLeaks {
+            let loop = try EventLoop()
+            let r = try Socket.seqpacketPair()
+            let senderEnd = r.first.raw
+            let rx = HandoffReceiver(ack: r.second, loop: loop)
+            var result: Bool?
+            try rx.accept(pid: 42, timeout: 0.05) { result = $0 }
+            var answer = [UInt8](repeating: 0, count: 8)
+            let n = answer.withUnsafeMutableBytes { recv(senderEnd, $0.baseAddress, $0.count, 0) }
+            #expect(n == 5 && answer[0] == UInt8(ascii: "P"))
+            usleep(150_000)  // the timer is due before the ack is written
+            #expect(try Socket.send(senderEnd, [UInt8(ascii: "!")]))
+            #expect(loop.run(until: { result != nil }, seconds: 3))
+            #expect(result == true)
+        }
+    }
 }
 
 @Suite(.serialized) struct RendezvousTests {
