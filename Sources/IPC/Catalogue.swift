@@ -119,14 +119,14 @@ public struct DaemonSetup: Equatable, Sendable {
     /// rendezvous point from the kernel's credentials (Conversation.swift).
     public var peerUIDs: [UInt32: Peer]
     public var logLevel: Log.Level
-    /// Syscalls allowed beyond Sandbox.baseSyscalls (pppinit's service table).
-    public var syscalls: [String]
+    /// Syscalls allowed beyond Sandbox.baseRules (pppinit's service table).
+    public var syscalls: [SyscallRule]
 
     public static let defaultRuntimeDir = "/run/ppprouter"
 
     public init(name: String, instance: String, uid: UInt32, gid: UInt32, capabilities: [UInt8],
                 seccomp: SeccompMode, settings: [UInt8] = [], runtimeDir: String = defaultRuntimeDir,
-                peerUIDs: [UInt32: Peer] = [:], logLevel: Log.Level = .info, syscalls: [String] = []) {
+                peerUIDs: [UInt32: Peer] = [:], logLevel: Log.Level = .info, syscalls: [SyscallRule] = []) {
         self.name = name; self.instance = instance; self.uid = uid; self.gid = gid
         self.capabilities = capabilities; self.seccomp = seccomp; self.settings = settings
         self.runtimeDir = runtimeDir; self.peerUIDs = peerUIDs; self.logLevel = logLevel
@@ -235,7 +235,11 @@ public enum Message: Equatable, Sendable {
             for (uid, peer) in s.peerUIDs.sorted(by: { $0.key < $1.key }) { w.u32(uid); w.u8(peer.rawValue) }
             w.u8(UInt8(s.logLevel.rawValue))
             w.u8(UInt8(s.syscalls.count))
-            for name in s.syscalls { w.string(name) }
+            for rule in s.syscalls {
+                w.string(rule.name)
+                w.u8(UInt8(rule.conditions.count))
+                for c in rule.conditions { w.u8(c.argument); w.u64(c.mask); w.u64(c.value) }
+            }
         case let .daemonReady(pid): w.u32(pid)
         case let .callRequested(method, arguments, admin): w.string(method); w.text(arguments); w.bool(admin)
         case let .callReplied(json), let .eventPublished(json): w.text(json)
@@ -286,8 +290,20 @@ public enum Message: Equatable, Sendable {
                 uids[uid] = peer
             }
             guard let level = Log.Level(rawValue: Int(try r.u8())) else { throw .invalid(callID: 0, reason: "unknown log level") }
-            var syscalls: [String] = []
-            for _ in 0..<Int(try r.u8()) { syscalls.append(try r.string()) }
+            var syscalls: [SyscallRule] = []
+            for _ in 0..<Int(try r.u8()) {
+                let name = try r.string()
+                let count = try r.u8()
+                guard count <= SyscallRule.maxArguments else { throw .invalid(callID: 0, reason: "too many syscall conditions") }
+                var conditions: [SyscallRule.Condition] = []
+                for _ in 0..<count {
+                    let argument = try r.u8()
+                    guard argument < SyscallRule.maxArguments else { throw .invalid(callID: 0, reason: "bad syscall argument") }
+                    let mask = try r.u64()
+                    conditions.append(SyscallRule.Condition(argument: argument, mask: mask, value: try r.u64()))
+                }
+                syscalls.append(SyscallRule(name, conditions))
+            }
             m = .daemonConfigured(DaemonSetup(name: name, instance: instance, uid: uid, gid: gid,
                                               capabilities: caps, seccomp: mode, settings: settings,
                                               runtimeDir: runtimeDir, peerUIDs: uids, logLevel: level,
