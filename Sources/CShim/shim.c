@@ -161,17 +161,27 @@ int ppp_syscall_known(const char *name) {
     return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
 }
 
-int ppp_seccomp_allow(const char *const *names, int n, int mode, int *unknown) {
+int ppp_seccomp_allow_rules(const char *const *names, const int *ncond, int n,
+                            const unsigned char *args, const unsigned long long *masks,
+                            const unsigned long long *values, int mode, int *unknown) {
     uint32_t deflt = mode == 0 ? SCMP_ACT_KILL_PROCESS : mode == 1 ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_LOG;
     scmp_filter_ctx ctx = seccomp_init(deflt);
     if (!ctx) return -ENOMEM;
     *unknown = 0;
+    int k = 0;
     for (int i = 0; i < n; i++) {
         int nr = seccomp_syscall_resolve_name(names[i]);
         // An allowlist with a misspelt name would kill the daemon later, at
         // the first use of the call it meant: refuse it now, load nothing.
         if (nr == __NR_SCMP_ERROR) { *unknown = i + 1; seccomp_release(ctx); return -EINVAL; }
-        int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+        struct scmp_arg_cmp cmp[6];
+        if (ncond[i] < 0 || ncond[i] > 6) { seccomp_release(ctx); return -EINVAL; }
+        for (int c = 0; c < ncond[i]; c++, k++) {
+            if (args[k] > 5) { seccomp_release(ctx); return -EINVAL; }
+            cmp[c] = (struct scmp_arg_cmp){ .arg = args[k], .op = SCMP_CMP_MASKED_EQ,
+                                            .datum_a = masks[k], .datum_b = values[k] };
+        }
+        int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, (unsigned)ncond[i], cmp);
         if (rc < 0 && rc != -EEXIST) { seccomp_release(ctx); return rc; }
     }
     int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);

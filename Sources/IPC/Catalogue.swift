@@ -119,14 +119,14 @@ public struct DaemonSetup: Equatable, Sendable {
     /// rendezvous point from the kernel's credentials (Conversation.swift).
     public var peerUIDs: [UInt32: Peer]
     public var logLevel: Log.Level
-    /// Syscalls allowed beyond Sandbox.baseSyscalls (pppinit's service table).
-    public var syscalls: [String]
+    /// Syscalls allowed beyond Sandbox.baseRules (pppinit's service table).
+    public var syscalls: [SyscallRule]
 
     public static let defaultRuntimeDir = "/run/ppprouter"
 
     public init(name: String, instance: String, uid: UInt32, gid: UInt32, capabilities: [UInt8],
                 seccomp: SeccompMode, settings: [UInt8] = [], runtimeDir: String = defaultRuntimeDir,
-                peerUIDs: [UInt32: Peer] = [:], logLevel: Log.Level = .info, syscalls: [String] = []) {
+                peerUIDs: [UInt32: Peer] = [:], logLevel: Log.Level = .info, syscalls: [SyscallRule] = []) {
         self.name = name; self.instance = instance; self.uid = uid; self.gid = gid
         self.capabilities = capabilities; self.seccomp = seccomp; self.settings = settings
         self.runtimeDir = runtimeDir; self.peerUIDs = peerUIDs; self.logLevel = logLevel
@@ -167,8 +167,10 @@ public enum Message: Equatable, Sendable {
     case authFrameSent(session: String, protocol: UInt16, packet: [UInt8])
     case authFinished(AuthVerdict)
     case authStopped(session: String, reason: String, counters: SessionCounters)
-    /// `started`: the Network phase began (accounting Start); else interim.
-    case accountingUpdated(session: String, started: Bool, counters: SessionCounters)
+    /// `started`: IPCP opened, or the wait for it ended (accounting Start);
+    /// else interim. `framedAddress`: the peer's IPv4 address as IPCP agreed
+    /// it (0: none yet), so a pool address reaches RADIUS (RFC 2865 §5.8).
+    case accountingUpdated(session: String, started: Bool, counters: SessionCounters, framedAddress: UInt32)
     /// A session authenticated before linkd or authd restarted: authd takes
     /// its accounting back under the verdict's Acct-Session-Id (no Start).
     case accountingResumed(AuthStart, AuthVerdict)
@@ -233,7 +235,11 @@ public enum Message: Equatable, Sendable {
             for (uid, peer) in s.peerUIDs.sorted(by: { $0.key < $1.key }) { w.u32(uid); w.u8(peer.rawValue) }
             w.u8(UInt8(s.logLevel.rawValue))
             w.u8(UInt8(s.syscalls.count))
-            for name in s.syscalls { w.string(name) }
+            for rule in s.syscalls {
+                w.string(rule.name)
+                w.u8(UInt8(rule.conditions.count))
+                for c in rule.conditions { w.u8(c.argument); w.u64(c.mask); w.u64(c.value) }
+            }
         case let .daemonReady(pid): w.u32(pid)
         case let .callRequested(method, arguments, admin): w.string(method); w.text(arguments); w.bool(admin)
         case let .callReplied(json), let .eventPublished(json): w.text(json)
@@ -253,7 +259,8 @@ public enum Message: Equatable, Sendable {
             w.string(session); w.u16(proto); w.blob(packet)
         case let .authFinished(verdict): verdict.encode(into: &w)
         case let .authStopped(session, reason, counters): w.string(session); w.string(reason); counters.encode(into: &w)
-        case let .accountingUpdated(session, started, counters): w.string(session); w.bool(started); counters.encode(into: &w)
+        case let .accountingUpdated(session, started, counters, address):
+            w.string(session); w.bool(started); counters.encode(into: &w); w.u32(address)
         case let .accountingResumed(start, verdict): start.encode(into: &w); verdict.encode(into: &w)
         case let .authChanged(change): change.encode(into: &w)
         case let .hookRequested(request): request.encode(into: &w)
@@ -283,8 +290,20 @@ public enum Message: Equatable, Sendable {
                 uids[uid] = peer
             }
             guard let level = Log.Level(rawValue: Int(try r.u8())) else { throw .invalid(callID: 0, reason: "unknown log level") }
-            var syscalls: [String] = []
-            for _ in 0..<Int(try r.u8()) { syscalls.append(try r.string()) }
+            var syscalls: [SyscallRule] = []
+            for _ in 0..<Int(try r.u8()) {
+                let name = try r.string()
+                let count = try r.u8()
+                guard count <= SyscallRule.maxArguments else { throw .invalid(callID: 0, reason: "too many syscall conditions") }
+                var conditions: [SyscallRule.Condition] = []
+                for _ in 0..<count {
+                    let argument = try r.u8()
+                    guard argument < SyscallRule.maxArguments else { throw .invalid(callID: 0, reason: "bad syscall argument") }
+                    let mask = try r.u64()
+                    conditions.append(SyscallRule.Condition(argument: argument, mask: mask, value: try r.u64()))
+                }
+                syscalls.append(SyscallRule(name, conditions))
+            }
             m = .daemonConfigured(DaemonSetup(name: name, instance: instance, uid: uid, gid: gid,
                                               capabilities: caps, seccomp: mode, settings: settings,
                                               runtimeDir: runtimeDir, peerUIDs: uids, logLevel: level,
@@ -333,7 +352,8 @@ public enum Message: Equatable, Sendable {
             m = .authStopped(session: session, reason: reason, counters: try SessionCounters.decode(&r))
         case .accountingUpdated:
             let session = try r.string(), started = try r.bool()
-            m = .accountingUpdated(session: session, started: started, counters: try SessionCounters.decode(&r))
+            let counters = try SessionCounters.decode(&r)
+            m = .accountingUpdated(session: session, started: started, counters: counters, framedAddress: try r.u32())
         case .accountingResumed: m = .accountingResumed(try AuthStart.decode(&r), try AuthVerdict.decode(&r))
         case .authChanged: m = .authChanged(try AuthChange.decode(&r))
         case .hookRequested: m = .hookRequested(try HookRequest.decode(&r))

@@ -35,7 +35,7 @@ public enum Sandbox {
         "read", "write", "readv", "writev", "pread64", "close", "close_range",
         "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl",
         "timerfd_settime", "timerfd_gettime", "clock_gettime", "clock_nanosleep", "nanosleep",
-        "recvmsg", "sendmsg", "recvfrom", "sendto", "socket", "socketpair", "connect",
+        "recvmsg", "sendmsg", "recvfrom", "sendto", "connect",
         "getsockopt", "setsockopt", "shutdown", "poll", "ppoll",
         "fcntl", "dup", "dup3", "fstat", "newfstatat", "statx", "lseek",
         "getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid",
@@ -45,13 +45,24 @@ public enum Sandbox {
         "prlimit64", "uname", "rseq", "set_robust_list",
     ]
 
+    /// The base allowlist as rules: every daemon creates Unix sockets (its
+    /// rendezvous conversations, handoff datagrams, SEQPACKET channel pairs),
+    /// and no other family unless its service-table row says so. connect(2)
+    /// and sendto(2) stay unconditioned: their address is a pointer the filter
+    /// cannot read, and a daemon without a socket of another family can only
+    /// reach Unix peers with them.
+    public static let baseRules: [SyscallRule] = baseSyscalls.map { SyscallRule($0) } + [
+        .when("socket", argument: 0, is: SyscallArgument.afUnix),
+        .when("socketpair", argument: 0, is: SyscallArgument.afUnix),
+    ]
+
     /// The names libseccomp does not know on this architecture.
     public static func unknownSyscalls(_ names: [String]) -> [String] {
         names.filter { ppp_syscall_known($0) == 0 }
     }
 
     /// Drops to `setup`'s uid/gid keeping only `setup.capabilities`, sets
-    /// no_new_privs and loads the seccomp allowlist (base + `setup.syscalls`).
+    /// no_new_privs and loads the seccomp allowlist (`rules(setup)`).
     public static func drop(_ setup: DaemonSetup) throws(SandboxError) {
         let keep = setup.capabilities.map { Int32($0) }
         // pppinit may itself be PID 1 (a container), so compare, don't test for 1.
@@ -66,19 +77,28 @@ public enum Sandbox {
         // a dying pppinit never leaves an orphan daemon.
         _ = ppp_set_pdeathsig(SIGTERM)
         if getppid() != parent { throw SandboxError(step: "parent exited", errno: ESRCH) }
-        try loadSeccomp(baseSyscalls + setup.syscalls, mode: setup.seccomp)
+        try loadSeccomp(rules(setup), mode: setup.seccomp)
     }
 
-    public static func loadSeccomp(_ names: [String], mode: SeccompMode) throws(SandboxError) {
+    /// The whole allowlist a daemon loads: base rules and its own.
+    public static func rules(_ setup: DaemonSetup) -> [SyscallRule] { baseRules + setup.syscalls }
+
+    public static func loadSeccomp(_ rules: [SyscallRule], mode: SeccompMode) throws(SandboxError) {
         var unknown: Int32 = 0
-        var cstrings = names.map { strdup($0) }
+        var cstrings = rules.map { strdup($0.name) }
         defer { cstrings.forEach { free($0) } }
+        let counts = rules.map { Int32($0.conditions.count) }
+        let conditions = rules.flatMap(\.conditions)
+        let args = conditions.map(\.argument)
+        let masks = conditions.map { CUnsignedLongLong($0.mask) }
+        let values = conditions.map { CUnsignedLongLong($0.value) }
         let rc = cstrings.withUnsafeMutableBufferPointer { buf in
-            buf.withMemoryRebound(to: UnsafePointer<CChar>?.self) {
-                ppp_seccomp_allow($0.baseAddress, Int32($0.count), Int32(mode.rawValue), &unknown)
+            buf.withMemoryRebound(to: UnsafePointer<CChar>?.self) { names in
+                ppp_seccomp_allow_rules(names.baseAddress, counts, Int32(names.count), args, masks, values,
+                                        Int32(mode.rawValue), &unknown)
             }
         }
-        if unknown > 0 { throw SandboxError(step: "seccomp: unknown syscall '\(names[Int(unknown) - 1])'", errno: -rc) }
+        if unknown > 0 { throw SandboxError(step: "seccomp: unknown syscall '\(rules[Int(unknown) - 1].name)'", errno: -rc) }
         if rc != 0 { throw SandboxError(step: "seccomp_load", errno: -rc) }
     }
 }

@@ -14,8 +14,9 @@ struct Service: Sendable {
     let peer: Peer
     /// Kept after the drop (Sandbox.drop).
     let capabilities: [Grant<Capability>]
-    /// Allowed beyond Sandbox.baseSyscalls.
-    let syscalls: [Grant<String>]
+    /// Allowed beyond Sandbox.baseRules, narrowed by argument where the
+    /// argument is an integer (issue 15.7).
+    let syscalls: [Grant<SyscallRule>]
     /// The instances the config asks for: the component name and its
     /// settings, encoded by the daemon's own codec.
     let instances: @Sendable (RouterConfig) -> [(name: ComponentName, settings: [UInt8])]
@@ -23,32 +24,48 @@ struct Service: Sendable {
     var executable: String { peer.description }
 
     static let table: [Service] = [
+        // authd's RADIUS and DAE sockets are bound before the drop; after it,
+        // it makes Unix sockets only (the base rules).
         Service(peer: .authd, capabilities: [], syscalls: [],
                 instances: { [(ComponentName(.authd), $0.auth.encoded())] }),
         Service(peer: .ncpd,
                 capabilities: [Grant(value: .netAdmin, reason: "create TUN units, set their addresses and routes")],
-                syscalls: [Grant(value: "openat", reason: "/dev/net/tun where our uid may open it"),
-                           Grant(value: "ioctl", reason: "TUNSETIFF on a unit; if_nametoindex's socket ioctl"),
-                           Grant(value: "bind", reason: "if_nametoindex's socket"),
-                           Grant(value: "getsockname", reason: "if_nametoindex's socket")],
+                syscalls: [Grant(value: SyscallRule("openat", [.init(argument: 2, mask: SyscallArgument.openModeMask, value: SyscallArgument.oRdwr)]),
+                                 reason: "/dev/net/tun for each unit: read-write, never create, truncate or open a directory"),
+                           Grant(value: .when("ioctl", argument: 1, is: SyscallArgument.tunSetIff), reason: "TUNSETIFF on a new unit"),
+                           Grant(value: .when("ioctl", argument: 1, is: SyscallArgument.siocGifIndex), reason: "if_nametoindex of a new unit"),
+                           Grant(value: .when("socket", argument: 0, is: SyscallArgument.afNetlink), reason: "rtnetlink: addresses, routes, links"),
+                           Grant(value: SyscallRule("bind"), reason: "the rtnetlink socket's port id"),
+                           Grant(value: SyscallRule("getsockname"), reason: "the rtnetlink socket's port id")],
                 instances: { [(ComponentName(.ncpd), $0.ncpdSettings.encoded())] }),
+        // bridged splices channels it is handed; Unix sockets only.
         Service(peer: .bridged, capabilities: [], syscalls: [],
                 instances: { _ in [(ComponentName(.bridged), [])] }),
         // No capability for any port: a pppoe port's AF_PACKET sockets are
         // opened as root before the drop and kept in the fd store, and sending
         // or receiving on an open packet socket is not checked against
-        // CAP_NET_RAW (only socket(2) is).
+        // CAP_NET_RAW (only socket(2) is). UDP and listening TCP ports are bound
+        // before the drop too (bind(2) is not allowed); only a tcp-connect dial
+        // makes an Internet socket after it.
         Service(peer: .linkd, capabilities: [],
-                syscalls: [Grant(value: "accept4", reason: "TCP listen ports"),
-                           Grant(value: "recvmmsg", reason: "PPPoE's batched AF_PACKET reads, UDP ports' batched reads"),
-                           Grant(value: "sendmmsg", reason: "PPPoE's batched AF_PACKET writes")],
+                syscalls: [Grant(value: SyscallRule("accept4"), reason: "TCP listen ports"),
+                           Grant(value: SyscallRule("recvmmsg"), reason: "PPPoE's batched AF_PACKET reads, UDP ports' batched reads"),
+                           Grant(value: SyscallRule("sendmmsg"), reason: "PPPoE's batched AF_PACKET writes"),
+                           Grant(value: Self.tcpSocket(SyscallArgument.afInet), reason: "tcp-connect dials to IPv4 peers"),
+                           Grant(value: Self.tcpSocket(SyscallArgument.afInet6), reason: "tcp-connect dials to IPv6 peers")],
                 instances: { config in config.ports.map { (ComponentName.linkd(port: $0.name), config.linkdSettings($0).encoded()) } }),
     ]
+
+    /// socket(family, SOCK_STREAM[|flags], _).
+    static func tcpSocket(_ family: UInt64) -> SyscallRule {
+        SyscallRule("socket", [.init(argument: 0, value: family),
+                               .init(argument: 1, mask: SyscallArgument.socketTypeMask, value: SyscallArgument.sockStream)])
+    }
 
     /// Syscall names in the table that libseccomp does not know here: pppinit
     /// refuses to start rather than have a daemon fail at its drop.
     static var unknownSyscalls: [String] {
-        Sandbox.unknownSyscalls(Sandbox.baseSyscalls + table.flatMap { $0.syscalls.map(\.value) })
+        Sandbox.unknownSyscalls((Sandbox.baseRules + table.flatMap { $0.syscalls.map(\.value) }).map(\.name))
     }
 
     /// The setup of one instance, from the config.

@@ -8,7 +8,7 @@ let sampleMessages: [Message] = [
     .daemonConfigured(DaemonSetup(name: "linkd", instance: "udp0", uid: 61001, gid: 61001,
                                   capabilities: [13], seccomp: .kill, settings: [1, 2, 3], runtimeDir: "/run/x",
                                   peerUIDs: [61001: .linkd, 61002: .authd], logLevel: .debug,
-                                  syscalls: ["accept4", "sendmmsg"])),
+                                  syscalls: [SyscallRule("accept4"), .when("socket", argument: 0, is: 10), SyscallRule("ioctl", [.init(argument: 1, mask: 0xff, value: 0xca), .init(argument: 2, value: 7)])])),
     .daemonReady(pid: 4242),
     .callRequested(method: "status", arguments: "{}", admin: true),
     .callReplied(json: "{\"a\":1}"),
@@ -37,7 +37,7 @@ let sampleMessages: [Message] = [
                     v.radiusClass = [1, 2]; return v }()),
     .authStopped(session: "tty0:1", reason: "peer terminated", counters: { var c = SessionCounters()
                                                                           c.inputOctets = 1 << 40; return c }()),
-    .accountingUpdated(session: "tty0:1", started: true, counters: SessionCounters()),
+    .accountingUpdated(session: "tty0:1", started: true, counters: SessionCounters(), framedAddress: 0x0A00_0002),
     .accountingResumed(AuthStart(session: "tty0:1", port: "tty0", authenticatePeer: .pap, authenticateSelf: nil),
                        { var v = AuthVerdict(session: "tty0:1", success: true)
                          v.peerName = "alice"; v.accountingSessionID = "tty0:1-0a0b0c0d"; return v }()),
@@ -142,4 +142,28 @@ func wrongDescriptorCountIsRefused(_ arrived: Int) throws {
     var b = try Codec.encode(.componentRestartRequested(name: "ab"), flags: [], callID: 1)
     b[b.count - 1] = 0xff
     #expect(throws: IPCError.self) { try Codec.decode(b[...], from: .pppctl, descriptorCount: 0) }
+}
+
+/// A DaemonSetup's syscall rules: a condition on a seventh argument, more
+/// conditions than a syscall has arguments, or a rule cut in its condition
+/// are refused, never loaded as a different filter.
+@Test(arguments: ["argument 6", "7 conditions", "cut condition"])
+func badSyscallRuleIsRefused(_ what: String) throws {
+    func setup(_ rule: SyscallRule) -> Message {
+        .daemonConfigured(DaemonSetup(name: "ncpd", instance: "", uid: 1, gid: 1, capabilities: [], seccomp: .kill,
+                                      syscalls: [rule]))
+    }
+    var bytes: [UInt8]
+    switch what {
+    case "argument 6": bytes = try Codec.encode(setup(.when("ioctl", argument: 6, is: 1)), flags: .end, callID: 1)
+    case "7 conditions":
+        let seven = (0..<7).map { SyscallRule.Condition(argument: UInt8($0 % 6), value: 1) }
+        bytes = try Codec.encode(setup(SyscallRule("ioctl", seven)), flags: .end, callID: 1)
+    default:
+        bytes = try Codec.encode(setup(.when("ioctl", argument: 1, is: 1)), flags: .end, callID: 1)
+        bytes.removeLast(4); bytes[15] &-= 4
+    }
+    let good = try Codec.encode(setup(.when("ioctl", argument: 5, is: 1)), flags: .end, callID: 1)
+    #expect(throws: Never.self) { try Codec.decode(good[...], from: .pppinit, descriptorCount: 0) }
+    #expect(throws: IPCError.self) { try Codec.decode(bytes[...], from: .pppinit, descriptorCount: 0) }
 }

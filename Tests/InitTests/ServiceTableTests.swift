@@ -15,8 +15,11 @@ import Testing
     for s in Service.table {
         #expect(s.capabilities.allSatisfy { !$0.reason.isEmpty })
         #expect(s.syscalls.allSatisfy { !$0.reason.isEmpty })
-        #expect(Set(s.syscalls.map(\.value)).count == s.syscalls.count, "\(s.peer) lists a syscall twice")
-        #expect(Set(s.syscalls.map(\.value)).isDisjoint(with: Sandbox.baseSyscalls), "\(s.peer) repeats a base syscall")
+        #expect(Set(s.syscalls.map(\.value)).count == s.syscalls.count, "\(s.peer) lists a rule twice")
+        #expect(Set(s.syscalls.map(\.value)).isDisjoint(with: Sandbox.baseRules), "\(s.peer) repeats a base rule")
+        // An unconditioned grant of a name the base narrows would undo the narrowing.
+        let narrowed = Set(Sandbox.baseRules.filter { !$0.conditions.isEmpty }.map(\.name))
+        #expect(!s.syscalls.contains { $0.value.conditions.isEmpty && narrowed.contains($0.value.name) }, "\(s.peer) widens a base rule")
     }
     #expect(Service.unknownSyscalls.isEmpty)
 }
@@ -27,7 +30,7 @@ import Testing
 
 @Test func loadSeccompRefusesAnUnknownName() {
     #expect {
-        try Sandbox.loadSeccomp(["read", "write", "no_such_syscall"], mode: .kill)
+        try Sandbox.loadSeccomp(["read", "write", "no_such_syscall"].map { SyscallRule($0) }, mode: .kill)
     } throws: { error in
         (error as? SandboxError)?.step == "seccomp: unknown syscall 'no_such_syscall'"
     }
@@ -47,11 +50,13 @@ import Testing
     #expect(r.components.map(\.name) == ["authd", "ncpd", "bridged", "linkd@u0", "linkd@u1"])
     let ncpd = r.component(named: "ncpd")!.setup
     #expect(ncpd.capabilities == [Capability.netAdmin.rawValue])
-    #expect(ncpd.syscalls == ["openat", "ioctl", "bind", "getsockname"])
+    #expect(ncpd.syscalls.map(\.name) == ["openat", "ioctl", "ioctl", "socket", "bind", "getsockname"])
+    #expect(ncpd.syscalls.filter { $0.name == "ioctl" }.map { $0.conditions.map(\.value) } == [[0x4004_54ca], [0x8933]])
     #expect(ncpd.peerUIDs.count == Peer.daemons.count)
     #expect(ncpd.runtimeDir == c.runtimeDir)
     let linkd = r.component(named: "linkd@u1")!.setup
-    #expect(linkd.instance == "u1" && linkd.capabilities.isEmpty && linkd.syscalls.contains("accept4"))
+    #expect(linkd.instance == "u1" && linkd.capabilities.isEmpty && linkd.syscalls.contains(SyscallRule("accept4")))
     #expect(try LinkdSettings.decode(linkd.settings).port.name == "u1")
     #expect(r.component(named: "authd")!.setup.syscalls.isEmpty)
+    #expect(!Sandbox.baseSyscalls.contains("socket") && !Sandbox.baseSyscalls.contains("socketpair"))
 }

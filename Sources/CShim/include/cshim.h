@@ -56,7 +56,11 @@ int ppp_drop_privileges(uid_t uid, gid_t gid, const int *keep, int nkeep, const 
 /// Names that this kernel/libseccomp does not know are counted in *unknown.
 /// Loads an allowlist; fails with -EINVAL before loading when names[*unknown - 1]
 /// is not a syscall of this architecture. Returns 0 or -errno from libseccomp.
-int ppp_seccomp_allow(const char *const *names, int n, int mode, int *unknown);
+/// Rule i allows names[i] when its ncond[i] conditions (the next ones in
+/// args/masks/values, in order) all hold: (argument args[k] & masks[k]) == values[k].
+int ppp_seccomp_allow_rules(const char *const *names, const int *ncond, int n,
+                            const unsigned char *args, const unsigned long long *masks,
+                            const unsigned long long *values, int mode, int *unknown);
 /// 1 when libseccomp knows the name on this architecture.
 int ppp_syscall_known(const char *name);
 
