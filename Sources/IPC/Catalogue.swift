@@ -167,8 +167,10 @@ public enum Message: Equatable, Sendable {
     case authFrameSent(session: String, protocol: UInt16, packet: [UInt8])
     case authFinished(AuthVerdict)
     case authStopped(session: String, reason: String, counters: SessionCounters)
-    /// `started`: the Network phase began (accounting Start); else interim.
-    case accountingUpdated(session: String, started: Bool, counters: SessionCounters)
+    /// `started`: IPCP opened, or the wait for it ended (accounting Start);
+    /// else interim. `framedAddress`: the peer's IPv4 address as IPCP agreed
+    /// it (0: none yet), so a pool address reaches RADIUS (RFC 2865 §5.8).
+    case accountingUpdated(session: String, started: Bool, counters: SessionCounters, framedAddress: UInt32)
     /// A session authenticated before linkd or authd restarted: authd takes
     /// its accounting back under the verdict's Acct-Session-Id (no Start).
     case accountingResumed(AuthStart, AuthVerdict)
@@ -257,7 +259,8 @@ public enum Message: Equatable, Sendable {
             w.string(session); w.u16(proto); w.blob(packet)
         case let .authFinished(verdict): verdict.encode(into: &w)
         case let .authStopped(session, reason, counters): w.string(session); w.string(reason); counters.encode(into: &w)
-        case let .accountingUpdated(session, started, counters): w.string(session); w.bool(started); counters.encode(into: &w)
+        case let .accountingUpdated(session, started, counters, address):
+            w.string(session); w.bool(started); counters.encode(into: &w); w.u32(address)
         case let .accountingResumed(start, verdict): start.encode(into: &w); verdict.encode(into: &w)
         case let .authChanged(change): change.encode(into: &w)
         case let .hookRequested(request): request.encode(into: &w)
@@ -349,7 +352,8 @@ public enum Message: Equatable, Sendable {
             m = .authStopped(session: session, reason: reason, counters: try SessionCounters.decode(&r))
         case .accountingUpdated:
             let session = try r.string(), started = try r.bool()
-            m = .accountingUpdated(session: session, started: started, counters: try SessionCounters.decode(&r))
+            let counters = try SessionCounters.decode(&r)
+            m = .accountingUpdated(session: session, started: started, counters: counters, framedAddress: try r.u32())
         case .accountingResumed: m = .accountingResumed(try AuthStart.decode(&r), try AuthVerdict.decode(&r))
         case .authChanged: m = .authChanged(try AuthChange.decode(&r))
         case .hookRequested: m = .hookRequested(try HookRequest.decode(&r))

@@ -15,6 +15,10 @@ struct AuthState {
     /// The last verdict's outcome, for `pppctl sessions` ("pap", "failed").
     var failed = false
     var deadline: TimerID?
+    /// The accounting Start waits for IPCP (startAccounting).
+    var startPending = false
+    var startTimer: TimerID?
+    var ipcp = IPCPWatch()
 }
 
 extension Session: AuthParticipant {
@@ -167,6 +171,9 @@ extension Session: AuthParticipant {
         auth.active = false
         if let t = auth.deadline { loop.cancel(t) }
         auth.deadline = nil
+        // A session that ends before IPCP opened still gets its Start, so
+        // the Stop that follows has one (RFC 2866 §2).
+        if auth.startPending { sendAccountingStart() }
         context.auth.forget(id)
         try? context.auth.send(.authStopped(session: id, reason: reason, counters: accountingCounters))
     }
@@ -186,11 +193,29 @@ extension Session: AuthParticipant {
         return c
     }
 
-    /// Network phase began: accounting Start, then the verdict's timers.
+    /// How long the Start waits for IPCP: the NCP's own negotiation budget
+    /// (restart timer × max-configure, RFC 1661 §4.6), at least 5 s.
+    var accountingStartWait: Double { max(Double(settings.lcpRestart) * Double(settings.lcpMaxConfigure), 5) }
+
+    /// Network phase began: the verdict's timers now; the accounting Start
+    /// once IPCP opened, so it carries the address ncpd assigned (RFC 2866
+    /// §5 with RFC 2865 §5.8; pppd likewise sends its Start when the network
+    /// phase is up), or after `accountingStartWait` for a session whose
+    /// IPCP never opens (a peer that rejects it or never agrees); at once on
+    /// a `noip` port.
     func startAccounting() {
         guard auth.active, let v = auth.verdict else { return }
-        try? context.auth.send(.accountingUpdated(session: id, started: true, counters: accountingCounters))
-        if v.interimInterval > 0 { scheduleInterim(Double(v.interimInterval)) }
+        auth.startPending = true
+        auth.ipcp = IPCPWatch()
+        if settings.network.ipv4 {
+            auth.startTimer = loop.schedule(after: accountingStartWait) { [weak self] in
+                guard let self else { return }
+                self.auth.startTimer = nil
+                self.sendAccountingStart()
+            }
+        } else {
+            sendAccountingStart()  // `noip`: no IPCP to wait for
+        }
         if v.sessionTimeout > 0 { scheduleSessionTimeout(after: Double(v.sessionTimeout), limit: v.sessionTimeout) }
         if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
     }
@@ -208,11 +233,44 @@ extension Session: AuthParticipant {
         if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
     }
 
+    /// The Start, once (RFC 2866 §5.1 Acct-Status-Type Start), then interims.
+    func sendAccountingStart() {
+        guard auth.startPending else { return }
+        auth.startPending = false
+        if let t = auth.startTimer { loop.cancel(t) }
+        auth.startTimer = nil
+        guard auth.active, let v = auth.verdict else { return }
+        try? context.auth.send(.accountingUpdated(session: id, started: true, counters: accountingCounters,
+                                                  framedAddress: v.framedAddress))
+        if v.interimInterval > 0 && interimTimer == nil { scheduleInterim(Double(v.interimInterval)) }
+    }
+
+    /// An IPCP packet relayed either way while the Start waits for it:
+    /// the peer's address becomes the verdict's (deposited again, so a
+    /// restarted linkd and authd keep it), and an Opened IPCP sends the Start.
+    func watchIPCP(_ information: ArraySlice<UInt8>, fromOwner: Bool) {
+        guard auth.startPending else { return }
+        if fromOwner { auth.ipcp.fromOwner(information) } else { auth.ipcp.fromPeer(information) }
+        guard auth.ipcp.opened else { return }
+        let address = auth.ipcp.peerAddress
+        if address != 0, auth.verdict != nil, auth.verdict?.framedAddress != address {
+            auth.verdict?.framedAddress = address
+            // Deposited again from the loop, not from inside the relay's
+            // read (the snapshot reads the relay that is calling us).
+            _ = loop.schedule(after: 0) { [weak self] in
+                guard let self, self.phase == .network else { return }
+                self.owner?.channelHeld(self)
+            }
+        }
+        sendAccountingStart()
+    }
+
     private func scheduleInterim(_ interval: Double) {
         interimTimer = loop.schedule(after: interval) { [weak self] in
             guard let self, self.phase == .network, self.auth.active else { return }
             try? self.context.auth.send(.accountingUpdated(session: self.id, started: false,
-                                                           counters: self.accountingCounters))
+                                                           counters: self.accountingCounters,
+                                                           framedAddress: self.auth.verdict?.framedAddress ?? 0))
             self.scheduleInterim(interval)
         }
     }

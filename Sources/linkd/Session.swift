@@ -229,6 +229,7 @@ final class Session {
         if !proto.isLinkControl, let channel {
             // DESIGN.md "Channels": every network and NCP frame goes to the
             // owner, who Protocol-Rejects what it does not run.
+            if proto == .ipcp { watchIPCP(information, fromOwner: false) }
             channel.deliver(proto, information)
             return
         }
@@ -345,7 +346,10 @@ final class Session {
     }
 
     private func attach(_ relay: ChannelRelay) {
-        relay.onTransmit = { [unowned self] proto, information in self.transmit(proto, information) }
+        relay.onTransmit = { [unowned self] proto, information in
+            if proto == .ipcp { self.watchIPCP(information, fromOwner: true) }
+            self.transmit(proto, information)
+        }
         relay.onProtocolReject = { [unowned self] proto, information in self.protocolReject(proto, information) }
         relay.onEnd = { [unowned self] reason in
             self.log.notice("session \(self.id): \(reason)")

@@ -37,7 +37,7 @@ let sampleMessages: [Message] = [
                     v.radiusClass = [1, 2]; return v }()),
     .authStopped(session: "tty0:1", reason: "peer terminated", counters: { var c = SessionCounters()
                                                                           c.inputOctets = 1 << 40; return c }()),
-    .accountingUpdated(session: "tty0:1", started: true, counters: SessionCounters()),
+    .accountingUpdated(session: "tty0:1", started: true, counters: SessionCounters(), framedAddress: 0x0A00_0002),
     .accountingResumed(AuthStart(session: "tty0:1", port: "tty0", authenticatePeer: .pap, authenticateSelf: nil),
                        { var v = AuthVerdict(session: "tty0:1", success: true)
                          v.peerName = "alice"; v.accountingSessionID = "tty0:1-0a0b0c0d"; return v }()),

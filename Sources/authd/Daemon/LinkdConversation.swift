@@ -12,6 +12,9 @@ final class LinkdConversation {
         /// RFC 2866 §5.5 Acct-Session-Id: unique beyond linkd's "PORT:N".
         let accountingID: String
         var accountingStarted = false
+        /// The peer's address as IPCP agreed it (linkd saw it; from ncpd's
+        /// pool or the Access-Accept), 0 until then.
+        var framedAddress: UInt32 = 0
         var counters = CounterCarry()
         init(auth: AuthSession, accountingID: String) { self.auth = auth; self.accountingID = accountingID }
     }
@@ -40,8 +43,9 @@ final class LinkdConversation {
             let actions = auth.receive(protocol: proto, packet: packet)
             slot.auth = auth
             perform(actions, slot)
-        case let .accountingUpdated(session, started, counters):
+        case let .accountingUpdated(session, started, counters, address):
             guard let slot = slots[session] else { unknownSession += 1; return }
+            if address != 0 { slot.framedAddress = address }
             guard let record = accountingRecord(slot, counters) else { return }
             if started && !slot.accountingStarted {
                 slot.accountingStarted = true
@@ -171,7 +175,8 @@ final class LinkdConversation {
         let before = slot.counters.base
         let total = slot.counters.total(counters)
         if slot.counters.base != before { service.depositCounterBase(slot.accountingID, slot.counters.base) }
-        return RadiusRequests.AccountingRecord(user: v.peerName, sessionID: slot.accountingID, framedAddress: v.framedAddress,
+        return RadiusRequests.AccountingRecord(user: v.peerName, sessionID: slot.accountingID,
+                                               framedAddress: slot.framedAddress != 0 ? slot.framedAddress : v.framedAddress,
                                                radiusClass: v.radiusClass, counters: total)
     }
 
@@ -181,7 +186,8 @@ final class LinkdConversation {
             guard let v = slot.auth.verdict, v.success else { return nil }
             let s = slot.auth.start
             return selector.matches(accountingSessionID: slot.accountingID, userName: v.peerName,
-                                    framedAddress: v.framedAddress, nasPortID: s.session,
+                                    framedAddress: slot.framedAddress != 0 ? slot.framedAddress : v.framedAddress,
+                                    nasPortID: s.session,
                                     callingStation: s.callingStation) ? s.session : nil
         }
     }
