@@ -35,7 +35,7 @@ public enum Sandbox {
         "read", "write", "readv", "writev", "pread64", "close", "close_range",
         "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl",
         "timerfd_settime", "timerfd_gettime", "clock_gettime", "clock_nanosleep", "nanosleep",
-        "recvmsg", "sendmsg", "recvfrom", "sendto", "connect",
+        "recvmsg", "sendmsg", "recvfrom", "sendto",
         "getsockopt", "setsockopt", "shutdown", "poll", "ppoll",
         "fcntl", "dup", "dup3", "fstat", "newfstatat", "statx", "lseek",
         "getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid",
@@ -47,10 +47,11 @@ public enum Sandbox {
 
     /// The base allowlist as rules: every daemon creates Unix sockets (its
     /// rendezvous conversations, handoff datagrams, SEQPACKET channel pairs),
-    /// and no other family unless its service-table row says so. connect(2)
-    /// and sendto(2) stay unconditioned: their address is a pointer the filter
-    /// cannot read, and a daemon without a socket of another family can only
-    /// reach Unix peers with them.
+    /// and no other family unless its service-table row says so. A rendezvous
+    /// point is reached by sendmsg(2) with an address, so no daemon connect(2)s
+    /// but linkd's dials. sendto(2) stays unconditioned (send(2) on a channel,
+    /// authd's DAE replies): its address is a pointer the filter cannot read,
+    /// and a daemon without a socket of another family reaches Unix peers only.
     public static let baseRules: [SyscallRule] = baseSyscalls.map { SyscallRule($0) } + [
         .when("socket", argument: 0, is: SyscallArgument.afUnix),
         .when("socketpair", argument: 0, is: SyscallArgument.afUnix),

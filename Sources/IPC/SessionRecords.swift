@@ -66,6 +66,11 @@ public struct AuthStart: Equatable, Sendable {
     public var localName: String = ""
     /// Who is calling, for RADIUS Calling-Station-Id ("aa:bb:…", "addr:port").
     public var callingStation: String = ""
+    /// Who was called, for RADIUS Called-Station-Id (RFC 2865 §5.30): our
+    /// interface's MAC for PPPoE, our "addr:port" for udp/tcp, "" for a tty.
+    public var calledStation: String = ""
+    /// RFC 2865 §5.41 NAS-Port-Type of the port (NASPortType).
+    public var nasPortType: UInt32 = NASPortType.virtual
 
     public init(session: String, port: String, authenticatePeer: AuthMethod?, authenticateSelf: AuthMethod?) {
         self.session = session; self.port = port
@@ -73,18 +78,20 @@ public struct AuthStart: Equatable, Sendable {
     }
 
     public func encode(into w: inout ByteWriter) {
-        w.u8(1)
+        w.u8(2)
         w.string(session); w.string(port); w.method(authenticatePeer); w.method(authenticateSelf)
         w.string(user); w.string(remoteName); w.string(localName); w.string(callingStation)
+        w.string(calledStation); w.u32(nasPortType)
     }
 
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthStart {
-        try r.version(1, "auth start")
+        try r.version(2, "auth start")
         let session = try r.string(), port = try r.string()
         let peer = try r.method(), me = try r.method()
         var s = AuthStart(session: session, port: port, authenticatePeer: peer, authenticateSelf: me)
         s.user = try r.string(); s.remoteName = try r.string(); s.localName = try r.string()
         s.callingStation = try r.string()
+        s.calledStation = try r.string(); s.nasPortType = try r.u32()
         return s
     }
 }

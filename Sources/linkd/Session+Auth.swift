@@ -5,6 +5,7 @@
 // never pass through here: authd alone holds them.
 import IPC
 import PPP
+import PPPoE
 
 /// The Authenticate phase's bookkeeping, kept apart from LCP's.
 struct AuthState {
@@ -58,7 +59,17 @@ extension Session: AuthParticipant {
         start.remoteName = settings.remoteName
         start.localName = settings.localName
         start.callingStation = circuit.peer
+        start.nasPortType = NASPortType.of(settings.kind)
+        start.calledStation = calledStation
         return start
+    }
+
+    /// RFC 2865 §5.30 Called-Station-Id: what the peer reached. PPPoE: the
+    /// access concentrator's MAC on that interface (what the host's PADR
+    /// went to, RFC 2516 §5.3); udp/tcp: our "addr:port"; a tty: nothing.
+    var calledStation: String {
+        if case let .pppoe(binding) = circuit.framing { return "\(binding.local)" }
+        return settings.kind == .udp || settings.kind == .tcp ? settings.local : ""
     }
 
     /// After linkd or authd restarted: authd takes the session's accounting

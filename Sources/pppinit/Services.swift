@@ -52,7 +52,8 @@ struct Service: Sendable {
                            Grant(value: SyscallRule("recvmmsg"), reason: "PPPoE's batched AF_PACKET reads, UDP ports' batched reads"),
                            Grant(value: SyscallRule("sendmmsg"), reason: "PPPoE's batched AF_PACKET writes"),
                            Grant(value: Self.tcpSocket(SyscallArgument.afInet), reason: "tcp-connect dials to IPv4 peers"),
-                           Grant(value: Self.tcpSocket(SyscallArgument.afInet6), reason: "tcp-connect dials to IPv6 peers")],
+                           Grant(value: Self.tcpSocket(SyscallArgument.afInet6), reason: "tcp-connect dials to IPv6 peers"),
+                           Grant(value: SyscallRule("connect"), reason: "tcp-connect dials (their TCP sockets are the only ones linkd creates)")],
                 instances: { config in config.ports.map { (ComponentName.linkd(port: $0.name), config.linkdSettings($0).encoded()) } }),
     ]
 

@@ -27,12 +27,7 @@ extension AuthSessionTests {
         let ca = try TempConfig("""
             [router]
             seccomp = "kill"
-            [radius]
-            [[radius.server]]
-            address = "127.0.0.1"
-            auth-port = \(fr.port)
-            acct-port = \(fr.port + 1)
-            secret = "\(fr.secret)"
+            \(radiusSection(fr))
             [port.ta]
             type = "tty"
             device = "\(pty.a)"
@@ -76,7 +71,11 @@ extension AuthSessionTests {
         let starts = detailRecords(detail, "Start"), interims = detailRecords(detail, "Interim-Update")
         let stops = detailRecords(detail, "Stop")
         #expect(starts.count == 1 && stops.count == 1 && interims.count >= 4, "\(detail)")
-        for r in starts + interims + stops { #expect(r.contains(field), "no \(field) in:\n\(r)") }
+        for r in starts + interims + stops {
+            #expect(r.contains(field), "no \(field) in:\n\(r)")
+            // RFC 2865 §5.41: a tty port is Async; it was called on no address.
+            #expect(r.contains("NAS-Port-Type = Async") && !r.contains("Called-Station-Id"), "\(r)")
+        }
         print("pool address \(peer) in \(starts.count) Start, \(interims.count) Interim-Update, \(stops.count) Stop")
     }
 }

@@ -160,7 +160,8 @@ final class LinkdConversation {
 
     private func context(_ slot: Slot) -> RadiusContext {
         RadiusContext(nasIdentifier: service.settings.nasIdentifier, session: slot.auth.start.session,
-                      callingStation: slot.auth.start.callingStation)
+                      callingStation: slot.auth.start.callingStation, calledStation: slot.auth.start.calledStation,
+                      nasPortType: slot.auth.start.nasPortType)
     }
 
     /// Accounting is for sessions whose peer authenticated to us.

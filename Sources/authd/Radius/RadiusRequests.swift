@@ -10,6 +10,20 @@ struct RadiusContext {
     var nasIdentifier: String
     var session: String
     var callingStation: String
+    var calledStation = ""
+    /// RFC 2865 §5.41 (IPC NASPortType).
+    var nasPortType = NASPortType.virtual
+
+    /// The port attributes every request carries: §5.41 NAS-Port-Type,
+    /// RFC 2869 §5.17 NAS-Port-Id, §5.30 Called- and §5.31 Calling-Station-Id
+    /// (RFC 2866 §5.13 allows each in accounting too).
+    var portAttributes: [RadiusAttribute] {
+        typealias T = RadiusAttributeType
+        var attrs: [RadiusAttribute] = [.integer(T.nasPortType, nasPortType), .text(T.nasPortId, session)]
+        if !calledStation.isEmpty { attrs.append(.text(T.calledStationId, calledStation)) }
+        if !callingStation.isEmpty { attrs.append(.text(T.callingStationId, callingStation)) }
+        return attrs
+    }
 }
 
 enum RadiusRequests {
@@ -19,10 +33,8 @@ enum RadiusRequests {
             typealias T = RadiusAttributeType
             var attrs: [RadiusAttribute] = [.text(T.userName, v.user), .text(T.nasIdentifier, ctx.nasIdentifier),
                                             .integer(T.serviceType, 2),      // Framed
-                                            .integer(T.framedProtocol, 1),   // PPP
-                                            .integer(T.nasPortType, 5),      // Virtual
-                                            .text(T.nasPortId, ctx.session)]
-            if !ctx.callingStation.isEmpty { attrs.append(.text(T.callingStationId, ctx.callingStation)) }
+                                            .integer(T.framedProtocol, 1)]   // PPP
+            attrs += ctx.portAttributes
             switch v.proof {
             case let .password(password):
                 guard password.count <= 128 else { return nil }  // §5.2: at most 128 octets
@@ -120,9 +132,8 @@ enum RadiusRequests {
             }
             attrs = [.integer(T.acctStatusType, status.rawValue), .text(T.acctSessionId, r.sessionID),
                                             .text(T.userName, r.user), .text(T.nasIdentifier, ctx.nasIdentifier),
-                                            .integer(T.serviceType, 2), .integer(T.framedProtocol, 1),
-                                            .integer(T.nasPortType, 5), .text(T.nasPortId, ctx.session)]
-            if !ctx.callingStation.isEmpty { attrs.append(.text(T.callingStationId, ctx.callingStation)) }
+                                            .integer(T.serviceType, 2), .integer(T.framedProtocol, 1)]
+            attrs += ctx.portAttributes
             if r.framedAddress != 0 { attrs.append(.integer(T.framedIPAddress, r.framedAddress)) }
             if !r.radiusClass.isEmpty { attrs.append(RadiusAttribute(type: T.class, value: r.radiusClass)) }
             if status != .start {
