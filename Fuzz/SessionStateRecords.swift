@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/PortSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/SessionRecords.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift Fuzz/Shared/Canonical.swift
+// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/PortSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NASPortType.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift Fuzz/Shared/Canonical.swift
 // libFuzzer target: the state records ncpd and linkd deposit in pppinit's
 // fd store and decode after a restart (DESIGN.md "Restart without losing
 // sessions"). A decoded record re-encodes to the same bytes, or — when it
