@@ -82,9 +82,13 @@ final class LinuxUnits: UnitSystem {
         if let next = nextWaiting() {
             held[next.name] = SharedDescriptor(fd)
             next.then()
-        } else {
+        } else if stock.count < Self.stockSize {
             stock.append(SharedDescriptor(fd))
         }
+        // Else it closes here: it was asked for a session that has gone
+        // since, and keeping every such answer grew the stock to thousands
+        // of descriptors after a burst (2,417 left in ncpd after a swarm
+        // ended, with two CPU hogs beside it).
         topUp()
     }
 
