@@ -1,5 +1,6 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NASPortType.swift Sources/IPC/NcpdSettings.swift Sources/IPC/BridgeSettings.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSONError.swift Sources/IPC/JSON+Encode.swift Sources/IPC/JSON+Parse.swift Sources/IPC/MethodError.swift Sources/IPC/MethodReplies.swift
-// libFuzzer target for the fixed-shape method replies (MethodReplies.swift):
+// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NASPortType.swift Sources/IPC/NcpdSettings.swift Sources/IPC/BridgeSettings.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSONError.swift Sources/IPC/JSON+Encode.swift Sources/IPC/JSON+Parse.swift Sources/IPC/MethodError.swift Sources/IPC/MethodReplies.swift Sources/IPC/ListingReplies.swift Sources/IPC/JSONPages.swift Sources/IPC/IPv4.swift Sources/IPC/DaemonStatus.swift
+// libFuzzer target for the method replies (MethodReplies.swift,
+// ListingReplies.swift):
 // any JSON is either refused by a reply type with .failed or taken, and
 // what is taken re-encodes to a reply that is taken back unchanged.
 
@@ -24,5 +25,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     check(BridgeReply.self, value)
     check(UnbridgeReply.self, value)
     check(PartnerFailedReply.self, value)
+    check(StatusReply.self, value)
+    check(AuthTestReply.self, value)
+    check(SessionListing.self, value)
+    check(PoolsReply.self, value)
+    check(SplicesReply.self, value)
+    check(SpliceUnbridgeReply.self, value)
     return 0
 }

@@ -39,8 +39,9 @@ public final class DaemonRuntime {
                                        _ reply: @escaping (Result<JSON, MethodError>) -> Void) -> Void
     private var methods: [String: (mutating: Bool, run: Method)] = [:]
     private var deferredMethods: [String: (mutating: Bool, run: DeferredMethod)] = [:]
-    /// Extra fields for the built-in `status` method.
-    public var statusFields: () -> JSONObject = { JSONObject() }
+    /// The daemon's own fields of the built-in `status` method (set by
+    /// every daemon as it starts; until then `status` fails).
+    public var ownStatus: (() -> DaemonStatus)?
     /// Runs before exit on SIGTERM or when pppinit goes away.
     public var onShutdown: (() -> Void)?
     /// Datagrams refused on our rendezvous point (see Conversation.swift).
@@ -84,7 +85,7 @@ public final class DaemonRuntime {
             self.log.notice("pppinit went away; exiting")
             self.shutdown(code: 0)
         }
-        register(.status) { [unowned self] _, _ in self.status() }
+        register(.status) { [unowned self] _, _ throws(MethodError) in try self.status() }
         // pppinit's watchdog: answering at all proves the loop turns.
         register(.ping) { _, _ in PingReply().json }
         // signalfd is set up here, before the seccomp allowlist exists.
@@ -221,18 +222,11 @@ public final class DaemonRuntime {
         exit(code)
     }
 
-    private func status() -> JSON {
-        var o: JSONObject = [
-            "name": .string(setup.name),
-            "instance": .string(setup.instance),
-            "pid": .int(Int64(getpid())),
-            "uid": .int(Int64(getuid())),
-            "uptime": .double((Instant.now().seconds(since: started) * 10).rounded() / 10),
-            "ipc": .object(["sent": .int(Int64(link.stats.sent)), "received": .int(Int64(link.stats.received)),
-                            "rejected": .int(Int64(link.stats.rejected))]),
-        ]
-        for (k, v) in statusFields().members { o[k] = v }
-        return .object(o)
+    private func status() throws(MethodError) -> JSON {
+        guard let own = ownStatus?(), own.peer == peer else { throw MethodError(.unavailable, "\(peer) is still starting") }
+        return StatusReply(instance: setup.instance, pid: getpid(), uid: getuid(), uptime: Instant.now().seconds(since: started),
+                           ipc: .init(sent: link.stats.sent, received: link.stats.received, rejected: link.stats.rejected),
+                           own: own).json
     }
 
     private func handle(_ r: inout Received) {

@@ -15,6 +15,12 @@ public enum JSONPages {
     /// {"items": [...], "next": M or null}: items `from`..< while they fit
     /// `budget` (always at least one, so a page moves on).
     public static func page(count: Int, from: Int, budget: Int = budget, _ item: (Int) -> JSON) -> JSON {
+        let (items, next) = slice(count: count, from: from, budget: budget, item)
+        return .object(["items": .array(items), "next": next.map { .int(Int64($0)) } ?? .null])
+    }
+
+    /// A page's items and where the next page starts (nil: none follows).
+    public static func slice(count: Int, from: Int, budget: Int = budget, _ item: (Int) -> JSON) -> (items: [JSON], next: Int?) {
         var items: [JSON] = []
         var used = 2
         var i = from
@@ -26,6 +32,6 @@ public enum JSONPages {
             used += size
             i += 1
         }
-        return .object(["items": .array(items), "next": i < count ? .int(Int64(i)) : .null])
+        return (items, i < count ? i : nil)
     }
 }

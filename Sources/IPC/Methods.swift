@@ -74,6 +74,25 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The type of its reply (MethodReplies.swift, ListingReplies.swift):
+    /// the daemon encodes through it, and pppctl decodes what it prints.
+    public var reply: any MethodReply.Type {
+        switch self {
+        case .status: StatusReply.self
+        case .ping: PingReply.self
+        case .linkdSessions, .authdSessions, .ncpdSessions: SessionListing.self
+        case .sessionKill: SessionKillReply.self
+        case .dial: DialReply.self
+        case .bridge: BridgeReply.self
+        case .linkdUnbridge: UnbridgeReply.self
+        case .partnerFailed: PartnerFailedReply.self
+        case .authTest: AuthTestReply.self
+        case .pools: PoolsReply.self
+        case .splices: SplicesReply.self
+        case .bridgedUnbridge: SpliceUnbridgeReply.self
+        }
+    }
+
     /// The method `target` serves under `name`, if any.
     public static func named(_ name: String, on target: Peer) -> DaemonMethod? {
         allCases.first { $0.name == name && ($0.target == nil || $0.target == target) }

@@ -36,8 +36,8 @@ final class Authd: Daemon {
             service.dynamicAuthorization = DynamicAuthorizationServer(socket: socket, settings: settings,
                                                                       sessions: service.dynamicAuthorizationSessions, log: rt.log)
         }
-        rt.statusFields = { service.status }
-        rt.register(.authdSessions) { _, _ in service.sessionList }
+        rt.ownStatus = { .authd(service.status) }
+        rt.register(.authdSessions) { _, _ in service.sessionList.json }
         // Admin only: it answers whether a password is right, so it is a guessing oracle.
         rt.registerDeferred(.authTest) { arguments, _, reply in service.authTest(arguments, reply: reply) }
         service.restoreCounterBases(rt.restored)

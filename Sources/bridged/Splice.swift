@@ -20,10 +20,7 @@ struct DirectionStats: Equatable {
     /// Times the far side was full and reading paused.
     var stalls = 0
 
-    var json: JSON {
-        .object(["frames": .int(Int64(frames)), "octets": .int(Int64(octets)),
-                 "oversize": .int(Int64(oversize)), "stalls": .int(Int64(stalls))])
-    }
+    var counters: SpliceCounters { SpliceCounters(frames: frames, octets: octets, oversize: oversize, stalls: stalls) }
 }
 
 /// One receive buffer for all splices.
@@ -147,10 +144,7 @@ final class Splice {
         onEnd?(self, reason)
     }
 
-    var json: JSON {
-        .object([
-            "a": .string(legs[0].record.session), "b": .string(legs[1].record.session),
-            "a_to_b": stats[0].json, "b_to_a": stats[1].json,
-        ])
+    var status: SpliceStatus {
+        SpliceStatus(a: legs[0].record.session, b: legs[1].record.session, aToB: stats[0].counters, bToA: stats[1].counters)
     }
 }

@@ -181,26 +181,25 @@ final class Splices {
     }
 
     /// `unbridge {session}`: ends the splice holding that session.
-    func unbridge(_ args: JSON) throws(MethodError) -> JSON {
-        guard case let .string(id)? = args["session"] else {
-            throw MethodError(.badArguments, "unbridge needs {\"session\": \"PORT:N\"}")
-        }
+    func unbridge(_ args: SpliceArguments) throws(MethodError) -> SpliceUnbridgeReply {
+        let id = args.session
         if let w = waiting[id] {
             runtime.loop.cancel(w.timer)
             runtime.loop.unwatch(w.leg.raw)
             waiting[id] = nil
-            return .object(["session": .string(id), "ended": .string("waiting channel closed")])
+            return .waitingClosed(session: id)
         }
         guard let s = session(id) else { throw MethodError(.notFound, "no splice holds \(id)") }
         s.end("unbridged by the operator")
-        return s.json
+        return .ended(s.status)
     }
 
-    func json() -> JSON {
-        var list = live.keys.sorted().map { live[$0]!.json }
+    /// `splices`: live splices by session a, then the waiting channels.
+    var reply: SplicesReply {
+        var list = live.keys.sorted().map { live[$0]!.status }
         for id in waiting.keys.sorted() {
-            list.append(.object(["a": .string(id), "b": .string(waiting[id]!.leg.record.bridgeWith), "waiting": .bool(true)]))
+            list.append(SpliceStatus(waiting: id, for: waiting[id]!.leg.record.bridgeWith))
         }
-        return .array(list)
+        return SplicesReply(splices: list)
     }
 }

@@ -16,11 +16,14 @@ final class Bridged: Daemon {
     init(runtime rt: DaemonRuntime, settings: Void) {
         let splices = Splices(runtime: rt)
         self.splices = splices
-        rt.register(.splices) { _, _ in splices.json() }
-        rt.register(.bridgedUnbridge) { args, _ throws(MethodError) in try splices.unbridge(args) }
-        rt.statusFields = { ["splices": .int(Int64(splices.live.count)), "refused": .int(Int64(splices.refused)),
-                             "waiting": .int(Int64(splices.waitingCount)), "dropped_waiting": .int(Int64(splices.droppedWaiting)),
-                             "rendezvous_dropped": .int(Int64(rt.rendezvousDropped))] }
+        rt.register(.splices) { _, _ in splices.reply.json }
+        rt.register(.bridgedUnbridge) { args, _ throws(MethodError) in try splices.unbridge(SpliceArguments(json: args)).json }
+        rt.ownStatus = {
+            var s = BridgedStatus()
+            (s.splices, s.refused, s.waiting) = (splices.live.count, splices.refused, splices.waitingCount)
+            (s.droppedWaiting, s.rendezvousDropped) = (splices.droppedWaiting, rt.rendezvousDropped)
+            return .bridged(s)
+        }
     }
 
     var servesRendezvous: Bool { true }

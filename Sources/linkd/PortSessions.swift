@@ -59,12 +59,9 @@ final class PortSessions {
     /// SIGTERM or pppinit gone: the transport says goodbye to its peers.
     func shutdown() { transport.shutdown() }
 
-    var status: JSONObject {
-        var o: JSONObject = ["port": .object(port.status), "authd": .object(auth.json),
-                             "sessions": .int(Int64(liveCount))]
-        transport.addStatus(to: &o)
-        o["partner_failed"] = .object(partnerFailures.json)
-        return o
+    var status: LinkdStatus {
+        LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, pppoe: transport.pppoeStatus,
+                    partnerFailed: partnerFailures.json)
     }
 
     // MARK: The fd store (DESIGN.md "Restart without losing sessions")

@@ -32,15 +32,15 @@ protocol Transport: AnyObject {
     func dial(for subscriber: String) throws(MethodError) -> String
     /// linkd is stopping: say goodbye to the peers that expect it.
     func shutdown()
-    /// What the transport adds to `linkd@PORT status`.
-    func addStatus(to status: inout JSONObject)
+    /// What a PPPoE transport adds to `linkd@PORT status` ("pppoe").
+    var pppoeStatus: JSONObject? { get }
 }
 
 extension Transport {
     var isServing: Bool { false }
     var resumable: Bool { true }
     func shutdown() {}
-    func addStatus(to status: inout JSONObject) {}
+    var pppoeStatus: JSONObject? { nil }
 }
 
 enum Transports {

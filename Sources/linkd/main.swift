@@ -30,14 +30,14 @@ final class Linkd: Daemon {
         rt.log.info("port \(settings.name) (\(settings.kind.name)) \(port.restored ? "restored from the fd store" : "opened")")
         let portSessions = PortSessions(port: port, runtime: rt, bridging: linkdSettings)
         self.portSessions = portSessions
-        rt.statusFields = { portSessions.status }
+        rt.ownStatus = { .linkd(portSessions.status) }
         rt.register(.linkdSessions) { arguments, _ throws(MethodError) in
             let all = portSessions.sessions
             // Thousands of PPPoE sessions do not fit one reply: pppctl asks in pages.
             if let from = try PageArguments(json: arguments).from {
-                return JSONPages.page(count: all.count, from: from) { .object(SessionStatus.json(all[$0], port: portSessions)) }
+                return SessionListing.page(count: all.count, from: from) { SessionStatus.json(all[$0], port: portSessions) }.json
             }
-            return .array(all.map { .object(SessionStatus.json($0, port: portSessions)) })
+            return SessionListing(sessions: all.map { SessionStatus.json($0, port: portSessions) }).json
         }
         rt.register(.sessionKill) { arguments, _ throws(MethodError) in
             let id = try SessionArguments(json: arguments).id

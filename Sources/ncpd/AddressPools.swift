@@ -105,15 +105,12 @@ struct AddressPools {
         pools[name]?.release(address)
     }
 
-    func json() -> JSON {
-        .array(pools.keys.sorted().map { name in
+    /// `pools`: each pool by name, its leases by address.
+    var reply: PoolsReply {
+        PoolsReply(pools: pools.keys.sorted().map { name in
             let p = pools[name]!
-            return .object([
-                "name": .string(name), "first": .string(IPv4.format(p.settings.first)),
-                "last": .string(IPv4.format(p.settings.last)), "size": .int(Int64(p.size)),
-                "leased": .int(Int64(p.leases.count)),
-                "leases": .object(JSONObject(p.leases.map { (IPv4.format($0.key), JSON.string($0.value)) })),
-            ])
+            return PoolsReply.Pool(name: name, first: p.settings.first, last: p.settings.last, size: p.size,
+                                   leases: p.leases.keys.sorted().map { ($0, p.leases[$0]!) })
         })
     }
 }

@@ -223,7 +223,8 @@ final class Channels: SessionHost {
         for s in Array(sessions.values) { s.end(reason: reason) }
     }
 
-    func json() -> JSON {
-        .array(sessions.keys.sorted().map { sessions[$0]!.json() })
+    /// `sessions`: every session, by id.
+    var listing: SessionListing {
+        SessionListing(sessions: sessions.keys.sorted().map { sessions[$0]!.json() })
     }
 }

@@ -7,7 +7,7 @@ import PPP
 extension NetworkSession {
     static func stateName(_ state: Automaton.State) -> String { "\(state)".lowercased() }
 
-    func json() -> JSON {
+    func json() -> JSONObject {
         var o: JSONObject = ["id": .string(id), "port": .string(record.port), "unit": .int(Int64(unitNumber))]
         o["interface"] = unit.map { .string($0.name) } ?? .null
         if let cp = ipv4.cp {
@@ -44,6 +44,6 @@ extension NetworkSession {
             "protocol_rejects_received": .int(Int64(c.protocolRejectsReceived)),
             "malformed_frames": .int(Int64(c.malformedFrames)),
         ])
-        return .object(o)
+        return o
     }
 }

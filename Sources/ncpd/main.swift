@@ -47,16 +47,20 @@ final class Ncpd: Daemon {
         self.channels = channels
         rt.register(.ncpdSessions) { arguments, _ throws(MethodError) in
             // Thousands of sessions do not fit one reply: pppctl asks in pages.
-            guard let from = try PageArguments(json: arguments).from else { return channels.json() }
+            guard let from = try PageArguments(json: arguments).from else { return channels.listing.json }
             let ids = channels.sessions.keys.sorted()
-            return JSONPages.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? .null }
+            return SessionListing.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? [:] }.json
         }
-        rt.register(.pools) { _, _ in channels.pools.json() }
-        rt.statusFields = { ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
-                             "ended": .int(Int64(channels.ended)), "resumed": .int(Int64(channels.resumed)), "pools": .int(Int64(settings.pools.count)),
-                             "rendezvous_dropped": .int(Int64(rt.rendezvousDropped)),
-                             "unit_waits": .int(Int64(units?.waits ?? 0)), "waiting_for_unit": .int(Int64(units?.waitingNow ?? 0)),
-                             "unit_delete_batches": .int(Int64(units?.retirement.batches ?? 0))] }
+        rt.register(.pools) { _, _ in channels.pools.reply.json }
+        rt.ownStatus = {
+            var s = NcpdStatus()
+            (s.sessions, s.refused, s.ended, s.resumed) = (channels.sessions.count, channels.refused, channels.ended, channels.resumed)
+            (s.pools, s.rendezvousDropped) = (settings.pools.count, rt.rendezvousDropped)
+            s.unitWaits = units?.waits ?? 0
+            s.waitingForUnit = units?.waitingNow ?? 0
+            s.unitDeleteBatches = units?.retirement.batches ?? 0
+            return .ncpd(s)
+        }
         rt.onShutdown = {
             channels.endAll(reason: "ncpd stopping")
             units?.retirement.flush()

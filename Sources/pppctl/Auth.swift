@@ -33,20 +33,24 @@ struct AuthCommand: ParsableCommand {
                 throw CtlFailure(code: .usage, message: "no password on standard input")
             }
             let args = AuthTestArguments(user: user, password: password, method: method, server: server)
-            let r = try options.connect().daemonCall(ComponentName(.authd).description, .authTest, args.json)
-            let accepted = r["accepted"]?.bool == true
+            let r = try options.connect().daemonCall(ComponentName(.authd).description, .authTest, args, as: AuthTestReply.self)
             if options.json {
-                print(r.encoded())
-            } else if accepted {
-                var line = "\(user): accepted with \(method) by \(r["source"]?.cell ?? "?")"
-                for k in ["framed_address", "framed_netmask", "session_timeout", "idle_timeout", "class"] {
-                    if let v = r[k] { line += " \(k)=\(v.cell)" }
-                }
-                print(line)
+                print(r.json.encoded())
             } else {
-                print("\(user): refused with \(method): \(r["reason"]?.cell ?? "?")")
+                switch r.outcome {
+                case let .accepted(source, g):
+                    var line = "\(user): accepted with \(method) by \(source)"
+                    if let a = g.framedAddress { line += " framed_address=\(IPv4.format(a))" }
+                    if let m = g.framedNetmask { line += " framed_netmask=\(IPv4.format(m))" }
+                    if let t = g.sessionTimeout { line += " session_timeout=\(t)" }
+                    if let t = g.idleTimeout { line += " idle_timeout=\(t)" }
+                    if let c = g.radiusClass { line += " class=\(c)" }
+                    print(line)
+                case let .refused(reason):
+                    print("\(user): refused with \(method): \(reason)")
+                }
             }
-            if !accepted { throw CtlFailure(code: .errorReply, message: "authentication refused") }
+            if !r.accepted { throw CtlFailure(code: .errorReply, message: "authentication refused") }
         }
     }
 }

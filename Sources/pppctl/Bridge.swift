@@ -62,16 +62,15 @@ struct Unbridge: ParsableCommand {
 /// bridged's `splices` merged into each session's `bridge` field by id:
 /// counters are seen from the session ("to_partner": frames it sent that
 /// bridged wrote to the partner).
-func mergeBridges(_ sessions: [JSON], _ splices: [JSON]) -> [JSON] {
+func mergeBridges(_ sessions: [JSON], _ splices: [SpliceStatus]) -> [JSON] {
     var byID: [String: JSONObject] = [:]
     for sp in splices {
-        guard let a = sp["a"]?.string, let b = sp["b"]?.string else { continue }
-        if sp["waiting"]?.bool == true {
-            byID[a] = ["splice": .string("waiting")]
+        guard let (aToB, bToA) = sp.counters else {
+            byID[sp.a] = ["splice": .string("waiting")]
             continue
         }
-        byID[a] = ["splice": .string("up"), "to_partner": sp["a_to_b"] ?? .null, "from_partner": sp["b_to_a"] ?? .null]
-        byID[b] = ["splice": .string("up"), "to_partner": sp["b_to_a"] ?? .null, "from_partner": sp["a_to_b"] ?? .null]
+        byID[sp.a] = ["splice": .string("up"), "to_partner": aToB.json, "from_partner": bToA.json]
+        byID[sp.b] = ["splice": .string("up"), "to_partner": bToA.json, "from_partner": aToB.json]
     }
     return sessions.map { s in
         guard var o = s.object else { return s }

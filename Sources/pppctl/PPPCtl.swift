@@ -125,6 +125,15 @@ struct Call: ParsableCommand {
         for part in try client.call(.daemonCallRequested(target: daemon, method: method, arguments: arguments)) {
             if case let .callReplied(json) = part { results.append((try? JSON.parse(json)) ?? .string(json)) }
         }
+        // A method of the catalogue is read through its reply type, so an
+        // answer of another shape is an error here too; what is printed is
+        // the value's JSON (the same text the daemon sent).
+        let peer = ComponentName(daemon)?.peer ?? Peer.daemons.first { $0.description == daemon }
+        if let peer, let m = DaemonMethod.named(method, on: peer), results.count == 1 {
+            do { results[0] = try m.reply.init(json: results[0]).json } catch {
+                throw CtlFailure(code: .errorReply, message: "\(daemon) \(method): \(error.reason)")
+            }
+        }
         let out: JSON = results.count == 1 ? results[0] : .array(results)
         print(out.encoded(pretty: !options.json))
     }
@@ -146,9 +155,16 @@ struct Watch: ParsableCommand {
             return false
         }, onPart: { m, _ in
             guard case let .eventPublished(json) = m else { return }
+            // Every event is read through the catalogue (Event, EventBody),
+            // whatever its kind; one outside it is said on stderr, not shown
+            // as if it were one.
+            guard let o = (try? JSON.parse(json))?.object, let event = Event(json: o) else {
+                printError("pppctl: an event outside the catalogue: \(json.prefix(200))")
+                return
+            }
             seen += 1
             // Unbuffered: a script reading the stream sees each event at once.
-            emit(options.json ? json : humanEvent(json))
+            emit(options.json ? JSON.object(event.json).encoded() : humanEvent(event))
         })
     }
 }
@@ -158,9 +174,9 @@ func emit(_ line: String) {
     _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
 }
 
-func humanEvent(_ json: String) -> String {
-    guard let e = try? JSON.parse(json), let o = e.object else { return json }
-    var s = "\(o["event"]?.cell ?? "?") \(o["component"]?.cell ?? "?")"
-    for (k, v) in o where k != "event" && k != "component" { s += " \(k)=\(v.cell)" }
+/// "KIND COMPONENT field=value …", the fields in the catalogue's order.
+func humanEvent(_ e: Event) -> String {
+    var s = "\(e.kind.rawValue) \(e.component?.description ?? "?")"
+    for (k, v) in e.body.fields { s += " \(k)=\(v.cell)" }
     return s
 }

@@ -22,25 +22,35 @@ extension ControlClient {
     /// through its type, an answer of another shape is an error reply.
     func daemonCall<Reply: MethodReply>(_ target: String, _ method: DaemonMethod, _ arguments: some MethodArguments,
                                         as _: Reply.Type) throws(CtlFailure) -> Reply {
-        let r = try daemonCall(target, method, arguments.json)
-        do { return try Reply(json: r) } catch {
+        try decode(target, method, try daemonCall(target, method, arguments.json), as: Reply.self)
+    }
+
+    /// The same for a method without arguments.
+    func daemonCall<Reply: MethodReply>(_ target: String, _ method: DaemonMethod, as _: Reply.Type) throws(CtlFailure) -> Reply {
+        try decode(target, method, try daemonCall(target, method), as: Reply.self)
+    }
+
+    /// `method`'s reply through its type (DaemonMethod.reply); another
+    /// shape is an error reply, not fields read as missing.
+    func decode<Reply: MethodReply>(_ target: String, _ method: DaemonMethod, _ json: JSON,
+                                    as _: Reply.Type) throws(CtlFailure) -> Reply {
+        do { return try Reply(json: json) } catch {
             throw CtlFailure(code: .errorReply, message: "\(target) \(method.name): \(error.reason)")
         }
     }
 
-    /// A daemon's list method in pages (JSONPages: {"from": N} → items and
-    /// the next N), so thousands of sessions need not fit one message. A
-    /// daemon that answers with a plain array has no pages: that is all.
+    /// A daemon's `sessions` in pages (SessionListing: {"from": N} → items
+    /// and the next N), so thousands of sessions need not fit one message.
+    /// A daemon that answers with the whole list has no pages: that is all.
     func listCall(_ target: String, _ method: DaemonMethod) throws(CtlFailure) -> [JSON] {
         var out: [JSON] = []
         var from = 0
         // Bounded: each page moves on by at least one item.
         for _ in 0..<1_000_000 {
-            let r = try daemonCall(target, method, PageArguments(from: from).json)
-            if let whole = r.array { return whole }
-            out += r["items"]?.array ?? []
-            guard let next = r["next"]?.int, next > from else { break }
-            from = Int(clamping: next)
+            let page = try daemonCall(target, method, PageArguments(from: from), as: SessionListing.self)
+            out += page.sessions.map { .object($0) }
+            guard case let .page(next?) = page.paging, next > from else { break }
+            from = next
         }
         return out
     }
@@ -70,7 +80,8 @@ extension ControlClient {
         // bridged's splice counters, merged into each session's `bridge`.
         if names.contains("bridged") {
             do {
-                out = mergeBridges(out, try daemonCall(ComponentName(.bridged).description, .splices).array ?? [])
+                let r = try daemonCall(ComponentName(.bridged).description, .splices, as: SplicesReply.self)
+                out = mergeBridges(out, r.splices)
             } catch {
                 printError("pppctl: bridged: \(error.message)")
             }

@@ -163,23 +163,21 @@ final class AuthService {
 
     // MARK: methods
 
-    var status: JSONObject {
-        var sessions = 0, unknown = 0
-        for c in conversations.values { sessions += c.sessionCount; unknown += c.unknownSession }
-        return ["sessions": .int(Int64(sessions)), "conversations": .int(Int64(conversations.count)),
-                "started": .int(Int64(counts.started)), "succeeded": .int(Int64(counts.succeeded)),
-                "failed": .int(Int64(counts.failed)), "local_checks": .int(Int64(counts.localChecks)),
-                "radius_checks": .int(Int64(counts.radiusChecks)), "accounting_requests": .int(Int64(counts.accounting)),
-                "unknown_session_messages": .int(Int64(unknown)),
-                "users": .int(Int64(secrets.users.count)),
-                "pap_secrets": .int(Int64(secrets.papSecrets.entries.count)),
-                "chap_secrets": .int(Int64(secrets.chapSecrets.entries.count)),
-                "radius": .object(radius.status), "accounting_queue": .object(accounting.status),
-                "dynamic_authorization": dynamicAuthorization.map { .object($0.status) } ?? .null]
+    var status: AuthdStatus {
+        var s = AuthdStatus()
+        for c in conversations.values { s.sessions += c.sessionCount; s.unknownSessionMessages += c.unknownSession }
+        s.conversations = conversations.count
+        (s.started, s.succeeded, s.failed) = (counts.started, counts.succeeded, counts.failed)
+        (s.localChecks, s.radiusChecks, s.accountingRequests) = (counts.localChecks, counts.radiusChecks, counts.accounting)
+        s.users = secrets.users.count
+        (s.papSecrets, s.chapSecrets) = (secrets.papSecrets.entries.count, secrets.chapSecrets.entries.count)
+        (s.radius, s.accountingQueue, s.dynamicAuthorization) = (radius.status, accounting.status, dynamicAuthorization?.status)
+        return s
     }
 
-    var sessionList: JSON {
-        .array(conversations.values.flatMap { $0.sessionJSON })
+    /// `sessions`: every session of every linkd conversation.
+    var sessionList: SessionListing {
+        SessionListing(sessions: conversations.values.flatMap { $0.sessionJSON })
     }
 }
 

@@ -9,16 +9,16 @@ import IPC
 
 extension AuthService {
     func authTest(_ arguments: JSON, reply: @escaping (Result<JSON, MethodError>) -> Void) {
-        guard let user = arguments["user"]?.string, !user.isEmpty, let password = arguments["password"]?.string else {
-            reply(.failure(MethodError(.badArguments, "expected {\"user\": …, \"password\": …, \"method\": pap|chap|mschapv2|eap}")))
+        let args: AuthTestArguments
+        do { args = try AuthTestArguments(json: arguments) } catch {
+            reply(.failure(error))
             return
         }
-        let methodName = arguments["method"]?.string ?? "pap"
-        guard let method = AuthMethod(name: methodName) else {
-            reply(.failure(MethodError(.badArguments, "unknown method '\(methodName)' (pap, chap, mschapv2, eap)")))
+        let user = args.user, password = args.password, server = args.server
+        guard let method = AuthMethod(name: args.method) else {
+            reply(.failure(MethodError(.badArguments, "unknown method '\(args.method)' (pap, chap, mschapv2, eap)")))
             return
         }
-        let server = arguments["server"]?.string ?? ""
         let proof: Proof
         var check: ((VerificationResult) -> Bool)?
         switch method {
@@ -44,24 +44,22 @@ extension AuthService {
         let ctx = RadiusContext(nasIdentifier: settings.nasIdentifier, session: "auth-test", callingStation: "")
         log.info("auth test: checking user '\(user)' with \(method)")
         verify(v, server: server, context: ctx) { result in
-            var o: JSONObject = ["user": .string(user), "method": .string(method.description),
-                                 "accepted": .bool(result.accepted)]
+            let outcome: AuthTestReply.Outcome
             if result.accepted, let check, !check(result) {
-                o["accepted"] = .bool(false)
-                o["reason"] = .string("the authenticator response (S=) did not verify")
+                outcome = .refused(reason: "the authenticator response (S=) did not verify")
             } else if result.accepted {
-                o["source"] = .string(result.reason)
                 let g = result.grant
-                if g.framedAddress != 0 { o["framed_address"] = .string(IPv4.format(g.framedAddress)) }
-                if g.framedNetmask != 0 { o["framed_netmask"] = .string(IPv4.format(g.framedNetmask)) }
-                if g.sessionTimeout != 0 { o["session_timeout"] = .int(Int64(g.sessionTimeout)) }
-                if g.idleTimeout != 0 { o["idle_timeout"] = .int(Int64(g.idleTimeout)) }
-                if !g.radiusClass.isEmpty { o["class"] = .string(printable(g.radiusClass)) }
+                func nonzero(_ n: UInt32) -> UInt32? { n == 0 ? nil : n }
+                outcome = .accepted(source: result.reason, AuthTestReply.Grant(
+                    framedAddress: nonzero(g.framedAddress), framedNetmask: nonzero(g.framedNetmask),
+                    sessionTimeout: nonzero(g.sessionTimeout), idleTimeout: nonzero(g.idleTimeout),
+                    radiusClass: g.radiusClass.isEmpty ? nil : printable(g.radiusClass)))
             } else {
-                o["reason"] = .string(result.reason)
+                outcome = .refused(reason: result.reason)
             }
-            self.log.info("auth test: user '\(user)' \(o["accepted"] == .bool(true) ? "accepted" : "refused")")
-            reply(.success(.object(o)))
+            let r = AuthTestReply(user: user, method: method.description, outcome: outcome)
+            self.log.info("auth test: user '\(user)' \(r.accepted ? "accepted" : "refused")")
+            reply(.success(r.json))
         }
     }
 }

@@ -215,18 +215,21 @@ final class LinkdConversation {
         slots = [:]
     }
 
-    var sessionJSON: [JSON] {
+    var sessionJSON: [JSONObject] {
         slots.values.map { slot in
             let a = slot.auth
-            return .object(["session": .string(a.start.session), "port": .string(a.start.port),
-                            "authenticate_peer": a.start.authenticatePeer.map { .string($0.description) } ?? .null,
-                            "authenticate_self": a.start.authenticateSelf.map { .string($0.description) } ?? .null,
-                            "peer_name": .string(a.verdict?.peerName ?? a.authenticator?.peerName ?? ""),
-                            "state": .string(a.verdict.map { $0.success ? "succeeded" : "failed" } ?? "authenticating"),
-                            "reason": .string(a.verdict?.reason ?? ""),
-                            "failures": .int(Int64(a.authenticator?.failures ?? 0)),
-                            "accounting": .bool(slot.accountingStarted),
-                            "discarded": .int(Int64(a.discarded + (a.authenticator?.discarded ?? 0) + (a.peer?.discarded ?? 0)))])
+            let o: JSONObject = [
+                "session": .string(a.start.session), "port": .string(a.start.port),
+                "authenticate_peer": a.start.authenticatePeer.map { .string($0.description) } ?? .null,
+                "authenticate_self": a.start.authenticateSelf.map { .string($0.description) } ?? .null,
+                "peer_name": .string(a.verdict?.peerName ?? a.authenticator?.peerName ?? ""),
+                "state": .string(a.verdict.map { $0.success ? "succeeded" : "failed" } ?? "authenticating"),
+                "reason": .string(a.verdict?.reason ?? ""),
+                "failures": .int(Int64(a.authenticator?.failures ?? 0)),
+                "accounting": .bool(slot.accountingStarted),
+                "discarded": .int(Int64(a.discarded + (a.authenticator?.discarded ?? 0) + (a.peer?.discarded ?? 0))),
+            ]
+            return o
         }
     }
 }

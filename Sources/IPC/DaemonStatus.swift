@@ -1,0 +1,180 @@
+// Each daemon's own `status` fields (after StatusReply's common ones) as a
+// value: the daemon fills it in, and StatusReply reads the fields of the
+// daemon it names back through it. Counters are typed one by one; what
+// differs by transport or RADIUS setup (linkd's port and PPPoE objects,
+// authd's servers and queue) stays a JSON object inside, for the reason a
+// session's fields do (docs/design.md, issue 12). Key order is the order
+// the daemons have always written. Reading ignores keys a type does not
+// know (StatusReply keeps them aside, so a newer daemon's field still
+// shows); a known key missing or of another type is a refusal.
+
+/// The fields a daemon adds to `status`.
+public enum DaemonStatus: Equatable, Sendable {
+    case linkd(LinkdStatus)
+    case authd(AuthdStatus)
+    case ncpd(NcpdStatus)
+    case bridged(BridgedStatus)
+
+    public var peer: Peer {
+        switch self {
+        case .linkd: .linkd
+        case .authd: .authd
+        case .ncpd: .ncpd
+        case .bridged: .bridged
+        }
+    }
+
+    public var fields: JSONObject {
+        switch self {
+        case let .linkd(s): s.fields
+        case let .authd(s): s.fields
+        case let .ncpd(s): s.fields
+        case let .bridged(s): s.fields
+        }
+    }
+
+    /// `fields` read as `peer`'s; nil when one is missing or of another
+    /// type.
+    public init?(_ peer: Peer, fields o: JSONObject) {
+        switch peer {
+        case .linkd: guard let s = LinkdStatus(fields: o) else { return nil }; self = .linkd(s)
+        case .authd: guard let s = AuthdStatus(fields: o) else { return nil }; self = .authd(s)
+        case .ncpd: guard let s = NcpdStatus(fields: o) else { return nil }; self = .ncpd(s)
+        case .bridged: guard let s = BridgedStatus(fields: o) else { return nil }; self = .bridged(s)
+        default: return nil
+        }
+    }
+
+    /// Non-negative counters under `keys`, in that order; nil if one is not.
+    static func counts(_ o: JSONObject, _ keys: [String]) -> [Int]? {
+        var out: [Int] = []
+        for k in keys {
+            guard case let .int(n)? = o[k], n >= 0 else { return nil }
+            out.append(Int(clamping: n))
+        }
+        return out
+    }
+
+    static func object(_ keys: [String], _ values: [Int]) -> JSONObject {
+        JSONObject(zip(keys, values).map { ($0, JSON.int(Int64($1))) })
+    }
+}
+
+/// linkd: its port, its authd conversation, live sessions, the PPPoE
+/// port's discovery (PPPoE ports only) and the partner-failed reports.
+public struct LinkdStatus: Equatable, Sendable {
+    public var port: JSONObject
+    public var authd: JSONObject
+    public var sessions: Int
+    public var pppoe: JSONObject?
+    public var partnerFailed: JSONObject
+
+    public init(port: JSONObject, authd: JSONObject, sessions: Int, pppoe: JSONObject? = nil, partnerFailed: JSONObject) {
+        self.port = port; self.authd = authd; self.sessions = sessions; self.pppoe = pppoe; self.partnerFailed = partnerFailed
+    }
+
+    public var fields: JSONObject {
+        var o: JSONObject = ["port": .object(port), "authd": .object(authd), "sessions": .int(Int64(sessions))]
+        if let pppoe { o["pppoe"] = .object(pppoe) }
+        o["partner_failed"] = .object(partnerFailed)
+        return o
+    }
+
+    init?(fields o: JSONObject) {
+        guard let port = o["port"]?.object, let authd = o["authd"]?.object,
+              let sessions = DaemonStatus.counts(o, ["sessions"]), let partnerFailed = o["partner_failed"]?.object
+        else { return nil }
+        if let p = o["pppoe"] {
+            guard let p = p.object else { return nil }
+            pppoe = p
+        }
+        self.port = port; self.authd = authd; self.sessions = sessions[0]; self.partnerFailed = partnerFailed
+    }
+}
+
+/// authd: sessions and checks counted, users and secrets loaded, and its
+/// RADIUS clients, accounting queue and Dynamic Authorization server (null
+/// without one).
+public struct AuthdStatus: Equatable, Sendable {
+    static let keys = ["sessions", "conversations", "started", "succeeded", "failed", "local_checks", "radius_checks",
+                       "accounting_requests", "unknown_session_messages", "users", "pap_secrets", "chap_secrets"]
+
+    public var sessions = 0, conversations = 0, started = 0, succeeded = 0, failed = 0, localChecks = 0
+    public var radiusChecks = 0, accountingRequests = 0, unknownSessionMessages = 0, users = 0, papSecrets = 0
+    public var chapSecrets = 0
+    public var radius = JSONObject()
+    public var accountingQueue = JSONObject()
+    public var dynamicAuthorization: JSONObject?
+
+    public init() {}
+
+    var counts: [Int] {
+        [sessions, conversations, started, succeeded, failed, localChecks, radiusChecks, accountingRequests,
+         unknownSessionMessages, users, papSecrets, chapSecrets]
+    }
+
+    public var fields: JSONObject {
+        var o = DaemonStatus.object(Self.keys, counts)
+        o["radius"] = .object(radius)
+        o["accounting_queue"] = .object(accountingQueue)
+        o["dynamic_authorization"] = dynamicAuthorization.map { .object($0) } ?? .null
+        return o
+    }
+
+    init?(fields o: JSONObject) {
+        guard let c = DaemonStatus.counts(o, Self.keys),
+              let radius = o["radius"]?.object, let queue = o["accounting_queue"]?.object else { return nil }
+        switch o["dynamic_authorization"] {
+        case .null?: dynamicAuthorization = nil
+        case let .object(d)?: dynamicAuthorization = d
+        default: return nil
+        }
+        (sessions, conversations, started, succeeded, failed, localChecks) = (c[0], c[1], c[2], c[3], c[4], c[5])
+        (radiusChecks, accountingRequests, unknownSessionMessages, users, papSecrets, chapSecrets)
+            = (c[6], c[7], c[8], c[9], c[10], c[11])
+        self.radius = radius; accountingQueue = queue
+    }
+}
+
+/// ncpd: its sessions and the TUN units behind them.
+public struct NcpdStatus: Equatable, Sendable {
+    static let keys = ["sessions", "refused", "ended", "resumed", "pools", "rendezvous_dropped", "unit_waits",
+                       "waiting_for_unit", "unit_delete_batches"]
+
+    public var sessions = 0, refused = 0, ended = 0, resumed = 0
+    /// Address pools configured.
+    public var pools = 0
+    public var rendezvousDropped = 0
+    public var unitWaits = 0, waitingForUnit = 0, unitDeleteBatches = 0
+
+    public init() {}
+
+    public var fields: JSONObject {
+        DaemonStatus.object(Self.keys, [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
+                                        waitingForUnit, unitDeleteBatches])
+    }
+
+    init?(fields o: JSONObject) {
+        guard let c = DaemonStatus.counts(o, Self.keys) else { return nil }
+        (sessions, refused, ended, resumed, pools) = (c[0], c[1], c[2], c[3], c[4])
+        (rendezvousDropped, unitWaits, waitingForUnit, unitDeleteBatches) = (c[5], c[6], c[7], c[8])
+    }
+}
+
+/// bridged: live splices, channels waiting for their partner, refusals.
+public struct BridgedStatus: Equatable, Sendable {
+    static let keys = ["splices", "refused", "waiting", "dropped_waiting", "rendezvous_dropped"]
+
+    public var splices = 0, refused = 0, waiting = 0, droppedWaiting = 0, rendezvousDropped = 0
+
+    public init() {}
+
+    public var fields: JSONObject {
+        DaemonStatus.object(Self.keys, [splices, refused, waiting, droppedWaiting, rendezvousDropped])
+    }
+
+    init?(fields o: JSONObject) {
+        guard let c = DaemonStatus.counts(o, Self.keys) else { return nil }
+        (splices, refused, waiting, droppedWaiting, rendezvousDropped) = (c[0], c[1], c[2], c[3], c[4])
+    }
+}
