@@ -241,14 +241,7 @@ import Testing
 
     @Test(arguments: refusals.indices)
     func malformedRepliesAreRefusedWithATypedError(_ i: Int) throws {
-        let (what, decode, text) = Self.refusals[i]
-        let json = try JSON.parse(text)
-        do {
-            try decode(json)
-            Issue.record("\(what): accepted")
-        } catch {
-            #expect(error.code == .failed, "\(what): \(error.code)")
-        }
+        try MethodRepliesTests.expectRefused(Self.refusals[i])
     }
 
     /// Every method of the catalogue names its reply type, and each decodes

@@ -59,7 +59,13 @@ import Testing
 
     @Test(arguments: refusals.indices)
     func malformedRepliesAreRefusedWithATypedError(_ i: Int) throws {
-        let (what, decode, text) = Self.refusals[i]
+        try Self.expectRefused(Self.refusals[i])
+    }
+
+    /// One boundary row: the text parses as JSON, and the decoder refuses it
+    /// with .failed (also used by ListingRepliesTests).
+    static func expectRefused(_ row: (String, @Sendable (JSON) throws(MethodError) -> Void, String)) throws {
+        let (what, decode, text) = row
         let json = try JSON.parse(text)
         do {
             try decode(json)
