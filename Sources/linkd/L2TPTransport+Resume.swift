@@ -14,17 +14,18 @@ extension L2TPTransport {
         for e in host.rt.restored {
             guard case let .tunnel(id) = e.key else { continue }
             do {
-                let d = try L2TPTunnelDeposit.decode(e.record)
+                let d = try TunnelDeposit(record: e.record)
+                let peer = L2TPEndpoint(address: d.peerAddress, port: d.peerPort)
                 let tunnel = try Tunnel(record: d.tunnel, configuration: configuration, seed: Self.seed(), now: now)
                 guard tunnel.localID == id, Self.open(tunnel.state), slots[id] == nil else {
                     try? host.rt.withdraw(key: e.key)
                     continue
                 }
-                let slot = L2TPTunnelSlot(tunnel: tunnel, peer: d.peer, serverIndex: d.serverIndex)
+                let slot = L2TPTunnelSlot(tunnel: tunnel, peer: peer, serverIndex: Int(d.serverIndex))
                 slot.deposited = e.record
                 add(slot)
                 for c in d.calls { owners[c.linkSession] = (slot, c.sessionID) }
-                host.rt.log.notice("port \(settings.name): tunnel \(id) with \(d.peer) resumed after a restart (\(tunnel.sessions.count) call(s), Ns \(tunnel.transport.nextNs), Nr \(tunnel.transport.nextNr))")
+                host.rt.log.notice("port \(settings.name): tunnel \(id) with \(peer) resumed after a restart (\(tunnel.sessions.count) call(s), Ns \(tunnel.transport.nextNs), Nr \(tunnel.transport.nextNr))")
             } catch {
                 host.rt.log.warning("\(e.key): unusable tunnel record (\(error)); dropping it")
                 try? host.rt.withdraw(key: e.key)

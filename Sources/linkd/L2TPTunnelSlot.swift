@@ -29,10 +29,11 @@ final class L2TPTunnelSlot {
     var id: UInt16 { tunnel.localID }
 
     var record: [UInt8] {
-        var d = L2TPTunnelDeposit(peer: peer, serverIndex: serverIndex, tunnel: tunnel.record)
+        var d = TunnelDeposit(peerAddress: peer.address, peerPort: peer.port, serverIndex: UInt16(clamping: serverIndex),
+                              tunnel: tunnel.record)
         for sid in circuits.keys.sorted() {
-            if let s = circuits[sid]?.session { d.calls.append((sid, s.id)) }
+            if let s = circuits[sid]?.session { d.calls.append(TunnelDeposit.Call(sessionID: sid, linkSession: s.id)) }
         }
-        return d.encoded()
+        return d.record
     }
 }
