@@ -60,34 +60,46 @@ public enum DaemonStatus: Equatable, Sendable {
     }
 }
 
-/// linkd: its port, its authd conversation, live sessions, the PPPoE
-/// port's discovery (PPPoE ports only) and the partner-failed reports.
+/// linkd: its port, its authd conversation, live sessions, what the port's
+/// transport adds ("pppoe": discovery, "l2tp": tunnels; one object per
+/// key) and the partner-failed reports.
 public struct LinkdStatus: Equatable, Sendable {
+    static let own = ["port", "authd", "sessions", "partner_failed"]
+
     public var port: JSONObject
     public var authd: JSONObject
     public var sessions: Int
-    public var pppoe: JSONObject?
+    /// The transport's objects by name, written between "sessions" and
+    /// "partner_failed".
+    public var transport: JSONObject
     public var partnerFailed: JSONObject
 
-    public init(port: JSONObject, authd: JSONObject, sessions: Int, pppoe: JSONObject? = nil, partnerFailed: JSONObject) {
-        self.port = port; self.authd = authd; self.sessions = sessions; self.pppoe = pppoe; self.partnerFailed = partnerFailed
+    public init(port: JSONObject, authd: JSONObject, sessions: Int, transport: JSONObject = JSONObject(),
+                partnerFailed: JSONObject) {
+        self.port = port; self.authd = authd; self.sessions = sessions; self.partnerFailed = partnerFailed
+        self.transport = JSONObject(transport.members.filter { !Self.own.contains($0.key) && !StatusReply.common.contains($0.key) }
+            .map { ($0.key, $0.value) })
     }
 
     public var fields: JSONObject {
         var o: JSONObject = ["port": .object(port), "authd": .object(authd), "sessions": .int(Int64(sessions))]
-        if let pppoe { o["pppoe"] = .object(pppoe) }
+        for (k, v) in transport.members where o[k] == nil { o[k] = v }
         o["partner_failed"] = .object(partnerFailed)
         return o
     }
 
+    /// Every key beside the status's common ones and linkd's own is the
+    /// transport's, and is an object.
     init?(fields o: JSONObject) {
+        var transport = JSONObject()
+        for (k, v) in o where !StatusReply.common.contains(k) && !Self.own.contains(k) {
+            guard case .object = v else { return nil }
+            transport[k] = v
+        }
+        self.transport = transport
         guard let port = o["port"]?.object, let authd = o["authd"]?.object,
               let sessions = DaemonStatus.counts(o, ["sessions"]), let partnerFailed = o["partner_failed"]?.object
         else { return nil }
-        if let p = o["pppoe"] {
-            guard let p = p.object else { return nil }
-            pppoe = p
-        }
         self.port = port; self.authd = authd; self.sessions = sessions[0]; self.partnerFailed = partnerFailed
     }
 }

@@ -67,6 +67,29 @@ public struct SessionListing: MethodReply {
     }
 }
 
+/// linkd's `tunnels` (an l2tp port; others answer an empty list): each
+/// tunnel as an object, its calls inside, tagged with the port it is on.
+/// Like a session's, a tunnel's fields stay JSON (RFC 2661 §5.8 counters
+/// read by people and scripts).
+public struct TunnelsReply: MethodReply {
+    public var tunnels: [JSONObject]
+    public init(tunnels: [JSONObject]) { self.tunnels = tunnels }
+
+    public init(json: JSON) throws(MethodError) {
+        guard let list = json.array else { throw Self.refuse(json) }
+        var tunnels: [JSONObject] = []
+        for v in list {
+            // A tunnel names its port and its id (RFC 2661 §3.1, 16 bits).
+            guard let o = v.object, case let .string(port)? = o["port"], !port.isEmpty,
+                  case let .int(id)? = o["id"], UInt16(exactly: id) != nil else { throw Self.refuse(json) }
+            tunnels.append(o)
+        }
+        self.tunnels = tunnels
+    }
+
+    public var json: JSON { .array(tunnels.map { .object($0) }) }
+}
+
 /// ncpd's `pools`: each IPv4 pool (`[pool.NAME]`) by name, with its leases.
 public struct PoolsReply: MethodReply {
     public struct Pool: Equatable, Sendable {

@@ -96,7 +96,7 @@ final class PPPoEAccessConcentratorTransport: Transport {
         }
     }
 
-    var pppoeStatus: JSONObject? {
+    func addStatus(to status: inout JSONObject) {
         var o = port.status
         let a = ac.counters
         o["ac"] = .object([
@@ -111,6 +111,6 @@ final class PPPoEAccessConcentratorTransport: Transport {
             "padt_sent": .int(Int64(a.padtSent)), "malformed": .int(Int64(a.malformed)),
             "ignored": .int(Int64(a.ignored)),
         ])
-        return o
+        status["pppoe"] = .object(o)
     }
 }

@@ -262,11 +262,11 @@ final class PPPoEClientTransport: Transport {
         dials.removeAll { $0 === dial }
     }
 
-    var pppoeStatus: JSONObject? {
+    func addStatus(to status: inout JSONObject) {
         var o = port.status
         o["padt_received"] = .int(Int64(port.counters.padtReceived))
         if let dial = dials.first(where: { $0.number == nil }) { o["client"] = .object(dial.json) }
         if isUpstream { o["dials"] = .array(dials.map { .object($0.json) }) }
-        return o
+        status["pppoe"] = .object(o)
     }
 }

@@ -60,8 +60,10 @@ final class PortSessions {
     func shutdown() { transport.shutdown() }
 
     var status: LinkdStatus {
-        LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, pppoe: transport.pppoeStatus,
-                    partnerFailed: partnerFailures.json)
+        var byTransport = JSONObject()
+        transport.addStatus(to: &byTransport)
+        return LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, transport: byTransport,
+                           partnerFailed: partnerFailures.json)
     }
 
     // MARK: The fd store (DESIGN.md "Restart without losing sessions")

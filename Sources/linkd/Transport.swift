@@ -5,7 +5,7 @@
 // sockets. PortSessions keeps what is common (the session table, events,
 // persist/holdoff/maxfail, the fd store, bridging); a Transport owns its
 // sockets, its reading and what a session's start and end mean on the wire.
-// A new kind of port (L2TP) is one more conformance, chosen in `make`.
+// L2TP (LAC and LNS, many tunnels on one UDP socket) is one more conformance.
 import IPC
 
 protocol Transport: AnyObject {
@@ -28,14 +28,14 @@ protocol Transport: AnyObject {
     func dial(for subscriber: String) throws(MethodError) -> String
     /// linkd is stopping: say goodbye to the peers that expect it.
     func shutdown()
-    /// What a PPPoE transport adds to `linkd@PORT status` ("pppoe").
-    var pppoeStatus: JSONObject? { get }
+    /// What the transport adds to `linkd@PORT status`.
+    func addStatus(to status: inout JSONObject)
 }
 
 extension Transport {
     var isServing: Bool { false }
     func shutdown() {}
-    var pppoeStatus: JSONObject? { nil }
+    func addStatus(to status: inout JSONObject) {}
 }
 
 enum Transports {
@@ -68,6 +68,9 @@ enum Transports {
             case .ac: return PPPoEAccessConcentratorTransport(port: sockets)
             case .client: return PPPoEClientTransport(port: sockets)
             }
+        case .l2tp:
+            guard let d = port.descriptor else { return IdleTransport(host: host, why: "no UDP socket") }
+            return L2TPTransport(host: host, descriptor: d.raw)
         }
     }
 }

@@ -38,6 +38,10 @@ import Testing
         try Self.roundTrip(SplicesReply(splices: [live, SpliceStatus(waiting: "acc:2", for: "up:2")]),
                            #"[{"a":"acc:1","b":"up:1","a_to_b":\#(Self.counters),"b_to_a":\#(Self.countersBack)},"#
                                + #"{"a":"acc:2","b":"up:2","waiting":true}]"#)
+        // tunnels
+        try Self.roundTrip(TunnelsReply(tunnels: [["id": 7, "peer_id": 9, "calls": [], "port": "lns", "role": "lns"]]),
+                           #"[{"id":7,"peer_id":9,"calls":[],"port":"lns","role":"lns"}]"#)
+        try Self.roundTrip(TunnelsReply(tunnels: []), "[]")
         // bridged's unbridge
         try Self.roundTrip(SpliceUnbridgeReply.ended(live),
                            #"{"a":"acc:1","b":"up:1","a_to_b":\#(Self.counters),"b_to_a":\#(Self.countersBack)}"#)
@@ -84,7 +88,7 @@ import Testing
         let l = LinkdStatus(port: ["name": "udp0", "type": "udp"], authd: ["connected": true], sessions: 1,
                             partnerFailed: ["received": 0])
         var l2 = l
-        l2.pppoe = ["ac": ["sessions": 1]]
+        l2.transport = ["pppoe": ["ac": ["sessions": 1]], "l2tp": ["role": "lns"]]
         let authd = #""sessions":1,"conversations":2,"started":3,"succeeded":4,"failed":5,"local_checks":6,"#
             + #""radius_checks":7,"accounting_requests":8,"unknown_session_messages":9,"users":10,"pap_secrets":11,"#
             + #""chap_secrets":12,"radius":{"servers":[]},"accounting_queue":{"waiting":0},"dynamic_authorization":"#
@@ -97,7 +101,7 @@ import Testing
             (.linkd(l), #""port":{"name":"udp0","type":"udp"},"authd":{"connected":true},"sessions":1,"#
                 + #""partner_failed":{"received":0}"#),
             (.linkd(l2), #""port":{"name":"udp0","type":"udp"},"authd":{"connected":true},"sessions":1,"#
-                + #""pppoe":{"ac":{"sessions":1}},"partner_failed":{"received":0}"#),
+                + #""pppoe":{"ac":{"sessions":1}},"l2tp":{"role":"lns"},"partner_failed":{"received":0}"#),
         ]
     }
 
@@ -178,6 +182,11 @@ import Testing
          #"[{"a":"a:1","b":"b:1","a_to_b":\#(counters),"b_to_a":{"frames":1,"octets":0,"oversize":0,"stalls":0,"x":0}}]"#),
         ("splice live and waiting", refused(SplicesReply.self),
          #"[{"a":"a:1","b":"b:1","a_to_b":\#(counters),"b_to_a":\#(counters),"waiting":true}]"#),
+        ("tunnels an object", refused(TunnelsReply.self), #"{"id":1,"port":"l"}"#),
+        ("tunnel without a port", refused(TunnelsReply.self), #"[{"id":1}]"#),
+        ("tunnel id beyond 16 bits", refused(TunnelsReply.self), #"[{"id":65536,"port":"l"}]"#),
+        ("tunnel id text", refused(TunnelsReply.self), #"[{"id":"1","port":"l"}]"#),
+        ("tunnel not an object", refused(TunnelsReply.self), #"[[1]]"#),
         ("unbridge other text", refused(SpliceUnbridgeReply.self), #"{"session":"a:1","ended":"gone"}"#),
         ("unbridge a waiting entry", refused(SpliceUnbridgeReply.self), #"{"a":"a:1","b":"b:1","waiting":true}"#),
         ("unbridge empty", refused(SpliceUnbridgeReply.self), "{}"),
@@ -206,7 +215,7 @@ import Testing
         ("status counter text", refused(StatusReply.self),
          #"{"name":"bridged","instance":"","pid":1,"uid":0,"uptime":1.0,"ipc":{"sent":0,"received":0,"rejected":0},"#
              + #""splices":"2","refused":0,"waiting":0,"dropped_waiting":0,"rendezvous_dropped":0}"#),
-        ("linkd status pppoe not an object", refused(StatusReply.self),
+        ("linkd status transport entry not an object", refused(StatusReply.self),
          #"{"name":"linkd","instance":"p","pid":1,"uid":0,"uptime":1.0,"ipc":{"sent":0,"received":0,"rejected":0},"#
              + #""port":{},"authd":{},"sessions":0,"pppoe":[],"partner_failed":{}}"#),
         ("authd status without dynamic_authorization", refused(StatusReply.self),
@@ -258,6 +267,7 @@ import Testing
         #expect(Self.same(DaemonMethod.bridgedUnbridge.reply, SpliceUnbridgeReply.self))
         #expect(Self.same(DaemonMethod.authTest.reply, AuthTestReply.self))
         #expect(Self.same(DaemonMethod.linkdUnbridge.reply, UnbridgeReply.self))
+        #expect(Self.same(DaemonMethod.tunnels.reply, TunnelsReply.self))
         let listing = try DaemonMethod.ncpdSessions.reply.init(json: .array([]))
         #expect(listing.json == .array([]))
     }
