@@ -40,7 +40,7 @@ struct RestoreAccount: Equatable {
     /// with nothing to resume.
     var summary: String? {
         guard sessionsResumed + sessionsDropped > 0 || missingDeposits > 0 else { return nil }
-        return "fd store restore: \(sessionsResumed) session(s) resumed, \(sessionsDropped) dropped, \(missingDeposits) deposit(s) missing"
+        return "\(sessionsResumed) session(s) resumed from the fd store, \(sessionsDropped) dropped, \(missingDeposits) deposit(s) missing"
     }
 
     var json: JSONObject {

@@ -10,7 +10,7 @@ import Testing
         #expect(a.missingDeposits == 0 && a.missingDescriptors == 0 && a.shortfall == nil)
         #expect(a.summary == nil)
         a.sessionsResumed = 3
-        #expect(a.summary == "fd store restore: 3 session(s) resumed, 0 dropped, 0 deposit(s) missing")
+        #expect(a.summary == "3 session(s) resumed from the fd store, 0 dropped, 0 deposit(s) missing")
         #expect(a.json["expected_deposits"] == .int(4) && a.json["missing_deposits"] == .int(0))
     }
 
@@ -18,7 +18,7 @@ import Testing
         let a = RestoreAccount(expected: (deposits: 6001, descriptors: 6002), received: (deposits: 6000, descriptors: 6001))
         #expect(a.missingDeposits == 1 && a.missingDescriptors == 1)
         #expect(a.shortfall == "fd store restore short: 6000 of 6001 deposits, 6001 of 6002 descriptors came back; up to 1 session(s) cannot be resumed (their peers and ncpd still hold them)")
-        #expect(a.summary == "fd store restore: 0 session(s) resumed, 0 dropped, 1 deposit(s) missing")
+        #expect(a.summary == "0 session(s) resumed from the fd store, 0 dropped, 1 deposit(s) missing")
         #expect(a.json["missing_deposits"] == .int(1) && a.json["received_deposits"] == .int(6000))
     }
 
