@@ -62,9 +62,9 @@ public enum DaemonStatus: Equatable, Sendable {
 
 /// linkd: its port, its authd conversation, live sessions, what the port's
 /// transport adds ("pppoe": discovery, "l2tp": tunnels; one object per
-/// key) and the partner-failed reports.
+/// key), the partner-failed reports and what its start restored.
 public struct LinkdStatus: Equatable, Sendable {
-    static let own = ["port", "authd", "sessions", "partner_failed"]
+    static let own = ["port", "authd", "sessions", "partner_failed", "restore"]
 
     public var port: JSONObject
     public var authd: JSONObject
@@ -73,10 +73,14 @@ public struct LinkdStatus: Equatable, Sendable {
     /// "partner_failed".
     public var transport: JSONObject
     public var partnerFailed: JSONObject
+    /// The fd store's deposits at start: expected, returned, resumed,
+    /// dropped (RestoreAccount).
+    public var restore: JSONObject
 
     public init(port: JSONObject, authd: JSONObject, sessions: Int, transport: JSONObject = JSONObject(),
-                partnerFailed: JSONObject) {
+                partnerFailed: JSONObject, restore: JSONObject) {
         self.port = port; self.authd = authd; self.sessions = sessions; self.partnerFailed = partnerFailed
+        self.restore = restore
         self.transport = JSONObject(transport.members.filter { !Self.own.contains($0.key) && !StatusReply.common.contains($0.key) }
             .map { ($0.key, $0.value) })
     }
@@ -85,6 +89,7 @@ public struct LinkdStatus: Equatable, Sendable {
         var o: JSONObject = ["port": .object(port), "authd": .object(authd), "sessions": .int(Int64(sessions))]
         for (k, v) in transport.members where o[k] == nil { o[k] = v }
         o["partner_failed"] = .object(partnerFailed)
+        o["restore"] = .object(restore)
         return o
     }
 
@@ -98,8 +103,10 @@ public struct LinkdStatus: Equatable, Sendable {
         }
         self.transport = transport
         guard let port = o["port"]?.object, let authd = o["authd"]?.object,
-              let sessions = DaemonStatus.counts(o, ["sessions"]), let partnerFailed = o["partner_failed"]?.object
+              let sessions = DaemonStatus.counts(o, ["sessions"]), let partnerFailed = o["partner_failed"]?.object,
+              let restore = o["restore"]?.object
         else { return nil }
+        self.restore = restore
         self.port = port; self.authd = authd; self.sessions = sessions[0]; self.partnerFailed = partnerFailed
     }
 }
@@ -151,25 +158,29 @@ public struct AuthdStatus: Equatable, Sendable {
 /// ncpd: its sessions and the TUN units behind them.
 public struct NcpdStatus: Equatable, Sendable {
     static let keys = ["sessions", "refused", "ended", "resumed", "pools", "rendezvous_dropped", "unit_waits",
-                       "waiting_for_unit", "unit_delete_batches"]
+                       "waiting_for_unit", "unit_delete_batches", "units_ipv6_off", "units_ipv6_off_failed"]
 
     public var sessions = 0, refused = 0, ended = 0, resumed = 0
     /// Address pools configured.
     public var pools = 0
     public var rendezvousDropped = 0
     public var unitWaits = 0, waitingForUnit = 0, unitDeleteBatches = 0
+    /// Units brought up with disable_ipv6 (ports without IPv6), and those
+    /// where setting it failed.
+    public var unitsIPv6Off = 0, unitsIPv6OffFailed = 0
 
     public init() {}
 
     public var fields: JSONObject {
         DaemonStatus.object(Self.keys, [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
-                                        waitingForUnit, unitDeleteBatches])
+                                        waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed])
     }
 
     init?(fields o: JSONObject) {
         guard let c = DaemonStatus.counts(o, Self.keys) else { return nil }
         (sessions, refused, ended, resumed, pools) = (c[0], c[1], c[2], c[3], c[4])
         (rendezvousDropped, unitWaits, waitingForUnit, unitDeleteBatches) = (c[5], c[6], c[7], c[8])
+        (unitsIPv6Off, unitsIPv6OffFailed) = (c[9], c[10])
     }
 }
 

@@ -59,6 +59,8 @@ final class Ncpd: Daemon {
             s.unitWaits = units?.waits ?? 0
             s.waitingForUnit = units?.waitingNow ?? 0
             s.unitDeleteBatches = units?.retirement.batches ?? 0
+            s.unitsIPv6Off = units?.ipv6Off ?? 0
+            s.unitsIPv6OffFailed = units?.ipv6OffFailed ?? 0
             return .ncpd(s)
         }
         rt.onShutdown = {

@@ -76,6 +76,7 @@ import Testing
         var n = NcpdStatus()
         (n.sessions, n.refused, n.ended, n.resumed, n.pools) = (3, 1, 9, 2, 1)
         (n.rendezvousDropped, n.unitWaits, n.waitingForUnit, n.unitDeleteBatches) = (4, 5, 0, 6)
+        (n.unitsIPv6Off, n.unitsIPv6OffFailed) = (7, 0)
         var b = BridgedStatus()
         (b.splices, b.refused, b.waiting, b.droppedWaiting, b.rendezvousDropped) = (2, 0, 1, 3, 0)
         var a = AuthdStatus()
@@ -86,7 +87,7 @@ import Testing
         var a2 = a
         a2.dynamicAuthorization = ["port": 3799]
         let l = LinkdStatus(port: ["name": "udp0", "type": "udp"], authd: ["connected": true], sessions: 1,
-                            partnerFailed: ["received": 0])
+                            partnerFailed: ["received": 0], restore: ["expected_deposits": 0])
         var l2 = l
         l2.transport = ["pppoe": ["ac": ["sessions": 1]], "l2tp": ["role": "lns"]]
         let authd = #""sessions":1,"conversations":2,"started":3,"succeeded":4,"failed":5,"local_checks":6,"#
@@ -94,14 +95,14 @@ import Testing
             + #""chap_secrets":12,"radius":{"servers":[]},"accounting_queue":{"waiting":0},"dynamic_authorization":"#
         return [
             (.ncpd(n), #""sessions":3,"refused":1,"ended":9,"resumed":2,"pools":1,"rendezvous_dropped":4,"#
-                + #""unit_waits":5,"waiting_for_unit":0,"unit_delete_batches":6"#),
+                + #""unit_waits":5,"waiting_for_unit":0,"unit_delete_batches":6,"units_ipv6_off":7,"units_ipv6_off_failed":0"#),
             (.bridged(b), #""splices":2,"refused":0,"waiting":1,"dropped_waiting":3,"rendezvous_dropped":0"#),
             (.authd(a), authd + "null"),
             (.authd(a2), authd + #"{"port":3799}"#),
             (.linkd(l), #""port":{"name":"udp0","type":"udp"},"authd":{"connected":true},"sessions":1,"#
-                + #""partner_failed":{"received":0}"#),
+                + #""partner_failed":{"received":0},"restore":{"expected_deposits":0}"#),
             (.linkd(l2), #""port":{"name":"udp0","type":"udp"},"authd":{"connected":true},"sessions":1,"#
-                + #""pppoe":{"ac":{"sessions":1}},"l2tp":{"role":"lns"},"partner_failed":{"received":0}"#),
+                + #""pppoe":{"ac":{"sessions":1}},"l2tp":{"role":"lns"},"partner_failed":{"received":0},"restore":{"expected_deposits":0}"#),
         ]
     }
 
@@ -111,7 +112,7 @@ import Testing
     @Test func statusKeepsFieldsItDoesNotKnow() throws {
         let text = #"{"name":"ncpd","instance":"","pid":1,"uid":0,"uptime":0.5,"ipc":{"sent":0,"received":0,"rejected":0},"#
             + #""bundles":2,"sessions":0,"refused":0,"ended":0,"resumed":0,"pools":0,"rendezvous_dropped":0,"unit_waits":0,"#
-            + #""waiting_for_unit":0,"unit_delete_batches":0}"#
+            + #""waiting_for_unit":0,"unit_delete_batches":0,"units_ipv6_off":0,"units_ipv6_off_failed":0}"#
         let s = try StatusReply(json: try JSON.parse(text))
         #expect(s.more.keys == ["bundles"])
         #expect(s.json["bundles"] == .int(2))
@@ -217,7 +218,7 @@ import Testing
              + #""splices":"2","refused":0,"waiting":0,"dropped_waiting":0,"rendezvous_dropped":0}"#),
         ("linkd status transport entry not an object", refused(StatusReply.self),
          #"{"name":"linkd","instance":"p","pid":1,"uid":0,"uptime":1.0,"ipc":{"sent":0,"received":0,"rejected":0},"#
-             + #""port":{},"authd":{},"sessions":0,"pppoe":[],"partner_failed":{}}"#),
+             + #""port":{},"authd":{},"sessions":0,"pppoe":[],"partner_failed":{},"restore":{}}"#),
         ("authd status without dynamic_authorization", refused(StatusReply.self),
          #"{"name":"authd","instance":"","pid":1,"uid":0,"uptime":1.0,"ipc":{"sent":0,"received":0,"rejected":0},"#
              + #""sessions":1,"conversations":2,"started":3,"succeeded":4,"failed":5,"local_checks":6,"radius_checks":7,"#
