@@ -18,6 +18,9 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// router started (RFC 2866 §5.1), so a restarted authd does not send it
     /// again (which would tell the server every session had ended).
     case accountingOn
+    /// ncpd: one RFC 1990 bundle by its rendezvous name ("bundle:…"): the
+    /// bundle's end of its session's channel and every member link's channel.
+    case bundle(String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         case let .splice(a, b): "splice:" + a + "|" + b
         case .pppoeSession: "pppoe-session"
         case .accountingOn: "accounting-on"
+        case let .bundle(name): name
         }
     }
 
@@ -39,6 +43,8 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         default:
             if s.hasPrefix("session:"), s.count > 8 {
                 self = .session(String(s.dropFirst(8)))
+            } else if s.hasPrefix("bundle:") {
+                self = .bundle(s)
             } else if s.hasPrefix("splice:") {
                 let legs = s.dropFirst(7).split(separator: "|", omittingEmptySubsequences: false)
                 guard legs.count == 2, !legs[0].isEmpty, !legs[1].isEmpty else { return nil }
