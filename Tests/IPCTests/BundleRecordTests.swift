@@ -66,6 +66,7 @@ private func sampleBundle() -> BundleRecord {
     // The members (string, u32, u16, u64 each) and their u16 count follow
     // the u32 receive sequence; make its last octet non-zero.
     let tail = 2 + flagless.members.reduce(0) { $0 + 2 + $1.session.utf8.count + 4 + 2 + 8 }
+        + 2 + flagless.session.utf8.count  // version 2: the session
     #expect(try BundleRecord.decode(bytes) == flagless)
     bytes[bytes.count - tail - 1] = 1
     #expect(throws: IPCError.self) { try BundleRecord.decode(bytes) }
