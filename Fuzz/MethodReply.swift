@@ -32,5 +32,6 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     check(SplicesReply.self, value)
     check(SpliceUnbridgeReply.self, value)
     check(TunnelsReply.self, value)
+    check(BundlesReply.self, value)
     return 0
 }

@@ -158,7 +158,8 @@ public struct AuthdStatus: Equatable, Sendable {
 /// ncpd: its sessions and the TUN units behind them.
 public struct NcpdStatus: Equatable, Sendable {
     static let keys = ["sessions", "refused", "ended", "resumed", "pools", "rendezvous_dropped", "unit_waits",
-                       "waiting_for_unit", "unit_delete_batches", "units_ipv6_off", "units_ipv6_off_failed"]
+                       "waiting_for_unit", "unit_delete_batches", "units_ipv6_off", "units_ipv6_off_failed",
+                       "bundles", "bundles_created", "bundles_ended", "bundles_resumed"]
 
     public var sessions = 0, refused = 0, ended = 0, resumed = 0
     /// Address pools configured.
@@ -168,12 +169,15 @@ public struct NcpdStatus: Equatable, Sendable {
     /// Units brought up with disable_ipv6 (ports without IPv6), and those
     /// where setting it failed.
     public var unitsIPv6Off = 0, unitsIPv6OffFailed = 0
+    /// RFC 1990 bundles now, and since start.
+    public var bundles = 0, bundlesCreated = 0, bundlesEnded = 0, bundlesResumed = 0
 
     public init() {}
 
     public var fields: JSONObject {
         DaemonStatus.object(Self.keys, [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
-                                        waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed])
+                                        waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed,
+                                        bundles, bundlesCreated, bundlesEnded, bundlesResumed])
     }
 
     init?(fields o: JSONObject) {
@@ -181,6 +185,7 @@ public struct NcpdStatus: Equatable, Sendable {
         (sessions, refused, ended, resumed, pools) = (c[0], c[1], c[2], c[3], c[4])
         (rendezvousDropped, unitWaits, waitingForUnit, unitDeleteBatches) = (c[5], c[6], c[7], c[8])
         (unitsIPv6Off, unitsIPv6OffFailed) = (c[9], c[10])
+        (bundles, bundlesCreated, bundlesEnded, bundlesResumed) = (c[11], c[12], c[13], c[14])
     }
 }
 

@@ -90,6 +90,27 @@ public struct TunnelsReply: MethodReply {
     public var json: JSON { .array(tunnels.map { .object($0) }) }
 }
 
+/// ncpd's `bundles`: each RFC 1990 bundle as an object (its name, session
+/// and member links; counters stay JSON, read by people and scripts).
+public struct BundlesReply: MethodReply {
+    public var bundles: [JSONObject]
+    public init(bundles: [JSONObject]) { self.bundles = bundles }
+
+    public init(json: JSON) throws(MethodError) {
+        guard let list = json.array else { throw Self.refuse(json) }
+        var bundles: [JSONObject] = []
+        for v in list {
+            guard let o = v.object, case let .string(name)? = o["name"], !name.isEmpty,
+                  case let .string(session)? = o["session"], !session.isEmpty,
+                  let links = o["links"]?.array, links.allSatisfy({ $0.object != nil }) else { throw Self.refuse(json) }
+            bundles.append(o)
+        }
+        self.bundles = bundles
+    }
+
+    public var json: JSON { .array(bundles.map { .object($0) }) }
+}
+
 /// ncpd's `pools`: each IPv4 pool (`[pool.NAME]`) by name, with its leases.
 public struct PoolsReply: MethodReply {
     public struct Pool: Equatable, Sendable {

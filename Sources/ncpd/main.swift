@@ -61,8 +61,10 @@ final class Ncpd: Daemon {
             s.unitDeleteBatches = units?.retirement.batches ?? 0
             s.unitsIPv6Off = units?.ipv6Off ?? 0
             s.unitsIPv6OffFailed = units?.ipv6OffFailed ?? 0
+            channels.bundles.count(into: &s)
             return .ncpd(s)
         }
+        rt.register(.bundles) { _, _ in channels.bundles.reply.json }
         rt.onShutdown = {
             channels.endAll(reason: "ncpd stopping")
             units?.retirement.flush()
