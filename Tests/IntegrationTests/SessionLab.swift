@@ -19,7 +19,8 @@ final class SessionLab {
 
     /// `supervisor`: the server's [supervisor] keys. `echoFailure`: LCP
     /// echoes (one a second) either side may miss before giving up.
-    init(supervisor: String = "", echoFailure: Int = 10) throws {
+    /// `serverTables`: more tables for the server's config ([ipv6.sa] …).
+    init(supervisor: String = "", echoFailure: Int = 10, serverTables: String = "") throws {
         nsA = try Netns("wa"); nsB = try Netns("wb")
         _ = try VethLink(nsA, nsB, addressA: "10.97.1.1", addressB: "10.97.1.2")
         let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
@@ -32,7 +33,7 @@ final class SessionLab {
             type = "udp"
             local = "10.97.1.1:\(port)"
             remote = "10.97.1.2:\(port)"
-            """, hooks: hooks.config, extra: echo + "\n[supervisor]\n" + supervisor))
+            """, hooks: hooks.config, extra: echo + "\n[supervisor]\n" + supervisor + "\n" + serverTables))
         let cb = try TempConfig(NetworkPathConfig.client(port: "cb", body: """
             type = "udp"
             local = "10.97.1.2:\(port)"
