@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP", "IPv6Services"]),
         .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP", "PPPoE"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport", "IPv6Services"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,9 +19,18 @@ public struct IPv6PoolSettings: Equatable, Sendable {
     }
 }
 
-/// One `[ipv6.PORT]`: the server role's RA and DHCPv6 on that port's sessions.
+/// One `[ipv6.PORT]`: the server role's RA and DHCPv6 on that port's
+/// sessions, or (`client`) the CPE role's router discovery and DHCPv6 client.
 public struct IPv6PortSettings: Equatable, Sendable {
     public var port: String
+    /// CPE role: accept RAs (SLAAC address, default route) and ask for a
+    /// delegated prefix by DHCPv6 (RFC 4861 §6.3, RFC 4862, RFC 8415 §18.2).
+    public var client = false
+    /// Client: the prefix length hinted in IA_PD (§18.2.1); 0 = no hint.
+    public var prefixHint: UInt8 = 0
+    /// Client: an interface given the first /64 of the delegated prefix
+    /// (its ::1); "" = none.
+    public var lanInterface: String = ""
     /// The pool each session's advertised /64 comes from ("" = no prefix in RAs).
     public var raPool: String = ""
     /// The pool DHCPv6 IA_PD delegates from ("" = no DHCPv6 prefix delegation).
@@ -48,6 +57,7 @@ public struct IPv6PortSettings: Equatable, Sendable {
         w.u8(UInt8(dns.count)); for d in dns { w.raw(d) }
         w.u32(raInterval); w.bool(managed); w.bool(otherConfiguration); w.u32(mtu)
         w.u32(preferredLifetime); w.u32(validLifetime)
+        w.bool(client); w.u8(prefixHint); w.string(lanInterface)
     }
 
     static func decode(_ r: inout ByteReader) throws(IPCError) -> IPv6PortSettings {
@@ -58,6 +68,8 @@ public struct IPv6PortSettings: Equatable, Sendable {
         for _ in 0..<count { s.dns.append(try r.raw(16)) }
         s.raInterval = try r.u32(); s.managed = try r.bool(); s.otherConfiguration = try r.bool(); s.mtu = try r.u32()
         s.preferredLifetime = try r.u32(); s.validLifetime = try r.u32()
+        s.client = try r.bool(); s.prefixHint = try r.u8(); s.lanInterface = try r.string()
+        guard s.prefixHint <= 128, s.lanInterface.utf8.count < 16 else { throw .invalid(callID: 0, reason: "bad IPv6 client settings") }
         guard (4...65535).contains(s.raInterval) else { throw .invalid(callID: 0, reason: "RA interval \(s.raInterval) outside 4-65535 s") }
         guard s.preferredLifetime <= s.validLifetime else { throw .invalid(callID: 0, reason: "IPv6 preferred lifetime above the valid one") }
         return s

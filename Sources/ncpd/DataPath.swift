@@ -39,7 +39,7 @@ extension NetworkSession {
             switch buf[header] >> 4 {  // the IP version
             case 4 where ipv4Open: proto = IPCPNegotiator.networkProtocol
             case 6 where ipv6Open:
-                if ipv6Services != nil && dropsKernelDiscovery(UnsafeRawBufferPointer(rebasing: buf[header..<(header + n)])) { continue }
+                if hasIPv6Services && dropsKernelDiscovery(UnsafeRawBufferPointer(rebasing: buf[header..<(header + n)])) { continue }
                 proto = IPv6CPNegotiator.networkProtocol
             default:
                 counters.dropped += 1
@@ -75,7 +75,7 @@ extension NetworkSession {
         switch proto {
         case IPCPNegotiator.networkProtocol: networkFrame(IPCPNegotiator.self, buf, n)
         case IPv6CPNegotiator.networkProtocol:
-            if ipv6Services != nil && ipv6Open && interceptIPv6(UnsafeRawBufferPointer(rebasing: buf[header..<n])) { return }
+            if hasIPv6Services && ipv6Open && interceptIPv6(UnsafeRawBufferPointer(rebasing: buf[header..<n])) { return }
             networkFrame(IPv6CPNegotiator.self, buf, n)
         default: controlFrame(proto, ArraySlice(UnsafeRawBufferPointer(rebasing: buf[header..<n])))
         }

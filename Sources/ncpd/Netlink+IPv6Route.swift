@@ -30,7 +30,30 @@ extension Netlink {
     }
 }
 
+extension Netlink {
+    /// RTM_NEWADDR (create or replace) / RTM_DELADDR of a global IPv6
+    /// address with its prefix length: the CPE's SLAAC address on the unit
+    /// and the LAN interface's address out of the delegated prefix. No DAD:
+    /// the unit's identifier was negotiated unique (RFC 5072 §5), and the
+    /// LAN address is in a prefix delegated to us alone (RFC 8415 §6.3).
+    func globalAddress(add: Bool, index: Int32, address: [UInt8], prefixLength: UInt8) throws(IPCError) {
+        var r = NetlinkRequest(type: add ? RTNL.newAddress : RTNL.deleteAddress,
+                               flags: add ? RTNL.create | RTNL.replace : 0, sequence: nextSequence())
+        // struct ifaddrmsg: family, prefixlen, flags, scope (universe), index.
+        r.put(UInt8(AF_INET6)); r.put(prefixLength); r.put(UInt8(RTNL.addressNoDAD)); r.put(UInt8(0))
+        r.put(UInt32(bitPattern: index))
+        r.attribute(RTNL.addressLocal, address)
+        r.attribute(RTNL.addressAddress, address)
+        r.attribute(RTNL.addressFlags, value: RTNL.addressNoDAD)
+        try perform(r, what: add ? "add address" : "delete address")
+    }
+}
+
 extension LinuxUnits {
+    func globalAddress(add: Bool, index: Int32, address: [UInt8], prefixLength: UInt8) throws(IPCError) {
+        try netlink.globalAddress(add: add, index: index, address: address, prefixLength: prefixLength)
+    }
+
     func addPrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) {
         try netlink.prefixRoute(add: true, index: unit.index, prefix: prefix, length: length)
     }

@@ -64,9 +64,16 @@ final class IPv6ServerSide {
 extension NetworkSession {
     static func now() -> UInt64 { Instant.now().nanoseconds }
 
+    /// Either role runs: the data path's two checks look at this.
+    var hasIPv6Services: Bool { ipv6Services != nil || ipv6Client != nil }
+
     /// IPv6CP's tlu: RAs start (the first at once) if the port has [ipv6.PORT].
     func startIPv6Services(localIdentifier: UInt64) {
         guard ipv6Services == nil, let router = host.ipv6, let settings = router.settings(port: record.port) else { return }
+        if settings.client {
+            startIPv6Client(settings, localIdentifier: localIdentifier)
+            return
+        }
         let user = record.verdict?.peerName ?? ""
         let side = IPv6ServerSide(settings: settings, source: .linkLocal(interfaceID: localIdentifier),
                                   serverID: router.serverID, session: id, user: user,
@@ -85,6 +92,7 @@ extension NetworkSession {
     /// IPv6CP's tld (or the session's end): the final RA (RFC 4861 §6.2.5),
     /// every binding released with its route, the /64 back to its pool.
     func stopIPv6Services() {
+        stopIPv6Client()
         guard let side = ipv6Services, let router = host.ipv6 else { return }
         if let t = side.timer { host.loop.cancel(t) }
         side.timer = nil
@@ -101,7 +109,9 @@ extension NetworkSession {
     /// From the channel: a packet the classifier names goes to our values
     /// instead of the unit. True when it was taken.
     func interceptIPv6(_ packet: UnsafeRawBufferPointer) -> Bool {
-        guard let side = ipv6Services, let router = host.ipv6, let kind = IPv6ControlPacket.classify(packet) else { return false }
+        guard let kind = IPv6ControlPacket.classify(packet) else { return false }
+        if ipv6Client != nil { return interceptIPv6Client(kind, packet) }
+        guard let side = ipv6Services, let router = host.ipv6 else { return false }
         let now = Self.now()
         switch kind {
         case .routerSolicitation, .routerAdvertisement:
@@ -119,10 +129,11 @@ extension NetworkSession {
     /// From the unit: the kernel's own RS or RA is not for the peer while
     /// we advertise (the design's "only ours reach the peer").
     func dropsKernelDiscovery(_ packet: UnsafeRawBufferPointer) -> Bool {
-        guard let side = ipv6Services else { return false }
+        guard hasIPv6Services else { return false }
         switch IPv6ControlPacket.classify(packet) {
         case .routerSolicitation?, .routerAdvertisement?:
-            side.kernelDiscoveryDropped += 1
+            ipv6Services?.kernelDiscoveryDropped += 1
+            ipv6Client?.kernelDiscoveryDropped += 1
             return true
         default:
             return false
@@ -168,7 +179,7 @@ extension NetworkSession {
     }
 
     /// One whole IPv6 packet to the peer, as a TUN read would send it.
-    private func sendIPv6(_ packet: [UInt8]) {
+    func sendIPv6(_ packet: [UInt8]) {
         counters.transmit.count(packet.withUnsafeBytes {
             ChannelPump.send(channel.raw, protocol: IPv6CPNegotiator.networkProtocol.rawValue, information: $0)
         })
@@ -209,8 +220,12 @@ extension NetworkSession {
     /// kernel (the unit lived on in pppinit's store). RAs resume with one at
     /// once, on new timers.
     func resumeIPv6(_ deposit: [UInt8]) {
-        guard !deposit.isEmpty, let n = ipv6.configured, let router = host.ipv6,
-              let settings = router.settings(port: record.port) else { return }
+        guard let n = ipv6.configured, let router = host.ipv6, let settings = router.settings(port: record.port) else { return }
+        if settings.client {
+            startIPv6Client(settings, localIdentifier: n.localIdentifier)
+            return
+        }
+        guard !deposit.isEmpty else { return }
         let saved: IPv6SessionRecord
         do { saved = try IPv6SessionRecord.decode(deposit) } catch {
             host.log.warning("\(id): unusable IPv6 deposit (\(error)); starting RAs and DHCPv6 afresh")

@@ -57,6 +57,7 @@ final class NetworkSession {
     var resumedFrom: NetworkSessionState?
     /// RAs and DHCPv6 while IPv6CP is Opened (NetworkSession+IPv6.swift).
     var ipv6Services: IPv6ServerSide?
+    var ipv6Client: IPv6ClientSide?
     var ended = false
     var closeReason = ""
 

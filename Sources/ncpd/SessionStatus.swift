@@ -35,6 +35,7 @@ extension NetworkSession {
         }
         if let lease { o["pool"] = .string(lease.pool) }
         if let side = ipv6Services { o["ipv6"] = side.json() }
+        if let side = ipv6Client { o["ipv6"] = side.json() }
         let c = counters
         o["ip_counters"] = .object([
             "octets_in": .int(Int64(c.octetsIn)), "octets_out": .int(Int64(c.octetsOut)),

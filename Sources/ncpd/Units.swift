@@ -29,6 +29,9 @@ protocol UnitSystem: AnyObject {
     /// delegated prefixes; Netlink+IPv6Route.swift).
     func addPrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError)
     func deletePrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError)
+    /// A global IPv6 address on the interface of `index` (the CPE role's
+    /// SLAAC address on the unit, its LAN address out of a delegated prefix).
+    func globalAddress(add: Bool, index: Int32, address: [UInt8], prefixLength: UInt8) throws(IPCError)
     /// Calls `then` once a unit named `name` can be created (LinuxUnits
     /// may have to wait for pppinit); by default at once.
     func reserve(_ name: String, then: @escaping () -> Void)
@@ -45,6 +48,7 @@ extension UnitSystem {
     func retire(_ unit: Unit) {}
     func addPrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) {}
     func deletePrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) {}
+    func globalAddress(add: Bool, index: Int32, address: [UInt8], prefixLength: UInt8) throws(IPCError) {}
 }
 
 /// The real thing: /dev/net/tun and rtnetlink (needs CAP_NET_ADMIN).

@@ -17,6 +17,11 @@
 //   mtu = 0                          # AdvLinkMTU; 0 = no MTU option
 //   preferred-lifetime = 14400       # IA_PD lifetimes (RFC 8415 §21.22)
 //   valid-lifetime = 86400
+//
+//   [ipv6.PORT]                      # CPE role instead
+//   mode = "client"                  # accept RAs, ask for a prefix by DHCPv6
+//   prefix-hint = 56                 # IA_PD length hint; 0 = none
+//   lan-interface = "lan0"           # gets the first /64 of the prefix (::1)
 import Config
 import IPC
 import IPv6Services
@@ -48,6 +53,17 @@ extension RouterConfig {
                 throw ConfigError(file: r.file, line: r.line, reason: "ipv6.\(port): the port does not run IPv6CP (ipv6 = true)")
             }
             var s = IPv6PortSettings(port: port)
+            s.client = try r.enumeration("mode", ["server", "client"], default: "server") == "client"
+            if s.client {
+                s.prefixHint = try r.integer("prefix-hint", default: 0, in: 0...128)
+                s.lanInterface = try r.string("lan-interface", default: "")
+                guard s.lanInterface.utf8.count < 16, !s.lanInterface.contains("/") else {
+                    throw ConfigError(file: r.file, line: r.line, reason: "ipv6.\(port): lan-interface '\(s.lanInterface)' is not an interface name")
+                }
+                c.ipv6Ports.append(s)
+                try r.finish()
+                continue
+            }
             for (key, pool) in [("ra-pool", \IPv6PortSettings.raPool), ("pd-pool", \IPv6PortSettings.pdPool)] {
                 guard let name = try r.optionalString(key) else { continue }
                 guard let p = c.pools6.first(where: { $0.name == name }) else {

@@ -49,6 +49,15 @@ import Testing
         #expect(try NcpdSettings.decode(s.encoded()) == s)
     }
 
+    @Test func clientModeReachesNcpdSettings() throws {
+        let c = try RouterConfig.parse(Self.base + "\n[ipv6.u]\nmode = \"client\"\nprefix-hint = 56\nlan-interface = \"lan0\"\n",
+                                       file: "r.toml")
+        var port = IPv6PortSettings(port: "u")
+        port.client = true; port.prefixHint = 56; port.lanInterface = "lan0"
+        #expect(c.ncpdSettings.ipv6Ports == [port])
+        #expect(try NcpdSettings.decode(c.ncpdSettings.encoded()) == c.ncpdSettings)
+    }
+
     @Test(arguments: [
         ("[pool6.x]\nprefix = \"2001:db8::1/64\"\nlength = 72", "no bits beyond"),
         ("[pool6.x]\nprefix = \"2001:db9::/32\"\nlength = 64", "1 to 24 bits"),
@@ -60,6 +69,9 @@ import Testing
         ("[ipv6.u]\ndns = [\"10.0.0.1\"]", "not an IPv6 address"),
         ("[ipv6.u]\npreferred-lifetime = 9\nvalid-lifetime = 8", "exceeds"),
         ("[ipv6.u]\nbogus = 1", "bogus"),
+        ("[ipv6.u]\nmode = \"client\"\nra-pool = \"ra\"", "ra-pool"),
+        ("[ipv6.u]\nmode = \"client\"\nlan-interface = \"a/b\"", "not an interface name"),
+        ("[ipv6.u]\nmode = \"relay\"", "mode"),
     ])
     func badIPv6Tables(text: String, reason: String) {
         #expect {

@@ -19,9 +19,12 @@ final class SessionLab {
 
     /// `supervisor`: the server's [supervisor] keys. `echoFailure`: LCP
     /// echoes (one a second) either side may miss before giving up.
-    /// `serverTables`: more tables for the server's config ([ipv6.sa] …).
-    init(supervisor: String = "", echoFailure: Int = 10, serverTables: String = "") throws {
+    /// `serverTables`, `clientTables`: more tables for either config
+    /// ([ipv6.sa] …); `beforeRouters` runs once the namespaces exist.
+    init(supervisor: String = "", echoFailure: Int = 10, serverTables: String = "", clientTables: String = "",
+         beforeRouters: (Netns, Netns) throws -> Void = { _, _ in }) throws {
         nsA = try Netns("wa"); nsB = try Netns("wb")
+        try beforeRouters(nsA, nsB)
         _ = try VethLink(nsA, nsB, addressA: "10.97.1.1", addressB: "10.97.1.2")
         let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         hooks = try HookScripts(tag: tag)
@@ -38,7 +41,7 @@ final class SessionLab {
             type = "udp"
             local = "10.97.1.2:\(port)"
             remote = "10.97.1.1:\(port)"
-            """, resolv: "/tmp/ppprouter-resolv-\(tag).conf", extra: echo))
+            """, resolv: "/tmp/ppprouter-resolv-\(tag).conf", extra: echo + "\n" + clientTables))
         resolv = "/tmp/ppprouter-resolv-\(tag).conf"
         configs = [ca, cb]
         a = try RouterUnderTest(config: ca.path, netns: nsA.name)
