@@ -159,16 +159,31 @@ public struct PoolsReply: MethodReply {
     }
 
     public var pools: [Pool]
-    public init(pools: [Pool]) { self.pools = pools }
+    /// The IPv6 prefix pools (`[pool6.NAME]`), after the IPv4 ones: each an
+    /// object with its name and "prefix" (its leases stay JSON).
+    public var ipv6: [JSONObject]
+    public init(pools: [Pool], ipv6: [JSONObject] = []) { self.pools = pools; self.ipv6 = ipv6 }
 
     public init(json: JSON) throws(MethodError) {
         guard let list = json.array else { throw Self.refuse(json) }
         var pools: [Pool] = []
-        for p in list { pools.append(try Pool(json: p, reply: json)) }
+        var ipv6: [JSONObject] = []
+        for p in list {
+            if let o = p.object, o["prefix"] != nil {
+                guard case let .string(name)? = o["name"], !name.isEmpty, case let .string(prefix)? = o["prefix"],
+                      !prefix.isEmpty else { throw Self.refuse(json) }
+                ipv6.append(o)
+            } else {
+                // IPv4 pools come first.
+                guard ipv6.isEmpty else { throw Self.refuse(json) }
+                pools.append(try Pool(json: p, reply: json))
+            }
+        }
         self.pools = pools
+        self.ipv6 = ipv6
     }
 
-    public var json: JSON { .array(pools.map(\.json)) }
+    public var json: JSON { .array(pools.map(\.json) + ipv6.map { .object($0) }) }
 }
 
 /// One direction of a splice: what bridged read on one leg and wrote to

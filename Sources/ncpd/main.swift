@@ -51,7 +51,12 @@ final class Ncpd: Daemon {
             let ids = channels.sessions.keys.sorted()
             return SessionListing.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? [:] }.json
         }
-        rt.register(.pools) { _, _ in channels.pools.reply.json }
+        rt.register(.pools) { _, _ in
+            // IPv6 pools (objects with "prefix") follow the IPv4 ones.
+            var r = channels.pools.reply
+            r.ipv6 = (channels.ipv6?.json().array ?? []).compactMap(\.object)
+            return r.json
+        }
         rt.ownStatus = {
             var s = NcpdStatus()
             (s.sessions, s.refused, s.ended, s.resumed) = (channels.sessions.count, channels.refused, channels.ended, channels.resumed)

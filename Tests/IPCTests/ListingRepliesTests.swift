@@ -33,6 +33,9 @@ import Testing
                            #"[{"name":"sub","first":"10.0.0.2","last":"10.0.0.9","size":8,"leased":2,"#
                                + #""leases":{"10.0.0.2":"acc:1","10.0.0.3":"acc:2"}}]"#)
         try Self.roundTrip(PoolsReply(pools: []), "[]")
+        try Self.roundTrip(PoolsReply(pools: [pool], ipv6: [["name": "pd", "prefix": "2001:db8:100::/40", "length": 56]]),
+                           #"[{"name":"sub","first":"10.0.0.2","last":"10.0.0.9","size":8,"leased":2,"#
+                               + #""leases":{"10.0.0.2":"acc:1","10.0.0.3":"acc:2"}},{"name":"pd","prefix":"2001:db8:100::/40","length":56}]"#)
         // splices: a live one, then a waiting channel.
         let live = SpliceStatus(a: "acc:1", b: "up:1", aToB: Self.up, bToA: Self.down)
         try Self.roundTrip(SplicesReply(splices: [live, SpliceStatus(waiting: "acc:2", for: "up:2")]),
@@ -174,6 +177,9 @@ import Testing
          #"[{"name":"p","first":"10.0.0","last":"10.0.0.2","size":2,"leased":0,"leases":{}}]"#),
         ("pool lease to nobody", refused(PoolsReply.self),
          #"[{"name":"p","first":"10.0.0.1","last":"10.0.0.2","size":2,"leased":1,"leases":{"10.0.0.1":""}}]"#),
+        ("IPv6 pool before an IPv4 one", refused(PoolsReply.self),
+         #"[{"name":"pd","prefix":"2001:db8::/40"},{"name":"p","first":"10.0.0.1","last":"10.0.0.2","size":2,"leased":0,"leases":{}}]"#),
+        ("IPv6 pool prefix not text", refused(PoolsReply.self), #"[{"name":"pd","prefix":40}]"#),
         ("pool no name", refused(PoolsReply.self),
          #"[{"name":"","first":"10.0.0.1","last":"10.0.0.2","size":2,"leased":0,"leases":{}}]"#),
         ("splice neither live nor waiting", refused(SplicesReply.self), #"[{"a":"a:1","b":"b:1"}]"#),
