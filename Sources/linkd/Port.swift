@@ -32,8 +32,10 @@ final class Port {
 
     /// Reuses a deposited descriptor, or opens the port now.
     static func open(_ settings: PortSettings, restored entries: [RestoredEntry]) throws(IPCError) -> Port {
+        // The deposited settings decoded, not their bytes: a record an
+        // older release wrote (issue 20) names the same port in other bytes.
         if let e = entries.first(where: { $0.key == .port }), let d = e.descriptors.first,
-           e.record == settings.encoded() {
+           (try? PortSettings.decode(e.record)) == settings {
             guard settings.kind == .pppoe else { return Port(settings: settings, descriptor: d, restored: true) }
             if e.descriptors.count == 2 {
                 let info = try PacketSocket.interface(of: d.raw, name: settings.device)
@@ -55,6 +57,12 @@ final class Port {
             let owned = FileDescriptor(adopting: fd)
             try Termios.makeRaw(owned.raw, settings)
             return Port(settings: settings, descriptor: SharedDescriptor(owned), restored: false)
+        case .l2tp:
+            // RFC 2661 §8.1: one UDP socket for every tunnel of the port,
+            // unconnected (each tunnel has its own peer); bound as root so
+            // 1701 works, and kept in the fd store so tunnels outlive us.
+            let fd = try Errno.check("l2tp \(settings.local)") { ppp_udp_open(settings.local, "") }
+            return Port(settings: settings, descriptor: SharedDescriptor(FileDescriptor(adopting: fd)), restored: false)
         case .tcp where !settings.local.isEmpty:
             // listen: bound now, as root, so a port below 1024 works and the
             // socket outlives a restart in the fd store.

@@ -47,17 +47,19 @@ func recordFixture(_ name: String, _ file: String = #filePath) throws -> [UInt8]
         #expect(p.relaySessionID == Array("RELAY".utf8))
     }
 
-    /// The port's record is compared whole with the configured settings
-    /// (Port.open): today's encoder must still write those bytes, or an
-    /// upgrade would reopen (and fail to bind) a port the fd store holds.
+    /// The port's record (PortSettings version 5, before L2TP) reads as the
+    /// same settings today's pppinit sends (version 6), so Port.open takes
+    /// the deposited socket back instead of binding a second one.
     @Test func portRecordOfThePreviousRelease() throws {
         let bytes = try recordFixture("linkd-port")
+        #expect(bytes.first == 5)
         let p = try PortSettings.decode(bytes)
         var expected = PortSettings(name: "tl", kind: .tcp)
         expected.local = "127.0.0.1:2000"; expected.mru = 1400; expected.echoInterval = 1; expected.echoFailure = 5
         expected.persist = true
         #expect(p == expected)
-        #expect(expected.encoded() == bytes)
+        #expect(expected.encoded() != bytes, "today's settings are another version")
+        #expect(try PortSettings.decode(expected.encoded()) == expected)
     }
 
     @Test func stalePPPoESessionOfThePreviousRelease() throws {
