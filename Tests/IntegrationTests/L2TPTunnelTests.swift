@@ -4,10 +4,11 @@
 // shared secret to our LNS, which terminates the call: LCP, CHAP by its
 // authd, IPCP from its pool. The LAC pings the LNS through the tunnel;
 // kill -9 of the LNS's linkd, then of the LAC's, keeps the tunnel (same ids,
-// no second SCCRQ) and the session (same id, still pinging). Then a bridged
-// subscriber: a UDP subscriber authenticates on the LAC, whose bridging rule
-// sends it into an L2TP call dialled on an upstream lac port; its IPCP runs
-// with the LNS. tshark decodes every L2TP datagram of the run.
+// no second SCCRQ) and the session (same id, still pinging). Then the LAC's
+// central case: a PPPoE subscriber (our client) authenticates on the LAC's
+// access concentrator, whose bridging rule (by realm) sends it into an L2TP
+// call dialled on an upstream lac port; its IPCP runs with the LNS, the LAC
+// runs no NCP for it. tshark decodes every L2TP datagram of the run.
 import Foundation
 import IPC
 import Testing
@@ -23,8 +24,6 @@ private struct L2TPLab {
             ["-n", lns.name, "addr", "add", "10.235.0.1/24", "dev", "v-lac"],
             ["-n", lac.name, "link", "set", "v-lns", "up"], ["-n", lns.name, "link", "set", "v-lac", "up"],
             ["-n", sub.name, "link", "add", "v-lac", "type", "veth", "peer", "name", "v-sub", "netns", lac.name],
-            ["-n", sub.name, "addr", "add", "10.235.1.2/24", "dev", "v-lac"],
-            ["-n", lac.name, "addr", "add", "10.235.1.1/24", "dev", "v-sub"],
             ["-n", sub.name, "link", "set", "v-lac", "up"], ["-n", lac.name, "link", "set", "v-sub", "up"],
         ]
         for args in steps {
@@ -59,6 +58,11 @@ private struct L2TPLab {
         require-chap = true
         ip-pool = "subs"
         \(timers)
+        [port.lns1]
+        type = "l2tp"
+        local = "10.235.0.1:1801"
+        secret = "another-secret"
+        \(timers)
         [pool.subs]
         range = "10.236.0.10-10.236.0.20"
         local = "10.236.0.1"
@@ -69,7 +73,9 @@ private struct L2TPLab {
         """
 
     /// The LAC: its own session in a call (carol), and an upstream lac port
-    /// for bridged subscribers of the realm far.example.
+    /// for bridged subscribers of the realm far.example, whose first LNS
+    /// (lns1, another secret) refuses the tunnel (§5.1.1), so the call fails
+    /// over to the second.
     static let lacConfig = """
         [router]
         seccomp = "kill"
@@ -86,16 +92,16 @@ private struct L2TPLab {
         holdoff = 1
         \(timers)
         [port.acc]
-        type = "udp"
-        local = "10.235.1.1:5000"
-        remote = "10.235.1.2:5000"
+        type = "pppoe"
+        role = "ac"
+        interface = "v-sub"
         require-chap = true
         \(timers)
         [port.up]
         type = "l2tp"
         role = "lac"
         local = "10.235.0.2:1702"
-        lns = ["10.235.0.1:1701"]
+        lns = ["10.235.0.1:1801", "10.235.0.1:1701"]
         secret = "tunnel-secret"
         user = "alice@far.example"
         upstream = true
@@ -113,9 +119,12 @@ private struct L2TPLab {
         [router]
         seccomp = "kill"
         [port.sub]
-        type = "udp"
-        local = "10.235.1.2:5000"
-        remote = "10.235.1.1:5000"
+        type = "pppoe"
+        role = "client"
+        interface = "v-lac"
+        padi-timeout = 1
+        persist = true
+        holdoff = 1
         noipdefault = true
         user = "alice@far.example"
         ifname = "ppp-sub"
@@ -185,8 +194,12 @@ struct L2TPTunnelTests {
         }
         let sccrq = l2tpStatus(lns, "lns0")?["tunnels"]?.array?.count ?? -1
         #expect(sccrq == 1, "the LNS has \(sccrq) tunnels from one LAC")
+        let listed = try lac.ctl(["tunnels"])
+        #expect(listed.status == 0 && listed.stdout.contains("lac0") && listed.stdout.contains("established")
+                && listed.stdout.contains("lac0:1"), "pppctl tunnels:\n\(listed.stdout)\(listed.stderr)")
+        print("pppctl tunnels on the LAC:\n\(listed.stdout)")
 
-        // A bridged subscriber: LCP and CHAP on the LAC, then its own call.
+        // A PPPoE subscriber: discovery, LCP and CHAP on the LAC, then its own call.
         let sub = try RouterUnderTest(config: configs[2].path, netns: lab.sub.name)
         defer { sub.stop() }
         _ = try sub.allRunning()
@@ -195,7 +208,10 @@ struct L2TPTunnelTests {
         }
         #expect(subUp != nil, "subscriber: \(sub.sessions())\nLAC:\n\(lac.log)\nLNS:\n\(lns.log)")
         let acc = lac.waitForSession { $0["id"]?.string == "acc:1" && $0["bridge"]?["splice"]?.string == "up" }
-        #expect(acc?["bridge"]?["partner"]?.string?.hasPrefix("up:") == true, "\(String(describing: acc))")
+        #expect(acc?["bridge"]?["partner"]?.string?.hasPrefix("up:") == true && acc?["pppoe"] != nil, "\(String(describing: acc))")
+        let upstream = l2tpStatus(lac, "up")
+        #expect(upstream?["failovers"]?.int == 1 && upstream?["tunnels"]?.array?.contains { $0["peer"]?.string == "10.235.0.1:1701" && $0["state"]?.string == "established" } == true,
+                "the upstream port: \(String(describing: upstream))")
         #expect(lac.ncpdSessions().count == 1, "the LAC's ncpd runs only carol's NCPs: \(lac.ncpdSessions())")
         let subPing = try lab.sub.exec(["ping", "-c", "3", "-W", "2", "10.236.0.1"])
         #expect(subPing.status == 0, "subscriber ping: \(subPing.stdout)\(subPing.stderr)")
