@@ -5,7 +5,7 @@
 // word (a test compares both).
 
 public enum ControlCommand: CaseIterable, Sendable {
-    case components, sessions, sessionShow, sessionKill, tunnels, bridge, unbridge, restart, call, watch, authTest, reload
+    case components, sessions, sessionShow, sessionKill, tunnels, tunnelShow, tunnelKill, bridge, unbridge, restart, call, watch, authTest, reload
 
     /// The words that name it and its arguments, as the README shows them.
     public var synopsis: String {
@@ -15,6 +15,8 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .sessionShow: "session show ID"
         case .sessionKill: "session kill ID | --user NAME | --ip ADDR | --mac MAC | --interface IF | --all"
         case .tunnels: "tunnels"
+        case .tunnelShow: "tunnel show ID"
+        case .tunnelKill: "tunnel kill ID"
         case .bridge: "bridge A B"
         case .unbridge: "unbridge ID"
         case .restart: "restart NAME"
@@ -32,7 +34,8 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .sessions: [.linkdSessions, .ncpdSessions, .splices]
         case .sessionShow: [.linkdSessions]
         case .sessionKill: [.linkdSessions, .sessionKill]
-        case .tunnels: [.tunnels]
+        case .tunnels, .tunnelShow: [.tunnels]
+        case .tunnelKill: [.tunnels, .tunnelKill]
         case .bridge: [.linkdSessions, .bridge]
         case .unbridge: [.linkdUnbridge]
         case .authTest: [.authTest]
@@ -53,6 +56,8 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .sessionShow: "Show one session: negotiated options both ways, magic numbers, counters, errors."
         case .sessionKill: "Terminate sessions (LCP Terminate-Request): one by id, or every one that matches all the selectors given, saying how many matched and were killed (non-zero exit when none matched)."
         case .tunnels: "List every l2tp port's tunnels (RFC 2661): port, our and the peer's Tunnel IDs, the peer's address and host name, state, calls and the linkd sessions on them, control messages sent and received, retransmissions, ZLB acks, HELLOs."
+        case .tunnelShow: "Show one tunnel by our Tunnel ID: its peer, state, Ns/Nr, counters and each call (ids both ways, sequencing, data counters, linkd session)."
+        case .tunnelKill: "Close one tunnel with a StopCCN (RFC 2661 §5.7); every call in it ends, and so do their sessions."
         case .bridge: "Splice two sessions held on bridge = \"manual\" ports."
         case .unbridge: "End a bridged session; bridged closes its partner, which ends too."
         case .restart: "Restart one component, keeping its sessions; answers once it is ready again."

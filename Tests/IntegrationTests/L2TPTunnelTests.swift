@@ -221,6 +221,23 @@ struct L2TPTunnelTests {
         let lnsDown = lns.waitForSession { $0["id"]?.string == lnsSessionID && $0["phase"]?.string == "dead" }
         #expect(lnsDown != nil, "LNS session \(lnsSessionID) still up: \(lns.sessions())")
 
+        // The operator closes the subscriber's tunnel: StopCCN, the call and
+        // the upstream session end, bridged ends the subscriber's too.
+        let upTunnel = try #require(l2tpStatus(lac, "up")?["tunnels"]?.array?.first { $0["state"]?.string == "established" })
+        let upID = try #require(upTunnel["id"]?.int)
+        let shown = try lac.ctl(["tunnel", "show", "\(upID)"])
+        #expect(shown.status == 0 && shown.stdout.contains("state: established") && shown.stdout.contains("up:"), "\(shown.stdout)\(shown.stderr)")
+        let killed = try lac.ctl(["tunnel", "kill", "\(upID)"])
+        #expect(killed.status == 0, "\(killed.stdout)\(killed.stderr)")
+        let accDown = lac.waitForSession { $0["id"]?.string == "acc:1" && $0["phase"]?.string == "dead" }
+        #expect(accDown != nil, "the subscriber's session on the LAC outlived its tunnel: \(lac.sessions())")
+        // (carol's own session, with persist, has called again meanwhile.)
+        let aliceGone = lns.waitForSession { _ in
+            !lns.sessions().contains { $0["peer_name"]?.string == "alice@far.example" && $0["phase"]?.string != "dead" }
+        }
+        #expect(aliceGone != nil, "LNS sessions: \(lns.sessions())")
+        #expect(try lac.ctl(["tunnel", "kill", "\(upID)"]).status != 0, "a stopping tunnel is not killed twice")
+
         guard let capture else { return }
         usleep(300_000)
         capture.stop()
