@@ -48,6 +48,8 @@ protocol BundleHost: AnyObject {
     func bundleChanged(_ bundle: Bundle)
     /// The bundle is over: forget it, end its session.
     func bundleEnded(_ bundle: Bundle, reason: String)
+    /// For `pppctl watch` (link-joined, link-left, bundle-down).
+    func publish(_ event: EventBody)
 }
 
 /// Bundle-wide counters beyond the reassembler's.
@@ -156,6 +158,8 @@ final class Bundle {
         links.append(link)
         reassembler?.join(link: link.id)
         host.log.info("\(name): \(session) joined (link \(link.id), MRU \(peerMRU), \(links.count) link(s))")
+        // A member put back after a restart did not join anew.
+        if id == nil { host.publish(.linkJoined(bundle: name, session: session, links: links.count)) }
         host.bundleChanged(self)
         return link
     }
@@ -170,6 +174,7 @@ final class Bundle {
         // §4.1: a link that is gone must not hold M back.
         reassembler?.leave(link: link.id)
         host.log.info("\(name): \(link.session) left (\(reason)); \(links.count) link(s) remain")
+        host.publish(.linkLeft(bundle: name, session: link.session, links: links.count, reason: reason))
         if links.isEmpty { end(reason: "its last link left") } else { host.bundleChanged(self) }
     }
 
@@ -187,6 +192,7 @@ final class Bundle {
             _ = shutdown(l.channel.raw, Int32(SHUT_RDWR))
         }
         host.log.info("\(name): bundle ended: \(reason)")
+        host.publish(.bundleDown(bundle: name, session: session, reason: reason))
         host.bundleEnded(self, reason: reason)
     }
 

@@ -16,7 +16,9 @@ final class TestBundleHost: BundleHost {
     let log = Log(prefix: "test", threshold: .error)
     var changes = 0
     var ended: [String] = []
+    var events: [EventBody] = []
     init() throws { loop = try EventLoop() }
+    func publish(_ event: EventBody) { events.append(event) }
     func bundleChanged(_ bundle: Bundle) { changes += 1 }
     func bundleEnded(_ bundle: Bundle, reason: String) { ended.append(reason) }
 }
@@ -163,6 +165,13 @@ private struct Rig {
         close(a.far[0])
         _ = host.loop.run(until: { a.bundle.ended }, seconds: 5)
         #expect(a.bundle.ended && host.ended == ["its last link left"])
+        #expect(host.events == [
+            .linkJoined(bundle: "bundle:alice:null", session: "t0:1", links: 1),
+            .linkJoined(bundle: "bundle:alice:null", session: "t1:1", links: 2),
+            .linkLeft(bundle: "bundle:alice:null", session: "t1:1", links: 1, reason: "channel closed by linkd"),
+            .linkLeft(bundle: "bundle:alice:null", session: "t0:1", links: 0, reason: "channel closed by linkd"),
+            .bundleDown(bundle: "bundle:alice:null", session: "t:1", reason: "its last link left"),
+        ])
         // The session's side sees the end (EOF), so the session ends too.
         var eof = false
         _ = host.loop.run(until: {
