@@ -5,7 +5,7 @@
 // word (a test compares both).
 
 public enum ControlCommand: CaseIterable, Sendable {
-    case components, sessions, sessionShow, sessionKill, tunnels, tunnelShow, tunnelKill, bundles, bridge, unbridge, restart, call, watch, authTest, reload
+    case components, sessions, sessionShow, sessionKill, tunnels, tunnelShow, tunnelKill, bundles, bundleShow, bridge, unbridge, restart, call, watch, authTest, reload
 
     /// The words that name it and its arguments, as the README shows them.
     public var synopsis: String {
@@ -18,6 +18,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .tunnelShow: "tunnel show ID"
         case .tunnelKill: "tunnel kill ID"
         case .bundles: "bundles"
+        case .bundleShow: "bundle show NAME | ID"
         case .bridge: "bridge A B"
         case .unbridge: "unbridge ID"
         case .restart: "restart NAME"
@@ -38,7 +39,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .tunnels, .tunnelShow: [.tunnels]
         case .tunnelKill: [.tunnels, .tunnelKill]
         case .bridge: [.linkdSessions, .bridge]
-        case .bundles: [.bundles]
+        case .bundles, .bundleShow: [.bundles]
         case .unbridge: [.linkdUnbridge]
         case .authTest: [.authTest]
         }
@@ -61,6 +62,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .tunnelShow: "Show one tunnel by our Tunnel ID: its peer, state, Ns/Nr, counters and each call (ids both ways, sequencing, data counters, linkd session)."
         case .tunnelKill: "Close one tunnel with a StopCCN (RFC 2661 §5.7); every call in it ends, and so do their sessions."
         case .bundles: "List ncpd's RFC 1990 multilink bundles: name (peer name and endpoint discriminator), the session running the NCPs and its interface, MRRU and sequence format each way, member links (session, MRU, weight, fragments each way), reassembly counters (reassembled, lost, out of order, discarded)."
+        case .bundleShow: "Show one bundle, by its name or the id of its session or of one of its links: MRRUs and sequence formats, each link's MRU, weight and fragments each way, every reassembly counter."
         case .bridge: "Splice two sessions held on bridge = \"manual\" ports."
         case .unbridge: "End a bridged session; bridged closes its partner, which ends too."
         case .restart: "Restart one component, keeping its sessions; answers once it is ready again."
