@@ -90,6 +90,20 @@ public struct TunnelsReply: MethodReply {
     public var json: JSON { .array(tunnels.map { .object($0) }) }
 }
 
+/// linkd's `tunnel-kill`: the tunnel it stopped (StopCCN) and its port.
+public struct TunnelKillReply: MethodReply {
+    public var killed: UInt16
+    public var port: String
+    public init(killed: UInt16, port: String) { self.killed = killed; self.port = port }
+    public init(json: JSON) throws(MethodError) {
+        let o = try Self.object(json, keys: ["killed", "port"])
+        guard case let .int(n)? = o["killed"], let id = UInt16(exactly: n) else { throw Self.refuse(json) }
+        killed = id
+        port = try Self.string(o, "port", json)
+    }
+    public var json: JSON { .object(["killed": .int(Int64(killed)), "port": .string(port)]) }
+}
+
 /// ncpd's `bundles`: each RFC 1990 bundle as an object (its name, session
 /// and member links; counters stay JSON, read by people and scripts).
 public struct BundlesReply: MethodReply {

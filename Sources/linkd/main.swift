@@ -48,6 +48,13 @@ final class Linkd: Daemon {
             guard let l2tp = portSessions.transport as? L2TPTransport else { return TunnelsReply(tunnels: []).json }
             return TunnelsReply(tunnels: l2tp.tunnelList.compactMap(\.object)).json
         }
+        rt.register(.tunnelKill) { arguments, _ throws(MethodError) in
+            let id = try TunnelArguments(json: arguments).id
+            guard let l2tp = portSessions.transport as? L2TPTransport, l2tp.kill(tunnel: id) else {
+                throw MethodError(.notFound, "no open tunnel \(id) on port \(settings.name)")
+            }
+            return TunnelKillReply(killed: id, port: settings.name).json
+        }
         rt.onShutdown = { portSessions.shutdown() }
         // Bridging (PortSessions+Bridge): dial on an upstream port, bridge/unbridge.
         rt.register(.dial) { arguments, _ throws(MethodError) in try portSessions.dial(arguments) }
