@@ -7,8 +7,10 @@
 // renegotiation. A PPPoE session (version 2) also carries what ties it to its
 // peer (RFC 2516 §4: SESSION_ID and both MACs) and the payload discovery
 // settled (and a relay agent's Relay-Session-Id, for its PADT), so it
-// resumes on the port's session socket. Version 1 (before
-// PPPoE sessions were deposited) is still read; any other is refused.
+// resumes on the port's session socket. Version 3 adds the session's
+// accounting counters when deposited (a restarted linkd counts on from
+// them, issue 14). Versions 1 (before PPPoE sessions were deposited) and 2
+// are still read; any other is refused.
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
 // and PPP's sources, hence the conditional imports.
 #if canImport(IPC)
@@ -33,7 +35,7 @@ struct PPPoESessionRecord: Equatable {
 }
 
 struct LinkSessionState: Equatable {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     var id: String
     var negotiated = LCPNegotiatedOptions()
@@ -45,6 +47,8 @@ struct LinkSessionState: Equatable {
     /// CLOCK_MONOTONIC when the Network phase began (the clock is system-wide).
     var networkSince: UInt64 = 0
     var pppoe: PPPoESessionRecord?
+    /// RFC 2866 §5.3-5.8 counts so far (session time is networkSince's).
+    var counters = SessionCounters()
 
     init(id: String, record: ChannelRecord) {
         self.id = id
@@ -90,13 +94,14 @@ struct LinkSessionState: Equatable {
             w.bool(p.relaySessionID != nil)
             if let relay = p.relaySessionID { w.blob(relay) }
         }
+        counters.encode(into: &w)
         return w.bytes
     }
 
     static func decode(_ bytes: [UInt8]) throws(IPCError) -> LinkSessionState {
         var r = ByteReader(bytes)
         let v = try r.u8()
-        guard v == 1 || v == version else { throw .invalid(callID: 0, reason: "link session state version \(v), expected 1 or \(version)") }
+        guard (1...version).contains(v) else { throw .invalid(callID: 0, reason: "link session state version \(v), expected 1 to \(version)") }
         let id = try r.string()
         var o = LCPNegotiatedOptions()
         o.localMRU = try r.u16(); o.peerMRU = try r.u16(); o.receiveACCM = try r.u32(); o.transmitACCM = try r.u32()
@@ -127,6 +132,7 @@ struct LinkSessionState: Equatable {
             if try r.bool() { p.relaySessionID = try r.blob(max: 1484) }
             s.pppoe = p
         }
+        if v >= 3 { s.counters = try SessionCounters.decode(&r) }
         try r.finish()
         guard s.number != nil, record.session == id else {
             throw .invalid(callID: 0, reason: "link session state: id '\(id)' does not match its channel record")

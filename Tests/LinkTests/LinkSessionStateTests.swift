@@ -15,6 +15,7 @@ import Testing
         s.lcpIdentifier = 200
         s.ownerPID = 4242
         s.networkSince = 99
+        s.counters.inputOctets = 205_102; s.counters.outputOctets = 1 << 33; s.counters.inputPackets = 7
         return s
     }
 
@@ -38,10 +39,15 @@ import Testing
         #expect(try LinkSessionState.decode(s.encoded()) == s)
     }
 
-    /// A version 1 record (deposited before PPPoE sessions were) still reads.
-    @Test func versionOneStillReads() throws {
-        let s = Self.sample()
-        let v1 = [1] + s.encoded().dropFirst().dropLast()  // no PPPoE flag
+    /// Version 1 (deposited before PPPoE sessions were) and version 2
+    /// (before the counters) records still read, with counters from zero.
+    @Test func versionsOneAndTwoStillRead() throws {
+        var s = Self.sample()
+        s.counters = SessionCounters()
+        let countersLength = 4 * 8 + 4
+        let v2 = [2] + s.encoded().dropFirst().dropLast(countersLength)
+        #expect(try LinkSessionState.decode(Array(v2)) == s)
+        let v1 = [1] + v2.dropFirst().dropLast()  // no PPPoE flag
         #expect(try LinkSessionState.decode(Array(v1)) == s)
     }
 
@@ -51,7 +57,7 @@ import Testing
             #expect(throws: IPCError.self, "\(n) octets") { try LinkSessionState.decode(Array(bytes.prefix(n))) }
         }
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes + [0]) }
-        for version: UInt8 in [0, 3] {
+        for version: UInt8 in [0, 4] {
             var other = bytes
             other[0] = version
             #expect(throws: IPCError.self) { try LinkSessionState.decode(other) }
