@@ -15,7 +15,6 @@ import Testing
         s.lcpIdentifier = 200
         s.ownerPID = 4242
         s.networkSince = 99
-        s.counters.inputOctets = 205_102; s.counters.outputOctets = 1 << 33; s.counters.inputPackets = 7
         return s
     }
 
@@ -39,25 +38,55 @@ import Testing
         #expect(try LinkSessionState.decode(s.encoded()) == s)
     }
 
-    /// Version 1 (deposited before PPPoE sessions were) and version 2
-    /// (before the counters) records still read, with counters from zero.
-    @Test func versionsOneAndTwoStillRead() throws {
-        var s = Self.sample()
-        s.counters = SessionCounters()
-        let countersLength = 4 * 8 + 4
-        let v2 = [2] + s.encoded().dropFirst().dropLast(countersLength)
-        #expect(try LinkSessionState.decode(Array(v2)) == s)
-        let v1 = [1] + v2.dropFirst().dropLast()  // no PPPoE flag
+    static func tcpSample() -> LinkSessionState {
+        var s = sample()
+        s.stream = StreamRecord(peer: "192.0.2.7:40512", deframer: AsyncDeframer.Settings(
+            receiveMap: 0x000a_0000, fcs: .fcs32, maximumFrameLength: 1408))
+        return s
+    }
+
+    @Test func tcpRoundTrip() throws {
+        let s = Self.tcpSample()
+        #expect(try LinkSessionState.decode(s.encoded()) == s)
+    }
+
+    /// The counters (issue 14): the last part of version 4.
+    static let countersLength = 4 * 8 + 4
+
+    @Test func countersRoundTrip() throws {
+        var s = Self.tcpSample()
+        s.counters.inputOctets = 205_102; s.counters.outputOctets = 1 << 33; s.counters.inputPackets = 7
+        #expect(try LinkSessionState.decode(s.encoded()) == s)
+    }
+
+    /// A version 1 record (deposited before PPPoE sessions were) still reads.
+    @Test func versionOneStillReads() throws {
+        let s = Self.sample()
+        let v1 = [1] + s.encoded().dropFirst().dropLast(2 + Self.countersLength)  // no PPPoE flag, no stream flag
         #expect(try LinkSessionState.decode(Array(v1)) == s)
     }
 
-    @Test(arguments: [sample(), pppoeSample()]) func boundaryTable(_ sample: LinkSessionState) {
+    /// A version 2 record (deposited before TCP sessions were) still reads.
+    @Test func versionTwoStillReads() throws {
+        let s = Self.pppoeSample()
+        let v2 = [2] + s.encoded().dropFirst().dropLast(1 + Self.countersLength)  // no stream flag
+        #expect(try LinkSessionState.decode(Array(v2)) == s)
+    }
+
+    /// A version 3 record (deposited before the counters were) reads with counters from zero.
+    @Test func versionThreeStillReads() throws {
+        let s = Self.tcpSample()
+        let v3 = [3] + s.encoded().dropFirst().dropLast(Self.countersLength)
+        #expect(try LinkSessionState.decode(Array(v3)) == s)
+    }
+
+    @Test(arguments: [sample(), pppoeSample(), tcpSample()]) func boundaryTable(_ sample: LinkSessionState) {
         let bytes = sample.encoded()
         for n in [0, 1, bytes.count / 2, bytes.count - 1] {
             #expect(throws: IPCError.self, "\(n) octets") { try LinkSessionState.decode(Array(bytes.prefix(n))) }
         }
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes + [0]) }
-        for version: UInt8 in [0, 4] {
+        for version: UInt8 in [0, 5] {
             var other = bytes
             other[0] = version
             #expect(throws: IPCError.self) { try LinkSessionState.decode(other) }
@@ -70,5 +99,15 @@ import Testing
         var wide = Self.pppoeSample()
         wide.pppoe?.peer = 1 << 48
         #expect(throws: IPCError.self) { try LinkSessionState.decode(wide.encoded()) }
+        // A deframer asked to keep frames longer than any MRU, or none.
+        for longest in [5, StreamRecord.maximumFrameLength + 1] {
+            var tcp = Self.tcpSample()
+            tcp.stream?.deframer.maximumFrameLength = longest
+            #expect(throws: IPCError.self, "longest frame \(longest)") { try LinkSessionState.decode(tcp.encoded()) }
+        }
+        // An FCS kind other than 16 or 32 bits.
+        var bytes32 = Self.tcpSample().encoded()
+        bytes32[bytes32.count - 5] = 2
+        #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes32) }
     }
 }
