@@ -107,7 +107,7 @@ import Testing
         }
         // An FCS kind other than 16 or 32 bits.
         var bytes32 = Self.tcpSample().encoded()
-        bytes32[bytes32.count - 5] = 2
+        bytes32[bytes32.count - Self.countersLength - 5] = 2
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes32) }
     }
 }
