@@ -18,7 +18,7 @@ extension NetworkSession {
             return false
         }
         do {
-            let u = try units.create(name: interfaceName, mtu: mtu)
+            let u = try units.create(name: interfaceName, mtu: mtu, ipv6: record.network.ipv6)
             unit = u
             try host.loop.watch(u.fd.raw) { [weak self] _ in self?.tunReadable() }
             host.log.info("\(id): unit \(u.name) (index \(u.index), mtu \(mtu))")
