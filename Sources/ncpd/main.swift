@@ -52,13 +52,18 @@ final class Ncpd: Daemon {
             return JSONPages.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? .null }
         }
         rt.register(.pools) { _, _ in channels.pools.json() }
-        rt.statusFields = { ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
+        rt.register(.bundles) { _, _ in channels.bundles.json() }
+        rt.statusFields = {
+            var o: JSONObject = ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
                              "ended": .int(Int64(channels.ended)), "resumed": .int(Int64(channels.resumed)), "pools": .int(Int64(settings.pools.count)),
                              "rendezvous_dropped": .int(Int64(rt.rendezvousDropped)),
                              "unit_waits": .int(Int64(units?.waits ?? 0)), "waiting_for_unit": .int(Int64(units?.waitingNow ?? 0)),
                              "unit_delete_batches": .int(Int64(units?.retirement.batches ?? 0)),
                              "units_ipv6_off": .int(Int64(units?.ipv6Off ?? 0)),
-                             "units_ipv6_off_failed": .int(Int64(units?.ipv6OffFailed ?? 0))] }
+                             "units_ipv6_off_failed": .int(Int64(units?.ipv6OffFailed ?? 0))]
+            for (k, v) in channels.bundles.statusFields { o[k] = v }
+            return o
+        }
         rt.onShutdown = {
             channels.endAll(reason: "ncpd stopping")
             units?.retirement.flush()

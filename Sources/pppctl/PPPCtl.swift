@@ -27,7 +27,7 @@ struct PPPCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pppctl",
         abstract: "Control a running ppprouter.",
-        subcommands: [Components.self, Sessions.self, SessionCommand.self, Tunnels.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
+        subcommands: [Components.self, Sessions.self, SessionCommand.self, Tunnels.self, Bundles.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
                       Watch.self, AuthCommand.self, Reload.self])
 
     static func main() {
