@@ -335,6 +335,9 @@ final class Session {
         record.verdict = auth.verdict
         record.network = settings.network
         record.multilink = Self.multilink(o)
+        // RFC 1990 §3: fragments in proportion to the links' speeds; a tty
+        // knows its line speed, other transports leave it to ncpd (0).
+        if settings.kind == .tty { record.multilink?.speed = UInt64(settings.speed) }
         let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
         attach(relay)
         switch owner?.route(self) ?? .ncpd {

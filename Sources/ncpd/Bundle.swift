@@ -19,6 +19,7 @@ final class BundleLink {
     let channel: FileDescriptor
     /// RFC 1661 §6.1: the peer's MRU on this link bounds each fragment.
     let peerMRU: UInt16
+    /// The link's speed (bit/s) from linkd; 0: not known (see `transmit`).
     let weight: UInt64
     var fragmentsOut = 0, fragmentsIn = 0
     /// Frames that came without an MP header (RFC 1990 §3: a member link
@@ -48,6 +49,8 @@ protocol BundleHost: AnyObject {
     func bundleChanged(_ bundle: Bundle)
     /// The bundle is over: forget it, end its session.
     func bundleEnded(_ bundle: Bundle, reason: String)
+    /// For `pppctl watch` (link-joined, link-left, bundle-down).
+    func publish(_ event: EventBody)
 }
 
 /// Bundle-wide counters beyond the reassembler's.
@@ -141,7 +144,7 @@ final class Bundle {
     func add(session: String, channel: consuming FileDescriptor, peerMRU: UInt16, weight: UInt64,
              id: UInt32? = nil) -> BundleLink? {
         let link = BundleLink(session: session, id: id ?? nextLink, channel: channel, peerMRU: peerMRU,
-                              weight: max(weight, 1))
+                              weight: weight)
         nextLink = max(nextLink, link.id &+ 1)
         Socket.setSendBuffer(link.channel.raw, bytes: Socket.channelSendBuffer, force: true)
         do {
@@ -156,6 +159,8 @@ final class Bundle {
         links.append(link)
         reassembler?.join(link: link.id)
         host.log.info("\(name): \(session) joined (link \(link.id), MRU \(peerMRU), \(links.count) link(s))")
+        // A member put back after a restart did not join anew.
+        if id == nil { host.publish(.linkJoined(bundle: name, session: session, links: links.count)) }
         host.bundleChanged(self)
         return link
     }
@@ -170,6 +175,7 @@ final class Bundle {
         // §4.1: a link that is gone must not hold M back.
         reassembler?.leave(link: link.id)
         host.log.info("\(name): \(link.session) left (\(reason)); \(links.count) link(s) remain")
+        host.publish(.linkLeft(bundle: name, session: link.session, links: links.count, reason: reason))
         if links.isEmpty { end(reason: "its last link left") } else { host.bundleChanged(self) }
     }
 
@@ -187,6 +193,7 @@ final class Bundle {
             _ = shutdown(l.channel.raw, Int32(SHUT_RDWR))
         }
         host.log.info("\(name): bundle ended: \(reason)")
+        host.publish(.bundleDown(bundle: name, session: session, reason: reason))
         host.bundleEnded(self, reason: reason)
     }
 
@@ -251,8 +258,14 @@ final class Bundle {
             return
         }
         members.removeAll(keepingCapacity: true)
+        // A link of unknown speed (not a tty) counts as fast as the fastest
+        // known one: mixed with a 115200 bit/s tty, a UDP link of weight 1
+        // would otherwise get nothing; all unknown, the shares are equal.
+        var fastest: UInt64 = 1
+        for l in links { fastest = max(fastest, l.weight) }
         for l in links {
-            members.append(MultilinkMember(link: l.id, mru: Int(l.peerMRU), weight: l.weight, queuedOctets: l.recent))
+            members.append(MultilinkMember(link: l.id, mru: Int(l.peerMRU), weight: l.weight == 0 ? fastest : l.weight,
+                                           queuedOctets: l.recent))
         }
         do {
             try fragmenter!.fragment(buf[0..<n], across: members, into: &output, fragments: &fragments)

@@ -85,6 +85,7 @@ final class Bundles: BundleHost {
                 return
             }
             self.log.notice("\(name): bundle up, NCPs on \(record.session)")
+            self.publish(.bundleUp(bundle: name, session: record.session))
             guard bundle.add(session: record.session, channel: fd, peerMRU: record.peerMRU, weight: m.speed) != nil else {
                 self.channels.release(plan)
                 bundle.end(reason: "cannot watch its first link")
@@ -137,6 +138,8 @@ final class Bundles: BundleHost {
             log.warning("\(bundle.name): fd store deposit failed (a restart would lose it): \(error)")
         }
     }
+
+    func publish(_ event: EventBody) { runtime.publish(event) }
 
     func bundleEnded(_ bundle: Bundle, reason: String) {
         guard byName[bundle.name] === bundle else { return }

@@ -22,6 +22,8 @@ final class Channels: SessionHost {
     let settings: NcpdSettings
     let units: UnitSystem?
     let buffers = FrameBuffers()
+    /// [pool6.NAME] and [ipv6.PORT] (issue 18); nil when none is configured.
+    let ipv6: IPv6Router?
     /// RFC 1990 bundles (Bundles.swift): links with an MRRU go there.
     private(set) lazy var bundles = Bundles(runtime: runtime, channels: self)
 
@@ -37,6 +39,7 @@ final class Channels: SessionHost {
         self.units = units
         intake = ChannelIntake(runtime: runtime)
         pools = AddressPools(settings.pools)
+        ipv6 = IPv6Router.make(settings)
     }
 
     var loop: EventLoop { runtime.loop }

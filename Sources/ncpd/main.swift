@@ -51,7 +51,11 @@ final class Ncpd: Daemon {
             let ids = channels.sessions.keys.sorted()
             return JSONPages.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? .null }
         }
-        rt.register(.pools) { _, _ in channels.pools.json() }
+        rt.register(.pools) { _, _ in
+            // IPv6 pools (objects with "prefix") follow the IPv4 ones.
+            guard let v6 = channels.ipv6?.json().array, case .array(let v4) = channels.pools.json() else { return channels.pools.json() }
+            return .array(v4 + v6)
+        }
         rt.register(.bundles) { _, _ in channels.bundles.json() }
         rt.statusFields = {
             var o: JSONObject = ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),

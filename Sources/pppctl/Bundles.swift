@@ -1,5 +1,6 @@
 // pppctl's `bundles`: ncpd's RFC 1990 multilink bundles, one line per member
-// link under its bundle's line (--json: ncpd's answer as it is).
+// link under its bundle's line (--json: ncpd's answer as it is); and
+// `bundle show NAME | ID`: one bundle in full.
 import ArgumentParser
 import IPC
 
@@ -26,5 +27,27 @@ struct Bundles: ParsableCommand {
             }
         }
         print(t.render())
+    }
+}
+
+struct BundleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bundle", abstract: "Show one multilink bundle.", subcommands: [Show.self])
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: ControlCommand.bundleShow.summary)
+        @OptionGroup var options: Options
+        @Argument(help: "The bundle's name (bundle:PEER:DISCRIMINATOR), or a session id PORT:N of it or of one of its links.")
+        var id: String
+
+        func run() throws {
+            let list = try options.connect().daemonCall(ComponentName(.ncpd).description, .bundles).array ?? []
+            let found = list.first { b in
+                b["name"]?.string == id || b["session"]?.string == id
+                    || (b["links"]?.array ?? []).contains { $0["session"]?.string == id }
+            }
+            guard let b = found else { throw CtlFailure(code: .errorReply, message: "no bundle '\(id)'") }
+            print(b.encoded(pretty: !options.json))
+        }
     }
 }

@@ -94,6 +94,11 @@ struct MultilinkTests {
         let ports = Set((bundleA["links"]?.array ?? []).compactMap { $0["session"]?.string?.split(separator: ":").first })
         #expect(ports == ["ma", "mb"], "links of both ports: \(bundleA)")
         #expect(a.sessions().filter(ipcpUp).count == 1, "IPCP runs once, on the bundle")
+        // `bundle show` finds it by a member link's session id.
+        let member = try #require(bundleA["links"]?.array?.last?["session"]?.string)
+        let show = try a.ctl(["--json", "bundle", "show", member])
+        #expect(show.status == 0 && (try? JSON.parse(show.stdout))?["name"] == bundleA["name"], "\(show.stdout) \(show.stderr)")
+        #expect(try a.ctl(["bundle", "show", "nosuch:1"]).status != 0)
         // One unit for the bundle, its MTU the peer's MRRU, not a link's MRU.
         let unit = try #require(bundleA["interface"]?.string)
         let link = try nsA.exec(["ip", "link", "show", "dev", unit]).stdout

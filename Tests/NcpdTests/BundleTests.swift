@@ -16,7 +16,9 @@ final class TestBundleHost: BundleHost {
     let log = Log(prefix: "test", threshold: .error)
     var changes = 0
     var ended: [String] = []
+    var events: [EventBody] = []
     init() throws { loop = try EventLoop() }
+    func publish(_ event: EventBody) { events.append(event) }
     func bundleChanged(_ bundle: Bundle) { changes += 1 }
     func bundleEnded(_ bundle: Bundle, reason: String) { ended.append(reason) }
 }
@@ -46,7 +48,7 @@ private struct Rig {
     let session: Int32
     var far: [Int32] = []
 
-    init(host: TestBundleHost, links: Int, mru: UInt16 = 600) throws {
+    init(host: TestBundleHost, links: Int, mru: UInt16 = 600, weights: [UInt64]? = nil) throws {
         self.host = host
         var state = BundleRecord(peerName: "alice")
         state.localMRRU = 1500
@@ -60,7 +62,7 @@ private struct Rig {
         for i in 0..<links {
             let (near, farEnd) = channelPair()
             far.append(farEnd)
-            bundle.add(session: "t\(i):1", channel: FileDescriptor(adopting: near), peerMRU: mru, weight: 1)
+            bundle.add(session: "t\(i):1", channel: FileDescriptor(adopting: near), peerMRU: mru, weight: weights?[i] ?? 1)
         }
     }
 }
@@ -163,6 +165,13 @@ private struct Rig {
         close(a.far[0])
         _ = host.loop.run(until: { a.bundle.ended }, seconds: 5)
         #expect(a.bundle.ended && host.ended == ["its last link left"])
+        #expect(host.events == [
+            .linkJoined(bundle: "bundle:alice:null", session: "t0:1", links: 1),
+            .linkJoined(bundle: "bundle:alice:null", session: "t1:1", links: 2),
+            .linkLeft(bundle: "bundle:alice:null", session: "t1:1", links: 1, reason: "channel closed by linkd"),
+            .linkLeft(bundle: "bundle:alice:null", session: "t0:1", links: 0, reason: "channel closed by linkd"),
+            .bundleDown(bundle: "bundle:alice:null", session: "t:1", reason: "its last link left"),
+        ])
         // The session's side sees the end (EOF), so the session ends too.
         var eof = false
         _ = host.loop.run(until: {
@@ -171,6 +180,31 @@ private struct Rig {
             return eof
         }, seconds: 5)
         #expect(eof)
+    }
+
+    /// Octets of fragment data each link received for one packet.
+    private func shares(_ weights: [UInt64]) throws -> [Int] {
+        let host = try TestBundleHost()
+        let a = try Rig(host: host, links: weights.count, mru: 1500, weights: weights)
+        defer { close(a.session); a.far.forEach { close($0) } }
+        sendFrame(a.session, [0x00, 0x21] + [UInt8](repeating: 1, count: 1398))
+        _ = host.loop.run(until: { a.bundle.counters.packetsOut == 1 }, seconds: 5)
+        return a.far.map { fd in
+            var octets = 0
+            while let f = receiveFrame(fd) { octets += f.count - 2 - 4 }
+            return octets
+        }
+    }
+
+    /// RFC 1990 §3: shares follow the links' speeds; a link of unknown speed
+    /// (0, not a tty) counts as the fastest known one, not as nothing.
+    @Test func sharesFollowTheLinksSpeeds() throws {
+        let tty = try shares([300_000, 100_000])
+        #expect(tty.reduce(0, +) == 1400 && tty[0] == 1050 && tty[1] == 350, "\(tty)")
+        let mixed = try shares([115_200, 0])
+        #expect(mixed == [700, 700], "\(mixed)")
+        let unknown = try shares([0, 0])
+        #expect(unknown == [700, 700], "\(unknown)")
     }
 
     @Test func resumedSequenceIsAQuarterAheadModuloItsSpace() {
