@@ -16,7 +16,7 @@ enum RTNL {
     static let addressAddress: UInt16 = 1, addressLocal: UInt16 = 2, addressFlags: UInt16 = 8  // IFA_*
     static let addressNoDAD: UInt32 = 0x02                     // IFA_F_NODAD
     static let routeOutputInterface: UInt16 = 4                // RTA_OIF
-    static let routeDestination: UInt16 = 1, routeGateway: UInt16 = 5, routePriority: UInt16 = 6  // RTA_DST, _GATEWAY, _PRIORITY
+    static let routeGateway: UInt16 = 5, routePriority: UInt16 = 6  // RTA_GATEWAY, RTA_PRIORITY
     static let tableMain: UInt8 = 254, protocolBoot: UInt8 = 3, scopeUniverse: UInt8 = 0, typeUnicast: UInt8 = 1
     static let interfaceUp: UInt32 = 0x1                       // IFF_UP
 }
