@@ -132,8 +132,7 @@ final class AuthService {
     func restoreCounterBases(_ entries: [RestoredEntry]) {
         for e in entries {
             guard let id = e.key.session else { continue }
-            var r = ByteReader(e.record)
-            guard let base = try? SessionCounters.decode(&r) else {
+            guard let base = try? CounterBaseRecord.decode(e.record) else {
                 log.warning("fd store: unreadable counter base for \(id); withdrawn")
                 try? runtime.withdraw(key: e.key)
                 continue
