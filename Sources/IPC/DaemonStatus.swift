@@ -116,9 +116,12 @@ public struct LinkdStatus: Equatable, Sendable {
 /// without one).
 public struct AuthdStatus: Equatable, Sendable {
     static let keys = ["sessions", "conversations", "started", "succeeded", "failed", "local_checks", "radius_checks",
-                       "accounting_requests", "unknown_session_messages", "users", "pap_secrets", "chap_secrets"]
+                       "accounting_requests", "refused_attributes", "unknown_session_messages", "users", "pap_secrets",
+                       "chap_secrets"]
 
     public var sessions = 0, conversations = 0, started = 0, succeeded = 0, failed = 0, localChecks = 0
+    /// RADIUS Access-Accepts refused for an attribute authd cannot apply.
+    public var refusedAttributes = 0
     public var radiusChecks = 0, accountingRequests = 0, unknownSessionMessages = 0, users = 0, papSecrets = 0
     public var chapSecrets = 0
     public var radius = JSONObject()
@@ -129,7 +132,7 @@ public struct AuthdStatus: Equatable, Sendable {
 
     var counts: [Int] {
         [sessions, conversations, started, succeeded, failed, localChecks, radiusChecks, accountingRequests,
-         unknownSessionMessages, users, papSecrets, chapSecrets]
+         refusedAttributes, unknownSessionMessages, users, papSecrets, chapSecrets]
     }
 
     public var fields: JSONObject {
@@ -149,8 +152,8 @@ public struct AuthdStatus: Equatable, Sendable {
         default: return nil
         }
         (sessions, conversations, started, succeeded, failed, localChecks) = (c[0], c[1], c[2], c[3], c[4], c[5])
-        (radiusChecks, accountingRequests, unknownSessionMessages, users, papSecrets, chapSecrets)
-            = (c[6], c[7], c[8], c[9], c[10], c[11])
+        (radiusChecks, accountingRequests, refusedAttributes) = (c[6], c[7], c[8])
+        (unknownSessionMessages, users, papSecrets, chapSecrets) = (c[9], c[10], c[11], c[12])
         self.radius = radius; accountingQueue = queue
     }
 }

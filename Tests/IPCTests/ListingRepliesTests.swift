@@ -98,7 +98,7 @@ import Testing
         var l2 = l
         l2.transport = ["pppoe": ["ac": ["sessions": 1]], "l2tp": ["role": "lns"]]
         let authd = #""sessions":1,"conversations":2,"started":3,"succeeded":4,"failed":5,"local_checks":6,"#
-            + #""radius_checks":7,"accounting_requests":8,"unknown_session_messages":9,"users":10,"pap_secrets":11,"#
+            + #""radius_checks":7,"accounting_requests":8,"refused_attributes":0,"unknown_session_messages":9,"users":10,"pap_secrets":11,"#
             + #""chap_secrets":12,"radius":{"servers":[]},"accounting_queue":{"waiting":0},"dynamic_authorization":"#
         return [
             (.ncpd(n), #""sessions":3,"refused":1,"ended":9,"resumed":2,"pools":1,"rendezvous_dropped":4,"#
@@ -238,7 +238,7 @@ import Testing
         ("authd status without dynamic_authorization", refused(StatusReply.self),
          #"{"name":"authd","instance":"","pid":1,"uid":0,"uptime":1.0,"ipc":{"sent":0,"received":0,"rejected":0},"#
              + #""sessions":1,"conversations":2,"started":3,"succeeded":4,"failed":5,"local_checks":6,"radius_checks":7,"#
-             + #""accounting_requests":8,"unknown_session_messages":9,"users":10,"pap_secrets":11,"chap_secrets":12,"#
+             + #""accounting_requests":8,"refused_attributes":0,"unknown_session_messages":9,"users":10,"pap_secrets":11,"chap_secrets":12,"#
              + #""radius":{},"accounting_queue":{}}"#),
         ("status pid beyond 32 bits", refused(StatusReply.self),
          #"{"name":"bridged","instance":"","pid":4294967296,"uid":0,"uptime":1.0,"ipc":{"sent":0,"received":0,"rejected":0},"# + Self.bridgedOwn),
