@@ -44,11 +44,11 @@ let package = Package(
         .target(name: "L2TP"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
-        .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE"]),
+        .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE", "L2TP"]),
         .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
-        .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim"]),
+        .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim", "IPv6Services"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
-        .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim", "PPP"]),
+        .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim", "PPP", "IPv6Services"]),
         .executableTarget(
             name: "pppctl",
             dependencies: ["IPC", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -63,10 +63,10 @@ let package = Package(
         // A real FreeRADIUS started on loopback for the RADIUS tests.
         .target(name: "TestSupport", dependencies: ["IPC"], path: "Tests/TestSupport"),
         .testTarget(name: "AuthTests", dependencies: ["authd", "TestSupport"]),
-        .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP"]),
+        .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP", "IPv6Services"]),
         .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP", "PPPoE"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport", "IPv6Services"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,11 +14,11 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// Every daemon: pppinit's watchdog; answering at all proves the loop turns.
     case ping
     // linkd
-    case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed
+    case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed, tunnels
     // authd
     case authdSessions, authTest
     // ncpd
-    case ncpdSessions, pools
+    case ncpdSessions, pools, bundles
     // bridged
     case splices, bridgedUnbridge
 
@@ -33,8 +33,10 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .bridge: "bridge"
         case .linkdUnbridge, .bridgedUnbridge: "unbridge"
         case .partnerFailed: "partner-failed"
+        case .tunnels: "tunnels"
         case .authTest: "auth-test"
         case .pools: "pools"
+        case .bundles: "bundles"
         case .splices: "splices"
         }
     }
@@ -43,9 +45,9 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     public var target: Peer? {
         switch self {
         case .status, .ping: nil
-        case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed: .linkd
+        case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels: .linkd
         case .authdSessions, .authTest: .authd
-        case .ncpdSessions, .pools: .ncpd
+        case .ncpdSessions, .pools, .bundles: .ncpd
         case .splices, .bridgedUnbridge: .bridged
         }
     }
@@ -55,7 +57,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// admin group. Daemon-to-daemon calls relayed by pppinit are admin.
     public var needsAdmin: Bool {
         switch self {
-        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .splices: false
+        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .bundles, .splices, .tunnels: false
         case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge: true
         }
     }
@@ -63,7 +65,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// What the arguments look like, for error replies and the README.
     public var arguments: String {
         switch self {
-        case .status, .ping, .authdSessions, .pools, .splices: "{}"
+        case .status, .ping, .authdSessions, .pools, .bundles, .splices, .tunnels: "{}"
         case .linkdSessions, .ncpdSessions: PageArguments.shape
         case .sessionKill, .linkdUnbridge: SessionArguments.shape
         case .dial: DialArguments.shape

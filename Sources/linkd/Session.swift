@@ -121,7 +121,7 @@ final class Session {
             async = true
             pppoe = nil
             encoder = FrameEncoder(async: true)
-        case .datagram:
+        case .datagram, .l2tp:
             async = false
             pppoe = nil
             encoder = FrameEncoder(async: false)
@@ -334,6 +334,10 @@ final class Session {
         record.peerMagic = o.peerMagicNumber
         record.verdict = auth.verdict
         record.network = settings.network
+        record.multilink = Self.multilink(o)
+        // RFC 1990 §3: fragments in proportion to the links' speeds; a tty
+        // knows its line speed, other transports leave it to ncpd (0).
+        if settings.kind == .tty { record.multilink?.speed = UInt64(settings.speed) }
         let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
         attach(relay)
         switch owner?.route(self) ?? .ncpd {
@@ -343,6 +347,19 @@ final class Session {
         }
         startAccounting()
         owner?.sessionUp(self)
+    }
+
+    /// RFC 1990 §5.1: what ncpd needs to put the link in its bundle; nil
+    /// when no MRRU was agreed (an ordinary session).
+    static func multilink(_ o: LCPNegotiatedOptions) -> ChannelMultilink? {
+        guard o.isMultilink else { return nil }
+        var m = ChannelMultilink()
+        m.localMRRU = o.localMRRU ?? 0
+        m.peerMRRU = o.peerMRRU ?? 0
+        m.receiveShortSequence = o.receiveShortSequence
+        m.transmitShortSequence = o.transmitShortSequence
+        m.peerDiscriminator = o.bundleDiscriminator.encoded
+        return m
     }
 
     private func attach(_ relay: ChannelRelay) {
@@ -373,6 +390,9 @@ final class Session {
         negotiated = o
         encoder.apply(o)
         decoder.apply(o)
+        // A TCP connection: read on from the next Flag with the deposited
+        // deframer settings (DESIGN.md "Issue 20").
+        if let c = state.stream { decoder.resume(c.deframer) }
         _ = phases.handle(.resumed)
         upSince = Instant(nanoseconds: state.networkSince)
         networkSince = upSince
@@ -452,7 +472,11 @@ final class Session {
     /// expendable (PPP recovers from loss): a full buffer drops it and counts.
     func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
         encoder.encode(proto, information, into: &transmitBuffer)
-        let n = transmitBuffer.withUnsafeBytes { write(circuit.raw, $0.baseAddress, $0.count) }
+        let n = if let call = circuit.l2tp {
+            call.send(transmitBuffer)
+        } else {
+            transmitBuffer.withUnsafeBytes { write(circuit.raw, $0.baseAddress, $0.count) }
+        }
         if n == transmitBuffer.count {
             counters.framesOut += 1
             counters.bytesOut += n
@@ -490,4 +514,7 @@ final class Session {
     }
 
     var wireErrors: WireErrors { decoder.errors }
+
+    /// The RFC 1662 deframer's settings on a byte stream (nil otherwise).
+    var deframerSettings: AsyncDeframer.Settings? { decoder.streamSettings }
 }

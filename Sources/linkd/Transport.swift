@@ -5,7 +5,7 @@
 // sockets. PortSessions keeps what is common (the session table, events,
 // persist/holdoff/maxfail, the fd store, bridging); a Transport owns its
 // sockets, its reading and what a session's start and end mean on the wire.
-// A new kind of port (L2TP) is one more conformance, chosen in `make`.
+// L2TP (LAC and LNS, many tunnels on one UDP socket) is one more conformance.
 import IPC
 
 protocol Transport: AnyObject {
@@ -18,10 +18,6 @@ protocol Transport: AnyObject {
     /// Peers call in (TCP listen, a PPPoE access concentrator): pppd's
     /// persist/holdoff/maxfail do not apply, the callers decide.
     var isServing: Bool { get }
-    /// Sessions survive a restart of linkd: the descriptors they run on are
-    /// in the fd store too (not a TCP connection, whose owner must see it
-    /// close when we die).
-    var resumable: Bool { get }
     /// Seconds to wait before the next session after one ended.
     var holdoff: Double { get }
     /// The session on `circuit` is over: release what the transport holds
@@ -38,7 +34,6 @@ protocol Transport: AnyObject {
 
 extension Transport {
     var isServing: Bool { false }
-    var resumable: Bool { true }
     func shutdown() {}
     func addStatus(to status: inout JSONObject) {}
 }
@@ -73,6 +68,9 @@ enum Transports {
             case .ac: return PPPoEAccessConcentratorTransport(port: sockets)
             case .client: return PPPoEClientTransport(port: sockets)
             }
+        case .l2tp:
+            guard let d = port.descriptor else { return IdleTransport(host: host, why: "no UDP socket") }
+            return L2TPTransport(host: host, descriptor: d.raw)
         }
     }
 }

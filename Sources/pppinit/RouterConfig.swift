@@ -65,6 +65,9 @@ struct RouterConfig {
     /// ncpd's pools and pppinit's hooks (RouterConfig+Network.swift).
     var pools: [AddressPoolSettings] = []
     var hooks = HookConfig()
+    /// [pool6.NAME] and [ipv6.PORT] (RouterConfig+IPv6.swift).
+    var pools6: [IPv6PoolSettings] = []
+    var ipv6Ports: [IPv6PortSettings] = []
     /// Bridging: each port's role and the [[bridge]] rules (RouterConfig+Bridge.swift).
     var bridgeRoles: [String: BridgeRole] = [:]
     var bridgeRules: [BridgeRule] = []
@@ -125,6 +128,7 @@ struct RouterConfig {
         }
         c.auth = try parseAuth(&root)
         try parseNetworkSections(&root, into: &c)
+        try parseIPv6Sections(&root, into: &c)
         try parseBridgeSections(&root, into: &c)
         try root.finish()
         return c
@@ -158,6 +162,8 @@ struct RouterConfig {
                 throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'interface' must be a Linux interface name")
             }
             p.pppoe = try parsePPPoE(port: name, &r)
+        case .l2tp:
+            try parseL2TP(port: name, &r, into: &p)
         }
         try parseSessionOptions(port: name, &r, into: &p)
         return p

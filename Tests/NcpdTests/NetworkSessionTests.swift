@@ -13,12 +13,16 @@ import Testing
 
 final class DummyUnits: UnitSystem {
     var calls: [String] = []
+    var createdWithIPv6: [Bool] = []
     var far: [Int32] = []  // the test's ends of the fake TUNs
-    func create(name: String, mtu: UInt32) throws(IPCError) -> Unit {
+    func create(name: String, mtu: UInt32, ipv6: Bool) throws(IPCError) -> Unit {
         var fds: [Int32] = [-1, -1]
         _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
         far.append(fds[1])
         calls.append("create \(name) \(mtu)")
+        // Issue 13: a unit of a session without IPv6CP is made without
+        // the kernel's IPv6.
+        createdWithIPv6.append(ipv6)
         return Unit(fd: FileDescriptor(adopting: fds[0]), name: name, index: Int32(far.count))
     }
     func addIPv4(_ unit: Unit, local: UInt32, remote: UInt32) throws(IPCError) {
@@ -30,6 +34,8 @@ final class DummyUnits: UnitSystem {
     func addIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError) { calls.append("add6") }
     func deleteIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError) { calls.append("delete6") }
     func addDefaultRoute(_ unit: Unit, ipv6: Bool) throws(IPCError) { calls.append(ipv6 ? "default6" : "default") }
+    func addPrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) { calls.append("route+ \(length)") }
+    func deletePrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) { calls.append("route- \(length)") }
     deinit { far.forEach { _ = close($0) } }
 }
 
@@ -41,18 +47,24 @@ final class TestHost: SessionHost {
     let buffers = FrameBuffers()
     var hooks: [HookRequest.Event] = []
     var ended: [String] = []
+    /// [pool6]/[ipv6.PORT] for the IPv6 services tests (NetworkSessionIPv6Tests).
+    var ipv6: IPv6Router?
+    var changes = 0
     init() throws { loop = try EventLoop() }
+    func sessionChanged(_ session: NetworkSession) { changes += 1 }
     func hook(_ request: HookRequest) { hooks.append(request.event) }
     func sessionEnded(_ session: NetworkSession) { ended.append(session.id) }
 }
 
 @Suite struct NetworkSessionTests {
     func pair(_ a: (inout NetworkSettings) -> Void, _ b: (inout NetworkSettings) -> Void,
-              ipcpA: IPCPConfiguration, ipcpB: IPCPConfiguration) throws
+              ipcpA: IPCPConfiguration, ipcpB: IPCPConfiguration,
+              before: (TestHost, TestHost) -> Void = { _, _ in }) throws
         -> (TestHost, NetworkSession, TestHost, NetworkSession) {
         var fds: [Int32] = [-1, -1]
         _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds)
         let hostA = try TestHost(), hostB = try TestHost()
+        before(hostA, hostB)
         var ra = ChannelRecord(session: "t:1", port: "t"), rb = ChannelRecord(session: "t:1", port: "t")
         a(&ra.network); b(&rb.network)
         let sa = NetworkSession(record: ra, channel: FileDescriptor(adopting: fds[0]), unitNumber: 0, host: hostA,
@@ -134,5 +146,7 @@ final class TestHost: SessionHost {
         #expect(sa.ipv4Open && sb.ipv4Open)
         #expect(sa.counters.protocolRejectsSent >= 1 && sb.counters.protocolRejectsReceived >= 1)
         #expect(sb.ipv6.cp?.state == .stopped && sb.ipv6.finished && !sb.ended)
+        // A's port has IPv6 off: its unit is made with no IPv6; B's with.
+        #expect(ha.dummy.createdWithIPv6 == [false] && hb.dummy.createdWithIPv6 == [true])
     }
 }
