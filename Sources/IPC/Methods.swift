@@ -14,7 +14,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// Every daemon: pppinit's watchdog; answering at all proves the loop turns.
     case ping
     // linkd
-    case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed, tunnels
+    case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed, tunnels, tunnelKill
     // authd
     case authdSessions, authTest
     // ncpd
@@ -34,6 +34,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .linkdUnbridge, .bridgedUnbridge: "unbridge"
         case .partnerFailed: "partner-failed"
         case .tunnels: "tunnels"
+        case .tunnelKill: "tunnel-kill"
         case .authTest: "auth-test"
         case .pools: "pools"
         case .bundles: "bundles"
@@ -45,7 +46,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     public var target: Peer? {
         switch self {
         case .status, .ping: nil
-        case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels: .linkd
+        case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels, .tunnelKill: .linkd
         case .authdSessions, .authTest: .authd
         case .ncpdSessions, .pools, .bundles: .ncpd
         case .splices, .bridgedUnbridge: .bridged
@@ -58,7 +59,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     public var needsAdmin: Bool {
         switch self {
         case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .bundles, .splices, .tunnels: false
-        case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge: true
+        case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .tunnelKill: true
         }
     }
 
@@ -73,6 +74,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .partnerFailed: PartnerFailedArguments.shape
         case .authTest: AuthTestArguments.shape
         case .bridgedUnbridge: SpliceArguments.shape
+        case .tunnelKill: TunnelArguments.shape
         }
     }
 
