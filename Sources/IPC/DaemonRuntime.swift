@@ -87,6 +87,12 @@ public final class DaemonRuntime {
         register(.status) { [unowned self] _, _ in self.status() }
         // pppinit's watchdog: answering at all proves the loop turns.
         register(.ping) { _, _ in PingReply().json }
+        register(.logLevel) { [unowned self] arguments, _ throws(MethodError) in
+            let level = try LogLevelArguments(json: arguments).level
+            Log.setRuntimeLevel(level)
+            self.log.notice("log level \(level.tag)")
+            return LogLevelArguments(level: level).json
+        }
         // signalfd is set up here, before the seccomp allowlist exists.
         do {
             try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2]) { [unowned self] sig, _ in

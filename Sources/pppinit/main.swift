@@ -15,9 +15,11 @@ usage: pppinit --config FILE [--runtime-dir DIR]
 """
 
 func fail(_ message: String, code: Int32) -> Never {
-    Sys.write(2, Array("pppinit: \(message)\n".utf8))
+    Log(prefix: "pppinit").error(message)
     exit(code)
 }
+
+Log.configure(format: .plain, journal: Log.stderrIsJournal(Environment.current))
 
 var configPath: String?
 var runtimeDir: String?
@@ -39,6 +41,7 @@ do {
     fail("\(error)", code: 2)
 }
 if let runtimeDir { config.runtimeDir = runtimeDir }
+Log.configure(format: config.logFormat, journal: Log.journal)
 let unknownSyscalls = Service.unknownSyscalls
 guard unknownSyscalls.isEmpty else { fail("seccomp: unknown syscalls \(unknownSyscalls)", code: 1) }
 guard geteuid() == 0 else { fail("must start as root: it spawns daemons that drop to their own uids", code: 1) }

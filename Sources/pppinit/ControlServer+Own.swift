@@ -1,0 +1,27 @@
+// The one daemon method pppinit answers itself when pppctl names it as the
+// target: `log-level` (pppctl log-level pppinit LEVEL). Its other requests
+// have message types of their own (ControlServer.handle).
+import IPC
+
+extension ControlServer {
+    func answerOwnCall(_ client: Client, id: UInt32, method: String, arguments: String) {
+        let link = client.link
+        guard method == DaemonMethod.logLevel.name else {
+            try? link.replyError(to: id, .unknownMethod, "pppinit has no method '\(method)'"); return
+        }
+        guard client.admin else {
+            try? link.replyError(to: id, .notPermitted, "'\(method)' changes state: root or the admin group only"); return
+        }
+        do {
+            let json = try JSON.parse(arguments.isEmpty ? "{}" : arguments)
+            let level = try LogLevelArguments(json: json).level
+            Log.setRuntimeLevel(level)
+            Log(prefix: "pppinit").notice("log level \(level.tag)")
+            try? link.reply(to: id, .callReplied(json: LogLevelArguments(level: level).json.encoded()))
+        } catch let e as MethodError {
+            try? link.replyError(to: id, e.code, e.reason)
+        } catch {
+            try? link.replyError(to: id, .badArguments, "arguments are not JSON: \(error)")
+        }
+    }
+}
