@@ -58,10 +58,14 @@ final class Component {
             o["cap_eff"] = .string(paddedHex(status.capEff))
             o["no_new_privs"] = .int(Int64(status.noNewPrivs))
             o["seccomp"] = .int(Int64(status.seccomp))
+            o["rss_bytes"] = .int(Int64(status.rssBytes))
+            o["fds"] = pid.flatMap { ProcStatus.descriptorCount(pid: $0) }.map { .int(Int64($0)) } ?? .null
         } else {
             o["cap_eff"] = .null
             o["no_new_privs"] = .null
             o["seccomp"] = .null
+            o["rss_bytes"] = .null
+            o["fds"] = .null
         }
         o["last_exit"] = lastExit.isEmpty ? .null : .string(lastExit)
         return .object(o)

@@ -1,11 +1,23 @@
-// The one daemon method pppinit answers itself when pppctl names it as the
-// target: `log-level` (pppctl log-level pppinit LEVEL). Its other requests
-// have message types of their own (ControlServer.handle).
+// The daemon methods pppinit answers itself when pppctl names it as the
+// target: `status` (its fd store and control socket, for metricsd) and
+// `log-level` (pppctl log-level pppinit LEVEL). Its other requests have
+// message types of their own (ControlServer.handle).
 import IPC
 
 extension ControlServer {
     func answerOwnCall(_ client: Client, id: UInt32, method: String, arguments: String) {
         let link = client.link
+        if method == DaemonMethod.status.name {
+            let status: JSON = .object([
+                "name": .string("pppinit"),
+                "components": .int(Int64(router.components.count)),
+                "fd_store": .object(["entries": .int(Int64(router.store.entryCount)),
+                                     "descriptors": .int(Int64(router.store.descriptorCount))]),
+                "control": .object(["clients": .int(Int64(clientCount)), "dropped_opens": .int(Int64(droppedOpens))]),
+            ])
+            try? link.reply(to: id, .callReplied(json: status.encoded()))
+            return
+        }
         guard method == DaemonMethod.logLevel.name else {
             try? link.replyError(to: id, .unknownMethod, "pppinit has no method '\(method)'"); return
         }

@@ -15,7 +15,7 @@ import IPC
 
 final class ControlServer {
     private let socket: FileDescriptor
-    private unowned let router: Router
+    unowned let router: Router
     private let loop: EventLoop
     private var clients: [ObjectIdentifier: Client] = [:]
     private var buffer = [UInt8](repeating: 0, count: Wire.maxMessageSize + 1)
