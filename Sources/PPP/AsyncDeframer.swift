@@ -113,6 +113,38 @@ public struct AsyncDeframer: Sendable {
         }
     }
 
+    /// What a reader that takes over the same byte stream needs to go on
+    /// deframing it (a restarted linkd on a TCP connection from the fd
+    /// store, DESIGN.md "Issue 20"): the receive ACCM, the FCS and the
+    /// longest frame. The partial frame is not part of it: the bytes of it
+    /// the old reader had taken off the socket are gone with that reader.
+    public struct Settings: Equatable, Sendable {
+        public var receiveMap: UInt32
+        public var fcs: FCSKind
+        public var maximumFrameLength: Int
+
+        public init(receiveMap: UInt32, fcs: FCSKind, maximumFrameLength: Int) {
+            self.receiveMap = receiveMap
+            self.fcs = fcs
+            self.maximumFrameLength = maximumFrameLength
+        }
+    }
+
+    public var settings: Settings {
+        Settings(receiveMap: receiveMap, fcs: fcs, maximumFrameLength: maximumFrameLength)
+    }
+
+    /// Takes over a stream another deframer was reading, mid-way: its
+    /// settings, and hunting for the next Flag (RFC 1662 §4.3: whatever
+    /// precedes it is the tail of a frame whose start went with the old
+    /// reader, so at most that one frame is lost).
+    public mutating func resume(_ s: Settings) {
+        receiveMap = s.receiveMap
+        fcs = s.fcs
+        maximumFrameLength = s.maximumFrameLength
+        reset()
+    }
+
     /// Drops any partial frame and waits for the next Flag (e.g. after the
     /// link was reopened).
     public mutating func reset() {

@@ -60,6 +60,17 @@ struct FrameDecoder {
         deframer.reset()
     }
 
+    /// A byte stream's deframer settings (nil for datagrams), deposited
+    /// with a TCP session so a restarted linkd reads on where we stopped.
+    var streamSettings: AsyncDeframer.Settings? { isAsync ? deframer.settings : nil }
+
+    /// Reading on a stream another linkd was reading: its settings, from
+    /// the next Flag on.
+    mutating func resume(_ s: AsyncDeframer.Settings) {
+        maximumInformation = max(s.maximumFrameLength - 8, 1500)
+        deframer.resume(s)
+    }
+
     var errors: WireErrors {
         let d = deframer.counters
         return WireErrors(badFCS: d.badFCS, runts: d.runts, giants: d.giants + counters.giants, aborts: d.aborts,

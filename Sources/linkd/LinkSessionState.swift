@@ -7,8 +7,12 @@
 // renegotiation. A PPPoE session (version 2) also carries what ties it to its
 // peer (RFC 2516 §4: SESSION_ID and both MACs) and the payload discovery
 // settled (and a relay agent's Relay-Session-Id, for its PADT), so it
-// resumes on the port's session socket. Version 1 (before
-// PPPoE sessions were deposited) is still read; any other is refused.
+// resumes on the port's session socket. A TCP session (version 3) carries
+// its connection's far end and the RFC 1662 deframer's settings: the
+// connection itself is deposited beside the channel, and a restarted linkd
+// reads on from the next Flag (DESIGN.md "Issue 20"). Versions 1 (before
+// PPPoE sessions were deposited) and 2 (before TCP sessions were) are still
+// read; any other is refused.
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
 // and PPP's sources, hence the conditional imports.
 #if canImport(IPC)
@@ -32,8 +36,18 @@ struct PPPoESessionRecord: Equatable {
     var relaySessionID: [UInt8]?
 }
 
+/// A TCP session's connection: who is at the far end (Calling-Station-Id)
+/// and how its byte stream is deframed.
+struct StreamRecord: Equatable {
+    var peer: String
+    var deframer: AsyncDeframer.Settings
+
+    /// Longest frame a record may ask for: a 65535-octet MRU plus 8 octets.
+    static let maximumFrameLength = 65_535 + 8
+}
+
 struct LinkSessionState: Equatable {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     var id: String
     var negotiated = LCPNegotiatedOptions()
@@ -45,6 +59,7 @@ struct LinkSessionState: Equatable {
     /// CLOCK_MONOTONIC when the Network phase began (the clock is system-wide).
     var networkSince: UInt64 = 0
     var pppoe: PPPoESessionRecord?
+    var stream: StreamRecord?
 
     init(id: String, record: ChannelRecord) {
         self.id = id
@@ -90,13 +105,20 @@ struct LinkSessionState: Equatable {
             w.bool(p.relaySessionID != nil)
             if let relay = p.relaySessionID { w.blob(relay) }
         }
+        w.bool(stream != nil)
+        if let c = stream {
+            w.string(c.peer)
+            w.u32(c.deframer.receiveMap)
+            w.u8(c.deframer.fcs == .fcs32 ? 1 : 0)
+            w.u32(UInt32(clamping: c.deframer.maximumFrameLength))
+        }
         return w.bytes
     }
 
     static func decode(_ bytes: [UInt8]) throws(IPCError) -> LinkSessionState {
         var r = ByteReader(bytes)
         let v = try r.u8()
-        guard v == 1 || v == version else { throw .invalid(callID: 0, reason: "link session state version \(v), expected 1 or \(version)") }
+        guard v >= 1 && v <= version else { throw .invalid(callID: 0, reason: "link session state version \(v), expected 1 to \(version)") }
         let id = try r.string()
         var o = LCPNegotiatedOptions()
         o.localMRU = try r.u16(); o.peerMRU = try r.u16(); o.receiveACCM = try r.u32(); o.transmitACCM = try r.u32()
@@ -126,6 +148,19 @@ struct LinkSessionState: Equatable {
             // A tag's value fits a discovery payload (§4: at most 1484 octets).
             if try r.bool() { p.relaySessionID = try r.blob(max: 1484) }
             s.pppoe = p
+        }
+        if v >= 3, try r.bool() {
+            let peer = try r.string()
+            let map = try r.u32()
+            let fcs = try r.u8()
+            guard fcs < 2 else { throw .invalid(callID: 0, reason: "link session state: FCS kind \(fcs)") }
+            let longest = Int(try r.u32())
+            // The shortest frame the deframer keeps: Address, Control and an FCS-32.
+            guard longest >= 6 && longest <= StreamRecord.maximumFrameLength else {
+                throw .invalid(callID: 0, reason: "link session state: longest frame \(longest)")
+            }
+            s.stream = StreamRecord(peer: peer, deframer: AsyncDeframer.Settings(
+                receiveMap: map, fcs: fcs == 1 ? .fcs32 : .fcs16, maximumFrameLength: longest))
         }
         try r.finish()
         guard s.number != nil, record.session == id else {

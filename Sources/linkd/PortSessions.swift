@@ -70,13 +70,14 @@ final class PortSessions {
     // MARK: The fd store (DESIGN.md "Restart without losing sessions")
 
     /// Deposits a session whose channel ncpd or bridged holds: its state
-    /// and our end. Only sessions on descriptors the fd store also holds
-    /// (a tty, a UDP socket, a PPPoE port's packet sockets) can resume; a
-    /// TCP session's connection is not deposited, so its channel is not
-    /// either (the owner must see it close when we die).
+    /// and our end, and a TCP session's connection with them (the port's
+    /// own descriptors, a tty, a UDP socket, a listening socket, PPPoE's
+    /// packet sockets, are deposited with the port). Withdrawn when the
+    /// session ends, so the fd store's copy of a connection closes with ours.
     private func save(_ s: Session) {
-        guard transport.resumable, let (state, fd) = s.snapshot() else { return }
-        do { try rt.deposit(key: .session(s.id), record: state.encoded(), descriptors: [fd]) } catch {
+        guard let (state, fd) = s.snapshot() else { return }
+        let descriptors = s.circuit.ownsDescriptor ? [fd, s.circuit.raw] : [fd]
+        do { try rt.deposit(key: .session(s.id), record: state.encoded(), descriptors: descriptors) } catch {
             rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
         }
     }

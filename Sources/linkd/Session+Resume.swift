@@ -1,5 +1,6 @@
 // What linkd deposits for a session (LinkSessionState) once ncpd holds its
-// channel, read off the live session.
+// channel, read off the live session; for a TCP session also its
+// connection's far end and deframer settings.
 import IPC
 import PPP
 import PPPoE
@@ -19,6 +20,8 @@ extension Session {
                                maximumPayload: UInt16(clamping: $0.maximumPayload), serviceName: $0.serviceName,
                                acName: $0.acName, relaySessionID: $0.relaySessionID)
         }
+        // A TCP connection of the session's own goes in the fd store too.
+        if circuit.ownsDescriptor, let d = deframerSettings { s.stream = StreamRecord(peer: circuit.peer, deframer: d) }
         return (s, fd)
     }
 }

@@ -373,6 +373,9 @@ final class Session {
         negotiated = o
         encoder.apply(o)
         decoder.apply(o)
+        // A TCP connection: read on from the next Flag with the deposited
+        // deframer settings (DESIGN.md "Issue 20").
+        if let c = state.stream { decoder.resume(c.deframer) }
         _ = phases.handle(.resumed)
         upSince = Instant(nanoseconds: state.networkSince)
         networkSince = upSince
@@ -490,4 +493,7 @@ final class Session {
     }
 
     var wireErrors: WireErrors { decoder.errors }
+
+    /// The RFC 1662 deframer's settings on a byte stream (nil otherwise).
+    var deframerSettings: AsyncDeframer.Settings? { decoder.streamSettings }
 }

@@ -1,7 +1,9 @@
 // A TCP `connect` port: one connection per session, opened when the session
 // starts; the session begins once the connect completes, and a failed
 // connect ends it (it counts for maxfail). The connection is the session's
-// own and closes when it ends; it is not deposited in the fd store.
+// own and closes when it ends; in the Network phase it is deposited with the
+// session, and a restarted linkd resumes the session on it instead of
+// calling again (DESIGN.md "Issue 20").
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,16 +21,23 @@ final class TCPConnectTransport: Transport {
     private var settings: PortSettings { host.settings }
 
     func start() {
+        // One session at a time: the one a previous linkd left, if any.
+        let resumed = host.resumeConnections(limit: 1) { circuit in
+            do {
+                try host.rt.loop.watch(circuit.raw) { [unowned self, unowned circuit] _ in self.readable(circuit) }
+                return true
+            } catch {
+                host.rt.log.warning("port \(settings.name): \(error)")
+                return false
+            }
+        }
+        if resumed > 0 { return }
         if host.bridging.role == .upstream {
             host.rt.log.info("port \(settings.name): upstream; sessions are dialled on demand for bridged subscribers")
             return
         }
-        // A connection does not outlive us: nothing deposited can resume.
-        for (e, state) in host.depositedSessions() { host.dropDeposited(e, state) }
         startSession()
     }
-
-    var resumable: Bool { false }
     /// A refused connect is retried no faster than once a second.
     var holdoff: Double { Double(max(settings.holdoff, 1)) }
 

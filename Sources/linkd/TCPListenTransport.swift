@@ -1,8 +1,10 @@
 // A TCP `listen` port: the listening socket (bound as root, kept in the fd
 // store) accepts connections, one session each, many at once, up to
 // maxConnections. The callers decide when to come back: no persist/holdoff.
-// A connection is the session's own and closes when it ends; its sessions
-// are not deposited (the channel's owner must see them go with us).
+// A connection is the session's own and closes when it ends; in the Network
+// phase it is deposited with the session, so after a restart the sessions
+// resume on their connections and the callers see nothing (DESIGN.md
+// "Issue 20"); connections the backlog took meanwhile are accepted then.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,6 +27,8 @@ final class TCPListenTransport: Transport {
     private var settings: PortSettings { host.settings }
 
     func start() {
+        let resumed = host.resumeConnections(limit: Self.maxConnections) { watch($0) }
+        if resumed > 0 { host.rt.log.info("port \(settings.name): \(resumed) sessions resumed on their connections") }
         do {
             try host.rt.loop.watch(descriptor) { [unowned self] _ in self.acceptConnections() }
             host.rt.log.info("port \(settings.name): listening on \(settings.local)")
@@ -35,7 +39,6 @@ final class TCPListenTransport: Transport {
 
     func startSession() {}
     var isServing: Bool { true }
-    var resumable: Bool { false }
     var holdoff: Double { Double(max(settings.holdoff, 1)) }
 
     func sessionEnded(_ session: Session, on circuit: Circuit) { circuit.release(from: host.rt.loop) }
@@ -65,15 +68,24 @@ final class TCPListenTransport: Transport {
             let circuit = Circuit(owning: connection, peer: name)
             let s = host.makeSession(on: circuit)
             log.info("session \(s.id): connection from \(name)")
-            do {
-                try host.rt.loop.watch(circuit.raw) { [unowned self, unowned circuit] _ in
-                    self.reader.drain(circuit, host: self.host, what: "connection to \(circuit.peer)")
-                }
-            } catch {
-                s.circuitFailed(reason: "cannot watch the connection: \(error)")
+            guard watch(circuit) else {
+                s.circuitFailed(reason: "cannot watch the connection")
                 continue
             }
             s.start()
+        }
+    }
+
+    /// Reads `circuit` from the loop; false (logged) when it cannot.
+    private func watch(_ circuit: Circuit) -> Bool {
+        do {
+            try host.rt.loop.watch(circuit.raw) { [unowned self, unowned circuit] _ in
+                self.reader.drain(circuit, host: self.host, what: "connection to \(circuit.peer)")
+            }
+            return true
+        } catch {
+            host.rt.log.warning("port \(settings.name): connection from \(circuit.peer): \(error)")
+            return false
         }
     }
 }

@@ -18,10 +18,6 @@ protocol Transport: AnyObject {
     /// Peers call in (TCP listen, a PPPoE access concentrator): pppd's
     /// persist/holdoff/maxfail do not apply, the callers decide.
     var isServing: Bool { get }
-    /// Sessions survive a restart of linkd: the descriptors they run on are
-    /// in the fd store too (not a TCP connection, whose owner must see it
-    /// close when we die).
-    var resumable: Bool { get }
     /// Seconds to wait before the next session after one ended.
     var holdoff: Double { get }
     /// The session on `circuit` is over: release what the transport holds
@@ -38,7 +34,6 @@ protocol Transport: AnyObject {
 
 extension Transport {
     var isServing: Bool { false }
-    var resumable: Bool { true }
     func shutdown() {}
     func addStatus(to status: inout JSONObject) {}
 }

@@ -1,4 +1,4 @@
-// Two routers over PPP on UDP on a veth pair, each in its own network
+// Two routers over PPP on UDP (or TCP) on a veth pair, each in its own network
 // namespace, with one session up (IPCP and IPv6CP opened) between them: the
 // server "sa" (pool 10.99.0.0/24, hooks) and the client "cb". For tests
 // that abuse the server's daemons and check the session comes through.
@@ -17,9 +17,13 @@ final class SessionLab {
 
     let resolv: String
 
+    /// How the two routers are linked: PPP over UDP datagrams, or over a
+    /// TCP connection (the server listens, the client calls).
+    enum Link { case udp, tcp }
+
     /// `supervisor`: the server's [supervisor] keys. `echoFailure`: LCP
     /// echoes (one a second) either side may miss before giving up.
-    init(supervisor: String = "", echoFailure: Int = 10) throws {
+    init(supervisor: String = "", echoFailure: Int = 10, link: Link = .udp) throws {
         nsA = try Netns("wa"); nsB = try Netns("wb")
         _ = try VethLink(nsA, nsB, addressA: "10.97.1.1", addressB: "10.97.1.2")
         let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
@@ -28,16 +32,30 @@ final class SessionLab {
         // Echo every second: a resumed LCP must answer them, and the peer
         // must not give up while a daemon is stopped or restarted.
         let echo = "lcp-echo-interval = 1\nlcp-echo-failure = \(echoFailure)"
-        let ca = try TempConfig(NetworkPathConfig.server(port: "sa", body: """
+        let (bodyA, bodyB) = switch link {
+        case .udp: ("""
             type = "udp"
             local = "10.97.1.1:\(port)"
             remote = "10.97.1.2:\(port)"
-            """, hooks: hooks.config, extra: echo + "\n[supervisor]\n" + supervisor))
-        let cb = try TempConfig(NetworkPathConfig.client(port: "cb", body: """
+            """, """
             type = "udp"
             local = "10.97.1.2:\(port)"
             remote = "10.97.1.1:\(port)"
-            """, resolv: "/tmp/ppprouter-resolv-\(tag).conf", extra: echo))
+            """)
+        case .tcp: ("""
+            type = "tcp"
+            listen = "10.97.1.1:\(port)"
+            """, """
+            type = "tcp"
+            connect = "10.97.1.1:\(port)"
+            persist = true
+            holdoff = 1
+            """)
+        }
+        let ca = try TempConfig(NetworkPathConfig.server(port: "sa", body: bodyA, hooks: hooks.config,
+                                                         extra: echo + "\n[supervisor]\n" + supervisor))
+        let cb = try TempConfig(NetworkPathConfig.client(port: "cb", body: bodyB, resolv: "/tmp/ppprouter-resolv-\(tag).conf",
+                                                         extra: echo))
         resolv = "/tmp/ppprouter-resolv-\(tag).conf"
         configs = [ca, cb]
         a = try RouterUnderTest(config: ca.path, netns: nsA.name)

@@ -1,6 +1,7 @@
 // Integration: two routers over TCP (one listens, one connects), links on all
 // three transports staying up through 30 s of echoes (run side by side so the
-// wait is paid once), a silent TCP peer declared dead by echoes, and the
+// wait is paid once), a silent TCP peer declared dead by echoes, a killed
+// caller ending its session at once, and the
 // Network-phase handoff: the session's channel held by ncpd until the
 // session is killed.
 import Foundation
@@ -141,19 +142,36 @@ struct TransportTests {
         print("silent TCP peer: dead \(String(format: "%.2f", Date().timeIntervalSince(stopped))) s after SIGSTOP (echo 1 s × 3, then Terminate-Request retries, 2 × lcp-restart 1 s)")
     }
 
-    @Test func killedTCPPeerEndsTheSessionAtOnce() throws {
-        let (l, c, configs) = try tcpPair()
-        defer { l.stop(); c.stop(); configs.forEach { $0.remove() } }
-        _ = try #require(l.waitForSession("opened", isOpened))
-        let linkd = try #require(c.pid(of: "linkd@tc"))
-        kill(linkd, SIGKILL)
+    /// A caller that dies (its kernel closes the connection: FIN) ends its
+    /// session at once. The caller is a bare process holding a connection
+    /// (bash's /dev/tcp, then `exec sleep`), SIGKILLed: a killed linkd no
+    /// longer closes its connection once the session is in the fd store
+    /// (TCPRestartTests).
+    @Test func killedTCPCallerEndsTheSessionAtOnce() throws {
+        let port = freeTCPPort()
+        let cl = try TempConfig(portConfig(name: "tl", body: """
+            type = "tcp"
+            listen = "127.0.0.1:\(port)"
+            """))
+        let l = try RouterUnderTest(config: cl.path)
+        defer { l.stop(); cl.remove() }
+        _ = try l.allRunning()
+        let caller = Process()
+        let script = "exec 3<>/dev/tcp/127.0.0.1/\(port) && exec sleep 60"
+        caller.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        caller.arguments = ["netns", "exec", sharedTestNamespace, "/bin/bash", "-c", script]
+        try caller.run()
+        defer { if caller.isRunning { kill(caller.processIdentifier, SIGKILL) }; caller.waitUntilExit() }
+        _ = try #require(l.waitForSession("establishing") { $0["id"]?.string == "tl:1" && $0["phase"]?.string != "dead" })
+        kill(caller.processIdentifier, SIGKILL)
         let killed = Date()
         let s = l.waitForSession("dead") { $0["phase"]?.string == "dead" }
-        #expect(s?["reason"]?.string?.hasPrefix("hangup (end of file on connection to 127.0.0.1:") == true,
-                "\(String(describing: s))")
-        print("killed TCP peer: dead \(String(format: "%.2f", Date().timeIntervalSince(killed))) s after SIGKILL")
-        // The caller's linkd is restarted by pppinit and, with persist, calls again.
-        l.waitForSession("tl:2 opened") { $0["id"]?.string == "tl:2" && isOpened($0) }
+        // FIN, or RST when our Configure-Request was still unread in its
+        // receive queue (RFC 1122 §4.2.2.13): either names the connection.
+        let reason = s?["reason"]?.string ?? ""
+        #expect(reason.hasPrefix("hangup (end of file on connection to 127.0.0.1:")
+                || reason.hasPrefix("read error on connection to 127.0.0.1:"), "\(String(describing: s))")
+        print("killed TCP caller: session dead \(String(format: "%.2f", Date().timeIntervalSince(killed))) s after SIGKILL")
     }
 
     @Test func networkPhaseHandsTheChannelToNcpdUntilTheSessionEnds() throws {

@@ -38,20 +38,39 @@ import Testing
         #expect(try LinkSessionState.decode(s.encoded()) == s)
     }
 
+    static func tcpSample() -> LinkSessionState {
+        var s = sample()
+        s.stream = StreamRecord(peer: "192.0.2.7:40512", deframer: AsyncDeframer.Settings(
+            receiveMap: 0x000a_0000, fcs: .fcs32, maximumFrameLength: 1408))
+        return s
+    }
+
+    @Test func tcpRoundTrip() throws {
+        let s = Self.tcpSample()
+        #expect(try LinkSessionState.decode(s.encoded()) == s)
+    }
+
     /// A version 1 record (deposited before PPPoE sessions were) still reads.
     @Test func versionOneStillReads() throws {
         let s = Self.sample()
-        let v1 = [1] + s.encoded().dropFirst().dropLast()  // no PPPoE flag
+        let v1 = [1] + s.encoded().dropFirst().dropLast(2)  // no PPPoE flag, no stream flag
         #expect(try LinkSessionState.decode(Array(v1)) == s)
     }
 
-    @Test(arguments: [sample(), pppoeSample()]) func boundaryTable(_ sample: LinkSessionState) {
+    /// A version 2 record (deposited before TCP sessions were) still reads.
+    @Test func versionTwoStillReads() throws {
+        let s = Self.pppoeSample()
+        let v2 = [2] + s.encoded().dropFirst().dropLast()  // no stream flag
+        #expect(try LinkSessionState.decode(Array(v2)) == s)
+    }
+
+    @Test(arguments: [sample(), pppoeSample(), tcpSample()]) func boundaryTable(_ sample: LinkSessionState) {
         let bytes = sample.encoded()
         for n in [0, 1, bytes.count / 2, bytes.count - 1] {
             #expect(throws: IPCError.self, "\(n) octets") { try LinkSessionState.decode(Array(bytes.prefix(n))) }
         }
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes + [0]) }
-        for version: UInt8 in [0, 3] {
+        for version: UInt8 in [0, 4] {
             var other = bytes
             other[0] = version
             #expect(throws: IPCError.self) { try LinkSessionState.decode(other) }
@@ -64,5 +83,15 @@ import Testing
         var wide = Self.pppoeSample()
         wide.pppoe?.peer = 1 << 48
         #expect(throws: IPCError.self) { try LinkSessionState.decode(wide.encoded()) }
+        // A deframer asked to keep frames longer than any MRU, or none.
+        for longest in [5, StreamRecord.maximumFrameLength + 1] {
+            var tcp = Self.tcpSample()
+            tcp.stream?.deframer.maximumFrameLength = longest
+            #expect(throws: IPCError.self, "longest frame \(longest)") { try LinkSessionState.decode(tcp.encoded()) }
+        }
+        // An FCS kind other than 16 or 32 bits.
+        var bytes32 = Self.tcpSample().encoded()
+        bytes32[bytes32.count - 5] = 2
+        #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes32) }
     }
 }
