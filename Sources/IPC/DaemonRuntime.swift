@@ -49,6 +49,11 @@ public final class DaemonRuntime {
     /// Takes fd 3 and waits for `daemonConfigured`. Exits 111 (temporary
     /// failure: restart me) if it is missing or malformed.
     public static func bootstrap(as peer: Peer) -> DaemonRuntime {
+        if CommandLine.arguments.dropFirst().first == "--version" {
+            let line = Array((Version.line(peer.description) + "\n").utf8)
+            _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            exit(0)
+        }
         var log = Log(prefix: "", threshold: .info)
         guard let layout = InheritedDescriptor.announced(in: Environment.current) else {
             log.error("no init link: \(peer) is started by pppinit (PPP_FDS/PPP_FDNAMES missing)")

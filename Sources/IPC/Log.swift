@@ -124,7 +124,10 @@ public struct Log: Sendable {
     public func debug(_ m: @autoclosure () -> String) { self(.debug, m()) }
 
     /// Now as RFC 3339 §5.6 `date-time` in UTC with milliseconds:
-    /// 2026-12-04T21:43:37.123Z. clock_gettime and gmtime_r, no Foundation.
+    /// 2026-12-04T21:43:37.123Z, from clock_gettime. The civil date is
+    /// computed here, not with gmtime_r: glibc's first gmtime_r reads the
+    /// time zone (TZ, /etc/localtime), and a daemon whose first line comes
+    /// after its seccomp drop would be killed for that openat.
     public static func timestamp() -> String {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -132,24 +135,39 @@ public struct Log: Sendable {
     }
 
     public static func timestamp(seconds: Int, nanoseconds: Int) -> String {
-        var t = time_t(seconds)
-        var tm = Glibc.tm()
-        gmtime_r(&t, &tm)
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let daySeconds = seconds - days * 86_400
+        let (year, month, day) = civil(daysSinceEpoch: days)
         var out: [UInt8] = []
         out.reserveCapacity(24)
-        func digits(_ v: Int32, _ n: Int) {
+        func digits(_ v: Int, _ n: Int) {
             var d = [UInt8](repeating: 48, count: n)
-            var v = Int(v)
+            var v = v
             for i in stride(from: n - 1, through: 0, by: -1) { d[i] = UInt8(48 + v % 10); v /= 10 }
             out.append(contentsOf: d)
         }
-        digits(tm.tm_year + 1900, 4); out.append(45)
-        digits(tm.tm_mon + 1, 2); out.append(45)
-        digits(tm.tm_mday, 2); out.append(84)
-        digits(tm.tm_hour, 2); out.append(58)
-        digits(tm.tm_min, 2); out.append(58)
-        digits(tm.tm_sec, 2); out.append(46)
-        digits(Int32(nanoseconds / 1_000_000), 3); out.append(90)
+        digits(year, 4); out.append(45)
+        digits(month, 2); out.append(45)
+        digits(day, 2); out.append(84)
+        digits(daySeconds / 3600, 2); out.append(58)
+        digits(daySeconds / 60 % 60, 2); out.append(58)
+        digits(daySeconds % 60, 2); out.append(46)
+        digits(nanoseconds / 1_000_000 % 1000, 3); out.append(90)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Days since 1970-01-01 → proleptic Gregorian (year, month, day), by
+    /// 400-year eras of 146,097 days counted from 0000-03-01 (so the leap
+    /// day is the last of its year).
+    static func civil(daysSinceEpoch: Int) -> (Int, Int, Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097                                      // [0, 146096]
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365  // [0, 399]
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)                 // [0, 365]
+        let mp = (5 * doy + 2) / 153                                      // [0, 11], March = 0
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -27,6 +27,7 @@ struct PPPCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pppctl",
         abstract: "Control a running ppprouter.",
+        version: Version.line("pppctl"),
         subcommands: [Components.self, Sessions.self, SessionCommand.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
                       Watch.self, AuthCommand.self, Reload.self, LogLevel.self])
 

@@ -9,8 +9,13 @@ import IPC
 
 let usage = """
 usage: pppinit --config FILE [--runtime-dir DIR]
+       pppinit --check FILE
+       pppinit --version
   --config FILE       the router's TOML configuration
   --runtime-dir DIR   where the control socket lives (default \(DaemonSetup.defaultRuntimeDir))
+  --check FILE        validate FILE as a start would, start nothing: "FILE: ok", or
+                      "file:line: reason" and exit 1
+  --version           print the version
 
 """
 
@@ -28,6 +33,10 @@ while let arg = args.popFirst() {
     switch arg {
     case "--config": configPath = args.popFirst()
     case "--runtime-dir": runtimeDir = args.popFirst()
+    case "--version": Sys.write(1, Array((Version.line("pppinit") + "\n").utf8)); exit(0)
+    case "--check":
+        guard let path = args.popFirst() else { Sys.write(2, Array(usage.utf8)); exit(2) }
+        exit(ConfigCheck.run(path: path))
     case "-h", "--help": Sys.write(1, Array(usage.utf8)); exit(0)
     default: Sys.write(2, Array(usage.utf8)); exit(2)
     }
@@ -36,7 +45,9 @@ guard let configPath else { Sys.write(2, Array(usage.utf8)); exit(2) }
 
 var config: RouterConfig
 do {
-    config = try RouterConfig.load(path: configPath)
+    var warnings: [ConfigError] = []
+    config = try RouterConfig.checked(path: configPath, warnings: &warnings)
+    for w in warnings { Log(prefix: "pppinit").warning("\(w)") }
 } catch {
     fail("\(error)", code: 2)
 }

@@ -1,13 +1,38 @@
 // Log lines: RFC 3339 timestamps, levels, the journal's priority prefix, the
 // JSON form, and pppinit's reading back of a daemon's line (a boundary table).
+#if canImport(Glibc)
+import Glibc
+#endif
 import IPC
 import Testing
+
+/// `v` in decimal with leading zeros to `width` digits.
+private func zeroPadded(_ v: Int, _ width: Int) -> String {
+    let s = "\(v)"
+    return String(repeating: "0", count: max(0, width - s.count)) + s
+}
 
 @Suite struct LogTests {
     @Test func timestampIsRFC3339UTC() {
         #expect(Log.timestamp(seconds: 0, nanoseconds: 0) == "1970-01-01T00:00:00.000Z")
         #expect(Log.timestamp(seconds: 1_796_420_617, nanoseconds: 123_999_999) == "2026-12-04T21:43:37.123Z")
         #expect(Log.timestamp(seconds: 951_782_400, nanoseconds: 5_000_000) == "2000-02-29T00:00:00.005Z")
+        #expect(Log.timestamp(seconds: 951_868_799, nanoseconds: 999_999_999) == "2000-02-29T23:59:59.999Z")
+        #expect(Log.timestamp(seconds: 4_107_542_400, nanoseconds: 0) == "2100-03-01T00:00:00.000Z")  // 2100 is no leap year
+        #expect(Log.timestamp(seconds: 1_735_689_599, nanoseconds: 0) == "2024-12-31T23:59:59.000Z")
+        #expect(Log.timestamp(seconds: -1, nanoseconds: 0) == "1969-12-31T23:59:59.000Z")
+        // Against glibc's gmtime_r (fine here: tests run unconfined).
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let t = Int.random(in: -2_000_000_000...8_000_000_000, using: &generator)
+            var tt = time_t(t)
+            var tm = Glibc.tm()
+            gmtime_r(&tt, &tm)
+            let date = zeroPadded(Int(tm.tm_year) + 1900, 4) + "-" + zeroPadded(Int(tm.tm_mon) + 1, 2) + "-" + zeroPadded(Int(tm.tm_mday), 2)
+            let time = zeroPadded(Int(tm.tm_hour), 2) + ":" + zeroPadded(Int(tm.tm_min), 2) + ":" + zeroPadded(Int(tm.tm_sec), 2)
+            let expected = date + "T" + time + ".000Z"
+            #expect(Log.timestamp(seconds: t, nanoseconds: 0) == expected, "\(t)")
+        }
         let now = Log.timestamp()
         #expect(LogLine.isTimestamp(Array(now.utf8)[...]), "\(now)")
         #expect(now >= "2025-")
