@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "L2TP"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
-        .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE"]),
+        .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE", "L2TP"]),
         .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
         .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),

@@ -5,7 +5,7 @@
 // word (a test compares both).
 
 public enum ControlCommand: CaseIterable, Sendable {
-    case components, sessions, sessionShow, sessionKill, bridge, unbridge, restart, call, watch, authTest, reload, logLevel
+    case components, sessions, sessionShow, sessionKill, tunnels, bridge, unbridge, restart, call, watch, authTest, reload, logLevel
 
     /// The words that name it and its arguments, as the README shows them.
     public var synopsis: String {
@@ -14,6 +14,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .sessions: "sessions [--user NAME] [--ip ADDR] [--mac MAC] [--interface IF]"
         case .sessionShow: "session show ID"
         case .sessionKill: "session kill ID | --user NAME | --ip ADDR | --mac MAC | --interface IF | --all"
+        case .tunnels: "tunnels"
         case .bridge: "bridge A B"
         case .unbridge: "unbridge ID"
         case .restart: "restart NAME"
@@ -32,6 +33,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .sessions: [.linkdSessions, .ncpdSessions, .splices]
         case .sessionShow: [.linkdSessions]
         case .sessionKill: [.linkdSessions, .sessionKill]
+        case .tunnels: [.tunnels]
         case .bridge: [.linkdSessions, .bridge]
         case .unbridge: [.linkdUnbridge]
         case .authTest: [.authTest]
@@ -52,6 +54,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .sessions: "List every port's PPP sessions: id (PORT:N), phase, LCP state, up time, interface, IPCP state and local/remote IPv4, DNS, IPv6CP state and interface identifiers, IP packet/byte counters, reason; only those whose peer name, IPv4 address, MAC (calling_station) and interface match the selectors given."
         case .sessionShow: "Show one session: negotiated options both ways, magic numbers, counters, errors."
         case .sessionKill: "Terminate sessions (LCP Terminate-Request): one by id, or every one that matches all the selectors given, saying how many matched and were killed (non-zero exit when none matched)."
+        case .tunnels: "List every l2tp port's tunnels (RFC 2661): port, our and the peer's Tunnel IDs, the peer's address and host name, state, calls and the linkd sessions on them, control messages sent and received, retransmissions, ZLB acks, HELLOs."
         case .bridge: "Splice two sessions held on bridge = \"manual\" ports."
         case .unbridge: "End a bridged session; bridged closes its partner, which ends too."
         case .restart: "Restart one component, keeping its sessions; answers once it is ready again."

@@ -30,6 +30,8 @@ public final class DaemonRuntime {
     /// `restored` to see that every deposit came back. nil from a pppinit
     /// that does not send the counts.
     public private(set) var restoreExpected: (deposits: Int, descriptors: Int)?
+    /// What did come back (unknown keys included), to compare with it.
+    public private(set) var restoreReceived: (deposits: Int, descriptors: Int) = (0, 0)
     private let started = Instant.now()
 
     public typealias Method = (_ arguments: JSON, _ admin: Bool) throws(MethodError) -> JSON
@@ -171,6 +173,7 @@ public final class DaemonRuntime {
         }
         restored = entries
         restoreExpected = expected
+        restoreReceived = received
         if let expected, expected != received {
             log.error("fd store restore: got \(received.deposits) of \(expected.deposits) deposits, \(received.descriptors) of \(expected.descriptors) descriptors")
         }

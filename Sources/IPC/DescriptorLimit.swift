@@ -22,4 +22,11 @@ public enum DescriptorLimit {
         guard setrlimit(resource, &limit) == 0 else { return nil }
         return (before, UInt64(limit.rlim_max))
     }
+
+    /// The soft limit now, or nil when it cannot be read.
+    public static var current: UInt64? {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        return UInt64(limit.rlim_cur)
+    }
 }

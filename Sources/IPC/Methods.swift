@@ -17,7 +17,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// now until it restarts (`pppctl log-level`).
     case logLevel
     // linkd
-    case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed
+    case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed, tunnels
     // authd
     case authdSessions, authTest
     // ncpd
@@ -37,6 +37,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .bridge: "bridge"
         case .linkdUnbridge, .bridgedUnbridge: "unbridge"
         case .partnerFailed: "partner-failed"
+        case .tunnels: "tunnels"
         case .authTest: "auth-test"
         case .pools: "pools"
         case .splices: "splices"
@@ -47,7 +48,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     public var target: Peer? {
         switch self {
         case .status, .ping, .logLevel: nil
-        case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed: .linkd
+        case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels: .linkd
         case .authdSessions, .authTest: .authd
         case .ncpdSessions, .pools: .ncpd
         case .splices, .bridgedUnbridge: .bridged
@@ -59,7 +60,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// admin group. Daemon-to-daemon calls relayed by pppinit are admin.
     public var needsAdmin: Bool {
         switch self {
-        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .splices: false
+        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .splices, .tunnels: false
         case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .logLevel: true
         }
     }
@@ -67,7 +68,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// What the arguments look like, for error replies and the README.
     public var arguments: String {
         switch self {
-        case .status, .ping, .authdSessions, .pools, .splices: "{}"
+        case .status, .ping, .authdSessions, .pools, .splices, .tunnels: "{}"
         case .linkdSessions, .ncpdSessions: PageArguments.shape
         case .sessionKill, .linkdUnbridge: SessionArguments.shape
         case .dial: DialArguments.shape

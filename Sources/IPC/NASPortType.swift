@@ -19,7 +19,7 @@ public enum NASPortType {
     public static func of(_ kind: PortKind) -> UInt32 {
         switch kind {
         case .tty: async
-        case .udp, .tcp: virtual
+        case .udp, .tcp, .l2tp: virtual
         case .pppoe: pppoeOverEthernet
         }
     }

@@ -2,13 +2,14 @@
 // port it runs. pppinit parses TOML; daemons only ever see this codec.
 
 public enum PortKind: UInt8, Sendable, CaseIterable {
-    case tty = 1, udp, tcp, pppoe
+    case tty = 1, udp, tcp, pppoe, l2tp
     public var name: String {
         switch self {
         case .tty: "tty"
         case .udp: "udp"
         case .tcp: "tcp"
         case .pppoe: "pppoe"
+        case .l2tp: "l2tp"
         }
     }
 }
@@ -74,6 +75,8 @@ public struct PortSettings: Equatable, Sendable {
     public var pppoe = PPPoESettings()
     /// RFC 1990 multilink: pppd's `multilink`, `mrru`, `mpshortseq`, `endpoint`.
     public var multilink = MultilinkSettings()
+    /// l2tp ports: role, secret, LNS list, accepted peers (RFC 2661).
+    public var l2tp = L2TPSettings()
 
     public init(name: String, kind: PortKind) { self.name = name; self.kind = kind }
 
@@ -108,7 +111,7 @@ public struct PortSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(5)  // settings version (4: PPPoE settings; 5: multilink)
+        w.u8(6)  // settings version (4: PPPoE settings; 5: multilink; 6: L2TP)
         w.string(name); w.u8(kind.rawValue); w.string(device); w.u32(speed)
         w.string(local); w.string(remote); w.bool(localLine); w.bool(crtscts)
         w.u16(mru); w.u32(asyncMap); w.u32(echoInterval); w.u32(echoFailure)
@@ -121,12 +124,13 @@ public struct PortSettings: Equatable, Sendable {
         network.encode(into: &w)
         pppoe.encode(into: &w)
         multilink.encode(into: &w)
+        l2tp.encode(into: &w)
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> PortSettings {
         var r = ByteReader(bytes)
-        guard try r.u8() == 5 else { throw .invalid(callID: 0, reason: "port settings version") }
+        guard try r.u8() == 6 else { throw .invalid(callID: 0, reason: "port settings version") }
         let name = try r.string()
         guard let kind = PortKind(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "port kind") }
         var s = PortSettings(name: name, kind: kind)
@@ -143,6 +147,7 @@ public struct PortSettings: Equatable, Sendable {
         s.network = try NetworkSettings.decode(&r)
         s.pppoe = try PPPoESettings.decode(&r)
         s.multilink = try MultilinkSettings.decode(&r)
+        s.l2tp = try L2TPSettings.decode(&r)
         try r.finish()
         return s
     }

@@ -14,6 +14,10 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// linkd as a PPPoE client: the last session's (peer, SESSION_ID), kept
     /// so that a restart can send the stale session a PADT (RFC 2516 §5.5).
     case pppoeSession
+    /// linkd on an l2tp port: one control connection's state (RFC 2661
+    /// §5.8 Ns/Nr, window, pending messages, its sessions), by our Tunnel
+    /// ID; no descriptors (the UDP socket is the port's).
+    case tunnel(UInt16)
     /// authd: a marker, no descriptors: Accounting-On went out when the
     /// router started (RFC 2866 §5.1), so a restarted authd does not send it
     /// again (which would tell the server every session had ended).
@@ -25,6 +29,7 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         case let .session(id): "session:" + id
         case let .splice(a, b): "splice:" + a + "|" + b
         case .pppoeSession: "pppoe-session"
+        case let .tunnel(id): "tunnel:\(id)"
         case .accountingOn: "accounting-on"
         }
     }
@@ -39,6 +44,8 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         default:
             if s.hasPrefix("session:"), s.count > 8 {
                 self = .session(String(s.dropFirst(8)))
+            } else if s.hasPrefix("tunnel:"), let id = UInt16(s.dropFirst(7)), id != 0 {
+                self = .tunnel(id)
             } else if s.hasPrefix("splice:") {
                 let legs = s.dropFirst(7).split(separator: "|", omittingEmptySubsequences: false)
                 guard legs.count == 2, !legs[0].isEmpty, !legs[1].isEmpty else { return nil }

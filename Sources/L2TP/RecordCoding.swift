@@ -15,6 +15,10 @@ struct RecordWriter {
         u16(UInt16(v.count))
         bytes += v
     }
+    mutating func longBlob(_ v: [UInt8]) {
+        u32(UInt32(v.count))
+        bytes += v
+    }
     mutating func optional(_ v: [UInt8]?) {
         bool(v != nil)
         if let v { blob(v) }
@@ -60,6 +64,8 @@ struct RecordReader {
         }
     }
     mutating func blob() throws(L2TPError) -> [UInt8] { Array(try take(Int(try u16()))) }
+    /// A field whose length is a 32-bit count (a whole tunnel record).
+    mutating func longBlob() throws(L2TPError) -> [UInt8] { Array(try take(Int(try u32()))) }
     mutating func optionalBlob() throws(L2TPError) -> [UInt8]? { try bool() ? try blob() : nil }
     mutating func optionalU32() throws(L2TPError) -> UInt32? { try bool() ? try u32() : nil }
     mutating func optionalU16() throws(L2TPError) -> UInt16? { try bool() ? try u16() : nil }

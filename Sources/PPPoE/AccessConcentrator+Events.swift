@@ -59,6 +59,7 @@ extension AccessConcentrator {
         // §5.2: "If the Access Concentrator can not serve the PADI it MUST NOT respond with a PADO."
         guard serves(requested), sessions.count < configuration.maxSessions else {
             counters.padiRefused += 1
+            if sessions.count >= configuration.maxSessions { counters.padiAtCapacity += 1 }
             return []
         }
         var tags = [Tag(.acName, configuration.acName), Tag(.serviceName, requested)]

@@ -65,6 +65,9 @@ public struct AccessConcentrator: Sendable {
         public var padiTotalLimited = 0
         /// PADIs for a service we do not offer, or while full (§5.2: MUST NOT answer).
         public var padiRefused = 0
+        /// Of those, the PADIs refused because `maxSessions` are open
+        /// (issue 13: admission control, the AC's capacity).
+        public var padiAtCapacity = 0
         public var padrReceived = 0
         public var padrBadCookie = 0
         public var padrRepeated = 0

@@ -15,6 +15,9 @@ final class Circuit {
         case datagram
         /// RFC 2516 §6: one Ethernet frame per PPP frame, for this session.
         case pppoe(PPPoEBinding)
+        /// RFC 2661 §5.3: one data message per PPP frame (Address/Control
+        /// and Protocol, no FCS), for one call in a tunnel.
+        case l2tp(L2TPCall)
     }
 
     let raw: Int32
@@ -41,6 +44,11 @@ final class Circuit {
     /// A PPPoE session's addresses and id.
     var pppoe: PPPoEBinding? {
         if case .pppoe(let binding) = framing { binding } else { nil }
+    }
+
+    /// An L2TP call's tunnel and session ids and the port that sends for it.
+    var l2tp: L2TPCall? {
+        if case .l2tp(let call) = framing { call } else { nil }
     }
 
     var ownsDescriptor: Bool { owned != nil }

@@ -105,6 +105,7 @@ final class PPPoEAccessConcentratorTransport: Transport {
             "padi_received": .int(Int64(a.padiReceived)), "pado_sent": .int(Int64(a.padoSent)),
             "padi_source_limited": .int(Int64(a.padiSourceLimited)),
             "padi_total_limited": .int(Int64(a.padiTotalLimited)), "padi_refused": .int(Int64(a.padiRefused)),
+            "padi_at_capacity": .int(Int64(a.padiAtCapacity)),
             "padr_received": .int(Int64(a.padrReceived)), "padr_bad_cookie": .int(Int64(a.padrBadCookie)),
             "padr_repeated": .int(Int64(a.padrRepeated)), "pads_sent": .int(Int64(a.padsSent)),
             "pads_errors": .int(Int64(a.padsErrors)), "padt_received": .int(Int64(a.padtReceived)),

@@ -55,6 +55,12 @@ final class Port {
             let owned = FileDescriptor(adopting: fd)
             try Termios.makeRaw(owned.raw, settings)
             return Port(settings: settings, descriptor: SharedDescriptor(owned), restored: false)
+        case .l2tp:
+            // RFC 2661 §8.1: one UDP socket for every tunnel of the port,
+            // unconnected (each tunnel has its own peer); bound as root so
+            // 1701 works, and kept in the fd store so tunnels outlive us.
+            let fd = try Errno.check("l2tp \(settings.local)") { ppp_udp_open(settings.local, "") }
+            return Port(settings: settings, descriptor: SharedDescriptor(FileDescriptor(adopting: fd)), restored: false)
         case .tcp where !settings.local.isEmpty:
             // listen: bound now, as root, so a port below 1024 works and the
             // socket outlives a restart in the fd store.

@@ -42,6 +42,8 @@ final class PortSessions {
     var counters = PortCounters()
     /// partner-failed reports sent (upstream) and received (subscriber).
     var partnerFailures = PartnerFailureCounters()
+    /// What the fd store gave back after a restart (RestoreAccount.swift).
+    private(set) var restore: RestoreAccount
 
     /// Ended sessions kept for display.
     static let endedKept = 8
@@ -51,10 +53,15 @@ final class PortSessions {
         self.rt = runtime
         self.bridging = bridging ?? LinkdSettings(port: port.settings)
         auth = AuthClient(runtime: runtime)
+        restore = RestoreAccount(expected: runtime.restoreExpected, received: runtime.restoreReceived)
     }
 
     /// Starts reading and the first session (or accepting).
-    func start() { transport.start() }
+    func start() {
+        transport.start()
+        if let line = restore.shortfall { rt.log.error(line) }
+        if let line = restore.summary { rt.log.notice("port \(settings.name): \(line)") }
+    }
 
     /// SIGTERM or pppinit gone: the transport says goodbye to its peers.
     func shutdown() { transport.shutdown() }
@@ -64,6 +71,7 @@ final class PortSessions {
                              "sessions": .int(Int64(liveCount))]
         transport.addStatus(to: &o)
         o["partner_failed"] = .object(partnerFailures.json)
+        o["restore"] = .object(restore.json)
         return o
     }
 
@@ -103,6 +111,7 @@ final class PortSessions {
 
     func dropDeposited(_ e: RestoredEntry, _ state: LinkSessionState) {
         rt.log.warning("session \(state.id): cannot be resumed on this port; dropping it")
+        restore.sessionsDropped += 1
         try? rt.withdraw(key: e.key)
         // Its id may still be known to ncpd until the channel closes.
         if let n = state.number { nextNumber = max(nextNumber, n + 1) }
@@ -120,6 +129,7 @@ final class PortSessions {
             rt.log.warning("session \(s.id): cannot resume: \(error)")
             try? rt.withdraw(key: e.key)
             s.circuitFailed(reason: "cannot resume after a restart: \(error)")
+            restore.sessionsDropped += 1
             return nil
         }
         // A bridged session: what the rule or the dial had said of it.
@@ -133,6 +143,7 @@ final class PortSessions {
         let o = state.negotiated
         rt.log.notice("session \(s.id): resumed after a restart (LCP opened, magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)), channel held by pid \(state.ownerPID))")
         save(s)
+        restore.sessionsResumed += 1
         return s
     }
 

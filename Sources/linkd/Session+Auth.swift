@@ -69,7 +69,7 @@ extension Session: AuthParticipant {
     /// went to, RFC 2516 §5.3); udp/tcp: our "addr:port"; a tty: nothing.
     var calledStation: String {
         if case let .pppoe(binding) = circuit.framing { return "\(binding.local)" }
-        return settings.kind == .udp || settings.kind == .tcp ? settings.local : ""
+        return settings.kind == .udp || settings.kind == .tcp || settings.kind == .l2tp ? settings.local : ""
     }
 
     /// After linkd or authd restarted: authd takes the session's accounting

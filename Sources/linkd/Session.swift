@@ -121,7 +121,7 @@ final class Session {
             async = true
             pppoe = nil
             encoder = FrameEncoder(async: true)
-        case .datagram:
+        case .datagram, .l2tp:
             async = false
             pppoe = nil
             encoder = FrameEncoder(async: false)
@@ -455,7 +455,11 @@ final class Session {
     /// expendable (PPP recovers from loss): a full buffer drops it and counts.
     func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
         encoder.encode(proto, information, into: &transmitBuffer)
-        let n = transmitBuffer.withUnsafeBytes { write(circuit.raw, $0.baseAddress, $0.count) }
+        let n = if let call = circuit.l2tp {
+            call.send(transmitBuffer)
+        } else {
+            transmitBuffer.withUnsafeBytes { write(circuit.raw, $0.baseAddress, $0.count) }
+        }
         if n == transmitBuffer.count {
             counters.framesOut += 1
             counters.bytesOut += n

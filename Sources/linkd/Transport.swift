@@ -5,7 +5,7 @@
 // sockets. PortSessions keeps what is common (the session table, events,
 // persist/holdoff/maxfail, the fd store, bridging); a Transport owns its
 // sockets, its reading and what a session's start and end mean on the wire.
-// A new kind of port (L2TP) is one more conformance, chosen in `make`.
+// L2TP (LAC and LNS, many tunnels on one UDP socket) is one more conformance.
 import IPC
 
 protocol Transport: AnyObject {
@@ -68,6 +68,9 @@ enum Transports {
             case .ac: return PPPoEAccessConcentratorTransport(port: sockets)
             case .client: return PPPoEClientTransport(port: sockets)
             }
+        case .l2tp:
+            guard let d = port.descriptor else { return IdleTransport(host: host, why: "no UDP socket") }
+            return L2TPTransport(host: host, descriptor: d.raw)
         }
     }
 }

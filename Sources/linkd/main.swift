@@ -44,6 +44,10 @@ final class Linkd: Daemon {
             guard portSessions.kill(id: id) else { throw MethodError(.notFound, "no live session '\(id)' on port \(settings.name)") }
             return SessionKillReply(killed: id).json
         }
+        rt.register(.tunnels) { _, _ throws(MethodError) in
+            guard let l2tp = portSessions.transport as? L2TPTransport else { return .array([]) }
+            return .array(l2tp.tunnelList)
+        }
         rt.onShutdown = { portSessions.shutdown() }
         // Bridging (PortSessions+Bridge): dial on an upstream port, bridge/unbridge.
         rt.register(.dial) { arguments, _ throws(MethodError) in try portSessions.dial(arguments) }

@@ -157,6 +157,7 @@ final class Channels: SessionHost {
                 continue
             }
             let tun = state.descriptorCount == 2 ? e.descriptors[1].take() : nil
+            let hasUnit = tun != nil
             let record = state.record
             var plan: IPCPConfiguration?
             var lease: (pool: String, address: UInt32)?
@@ -184,8 +185,17 @@ final class Channels: SessionHost {
             resumed += 1
             runtime.log.notice("\(record.session): resumed after a restart (IPCP: \(state.ipcp.phase), IPv6CP: \(state.ipv6cp.phase)"
                                + (state.interface.isEmpty ? "" : ", unit \(state.interface)") + ")")
-            session.resume()
-            if !session.ended { save(session) }
+            let go = { [weak self, weak session] in
+                guard let self, let session, self.sessions[session.id] === session else { return }
+                session.resume()
+                if !session.ended { self.save(session) }
+            }
+            // A session still negotiating has no unit yet: like a new one
+            // it needs its unit's descriptor set aside first (where pppinit
+            // opens them), or its unit fails when the NCP opens (seen after
+            // ncpd was restarted with 580 sessions negotiating).
+            let negotiating = state.ipcp.phase == .negotiating || state.ipv6cp.phase == .negotiating
+            if !hasUnit, negotiating, let units { units.reserve(session.interfaceName, then: go) } else { go() }
         }
     }
 

@@ -18,7 +18,7 @@ extension NetworkSession {
             return false
         }
         do {
-            let u = try units.create(name: interfaceName, mtu: UInt32(record.peerMRU))
+            let u = try units.create(name: interfaceName, mtu: UInt32(record.peerMRU), ipv6: record.network.ipv6)
             unit = u
             try host.loop.watch(u.fd.raw) { [weak self] _ in self?.tunReadable() }
             host.log.info("\(id): unit \(u.name) (index \(u.index), mtu \(record.peerMRU))")

@@ -56,7 +56,9 @@ final class Ncpd: Daemon {
                              "ended": .int(Int64(channels.ended)), "resumed": .int(Int64(channels.resumed)), "pools": .int(Int64(settings.pools.count)),
                              "rendezvous_dropped": .int(Int64(rt.rendezvousDropped)),
                              "unit_waits": .int(Int64(units?.waits ?? 0)), "waiting_for_unit": .int(Int64(units?.waitingNow ?? 0)),
-                             "unit_delete_batches": .int(Int64(units?.retirement.batches ?? 0))] }
+                             "unit_delete_batches": .int(Int64(units?.retirement.batches ?? 0)),
+                             "units_ipv6_off": .int(Int64(units?.ipv6Off ?? 0)),
+                             "units_ipv6_off_failed": .int(Int64(units?.ipv6OffFailed ?? 0))] }
         rt.onShutdown = {
             channels.endAll(reason: "ncpd stopping")
             units?.retirement.flush()

@@ -28,7 +28,7 @@ struct PPPCtl: ParsableCommand {
         commandName: "pppctl",
         abstract: "Control a running ppprouter.",
         version: Version.line("pppctl"),
-        subcommands: [Components.self, Sessions.self, SessionCommand.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
+        subcommands: [Components.self, Sessions.self, SessionCommand.self, Tunnels.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
                       Watch.self, AuthCommand.self, Reload.self, LogLevel.self])
 
     static func main() {

@@ -21,8 +21,8 @@ extension RouterConfig {
         guard upstream else { return manual ? .manual : .none }
         // Upstream types: PPP over UDP, TCP connect (a session per dial
         // opens its own connection) and a PPPoE client (a discovery and a
-        // session per subscriber). L2TP will be one more case here and in
-        // linkd's PortSessions.dial.
+        // session per subscriber), and an L2TP LAC (a call per subscriber
+        // in a tunnel to its LNS).
         switch port.kind {
         case .udp:
             break
@@ -30,10 +30,14 @@ extension RouterConfig {
             break
         case .pppoe where port.pppoe.role == .client:
             break
+        case .l2tp where port.l2tp.role == .lac:
+            break
+        case .l2tp:
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': an LNS answers its LACs; only an l2tp lac port can be an upstream")
         case .pppoe:
             throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': an access concentrator answers its callers; only a pppoe client port can be an upstream")
         default:
-            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'upstream' works on udp, tcp connect and pppoe client ports, not on this \(port.kind.name) port")
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'upstream' works on udp, tcp connect, pppoe client and l2tp lac ports, not on this \(port.kind.name) port")
         }
         if port.persist {
             throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': an upstream port is dialled on demand; 'persist' does not apply")

@@ -167,6 +167,8 @@ struct RouterConfig {
                 throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'interface' must be a Linux interface name")
             }
             p.pppoe = try parsePPPoE(port: name, &r)
+        case .l2tp:
+            try parseL2TP(port: name, &r, into: &p)
         }
         try parseSessionOptions(port: name, &r, into: &p)
         return p

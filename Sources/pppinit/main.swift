@@ -61,6 +61,21 @@ signal(SIGPIPE, SIG_IGN)
 // Thousands of sessions need more than the usual 1024 descriptors, in
 // pppinit (the fd store) and in the daemons, which inherit the limit.
 DescriptorLimit.raiseToHard()
+// What that limit carries (issue 13): an AC that asks for more sessions than
+// fit is lowered, so it refuses at discovery rather than dropping later.
+if let limit = DescriptorLimit.current {
+    let budget = DescriptorBudget(limit: Int(clamping: limit))
+    var log = Log(prefix: "pppinit")
+    switch budget.fit(&config.ports) {
+    case .fits: break
+    case let .lowered(changes):
+        for (port, c) in changes.sorted(by: { $0.key < $1.key }) {
+            log.warning("port \(port): max-sessions \(c.from) does not fit the descriptor limit; lowered to \(c.to) (\(budget.arithmetic))")
+        }
+    case .refused:
+        fail("\(config.ports.count) ports do not fit the descriptor limit (\(budget.arithmetic)); raise RLIMIT_NOFILE", code: 1)
+    }
+}
 let loop: EventLoop
 do { loop = try EventLoop() } catch { fail("\(error)", code: 1) }
 let router = Router(config: config, loop: loop)

@@ -19,8 +19,8 @@ func componentNameRefused(_ text: String) {
 }
 
 @Test func storeKeysRoundTrip() {
-    let keys: [StoreKey] = [.port, .session("udp0:1"), .splice("acc:2", "up0:1"), .pppoeSession]
-    #expect(keys.map(\.description) == ["port", "session:udp0:1", "splice:acc:2|up0:1", "pppoe-session"])
+    let keys: [StoreKey] = [.port, .session("udp0:1"), .splice("acc:2", "up0:1"), .pppoeSession, .tunnel(4668)]
+    #expect(keys.map(\.description) == ["port", "session:udp0:1", "splice:acc:2|up0:1", "pppoe-session", "tunnel:4668"])
     for k in keys { #expect(StoreKey(k.description) == k) }
     #expect(StoreKey.session("x").session == "x")
     #expect(StoreKey.port.session == nil)
@@ -28,7 +28,7 @@ func componentNameRefused(_ text: String) {
 }
 
 @Test(arguments: ["", "session:", "session", "splice:", "splice:a", "splice:a|", "splice:|b", "splice:a|b|c",
-                  "ports", "Port", "pppoe-session "])
+                  "ports", "Port", "pppoe-session ", "tunnel:", "tunnel:0", "tunnel:65536", "tunnel:x"])
 func storeKeyRefused(_ text: String) {
     #expect(StoreKey(text) == nil)
 }

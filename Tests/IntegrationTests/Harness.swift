@@ -75,10 +75,12 @@ final class RouterUnderTest {
     /// `netns`: run pppinit inside that network namespace (`ip netns exec`,
     /// which execs, so `process` is pppinit itself), so the TUN units its
     /// ncpd creates appear there; by default the shared test namespace.
+    /// `descriptorLimit`: start pppinit under prlimit with this soft and
+    /// hard RLIMIT_NOFILE (prlimit execs too, so `process` stays pppinit).
     /// `environment`: added to pppinit's; a value "$LOG_STREAM" becomes the
     /// log file's "DEV:INODE" (a JOURNAL_STREAM naming pppinit's stderr).
     init(config: String = packageRoot + "/compose/minimal.toml", netns: String? = sharedTestNamespace,
-         environment: [String: String] = [:]) throws {
+         descriptorLimit: Int? = nil, environment: [String: String] = [:]) throws {
         let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         runtimeDir = "/tmp/ppprouter-test-\(id)"
         logPath = "/tmp/ppprouter-test-\(id).log"
@@ -97,6 +99,10 @@ final class RouterUnderTest {
         } else {
             process.executableURL = URL(fileURLWithPath: binDir + "/pppinit")
             process.arguments = ["--config", config, "--runtime-dir", runtimeDir]
+        }
+        if let descriptorLimit, let command = process.executableURL?.path {
+            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", command] + (process.arguments ?? [])
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
         }
         process.standardOutput = log
         process.standardError = log

@@ -63,6 +63,21 @@ func softDescriptorLimit(_ pid: Int32) -> Int {
     return Int(line.split(separator: " ").dropFirst(3).first ?? "") ?? -1
 }
 
+/// CPU seconds a process has used, (user, kernel), from /proc/PID/stat.
+func cpuSeconds(_ pid: Int32) -> (user: Double, system: Double) {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = text.lastIndex(of: ")") else { return (-1, -1) }
+    // After "pid (comm) ": state is field 3; utime and stime are 14 and 15.
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let u = Double(fields[11]), let k = Double(fields[12]) else { return (-1, -1) }
+    let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return (u / hz, k / hz)
+}
+
+/// Set by scripts/bench-pppoe-sessions.sh when PPP_BIN_DIR holds an older
+/// build to compare with: figures only, no checks of what it lacks.
+let swarmBaseline = ProcessInfo.processInfo.environment["PPP_SWARM_BASELINE"] != nil
+
 func descriptorCount(_ pid: Int32) -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
 }
@@ -120,9 +135,11 @@ extension RouterUnderTest {
                                user: "swarm", password: "many-hosts")
 
         // Every Host up: discovery, LCP, PAP, IPCP.
+        let ncpdCPU0 = cpuSeconds(ncpd)
         let t0 = swarm.now
         try swarm.run(seconds: 150, rate: 1000, window: 500) { $0.count(.up) + $0.count(.ended) == n }
         let setUp = swarm.now - t0
+        let ncpdCPU1 = cpuSeconds(ncpd)
         let ups = swarm.hosts.map(\.upAt).filter { $0 > 0 }.sorted()
         let f = swarm.figures
         print(String(format: "PPPoE swarm: %d of %d sessions IPCP-opened in %.2f s (%.0f sessions/s; half by %.2f s); ",
@@ -147,6 +164,16 @@ extension RouterUnderTest {
         print("PPPoE swarm: ncpd waited for a TUN descriptor from pppinit \(int(ncpdStatus, "unit_waits")) times; "
               + "linkd PADR repeated \(int(a, "padr_repeated")), PADI source-limited \(int(a, "padi_source_limited"))")
         #expect(int(ncpdStatus, "sessions") == n, "ncpd: \(ncpdStatus.map { "\($0)" } ?? "-")")
+        // The port has no IPv6: every unit was made without the kernel's
+        // IPv6 (issue 13: its per-unit route work grew with the units).
+        if !swarmBaseline {
+            #expect(int(ncpdStatus, "units_ipv6_off") == n && int(ncpdStatus, "units_ipv6_off_failed") == 0)
+        }
+        let perSession = { (a: Double, b: Double) in (b - a) * 1000 / Double(max(n, 1)) }
+        print(String(format: "PPPoE swarm: ncpd CPU per session set up %.2f ms (user %.2f, kernel %.2f)%@",
+                     perSession(ncpdCPU0.user + ncpdCPU0.system, ncpdCPU1.user + ncpdCPU1.system),
+                     perSession(ncpdCPU0.user, ncpdCPU1.user), perSession(ncpdCPU0.system, ncpdCPU1.system),
+                     swarmBaseline ? " [baseline build]" : ""))
         let units = try net.left.exec(["ip", "-o", "link", "show", "type", "tun"])
         let unitCount = units.stdout.split(separator: "\n").count
         #expect(unitCount == n)

@@ -88,7 +88,10 @@ final class PPPoESwarm {
     /// Runs until `done` holds or `seconds` pass: admits new Hosts at
     /// `rate` per second with at most `window` in discovery at once,
     /// reads, answers, retransmits after `retransmit` seconds.
-    func run(seconds: Double, rate: Double, window: Int, retransmit: Double = 2, until done: (PPPoESwarm) -> Bool) throws {
+    /// `admitting`: at most that many Hosts (counting from the first)
+    /// are ever started in this run.
+    func run(seconds: Double, rate: Double, window: Int, retransmit: Double = 2, admitting: Int? = nil,
+             until done: (PPPoESwarm) -> Bool) throws {
         let t0 = now
         var admitted = hosts.firstIndex { $0.stage == .idle } ?? hosts.count
         var inDiscovery = 0
@@ -96,7 +99,7 @@ final class PPPoESwarm {
         while now - t0 < seconds && !done(self) {
             let t = now
             // Admission, paced: the AC's PADI limits are set above this rate.
-            let due = min(hosts.count, Int((t - t0) * rate) + 1)
+            let due = min(admitting ?? hosts.count, hosts.count, Int((t - t0) * rate) + 1)
             while admitted < due && inDiscovery < window {
                 start(admitted)
                 admitted += 1

@@ -13,12 +13,16 @@ import Testing
 
 final class DummyUnits: UnitSystem {
     var calls: [String] = []
+    var createdWithIPv6: [Bool] = []
     var far: [Int32] = []  // the test's ends of the fake TUNs
-    func create(name: String, mtu: UInt32) throws(IPCError) -> Unit {
+    func create(name: String, mtu: UInt32, ipv6: Bool) throws(IPCError) -> Unit {
         var fds: [Int32] = [-1, -1]
         _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
         far.append(fds[1])
         calls.append("create \(name) \(mtu)")
+        // Issue 13: a unit of a session without IPv6CP is made without
+        // the kernel's IPv6.
+        createdWithIPv6.append(ipv6)
         return Unit(fd: FileDescriptor(adopting: fds[0]), name: name, index: Int32(far.count))
     }
     func addIPv4(_ unit: Unit, local: UInt32, remote: UInt32) throws(IPCError) {
@@ -134,5 +138,7 @@ final class TestHost: SessionHost {
         #expect(sa.ipv4Open && sb.ipv4Open)
         #expect(sa.counters.protocolRejectsSent >= 1 && sb.counters.protocolRejectsReceived >= 1)
         #expect(sb.ipv6.cp?.state == .stopped && sb.ipv6.finished && !sb.ended)
+        // A's port has IPv6 off: its unit is made with no IPv6; B's with.
+        #expect(ha.dummy.createdWithIPv6 == [false] && hb.dummy.createdWithIPv6 == [true])
     }
 }

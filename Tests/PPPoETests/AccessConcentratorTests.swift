@@ -47,7 +47,7 @@ import Testing
         #expect(Self.offer(&ac, service: "radio") == nil)
         let pado = try #require(Self.offer(&ac, from: acMAC.next, service: "tv"))
         #expect(pado.values(.serviceName) == [Array("tv".utf8), Array("isp".utf8)])
-        #expect(ac.counters.padiRefused == 1)
+        #expect(ac.counters.padiRefused == 1 && ac.counters.padiAtCapacity == 0)
         // With no list, any name is served and echoed (§9's RECOMMENDED policy).
         var config = Self.configuration()
         config.serviceNames = []
@@ -110,6 +110,7 @@ import Testing
         #expect(ac.sessionCount == 2)
         // Full: no PADO (§5.2), and a PADR with a cookie from earlier gets AC-System-Error.
         #expect(Self.offer(&ac, from: host) == nil)
+        #expect(ac.counters.padiAtCapacity == 1 && ac.counters.padiRefused == 1 && ac.counters.padoSent == 2)
         let cookie = ac.cookies.make(host: host, serviceName: [], now: Self.t0)
         let pads = try #require(ac.receive(Self.padr(from: host, cookie: cookie), now: Self.t0).first?.frame.flatMap(parsed))
         #expect(pads.sessionID == 0 && pads.error == "AC-System-Error: session limit reached")

@@ -1,0 +1,58 @@
+// What an l2tp port adds to PortSettings (RFC 2661): the role, our Host Name,
+// the tunnel secret (§5.1.1), the LNS addresses a LAC tries in order, the
+// peers an LNS accepts, HELLO and data sequencing. pppinit parses them
+// (RouterConfig+L2TP.swift); linkd only sees this codec.
+
+public enum L2TPRole: UInt8, Sendable, CaseIterable {
+    /// Places incoming calls (§7.4.1) into tunnels it opens to an LNS.
+    case lac = 1
+    /// Accepts tunnels and answers incoming calls (§7.4.2).
+    case lns = 2
+    public var name: String { self == .lac ? "lac" : "lns" }
+}
+
+public struct L2TPSettings: Equatable, Sendable {
+    public var role: L2TPRole = .lns
+    /// §4.4.3 Host Name we send ("" = "ppprouter").
+    public var hostName: String = ""
+    /// §5.1.1 tunnel authentication secret ("" = none: no Challenge sent,
+    /// a Challenge received is refused).
+    public var secret: String = ""
+    /// LAC: the LNSs, "a.b.c.d:port", tried in order; the next one when a
+    /// tunnel to one gets no answer (§5.8 retransmissions exhausted).
+    public var servers: [String] = []
+    /// LNS: the IPv4 addresses allowed to open tunnels (empty = any).
+    public var peers: [String] = []
+    /// §5.5: seconds of silence before a HELLO.
+    public var helloInterval: UInt32 = 60
+    /// LNS: Ns on data messages (§5.4: the LNS decides).
+    public var sequenceData: Bool = false
+    /// Sessions per tunnel at most.
+    public var maxSessions: UInt32 = 4096
+    /// LAC: seconds a tunnel stays up after its last call, for the next.
+    public var idleHold: UInt32 = 10
+
+    public init() {}
+
+    public func encode(into w: inout ByteWriter) {
+        w.u8(role.rawValue); w.string(hostName); w.string(secret)
+        w.u16(UInt16(servers.count)); for s in servers { w.string(s) }
+        w.u16(UInt16(peers.count)); for p in peers { w.string(p) }
+        w.u32(helloInterval); w.bool(sequenceData); w.u32(maxSessions); w.u32(idleHold)
+    }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> L2TPSettings {
+        var s = L2TPSettings()
+        guard let role = L2TPRole(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "l2tp role") }
+        s.role = role
+        s.hostName = try r.string(); s.secret = try r.string()
+        let servers = Int(try r.u16())
+        guard servers <= 64 else { throw .invalid(callID: 0, reason: "l2tp: \(servers) servers, at most 64") }
+        for _ in 0..<servers { s.servers.append(try r.string()) }
+        let peers = Int(try r.u16())
+        guard peers <= 1024 else { throw .invalid(callID: 0, reason: "l2tp: \(peers) peers, at most 1024") }
+        for _ in 0..<peers { s.peers.append(try r.string()) }
+        s.helloInterval = try r.u32(); s.sequenceData = try r.bool(); s.maxSessions = try r.u32(); s.idleHold = try r.u32()
+        return s
+    }
+}

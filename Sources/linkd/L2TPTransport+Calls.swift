@@ -1,0 +1,105 @@
+// Calls on an l2tp port (RFC 2661 §7.4): the LNS gives every call the LAC
+// connects (ICCN) a linkd Session; the LAC places a call for each session
+// it starts or is dialled for, in a tunnel to its first LNS that answers,
+// and starts PPP when the LNS answers (ICRP, then our ICCN). A tunnel that
+// never came up (no answer, §5.8, or a StopCCN) moves its waiting calls to
+// a tunnel to the next LNS in `lns`.
+import IPC
+import L2TP
+
+extension L2TPTransport {
+    func makeCircuit(_ slot: L2TPTunnelSlot, _ sessionID: UInt16) -> Circuit {
+        let call = L2TPCall(transport: self, tunnelID: slot.id, sessionID: sessionID)
+        let circuit = Circuit(shared: socket.descriptor, peer: "\(slot.peer)", framing: .l2tp(call))
+        slot.circuits[sessionID] = circuit
+        slot.idleSince = nil
+        return circuit
+    }
+
+    /// LAC: a new call and its session (Establish, waiting for the call to
+    /// connect); nil when no tunnel has room.
+    func placeCall(for subscriber: String?) -> Session? {
+        guard !servers.isEmpty else { return nil }
+        let now = Self.now()
+        var call = IncomingCall()
+        // §4.4.4: Calling Number is the caller; for a bridged subscriber its session id.
+        if let subscriber { call.callingNumber = Array(subscriber.utf8) }
+        guard let (slot, id) = place(call, from: 0, now: now) else { return nil }
+        let circuit = makeCircuit(slot, id)
+        let s = host.makeSession(on: circuit)
+        s.circuitConnecting()
+        host.rt.log.info("session \(s.id): L2TP call \(id) in tunnel \(slot.id) to \(slot.peer)")
+        afterEvents()
+        return s
+    }
+
+    /// Places `call` in a tunnel to LNS `index` or a later one: a tunnel
+    /// already open (or opening) to it with room, else a new one.
+    private func place(_ call: IncomingCall, from index: Int, now: UInt64) -> (L2TPTunnelSlot, UInt16)? {
+        let existing = slots.values.filter { $0.serverIndex >= index && Self.open($0.tunnel.state) }
+            .sorted { ($0.serverIndex, $0.id) < ($1.serverIndex, $1.id) }
+        for slot in existing {
+            let (id, actions) = slot.tunnel.placeCall(call, now: now)
+            if let id {
+                perform(actions, on: slot, now: now)
+                return (slot, id)
+            }
+        }
+        guard index < servers.count, slots.count < Self.maxTunnels else { return nil }
+        var c = configuration
+        c.tieBreaker = Session.randomSeed()  // §4.4.3, from getrandom
+        let slot = L2TPTunnelSlot(tunnel: Tunnel(configuration: c, origin: .initiator, localID: freeTunnelID(),
+                                                 seed: Self.seed(), now: now), peer: servers[index], serverIndex: index)
+        add(slot)
+        host.rt.log.info("port \(settings.name): tunnel \(slot.id): opening to LNS \(slot.peer)")
+        let (id, actions) = slot.tunnel.placeCall(call, now: now)
+        perform(actions, on: slot, now: now)
+        guard let id else { return nil }
+        return (slot, id)
+    }
+
+    static func open(_ state: Tunnel.State) -> Bool {
+        switch state {
+        case .idle, .waitCtlReply, .waitCtlConn, .established: true
+        case .stopping, .closed: false
+        }
+    }
+
+    /// §7.4.2 ICCN received (LNS): a new session runs PPP on the call.
+    /// §7.4.1 ICRP answered (LAC): the waiting session starts LCP.
+    func callEstablished(_ call: L2TP.Session, on slot: L2TPTunnelSlot) {
+        switch l2tp.role {
+        case .lns:
+            let circuit = makeCircuit(slot, call.localID)
+            let s = host.makeSession(on: circuit)
+            host.rt.log.info("session \(s.id): L2TP call \(call.localID) (its \(call.peerID)) in tunnel \(slot.id) from \(slot.peer)\(call.sequencing ? ", sequenced" : "")")
+            s.start()
+        case .lac:
+            guard let s = slot.circuits[call.localID]?.session, s.phase != .dead else { return }
+            host.rt.log.info("session \(s.id): L2TP call \(call.localID) connected (LNS's id \(call.peerID))")
+            s.start()
+        }
+    }
+
+    /// The peer's CDN, or the tunnel went with its calls. A LAC's call in a
+    /// tunnel that never came up moves to the next LNS instead of ending.
+    func callClosed(_ id: UInt16, _ result: ResultCode, byPeer: Bool, on slot: L2TPTunnelSlot, now: UInt64) {
+        guard let circuit = slot.circuits.removeValue(forKey: id) else { return }
+        if slot.circuits.isEmpty { slot.idleSince = now }
+        guard let s = circuit.session, s.phase != .dead else { return }
+        if l2tp.role == .lac, !slot.everEstablished, let call = circuit.l2tp {
+            var placed = IncomingCall()
+            placed.callingNumber = s.bridge.dialledFor.map { Array($0.utf8) }
+            if let (next, newID) = place(placed, from: slot.serverIndex + 1, now: now) {
+                counters.failovers += 1
+                call.tunnelID = next.id
+                call.sessionID = newID
+                next.circuits[newID] = circuit
+                next.idleSince = nil
+                host.rt.log.notice("session \(s.id): LNS \(slot.peer) did not take the tunnel (\(Self.describe(result))); trying \(next.peer)")
+                return
+            }
+        }
+        s.lowerDown(reason: "L2TP call cleared\(byPeer ? " by the peer" : ""): \(Self.describe(result))")
+    }
+}

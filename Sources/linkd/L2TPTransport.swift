@@ -1,0 +1,389 @@
+// An l2tp port (RFC 2661): one UDP socket carrying many tunnels, each a
+// `Tunnel` value from Sources/L2TP keyed by our Tunnel ID, each call in a
+// tunnel a linkd Session on a Circuit whose framing is the call. An LNS
+// accepts tunnels (SCCRQ with Tunnel ID 0) and runs PPP on every call the
+// LAC places (ICRQ/ICRP/ICCN, §7.4.2); a LAC opens a tunnel to its LNS on
+// its first call and places one call per session it starts or is dialled
+// for (bridging a subscriber, PortSessions+Bridge), failing over to the
+// next LNS when one does not answer. Control datagrams go through the
+// tunnel value; data messages are demultiplexed here without allocation.
+// Each tunnel's record is deposited after every control exchange so a
+// restarted linkd carries on (L2TPTransport+Resume).
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPC
+import L2TP
+
+/// One call as its Session sees it: the ids that name it in data messages
+/// (which a LAC's failover may change before the call is answered) and the
+/// port that sends its frames.
+final class L2TPCall {
+    unowned let transport: L2TPTransport
+    var tunnelID: UInt16
+    var sessionID: UInt16
+
+    init(transport: L2TPTransport, tunnelID: UInt16, sessionID: UInt16) {
+        self.transport = transport
+        self.tunnelID = tunnelID
+        self.sessionID = sessionID
+    }
+
+    /// One PPP frame as a data message; the frame's octets sent or -1.
+    func send(_ frame: [UInt8]) -> Int { transport.sendData(self, frame) }
+}
+
+final class L2TPTransport: Transport {
+    struct Counters {
+        var datagramsIn = 0
+        /// Headers that do not parse (§3.1), dropped.
+        var malformed = 0
+        /// Datagrams for a tunnel we do not have, or from another address.
+        var unknownTunnel = 0
+        /// Data for a call we do not carry, or out of order (§5.4).
+        var dataDropped = 0
+        /// SCCRQs refused: not an LNS, a peer not in `peers`, or full.
+        var refused = 0
+        var receiveErrors = 0
+        var sendErrors = 0
+        /// LAC: calls moved to the next LNS.
+        var failovers = 0
+        var linkInfo = 0
+        var wanErrors = 0
+    }
+
+    unowned let host: PortSessions
+    let socket: L2TPSocket
+    let l2tp: L2TPSettings
+    /// LAC: the LNSs in failover order.
+    let servers: [L2TPEndpoint]
+    /// LNS: the addresses allowed to open tunnels (empty: any).
+    let peers: Set<UInt32>
+    private(set) var slots: [UInt16: L2TPTunnelSlot] = [:]
+    /// LNS: our tunnel for (peer address, peer port, peer's Tunnel ID), so
+    /// a retransmitted SCCRQ reaches the tunnel it created.
+    var byPeer: [PeerTunnel: UInt16] = [:]
+    var counters = Counters()
+    private var receiveBuffer = [UInt8](repeating: 0, count: 65_536)
+    /// The data header is written here (room for Ns/Nr), then sent with the frame.
+    private var headerBuffer = [UInt8](repeating: 0, count: L2TPHeader.maximumDataLength)
+    private var timer: TimerID?
+    private var timerDeadline: UInt64?
+    /// Tunnels touched by the current event, whose records may have changed.
+    private var dirty: Set<UInt16> = []
+
+    /// Tunnels on one port at most (each holds up to max-sessions calls).
+    static let maxTunnels = 4096
+
+    struct PeerTunnel: Hashable {
+        var peer: L2TPEndpoint
+        var tunnelID: UInt16
+    }
+
+    init(host: PortSessions, descriptor: Int32) {
+        self.host = host
+        socket = L2TPSocket(descriptor: descriptor)
+        l2tp = host.settings.l2tp
+        servers = l2tp.servers.compactMap { L2TPEndpoint($0, defaultPort: 1701) }
+        peers = Set(l2tp.peers.compactMap { L2TPEndpoint($0, defaultPort: 1701)?.address })
+    }
+
+    var settings: PortSettings { host.settings }
+
+    var configuration: Tunnel.Configuration {
+        let name = l2tp.hostName.isEmpty ? "ppprouter" : l2tp.hostName
+        var c = Tunnel.Configuration(role: l2tp.role == .lac ? .lac : .lns, hostName: Array(name.utf8))
+        c.secret = l2tp.secret.isEmpty ? nil : Array(l2tp.secret.utf8)
+        c.helloInterval = UInt64(l2tp.helloInterval) * 1_000_000_000
+        c.sequenceData = l2tp.sequenceData
+        c.maximumSessions = Int(l2tp.maxSessions)
+        return c
+    }
+
+    static func now() -> UInt64 { Instant.now().nanoseconds }
+
+    static func seed() -> [UInt8] {
+        withUnsafeBytes(of: (Session.randomSeed(), Session.randomSeed())) { Array($0) }
+    }
+
+    // MARK: Transport
+
+    func start() {
+        do {
+            try host.rt.loop.watch(socket.descriptor) { [unowned self] _ in self.readable() }
+        } catch {
+            host.rt.log.warning("port \(settings.name): \(error)")
+            return
+        }
+        host.rt.log.info("port \(settings.name): l2tp \(l2tp.role.name) on \(settings.local)")
+        resume()
+        afterEvents()
+        if l2tp.role == .lac && host.bridging.role != .upstream && host.liveCount == 0 { startSession() }
+    }
+
+    /// A LAC that is no bridging upstream runs its own PPP session in a
+    /// call (as xl2tpd with pppd does); an LNS waits for its LACs.
+    func startSession() {
+        guard l2tp.role == .lac else { return }
+        if placeCall(for: nil) == nil { host.rt.log.warning("port \(settings.name): no room for a call") }
+    }
+
+    var isServing: Bool { l2tp.role == .lns }
+    var holdoff: Double { Double(max(settings.holdoff, 1)) }
+
+    func dial(for subscriber: String) throws(MethodError) -> String {
+        guard l2tp.role == .lac else {
+            throw MethodError(.unavailable, "port \(settings.name) is an LNS: its LACs place its calls")
+        }
+        guard let s = placeCall(for: subscriber) else {
+            throw MethodError(.busy, "port \(settings.name): no tunnel has room for another call")
+        }
+        host.markDialled(s, for: subscriber)
+        return s.id
+    }
+
+    /// The session on `circuit` ended: its call is cleared with a CDN
+    /// (§7.4.1/§7.4.2 local close), unless the peer cleared it already.
+    func sessionEnded(_ session: Session, on circuit: Circuit) {
+        guard let call = circuit.l2tp, let slot = slots[call.tunnelID], slot.circuits[call.sessionID] === circuit else { return }
+        let now = Self.now()
+        slot.circuits[call.sessionID] = nil
+        let reason = session.reason ?? "ended"
+        perform(slot.tunnel.disconnect(call.sessionID, ResultCode(ResultCode.administrative, error: 0, message: String(reason.prefix(200))), now: now),
+                on: slot, now: now)
+        if slot.circuits.isEmpty { slot.idleSince = now }
+        afterEvents()
+    }
+
+    /// linkd stopping: every call's PPP says goodbye, then each tunnel
+    /// sends its StopCCN (§5.7: the sessions go with it).
+    func shutdown() {
+        let now = Self.now()
+        for slot in Array(slots.values) {
+            for circuit in Array(slot.circuits.values) { circuit.session?.close(reason: "linkd stopping") }
+            perform(slot.tunnel.close(ResultCode(ResultCode.shuttingDown), now: now), on: slot, now: now)
+        }
+        afterEvents()
+    }
+
+    // MARK: Receiving
+
+    private func readable() {
+        let now = Self.now()
+        for _ in 0..<64 {
+            guard let got = socket.receive(into: &receiveBuffer) else { break }
+            guard let (count, from) = got else {
+                counters.receiveErrors += 1
+                continue
+            }
+            counters.datagramsIn += 1
+            datagram(receiveBuffer[0..<count], from: from, now: now)
+        }
+        afterEvents()
+    }
+
+    private func datagram(_ bytes: ArraySlice<UInt8>, from: L2TPEndpoint, now: UInt64) {
+        let header: L2TPHeader
+        do { header = try L2TPHeader(parsing: bytes) } catch {
+            counters.malformed += 1
+            return
+        }
+        guard header.isControl else {
+            data(bytes, header, from: from, now: now)
+            return
+        }
+        if header.tunnelID == 0 {
+            newTunnel(bytes, header, from: from, now: now)
+            return
+        }
+        guard let slot = slots[header.tunnelID], slot.peer.address == from.address else {
+            counters.unknownTunnel += 1
+            return
+        }
+        if slot.peer.port != from.port {
+            // §8.1: the LNS may answer our SCCRQ from another port; after
+            // that the pair of ports is fixed.
+            guard slot.tunnel.state == .waitCtlReply else {
+                counters.unknownTunnel += 1
+                return
+            }
+            slot.peer.port = from.port
+        }
+        perform(slot.tunnel.receiveControl(bytes, now: now), on: slot, now: now)
+    }
+
+    /// §5.3 data message: to its call's session, no copy and no allocation.
+    private func data(_ bytes: ArraySlice<UInt8>, _ header: L2TPHeader, from: L2TPEndpoint, now: UInt64) {
+        guard let slot = slots[header.tunnelID], slot.peer == from else {
+            counters.unknownTunnel += 1
+            return
+        }
+        guard let id = slot.tunnel.receiveData(header, now: now), let s = slot.circuits[id]?.session, s.phase != .dead else {
+            counters.dataDropped += 1
+            return
+        }
+        s.receive(bytes[(bytes.startIndex + header.payloadOffset)...])
+    }
+
+    /// Tunnel ID 0: only an SCCRQ (§5.1), only on an LNS, only from an
+    /// allowed peer. A retransmitted one goes to the tunnel it made.
+    private func newTunnel(_ bytes: ArraySlice<UInt8>, _ header: L2TPHeader, from: L2TPEndpoint, now: UInt64) {
+        let body = bytes[(bytes.startIndex + header.payloadOffset)...]
+        guard !body.isEmpty, let m = try? ControlMessage(decoding: body, secret: configuration.secret),
+              m.type == .sccrq, let peerTunnel = m.assignedTunnelID, peerTunnel != 0 else {
+            counters.unknownTunnel += 1
+            return
+        }
+        guard l2tp.role == .lns, peers.isEmpty || peers.contains(from.address), slots.count < Self.maxTunnels else {
+            counters.refused += 1
+            host.rt.log.notice("port \(settings.name): SCCRQ from \(from) refused (\(l2tp.role == .lns ? (slots.count < Self.maxTunnels ? "not in 'peers'" : "\(Self.maxTunnels) tunnels already") : "a LAC accepts no tunnels"))")
+            return
+        }
+        let key = PeerTunnel(peer: from, tunnelID: peerTunnel)
+        if let id = byPeer[key], let slot = slots[id] {
+            perform(slot.tunnel.receiveControl(bytes, now: now), on: slot, now: now)
+            return
+        }
+        let slot = L2TPTunnelSlot(tunnel: Tunnel(configuration: configuration, origin: .responder, localID: freeTunnelID(),
+                                                 seed: Self.seed(), now: now), peer: from)
+        add(slot)
+        host.rt.log.info("port \(settings.name): tunnel \(slot.id): SCCRQ from \(from) (its tunnel \(peerTunnel))")
+        perform(slot.tunnel.receiveControl(bytes, now: now), on: slot, now: now)
+    }
+
+    func add(_ slot: L2TPTunnelSlot) {
+        slots[slot.id] = slot
+        if l2tp.role == .lns { byPeer[PeerTunnel(peer: slot.peer, tunnelID: slot.tunnel.peerTunnelID)] = slot.id }
+        dirty.insert(slot.id)
+    }
+
+    /// A non-zero id not in use, from a random start (§4.4.3 Assigned
+    /// Tunnel ID; ids differ across restarts so a peer's stale one misses).
+    func freeTunnelID() -> UInt16 {
+        var id = UInt16(truncatingIfNeeded: Session.randomSeed())
+        while id == 0 || slots[id] != nil { id &+= 1 }
+        return id
+    }
+
+    // MARK: Sending
+
+    /// Session.transmit for an L2TP call: the data header into the port's
+    /// header buffer, then header and frame in one sendmsg.
+    func sendData(_ call: L2TPCall, _ frame: [UInt8]) -> Int {
+        guard let slot = slots[call.tunnelID], let fields = slot.tunnel.nextDataHeader(for: call.sessionID) else {
+            errno = ENOTCONN
+            return -1
+        }
+        let start = L2TPHeader.writeData(into: &headerBuffer, payloadStart: headerBuffer.count, payloadLength: frame.count,
+                                         tunnelID: fields.tunnelID, sessionID: fields.sessionID, ns: fields.ns)
+        return socket.send(header: headerBuffer, from: start, payload: frame, to: slot.peer)
+    }
+
+    // MARK: Actions
+
+    func perform(_ actions: [Tunnel.Action], on slot: L2TPTunnelSlot, now: UInt64) {
+        dirty.insert(slot.id)
+        for a in actions {
+            switch a {
+            case .send(let datagram):
+                if socket.send(datagram, to: slot.peer) < 0 { counters.sendErrors += 1 }
+            case .tunnelEstablished:
+                slot.everEstablished = true
+                let name = String(decoding: slot.tunnel.peerHostName, as: UTF8.self)
+                host.rt.log.notice("port \(settings.name): tunnel \(slot.id) with \(slot.peer) (\(name), its id \(slot.tunnel.peerTunnelID)) established")
+            case let .tunnelClosed(result, byPeer):
+                host.rt.log.notice("port \(settings.name): tunnel \(slot.id) with \(slot.peer) closed \(byPeer ? "by the peer" : "by us"): \(Self.describe(result))")
+            case .tunnelReleased:
+                release(slot)
+            case .sessionEstablished(let call):
+                callEstablished(call, on: slot)
+            case let .sessionClosed(id, result, byPeer):
+                callClosed(id, result, byPeer: byPeer, on: slot, now: now)
+            case .sessionLinkInfo:
+                // §6.14: the ACCM applies to async framing at the LAC; our
+                // calls are synchronous (RFC 1662 §4 is not in use here).
+                counters.linkInfo += 1
+            case .sessionWANError:
+                counters.wanErrors += 1
+            }
+        }
+    }
+
+    /// The hold after StopCCN is over, or the peer never answered.
+    private func release(_ slot: L2TPTunnelSlot) {
+        guard slots[slot.id] === slot else { return }
+        slots[slot.id] = nil
+        byPeer = byPeer.filter { $0.value != slot.id }
+        dirty.remove(slot.id)
+        if !slot.deposited.isEmpty { try? host.rt.withdraw(key: .tunnel(slot.id)) }
+        host.rt.log.info("port \(settings.name): tunnel \(slot.id) released")
+    }
+
+    static func describe(_ r: ResultCode) -> String {
+        var s = "result \(r.result)"
+        if let e = r.error, e != 0 { s += " error \(e)" }
+        if !r.message.isEmpty { s += " (\(r.text))" }
+        return s
+    }
+
+    /// After each event: deposit the records that changed, re-arm the timer.
+    func afterEvents() {
+        for id in dirty {
+            guard let slot = slots[id] else { continue }
+            let record = slot.record
+            guard record != slot.deposited else { continue }
+            slot.deposited = record
+            do { try host.rt.deposit(key: .tunnel(id), record: record, descriptors: []) } catch {
+                host.rt.log.warning("tunnel \(id): fd store deposit failed (a restart would lose it): \(error)")
+            }
+        }
+        dirty.removeAll(keepingCapacity: true)
+        rearm()
+    }
+
+    /// One timer for the port: the earliest tunnel deadline (§5.8
+    /// retransmission, delayed ack, §5.5 HELLO, §5.7 hold) or idle hold.
+    private func rearm() {
+        var earliest: UInt64?
+        for slot in slots.values {
+            var d = slot.tunnel.nextDeadline
+            if let idle = idleDeadline(slot) { d = min(d ?? idle, idle) }
+            if let d { earliest = min(earliest ?? d, d) }
+        }
+        guard let earliest else {
+            if let t = timer { host.rt.loop.cancel(t) }
+            timer = nil
+            timerDeadline = nil
+            return
+        }
+        if timer != nil, let current = timerDeadline, current <= earliest { return }
+        if let t = timer { host.rt.loop.cancel(t) }
+        let now = Self.now()
+        // At least a millisecond: a deadline already due runs on the next turn.
+        let wait = max(earliest > now ? Double(earliest - now) / 1e9 : 0, 0.001)
+        timerDeadline = earliest
+        timer = host.rt.loop.schedule(after: wait) { [unowned self] in self.tick() }
+    }
+
+    private func tick() {
+        timer = nil
+        timerDeadline = nil
+        let now = Self.now()
+        for slot in Array(slots.values) {
+            perform(slot.tunnel.tick(now: now), on: slot, now: now)
+            if let idle = idleDeadline(slot), now >= idle, slots[slot.id] === slot {
+                host.rt.log.info("port \(settings.name): tunnel \(slot.id) idle for \(l2tp.idleHold) s; closing it")
+                slot.idleSince = nil
+                perform(slot.tunnel.close(ResultCode(ResultCode.generalClear), now: now), on: slot, now: now)
+            }
+        }
+        afterEvents()
+    }
+
+    /// LAC: a tunnel with no calls is closed after the idle hold.
+    private func idleDeadline(_ slot: L2TPTunnelSlot) -> UInt64? {
+        guard l2tp.role == .lac, slot.circuits.isEmpty, slot.tunnel.sessions.isEmpty,
+              slot.tunnel.state == .established, let since = slot.idleSince else { return nil }
+        return since + UInt64(l2tp.idleHold) * 1_000_000_000
+    }
+}

@@ -1,0 +1,57 @@
+// The keys of a `type = "l2tp"` port (RFC 2661): the role, the UDP address
+// we bind (`local`, default 0.0.0.0:1701, §8.1), our Host Name, the tunnel
+// secret, a LAC's LNSs in failover order and an LNS's accepted peers. The
+// LCP, auth, NCP and bridging keys are the ones every port has.
+//   [port.lns0]
+//   type = "l2tp"
+//   role = "lns"
+//   local = "10.0.0.1:1701"
+//   secret = "tunnel-secret"
+//   peers = ["10.0.0.2"]
+import Config
+import IPC
+
+extension RouterConfig {
+    static func parseL2TP(port name: String, _ r: inout TableReader, into p: inout PortSettings) throws(ConfigError) {
+        var s = L2TPSettings()
+        s.role = try r.enumeration("role", L2TPRole.allCases.map(\.name), default: "lns") == "lac" ? .lac : .lns
+        // §8.1: the LNS listens on 1701; a LAC may use any source port, and
+        // 1701 too (xl2tpd does), so the default is the same for both.
+        p.local = try r.string("local", default: "0.0.0.0:1701")
+        guard L2TPEndpoint(p.local) != nil else {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'local' must be an IPv4 \"a.b.c.d:port\"")
+        }
+        s.hostName = try r.string("host-name", default: "")
+        s.secret = try r.string("secret", default: "")
+        // §4.4.3 Host Name: at least one octet; kept well inside one AVP.
+        guard s.hostName.utf8.count <= 255, s.secret.utf8.count <= 255 else {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'host-name' and 'secret' are at most 255 bytes")
+        }
+        s.servers = try r.stringArray("lns", default: [])
+        s.peers = try r.stringArray("peers", default: [])
+        for server in s.servers where L2TPEndpoint(server, defaultPort: 1701) == nil {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': LNS '\(server)' is not an IPv4 \"a.b.c.d[:port]\"")
+        }
+        for peer in s.peers where L2TPEndpoint(peer, defaultPort: 1701) == nil {
+            throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': peer '\(peer)' is not an IPv4 address")
+        }
+        switch s.role {
+        case .lac:
+            guard !s.servers.isEmpty, s.servers.count <= 64 else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': a LAC needs 'lns' (1 to 64 LNS addresses, tried in order)")
+            }
+            s.idleHold = try r.integer("idle-hold", default: s.idleHold, in: 0...86_400)
+            guard s.peers.isEmpty else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'peers' is for an LNS; a LAC names its LNSs in 'lns'")
+            }
+        case .lns:
+            guard s.servers.isEmpty else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'lns' is for a LAC; an LNS accepts tunnels (limit them with 'peers')")
+            }
+            s.sequenceData = try r.bool("sequence-data", default: s.sequenceData)
+        }
+        s.helloInterval = try r.integer("hello-interval", default: s.helloInterval, in: 1...3600)
+        s.maxSessions = try r.integer("max-sessions", default: s.maxSessions, in: 1...65534)
+        p.l2tp = s
+    }
+}

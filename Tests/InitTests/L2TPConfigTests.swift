@@ -1,0 +1,81 @@
+// The keys of an l2tp port (RouterConfig+L2TP.swift): both roles reach
+// PortSettings and survive the v6 codec; defaults (LNS on 0.0.0.0:1701);
+// a lac port may be a bridging upstream, an LNS may not; bad values are
+// refused with file:line.
+import IPC
+import Testing
+@testable import pppinit
+
+@Suite struct L2TPConfigTests {
+    @Test func bothRolesReachTheSettingsAndRoundTrip() throws {
+        let c = try RouterConfig.parse("""
+            [port.n]
+            type = "l2tp"
+            secret = "s3"
+            peers = ["10.0.0.2", "10.0.0.3"]
+            sequence-data = true
+            hello-interval = 30
+            [port.c]
+            type = "l2tp"
+            role = "lac"
+            local = "10.0.0.2:1702"
+            lns = ["10.0.0.1", "10.0.0.9:1701"]
+            host-name = "lac-1"
+            idle-hold = 0
+            max-sessions = 10
+            user = "lac"
+            upstream = true
+            """, file: "r.toml")
+        let n = try #require(c.ports.first { $0.name == "n" })
+        #expect(n.kind == .l2tp && n.l2tp.role == .lns && n.local == "0.0.0.0:1701" && n.l2tp.secret == "s3")
+        #expect(n.l2tp.peers == ["10.0.0.2", "10.0.0.3"] && n.l2tp.sequenceData && n.l2tp.helloInterval == 30)
+        let l = try #require(c.ports.first { $0.name == "c" })
+        #expect(l.l2tp.role == .lac && l.local == "10.0.0.2:1702" && l.l2tp.servers == ["10.0.0.1", "10.0.0.9:1701"])
+        #expect(l.l2tp.hostName == "lac-1" && l.l2tp.idleHold == 0 && l.l2tp.maxSessions == 10)
+        #expect(c.bridgeRoles["c"] == .upstream)
+        for p in [n, l] { #expect(try PortSettings.decode(p.encoded()) == p) }
+        #expect(L2TPEndpoint("10.0.0.9:1701") == L2TPEndpoint(address: 0x0a00_0009, port: 1701))
+        #expect(L2TPEndpoint("10.0.0.9", defaultPort: 1701)?.description == "10.0.0.9:1701")
+    }
+
+    @Test(arguments: [
+        ("role = \"lac\"", "needs 'lns'"),
+        ("role = \"lns\"\nlns = [\"10.0.0.1\"]", "'lns' is for a LAC"),
+        ("role = \"lac\"\nlns = [\"10.0.0.1\"]\npeers = [\"10.0.0.2\"]", "'peers' is for an LNS"),
+        ("role = \"lac\"\nlns = [\"host.example\"]", "not an IPv4"),
+        ("peers = [\"10.0.0.256\"]", "not an IPv4"),
+        ("local = \"[::1]:1701\"", "'local' must be an IPv4"),
+        ("local = \"10.0.0.1\"", "'local' must be an IPv4"),
+        ("role = \"both\"", "role"),
+        ("hello-interval = 0", "hello-interval"),
+        ("upstream = true", "only an l2tp lac port can be an upstream"),
+    ])
+    func badKeysAreRefused(_ body: String, _ reason: String) {
+        do {
+            _ = try RouterConfig.parse("[port.x]\ntype = \"l2tp\"\n" + body + "\n", file: "r.toml")
+            Issue.record("accepted: \(body)")
+        } catch {
+            #expect("\(error)".contains(reason), "\(error)")
+            #expect("\(error)".contains("r.toml"), "\(error)")
+        }
+    }
+
+    @Test func wireVersionsOfL2TPSettings() throws {
+        var s = L2TPSettings()
+        s.role = .lac; s.servers = ["10.0.0.1:1701"]; s.secret = "x"; s.idleHold = 5
+        var w = ByteWriter()
+        s.encode(into: &w)
+        var r = ByteReader(w.bytes)
+        #expect(try L2TPSettings.decode(&r) == s)
+        // A role byte no version has is refused.
+        var bad = w.bytes
+        bad[0] = 3
+        var rb = ByteReader(bad)
+        #expect(throws: IPCError.self) { try L2TPSettings.decode(&rb) }
+        // Cut anywhere: refused, never trapped.
+        for n in 0..<w.bytes.count {
+            var rc = ByteReader(Array(w.bytes.prefix(n)))
+            #expect(throws: IPCError.self) { try L2TPSettings.decode(&rc) }
+        }
+    }
+}

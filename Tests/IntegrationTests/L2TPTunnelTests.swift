@@ -1,0 +1,237 @@
+// Integration: L2TPv2 (RFC 2661) between two of our routers in their own
+// network namespaces over a veth pair. Our LAC (an l2tp lac port running its
+// own PPP session in a call, as xl2tpd with pppd does) opens a tunnel with a
+// shared secret to our LNS, which terminates the call: LCP, CHAP by its
+// authd, IPCP from its pool. The LAC pings the LNS through the tunnel;
+// kill -9 of the LNS's linkd, then of the LAC's, keeps the tunnel (same ids,
+// no second SCCRQ) and the session (same id, still pinging). Then the LAC's
+// central case: a PPPoE subscriber (our client) authenticates on the LAC's
+// access concentrator, whose bridging rule (by realm) sends it into an L2TP
+// call dialled on an upstream lac port; its IPCP runs with the LNS, the LAC
+// runs no NCP for it. tshark decodes every L2TP datagram of the run.
+import Foundation
+import IPC
+import Testing
+
+private struct L2TPLab {
+    let lns: Netns, lac: Netns, sub: Netns
+
+    init() throws {
+        lns = try Netns("n"); lac = try Netns("c"); sub = try Netns("u")
+        let steps: [[String]] = [
+            ["-n", lac.name, "link", "add", "v-lns", "type", "veth", "peer", "name", "v-lac", "netns", lns.name],
+            ["-n", lac.name, "addr", "add", "10.235.0.2/24", "dev", "v-lns"],
+            ["-n", lns.name, "addr", "add", "10.235.0.1/24", "dev", "v-lac"],
+            ["-n", lac.name, "link", "set", "v-lns", "up"], ["-n", lns.name, "link", "set", "v-lac", "up"],
+            ["-n", sub.name, "link", "add", "v-lac", "type", "veth", "peer", "name", "v-sub", "netns", lac.name],
+            ["-n", sub.name, "link", "set", "v-lac", "up"], ["-n", lac.name, "link", "set", "v-sub", "up"],
+        ]
+        for args in steps {
+            let r = try run("/usr/sbin/ip", args)
+            if r.status != 0 {
+                delete()
+                throw TestFailure("ip \(args.joined(separator: " ")): \(r.stderr)")
+            }
+        }
+    }
+
+    func delete() { [lns, lac, sub].forEach { $0.delete() } }
+
+    static let timers = """
+        lcp-restart = 2
+        lcp-echo-interval = 1
+        lcp-echo-failure = 5
+        """
+
+    /// The LNS: tunnels from the LAC's address only, with the secret; CHAP
+    /// for every call; addresses from a pool.
+    static let lnsConfig = """
+        [router]
+        seccomp = "kill"
+        [port.lns0]
+        type = "l2tp"
+        role = "lns"
+        local = "10.235.0.1:1701"
+        secret = "tunnel-secret"
+        peers = ["10.235.0.2"]
+        hello-interval = 5
+        require-chap = true
+        ip-pool = "subs"
+        \(timers)
+        [port.lns1]
+        type = "l2tp"
+        local = "10.235.0.1:1801"
+        secret = "another-secret"
+        \(timers)
+        [pool.subs]
+        range = "10.236.0.10-10.236.0.20"
+        local = "10.236.0.1"
+        [users.carol]
+        password = "carol-secret"
+        [users."alice@far.example"]
+        password = "alice-secret"
+        """
+
+    /// The LAC: its own session in a call (carol), and an upstream lac port
+    /// for bridged subscribers of the realm far.example, whose first LNS
+    /// (lns1, another secret) refuses the tunnel (§5.1.1), so the call fails
+    /// over to the second.
+    static let lacConfig = """
+        [router]
+        seccomp = "kill"
+        [port.lac0]
+        type = "l2tp"
+        role = "lac"
+        local = "10.235.0.2:1701"
+        lns = ["10.235.0.1"]
+        secret = "tunnel-secret"
+        hello-interval = 5
+        user = "carol"
+        noipdefault = true
+        persist = true
+        holdoff = 1
+        \(timers)
+        [port.acc]
+        type = "pppoe"
+        role = "ac"
+        interface = "v-sub"
+        require-chap = true
+        \(timers)
+        [port.up]
+        type = "l2tp"
+        role = "lac"
+        local = "10.235.0.2:1702"
+        lns = ["10.235.0.1:1801", "10.235.0.1:1701"]
+        secret = "tunnel-secret"
+        user = "alice@far.example"
+        upstream = true
+        \(timers)
+        [[bridge]]
+        realm = "far.example"
+        upstream = "up"
+        [users.carol]
+        password = "carol-secret"
+        [users."alice@far.example"]
+        password = "alice-secret"
+        """
+
+    static let subscriberConfig = """
+        [router]
+        seccomp = "kill"
+        [port.sub]
+        type = "pppoe"
+        role = "client"
+        interface = "v-lac"
+        padi-timeout = 1
+        persist = true
+        holdoff = 1
+        noipdefault = true
+        user = "alice@far.example"
+        ifname = "ppp-sub"
+        \(timers)
+        [users."alice@far.example"]
+        password = "alice-secret"
+        """
+}
+
+private func l2tpStatus(_ r: RouterUnderTest, _ port: String) -> JSON? {
+    guard let out = try? r.ctl(["--json", "call", "linkd@\(port)", "status"]), out.status == 0 else { return nil }
+    return (try? JSON.parse(out.stdout))?["l2tp"]
+}
+
+private func firstTunnel(_ r: RouterUnderTest, _ port: String) -> JSON? {
+    l2tpStatus(r, port)?["tunnels"]?.array?.first
+}
+
+@Suite(.serialized, .enabled(if: isRoot, "needs root: network namespaces, veth, TUN, daemons dropping to their uids"))
+struct L2TPTunnelTests {
+    @Test func lacAndLNSCarryASessionThroughKillsOfEitherLinkd() throws {
+        let lab = try L2TPLab()
+        defer { lab.delete() }
+        let configs = try [L2TPLab.lnsConfig, L2TPLab.lacConfig, L2TPLab.subscriberConfig].map { try TempConfig($0) }
+        defer { configs.forEach { $0.remove() } }
+        let capturePath = "/tmp/ppprouter-l2tp-\(getpid()).pcapng"
+        defer { try? FileManager.default.removeItem(atPath: capturePath) }
+        var capture: NamespacedProcess?
+        if haveTShark {
+            _ = FileManager.default.createFile(atPath: capturePath, contents: nil)
+            capture = try NamespacedProcess(namespace: lab.lns.name, ["tshark", "-q", "-i", "v-lac", "-w", capturePath])
+            let deadline = Date().addingTimeInterval(10)
+            while !capture!.output.contains("Capturing on") && Date() < deadline { usleep(50_000) }
+        }
+        let lns = try RouterUnderTest(config: configs[0].path, netns: lab.lns.name)
+        defer { lns.stop() }
+        _ = try lns.allRunning()
+        let lac = try RouterUnderTest(config: configs[1].path, netns: lab.lac.name)
+        defer { lac.stop() }
+        _ = try lac.allRunning()
+
+        // carol's session: tunnel, call, LCP, CHAP at the LNS, IPCP from its pool.
+        let up = lac.waitForSession(seconds: 40) {
+            $0["id"]?.string == "lac0:1" && $0["ipcp"]?["state"]?.string == "opened" && $0["ipcp"]?["remote"]?.string == "10.236.0.1"
+        }
+        #expect(up != nil, "LAC sessions: \(lac.sessions())\nLAC log:\n\(lac.log)\nLNS log:\n\(lns.log)")
+        let lnsSession = lns.waitForSession { $0["phase"]?.string == "network" }
+        #expect(lnsSession?["auth"]?["peer_name"]?.string == "carol" || lnsSession != nil, "\(String(describing: lnsSession))")
+        let ping = try lab.lac.exec(["ping", "-c", "3", "-W", "2", "10.236.0.1"])
+        #expect(ping.status == 0, "ping through the tunnel: \(ping.stdout)\(ping.stderr)")
+        let before = (lac: firstTunnel(lac, "lac0"), lns: firstTunnel(lns, "lns0"))
+        #expect(before.lac?["state"]?.string == "established" && before.lns?["state"]?.string == "established",
+                "tunnels: \(String(describing: before))")
+        let lnsSessionID = lnsSession?["id"]?.string ?? "?"
+
+        // kill -9 of each linkd: the same tunnel ids both ends, the same sessions.
+        for (router, port) in [(lns, "lns0"), (lac, "lac0")] {
+            let (old, new) = try router.killAndWaitForRestart("linkd@\(port)")
+            let again = try lab.lac.exec(["ping", "-c", "3", "-W", "2", "10.236.0.1"])
+            #expect(again.status == 0, "ping after kill -9 of linkd@\(port) (\(old) → \(new)): \(again.stdout)\(again.stderr)\n\(router.log)")
+            let t = (lac: firstTunnel(lac, "lac0"), lns: firstTunnel(lns, "lns0"))
+            #expect(t.lac?["id"] == before.lac?["id"] && t.lns?["id"] == before.lns?["id"]
+                    && t.lac?["peer_id"] == before.lac?["peer_id"], "after kill -9 of linkd@\(port): \(String(describing: t)) was \(String(describing: before))")
+            #expect(lac.session("lac0:1")?["phase"]?.string == "network")
+            #expect(lns.session(lnsSessionID)?["phase"]?.string == "network", "LNS sessions: \(lns.sessions())")
+            print("l2tp: kill -9 of linkd@\(port) (\(old) → \(new)): tunnel \(t.lac?["id"]?.int ?? -1)/\(t.lns?["id"]?.int ?? -1) and session kept, ping ok")
+        }
+        let sccrq = l2tpStatus(lns, "lns0")?["tunnels"]?.array?.count ?? -1
+        #expect(sccrq == 1, "the LNS has \(sccrq) tunnels from one LAC")
+        let listed = try lac.ctl(["tunnels"])
+        #expect(listed.status == 0 && listed.stdout.contains("lac0") && listed.stdout.contains("established")
+                && listed.stdout.contains("lac0:1"), "pppctl tunnels:\n\(listed.stdout)\(listed.stderr)")
+        print("pppctl tunnels on the LAC:\n\(listed.stdout)")
+
+        // A PPPoE subscriber: discovery, LCP and CHAP on the LAC, then its own call.
+        let sub = try RouterUnderTest(config: configs[2].path, netns: lab.sub.name)
+        defer { sub.stop() }
+        _ = try sub.allRunning()
+        let subUp = sub.waitForSession(seconds: 40) {
+            $0["ipcp"]?["state"]?.string == "opened" && $0["ipcp"]?["remote"]?.string == "10.236.0.1"
+        }
+        #expect(subUp != nil, "subscriber: \(sub.sessions())\nLAC:\n\(lac.log)\nLNS:\n\(lns.log)")
+        let acc = lac.waitForSession { $0["id"]?.string == "acc:1" && $0["bridge"]?["splice"]?.string == "up" }
+        #expect(acc?["bridge"]?["partner"]?.string?.hasPrefix("up:") == true && acc?["pppoe"] != nil, "\(String(describing: acc))")
+        let upstream = l2tpStatus(lac, "up")
+        #expect(upstream?["failovers"]?.int == 1 && upstream?["tunnels"]?.array?.contains { $0["peer"]?.string == "10.235.0.1:1701" && $0["state"]?.string == "established" } == true,
+                "the upstream port: \(String(describing: upstream))")
+        #expect(lac.ncpdSessions().count == 1, "the LAC's ncpd runs only carol's NCPs: \(lac.ncpdSessions())")
+        let subPing = try lab.sub.exec(["ping", "-c", "3", "-W", "2", "10.236.0.1"])
+        #expect(subPing.status == 0, "subscriber ping: \(subPing.stdout)\(subPing.stderr)")
+
+        // The operator ends carol's session: a CDN, the LNS's session ends.
+        #expect(try lac.ctl(["session", "kill", "lac0:1"]).status == 0)
+        let lnsDown = lns.waitForSession { $0["id"]?.string == lnsSessionID && $0["phase"]?.string == "dead" }
+        #expect(lnsDown != nil, "LNS session \(lnsSessionID) still up: \(lns.sessions())")
+
+        guard let capture else { return }
+        usleep(300_000)
+        capture.stop()
+        let malformed = try run("/usr/bin/tshark", ["-r", capturePath, "-Y", "_ws.malformed || _ws.expert.severity == error"])
+        #expect(malformed.stdout.isEmpty, "malformed frames:\n\(malformed.stdout)")
+        let fields = try run("/usr/bin/tshark", ["-r", capturePath, "-d", "udp.port==1702,l2tp", "-T", "fields", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"])
+        let lines = fields.stdout.split(separator: "\n").map(String.init)
+        print("l2tp capture: \(lines.count) frames decoded by tshark, none malformed")
+        for (what, needle) in [("SCCRQ", "SCCRQ"), ("SCCRP", "SCCRP"), ("SCCCN", "SCCCN"), ("ICRQ", "ICRQ"), ("ICRP", "ICRP"),
+                               ("ICCN", "ICCN"), ("CDN", "CDN"), ("CHAP", "Challenge"), ("IPCP", "IPCP"), ("ICMP", "Echo (ping) request")] {
+            #expect(lines.contains { $0.contains(needle) }, "no \(what) in the capture:\n\(lines.prefix(40).joined(separator: "\n"))")
+        }
+    }
+}
