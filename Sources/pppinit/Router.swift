@@ -71,7 +71,11 @@ final class Router {
     }
 
     private func bootNext() {
-        guard !shuttingDown, bootIndex < components.count else { return }
+        guard !shuttingDown else { return }
+        guard bootIndex < components.count else {
+            SystemdNotify.ready(status: "\(components.count) components started")
+            return
+        }
         let c = components[bootIndex]
         bootIndex += 1
         apply(c, c.supervision.handle(.restartRequested, now: now, policy: config.policy))

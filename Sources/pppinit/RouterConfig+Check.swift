@@ -1,7 +1,7 @@
 // What pppinit checks before it starts anything, and all that
 // `pppinit --check FILE` does (issue 19): the file parses with every value in
-// range (RouterConfig.parse, which also refuses non-literal addresses and
-// overlapping pools), and the files it names exist and are readable, hook
+// range (RouterConfig.parse, which also refuses overlapping pools), the
+// ports' addresses are literal, and the files it names exist and are readable, hook
 // scripts executable. A start refuses on the same errors, so a check that
 // passes is a start that gets past its configuration. A secrets file others
 // may read is a warning, not an error (authd reads it as root either way;
@@ -29,6 +29,15 @@ extension RouterConfig {
     func checkFiles() throws(ConfigError) -> [ConfigError] {
         var warnings: [ConfigError] = []
         let text = ProcStatus.readFile(file) ?? ""
+        // linkd binds and connects with inet_pton, no lookups: a name such
+        // as "localhost:1" would make its linkd fail at every restart.
+        for p in ports where p.kind == .udp || p.kind == .tcp {
+            let keys = p.kind == .udp ? [("local", p.local), ("remote", p.remote)] : [("listen", p.local), ("connect", p.remote)]
+            for (key, value) in keys where !value.isEmpty && !Self.isLiteralEndpoint(value) {
+                throw ConfigError(file: file, line: Self.line(of: "\"\(value)\"", in: text),
+                                  reason: "port '\(p.name)': '\(key)' is ADDRESS:PORT with a literal address, e.g. \"127.0.0.1:5000\" or \"[::1]:5000\"; got \"\(value)\"")
+            }
+        }
         for (key, path) in [("pap-secrets", auth.papSecrets), ("chap-secrets", auth.chapSecrets)] where !path.isEmpty {
             let line = Self.line(of: key, in: text)
             var st = stat()

@@ -153,14 +153,12 @@ struct RouterConfig {
         case .udp:
             p.local = try r.string("local")
             p.remote = try r.string("remote", default: "")
-            try Self.literalEndpoints(port: name, [("local", p.local), ("remote", p.remote)], r)
         case .tcp:
             p.local = try r.string("listen", default: "")
             p.remote = try r.string("connect", default: "")
             if p.local.isEmpty == p.remote.isEmpty {
                 throw ConfigError(file: r.file, line: r.line, reason: "tcp port '\(name)' needs exactly one of 'listen' or 'connect'")
             }
-            try Self.literalEndpoints(port: name, [("listen", p.local), ("connect", p.remote)], r)
         case .pppoe:
             p.device = try r.string("interface")
             guard !p.device.isEmpty, p.device.utf8.count < 16, !p.device.contains("/") else {
@@ -172,15 +170,6 @@ struct RouterConfig {
         }
         try parseSessionOptions(port: name, &r, into: &p)
         return p
-    }
-
-    /// linkd binds and connects these with inet_pton, no lookups: a name
-    /// such as "localhost:1" would make its linkd fail at every restart.
-    private static func literalEndpoints(port name: String, _ keys: [(String, String)], _ r: TableReader) throws(ConfigError) {
-        for (key, value) in keys where !value.isEmpty && !isLiteralEndpoint(value) {
-            throw ConfigError(file: r.file, line: r.line,
-                              reason: "port '\(name)': '\(key)' is ADDRESS:PORT with a literal address, e.g. \"127.0.0.1:5000\" or \"[::1]:5000\"; got \"\(value)\"")
-        }
     }
 
     /// LCP and session keys, named and defaulted as pppd's options.

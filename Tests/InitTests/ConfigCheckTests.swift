@@ -27,11 +27,11 @@ struct ScratchFile {
 @Suite struct ConfigCheckTests {
     /// (config, line, what the reason says)
     static let broken: [(String, Int, String)] = [
-        ("[port.u]\ntype = \"udp\"\nlocal = \"localhost:1\"\n", 1, "'local' is ADDRESS:PORT with a literal address"),
-        ("[port.u]\ntype = \"udp\"\nlocal = \"127.0.0.1:1\"\nremote = \"127.0.0.1\"\n", 1, "'remote' is ADDRESS:PORT"),
-        ("[port.u]\ntype = \"udp\"\nlocal = \"127.0.0.1:70000\"\n", 1, "literal address"),
-        ("[port.t]\ntype = \"tcp\"\nconnect = \"example.com:80\"\n", 1, "'connect' is ADDRESS:PORT"),
-        ("[port.t]\ntype = \"tcp\"\nlisten = \"[::1:80\"\n", 1, "'listen' is ADDRESS:PORT"),
+        ("[port.u]\ntype = \"udp\"\nlocal = \"localhost:1\"\n", 3, "'local' is ADDRESS:PORT with a literal address"),
+        ("[port.u]\ntype = \"udp\"\nlocal = \"127.0.0.1:1\"\nremote = \"127.0.0.1\"\n", 4, "'remote' is ADDRESS:PORT"),
+        ("[port.u]\ntype = \"udp\"\nlocal = \"127.0.0.1:70000\"\n", 3, "literal address"),
+        ("[port.t]\ntype = \"tcp\"\nconnect = \"example.com:80\"\n", 3, "'connect' is ADDRESS:PORT"),
+        ("[port.t]\ntype = \"tcp\"\nlisten = \"[::1:80\"\n", 3, "'listen' is ADDRESS:PORT"),
         ("\n[metrics]\nlisten = \"any:9361\"\n", 2, "metrics: 'listen'"),
         ("[metrics]\nlisten = \"127.0.0.1:9361\"\nbogus = 1\n", 3, "bogus"),
         ("[auth]\nchap-secrets = \"/nonexistent/ppprouter-chap\"\n", 2, "chap-secrets /nonexistent/ppprouter-chap: "),

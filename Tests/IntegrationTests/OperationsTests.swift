@@ -21,11 +21,11 @@ import Testing
         defer { bad.remove() }
         let r = try run(binDir + "/pppinit", ["--check", bad.path])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
-        #expect(r.stderr.hasPrefix("\(bad.path):4: port 'u': 'local'"), "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("\(bad.path):6: port 'u': 'local'"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
         // A start refuses the same file, with the same words.
         let start = try run(binDir + "/pppinit", ["--config", bad.path, "--runtime-dir", "/tmp/ppprouter-never-\(getpid())"])
-        #expect(start.status != 0 && start.stderr.contains("\(bad.path):4: port 'u': 'local'"), "\(start.stderr)")
+        #expect(start.status != 0 && start.stderr.contains("\(bad.path):6: port 'u': 'local'"), "\(start.stderr)")
         #expect(try run(binDir + "/pppinit", ["--check"]).status == 2)
     }
 
