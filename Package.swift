@@ -47,11 +47,11 @@ let package = Package(
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE", "L2TP"]),
         .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
-        .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim"]),
+        .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim", "IPv6Services"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
         // Prometheus /metrics over HTTP (issue 19); talks to pppinit only.
         .executableTarget(name: "metricsd", dependencies: ["IPC", "CShim"]),
-        .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim", "PPP"]),
+        .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim", "PPP", "IPv6Services"]),
         .executableTarget(
             name: "pppctl",
             dependencies: ["IPC", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -66,11 +66,11 @@ let package = Package(
         // A real FreeRADIUS started on loopback for the RADIUS tests.
         .target(name: "TestSupport", dependencies: ["IPC"], path: "Tests/TestSupport"),
         .testTarget(name: "AuthTests", dependencies: ["authd", "TestSupport"]),
-        .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP"]),
+        .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP", "IPv6Services"]),
         .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP", "PPPoE"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
         .testTarget(name: "MetricsdTests", dependencies: ["metricsd", "IPC"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport", "IPv6Services"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,9 +1,9 @@
-// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/LogLine.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSON+Encode.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NASPortType.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift Fuzz/Shared/Canonical.swift
+// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/LogLine.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSON+Encode.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NASPortType.swift Sources/IPC/BundleRecord.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift Fuzz/Shared/Canonical.swift
 // libFuzzer target: the state records ncpd and linkd deposit in pppinit's
 // fd store and decode after a restart (DESIGN.md "Restart without losing
 // sessions"). A decoded record re-encodes to the same bytes, or — when it
 // was an older version (LinkSessionState v1, NetworkSessionState v1,
-// NetworkSettings v1, AuthVerdict v1), which is read
+// NetworkSettings v1, AuthVerdict v1, BundleRecord v1), which is read
 // and written back as the current one — to a canonical form that decodes to
 // the same record and re-encodes to itself.
 
@@ -12,6 +12,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     if let s = try? NetworkSessionState.decode(bytes) {
         canonical(s, bytes, s.encoded(), "ncpd session state") { try? NetworkSessionState.decode($0) } encode: { $0.encoded() }
+    }
+    if let b = try? BundleRecord.decode(bytes) {
+        canonical(b, bytes, b.encoded(), "bundle record") { try? BundleRecord.decode($0) } encode: { $0.encoded() }
     }
     if let s = try? LinkSessionState.decode(bytes) {
         canonical(s, bytes, s.encoded(), "linkd session state") { try? LinkSessionState.decode($0) } encode: { $0.encoded() }

@@ -39,6 +39,10 @@ public struct BundleRecord: Equatable, Sendable {
     public var nextTransmitSequence: UInt32 = 0
     public var expectedReceiveSequence: UInt32?
     public var members: [BundleMemberRecord] = []
+    /// The session ("PORT:N" of the bundle's first link) that runs the
+    /// bundle's NCPs and owns its unit (RFC 1990 §5: NCPs once per
+    /// bundle). Version 2; "" in a version 1 record.
+    public var session = ""
 
     /// Far beyond any bundle (pppd has no limit; ports are the real bound).
     public static let maximumMembers = 64
@@ -49,7 +53,7 @@ public struct BundleRecord: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(1)
+        w.u8(2)
         w.string(peerName); w.u8(discriminatorClass); w.blob(discriminatorAddress)
         w.u16(localMRRU ?? 0); w.u16(peerMRRU ?? 0)
         w.bool(receiveShortSequence); w.bool(transmitShortSequence)
@@ -59,6 +63,7 @@ public struct BundleRecord: Equatable, Sendable {
         for m in members {
             w.string(m.session); w.u32(m.link); w.u16(m.peerMRU); w.u64(m.weight)
         }
+        w.string(session)
         return w.bytes
     }
 
@@ -67,7 +72,10 @@ public struct BundleRecord: Equatable, Sendable {
     /// next to a flag that says otherwise, duplicate links, too many members.
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> BundleRecord {
         var r = ByteReader(bytes)
-        try r.version(1, "bundle record")
+        let version = try r.u8()
+        guard version == 1 || version == 2 else {
+            throw .invalid(callID: 0, reason: "bundle record version \(version), expected 1 or 2")
+        }
         var b = BundleRecord(peerName: try r.string())
         b.discriminatorClass = try r.u8()
         // RFC 1661 §6: the option value (Class + Address) is at most 253 octets.
@@ -103,6 +111,7 @@ public struct BundleRecord: Equatable, Sendable {
             }
             b.members.append(m)
         }
+        if version == 2 { b.session = try r.string() }
         try r.finish()
         return b
     }

@@ -25,6 +25,12 @@ public enum EventBody: Equatable, Sendable {
     case bridgeDown(a: String, b: String, reason: String)
     /// bridged: a channel waiting for its partner was closed.
     case bridgeFailed(session: String, reason: String)
+    /// ncpd: a bundle came up (its first link), a link joined or left it
+    /// (`links`: how many it has now), the bundle went down.
+    case bundleUp(bundle: String, session: String)
+    case linkJoined(bundle: String, session: String, links: Int)
+    case linkLeft(bundle: String, session: String, links: Int, reason: String)
+    case bundleDown(bundle: String, session: String, reason: String)
 
     public var kind: EventKind {
         switch self {
@@ -37,6 +43,10 @@ public enum EventBody: Equatable, Sendable {
         case .bridgeUp: .bridgeUp
         case .bridgeDown: .bridgeDown
         case .bridgeFailed: .bridgeFailed
+        case .bundleUp: .bundleUp
+        case .linkJoined: .linkJoined
+        case .linkLeft: .linkLeft
+        case .bundleDown: .bundleDown
         }
     }
 
@@ -72,6 +82,15 @@ public enum EventBody: Equatable, Sendable {
             return ["a": .string(a), "b": .string(b), "reason": .string(reason)]
         case let .bridgeFailed(session, reason):
             return ["session": .string(session), "reason": .string(reason)]
+        case let .bundleUp(bundle, session):
+            return ["bundle": .string(bundle), "session": .string(session)]
+        case let .linkJoined(bundle, session, links):
+            return ["bundle": .string(bundle), "session": .string(session), "links": .int(Int64(links))]
+        case let .linkLeft(bundle, session, links, reason):
+            return ["bundle": .string(bundle), "session": .string(session), "links": .int(Int64(links)),
+                    "reason": .string(reason)]
+        case let .bundleDown(bundle, session, reason):
+            return ["bundle": .string(bundle), "session": .string(session), "reason": .string(reason)]
         }
     }
 
@@ -132,6 +151,20 @@ public enum EventBody: Equatable, Sendable {
         case .bridgeFailed:
             guard let session = text("session"), let reason = text("reason") else { return nil }
             self = .bridgeFailed(session: session, reason: reason)
+        case .bundleUp:
+            guard let bundle = text("bundle"), let session = text("session") else { return nil }
+            self = .bundleUp(bundle: bundle, session: session)
+        case .linkJoined:
+            guard let bundle = text("bundle"), let session = text("session"), let n = o["links"]?.int,
+                  let links = Int(exactly: n), links >= 1 else { return nil }
+            self = .linkJoined(bundle: bundle, session: session, links: links)
+        case .linkLeft:
+            guard let bundle = text("bundle"), let session = text("session"), let n = o["links"]?.int,
+                  let links = Int(exactly: n), links >= 0, let reason = text("reason") else { return nil }
+            self = .linkLeft(bundle: bundle, session: session, links: links, reason: reason)
+        case .bundleDown:
+            guard let bundle = text("bundle"), let session = text("session"), let reason = text("reason") else { return nil }
+            self = .bundleDown(bundle: bundle, session: session, reason: reason)
         }
     }
 

@@ -16,6 +16,8 @@ public enum EventKind: String, CaseIterable, Sendable {
     case authSucceeded = "auth-succeeded", authFailed = "auth-failed"
     // bridged: a splice of two sessions.
     case bridgeUp = "bridge-up", bridgeDown = "bridge-down", bridgeFailed = "bridge-failed"
+    // ncpd: an RFC 1990 bundle and its member links.
+    case bundleUp = "bundle-up", linkJoined = "link-joined", linkLeft = "link-left", bundleDown = "bundle-down"
 
     public var publisher: Peer {
         switch self {
@@ -23,6 +25,7 @@ public enum EventKind: String, CaseIterable, Sendable {
         case .sessionUp, .sessionAuth, .sessionDown, .sessionBridge: .linkd
         case .authSucceeded, .authFailed: .authd
         case .bridgeUp, .bridgeDown, .bridgeFailed: .bridged
+        case .bundleUp, .linkJoined, .linkLeft, .bundleDown: .ncpd
         }
     }
 
@@ -40,6 +43,11 @@ public enum EventKind: String, CaseIterable, Sendable {
         case .bridgeUp: ["a", "b", "resumed"]
         case .bridgeDown: ["a", "b", "reason"]
         case .bridgeFailed: ["session", "reason"]
+        // bundle: its name; session: the bundle's (up, down) or the link's.
+        case .bundleUp: ["bundle", "session"]
+        case .linkJoined: ["bundle", "session", "links"]
+        case .linkLeft: ["bundle", "session", "links", "reason"]
+        case .bundleDown: ["bundle", "session", "reason"]
         }
     }
 }

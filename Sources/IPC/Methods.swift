@@ -21,7 +21,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     // authd
     case authdSessions, authTest
     // ncpd
-    case ncpdSessions, pools
+    case ncpdSessions, pools, bundles
     // bridged
     case splices, bridgedUnbridge
 
@@ -40,6 +40,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .tunnels: "tunnels"
         case .authTest: "auth-test"
         case .pools: "pools"
+        case .bundles: "bundles"
         case .splices: "splices"
         }
     }
@@ -50,7 +51,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .status, .ping, .logLevel: nil
         case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels: .linkd
         case .authdSessions, .authTest: .authd
-        case .ncpdSessions, .pools: .ncpd
+        case .ncpdSessions, .pools, .bundles: .ncpd
         case .splices, .bridgedUnbridge: .bridged
         }
     }
@@ -60,7 +61,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// admin group. Daemon-to-daemon calls relayed by pppinit are admin.
     public var needsAdmin: Bool {
         switch self {
-        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .splices, .tunnels: false
+        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .bundles, .splices, .tunnels: false
         case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .logLevel: true
         }
     }
@@ -68,7 +69,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// What the arguments look like, for error replies and the README.
     public var arguments: String {
         switch self {
-        case .status, .ping, .authdSessions, .pools, .splices, .tunnels: "{}"
+        case .status, .ping, .authdSessions, .pools, .bundles, .splices, .tunnels: "{}"
         case .linkdSessions, .ncpdSessions: PageArguments.shape
         case .sessionKill, .linkdUnbridge: SessionArguments.shape
         case .dial: DialArguments.shape

@@ -22,6 +22,9 @@ public struct NcpdSettings: Equatable, Sendable {
     /// ip-up/ip-down/ipv6-up/ipv6-down or a resolv file are configured: ncpd
     /// then tells pppinit when an NCP goes up or down (hookRequested).
     public var hooks: Bool = false
+    /// IPv6 prefix pools and per-port RA/DHCPv6 (IPv6Settings.swift, issue 18).
+    public var pools6: [IPv6PoolSettings] = []
+    public var ipv6Ports: [IPv6PortSettings] = []
 
     public init() {}
 
@@ -29,16 +32,20 @@ public struct NcpdSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(1)
+        w.u8(2)
         w.u8(UInt8(pools.count))
         for p in pools { w.string(p.name); w.u32(p.first); w.u32(p.last); w.u32(p.local) }
         w.bool(hooks)
+        w.u8(UInt8(pools6.count)); for p in pools6 { p.encode(into: &w) }
+        w.u8(UInt8(ipv6Ports.count)); for p in ipv6Ports { p.encode(into: &w) }
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> NcpdSettings {
         var r = ByteReader(bytes)
-        try r.version(1, "ncpd settings")
+        // Version 2 adds the IPv6 pools and ports.
+        let version = try r.u8()
+        guard version == 1 || version == 2 else { throw .invalid(callID: 0, reason: "ncpd settings version \(version), expected 1 or 2") }
         var s = NcpdSettings()
         let count = Int(try r.u8())
         guard count <= maxPools else { throw .invalid(callID: 0, reason: "\(count) pools, at most \(maxPools)") }
@@ -48,6 +55,12 @@ public struct NcpdSettings: Equatable, Sendable {
             s.pools.append(p)
         }
         s.hooks = try r.bool()
+        if version == 2 {
+            let pools6 = Int(try r.u8())
+            guard pools6 <= maxPools else { throw .invalid(callID: 0, reason: "\(pools6) IPv6 pools, at most \(maxPools)") }
+            for _ in 0..<pools6 { s.pools6.append(try IPv6PoolSettings.decode(&r)) }
+            for _ in 0..<Int(try r.u8()) { s.ipv6Ports.append(try IPv6PortSettings.decode(&r)) }
+        }
         try r.finish()
         return s
     }

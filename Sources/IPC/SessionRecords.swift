@@ -279,29 +279,80 @@ public struct ChannelRecord: Equatable, Sendable {
     /// For bridged: the session this channel is to be spliced to (its
     /// channel arrives separately); empty for ncpd.
     public var bridgeWith: String = ""
+    /// RFC 1990: what LCP negotiated for multilink on this link; nil when no
+    /// MRRU was agreed either way (an ordinary session). Version 2.
+    public var multilink: ChannelMultilink?
 
     public init(session: String, port: String) { self.session = session; self.port = port }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(1)
+        // Version 1 while there is no multilink, so an older ncpd or a
+        // record deposited before an upgrade reads the same bytes.
+        w.u8(multilink == nil ? 1 : 2)
         w.string(session); w.string(port); w.u16(localMRU); w.u16(peerMRU); w.u32(localMagic); w.u32(peerMagic)
         w.bool(verdict != nil)
         verdict?.encode(into: &w)
         network.encode(into: &w)
         w.string(bridgeWith)
+        multilink?.encode(into: &w)
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> ChannelRecord {
         var r = ByteReader(bytes)
-        try r.version(1, "channel record")
+        let version = try r.u8()
+        guard version == 1 || version == 2 else {
+            throw .invalid(callID: 0, reason: "channel record version \(version), expected 1 or 2")
+        }
         var c = ChannelRecord(session: try r.string(), port: try r.string())
         c.localMRU = try r.u16(); c.peerMRU = try r.u16(); c.localMagic = try r.u32(); c.peerMagic = try r.u32()
         if try r.bool() { c.verdict = try AuthVerdict.decode(&r) }
         c.network = try NetworkSettings.decode(&r)
         c.bridgeWith = try r.string()
+        if version == 2 { c.multilink = try ChannelMultilink.decode(&r) }
         try r.finish()
         return c
+    }
+}
+
+/// RFC 1990 §5.1 as negotiated on one link, for the bundle's owner: the
+/// MRRU each way, the sequence formats and the peer's Endpoint
+/// Discriminator (Class, then Address; the null class when it sent none).
+public struct ChannelMultilink: Equatable, Sendable {
+    /// §5.1.1: what the peer acked for us (we receive) and what we acked
+    /// for it (we send); 0 = not negotiated that way. One is non-zero.
+    public var localMRRU: UInt16 = 0
+    public var peerMRRU: UInt16 = 0
+    /// §5.1.2: 12-bit sequence numbers towards us / towards the peer.
+    public var receiveShortSequence = false
+    public var transmitShortSequence = false
+    /// §5.1.3: the peer's discriminator option value (Class + Address).
+    public var peerDiscriminator: [UInt8] = [0]
+    /// The link's speed (bit/s) the fragmenter weights it by; 0 = unknown
+    /// (equal shares).
+    public var speed: UInt64 = 0
+
+    public init() {}
+
+    public func encode(into w: inout ByteWriter) {
+        w.u16(localMRRU); w.u16(peerMRRU); w.bool(receiveShortSequence); w.bool(transmitShortSequence)
+        w.blob(peerDiscriminator); w.u64(speed)
+    }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> ChannelMultilink {
+        var m = ChannelMultilink()
+        m.localMRRU = try r.u16(); m.peerMRRU = try r.u16()
+        m.receiveShortSequence = try r.bool(); m.transmitShortSequence = try r.bool()
+        // RFC 1661 §6: an option value is at most 253 octets; Class comes first.
+        m.peerDiscriminator = try r.blob(max: 253)
+        m.speed = try r.u64()
+        guard m.localMRRU != 0 || m.peerMRRU != 0 else {
+            throw .invalid(callID: 0, reason: "channel multilink without an MRRU")
+        }
+        guard !m.peerDiscriminator.isEmpty else {
+            throw .invalid(callID: 0, reason: "channel multilink discriminator without a class")
+        }
+        return m
     }
 }

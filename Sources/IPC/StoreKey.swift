@@ -22,6 +22,9 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// router started (RFC 2866 §5.1), so a restarted authd does not send it
     /// again (which would tell the server every session had ended).
     case accountingOn
+    /// ncpd: one RFC 1990 bundle by its rendezvous name ("bundle:…"): the
+    /// bundle's end of its session's channel and every member link's channel.
+    case bundle(String)
 
     public var description: String {
         switch self {
@@ -31,6 +34,7 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         case .pppoeSession: "pppoe-session"
         case let .tunnel(id): "tunnel:\(id)"
         case .accountingOn: "accounting-on"
+        case let .bundle(name): name
         }
     }
 
@@ -44,6 +48,8 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         default:
             if s.hasPrefix("session:"), s.count > 8 {
                 self = .session(String(s.dropFirst(8)))
+            } else if s.hasPrefix("bundle:") {
+                self = .bundle(s)
             } else if s.hasPrefix("tunnel:"), let id = UInt16(s.dropFirst(7)), id != 0 {
                 self = .tunnel(id)
             } else if s.hasPrefix("splice:") {

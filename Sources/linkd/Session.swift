@@ -334,6 +334,10 @@ final class Session {
         record.peerMagic = o.peerMagicNumber
         record.verdict = auth.verdict
         record.network = settings.network
+        record.multilink = Self.multilink(o)
+        // RFC 1990 §3: fragments in proportion to the links' speeds; a tty
+        // knows its line speed, other transports leave it to ncpd (0).
+        if settings.kind == .tty { record.multilink?.speed = UInt64(settings.speed) }
         let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
         attach(relay)
         switch owner?.route(self) ?? .ncpd {
@@ -343,6 +347,19 @@ final class Session {
         }
         startAccounting()
         owner?.sessionUp(self)
+    }
+
+    /// RFC 1990 §5.1: what ncpd needs to put the link in its bundle; nil
+    /// when no MRRU was agreed (an ordinary session).
+    static func multilink(_ o: LCPNegotiatedOptions) -> ChannelMultilink? {
+        guard o.isMultilink else { return nil }
+        var m = ChannelMultilink()
+        m.localMRRU = o.localMRRU ?? 0
+        m.peerMRRU = o.peerMRRU ?? 0
+        m.receiveShortSequence = o.receiveShortSequence
+        m.transmitShortSequence = o.transmitShortSequence
+        m.peerDiscriminator = o.bundleDiscriminator.encoded
+        return m
     }
 
     private func attach(_ relay: ChannelRelay) {

@@ -22,6 +22,16 @@ final class Channels: SessionHost {
     let settings: NcpdSettings
     let units: UnitSystem?
     let buffers = FrameBuffers()
+    /// [pool6.NAME] and [ipv6.PORT] (issue 18); nil when none is configured.
+    let ipv6: IPv6Router?
+    /// RFC 1990 bundles (Bundles.swift): links with an MRRU go there.
+    private(set) lazy var bundles = Bundles(runtime: runtime, channels: self)
+
+    /// A session's addresses, settled before its channel is accepted.
+    struct Plan {
+        var ipcp: IPCPConfiguration?
+        var lease: (pool: String, address: UInt32)?
+    }
 
     init(runtime: DaemonRuntime, settings: NcpdSettings, units: UnitSystem?) {
         self.runtime = runtime
@@ -29,6 +39,7 @@ final class Channels: SessionHost {
         self.units = units
         intake = ChannelIntake(runtime: runtime)
         pools = AddressPools(settings.pools)
+        ipv6 = IPv6Router.make(settings)
     }
 
     var loop: EventLoop { runtime.loop }
@@ -38,37 +49,52 @@ final class Channels: SessionHost {
     func arrived(_ a: inout RendezvousArrival) {
         guard let offer = intake.offer(&a, from: [.linkd]) else { return }
         let record = offer.record
+        if let m = record.multilink {
+            bundles.arrived(offer, m)
+            return
+        }
+        guard let plan = plan(offer) else { return }
+        intake.accept(offer.receiver, record.session) { [unowned self] ok in
+            guard ok, let fd = offer.channel.take() else {
+                self.release(plan)
+                return
+            }
+            self.adopt(record, fd, plan)
+        }
+    }
+
+    /// Addresses are settled before we accept, so a session we cannot
+    /// address stays with linkd (which then terminates it cleanly); nil when
+    /// the offer was refused.
+    func plan(_ offer: ChannelOffer) -> Plan? {
+        let record = offer.record
         if sessions[record.session] != nil {
             intake.refuse(offer.receiver, "session \(record.session) already has a channel here")
-            return
+            return nil
         }
         if !record.network.ifname.isEmpty,
            sessions.values.contains(where: { $0.interfaceName == record.network.ifname }) {
             intake.refuse(offer.receiver, "interface \(record.network.ifname) is in use by another session")
-            return
+            return nil
         }
-        // Addresses are settled before we accept, so a session we cannot
-        // address stays with linkd (which then terminates it cleanly).
-        var plan: IPCPConfiguration?
-        var lease: (pool: String, address: UInt32)?
+        var plan = Plan()
         if record.network.ipv4 {
             do {
                 let p = try pools.plan(for: record)
-                plan = p.0
-                lease = p.lease
+                plan.ipcp = p.0
+                plan.lease = p.lease
             } catch {
                 intake.refuse(offer.receiver, "\(record.session): \(error)")
                 runtime.log.warning("\(record.session): refused: \(error)")
-                return
+                return nil
             }
         }
-        intake.accept(offer.receiver, record.session) { [unowned self] ok in
-            guard ok, let fd = offer.channel.take() else {
-                if let lease { self.pools.release(pool: lease.pool, address: lease.address) }
-                return
-            }
-            self.adopt(record, fd, ipcp: plan, lease: lease)
-        }
+        return plan
+    }
+
+    /// A plan whose channel never came: its lease goes back.
+    func release(_ plan: Plan) {
+        if let lease = plan.lease { pools.release(pool: lease.pool, address: lease.address) }
     }
 
     /// Unit numbers of the sessions here, and none below `lowestFree` is
@@ -91,8 +117,8 @@ final class Channels: SessionHost {
         lowestFree = min(lowestFree, n)
     }
 
-    private func adopt(_ record: ChannelRecord, _ fd: consuming FileDescriptor, ipcp: IPCPConfiguration?,
-                       lease: (pool: String, address: UInt32)?) {
+    func adopt(_ record: ChannelRecord, _ fd: consuming FileDescriptor, _ plan: Plan) {
+        let ipcp = plan.ipcp, lease = plan.lease
         var seed: UInt64 = 0
         let got = withUnsafeMutableBytes(of: &seed) { ppp_getrandom($0.baseAddress, 8) }
         if got != 8 { seed = Instant.now().nanoseconds ^ UInt64(getpid()) << 32 }
@@ -197,6 +223,7 @@ final class Channels: SessionHost {
             let negotiating = state.ipcp.phase == .negotiating || state.ipv6cp.phase == .negotiating
             if !hasUnit, negotiating, let units { units.reserve(session.interfaceName, then: go) } else { go() }
         }
+        bundles.resume(entries)
     }
 
     func sessionChanged(_ session: NetworkSession) {
@@ -219,6 +246,7 @@ final class Channels: SessionHost {
         unitFreed(session.unitNumber)
         sessions[session.id] = nil
         ended += 1
+        bundles.sessionEnded(session.id)
     }
 
     func hook(_ request: HookRequest) {

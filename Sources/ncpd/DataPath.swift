@@ -38,7 +38,9 @@ extension NetworkSession {
             let proto: ProtocolNumber
             switch buf[header] >> 4 {  // the IP version
             case 4 where ipv4Open: proto = IPCPNegotiator.networkProtocol
-            case 6 where ipv6Open: proto = IPv6CPNegotiator.networkProtocol
+            case 6 where ipv6Open:
+                if hasIPv6Services && dropsKernelDiscovery(UnsafeRawBufferPointer(rebasing: buf[header..<(header + n)])) { continue }
+                proto = IPv6CPNegotiator.networkProtocol
             default:
                 counters.dropped += 1
                 continue
@@ -72,7 +74,9 @@ extension NetworkSession {
         let proto = ProtocolNumber(UInt16(buf[0]) << 8 | UInt16(buf[1]))
         switch proto {
         case IPCPNegotiator.networkProtocol: networkFrame(IPCPNegotiator.self, buf, n)
-        case IPv6CPNegotiator.networkProtocol: networkFrame(IPv6CPNegotiator.self, buf, n)
+        case IPv6CPNegotiator.networkProtocol:
+            if hasIPv6Services && ipv6Open && interceptIPv6(UnsafeRawBufferPointer(rebasing: buf[header..<n])) { return }
+            networkFrame(IPv6CPNegotiator.self, buf, n)
         default: controlFrame(proto, ArraySlice(UnsafeRawBufferPointer(rebasing: buf[header..<n])))
         }
     }

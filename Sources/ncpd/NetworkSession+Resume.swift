@@ -32,6 +32,7 @@ extension NetworkSession {
         s.started = started.nanoseconds
         s.octetsIn = UInt64(counters.octetsIn); s.octetsOut = UInt64(counters.octetsOut)
         s.packetsIn = UInt64(counters.packetsIn); s.packetsOut = UInt64(counters.packetsOut)
+        s.ipv6 = ipv6Deposit()
         return s
     }
 
@@ -72,6 +73,7 @@ extension NetworkSession {
         }
         if resumedFrom?.ipcp.phase == .negotiating { begin(IPCPNegotiator.self) }
         if resumedFrom?.ipv6cp.phase == .negotiating { begin(IPv6CPNegotiator.self) }
+        resumeIPv6(resumedFrom?.ipv6 ?? [])
         checkFinished()
     }
 }

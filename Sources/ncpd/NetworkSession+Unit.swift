@@ -119,10 +119,12 @@ extension IPv6CPNegotiated: NetworkResult {
         let local = InterfaceIdentifierText.string(localIdentifier), remote = InterfaceIdentifierText.string(remoteIdentifier)
         s.host.log.info("\(s.id): IPv6CP opened: local fe80::\(local) remote fe80::\(remote)")
         s.hook(.ipv6Up, local: localIdentifier, remote: remoteIdentifier, dns: [])
+        s.startIPv6Services(localIdentifier: localIdentifier)
         return true
     }
 
     func unconfigure(on s: NetworkSession) {
+        s.stopIPv6Services()
         s.unconfigureUnit(what: "the link-local address") {
             try $1.deleteIPv6($0, local: localIdentifier, remote: remoteIdentifier)
         }

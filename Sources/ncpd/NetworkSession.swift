@@ -20,10 +20,13 @@ protocol SessionHost: AnyObject {
     func sessionEnded(_ session: NetworkSession)
     /// An NCP went up, down or finished: the saved state is stale.
     func sessionChanged(_ session: NetworkSession)
+    /// IPv6 pools and per-port RA/DHCPv6 settings (issue 18); nil = none.
+    var ipv6: IPv6Router? { get }
 }
 
 extension SessionHost {
     func sessionChanged(_ session: NetworkSession) {}
+    var ipv6: IPv6Router? { nil }
 }
 
 /// Per-session traffic and error counters (pppctl sessions).
@@ -52,6 +55,9 @@ final class NetworkSession {
     var started = Instant.now()
     /// The fd-store record this session was resumed from (after a restart).
     var resumedFrom: NetworkSessionState?
+    /// RAs and DHCPv6 while IPv6CP is Opened (NetworkSession+IPv6.swift).
+    var ipv6Services: IPv6ServerSide?
+    var ipv6Client: IPv6ClientSide?
     var ended = false
     var closeReason = ""
 

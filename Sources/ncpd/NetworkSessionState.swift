@@ -2,8 +2,10 @@
 // (DESIGN.md "Restart without losing sessions"), beside the channel end and
 // the TUN descriptor: enough to pick the session up after `kill -9 ncpd`
 // without renegotiating — the channel record, the unit, the lease, and each
-// NCP's phase, next Identifier and negotiated result. Versioned: version 2
-// has typed NCP results; version 1 (four untyped u64 per NCP) is still read,
+// NCP's phase, next Identifier and negotiated result. Versioned: version 3
+// adds the IPv6 services' deposit (issue 18, an IPv6SessionRecord kept as
+// octets here so this file needs no IPv6Services); version 2 has typed NCP
+// results; version 1 (four untyped u64 per NCP) is still read,
 // so sessions deposited before an upgrade survive it. Any other version is
 // refused (the session then ends by hang-up, cleanly).
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
@@ -16,7 +18,7 @@ import PPP
 #endif
 
 struct NetworkSessionState: Equatable {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     /// Where an NCP was when the record was made.
     enum Phase: UInt8 {
@@ -52,6 +54,9 @@ struct NetworkSessionState: Equatable {
     /// CLOCK_MONOTONIC of the session's start (the clock is system-wide).
     var started: UInt64 = 0
     var octetsIn: UInt64 = 0, octetsOut: UInt64 = 0, packetsIn: UInt64 = 0, packetsOut: UInt64 = 0
+    /// IPv6SessionRecord.encoded() of the RA/DHCPv6 state; empty = none.
+    var ipv6: [UInt8] = []
+    static let maxIPv6Deposit = 4096
 
     /// How many descriptors ride with the record: the channel, then the TUN.
     var descriptorCount: Int { interface.isEmpty ? 1 : 2 }
@@ -72,14 +77,15 @@ struct NetworkSessionState: Equatable {
         w.u64(ipv6cp.negotiated.localIdentifier); w.u64(ipv6cp.negotiated.remoteIdentifier)
         w.u64(started)
         for v in [octetsIn, octetsOut, packetsIn, packetsOut] { w.u64(v) }
+        w.blob(ipv6)
         return w.bytes
     }
 
     static func decode(_ bytes: [UInt8]) throws(IPCError) -> NetworkSessionState {
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard version == 1 || version == 2 else {
-            throw .invalid(callID: 0, reason: "ncpd session state version \(version), expected 1 or 2")
+        guard (1...3).contains(version) else {
+            throw .invalid(callID: 0, reason: "ncpd session state version \(version), expected 1 to 3")
         }
         var s = NetworkSessionState(record: try ChannelRecord.decode(try r.blob(max: 4096)))
         s.unitNumber = try r.u32()
@@ -105,6 +111,7 @@ struct NetworkSessionState: Equatable {
         s.ipv6cp.negotiated = v6
         s.started = try r.u64()
         s.octetsIn = try r.u64(); s.octetsOut = try r.u64(); s.packetsIn = try r.u64(); s.packetsOut = try r.u64()
+        if version == 3 { s.ipv6 = try r.blob(max: maxIPv6Deposit) }
         try r.finish()
         guard s.interface.utf8.count < 16, s.unitNumber < 1 << 20 else {
             throw .invalid(callID: 0, reason: "ncpd session state: bad unit")

@@ -34,6 +34,8 @@ extension NetworkSession {
             o["ipv6cp"] = .null
         }
         if let lease { o["pool"] = .string(lease.pool) }
+        if let side = ipv6Services { o["ipv6"] = side.json() }
+        if let side = ipv6Client { o["ipv6"] = side.json() }
         let c = counters
         o["ip_counters"] = .object([
             "octets_in": .int(Int64(c.octetsIn)), "octets_out": .int(Int64(c.octetsOut)),

@@ -27,6 +27,13 @@ protocol UnitSystem: AnyObject {
     func addIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError)
     func deleteIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError)
     func addDefaultRoute(_ unit: Unit, ipv6: Bool) throws(IPCError)
+    /// An IPv6 prefix routed out of the unit (issue 18: a session's /64 and
+    /// delegated prefixes; Netlink+IPv6Route.swift).
+    func addPrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError)
+    func deletePrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError)
+    /// A global IPv6 address on the interface of `index` (the CPE role's
+    /// SLAAC address on the unit, its LAN address out of a delegated prefix).
+    func globalAddress(add: Bool, index: Int32, address: [UInt8], prefixLength: UInt8) throws(IPCError)
     /// Calls `then` once a unit named `name` can be created (LinuxUnits
     /// may have to wait for pppinit); by default at once.
     func reserve(_ name: String, then: @escaping () -> Void)
@@ -41,6 +48,9 @@ extension UnitSystem {
     func reserve(_ name: String, then: @escaping () -> Void) { then() }
     func release(_ name: String) {}
     func retire(_ unit: Unit) {}
+    func addPrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) {}
+    func deletePrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) {}
+    func globalAddress(add: Bool, index: Int32, address: [UInt8], prefixLength: UInt8) throws(IPCError) {}
 }
 
 /// The real thing: /dev/net/tun and rtnetlink (needs CAP_NET_ADMIN).

@@ -51,14 +51,23 @@ final class Ncpd: Daemon {
             let ids = channels.sessions.keys.sorted()
             return JSONPages.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? .null }
         }
-        rt.register(.pools) { _, _ in channels.pools.json() }
-        rt.statusFields = { ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
+        rt.register(.pools) { _, _ in
+            // IPv6 pools (objects with "prefix") follow the IPv4 ones.
+            guard let v6 = channels.ipv6?.json().array, case .array(let v4) = channels.pools.json() else { return channels.pools.json() }
+            return .array(v4 + v6)
+        }
+        rt.register(.bundles) { _, _ in channels.bundles.json() }
+        rt.statusFields = {
+            var o: JSONObject = ["sessions": .int(Int64(channels.sessions.count)), "refused": .int(Int64(channels.refused)),
                              "ended": .int(Int64(channels.ended)), "resumed": .int(Int64(channels.resumed)), "pools": .int(Int64(settings.pools.count)),
                              "rendezvous_dropped": .int(Int64(rt.rendezvousDropped)),
                              "unit_waits": .int(Int64(units?.waits ?? 0)), "waiting_for_unit": .int(Int64(units?.waitingNow ?? 0)),
                              "unit_delete_batches": .int(Int64(units?.retirement.batches ?? 0)),
                              "units_ipv6_off": .int(Int64(units?.ipv6Off ?? 0)),
-                             "units_ipv6_off_failed": .int(Int64(units?.ipv6OffFailed ?? 0))] }
+                             "units_ipv6_off_failed": .int(Int64(units?.ipv6OffFailed ?? 0))]
+            for (k, v) in channels.bundles.statusFields { o[k] = v }
+            return o
+        }
         rt.onShutdown = {
             channels.endAll(reason: "ncpd stopping")
             units?.retirement.flush()

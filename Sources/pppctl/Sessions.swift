@@ -80,7 +80,7 @@ extension ControlClient {
 }
 
 /// ncpd's fields that pppctl adds to linkd's session objects.
-let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit"]
+let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit", "ipv6"]
 
 func mergeNetwork(_ link: [JSON], _ network: [JSON]) -> [JSON] {
     var byID: [String: JSON] = [:]
@@ -99,6 +99,17 @@ func mergeNetwork(_ link: [JSON], _ network: [JSON]) -> [JSON] {
     }
     out += network.filter { byID[$0["id"]?.string ?? ""] != nil }
     return out
+}
+
+/// The /64 a session's RAs advertise, then its DHCPv6-delegated prefixes
+/// ("2001:db8:1::/64 pd 2001:db8:100::/56"), or "-".
+func ipv6PrefixesCell(_ v: JSON?) -> String {
+    guard let v else { return "-" }
+    var parts: [String] = []
+    if let p = v["prefix"]?.string { parts.append(p) }
+    let delegated = (v["delegated"]?.array ?? []).compactMap(\.string)
+    if !delegated.isEmpty { parts.append("pd " + delegated.joined(separator: ",")) }
+    return parts.isEmpty ? "-" : parts.joined(separator: " ")
 }
 
 /// "⇄ up0:1 (up)", "dialing up0", "held", or "-".
@@ -146,7 +157,7 @@ struct Sessions: ParsableCommand {
         let sessions = try options.connect().allSessions().filter(selectors.matches)
         if options.json { print(JSON.array(sessions).encoded()); return }
         var t = TextTable(["ID", "PORT", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL",
-                           "REMOTE", "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IP PKTS IN/OUT", "IP BYTES IN/OUT",
+                           "REMOTE", "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IPV6 PREFIXES", "IP PKTS IN/OUT", "IP BYTES IN/OUT",
                            "BRIDGE", "REASON"])
         for s in sessions {
             let c = s["counters"], ip = s["ipcp"], ip6 = s["ipv6cp"], n = s["ip_counters"]
@@ -157,7 +168,7 @@ struct Sessions: ParsableCommand {
                    formatUptime(s["up"]), "\(c?["frames_in"]?.cell ?? "-")/\(c?["frames_out"]?.cell ?? "-")",
                    s["interface"]?.cell ?? "-", ip?["state"]?.cell ?? "-", ip?["local"]?.cell ?? "-",
                    ip?["remote"]?.cell ?? "-", dns.isEmpty ? "-" : dns, ip6?["state"]?.cell ?? "-",
-                   ip6?["local_id"]?.cell ?? "-", ip6?["remote_id"]?.cell ?? "-",
+                   ip6?["local_id"]?.cell ?? "-", ip6?["remote_id"]?.cell ?? "-", ipv6PrefixesCell(s["ipv6"]),
                    "\(n?["packets_in"]?.cell ?? "-")/\(n?["packets_out"]?.cell ?? "-")",
                    "\(n?["octets_in"]?.cell ?? "-")/\(n?["octets_out"]?.cell ?? "-")",
                    bridgeCell(s["bridge"]), s["reason"]?.cell ?? "-"])

@@ -75,6 +75,8 @@ extension RouterConfig {
         var s = NcpdSettings()
         s.pools = pools
         s.hooks = hooks.configured
+        s.pools6 = pools6
+        s.ipv6Ports = ipv6Ports
         return s
     }
 }

@@ -68,6 +68,9 @@ struct RouterConfig {
     /// ncpd's pools and pppinit's hooks (RouterConfig+Network.swift).
     var pools: [AddressPoolSettings] = []
     var hooks = HookConfig()
+    /// [pool6.NAME] and [ipv6.PORT] (RouterConfig+IPv6.swift).
+    var pools6: [IPv6PoolSettings] = []
+    var ipv6Ports: [IPv6PortSettings] = []
     /// Bridging: each port's role and the [[bridge]] rules (RouterConfig+Bridge.swift).
     var bridgeRoles: [String: BridgeRole] = [:]
     var bridgeRules: [BridgeRule] = []
@@ -131,6 +134,7 @@ struct RouterConfig {
         }
         c.auth = try parseAuth(&root)
         try parseNetworkSections(&root, into: &c)
+        try parseIPv6Sections(&root, into: &c)
         try parseBridgeSections(&root, into: &c)
         c.metrics = try parseMetrics(&root)
         try root.finish()

@@ -16,6 +16,7 @@ private func sampleBundle() -> BundleRecord {
     b.expectedReceiveSequence = 0xffe
     b.members = [BundleMemberRecord(session: "ser0:1", link: 1, peerMRU: 1500, weight: 115_200),
                  BundleMemberRecord(session: "udp0:4", link: 2, peerMRU: 1400, weight: 100_000_000)]
+    b.session = "ser0:1"
     return b
 }
 
@@ -28,8 +29,16 @@ private func sampleBundle() -> BundleRecord {
     }
     #expect(throws: IPCError.self) { try BundleRecord.decode(bytes + [0]) }
     var other = bytes
-    other[0] = 2
+    other[0] = 3
     #expect(throws: IPCError.self) { try BundleRecord.decode(other) }
+    // Version 1 (before the session field) is still read, with no session.
+    var v1 = sampleBundle()
+    v1.session = ""
+    var empty = ByteWriter()
+    empty.string("")
+    var old = Array(v1.encoded().dropLast(empty.bytes.count))
+    old[0] = 1
+    #expect(try BundleRecord.decode(old) == v1)
     // Only one direction negotiated, no receive sequence yet: still a bundle.
     var one = BundleRecord(peerName: "")
     one.peerMRRU = 1500
@@ -57,6 +66,7 @@ private func sampleBundle() -> BundleRecord {
     // The members (string, u32, u16, u64 each) and their u16 count follow
     // the u32 receive sequence; make its last octet non-zero.
     let tail = 2 + flagless.members.reduce(0) { $0 + 2 + $1.session.utf8.count + 4 + 2 + 8 }
+        + 2 + flagless.session.utf8.count  // version 2: the session
     #expect(try BundleRecord.decode(bytes) == flagless)
     bytes[bytes.count - tail - 1] = 1
     #expect(throws: IPCError.self) { try BundleRecord.decode(bytes) }

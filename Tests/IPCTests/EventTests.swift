@@ -25,6 +25,10 @@ import Testing
         .bridgeUp(a: "acc:1", b: "up0:1", resumed: false),
         .bridgeDown(a: "acc:1", b: "up0:1", reason: "a closed"),
         .bridgeFailed(session: "acc:1", reason: "partner up0:1 did not arrive"),
+        .bundleUp(bundle: "bundle:alice:IP:192.0.2.9", session: "ma:1"),
+        .linkJoined(bundle: "bundle:alice:IP:192.0.2.9", session: "mb:1", links: 2),
+        .linkLeft(bundle: "bundle:alice:IP:192.0.2.9", session: "ma:1", links: 1, reason: "channel closed by linkd"),
+        .bundleDown(bundle: "bundle:alice:IP:192.0.2.9", session: "ma:1", reason: "its last link left"),
     ]
 
     @Test func everyKindHasASample() {
@@ -80,6 +84,10 @@ import Testing
         #"{"event":"bridge-up","a":"a:1","b":"b:1","resumed":"no"}"#,
         #"{"event":"bridge-down","a":"a:1","reason":"x"}"#,
         #"{"event":"bridge-failed","session":["a:1"],"reason":"x"}"#,
+        #"{"event":"bundle-up","bundle":"bundle::null"}"#,                       // session absent
+        #"{"event":"link-joined","bundle":"b","session":"a:1","links":0}"#,      // a join leaves at least one
+        #"{"event":"link-left","bundle":"b","session":"a:1","links":"1","reason":"x"}"#,
+        #"{"event":"bundle-down","bundle":"b","session":"a:1","reason":null}"#,
     ]
 
     @Test(arguments: refused)

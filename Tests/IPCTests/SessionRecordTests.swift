@@ -24,6 +24,30 @@ private func sampleRecord() -> ChannelRecord {
     #expect(try ChannelRecord.decode(bare.encoded()) == bare)
 }
 
+/// RFC 1990: a multilink link's record is version 2; every truncation, a
+/// trailing byte, no MRRU either way or a discriminator without its Class
+/// are refused; without multilink the record stays version 1.
+@Test func channelRecordWithMultilink() throws {
+    #expect(sampleRecord().encoded()[0] == 1)
+    var c = sampleRecord()
+    var m = ChannelMultilink()
+    m.peerMRRU = 1500; m.transmitShortSequence = true; m.peerDiscriminator = [1, 0x61, 0x62]; m.speed = 115_200
+    c.multilink = m
+    let bytes = c.encoded()
+    #expect(bytes[0] == 2)
+    #expect(try ChannelRecord.decode(bytes) == c)
+    for n in 0..<bytes.count {
+        #expect(throws: IPCError.self) { try ChannelRecord.decode(Array(bytes[0..<n])) }
+    }
+    #expect(throws: IPCError.self) { try ChannelRecord.decode(bytes + [0]) }
+    var none = c
+    none.multilink?.peerMRRU = 0
+    #expect(throws: IPCError.self) { try ChannelRecord.decode(none.encoded()) }
+    var classless = c
+    classless.multilink?.peerDiscriminator = []
+    #expect(throws: IPCError.self) { try ChannelRecord.decode(classless.encoded()) }
+}
+
 @Test func channelRecordRefusesEveryTruncationAndTrailingBytes() {
     let bytes = sampleRecord().encoded()
     for n in 0..<bytes.count {
@@ -34,7 +58,7 @@ private func sampleRecord() -> ChannelRecord {
 
 @Test func recordsRefuseUnknownVersionsAndMethods() {
     var bytes = sampleRecord().encoded()
-    bytes[0] = 2
+    bytes[0] = 3
     #expect(throws: IPCError.self) { try ChannelRecord.decode(bytes) }
     var w = ByteWriter()
     AuthStart(session: "a", port: "a", authenticatePeer: .pap, authenticateSelf: nil).encode(into: &w)

@@ -23,8 +23,12 @@ final class SessionLab {
 
     /// `supervisor`: the server's [supervisor] keys. `echoFailure`: LCP
     /// echoes (one a second) either side may miss before giving up.
-    init(supervisor: String = "", echoFailure: Int = 10, link: Link = .udp) throws {
+    /// `serverTables`, `clientTables`: more tables for either config
+    /// ([ipv6.sa] …); `beforeRouters` runs once the namespaces exist.
+    init(supervisor: String = "", echoFailure: Int = 10, link: Link = .udp, serverTables: String = "",
+         clientTables: String = "", beforeRouters: (Netns, Netns) throws -> Void = { _, _ in }) throws {
         nsA = try Netns("wa"); nsB = try Netns("wb")
+        try beforeRouters(nsA, nsB)
         _ = try VethLink(nsA, nsB, addressA: "10.97.1.1", addressB: "10.97.1.2")
         let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         hooks = try HookScripts(tag: tag)
@@ -53,9 +57,9 @@ final class SessionLab {
             """)
         }
         let ca = try TempConfig(NetworkPathConfig.server(port: "sa", body: bodyA, hooks: hooks.config,
-                                                         extra: echo + "\n[supervisor]\n" + supervisor))
+                                                         extra: echo + "\n[supervisor]\n" + supervisor + "\n" + serverTables))
         let cb = try TempConfig(NetworkPathConfig.client(port: "cb", body: bodyB, resolv: "/tmp/ppprouter-resolv-\(tag).conf",
-                                                         extra: echo))
+                                                         extra: echo + "\n" + clientTables))
         resolv = "/tmp/ppprouter-resolv-\(tag).conf"
         configs = [ca, cb]
         a = try RouterUnderTest(config: ca.path, netns: nsA.name)

@@ -39,13 +39,14 @@ import Testing
             #expect(throws: IPCError.self, "\(n) octets") { try NetworkSessionState.decode(Array(bytes.prefix(n))) }
         }
         #expect(throws: IPCError.self) { try NetworkSessionState.decode(bytes + [0]) }
-        for version: UInt8 in [0, 3] {
+        for version: UInt8 in [0, 4] {
             var other = bytes
             other[0] = version
             #expect(throws: IPCError.self, "version \(version)") { try NetworkSessionState.decode(other) }
         }
         // An NCP phase that does not exist, in either NCP.
-        let ipv6At = bytes.count - 5 * 8 - (3 + 16)
+        // Version 3 ends with the IPv6 deposit's length (empty here).
+        let ipv6At = bytes.count - 4 - 5 * 8 - (3 + 16)
         for phaseAt in [ipv6At - (3 + 16), ipv6At] {
             var badPhase = bytes
             badPhase[phaseAt] = 9
@@ -72,10 +73,27 @@ import Testing
         return w.bytes
     }
 
+    /// Version 3 (issue 18) carries the IPv6 services' deposit as a blob of
+    /// at most 4096 octets; version 2, without it, still decodes.
+    @Test func version3CarriesTheIPv6Deposit() throws {
+        var s = Self.sample()
+        s.ipv6 = [1, 2, 3]
+        let bytes = s.encoded()
+        #expect(bytes[0] == 3)
+        #expect(try NetworkSessionState.decode(bytes) == s)
+        #expect(throws: IPCError.self) { try NetworkSessionState.decode(Array(bytes.dropLast())) }
+        var long = s
+        long.ipv6 = [UInt8](repeating: 0, count: NetworkSessionState.maxIPv6Deposit + 1)
+        #expect(throws: IPCError.self) { try NetworkSessionState.decode(long.encoded()) }
+        var v2 = Array(Self.sample().encoded().dropLast(4))
+        v2[0] = 2
+        #expect(try NetworkSessionState.decode(v2) == Self.sample())
+    }
+
     @Test func version1StillDecodes() throws {
         let s = Self.sample()
         let old = Self.version1(s)
-        #expect(old[0] == 1 && old.count == s.encoded().count + 2 * 16)
+        #expect(old[0] == 1 && old.count == s.encoded().count + 2 * 16 - 4)
         let decoded = try NetworkSessionState.decode(old)
         #expect(decoded == s)
         // Written back as version 2, it reads the same.

@@ -34,6 +34,8 @@ final class DummyUnits: UnitSystem {
     func addIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError) { calls.append("add6") }
     func deleteIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError) { calls.append("delete6") }
     func addDefaultRoute(_ unit: Unit, ipv6: Bool) throws(IPCError) { calls.append(ipv6 ? "default6" : "default") }
+    func addPrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) { calls.append("route+ \(length)") }
+    func deletePrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) { calls.append("route- \(length)") }
     deinit { far.forEach { _ = close($0) } }
 }
 
@@ -45,18 +47,24 @@ final class TestHost: SessionHost {
     let buffers = FrameBuffers()
     var hooks: [HookRequest.Event] = []
     var ended: [String] = []
+    /// [pool6]/[ipv6.PORT] for the IPv6 services tests (NetworkSessionIPv6Tests).
+    var ipv6: IPv6Router?
+    var changes = 0
     init() throws { loop = try EventLoop() }
+    func sessionChanged(_ session: NetworkSession) { changes += 1 }
     func hook(_ request: HookRequest) { hooks.append(request.event) }
     func sessionEnded(_ session: NetworkSession) { ended.append(session.id) }
 }
 
 @Suite struct NetworkSessionTests {
     func pair(_ a: (inout NetworkSettings) -> Void, _ b: (inout NetworkSettings) -> Void,
-              ipcpA: IPCPConfiguration, ipcpB: IPCPConfiguration) throws
+              ipcpA: IPCPConfiguration, ipcpB: IPCPConfiguration,
+              before: (TestHost, TestHost) -> Void = { _, _ in }) throws
         -> (TestHost, NetworkSession, TestHost, NetworkSession) {
         var fds: [Int32] = [-1, -1]
         _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds)
         let hostA = try TestHost(), hostB = try TestHost()
+        before(hostA, hostB)
         var ra = ChannelRecord(session: "t:1", port: "t"), rb = ChannelRecord(session: "t:1", port: "t")
         a(&ra.network); b(&rb.network)
         let sa = NetworkSession(record: ra, channel: FileDescriptor(adopting: fds[0]), unitNumber: 0, host: hostA,

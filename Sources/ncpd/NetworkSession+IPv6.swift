@@ -1,0 +1,251 @@
+// Issue 18's server role on one session (docs/design.md "IPv6 RA and DHCPv6"):
+// once IPv6CP is Opened, ncpd sends Router Advertisements of the session's
+// /64 (RFC 4861 §6.2) and serves DHCPv6 with prefix delegation (RFC 8415
+// §18.3) straight into the session's channel, from our link-local address.
+// The peer's Router Solicitations and DHCPv6 messages are taken off the
+// channel → TUN path, and the kernel's own RS/RA off the TUN → channel path,
+// so only ours reach the peer. The /64 and every delegated prefix are routed
+// out of the unit while the session holds them; the leases ride in the
+// session's fd-store deposit, so `kill -9 ncpd` keeps them and their routes.
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPC
+import IPv6Services
+import PPP
+
+/// The RA and DHCPv6 values of one session and the timer that drives them.
+final class IPv6ServerSide {
+    let settings: IPv6PortSettings
+    var advertiser: RouterAdvertiser
+    var server: DHCPv6Server
+    /// The /64 in our RAs, from `settings.raPool`; routed to the session.
+    var advertised: IPv6Prefix?
+    var timer: TimerID?
+    /// The kernel's own RS and RAs from the unit, not sent to the peer.
+    var kernelDiscoveryDropped = 0
+    /// Routes the kernel refused (logged; the binding stands).
+    var routeFailures = 0
+
+    init(settings: IPv6PortSettings, source: IPv6Address, serverID: DUID, session: String, user: String, seed: UInt64) {
+        self.settings = settings
+        var ra = RouterAdvertiserConfiguration()
+        ra.maxRtrAdvInterval = settings.raInterval
+        ra.managed = settings.managed
+        ra.otherConfiguration = settings.otherConfiguration
+        ra.linkMTU = settings.mtu
+        let dns = settings.dns.map { IPv6Address(bytes: $0) }
+        ra.dnsServers = dns
+        advertiser = RouterAdvertiser(configuration: ra, source: source, seed: seed)
+        var d = DHCPv6ServerConfiguration(serverID: serverID)
+        d.dnsServers = dns
+        d.preferredLifetime = settings.preferredLifetime
+        d.validLifetime = settings.validLifetime
+        server = DHCPv6Server(configuration: d, source: source, session: session, user: user)
+    }
+
+    /// What `pppctl sessions` shows under "ipv6".
+    func json() -> JSON {
+        let a = advertiser.counters, d = server.counters
+        let delegated = server.leases.filter { $0.kind == .prefix && $0.committed }
+        return .object([
+            "prefix": advertised.map { .string($0.description) } ?? .null,
+            "delegated": .array(delegated.map { .string($0.prefix.description) }),
+            "peer": server.peer.map { .string($0.description) } ?? .null,
+            "ra_sent": .int(Int64(a.advertisementsSent)), "rs_received": .int(Int64(a.solicitationsReceived)),
+            "nd_dropped": .int(Int64(a.dropped)),
+            "dhcpv6_received": .int(Int64(d.received)), "dhcpv6_sent": .int(Int64(d.sent)),
+            "dhcpv6_dropped": .int(Int64(d.dropped)), "no_prefix_available": .int(Int64(d.noPrefixAvailable)),
+            "kernel_discovery_dropped": .int(Int64(kernelDiscoveryDropped)),
+        ])
+    }
+}
+
+extension NetworkSession {
+    static func now() -> UInt64 { Instant.now().nanoseconds }
+
+    /// Either role runs: the data path's two checks look at this.
+    var hasIPv6Services: Bool { ipv6Services != nil || ipv6Client != nil }
+
+    /// IPv6CP's tlu: RAs start (the first at once) if the port has [ipv6.PORT].
+    func startIPv6Services(localIdentifier: UInt64) {
+        guard ipv6Services == nil, let router = host.ipv6, let settings = router.settings(port: record.port) else { return }
+        if settings.client {
+            startIPv6Client(settings, localIdentifier: localIdentifier)
+            return
+        }
+        let user = record.verdict?.peerName ?? ""
+        let side = IPv6ServerSide(settings: settings, source: .linkLocal(interfaceID: localIdentifier),
+                                  serverID: router.serverID, session: id, user: user,
+                                  seed: localIdentifier ^ Self.now())
+        if !settings.raPool.isEmpty {
+            side.advertised = router.allocate(pool: settings.raPool, session: id, user: user)
+            if side.advertised == nil { host.log.warning("\(id): pool6 \(settings.raPool) is exhausted: RAs carry no prefix") }
+        }
+        ipv6Services = side
+        if let p = side.advertised { route(p, add: true) }
+        perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
+        host.log.info("\(id): IPv6 RAs started" + (side.advertised.map { " for \($0)" } ?? " (no prefix)"))
+        scheduleIPv6()
+    }
+
+    /// IPv6CP's tld (or the session's end): the final RA (RFC 4861 §6.2.5),
+    /// every binding released with its route, the /64 back to its pool.
+    func stopIPv6Services() {
+        stopIPv6Client()
+        guard let side = ipv6Services, let router = host.ipv6 else { return }
+        if let t = side.timer { host.loop.cancel(t) }
+        side.timer = nil
+        perform(side.advertiser.handle(.sessionDown, now: Self.now()))
+        let actions = router.withPool(side.settings.pdPool) { side.server.handle(.sessionDown, now: Self.now(), pool: &$0) }
+        perform(actions, leasesChanged: false)
+        if let p = side.advertised {
+            route(p, add: false)
+            router.free(pool: side.settings.raPool, p)
+        }
+        ipv6Services = nil
+    }
+
+    /// From the channel: a packet the classifier names goes to our values
+    /// instead of the unit. True when it was taken.
+    func interceptIPv6(_ packet: UnsafeRawBufferPointer) -> Bool {
+        guard let kind = IPv6ControlPacket.classify(packet) else { return false }
+        if ipv6Client != nil { return interceptIPv6Client(kind, packet) }
+        guard let side = ipv6Services, let router = host.ipv6 else { return false }
+        let now = Self.now()
+        switch kind {
+        case .routerSolicitation, .routerAdvertisement:
+            perform(side.advertiser.handle(.packet(Array(packet)), now: now))
+        case .dhcpv6ToServer:
+            let actions = router.withPool(side.settings.pdPool) { side.server.handle(.packet(Array(packet)), now: now, pool: &$0) }
+            perform(actions, leasesChanged: true)
+        case .dhcpv6ToClient:
+            return false
+        }
+        scheduleIPv6()
+        return true
+    }
+
+    /// From the unit: the kernel's own RS or RA is not for the peer while
+    /// we advertise (the design's "only ours reach the peer").
+    func dropsKernelDiscovery(_ packet: UnsafeRawBufferPointer) -> Bool {
+        guard hasIPv6Services else { return false }
+        switch IPv6ControlPacket.classify(packet) {
+        case .routerSolicitation?, .routerAdvertisement?:
+            ipv6Services?.kernelDiscoveryDropped += 1
+            ipv6Client?.kernelDiscoveryDropped += 1
+            return true
+        default:
+            return false
+        }
+    }
+
+    private func scheduleIPv6() {
+        guard let side = ipv6Services else { return }
+        if let t = side.timer { host.loop.cancel(t) }
+        side.timer = nil
+        let due = [side.advertiser.deadline, side.server.deadline].compactMap { $0 }.min()
+        guard let due else { return }
+        let now = Self.now()
+        let seconds = due > now ? Double(due - now) / 1e9 : 0
+        side.timer = host.loop.schedule(after: seconds) { [weak self] in
+            guard let self, !self.ended, let side = self.ipv6Services, let router = self.host.ipv6 else { return }
+            side.timer = nil
+            let now = Self.now()
+            self.perform(side.advertiser.handle(.timer, now: now))
+            if let d = side.server.deadline, d <= now {
+                let actions = router.withPool(side.settings.pdPool) { side.server.handle(.timer, now: now, pool: &$0) }
+                self.perform(actions, leasesChanged: true)
+            }
+            self.scheduleIPv6()
+        }
+    }
+
+    private func perform(_ actions: [RouterAdvertiser.Action]) {
+        for case .send(let packet) in actions { sendIPv6(packet) }
+    }
+
+    private func perform(_ actions: [DHCPv6Server.Action], leasesChanged save: Bool) {
+        var changed = false
+        for action in actions {
+            switch action {
+            case .send(let packet): sendIPv6(packet)
+            case .routeAdded(let p, _): route(p, add: true)
+            case .routeRemoved(let p): route(p, add: false)
+            case .leasesChanged: changed = true
+            }
+        }
+        if changed && save && !ended { host.sessionChanged(self) }
+    }
+
+    /// One whole IPv6 packet to the peer, as a TUN read would send it.
+    func sendIPv6(_ packet: [UInt8]) {
+        counters.transmit.count(packet.withUnsafeBytes {
+            ChannelPump.send(channel.raw, protocol: IPv6CPNegotiator.networkProtocol.rawValue, information: $0)
+        })
+    }
+
+    private func route(_ p: IPv6Prefix, add: Bool) {
+        guard let u = unit, let units = host.units else { return }
+        do {
+            if add {
+                try units.addPrefixRoute(u, prefix: p.address.bytes, length: p.length)
+            } else {
+                try units.deletePrefixRoute(u, prefix: p.address.bytes, length: p.length)
+            }
+            host.log.info("\(id): route \(p) \(add ? "added via" : "removed from") \(u.name)")
+        } catch {
+            ipv6Services?.routeFailures += 1
+            host.log.warning("\(id): \(add ? "adding" : "removing") route \(p) via \(u.name): \(error)")
+        }
+    }
+
+    // MARK: the fd store
+
+    /// What rides in NetworkSessionState (empty: no IPv6 services).
+    func ipv6Deposit() -> [UInt8] {
+        guard let side = ipv6Services else { return [] }
+        var r = IPv6SessionRecord(session: id)
+        r.user = side.server.user
+        r.advertisedPool = side.advertised == nil ? "" : side.settings.raPool
+        r.delegatedPool = side.settings.pdPool
+        r.advertisedPrefix = side.advertised
+        r.peer = side.server.peer
+        r.leases = side.server.leases
+        return r.encoded()
+    }
+
+    /// After `kill -9`: the /64 and the leases come back from the deposit
+    /// and are reserved in the pools again; their routes never left the
+    /// kernel (the unit lived on in pppinit's store). RAs resume with one at
+    /// once, on new timers.
+    func resumeIPv6(_ deposit: [UInt8]) {
+        guard let n = ipv6.configured, let router = host.ipv6, let settings = router.settings(port: record.port) else { return }
+        if settings.client {
+            startIPv6Client(settings, localIdentifier: n.localIdentifier)
+            return
+        }
+        guard !deposit.isEmpty else { return }
+        let saved: IPv6SessionRecord
+        do { saved = try IPv6SessionRecord.decode(deposit) } catch {
+            host.log.warning("\(id): unusable IPv6 deposit (\(error)); starting RAs and DHCPv6 afresh")
+            startIPv6Services(localIdentifier: n.localIdentifier)
+            return
+        }
+        let side = IPv6ServerSide(settings: settings, source: .linkLocal(interfaceID: n.localIdentifier),
+                                  serverID: router.serverID, session: id, user: saved.user,
+                                  seed: n.localIdentifier ^ Self.now())
+        if let p = saved.advertisedPrefix, saved.advertisedPool == settings.raPool,
+           router.reserve(pool: settings.raPool, p, session: id) {
+            side.advertised = p
+        }
+        let restored = router.withPool(saved.delegatedPool == settings.pdPool ? settings.pdPool : "") {
+            side.server.restore(leases: saved.leases, peer: saved.peer, pool: &$0)
+        }
+        if !restored { host.log.warning("\(id): deposited IPv6 leases clash with another session's; not restored") }
+        ipv6Services = side
+        perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
+        host.log.info("\(id): IPv6 resumed: \(side.advertised.map(\.description) ?? "no prefix"), \(side.server.leases.count) lease(s)")
+        scheduleIPv6()
+    }
+}

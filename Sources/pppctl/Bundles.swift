@@ -1,0 +1,53 @@
+// pppctl's `bundles`: ncpd's RFC 1990 multilink bundles, one line per member
+// link under its bundle's line (--json: ncpd's answer as it is); and
+// `bundle show NAME | ID`: one bundle in full.
+import ArgumentParser
+import IPC
+
+struct Bundles: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: ControlCommand.bundles.summary)
+    @OptionGroup var options: Options
+
+    func run() throws {
+        let r = try options.connect().daemonCall(ComponentName(.ncpd).description, .bundles)
+        if options.json {
+            print(r.encoded())
+            return
+        }
+        var t = TextTable(["BUNDLE", "SESSION", "IF", "MRRU", "LINK", "MRU", "WEIGHT", "FRAG-OUT", "FRAG-IN",
+                           "REASSEMBLED", "LOST"])
+        for b in r.array ?? [] {
+            let c = b["counters"]
+            t.add([b["name"]?.string ?? "-", b["session"]?.string ?? "-", b["interface"]?.string ?? "-",
+                   "\(b["local_mrru"]?.int ?? 0)/\(b["peer_mrru"]?.int ?? 0)", "\(b["links"]?.array?.count ?? 0) links",
+                   "", "", "", "", "\(c?["reassembled"]?.int ?? 0)", "\(c?["lost"]?.int ?? 0)"])
+            for l in b["links"]?.array ?? [] {
+                t.add(["", "", "", "", l["session"]?.string ?? "-", "\(l["mru"]?.int ?? 0)", "\(l["weight"]?.int ?? 0)",
+                       "\(l["fragments_out"]?.int ?? 0)", "\(l["fragments_in"]?.int ?? 0)", "", ""])
+            }
+        }
+        print(t.render())
+    }
+}
+
+struct BundleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bundle", abstract: "Show one multilink bundle.", subcommands: [Show.self])
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: ControlCommand.bundleShow.summary)
+        @OptionGroup var options: Options
+        @Argument(help: "The bundle's name (bundle:PEER:DISCRIMINATOR), or a session id PORT:N of it or of one of its links.")
+        var id: String
+
+        func run() throws {
+            let list = try options.connect().daemonCall(ComponentName(.ncpd).description, .bundles).array ?? []
+            let found = list.first { b in
+                b["name"]?.string == id || b["session"]?.string == id
+                    || (b["links"]?.array ?? []).contains { $0["session"]?.string == id }
+            }
+            guard let b = found else { throw CtlFailure(code: .errorReply, message: "no bundle '\(id)'") }
+            print(b.encoded(pretty: !options.json))
+        }
+    }
+}

@@ -1,0 +1,73 @@
+// NcpdSettings version 2's IPv6 part (IPv6Settings.swift, issue 18): a
+// round trip, version 1 still read, and the boundary table — every
+// truncation, a trailing octet, too many DNS servers, a pool ncpd's
+// PrefixPool could not carve, an RA interval outside RFC 4861's range,
+// preferred above valid, a bad boolean — each a typed IPCError.
+import IPC
+import Testing
+
+@Suite struct IPv6SettingsTests {
+    static func sample() -> NcpdSettings {
+        var s = NcpdSettings()
+        s.pools = [AddressPoolSettings(name: "v4", first: 1, last: 9)]
+        s.pools6 = [IPv6PoolSettings(name: "pd", aggregate: [0x20, 0x01, 0x0d, 0xb8, 1] + [UInt8](repeating: 0, count: 11),
+                                     aggregateLength: 40, length: 56)]
+        var port = IPv6PortSettings(port: "p")
+        port.raPool = "ra"; port.pdPool = "pd"; port.dns = [[UInt8](repeating: 7, count: 16)]
+        port.raInterval = 30; port.managed = true; port.mtu = 1400
+        var cpe = IPv6PortSettings(port: "c")
+        cpe.client = true; cpe.prefixHint = 56; cpe.lanInterface = "lan0"
+        s.ipv6Ports = [port, cpe]
+        return s
+    }
+
+    @Test func roundTripAndVersion1() throws {
+        let s = Self.sample()
+        #expect(try NcpdSettings.decode(s.encoded()) == s)
+        var v1 = NcpdSettings()
+        v1.pools = s.pools
+        let old = Array(v1.encoded().dropLast(2))  // version 2's two empty IPv6 counts
+        var bytes = old
+        bytes[0] = 1
+        #expect(try NcpdSettings.decode(bytes) == v1)
+    }
+
+    @Test func boundaryTable() {
+        let bytes = Self.sample().encoded()
+        for n in 0..<bytes.count {
+            #expect(throws: IPCError.self, "\(n) of \(bytes.count) octets") { try NcpdSettings.decode(Array(bytes.prefix(n))) }
+        }
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(bytes + [0]) }
+        var version = bytes
+        version[0] = 3
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(version) }
+
+        var dns = Self.sample()
+        dns.ipv6Ports[0].dns = Array(repeating: [UInt8](repeating: 1, count: 16), count: IPv6PortSettings.maxDNS + 1)
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(dns.encoded()) }
+        for (aggregate, length): (UInt8, UInt8) in [(56, 56), (32, 64), (120, 129)] {
+            var pool = Self.sample()
+            pool.pools6[0].aggregateLength = aggregate
+            pool.pools6[0].length = length
+            #expect(throws: IPCError.self, "/\(aggregate) into /\(length)") { try NcpdSettings.decode(pool.encoded()) }
+        }
+        for interval: UInt32 in [3, 65536] {
+            var ra = Self.sample()
+            ra.ipv6Ports[0].raInterval = interval
+            #expect(throws: IPCError.self, "interval \(interval)") { try NcpdSettings.decode(ra.encoded()) }
+        }
+        var lifetimes = Self.sample()
+        lifetimes.ipv6Ports[0].preferredLifetime = 10
+        lifetimes.ipv6Ports[0].validLifetime = 9
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(lifetimes.encoded()) }
+        var hint = Self.sample()
+        hint.ipv6Ports[1].prefixHint = 129
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(hint.encoded()) }
+        // The client flag is a boolean octet: 2 is refused.
+        var flag = Self.sample().encoded()
+        let at = flag.count - (2 + 4) - 1 - 1  // before prefixHint and "lan0"
+        #expect(flag[at] == 1)
+        flag[at] = 2
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(flag) }
+    }
+}
