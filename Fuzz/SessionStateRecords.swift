@@ -1,8 +1,9 @@
-// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/LogLine.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSON+Encode.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NASPortType.swift Sources/IPC/BundleRecord.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift Fuzz/Shared/Canonical.swift
+// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/LogLine.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSON+Encode.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/SessionRecords.swift Sources/IPC/NASPortType.swift Sources/IPC/BundleRecord.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift Sources/linkd/StalePPPoESessionRecord.swift Sources/IPC/CounterBaseRecord.swift Fuzz/Shared/Canonical.swift
 // libFuzzer target: the state records ncpd and linkd deposit in pppinit's
 // fd store and decode after a restart (DESIGN.md "Restart without losing
 // sessions"). A decoded record re-encodes to the same bytes, or — when it
-// was an older version (LinkSessionState v1, NetworkSessionState v1,
+// was an older version (LinkSessionState v1 and v2, NetworkSessionState v1,
+// the unversioned stale PPPoE session and counter base,
 // NetworkSettings v1, AuthVerdict v1, BundleRecord v1), which is read
 // and written back as the current one — to a canonical form that decodes to
 // the same record and re-encodes to itself.
@@ -18,6 +19,13 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     if let s = try? LinkSessionState.decode(bytes) {
         canonical(s, bytes, s.encoded(), "linkd session state") { try? LinkSessionState.decode($0) } encode: { $0.encoded() }
+    }
+    // Issue 20: records that were unversioned before (read by length).
+    if let s = try? StalePPPoESessionRecord.decode(bytes) {
+        canonical(s, bytes, s.encoded(), "stale PPPoE session") { try? StalePPPoESessionRecord.decode($0) } encode: { $0.encoded() }
+    }
+    if let c = try? CounterBaseRecord.decode(bytes) {
+        canonical(c, bytes, CounterBaseRecord.encoded(c), "counter base") { try? CounterBaseRecord.decode($0) } encode: { CounterBaseRecord.encoded($0) }
     }
     return 0
 }

@@ -31,6 +31,9 @@ public enum EventBody: Equatable, Sendable {
     case linkJoined(bundle: String, session: String, links: Int)
     case linkLeft(bundle: String, session: String, links: Int, reason: String)
     case bundleDown(bundle: String, session: String, reason: String)
+    /// ncpd: a DHCPv6 prefix delegated on a session (either role), and its end.
+    case prefixDelegated(session: String, prefix: String)
+    case prefixReleased(session: String, prefix: String)
 
     public var kind: EventKind {
         switch self {
@@ -47,6 +50,8 @@ public enum EventBody: Equatable, Sendable {
         case .linkJoined: .linkJoined
         case .linkLeft: .linkLeft
         case .bundleDown: .bundleDown
+        case .prefixDelegated: .prefixDelegated
+        case .prefixReleased: .prefixReleased
         }
     }
 
@@ -91,6 +96,8 @@ public enum EventBody: Equatable, Sendable {
                     "reason": .string(reason)]
         case let .bundleDown(bundle, session, reason):
             return ["bundle": .string(bundle), "session": .string(session), "reason": .string(reason)]
+        case let .prefixDelegated(session, prefix), let .prefixReleased(session, prefix):
+            return ["session": .string(session), "prefix": .string(prefix)]
         }
     }
 
@@ -165,6 +172,10 @@ public enum EventBody: Equatable, Sendable {
         case .bundleDown:
             guard let bundle = text("bundle"), let session = text("session"), let reason = text("reason") else { return nil }
             self = .bundleDown(bundle: bundle, session: session, reason: reason)
+        case .prefixDelegated, .prefixReleased:
+            guard let session = text("session"), let prefix = text("prefix"), prefix.contains("/") else { return nil }
+            self = kind == .prefixDelegated ? .prefixDelegated(session: session, prefix: prefix)
+                                            : .prefixReleased(session: session, prefix: prefix)
         }
     }
 

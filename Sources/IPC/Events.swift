@@ -18,6 +18,9 @@ public enum EventKind: String, CaseIterable, Sendable {
     case bridgeUp = "bridge-up", bridgeDown = "bridge-down", bridgeFailed = "bridge-failed"
     // ncpd: an RFC 1990 bundle and its member links.
     case bundleUp = "bundle-up", linkJoined = "link-joined", linkLeft = "link-left", bundleDown = "bundle-down"
+    // ncpd: a DHCPv6 prefix delegated on a session, by us (server role) or
+    // to us (CPE role), and its end (issue 18).
+    case prefixDelegated = "prefix-delegated", prefixReleased = "prefix-released"
 
     public var publisher: Peer {
         switch self {
@@ -26,6 +29,7 @@ public enum EventKind: String, CaseIterable, Sendable {
         case .authSucceeded, .authFailed: .authd
         case .bridgeUp, .bridgeDown, .bridgeFailed: .bridged
         case .bundleUp, .linkJoined, .linkLeft, .bundleDown: .ncpd
+        case .prefixDelegated, .prefixReleased: .ncpd
         }
     }
 
@@ -48,6 +52,8 @@ public enum EventKind: String, CaseIterable, Sendable {
         case .linkJoined: ["bundle", "session", "links"]
         case .linkLeft: ["bundle", "session", "links", "reason"]
         case .bundleDown: ["bundle", "session", "reason"]
+        // prefix: "2001:db8:100::/56".
+        case .prefixDelegated, .prefixReleased: ["session", "prefix"]
         }
     }
 }

@@ -130,7 +130,10 @@ public struct PortSettings: Equatable, Sendable {
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> PortSettings {
         var r = ByteReader(bytes)
-        guard try r.u8() == 6 else { throw .invalid(callID: 0, reason: "port settings version") }
+        // Version 5 (before L2TP) is still read: it is what a linkd of the
+        // release before deposited as its port's record (issue 20).
+        let version = try r.u8()
+        guard version == 5 || version == 6 else { throw .invalid(callID: 0, reason: "port settings version \(version)") }
         let name = try r.string()
         guard let kind = PortKind(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "port kind") }
         var s = PortSettings(name: name, kind: kind)
@@ -147,7 +150,7 @@ public struct PortSettings: Equatable, Sendable {
         s.network = try NetworkSettings.decode(&r)
         s.pppoe = try PPPoESettings.decode(&r)
         s.multilink = try MultilinkSettings.decode(&r)
-        s.l2tp = try L2TPSettings.decode(&r)
+        if version >= 6 { s.l2tp = try L2TPSettings.decode(&r) }
         try r.finish()
         return s
     }

@@ -134,10 +134,8 @@ final class Splices {
         }
         live[s.key] = s
         if deposit {
-            var w = ByteWriter()
-            w.u8(1)
-            w.blob(s.legs[0].record.encoded()); w.blob(s.legs[1].record.encoded())
-            do { try runtime.deposit(key: s.key, record: w.bytes, descriptors: s.legs.map(\.raw)) } catch {
+            let record = Self.spliceRecord(s.legs[0].record, s.legs[1].record)
+            do { try runtime.deposit(key: s.key, record: record, descriptors: s.legs.map(\.raw)) } catch {
                 runtime.log.warning("\(s.key): fd store deposit failed (a restart would lose it): \(error)")
             }
         }
@@ -154,15 +152,29 @@ final class Splices {
 
     // MARK: restart
 
+    /// A splice's record in the fd store: version 1, both legs' channel
+    /// records (Tests/Fixtures/records holds one the previous release wrote).
+    static func spliceRecord(_ a: ChannelRecord, _ b: ChannelRecord) -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(1)
+        w.blob(a.encoded()); w.blob(b.encoded())
+        return w.bytes
+    }
+
+    static func decodeSpliceRecord(_ bytes: [UInt8]) throws(IPCError) -> (ChannelRecord, ChannelRecord) {
+        var r = ByteReader(bytes)
+        try r.version(1, "splice record")
+        let a = try ChannelRecord.decode(try r.blob()), b = try ChannelRecord.decode(try r.blob())
+        try r.finish()
+        return (a, b)
+    }
+
     /// Rebuilds the splices the fd store gave back after a restart.
     func resume(_ entries: [RestoredEntry]) {
         for e in entries where e.key.isSplice {
             do {
                 guard e.descriptors.count == 2 else { throw IPCError.invalid(callID: 0, reason: "\(e.descriptors.count) descriptors") }
-                var r = ByteReader(e.record)
-                try r.version(1, "splice record")
-                let a = try ChannelRecord.decode(try r.blob()), b = try ChannelRecord.decode(try r.blob())
-                try r.finish()
+                let (a, b) = try Self.decodeSpliceRecord(e.record)
                 guard let fa = e.descriptors[0].take(), let fb = e.descriptors[1].take() else { throw IPCError.badDescriptor }
                 start(Splice(Splice.Leg(record: a, fd: fa), Splice.Leg(record: b, fd: fb), loop: runtime.loop, buffer: buffer), deposit: false)
             } catch {

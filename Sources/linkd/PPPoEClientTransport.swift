@@ -72,9 +72,8 @@ final class PPPoEClientTransport: Transport {
         })
         let rt = host.rt
         if resumed == 0, settings.pppoe.stalePADT, let e = rt.restored.first(where: { $0.key == .pppoeSession }),
-           e.record.count == 8 {
-            let id = UInt16(e.record[0]) << 8 | UInt16(e.record[1])
-            stale = (id, EthernetAddress(e.record, at: 2))
+           let r = try? StalePPPoESessionRecord.decode(e.record) {
+            stale = (r.sessionID, EthernetAddress(rawValue: r.peer))
         }
         // An upstream port discovers when a subscriber needs a session.
         if isUpstream {
@@ -197,9 +196,8 @@ final class PPPoEClientTransport: Transport {
                                            acName: session.acName, relaySessionID: session.relaySessionID)
                 if dial.number == nil {
                     // A restarted linkd ends this session with a PADT (stale-padt).
-                    var record: [UInt8] = [UInt8(session.id >> 8), UInt8(session.id & 0xff)]
-                    session.peer.append(to: &record)
-                    try? rt.deposit(key: .pppoeSession, record: record, descriptors: [])
+                    let record = StalePPPoESessionRecord(sessionID: session.id, peer: session.peer.rawValue)
+                    try? rt.deposit(key: .pppoeSession, record: record.encoded(), descriptors: [])
                 }
                 let s = port.openSession(binding, number: dial.number)
                 dial.circuit = s.circuit

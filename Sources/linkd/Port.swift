@@ -32,8 +32,10 @@ final class Port {
 
     /// Reuses a deposited descriptor, or opens the port now.
     static func open(_ settings: PortSettings, restored entries: [RestoredEntry]) throws(IPCError) -> Port {
+        // The deposited settings decoded, not their bytes: a record an
+        // older release wrote (issue 20) names the same port in other bytes.
         if let e = entries.first(where: { $0.key == .port }), let d = e.descriptors.first,
-           e.record == settings.encoded() {
+           (try? PortSettings.decode(e.record)) == settings {
             guard settings.kind == .pppoe else { return Port(settings: settings, descriptor: d, restored: true) }
             if e.descriptors.count == 2 {
                 let info = try PacketSocket.interface(of: d.raw, name: settings.device)

@@ -249,6 +249,8 @@ final class Channels: SessionHost {
         bundles.sessionEnded(session.id)
     }
 
+    func publish(_ event: EventBody) { runtime.publish(event) }
+
     func hook(_ request: HookRequest) {
         guard settings.hooks else { return }
         do { try runtime.link.send(.hookRequested(request)) } catch {

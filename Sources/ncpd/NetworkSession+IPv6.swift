@@ -170,8 +170,12 @@ extension NetworkSession {
         for action in actions {
             switch action {
             case .send(let packet): sendIPv6(packet)
-            case .routeAdded(let p, _): route(p, add: true)
-            case .routeRemoved(let p): route(p, add: false)
+            case .routeAdded(let p, _):
+                route(p, add: true)
+                if p.length < 128 { host.publish(.prefixDelegated(session: id, prefix: p.description)) }
+            case .routeRemoved(let p):
+                route(p, add: false)
+                if p.length < 128 { host.publish(.prefixReleased(session: id, prefix: p.description)) }
             case .leasesChanged: changed = true
             }
         }

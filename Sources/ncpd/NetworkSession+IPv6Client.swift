@@ -80,7 +80,10 @@ extension NetworkSession {
         let now = Self.now()
         perform(side.dhcp.handle(.stop, now: now))
         perform(side.discovery.handle(.linkDown, now: now))
-        for p in side.delegated { lanAddress(p, add: false) }
+        for p in side.delegated {
+            lanAddress(p, add: false)
+            host.publish(.prefixReleased(session: id, prefix: p.description))
+        }
         side.delegated = []
         ipv6Client = nil
     }
@@ -145,12 +148,15 @@ extension NetworkSession {
                     side.delegated.append(p.prefix)
                     host.log.notice("\(id): prefix \(p.prefix) delegated (valid \(p.validLifetime) s)")
                     lanAddress(p.prefix, add: true)
+                    host.publish(.prefixDelegated(session: id, prefix: p.prefix.description))
                     host.sessionChanged(self)
                 }
             case .prefixRemoved(let p):
+                guard side.delegated.contains(p) else { continue }
                 side.delegated.removeAll { $0 == p }
                 host.log.notice("\(id): prefix \(p) no longer delegated")
                 lanAddress(p, add: false)
+                host.publish(.prefixReleased(session: id, prefix: p.description))
             case .dnsServers(let servers):
                 side.dnsServers = servers
             case .addressAssigned, .addressRemoved:

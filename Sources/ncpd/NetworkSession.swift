@@ -22,11 +22,14 @@ protocol SessionHost: AnyObject {
     func sessionChanged(_ session: NetworkSession)
     /// IPv6 pools and per-port RA/DHCPv6 settings (issue 18); nil = none.
     var ipv6: IPv6Router? { get }
+    /// An event for pppctl watch (prefix-delegated, prefix-released).
+    func publish(_ event: EventBody)
 }
 
 extension SessionHost {
     func sessionChanged(_ session: NetworkSession) {}
     var ipv6: IPv6Router? { nil }
+    func publish(_ event: EventBody) {}
 }
 
 /// Per-session traffic and error counters (pppctl sessions).

@@ -29,6 +29,8 @@ import Testing
         .linkJoined(bundle: "bundle:alice:IP:192.0.2.9", session: "mb:1", links: 2),
         .linkLeft(bundle: "bundle:alice:IP:192.0.2.9", session: "ma:1", links: 1, reason: "channel closed by linkd"),
         .bundleDown(bundle: "bundle:alice:IP:192.0.2.9", session: "ma:1", reason: "its last link left"),
+        .prefixDelegated(session: "sa:1", prefix: "2001:db8:100::/56"),
+        .prefixReleased(session: "sa:1", prefix: "2001:db8:100::/56"),
     ]
 
     @Test func everyKindHasASample() {
@@ -88,6 +90,8 @@ import Testing
         #"{"event":"link-joined","bundle":"b","session":"a:1","links":0}"#,      // a join leaves at least one
         #"{"event":"link-left","bundle":"b","session":"a:1","links":"1","reason":"x"}"#,
         #"{"event":"bundle-down","bundle":"b","session":"a:1","reason":null}"#,
+        #"{"event":"prefix-delegated","session":"a:1","prefix":"2001:db8::"}"#,    // no length
+        #"{"event":"prefix-released","session":"a:1"}"#,                           // prefix absent
     ]
 
     @Test(arguments: refused)

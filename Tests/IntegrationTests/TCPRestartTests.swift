@@ -28,6 +28,7 @@ struct TCPRestartTests {
         ping.arguments = ["netns", "exec", lab.nsB.name, "ping", "-n", "-i", "0.1", "-W", "1", "10.99.0.1"]
         ping.standardOutput = FileHandle(forWritingAtPath: pingOut)
         ping.standardError = FileHandle.nullDevice
+        let (acceptedBefore, callsBefore) = (a.count("connection from"), b.count("connecting to"))
         try ping.run()
         defer { if ping.isRunning { ping.terminate() }; ping.waitUntilExit() }
         sleep(2)
@@ -62,8 +63,8 @@ struct TCPRestartTests {
         // listener accepted one connection and the caller called once.
         #expect(a.count("resumed after a restart") == 1, "\(a.log.suffix(3000))")
         #expect(b.count("resumed after a restart") == 1, "\(b.log.suffix(3000))")
-        #expect(a.count("connection from") == 1, "the caller called again:\n\(a.log.suffix(3000))")
-        #expect(b.count("connecting to") == 1, "\(b.log.suffix(3000))")
+        #expect(a.count("connection from") == acceptedBefore, "the caller called again:\n\(a.log.suffix(3000))")
+        #expect(b.count("connecting to") == callsBefore, "\(b.log.suffix(3000))")
         for (r, name, session) in [(a, "server", id), (b, "client", idB)] {
             #expect(r.count("IPCP opened: local") == 1, "\(name) renegotiated IPCP:\n\(r.log)")
             #expect(r.count("session \(session): down:") == 0, "\(name) lost its session:\n\(r.log)")

@@ -73,6 +73,7 @@ import Testing
         #expect(reply.iaPDs.first?.prefixes.map(\.prefix.description) == ["2001:db8:100::/56"])
         #expect(reply.dnsServers == [IPv6Address("2001:db8::53")!])
         #expect(ha.dummy.calls.contains("route+ 56"))
+        #expect(ha.events == [.prefixDelegated(session: "t:1", prefix: "2001:db8:100::/56")])
         #expect(ha.changes > 0)
 
         // The deposit carries the binding, and a state record round-trips it.
@@ -97,6 +98,7 @@ import Testing
         #expect(ha.dummy.calls.contains("route- 56") && ha.dummy.calls.contains("route- 64"))
         #expect(router.json().array?.compactMap { $0["in_use"]?.int } == [0, 0])
         #expect(sa.ipv6Services == nil)
+        #expect(ha.events.last == .prefixReleased(session: "t:1", prefix: "2001:db8:100::/56"))
         sb.end(reason: "test")
     }
 }

@@ -50,6 +50,8 @@ final class TestHost: SessionHost {
     /// [pool6]/[ipv6.PORT] for the IPv6 services tests (NetworkSessionIPv6Tests).
     var ipv6: IPv6Router?
     var changes = 0
+    var events: [EventBody] = []
+    func publish(_ event: EventBody) { events.append(event) }
     init() throws { loop = try EventLoop() }
     func sessionChanged(_ session: NetworkSession) { changes += 1 }
     func hook(_ request: HookRequest) { hooks.append(request.event) }

@@ -120,10 +120,8 @@ final class AuthService {
     /// the session's Acct-Session-Id: after an authd restart linkd resumes the
     /// session and its counts carry on from there (issue 14).
     func depositCounterBase(_ accountingID: String, _ base: SessionCounters) {
-        var w = ByteWriter()
-        base.encode(into: &w)
         do {
-            try runtime.deposit(key: .session(accountingID), record: w.bytes, descriptors: [])
+            try runtime.deposit(key: .session(accountingID), record: CounterBaseRecord.encoded(base), descriptors: [])
             deposited.insert(accountingID)
         } catch {
             log.warning("session \(accountingID): counter base not deposited: \(error)")
@@ -139,8 +137,7 @@ final class AuthService {
     func restoreCounterBases(_ entries: [RestoredEntry]) {
         for e in entries {
             guard let id = e.key.session else { continue }
-            var r = ByteReader(e.record)
-            guard let base = try? SessionCounters.decode(&r) else {
+            guard let base = try? CounterBaseRecord.decode(e.record) else {
                 log.warning("fd store: unreadable counter base for \(id); withdrawn")
                 try? runtime.withdraw(key: e.key)
                 continue

@@ -1,0 +1,37 @@
+// Issue 20, point 4: a splice record as the previous release deposited it
+// (Tests/Fixtures/records) is read by today's bridged.
+import Foundation
+import IPC
+import Testing
+@testable import bridged
+
+private func recordFixture(_ name: String, _ file: String = #filePath) throws -> [UInt8] {
+    let tests = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+    let text = try String(contentsOf: tests.appendingPathComponent("Fixtures/records/\(name).hex"), encoding: .utf8)
+    let hex = Array(text.utf8.filter { $0 != UInt8(ascii: "\n") })
+    try #require(hex.count % 2 == 0 && !hex.isEmpty, "\(name).hex")
+    return try stride(from: 0, to: hex.count, by: 2).map { i in
+        try #require(UInt8(String(decoding: hex[i..<i + 2], as: UTF8.self), radix: 16), "\(name).hex at \(i)")
+    }
+}
+
+@Suite struct BridgedRecordFixtureTests {
+    @Test func spliceOfThePreviousRelease() throws {
+        let bytes = try recordFixture("bridged-splice")
+        let (a, b) = try Splices.decodeSpliceRecord(bytes)
+        #expect(a.session == "sa:1" && a.port == "sa" && a.bridgeWith == "up:2")
+        #expect(b.session == "up:2" && b.port == "up" && b.bridgeWith == "sa:1")
+        #expect(a.verdict?.peerName == "alice@isp" && a.localMRU == 1492 && a.peerMRU == 1400)
+        // Today's writer writes the same bytes.
+        #expect(Splices.spliceRecord(a, b) == bytes)
+    }
+
+    @Test func spliceRecordBoundaries() throws {
+        let bytes = try recordFixture("bridged-splice")
+        for n in [0, 1, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: IPCError.self, "\(n) octets") { try Splices.decodeSpliceRecord(Array(bytes.prefix(n))) }
+        }
+        #expect(throws: IPCError.self) { try Splices.decodeSpliceRecord(bytes + [0]) }
+        #expect(throws: IPCError.self) { try Splices.decodeSpliceRecord([2] + bytes.dropFirst()) }
+    }
+}
