@@ -5,7 +5,7 @@
 // word (a test compares both).
 
 public enum ControlCommand: CaseIterable, Sendable {
-    case components, sessions, sessionShow, sessionKill, tunnels, bundles, bundleShow, bridge, unbridge, restart, call, watch, authTest, reload, logLevel
+    case components, sessions, sessionShow, sessionKill, tunnels, tunnelShow, tunnelKill, bundles, bundleShow, bridge, unbridge, restart, call, watch, authTest, reload, logLevel
 
     /// The words that name it and its arguments, as the README shows them.
     public var synopsis: String {
@@ -15,6 +15,8 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .sessionShow: "session show ID"
         case .sessionKill: "session kill ID | --user NAME | --ip ADDR | --mac MAC | --interface IF | --all"
         case .tunnels: "tunnels"
+        case .tunnelShow: "tunnel show ID"
+        case .tunnelKill: "tunnel kill ID"
         case .bundles: "bundles"
         case .bundleShow: "bundle show NAME | ID"
         case .bridge: "bridge A B"
@@ -35,7 +37,8 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .sessions: [.linkdSessions, .ncpdSessions, .splices]
         case .sessionShow: [.linkdSessions]
         case .sessionKill: [.linkdSessions, .sessionKill]
-        case .tunnels: [.tunnels]
+        case .tunnels, .tunnelShow: [.tunnels]
+        case .tunnelKill: [.tunnels, .tunnelKill]
         case .bridge: [.linkdSessions, .bridge]
         case .bundles, .bundleShow: [.bundles]
         case .unbridge: [.linkdUnbridge]
@@ -58,6 +61,8 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .sessionShow: "Show one session: negotiated options both ways, magic numbers, counters, errors."
         case .sessionKill: "Terminate sessions (LCP Terminate-Request): one by id, or every one that matches all the selectors given, saying how many matched and were killed (non-zero exit when none matched)."
         case .tunnels: "List every l2tp port's tunnels (RFC 2661): port, our and the peer's Tunnel IDs, the peer's address and host name, state, calls and the linkd sessions on them, control messages sent and received, retransmissions, ZLB acks, HELLOs."
+        case .tunnelShow: "Show one tunnel by our Tunnel ID: its peer, state, Ns/Nr, counters and each call (ids both ways, sequencing, data counters, linkd session)."
+        case .tunnelKill: "Close one tunnel with a StopCCN (RFC 2661 §5.7); every call in it ends, and so do their sessions."
         case .bundles: "List ncpd's RFC 1990 multilink bundles: name (peer name and endpoint discriminator), the session running the NCPs and its interface, MRRU and sequence format each way, member links (session, MRU, weight, fragments each way), reassembly counters (reassembled, lost, out of order, discarded)."
         case .bundleShow: "Show one bundle, by its name or the id of its session or of one of its links: MRRUs and sequence formats, each link's MRU, weight and fragments each way, every reassembly counter."
         case .bridge: "Splice two sessions held on bridge = \"manual\" ports."

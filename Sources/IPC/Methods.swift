@@ -17,7 +17,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// now until it restarts (`pppctl log-level`).
     case logLevel
     // linkd
-    case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed, tunnels
+    case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed, tunnels, tunnelKill
     // authd
     case authdSessions, authTest
     // ncpd
@@ -38,6 +38,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .linkdUnbridge, .bridgedUnbridge: "unbridge"
         case .partnerFailed: "partner-failed"
         case .tunnels: "tunnels"
+        case .tunnelKill: "tunnel-kill"
         case .authTest: "auth-test"
         case .pools: "pools"
         case .bundles: "bundles"
@@ -49,7 +50,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     public var target: Peer? {
         switch self {
         case .status, .ping, .logLevel: nil
-        case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels: .linkd
+        case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels, .tunnelKill: .linkd
         case .authdSessions, .authTest: .authd
         case .ncpdSessions, .pools, .bundles: .ncpd
         case .splices, .bridgedUnbridge: .bridged
@@ -62,7 +63,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     public var needsAdmin: Bool {
         switch self {
         case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .bundles, .splices, .tunnels: false
-        case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .logLevel: true
+        case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .tunnelKill, .logLevel: true
         }
     }
 
@@ -77,6 +78,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .partnerFailed: PartnerFailedArguments.shape
         case .authTest: AuthTestArguments.shape
         case .bridgedUnbridge: SpliceArguments.shape
+        case .tunnelKill: TunnelArguments.shape
         case .logLevel: LogLevelArguments.shape
         }
     }

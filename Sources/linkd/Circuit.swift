@@ -23,8 +23,9 @@ final class Circuit {
     let raw: Int32
     /// Set for a connection the session owns; nil for the port's descriptor.
     private var owned: FileDescriptor?
-    /// The far end as the port sees it (Calling-Station-Id).
-    let peer: String
+    /// The far end as the port sees it (Calling-Station-Id); an L2TP call
+    /// that fails over to another LNS before it connects changes it.
+    var peer: String
     let framing: Framing
     var session: Session?
 

@@ -95,6 +95,7 @@ extension L2TPTransport {
                 call.tunnelID = next.id
                 call.sessionID = newID
                 next.circuits[newID] = circuit
+                circuit.peer = "\(next.peer)"
                 next.idleSince = nil
                 host.rt.log.notice("session \(s.id): LNS \(slot.peer) did not take the tunnel (\(Self.describe(result))); trying \(next.peer)")
                 return

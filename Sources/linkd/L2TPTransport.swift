@@ -166,6 +166,17 @@ final class L2TPTransport: Transport {
         afterEvents()
     }
 
+    /// `tunnel-kill`: StopCCN (§5.7, result 1 general clear); its calls and
+    /// their sessions end with it. False when no open tunnel has that id.
+    func kill(tunnel id: UInt16) -> Bool {
+        guard let slot = slots[id], Self.open(slot.tunnel.state) else { return false }
+        let now = Self.now()
+        host.rt.log.notice("port \(settings.name): tunnel \(id) closed by the operator")
+        perform(slot.tunnel.close(ResultCode(ResultCode.generalClear, message: "closed by the operator"), now: now), on: slot, now: now)
+        afterEvents()
+        return true
+    }
+
     // MARK: Receiving
 
     private func readable() {

@@ -48,6 +48,13 @@ final class Linkd: Daemon {
             guard let l2tp = portSessions.transport as? L2TPTransport else { return .array([]) }
             return .array(l2tp.tunnelList)
         }
+        rt.register(.tunnelKill) { arguments, _ throws(MethodError) in
+            let id = try TunnelArguments(json: arguments).id
+            guard let l2tp = portSessions.transport as? L2TPTransport, l2tp.kill(tunnel: id) else {
+                throw MethodError(.notFound, "no open tunnel \(id) on port \(settings.name)")
+            }
+            return .object(["killed": .int(Int64(id)), "port": .string(settings.name)])
+        }
         rt.onShutdown = { portSessions.shutdown() }
         // Bridging (PortSessions+Bridge): dial on an upstream port, bridge/unbridge.
         rt.register(.dial) { arguments, _ throws(MethodError) in try portSessions.dial(arguments) }

@@ -30,6 +30,22 @@ struct Bundles: ParsableCommand {
     }
 }
 
+/// `bundle` (its name) on each session that runs a bundle's NCPs or is one
+/// of its links; sessions of no bundle are left as they are.
+func mergeBundles(_ sessions: [JSON], _ bundles: [JSON]) -> [JSON] {
+    var byID: [String: String] = [:]
+    for b in bundles {
+        guard let name = b["name"]?.string else { continue }
+        if let s = b["session"]?.string { byID[s] = name }
+        for l in b["links"]?.array ?? [] { if let s = l["session"]?.string { byID[s] = name } }
+    }
+    return sessions.map { s in
+        guard var o = s.object, let id = o["id"]?.string, let name = byID[id] else { return s }
+        o["bundle"] = .string(name)
+        return .object(o)
+    }
+}
+
 struct BundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bundle", abstract: "Show one multilink bundle.", subcommands: [Show.self])

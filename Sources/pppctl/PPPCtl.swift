@@ -28,7 +28,7 @@ struct PPPCtl: ParsableCommand {
         commandName: "pppctl",
         abstract: "Control a running ppprouter.",
         version: Version.line("pppctl"),
-        subcommands: [Components.self, Sessions.self, SessionCommand.self, Tunnels.self, Bundles.self, BundleCommand.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
+        subcommands: [Components.self, Sessions.self, SessionCommand.self, Tunnels.self, TunnelCommand.self, Bundles.self, BundleCommand.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
                       Watch.self, AuthCommand.self, Reload.self, LogLevel.self])
 
     static func main() {
@@ -72,7 +72,7 @@ func hoistGlobalOptions(_ args: [String]) -> [String] {
 }
 
 /// Commands whose options live on their subcommands.
-let commandGroups: Set<String> = ["session", "auth", "bundle"]
+let commandGroups: Set<String> = ["session", "auth", "tunnel", "bundle"]
 
 func printError(_ s: String, newline: Bool = true) {
     let bytes = Array((newline ? s + "\n" : s).utf8)

@@ -66,6 +66,10 @@ extension ControlClient {
             } catch {
                 printError("pppctl: ncpd: \(error.message)")
             }
+            // The RFC 1990 bundle a session runs the NCPs of, or is a link of.
+            if let bundles = (try? daemonCall(ComponentName(.ncpd).description, .bundles))?.array, !bundles.isEmpty {
+                out = mergeBundles(out, bundles)
+            }
         }
         // bridged's splice counters, merged into each session's `bridge`.
         if names.contains("bridged") {

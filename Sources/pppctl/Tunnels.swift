@@ -8,15 +8,7 @@ struct Tunnels: ParsableCommand {
     @OptionGroup var options: Options
 
     func run() throws {
-        let client = try options.connect()
-        var all: [JSON] = []
-        for target in try client.linkds() {
-            do {
-                all += try client.daemonCall(target, .tunnels).array ?? []
-            } catch {
-                printError("pppctl: \(target): \(error.message)")
-            }
-        }
+        let all = try allTunnels(try options.connect())
         if options.json { print(JSON.array(all).encoded()); return }
         var t = TextTable(["PORT", "ROLE", "ID", "PEER-ID", "PEER", "HOST", "STATE", "CALLS", "SESSIONS", "SENT", "RECEIVED",
                            "RETRANSMITTED", "ZLB", "HELLOS"])
@@ -29,5 +21,61 @@ struct Tunnels: ParsableCommand {
                    x["retransmitted"]?.cell ?? "-", x["zlb_sent"]?.cell ?? "-", x["hellos_sent"]?.cell ?? "-"])
         }
         print(t.render())
+    }
+}
+
+/// The tunnels of every linkd (l2tp ports list theirs, others none).
+private func allTunnels(_ client: ControlClient) throws(CtlFailure) -> [JSON] {
+    var all: [JSON] = []
+    for target in try client.linkds() {
+        do {
+            all += try client.daemonCall(target, .tunnels).array ?? []
+        } catch {
+            printError("pppctl: \(target): \(error.message)")
+        }
+    }
+    return all
+}
+
+/// A tunnel by our id; ids are chosen per port, so two ports may share one.
+private func findTunnel(_ client: ControlClient, _ id: UInt16) throws(CtlFailure) -> [JSON] {
+    let found = try allTunnels(client).filter { $0["id"]?.int == Int64(id) }
+    guard !found.isEmpty else { throw CtlFailure(code: .errorReply, message: "no tunnel \(id) (see pppctl tunnels)") }
+    return found
+}
+
+struct TunnelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tunnel", abstract: "Show or close one L2TP tunnel.", subcommands: [Show.self, Kill.self])
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: ControlCommand.tunnelShow.summary)
+        @OptionGroup var options: Options
+        @Argument(help: "Our Tunnel ID, as pppctl tunnels lists it.") var id: UInt16
+
+        func run() throws {
+            let found = try findTunnel(try options.connect(), id)
+            if options.json { print((found.count == 1 ? found[0] : .array(found)).encoded()); return }
+            for t in found {
+                guard let o = t.object else { continue }
+                for (key, value) in o where key != "calls" { print("\(key): \(value.cell)") }
+                for call in t["calls"]?.array ?? [] { print("call: \(call.encoded())") }
+            }
+        }
+    }
+
+    struct Kill: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: ControlCommand.tunnelKill.summary)
+        @OptionGroup var options: Options
+        @Argument(help: "Our Tunnel ID, as pppctl tunnels lists it.") var id: UInt16
+
+        func run() throws {
+            let client = try options.connect()
+            for t in try findTunnel(client, id) {
+                guard let port = t["port"]?.string else { continue }
+                let r = try client.daemonCall(ComponentName.linkd(port: port).description, .tunnelKill, TunnelArguments(id: id).json)
+                if options.json { print(r.encoded()) } else { print("tunnel \(id) on port \(port): StopCCN sent") }
+            }
+        }
     }
 }

@@ -175,6 +175,25 @@ struct L2TPTunnelTests {
         #expect(lnsSession?["auth"]?["peer_name"]?.string == "carol" || lnsSession != nil, "\(String(describing: lnsSession))")
         let ping = try lab.lac.exec(["ping", "-c", "3", "-W", "2", "10.236.0.1"])
         #expect(ping.status == 0, "ping through the tunnel: \(ping.stdout)\(ping.stderr)")
+        // Hostile datagrams at the LNS's port (from UDP 4999, left out of the
+        // capture's check): each dropped and counted, the session untouched.
+        let hostile = """
+            import socket
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("10.235.0.2", 4999))
+            for d in [b"", b"\\x02", b"\\xc8\\x02\\x00\\x40\\x00\\x00\\x00\\x00", b"\\x00\\x02\\x99\\x99\\x00\\x01\\xff\\x03",
+                      b"\\xc8\\x02\\x00\\x0e\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x08"]:
+                s.sendto(d, ("10.235.0.1", 1701))
+            """
+        let sent = try lab.lac.exec(["python3", "-c", hostile])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let counted = lns.waitForSession { _ in
+            let c = l2tpStatus(lns, "lns0")
+            return (c?["malformed"]?.int ?? 0) >= 3 && (c?["unknown_tunnel"]?.int ?? 0) >= 2
+        }
+        #expect(counted != nil, "LNS counters: \(String(describing: l2tpStatus(lns, "lns0")))")
+        let afterHostile = try lab.lac.exec(["ping", "-c", "2", "-W", "2", "10.236.0.1"])
+        #expect(afterHostile.status == 0, "ping after hostile datagrams: \(afterHostile.stdout)")
         let before = (lac: firstTunnel(lac, "lac0"), lns: firstTunnel(lns, "lns0"))
         #expect(before.lac?["state"]?.string == "established" && before.lns?["state"]?.string == "established",
                 "tunnels: \(String(describing: before))")
@@ -221,10 +240,27 @@ struct L2TPTunnelTests {
         let lnsDown = lns.waitForSession { $0["id"]?.string == lnsSessionID && $0["phase"]?.string == "dead" }
         #expect(lnsDown != nil, "LNS session \(lnsSessionID) still up: \(lns.sessions())")
 
+        // The operator closes the subscriber's tunnel: StopCCN, the call and
+        // the upstream session end, bridged ends the subscriber's too.
+        let upTunnel = try #require(l2tpStatus(lac, "up")?["tunnels"]?.array?.first { $0["state"]?.string == "established" })
+        let upID = try #require(upTunnel["id"]?.int)
+        let shown = try lac.ctl(["tunnel", "show", "\(upID)"])
+        #expect(shown.status == 0 && shown.stdout.contains("state: established") && shown.stdout.contains("up:"), "\(shown.stdout)\(shown.stderr)")
+        let killed = try lac.ctl(["tunnel", "kill", "\(upID)"])
+        #expect(killed.status == 0, "\(killed.stdout)\(killed.stderr)")
+        let accDown = lac.waitForSession { $0["id"]?.string == "acc:1" && $0["phase"]?.string == "dead" }
+        #expect(accDown != nil, "the subscriber's session on the LAC outlived its tunnel: \(lac.sessions())")
+        // (carol's own session, with persist, has called again meanwhile.)
+        let aliceGone = lns.waitForSession { _ in
+            !lns.sessions().contains { $0["peer_name"]?.string == "alice@far.example" && $0["phase"]?.string != "dead" }
+        }
+        #expect(aliceGone != nil, "LNS sessions: \(lns.sessions())")
+        #expect(try lac.ctl(["tunnel", "kill", "\(upID)"]).status != 0, "a stopping tunnel is not killed twice")
+
         guard let capture else { return }
         usleep(300_000)
         capture.stop()
-        let malformed = try run("/usr/bin/tshark", ["-r", capturePath, "-Y", "_ws.malformed || _ws.expert.severity == error"])
+        let malformed = try run("/usr/bin/tshark", ["-r", capturePath, "-Y", "(_ws.malformed || _ws.expert.severity == error) && udp.srcport != 4999"])
         #expect(malformed.stdout.isEmpty, "malformed frames:\n\(malformed.stdout)")
         let fields = try run("/usr/bin/tshark", ["-r", capturePath, "-d", "udp.port==1702,l2tp", "-T", "fields", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"])
         let lines = fields.stdout.split(separator: "\n").map(String.init)

@@ -99,6 +99,9 @@ struct MultilinkTests {
         let show = try a.ctl(["--json", "bundle", "show", member])
         #expect(show.status == 0 && (try? JSON.parse(show.stdout))?["name"] == bundleA["name"], "\(show.stdout) \(show.stderr)")
         #expect(try a.ctl(["bundle", "show", "nosuch:1"]).status != 0)
+        // `pppctl sessions` names the bundle on both links' sessions.
+        let named = a.sessions().filter { $0["bundle"] == bundleA["name"] }.compactMap { $0["id"]?.string }
+        #expect(Set(named.compactMap { $0.split(separator: ":").first.map(String.init) }) == ["ma", "mb"], "\(a.sessions())")
         // One unit for the bundle, its MTU the peer's MRRU, not a link's MRU.
         let unit = try #require(bundleA["interface"]?.string)
         let link = try nsA.exec(["ip", "link", "show", "dev", unit]).stdout
