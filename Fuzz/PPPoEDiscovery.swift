@@ -89,6 +89,21 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let (header, payload) = try? SessionFrame.parse(bytes[...]) {
         precondition(payload.count == header.payloadLength && payload.upperBound <= bytes.count)
     }
+    // VLAN tags (VLANTags.swift): without and with a tag the device took
+    // off (the first two octets as its TCI); what is read is written back.
+    let stripped = bytes.count >= 2 ? VLANTags.Stripped(tci: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), tpid: VLANTags.serviceTPID) : nil
+    for side in [nil, stripped] {
+        if let (tags, at) = try? VLANTags.read(bytes[...], stripped: side) {
+            precondition(at >= 12 && at + 2 <= bytes.count && at == 12 + tags.length - (side == nil ? 0 : 4))
+            if side == nil {
+                var again = bytes
+                tags.write(into: &again, at: 12)
+                precondition(again == bytes || tags.outer != nil || tags.inner != nil)
+                precondition((try? VLANTags.read(again[...], stripped: nil))?.tags == tags)
+            }
+            total &+= at &+ Int(tags.inner ?? 0) &+ tags.description.utf8.count
+        }
+    }
     total &+= drive(bytes)
     if bytes.count >= 12 {
         // Re-addressed: to the host from the AC, then to the AC from the host.

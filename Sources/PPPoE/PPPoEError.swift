@@ -28,4 +28,10 @@ public enum PPPoEError: Error, Equatable, Sendable {
     case sourceNotUnicast
     /// A value the RFC forbids inside a well-formed tag.
     case invalidValue
+    /// IEEE 802.1Q: a VLAN tag whose VID is 0 (a priority tag) or 4095
+    /// (reserved), more than two tags, or a TPID out of place (one tag
+    /// that is not a C-tag, or an inner tag that is not) — VLANTags.swift.
+    case badVLANID(UInt16)
+    case tooManyVLANTags
+    case badVLANTPID(UInt16)
 }
