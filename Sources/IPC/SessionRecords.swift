@@ -118,28 +118,66 @@ public struct AuthVerdict: Equatable, Sendable {
     /// RFC 2866 §5.5 Acct-Session-Id authd chose, so accounting carries on
     /// under the same id after linkd or authd restarts (accountingResumed).
     public var accountingSessionID: String = ""
+    /// RFC 2869 §5.18 Framed-Pool: the ncpd pool the peer's address comes
+    /// from instead of the port's ("" = the port's).
+    public var framedPool: String = ""
+    /// RFC 2865 §5.22 Framed-Route: routes ncpd adds on the interface.
+    public var framedRoutes: [FramedRoute] = []
+    /// RFC 2865 §5.12 Framed-MTU (64-65535; 0 = none): the interface's MTU
+    /// is at most this.
+    public var framedMTU: UInt32 = 0
+    /// RFC 2548 §2.7.6-7 MS-Primary/Secondary-DNS-Server: what IPCP offers
+    /// (RFC 1877) instead of the port's ms-dns; at most two.
+    public var dns: [UInt32] = []
+    /// linkd's progress, not authd's grant: the accounting Start went out.
+    /// linkd sets it and deposits the verdict again, so that after a
+    /// restart of linkd or authd inside the wait for IPCP the Start is still
+    /// sent, once (accountingResumed carries it to authd).
+    public var accountingStarted = false
+
+    public static let maximumRoutes = 16
 
     public init(session: String, success: Bool) { self.session = session; self.success = success }
 
     public func encode(into w: inout ByteWriter) {
-        w.u8(2)
+        w.u8(3)
         w.string(session); w.bool(success); w.string(reason); w.string(peerName); w.method(method)
         w.u32(framedAddress); w.u32(framedNetmask); w.u32(sessionTimeout); w.u32(idleTimeout)
         w.u32(interimInterval); w.blob(radiusClass)
         w.string(accountingSessionID)
+        w.string(framedPool)
+        w.u8(UInt8(min(framedRoutes.count, Self.maximumRoutes)))
+        for r in framedRoutes.prefix(Self.maximumRoutes) { r.encode(into: &w) }
+        w.u32(framedMTU)
+        w.u8(UInt8(min(dns.count, 2))); for a in dns.prefix(2) { w.u32(a) }
+        w.bool(accountingStarted)
     }
 
-    /// Version 1 (no Acct-Session-Id) is still read: linkd deposits
-    /// verdicts in the fd store, and an upgrade must not lose them.
+    /// Versions 1 (no Acct-Session-Id) and 2 (no pool, routes, MTU, DNS,
+    /// Start flag: read as started) are still read: linkd deposits verdicts
+    /// in the fd store, and an upgrade must not lose them.
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthVerdict {
         let version = try r.u8()
-        guard version == 1 || version == 2 else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 or 2") }
+        guard (1...3).contains(version) else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 to 3") }
         var v = AuthVerdict(session: try r.string(), success: try r.bool())
         v.reason = try r.string(); v.peerName = try r.string(); v.method = try r.method()
         v.framedAddress = try r.u32(); v.framedNetmask = try r.u32()
         v.sessionTimeout = try r.u32(); v.idleTimeout = try r.u32(); v.interimInterval = try r.u32()
         v.radiusClass = try r.blob(max: 253)
-        if version == 2 { v.accountingSessionID = try r.string() }
+        if version >= 2 { v.accountingSessionID = try r.string() }
+        guard version >= 3 else {
+            v.accountingStarted = v.success
+            return v
+        }
+        v.framedPool = try r.string()
+        let routes = try r.u8()
+        guard routes <= maximumRoutes else { throw .invalid(callID: 0, reason: "\(routes) framed routes, at most \(maximumRoutes)") }
+        for _ in 0..<routes { v.framedRoutes.append(try FramedRoute.decode(&r)) }
+        v.framedMTU = try r.u32()
+        let servers = try r.u8()
+        guard servers <= 2 else { throw .invalid(callID: 0, reason: "\(servers) DNS servers, at most 2") }
+        for _ in 0..<servers { v.dns.append(try r.u32()) }
+        v.accountingStarted = try r.bool()
         return v
     }
 }

@@ -10,9 +10,11 @@
 // resumes on the port's session socket. A TCP session (version 3) carries
 // its connection's far end and the RFC 1662 deframer's settings: the
 // connection itself is deposited beside the channel, and a restarted linkd
-// reads on from the next Flag (DESIGN.md "Issue 20"). Versions 1 (before
-// PPPoE sessions were deposited) and 2 (before TCP sessions were) are still
-// read; any other is refused.
+// reads on from the next Flag (DESIGN.md "Issue 20"). Version 4 adds the
+// session's accounting counters when deposited (a restarted linkd counts on
+// from them, issue 14). Versions 1 (before PPPoE sessions were deposited),
+// 2 (before TCP sessions were) and 3 (before the counters) are still read;
+// any other is refused.
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
 // and PPP's sources, hence the conditional imports.
 #if canImport(IPC)
@@ -47,7 +49,7 @@ struct StreamRecord: Equatable {
 }
 
 struct LinkSessionState: Equatable {
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
 
     var id: String
     var negotiated = LCPNegotiatedOptions()
@@ -60,6 +62,8 @@ struct LinkSessionState: Equatable {
     var networkSince: UInt64 = 0
     var pppoe: PPPoESessionRecord?
     var stream: StreamRecord?
+    /// RFC 2866 §5.3-5.8 counts so far (session time is networkSince's).
+    var counters = SessionCounters()
 
     init(id: String, record: ChannelRecord) {
         self.id = id
@@ -112,6 +116,7 @@ struct LinkSessionState: Equatable {
             w.u8(c.deframer.fcs == .fcs32 ? 1 : 0)
             w.u32(UInt32(clamping: c.deframer.maximumFrameLength))
         }
+        counters.encode(into: &w)
         return w.bytes
     }
 
@@ -162,6 +167,7 @@ struct LinkSessionState: Equatable {
             s.stream = StreamRecord(peer: peer, deframer: AsyncDeframer.Settings(
                 receiveMap: map, fcs: fcs == 1 ? .fcs32 : .fcs16, maximumFrameLength: longest))
         }
+        if v >= 4 { s.counters = try SessionCounters.decode(&r) }
         try r.finish()
         guard s.number != nil, record.session == id else {
             throw .invalid(callID: 0, reason: "link session state: id '\(id)' does not match its channel record")

@@ -20,6 +20,10 @@ struct AuthState {
     var startPending = false
     var startTimer: TimerID?
     var ipcp = IPCPWatch()
+    /// What earlier lives of this linkd counted (the deposited record's
+    /// counters): accounting counts on from there, so a restart sends
+    /// neither lower octets nor a Stop that differs from `pppctl sessions`.
+    var counterBase = SessionCounters()
 }
 
 extension Session: AuthParticipant {
@@ -84,7 +88,13 @@ extension Session: AuthParticipant {
             return
         }
         auth.active = true
-        if v.interimInterval > 0 && interimTimer == nil { scheduleInterim(Double(v.interimInterval)) }
+        if v.accountingStarted {
+            if v.interimInterval > 0 && interimTimer == nil { scheduleInterim(Double(v.interimInterval)) }
+        } else if !auth.startPending {
+            // linkd restarted while the Start waited for IPCP: wait again
+            // (the new relay watches IPCP), bounded as before.
+            waitForIPCPThenStart()
+        }
     }
 
     /// A PAP/CHAP/EAP packet from the wire.
@@ -138,7 +148,10 @@ extension Session: AuthParticipant {
             return
         }
         if let s = change.sessionTimeout {
-            v.sessionTimeout = s
+            // Kept as counted from the Network phase's start, which is what
+            // a restarted linkd counts from (resumeAuthorization).
+            let elapsed = networkSince.map { UInt32(clamping: Int(Instant.now().seconds(since: $0))) } ?? 0
+            v.sessionTimeout = s == 0 ? 0 : elapsed &+ s < elapsed ? UInt32.max : elapsed + s
             if let t = sessionTimer { loop.cancel(t); sessionTimer = nil }
             if s > 0 { scheduleSessionTimeout(after: Double(s), limit: s) }
         }
@@ -153,7 +166,11 @@ extension Session: AuthParticipant {
             if i > 0 { scheduleInterim(Double(i)) }
         }
         auth.verdict = v
-        log.notice("session \(id): limits changed by RADIUS CoA (Session-Timeout \(v.sessionTimeout), Idle-Timeout \(v.idleTimeout), interim \(v.interimInterval))")
+        // Deposited: a restarted linkd keeps the new limits, and authd
+        // (accountingResumed) the new interim.
+        owner?.channelHeld(self)
+        func text(_ x: UInt32?) -> String { x.map { "\($0)" } ?? "unchanged" }
+        log.notice("session \(id): limits changed by RADIUS CoA (Session-Timeout \(text(change.sessionTimeout)), Idle-Timeout \(text(change.idleTimeout)), interim \(text(change.interimInterval)))")
     }
 
     private func scheduleSessionTimeout(after seconds: Double, limit: UInt32) {
@@ -193,13 +210,14 @@ extension Session: AuthParticipant {
 
     /// RFC 2866 counters: what crossed the channel, each way.
     var accountingCounters: SessionCounters {
-        var c = SessionCounters()
+        var c = auth.counterBase
         if let r = channel?.counters {
-            c.inputOctets = UInt64(r.octetsToChannel)
-            c.inputPackets = UInt64(r.framesToChannel)
-            c.outputOctets = UInt64(r.octetsFromChannel)
-            c.outputPackets = UInt64(r.framesFromChannel)
+            c.inputOctets &+= UInt64(r.octetsToChannel)
+            c.inputPackets &+= UInt64(r.framesToChannel)
+            c.outputOctets &+= UInt64(r.octetsFromChannel)
+            c.outputPackets &+= UInt64(r.framesFromChannel)
         }
+        c.sessionSeconds = 0
         if let since = networkSince { c.sessionSeconds = UInt32(Instant.now().seconds(since: since)) }
         return c
     }
@@ -216,17 +234,7 @@ extension Session: AuthParticipant {
     /// a `noip` port.
     func startAccounting() {
         guard auth.active, let v = auth.verdict else { return }
-        auth.startPending = true
-        auth.ipcp = IPCPWatch()
-        if settings.network.ipv4 {
-            auth.startTimer = loop.schedule(after: accountingStartWait) { [weak self] in
-                guard let self else { return }
-                self.auth.startTimer = nil
-                self.sendAccountingStart()
-            }
-        } else {
-            sendAccountingStart()  // `noip`: no IPCP to wait for
-        }
+        waitForIPCPThenStart()
         if v.sessionTimeout > 0 { scheduleSessionTimeout(after: Double(v.sessionTimeout), limit: v.sessionTimeout) }
         if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
     }
@@ -244,16 +252,44 @@ extension Session: AuthParticipant {
         if v.idleTimeout > 0 { scheduleIdleCheck(limit: Double(v.idleTimeout), after: Double(v.idleTimeout)) }
     }
 
+    /// The Start waits for IPCP (watchIPCP), at most `accountingStartWait`.
+    private func waitForIPCPThenStart() {
+        auth.startPending = true
+        auth.ipcp = IPCPWatch()
+        if settings.network.ipv4 {
+            auth.startTimer = loop.schedule(after: accountingStartWait) { [weak self] in
+                guard let self else { return }
+                self.auth.startTimer = nil
+                self.sendAccountingStart()
+            }
+        } else {
+            sendAccountingStart()  // `noip`: no IPCP to wait for
+        }
+    }
+
     /// The Start, once (RFC 2866 §5.1 Acct-Status-Type Start), then interims.
+    /// The verdict says it went out and is deposited again, so a restarted
+    /// linkd or authd neither loses nor repeats it.
     func sendAccountingStart() {
         guard auth.startPending else { return }
         auth.startPending = false
         if let t = auth.startTimer { loop.cancel(t) }
         auth.startTimer = nil
         guard auth.active, let v = auth.verdict else { return }
+        auth.verdict?.accountingStarted = true
         try? context.auth.send(.accountingUpdated(session: id, started: true, counters: accountingCounters,
                                                   framedAddress: v.framedAddress))
+        depositSoon()
         if v.interimInterval > 0 && interimTimer == nil { scheduleInterim(Double(v.interimInterval)) }
+    }
+
+    /// Deposits the session again from the loop, not from inside the
+    /// relay's read that may be calling us (the snapshot reads that relay).
+    private func depositSoon() {
+        _ = loop.schedule(after: 0) { [weak self] in
+            guard let self, self.phase == .network else { return }
+            self.owner?.channelHeld(self)
+        }
     }
 
     /// An IPCP packet relayed either way while the Start waits for it:
@@ -266,19 +302,16 @@ extension Session: AuthParticipant {
         let address = auth.ipcp.peerAddress
         if address != 0, auth.verdict != nil, auth.verdict?.framedAddress != address {
             auth.verdict?.framedAddress = address
-            // Deposited again from the loop, not from inside the relay's
-            // read (the snapshot reads the relay that is calling us).
-            _ = loop.schedule(after: 0) { [weak self] in
-                guard let self, self.phase == .network else { return }
-                self.owner?.channelHeld(self)
-            }
         }
-        sendAccountingStart()
+        sendAccountingStart()  // deposits the address with the Start
     }
 
     private func scheduleInterim(_ interval: Double) {
         interimTimer = loop.schedule(after: interval) { [weak self] in
             guard let self, self.phase == .network, self.auth.active else { return }
+            // The counters into the fd store before authd reports them: a
+            // linkd killed after this counts on from at least what RADIUS saw.
+            self.owner?.channelHeld(self)
             try? self.context.auth.send(.accountingUpdated(session: self.id, started: false,
                                                            counters: self.accountingCounters,
                                                            framedAddress: self.auth.verdict?.framedAddress ?? 0))

@@ -15,6 +15,7 @@ extension Session {
         s.verdict = auth.verdict
         s.ownerPID = relay.ownerPID ?? 0
         s.networkSince = (networkSince ?? Instant.now()).nanoseconds
+        s.counters = accountingCounters
         s.pppoe = pppoe.map {
             PPPoESessionRecord(sessionID: $0.sessionID, peer: $0.peer.rawValue, local: $0.local.rawValue,
                                maximumPayload: UInt16(clamping: $0.maximumPayload), serviceName: $0.serviceName,

@@ -397,6 +397,7 @@ final class Session {
         upSince = Instant(nanoseconds: state.networkSince)
         networkSince = upSince
         auth.verdict = state.verdict
+        auth.counterBase = state.counters
         let relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID, loop: loop, log: log)
         attach(relay)
         if !state.record.bridgeWith.isEmpty {

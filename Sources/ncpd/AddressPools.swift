@@ -1,7 +1,8 @@
 // Address pools for the server role ([pool.NAME] range = "first-last"):
 // the lowest free address is leased to a session and freed when it ends.
 // Also decides a session's addresses (RADIUS/authd first, then the port's
-// static local:remote, then the pool; pppd's noipdefault for the client).
+// static local:remote, then the pool (RADIUS Framed-Pool's, else the
+// port's); pppd's noipdefault for the client).
 import IPC
 import PPP
 
@@ -38,7 +39,7 @@ struct AddressPool {
 }
 
 /// Why a session could not be given its addresses.
-enum AddressError: Error, CustomStringConvertible {
+enum AddressError: Error, Equatable, CustomStringConvertible {
     case unknownPool(String)
     case poolExhausted(String)
     var description: String {
@@ -69,7 +70,13 @@ struct AddressPools {
     /// again instead of a fresh one.
     mutating func plan(for record: ChannelRecord, resuming: (pool: String, address: UInt32)? = nil)
         throws(AddressError) -> (IPCPConfiguration, lease: (pool: String, address: UInt32)?) {
-        let n = record.network
+        var n = record.network
+        // RFC 2869 §5.18 Framed-Pool and RFC 2548 MS-*-DNS-Server from the
+        // Access-Accept override the port's pool and ms-dns.
+        if let v = record.verdict {
+            if !v.framedPool.isEmpty { n.pool = v.framedPool }
+            if !v.dns.isEmpty { n.dns = v.dns }
+        }
         var c = IPCPConfiguration()
         c.localAddress = n.localAddress
         c.dnsToOffer = n.dns

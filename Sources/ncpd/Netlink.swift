@@ -16,6 +16,7 @@ enum RTNL {
     static let addressAddress: UInt16 = 1, addressLocal: UInt16 = 2, addressFlags: UInt16 = 8  // IFA_*
     static let addressNoDAD: UInt32 = 0x02                     // IFA_F_NODAD
     static let routeOutputInterface: UInt16 = 4                // RTA_OIF
+    static let routeGateway: UInt16 = 5, routePriority: UInt16 = 6  // RTA_GATEWAY, RTA_PRIORITY
     static let tableMain: UInt8 = 254, protocolBoot: UInt8 = 3, scopeUniverse: UInt8 = 0, typeUnicast: UInt8 = 1
     static let interfaceUp: UInt32 = 0x1                       // IFF_UP
 }
@@ -142,13 +143,24 @@ final class Netlink {
     /// RTM_NEWROUTE: a default route out of the interface (pppd defaultroute,
     /// defaultroute6). Exclusive: an existing default route is not replaced.
     func defaultRoute(index: Int32, family: Int32) throws(IPCError) {
+        try route(index: index, family: family, destination: [], prefixLength: 0, what: "add default route")
+    }
+
+    /// RTM_NEWROUTE: `destination`/`prefixLength` out of the interface, via
+    /// `gateway` when given, with `metric` as its priority when not 0
+    /// (RADIUS Framed-Route, Framed-IP-Netmask). Exclusive, like the default.
+    func route(index: Int32, family: Int32, destination: [UInt8], prefixLength: UInt8, gateway: [UInt8] = [],
+               metric: UInt32 = 0, what: String) throws(IPCError) {
         var r = NetlinkRequest(type: RTNL.newRoute, flags: RTNL.create | RTNL.exclusive, sequence: nextSequence())
         // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags.
-        r.put(UInt8(family)); r.put(UInt8(0)); r.put(UInt8(0)); r.put(UInt8(0))
+        r.put(UInt8(family)); r.put(prefixLength); r.put(UInt8(0)); r.put(UInt8(0))
         r.put(RTNL.tableMain); r.put(RTNL.protocolBoot); r.put(RTNL.scopeUniverse); r.put(RTNL.typeUnicast)
         r.put(UInt32(0))
+        if prefixLength > 0 { r.attribute(RTNL.routeDestination, destination) }
+        if !gateway.isEmpty { r.attribute(RTNL.routeGateway, gateway) }
+        if metric != 0 { r.attribute(RTNL.routePriority, value: metric) }
         r.attribute(RTNL.routeOutputInterface, value: index)
-        try perform(r, what: "add default route")
+        try perform(r, what: what)
     }
 }
 

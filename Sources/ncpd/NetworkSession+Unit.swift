@@ -18,15 +18,42 @@ extension NetworkSession {
             return false
         }
         do {
-            let u = try units.create(name: interfaceName, mtu: UInt32(record.peerMRU), ipv6: record.network.ipv6)
+            let u = try units.create(name: interfaceName, mtu: mtu, ipv6: record.network.ipv6)
             unit = u
             try host.loop.watch(u.fd.raw) { [weak self] _ in self?.tunReadable() }
-            host.log.info("\(id): unit \(u.name) (index \(u.index), mtu \(record.peerMRU))")
+            host.log.info("\(id): unit \(u.name) (index \(u.index), mtu \(mtu))")
             return true
         } catch {
             host.log.warning("\(id): cannot create unit \(interfaceName): \(error)")
             end(reason: "cannot create unit \(interfaceName)")
             return false
+        }
+    }
+
+    /// The peer's MRU (RFC 1661 §6.1), or RADIUS Framed-MTU when lower
+    /// (RFC 2865 §5.12: the MTU configured for the user).
+    var mtu: UInt32 {
+        let framed = record.verdict?.framedMTU ?? 0
+        return framed >= 64 ? min(UInt32(record.peerMRU), framed) : UInt32(record.peerMRU)
+    }
+
+    /// The routes RADIUS assigned the session, once IPCP is up: each
+    /// Framed-Route (RFC 2865 §5.22), and the subnet of Framed-IP-Netmask
+    /// (§5.9) shorter than /32 behind the peer's address. They go with the
+    /// interface; one the kernel refuses is logged and the others stay.
+    func addFramedRoutes(peer: UInt32) {
+        guard let v = record.verdict, let u = unit, let units = host.units else { return }
+        var routes = v.framedRoutes
+        if v.framedNetmask != 0, v.framedNetmask != 0xffff_ffff {
+            let length = UInt8(v.framedNetmask.nonzeroBitCount)
+            routes.append(FramedRoute(destination: peer & v.framedNetmask, prefixLength: length))
+        }
+        for r in routes {
+            do { try units.addRoute(u, r, peer: peer) } catch {
+                host.log.warning("\(id): \(u.name): route \(r.description) not added: \(error)")
+                continue
+            }
+            host.log.info("\(id): \(u.name): route \(r.description) added (RADIUS)")
         }
     }
 
@@ -96,6 +123,7 @@ extension IPCPNegotiated: NetworkResult {
         }) else { return false }
         s.host.log.info("\(s.id): IPCP opened: local \(local) remote \(remote)"
                         + (dns.isEmpty ? "" : " dns \(dns.map(IPv4.format).joined(separator: ","))"))
+        s.addFramedRoutes(peer: remoteAddress)
         s.hook(.ipUp, local: UInt64(localAddress), remote: UInt64(remoteAddress), dns: dns)
         return true
     }

@@ -27,6 +27,8 @@ protocol UnitSystem: AnyObject {
     func addIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError)
     func deleteIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError)
     func addDefaultRoute(_ unit: Unit, ipv6: Bool) throws(IPCError)
+    /// An IPv4 route out of the unit (RADIUS Framed-Route); gateway 0 = the peer.
+    func addRoute(_ unit: Unit, _ route: FramedRoute, peer: UInt32) throws(IPCError)
     /// An IPv6 prefix routed out of the unit (issue 18: a session's /64 and
     /// delegated prefixes; Netlink+IPv6Route.swift).
     func addPrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError)
@@ -237,5 +239,14 @@ final class LinuxUnits: UnitSystem {
 
     func addDefaultRoute(_ unit: Unit, ipv6: Bool) throws(IPCError) {
         try netlink.defaultRoute(index: unit.index, family: ipv6 ? AF_INET6 : AF_INET)
+    }
+
+    /// RFC 2865 §5.22: gateway 0.0.0.0 is the user's address, the one
+    /// neighbour of a point-to-point link: out of the interface, no gateway.
+    func addRoute(_ unit: Unit, _ route: FramedRoute, peer: UInt32) throws(IPCError) {
+        let gateway = route.gateway == 0 || route.gateway == peer ? [] : route.gateway.octets
+        try netlink.route(index: unit.index, family: AF_INET, destination: route.destination.octets,
+                          prefixLength: route.prefixLength, gateway: gateway, metric: route.metric,
+                          what: "add route \(route.description)")
     }
 }

@@ -9,6 +9,8 @@ private func sampleRecord() -> ChannelRecord {
     var v = AuthVerdict(session: "udp0:3", success: true)
     v.peerName = "alice@isp"; v.method = .chapMD5; v.sessionTimeout = 3600
     v.accountingSessionID = "udp0:3-01020304"
+    v.framedPool = "gold"; v.framedMTU = 1400; v.dns = [0x0808_0808]
+    v.framedRoutes = [FramedRoute(destination: 0xc0a8_0100, prefixLength: 24, gateway: 0, metric: 1)]
     c.verdict = v
     c.network.localAddress = 0x0a000001; c.network.pool = "subscribers"; c.network.ipv6 = true
     c.network.dns = [0x08080808, 0x01010101]
@@ -68,21 +70,51 @@ private func sampleRecord() -> ChannelRecord {
     #expect(throws: IPCError.self) { try AuthStart.decode(&r) }
 }
 
-/// A version 1 verdict (before Acct-Session-Id) still decodes: linkd's
-/// fd store may hold one across an upgrade; version 3 does not.
-@Test func verdictVersionOneStillReads() throws {
+/// Versions 1 (before Acct-Session-Id) and 2 (before pool, routes, MTU,
+/// DNS and the Start flag; read as started) still decode: linkd's fd store
+/// may hold one across an upgrade; version 4 does not.
+@Test func verdictVersionsOneAndTwoStillRead() throws {
     var v = AuthVerdict(session: "udp0:3", success: true)
-    v.peerName = "alice"; v.radiusClass = [7]
+    v.peerName = "alice"; v.radiusClass = [7]; v.accountingStarted = true
     var w = ByteWriter()
     v.encode(into: &w)
-    var v1 = Array(w.bytes.dropLast(2))  // the empty Acct-Session-Id string
+    // Version 3's tail with nothing in it: "", 0 routes, MTU 0, 0 servers, the flag.
+    var v2 = Array(w.bytes.dropLast(2 + 1 + 4 + 1 + 1))
+    v2[0] = 2
+    var r2 = ByteReader(v2)
+    #expect(try AuthVerdict.decode(&r2) == v)
+    var v1 = Array(v2.dropLast(2))  // the empty Acct-Session-Id string
     v1[0] = 1
     var r = ByteReader(v1)
     #expect(try AuthVerdict.decode(&r) == v)
-    var v3 = w.bytes
-    v3[0] = 3
-    var r3 = ByteReader(v3)
-    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r3) }
+    var v4 = w.bytes
+    v4[0] = 4
+    var r4 = ByteReader(v4)
+    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r4) }
+}
+
+/// The verdict's RADIUS assignments (issue 14): every field round trips;
+/// more routes or DNS servers than allowed, or a route longer than /32, are refused.
+@Test func verdictAssignmentsRoundTripAndAreBounded() throws {
+    var v = AuthVerdict(session: "udp0:3", success: true)
+    v.framedPool = "gold"; v.framedMTU = 1400; v.dns = [1, 2]; v.accountingStarted = false
+    v.framedRoutes = (0..<AuthVerdict.maximumRoutes).map { FramedRoute(destination: UInt32($0) << 8, prefixLength: 24, metric: UInt32($0)) }
+    var w = ByteWriter()
+    v.encode(into: &w)
+    var r = ByteReader(w.bytes)
+    #expect(try AuthVerdict.decode(&r) == v)
+    try r.finish()
+    func refused(_ patch: (inout [UInt8]) -> Void) -> Bool {
+        var b = w.bytes
+        patch(&b)
+        var r = ByteReader(b)
+        do { _ = try AuthVerdict.decode(&r); try r.finish(); return false } catch { return true }
+    }
+    // Offsets from the end: flag (1), servers (2 × 4), count (1), MTU (4), routes (16 × 13), count (1).
+    let routesCount = w.bytes.count - 1 - 8 - 1 - 4 - 16 * 13 - 1
+    #expect(refused { $0[routesCount] = UInt8(AuthVerdict.maximumRoutes + 1) })
+    #expect(refused { $0[routesCount + 1 + 4] = 33 })  // the first route's length
+    #expect(refused { $0[$0.count - 1 - 8 - 1] = 3 })   // three DNS servers
 }
 
 @Test func networkSettingsRefuseMoreThanTwoDNSServers() {

@@ -50,18 +50,34 @@ import Testing
         #expect(try LinkSessionState.decode(s.encoded()) == s)
     }
 
+    /// The counters (issue 14): the last part of version 4.
+    static let countersLength = 4 * 8 + 4
+
+    @Test func countersRoundTrip() throws {
+        var s = Self.tcpSample()
+        s.counters.inputOctets = 205_102; s.counters.outputOctets = 1 << 33; s.counters.inputPackets = 7
+        #expect(try LinkSessionState.decode(s.encoded()) == s)
+    }
+
     /// A version 1 record (deposited before PPPoE sessions were) still reads.
     @Test func versionOneStillReads() throws {
         let s = Self.sample()
-        let v1 = [1] + s.encoded().dropFirst().dropLast(2)  // no PPPoE flag, no stream flag
+        let v1 = [1] + s.encoded().dropFirst().dropLast(2 + Self.countersLength)  // no PPPoE flag, no stream flag
         #expect(try LinkSessionState.decode(Array(v1)) == s)
     }
 
     /// A version 2 record (deposited before TCP sessions were) still reads.
     @Test func versionTwoStillReads() throws {
         let s = Self.pppoeSample()
-        let v2 = [2] + s.encoded().dropFirst().dropLast()  // no stream flag
+        let v2 = [2] + s.encoded().dropFirst().dropLast(1 + Self.countersLength)  // no stream flag
         #expect(try LinkSessionState.decode(Array(v2)) == s)
+    }
+
+    /// A version 3 record (deposited before the counters were) reads with counters from zero.
+    @Test func versionThreeStillReads() throws {
+        let s = Self.tcpSample()
+        let v3 = [3] + s.encoded().dropFirst().dropLast(Self.countersLength)
+        #expect(try LinkSessionState.decode(Array(v3)) == s)
     }
 
     @Test(arguments: [sample(), pppoeSample(), tcpSample()]) func boundaryTable(_ sample: LinkSessionState) {
@@ -70,7 +86,7 @@ import Testing
             #expect(throws: IPCError.self, "\(n) octets") { try LinkSessionState.decode(Array(bytes.prefix(n))) }
         }
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes + [0]) }
-        for version: UInt8 in [0, 4] {
+        for version: UInt8 in [0, 5] {
             var other = bytes
             other[0] = version
             #expect(throws: IPCError.self) { try LinkSessionState.decode(other) }
@@ -91,7 +107,7 @@ import Testing
         }
         // An FCS kind other than 16 or 32 bits.
         var bytes32 = Self.tcpSample().encoded()
-        bytes32[bytes32.count - 5] = 2
+        bytes32[bytes32.count - Self.countersLength - 5] = 2
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes32) }
     }
 }

@@ -46,6 +46,33 @@ import Testing
         #expect(nasPool.lease?.address == 0x0a00_000a)
     }
 
+    /// RFC 2869 §5.18 Framed-Pool picks the named pool over the port's;
+    /// RFC 2548 MS-*-DNS-Server replace the port's ms-dns in IPCP.
+    @Test func framedPoolAndDNSFromTheVerdict() throws {
+        var pools = AddressPools(settings + [AddressPoolSettings(name: "gold", first: 0x0a01_0001, last: 0x0a01_0002,
+                                                                 local: 0x0a01_00fe)])
+        let gold = try pools.plan(for: rec("x:1") {
+            var v = AuthVerdict(session: "x:1", success: true)
+            v.framedPool = "gold"
+            v.dns = [0x0808_0808, 0x0101_0101]
+            $0.verdict = v
+            $0.network.dns = [0x0909_0909]
+        })
+        #expect(gold.lease?.pool == "gold" && gold.0.remoteAddress == 0x0a01_0001 && gold.0.localAddress == 0x0a01_00fe)
+        #expect(gold.0.dnsToOffer == [0x0808_0808, 0x0101_0101])
+        // Without them: the port's pool and ms-dns.
+        let plain = try pools.plan(for: rec("x:2") { $0.network.dns = [0x0909_0909] })
+        #expect(plain.lease?.pool == "p" && plain.0.dnsToOffer == [0x0909_0909])
+        // A pool ncpd does not have: the session gets no address (refused, not guessed).
+        #expect(throws: AddressError.unknownPool("silver")) {
+            try pools.plan(for: rec("x:3") {
+                var v = AuthVerdict(session: "x:3", success: true)
+                v.framedPool = "silver"
+                $0.verdict = v
+            })
+        }
+    }
+
     @Test func clientRoleAsksForZero() throws {
         var pools = AddressPools([])
         let c = try pools.plan(for: {

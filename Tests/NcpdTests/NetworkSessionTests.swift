@@ -34,6 +34,7 @@ final class DummyUnits: UnitSystem {
     func addIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError) { calls.append("add6") }
     func deleteIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError) { calls.append("delete6") }
     func addDefaultRoute(_ unit: Unit, ipv6: Bool) throws(IPCError) { calls.append(ipv6 ? "default6" : "default") }
+    func addRoute(_ unit: Unit, _ route: FramedRoute, peer: UInt32) throws(IPCError) { calls.append("route \(route.description)") }
     func addPrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) { calls.append("route+ \(length)") }
     func deletePrefixRoute(_ unit: Unit, prefix: [UInt8], length: UInt8) throws(IPCError) { calls.append("route- \(length)") }
     deinit { far.forEach { _ = close($0) } }
@@ -60,7 +61,7 @@ final class TestHost: SessionHost {
 
 @Suite struct NetworkSessionTests {
     func pair(_ a: (inout NetworkSettings) -> Void, _ b: (inout NetworkSettings) -> Void,
-              ipcpA: IPCPConfiguration, ipcpB: IPCPConfiguration,
+              ipcpA: IPCPConfiguration, ipcpB: IPCPConfiguration, verdictA: AuthVerdict? = nil,
               before: (TestHost, TestHost) -> Void = { _, _ in }) throws
         -> (TestHost, NetworkSession, TestHost, NetworkSession) {
         var fds: [Int32] = [-1, -1]
@@ -69,6 +70,7 @@ final class TestHost: SessionHost {
         before(hostA, hostB)
         var ra = ChannelRecord(session: "t:1", port: "t"), rb = ChannelRecord(session: "t:1", port: "t")
         a(&ra.network); b(&rb.network)
+        ra.verdict = verdictA
         let sa = NetworkSession(record: ra, channel: FileDescriptor(adopting: fds[0]), unitNumber: 0, host: hostA,
                                 ipcp: ipcpA, lease: nil, seed: 1)
         let sb = NetworkSession(record: rb, channel: FileDescriptor(adopting: fds[1]), unitNumber: 3, host: hostB,
@@ -150,5 +152,37 @@ final class TestHost: SessionHost {
         #expect(sb.ipv6.cp?.state == .stopped && sb.ipv6.finished && !sb.ended)
         // A's port has IPv6 off: its unit is made with no IPv6; B's with.
         #expect(ha.dummy.createdWithIPv6 == [false] && hb.dummy.createdWithIPv6 == [true])
+    }
+
+    /// RADIUS's Access-Accept applied by ncpd (issue 14): Framed-MTU caps
+    /// the unit's MTU below the peer's MRU; each Framed-Route and the
+    /// subnet of Framed-IP-Netmask go out of the unit once IPCP is up.
+    @Test func radiusMTUAndRoutesApplyToTheUnit() throws {
+        var server = IPCPConfiguration()
+        server.localAddress = 0x0a00_0001; server.remoteAddress = 0x0a00_0002
+        var client = IPCPConfiguration()
+        client.acceptLocal = true
+        var v = AuthVerdict(session: "t:1", success: true)
+        v.framedMTU = 1400
+        v.framedNetmask = 0xffff_fffc
+        v.framedRoutes = [FramedRoute(destination: 0xc0a8_0100, prefixLength: 24, metric: 5)]
+        let (ha, sa, hb, sb) = try pair({ _ in }, { _ in }, ipcpA: server, ipcpB: client, verdictA: v)
+        spin(ha, hb) { sa.ipv4Open && sb.ipv4Open }
+        #expect(ha.dummy.calls == ["create ppp0 1400", "add 10.0.0.1 peer 10.0.0.2",
+                                   "route 192.168.1.0/24 0.0.0.0 5", "route 10.0.0.0/30 0.0.0.0 0"], "\(ha.dummy.calls)")
+        // B had no verdict: the peer's MRU, no routes.
+        #expect(hb.dummy.calls.first == "create ppp3 1500" && !hb.dummy.calls.contains { $0.hasPrefix("route") })
+        // A Framed-MTU above the peer's MRU changes nothing (LCP's MRU stands).
+        var big = AuthVerdict(session: "t:1", success: true)
+        big.framedMTU = 9000
+        var r = ChannelRecord(session: "t:1", port: "t")
+        r.verdict = big
+        var fds: [Int32] = [-1, -1]
+        _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0, &fds)
+        let s = NetworkSession(record: r, channel: FileDescriptor(adopting: fds[0]), unitNumber: 0, host: ha,
+                               ipcp: nil, lease: nil, seed: 1)
+        #expect(s.mtu == 1500)
+        _ = close(fds[1])
+        sa.end(reason: "test"); sb.end(reason: "test")
     }
 }

@@ -13,7 +13,7 @@ final class AuthService {
     let random: RandomSource
     let accounting: AccountingQueue
     private var conversations: [ObjectIdentifier: LinkdConversation] = [:]
-    private(set) var counts = (started: 0, succeeded: 0, failed: 0, localChecks: 0, radiusChecks: 0, accounting: 0)
+    private(set) var counts = (started: 0, succeeded: 0, failed: 0, localChecks: 0, radiusChecks: 0, accounting: 0, refusedAttributes: 0)
 
     init(runtime: DaemonRuntime, settings: AuthSettings, secrets: LocalSecrets, radius: RadiusClient, random: RandomSource) {
         self.runtime = runtime; self.settings = settings; self.secrets = secrets; self.radius = radius
@@ -69,8 +69,13 @@ final class AuthService {
             return
         }
         counts.radiusChecks += 1
-        radius.send(.authentication, randomAuthenticator: true, build: RadiusRequests.accessRequest(v, context)) { outcome in
-            completion(RadiusRequests.result(outcome, for: v))
+        radius.send(.authentication, randomAuthenticator: true, build: RadiusRequests.accessRequest(v, context)) { [weak self] outcome in
+            let result = RadiusRequests.result(outcome, for: v)
+            if result.accepted, !result.grant.refused.isEmpty, let self {
+                self.counts.refusedAttributes += result.grant.refused.count
+                self.log.warning("session \(context.session): Access-Accept for '\(v.user)': ignored \(result.grant.refused.joined(separator: "; "))")
+            }
+            completion(result)
         }
     }
 
@@ -113,27 +118,17 @@ final class AuthService {
 
     func takeCarriedCounters(_ accountingID: String) -> SessionCounters? { carried.removeValue(forKey: accountingID) }
 
-    /// Sessions whose counter base is in the fd store, by Acct-Session-Id.
+    /// Sessions whose counter base an earlier authd deposited in the fd
+    /// store, by Acct-Session-Id (linkd keeps the counts now; these are
+    /// read as floors and withdrawn when their session ends).
     private var deposited: Set<String> = []
-
-    /// A session's counter base (CounterCarry) into pppinit's fd store, under
-    /// the session's Acct-Session-Id: after an authd restart linkd resumes the
-    /// session and its counts carry on from there (issue 14).
-    func depositCounterBase(_ accountingID: String, _ base: SessionCounters) {
-        do {
-            try runtime.deposit(key: .session(accountingID), record: CounterBaseRecord.encoded(base), descriptors: [])
-            deposited.insert(accountingID)
-        } catch {
-            log.warning("session \(accountingID): counter base not deposited: \(error)")
-        }
-    }
 
     func withdrawCounterBase(_ accountingID: String) {
         guard deposited.remove(accountingID) != nil else { return }
         try? runtime.withdraw(key: .session(accountingID))
     }
 
-    /// After a restart: the deposited bases wait for their sessions' resume.
+    /// After a restart: deposited bases wait for their sessions' resume.
     func restoreCounterBases(_ entries: [RestoredEntry]) {
         for e in entries {
             guard let id = e.key.session else { continue }
@@ -167,6 +162,7 @@ final class AuthService {
                 "started": .int(Int64(counts.started)), "succeeded": .int(Int64(counts.succeeded)),
                 "failed": .int(Int64(counts.failed)), "local_checks": .int(Int64(counts.localChecks)),
                 "radius_checks": .int(Int64(counts.radiusChecks)), "accounting_requests": .int(Int64(counts.accounting)),
+                "refused_attributes": .int(Int64(counts.refusedAttributes)),
                 "unknown_session_messages": .int(Int64(unknown)),
                 "users": .int(Int64(secrets.users.count)),
                 "pap_secrets": .int(Int64(secrets.papSecrets.entries.count)),

@@ -96,15 +96,15 @@ final class LinkdConversation {
                                random: service.random)
         let actions = auth.resume()
         let slot = Slot(auth: auth, accountingID: id)
-        // After a linkd restart its counters start from zero: carry on from
-        // what was reported (kept by the service when the old conversation closed).
-        if let reported = service.takeCarriedCounters(id) {
-            slot.counters = CounterCarry(resumingFrom: reported)
-            service.depositCounterBase(id, slot.counters.base)
-        }
-        slot.accountingStarted = verdictForAccounting(slot) != nil
+        // After a linkd restart: what was reported (kept by the service when
+        // the old conversation closed) is the floor of what is reported next.
+        let reported = service.takeCarriedCounters(id)
+        if let reported { slot.counters = CounterCarry(resumingFrom: reported) }
+        // The Start went out unless linkd says it still waits for IPCP (a
+        // restart inside that wait); counters carried mean it went out.
+        slot.accountingStarted = verdictForAccounting(slot) != nil && (verdict.accountingStarted || reported != nil)
         slots[start.session] = slot
-        service.log.info("session \(start.session): accounting resumed (Acct-Session-Id \(id))")
+        service.log.info("session \(start.session): accounting resumed (Acct-Session-Id \(id)\(slot.accountingStarted ? "" : ", Start still to come"))")
         perform(actions, slot)
     }
 
@@ -173,9 +173,7 @@ final class LinkdConversation {
     /// The record to report, with counters that never go back (CounterCarry).
     private func accountingRecord(_ slot: Slot, _ counters: SessionCounters) -> RadiusRequests.AccountingRecord? {
         guard let v = verdictForAccounting(slot) else { return nil }
-        let before = slot.counters.base
         let total = slot.counters.total(counters)
-        if slot.counters.base != before { service.depositCounterBase(slot.accountingID, slot.counters.base) }
         return RadiusRequests.AccountingRecord(user: v.peerName, sessionID: slot.accountingID,
                                                framedAddress: slot.framedAddress != 0 ? slot.framedAddress : v.framedAddress,
                                                radiusClass: v.radiusClass, counters: total)

@@ -156,6 +156,8 @@ struct AuthSession {
             v.framedAddress = o.grant.framedAddress; v.framedNetmask = o.grant.framedNetmask
             v.sessionTimeout = o.grant.sessionTimeout; v.idleTimeout = o.grant.idleTimeout
             v.interimInterval = o.grant.interimInterval; v.radiusClass = o.grant.radiusClass
+            v.framedPool = o.grant.framedPool; v.framedRoutes = o.grant.framedRoutes
+            v.framedMTU = o.grant.framedMTU; v.dns = o.grant.dns
         } else {
             v.reason = "authenticated to the peer as '\(start.user)'"
         }

@@ -62,6 +62,13 @@ struct Grant: Equatable {
     var idleTimeout: UInt32 = 0
     var interimInterval: UInt32 = 0
     var radiusClass: [UInt8] = []
+    var framedPool = ""
+    var framedRoutes: [FramedRoute] = []
+    var framedMTU: UInt32 = 0
+    var dns: [UInt32] = []
+    /// Attributes of the answer that were refused (malformed or out of
+    /// range), each with why: logged and counted, the rest still applies.
+    var refused: [String] = []
 }
 
 /// A credential source's answer.

@@ -1,48 +1,35 @@
 // A session's accounting counters as the RADIUS server must see them:
 // never decreasing (RFC 2866 §5.3-5.8 count "since the session started"),
-// whatever restarts under them. linkd counts what its relay carried, and a
-// restarted linkd (or a relay rebuilt after ncpd restarted) starts again
-// from zero; authd keeps what it last reported and adds it underneath. What
-// crossed the link between the last report and a kill -9 of linkd is not
-// known to anyone and is not invented here.
+// whatever restarts under them. linkd keeps the counts: it deposits them
+// with the session (before each interim update goes out) and a restarted
+// linkd counts on from there, so its figures are what `pppctl sessions`
+// shows and what the Stop carries. authd only keeps the last totals it
+// reported as a floor: a figure below it (linkd died between a report and
+// its deposit) is reported as the floor, never lower. What crossed the link
+// between the last deposit and a kill -9 of linkd is not known to anyone
+// and is not invented here.
 import IPC
 
 struct CounterCarry: Equatable {
-    /// Added to linkd's figures: the totals reported before its counters
-    /// restarted. Deposited in the fd store whenever it changes, so that a
-    /// restarted authd carries on from it too.
-    private(set) var base = SessionCounters()
     /// The last totals reported, the floor for the next.
     private(set) var last = SessionCounters()
 
     init() {}
 
     /// Carries on from `reported` (after linkd restarted under a session).
-    init(resumingFrom reported: SessionCounters) { base = reported; base.sessionSeconds = 0; last = reported }
+    init(resumingFrom reported: SessionCounters) { last = reported }
 
-    /// linkd's counters → the totals to report.
+    /// linkd's counters → the totals to report: each at least what was
+    /// reported before. Session time is a clock (linkd restores when the
+    /// Network phase began), likewise kept from going back.
     mutating func total(_ raw: SessionCounters) -> SessionCounters {
-        var t = Self.sum(base, raw)
-        // Any counter below what was reported: linkd's count restarted.
-        if t.inputOctets < last.inputOctets || t.outputOctets < last.outputOctets
-            || t.inputPackets < last.inputPackets || t.outputPackets < last.outputPackets {
-            base = last
-            base.sessionSeconds = 0
-            t = Self.sum(base, raw)
-        }
-        // Session time is a clock, not a count: linkd restores when the
-        // Network phase began, so it is never added, only kept from going back.
+        var t = raw
+        t.inputOctets = max(raw.inputOctets, last.inputOctets)
+        t.outputOctets = max(raw.outputOctets, last.outputOctets)
+        t.inputPackets = max(raw.inputPackets, last.inputPackets)
+        t.outputPackets = max(raw.outputPackets, last.outputPackets)
         t.sessionSeconds = max(raw.sessionSeconds, last.sessionSeconds)
         last = t
         return t
-    }
-
-    private static func sum(_ a: SessionCounters, _ b: SessionCounters) -> SessionCounters {
-        var s = SessionCounters()
-        s.inputOctets = a.inputOctets &+ b.inputOctets
-        s.outputOctets = a.outputOctets &+ b.outputOctets
-        s.inputPackets = a.inputPackets &+ b.inputPackets
-        s.outputPackets = a.outputPackets &+ b.outputPackets
-        return s
     }
 }

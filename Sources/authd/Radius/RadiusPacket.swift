@@ -112,12 +112,15 @@ enum RadiusAttributeType {
     // RFC 5176 §3: what Disconnect/CoA requests carry besides the above.
     static let state: UInt8 = 24, calledStationId: UInt8 = 30, proxyState: UInt8 = 33
     static let eventTimestamp: UInt8 = 55, nasIPv6Address: UInt8 = 95, errorCause: UInt8 = 101
+    // What an Access-Accept may assign besides: RFC 2865 §5.12, §5.22, RFC 2869 §5.18.
+    static let framedMTU: UInt8 = 12, framedRoute: UInt8 = 22, framedPool: UInt8 = 88
 }
 
 /// RFC 2548 Microsoft vendor attributes (Vendor-Id 311).
 enum MicrosoftAttribute {
     static let vendor: UInt32 = 311
     static let chapError: UInt8 = 2, chapChallenge: UInt8 = 11, chap2Response: UInt8 = 25, chap2Success: UInt8 = 26
+    static let primaryDNSServer: UInt8 = 28, secondaryDNSServer: UInt8 = 29
 
     static func vendorSpecific(_ type: UInt8, _ value: [UInt8]) -> RadiusAttribute {
         RadiusAttribute(type: RadiusAttributeType.vendorSpecific,

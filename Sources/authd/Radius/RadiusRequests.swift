@@ -73,14 +73,7 @@ enum RadiusRequests {
         let message = p.attribute(T.replyMessage).map { ": " + printable($0) } ?? ""
         switch p.code {
         case RadiusPacket.accessAccept:
-            var g = Grant()
-            // §5.8: 0xFFFFFFFF (user chooses) and 0xFFFFFFFE (NAS chooses) assign nothing.
-            if let a = p.integer(T.framedIPAddress), a < 0xFFFF_FFFE { g.framedAddress = a }
-            g.framedNetmask = p.integer(T.framedIPNetmask) ?? 0
-            g.sessionTimeout = p.integer(T.sessionTimeout) ?? 0
-            g.idleTimeout = p.integer(T.idleTimeout) ?? 0
-            g.interimInterval = p.integer(T.acctInterimInterval) ?? 0
-            g.radiusClass = p.attribute(T.class) ?? []
+            var g = grant(p)
             var response = ""
             if case let .msChapV2(identifier, _, _) = v.proof {
                 // RFC 2548 §2.3.3 MS-CHAP2-Success: Ident then "S=" and 40 hex digits.
@@ -99,6 +92,61 @@ enum RadiusRequests {
         default:
             return .reject("RADIUS answered with code \(p.code)")
         }
+    }
+
+    /// What an Access-Accept assigns (RFC 2865 §5). Every attribute is
+    /// checked on its own: a malformed one is refused with the reason (in
+    /// `refused`), the others still apply.
+    static func grant(_ p: RadiusPacket) -> Grant {
+        typealias T = RadiusAttributeType
+        var g = Grant()
+        func integer(_ type: UInt8, _ name: String) -> UInt32? {
+            guard let v = p.attribute(type) else { return nil }
+            guard v.count == 4 else { g.refused.append("\(name) of \(v.count) octets"); return nil }
+            return p.integer(type)
+        }
+        // §5.8: 0xFFFFFFFF (user chooses) and 0xFFFFFFFE (NAS chooses) assign nothing.
+        if let a = integer(T.framedIPAddress, "Framed-IP-Address"), a < 0xFFFF_FFFE { g.framedAddress = a }
+        if let m = integer(T.framedIPNetmask, "Framed-IP-Netmask") {
+            // §5.9: a netmask is leading ones then zeros.
+            if m != 0 && (~m & (~m &+ 1)) == 0 {
+                g.framedNetmask = m
+            } else if m != 0 {
+                g.refused.append("Framed-IP-Netmask \(IPv4.format(m)) is not a netmask")
+            }
+        }
+        g.sessionTimeout = integer(T.sessionTimeout, "Session-Timeout") ?? 0
+        g.idleTimeout = integer(T.idleTimeout, "Idle-Timeout") ?? 0
+        g.interimInterval = integer(T.acctInterimInterval, "Acct-Interim-Interval") ?? 0
+        g.radiusClass = p.attribute(T.class) ?? []
+        if let mtu = integer(T.framedMTU, "Framed-MTU") {
+            // §5.12: 64 to 65535.
+            if (64...65535).contains(mtu) { g.framedMTU = mtu } else { g.refused.append("Framed-MTU \(mtu) (64-65535)") }
+        }
+        if let pool = p.attribute(T.framedPool) {
+            // RFC 2869 §5.18: the name of a pool; ours are printable names.
+            if !pool.isEmpty, pool.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) { g.framedPool = pool.text } else {
+                g.refused.append("Framed-Pool '\(printable(pool))' is not a pool name")
+            }
+        }
+        for a in p.attributes where a.type == T.framedRoute {
+            do {
+                let r = try FramedRoute(parsing: a.value[...])
+                if g.framedRoutes.count < AuthVerdict.maximumRoutes { g.framedRoutes.append(r) } else {
+                    g.refused.append("Framed-Route \(r.description): more than \(AuthVerdict.maximumRoutes)")
+                }
+            } catch {
+                g.refused.append("\(error)")
+            }
+        }
+        // RFC 2548 §2.7.6-7: four octets each.
+        for (type, name) in [(MicrosoftAttribute.primaryDNSServer, "MS-Primary-DNS-Server"),
+                             (MicrosoftAttribute.secondaryDNSServer, "MS-Secondary-DNS-Server")] {
+            guard let v = p.vendorAttribute(vendor: MicrosoftAttribute.vendor, type: type) else { continue }
+            let a = v.count == 4 ? v.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } : 0
+            if a != 0 && a != 0xffff_ffff { g.dns.append(a) } else { g.refused.append("\(name) of \(v.count) octets") }
+        }
+        return g
     }
 
     /// RFC 2866 §5.1 Acct-Status-Type.

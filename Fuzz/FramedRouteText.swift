@@ -1,0 +1,18 @@
+// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/FramedRoute.swift Sources/IPC/IPv4.swift Sources/IPC/NASPortType.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/BridgeSettings.swift Fuzz/Shared/Canonical.swift
+// libFuzzer target for the RFC 2865 §5.22 Framed-Route parser: any text
+// gives a route or a typed error; a parsed route has no bits past its
+// length, and its wire form (the verdict's) decodes back to itself.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    guard let r = try? FramedRoute(parsing: bytes[...]) else { return 0 }
+    guard r.prefixLength <= 32, bytes.count <= 253 else { fatalError("route out of range") }
+    let mask: UInt32 = r.prefixLength == 0 ? 0 : ~UInt32(0) << (32 - UInt32(r.prefixLength))
+    guard r.destination & ~mask == 0 else { fatalError("host bits past the length") }
+    var w = ByteWriter()
+    r.encode(into: &w)
+    var reader = ByteReader(w.bytes)
+    guard (try? FramedRoute.decode(&reader)) == r else { fatalError("route round trip") }
+    return 0
+}
