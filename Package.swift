@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "authd", targets: ["authd"]),
         .executable(name: "ncpd", targets: ["ncpd"]),
         .executable(name: "bridged", targets: ["bridged"]),
+        .executable(name: "metricsd", targets: ["metricsd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,8 @@ let package = Package(
         .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
         .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim", "IPv6Services"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),
+        // Prometheus /metrics over HTTP (issue 19); talks to pppinit only.
+        .executableTarget(name: "metricsd", dependencies: ["IPC", "CShim"]),
         .executableTarget(name: "pppinit", dependencies: ["IPC", "Config", "CShim", "PPP", "IPv6Services"]),
         .executableTarget(
             name: "pppctl",
@@ -66,6 +69,7 @@ let package = Package(
         .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP", "IPv6Services"]),
         .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP", "PPPoE"]),
         .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
+        .testTarget(name: "MetricsdTests", dependencies: ["metricsd", "IPC"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport", "IPv6Services"]),
     ],
     swiftLanguageModes: [.v6]

@@ -24,11 +24,12 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var wire: [UInt8] = []
     var check = AsyncDeframer(receiveMap: map, fcs: fcs, maximumFrameLength: 256 + 4)
     var total = 0
+    let encoder = HDLCEncoder(transmitMap: ACCM(asyncMap: map), fcs: fcs)
     for (proto, information) in frames {
-        HDLCEncoder(transmitMap: ACCM(asyncMap: map), fcs: fcs).encode(protocol: proto, information: information, into: &wire)
-        var again: [UInt8] = []
+        encoder.encode(protocol: proto, information: information, into: &wire)
+        var again: [UInt8]?
         check.feed(wire) { p, i in
-            precondition(p == proto)
+            precondition(p == proto && again == nil, "one frame in, another out")
             again = Array(i)
         }
         precondition(again == information)

@@ -1,8 +1,9 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/FramedRoute.swift Sources/IPC/IPv4.swift Sources/IPC/NASPortType.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/BridgeSettings.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSONError.swift Sources/IPC/JSON+Encode.swift Sources/IPC/JSON+Parse.swift Sources/IPC/MethodError.swift Sources/IPC/MethodReplies.swift Sources/IPC/ListingReplies.swift Sources/IPC/JSONPages.swift Sources/IPC/DaemonStatus.swift
+// fuzz-modules: CShim IPC
 // libFuzzer target for the method replies (MethodReplies.swift,
 // ListingReplies.swift):
 // any JSON is either refused by a reply type with .failed or taken, and
 // what is taken re-encodes to a reply that is taken back unchanged.
+import IPC
 
 func check<R: MethodReply>(_: R.Type, _ value: JSON) {
     do {

@@ -1,22 +1,74 @@
 #!/bin/sh
-# Builds and runs every libFuzzer target in Fuzz/ for SECONDS each (default 30).
-# Each Fuzz/X.swift names, on a first line "// fuzz-sources: DIR...", the source
-# directories compiled with it into one module; an optional second line
-# "// fuzz-flags: ..." adds compiler flags (e.g. -I Sources/CNettle for a
-# system library module). Exits non-zero if any target
-# fails to build or finds a crash; prints one summary line per target.
+# Builds and runs every libFuzzer target in Fuzz/.
+#
+#   scripts/fuzz.sh [SECONDS]        smoke run: SECONDS per target (default 30),
+#                                    from an empty scratch corpus plus the seeds
+#   scripts/fuzz.sh --long [RUNS]    campaign: RUNS executions per target
+#                                    (default 10,000,000), starting from and
+#                                    growing the kept corpus Fuzz/corpus/NAME,
+#                                    which is minimised (-merge=1) afterwards
+#   FUZZ_TARGETS="A B" limits either mode to those targets.
+#
+# Each Fuzz/X.swift names, in its first lines:
+#   // fuzz-sources: DIR-OR-FILE...  compiled with it into one module
+#   // fuzz-flags: ...               extra compiler flags (e.g. -I Sources/CNettle)
+#   // fuzz-modules: CShim IPC ...   package targets it imports, dependencies
+#                                    first: each is built once per run, with
+#                                    the same instrumentation, as a static
+#                                    library and module (so sources that say
+#                                    `import IPC` compile as they do in the package)
+# Exits non-zero if any target fails to build or finds a crash; prints one
+# summary line per target.
 set -u
-SECONDS_PER_TARGET=${1:-30}
 cd "$(dirname "$0")/.." || exit 1
-mkdir -p Fuzz/out
+mode=smoke
+if [ "${1:-}" = "--long" ]; then
+    mode=long
+    RUNS=${2:-10000000}
+else
+    SECONDS_PER_TARGET=${1:-30}
+fi
+out=Fuzz/out
+modules=$out/modules
+mkdir -p "$out" "$modules"
+rm -f "$modules"/*.built
 status=0
 summary=""
+flagsOf() { sed -n "1,4s|^// $1:||p" "$2"; }
+
+# A package target as a static library with its module, built once per run.
+build_module() {
+    m=$1
+    [ -f "$modules/$m.built" ] && return 0
+    if [ "$m" = CShim ]; then
+        mkdir -p "$modules/CShim"
+        printf 'module CShim {\n    umbrella "%s"\n    link "cap"\n    link "seccomp"\n    export *\n}\n' \
+            "$PWD/Sources/CShim/include" >"$modules/CShim/module.modulemap"
+        for c in Sources/CShim/*.c; do
+            clang -O1 -g -fsanitize=fuzzer-no-link,address -I Sources/CShim/include \
+                -c "$c" -o "$modules/CShim-$(basename "$c" .c).o" || return 1
+        done
+        ar rcs "$modules/libCShim.a" "$modules"/CShim-*.o || return 1
+    else
+        # shellcheck disable=SC2046 # one word per source file is intended
+        swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name "$m" \
+            -I "$modules" -I "$modules/CShim" -emit-library -static \
+            -emit-module -emit-module-path "$modules/$m.swiftmodule" \
+            -o "$modules/lib$m.a" $(find "Sources/$m" -name '*.swift' | sort) || return 1
+    fi
+    touch "$modules/$m.built"
+}
+
 for target in Fuzz/*.swift; do
     name=$(basename "$target" .swift)
-    dirs=$(sed -n '1s|^// fuzz-sources:||p' "$target")
-    flags=$(sed -n '2s|^// fuzz-flags:||p' "$target")
-    if [ -z "$dirs" ]; then
-        echo "fuzz: $target lacks a '// fuzz-sources:' first line" >&2
+    if [ -n "${FUZZ_TARGETS:-}" ]; then
+        case " $FUZZ_TARGETS " in *" $name "*) ;; *) continue ;; esac
+    fi
+    dirs=$(flagsOf fuzz-sources "$target")
+    flags=$(flagsOf fuzz-flags "$target")
+    mods=$(flagsOf fuzz-modules "$target")
+    if [ -z "$dirs$mods" ]; then
+        echo "fuzz: $target lacks a '// fuzz-sources:' or '// fuzz-modules:' line" >&2
         summary="$summary
 $name: NO fuzz-sources LINE"
         status=1
@@ -26,36 +78,73 @@ $name: NO fuzz-sources LINE"
     for dir in $dirs; do
         sources="$sources $(find "$dir" -name '*.swift' | sort | tr '\n' ' ')"
     done
-    echo "fuzz: building $name from$dirs"
+    link=""
+    failed=""
+    for m in $mods; do
+        build_module "$m" >"$out/module-$m.build.log" 2>&1 || failed=$m
+        link="$link -l$m"
+    done
+    if [ -n "$failed" ]; then
+        grep -v 'Cannot export local symbol' "$out/module-$failed.build.log" >&2
+        summary="$summary
+$name: BUILD FAILED (module $failed)"
+        status=1
+        continue
+    fi
+    [ -n "$mods" ] && link="-I $modules -I $modules/CShim -L $modules $link"
+    echo "fuzz: building $name from$dirs${mods:+ with modules $mods}"
     # shellcheck disable=SC2086 # word splitting of the source list is intended
     if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
-        -module-name "${name}Fuzz" $flags "$target" $sources -o "Fuzz/out/$name" \
-        >"Fuzz/out/$name.build.log" 2>&1; then
+        -module-name "${name}Fuzz" $flags $link "$target" $sources -o "$out/$name" \
+        >"$out/$name.build.log" 2>&1; then
         # ld.gold's "Cannot export local symbol '__asan_*'" lines are noise.
-        grep -v 'Cannot export local symbol' "Fuzz/out/$name.build.log" >&2
+        grep -v 'Cannot export local symbol' "$out/$name.build.log" >&2
         summary="$summary
 $name: BUILD FAILED"
         status=1
         continue
     fi
-    mkdir -p "Fuzz/out/$name-corpus"
     # Fuzz/seeds/NAME holds inputs that once crashed the target: each run
     # starts from them, so a regression shows in the first second.
     seeds=""
     [ -d "Fuzz/seeds/$name" ] && seeds="Fuzz/seeds/$name"
-    log="Fuzz/out/$name.log"
-    SWIFT_BACKTRACE=enable=no "./Fuzz/out/$name" -max_total_time="$SECONDS_PER_TARGET" \
-        -artifact_prefix="Fuzz/out/$name-" "Fuzz/out/$name-corpus" $seeds >"$log" 2>&1
-    rc=$?
+    log="$out/$name.log"
+    if [ "$mode" = long ]; then
+        # The campaign grows a scratch copy of the kept corpus, then keeps
+        # only the inputs that add coverage.
+        work="$out/$name-campaign"
+        rm -rf "$work" && mkdir -p "$work" "Fuzz/corpus/$name"
+        cp "Fuzz/corpus/$name"/* "$work"/ 2>/dev/null
+        SWIFT_BACKTRACE=enable=no "./$out/$name" -runs="$RUNS" -print_final_stats=1 \
+            -artifact_prefix="$out/$name-" "$work" $seeds >"$log" 2>&1
+        rc=$?
+        if [ "$rc" -eq 0 ]; then
+            rm -rf "$work.min" && mkdir -p "$work.min"
+            SWIFT_BACKTRACE=enable=no "./$out/$name" -merge=1 "$work.min" "$work" \
+                >"$out/$name.merge.log" 2>&1
+            rm -rf "Fuzz/corpus/$name" && mv "$work.min" "Fuzz/corpus/$name"
+        fi
+    else
+        mkdir -p "$out/$name-corpus"
+        # New inputs go to the scratch corpus (the first); the kept corpus
+        # is read only, so a smoke run starts where the campaign ended.
+        kept=""
+        [ -d "Fuzz/corpus/$name" ] && kept="Fuzz/corpus/$name"
+        SWIFT_BACKTRACE=enable=no "./$out/$name" -max_total_time="$SECONDS_PER_TARGET" \
+            -artifact_prefix="$out/$name-" "$out/$name-corpus" $kept $seeds >"$log" 2>&1
+        rc=$?
+    fi
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 runs in \2 s/p' "$log" | tail -n 1)
     rate=$(grep -o 'exec/s: [0-9]*' "$log" | tail -n 1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
+    kept=""
+    [ "$mode" = long ] && kept=", corpus $(find "Fuzz/corpus/$name" -type f | wc -l) inputs"
     if [ "$rc" -eq 0 ]; then
         summary="$summary
-$name: ok, ${runs:-? runs}, ${rate:-exec/s: ?}, ${cov:-cov: ?}"
+$name: ok, ${runs:-? runs}, ${rate:-exec/s: ?}, ${cov:-cov: ?}$kept"
     else
         summary="$summary
-$name: CRASH (exit $rc), see $log and Fuzz/out/$name-crash-*"
+$name: CRASH (exit $rc), see $log and $out/$name-crash-*"
         tail -n 30 "$log" >&2
         status=1
     fi

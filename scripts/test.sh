@@ -12,7 +12,7 @@ fi
 command -v swift >/dev/null || { echo "test.sh: needs the Swift 6.3 toolchain on PATH" >&2; exit 2; }
 
 need=()
-for pkg in libcap-dev libseccomp-dev nettle-dev pkg-config iproute2 util-linux socat pppoe iperf3 iputils-ping freeradius tshark python3 ndisc6 dhcpcd-base; do
+for pkg in libcap-dev libseccomp-dev nettle-dev pkg-config iproute2 util-linux socat pppoe iperf3 iputils-ping freeradius tshark python3 ndisc6 dhcpcd-base curl prometheus; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

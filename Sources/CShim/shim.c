@@ -120,6 +120,7 @@ int ppp_peer_cred(int sock, pid_t *pid, uid_t *uid, gid_t *gid) {
 int ppp_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int ppp_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 int ppp_get_no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); }
+int ppp_tgkill(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, tgid, tid, sig); }
 
 static int kept(int cap, const int *keep, int nkeep) {
     for (int i = 0; i < nkeep; i++) if (keep[i] == cap) return 1;

@@ -6,7 +6,7 @@
 /// The processes that speak on links. A link knows its remote peer; a message
 /// from a peer not listed as a sender of its type is refused.
 public enum Peer: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-    case pppinit = 1, linkd, authd, ncpd, bridged, pppctl
+    case pppinit = 1, linkd, authd, ncpd, bridged, pppctl, metricsd
     public var description: String {
         switch self {
         case .pppinit: "pppinit"
@@ -15,9 +15,10 @@ public enum Peer: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .ncpd: "ncpd"
         case .bridged: "bridged"
         case .pppctl: "pppctl"
+        case .metricsd: "metricsd"
         }
     }
-    public static let daemons: Set<Peer> = [.linkd, .authd, .ncpd, .bridged]
+    public static let daemons: Set<Peer> = [.linkd, .authd, .ncpd, .bridged, .metricsd]
 }
 
 public enum MessageType: UInt16, Sendable, CaseIterable {

@@ -5,7 +5,7 @@
 // word (a test compares both).
 
 public enum ControlCommand: CaseIterable, Sendable {
-    case components, sessions, sessionShow, sessionKill, tunnels, tunnelShow, tunnelKill, bundles, bundleShow, bridge, unbridge, restart, call, watch, authTest, reload
+    case components, sessions, sessionShow, sessionKill, tunnels, tunnelShow, tunnelKill, bundles, bundleShow, bridge, unbridge, restart, call, watch, authTest, reload, logLevel
 
     /// The words that name it and its arguments, as the README shows them.
     public var synopsis: String {
@@ -26,6 +26,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .watch: "watch [--count N] [--timeout S]"
         case .authTest: "auth test USER [--method pap|chap|mschapv2|eap] [--server NAME]"
         case .reload: "reload"
+        case .logLevel: "log-level NAME debug|info|notice|warning|error"
         }
     }
 
@@ -42,6 +43,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .bundles, .bundleShow: [.bundles]
         case .unbridge: [.linkdUnbridge]
         case .authTest: [.authTest]
+        case .logLevel: [.logLevel]
         }
     }
 
@@ -69,6 +71,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .call: "Call a daemon's method with JSON arguments, e.g. `pppctl call ncpd status` (admin only for methods that change state)."
         case .watch: "Stream events: " + EventKind.allCases.map(\.rawValue).joined(separator: ", ") + "."
         case .authTest: "Check USER's password against authd's sources, no link needed; the password is read from stdin."
+        case .logLevel: "Set the level of one component's log (pppinit, authd, linkd@PORT…) until it restarts."
         case .reload: "Make authd re-read [auth], [users.*], [radius] and the secrets files (restarts authd; sessions past authentication stay up)."
         }
         return needsAdmin ? String(text.dropLast()) + " (admin only)." : text

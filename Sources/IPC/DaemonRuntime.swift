@@ -52,6 +52,11 @@ public final class DaemonRuntime {
     /// Takes fd 3 and waits for `daemonConfigured`. Exits 111 (temporary
     /// failure: restart me) if it is missing or malformed.
     public static func bootstrap(as peer: Peer) -> DaemonRuntime {
+        if CommandLine.arguments.dropFirst().first == "--version" {
+            let line = Array((Version.line(peer.description) + "\n").utf8)
+            _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            exit(0)
+        }
         var log = Log(prefix: "", threshold: .info)
         guard let layout = InheritedDescriptor.announced(in: Environment.current) else {
             log.error("no init link: \(peer) is started by pppinit (PPP_FDS/PPP_FDNAMES missing)")
@@ -90,6 +95,12 @@ public final class DaemonRuntime {
         register(.status) { [unowned self] _, _ throws(MethodError) in try self.status() }
         // pppinit's watchdog: answering at all proves the loop turns.
         register(.ping) { _, _ in PingReply().json }
+        register(.logLevel) { [unowned self] arguments, _ throws(MethodError) in
+            let level = try LogLevelArguments(json: arguments).level
+            Log.setRuntimeLevel(level)
+            self.log.notice("log level \(level.tag)")
+            return LogLevelReply(level: level).json
+        }
         // signalfd is set up here, before the seccomp allowlist exists.
         do {
             try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2]) { [unowned self] sig, _ in

@@ -12,17 +12,28 @@ public enum InheritedDescriptor: Int32, CaseIterable, Sendable {
     case rendezvous = 4
     /// authd: the RFC 5176 Disconnect/CoA UDP socket pppinit bound.
     case dae = 5
+    /// metricsd: the listening TCP socket of `[metrics] listen`, bound by
+    /// pppinit. metricsd has no rendezvous point or DAE socket, so this
+    /// one sits at fd 4 (`number(in:)`); raw values order the layout.
+    case metrics = 6
 
     public var name: String {
         switch self {
         case .initLink: "init"
         case .rendezvous: "rendezvous"
         case .dae: "dae"
+        case .metrics: "metrics"
         }
     }
 
+    /// Its descriptor number in `layout`: fd 3 onwards in the layout's order.
+    public func number(in layout: [InheritedDescriptor]) -> Int32? {
+        layout.firstIndex(of: self).map { 3 + Int32($0) }
+    }
+
     /// The environment entries pppinit passes for `layout`: the descriptors
-    /// from fd 3 on, in order, with no gaps (so each is its raw value).
+    /// from fd 3 on, in order, with no gaps. In every daemon's layout but
+    /// metricsd's each is its raw value; `number(in:)` says where it is.
     public static func environment(_ layout: [InheritedDescriptor]) -> [String] {
         precondition(isLayout(layout), "descriptors must follow fd 3 without gaps")
         return ["PPP_FDS=\(layout.count)", "PPP_FDNAMES=" + layout.map(\.name).joined(separator: ":")]
@@ -42,7 +53,10 @@ public enum InheritedDescriptor: Int32, CaseIterable, Sendable {
         return layout
     }
 
+    /// The init link first, then descriptors in increasing raw value; the
+    /// earlier ones must all be there, but for metricsd's [init, metrics].
     private static func isLayout(_ layout: [InheritedDescriptor]) -> Bool {
-        !layout.isEmpty && layout.enumerated().allSatisfy { $0.element.rawValue == 3 + Int32($0.offset) }
+        if layout == [.initLink, .metrics] { return true }
+        return !layout.isEmpty && layout.enumerated().allSatisfy { $0.element.rawValue == 3 + Int32($0.offset) }
     }
 }

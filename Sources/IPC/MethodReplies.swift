@@ -302,3 +302,14 @@ public struct AuthTestReply: MethodReply {
         return .object(o)
     }
 }
+
+/// Every daemon's `log-level` answer: the threshold now in force.
+public struct LogLevelReply: MethodReply {
+    public var level: Log.Level
+    public init(level: Log.Level) { self.level = level }
+    public init(json: JSON) throws(MethodError) {
+        guard let tag = json["level"]?.string, let level = Log.Level(tag: tag) else { throw Self.refuse(json) }
+        self.level = level
+    }
+    public var json: JSON { .object(["level": .string(level.tag)]) }
+}

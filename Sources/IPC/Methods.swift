@@ -13,6 +13,9 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     case status
     /// Every daemon: pppinit's watchdog; answering at all proves the loop turns.
     case ping
+    /// Every daemon: the level below which its log lines are dropped, from
+    /// now until it restarts (`pppctl log-level`).
+    case logLevel
     // linkd
     case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed, tunnels, tunnelKill
     // authd
@@ -27,6 +30,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .status: "status"
         case .ping: "ping"
+        case .logLevel: "log-level"
         case .linkdSessions, .authdSessions, .ncpdSessions: "sessions"
         case .sessionKill: "session-kill"
         case .dial: "dial"
@@ -45,7 +49,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// The daemon that serves it; nil: every daemon.
     public var target: Peer? {
         switch self {
-        case .status, .ping: nil
+        case .status, .ping, .logLevel: nil
         case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels, .tunnelKill: .linkd
         case .authdSessions, .authTest: .authd
         case .ncpdSessions, .pools, .bundles: .ncpd
@@ -59,7 +63,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     public var needsAdmin: Bool {
         switch self {
         case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .bundles, .splices, .tunnels: false
-        case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .tunnelKill: true
+        case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .tunnelKill, .logLevel: true
         }
     }
 
@@ -75,6 +79,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .authTest: AuthTestArguments.shape
         case .bridgedUnbridge: SpliceArguments.shape
         case .tunnelKill: TunnelArguments.shape
+        case .logLevel: LogLevelArguments.shape
         }
     }
 
@@ -97,6 +102,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .tunnels: TunnelsReply.self
         case .tunnelKill: TunnelKillReply.self
         case .bundles: BundlesReply.self
+        case .logLevel: LogLevelReply.self
         }
     }
 
@@ -214,4 +220,18 @@ public struct SpliceArguments: MethodArguments {
     public init(session: String) { self.session = session }
     public init(json: JSON) throws(MethodError) { session = try Self.string(json, "session", "unbridge") }
     public var json: JSON { .object(["session": .string(session)]) }
+}
+
+/// Every daemon's `log-level`: the new threshold of its log.
+public struct LogLevelArguments: MethodArguments {
+    public static let shape = #"{"level": debug|info|notice|warning|error}"#
+    public var level: Log.Level
+    public init(level: Log.Level) { self.level = level }
+    public init(json: JSON) throws(MethodError) {
+        guard let tag = json["level"]?.string, let level = Log.Level(tag: tag) else {
+            throw MethodError(.badArguments, "log-level needs \(Self.shape)")
+        }
+        self.level = level
+    }
+    public var json: JSON { .object(["level": .string(level.tag)]) }
 }

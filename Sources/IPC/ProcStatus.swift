@@ -10,6 +10,8 @@ public struct ProcStatus: Equatable, Sendable {
     public var capEff: UInt64 = 0
     public var noNewPrivs: Int = 0
     public var seccomp: Int = 0
+    /// VmRSS, in bytes (metricsd's per-component memory).
+    public var rssBytes: UInt64 = 0
 
     /// nil when the process is gone.
     public static func read(pid: Int32) -> ProcStatus? {
@@ -28,10 +30,24 @@ public struct ProcStatus: Equatable, Sendable {
             case "CapEff": s.capEff = UInt64(parts[1], radix: 16) ?? 0
             case "NoNewPrivs": s.noNewPrivs = Int(parts[1]) ?? 0
             case "Seccomp": s.seccomp = Int(parts[1]) ?? 0
+            case "VmRSS": s.rssBytes = (UInt64(parts[1]) ?? 0) * 1024  // proc(5): "kB"
             default: break
             }
         }
         return s
+    }
+
+    /// The number of open descriptors of `pid` (entries of /proc/PID/fd),
+    /// nil when it cannot be read (gone, or not ours to read).
+    public static func descriptorCount(pid: Int32) -> Int? {
+        guard let dir = opendir("/proc/\(pid)/fd") else { return nil }
+        defer { closedir(dir) }
+        var n = 0
+        while let e = readdir(dir) {
+            let first = withUnsafeBytes(of: e.pointee.d_name) { $0[0] }
+            if first != UInt8(ascii: ".") { n += 1 }
+        }
+        return n
     }
 
     /// Small text files only (/proc entries); nil on any error.

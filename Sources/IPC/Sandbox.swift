@@ -78,11 +78,16 @@ public enum Sandbox {
         // a dying pppinit never leaves an orphan daemon.
         _ = ppp_set_pdeathsig(SIGTERM)
         if getppid() != parent { throw SandboxError(step: "parent exited", errno: ESRCH) }
-        try loadSeccomp(rules(setup), mode: setup.seccomp)
+        try loadSeccomp(rules(setup, pid: getpid()), mode: setup.seccomp)
     }
 
-    /// The whole allowlist a daemon loads: base rules and its own.
-    public static func rules(_ setup: DaemonSetup) -> [SyscallRule] { baseRules + setup.syscalls }
+    /// The whole allowlist a daemon loads: base rules, its own, and signals
+    /// to its own threads only (`pid`: the daemon's). abort(3) raises SIGABRT
+    /// with tgkill(2); without it a Swift runtime trap (a precondition, an
+    /// overflow) would read as a seccomp kill, SIGSYS, in pppinit's log.
+    public static func rules(_ setup: DaemonSetup, pid: pid_t) -> [SyscallRule] {
+        baseRules + setup.syscalls + [.when("tgkill", argument: 0, is: UInt64(UInt32(bitPattern: pid)))]
+    }
 
     public static func loadSeccomp(_ rules: [SyscallRule], mode: SeccompMode) throws(SandboxError) {
         var unknown: Int32 = 0

@@ -47,14 +47,39 @@ public struct AsyncDeframer: Sendable {
     public mutating func feed<C: Sequence<UInt8>>(
         _ bytes: C, frame: (ProtocolNumber, ArraySlice<UInt8>) -> Void
     ) {
+        feed(bytes) { (proto, information) -> Change? in
+            frame(proto, information)
+            return nil
+        }
+    }
+
+    /// How to read from the next octet on (RFC 1662 §7.1 ACCM, our MRU).
+    public struct Change: Equatable, Sendable {
+        public var receiveMap: UInt32
+        public var maximumFrameLength: Int
+        public init(receiveMap: UInt32, maximumFrameLength: Int) {
+            self.receiveMap = receiveMap
+            self.maximumFrameLength = maximumFrameLength
+        }
+    }
+
+    /// As `feed`, but a frame may change how the rest of the chunk is read:
+    /// the frame that completes LCP negotiation is often followed, in the
+    /// same read, by the peer's first frame sent with the ACCM just agreed,
+    /// whose unescaped control characters the old map would delete (a bad
+    /// FCS, and a lost IPCP Configure-Request).
+    public mutating func feed<C: Sequence<UInt8>>(
+        _ bytes: C, applying frame: (ProtocolNumber, ArraySlice<UInt8>) -> Change?
+    ) {
         for byte in bytes {
             if byte == HDLCEncoder.flag {
                 if hunting {
                     hunting = false
                 } else if escaped {
                     counters.aborts += 1
-                } else {
-                    finish(frame)
+                } else if let change = finish(frame) {
+                    receiveMap = change.receiveMap
+                    maximumFrameLength = change.maximumFrameLength
                 }
                 escaped = false
                 buffer.removeAll(keepingCapacity: true)
@@ -88,12 +113,12 @@ public struct AsyncDeframer: Sendable {
     }
 
     /// A Flag closed the frame in `buffer`.
-    mutating func finish(_ frame: (ProtocolNumber, ArraySlice<UInt8>) -> Void) {
+    mutating func finish(_ frame: (ProtocolNumber, ArraySlice<UInt8>) -> Change?) -> Change? {
         // Back-to-back Flags (RFC 1662 §4.4.2 time fill) are not frames.
-        if buffer.isEmpty { return }
+        if buffer.isEmpty { return nil }
         guard buffer.count >= 2 + fcs.length else {
             counters.runts += 1
-            return
+            return nil
         }
         let good: Bool
         switch fcs {
@@ -102,14 +127,15 @@ public struct AsyncDeframer: Sendable {
         }
         guard good else {
             counters.badFCS += 1
-            return
+            return nil
         }
         do {
             let (proto, information) = try FrameHeader.parse(buffer[..<(buffer.count - fcs.length)])
             counters.frames += 1
-            frame(proto, information)
+            return frame(proto, information)
         } catch {
             counters.badHeaders += 1
+            return nil
         }
     }
 

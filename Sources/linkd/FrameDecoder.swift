@@ -27,10 +27,18 @@ struct FrameDecoder {
     }
 
     /// Feeds what one read returned; `frame` runs once per good frame with a
-    /// slice valid only during the call.
-    mutating func feed(_ bytes: ArraySlice<UInt8>, frame: (ProtocolNumber, ArraySlice<UInt8>) -> Void) {
+    /// slice valid only during the call, and returns the options to read by
+    /// from the next octet on when that frame completed a negotiation (nil:
+    /// unchanged). On a stream they apply within this read (AsyncDeframer).
+    mutating func feed(_ bytes: ArraySlice<UInt8>, frame: (ProtocolNumber, ArraySlice<UInt8>) -> LCPNegotiatedOptions?) {
         if isAsync {
-            deframer.feed(bytes, frame: frame)
+            var last: LCPNegotiatedOptions?
+            deframer.feed(bytes) { (proto, information) -> AsyncDeframer.Change? in
+                guard let o = frame(proto, information) else { return nil }
+                last = o
+                return AsyncDeframer.Change(receiveMap: o.receiveACCM, maximumFrameLength: max(Int(o.localMRU), 1500) + 8)
+            }
+            if let last { maximumInformation = max(Int(last.localMRU), 1500) }
             return
         }
         // 4 = Address, Control and a two-octet Protocol field.
@@ -40,7 +48,7 @@ struct FrameDecoder {
         }
         do {
             let (proto, information) = try SyncFraming.decode(bytes)
-            frame(proto, information)
+            if let o = frame(proto, information) { apply(o) }
         } catch {
             counters.badHeaders += 1
         }

@@ -188,12 +188,14 @@ final class Session {
     func receive(_ bytes: ArraySlice<UInt8>) {
         counters.bytesIn += bytes.count
         feeding = true
-        decoder.feed(bytes) { proto, information in self.frameReceived(proto, information) }
-        feeding = false
-        if let o = pendingReceiveOptions {
-            decoder.apply(o)
-            pendingReceiveOptions = nil
+        // Options a frame settled (LCP up or down) apply from the next
+        // octet of this very read (FrameDecoder.feed).
+        decoder.feed(bytes) { proto, information in
+            self.frameReceived(proto, information)
+            defer { self.pendingReceiveOptions = nil }
+            return self.pendingReceiveOptions
         }
+        feeding = false
     }
 
     private func frameReceived(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {

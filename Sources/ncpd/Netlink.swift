@@ -90,21 +90,12 @@ final class Netlink {
             let n = reply.withUnsafeMutableBytes { recv(fd.raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
             guard n >= 16 else { throw .system(call: "recv(netlink \(what))", errno: n < 0 ? errno : EPROTO) }
-            // Walk the messages in this datagram for our acknowledgement.
-            var offset = 0
-            while offset + 16 <= n {
-                let (length, type, replySeq) = reply.withUnsafeBytes {
-                    ($0.loadUnaligned(fromByteOffset: offset, as: UInt32.self),
-                     $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self),
-                     $0.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self))
-                }
-                guard length >= 16, offset + Int(length) <= n else { break }
-                if type == RTNL.error && replySeq == seq && Int(length) >= 20 {
-                    let code = reply.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 16, as: Int32.self) }
-                    if code == 0 { return }
-                    throw .system(call: "rtnetlink \(what)", errno: -code)
-                }
-                offset += (Int(length) + 3) & ~3
+            let answer = reply.withUnsafeBytes {
+                NetlinkAcknowledgement.find(in: UnsafeRawBufferPointer(rebasing: $0[0..<n]), sequence: seq)
+            }
+            if case let .answered(code) = answer {
+                if code == 0 { return }
+                throw .system(call: "rtnetlink \(what)", errno: code)
             }
         }
         throw .timeout

@@ -61,7 +61,9 @@ struct Reload: ParsableCommand {
     @OptionGroup var options: Options
 
     func run() throws {
-        _ = try options.connect().call(.componentRestartRequested(name: "authd"), timeout: 60)
+        // pppinit checks the whole file first: a broken one is an error
+        // reply (exit 1, "file:line: reason") and nothing changes.
+        _ = try options.connect().call(.daemonCallRequested(target: "pppinit", method: "reload", arguments: "{}"), timeout: 60)
         if options.json { print(JSON.object(["reloaded": .string("authd")]).encoded()) } else { print("authd reloaded") }
     }
 }

@@ -27,8 +27,9 @@ struct PPPCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pppctl",
         abstract: "Control a running ppprouter.",
+        version: Version.line("pppctl"),
         subcommands: [Components.self, Sessions.self, SessionCommand.self, Tunnels.self, TunnelCommand.self, Bundles.self, BundleCommand.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
-                      Watch.self, AuthCommand.self, Reload.self])
+                      Watch.self, AuthCommand.self, Reload.self, LogLevel.self])
 
     static func main() {
         do {
@@ -136,6 +137,27 @@ struct Call: ParsableCommand {
         }
         let out: JSON = results.count == 1 ? results[0] : .array(results)
         print(out.encoded(pretty: !options.json))
+    }
+}
+
+struct LogLevel: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "log-level", abstract: ControlCommand.logLevel.summary)
+    @OptionGroup var options: Options
+    @Argument(help: "Component name: pppinit, authd, ncpd, bridged, linkd@PORT.") var name: String
+    @Argument(help: "debug, info, notice, warning or error.") var level: String
+
+    func validate() throws {
+        guard IPC.Log.Level(tag: level) != nil else { throw ValidationError("level must be debug, info, notice, warning or error") }
+    }
+
+    func run() throws {
+        let arguments = LogLevelArguments(level: IPC.Log.Level(tag: level)!).json.encoded()
+        _ = try options.connect().call(.daemonCallRequested(target: name, method: DaemonMethod.logLevel.name, arguments: arguments))
+        if options.json {
+            print(JSON.object(["component": .string(name), "level": .string(level)]).encoded())
+        } else {
+            print("\(name): log level \(level)")
+        }
     }
 }
 

@@ -24,7 +24,8 @@ final class Component {
     /// that it outlives restarts: what other daemons send while this one
     /// restarts waits in the socket. Inherited as fd 4 "rendezvous".
     var rendezvous: SharedDescriptor?
-    /// authd's RFC 5176 UDP socket, bound by pppinit; inherited as "dae".
+    /// authd's RFC 5176 UDP socket, bound by pppinit; inherited as "dae";
+    /// metricsd's listening TCP socket, inherited as "metrics".
     var listener: SharedDescriptor?
     /// Calls forwarded to this daemon: daemon-side call id → where to answer.
     var relays: [UInt32: Relay] = [:]
@@ -57,10 +58,14 @@ final class Component {
             o["cap_eff"] = .string(paddedHex(status.capEff))
             o["no_new_privs"] = .int(Int64(status.noNewPrivs))
             o["seccomp"] = .int(Int64(status.seccomp))
+            o["rss_bytes"] = .int(Int64(status.rssBytes))
+            o["fds"] = pid.flatMap { ProcStatus.descriptorCount(pid: $0) }.map { .int(Int64($0)) } ?? .null
         } else {
             o["cap_eff"] = .null
             o["no_new_privs"] = .null
             o["seccomp"] = .null
+            o["rss_bytes"] = .null
+            o["fds"] = .null
         }
         o["last_exit"] = lastExit.isEmpty ? .null : .string(lastExit)
         return .object(o)
@@ -68,7 +73,8 @@ final class Component {
 }
 
 
-/// Reads a daemon's stdout/stderr and forwards whole lines with a prefix.
+/// Reads a daemon's stdout/stderr and writes whole lines out under the
+/// component's name, keeping the daemon's timestamp and level (LogLine).
 final class LogPipe {
     let fd: FileDescriptor
     let prefix: String
@@ -80,22 +86,33 @@ final class LogPipe {
     }
 
     /// Returns false at EOF.
-    func drain(into write: ([UInt8]) -> Void) -> Bool {
+    func drain(into emit: (LogLine) -> Void) -> Bool {
         var buf = [UInt8](repeating: 0, count: 4096)
         let n = buf.withUnsafeMutableBytes { Sys.read(fd.raw, $0) }
         if n < 0 { return true }  // EAGAIN
         if n == 0 {
-            if !partial.isEmpty { write(Array("[\(prefix)] ".utf8) + partial + [10]); partial = [] }
+            if !partial.isEmpty { emit(line(partial[...])); partial = [] }
             return false
         }
         partial.append(contentsOf: buf[0..<n])
         while let nl = partial.firstIndex(of: 10) {
-            write(Array("[\(prefix)] ".utf8) + partial[...nl])
+            emit(line(partial[..<nl]))
             partial.removeSubrange(...nl)
         }
         if partial.count > 4096 {  // a runaway line: cut it
-            write(Array("[\(prefix)] ".utf8) + partial + [10]); partial = []
+            emit(line(partial[...])); partial = []
         }
         return true
+    }
+
+    /// A daemon's line with its name; anything that is not one of Log's
+    /// lines (the Swift runtime's crash report) is a warning stamped now.
+    func line(_ bytes: ArraySlice<UInt8>) -> LogLine {
+        if var parsed = LogLine.parse(bytes) {
+            parsed.component = prefix
+            return parsed
+        }
+        return LogLine(time: Log.timestamp(), level: .warning, component: prefix,
+                       message: String(decoding: bytes, as: UTF8.self))
     }
 }

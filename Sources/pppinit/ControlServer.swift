@@ -15,7 +15,7 @@ import IPC
 
 final class ControlServer {
     private let socket: FileDescriptor
-    private unowned let router: Router
+    unowned let router: Router
     private let loop: EventLoop
     private var clients: [ObjectIdentifier: Client] = [:]
     private var buffer = [UInt8](repeating: 0, count: Wire.maxMessageSize + 1)
@@ -141,7 +141,8 @@ final class ControlServer {
 
     private func isReader(_ c: Credentials) -> Bool {
         guard let group = router.config.readGroup else { return true }
-        return isAdmin(c) || isMember(c, of: group)
+        // metricsd reads for the scrapes it answers (Router+Metrics.swift).
+        return isAdmin(c) || isMember(c, of: group) || c.uid == router.config.identities["metricsd"]?.uid
     }
 
     private func isMember(_ c: Credentials, of group: UInt32) -> Bool {
@@ -176,6 +177,8 @@ final class ControlServer {
             }
             c.readyWaiters.append((link, id))
             router.apply(c, c.supervision.handle(.restartRequested, now: router.now, policy: router.config.policy))
+        case let .daemonCallRequested(target, method, arguments) where target == "pppinit":
+            answerOwnCall(client, id: id, method: method, arguments: arguments)
         case let .daemonCallRequested(target, method, arguments):
             guard let c = resolve(target) else {
                 try? link.replyError(to: id, .notFound, "no daemon '\(target)'"); return

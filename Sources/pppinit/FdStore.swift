@@ -30,6 +30,8 @@ final class FdStore {
     }
 
     func count(_ component: String) -> Int { entries[component]?.count ?? 0 }
+    /// Entries of every component (metricsd's fd-store gauge).
+    var entryCount: Int { entries.values.reduce(0) { $0 + $1.count } }
 
     /// Replaces any entry under the same key (the old descriptors close);
     /// the entry moves to the end of the deposit order.

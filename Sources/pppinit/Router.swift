@@ -19,7 +19,6 @@ final class Router {
     lazy var hooks = Hooks(config: config, loop: loop)
     private var bootIndex = 0
     private var shuttingDown = false
-    private var output: Int32 { 2 }
 
     init(config: RouterConfig, loop: EventLoop) {
         self.config = config
@@ -37,15 +36,17 @@ final class Router {
 
     func component(named name: String) -> Component? { components.first { $0.name == name } }
 
-    /// Binds DIR/authd, DIR/ncpd and DIR/bridged before any daemon starts.
+    /// Binds DIR/authd, DIR/ncpd and DIR/bridged before any daemon starts,
+    /// and the sockets pppinit binds for daemons (DAE, metrics).
     func openRendezvousPoints() throws(IPCError) {
-        for c in components where c.peer != .linkd {
+        for c in components where c.peer != .linkd && c.peer != .metricsd {
             switch try Rendezvous.open(config.runtimeDir + "/" + c.name) {
             case let .owner(fd): c.rendezvous = SharedDescriptor(fd)
             case .client: throw .system(call: "bind(\(config.runtimeDir)/\(c.name)): in use", errno: EADDRINUSE)
             }
         }
         try openDynamicAuthorizationSocket()
+        try openMetricsSocket()
     }
 
     /// RFC 5176 §2.3: authd's Disconnect/CoA socket, bound here so that authd
@@ -70,7 +71,11 @@ final class Router {
     }
 
     private func bootNext() {
-        guard !shuttingDown, bootIndex < components.count else { return }
+        guard !shuttingDown else { return }
+        guard bootIndex < components.count else {
+            SystemdNotify.ready(status: "\(components.count) components started")
+            return
+        }
         let c = components[bootIndex]
         bootIndex += 1
         apply(c, c.supervision.handle(.restartRequested, now: now, policy: config.policy))
@@ -141,7 +146,7 @@ final class Router {
             var fds = [pair.second.raw]
             var layout: [InheritedDescriptor] = [.initLink]
             if let r = c.rendezvous { fds.append(r.raw); layout.append(.rendezvous) }
-            if let l = c.listener { fds.append(l.raw); layout.append(.dae) }
+            if let l = c.listener { fds.append(l.raw); layout.append(c.peer == .metricsd ? .metrics : .dae) }
             var env = InheritedDescriptor.environment(layout) + [
                 // The backtracer forks a helper; under seccomp it would be killed mid-report.
                 "SWIFT_BACKTRACE=enable=no", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -162,9 +167,8 @@ final class Router {
             if let readFD = pipe.read.take() {
                 let lp = LogPipe(readFD, prefix: c.name)
                 c.log = lp
-                let out = output
                 try loop.watch(lp.fd.raw) { [unowned self] _ in
-                    if !lp.drain(into: { Sys.write(out, $0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
+                    if !lp.drain(into: { Log.emit($0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
                 }
             }
             try link.call(.daemonConfigured(c.setup), onReply: { _ in }, onFailure: { [unowned self] e in

@@ -96,14 +96,3 @@ extension RouterConfig {
         }
     }
 }
-
-extension Router {
-    /// Before authd (re)starts: the auth sections as the file says now.
-    func refreshAuthSettings(_ c: Component) {
-        guard c.peer == .authd, !config.file.isEmpty else { return }
-        switch config.reloadedAuth() {
-        case let .success(auth): c.setup.settings = auth.encoded()
-        case let .failure(e): log.warning("authd: keeping the previous auth settings: \(e)")
-        }
-    }
-}

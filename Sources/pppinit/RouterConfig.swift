@@ -50,6 +50,8 @@ struct RouterConfig {
     var controlIdleTimeout = 60.0
     var seccomp: SeccompMode = .kill
     var logLevel = Log.Level.info
+    /// How pppinit writes every line out (its own and its daemons').
+    var logFormat = Log.Format.plain
     var policy = SupervisorPolicy()
     /// Defaults need no /etc/passwd entry: numeric ids in a range no distro
     /// hands out to people.
@@ -58,6 +60,7 @@ struct RouterConfig {
         "authd": DaemonIdentity(uid: 61002, gid: 61002),
         "ncpd": DaemonIdentity(uid: 61003, gid: 61003),
         "bridged": DaemonIdentity(uid: 61004, gid: 61004),
+        "metricsd": DaemonIdentity(uid: 61005, gid: 61005),
     ]
     var ports: [PortSettings] = []
     /// [auth], [users.NAME], [radius]: authd's settings (RouterConfig+Auth.swift).
@@ -71,8 +74,10 @@ struct RouterConfig {
     /// Bridging: each port's role and the [[bridge]] rules (RouterConfig+Bridge.swift).
     var bridgeRoles: [String: BridgeRole] = [:]
     var bridgeRules: [BridgeRule] = []
+    /// [metrics]: where metricsd serves /metrics; nil: no metricsd.
+    var metrics: MetricsdSettings?
 
-    static let daemonNames = ["authd", "ncpd", "bridged", "linkd"]
+    static let daemonNames = ["authd", "ncpd", "bridged", "linkd", "metricsd"]
 
     static func load(path: String) throws(ConfigError) -> RouterConfig {
         guard let text = ProcStatus.readFile(path) else {
@@ -94,7 +99,8 @@ struct RouterConfig {
             case "log": .log
             default: .kill
             }
-            c.logLevel = try r.enumeration("log-level", ["debug", "info"], default: "info") == "debug" ? .debug : .info
+            c.logLevel = Log.Level(tag: try r.enumeration("log-level", Log.Level.allCases.map(\.tag), default: "info")) ?? .info
+            c.logFormat = try r.enumeration("log-format", ["text", "json"], default: "text") == "json" ? .json : .plain
             try r.finish()
         }
         if var r = try root.table("supervisor") {
@@ -130,6 +136,7 @@ struct RouterConfig {
         try parseNetworkSections(&root, into: &c)
         try parseIPv6Sections(&root, into: &c)
         try parseBridgeSections(&root, into: &c)
+        c.metrics = try parseMetrics(&root)
         try root.finish()
         return c
     }

@@ -55,6 +55,11 @@ struct Service: Sendable {
                            Grant(value: Self.tcpSocket(SyscallArgument.afInet6), reason: "tcp-connect dials to IPv6 peers"),
                            Grant(value: SyscallRule("connect"), reason: "tcp-connect dials (their TCP sockets are the only ones linkd creates)")],
                 instances: { config in config.ports.map { (ComponentName.linkd(port: $0.name), config.linkdSettings($0).encoded()) } }),
+        // metricsd answers HTTP scrapes on the socket pppinit bound and asks
+        // the daemons over the control socket (Unix sockets, the base rules).
+        Service(peer: .metricsd, capabilities: [],
+                syscalls: [Grant(value: SyscallRule("accept4"), reason: "scrapes on the listening socket pppinit bound")],
+                instances: { config in config.metrics.map { [(ComponentName(.metricsd), $0.encoded())] } ?? [] }),
     ]
 
     /// socket(family, SOCK_STREAM[|flags], _).

@@ -9,15 +9,22 @@ import IPC
 
 let usage = """
 usage: pppinit --config FILE [--runtime-dir DIR]
+       pppinit --check FILE
+       pppinit --version
   --config FILE       the router's TOML configuration
   --runtime-dir DIR   where the control socket lives (default \(DaemonSetup.defaultRuntimeDir))
+  --check FILE        validate FILE as a start would, start nothing: "FILE: ok", or
+                      "file:line: reason" and exit 1
+  --version           print the version
 
 """
 
 func fail(_ message: String, code: Int32) -> Never {
-    Sys.write(2, Array("pppinit: \(message)\n".utf8))
+    Log(prefix: "pppinit").error(message)
     exit(code)
 }
+
+Log.configure(format: .plain, journal: Log.stderrIsJournal(Environment.current))
 
 var configPath: String?
 var runtimeDir: String?
@@ -26,6 +33,10 @@ while let arg = args.popFirst() {
     switch arg {
     case "--config": configPath = args.popFirst()
     case "--runtime-dir": runtimeDir = args.popFirst()
+    case "--version": Sys.write(1, Array((Version.line("pppinit") + "\n").utf8)); exit(0)
+    case "--check":
+        guard let path = args.popFirst() else { Sys.write(2, Array(usage.utf8)); exit(2) }
+        exit(ConfigCheck.run(path: path))
     case "-h", "--help": Sys.write(1, Array(usage.utf8)); exit(0)
     default: Sys.write(2, Array(usage.utf8)); exit(2)
     }
@@ -34,11 +45,14 @@ guard let configPath else { Sys.write(2, Array(usage.utf8)); exit(2) }
 
 var config: RouterConfig
 do {
-    config = try RouterConfig.load(path: configPath)
+    var warnings: [ConfigError] = []
+    config = try RouterConfig.checked(path: configPath, warnings: &warnings)
+    for w in warnings { Log(prefix: "pppinit").warning("\(w)") }
 } catch {
     fail("\(error)", code: 2)
 }
 if let runtimeDir { config.runtimeDir = runtimeDir }
+Log.configure(format: config.logFormat, journal: Log.journal)
 let unknownSyscalls = Service.unknownSyscalls
 guard unknownSyscalls.isEmpty else { fail("seccomp: unknown syscalls \(unknownSyscalls)", code: 1) }
 guard geteuid() == 0 else { fail("must start as root: it spawns daemons that drop to their own uids", code: 1) }

@@ -7,6 +7,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import IPC
 import Testing
 @testable import pppinit
@@ -49,6 +50,8 @@ let seccompProbes: [SeccompProbe] = [
                  forbidden: { _ = socket(AF_INET, dgram, 0) }),
     SeccompProbe(daemon: "linkd@u0", what: "TCP dials only", allowed: { makes(AF_INET6, stream) && makes(AF_INET, stream) },
                  forbidden: { _ = socket(AF_INET, dgram, 0) }),
+    SeccompProbe(daemon: "bridged", what: "signals its own threads only", allowed: { ppp_tgkill(getpid(), getpid(), 0) == 0 },
+                 forbidden: { _ = ppp_tgkill(getppid(), getppid(), 0) }),
     SeccompProbe(daemon: "linkd@u0", what: "no packet socket", allowed: { makes(AF_UNIX, dgram) },
                  forbidden: { _ = socket(AF_PACKET, raw, 0) }),
 ]
@@ -63,13 +66,14 @@ func daemonFilterKillsForbiddenCall(_ probe: SeccompProbe) throws {
     let r = Router(config: c, loop: try EventLoop())
     let setup = try #require(r.component(named: probe.daemon)).setup
     #expect(setup.seccomp == .kill)
-    let rules = Sandbox.rules(setup)
     // Run the loader once here up to its refusal of an unknown name, so the
     // child's call does not instantiate runtime metadata for the first time.
     #expect(throws: SandboxError.self) { try Sandbox.loadSeccomp([SyscallRule("no_such_syscall")], mode: .kill) }
+    #expect(Sandbox.rules(setup, pid: getpid()).contains { $0.name == "tgkill" })
     let pid = fork()
     if pid == 0 {
-        do { try Sandbox.loadSeccomp(rules, mode: .kill) } catch { _exit(10) }
+        // The rules name the daemon's own pid (tgkill), so the child's.
+        do { try Sandbox.loadSeccomp(Sandbox.rules(setup, pid: getpid()), mode: .kill) } catch { _exit(10) }
         if !probe.allowed() { _exit(11) }
         probe.forbidden()
         _exit(12)

@@ -77,13 +77,22 @@ final class RouterUnderTest {
     /// ncpd creates appear there; by default the shared test namespace.
     /// `descriptorLimit`: start pppinit under prlimit with this soft and
     /// hard RLIMIT_NOFILE (prlimit execs too, so `process` stays pppinit).
+    /// `environment`: added to pppinit's; a value "$LOG_STREAM" becomes the
+    /// log file's "DEV:INODE" (a JOURNAL_STREAM naming pppinit's stderr).
     init(config: String = packageRoot + "/compose/minimal.toml", netns: String? = sharedTestNamespace,
-         descriptorLimit: Int? = nil) throws {
+         descriptorLimit: Int? = nil, environment: [String: String] = [:]) throws {
         let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         runtimeDir = "/tmp/ppprouter-test-\(id)"
         logPath = "/tmp/ppprouter-test-\(id).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
+        if !environment.isEmpty {
+            var st = stat()
+            stat(logPath, &st)
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in environment { env[k] = v == "$LOG_STREAM" ? "\(st.st_dev):\(st.st_ino)" : v }
+            process.environment = env
+        }
         if let netns {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             process.arguments = ["netns", "exec", netns, binDir + "/pppinit", "--config", config, "--runtime-dir", runtimeDir]

@@ -44,6 +44,9 @@ int ppp_peer_cred(int sock, pid_t *pid, uid_t *uid, gid_t *gid);
 
 /// prctl(2) wrappers (prctl is variadic and does not import).
 int ppp_set_pdeathsig(int sig);
+/// tgkill(2) (glibc declares it only under _GNU_SOURCE): a signal to one
+/// thread of a thread group; what abort(3) uses, and what seccomp narrows.
+int ppp_tgkill(pid_t tgid, pid_t tid, int sig);
 int ppp_set_no_new_privs(void);
 int ppp_get_no_new_privs(void);
 

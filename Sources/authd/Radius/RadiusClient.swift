@@ -175,30 +175,21 @@ final class RadiusClient {
         let k = key(server, port, packet.identifier)
         guard let p = pending[k] else { stats.invalid += 1; return }
         let secret = Array(endpoints[server].server.secret.utf8)
-        // §3: the Response Authenticator proves the server knows the secret
-        // and answers this very request.
-        let wire = Array(bytes[0..<(Int(bytes[2]) << 8 | Int(bytes[3]))])
-        let expected = RadiusCrypto.authenticator(of: wire, withAuthenticator: p.requestAuthenticator, secret: secret)
-        guard Digest.constantTimeEqual(expected, packet.authenticator) else {
+        do {
+            try RadiusReply.check(packet, wire: bytes, requestAuthenticator: p.requestAuthenticator, secret: secret,
+                                  requireMessageAuthenticator: port == .authentication && requireMessageAuthenticator)
+        } catch {
+            // Dropped: the request times out, or a genuine answer still arrives.
             stats.invalid += 1
-            dropWarnings.warn(log, "RADIUS: dropped a reply with a wrong Response Authenticator (shared secret mismatch?)")
-            return
-        }
-        if let mac = packet.attribute(RadiusAttributeType.messageAuthenticator) {
-            guard let expected = RadiusCrypto.messageAuthenticator(of: wire, withAuthenticator: p.requestAuthenticator, secret: secret),
-                  Digest.constantTimeEqual(expected, mac) else {
-                stats.invalid += 1
+            switch error {
+            case .wrongResponseAuthenticator:
+                dropWarnings.warn(log, "RADIUS: dropped a reply with a wrong Response Authenticator (shared secret mismatch?)")
+            case .wrongMessageAuthenticator:
                 dropWarnings.warn(log, "RADIUS: dropped a reply with a wrong Message-Authenticator")
-                return
+            case .missingMessageAuthenticator:
+                stats.missingMessageAuthenticator += 1
+                dropWarnings.warn(log, "RADIUS: dropped an answer to an Access-Request without Message-Authenticator (require-message-authenticator)")
             }
-        } else if port == .authentication && requireMessageAuthenticator {
-            // CVE-2024-3596: without it, an on-path attacker can forge an
-            // Access-Accept by an MD5 chosen-prefix collision on the
-            // Response Authenticator. Dropped: the request times out or a
-            // genuine answer still arrives.
-            stats.invalid += 1
-            stats.missingMessageAuthenticator += 1
-            dropWarnings.warn(log, "RADIUS: dropped an answer to an Access-Request without Message-Authenticator (require-message-authenticator)")
             return
         }
         pending[k] = nil

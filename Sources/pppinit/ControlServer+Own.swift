@@ -1,0 +1,68 @@
+// The daemon methods pppinit answers itself when pppctl names it as the
+// target: `status` (its fd store and control socket, for metricsd),
+// `log-level` (pppctl log-level pppinit LEVEL) and `reload` (pppctl reload:
+// the whole file is checked first, and a broken one changes nothing). Its other requests have
+// message types of their own (ControlServer.handle).
+import Config
+import IPC
+
+extension ControlServer {
+    func answerOwnCall(_ client: Client, id: UInt32, method: String, arguments: String) {
+        let link = client.link
+        if method == DaemonMethod.status.name {
+            let status: JSON = .object([
+                "name": .string("pppinit"),
+                "components": .int(Int64(router.components.count)),
+                "fd_store": .object(["entries": .int(Int64(router.store.entryCount)),
+                                     "descriptors": .int(Int64(router.store.descriptorCount))]),
+                "control": .object(["clients": .int(Int64(clientCount)), "dropped_opens": .int(Int64(droppedOpens))]),
+            ])
+            try? link.reply(to: id, .callReplied(json: status.encoded()))
+            return
+        }
+        if method == "reload" {
+            reload(client, id: id)
+            return
+        }
+        guard method == DaemonMethod.logLevel.name else {
+            try? link.replyError(to: id, .unknownMethod, "pppinit has no method '\(method)'"); return
+        }
+        guard client.admin else {
+            try? link.replyError(to: id, .notPermitted, "'\(method)' changes state: root or the admin group only"); return
+        }
+        do {
+            let json = try JSON.parse(arguments.isEmpty ? "{}" : arguments)
+            let level = try LogLevelArguments(json: json).level
+            Log.setRuntimeLevel(level)
+            Log(prefix: "pppinit").notice("log level \(level.tag)")
+            try? link.reply(to: id, .callReplied(json: LogLevelReply(level: level).json.encoded()))
+        } catch let e as MethodError {
+            try? link.replyError(to: id, e.code, e.reason)
+        } catch {
+            try? link.replyError(to: id, .badArguments, "arguments are not JSON: \(error)")
+        }
+    }
+
+    /// Checks the config file as a start would; if it passes, restarts
+    /// authd, which re-reads its sections (Router.refreshAuthSettings), and
+    /// answers once authd is ready again.
+    private func reload(_ client: Client, id: UInt32) {
+        let link = client.link
+        guard client.admin else {
+            try? link.replyError(to: id, .notPermitted, "reload needs root or the admin group"); return
+        }
+        var warnings: [ConfigError] = []
+        do {
+            _ = try RouterConfig.checked(path: router.config.file, warnings: &warnings)
+        } catch {
+            router.log.warning("reload refused: \(error)")
+            try? link.replyError(to: id, .failed, "\(error); nothing reloaded"); return
+        }
+        for w in warnings { router.log.warning("\(w)") }
+        guard let c = router.component(named: "authd") else {
+            try? link.replyError(to: id, .notFound, "no authd"); return
+        }
+        c.readyWaiters.append((link, id))
+        router.apply(c, c.supervision.handle(.restartRequested, now: router.now, policy: router.config.policy))
+    }
+}

@@ -1,0 +1,76 @@
+// Integration: a router with [metrics] runs metricsd confined like every
+// daemon (own uid, no capability, no_new_privs, seccomp), and a scrape with
+// curl of its /metrics passes `promtool check metrics` and carries the
+// families an operator watches: components, fd store, sessions, auth, pools.
+import Foundation
+import IPC
+import Testing
+
+let hasPromtool = FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")
+    && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
+
+/// curl inside `netns`; the body, or nil on failure.
+func scrape(_ netns: String, _ url: String) throws -> CommandResult {
+    try run("/usr/sbin/ip", ["netns", "exec", netns, "/usr/bin/curl", "-sS", "--max-time", "20", "-D", "-", url], timeout: 40)
+}
+
+/// promtool check metrics reads the exposition on stdin.
+func promtoolCheck(_ text: String) throws -> CommandResult {
+    let path = "/tmp/ppprouter-metrics-\(getpid())-\(UInt32.random(in: 0..<UInt32.max)).txt"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try run("/bin/sh", ["-c", "/usr/bin/promtool check metrics < \(path)"])
+}
+
+/// The body of an HTTP response from `curl -D -`.
+func httpBody(_ response: String) -> (status: String, body: String) {
+    let parts = response.components(separatedBy: "\r\n\r\n")
+    return (parts.first?.components(separatedBy: "\r\n").first ?? "", parts.dropFirst().joined(separator: "\r\n\r\n"))
+}
+
+@Suite(.serialized, .enabled(if: isRoot && hasPromtool, "needs root, curl and promtool (Debian prometheus)"))
+struct MetricsTests {
+    @Test func scrapePassesPromtoolAndMetricsdIsConfined() throws {
+        let port = UInt16.random(in: 20_000...40_000)
+        let minimal = try String(contentsOfFile: packageRoot + "/compose/minimal.toml", encoding: .utf8)
+        let config = try TempConfig(minimal + "\n[metrics]\nlisten = \"127.0.0.1:\(port)\"\n")
+        defer { config.remove() }
+        let router = try RouterUnderTest(config: config.path)
+        defer { router.stop() }
+        let list = try router.allRunning()
+        let m = try #require(list["metricsd"], "no metricsd: \(list.keys)\n\(router.log)")
+        let metricsPID = try #require(pid(m))
+        let status = try #require(ProcStatus.read(pid: metricsPID))
+        #expect(status.uid == 61005 && status.capEff == 0 && status.noNewPrivs == 1 && status.seccomp == 2, "\(status)")
+
+        let r = try scrape(sharedTestNamespace, "http://127.0.0.1:\(port)/metrics")
+        #expect(r.status == 0, "curl: \(r.stderr)\n\(router.log)")
+        let (line, body) = httpBody(r.stdout)
+        #expect(line == "HTTP/1.1 200 OK", "\(r.stdout.prefix(500))")
+        let check = try promtoolCheck(body)
+        #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)\n\(body)")
+        for expected in ["ppprouter_scrape_complete 1", #"ppprouter_component_up{component="linkd@udp0"} 1"#,
+                         #"ppprouter_component_up{component="metricsd"} 1"#,
+                         #"ppprouter_component_restarts_total{component="authd"} 0"#,
+                         #"ppprouter_port_sessions{port="udp0",type="udp"} "#, "ppprouter_fd_store_entries ",
+                         "ppprouter_component_resident_memory_bytes{component=\"ncpd\"} ",
+                         "ppprouter_component_open_fds{component=\"linkd@udp0\"} ",
+                         "ppprouter_auth_results_total", "ppprouter_radius_timeouts_total"] {
+            #expect(body.contains(expected), "\(expected) missing:\n\(body)")
+        }
+
+        // A killed daemon shows as a restart in the next scrape.
+        let authd = try #require(pid(list["authd"]))
+        kill(authd, SIGKILL)
+        try router.waitFor { pid($0["authd"]) != authd && $0["authd"]?["state"]?.string == "running" }
+        let again = httpBody(try scrape(sharedTestNamespace, "http://127.0.0.1:\(port)/metrics").stdout).body
+        #expect(again.contains(#"ppprouter_component_restarts_total{component="authd"} 1"#), "\(again)")
+
+        // Not a scrape: answered with a status, metricsd stays up.
+        #expect(httpBody(try scrape(sharedTestNamespace, "http://127.0.0.1:\(port)/nothing").stdout).status == "HTTP/1.1 404 Not Found")
+        let junk = try run("/usr/sbin/ip", ["netns", "exec", sharedTestNamespace, "/bin/bash", "-c",
+                                           "exec 3<>/dev/tcp/127.0.0.1/\(port); printf 'BLAH\\r\\n\\r\\n' >&3; timeout 10 cat <&3"], timeout: 20)
+        #expect(junk.stdout.hasPrefix("HTTP/1.1 400 Bad Request"), "\(junk.stdout)\(junk.stderr)")
+        #expect(pid(try router.components()["metricsd"]) == pid(m), "metricsd restarted")
+    }
+}
