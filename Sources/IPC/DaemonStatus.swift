@@ -14,6 +14,7 @@ public enum DaemonStatus: Equatable, Sendable {
     case authd(AuthdStatus)
     case ncpd(NcpdStatus)
     case bridged(BridgedStatus)
+    case metricsd(MetricsdStatus)
 
     public var peer: Peer {
         switch self {
@@ -21,6 +22,7 @@ public enum DaemonStatus: Equatable, Sendable {
         case .authd: .authd
         case .ncpd: .ncpd
         case .bridged: .bridged
+        case .metricsd: .metricsd
         }
     }
 
@@ -30,6 +32,7 @@ public enum DaemonStatus: Equatable, Sendable {
         case let .authd(s): s.fields
         case let .ncpd(s): s.fields
         case let .bridged(s): s.fields
+        case let .metricsd(s): s.fields
         }
     }
 
@@ -41,6 +44,7 @@ public enum DaemonStatus: Equatable, Sendable {
         case .authd: guard let s = AuthdStatus(fields: o) else { return nil }; self = .authd(s)
         case .ncpd: guard let s = NcpdStatus(fields: o) else { return nil }; self = .ncpd(s)
         case .bridged: guard let s = BridgedStatus(fields: o) else { return nil }; self = .bridged(s)
+        case .metricsd: guard let s = MetricsdStatus(fields: o) else { return nil }; self = .metricsd(s)
         default: return nil
         }
     }
@@ -207,5 +211,29 @@ public struct BridgedStatus: Equatable, Sendable {
     init?(fields o: JSONObject) {
         guard let c = DaemonStatus.counts(o, Self.keys) else { return nil }
         (splices, refused, waiting, droppedWaiting, rendezvousDropped) = (c[0], c[1], c[2], c[3], c[4])
+    }
+}
+
+/// metricsd's: where it serves /metrics, scrapes served and refused.
+public struct MetricsdStatus: Equatable, Sendable {
+    static let keys = ["scrapes", "refused"]
+
+    public var listen = ""
+    public var scrapes = 0, refused = 0
+
+    public init(listen: String, scrapes: Int, refused: Int) {
+        self.listen = listen; self.scrapes = scrapes; self.refused = refused
+    }
+
+    public var fields: JSONObject {
+        var o = DaemonStatus.object(Self.keys, [scrapes, refused])
+        o["listen"] = .string(listen)
+        return o
+    }
+
+    init?(fields o: JSONObject) {
+        guard let c = DaemonStatus.counts(o, Self.keys), case let .string(listen)? = o["listen"] else { return nil }
+        self.listen = listen
+        (scrapes, refused) = (c[0], c[1])
     }
 }

@@ -27,8 +27,7 @@ final class Metricsd: Daemon {
             return g
         }
         let server = self.server
-        rt.statusFields = { ["listen": .string(settings.listen), "scrapes": .int(Int64(server.served)),
-                             "refused": .int(Int64(server.refused))] }
+        rt.ownStatus = { .metricsd(MetricsdStatus(listen: settings.listen, scrapes: server.served, refused: server.refused)) }
         log.info("serving /metrics on \(settings.listen)")
     }
 

@@ -129,8 +129,10 @@ struct Call: ParsableCommand {
         // A method of the catalogue is read through its reply type, so an
         // answer of another shape is an error here too; what is printed is
         // the value's JSON (the same text the daemon sent).
+        // pppinit answers its own few methods (status, reload, log-level)
+        // with shapes of its own: only the daemons' answers are catalogued.
         let peer = ComponentName(daemon)?.peer ?? Peer.daemons.first { $0.description == daemon }
-        if let peer, let m = DaemonMethod.named(method, on: peer), results.count == 1 {
+        if let peer, Peer.daemons.contains(peer), let m = DaemonMethod.named(method, on: peer), results.count == 1 {
             do { results[0] = try m.reply.init(json: results[0]).json } catch {
                 throw CtlFailure(code: .errorReply, message: "\(daemon) \(method): \(error.reason)")
             }
