@@ -1,5 +1,5 @@
-// fuzz-sources: Sources/pppinit/RouterConfig*.swift
-// fuzz-modules: CShim IPC PPP Config
+// fuzz-sources: Sources/pppinit/RouterConfig*.swift Sources/pppinit/Services.swift Sources/pppinit/Sys.swift
+// fuzz-modules: CShim IPC PPP Config IPv6Services
 // libFuzzer target: pppinit's configuration layer above TOML — ports, pools,
 // auth, RADIUS, bridge rules, hooks — the file an operator writes and the
 // first thing pppinit (root) reads. Any text gives a configuration or a

@@ -28,7 +28,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for (proto, information) in frames {
         encoder.encode(protocol: proto, information: information, into: &wire)
         var again: [UInt8]?
-        check.feed(wire) { p, i in
+        check.feed(wire) { (p, i) -> Void in
             precondition(p == proto && again == nil, "one frame in, another out")
             again = Array(i)
         }
