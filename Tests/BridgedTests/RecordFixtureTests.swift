@@ -22,8 +22,11 @@ private func recordFixture(_ name: String, _ file: String = #filePath) throws ->
         #expect(a.session == "sa:1" && a.port == "sa" && a.bridgeWith == "up:2")
         #expect(b.session == "up:2" && b.port == "up" && b.bridgeWith == "sa:1")
         #expect(a.verdict?.peerName == "alice@isp" && a.localMRU == 1492 && a.peerMRU == 1400)
-        // Today's writer writes the same bytes.
-        #expect(Splices.spliceRecord(a, b) == bytes)
+        // Today's writer may write a newer version of the channel records
+        // inside (this stop's accounting and multilink fields); what it
+        // writes reads back to the same records.
+        let again = try Splices.decodeSpliceRecord(Splices.spliceRecord(a, b))
+        #expect(again.0 == a && again.1 == b)
     }
 
     @Test func spliceRecordBoundaries() throws {
