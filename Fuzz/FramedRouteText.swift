@@ -1,7 +1,8 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/FramedRoute.swift Sources/IPC/IPv4.swift Sources/IPC/NASPortType.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/BridgeSettings.swift Fuzz/Shared/Canonical.swift
+// fuzz-modules: CShim IPC
 // libFuzzer target for the RFC 2865 §5.22 Framed-Route parser: any text
 // gives a route or a typed error; a parsed route has no bits past its
 // length, and its wire form (the verdict's) decodes back to itself.
+import IPC
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
