@@ -31,8 +31,15 @@ func sampleLinkdSettings() -> LinkdSettings {
 
 @Test func linkdSettingsRefuseVersionRoleAndRuleCount() {
     var bytes = sampleLinkdSettings().encoded()
-    bytes[0] = 2
+    bytes[0] = 3
     #expect(throws: IPCError.self) { try LinkdSettings.decode(bytes) }
+    // Version 1 (before issue 21's offload flag) still reads, as offload off.
+    var old = sampleLinkdSettings().encoded()
+    old[0] = 1
+    old.removeLast()
+    var expected = sampleLinkdSettings()
+    expected.offload = false
+    #expect(try LinkdSettings.decode(old) == expected)
     // Role byte sits after the version and the port blob.
     let port = PortSettings(name: "acc", kind: .udp).encoded()
     bytes = sampleLinkdSettings().encoded()

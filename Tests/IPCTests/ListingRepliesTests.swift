@@ -84,6 +84,7 @@ import Testing
         (n.rendezvousDropped, n.unitWaits, n.waitingForUnit, n.unitDeleteBatches) = (4, 5, 0, 6)
         (n.unitsIPv6Off, n.unitsIPv6OffFailed) = (7, 0)
         (n.bundles, n.bundlesCreated, n.bundlesEnded, n.bundlesResumed) = (1, 2, 1, 0)
+        (n.unitsOffload, n.unitsVnetOnly, n.unitsOffloadRefused, n.offloadFlags) = (2, 1, 0, 7)
         var b = BridgedStatus()
         (b.splices, b.refused, b.waiting, b.droppedWaiting, b.rendezvousDropped) = (2, 0, 1, 3, 0)
         var a = AuthdStatus()
