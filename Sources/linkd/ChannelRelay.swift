@@ -81,6 +81,8 @@ final class ChannelRelay {
     /// Issue 21: a super-packet the owner sent: its Protocol and its virtio
     /// header with the packet (valid only during the call), to segment.
     var onSuperPacket: ((ProtocolNumber, UnsafeRawBufferPointer) -> Void)?
+    /// Issue 21: the port's coalescer, for an owner that takes super-packets.
+    var gro: GROPath?
     /// The owner asked for an LCP Protocol-Reject of this protocol and data.
     var onProtocolReject: ((ProtocolNumber, ArraySlice<UInt8>) -> Void)?
     /// The handoff failed for good, or the owner hung up: the reason.
@@ -312,13 +314,38 @@ final class ChannelRelay {
             }
             return
         }
+        if let gro, (proto == .ipv4 || proto == .ipv6), ownerTakesSuperPackets {
+            // Issue 21: through the port's coalescer (GROPath), which hands
+            // it back to deliverPacket or deliverSuperPacket.
+            information.withUnsafeBytes { gro.push($0, for: self) }
+            return
+        }
         let result = information.withUnsafeBytes { ChannelPump.send(raw, protocol: proto.rawValue, information: $0) }
-        // Full: the owner is behind, and PPP recovers from loss. Gone: the
-        // hang-up event follows.
+        delivered(result, proto, ChannelFrame.headerLength + information.count)
+    }
+
+    /// Full: the owner is behind, and PPP recovers from loss. Gone: the
+    /// hang-up event follows.
+    private func delivered(_ result: ChannelSend, _ proto: ProtocolNumber, _ octets: Int) {
         guard counters.toChannel.count(result) else { return }
         counters.framesToChannel += 1
-        counters.octetsToChannel += ChannelFrame.headerLength + information.count
+        counters.octetsToChannel += octets
         if !proto.isNetworkControl && !proto.isLinkControl { lastData = Instant.now() }
+    }
+
+    /// Issue 21: an IP packet the coalescer passed through as it came.
+    func deliverPacket(_ proto: ProtocolNumber, _ packet: UnsafeRawBufferPointer) {
+        guard state == .relaying, let raw = own?.raw else { counters.droppedBeforeHandoff += 1; return }
+        delivered(ChannelPump.send(raw, protocol: proto.rawValue, information: packet), proto, ChannelFrame.headerLength + packet.count)
+    }
+
+    /// Issue 21: a coalesced super-packet: `header` (marker, Protocol,
+    /// virtio header) and the packet, one datagram.
+    func deliverSuperPacket(_ header: UnsafeRawBufferPointer, _ packet: UnsafeRawBufferPointer) {
+        guard state == .relaying, let raw = own?.raw else { counters.droppedBeforeHandoff += 1; return }
+        let result = ChannelPump.send(raw, header: header, body: packet)
+        if case .sent = result { counters.superPacketsToChannel += 1 }
+        delivered(result, .ipv4, header.count + packet.count)
     }
 
     // MARK: channel → wire

@@ -119,13 +119,17 @@ print(h.hexdigest(), n)
             let linkdOut = int(s, "counters", "super_packets_out")
             let segments = int(s, "counters", "frames_out")
             print("offload \(offload) \(name): unit \(s["offload"]?.string ?? "-"), ncpd super-packets out \(ncpdOut), in \(int(s, "ip_counters", "super_packets_in")); linkd segmented \(linkdOut) into part of \(segments) frames out; refused \(int(s, "counters", "super_packets_refused"))")
+            let ncpdIn = int(s, "ip_counters", "super_packets_in")
+            let coalesced = int(s, "channel", "super_packets_to_channel")
+            print("offload \(offload) \(name): linkd coalesced \(coalesced) super-packets to the channel; port \(router.linkdStatus()?["pppoe"].map { "\($0)" } ?? "-")")
             if offload {
                 #expect(s["offload"]?.string?.contains("tso4") == true, "\(name): \(s)")
                 #expect(ncpdOut > 0 && linkdOut > 0, "\(name): \(s)")
+                #expect(coalesced > 0 && ncpdIn > 0, "\(name): \(s)")
                 #expect(int(s, "counters", "super_packets_refused") == 0)
             } else {
                 #expect(s["offload"]?.string == "plain", "\(name): \(s)")
-                #expect(ncpdOut == 0 && linkdOut == 0 && int(s, "ip_counters", "super_packets_in") == 0)
+                #expect(ncpdOut == 0 && linkdOut == 0 && ncpdIn == 0 && coalesced == 0)
             }
         }
     }
