@@ -166,8 +166,10 @@ public struct AuthdStatus: Equatable, Sendable {
 public struct NcpdStatus: Equatable, Sendable {
     static let keys = ["sessions", "refused", "ended", "resumed", "pools", "rendezvous_dropped", "unit_waits",
                        "waiting_for_unit", "unit_delete_batches", "units_ipv6_off", "units_ipv6_off_failed",
-                       "bundles", "bundles_created", "bundles_ended", "bundles_resumed",
-                       "units_offload", "units_vnet_only", "units_offload_refused", "offload_flags"]
+                       "bundles", "bundles_created", "bundles_ended", "bundles_resumed"]
+    /// Issue 21's, written after the others; an ncpd of the release before
+    /// has none of them (read as 0).
+    static let offloadKeys = ["units_offload", "units_vnet_only", "units_offload_refused", "offload_flags"]
 
     public var sessions = 0, refused = 0, ended = 0, resumed = 0
     /// Address pools configured.
@@ -188,10 +190,11 @@ public struct NcpdStatus: Equatable, Sendable {
     public init() {}
 
     public var fields: JSONObject {
-        DaemonStatus.object(Self.keys, [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
-                                        waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed,
-                                        bundles, bundlesCreated, bundlesEnded, bundlesResumed,
-                                        unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags])
+        DaemonStatus.object(Self.keys + Self.offloadKeys,
+                            [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
+                             waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed,
+                             bundles, bundlesCreated, bundlesEnded, bundlesResumed,
+                             unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags])
     }
 
     init?(fields o: JSONObject) {
@@ -200,7 +203,10 @@ public struct NcpdStatus: Equatable, Sendable {
         (rendezvousDropped, unitWaits, waitingForUnit, unitDeleteBatches) = (c[5], c[6], c[7], c[8])
         (unitsIPv6Off, unitsIPv6OffFailed) = (c[9], c[10])
         (bundles, bundlesCreated, bundlesEnded, bundlesResumed) = (c[11], c[12], c[13], c[14])
-        (unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags) = (c[15], c[16], c[17], c[18])
+        if Self.offloadKeys.contains(where: { o[$0] != nil }) {
+            guard let f = DaemonStatus.counts(o, Self.offloadKeys) else { return nil }
+            (unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags) = (f[0], f[1], f[2], f[3])
+        }
     }
 }
 
