@@ -174,7 +174,12 @@ final class RouterUnderTest {
             kill(process.processIdentifier, SIGTERM)
             let deadline = Date().addingTimeInterval(15)
             while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                // Its daemons outlive a killed pppinit and wait for the
+                // next one; without the runtime dir they know none is coming.
+                try? FileManager.default.removeItem(atPath: runtimeDir)
+            }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: logPath)
