@@ -104,6 +104,12 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             total &+= at &+ Int(tags.inner ?? 0) &+ tags.description.utf8.count
         }
     }
+    // Control messages as recvmsg returns them (PacketAuxdata.swift): the
+    // tag read is what an encoded buffer with it reads back as.
+    if let tag = try? PacketAuxdata.vlan(bytes[...]) {
+        if let tag { precondition((try? PacketAuxdata.vlan(PacketAuxdata.encode(tag)[...])) == .some(.some(tag))) }
+        total &+= Int(tag?.tci ?? 0) &+ Int(tag?.tpid ?? 0)
+    }
     total &+= drive(bytes)
     if bytes.count >= 12 {
         // Re-addressed: to the host from the AC, then to the AC from the host.

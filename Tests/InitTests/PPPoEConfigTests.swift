@@ -45,6 +45,36 @@ import Testing
         #expect(throws: IPCError.self) { try PortSettings.decode(bytes + [0]) }
     }
 
+    /// Issue 13: an AC serving 1:1 and QinQ VLANs, a client dialing on one.
+    @Test func vlanKeysParseAndRoundTrip() throws {
+        let c = try RouterConfig.parse("""
+            [port.ac]
+            type = "pppoe"
+            interface = "eth0"
+            role = "ac"
+            vlan-mon = "100-199, 300"
+            vlan-outer = 10
+            vlan-outer-tpid = "0x8100"
+            [port.n1]
+            type = "pppoe"
+            interface = "eth1"
+            role = "ac"
+            vlan-mon = "any"
+            [port.cl]
+            type = "pppoe"
+            interface = "eth2"
+            vlan = 100
+            """, file: "r.toml")
+        let ac = try #require(c.ports.first { $0.name == "ac" }), n1 = try #require(c.ports.first { $0.name == "n1" })
+        let cl = try #require(c.ports.first { $0.name == "cl" })
+        #expect(ac.pppoe.vlan.served == VLANSet(ranges: [100...199, 300...300]))
+        #expect(ac.pppoe.vlan.outer == 10 && ac.pppoe.vlan.outerTPID == 0x8100 && "\(ac.pppoe.vlan.served)" == "100-199,300")
+        #expect(n1.pppoe.vlan.served.any && n1.pppoe.vlan.served.contains(4094) && !n1.pppoe.vlan.served.contains(0))
+        #expect(cl.pppoe.vlan.dial == 100 && cl.pppoe.vlan.outer == 0)
+        for p in [ac, n1, cl] { #expect(try PortSettings.decode(p.encoded()) == p) }
+        #expect(ac.pppoe.vlan.served.bitmap[300 >> 6] & (1 << (300 & 63)) != 0)
+    }
+
     @Test(arguments: [
         ("role = \"server\"", "role"),
         ("host-uniq = \"abc\"", "host-uniq"),
