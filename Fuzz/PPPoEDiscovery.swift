@@ -106,9 +106,13 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     // Control messages as recvmsg returns them (PacketAuxdata.swift): the
     // tag read is what an encoded buffer with it reads back as.
-    if let tag = try? PacketAuxdata.vlan(bytes[...]) {
-        if let tag { precondition((try? PacketAuxdata.vlan(PacketAuxdata.encode(tag)[...])) == .some(.some(tag))) }
-        total &+= Int(tag?.tci ?? 0) &+ Int(tag?.tpid ?? 0)
+    do {
+        if let tag = try PacketAuxdata.vlan(bytes[...]) {
+            precondition((try? PacketAuxdata.vlan(PacketAuxdata.encode(tag)[...])) == tag)
+            total &+= Int(tag.tci) &+ Int(tag.tpid)
+        }
+    } catch {
+        total &+= 1
     }
     total &+= drive(bytes)
     if bytes.count >= 12 {
