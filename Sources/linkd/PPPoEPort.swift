@@ -296,9 +296,11 @@ final class PPPoEPort {
 
     /// Frame i's tags and how many octets of them are still in the frame.
     private func readTags(_ i: Int) -> (VLANTags, Int)? {
+        // The socket's filter passes only frames that had a tag: auxdata
+        // without one (or unreadable) is malformed here.
         let frame = taggedInbound.frame(i)
         guard !frame.isEmpty, let stripped = try? PacketAuxdata.vlan(taggedInbound.controlMessages(i)),
-              let (tags, at) = try? VLANTags.read(frame, stripped: stripped) else { return nil }
+              let (tags, at) = try? VLANTags.read(frame, stripped: stripped), tags.isTagged else { return nil }
         return (tags, at - 12)
     }
 

@@ -152,9 +152,11 @@ final class PPPoESwarm {
         for _ in 0..<16 {
             let n = try taggedIn.receiveWithControl(from: fd)
             for k in 0..<n {
+                // (try? would flatten "untagged" and "unreadable" into one nil.)
+                let stripped: VLANTags.Stripped?
+                do { stripped = try PacketAuxdata.vlan(taggedIn.controlMessages(k)) } catch { figures.unparsed += 1; continue }
                 let frame = taggedIn.frame(k)
-                guard !frame.isEmpty, let stripped = try? PacketAuxdata.vlan(taggedIn.controlMessages(k)),
-                      let (tags, at) = try? VLANTags.read(frame, stripped: stripped) else { figures.unparsed += 1; continue }
+                guard !frame.isEmpty, let (tags, at) = try? VLANTags.read(frame, stripped: stripped) else { figures.unparsed += 1; continue }
                 if at > 12 { _ = taggedIn.remove(at - 12, at: 12, inFrame: k) }
                 handle(taggedIn.frame(k), vlan: tags)
             }
