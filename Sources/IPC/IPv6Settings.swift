@@ -90,3 +90,45 @@ extension IPv6PoolSettings {
         return p
     }
 }
+
+/// One IPv6 prefix as IPC carries it (IPC has no IPv6 address type): what a
+/// RADIUS Access-Accept assigned (RFC 3162 §2.3 Framed-IPv6-Prefix, RFC 4818
+/// §3 Delegated-IPv6-Prefix) on its way from authd through linkd to ncpd.
+/// Always 16 octets with every bit past `length` zero (RFC 3162 §2.3: "Bits
+/// outside of the Prefix-Length ... must be zero"), so two equal prefixes
+/// compare equal.
+public struct IPv6PrefixValue: Equatable, Sendable {
+    public let address: [UInt8]
+    public let length: UInt8
+
+    /// Nil unless `address` is 16 octets, `length` at most 128 and the
+    /// bits past `length` zero.
+    public init?(address: [UInt8], length: UInt8) {
+        guard address.count == 16, length <= 128 else { return nil }
+        for i in 0..<16 {
+            let kept = max(0, min(8, Int(length) - 8 * i))
+            let mask: UInt8 = kept == 8 ? 0xff : ~(0xff >> UInt8(kept))
+            guard address[i] & ~mask == 0 else { return nil }
+        }
+        self.address = address; self.length = length
+    }
+
+    public func encode(into w: inout ByteWriter) { w.raw(address); w.u8(length) }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> IPv6PrefixValue {
+        let address = try r.raw(16), length = try r.u8()
+        guard let p = IPv6PrefixValue(address: address, length: length) else {
+            throw .invalid(callID: 0, reason: "IPv6 prefix /\(length) with bits past its length, or longer than 128")
+        }
+        return p
+    }
+
+    /// An optional one: a presence flag, then the prefix.
+    static func encode(_ p: IPv6PrefixValue?, into w: inout ByteWriter) {
+        w.bool(p != nil); p?.encode(into: &w)
+    }
+
+    static func decodeOptional(_ r: inout ByteReader) throws(IPCError) -> IPv6PrefixValue? {
+        try r.bool() ? try decode(&r) : nil
+    }
+}

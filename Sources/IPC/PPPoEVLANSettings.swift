@@ -1,5 +1,5 @@
 // A pppoe port's VLANs (issue 13, IEEE 802.1Q/802.1ad), part of PPPoESettings
-// but kept in its own record section (PortSettings version 7) so older port
+// but kept in its own record section (PortSettings version 8) so older port
 // records still read. The access concentrator serves untagged frames and the
 // C-VLANs of `served` (accel-ppp's `vlan-mon`: a list of VIDs and ranges, or
 // any VLAN for N:1); with `outer`, QinQ frames whose S-tag is that VID and

@@ -113,6 +113,7 @@ extension Session: AuthParticipant {
             return
         }
         counters.authFramesIn += 1
+        if phase == .authenticate { proxyCapture.authFromPeer(proto, information) }
         do {
             try context.auth.send(.authFrameReceived(session: id, protocol: proto.rawValue, packet: Array(information)))
         } catch {
@@ -127,6 +128,7 @@ extension Session: AuthParticipant {
             return
         }
         counters.authFramesOut += 1
+        if phase == .authenticate { proxyCapture.authToPeer(p, packet) }
         transmit(p, packet)
     }
 

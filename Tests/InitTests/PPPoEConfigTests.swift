@@ -73,6 +73,21 @@ import Testing
         #expect(cl.pppoe.vlan.dial == 100 && cl.pppoe.vlan.outer == 0)
         for p in [ac, n1, cl] { #expect(try PortSettings.decode(p.encoded()) == p) }
         #expect(ac.pppoe.vlan.served.bitmap[300 >> 6] & (1 << (300 & 63)) != 0)
+        // A version 7 record (before VLANs) reads as the same port untagged.
+        var untagged = ac
+        untagged.pppoe.vlan = PPPoEVLANSettings()
+        var vlan = ByteWriter()
+        untagged.pppoe.vlan.encode(into: &vlan)
+        var v7 = untagged.encoded()
+        #expect(v7.first == 8)
+        v7[0] = 7
+        v7.removeLast(vlan.bytes.count)
+        #expect(try PortSettings.decode(v7) == untagged)
+        // VLAN sections a pppinit never writes are refused.
+        for bad in [[0, 0, 1, 0, 0, 0x0f, 0xff], [0, 0, 0, 0x0f, 0xff, 0x88, 0xa8, 0, 0], [0, 0, 0, 0, 0, 0x91, 0, 0, 0]] as [[UInt8]] {
+            var r = ByteReader(bad)
+            #expect(throws: IPCError.self) { try PPPoEVLANSettings.decode(&r) }
+        }
     }
 
     @Test(arguments: [
