@@ -35,6 +35,9 @@ public struct IPv6PortSettings: Equatable, Sendable {
     public var raPool: String = ""
     /// The pool DHCPv6 IA_PD delegates from ("" = no DHCPv6 prefix delegation).
     public var pdPool: String = ""
+    /// A pool of /128s: each session's one IA_NA address (RFC 8415 §21.4;
+    /// "" = IA_NA answered NoAddrsAvail). NcpdSettings version 3.
+    public var naPool: String = ""
     /// RFC 8106 RDNSS in RAs and RFC 3646 DNS servers in DHCPv6, 16 octets each.
     public var dns: [[UInt8]] = []
     /// RFC 4861 §6.2.1 MaxRtrAdvInterval, seconds.
@@ -58,9 +61,11 @@ public struct IPv6PortSettings: Equatable, Sendable {
         w.u32(raInterval); w.bool(managed); w.bool(otherConfiguration); w.u32(mtu)
         w.u32(preferredLifetime); w.u32(validLifetime)
         w.bool(client); w.u8(prefixHint); w.string(lanInterface)
+        w.string(naPool)
     }
 
-    static func decode(_ r: inout ByteReader) throws(IPCError) -> IPv6PortSettings {
+    /// `version`: NcpdSettings' (2 has no na-pool).
+    static func decode(_ r: inout ByteReader, version: UInt8 = 3) throws(IPCError) -> IPv6PortSettings {
         var s = IPv6PortSettings(port: try r.string())
         s.raPool = try r.string(); s.pdPool = try r.string()
         let count = Int(try r.u8())
@@ -69,6 +74,7 @@ public struct IPv6PortSettings: Equatable, Sendable {
         s.raInterval = try r.u32(); s.managed = try r.bool(); s.otherConfiguration = try r.bool(); s.mtu = try r.u32()
         s.preferredLifetime = try r.u32(); s.validLifetime = try r.u32()
         s.client = try r.bool(); s.prefixHint = try r.u8(); s.lanInterface = try r.string()
+        if version >= 3 { s.naPool = try r.string() }
         guard s.prefixHint <= 128, s.lanInterface.utf8.count < 16 else { throw .invalid(callID: 0, reason: "bad IPv6 client settings") }
         guard (4...65535).contains(s.raInterval) else { throw .invalid(callID: 0, reason: "RA interval \(s.raInterval) outside 4-65535 s") }
         guard s.preferredLifetime <= s.validLifetime else { throw .invalid(callID: 0, reason: "IPv6 preferred lifetime above the valid one") }

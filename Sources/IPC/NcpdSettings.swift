@@ -32,7 +32,7 @@ public struct NcpdSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(2)
+        w.u8(3)
         w.u8(UInt8(pools.count))
         for p in pools { w.string(p.name); w.u32(p.first); w.u32(p.last); w.u32(p.local) }
         w.bool(hooks)
@@ -43,9 +43,9 @@ public struct NcpdSettings: Equatable, Sendable {
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> NcpdSettings {
         var r = ByteReader(bytes)
-        // Version 2 adds the IPv6 pools and ports.
+        // Version 2 adds the IPv6 pools and ports, 3 the ports' na-pool.
         let version = try r.u8()
-        guard version == 1 || version == 2 else { throw .invalid(callID: 0, reason: "ncpd settings version \(version), expected 1 or 2") }
+        guard (1...3).contains(version) else { throw .invalid(callID: 0, reason: "ncpd settings version \(version), expected 1 to 3") }
         var s = NcpdSettings()
         let count = Int(try r.u8())
         guard count <= maxPools else { throw .invalid(callID: 0, reason: "\(count) pools, at most \(maxPools)") }
@@ -55,11 +55,11 @@ public struct NcpdSettings: Equatable, Sendable {
             s.pools.append(p)
         }
         s.hooks = try r.bool()
-        if version == 2 {
+        if version >= 2 {
             let pools6 = Int(try r.u8())
             guard pools6 <= maxPools else { throw .invalid(callID: 0, reason: "\(pools6) IPv6 pools, at most \(maxPools)") }
             for _ in 0..<pools6 { s.pools6.append(try IPv6PoolSettings.decode(&r)) }
-            for _ in 0..<Int(try r.u8()) { s.ipv6Ports.append(try IPv6PortSettings.decode(&r)) }
+            for _ in 0..<Int(try r.u8()) { s.ipv6Ports.append(try IPv6PortSettings.decode(&r, version: version)) }
         }
         try r.finish()
         return s

@@ -24,6 +24,9 @@ final class IPv6ServerSide {
     /// `advertised` came from the pool (and goes back to it at the end);
     /// false for RADIUS's Framed-IPv6-Prefix.
     var advertisedPooled = false
+    /// The session's IA_NA address from `settings.naPool` (a /128), offered
+    /// to its DHCPv6 client; back to the pool at the end.
+    var address: IPv6Prefix?
     var timer: TimerID?
     /// The kernel's own RS and RAs from the unit, not sent to the peer.
     var kernelDiscoveryDropped = 0
@@ -51,9 +54,11 @@ final class IPv6ServerSide {
     func json() -> JSON {
         let a = advertiser.counters, d = server.counters
         let delegated = server.leases.filter { $0.kind == .prefix && $0.committed }
+        let assigned = server.leases.filter { $0.kind == .address && $0.committed }
         return .object([
             "prefix": advertised.map { .string($0.description) } ?? .null,
             "delegated": .array(delegated.map { .string($0.prefix.description) }),
+            "address": assigned.first.map { .string($0.prefix.address.description) } ?? .null,
             "peer": server.peer.map { .string($0.description) } ?? .null,
             "ra_sent": .int(Int64(a.advertisementsSent)), "rs_received": .int(Int64(a.solicitationsReceived)),
             "nd_dropped": .int(Int64(a.dropped)),
@@ -90,6 +95,7 @@ extension NetworkSession {
             side.advertisedPooled = side.advertised != nil
             if side.advertised == nil { host.log.warning("\(id): pool6 \(settings.raPool) is exhausted: RAs carry no prefix") }
         }
+        takeAddress(side, router)
         ipv6Services = side
         if let p = side.advertised { route(p, add: true) }
         perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
@@ -111,7 +117,23 @@ extension NetworkSession {
             route(p, add: false)
             if side.advertisedPooled { router.free(pool: side.settings.raPool, p) }
         }
+        if let a = side.address { router.free(pool: side.settings.naPool, a) }
         ipv6Services = nil
+    }
+
+    /// `na-pool`: the one address this session's IA_NA gets (RFC 8415
+    /// §18.3.2; DHCPv6Server answers NoAddrsAvail without one). After a
+    /// restart the leased address is reserved again, or a fresh one taken.
+    private func takeAddress(_ side: IPv6ServerSide, _ router: IPv6Router, leased: IPv6Prefix? = nil) {
+        let pool = side.settings.naPool
+        guard !pool.isEmpty else { return }
+        if let leased, router.reserve(pool: pool, leased, session: id) {
+            side.address = leased
+        } else {
+            side.address = router.allocate(pool: pool, session: id, user: side.server.user)
+            if side.address == nil { host.log.warning("\(id): pool6 \(pool) is exhausted: IA_NA gets NoAddrsAvail") }
+        }
+        side.server.address = side.address?.address
     }
 
     /// What the Access-Accept assigned instead of the pools (RFC 3162 §2.3
@@ -298,6 +320,7 @@ extension NetworkSession {
             side.server.restore(leases: saved.leases, peer: saved.peer, pool: &$0)
         }
         if !restored { host.log.warning("\(id): deposited IPv6 leases clash with another session's; not restored") }
+        takeAddress(side, router, leased: side.server.leases.first { $0.kind == .address }?.prefix)
         ipv6Services = side
         perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
         host.log.info("\(id): IPv6 resumed: \(side.advertised.map(\.description) ?? "no prefix"), \(side.server.leases.count) lease(s)")
