@@ -1,7 +1,7 @@
 // Issue 21: a session's side of the offloads. On a PPPoE port with
 // `offload` on (the default), linkd offers the channel's owner super-packets
 // both ways in the channel record (not for a bridge or a multilink link:
-// bridged and bundles move PPP frames). What the owner sends is segmented to
+// bridged and bundles move PPP frames; nor on a VLAN). What the owner sends is segmented to
 // the peer's MRU (RFC 1661 §6.1: what the peer receives) right before the
 // wire (SegmentBatch); a super-packet that does not check out is dropped and
 // counted, never sent cut.
@@ -14,7 +14,9 @@ import PPP
 extension Session {
     /// What we offer the owner of a channel of this session.
     func offloadOffer(multilink: Bool) -> ChannelOffload {
-        guard context.segments != nil, circuit.pppoe != nil, !multilink else { return [] }
+        // A session on a VLAN (issue 13) would need its tags in front of
+        // every segment: not offered yet, it moves PPP frames as before.
+        guard context.segments != nil, let binding = circuit.pppoe, binding.vlan == .untagged, !multilink else { return [] }
         return [.sendsSuperPackets, .takesSuperPackets]
     }
 
