@@ -134,13 +134,16 @@ public struct AuthVerdict: Equatable, Sendable {
     /// restart of linkd or authd inside the wait for IPCP the Start is still
     /// sent, once (accountingResumed carries it to authd).
     public var accountingStarted = false
+    /// RFC 2868: the L2TP tunnels an Access-Accept assigns, in the order
+    /// to try them (TunnelChoice); empty = none.
+    public var tunnels: [TunnelChoice] = []
 
     public static let maximumRoutes = 16
 
     public init(session: String, success: Bool) { self.session = session; self.success = success }
 
     public func encode(into w: inout ByteWriter) {
-        w.u8(3)
+        w.u8(4)
         w.string(session); w.bool(success); w.string(reason); w.string(peerName); w.method(method)
         w.u32(framedAddress); w.u32(framedNetmask); w.u32(sessionTimeout); w.u32(idleTimeout)
         w.u32(interimInterval); w.blob(radiusClass)
@@ -151,14 +154,16 @@ public struct AuthVerdict: Equatable, Sendable {
         w.u32(framedMTU)
         w.u8(UInt8(min(dns.count, 2))); for a in dns.prefix(2) { w.u32(a) }
         w.bool(accountingStarted)
+        w.u8(UInt8(min(tunnels.count, TunnelChoice.maximum)))
+        for t in tunnels.prefix(TunnelChoice.maximum) { t.encode(into: &w) }
     }
 
-    /// Versions 1 (no Acct-Session-Id) and 2 (no pool, routes, MTU, DNS,
-    /// Start flag: read as started) are still read: linkd deposits verdicts
+    /// Versions 1 (no Acct-Session-Id), 2 (no pool, routes, MTU, DNS,
+    /// Start flag: read as started) and 3 (no tunnels) are still read: linkd deposits verdicts
     /// in the fd store, and an upgrade must not lose them.
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthVerdict {
         let version = try r.u8()
-        guard (1...3).contains(version) else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 to 3") }
+        guard (1...4).contains(version) else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 to 4") }
         var v = AuthVerdict(session: try r.string(), success: try r.bool())
         v.reason = try r.string(); v.peerName = try r.string(); v.method = try r.method()
         v.framedAddress = try r.u32(); v.framedNetmask = try r.u32()
@@ -178,6 +183,11 @@ public struct AuthVerdict: Equatable, Sendable {
         guard servers <= 2 else { throw .invalid(callID: 0, reason: "\(servers) DNS servers, at most 2") }
         for _ in 0..<servers { v.dns.append(try r.u32()) }
         v.accountingStarted = try r.bool()
+        // Version 3 (no tunnels) is what this release's earlier builds deposited.
+        guard version >= 4 else { return v }
+        let tunnels = try r.u8()
+        guard tunnels <= TunnelChoice.maximum else { throw .invalid(callID: 0, reason: "\(tunnels) tunnels, at most \(TunnelChoice.maximum)") }
+        for _ in 0..<tunnels { v.tunnels.append(try TunnelChoice.decode(&r)) }
         return v
     }
 }

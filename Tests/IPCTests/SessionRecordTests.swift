@@ -78,8 +78,8 @@ private func sampleRecord() -> ChannelRecord {
     v.peerName = "alice"; v.radiusClass = [7]; v.accountingStarted = true
     var w = ByteWriter()
     v.encode(into: &w)
-    // Version 3's tail with nothing in it: "", 0 routes, MTU 0, 0 servers, the flag.
-    var v2 = Array(w.bytes.dropLast(2 + 1 + 4 + 1 + 1))
+    // Versions 3 and 4's tail with nothing in it: "", 0 routes, MTU 0, 0 servers, the flag, 0 tunnels.
+    var v2 = Array(w.bytes.dropLast(2 + 1 + 4 + 1 + 1 + 1))
     v2[0] = 2
     var r2 = ByteReader(v2)
     #expect(try AuthVerdict.decode(&r2) == v)
@@ -87,10 +87,10 @@ private func sampleRecord() -> ChannelRecord {
     v1[0] = 1
     var r = ByteReader(v1)
     #expect(try AuthVerdict.decode(&r) == v)
-    var v4 = w.bytes
-    v4[0] = 4
-    var r4 = ByteReader(v4)
-    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r4) }
+    var v5 = w.bytes
+    v5[0] = 5
+    var r5 = ByteReader(v5)
+    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r5) }
 }
 
 /// The verdict's RADIUS assignments (issue 14): every field round trips;
@@ -110,11 +110,45 @@ private func sampleRecord() -> ChannelRecord {
         var r = ByteReader(b)
         do { _ = try AuthVerdict.decode(&r); try r.finish(); return false } catch { return true }
     }
-    // Offsets from the end: flag (1), servers (2 × 4), count (1), MTU (4), routes (16 × 13), count (1).
-    let routesCount = w.bytes.count - 1 - 8 - 1 - 4 - 16 * 13 - 1
+    // Offsets from the end: tunnels (1), flag (1), servers (2 × 4), count (1), MTU (4), routes (16 × 13), count (1).
+    let routesCount = w.bytes.count - 1 - 1 - 8 - 1 - 4 - 16 * 13 - 1
     #expect(refused { $0[routesCount] = UInt8(AuthVerdict.maximumRoutes + 1) })
     #expect(refused { $0[routesCount + 1 + 4] = 33 })  // the first route's length
-    #expect(refused { $0[$0.count - 1 - 8 - 1] = 3 })   // three DNS servers
+    #expect(refused { $0[$0.count - 1 - 1 - 8 - 1] = 3 })   // three DNS servers
+}
+
+/// Version 4 carries RFC 2868 tunnels; version 3 (this release's earlier
+/// builds, deposited by linkd) still reads, with none; more than
+/// TunnelChoice.maximum, or a cut anywhere, is refused.
+@Test func verdictTunnelsRoundTripAndVersionThreeReads() throws {
+    var v = AuthVerdict(session: "acc:1", success: true)
+    var t = TunnelChoice(serverEndpoint: "10.0.0.1:1701")
+    t.tag = 2; t.preference = 10; t.password = Array("pw".utf8); t.assignmentID = "a"; t.clientAuthID = "c"; t.serverAuthID = "s"
+    v.tunnels = [t, TunnelChoice(serverEndpoint: "10.0.0.2")]
+    var w = ByteWriter()
+    v.encode(into: &w)
+    var r = ByteReader(w.bytes)
+    #expect(try AuthVerdict.decode(&r) == v && r.remaining == 0)
+    var plain = AuthVerdict(session: "acc:1", success: true)
+    var w3 = ByteWriter()
+    plain.encode(into: &w3)
+    var v3 = Array(w3.bytes.dropLast())  // no tunnel count
+    v3[0] = 3
+    var r3 = ByteReader(v3)
+    #expect(try AuthVerdict.decode(&r3) == plain && r3.remaining == 0)
+    plain.tunnels = Array(repeating: t, count: TunnelChoice.maximum + 1)
+    var wm = ByteWriter()
+    plain.encode(into: &wm)  // the encoder keeps the first maximum
+    var rm = ByteReader(wm.bytes)
+    #expect(try AuthVerdict.decode(&rm).tunnels.count == TunnelChoice.maximum)
+    var over = wm.bytes
+    over[w3.bytes.count - 1] = UInt8(TunnelChoice.maximum + 1)
+    var ro = ByteReader(over)
+    #expect(throws: IPCError.self) { try AuthVerdict.decode(&ro) }
+    for n in w3.bytes.count..<w.bytes.count {
+        var rc = ByteReader(Array(w.bytes.prefix(n)))
+        #expect(throws: IPCError.self) { try AuthVerdict.decode(&rc) }
+    }
 }
 
 @Test func networkSettingsRefuseMoreThanTwoDNSServers() {

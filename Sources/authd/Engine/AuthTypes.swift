@@ -66,6 +66,8 @@ struct Grant: Equatable {
     var framedRoutes: [FramedRoute] = []
     var framedMTU: UInt32 = 0
     var dns: [UInt32] = []
+    /// RFC 2868 L2TP tunnels, best first (TunnelAttributes).
+    var tunnels: [TunnelChoice] = []
     /// Attributes of the answer that were refused (malformed or out of
     /// range), each with why: logged and counted, the rest still applies.
     var refused: [String] = []
