@@ -72,14 +72,14 @@ private func sampleRecord() -> ChannelRecord {
 
 /// Versions 1 (before Acct-Session-Id) and 2 (before pool, routes, MTU,
 /// DNS and the Start flag; read as started) still decode: linkd's fd store
-/// may hold one across an upgrade; version 4 does not.
+/// may hold one across an upgrade; version 6 does not.
 @Test func verdictVersionsOneAndTwoStillRead() throws {
     var v = AuthVerdict(session: "udp0:3", success: true)
     v.peerName = "alice"; v.radiusClass = [7]; v.accountingStarted = true
     var w = ByteWriter()
     v.encode(into: &w)
-    // Versions 3 and 4's tail with nothing in it: "", 0 routes, MTU 0, 0 servers, the flag, 0 tunnels.
-    var v2 = Array(w.bytes.dropLast(2 + 1 + 4 + 1 + 1 + 1))
+    // Version 3's tail with nothing in it: "", 0 routes, MTU 0, 0 servers, the flag.
+    var v2 = Array(w.bytes.dropLast(2 + 1 + 4 + 1 + 1))
     v2[0] = 2
     var r2 = ByteReader(v2)
     #expect(try AuthVerdict.decode(&r2) == v)
@@ -87,10 +87,84 @@ private func sampleRecord() -> ChannelRecord {
     v1[0] = 1
     var r = ByteReader(v1)
     #expect(try AuthVerdict.decode(&r) == v)
-    var v5 = w.bytes
-    v5[0] = 5
-    var r5 = ByteReader(v5)
-    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r5) }
+    var v6 = w.bytes
+    v6[0] = 6
+    var r6 = ByteReader(v6)
+    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r6) }
+}
+
+/// Version 5 carries RFC 2868 tunnels (after the IPv6 fields); a verdict
+/// without tunnels keeps writing version 3 or 4; more than
+/// TunnelChoice.maximum, or a cut anywhere in them, is refused.
+@Test func verdictTunnelsRoundTripAsVersionFive() throws {
+    var v = AuthVerdict(session: "acc:1", success: true)
+    var t = TunnelChoice(serverEndpoint: "10.0.0.1:1701")
+    t.tag = 2; t.preference = 10; t.password = Array("pw".utf8); t.assignmentID = "a"; t.clientAuthID = "c"; t.serverAuthID = "s"
+    v.tunnels = [t, TunnelChoice(serverEndpoint: "10.0.0.2")]
+    var w = ByteWriter()
+    v.encode(into: &w)
+    #expect(w.bytes.first == 5)
+    var r = ByteReader(w.bytes)
+    #expect(try AuthVerdict.decode(&r) == v && r.remaining == 0)
+    var plain = AuthVerdict(session: "acc:1", success: true)
+    var w3 = ByteWriter()
+    plain.encode(into: &w3)
+    #expect(w3.bytes.first == 3)
+    var tail = ByteWriter()
+    for x in v.tunnels { x.encode(into: &tail) }
+    let countAt = w.bytes.count - tail.bytes.count - 1
+    var over = w.bytes
+    over[countAt] = UInt8(TunnelChoice.maximum + 1)
+    var ro = ByteReader(over)
+    #expect(throws: IPCError.self) { try AuthVerdict.decode(&ro) }
+    for n in countAt..<w.bytes.count {
+        var rc = ByteReader(Array(w.bytes.prefix(n)))
+        #expect(throws: IPCError.self) { try AuthVerdict.decode(&rc) }
+    }
+    plain.tunnels = Array(repeating: t, count: TunnelChoice.maximum + 1)
+    var wm = ByteWriter()
+    plain.encode(into: &wm)  // the encoder keeps the first maximum
+    var rm = ByteReader(wm.bytes)
+    #expect(try AuthVerdict.decode(&rm).tunnels.count == TunnelChoice.maximum)
+}
+
+/// Version 4 (issue 18): RADIUS's IPv6 prefixes round trip; a verdict
+/// without them is still written as version 3, byte for byte; a prefix
+/// with bits past its length or longer than 128 is refused.
+@Test func verdictIPv6PrefixesRoundTripAndVersionThreeStays() throws {
+    var v = AuthVerdict(session: "udp0:3", success: true)
+    v.peerName = "dave"
+    var w3 = ByteWriter()
+    v.encode(into: &w3)
+    #expect(w3.bytes.first == 3)
+    let framed = try #require(IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 0, 0x77] + [UInt8](repeating: 0, count: 10), length: 64))
+    let delegated = try #require(IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 0x77] + [UInt8](repeating: 0, count: 11), length: 56))
+    for (f, d) in [(framed, nil), (nil, delegated), (framed, delegated)] as [(IPv6PrefixValue?, IPv6PrefixValue?)] {
+        v.framedIPv6Prefix = f; v.delegatedIPv6Prefix = d
+        var w = ByteWriter()
+        v.encode(into: &w)
+        #expect(w.bytes.first == 4)
+        var r = ByteReader(w.bytes)
+        #expect(try AuthVerdict.decode(&r) == v)
+        try r.finish()
+    }
+    var w = ByteWriter()
+    v.encode(into: &w)
+    func refused(_ patch: (inout [UInt8]) -> Void) -> Bool {
+        var b = w.bytes
+        patch(&b)
+        var r = ByteReader(b)
+        do { _ = try AuthVerdict.decode(&r); try r.finish(); return false } catch { return true }
+    }
+    // From the end: delegated (flag, 16 octets, length), framed likewise.
+    #expect(refused { $0[$0.count - 1] = 129 })                 // /129
+    #expect(refused { $0[$0.count - 1] = 32 })                  // 2001:db8:7700::/32 has bits past /32
+    #expect(refused { $0[$0.count - 18] = 2 })                  // presence flag 2
+    #expect(refused { $0.removeLast() })                        // truncated
+    #expect(refused { $0.append(0) })                           // trailing
+    #expect(IPv6PrefixValue(address: [UInt8](repeating: 0, count: 15), length: 0) == nil)
+    #expect(IPv6PrefixValue(address: [UInt8](repeating: 0xff, count: 16), length: 128) != nil)
+    #expect(IPv6PrefixValue(address: [0x80] + [UInt8](repeating: 0, count: 15), length: 0) == nil)
 }
 
 /// The verdict's RADIUS assignments (issue 14): every field round trips;
@@ -110,45 +184,11 @@ private func sampleRecord() -> ChannelRecord {
         var r = ByteReader(b)
         do { _ = try AuthVerdict.decode(&r); try r.finish(); return false } catch { return true }
     }
-    // Offsets from the end: tunnels (1), flag (1), servers (2 × 4), count (1), MTU (4), routes (16 × 13), count (1).
-    let routesCount = w.bytes.count - 1 - 1 - 8 - 1 - 4 - 16 * 13 - 1
+    // Offsets from the end: flag (1), servers (2 × 4), count (1), MTU (4), routes (16 × 13), count (1).
+    let routesCount = w.bytes.count - 1 - 8 - 1 - 4 - 16 * 13 - 1
     #expect(refused { $0[routesCount] = UInt8(AuthVerdict.maximumRoutes + 1) })
     #expect(refused { $0[routesCount + 1 + 4] = 33 })  // the first route's length
-    #expect(refused { $0[$0.count - 1 - 1 - 8 - 1] = 3 })   // three DNS servers
-}
-
-/// Version 4 carries RFC 2868 tunnels; version 3 (this release's earlier
-/// builds, deposited by linkd) still reads, with none; more than
-/// TunnelChoice.maximum, or a cut anywhere, is refused.
-@Test func verdictTunnelsRoundTripAndVersionThreeReads() throws {
-    var v = AuthVerdict(session: "acc:1", success: true)
-    var t = TunnelChoice(serverEndpoint: "10.0.0.1:1701")
-    t.tag = 2; t.preference = 10; t.password = Array("pw".utf8); t.assignmentID = "a"; t.clientAuthID = "c"; t.serverAuthID = "s"
-    v.tunnels = [t, TunnelChoice(serverEndpoint: "10.0.0.2")]
-    var w = ByteWriter()
-    v.encode(into: &w)
-    var r = ByteReader(w.bytes)
-    #expect(try AuthVerdict.decode(&r) == v && r.remaining == 0)
-    var plain = AuthVerdict(session: "acc:1", success: true)
-    var w3 = ByteWriter()
-    plain.encode(into: &w3)
-    var v3 = Array(w3.bytes.dropLast())  // no tunnel count
-    v3[0] = 3
-    var r3 = ByteReader(v3)
-    #expect(try AuthVerdict.decode(&r3) == plain && r3.remaining == 0)
-    plain.tunnels = Array(repeating: t, count: TunnelChoice.maximum + 1)
-    var wm = ByteWriter()
-    plain.encode(into: &wm)  // the encoder keeps the first maximum
-    var rm = ByteReader(wm.bytes)
-    #expect(try AuthVerdict.decode(&rm).tunnels.count == TunnelChoice.maximum)
-    var over = wm.bytes
-    over[w3.bytes.count - 1] = UInt8(TunnelChoice.maximum + 1)
-    var ro = ByteReader(over)
-    #expect(throws: IPCError.self) { try AuthVerdict.decode(&ro) }
-    for n in w3.bytes.count..<w.bytes.count {
-        var rc = ByteReader(Array(w.bytes.prefix(n)))
-        #expect(throws: IPCError.self) { try AuthVerdict.decode(&rc) }
-    }
+    #expect(refused { $0[$0.count - 1 - 8 - 1] = 3 })   // three DNS servers
 }
 
 @Test func networkSettingsRefuseMoreThanTwoDNSServers() {
