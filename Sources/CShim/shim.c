@@ -262,6 +262,14 @@ int ppp_signalfd_read(int fd, int *pid) {
     return (int)si.ssi_signo;
 }
 
+int ppp_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, 0U); }
+
+int ppp_set_inherited(int fd, int inherited) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFD, inherited ? (flags & ~FD_CLOEXEC) : (flags | FD_CLOEXEC));
+}
+
 int ppp_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
 
 int ppp_timerfd_arm(int fd, uint64_t ns) {

@@ -17,8 +17,18 @@ final class Router {
     let started = Instant.now()
     var control: ControlServer?
     lazy var hooks = Hooks(config: config, loop: loop)
-    private var bootIndex = 0
+    /// The next component boot() starts; past the end once all were (a
+    /// re-executed pppinit starts there: its daemons run already).
+    var bootIndex = 0
     private var shuttingDown = false
+    /// This executable's path on disk, read at start: after it is replaced,
+    /// /proc/self/exe names the old inode ("… (deleted)"), and `pppctl
+    /// upgrade` re-executes the path, not the inode.
+    let selfPath = Sys.executablePath()
+    /// How many times this pppinit re-executed itself (issue 20).
+    var generation: UInt32 = 0
+    /// The `pppctl upgrade` in progress (Router+Upgrade.swift).
+    var upgrade: UpgradeRun?
 
     init(config: RouterConfig, loop: EventLoop) {
         self.config = config
@@ -153,24 +163,13 @@ final class Router {
             ]
             if let tz = Environment.current["TZ"] { env.append("TZ=\(tz)") }
             let argv = c.setup.instance.isEmpty ? [c.executable] : [c.executable, c.setup.instance]
-            let pid = try Sys.spawn(path: binDir + "/" + c.executable, argv: argv, env: env,
+            let pid = try Sys.spawn(path: executablePath(c), argv: argv, env: env,
                                     stdin: null.raw, output: pipe.write.raw, fds: fds)
             c.pid = pid
             c.startedAt = nil
             c.lastExit = ""
-            let link = Link(pair.first, remote: c.peer, loop: loop)
-            c.link = link
-            link.onMessage = { [unowned self] r in self.handle(c, &r) }
-            link.onInvalid = { [unowned self] e in self.log.warning("\(c.name): dropped invalid message: \(e)") }
-            link.onClose = { [unowned self] in self.linkClosed(c, link) }
-            try link.start()
-            if let readFD = pipe.read.take() {
-                let lp = LogPipe(readFD, prefix: c.name)
-                c.log = lp
-                try loop.watch(lp.fd.raw) { [unowned self] _ in
-                    if !lp.drain(into: { Log.emit($0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
-                }
-            }
+            let link = try attachLink(c, pair.first)
+            if let readFD = pipe.read.take() { try attachLog(c, readFD) }
             try link.call(.daemonConfigured(c.setup), onReply: { _ in }, onFailure: { [unowned self] e in
                 self.log.warning("\(c.name): setup not acknowledged: \(e)")
             })
@@ -188,9 +187,35 @@ final class Router {
         }
     }
 
+    /// Where `c` is spawned from: BIN_DIR/NAME, or the old executable's
+    /// copy a failed upgrade rolled it back to.
+    func executablePath(_ c: Component) -> String { c.executablePath ?? binDir + "/" + c.executable }
+
+    /// pppinit's end of `c`'s init link, at spawn or when a re-executed
+    /// pppinit adopts the descriptor it carried.
+    func attachLink(_ c: Component, _ fd: consuming FileDescriptor) throws(IPCError) -> Link {
+        let link = Link(fd, remote: c.peer, loop: loop)
+        c.link = link
+        link.onMessage = { [unowned self] r in self.handle(c, &r) }
+        link.onInvalid = { [unowned self] e in self.log.warning("\(c.name): dropped invalid message: \(e)") }
+        link.onClose = { [unowned self] in self.linkClosed(c, link) }
+        try link.start()
+        return link
+    }
+
+    /// The read end of `c`'s stdout/stderr pipe.
+    func attachLog(_ c: Component, _ fd: consuming FileDescriptor) throws(IPCError) {
+        let lp = LogPipe(fd, prefix: c.name)
+        c.log = lp
+        try loop.watch(lp.fd.raw) { [unowned self] _ in
+            if !lp.drain(into: { Log.emit($0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
+        }
+    }
+
     /// SIGCHLD: reap, then let the table decide.
     func reaped(pid: Int32, how: String, code: Int32?) {
         guard let c = components.first(where: { $0.pid == pid }) else {
+            if upgradePreflightEnded(pid: pid, how: how, code: code) { return }
             hooks.reaped(pid: pid, how: how)
             return
         }
@@ -204,7 +229,11 @@ final class Router {
         c.link?.close()
         c.link = nil
         let wasBooting = c.supervision.state == .starting
+        // Before the table: a daemon that failed on its new executable is
+        // respawned from the old one (Router+Upgrade.swift).
+        upgradeSawExit(c, pid: pid, how: how)
         apply(c, c.supervision.handle(.exited(permanent: code == 100), now: now, policy: config.policy))
+        upgradeAfterExit(c)
         if c.supervision.state == .failed {
             for (client, id) in c.readyWaiters { try? client.replyError(to: id, .failed, "\(c.name) failed: \(how)") }
             c.readyWaiters = []
@@ -232,6 +261,7 @@ final class Router {
             startWatchdog(c)
             for (client, id) in c.readyWaiters { try? client.reply(to: id, .acknowledged) }
             c.readyWaiters = []
+            upgradeSawReady(c)
             if wasBooting { bootNext() }
         case let .descriptorsDeposited(key, record, _):
             deposited(c, link, &r, key: key, record: record)

@@ -90,6 +90,11 @@ void ppp_unblock_all_signals(void);
 
 /// timerfd: arm one-shot in nanoseconds from now (0 disarms).
 int ppp_timerfd_create(void);
+/// memfd_create(name, 0): an anonymous file that survives execve (no
+/// MFD_CLOEXEC), for pppinit's state across its own re-execution (issue 20).
+int ppp_memfd(const char *name);
+/// fcntl(F_SETFD): inherit (1) or close (0) the descriptor across execve.
+int ppp_set_inherited(int fd, int inherited);
 int ppp_timerfd_arm(int fd, uint64_t ns);
 uint64_t ppp_monotonic_ns(void);
 
