@@ -113,6 +113,29 @@ extension Router {
         return try InitStateRecord.decode(bytes)
     }
 
+    /// Whether `pid`'s parent is this process (/proc/PID/stat, the field
+    /// after the command's closing parenthesis's state).
+    static func isChild(_ pid: Int32) -> Bool {
+        guard let text = ProcStatus.readFile("/proc/\(pid)/stat", limit: 4096),
+              let close = text.lastIndex(of: ")") else { return false }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 1 && Int32(fields[1]) == getpid()
+    }
+
+    private func watchAdopted(_ c: Component, pid: Int32) {
+        let raw = ppp_pidfd_open(pid)
+        guard raw >= 0 else { log.warning("\(c.name): pidfd_open(\(pid)): \(Errno.describe(errno)); its exit goes unnoticed"); return }
+        c.pidfd = SharedDescriptor(FileDescriptor(adopting: raw))
+        c.adoptee = ProcessStart.live(pid: pid)
+        do {
+            try loop.watch(raw) { [unowned self] _ in
+                self.ended(c, how: "exited (adopted: not our child, status unknown)", code: nil)
+            }
+        } catch {
+            log.warning("\(c.name): cannot watch pid \(pid): \(error)")
+        }
+    }
+
     /// Adopts what the old image carried: the control socket and its
     /// conversations, each daemon (its pid, links, supervision state), the
     /// fd store; then goes on with the upgrade where it was.
@@ -133,6 +156,10 @@ extension Router {
                 continue
             }
             c.pid = s.pid
+            // A daemon adopted after a pppinit death (Router+Adoption.swift)
+            // is not our child: its exit is told by a pidfd, which closed
+            // with the old image; open another.
+            if let pid = s.pid, !Self.isChild(pid) { watchAdopted(c, pid: pid) }
             c.rendezvous = s.rendezvous.map { SharedDescriptor(FileDescriptor(adopting: $0)) }
             c.listener = s.listener.map { SharedDescriptor(FileDescriptor(adopting: $0)) }
             c.supervision.state = RunState(rawValue: s.state) ?? .stopped

@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import Config
 import IPC
 
@@ -64,6 +65,10 @@ guard unknownSyscalls.isEmpty else { fail("seccomp: unknown syscalls \(unknownSy
 guard geteuid() == 0 else { fail("must start as root: it spawns daemons that drop to their own uids", code: 1) }
 
 signal(SIGPIPE, SIG_IGN)
+// A daemon's own descendants come to us, not init, if it dies. Daemons a
+// previous pppinit left running are not our children: they are watched
+// through pidfds (Router+Adoption.swift).
+_ = ppp_set_child_subreaper()
 // Thousands of sessions need more than the usual 1024 descriptors, in
 // pppinit (the fd store) and in the daemons, which inherit the limit.
 DescriptorLimit.raiseToHard()
@@ -89,8 +94,8 @@ let router = Router(config: config, loop: loop)
 if let resumeFD {
     // Re-executed by `pppctl upgrade` (Router+Reexec.swift): the control
     // socket, the rendezvous points and the daemons exist; adopt them. A
-    // record that cannot be read leaves nothing to adopt into: the daemons
-    // go with this process (their PR_SET_PDEATHSIG), as at any pppinit death.
+    // record that cannot be read: this process exits as at any pppinit
+    // death, and the daemons wait for the next pppinit to adopt them.
     do {
         try router.resume(try Router.readStateRecord(fd: resumeFD))
     } catch {
@@ -104,6 +109,7 @@ if let resumeFD {
     case .client:
         fail("another pppinit is running on \(config.runtimeDir)/control", code: 1)
     }
+    router.findAdoptees()
     try router.openRendezvousPoints()
 } catch {
     fail("runtime dir \(config.runtimeDir): \(error)", code: 1)
