@@ -181,13 +181,7 @@ final class Router {
             c.lastExit = ""
             writePidFile(c, pid: pid)
             let link = Link(pair.first, remote: c.peer, loop: loop)
-            if let readFD = pipe.read.take() {
-                let lp = LogPipe(readFD, prefix: c.name)
-                c.log = lp
-                try loop.watch(lp.fd.raw) { [unowned self] _ in
-                    if !lp.drain(into: { Log.emit($0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
-                }
-            }
+            try watchLog(c, pipe.read)
             try serve(c, link)
             c.readyTimer = loop.schedule(after: config.policy.readyTimeout) { [unowned self] in
                 c.readyTimer = nil
@@ -200,6 +194,16 @@ final class Router {
             log.error("\(c.name): cannot spawn: \(error)")
             c.lastExit = "spawn failed: \(error)"
             apply(c, c.supervision.handle(.exited(permanent: false), now: now, policy: config.policy))
+        }
+    }
+
+    /// Reads `c`'s stdout and stderr from the pipe's read end.
+    func watchLog(_ c: Component, _ read: SharedDescriptor) throws(IPCError) {
+        guard let readFD = read.take() else { return }
+        let lp = LogPipe(readFD, prefix: c.name)
+        c.log = lp
+        try loop.watch(lp.fd.raw) { [unowned self] _ in
+            if !lp.drain(into: { Log.emit($0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
         }
     }
 
