@@ -129,6 +129,7 @@ int ppp_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0
 #define SYS_pidfd_send_signal 424
 #endif
 int ppp_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+int ppp_dup3(int oldfd, int newfd) { return (int)syscall(SYS_dup3, oldfd, newfd, 0); }
 int ppp_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 int ppp_tgkill(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, tgid, tid, sig); }
 

@@ -191,7 +191,7 @@ final class Router {
             c.lastExit = ""
             writePidFile(c, pid: pid)
             let link = Link(pair.first, remote: c.peer, loop: loop)
-            if let readFD = pipe.read.take() { try attachLog(c, readFD) }
+            try watchLog(c, pipe.read)
             try serve(c, link)
             c.readyTimer = loop.schedule(after: config.policy.readyTimeout) { [unowned self] in
                 c.readyTimer = nil
@@ -223,6 +223,12 @@ final class Router {
         link.onInvalid = { [unowned self] e in self.log.warning("\(c.name): dropped invalid message: \(e)") }
         link.onClose = { [unowned self] in self.linkClosed(c, link) }
         try link.start()
+    }
+
+    /// Reads `c`'s stdout and stderr from the pipe's read end.
+    func watchLog(_ c: Component, _ read: SharedDescriptor) throws(IPCError) {
+        guard let readFD = read.take() else { return }
+        try attachLog(c, readFD)
     }
 
     /// The read end of `c`'s stdout/stderr pipe.

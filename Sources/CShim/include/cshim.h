@@ -55,6 +55,9 @@ int ppp_set_child_subreaper(void);
 /// a descriptor naming one process, immune to pid reuse. -1 and errno.
 int ppp_pidfd_open(pid_t pid);
 int ppp_pidfd_send_signal(int pidfd, int sig);
+/// dup3(2) with no flags (Glibc does not import it without _GNU_SOURCE; the
+/// dup3 syscall, not dup2, is in the daemons' seccomp allowlist).
+int ppp_dup3(int oldfd, int newfd);
 
 /// The privilege drop of STYLE.md, in its order: bounding set, KEEPCAPS 1,
 /// setgroups, setresgid, setresuid, KEEPCAPS 0, cap_set_proc(keep), NO_NEW_PRIVS.
