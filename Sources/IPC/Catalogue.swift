@@ -55,6 +55,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case accountingUpdated = 55      // linkd → authd: Network phase began / interim counters
     case accountingResumed = 56      // linkd → authd: a session in the Network phase, after a restart of either
     case authChanged = 57            // authd → linkd: RFC 5176 Disconnect or CoA for a session
+    case tunnelAccounted = 58        // linkd → authd: an L2TP tunnel or call began or ended (RFC 2867)
     // ncpd → pppinit (init link): run a configured hook script
     case hookRequested = 60          // an NCP went up or down (ip-up, ipv6-down, …)
     case tunRequested = 61           // open /dev/net/tun for a new unit (answered by descriptorsReturned)
@@ -99,7 +100,7 @@ public enum Catalogue {
         case .channelHandedOver: MessageSpec(senders: [.linkd, .ncpd, .bridged], descriptors: .exactly(2))
         case .channelPairHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(3))
         case .conversationOpened: MessageSpec(senders: [.linkd, .bridged, .ncpd], descriptors: .exactly(1))
-        case .authStarted, .authFrameReceived, .authStopped, .accountingUpdated, .accountingResumed:
+        case .authStarted, .authFrameReceived, .authStopped, .accountingUpdated, .accountingResumed, .tunnelAccounted:
             MessageSpec(senders: [.linkd], descriptors: .exactly(0))
         case .authFrameSent, .authFinished, .authChanged: MessageSpec(senders: [.authd], descriptors: .exactly(0))
         case .hookRequested, .tunRequested: MessageSpec(senders: [.ncpd], descriptors: .exactly(0))
@@ -185,6 +186,8 @@ public enum Message: Equatable, Sendable {
     /// its accounting back under the verdict's Acct-Session-Id (no Start).
     case accountingResumed(AuthStart, AuthVerdict)
     case authChanged(AuthChange)
+    /// A LAC's tunnel or call for RFC 2867 accounting (TunnelAccounting).
+    case tunnelAccounted(TunnelAccounting)
     case hookRequested(HookRequest)
     /// ncpd cannot open /dev/net/tun after its drop where the node is 0600;
     /// pppinit opens that one fixed path and passes the descriptor back.
@@ -221,6 +224,7 @@ public enum Message: Equatable, Sendable {
         case .accountingUpdated: .accountingUpdated
         case .accountingResumed: .accountingResumed
         case .authChanged: .authChanged
+        case .tunnelAccounted: .tunnelAccounted
         case .hookRequested: .hookRequested
         case .tunRequested: .tunRequested
         }
@@ -277,6 +281,7 @@ public enum Message: Equatable, Sendable {
             w.string(session); w.bool(started); counters.encode(into: &w); w.u32(address)
         case let .accountingResumed(start, verdict): start.encode(into: &w); verdict.encode(into: &w)
         case let .authChanged(change): change.encode(into: &w)
+        case let .tunnelAccounted(t): t.encode(into: &w)
         case let .hookRequested(request): request.encode(into: &w)
         }
     }
@@ -377,6 +382,7 @@ public enum Message: Equatable, Sendable {
             m = .accountingUpdated(session: session, started: started, counters: counters, framedAddress: try r.u32())
         case .accountingResumed: m = .accountingResumed(try AuthStart.decode(&r), try AuthVerdict.decode(&r))
         case .authChanged: m = .authChanged(try AuthChange.decode(&r))
+        case .tunnelAccounted: m = .tunnelAccounted(try TunnelAccounting.decode(&r))
         case .hookRequested: m = .hookRequested(try HookRequest.decode(&r))
         case .tunRequested: m = .tunRequested
         }

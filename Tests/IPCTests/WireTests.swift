@@ -44,6 +44,13 @@ let sampleMessages: [Message] = [
                          v.peerName = "alice"; v.accountingSessionID = "tty0:1-0a0b0c0d"; return v }()),
     .authChanged({ var c = AuthChange(session: "tty0:1", disconnect: false)
                    c.sessionTimeout = 5; c.interimInterval = 0; return c }()),
+    .tunnelAccounted({
+        var c = SessionCounters(); c.inputPackets = 7; c.outputOctets = 1 << 33
+        return TunnelAccounting(status: .linkStop, accountingID: "up:3-0a0b0c0d", user: "alice", session: "up:3",
+                                clientEndpoint: "10.0.0.2", serverEndpoint: "10.0.0.1", connection: "4/9 12/40",
+                                assignmentID: "grp-a", clientAuthID: "lac", serverAuthID: "lns",
+                                terminateCause: 1, packetsLost: 3, counters: c)
+    }()),
     .hookRequested({
         var h = HookRequest(event: .ipUp, session: "tty0:1", port: "tty0", interface: "ppp0")
         h.local = 0x0a00_0001; h.remote = 0x0a00_0002; h.dns = [0x0808_0808]; h.usePeerDNS = true

@@ -1,7 +1,7 @@
 // One linkd's conversation with authd (Catalogue 50–56): authStarted opens
 // an AuthSession, authFrameReceived feeds it, its actions go back as
 // authFrameSent / authFinished, timers run on the loop; accountingUpdated and
-// authStopped become RADIUS accounting. A message for an unknown session is
+// authStopped become RADIUS accounting, tunnelAccounted RFC 2867's. A message for an unknown session is
 // dropped and counted.
 import IPC
 
@@ -54,6 +54,7 @@ final class LinkdConversation {
                 service.account(.interimUpdate, record, context(slot))
             }
         case let .accountingResumed(start, verdict): resumed(start, verdict)
+        case let .tunnelAccounted(t): accountTunnel(t)
         case let .authStopped(session, reason, counters):
             guard let slot = slots.removeValue(forKey: session) else { unknownSession += 1; return }
             cancelTimers(slot)
@@ -81,6 +82,17 @@ final class LinkdConversation {
         let actions = session.begin()
         slot.auth = session
         perform(actions, slot)
+    }
+
+    /// RFC 2867: a LAC's tunnel or call began or ended; not tied to one of
+    /// our slots (a tunnel outlives its sessions), so it goes out as is.
+    private func accountTunnel(_ t: TunnelAccounting) {
+        guard let status = RadiusRequests.AccountingStatus(rawValue: UInt32(t.status.rawValue)) else { return }
+        var record = RadiusRequests.AccountingRecord(user: t.user, sessionID: t.accountingID)
+        record.tunnel = t
+        service.log.info("tunnel accounting \(status) \(t.accountingID) (\(t.connection) to \(t.serverEndpoint))")
+        service.account(status, record, RadiusContext(nasIdentifier: service.settings.nasIdentifier, session: t.session,
+                                                      callingStation: ""))
     }
 
     /// A session that was authenticated before linkd or authd restarted:
