@@ -60,8 +60,12 @@ final class ChannelRelay {
     /// so the NCPs do not wait a Restart timer for a retransmission.
     private var early: [(ProtocolNumber, [UInt8])] = []
     static let earlyLimit = 8
-    /// The receive buffer for the life of the channel (sends need none).
-    private var receiveBuffer: [UInt8]
+    /// Where received frames go: the port's buffer, shared by its channels
+    /// (FrameScratch), at least `receiveLength` octets while in use.
+    private let scratch: FrameScratch
+    /// +2 for the Protocol field, +1 to notice a frame over the peer's MRU
+    /// (SEQPACKET truncates what does not fit).
+    private var receiveLength: Int { Int(record.peerMRU) + ChannelFrame.headerLength + 1 }
 
     /// A frame the owner sent, to go out on the wire (a slice of our buffer,
     /// valid only during the call).
@@ -93,21 +97,19 @@ final class ChannelRelay {
         }
     }
 
-    init(record: ChannelRecord, runtimeDir: String, loop: EventLoop, log: Log) {
+    init(record: ChannelRecord, runtimeDir: String, loop: EventLoop, log: Log, scratch: FrameScratch) {
         self.record = record
         self.loop = loop
         self.log = log
         self.runtimeDir = runtimeDir
-        // +2 for the Protocol field, +1 to notice a frame over the peer's MRU
-        // (SEQPACKET truncates what does not fit).
-        receiveBuffer = [UInt8](repeating: 0, count: Int(record.peerMRU) + ChannelFrame.headerLength + 1)
+        self.scratch = scratch
     }
 
     /// After a restart of linkd: our end of a channel ncpd (`owner`) still
     /// holds, back from the fd store; relaying resumes at once.
     convenience init(resuming record: ChannelRecord, channel: consuming FileDescriptor, owner: Int32,
-         loop: EventLoop, log: Log) throws(IPCError) {
-        self.init(record: record, runtimeDir: "", loop: loop, log: log)
+         loop: EventLoop, log: Log, scratch: FrameScratch) throws(IPCError) {
+        self.init(record: record, runtimeDir: "", loop: loop, log: log, scratch: scratch)
         let raw = channel.raw
         own = .some(channel)
         ownerPID = owner
@@ -291,10 +293,14 @@ final class ChannelRelay {
 
     private func readable(_ events: IOEvents) {
         guard let raw = own?.raw else { return }
+        // Exactly the peer's MRU + 3 octets of the shared buffer are
+        // offered, so that a longer frame is truncated and noticed.
+        var receiveBuffer = scratch.takeReceive(count: receiveLength)
         let end = ChannelPump.drain(raw, into: &receiveBuffer) { n, buffer in
             frame(n, buffer)
             return state == .relaying
         }
+        scratch.giveReceive(receiveBuffer)
         switch end {
         case .drained, .budget, .stopped:
             return

@@ -36,6 +36,8 @@ final class PortSessions {
     private var table = SessionTable<Session>(endedKept: PortSessions.endedKept)
     var sessions: [Session] { table.all }
     private var nextNumber = 1
+    /// The transmit and channel receive buffers all its sessions share.
+    let scratch = FrameScratch()
     /// pppd's maxfail: consecutive sessions that never reached Network phase.
     var failures = 0
     private var holdoffTimer: TimerID?
@@ -156,7 +158,8 @@ final class PortSessions {
     /// `resuming`: the number of a session taken back from the fd store.
     @discardableResult
     func makeSession(on circuit: Circuit, resuming number: Int? = nil) -> Session {
-        let context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth)
+        let context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth,
+                                      scratch: scratch)
         let n = number ?? nextNumber
         let s = Session(id: "\(settings.name):\(n)", settings: settings, circuit: circuit, context: context)
         nextNumber = max(nextNumber, n + 1)

@@ -54,6 +54,8 @@ final class Session {
         let log: Log
         let runtimeDir: String
         let auth: AuthClient
+        /// The port's shared transmit and channel receive buffers.
+        let scratch: FrameScratch
     }
 
     let id: String
@@ -87,7 +89,6 @@ final class Session {
     var interimTimer: TimerID?
     private var encoder: FrameEncoder
     private var decoder: FrameDecoder
-    private var transmitBuffer: [UInt8] = []
     private var restartTimer: TimerID?
     private var echoTimer: TimerID?
     /// pppd's lcp_echos_pending: reset by any received frame (adaptive).
@@ -139,7 +140,6 @@ final class Session {
             encoder = FrameEncoder(pppoe: binding)
         }
         decoder = FrameDecoder(async: async, mru: settings.mru)
-        transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16 + 20)
         let c = LCPPolicy.configuration(for: settings, async: async, seed: Session.randomSeed(),
                                         pppoeMaximumPayload: pppoe?.maximumPayload, mruCeiling: ceiling)
         let limits = Automaton.Limits(maxConfigure: Int(settings.lcpMaxConfigure),
@@ -350,13 +350,18 @@ final class Session {
         // RFC 1990 §3: fragments in proportion to the links' speeds; a tty
         // knows its line speed, other transports leave it to ncpd (0).
         if settings.kind == .tty { record.multilink?.speed = UInt64(settings.speed) }
-        let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
+        let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log,
+                                 scratch: context.scratch)
         attach(relay)
         switch owner?.route(self) ?? .ncpd {
         case .ncpd: relay.start()
         case .bridged(let partner): relay.start(bridgeWith: partner)
         case .hold: log.info("session \(id): channel held for a bridge (\(bridge.stage.rawValue))")
         }
+        // The route is chosen and any dial has read the proxy values: they
+        // are kept until the Network phase only (Session+Proxy), which
+        // frees a few small arrays per session (issue 13, point 5).
+        proxyCapture = ProxyCapture()
         startAccounting()
         owner?.sessionUp(self)
     }
@@ -410,7 +415,8 @@ final class Session {
         networkSince = upSince
         auth.verdict = state.verdict
         auth.counterBase = state.counters
-        let relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID, loop: loop, log: log)
+        let relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID,
+                                         loop: loop, log: log, scratch: context.scratch)
         attach(relay)
         if !state.record.bridgeWith.isEmpty {
             bridge.partner = state.record.bridgeWith
@@ -484,6 +490,10 @@ final class Session {
     /// One frame out: a datagram, or one write of an HDLC frame. A frame is
     /// expendable (PPP recovers from loss): a full buffer drops it and counts.
     func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
+        // The port's buffer, not one per session: it grows once to the
+        // longest frame any session sent and is reused (FrameScratch).
+        var transmitBuffer = context.scratch.takeTransmit()
+        defer { context.scratch.giveTransmit(transmitBuffer) }
         encoder.encode(proto, information, into: &transmitBuffer)
         let n = if let call = circuit.l2tp {
             call.send(transmitBuffer)
