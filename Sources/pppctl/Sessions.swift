@@ -95,7 +95,7 @@ extension ControlClient {
 }
 
 /// ncpd's fields that pppctl adds to linkd's session objects.
-let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit", "ipv6"]
+let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit", "ipv6", "offload"]
 
 func mergeNetwork(_ link: [JSON], _ network: [JSON]) -> [JSON] {
     var byID: [String: JSON] = [:]
