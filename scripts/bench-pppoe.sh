@@ -29,14 +29,15 @@ ac=pppbench-ac-$tag
 cl=pppbench-cl-$tag
 dir=$(mktemp -d /tmp/ppprouter-bench.XXXXXX)
 chmod 755 "$dir"  # the daemons reach their runtime dirs below it under their own uids
-stop_routers() {
-    for f in "$dir"/*.pid; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
+stop_routers() {  # the two pppinits (iperf3's server runs on)
+    for f in "$dir/ac.pid" "$dir/cl.pid"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
     sleep 1
-    for f in "$dir"/*.pid; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+    for f in "$dir/ac.pid" "$dir/cl.pid"; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
     sleep 0.5
 }
 cleanup() {
     stop_routers
+    [ -f "$dir/iperf.pid" ] && kill "$(cat "$dir/iperf.pid")" 2>/dev/null || true
     ip netns delete "$ac" 2>/dev/null || true
     ip netns delete "$cl" 2>/dev/null || true
     rm -rf "$dir"
