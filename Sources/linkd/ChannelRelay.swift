@@ -357,20 +357,29 @@ final class ChannelRelay {
 
     private func readable(_ events: IOEvents) {
         guard let raw = own?.raw else { return }
-        // Exactly `receiveLength` octets of the shared buffer are offered,
-        // so that a frame over the MRU is truncated and noticed.
-        var receiveBuffer = scratch.takeReceive(count: receiveLength)
-        defer { scratch.giveReceive(receiveBuffer) }
-        let end = ChannelPump.drain(raw, into: &receiveBuffer) { n, buffer in
-            switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
-            case .superPacket: superPacket(n, buffer)
-            case .capability: capability(n, &buffer)
-            case .ppp, .invalid: frame(n, buffer)
+        // The port's buffer (FrameScratch), at least `receiveLength` octets;
+        // each receive is offered exactly `receiveLength` of it, so that a
+        // frame over the MRU is truncated and noticed. The buffer never
+        // shrinks: sessions that take super-packets and sessions that do not
+        // share it without a 64 KiB zero-fill each time they alternate.
+        var end = ChannelReceive.empty
+        scratch.withReceive(count: receiveLength) { buffer in
+            for _ in 0..<ChannelPump.batch {
+                let limit = receiveLength  // grows after a capability frame
+                end = buffer.withUnsafeMutableBytes {
+                    ChannelPump.receive(raw, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<limit]))
+                }
+                guard case .frame(let n) = end else { return }
+                switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+                case .superPacket: superPacket(n, buffer, limit: limit)
+                case .capability: capability(n, &buffer)
+                case .ppp, .invalid: frame(n, buffer, limit: limit)
+                }
+                guard state == .relaying else { return }
             }
-            return state == .relaying
         }
         switch end {
-        case .drained, .budget, .stopped:
+        case .frame, .empty:
             return
         case .closed, .failed:
             // The owner closed its end (SEQPACKET EOF), or a socket error.
@@ -382,9 +391,10 @@ final class ChannelRelay {
         }
     }
 
-    /// One datagram of `n` octets from the owner (the start of `buffer`),
-    /// checked against the channel conventions before it reaches the wire.
-    private func frame(_ n: Int, _ buffer: [UInt8]) {
+    /// One datagram of `n` octets from the owner (the start of `buffer`,
+    /// received into `limit` octets of it), checked against the channel
+    /// conventions before it reaches the wire.
+    private func frame(_ n: Int, _ buffer: [UInt8], limit: Int) {
         let proto: ProtocolNumber, information: ArraySlice<UInt8>
         do { (proto, information) = try ChannelFrame.decode(buffer[0..<n]) } catch {
             counters.droppedInvalid += 1
@@ -407,7 +417,7 @@ final class ChannelRelay {
         // LCP is ours and the auth protocols are authd's: the owner may send
         // network and NCP frames only.
         guard !proto.isLinkControl else { counters.droppedInvalid += 1; return }
-        guard n <= buffer.count - 1, information.count <= Int(record.peerMRU) else {
+        guard n < limit, information.count <= Int(record.peerMRU) else {
             counters.droppedOverMRU += 1
             return
         }
@@ -419,8 +429,8 @@ final class ChannelRelay {
 
     /// Issue 21: a super-packet for the wire, only if we offered to take
     /// them, whole (not cut by a short buffer) and well-formed.
-    private func superPacket(_ n: Int, _ buffer: [UInt8]) {
-        guard offered.contains(.takesSuperPackets), n < buffer.count else { counters.droppedInvalid += 1; return }
+    private func superPacket(_ n: Int, _ buffer: [UInt8], limit: Int) {
+        guard offered.contains(.takesSuperPackets), n < limit else { counters.droppedInvalid += 1; return }
         buffer.withUnsafeBytes { b in
             let frame = UnsafeRawBufferPointer(rebasing: b[0..<n])
             guard let proto = try? ChannelFrame.superPacket(frame) else { counters.droppedInvalid += 1; return }
@@ -443,7 +453,7 @@ final class ChannelRelay {
             takesLargeFrames = true
             // Once per port: the shared buffer keeps the larger capacity.
             if buffer.count < Self.superPacketBuffer {
-                buffer.append(contentsOf: repeatElement(0, count: Self.superPacketBuffer - buffer.count))
+                buffer += [UInt8](repeating: 0, count: Self.superPacketBuffer - buffer.count)
             }
         }
         if flags.contains(.replyRequested) { sendCapability(offered) }

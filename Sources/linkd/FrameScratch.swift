@@ -2,8 +2,8 @@
 // one set per port instead of one per session (issue 13, point 5: memory per
 // session). linkd runs a port's sessions on one event loop thread, and no
 // send or receive calls back into another one, so one buffer each way is
-// enough; `take` and `give` still hand out a fresh buffer if one is ever in
-// use (reentry), rather than trap on overlapping access.
+// enough; a reentered `takeTransmit` or `withReceive` still gets a fresh
+// buffer of its own rather than trap on overlapping access.
 
 /// One port's shared frame buffers.
 final class FrameScratch {
@@ -23,21 +23,16 @@ final class FrameScratch {
         if b.capacity >= transmit.capacity { transmit = b }
     }
 
-    /// A receive buffer of exactly `count` octets (the contents are
-    /// whatever the last frame left): its capacity grows to the largest
-    /// count asked for and is kept. Hand it back with `giveReceive`.
-    func takeReceive(count: Int) -> [UInt8] {
+    /// Runs `body` with the receive buffer, at least `count` octets long
+    /// (its contents are whatever the last frame left). It grows to the
+    /// largest count asked for and never shrinks, so channels asking for
+    /// different lengths (an MRU's, a super-packet's) do not refill it in
+    /// turn: the caller offers the socket only the part it wants.
+    func withReceive(count: Int, _ body: (inout [UInt8]) -> Void) {
         var b: [UInt8] = []
         swap(&b, &receive)
-        if b.count < count {
-            b.append(contentsOf: repeatElement(0, count: count - b.count))
-        } else {
-            b.removeLast(b.count - count)
-        }
-        return b
-    }
-
-    func giveReceive(_ b: consuming [UInt8]) {
-        if b.capacity >= receive.capacity { receive = b }
+        if b.count < count { b += [UInt8](repeating: 0, count: count - b.count) }
+        body(&b)
+        if b.count >= receive.count { swap(&b, &receive) }
     }
 }

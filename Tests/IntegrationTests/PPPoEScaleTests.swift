@@ -119,6 +119,8 @@ extension RouterUnderTest {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let ac = try withSoftNoFileLimit(1024) { try RouterUnderTest(config: path, netns: net.left.name) }
         defer { ac.stop() }
+        // PPP_SWARM_LOG keeps the router's log (it goes with the router).
+        defer { if let keep = ProcessInfo.processInfo.environment["PPP_SWARM_LOG"] { try? ac.log.write(toFile: keep, atomically: false, encoding: .utf8) } }
         let components = try ac.allRunning()
         let linkd = try #require(pid(components["linkd@access"]))
         let ncpd = try #require(pid(components["ncpd"]))
