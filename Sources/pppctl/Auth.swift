@@ -35,7 +35,7 @@ struct AuthCommand: ParsableCommand {
             let args = AuthTestArguments(user: user, password: password, method: method, server: server)
             let r = try options.connect().daemonCall(ComponentName(.authd).description, .authTest, args, as: AuthTestReply.self)
             if options.json {
-                print(r.json.encoded())
+                options.printDocument(.authTest, r.json)
             } else {
                 switch r.outcome {
                 case let .accepted(source, g):
@@ -64,7 +64,7 @@ struct Reload: ParsableCommand {
         // pppinit checks the whole file first: a broken one is an error
         // reply (exit 1, "file:line: reason") and nothing changes.
         _ = try options.connect().call(.daemonCallRequested(target: "pppinit", method: "reload", arguments: "{}"), timeout: 60)
-        if options.json { print(JSON.object(["reloaded": .string("authd")]).encoded()) } else { print("authd reloaded") }
+        if options.json { options.printDocument(.reload, .object(["reloaded": .string("authd")])) } else { print("authd reloaded") }
     }
 }
 

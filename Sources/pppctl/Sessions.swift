@@ -170,7 +170,7 @@ struct Sessions: ParsableCommand {
 
     func run() throws {
         let sessions = try options.connect().allSessions().filter(selectors.matches)
-        if options.json { print(JSON.array(sessions).encoded()); return }
+        if options.json { options.printDocument(.sessions, .array(sessions)); return }
         var t = TextTable(["ID", "PORT", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL",
                            "REMOTE", "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IPV6 PREFIXES", "IP PKTS IN/OUT", "IP BYTES IN/OUT",
                            "BRIDGE", "REASON"])
@@ -207,7 +207,7 @@ struct SessionCommand: ParsableCommand {
             guard let s = list.first(where: { $0["id"]?.string == id }) else {
                 throw CtlFailure(code: .errorReply, message: "no session '\(id)'")
             }
-            print(s.encoded(pretty: !options.json))
+            if options.json { options.printDocument(.sessionShow, s) } else { print(s.encoded(pretty: true)) }
         }
     }
 
@@ -227,7 +227,7 @@ struct SessionCommand: ParsableCommand {
             let client = try options.connect()
             if let id {
                 let r = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id), as: SessionKillReply.self)
-                if options.json { print(r.json.encoded()) } else { print("\(r.killed) killed") }
+                if options.json { options.printDocument(.sessionKill, r.json) } else { print("\(r.killed) killed") }
                 return
             }
             let ids = try client.allSessions().filter { all || selectors.matches($0) }.compactMap { $0["id"]?.string }
@@ -241,7 +241,7 @@ struct SessionCommand: ParsableCommand {
                 }
             }
             if options.json {
-                print(SessionKillSummary(matched: ids.count, killed: killed).json.encoded())
+                options.printDocument(.sessionKill, SessionKillSummary(matched: ids.count, killed: killed).json)
             } else {
                 print("\(ids.count) matched, \(killed.count) killed\(killed.isEmpty ? "" : ": " + killed.joined(separator: " "))")
             }

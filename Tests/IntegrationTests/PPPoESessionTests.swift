@@ -87,7 +87,7 @@ extension RouterUnderTest {
     /// `port`: which linkd, where the router has more than one.
     func linkdStatus(_ port: String? = nil) -> JSON? {
         guard let r = try? ctl(["--json", "call", port.map { "linkd@" + $0 } ?? "linkd", "status"]), r.status == 0 else { return nil }
-        return try? JSON.parse(r.stdout)
+        return (try? JSON.parse(r.stdout))?["data"]
     }
 
     /// Polls `sessions` until one satisfies `condition` (bounded).

@@ -47,7 +47,7 @@ func freeUDPPortPair() -> (UInt16, UInt16) {
 extension RouterUnderTest {
     func sessions() -> [JSON] {
         guard let r = try? ctl(["--json", "sessions"]), r.status == 0,
-              let list = try? JSON.parse(r.stdout).array else { return [] }
+              let list = try? JSON.parse(r.stdout)["data"]?.array else { return [] }
         return list
     }
 
@@ -114,7 +114,7 @@ struct SessionTests {
         #expect(table.status == 0 && table.stdout.contains(sa["id"]?.string ?? "?"))
         let show = try a.ctl(["--json", "session", "show", sa["id"]?.string ?? "?"])
         #expect(show.status == 0, "\(show.stderr)")
-        #expect((try? JSON.parse(show.stdout))?["id"] == sa["id"])
+        #expect((try? JSON.parse(show.stdout))?["data"]?["id"] == sa["id"])
         #expect(try a.ctl(["session", "show", "ua:999"]).status == 1)
     }
 
