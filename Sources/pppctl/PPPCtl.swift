@@ -88,9 +88,31 @@ func printError(_ s: String, newline: Bool = true) {
 struct Components: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: ControlCommand.components.summary)
     @OptionGroup var options: Options
+    @Option(name: .customLong("wait"), help: "Seconds to wait for components still starting (0: print at once).")
+    var wait: Double = 10
 
     func run() throws {
-        let list = try options.connect().callJSON(.componentsListed)
+        let client = try options.connect()
+        // A daemon says ready only after its privilege drop (DaemonRuntime:
+        // drop, then ready); before that /proc shows the uid and
+        // capabilities it was spawned with (root, full). A table taken then
+        // would show a confined daemon as root, so wait until none is
+        // starting (bounded: one that never gets ready is printed as
+        // starting, with a note).
+        var list = try client.callJSON(.componentsListed)
+        let deadline = Instant.now().adding(seconds: wait)
+        func starting(_ l: JSON) -> [String] {
+            (l.array ?? []).filter { $0["state"]?.string == "starting" }.compactMap { $0["name"]?.string }
+        }
+        while !starting(list).isEmpty && Instant.now() < deadline {
+            var pause = timespec(tv_sec: 0, tv_nsec: 50_000_000)
+            _ = nanosleep(&pause, nil)
+            list = try client.callJSON(.componentsListed)
+        }
+        let still = starting(list)
+        if !still.isEmpty {
+            printError("pppctl: still starting (uid and capabilities are those before the privilege drop): \(still.joined(separator: ", "))")
+        }
         if options.json { options.printDocument(.components, list); return }
         var t = TextTable(["NAME", "PID", "UID", "STATE", "RESTARTS", "UPTIME", "CAPEFF", "NONEWPRIVS", "SECCOMP"])
         for c in list.array ?? [] {
