@@ -44,6 +44,8 @@ final class PortSessions {
     private var stopDone: (() -> Void)?
     var isStopping: Bool { stopDone != nil }
     var counters = PortCounters()
+    /// Setups, failures and teardowns by cause (issue 19's metrics).
+    var outcomes = SessionOutcomes()
     /// partner-failed reports sent (upstream) and received (subscriber).
     var partnerFailures = PartnerFailureCounters()
     /// What the fd store gave back after a restart (RestoreAccount.swift).
@@ -95,7 +97,7 @@ final class PortSessions {
         var byTransport = JSONObject()
         transport.addStatus(to: &byTransport)
         return LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, transport: byTransport,
-                           partnerFailed: partnerFailures.json, restore: restore.json)
+                           partnerFailed: partnerFailures.json, restore: restore.json, outcomes: outcomes.json)
     }
 
     // MARK: The fd store (DESIGN.md "Restart without losing sessions")
@@ -245,6 +247,7 @@ extension Session: SessionTableEntry {}
 extension PortSessions: SessionOwner {
     func sessionUp(_ s: Session) {
         failures = 0
+        outcomes.setups += 1
         let o = s.negotiated ?? LCPNegotiatedOptions()
         rt.log.info("session \(s.id): network phase (magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)))")
         rt.publish(.sessionUp(session: s.id, port: settings.name, peerName: s.auth.verdict?.peerName))
@@ -269,6 +272,7 @@ extension PortSessions: SessionOwner {
         // Keep it for display, behind the live ones; forget the oldest.
         table.end(s)
         if !s.reachedNetwork { failures += 1 }
+        outcomes.ended(reachedNetwork: s.reachedNetwork, cause: s.endCause ?? .other)
         let reason = s.reason ?? "ended"
         rt.log.notice("session \(s.id): down: \(reason)")
         rt.publish(.sessionDown(session: s.id, port: settings.name, reason: reason))
