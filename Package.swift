@@ -43,6 +43,10 @@ let package = Package(
         // control delivery, tunnel and session state machines, state records;
         // pure, no syscalls, no dependencies (its own MD5).
         .target(name: "L2TP"),
+        // TUN offloads in userland (issue 21): virtio_net_hdr codec, Internet
+        // checksums, TSO/USO segmentation to the session's MTU and GRO
+        // coalescing of TCP segments; pure, no syscalls, no allocation per packet.
+        .target(name: "Offload"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
         .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE", "L2TP"]),
@@ -61,6 +65,7 @@ let package = Package(
         .testTarget(name: "PPPoETests", dependencies: ["PPPoE"]),
         .testTarget(name: "IPv6ServicesTests", dependencies: ["IPv6Services"]),
         .testTarget(name: "L2TPTests", dependencies: ["L2TP"]),
+        .testTarget(name: "OffloadTests", dependencies: ["Offload"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
         // A real FreeRADIUS started on loopback for the RADIUS tests.

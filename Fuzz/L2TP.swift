@@ -3,7 +3,8 @@
 // (with and without a secret, so hidden AVPs are revealed), then a LAC and
 // an LNS with an established tunnel and a session each fed the datagram as
 // received and re-addressed to them with the Ns they expect, so the fuzzer
-// reaches the state machines; then the tunnel and session record decoders.
+// reaches the state machines; then the tunnel and session record decoders,
+// and the §4.4.5 proxy LCP and authentication checks an LNS runs.
 // Decoded messages must re-encode to an equal message; nothing may trap.
 
 @inline(never)
@@ -76,8 +77,18 @@ func readdressed(_ bytes: [UInt8], to t: Tunnel) -> [UInt8]? {
     return d.count <= Int(UInt16.max) ? d : nil
 }
 
+/// §4.4.5 proxy AVPs as an LNS reads them: checked as a whole, the caller's
+/// MRU and the log line taken; an error must be a typed one, never a trap.
+func checkProxy(_ p: ProxyInformation) -> Int {
+    var n = p.summary.utf8.count &+ Int(p.callerMRU ?? 0)
+    do { try p.check() } catch { n &+= 1 }
+    return n
+}
+
 func checkMessage(_ body: ArraySlice<UInt8>, secret: [UInt8]?) -> Int {
     guard var m = try? ControlMessage(decoding: body, secret: secret) else { return 0 }
+    let proxyResult = checkProxy(m.proxy)
+    consume(proxyResult)
     m.unrecognizedMandatory = []  // ignored AVPs are not re-encoded
     guard let encoded = try? m.encodedBody() else { return 1 }  // too long for one message once unhidden
     guard let again = try? ControlMessage(decoding: encoded[...], secret: nil), again == m else {
@@ -98,6 +109,17 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if header.isControl { precondition(Array(again.prefix(12)) == Array(bytes.prefix(12))) }
     }
     if let avps = try? AVP.parseList(bytes[...], secret: secret) { total &+= avps.count }
+    // The input as a proxied CONFREQ option list and as a whole proxy set.
+    if let options = try? ProxyInformation.options(bytes, attribute: .lastReceivedLCPConfReq) {
+        precondition(options.reduce(0) { $0 + 2 + $1.data.count } == bytes.count)
+        total &+= options.count
+    }
+    var proxy = ProxyInformation()
+    proxy.lastReceivedConfReq = bytes
+    proxy.authenType = bytes.first.map { UInt16($0 & 7) }
+    proxy.authenName = bytes.count > 1 ? Array(bytes.prefix(3)) : nil
+    proxy.authenResponse = bytes.count > 2 ? Array(bytes.suffix(2)) : nil
+    total &+= checkProxy(proxy)
     total &+= checkMessage(bytes[...], secret: nil) &+ checkMessage(bytes[...], secret: secret)
     total &+= drive(templates.lac, bytes) &+ drive(templates.lns, bytes)
     if let d = readdressed(bytes, to: templates.lac) { total &+= drive(templates.lac, d) }

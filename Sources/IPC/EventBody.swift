@@ -34,6 +34,14 @@ public enum EventBody: Equatable, Sendable {
     /// ncpd: a DHCPv6 prefix delegated on a session (either role), and its end.
     case prefixDelegated(session: String, prefix: String)
     case prefixReleased(session: String, prefix: String)
+    /// linkd: an L2TP control connection established (RFC 2661 §5.1) or
+    /// closed (§5.7; result and error of the StopCCN, sent or received).
+    case tunnelUp(port: String, tunnel: Int, peer: String, peerTunnel: Int, hostName: String)
+    case tunnelDown(port: String, tunnel: Int, peer: String, result: Int, error: Int, message: String, byPeer: Bool)
+    /// linkd: a call connected (ICCN, §7.4) or cleared (CDN, §5.2; the
+    /// session is null when no linkd session carried it).
+    case callUp(port: String, tunnel: Int, call: Int, peerCall: Int, session: String)
+    case callDown(port: String, tunnel: Int, call: Int, session: String?, result: Int, error: Int, byPeer: Bool)
 
     public var kind: EventKind {
         switch self {
@@ -52,6 +60,10 @@ public enum EventBody: Equatable, Sendable {
         case .bundleDown: .bundleDown
         case .prefixDelegated: .prefixDelegated
         case .prefixReleased: .prefixReleased
+        case .tunnelUp: .tunnelUp
+        case .tunnelDown: .tunnelDown
+        case .callUp: .callUp
+        case .callDown: .callDown
         }
     }
 
@@ -98,6 +110,20 @@ public enum EventBody: Equatable, Sendable {
             return ["bundle": .string(bundle), "session": .string(session), "reason": .string(reason)]
         case let .prefixDelegated(session, prefix), let .prefixReleased(session, prefix):
             return ["session": .string(session), "prefix": .string(prefix)]
+        case let .tunnelUp(port, tunnel, peer, peerTunnel, hostName):
+            return ["port": .string(port), "tunnel": .int(Int64(tunnel)), "peer": .string(peer),
+                    "peer_tunnel": .int(Int64(peerTunnel)), "host_name": .string(hostName)]
+        case let .tunnelDown(port, tunnel, peer, result, error, message, byPeer):
+            return ["port": .string(port), "tunnel": .int(Int64(tunnel)), "peer": .string(peer),
+                    "result": .int(Int64(result)), "error": .int(Int64(error)), "message": .string(message),
+                    "by_peer": .bool(byPeer)]
+        case let .callUp(port, tunnel, call, peerCall, session):
+            return ["port": .string(port), "tunnel": .int(Int64(tunnel)), "call": .int(Int64(call)),
+                    "peer_call": .int(Int64(peerCall)), "session": .string(session)]
+        case let .callDown(port, tunnel, call, session, result, error, byPeer):
+            return ["port": .string(port), "tunnel": .int(Int64(tunnel)), "call": .int(Int64(call)),
+                    "session": Self.orNull(session), "result": .int(Int64(result)), "error": .int(Int64(error)),
+                    "by_peer": .bool(byPeer)]
         }
     }
 
@@ -117,6 +143,11 @@ public enum EventBody: Equatable, Sendable {
         func optionalText(_ k: String) -> String?? {
             guard let v = o[k] else { return .some(nil) }
             return v.string.map { .some($0) }
+        }
+        /// An L2TP id or code: 0...65535 (§3.1, §4.4.2 are 16-bit fields).
+        func u16(_ k: String) -> Int? {
+            guard let n = o[k]?.int, let v = Int(exactly: n), (0...0xFFFF).contains(v) else { return nil }
+            return v
         }
         switch kind {
         case .started, .restarted, .unresponsive, .exited, .failed, .stopped:
@@ -176,6 +207,22 @@ public enum EventBody: Equatable, Sendable {
             guard let session = text("session"), let prefix = text("prefix"), prefix.contains("/") else { return nil }
             self = kind == .prefixDelegated ? .prefixDelegated(session: session, prefix: prefix)
                                             : .prefixReleased(session: session, prefix: prefix)
+        case .tunnelUp:
+            guard let port = text("port"), let tunnel = u16("tunnel"), let peer = text("peer"),
+                  let peerTunnel = u16("peer_tunnel"), let host = text("host_name") else { return nil }
+            self = .tunnelUp(port: port, tunnel: tunnel, peer: peer, peerTunnel: peerTunnel, hostName: host)
+        case .tunnelDown:
+            guard let port = text("port"), let tunnel = u16("tunnel"), let peer = text("peer"), let result = u16("result"),
+                  let error = u16("error"), let message = text("message"), let byPeer = o["by_peer"]?.bool else { return nil }
+            self = .tunnelDown(port: port, tunnel: tunnel, peer: peer, result: result, error: error, message: message, byPeer: byPeer)
+        case .callUp:
+            guard let port = text("port"), let tunnel = u16("tunnel"), let call = u16("call"),
+                  let peerCall = u16("peer_call"), let session = text("session") else { return nil }
+            self = .callUp(port: port, tunnel: tunnel, call: call, peerCall: peerCall, session: session)
+        case .callDown:
+            guard let port = text("port"), let tunnel = u16("tunnel"), let call = u16("call"), let session = textOrNull("session"),
+                  let result = u16("result"), let error = u16("error"), let byPeer = o["by_peer"]?.bool else { return nil }
+            self = .callDown(port: port, tunnel: tunnel, call: call, session: session, result: result, error: error, byPeer: byPeer)
         }
     }
 

@@ -21,11 +21,15 @@ public enum EventKind: String, CaseIterable, Sendable {
     // ncpd: a DHCPv6 prefix delegated on a session, by us (server role) or
     // to us (CPE role), and its end (issue 18).
     case prefixDelegated = "prefix-delegated", prefixReleased = "prefix-released"
+    // linkd: an L2TP tunnel's control connection (RFC 2661 §5.1, §5.7) and
+    // a call in it (§5.2, §7.4), on an l2tp port (issue 16).
+    case tunnelUp = "tunnel-up", tunnelDown = "tunnel-down", callUp = "call-up", callDown = "call-down"
 
     public var publisher: Peer {
         switch self {
         case .started, .restarted, .unresponsive, .exited, .failed, .stopped: .pppinit
         case .sessionUp, .sessionAuth, .sessionDown, .sessionBridge: .linkd
+        case .tunnelUp, .tunnelDown, .callUp, .callDown: .linkd
         case .authSucceeded, .authFailed: .authd
         case .bridgeUp, .bridgeDown, .bridgeFailed: .bridged
         case .bundleUp, .linkJoined, .linkLeft, .bundleDown: .ncpd
@@ -54,6 +58,13 @@ public enum EventKind: String, CaseIterable, Sendable {
         case .bundleDown: ["bundle", "session", "reason"]
         // prefix: "2001:db8:100::/56".
         case .prefixDelegated, .prefixReleased: ["session", "prefix"]
+        // tunnel, call: our Tunnel and Session IDs; peer: "a.b.c.d:port";
+        // result/error: RFC 2661 §4.4.2 codes of the StopCCN or CDN sent or
+        // received; session: the linkd session carrying the call.
+        case .tunnelUp: ["port", "tunnel", "peer", "peer_tunnel", "host_name"]
+        case .tunnelDown: ["port", "tunnel", "peer", "result", "error", "message", "by_peer"]
+        case .callUp: ["port", "tunnel", "call", "peer_call", "session"]
+        case .callDown: ["port", "tunnel", "call", "session", "result", "error", "by_peer"]
         }
     }
 }

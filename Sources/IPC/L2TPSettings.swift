@@ -1,5 +1,5 @@
 // What an l2tp port adds to PortSettings (RFC 2661): the role, our Host Name,
-// the tunnel secret (§5.1.1), the LNS addresses a LAC tries in order, the
+// the tunnel secret (§5.1.1) and a secret per peer, the LNS addresses a LAC tries in order, the
 // peers an LNS accepts, HELLO and data sequencing. pppinit parses them
 // (RouterConfig+L2TP.swift); linkd only sees this codec.
 
@@ -31,6 +31,17 @@ public struct L2TPSettings: Equatable, Sendable {
     public var maxSessions: UInt32 = 4096
     /// LAC: seconds a tunnel stays up after its last call, for the next.
     public var idleHold: UInt32 = 10
+    /// §5.1.1 "a single shared secret ... between the LAC and LNS": a secret
+    /// per peer (LNS address for a LAC, LAC address for an LNS), in place
+    /// of `secret` for that peer; sorted by address.
+    public var peerSecrets: [PeerSecret] = []
+
+    public struct PeerSecret: Equatable, Sendable {
+        /// The peer's IPv4 address, "a.b.c.d".
+        public var peer: String
+        public var secret: String
+        public init(peer: String, secret: String) { self.peer = peer; self.secret = secret }
+    }
 
     public init() {}
 
@@ -39,9 +50,10 @@ public struct L2TPSettings: Equatable, Sendable {
         w.u16(UInt16(servers.count)); for s in servers { w.string(s) }
         w.u16(UInt16(peers.count)); for p in peers { w.string(p) }
         w.u32(helloInterval); w.bool(sequenceData); w.u32(maxSessions); w.u32(idleHold)
+        w.u16(UInt16(peerSecrets.count)); for p in peerSecrets { w.string(p.peer); w.string(p.secret) }
     }
 
-    public static func decode(_ r: inout ByteReader) throws(IPCError) -> L2TPSettings {
+    public static func decode(_ r: inout ByteReader, peerSecrets: Bool = true) throws(IPCError) -> L2TPSettings {
         var s = L2TPSettings()
         guard let role = L2TPRole(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "l2tp role") }
         s.role = role
@@ -53,6 +65,10 @@ public struct L2TPSettings: Equatable, Sendable {
         guard peers <= 1024 else { throw .invalid(callID: 0, reason: "l2tp: \(peers) peers, at most 1024") }
         for _ in 0..<peers { s.peers.append(try r.string()) }
         s.helloInterval = try r.u32(); s.sequenceData = try r.bool(); s.maxSessions = try r.u32(); s.idleHold = try r.u32()
+        guard peerSecrets else { return s }
+        let secrets = Int(try r.u16())
+        guard secrets <= 1024 else { throw .invalid(callID: 0, reason: "l2tp: \(secrets) peer secrets, at most 1024") }
+        for _ in 0..<secrets { s.peerSecrets.append(PeerSecret(peer: try r.string(), secret: try r.string())) }
         return s
     }
 }

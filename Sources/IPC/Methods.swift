@@ -169,19 +169,28 @@ public struct BridgeArguments: MethodArguments {
 
 /// An upstream linkd's `dial`: a session for the subscriber's session `for`.
 public struct DialArguments: MethodArguments {
-    public static let shape = #"{"for": "PORT:N", "peer_name": NAME (optional)}"#
+    public static let shape = #"{"for": "PORT:N", "peer_name": NAME (optional), "proxy": {...} (optional)}"#
     public var subscriber: String
     /// The name the subscriber authenticated with, for the upstream's own
     /// authentication; nil when it has none.
     public var peerName: String?
-    public init(subscriber: String, peerName: String? = nil) { self.subscriber = subscriber; self.peerName = peerName }
+    /// The subscriber's LCP and authentication and its MRU (DialProxy.swift).
+    public var proxy: DialProxy?
+    public init(subscriber: String, peerName: String? = nil, proxy: DialProxy? = nil) {
+        self.subscriber = subscriber; self.peerName = peerName; self.proxy = proxy
+    }
     public init(json: JSON) throws(MethodError) {
         subscriber = try Self.string(json, "for", "dial")
         peerName = json["peer_name"]?.string
+        if let p = json["proxy"] {
+            guard case let .object(o) = p else { throw MethodError(.badArguments, "dial: 'proxy' must be an object") }
+            proxy = try DialProxy(json: o)
+        }
     }
     public var json: JSON {
         var o: JSONObject = ["for": .string(subscriber)]
         if let peerName, !peerName.isEmpty { o["peer_name"] = .string(peerName) }
+        if let proxy { o["proxy"] = .object(proxy.json) }
         return .object(o)
     }
 }

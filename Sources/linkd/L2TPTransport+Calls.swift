@@ -18,19 +18,38 @@ extension L2TPTransport {
 
     /// LAC: a new call and its session (Establish, waiting for the call to
     /// connect); nil when no tunnel has room.
-    func placeCall(for subscriber: String?) -> Session? {
+    func placeCall(for subscriber: String?, proxy: DialProxy?) -> Session? {
         guard !servers.isEmpty else { return nil }
         let now = Self.now()
-        var call = IncomingCall()
-        // §4.4.4: Calling Number is the caller; for a bridged subscriber its session id.
-        if let subscriber { call.callingNumber = Array(subscriber.utf8) }
+        let call = Self.incomingCall(for: subscriber, proxy: proxy)
         guard let (slot, id) = place(call, from: 0, now: now) else { return nil }
         let circuit = makeCircuit(slot, id)
+        circuit.l2tp?.mruCeiling = proxy?.mru
+        circuit.l2tp?.proxy = call.proxy
         let s = host.makeSession(on: circuit)
         s.circuitConnecting()
         host.rt.log.info("session \(s.id): L2TP call \(id) in tunnel \(slot.id) to \(slot.peer)")
         afterEvents()
         return s
+    }
+
+    /// §6.6/§6.8: what the ICRQ and ICCN say of a call. Calling Number
+    /// (§4.4.4) is the caller: for a bridged subscriber its session id. The
+    /// proxy AVPs (§4.4.5) carry the subscriber's LCP and PAP/CHAP as its
+    /// linkd saw them, so an LNS may skip renegotiating them.
+    static func incomingCall(for subscriber: String?, proxy: DialProxy?) -> IncomingCall {
+        var call = IncomingCall()
+        if let subscriber { call.callingNumber = Array(subscriber.utf8) }
+        guard let proxy else { return call }
+        call.proxy.initialReceivedConfReq = proxy.initialReceivedConfReq
+        call.proxy.lastSentConfReq = proxy.lastSentConfReq
+        call.proxy.lastReceivedConfReq = proxy.lastReceivedConfReq
+        call.proxy.authenType = proxy.authenType
+        call.proxy.authenName = proxy.authenName
+        call.proxy.authenChallenge = proxy.authenChallenge
+        call.proxy.authenID = proxy.authenID
+        call.proxy.authenResponse = proxy.authenResponse
+        return call
     }
 
     /// Places `call` in a tunnel to LNS `index` or a later one: a tunnel
@@ -46,7 +65,7 @@ extension L2TPTransport {
             }
         }
         guard index < servers.count, slots.count < Self.maxTunnels else { return nil }
-        var c = configuration
+        var c = configuration(for: servers[index].address)
         c.tieBreaker = Session.randomSeed()  // §4.4.3, from getrandom
         let slot = L2TPTunnelSlot(tunnel: Tunnel(configuration: c, origin: .initiator, localID: freeTunnelID(),
                                                  seed: Self.seed(), now: now), peer: servers[index], serverIndex: index)
@@ -73,10 +92,13 @@ extension L2TPTransport {
             let circuit = makeCircuit(slot, call.localID)
             let s = host.makeSession(on: circuit)
             host.rt.log.info("session \(s.id): L2TP call \(call.localID) (its \(call.peerID)) in tunnel \(slot.id) from \(slot.peer)\(call.sequencing ? ", sequenced" : "")")
+            noteProxy(call.call.proxy, session: s)
+            host.rt.publish(.callUp(port: settings.name, tunnel: Int(slot.id), call: Int(call.localID), peerCall: Int(call.peerID), session: s.id))
             s.start()
         case .lac:
             guard let s = slot.circuits[call.localID]?.session, s.phase != .dead else { return }
             host.rt.log.info("session \(s.id): L2TP call \(call.localID) connected (LNS's id \(call.peerID))")
+            host.rt.publish(.callUp(port: settings.name, tunnel: Int(slot.id), call: Int(call.localID), peerCall: Int(call.peerID), session: s.id))
             s.start()
         }
     }
@@ -88,8 +110,8 @@ extension L2TPTransport {
         if slot.circuits.isEmpty { slot.idleSince = now }
         guard let s = circuit.session, s.phase != .dead else { return }
         if l2tp.role == .lac, !slot.everEstablished, let call = circuit.l2tp {
-            var placed = IncomingCall()
-            placed.callingNumber = s.bridge.dialledFor.map { Array($0.utf8) }
+            var placed = Self.incomingCall(for: s.bridge.dialledFor, proxy: nil)
+            placed.proxy = call.proxy
             if let (next, newID) = place(placed, from: slot.serverIndex + 1, now: now) {
                 counters.failovers += 1
                 call.tunnelID = next.id
@@ -102,5 +124,22 @@ extension L2TPTransport {
             }
         }
         s.lowerDown(reason: "L2TP call cleared\(byPeer ? " by the peer" : ""): \(Self.describe(result))")
+    }
+
+    /// LNS: the LAC's proxy LCP and authentication (§4.4.5), checked and
+    /// logged. We still run LCP and authentication with the caller
+    /// ourselves: §4.4.5 lets the LNS renegotiate, and xl2tpd and accel-ppp
+    /// do unless told to trust the LAC. Malformed ones are counted and
+    /// ignored, never a reason to refuse the call.
+    func noteProxy(_ proxy: ProxyInformation, session s: Session) {
+        guard !proxy.isEmpty else { return }
+        do {
+            try proxy.check()
+            counters.proxyAccepted += 1
+            host.rt.log.info("session \(s.id): \(proxy.summary)")
+        } catch {
+            counters.proxyMalformed += 1
+            host.rt.log.notice("session \(s.id): proxy AVPs ignored (\(error)); negotiating with the caller")
+        }
     }
 }

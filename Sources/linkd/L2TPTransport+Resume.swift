@@ -16,7 +16,7 @@ extension L2TPTransport {
             do {
                 let d = try TunnelDeposit(record: e.record)
                 let peer = L2TPEndpoint(address: d.peerAddress, port: d.peerPort)
-                let tunnel = try Tunnel(record: d.tunnel, configuration: configuration, seed: Self.seed(), now: now)
+                let tunnel = try Tunnel(record: d.tunnel, configuration: configuration(for: d.peerAddress), seed: Self.seed(), now: now)
                 guard tunnel.localID == id, Self.open(tunnel.state), slots[id] == nil else {
                     try? host.rt.withdraw(key: e.key)
                     continue

@@ -15,6 +15,7 @@ extension L2TPTransport {
             "unknown_tunnel": .int(Int64(c.unknownTunnel)), "data_dropped": .int(Int64(c.dataDropped)),
             "refused": .int(Int64(c.refused)), "receive_errors": .int(Int64(c.receiveErrors)),
             "send_errors": .int(Int64(c.sendErrors)), "failovers": .int(Int64(c.failovers)),
+            "proxy_accepted": .int(Int64(c.proxyAccepted)), "proxy_malformed": .int(Int64(c.proxyMalformed)),
         ])
     }
 
@@ -47,6 +48,7 @@ extension L2TPTransport {
             return .object(["id": .int(Int64(id)), "peer_id": .int(Int64(call.peerID)),
                             "session": slot.circuits[id]?.session.map { .string($0.id) } ?? .null,
                             "sequencing": .bool(call.sequencing),
+                            "proxy": .string(call.call.proxy.summary),
                             "data_received": .int(Int64(call.dataCounters.received)),
                             "data_out_of_order": .int(Int64(call.dataCounters.outOfOrder)),
                             "data_lost": .int(Int64(call.dataCounters.lost))])

@@ -22,6 +22,11 @@ final class L2TPCall {
     unowned let transport: L2TPTransport
     var tunnelID: UInt16
     var sessionID: UInt16
+    /// LAC, bridged subscriber: the MRU frames to the subscriber may have
+    /// (DialProxy.mru); the call's LCP asks the LNS for no more.
+    var mruCeiling: UInt16?
+    /// LAC: the proxy AVPs of the call, placed again on a failover.
+    var proxy = ProxyInformation()
 
     init(transport: L2TPTransport, tunnelID: UInt16, sessionID: UInt16) {
         self.transport = transport
@@ -50,6 +55,10 @@ final class L2TPTransport: Transport {
         var failovers = 0
         var linkInfo = 0
         var wanErrors = 0
+        /// LNS: calls whose proxy LCP and authentication AVPs (§4.4.5)
+        /// were consistent, or were not (then ignored: we negotiate).
+        var proxyAccepted = 0
+        var proxyMalformed = 0
     }
 
     unowned let host: PortSessions
@@ -59,6 +68,8 @@ final class L2TPTransport: Transport {
     let servers: [L2TPEndpoint]
     /// LNS: the addresses allowed to open tunnels (empty: any).
     let peers: Set<UInt32>
+    /// `secrets`: a peer's own tunnel secret, by IPv4 address.
+    let peerSecrets: [UInt32: String]
     private(set) var slots: [UInt16: L2TPTunnelSlot] = [:]
     /// LNS: our tunnel for (peer address, peer port, peer's Tunnel ID), so
     /// a retransmitted SCCRQ reaches the tunnel it created.
@@ -71,6 +82,9 @@ final class L2TPTransport: Transport {
     private var timerDeadline: UInt64?
     /// Tunnels touched by the current event, whose records may have changed.
     private var dirty: Set<UInt16> = []
+    /// The session whose end is clearing its call (its circuit is gone by
+    /// then), named in the call-down event.
+    private var endingSession: String?
 
     /// Tunnels on one port at most (each holds up to max-sessions calls).
     static let maxTunnels = 4096
@@ -86,14 +100,26 @@ final class L2TPTransport: Transport {
         l2tp = host.settings.l2tp
         servers = l2tp.servers.compactMap { L2TPEndpoint($0, defaultPort: 1701) }
         peers = Set(l2tp.peers.compactMap { L2TPEndpoint($0, defaultPort: 1701)?.address })
+        var secrets: [UInt32: String] = [:]
+        for p in l2tp.peerSecrets {
+            if let a = L2TPEndpoint(p.peer, defaultPort: 1701)?.address { secrets[a] = p.secret }
+        }
+        peerSecrets = secrets
     }
 
     var settings: PortSettings { host.settings }
 
-    var configuration: Tunnel.Configuration {
+    /// A tunnel's configuration with `peer`: the port's, with the peer's
+    /// own secret when `secrets` names it (§5.1.1), else the port's.
+    func configuration(for peer: UInt32) -> Tunnel.Configuration {
         let name = l2tp.hostName.isEmpty ? "ppprouter" : l2tp.hostName
         var c = Tunnel.Configuration(role: l2tp.role == .lac ? .lac : .lns, hostName: Array(name.utf8))
-        c.secret = l2tp.secret.isEmpty ? nil : Array(l2tp.secret.utf8)
+        let secret = peerSecrets[peer] ?? l2tp.secret
+        c.secret = secret.isEmpty ? nil : Array(secret.utf8)
+        // §4.3: hiding is for "sensitive data, such as user passwords": a
+        // PAP password or CHAP response proxied in an ICCN (§4.4.5) goes
+        // hidden whenever there is a secret to hide it with.
+        if c.secret != nil { c.hiddenAttributes = [.proxyAuthenResponse] }
         c.helloInterval = UInt64(l2tp.helloInterval) * 1_000_000_000
         c.sequenceData = l2tp.sequenceData
         c.maximumSessions = Int(l2tp.maxSessions)
@@ -125,17 +151,19 @@ final class L2TPTransport: Transport {
     /// call (as xl2tpd with pppd does); an LNS waits for its LACs.
     func startSession() {
         guard l2tp.role == .lac else { return }
-        if placeCall(for: nil) == nil { host.rt.log.warning("port \(settings.name): no room for a call") }
+        if placeCall(for: nil, proxy: nil) == nil { host.rt.log.warning("port \(settings.name): no room for a call") }
     }
 
     var isServing: Bool { l2tp.role == .lns }
     var holdoff: Double { Double(max(settings.holdoff, 1)) }
 
-    func dial(for subscriber: String) throws(MethodError) -> String {
+    func dial(for subscriber: String) throws(MethodError) -> String { try dial(for: subscriber, proxy: nil) }
+
+    func dial(for subscriber: String, proxy: DialProxy?) throws(MethodError) -> String {
         guard l2tp.role == .lac else {
             throw MethodError(.unavailable, "port \(settings.name) is an LNS: its LACs place its calls")
         }
-        guard let s = placeCall(for: subscriber) else {
+        guard let s = placeCall(for: subscriber, proxy: proxy) else {
             throw MethodError(.busy, "port \(settings.name): no tunnel has room for another call")
         }
         host.markDialled(s, for: subscriber)
@@ -149,8 +177,10 @@ final class L2TPTransport: Transport {
         let now = Self.now()
         slot.circuits[call.sessionID] = nil
         let reason = session.reason ?? "ended"
+        endingSession = session.id
         perform(slot.tunnel.disconnect(call.sessionID, ResultCode(ResultCode.administrative, error: 0, message: String(reason.prefix(200))), now: now),
                 on: slot, now: now)
+        endingSession = nil
         if slot.circuits.isEmpty { slot.idleSince = now }
         afterEvents()
     }
@@ -240,7 +270,7 @@ final class L2TPTransport: Transport {
     /// allowed peer. A retransmitted one goes to the tunnel it made.
     private func newTunnel(_ bytes: ArraySlice<UInt8>, _ header: L2TPHeader, from: L2TPEndpoint, now: UInt64) {
         let body = bytes[(bytes.startIndex + header.payloadOffset)...]
-        guard !body.isEmpty, let m = try? ControlMessage(decoding: body, secret: configuration.secret),
+        guard !body.isEmpty, let m = try? ControlMessage(decoding: body, secret: configuration(for: from.address).secret),
               m.type == .sccrq, let peerTunnel = m.assignedTunnelID, peerTunnel != 0 else {
             counters.unknownTunnel += 1
             return
@@ -255,7 +285,7 @@ final class L2TPTransport: Transport {
             perform(slot.tunnel.receiveControl(bytes, now: now), on: slot, now: now)
             return
         }
-        let slot = L2TPTunnelSlot(tunnel: Tunnel(configuration: configuration, origin: .responder, localID: freeTunnelID(),
+        let slot = L2TPTunnelSlot(tunnel: Tunnel(configuration: configuration(for: from.address), origin: .responder, localID: freeTunnelID(),
                                                  seed: Self.seed(), now: now), peer: from)
         add(slot)
         host.rt.log.info("port \(settings.name): tunnel \(slot.id): SCCRQ from \(from) (its tunnel \(peerTunnel))")
@@ -302,13 +332,20 @@ final class L2TPTransport: Transport {
                 slot.everEstablished = true
                 let name = String(decoding: slot.tunnel.peerHostName, as: UTF8.self)
                 host.rt.log.notice("port \(settings.name): tunnel \(slot.id) with \(slot.peer) (\(name), its id \(slot.tunnel.peerTunnelID)) established")
+                host.rt.publish(.tunnelUp(port: settings.name, tunnel: Int(slot.id), peer: "\(slot.peer)",
+                                          peerTunnel: Int(slot.tunnel.peerTunnelID), hostName: name))
             case let .tunnelClosed(result, byPeer):
                 host.rt.log.notice("port \(settings.name): tunnel \(slot.id) with \(slot.peer) closed \(byPeer ? "by the peer" : "by us"): \(Self.describe(result))")
+                host.rt.publish(.tunnelDown(port: settings.name, tunnel: Int(slot.id), peer: "\(slot.peer)", result: Int(result.result),
+                                            error: Int(result.error ?? 0), message: result.text, byPeer: byPeer))
             case .tunnelReleased:
                 release(slot)
             case .sessionEstablished(let call):
                 callEstablished(call, on: slot)
             case let .sessionClosed(id, result, byPeer):
+                host.rt.publish(.callDown(port: settings.name, tunnel: Int(slot.id), call: Int(id),
+                                          session: slot.circuits[id]?.session?.id ?? endingSession, result: Int(result.result),
+                                          error: Int(result.error ?? 0), byPeer: byPeer))
                 callClosed(id, result, byPeer: byPeer, on: slot, now: now)
             case .sessionLinkInfo:
                 // §6.14: the ACCM applies to async framing at the LAC; our

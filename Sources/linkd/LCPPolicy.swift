@@ -12,10 +12,16 @@ enum LCPPolicy {
 
     /// `pppoeMaximumPayload`: a PPPoE session's ceiling (1492, or RFC 4638's
     /// PPP-Max-Payload), which bounds the MRU both ways.
+    /// `mruCeiling`: an L2TP call switched from a subscriber (a LAC's
+    /// upstream session) asks the LNS for no larger an MRU than the
+    /// subscriber's link takes (DialProxy.mru): the LNS then sizes its
+    /// packets (its interface MTU) to what reaches the subscriber whole,
+    /// where a 1500-octet packet into a 1492-octet PPPoE session would be
+    /// lost (RFC 4638 §1's problem, solved at the LAC as accel-ppp does).
     static func configuration(for settings: PortSettings, async: Bool, seed: UInt64,
-                              pppoeMaximumPayload: Int? = nil) -> LCPConfiguration {
+                              pppoeMaximumPayload: Int? = nil, mruCeiling: UInt16? = nil) -> LCPConfiguration {
         var c = LCPConfiguration()
-        c.mru = settings.mru
+        c.mru = min(settings.mru, mruCeiling ?? settings.mru)
         c.acceptableMRU = 128...max(settings.mru, 1500)
         if let ceiling = pppoeMaximumPayload.map({ UInt16(clamping: $0) }) {
             // RFC 2516 §7: "the MRU option MUST NOT be negotiated to a larger

@@ -36,7 +36,7 @@ extension PortSessions {
     /// Asks linkd@UPSTREAM for a session; its id becomes our partner.
     private func dialUpstream(_ upstream: String, for s: Session) {
         let target = ComponentName.linkd(port: upstream).description
-        let args = DialArguments(subscriber: s.id, peerName: s.auth.verdict?.peerName)
+        let args = DialArguments(subscriber: s.id, peerName: s.auth.verdict?.peerName, proxy: s.dialProxy)
         rt.log.info("session \(s.id): bridging rule → upstream \(upstream); dialling")
         do {
             try rt.link.call(.daemonCallRequested(target: target, method: DaemonMethod.dial.name, arguments: args.json.encoded()),
@@ -68,11 +68,11 @@ extension PortSessions {
     /// channel goes to bridged spliced to SESSION. Answers its id at once;
     /// bridged waits for both halves (and closes a half left alone).
     func dial(_ args: JSON) throws(MethodError) -> JSON {
-        let subscriber = try DialArguments(json: args).subscriber
+        let asked = try DialArguments(json: args)
         guard bridging.role == .upstream else {
             throw MethodError(.notPermitted, "port \(settings.name) is not an upstream port")
         }
-        return DialReply(session: try transport.dial(for: subscriber)).json
+        return DialReply(session: try transport.dial(for: asked.subscriber, proxy: asked.proxy)).json
     }
 
     /// Transport.dial on a port that runs one session at a time on its

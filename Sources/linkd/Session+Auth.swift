@@ -107,6 +107,7 @@ extension Session: AuthParticipant {
             return
         }
         counters.authFramesIn += 1
+        if phase == .authenticate { proxyCapture.authFromPeer(proto, information) }
         do {
             try context.auth.send(.authFrameReceived(session: id, protocol: proto.rawValue, packet: Array(information)))
         } catch {
@@ -121,6 +122,7 @@ extension Session: AuthParticipant {
             return
         }
         counters.authFramesOut += 1
+        if phase == .authenticate { proxyCapture.authToPeer(p, packet) }
         transmit(p, packet)
     }
 

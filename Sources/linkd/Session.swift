@@ -103,6 +103,8 @@ final class Session {
     weak var owner: SessionOwner?
     /// Bridging: the partner session and how far the bridge got.
     var bridge = BridgeState()
+    /// The LCP and authentication an L2TP LAC may proxy (Session+Proxy).
+    var proxyCapture = ProxyCapture()
 
     /// A PPPoE session: its id, the peer's MAC and the payload ceiling.
     let pppoe: PPPoEBinding?
@@ -117,15 +119,21 @@ final class Session {
         self.loop = context.loop
         self.log = context.log
         let async: Bool
+        var ceiling: UInt16?
         switch circuit.framing {
         case .hdlc:
             async = true
             pppoe = nil
             encoder = FrameEncoder(async: true)
-        case .datagram, .l2tp:
+        case .datagram:
             async = false
             pppoe = nil
             encoder = FrameEncoder(async: false)
+        case .l2tp(let call):
+            async = false
+            pppoe = nil
+            encoder = FrameEncoder(async: false)
+            ceiling = call.mruCeiling
         case .pppoe(let binding):
             async = false
             pppoe = binding
@@ -134,7 +142,7 @@ final class Session {
         decoder = FrameDecoder(async: async, mru: settings.mru)
         transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16 + 20)
         let c = LCPPolicy.configuration(for: settings, async: async, seed: Session.randomSeed(),
-                                        pppoeMaximumPayload: pppoe?.maximumPayload)
+                                        pppoeMaximumPayload: pppoe?.maximumPayload, mruCeiling: ceiling)
         let limits = Automaton.Limits(maxConfigure: Int(settings.lcpMaxConfigure),
                                       restartInterval: .seconds(Int64(settings.lcpRestart)))
         lcp = LCP(negotiator: LCPNegotiator(configuration: c), limits: limits)
@@ -204,6 +212,7 @@ final class Session {
         // Adaptive keepalive: any frame from the peer proves it alive.
         echoesOutstanding = 0
         if proto == .lcp {
+            if phase != .network { proxyCapture.lcpReceived(information) }
             perform(lcp.receive(information))
             forwardProtocolReject(information)
             return
@@ -260,6 +269,7 @@ final class Session {
         for action in actions {
             switch action {
             case .send(let packet):
+                if phase != .network { proxyCapture.lcpSent(packet) }
                 transmit(.lcp, packet)
             case .startTimer(let d):
                 if let t = restartTimer { loop.cancel(t) }

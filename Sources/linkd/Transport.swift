@@ -26,6 +26,9 @@ protocol Transport: AnyObject {
     /// An upstream port's session for a subscriber's bridge: its id, promised
     /// now. Throws when this port cannot carry one more.
     func dial(for subscriber: String) throws(MethodError) -> String
+    /// The same with what the subscriber's side settled (DialProxy): an
+    /// L2TP LAC proxies it (RFC 2661 §4.4.5); other ports need none of it.
+    func dial(for subscriber: String, proxy: DialProxy?) throws(MethodError) -> String
     /// linkd is stopping: say goodbye to the peers that expect it.
     func shutdown()
     /// What the transport adds to `linkd@PORT status`.
@@ -33,6 +36,7 @@ protocol Transport: AnyObject {
 }
 
 extension Transport {
+    func dial(for subscriber: String, proxy: DialProxy?) throws(MethodError) -> String { try dial(for: subscriber) }
     var isServing: Bool { false }
     func shutdown() {}
     func addStatus(to status: inout JSONObject) {}

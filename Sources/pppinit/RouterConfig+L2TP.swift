@@ -1,13 +1,16 @@
 // The keys of a `type = "l2tp"` port (RFC 2661): the role, the UDP address
 // we bind (`local`, default 0.0.0.0:1701, §8.1), our Host Name, the tunnel
-// secret, a LAC's LNSs in failover order and an LNS's accepted peers. The
+// secret (or one per peer under `secrets`), a LAC's LNSs in failover order
+// and an LNS's accepted peers. The
 // LCP, auth, NCP and bridging keys are the ones every port has.
 //   [port.lns0]
 //   type = "l2tp"
 //   role = "lns"
 //   local = "10.0.0.1:1701"
 //   secret = "tunnel-secret"
-//   peers = ["10.0.0.2"]
+//   peers = ["10.0.0.2", "10.0.0.3"]
+//   [port.lns0.secrets]
+//   "10.0.0.3" = "its-own-secret"
 import Config
 import IPC
 
@@ -50,8 +53,40 @@ extension RouterConfig {
             }
             s.sequenceData = try r.bool("sequence-data", default: s.sequenceData)
         }
+        s.peerSecrets = try parsePeerSecrets(port: name, &r, settings: s)
         s.helloInterval = try r.integer("hello-interval", default: s.helloInterval, in: 1...3600)
         s.maxSessions = try r.integer("max-sessions", default: s.maxSessions, in: 1...65534)
         p.l2tp = s
+    }
+
+    /// `[port.X.secrets]`: "a.b.c.d" = "secret", one per peer (RFC 2661
+    /// §5.1.1 speaks of a secret shared between one LAC and one LNS; xl2tpd
+    /// and accel-ppp keep one per peer too). The peer must be one this port
+    /// talks to: an address in a LAC's `lns`, or in an LNS's `peers` when it
+    /// has any. Peers without an entry use the port's `secret`.
+    private static func parsePeerSecrets(port name: String, _ r: inout TableReader,
+                                         settings s: L2TPSettings) throws(ConfigError) -> [L2TPSettings.PeerSecret] {
+        guard var t = try r.table("secrets") else { return [] }
+        let known = Set((s.role == .lac ? s.servers : s.peers).compactMap { L2TPEndpoint($0, defaultPort: 1701)?.address })
+        var result: [L2TPSettings.PeerSecret] = []
+        for peer in t.keys.sorted() {
+            let secret = try t.string(peer)
+            guard !peer.contains(":"), let address = L2TPEndpoint(peer, defaultPort: 1701)?.address else {
+                throw ConfigError(file: r.file, line: t.line, reason: "port '\(name)': secrets: '\(peer)' is not an IPv4 address \"a.b.c.d\"")
+            }
+            guard (1...255).contains(secret.utf8.count) else {
+                throw ConfigError(file: r.file, line: t.line, reason: "port '\(name)': secrets: the secret for \(peer) must be 1 to 255 bytes")
+            }
+            if s.role == .lac || !s.peers.isEmpty, !known.contains(address) {
+                let list = s.role == .lac ? "'lns'" : "'peers'"
+                throw ConfigError(file: r.file, line: t.line, reason: "port '\(name)': secrets: \(peer) is not in \(list)")
+            }
+            result.append(L2TPSettings.PeerSecret(peer: peer, secret: secret))
+        }
+        try t.finish()
+        guard result.count <= 1024 else {
+            throw ConfigError(file: r.file, line: t.line, reason: "port '\(name)': secrets: at most 1024 peers")
+        }
+        return result
     }
 }

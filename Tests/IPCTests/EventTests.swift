@@ -31,6 +31,11 @@ import Testing
         .bundleDown(bundle: "bundle:alice:IP:192.0.2.9", session: "ma:1", reason: "its last link left"),
         .prefixDelegated(session: "sa:1", prefix: "2001:db8:100::/56"),
         .prefixReleased(session: "sa:1", prefix: "2001:db8:100::/56"),
+        .tunnelUp(port: "lac", tunnel: 4660, peer: "10.0.0.1:1701", peerTunnel: 17, hostName: "lns1"),
+        .tunnelDown(port: "lac", tunnel: 4660, peer: "10.0.0.1:1701", result: 2, error: 3, message: "bad AVP", byPeer: true),
+        .callUp(port: "lns", tunnel: 17, call: 5, peerCall: 9, session: "lns:3"),
+        .callDown(port: "lns", tunnel: 17, call: 5, session: "lns:3", result: 3, error: 0, byPeer: false),
+        .callDown(port: "lac", tunnel: 4660, call: 9, session: nil, result: 2, error: 6, byPeer: true),
     ]
 
     @Test func everyKindHasASample() {
@@ -92,6 +97,10 @@ import Testing
         #"{"event":"bundle-down","bundle":"b","session":"a:1","reason":null}"#,
         #"{"event":"prefix-delegated","session":"a:1","prefix":"2001:db8::"}"#,    // no length
         #"{"event":"prefix-released","session":"a:1"}"#,                           // prefix absent
+        #"{"event":"tunnel-up","port":"l","tunnel":70000,"peer":"p","peer_tunnel":1,"host_name":"h"}"#,  // id beyond 16 bits
+        #"{"event":"tunnel-down","port":"l","tunnel":1,"peer":"p","result":2,"error":0,"message":"","by_peer":1}"#,
+        #"{"event":"call-up","port":"l","tunnel":1,"call":-1,"peer_call":1,"session":"l:1"}"#,       // negative id
+        #"{"event":"call-down","port":"l","tunnel":1,"call":1,"result":2,"error":0,"by_peer":false}"#, // session absent
     ]
 
     @Test(arguments: refused)

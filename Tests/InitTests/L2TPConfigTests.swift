@@ -49,6 +49,13 @@ import Testing
         ("role = \"both\"", "role"),
         ("hello-interval = 0", "hello-interval"),
         ("upstream = true", "only an l2tp lac port can be an upstream"),
+        ("role = \"lac\"\nlns = [\"10.0.0.1\"]\n[port.x.secrets]\n\"10.0.0.2\" = \"s\"", "10.0.0.2 is not in 'lns'"),
+        ("peers = [\"10.0.0.2\"]\n[port.x.secrets]\n\"10.0.0.3\" = \"s\"", "10.0.0.3 is not in 'peers'"),
+        ("[port.x.secrets]\n\"10.0.0.3:1701\" = \"s\"", "not an IPv4 address"),
+        ("[port.x.secrets]\n\"lac.example\" = \"s\"", "not an IPv4 address"),
+        ("[port.x.secrets]\n\"10.0.0.3\" = \"\"", "1 to 255 bytes"),
+        ("[port.x.secrets]\n\"10.0.0.3\" = 7", "10.0.0.3"),
+        ("secrets = \"s\"", "secrets"),
     ])
     func badKeysAreRefused(_ body: String, _ reason: String) {
         do {
@@ -60,9 +67,47 @@ import Testing
         }
     }
 
+    /// A secret per peer (§5.1.1): an LNS's for any peer when it lists
+    /// none, a LAC's for its LNSs; both reach the settings, sorted.
+    @Test func secretsPerPeer() throws {
+        let c = try RouterConfig.parse("""
+            [port.n]
+            type = "l2tp"
+            secret = "default"
+            [port.n.secrets]
+            "10.0.0.9" = "nine"
+            "10.0.0.2" = "two"
+            [port.c]
+            type = "l2tp"
+            role = "lac"
+            lns = ["10.0.0.1", "10.0.0.5:1702"]
+            secrets = { "10.0.0.5" = "five" }
+            """, file: "r.toml")
+        let n = try #require(c.ports.first { $0.name == "n" })
+        #expect(n.l2tp.secret == "default")
+        #expect(n.l2tp.peerSecrets == [.init(peer: "10.0.0.2", secret: "two"), .init(peer: "10.0.0.9", secret: "nine")])
+        let l = try #require(c.ports.first { $0.name == "c" })
+        #expect(l.l2tp.peerSecrets == [.init(peer: "10.0.0.5", secret: "five")] && l.l2tp.secret == "")
+        for p in [n, l] { #expect(try PortSettings.decode(p.encoded()) == p) }
+    }
+
+    /// Version 6 port settings (L2TP, no peer secrets: this release's
+    /// earlier builds) still read, with no peer secrets.
+    @Test func version6PortSettingsRead() throws {
+        var p = PortSettings(name: "n", kind: .l2tp)
+        p.l2tp.secret = "s"; p.l2tp.peers = ["10.0.0.2"]
+        var v6 = p.encoded()
+        v6[0] = 6
+        v6.removeLast(2)  // the peer-secret count, 0
+        #expect(try PortSettings.decode(v6) == p)
+        p.l2tp.peerSecrets = [.init(peer: "10.0.0.2", secret: "t")]
+        #expect(try PortSettings.decode(p.encoded()) == p)
+    }
+
     @Test func wireVersionsOfL2TPSettings() throws {
         var s = L2TPSettings()
         s.role = .lac; s.servers = ["10.0.0.1:1701"]; s.secret = "x"; s.idleHold = 5
+        s.peerSecrets = [.init(peer: "10.0.0.1", secret: "y")]
         var w = ByteWriter()
         s.encode(into: &w)
         var r = ByteReader(w.bytes)

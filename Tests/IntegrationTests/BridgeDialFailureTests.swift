@@ -58,7 +58,7 @@ private enum DialFailureLab {
 
 /// `pppctl --json watch` on a router, its events written to a file (a pipe
 /// would stay open in the routers started after it) until `stop()`.
-private final class Watcher {
+final class Watcher {
     let process = Process()
     let path = "/tmp/ppprouter-watch-\(getpid())-\(UInt32.random(in: 0..<UInt32.max)).jsonl"
 

@@ -8,7 +8,10 @@
 // central case: a PPPoE subscriber (our client) authenticates on the LAC's
 // access concentrator, whose bridging rule (by realm) sends it into an L2TP
 // call dialled on an upstream lac port; its IPCP runs with the LNS, the LAC
-// runs no NCP for it. tshark decodes every L2TP datagram of the run.
+// runs no NCP for it; the LAC proxies its LCP and CHAP (§4.4.5) and asks
+// the LNS for its PPPoE MRU, so 1500-octet pings pass; pppctl watch shows
+// the tunnel and call events. Secrets are per peer on both sides. tshark
+// decodes every L2TP datagram of the run.
 import Foundation
 import IPC
 import Testing
@@ -52,12 +55,14 @@ private struct L2TPLab {
         type = "l2tp"
         role = "lns"
         local = "10.235.0.1:1701"
-        secret = "tunnel-secret"
+        secret = "not-for-this-peer"
         peers = ["10.235.0.2"]
         hello-interval = 5
         require-chap = true
         ip-pool = "subs"
         \(timers)
+        [port.lns0.secrets]
+        "10.235.0.2" = "tunnel-secret"
         [port.lns1]
         type = "l2tp"
         local = "10.235.0.1:1801"
@@ -84,7 +89,7 @@ private struct L2TPLab {
         role = "lac"
         local = "10.235.0.2:1701"
         lns = ["10.235.0.1"]
-        secret = "tunnel-secret"
+        secrets = { "10.235.0.1" = "tunnel-secret" }
         hello-interval = 5
         user = "carol"
         noipdefault = true
@@ -219,6 +224,9 @@ struct L2TPTunnelTests {
         print("pppctl tunnels on the LAC:\n\(listed.stdout)")
 
         // A PPPoE subscriber: discovery, LCP and CHAP on the LAC, then its own call.
+        let watcher = try Watcher(lac)
+        var events: [JSON] = []
+        defer { if events.isEmpty { _ = watcher.stop() } }
         let sub = try RouterUnderTest(config: configs[2].path, netns: lab.sub.name)
         defer { sub.stop() }
         _ = try sub.allRunning()
@@ -234,6 +242,23 @@ struct L2TPTunnelTests {
         #expect(lac.ncpdSessions().count == 1, "the LAC's ncpd runs only carol's NCPs: \(lac.ncpdSessions())")
         let subPing = try lab.sub.exec(["ping", "-c", "3", "-W", "2", "10.236.0.1"])
         #expect(subPing.status == 0, "subscriber ping: \(subPing.stdout)\(subPing.stderr)")
+        // 1500-octet IP packets both ways (and 1628, fragmented): the
+        // upstream call asked the LNS for the subscriber's PPPoE MRU (1492),
+        // so the LNS's interface MTU is 1492 and its replies fit the PPPoE
+        // session whole; with an MRU of 1500 each reply was lost at the AC.
+        for size in ["1472", "1600"] {
+            let big = try lab.sub.exec(["ping", "-c", "3", "-W", "2", "-s", size, "10.236.0.1"])
+            #expect(big.status == 0, "subscriber ping -s \(size): \(big.stdout)\(big.stderr)\nLNS sessions: \(lns.sessions())")
+        }
+        let aliceAtLNS = lns.sessions().first { $0["peer_name"]?.string == "alice@far.example" && $0["phase"]?.string == "network" }
+        #expect(aliceAtLNS?["peer"]?["mru"]?.int == 1492, "alice at the LNS: \(String(describing: aliceAtLNS))")
+        // RFC 2661 §4.4.5: the LAC proxied the subscriber's LCP and CHAP;
+        // the LNS checked them, and says so per call.
+        let lnsPort = l2tpStatus(lns, "lns0")
+        #expect(lnsPort?["proxy_accepted"]?.int == 1 && lnsPort?["proxy_malformed"]?.int == 0, "LNS: \(String(describing: lnsPort))")
+        let proxied = lnsPort?["tunnels"]?.array?.flatMap { $0["calls"]?.array ?? [] }.compactMap { $0["proxy"]?.string } ?? []
+        #expect(proxied.contains { $0.contains("proxy LCP") && $0.contains("caller MRU 1492") && $0.contains("CHAP as alice@far.example") },
+                "calls' proxy at the LNS: \(proxied)")
 
         // The operator ends carol's session: a CDN, the LNS's session ends.
         #expect(try lac.ctl(["session", "kill", "lac0:1"]).status == 0)
@@ -256,6 +281,19 @@ struct L2TPTunnelTests {
         }
         #expect(aliceGone != nil, "LNS sessions: \(lns.sessions())")
         #expect(try lac.ctl(["tunnel", "kill", "\(upID)"]).status != 0, "a stopping tunnel is not killed twice")
+
+        // pppctl watch on the LAC saw the upstream tunnel and call come and go.
+        events = watcher.stop()
+        func saw(_ kind: String, _ match: (JSON) -> Bool = { _ in true }) -> Bool {
+            events.contains { $0["event"]?.string == kind && $0["port"]?.string == "up" && match($0) }
+        }
+        #expect(saw("tunnel-up") { $0["tunnel"]?.int == upID && $0["peer"]?.string == "10.235.0.1:1701" }, "events: \(events)")
+        // lns1's Challenge Response is not ours (another secret, §5.1.1): we close it.
+        #expect(saw("tunnel-down") { $0["peer"]?.string == "10.235.0.1:1801" && $0["by_peer"]?.bool == false && ($0["result"]?.int ?? 0) != 0 },
+                "the refused LNS: \(events.filter { $0["event"]?.string == "tunnel-down" })")
+        #expect(saw("call-up") { $0["tunnel"]?.int == upID && $0["session"]?.string?.hasPrefix("up:") == true }, "events: \(events)")
+        #expect(saw("tunnel-down") { $0["tunnel"]?.int == upID && $0["by_peer"]?.bool == false && $0["result"]?.int == 1 }, "events: \(events)")
+        #expect(saw("call-down") { $0["tunnel"]?.int == upID }, "events: \(events)")
 
         guard let capture else { return }
         usleep(300_000)
