@@ -1,16 +1,19 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/LogLine.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/FramedRoute.swift Sources/IPC/IPv4.swift Sources/IPC/NASPortType.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/BridgeSettings.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSONError.swift Sources/IPC/JSON+Encode.swift Sources/IPC/JSON+Parse.swift Sources/IPC/MethodError.swift Sources/IPC/ComponentName.swift Sources/IPC/Events.swift Sources/IPC/EventBody.swift
-// libFuzzer target for reading events (Event(json:), EventBody): any JSON
-// object is either refused or read into a value whose JSON reads back to
-// the same value, with "event" first and only its kind's catalogue fields.
+// fuzz-modules: CShim IPC
+// libFuzzer target for reading events (Event(json:), EventBody, EventStamp):
+// any JSON object is either refused or read into a value whose JSON reads
+// back to the same value, with "event" first (after pppinit's stamp, when
+// it has one) and only its kind's catalogue fields.
+import IPC
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
     guard let o = (try? JSON.parse(bytes, maxDepth: 8, maxLength: 1 << 14))?.object, let e = Event(json: o) else { return 0 }
     let json = e.json
-    precondition(json.keys.first == "event", "event not first: \(JSON.object(json).encoded())")
+    let head = e.stamp == nil ? ["event"] : ["version", "seq", "time", "event"]
+    precondition(Array(json.keys.prefix(head.count)) == head, "event not first: \(JSON.object(json).encoded())")
     precondition(Event(json: json) == e, "re-read changed: \(JSON.object(json).encoded())")
-    let allowed = Set(e.kind.fields.map { $0.hasSuffix("?") ? String($0.dropLast()) : $0 } + ["event", "component"])
+    let allowed = Set(e.kind.fields.map { $0.hasSuffix("?") ? String($0.dropLast()) : $0 } + ["event", "component", "version", "seq", "time"])
     precondition(json.keys.allSatisfy(allowed.contains), "fields beyond the catalogue: \(JSON.object(json).encoded())")
     return 0
 }
