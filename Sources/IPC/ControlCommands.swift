@@ -72,7 +72,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .watch: "Stream events: " + EventKind.allCases.map(\.rawValue).joined(separator: ", ") + "."
         case .authTest: "Check USER's password against authd's sources, no link needed; the password is read from stdin."
         case .logLevel: "Set the level of one component's log (pppinit, authd, linkd@PORT…) until it restarts."
-        case .reload: "Make authd re-read [auth], [users.*], [radius] and the secrets files (restarts authd; sessions past authentication stay up)."
+        case .reload: "Check the config file (a broken one changes nothing: exit 1 with file:line: reason), make authd re-read [auth], [users.*], [radius] and the secrets files (restarts authd; sessions past authentication stay up), and name every other section that changed and needs a restart of the router; SIGHUP to pppinit does the same."
         }
         return needsAdmin ? String(text.dropLast()) + " (admin only)." : text
     }

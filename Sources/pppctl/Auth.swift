@@ -63,8 +63,14 @@ struct Reload: ParsableCommand {
     func run() throws {
         // pppinit checks the whole file first: a broken one is an error
         // reply (exit 1, "file:line: reason") and nothing changes.
-        _ = try options.connect().call(.daemonCallRequested(target: "pppinit", method: "reload", arguments: "{}"), timeout: 60)
-        if options.json { options.printDocument(.reload, .object(["reloaded": .string("authd")])) } else { print("authd reloaded") }
+        let parts = try options.connect().call(.daemonCallRequested(target: "pppinit", method: "reload", arguments: "{}"), timeout: 60)
+        // pppinit's report (ReloadReport): what was applied, and each
+        // section that differs but waits for a restart of the router.
+        var report: JSON = .object([:])
+        for case let .callReplied(json) in parts { report = (try? JSON.parse(json)) ?? report }
+        if options.json { options.printDocument(.reload, report); return }
+        for (k, v) in report["applied"]?.object ?? [:] { print("\(k): \(v.cell)") }
+        for (k, v) in report["not_applied"]?.object ?? [:] { print("\(k): \(v.cell), not applied") }
     }
 }
 
