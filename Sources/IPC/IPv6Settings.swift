@@ -35,6 +35,9 @@ public struct IPv6PortSettings: Equatable, Sendable {
     public var raPool: String = ""
     /// The pool DHCPv6 IA_PD delegates from ("" = no DHCPv6 prefix delegation).
     public var pdPool: String = ""
+    /// A pool of /128s: each session's one IA_NA address (RFC 8415 §21.4;
+    /// "" = IA_NA answered NoAddrsAvail). NcpdSettings version 3.
+    public var naPool: String = ""
     /// RFC 8106 RDNSS in RAs and RFC 3646 DNS servers in DHCPv6, 16 octets each.
     public var dns: [[UInt8]] = []
     /// RFC 4861 §6.2.1 MaxRtrAdvInterval, seconds.
@@ -58,9 +61,11 @@ public struct IPv6PortSettings: Equatable, Sendable {
         w.u32(raInterval); w.bool(managed); w.bool(otherConfiguration); w.u32(mtu)
         w.u32(preferredLifetime); w.u32(validLifetime)
         w.bool(client); w.u8(prefixHint); w.string(lanInterface)
+        w.string(naPool)
     }
 
-    static func decode(_ r: inout ByteReader) throws(IPCError) -> IPv6PortSettings {
+    /// `version`: NcpdSettings' (2 has no na-pool).
+    static func decode(_ r: inout ByteReader, version: UInt8 = 3) throws(IPCError) -> IPv6PortSettings {
         var s = IPv6PortSettings(port: try r.string())
         s.raPool = try r.string(); s.pdPool = try r.string()
         let count = Int(try r.u8())
@@ -69,6 +74,7 @@ public struct IPv6PortSettings: Equatable, Sendable {
         s.raInterval = try r.u32(); s.managed = try r.bool(); s.otherConfiguration = try r.bool(); s.mtu = try r.u32()
         s.preferredLifetime = try r.u32(); s.validLifetime = try r.u32()
         s.client = try r.bool(); s.prefixHint = try r.u8(); s.lanInterface = try r.string()
+        if version >= 3 { s.naPool = try r.string() }
         guard s.prefixHint <= 128, s.lanInterface.utf8.count < 16 else { throw .invalid(callID: 0, reason: "bad IPv6 client settings") }
         guard (4...65535).contains(s.raInterval) else { throw .invalid(callID: 0, reason: "RA interval \(s.raInterval) outside 4-65535 s") }
         guard s.preferredLifetime <= s.validLifetime else { throw .invalid(callID: 0, reason: "IPv6 preferred lifetime above the valid one") }
@@ -88,5 +94,47 @@ extension IPv6PoolSettings {
             throw .invalid(callID: 0, reason: "pool6 \(p.name): /\(p.aggregateLength) into /\(p.length)")
         }
         return p
+    }
+}
+
+/// One IPv6 prefix as IPC carries it (IPC has no IPv6 address type): what a
+/// RADIUS Access-Accept assigned (RFC 3162 §2.3 Framed-IPv6-Prefix, RFC 4818
+/// §3 Delegated-IPv6-Prefix) on its way from authd through linkd to ncpd.
+/// Always 16 octets with every bit past `length` zero (RFC 3162 §2.3: "Bits
+/// outside of the Prefix-Length ... must be zero"), so two equal prefixes
+/// compare equal.
+public struct IPv6PrefixValue: Equatable, Sendable {
+    public let address: [UInt8]
+    public let length: UInt8
+
+    /// Nil unless `address` is 16 octets, `length` at most 128 and the
+    /// bits past `length` zero.
+    public init?(address: [UInt8], length: UInt8) {
+        guard address.count == 16, length <= 128 else { return nil }
+        for i in 0..<16 {
+            let kept = max(0, min(8, Int(length) - 8 * i))
+            let mask: UInt8 = kept == 8 ? 0xff : ~(0xff >> UInt8(kept))
+            guard address[i] & ~mask == 0 else { return nil }
+        }
+        self.address = address; self.length = length
+    }
+
+    public func encode(into w: inout ByteWriter) { w.raw(address); w.u8(length) }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> IPv6PrefixValue {
+        let address = try r.raw(16), length = try r.u8()
+        guard let p = IPv6PrefixValue(address: address, length: length) else {
+            throw .invalid(callID: 0, reason: "IPv6 prefix /\(length) with bits past its length, or longer than 128")
+        }
+        return p
+    }
+
+    /// An optional one: a presence flag, then the prefix.
+    static func encode(_ p: IPv6PrefixValue?, into w: inout ByteWriter) {
+        w.bool(p != nil); p?.encode(into: &w)
+    }
+
+    static func decodeOptional(_ r: inout ByteReader) throws(IPCError) -> IPv6PrefixValue? {
+        try r.bool() ? try decode(&r) : nil
     }
 }

@@ -32,7 +32,7 @@ public struct NcpdSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(2)
+        w.u8(3)
         w.u8(UInt8(pools.count))
         for p in pools { w.string(p.name); w.u32(p.first); w.u32(p.last); w.u32(p.local) }
         w.bool(hooks)
@@ -43,9 +43,9 @@ public struct NcpdSettings: Equatable, Sendable {
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> NcpdSettings {
         var r = ByteReader(bytes)
-        // Version 2 adds the IPv6 pools and ports.
+        // Version 2 adds the IPv6 pools and ports, 3 the ports' na-pool.
         let version = try r.u8()
-        guard version == 1 || version == 2 else { throw .invalid(callID: 0, reason: "ncpd settings version \(version), expected 1 or 2") }
+        guard (1...3).contains(version) else { throw .invalid(callID: 0, reason: "ncpd settings version \(version), expected 1 to 3") }
         var s = NcpdSettings()
         let count = Int(try r.u8())
         guard count <= maxPools else { throw .invalid(callID: 0, reason: "\(count) pools, at most \(maxPools)") }
@@ -55,23 +55,29 @@ public struct NcpdSettings: Equatable, Sendable {
             s.pools.append(p)
         }
         s.hooks = try r.bool()
-        if version == 2 {
+        if version >= 2 {
             let pools6 = Int(try r.u8())
             guard pools6 <= maxPools else { throw .invalid(callID: 0, reason: "\(pools6) IPv6 pools, at most \(maxPools)") }
             for _ in 0..<pools6 { s.pools6.append(try IPv6PoolSettings.decode(&r)) }
-            for _ in 0..<Int(try r.u8()) { s.ipv6Ports.append(try IPv6PortSettings.decode(&r)) }
+            for _ in 0..<Int(try r.u8()) { s.ipv6Ports.append(try IPv6PortSettings.decode(&r, version: version)) }
         }
         try r.finish()
         return s
     }
 }
 
-/// ncpd → pppinit: an NCP of a session went up or down. pppinit runs the
-/// matching configured script (pppd's ip-up, ip-down, ipv6-up, ipv6-down)
-/// and keeps the resolv file; ncpd, which parses wire input, never execs.
+/// ncpd → pppinit: an NCP of a session went up or down, or a DHCPv6
+/// delegated prefix came or went. pppinit runs the matching configured
+/// script (pppd's ip-up, ip-down, ipv6-up, ipv6-down; our ipv6-prefix-up,
+/// ipv6-prefix-down) and keeps the resolv file; ncpd, which parses wire
+/// input, never execs.
 public struct HookRequest: Equatable, Sendable {
     public enum Event: UInt8, Sendable, CaseIterable {
         case ipUp = 1, ipDown, ipv6Up, ipv6Down
+        /// A prefix delegated by DHCPv6 IA_PD (RFC 8415 §6.3): to us on a
+        /// CPE, by us on a BRAS; and its end (released, expired, session
+        /// down). Version 2 of the request.
+        case prefixUp, prefixDown
         /// pppd's script names (/etc/ppp/ip-up …) and our config keys.
         public var name: String {
             switch self {
@@ -79,8 +85,12 @@ public struct HookRequest: Equatable, Sendable {
             case .ipDown: "ip-down"
             case .ipv6Up: "ipv6-up"
             case .ipv6Down: "ipv6-down"
+            case .prefixUp: "ipv6-prefix-up"
+            case .prefixDown: "ipv6-prefix-down"
             }
         }
+
+        public var isPrefix: Bool { self == .prefixUp || self == .prefixDown }
     }
 
     public var event: Event
@@ -100,23 +110,43 @@ public struct HookRequest: Equatable, Sendable {
     public var connectSeconds: UInt32 = 0
     public var octetsSent: UInt64 = 0
     public var octetsReceived: UInt64 = 0
+    /// Prefix events: the delegated prefix and its lifetimes in seconds
+    /// (RFC 8415 §21.22 IA Prefix option: preferred, valid).
+    public var prefix: IPv6PrefixValue?
+    public var preferredLifetime: UInt32 = 0
+    public var validLifetime: UInt32 = 0
+    /// Prefix events on a CPE: the `lan-interface` given the prefix's first
+    /// /64 ("" = none).
+    public var lanInterface: String = ""
 
     public init(event: Event, session: String, port: String, interface: String) {
         self.event = event; self.session = session; self.port = port; self.interface = interface
     }
 
+    /// Version 1 for pppd's four events, byte for byte as before (a
+    /// pppinit that predates the prefix events reads them); version 2, with
+    /// the prefix fields, for the prefix events.
     public func encode(into w: inout ByteWriter) {
-        w.u8(1)
+        w.u8(event.isPrefix ? 2 : 1)
         w.u8(event.rawValue); w.string(session); w.string(port); w.string(interface)
         w.u64(local); w.u64(remote)
         w.u8(UInt8(dns.count)); for d in dns { w.u32(d) }
         w.bool(usePeerDNS); w.string(peerName)
         w.u32(connectSeconds); w.u64(octetsSent); w.u64(octetsReceived)
+        if event.isPrefix {
+            IPv6PrefixValue.encode(prefix, into: &w)
+            w.u32(preferredLifetime); w.u32(validLifetime); w.string(lanInterface)
+        }
     }
 
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> HookRequest {
-        try r.version(1, "hook request")
-        guard let event = Event(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "unknown hook event") }
+        let version = try r.u8()
+        guard version == 1 || version == 2 else {
+            throw .invalid(callID: 0, reason: "hook request version \(version), expected 1 or 2")
+        }
+        guard let event = Event(rawValue: try r.u8()), event.isPrefix == (version == 2) else {
+            throw .invalid(callID: 0, reason: "unknown hook event for version \(version)")
+        }
         var h = HookRequest(event: event, session: try r.string(), port: try r.string(), interface: try r.string())
         h.local = try r.u64(); h.remote = try r.u64()
         let count = try r.u8()
@@ -124,6 +154,13 @@ public struct HookRequest: Equatable, Sendable {
         for _ in 0..<count { h.dns.append(try r.u32()) }
         h.usePeerDNS = try r.bool(); h.peerName = try r.string()
         h.connectSeconds = try r.u32(); h.octetsSent = try r.u64(); h.octetsReceived = try r.u64()
+        if version == 2 {
+            h.prefix = try IPv6PrefixValue.decodeOptional(&r)
+            h.preferredLifetime = try r.u32(); h.validLifetime = try r.u32(); h.lanInterface = try r.string()
+            guard h.prefix != nil, h.preferredLifetime <= h.validLifetime, h.lanInterface.utf8.count < 16 else {
+                throw .invalid(callID: 0, reason: "prefix hook without a prefix, preferred past valid, or a bad LAN interface")
+            }
+        }
         return h
     }
 }

@@ -134,13 +134,23 @@ public struct AuthVerdict: Equatable, Sendable {
     /// restart of linkd or authd inside the wait for IPCP the Start is still
     /// sent, once (accountingResumed carries it to authd).
     public var accountingStarted = false
+    /// RFC 3162 §2.3 Framed-IPv6-Prefix: the prefix ncpd advertises in its
+    /// RAs instead of one from the port's ra-pool (a /64; nil = the pool's).
+    /// Version 4.
+    public var framedIPv6Prefix: IPv6PrefixValue?
+    /// RFC 4818 §3 Delegated-IPv6-Prefix: what DHCPv6 IA_PD delegates instead
+    /// of one from the port's pd-pool (nil = the pool's). Version 4.
+    public var delegatedIPv6Prefix: IPv6PrefixValue?
 
     public static let maximumRoutes = 16
 
     public init(session: String, success: Bool) { self.session = session; self.success = success }
 
     public func encode(into w: inout ByteWriter) {
-        w.u8(3)
+        // Version 3 while RADIUS assigned no IPv6 prefix, so a verdict
+        // deposited for an IPv4 session reads the same bytes as before.
+        let ipv6 = framedIPv6Prefix != nil || delegatedIPv6Prefix != nil
+        w.u8(ipv6 ? 4 : 3)
         w.string(session); w.bool(success); w.string(reason); w.string(peerName); w.method(method)
         w.u32(framedAddress); w.u32(framedNetmask); w.u32(sessionTimeout); w.u32(idleTimeout)
         w.u32(interimInterval); w.blob(radiusClass)
@@ -151,14 +161,19 @@ public struct AuthVerdict: Equatable, Sendable {
         w.u32(framedMTU)
         w.u8(UInt8(min(dns.count, 2))); for a in dns.prefix(2) { w.u32(a) }
         w.bool(accountingStarted)
+        if ipv6 {
+            IPv6PrefixValue.encode(framedIPv6Prefix, into: &w)
+            IPv6PrefixValue.encode(delegatedIPv6Prefix, into: &w)
+        }
     }
 
-    /// Versions 1 (no Acct-Session-Id) and 2 (no pool, routes, MTU, DNS,
-    /// Start flag: read as started) are still read: linkd deposits verdicts
-    /// in the fd store, and an upgrade must not lose them.
+    /// Versions 1 (no Acct-Session-Id), 2 (no pool, routes, MTU, DNS,
+    /// Start flag: read as started) and 3 (no IPv6 prefixes) are still
+    /// read: linkd deposits verdicts in the fd store, and an upgrade must
+    /// not lose them.
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthVerdict {
         let version = try r.u8()
-        guard (1...3).contains(version) else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 to 3") }
+        guard (1...4).contains(version) else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 to 4") }
         var v = AuthVerdict(session: try r.string(), success: try r.bool())
         v.reason = try r.string(); v.peerName = try r.string(); v.method = try r.method()
         v.framedAddress = try r.u32(); v.framedNetmask = try r.u32()
@@ -178,6 +193,10 @@ public struct AuthVerdict: Equatable, Sendable {
         guard servers <= 2 else { throw .invalid(callID: 0, reason: "\(servers) DNS servers, at most 2") }
         for _ in 0..<servers { v.dns.append(try r.u32()) }
         v.accountingStarted = try r.bool()
+        if version >= 4 {
+            v.framedIPv6Prefix = try IPv6PrefixValue.decodeOptional(&r)
+            v.delegatedIPv6Prefix = try IPv6PrefixValue.decodeOptional(&r)
+        }
         return v
     }
 }

@@ -19,8 +19,14 @@ final class IPv6ServerSide {
     let settings: IPv6PortSettings
     var advertiser: RouterAdvertiser
     var server: DHCPv6Server
-    /// The /64 in our RAs, from `settings.raPool`; routed to the session.
+    /// The /64 in our RAs, from `settings.raPool` or RADIUS; routed to the session.
     var advertised: IPv6Prefix?
+    /// `advertised` came from the pool (and goes back to it at the end);
+    /// false for RADIUS's Framed-IPv6-Prefix.
+    var advertisedPooled = false
+    /// The session's IA_NA address from `settings.naPool` (a /128), offered
+    /// to its DHCPv6 client; back to the pool at the end.
+    var address: IPv6Prefix?
     var timer: TimerID?
     /// The kernel's own RS and RAs from the unit, not sent to the peer.
     var kernelDiscoveryDropped = 0
@@ -48,9 +54,11 @@ final class IPv6ServerSide {
     func json() -> JSON {
         let a = advertiser.counters, d = server.counters
         let delegated = server.leases.filter { $0.kind == .prefix && $0.committed }
+        let assigned = server.leases.filter { $0.kind == .address && $0.committed }
         return .object([
             "prefix": advertised.map { .string($0.description) } ?? .null,
             "delegated": .array(delegated.map { .string($0.prefix.description) }),
+            "address": assigned.first.map { .string($0.prefix.address.description) } ?? .null,
             "peer": server.peer.map { .string($0.description) } ?? .null,
             "ra_sent": .int(Int64(a.advertisementsSent)), "rs_received": .int(Int64(a.solicitationsReceived)),
             "nd_dropped": .int(Int64(a.dropped)),
@@ -78,10 +86,16 @@ extension NetworkSession {
         let side = IPv6ServerSide(settings: settings, source: .linkLocal(interfaceID: localIdentifier),
                                   serverID: router.serverID, session: id, user: user,
                                   seed: localIdentifier ^ Self.now())
-        if !settings.raPool.isEmpty {
+        let (framed, delegated) = radiusPrefixes()
+        side.server.fixedPrefix = delegated
+        if let framed {
+            side.advertised = framed
+        } else if !settings.raPool.isEmpty {
             side.advertised = router.allocate(pool: settings.raPool, session: id, user: user)
+            side.advertisedPooled = side.advertised != nil
             if side.advertised == nil { host.log.warning("\(id): pool6 \(settings.raPool) is exhausted: RAs carry no prefix") }
         }
+        takeAddress(side, router)
         ipv6Services = side
         if let p = side.advertised { route(p, add: true) }
         perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
@@ -101,9 +115,42 @@ extension NetworkSession {
         perform(actions, leasesChanged: false)
         if let p = side.advertised {
             route(p, add: false)
-            router.free(pool: side.settings.raPool, p)
+            if side.advertisedPooled { router.free(pool: side.settings.raPool, p) }
         }
+        if let a = side.address { router.free(pool: side.settings.naPool, a) }
         ipv6Services = nil
+    }
+
+    /// `na-pool`: the one address this session's IA_NA gets (RFC 8415
+    /// §18.3.2; DHCPv6Server answers NoAddrsAvail without one). After a
+    /// restart the leased address is reserved again, or a fresh one taken.
+    private func takeAddress(_ side: IPv6ServerSide, _ router: IPv6Router, leased: IPv6Prefix? = nil) {
+        let pool = side.settings.naPool
+        guard !pool.isEmpty else { return }
+        if let leased, router.reserve(pool: pool, leased, session: id) {
+            side.address = leased
+        } else {
+            side.address = router.allocate(pool: pool, session: id, user: side.server.user)
+            if side.address == nil { host.log.warning("\(id): pool6 \(pool) is exhausted: IA_NA gets NoAddrsAvail") }
+        }
+        side.server.address = side.address?.address
+    }
+
+    /// What the Access-Accept assigned instead of the pools (RFC 3162 §2.3
+    /// Framed-IPv6-Prefix, RFC 4818 §3 Delegated-IPv6-Prefix). RFC 3162
+    /// allows any length, but only a /64 can be advertised for SLAAC (RFC
+    /// 4862 §5.5.3 d): another length is logged and the pool's /64 used.
+    func radiusPrefixes() -> (framed: IPv6Prefix?, delegated: IPv6Prefix?) {
+        func prefix(_ v: IPv6PrefixValue?) -> IPv6Prefix? {
+            guard let v else { return nil }
+            return try? IPv6Prefix(IPv6Address(bytes: v.address), length: Int(v.length))
+        }
+        var framed = prefix(record.verdict?.framedIPv6Prefix)
+        if let f = framed, f.length != 64 {
+            host.log.warning("\(id): RADIUS Framed-IPv6-Prefix \(f) is not a /64; the RAs use the port's ra-pool")
+            framed = nil
+        }
+        return (framed, prefix(record.verdict?.delegatedIPv6Prefix))
     }
 
     /// From the channel: a packet the classifier names goes to our values
@@ -172,14 +219,35 @@ extension NetworkSession {
             case .send(let packet): sendIPv6(packet)
             case .routeAdded(let p, _):
                 route(p, add: true)
-                if p.length < 128 { host.publish(.prefixDelegated(session: id, prefix: p.description)) }
+                if p.length < 128 {
+                    host.publish(.prefixDelegated(session: id, prefix: p.description))
+                    let c = ipv6Services?.server.configuration
+                    prefixHook(.prefixUp, p, preferred: c?.preferredLifetime ?? 0, valid: c?.validLifetime ?? 0)
+                }
             case .routeRemoved(let p):
                 route(p, add: false)
-                if p.length < 128 { host.publish(.prefixReleased(session: id, prefix: p.description)) }
+                if p.length < 128 {
+                    host.publish(.prefixReleased(session: id, prefix: p.description))
+                    prefixHook(.prefixDown, p, preferred: 0, valid: 0)
+                }
             case .leasesChanged: changed = true
             }
         }
         if changed && save && !ended { host.sessionChanged(self) }
+    }
+
+    /// ipv6-prefix-up/-down (pppinit runs the script): a prefix delegated
+    /// by us (BRAS) or to us (CPE, with its LAN interface), its lifetimes
+    /// as the binding has them (0 on the way down).
+    func prefixHook(_ event: HookRequest.Event, _ p: IPv6Prefix, preferred: UInt32, valid: UInt32, lan: String = "") {
+        var h = HookRequest(event: event, session: id, port: record.port, interface: unit?.name ?? interfaceName)
+        h.prefix = IPv6PrefixValue(address: p.address.bytes, length: p.length)
+        h.preferredLifetime = min(preferred, valid)
+        h.validLifetime = valid
+        h.lanInterface = lan
+        h.peerName = record.verdict?.peerName ?? ""
+        h.connectSeconds = UInt32(Instant.now().seconds(since: started))
+        host.hook(h)
     }
 
     /// One whole IPv6 packet to the peer, as a TUN read would send it.
@@ -211,7 +279,7 @@ extension NetworkSession {
         guard let side = ipv6Services else { return [] }
         var r = IPv6SessionRecord(session: id)
         r.user = side.server.user
-        r.advertisedPool = side.advertised == nil ? "" : side.settings.raPool
+        r.advertisedPool = side.advertisedPooled ? side.settings.raPool : ""
         r.delegatedPool = side.settings.pdPool
         r.advertisedPrefix = side.advertised
         r.peer = side.server.peer
@@ -239,14 +307,20 @@ extension NetworkSession {
         let side = IPv6ServerSide(settings: settings, source: .linkLocal(interfaceID: n.localIdentifier),
                                   serverID: router.serverID, session: id, user: saved.user,
                                   seed: n.localIdentifier ^ Self.now())
-        if let p = saved.advertisedPrefix, saved.advertisedPool == settings.raPool,
-           router.reserve(pool: settings.raPool, p, session: id) {
+        let (framed, delegated) = radiusPrefixes()
+        side.server.fixedPrefix = delegated
+        if let p = saved.advertisedPrefix, saved.advertisedPool.isEmpty, p == framed {
             side.advertised = p
+        } else if let p = saved.advertisedPrefix, !saved.advertisedPool.isEmpty, saved.advertisedPool == settings.raPool,
+                  router.reserve(pool: settings.raPool, p, session: id) {
+            side.advertised = p
+            side.advertisedPooled = true
         }
         let restored = router.withPool(saved.delegatedPool == settings.pdPool ? settings.pdPool : "") {
             side.server.restore(leases: saved.leases, peer: saved.peer, pool: &$0)
         }
         if !restored { host.log.warning("\(id): deposited IPv6 leases clash with another session's; not restored") }
+        takeAddress(side, router, leased: side.server.leases.first { $0.kind == .address }?.prefix)
         ipv6Services = side
         perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
         host.log.info("\(id): IPv6 resumed: \(side.advertised.map(\.description) ?? "no prefix"), \(side.server.leases.count) lease(s)")

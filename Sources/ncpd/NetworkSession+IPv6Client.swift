@@ -83,6 +83,7 @@ extension NetworkSession {
         for p in side.delegated {
             lanAddress(p, add: false)
             host.publish(.prefixReleased(session: id, prefix: p.description))
+            prefixHook(.prefixDown, p, preferred: 0, valid: 0, lan: side.settings.lanInterface)
         }
         side.delegated = []
         ipv6Client = nil
@@ -149,6 +150,8 @@ extension NetworkSession {
                     host.log.notice("\(id): prefix \(p.prefix) delegated (valid \(p.validLifetime) s)")
                     lanAddress(p.prefix, add: true)
                     host.publish(.prefixDelegated(session: id, prefix: p.prefix.description))
+                    prefixHook(.prefixUp, p.prefix, preferred: p.preferredLifetime, valid: p.validLifetime,
+                               lan: side.settings.lanInterface)
                     host.sessionChanged(self)
                 }
             case .prefixRemoved(let p):
@@ -157,6 +160,7 @@ extension NetworkSession {
                 host.log.notice("\(id): prefix \(p) no longer delegated")
                 lanAddress(p, add: false)
                 host.publish(.prefixReleased(session: id, prefix: p.description))
+                prefixHook(.prefixDown, p, preferred: 0, valid: 0, lan: side.settings.lanInterface)
             case .dnsServers(let servers):
                 side.dnsServers = servers
             case .addressAssigned, .addressRemoved:

@@ -64,6 +64,13 @@ final class ControlServer {
             do { dg = try Socket.receive(socket.raw, into: &buffer) } catch { drop("receive: \(error)"); continue }
             guard var dg else { return }
             guard let cred = dg.credentials else { drop("a datagram without credentials"); continue }
+            // A daemon whose pppinit died, offering itself to us (Router+Adoption.swift).
+            if let h = try? Header.decode(buffer[0..<dg.count]), h.type == MessageType.daemonAttached.rawValue {
+                if let refusal = router.attachOffered(buffer[0..<dg.count], &dg.descriptors, credentials: cred) {
+                    drop(refusal)
+                }
+                continue
+            }
             do {
                 let (_, m) = try Codec.decode(buffer[0..<dg.count], from: .pppctl, descriptorCount: dg.descriptors.count)
                 guard case .controlOpened = m else {

@@ -1,8 +1,11 @@
 // pppd's hook scripts, run for ncpd (which parses wire input and so never
 // execs): ip-up, ip-down, ipv6-up, ipv6-down with pppd's argument order
-// (interface tty-device speed local remote ipparam) and environment, one at a
-// time per session in the order asked, killed after a timeout; and the
-// usepeerdns resolv file. Only the configured absolute paths ever run.
+// (interface tty-device speed local remote ipparam) and environment, and our
+// ipv6-prefix-up/-down for a DHCPv6 delegated prefix (interface, then the
+// prefix; docs/design.md "IPv6 RA and DHCPv6"), one at a time per session in
+// the order asked, killed after a timeout; and the usepeerdns resolv file.
+// Only the configured absolute paths ever run.
+import IPv6Services
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,9 +29,15 @@ final class Hooks {
     /// Checks what ncpd asks for; anything odd is refused and logged.
     func requested(_ h: HookRequest, log: inout Log) {
         guard let port = config.ports.first(where: { $0.name == h.port }), h.session.hasPrefix(h.port + ":"),
-              Self.isInterfaceName(h.interface), !h.peerName.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
+              Self.isInterfaceName(h.interface), !h.peerName.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }),
+              h.lanInterface.isEmpty || Self.isInterfaceName(h.lanInterface) else {
             refused += 1
             log.warning("hook \(h.event.name) for '\(h.session)' refused: session, port or interface not valid")
+            return
+        }
+        if h.event.isPrefix {
+            guard let path = config.hooks.scripts[h.event], let p = h.prefix else { return }
+            queue(h.session, prefixJob(h, p, path: path))
             return
         }
         let v4 = h.event == .ipUp || h.event == .ipDown
@@ -56,8 +65,29 @@ final class Hooks {
         } else {
             env += ["LLLOCAL=\(local)", "LLREMOTE=\(remote)"]
         }
-        queues[h.session, default: []].append((path, argv, env))
-        if !running.values.contains(h.session) { startNext(h.session) }
+        queue(h.session, (path, argv, env))
+    }
+
+    private func queue(_ session: String, _ job: (path: String, argv: [String], env: [String])) {
+        queues[session, default: []].append(job)
+        if !running.values.contains(session) { startNext(session) }
+    }
+
+    /// ipv6-prefix-up/-down: `script interface prefix/length` with the
+    /// prefix, its length and lifetimes (RFC 8415 §21.22) apart in the
+    /// environment, and on a CPE the LAN interface given its first /64.
+    private func prefixJob(_ h: HookRequest, _ p: IPv6PrefixValue, path: String)
+        -> (path: String, argv: [String], env: [String]) {
+        let address = IPv6Address(bytes: p.address).description
+        let text = "\(address)/\(p.length)"
+        var env = [
+            "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "IFNAME=\(h.interface)", "PEERNAME=\(h.peerName)",
+            "LINKNAME=\(h.session)", "ORIG_UID=0", "PPPLOGNAME=root",
+            "PREFIX=\(address)", "PREFIXLEN=\(p.length)", "DELEGATED_PREFIX=\(text)",
+            "PREFERRED_LIFETIME=\(h.preferredLifetime)", "VALID_LIFETIME=\(h.validLifetime)",
+        ]
+        if !h.lanInterface.isEmpty { env.append("LAN_IFNAME=\(h.lanInterface)") }
+        return (path, [path, h.interface, text], env)
     }
 
     private func startNext(_ session: String) {

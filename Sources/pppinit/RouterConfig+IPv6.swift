@@ -10,6 +10,7 @@
 //   [ipv6.PORT]
 //   ra-pool = "subscribers"
 //   pd-pool = "delegated"
+//   na-pool = "hosts"                # a pool6 of /128s: DHCPv6 IA_NA, one address each
 //   dns = ["2001:db8::53"]           # RDNSS (RFC 8106) and DHCPv6 (RFC 3646)
 //   ra-interval = 600                # MaxRtrAdvInterval (RFC 4861 §6.2.1)
 //   managed = false                  # the RA's M and O flags
@@ -64,7 +65,8 @@ extension RouterConfig {
                 try r.finish()
                 continue
             }
-            for (key, pool) in [("ra-pool", \IPv6PortSettings.raPool), ("pd-pool", \IPv6PortSettings.pdPool)] {
+            for (key, pool) in [("ra-pool", \IPv6PortSettings.raPool), ("pd-pool", \IPv6PortSettings.pdPool),
+                                ("na-pool", \IPv6PortSettings.naPool)] {
                 guard let name = try r.optionalString(key) else { continue }
                 guard let p = c.pools6.first(where: { $0.name == name }) else {
                     throw ConfigError(file: r.file, line: r.line, reason: "ipv6.\(port): \(key) '\(name)' is not a [pool6.NAME] table")
@@ -72,6 +74,10 @@ extension RouterConfig {
                 // SLAAC forms addresses only from a /64 (RFC 4862 §5.5.3 d, RFC 4291 §2.5.1).
                 if key == "ra-pool" && p.length != 64 {
                     throw ConfigError(file: r.file, line: r.line, reason: "ipv6.\(port): ra-pool '\(name)' hands out /\(p.length), RAs need /64")
+                }
+                // RFC 8415 §21.6: an IA Address option carries one address.
+                if key == "na-pool" && p.length != 128 {
+                    throw ConfigError(file: r.file, line: r.line, reason: "ipv6.\(port): na-pool '\(name)' hands out /\(p.length), IA_NA needs /128")
                 }
                 s[keyPath: pool] = name
             }

@@ -38,12 +38,14 @@ enum Sys {
         FileDescriptor(adopting: try Errno.check("open(/dev/null)") { open("/dev/null", O_RDWR | O_CLOEXEC) })
     }
 
+    /// Without a parent-death signal: a daemon outlives pppinit and
+    /// re-attaches to the next one (Router+Adoption.swift).
     static func spawn(path: String, argv: [String], env: [String], stdin: Int32, output: Int32, fds: [Int32]) throws(IPCError) -> Int32 {
         var cargv = argv.map { strdup($0) } + [nil]
         var cenv = env.map { strdup($0) } + [nil]
         defer { cargv.forEach { free($0) }; cenv.forEach { free($0) } }
         let pid = fds.withUnsafeBufferPointer { f in
-            ppp_spawn(path, &cargv, &cenv, stdin, output, output, f.baseAddress, Int32(f.count), SIGKILL)
+            ppp_spawn(path, &cargv, &cenv, stdin, output, output, f.baseAddress, Int32(f.count), 0)
         }
         guard pid > 0 else { throw .system(call: "fork", errno: errno) }
         return pid

@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import Config
 import IPC
 
@@ -58,6 +59,10 @@ guard unknownSyscalls.isEmpty else { fail("seccomp: unknown syscalls \(unknownSy
 guard geteuid() == 0 else { fail("must start as root: it spawns daemons that drop to their own uids", code: 1) }
 
 signal(SIGPIPE, SIG_IGN)
+// A daemon's own descendants come to us, not init, if it dies. Daemons a
+// previous pppinit left running are not our children: they are watched
+// through pidfds (Router+Adoption.swift).
+_ = ppp_set_child_subreaper()
 // Thousands of sessions need more than the usual 1024 descriptors, in
 // pppinit (the fd store) and in the daemons, which inherit the limit.
 DescriptorLimit.raiseToHard()
@@ -88,6 +93,7 @@ do {
     case .client:
         fail("another pppinit is running on \(config.runtimeDir)/control", code: 1)
     }
+    router.findAdoptees()
     try router.openRendezvousPoints()
 } catch {
     fail("runtime dir \(config.runtimeDir): \(error)", code: 1)

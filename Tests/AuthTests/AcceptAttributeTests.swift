@@ -88,3 +88,51 @@ func malformedAttributesAreRefusedAndTheRestApplies(_ bad: RadiusAttribute, _ wh
     #expect(v?.framedPool == "gold" && v?.framedMTU == 1400 && v?.dns == [1] && v?.framedRoutes.count == 1, "\(String(describing: v))")
     #expect(v?.accountingStarted == false)
 }
+
+/// RFC 3162 §2.3 Framed-IPv6-Prefix and RFC 4818 §3 Delegated-IPv6-Prefix:
+/// Reserved, Prefix-Length, then as many prefix octets as the length needs
+/// (a full 16 too); they reach the grant.
+@Test func acceptAssignsIPv6Prefixes() throws {
+    let g = RadiusRequests.grant(accept([
+        RadiusAttribute(type: T.framedIPv6Prefix, value: [0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 0x77, 0, 0]),
+        RadiusAttribute(type: T.delegatedIPv6Prefix, value: [0, 56, 0x20, 0x01, 0x0d, 0xb8, 0x77, 0, 0] + [UInt8](repeating: 0, count: 9)),
+    ]))
+    #expect(g.refused == [])
+    #expect(g.framedIPv6Prefix == IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 0, 0x77] + [UInt8](repeating: 0, count: 10), length: 64))
+    #expect(g.delegatedIPv6Prefix == IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 0x77] + [UInt8](repeating: 0, count: 11), length: 56))
+}
+
+/// The boundary table: short, long, reserved set, length past 128, a prefix
+/// field shorter than its length, bits past the length.
+@Test(arguments: [
+    ([0], "1 octets of value, 2 to 18"),
+    ([0, 64] + [UInt8](repeating: 0, count: 17), "19 octets of value, 2 to 18"),
+    ([1, 64, 0x20, 0x01, 0, 0, 0, 0, 0, 0], "reserved octet 1, not 0"),
+    ([0, 129] + [UInt8](repeating: 0, count: 16), "prefix length 129, more than 128"),
+    ([0, 64, 0x20, 0x01, 0x0d, 0xb8], "prefix of 4 octets for a length needing 8"),
+    ([0, 56, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1], "bits past the prefix length are set"),
+] as [([UInt8], String)])
+func malformedIPv6PrefixesAreRefused(_ value: [UInt8], _ why: String) {
+    for (type, name) in [(T.framedIPv6Prefix, "Framed-IPv6-Prefix"), (T.delegatedIPv6Prefix, "Delegated-IPv6-Prefix")] {
+        let g = RadiusRequests.grant(accept([RadiusAttribute(type: type, value: value), .integer(T.acctInterimInterval, 30)]))
+        #expect(g.refused == ["\(name): \(why)"], "\(g.refused)")
+        #expect(g.framedIPv6Prefix == nil && g.delegatedIPv6Prefix == nil && g.interimInterval == 30)
+    }
+    // The smallest valid value: ::/0 in two octets.
+    #expect((try? RadiusRequests.ipv6Prefix([0, 0][...]))?.length == 0)
+}
+
+/// Accounting carries both, all 16 octets (RFC 3162 §3's table: 0+ in an
+/// Accounting-Request), in every status.
+@Test func accountingCarriesIPv6Prefixes() throws {
+    var record = RadiusRequests.AccountingRecord(user: "dave", sessionID: "x")
+    record.framedIPv6Prefix = IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 0, 0x77] + [UInt8](repeating: 0, count: 10), length: 64)
+    record.delegatedIPv6Prefix = IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 0x77] + [UInt8](repeating: 0, count: 11), length: 56)
+    let ctx = RadiusContext(nasIdentifier: "nas", session: "t:1", callingStation: "")
+    for status in [RadiusRequests.AccountingStatus.start, .interimUpdate, .stop] {
+        let wire = try #require(RadiusRequests.accountingRequest(status, record, ctx)([1], 2, []))
+        let p = try RadiusPacket(parsing: wire)
+        #expect(p.attribute(T.framedIPv6Prefix) == [0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 0x77] + [UInt8](repeating: 0, count: 10))
+        #expect(p.attribute(T.delegatedIPv6Prefix) == [0, 56, 0x20, 0x01, 0x0d, 0xb8, 0x77] + [UInt8](repeating: 0, count: 11))
+    }
+}

@@ -1,5 +1,5 @@
-// NcpdSettings version 2's IPv6 part (IPv6Settings.swift, issue 18): a
-// round trip, version 1 still read, and the boundary table — every
+// NcpdSettings version 3's IPv6 part (IPv6Settings.swift, issue 18): a
+// round trip, versions 1 and 2 still read, and the boundary table — every
 // truncation, a trailing octet, too many DNS servers, a pool ncpd's
 // PrefixPool could not carve, an RA interval outside RFC 4861's range,
 // preferred above valid, a bad boolean — each a typed IPCError.
@@ -13,7 +13,7 @@ import Testing
         s.pools6 = [IPv6PoolSettings(name: "pd", aggregate: [0x20, 0x01, 0x0d, 0xb8, 1] + [UInt8](repeating: 0, count: 11),
                                      aggregateLength: 40, length: 56)]
         var port = IPv6PortSettings(port: "p")
-        port.raPool = "ra"; port.pdPool = "pd"; port.dns = [[UInt8](repeating: 7, count: 16)]
+        port.raPool = "ra"; port.pdPool = "pd"; port.naPool = "na"; port.dns = [[UInt8](repeating: 7, count: 16)]
         port.raInterval = 30; port.managed = true; port.mtu = 1400
         var cpe = IPv6PortSettings(port: "c")
         cpe.client = true; cpe.prefixHint = 56; cpe.lanInterface = "lan0"
@@ -30,6 +30,12 @@ import Testing
         var bytes = old
         bytes[0] = 1
         #expect(try NcpdSettings.decode(bytes) == v1)
+        // Version 2: no na-pool (the CPE port, last, ends with its empty one).
+        var v2 = s
+        v2.ipv6Ports = [s.ipv6Ports[1]]
+        var two = Array(v2.encoded().dropLast(2))
+        two[0] = 2
+        #expect(try NcpdSettings.decode(two) == v2)
     }
 
     @Test func boundaryTable() {
@@ -39,7 +45,7 @@ import Testing
         }
         #expect(throws: IPCError.self) { try NcpdSettings.decode(bytes + [0]) }
         var version = bytes
-        version[0] = 3
+        version[0] = 4
         #expect(throws: IPCError.self) { try NcpdSettings.decode(version) }
 
         var dns = Self.sample()
@@ -65,7 +71,7 @@ import Testing
         #expect(throws: IPCError.self) { try NcpdSettings.decode(hint.encoded()) }
         // The client flag is a boolean octet: 2 is refused.
         var flag = Self.sample().encoded()
-        let at = flag.count - (2 + 4) - 1 - 1  // before prefixHint and "lan0"
+        let at = flag.count - 2 - (2 + 4) - 1 - 1  // before prefixHint, "lan0" and the empty na-pool
         #expect(flag[at] == 1)
         flag[at] = 2
         #expect(throws: IPCError.self) { try NcpdSettings.decode(flag) }

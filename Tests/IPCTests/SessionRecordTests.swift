@@ -72,7 +72,7 @@ private func sampleRecord() -> ChannelRecord {
 
 /// Versions 1 (before Acct-Session-Id) and 2 (before pool, routes, MTU,
 /// DNS and the Start flag; read as started) still decode: linkd's fd store
-/// may hold one across an upgrade; version 4 does not.
+/// may hold one across an upgrade; version 5 does not.
 @Test func verdictVersionsOneAndTwoStillRead() throws {
     var v = AuthVerdict(session: "udp0:3", success: true)
     v.peerName = "alice"; v.radiusClass = [7]; v.accountingStarted = true
@@ -87,10 +87,49 @@ private func sampleRecord() -> ChannelRecord {
     v1[0] = 1
     var r = ByteReader(v1)
     #expect(try AuthVerdict.decode(&r) == v)
-    var v4 = w.bytes
-    v4[0] = 4
-    var r4 = ByteReader(v4)
-    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r4) }
+    var v5 = w.bytes
+    v5[0] = 5
+    var r5 = ByteReader(v5)
+    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r5) }
+}
+
+/// Version 4 (issue 18): RADIUS's IPv6 prefixes round trip; a verdict
+/// without them is still written as version 3, byte for byte; a prefix
+/// with bits past its length or longer than 128 is refused.
+@Test func verdictIPv6PrefixesRoundTripAndVersionThreeStays() throws {
+    var v = AuthVerdict(session: "udp0:3", success: true)
+    v.peerName = "dave"
+    var w3 = ByteWriter()
+    v.encode(into: &w3)
+    #expect(w3.bytes.first == 3)
+    let framed = try #require(IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 0, 0x77] + [UInt8](repeating: 0, count: 10), length: 64))
+    let delegated = try #require(IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 0x77] + [UInt8](repeating: 0, count: 11), length: 56))
+    for (f, d) in [(framed, nil), (nil, delegated), (framed, delegated)] as [(IPv6PrefixValue?, IPv6PrefixValue?)] {
+        v.framedIPv6Prefix = f; v.delegatedIPv6Prefix = d
+        var w = ByteWriter()
+        v.encode(into: &w)
+        #expect(w.bytes.first == 4)
+        var r = ByteReader(w.bytes)
+        #expect(try AuthVerdict.decode(&r) == v)
+        try r.finish()
+    }
+    var w = ByteWriter()
+    v.encode(into: &w)
+    func refused(_ patch: (inout [UInt8]) -> Void) -> Bool {
+        var b = w.bytes
+        patch(&b)
+        var r = ByteReader(b)
+        do { _ = try AuthVerdict.decode(&r); try r.finish(); return false } catch { return true }
+    }
+    // From the end: delegated (flag, 16 octets, length), framed likewise.
+    #expect(refused { $0[$0.count - 1] = 129 })                 // /129
+    #expect(refused { $0[$0.count - 1] = 32 })                  // 2001:db8:7700::/32 has bits past /32
+    #expect(refused { $0[$0.count - 18] = 2 })                  // presence flag 2
+    #expect(refused { $0.removeLast() })                        // truncated
+    #expect(refused { $0.append(0) })                           // trailing
+    #expect(IPv6PrefixValue(address: [UInt8](repeating: 0, count: 15), length: 0) == nil)
+    #expect(IPv6PrefixValue(address: [UInt8](repeating: 0xff, count: 16), length: 128) != nil)
+    #expect(IPv6PrefixValue(address: [0x80] + [UInt8](repeating: 0, count: 15), length: 0) == nil)
 }
 
 /// The verdict's RADIUS assignments (issue 14): every field round trips;

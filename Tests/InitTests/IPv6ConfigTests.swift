@@ -19,6 +19,9 @@ import Testing
         [pool6.pd]
         prefix = "2001:db8:100::/40"
         length = 56
+        [pool6.na]
+        prefix = "2001:db8:ffff::/112"
+        length = 128
         """
 
     @Test func poolsAndPortReachNcpdSettings() throws {
@@ -27,6 +30,7 @@ import Testing
             [ipv6.u]
             ra-pool = "ra"
             pd-pool = "pd"
+            na-pool = "na"
             dns = ["2001:db8::53", "2001:db8::54"]
             ra-interval = 30
             managed = true
@@ -39,9 +43,10 @@ import Testing
         #expect(s.pools6 == [
             IPv6PoolSettings(name: "ra", aggregate: IPv6Address("2001:db8:1::")!.bytes, aggregateLength: 48, length: 64),
             IPv6PoolSettings(name: "pd", aggregate: IPv6Address("2001:db8:100::")!.bytes, aggregateLength: 40, length: 56),
+            IPv6PoolSettings(name: "na", aggregate: IPv6Address("2001:db8:ffff::")!.bytes, aggregateLength: 112, length: 128),
         ])
         var port = IPv6PortSettings(port: "u")
-        port.raPool = "ra"; port.pdPool = "pd"
+        port.raPool = "ra"; port.pdPool = "pd"; port.naPool = "na"
         port.dns = [IPv6Address("2001:db8::53")!.bytes, IPv6Address("2001:db8::54")!.bytes]
         port.raInterval = 30; port.managed = true; port.otherConfiguration = true; port.mtu = 1400
         port.preferredLifetime = 3600; port.validLifetime = 7200
@@ -64,6 +69,8 @@ import Testing
         ("[pool6.x]\nprefix = \"2001:db8:1:100::/56\"\nlength = 64", "overlap"),
         ("[ipv6.u]\npd-pool = \"nope\"", "is not a [pool6.NAME]"),
         ("[ipv6.u]\nra-pool = \"pd\"", "RAs need /64"),
+        ("[ipv6.u]\nna-pool = \"pd\"", "IA_NA needs /128"),
+        ("[ipv6.u]\nna-pool = \"nope\"", "is not a [pool6.NAME]"),
         ("[ipv6.v]\nra-pool = \"ra\"", "no [port.v]"),
         ("[ipv6.u]\nmtu = 1000", "below IPv6's 1280"),
         ("[ipv6.u]\ndns = [\"10.0.0.1\"]", "not an IPv6 address"),

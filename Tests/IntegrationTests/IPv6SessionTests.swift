@@ -132,19 +132,66 @@ struct IPv6SessionTests {
         }
     }
 
+    /// IA_NA (issue 18, optional per port): with `na-pool` the session's
+    /// DHCPv6 server gives Debian's dhcpcd one address out of a pool of
+    /// /128s beside its delegated prefix; the address is routed to the
+    /// session, carries a ping6, and goes back to the pool at the end.
+    @Test(.enabled(if: hasDhcpcd, "needs dhcpcd-base (scripts/test.sh installs it)"))
+    func dhcpcdGetsAnAddressFromTheNAPool() throws {
+        let lab = try SessionLab(serverTables: IPv6LabConfig.tables + """
+
+            na-pool = "hosts"
+            [pool6.hosts]
+            prefix = "2001:db8:ffff::100/120"
+            length = 128
+            """)
+        defer { lab.remove() }
+        let (nsA, nsB, a) = (lab.nsA, lab.nsB, lab.a)
+        let ifA = try #require(lab.first["interface"]?.string)
+        let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+        let conf = "/tmp/ppprouter-dhcpcd-na-\(tag).conf"
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        try "duid\nnoipv6rs\nipv6only\nia_na 1\nia_pd 2\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        let got = try Self.dhcpcd(nsB, conf: conf, tag: tag)
+        print("dhcpcd:\n\(got.stdout)\(got.stderr)")
+        #expect(got.status == 0, "\(got.stdout)\(got.stderr)")
+        let bound = a.waitForSession(seconds: 20, "an IA_NA address and a prefix") {
+            $0["ipv6"]?["address"]?.string == "2001:db8:ffff::100"
+                && $0["ipv6"]?["delegated"]?.array?.compactMap(\.string) == ["2001:db8:100::/56"]
+        }
+        #expect(bound != nil, "\(a.log.suffix(3000))")
+        let addr = try nsB.exec(["ip", "-6", "addr", "show", "dev", "ppp0"]).stdout
+        #expect(addr.contains("inet6 2001:db8:ffff::100/128"), "\(addr)")
+        #expect(try nsA.exec(["ip", "-6", "route", "show", "2001:db8:ffff::100"]).stdout.contains("dev \(ifA)"))
+        let pools = try a.ctl(["--json", "call", "ncpd", "pools"]).stdout
+        #expect(pools.contains("\"name\":\"hosts\",\"prefix\":\"2001:db8:ffff::100/120\",\"length\":128,\"size\":256,\"in_use\":1"), "\(pools)")
+        _ = try nsA.exec(["ip", "-6", "addr", "add", "2001:db8:fffe::1/128", "dev", "lo"])
+        let ping = try nsB.exec(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "-I", "2001:db8:ffff::100", "2001:db8:fffe::1"])
+        #expect(ping.status == 0, "ping6 from the IA_NA address: \(ping.stdout) \(ping.stderr)")
+
+        let kill = try a.ctl(["session", "kill", lab.id])
+        #expect(kill.status == 0, "\(kill.stderr)")
+        a.waitForNetwork("no session", { $0.isEmpty })
+        #expect(try nsA.exec(["ip", "-6", "route", "show", "2001:db8:ffff::100"]).stdout.isEmpty)
+        let poolsEnd = try a.ctl(["--json", "call", "ncpd", "pools"]).stdout
+        #expect(poolsEnd.contains("\"name\":\"hosts\",\"prefix\":\"2001:db8:ffff::100/120\",\"length\":128,\"size\":256,\"in_use\":0"), "\(poolsEnd)")
+    }
+
     /// Our CPE against our BRAS: the client router's [ipv6.cb] mode =
     /// "client" takes the RA's /64 (a SLAAC address on ppp0 from its IPv6CP
     /// identifier, a default route) and a /56 by DHCPv6 IA_PD, whose first
     /// /64 goes onto a LAN interface (one end of a veth pair); a ping6 from that LAN address to
     /// an address of the BRAS crosses the session both ways. The session's
-    /// end withdraws the BRAS's route and frees the prefix.
+    /// end withdraws the BRAS's route and frees the prefix. Both sides run
+    /// ipv6-prefix-up with the prefix, its lifetimes and the interfaces, and
+    /// ipv6-prefix-down at the end.
     @Test func ourCPEGetsAnAddressAndAPrefixAndRoutesTheLAN() throws {
         let lab = try SessionLab(serverTables: IPv6LabConfig.tables, clientTables: """
             [ipv6.cb]
             mode = "client"
             prefix-hint = 56
             lan-interface = "lan0"
-            """, beforeRouters: { _, nsB in
+            """, clientHooks: true, beforeRouters: { _, nsB in
                 // A veth pair stands for the LAN (no dummy module here).
                 _ = try nsB.exec(["ip", "link", "add", "lan0", "type", "veth", "peer", "name", "lan0p"])
                 _ = try nsB.exec(["ip", "link", "set", "lan0", "up"])
@@ -181,12 +228,35 @@ struct IPv6SessionTests {
         let ping = try nsB.exec(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "-I", "2001:db8:100::1", "2001:db8:ffff::1"])
         #expect(ping.status == 0, "ping6 from the LAN address: \(ping.stdout) \(ping.stderr)")
 
+        // ipv6-prefix-up ran on both sides: the CPE's with the lifetimes the
+        // server gave (IPv6PortSettings' defaults) and its LAN interface.
+        let hooksB = try #require(lab.hooksB)
+        let up = "ipv6-prefix-up ppp0 2001:db8:100::/56 IPLOCAL= IPREMOTE= IFNAME=ppp0 PREFIX=2001:db8:100:: PREFIXLEN=56"
+            + " PREFERRED_LIFETIME=14400 VALID_LIFETIME=86400 LAN_IFNAME=lan0"
+        #expect(eventually(seconds: 20) { hooksB.log.contains(up) }, "CPE hooks:\n\(hooksB.log)")
+        let upA = "ipv6-prefix-up \(ifA) 2001:db8:100::/56 IPLOCAL= IPREMOTE= IFNAME=\(ifA) PREFIX=2001:db8:100:: PREFIXLEN=56"
+            + " PREFERRED_LIFETIME=14400 VALID_LIFETIME=86400 LAN_IFNAME="
+        #expect(eventually(seconds: 20) { lab.hooks.log.contains(upA) }, "BRAS hooks:\n\(lab.hooks.log)")
+
         let kill = try a.ctl(["session", "kill", lab.id])
         #expect(kill.status == 0, "\(kill.stderr)")
         a.waitForNetwork("no session", { $0.isEmpty })
         #expect(try nsA.exec(["ip", "-6", "route", "show", "2001:db8:100::/56"]).stdout.isEmpty)
         let poolsEnd = try a.ctl(["--json", "call", "ncpd", "pools"]).stdout
         #expect(poolsEnd.contains("\"name\":\"delegated\",\"prefix\":\"2001:db8:100::/40\",\"length\":56,\"size\":65536,\"in_use\":0"), "\(poolsEnd)")
-        _ = ifA
+        // …and ipv6-prefix-down at the end, on both.
+        #expect(eventually(seconds: 20) { lab.hooks.log.contains("ipv6-prefix-down \(ifA) 2001:db8:100::/56 ") },
+                "BRAS hooks:\n\(lab.hooks.log)")
+        #expect(eventually(seconds: 30) { hooksB.log.contains("ipv6-prefix-down ppp0 2001:db8:100::/56 ") && hooksB.log.contains("LAN_IFNAME=lan0") },
+                "CPE hooks:\n\(hooksB.log)\n\(b.log.suffix(3000))")
+        print("prefix hooks:\n\(lab.hooks.log)\(hooksB.log)")
     }
+}
+
+/// Polls `condition` until it holds or `seconds` pass (a bound, not a
+/// timing check: a loaded machine only makes it wait longer).
+private func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !condition() && Date() < deadline { usleep(100_000) }
+    return condition()
 }

@@ -25,15 +25,18 @@ struct VethLink {
     }
 }
 
-/// Hook scripts under pppd's four names, each logging its name, argv and env.
+/// Hook scripts under pppd's four names and our two prefix ones, each
+/// logging its name, argv and env.
 struct HookScripts {
     let dir: String, logPath: String
-    static let names = ["ip-up", "ip-down", "ipv6-up", "ipv6-down"]
+    static let names = ["ip-up", "ip-down", "ipv6-up", "ipv6-down", "ipv6-prefix-up", "ipv6-prefix-down"]
     init(tag: String) throws {
         dir = "/tmp/ppprouter-hooks-\(tag)"
         logPath = dir + ".log"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
-        try "#!/bin/sh\necho \"$(basename $0) $* IPLOCAL=$IPLOCAL IPREMOTE=$IPREMOTE\" >> \(logPath)\n"
+        try ("#!/bin/sh\necho \"$(basename $0) $* IPLOCAL=$IPLOCAL IPREMOTE=$IPREMOTE IFNAME=$IFNAME PREFIX=$PREFIX"
+             + " PREFIXLEN=$PREFIXLEN PREFERRED_LIFETIME=$PREFERRED_LIFETIME VALID_LIFETIME=$VALID_LIFETIME"
+             + " LAN_IFNAME=$LAN_IFNAME\" >> \(logPath)\n")
             .write(toFile: dir + "/hook", atomically: true, encoding: .utf8)
         chmod(dir + "/hook", 0o755)
         for n in Self.names { symlink(dir + "/hook", dir + "/" + n) }
@@ -67,7 +70,7 @@ enum NetworkPathConfig {
         """
     }
 
-    static func client(port: String, body: String, resolv: String, extra: String = "") -> String {
+    static func client(port: String, body: String, resolv: String, extra: String = "", hooks: String = "") -> String {
         """
         [router]
         seccomp = "kill"
@@ -81,6 +84,7 @@ enum NetworkPathConfig {
         \(extra)
         [hooks]
         resolv-file = "\(resolv)"
+        \(hooks)
         """
     }
 }

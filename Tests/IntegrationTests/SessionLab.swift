@@ -10,6 +10,8 @@ import Testing
 final class SessionLab {
     let nsA: Netns, nsB: Netns
     let hooks: HookScripts
+    /// The client's hook scripts (`clientHooks`), else nil.
+    let hooksB: HookScripts?
     let configs: [TempConfig]
     let a: RouterUnderTest, b: RouterUnderTest
     let id: String, idB: String
@@ -26,12 +28,13 @@ final class SessionLab {
     /// `serverTables`, `clientTables`: more tables for either config
     /// ([ipv6.sa] …); `beforeRouters` runs once the namespaces exist.
     init(supervisor: String = "", echoFailure: Int = 10, link: Link = .udp, serverTables: String = "",
-         clientTables: String = "", beforeRouters: (Netns, Netns) throws -> Void = { _, _ in }) throws {
+         clientTables: String = "", clientHooks: Bool = false, beforeRouters: (Netns, Netns) throws -> Void = { _, _ in }) throws {
         nsA = try Netns("wa"); nsB = try Netns("wb")
         try beforeRouters(nsA, nsB)
         _ = try VethLink(nsA, nsB, addressA: "10.97.1.1", addressB: "10.97.1.2")
         let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         hooks = try HookScripts(tag: tag)
+        hooksB = clientHooks ? try HookScripts(tag: tag + "-b") : nil
         let port = UInt16.random(in: 20_000...40_000)
         // Echo every second: a resumed LCP must answer them, and the peer
         // must not give up while a daemon is stopped or restarted.
@@ -59,7 +62,7 @@ final class SessionLab {
         let ca = try TempConfig(NetworkPathConfig.server(port: "sa", body: bodyA, hooks: hooks.config,
                                                          extra: echo + "\n[supervisor]\n" + supervisor + "\n" + serverTables))
         let cb = try TempConfig(NetworkPathConfig.client(port: "cb", body: bodyB, resolv: "/tmp/ppprouter-resolv-\(tag).conf",
-                                                         extra: echo + "\n" + clientTables))
+                                                         extra: echo + "\n" + clientTables, hooks: hooksB?.config ?? ""))
         resolv = "/tmp/ppprouter-resolv-\(tag).conf"
         configs = [ca, cb]
         a = try RouterUnderTest(config: ca.path, netns: nsA.name)
@@ -94,6 +97,7 @@ final class SessionLab {
     func remove() {
         a.stop(); b.stop()
         hooks.remove()
+        hooksB?.remove()
         try? FileManager.default.removeItem(atPath: resolv)
         configs.forEach { $0.remove() }
         nsA.delete(); nsB.delete()

@@ -113,4 +113,42 @@ import Testing
         #expect(throws: IPCError.self) { try Codec.decode(wire[...], from: .linkd, descriptorCount: 0) }
         #expect(throws: IPCError.self) { try Codec.decode(wire.dropLast(), from: .ncpd, descriptorCount: 0) }
     }
+
+    /// The prefix events (version 2): the prefix, its lifetimes and the LAN
+    /// interface round trip; pppd's four stay version 1; a prefix event
+    /// without a prefix, preferred past valid, a version that does not
+    /// match its event, truncation and trailing bytes are refused.
+    @Test func prefixHookRequestRoundTripAndBoundaries() throws {
+        var h = HookRequest(event: .prefixUp, session: "p:1", port: "p", interface: "ppp0")
+        h.prefix = IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 1] + [UInt8](repeating: 0, count: 11), length: 56)
+        h.preferredLifetime = 14_400; h.validLifetime = 86_400; h.lanInterface = "lan0"; h.peerName = "dave"
+        var w = ByteWriter()
+        h.encode(into: &w)
+        let bytes = w.bytes
+        #expect(bytes.first == 2)
+        var r = ByteReader(bytes)
+        #expect(try HookRequest.decode(&r) == h)
+        try r.finish()
+        func refused(_ b: [UInt8]) -> Bool {
+            var r = ByteReader(b)
+            do { _ = try HookRequest.decode(&r); try r.finish(); return false } catch { return true }
+        }
+        for n in [0, 1, bytes.count - 1] { #expect(refused(Array(bytes.prefix(n)))) }
+        #expect(refused(bytes + [0]))
+        var v1 = bytes; v1[0] = 1
+        #expect(refused(v1))  // a prefix event as version 1
+        // From the end: LAN name (2 + 4), valid (4), preferred (4), prefix length, 16 octets, flag.
+        let noPrefix = Array(bytes.prefix(bytes.count - 6 - 8 - 17 - 1)) + [0] + Array(bytes.suffix(6 + 8))
+        #expect(refused(noPrefix))
+        var late = bytes; late[bytes.count - 6 - 8] = 0xff  // preferred's high octet: past valid
+        #expect(refused(late))
+        var old = HookRequest(event: .ipv6Up, session: "p:1", port: "p", interface: "ppp0")
+        old.local = 1
+        var w1 = ByteWriter()
+        old.encode(into: &w1)
+        #expect(w1.bytes.first == 1)
+        var v2 = w1.bytes; v2[0] = 2
+        #expect(refused(v2))  // pppd's event as version 2
+        #expect(HookRequest.Event.allCases.map(\.name) == ["ip-up", "ip-down", "ipv6-up", "ipv6-down", "ipv6-prefix-up", "ipv6-prefix-down"])
+    }
 }

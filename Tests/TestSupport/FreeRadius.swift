@@ -33,6 +33,10 @@ public final class FreeRadius {
         \tReply-Message = "hello bob"
         carol Cleartext-Password := "c4rol"
         \tAcct-Interim-Interval = 1
+        dave Cleartext-Password := "d4ve"
+        \tAcct-Interim-Interval = 1,
+        \tFramed-IPv6-Prefix = 2001:db8:77::/64,
+        \tDelegated-IPv6-Prefix = 2001:db8:7700::/56
 
         """
 

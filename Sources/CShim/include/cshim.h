@@ -49,6 +49,12 @@ int ppp_set_pdeathsig(int sig);
 int ppp_tgkill(pid_t tgid, pid_t tid, int sig);
 int ppp_set_no_new_privs(void);
 int ppp_get_no_new_privs(void);
+/// PR_SET_CHILD_SUBREAPER: orphans among our descendants come to us, not init.
+int ppp_set_child_subreaper(void);
+/// pidfd_open(2) and pidfd_send_signal(2) (no glibc wrapper before 2.36):
+/// a descriptor naming one process, immune to pid reuse. -1 and errno.
+int ppp_pidfd_open(pid_t pid);
+int ppp_pidfd_send_signal(int pidfd, int sig);
 
 /// The privilege drop of STYLE.md, in its order: bounding set, KEEPCAPS 1,
 /// setgroups, setresgid, setresuid, KEEPCAPS 0, cap_set_proc(keep), NO_NEW_PRIVS.

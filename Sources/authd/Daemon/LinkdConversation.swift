@@ -176,6 +176,8 @@ final class LinkdConversation {
         let total = slot.counters.total(counters)
         return RadiusRequests.AccountingRecord(user: v.peerName, sessionID: slot.accountingID,
                                                framedAddress: slot.framedAddress != 0 ? slot.framedAddress : v.framedAddress,
+                                               framedIPv6Prefix: v.framedIPv6Prefix,
+                                               delegatedIPv6Prefix: v.delegatedIPv6Prefix,
                                                radiusClass: v.radiusClass, counters: total)
     }
 

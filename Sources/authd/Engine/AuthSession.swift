@@ -158,6 +158,7 @@ struct AuthSession {
             v.interimInterval = o.grant.interimInterval; v.radiusClass = o.grant.radiusClass
             v.framedPool = o.grant.framedPool; v.framedRoutes = o.grant.framedRoutes
             v.framedMTU = o.grant.framedMTU; v.dns = o.grant.dns
+            v.framedIPv6Prefix = o.grant.framedIPv6Prefix; v.delegatedIPv6Prefix = o.grant.delegatedIPv6Prefix
         } else {
             v.reason = "authenticated to the peer as '\(start.user)'"
         }

@@ -66,6 +66,9 @@ struct Grant: Equatable {
     var framedRoutes: [FramedRoute] = []
     var framedMTU: UInt32 = 0
     var dns: [UInt32] = []
+    /// RFC 3162 §2.3, RFC 4818 §3: the session's /64 and delegated prefix.
+    var framedIPv6Prefix: IPv6PrefixValue?
+    var delegatedIPv6Prefix: IPv6PrefixValue?
     /// Attributes of the answer that were refused (malformed or out of
     /// range), each with why: logged and counted, the rest still applies.
     var refused: [String] = []

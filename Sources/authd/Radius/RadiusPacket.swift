@@ -114,6 +114,8 @@ enum RadiusAttributeType {
     static let eventTimestamp: UInt8 = 55, nasIPv6Address: UInt8 = 95, errorCause: UInt8 = 101
     // What an Access-Accept may assign besides: RFC 2865 §5.12, §5.22, RFC 2869 §5.18.
     static let framedMTU: UInt8 = 12, framedRoute: UInt8 = 22, framedPool: UInt8 = 88
+    // RFC 3162 §2.3 and RFC 4818 §3: IPv6 prefixes, in an Accept and in accounting.
+    static let framedIPv6Prefix: UInt8 = 97, delegatedIPv6Prefix: UInt8 = 123
 }
 
 /// RFC 2548 Microsoft vendor attributes (Vendor-Id 311).

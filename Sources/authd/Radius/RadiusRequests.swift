@@ -146,8 +146,55 @@ enum RadiusRequests {
             let a = v.count == 4 ? v.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } : 0
             if a != 0 && a != 0xffff_ffff { g.dns.append(a) } else { g.refused.append("\(name) of \(v.count) octets") }
         }
+        // RFC 3162 §2.3 (may appear more than once: the first is the
+        // session's /64) and RFC 4818 §3 (one delegated prefix).
+        for (type, name) in [(T.framedIPv6Prefix, "Framed-IPv6-Prefix"), (T.delegatedIPv6Prefix, "Delegated-IPv6-Prefix")] {
+            guard let v = p.attribute(type) else { continue }
+            do {
+                let prefix = try ipv6Prefix(v[...])
+                if type == T.framedIPv6Prefix { g.framedIPv6Prefix = prefix } else { g.delegatedIPv6Prefix = prefix }
+            } catch {
+                g.refused.append("\(name): \(error)")
+            }
+        }
         return g
     }
+
+    /// Why an IPv6 prefix attribute was refused.
+    enum PrefixRefusal: Error, Equatable, CustomStringConvertible {
+        case length(Int), reserved(UInt8), prefixLength(UInt8), truncated(needed: Int, given: Int), bitsPastLength
+        var description: String {
+            switch self {
+            case let .length(n): "\(n) octets of value, 2 to 18"
+            case let .reserved(r): "reserved octet \(r), not 0"
+            case let .prefixLength(l): "prefix length \(l), more than 128"
+            case let .truncated(needed, given): "prefix of \(given) octets for a length needing \(needed)"
+            case .bitsPastLength: "bits past the prefix length are set"
+            }
+        }
+    }
+
+    /// RFC 3162 §2.3's layout, which RFC 4818 §3 repeats: Reserved (0),
+    /// Prefix-Length (0-128), then "up to 16 octets" of prefix (attribute
+    /// Length 4-20, so 2-18 octets of value). The prefix must cover its
+    /// length (a shorter field would leave the prefix undefined) and "bits
+    /// outside of the Prefix-Length, if included, must be zero".
+    static func ipv6Prefix(_ v: ArraySlice<UInt8>) throws(PrefixRefusal) -> IPv6PrefixValue {
+        guard (2...18).contains(v.count) else { throw .length(v.count) }
+        let reserved = v[v.startIndex], length = v[v.startIndex + 1]
+        guard reserved == 0 else { throw .reserved(reserved) }
+        guard length <= 128 else { throw .prefixLength(length) }
+        let given = v.count - 2, needed = (Int(length) + 7) / 8
+        guard given >= needed else { throw .truncated(needed: needed, given: given) }
+        var address = [UInt8](repeating: 0, count: 16)
+        for (i, b) in v.dropFirst(2).enumerated() { address[i] = b }
+        guard let prefix = IPv6PrefixValue(address: address, length: length) else { throw .bitsPastLength }
+        return prefix
+    }
+
+    /// The attribute's value as we send it in accounting: all 16 octets
+    /// (RFC 3162 §2.3 allows up to 16; a full field needs no padding rule).
+    static func ipv6PrefixValue(_ p: IPv6PrefixValue) -> [UInt8] { [0, p.length] + p.address }
 
     /// RFC 2866 §5.1 Acct-Status-Type.
     enum AccountingStatus: UInt32 { case start = 1, stop = 2, interimUpdate = 3, accountingOn = 7, accountingOff = 8 }
@@ -156,6 +203,9 @@ enum RadiusRequests {
         var user: String
         var sessionID: String
         var framedAddress: UInt32 = 0
+        /// RFC 3162 §2.3 and RFC 4818 §3, as the session holds them.
+        var framedIPv6Prefix: IPv6PrefixValue?
+        var delegatedIPv6Prefix: IPv6PrefixValue?
         var radiusClass: [UInt8] = []
         var counters = SessionCounters()
         /// RFC 2866 §5.10: 1 User-Request, 2 Lost-Carrier, 4 Idle-Timeout, 5 Session-Timeout, 6 Admin-Reset, …
@@ -183,6 +233,12 @@ enum RadiusRequests {
                                             .integer(T.serviceType, 2), .integer(T.framedProtocol, 1)]
             attrs += ctx.portAttributes
             if r.framedAddress != 0 { attrs.append(.integer(T.framedIPAddress, r.framedAddress)) }
+            // RFC 3162 §3 and RFC 4818's table of attributes: both may be in an
+            // Accounting-Request, so billing sees the session's IPv6 too.
+            if let p = r.framedIPv6Prefix { attrs.append(RadiusAttribute(type: T.framedIPv6Prefix, value: ipv6PrefixValue(p))) }
+            if let p = r.delegatedIPv6Prefix {
+                attrs.append(RadiusAttribute(type: T.delegatedIPv6Prefix, value: ipv6PrefixValue(p)))
+            }
             if !r.radiusClass.isEmpty { attrs.append(RadiusAttribute(type: T.class, value: r.radiusClass)) }
             if status != .start {
                 let c = r.counters
