@@ -33,7 +33,10 @@ struct ReloadReport: Equatable {
         section("pool", running.pools == file.pools)
         section("pool6", running.pools6 == file.pools6)
         section("ipv6", running.ipv6Ports == file.ipv6Ports)
-        section("bridge", running.bridgeRoles == file.bridgeRoles && running.bridgeRules == file.bridgeRules)
+        // Roles of ports added or removed are part of that port's change.
+        let common = Set(old.keys).intersection(new.keys)
+        section("bridge", running.bridgeRoles.filter { common.contains($0.key) } == file.bridgeRoles.filter { common.contains($0.key) }
+            && running.bridgeRules == file.bridgeRules)
         section("metrics", running.metrics == file.metrics)
         section("hooks", running.hooks == file.hooks)
         section("supervisor", running.policy == file.policy)

@@ -23,7 +23,7 @@ import Testing
 
         """
 
-    func load(_ text: String) throws -> RouterConfig { try RouterConfig.parse(text) }
+    func load(_ text: String) throws -> RouterConfig { try RouterConfig.parse(text, file: "reload.toml") }
 
     @Test func sameFileAppliesAuthOnly() throws {
         let c = try load(Self.base)

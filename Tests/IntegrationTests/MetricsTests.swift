@@ -75,7 +75,7 @@ struct MetricsTests {
     }
 
     /// Issue 19's session families on a live scrape: a session set up, then
-    /// ended because its peer vanished (its router killed -9, so no
+    /// ended because its peer vanished (its router and daemons killed -9, so no
     /// Terminate-Request): one setup, one teardown for cause "echo", one
     /// LCP echo failure; and the RADIUS latency histogram (empty: no server).
     @Test func sessionOutcomesAndRadiusLatencyOnALiveScrape() throws {
@@ -87,7 +87,7 @@ struct MetricsTests {
         let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
         defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
         _ = try #require(a.waitForSession("opened", isOpened))
-        kill(b.process.processIdentifier, SIGKILL)
+        try b.silence()
         let dead = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
         #expect((dead?["reason"]?.string ?? "").hasPrefix("peer not responding"), "\(dead.map { "\($0)" } ?? "none")")
         let r = try scrape(sharedTestNamespace, "http://127.0.0.1:\(port)/metrics")

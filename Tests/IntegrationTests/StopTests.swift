@@ -56,3 +56,14 @@ struct StopTests {
         print("stop: \(events.count) events while stopping, \(kinds.joined(separator: ", "))")
     }
 }
+
+extension RouterUnderTest {
+    /// A peer that goes silent: pppinit and every daemon killed -9, so no
+    /// Terminate-Request (a stop sends one) and no daemon left answering
+    /// echoes (they outlive pppinit's death since the reattach work).
+    func silence() throws {
+        let pids = try components().values.compactMap { $0["pid"]?.int.map { Int32($0) } }
+        kill(process.processIdentifier, SIGKILL)
+        for p in pids { kill(p, SIGKILL) }
+    }
+}
