@@ -52,9 +52,10 @@ public struct ProcessStart: Equatable, Sendable {
         return ProcessStart(pid: Int32(pid), startTime: start)
     }
 
-    /// 1 to 20 ASCII digits that fit in 64 bits.
+    /// 1 to 20 ASCII digits that fit in 64 bits, no leading zero (neither
+    /// the kernel nor our pid files write one: each value has one text).
     static func decimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
-        guard !digits.isEmpty, digits.count <= 20 else { return nil }
+        guard !digits.isEmpty, digits.count <= 20, digits.count == 1 || digits.first != 48 else { return nil }
         var v: UInt64 = 0
         for d in digits {
             guard d >= 48, d <= 57 else { return nil }

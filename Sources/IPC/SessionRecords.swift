@@ -71,6 +71,11 @@ public struct AuthStart: Equatable, Sendable {
     public var calledStation: String = ""
     /// RFC 2865 §5.41 NAS-Port-Type of the port (NASPortType).
     public var nasPortType: UInt32 = NASPortType.virtual
+    /// RFC 2869 §5.17 NAS-Port-Id when it is not the session id: a PPPoE
+    /// session on a VLAN names "PORT:VID" or "PORT:SVID.CVID" (issue 13,
+    /// the VLAN interface accel-ppp would name). Version 3; "" writes
+    /// version 2, byte for byte what the release before sent.
+    public var nasPortID: String = ""
 
     public init(session: String, port: String, authenticatePeer: AuthMethod?, authenticateSelf: AuthMethod?) {
         self.session = session; self.port = port
@@ -78,20 +83,26 @@ public struct AuthStart: Equatable, Sendable {
     }
 
     public func encode(into w: inout ByteWriter) {
-        w.u8(2)
+        w.u8(nasPortID.isEmpty ? 2 : 3)
         w.string(session); w.string(port); w.method(authenticatePeer); w.method(authenticateSelf)
         w.string(user); w.string(remoteName); w.string(localName); w.string(callingStation)
         w.string(calledStation); w.u32(nasPortType)
+        if !nasPortID.isEmpty { w.string(nasPortID) }
     }
 
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthStart {
-        try r.version(2, "auth start")
+        let v = try r.u8()
+        guard v == 2 || v == 3 else { throw .invalid(callID: 0, reason: "auth start version \(v), expected 2 or 3") }
         let session = try r.string(), port = try r.string()
         let peer = try r.method(), me = try r.method()
         var s = AuthStart(session: session, port: port, authenticatePeer: peer, authenticateSelf: me)
         s.user = try r.string(); s.remoteName = try r.string(); s.localName = try r.string()
         s.callingStation = try r.string()
         s.calledStation = try r.string(); s.nasPortType = try r.u32()
+        if v == 3 {
+            s.nasPortID = try r.string()
+            guard !s.nasPortID.isEmpty else { throw .invalid(callID: 0, reason: "auth start: empty NAS-Port-Id") }
+        }
         return s
     }
 }

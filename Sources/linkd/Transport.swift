@@ -67,7 +67,8 @@ enum Transports {
             guard let d = port.descriptor, let sd = port.sessionDescriptor, let i = port.interface else {
                 return IdleTransport(host: host, why: "pppoe sockets missing")
             }
-            let sockets = PPPoEPort(host: host, discoveryFD: d.raw, sessionFD: sd.raw, interface: i)
+            let sockets = PPPoEPort(host: host, discoveryFD: d.raw, sessionFD: sd.raw,
+                                    taggedFD: port.taggedDescriptor?.raw, interface: i)
             switch settings.pppoe.role {
             case .ac: return PPPoEAccessConcentratorTransport(port: sockets)
             case .client: return PPPoEClientTransport(port: sockets)

@@ -7,7 +7,7 @@ import IPC
 
 enum SessionColumn: String, CaseIterable {
     case id, port, type, user, state, address, uptime, octets
-    case mac, peer, lcp, auth, iface, ipcp, local, dns, ipv6cp, ipv6, frames, packets, rate, bridge, reason
+    case mac, vlan, peer, lcp, auth, iface, ipcp, local, dns, ipv6cp, ipv6, frames, packets, rate, bridge, reason
 
     static let defaults: [SessionColumn] = [.id, .port, .type, .user, .state, .address, .uptime, .octets]
 
@@ -34,6 +34,7 @@ enum SessionColumn: String, CaseIterable {
         case .uptime: "time in the Network phase"
         case .octets: "octets in and out, as accounting reports them"
         case .mac: "the PPPoE peer's MAC"
+        case .vlan: "the PPPoE session's VLAN tag(s)"
         case .peer: "the calling station: MAC, UDP/TCP peer, …"
         case .lcp: "the LCP state (RFC 1661)"
         case .auth: "the authentication method"
@@ -54,7 +55,7 @@ enum SessionColumn: String, CaseIterable {
     func cell(_ s: JSON) -> String {
         let c = s["counters"], n = s["ip_counters"]
         switch self {
-        case .id, .port, .type, .lcp, .auth, .reason: return s[rawValue]?.cell ?? "-"
+        case .id, .port, .type, .lcp, .auth, .reason, .vlan: return s[rawValue]?.cell ?? "-"
         case .user: return s["peer_name"]?.cell ?? "-"
         case .state: return s["phase"]?.cell ?? "-"
         case .address:

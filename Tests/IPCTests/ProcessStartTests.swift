@@ -38,7 +38,8 @@ struct ProcessStartTests {
         ("4242 987654", ProcessStart(pid: 4242, startTime: 987_654)),
         ("", nil), ("4242", nil), ("4242 ", nil), (" 987654", nil), ("4242 987654 1", nil),
         ("4242  987654", nil), ("4242 987654\n\n", nil), ("0 5", nil), ("2147483648 5", nil),
-        ("-1 5", nil), ("4242 18446744073709551616", nil), ("42a 5", nil),
+        ("-1 5", nil), ("4242 18446744073709551616", nil), ("42a 5", nil), ("0042 5", nil), ("42 05", nil),
+        ("42 0", ProcessStart(pid: 42, startTime: 0)),
     ])
     func pidFile(_ text: String, _ expected: ProcessStart?) {
         #expect(ProcessStart.parse(fileText: Array(text.utf8)[...]) == expected)

@@ -1,5 +1,6 @@
 // Integration: `kill -9` of pppinit ends no session (docs/design.md, issue
-// 20 point 2). Two routers with a session up and a ping across it; each
+// 20 point 2). Two routers with a session up (UDP, TCP, a pty, PPPoE) and a
+// ping across it; each
 // router's pppinit is SIGKILLed in turn and a new one is started on the same
 // config and runtime dir after a gap. The daemons keep forwarding while no
 // pppinit runs (the ping's losses are counted and printed, not bounded), the
@@ -120,6 +121,12 @@ struct PppinitDeathTests {
 
     @Test func udpSessionOutlivesPppinit() throws { try exercise(.udp, "udp") }
     @Test func tcpSessionOutlivesPppinit() throws { try exercise(.tcp, "tcp") }
+    @Test(.enabled(if: hasSocat, "needs socat (scripts/test.sh installs it)"))
+    func ttySessionOutlivesPppinit() throws {
+        let pty = try SocatPty()
+        defer { pty.stop() }
+        try exercise(.tty(pty.a, pty.b), "tty")
+    }
 
     /// A PPPoE client and access concentrator (PppoeSessionTests' configs):
     /// the AC's pppinit, then the client's, then the AC's linkd.
@@ -156,5 +163,38 @@ struct PppinitDeathTests {
             print("pppoe: ping across kill -9 of both pppinits and of linkd@access (\(restart.old) → \(restart.new)): \(counts.sent) sent, \(counts.received) received, \(counts.sent - counts.received) lost")
         }
         #expect((counts?.received ?? 0) > 0)
+    }
+
+    /// A bridged pair (BridgeTests' LACLab, UDP subscriber): the LAC's
+    /// pppinit killed and replaced, then its bridged and the subscriber
+    /// side's linkd killed: the splice comes back from the rebuilt store.
+    @Test func bridgedPairOutlivesPppinit() throws {
+        let t = try LACLab(accessPort: BridgeLab.udpAccessPort, subscriberPort: BridgeLab.udpSubscriberPort)
+        defer { t.stop() }
+        let (_, acc, up) = t.expectAddressFromTheFarRouter()
+        let ping = try BackgroundPing(t.lab.sub.name, "10.232.0.1")
+        var stopped = false
+        defer { if !stopped { _ = ping.stop() } }
+        var waited = 0
+        while ping.replies < 5 && waited < 100 { usleep(100_000); waited += 1 }
+
+        try t.lac.killInitAndAdopt("bridge: the LAC's pppinit", while: ping)
+        let bridged = try t.lac.killAndWaitForRestart("bridged")
+        let linkd = try t.lac.killAndWaitForRestart("linkd@acc")
+        let again = t.lac.waitForSession("spliced again") {
+            $0["id"]?.string == acc && $0["bridge"]?["splice"]?.string == "up"
+        }
+        #expect(again?["bridge"]?["partner"]?.string == up, "\(t.lac.log.suffix(3000))")
+        let tail = ping.replies
+        waited = 0
+        while ping.replies < tail + 5 && waited < 100 { usleep(100_000); waited += 1 }
+        stopped = true
+        let counts = ping.stop()
+        if let counts {
+            print("bridge: ping across kill -9 of the LAC's pppinit, bridged (\(bridged.old) → \(bridged.new)) and linkd@acc (\(linkd.old) → \(linkd.new)): \(counts.sent) sent, \(counts.received) received, \(counts.sent - counts.received) lost")
+        }
+        #expect((counts?.received ?? 0) > 0)
+        #expect(t.sub.sessions().filter { $0["phase"]?.string != "dead" }.count == 1, "the subscriber lost its session")
+        try t.expectPing("after the LAC's pppinit, bridged and linkd@acc were killed")
     }
 }

@@ -21,7 +21,8 @@ final class SessionLab {
 
     /// How the two routers are linked: PPP over UDP datagrams, or over a
     /// TCP connection (the server listens, the client calls).
-    enum Link { case udp, tcp }
+    /// `tty`: the two ends of a pty pair (SocatPty), one per router.
+    enum Link: Equatable { case udp, tcp, tty(String, String) }
 
     /// `supervisor`: the server's [supervisor] keys. `echoFailure`: LCP
     /// echoes (one a second) either side may miss before giving up.
@@ -58,6 +59,7 @@ final class SessionLab {
             persist = true
             holdoff = 1
             """)
+        case let .tty(deviceA, deviceB): ("type = \"tty\"\ndevice = \"\(deviceA)\"", "type = \"tty\"\ndevice = \"\(deviceB)\"")
         }
         let ca = try TempConfig(NetworkPathConfig.server(port: "sa", body: bodyA, hooks: hooks.config,
                                                          extra: echo + "\n[supervisor]\n" + supervisor + "\n" + serverTables))
@@ -70,7 +72,10 @@ final class SessionLab {
         // connect then finds it (persist would retry, as a second session).
         if link == .tcp { _ = try a.allRunning() }
         b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        let sa = a.waitForSession(seconds: 60, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
+        // With its Magic-Number: the checks below compare it.
+        let sa = a.waitForSession(seconds: 60, "IPCP and IPv6CP opened") {
+            ipcpAndIPv6CPOpened($0) && $0["local"]?["magic"] != nil
+        }
         let sb = b.waitForSession(seconds: 10, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
         first = try #require(sa)
         id = try #require(first["id"]?.string)

@@ -13,13 +13,15 @@ struct RadiusContext {
     var calledStation = ""
     /// RFC 2865 §5.41 (IPC NASPortType).
     var nasPortType = NASPortType.virtual
+    /// NAS-Port-Id when not `session` (AuthStart.nasPortID: a VLAN's).
+    var nasPortID = ""
 
     /// The port attributes every request carries: §5.41 NAS-Port-Type,
     /// RFC 2869 §5.17 NAS-Port-Id, §5.30 Called- and §5.31 Calling-Station-Id
     /// (RFC 2866 §5.13 allows each in accounting too).
     var portAttributes: [RadiusAttribute] {
         typealias T = RadiusAttributeType
-        var attrs: [RadiusAttribute] = [.integer(T.nasPortType, nasPortType), .text(T.nasPortId, session)]
+        var attrs: [RadiusAttribute] = [.integer(T.nasPortType, nasPortType), .text(T.nasPortId, nasPortID.isEmpty ? session : nasPortID)]
         if !calledStation.isEmpty { attrs.append(.text(T.calledStationId, calledStation)) }
         if !callingStation.isEmpty { attrs.append(.text(T.callingStationId, callingStation)) }
         return attrs
