@@ -152,6 +152,10 @@ public struct AuthVerdict: Equatable, Sendable {
     /// RFC 4818 §3 Delegated-IPv6-Prefix: what DHCPv6 IA_PD delegates instead
     /// of one from the port's pd-pool (nil = the pool's). Version 4.
     public var delegatedIPv6Prefix: IPv6PrefixValue?
+    /// RFC 2868: the L2TP tunnels an Access-Accept assigns, in the order
+    /// to try them (TunnelChoice); empty = none.
+    /// Version 5.
+    public var tunnels: [TunnelChoice] = []
 
     public static let maximumRoutes = 16
 
@@ -161,7 +165,9 @@ public struct AuthVerdict: Equatable, Sendable {
         // Version 3 while RADIUS assigned no IPv6 prefix, so a verdict
         // deposited for an IPv4 session reads the same bytes as before.
         let ipv6 = framedIPv6Prefix != nil || delegatedIPv6Prefix != nil
-        w.u8(ipv6 ? 4 : 3)
+        // Version 5 only with RFC 2868 tunnels (and the IPv6 fields, maybe none).
+        let version: UInt8 = !tunnels.isEmpty ? 5 : ipv6 ? 4 : 3
+        w.u8(version)
         w.string(session); w.bool(success); w.string(reason); w.string(peerName); w.method(method)
         w.u32(framedAddress); w.u32(framedNetmask); w.u32(sessionTimeout); w.u32(idleTimeout)
         w.u32(interimInterval); w.blob(radiusClass)
@@ -172,19 +178,23 @@ public struct AuthVerdict: Equatable, Sendable {
         w.u32(framedMTU)
         w.u8(UInt8(min(dns.count, 2))); for a in dns.prefix(2) { w.u32(a) }
         w.bool(accountingStarted)
-        if ipv6 {
+        if version >= 4 {
             IPv6PrefixValue.encode(framedIPv6Prefix, into: &w)
             IPv6PrefixValue.encode(delegatedIPv6Prefix, into: &w)
+        }
+        if version >= 5 {
+            w.u8(UInt8(min(tunnels.count, TunnelChoice.maximum)))
+            for t in tunnels.prefix(TunnelChoice.maximum) { t.encode(into: &w) }
         }
     }
 
     /// Versions 1 (no Acct-Session-Id), 2 (no pool, routes, MTU, DNS,
-    /// Start flag: read as started) and 3 (no IPv6 prefixes) are still
-    /// read: linkd deposits verdicts in the fd store, and an upgrade must
-    /// not lose them.
+    /// Start flag: read as started), 3 (no IPv6 prefixes) and 4 (no L2TP
+    /// tunnels) are still read: linkd deposits verdicts in the fd store,
+    /// and an upgrade must not lose them.
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthVerdict {
         let version = try r.u8()
-        guard (1...4).contains(version) else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 to 4") }
+        guard (1...5).contains(version) else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 to 5") }
         var v = AuthVerdict(session: try r.string(), success: try r.bool())
         v.reason = try r.string(); v.peerName = try r.string(); v.method = try r.method()
         v.framedAddress = try r.u32(); v.framedNetmask = try r.u32()
@@ -207,6 +217,11 @@ public struct AuthVerdict: Equatable, Sendable {
         if version >= 4 {
             v.framedIPv6Prefix = try IPv6PrefixValue.decodeOptional(&r)
             v.delegatedIPv6Prefix = try IPv6PrefixValue.decodeOptional(&r)
+        }
+        if version >= 5 {
+            let tunnels = try r.u8()
+            guard tunnels <= TunnelChoice.maximum else { throw .invalid(callID: 0, reason: "\(tunnels) tunnels, at most \(TunnelChoice.maximum)") }
+            for _ in 0..<tunnels { v.tunnels.append(try TunnelChoice.decode(&r)) }
         }
         return v
     }

@@ -29,10 +29,17 @@ func sampleLinkdSettings() -> LinkdSettings {
     #expect(throws: IPCError.self) { try LinkdSettings.decode(bytes + [0]) }
 }
 
-@Test func linkdSettingsRefuseVersionRoleAndRuleCount() {
+@Test func linkdSettingsRefuseVersionRoleAndRuleCount() throws {
     var bytes = sampleLinkdSettings().encoded()
-    bytes[0] = 2
+    bytes[0] = 3
     #expect(throws: IPCError.self) { try LinkdSettings.decode(bytes) }
+    // Version 1 (no tunnel upstream) still reads; version 2 carries it.
+    var v1 = Array(sampleLinkdSettings().encoded().dropLast(2))
+    v1[0] = 1
+    #expect((try? LinkdSettings.decode(v1)) == sampleLinkdSettings())
+    var t = sampleLinkdSettings()
+    t.tunnelUpstream = "up"
+    #expect(try LinkdSettings.decode(t.encoded()) == t)
     // Role byte sits after the version and the port blob.
     let port = PortSettings(name: "acc", kind: .udp).encoded()
     bytes = sampleLinkdSettings().encoded()

@@ -68,7 +68,7 @@ enum RadiusRequests {
     /// An answer to an Access-Request as a check result.
     static func result(_ outcome: RadiusClient.Outcome, for v: Verification) -> VerificationResult {
         typealias T = RadiusAttributeType
-        guard case let .answered(p, _) = outcome else {
+        guard case let .answered(p, _, secret, requestAuthenticator) = outcome else {
             if case let .timedOut(tried) = outcome { return .reject("no RADIUS server answered (\(tried) tried)") }
             return .reject("RADIUS failed")
         }
@@ -76,6 +76,10 @@ enum RadiusRequests {
         switch p.code {
         case RadiusPacket.accessAccept:
             var g = grant(p)
+            // RFC 2868: the L2TP tunnels for this user (a LAC's bridging uses them).
+            let tunnels = TunnelAttributes.choices(p, secret: secret, requestAuthenticator: requestAuthenticator)
+            g.tunnels = tunnels.tunnels
+            g.refused += tunnels.refused
             var response = ""
             if case let .msChapV2(identifier, _, _) = v.proof {
                 // RFC 2548 §2.3.3 MS-CHAP2-Success: Ident then "S=" and 40 hex digits.
