@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/capability.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -412,4 +413,8 @@ uint64_t ppp_inode(int fd) {
 
 long ppp_getrandom(void *buf, unsigned long len) {
     return (long)getrandom(buf, len, 0);
+}
+
+int ppp_ioctl_value(int fd, unsigned long request, unsigned long value) {
+    return ioctl(fd, request, value);
 }

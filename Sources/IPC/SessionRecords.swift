@@ -365,19 +365,28 @@ public struct ChannelRecord: Equatable, Sendable {
     /// RFC 1990: what LCP negotiated for multilink on this link; nil when no
     /// MRRU was agreed either way (an ordinary session). Version 2.
     public var multilink: ChannelMultilink?
+    /// Issue 21: what linkd can do with super-packets on this channel
+    /// (PPP's ChannelOffload flags: it segments what it takes, it sends
+    /// coalesced ones); 0 = nothing, the owner sends PPP frames only.
+    /// Version 3.
+    public var offload: UInt8 = 0
 
     public init(session: String, port: String) { self.session = session; self.port = port }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        // Version 1 while there is no multilink, so an older ncpd or a
-        // record deposited before an upgrade reads the same bytes.
-        w.u8(multilink == nil ? 1 : 2)
+        // Version 1 while there is no multilink and no offload, 2 with
+        // multilink only, so an older ncpd or a record deposited before an
+        // upgrade reads the same bytes; 3 adds the offload flags and says
+        // whether multilink follows.
+        let version: UInt8 = offload != 0 ? 3 : multilink == nil ? 1 : 2
+        w.u8(version)
         w.string(session); w.string(port); w.u16(localMRU); w.u16(peerMRU); w.u32(localMagic); w.u32(peerMagic)
         w.bool(verdict != nil)
         verdict?.encode(into: &w)
         network.encode(into: &w)
         w.string(bridgeWith)
+        if version == 3 { w.u8(offload); w.bool(multilink != nil) }
         multilink?.encode(into: &w)
         return w.bytes
     }
@@ -385,15 +394,17 @@ public struct ChannelRecord: Equatable, Sendable {
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> ChannelRecord {
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard version == 1 || version == 2 else {
-            throw .invalid(callID: 0, reason: "channel record version \(version), expected 1 or 2")
+        guard (1...3).contains(version) else {
+            throw .invalid(callID: 0, reason: "channel record version \(version), expected 1 to 3")
         }
         var c = ChannelRecord(session: try r.string(), port: try r.string())
         c.localMRU = try r.u16(); c.peerMRU = try r.u16(); c.localMagic = try r.u32(); c.peerMagic = try r.u32()
         if try r.bool() { c.verdict = try AuthVerdict.decode(&r) }
         c.network = try NetworkSettings.decode(&r)
         c.bridgeWith = try r.string()
-        if version == 2 { c.multilink = try ChannelMultilink.decode(&r) }
+        var hasMultilink = version == 2
+        if version == 3 { c.offload = try r.u8(); hasMultilink = try r.bool() }
+        if hasMultilink { c.multilink = try ChannelMultilink.decode(&r) }
         try r.finish()
         return c
     }

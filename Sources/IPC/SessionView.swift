@@ -9,7 +9,7 @@
 
 public struct SessionView: Equatable, Sendable {
     /// ncpd's fields merged into linkd's session objects.
-    public static let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit", "ipv6"]
+    public static let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit", "ipv6", "offload"]
     /// Those every object carries, null until ncpd has them (README).
     static let alwaysPresent: Set<String> = ["interface", "ipcp", "ipv6cp"]
 

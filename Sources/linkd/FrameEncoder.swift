@@ -28,6 +28,15 @@ struct FrameEncoder {
         vlan = binding.vlan
     }
 
+    /// A PPPoE session's Ethernet and PPPoE headers (LENGTH 0), for the
+    /// segments of a super-packet (SegmentBatch, issue 21).
+    static func header(_ binding: PPPoEBinding) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: PPPoEHeader.length)
+        PPPoEHeader(destination: binding.peer, source: binding.local, etherType: .session,
+                    code: SessionFrame.code, sessionID: binding.sessionID, payloadLength: 0).write(into: &out)
+        return out
+    }
+
     /// Replaces `output` with one frame (capacity kept: no allocation once
     /// the buffer has grown to the MRU).
     func encode<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C, into output: inout [UInt8]) {

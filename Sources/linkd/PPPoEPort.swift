@@ -233,6 +233,9 @@ final class PPPoEPort {
                 counters.sessionFramesIn += 1
                 sessionFrame(sessionInbound.frame(i), vlan: .untagged)
             }
+            // Issue 21: what the coalescer holds goes at the end of each
+            // batch, so a packet never waits for a later read.
+            host.gro?.flush()
             if n < sessionInbound.capacity { break }
         }
     }
@@ -333,6 +336,14 @@ final class PPPoEPort {
             "session_unknown": .int(Int64(c.sessionUnknown)), "padt_sent": .int(Int64(c.padtSent)),
             "tagged_frames_in": .int(Int64(c.taggedFramesIn)), "vlan_not_served": .int(Int64(c.vlanNotServed)),
             "vlan_malformed": .int(Int64(c.vlanMalformed)), "vlan_mismatch": .int(Int64(c.vlanMismatch)),
+            // Issue 21: TSO and GRO of the port's sessions.
+            "offload": .bool(host.segments != nil),
+            "super_packets_segmented": .int(Int64(host.segments?.superPackets ?? 0)),
+            "segments_out": .int(Int64(host.segments?.segments ?? 0)),
+            "gro_super_packets": .int(Int64(host.gro?.counters.superPackets ?? 0)),
+            "gro_segments_coalesced": .int(Int64(host.gro?.counters.segmentsCoalesced ?? 0)),
+            "gro_passed_through": .int(Int64(host.gro?.counters.passedThrough ?? 0)),
+            "gro_checksum_failures": .int(Int64(host.gro?.counters.checksumFailures ?? 0)),
         ]
     }
 

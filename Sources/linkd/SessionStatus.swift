@@ -62,6 +62,7 @@ enum SessionStatus {
             "bytes_in": .int(Int64(c.bytesIn)), "bytes_out": .int(Int64(c.bytesOut)),
             "echo_requests_sent": .int(Int64(c.echoRequestsSent)),
             "echo_replies_received": .int(Int64(c.echoRepliesReceived)),
+            "super_packets_out": .int(Int64(c.superPacketsOut)), "super_packets_refused": .int(Int64(c.superPacketsRefused)),
         ])
         o["errors"] = .object([
             "bad_fcs": .int(Int64(w.badFCS)), "runts": .int(Int64(w.runts)), "giants": .int(Int64(w.giants)),

@@ -80,6 +80,7 @@ extension RouterConfig {
     /// that can match its sessions (none for upstream or manual ports).
     func linkdSettings(_ port: PortSettings) -> LinkdSettings {
         var s = LinkdSettings(port: port)
+        s.offload = offload[port.name] ?? true
         s.role = bridgeRoles[port.name] ?? .none
         if s.role == .none {
             s.rules = bridgeRules.filter { $0.port.isEmpty || $0.port == port.name }

@@ -31,15 +31,22 @@ func sampleLinkdSettings() -> LinkdSettings {
 
 @Test func linkdSettingsRefuseVersionRoleAndRuleCount() throws {
     var bytes = sampleLinkdSettings().encoded()
-    bytes[0] = 3
+    bytes[0] = 4
     #expect(throws: IPCError.self) { try LinkdSettings.decode(bytes) }
-    // Version 1 (no tunnel upstream) still reads; version 2 carries it.
-    var v1 = Array(sampleLinkdSettings().encoded().dropLast(2))
+    // Version 1 (no tunnel upstream) and 2 (no offload flag, issue 21)
+    // still read, as offload off; version 3 carries both.
+    var expected = sampleLinkdSettings()
+    expected.offload = false
+    var v2 = Array(sampleLinkdSettings().encoded().dropLast(1))
+    v2[0] = 2
+    #expect((try? LinkdSettings.decode(v2)) == expected)
+    var v1 = Array(v2.dropLast(2))
     v1[0] = 1
-    #expect((try? LinkdSettings.decode(v1)) == sampleLinkdSettings())
+    #expect((try? LinkdSettings.decode(v1)) == expected)
     var t = sampleLinkdSettings()
     t.tunnelUpstream = "up"
-    #expect(try LinkdSettings.decode(t.encoded()) == t)
+    t.offload = false
+    #expect((try? LinkdSettings.decode(t.encoded())) == t)
     // Role byte sits after the version and the port blob.
     let port = PortSettings(name: "acc", kind: .udp).encoded()
     bytes = sampleLinkdSettings().encoded()

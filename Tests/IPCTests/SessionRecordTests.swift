@@ -242,3 +242,30 @@ func ipv4Parsing(_ text: String, _ expected: UInt32?) {
     #expect(IPv4.parse(text) == expected)
     if let expected { #expect(IPv4.format(expected) == text) }
 }
+
+/// Issue 21: linkd's offload offer makes the record version 3 (with or
+/// without multilink); without it the bytes stay those of version 1 or 2,
+/// which the release before reads. Every truncation and a trailing byte
+/// are refused.
+@Test func channelRecordWithOffload() throws {
+    var c = sampleRecord()
+    c.offload = 0x03
+    let bytes = c.encoded()
+    #expect(bytes[0] == 3)
+    #expect(try ChannelRecord.decode(bytes) == c)
+    var m = ChannelMultilink()
+    m.localMRRU = 1500
+    c.multilink = m
+    let both = c.encoded()
+    #expect(both[0] == 3)
+    #expect(try ChannelRecord.decode(both) == c)
+    for n in 0..<both.count {
+        #expect(throws: IPCError.self) { try ChannelRecord.decode(Array(both[0..<n])) }
+    }
+    #expect(throws: IPCError.self) { try ChannelRecord.decode(both + [0]) }
+    c.offload = 0
+    #expect(c.encoded()[0] == 2)
+    var future = bytes
+    future[0] = 4
+    #expect(throws: IPCError.self) { try ChannelRecord.decode(future) }
+}

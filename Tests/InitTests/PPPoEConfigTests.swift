@@ -29,7 +29,11 @@ import Testing
             padi-attempts = 9
             stale-padt = false
             persist = true
+            offload = false
             """, file: "r.toml")
+        // Issue 21: `offload` defaults to true and reaches the port's linkd.
+        #expect(c.linkdSettings(try #require(c.ports.first { $0.name == "a" })).offload)
+        #expect(!c.linkdSettings(try #require(c.ports.first { $0.name == "c" })).offload)
         let a = try #require(c.ports.first { $0.name == "a" })
         #expect(a.pppoe.role == .ac && a.pppoe.acName == "bras" && a.pppoe.serviceName == "internet")
         #expect(a.pppoe.services == ["tv", "voip"] && a.pppoe.maxSessions == 4000)

@@ -130,3 +130,7 @@ uint64_t ppp_inode(int fd);
 /// getrandom(2) (sys/random.h does not come through Glibc's module map).
 /// Returns the number of bytes filled or -1 with errno.
 long ppp_getrandom(void *buf, unsigned long len);
+
+/// ioctl(2) whose third argument is an integer passed by value (TUNSETOFFLOAD
+/// takes its flags so): the variadic call does not import into Swift.
+int ppp_ioctl_value(int fd, unsigned long request, unsigned long value);
