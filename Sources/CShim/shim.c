@@ -129,6 +129,7 @@ int ppp_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0
 #define SYS_pidfd_send_signal 424
 #endif
 int ppp_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+int ppp_dup3(int oldfd, int newfd) { return (int)syscall(SYS_dup3, oldfd, newfd, 0); }
 int ppp_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 int ppp_tgkill(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, tgid, tid, sig); }
 
@@ -270,6 +271,14 @@ int ppp_signalfd_read(int fd, int *pid) {
     if (n != sizeof si) { errno = EIO; return -1; }
     *pid = (int)si.ssi_pid;
     return (int)si.ssi_signo;
+}
+
+int ppp_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, 0U); }
+
+int ppp_set_inherited(int fd, int inherited) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFD, inherited ? (flags & ~FD_CLOEXEC) : (flags | FD_CLOEXEC));
 }
 
 int ppp_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }

@@ -9,10 +9,24 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 
 extension DaemonRuntime {
     /// How long the next pppinit may take to answer an offer.
     static let attachTimeout = 10.0
+    /// The key of the pipe the adopting pppinit passes for our stdout and
+    /// stderr (the old pipe's reader died with the old pppinit).
+    public static let outputKey = "stdout"
+
+    /// The adopting pppinit's log pipe onto fds 1 and 2 (dup3 is in the
+    /// base allowlist); our log lines reach the router's log again.
+    func takeOutput(_ r: inout Received) {
+        guard r.descriptors.count == 1 else { return }
+        let fd = r.descriptors.take(0)
+        _ = ppp_dup3(fd.raw, 1)
+        _ = ppp_dup3(fd.raw, 2)
+        log.info("log lines go to the adopting pppinit again")
+    }
 
     func orphaned() {
         attached = false

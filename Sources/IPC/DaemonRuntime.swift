@@ -335,6 +335,8 @@ public final class DaemonRuntime {
             }
         case .callAborted:
             break  // our methods answer at once; nothing to cancel
+        case let .descriptorsReturned(key, _, _) where key == Self.outputKey:
+            takeOutput(&r)
         default:
             try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not a request \(peer) serves")
         }

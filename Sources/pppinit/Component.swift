@@ -24,6 +24,9 @@ final class Component {
     /// The next watchdog ping (Router+Watchdog.swift).
     var watchdogTimer: TimerID?
     var lastExit = ""
+    /// Spawned from here instead of BIN_DIR/NAME: the copy of its old
+    /// executable, after an upgrade rolled it back (issue 20).
+    var executablePath: String?
     /// The daemon's named rendezvous point (DIR/NAME), bound by pppinit so
     /// that it outlives restarts: what other daemons send while this one
     /// restarts waits in the socket. Inherited as fd 4 "rendezvous".

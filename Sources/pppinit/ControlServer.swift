@@ -17,7 +17,9 @@ final class ControlServer {
     private let socket: FileDescriptor
     unowned let router: Router
     private let loop: EventLoop
-    private var clients: [ObjectIdentifier: Client] = [:]
+    /// Conversations by identity; internal for the state record
+    /// (ControlServer+Carry.swift).
+    var clients: [ObjectIdentifier: Client] = [:]
     /// The last event's sequence number (EventStamp.seq); counts from
     /// pppinit's start, so a watcher sees a restart of the router as a reset.
     private var eventSeq: UInt64 = 0
@@ -25,7 +27,7 @@ final class ControlServer {
     /// Datagrams on the control socket that opened nothing (undecodable,
     /// not controlOpened, no credentials, not a SEQPACKET socket, no slot).
     private(set) var droppedOpens = 0
-    private var admission = ControlAdmission()
+    var admission = ControlAdmission()
     /// One warning line for the first junk datagram, then summaries.
     private var junk = WarningLimiter()
     /// Likewise for invalid messages on conversations and closed clients.
@@ -57,6 +59,8 @@ final class ControlServer {
     }
 
     var clientCount: Int { clients.count }
+    /// The control socket's number, carried across pppinit's re-execution.
+    var socketDescriptor: Int32 { socket.raw }
 
     private func accept() {
         for _ in 0..<32 {
@@ -99,27 +103,33 @@ final class ControlServer {
                 drop("uid \(cred.uid) pid \(cred.pid) refused: \(refusal)")
                 continue
             }
-            let client = Client(link: link, credentials: cred, admin: admin, reader: reader)
-            let key = ObjectIdentifier(client)
-            clients[key] = client
-            link.queueLimit = Self.queueLimit
-            link.onMessage = { [unowned self, unowned client] r in
-                client.lastActive = Instant.now()
-                self.handle(client, &r)
-            }
-            link.onInvalid = { [unowned self] e in
-                self.invalid.warn(self.router.log, "control: invalid message from uid \(cred.uid) pid \(cred.pid): \(e)")
-            }
-            link.onClose = { [unowned self, unowned link] in
-                if link.stats.overflowed > 0 {
-                    self.invalid.warn(self.router.log, "control: closed uid \(cred.uid) pid \(cred.pid): over \(Self.queueLimit) bytes of replies unread")
-                }
-                self.clients[key] = nil
-                self.admission.release(uid: cred.uid)
-            }
-            do { try link.start() } catch { link.close() }
-            scheduleSweep()
+            adopt(Client(link: link, credentials: cred, admin: admin, reader: reader))
         }
+    }
+
+    /// Starts serving one conversation: a new one, or one a re-executed
+    /// pppinit carried (ControlServer+Carry.swift).
+    func adopt(_ client: Client) {
+        let link = client.link, cred = client.credentials
+        let key = ObjectIdentifier(client)
+        clients[key] = client
+        link.queueLimit = Self.queueLimit
+        link.onMessage = { [unowned self, unowned client] r in
+            client.lastActive = Instant.now()
+            self.handle(client, &r)
+        }
+        link.onInvalid = { [unowned self] e in
+            self.invalid.warn(self.router.log, "control: invalid message from uid \(cred.uid) pid \(cred.pid): \(e)")
+        }
+        link.onClose = { [unowned self, unowned link] in
+            if link.stats.overflowed > 0 {
+                self.invalid.warn(self.router.log, "control: closed uid \(cred.uid) pid \(cred.pid): over \(Self.queueLimit) bytes of replies unread")
+            }
+            self.clients[key] = nil
+            self.admission.release(uid: cred.uid)
+        }
+        do { try link.start() } catch { link.close() }
+        scheduleSweep()
     }
 
     private func drop(_ what: String) {

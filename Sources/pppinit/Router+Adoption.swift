@@ -122,6 +122,15 @@ extension Router {
             c.listener = SharedDescriptor(descriptors.take(next)); next += 1
         }
         do { try serve(c, link) } catch { return "\(name): \(error)" }
+        // Its stdout and stderr were a pipe to the dead pppinit: a new one,
+        // which the daemon puts on its 1 and 2 (DaemonRuntime+Attach.swift).
+        do {
+            let pipe = try Sys.pipe()
+            try watchLog(c, pipe.read)
+            try link.send(.descriptorsReturned(key: DaemonRuntime.outputKey, record: [], count: 1), descriptors: [pipe.write.raw])
+        } catch {
+            log.warning("\(name): no new log pipe: \(error); its lines are lost until it restarts")
+        }
         log.notice("\(name): pid \(pid) attached; it deposits its fd store entries again")
         return nil
     }

@@ -17,11 +17,21 @@ final class Router {
     let started = Instant.now()
     var control: ControlServer?
     lazy var hooks = Hooks(config: config, loop: loop)
-    private var bootIndex = 0
+    /// The next component boot() starts; past the end once all were (a
+    /// re-executed pppinit starts there: its daemons run already).
+    var bootIndex = 0
     /// The component the boot waits for (an adopted daemon going ready
     /// does not move the boot on: it was never its turn).
     private var booting: Component?
     private var shuttingDown = false
+    /// This executable's path on disk, read at start: after it is replaced,
+    /// /proc/self/exe names the old inode ("… (deleted)"), and `pppctl
+    /// upgrade` re-executes the path, not the inode.
+    let selfPath = Sys.executablePath()
+    /// How many times this pppinit re-executed itself (issue 20).
+    var generation: UInt32 = 0
+    /// The `pppctl upgrade` in progress (Router+Upgrade.swift).
+    var upgrade: UpgradeRun?
 
     init(config: RouterConfig, loop: EventLoop) {
         self.config = config
@@ -174,20 +184,14 @@ final class Router {
             ]
             if let tz = Environment.current["TZ"] { env.append("TZ=\(tz)") }
             let argv = c.setup.instance.isEmpty ? [c.executable] : [c.executable, c.setup.instance]
-            let pid = try Sys.spawn(path: binDir + "/" + c.executable, argv: argv, env: env,
+            let pid = try Sys.spawn(path: executablePath(c), argv: argv, env: env,
                                     stdin: null.raw, output: pipe.write.raw, fds: fds)
             c.pid = pid
             c.startedAt = nil
             c.lastExit = ""
             writePidFile(c, pid: pid)
             let link = Link(pair.first, remote: c.peer, loop: loop)
-            if let readFD = pipe.read.take() {
-                let lp = LogPipe(readFD, prefix: c.name)
-                c.log = lp
-                try loop.watch(lp.fd.raw) { [unowned self] _ in
-                    if !lp.drain(into: { Log.emit($0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
-                }
-            }
+            try watchLog(c, pipe.read)
             try serve(c, link)
             c.readyTimer = loop.schedule(after: config.policy.readyTimeout) { [unowned self] in
                 c.readyTimer = nil
@@ -203,14 +207,43 @@ final class Router {
         }
     }
 
-    /// Takes `link` as `c`'s init link and sends the setup (a start, or an
-    /// adopted daemon's attach).
-    func serve(_ c: Component, _ link: Link) throws(IPCError) {
+    /// Where `c` is spawned from: BIN_DIR/NAME, or the old executable's
+    /// copy a failed upgrade rolled it back to.
+    func executablePath(_ c: Component) -> String { c.executablePath ?? binDir + "/" + c.executable }
+
+    /// pppinit's end of `c`'s init link as a re-executed pppinit adopts the
+    /// descriptor it carried: the daemon was set up already, no setup again.
+    func attachLink(_ c: Component, _ fd: consuming FileDescriptor) throws(IPCError) {
+        try wire(c, Link(fd, remote: c.peer, loop: loop))
+    }
+
+    private func wire(_ c: Component, _ link: Link) throws(IPCError) {
         c.link = link
         link.onMessage = { [unowned self] r in self.handle(c, &r) }
         link.onInvalid = { [unowned self] e in self.log.warning("\(c.name): dropped invalid message: \(e)") }
         link.onClose = { [unowned self] in self.linkClosed(c, link) }
         try link.start()
+    }
+
+    /// Reads `c`'s stdout and stderr from the pipe's read end.
+    func watchLog(_ c: Component, _ read: SharedDescriptor) throws(IPCError) {
+        guard let readFD = read.take() else { return }
+        try attachLog(c, readFD)
+    }
+
+    /// The read end of `c`'s stdout/stderr pipe.
+    func attachLog(_ c: Component, _ fd: consuming FileDescriptor) throws(IPCError) {
+        let lp = LogPipe(fd, prefix: c.name)
+        c.log = lp
+        try loop.watch(lp.fd.raw) { [unowned self] _ in
+            if !lp.drain(into: { Log.emit($0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
+        }
+    }
+
+    /// Takes `link` as `c`'s init link and sends the setup (a start, or an
+    /// adopted daemon's attach).
+    func serve(_ c: Component, _ link: Link) throws(IPCError) {
+        try wire(c, link)
         try link.call(.daemonConfigured(c.setup), onReply: { _ in }, onFailure: { [unowned self] e in
             self.log.warning("\(c.name): setup not acknowledged: \(e)")
         })
@@ -219,6 +252,7 @@ final class Router {
     /// SIGCHLD: reap, then let the table decide.
     func reaped(pid: Int32, how: String, code: Int32?) {
         guard let c = components.first(where: { $0.pid == pid }) else {
+            if upgradePreflightEnded(pid: pid, how: how, code: code) { return }
             hooks.reaped(pid: pid, how: how)
             return
         }
@@ -238,7 +272,11 @@ final class Router {
         stopWatchdog(c)
         c.link?.close()
         c.link = nil
+        // Before the table: a daemon that failed on its new executable is
+        // respawned from the old one (Router+Upgrade.swift).
+        upgradeSawExit(c, pid: pid, how: how)
         apply(c, c.supervision.handle(.exited(permanent: code == 100), now: now, policy: config.policy))
+        upgradeAfterExit(c)
         if c.supervision.state == .failed {
             for (client, id) in c.readyWaiters { try? client.replyError(to: id, .failed, "\(c.name) failed: \(how)") }
             c.readyWaiters = []
@@ -265,6 +303,7 @@ final class Router {
             startWatchdog(c)
             for (client, id) in c.readyWaiters { try? client.reply(to: id, .acknowledged) }
             c.readyWaiters = []
+            upgradeSawReady(c)
             bootProgressed(c)
         case let .descriptorsDeposited(key, record, _):
             deposited(c, link, &r, key: key, record: record)

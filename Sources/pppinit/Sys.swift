@@ -51,6 +51,23 @@ enum Sys {
         return pid
     }
 
+    /// Copies a file (sendfile(2), in the kernel) to a new file of `mode`.
+    static func copyFile(from source: String, to target: String, mode: mode_t) throws(IPCError) {
+        let src = try Errno.check("open(\(source))") { open(source, O_RDONLY | O_CLOEXEC) }
+        defer { _ = close(src) }
+        var st = stat()
+        guard fstat(src, &st) == 0 else { throw .system(call: "fstat(\(source))", errno: errno) }
+        let dst = try Errno.check("open(\(target))") { open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        defer { _ = close(dst) }
+        var left = Int(st.st_size)
+        while left > 0 {
+            let n = sendfile(dst, src, nil, left)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw .system(call: "sendfile(\(target))", errno: n < 0 ? errno : EIO) }
+            left -= n
+        }
+    }
+
     /// Reaps every exited child: (pid, description, exit code or nil).
     static func reap() -> [(pid: Int32, how: String, code: Int32?)] {
         var out: [(Int32, String, Int32?)] = []
@@ -67,11 +84,17 @@ enum Sys {
         }
     }
 
-    static func selfDirectory() -> String {
+    /// The path this process was executed from (/proc/self/exe).
+    static func executablePath() -> String {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return "." }
-        let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard n > 0 else { return "" }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func selfDirectory() -> String {
+        let path = executablePath()
+        guard !path.isEmpty else { return "." }
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return String(path[..<slash])
     }

@@ -81,8 +81,10 @@ final class RouterUnderTest {
     /// hard RLIMIT_NOFILE (prlimit execs too, so `process` stays pppinit).
     /// `environment`: added to pppinit's; a value "$LOG_STREAM" becomes the
     /// log file's "DEV:INODE" (a JOURNAL_STREAM naming pppinit's stderr).
+    /// `bin`: the directory pppinit is run from (it spawns the daemons
+    /// from its own directory): a copy of the build for upgrade tests.
     init(config: String = packageRoot + "/compose/minimal.toml", netns: String? = sharedTestNamespace,
-         descriptorLimit: Int? = nil, environment: [String: String] = [:]) throws {
+         descriptorLimit: Int? = nil, environment: [String: String] = [:], bin: String = binDir) throws {
         let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         runtimeDir = "/tmp/ppprouter-test-\(id)"
         logPath = "/tmp/ppprouter-test-\(id).log"
@@ -101,9 +103,9 @@ final class RouterUnderTest {
             }
             if let netns {
                 process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-                process.arguments = ["netns", "exec", netns, binDir + "/pppinit", "--config", config, "--runtime-dir", runtimeDir]
+                process.arguments = ["netns", "exec", netns, bin + "/pppinit", "--config", config, "--runtime-dir", runtimeDir]
             } else {
-                process.executableURL = URL(fileURLWithPath: binDir + "/pppinit")
+                process.executableURL = URL(fileURLWithPath: bin + "/pppinit")
                 process.arguments = ["--config", config, "--runtime-dir", runtimeDir]
             }
             if let descriptorLimit, let command = process.executableURL?.path {

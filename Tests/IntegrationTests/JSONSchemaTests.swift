@@ -94,6 +94,8 @@ struct JSONSchemaTests {
         try take("session-show", ["session", "show", id])
         try take("call", ["call", "ncpd", "status"])
         try take("log-level", ["log-level", "linkd@ua", "info"])
+        try take("upgrade", ["upgrade", "--check"])
+        try take("reload", ["reload"])
         try take("restart", ["restart", "authd"])
         try take("session-kill", ["session", "kill", id])
         _ = a.waitForSession("dead") { $0["phase"]?.string == "dead" }

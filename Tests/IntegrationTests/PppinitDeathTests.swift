@@ -53,6 +53,7 @@ extension RouterUnderTest {
         let before = try allRunning().compactMapValues { IntegrationTests.pid($0) }
         let sessionsBefore = Set(sessions().compactMap { $0["id"]?.string })
         let (adoptedBefore, attachedBefore) = (count("adopting it"), count(" attached; "))
+        let relogged = count("log lines go to the adopting pppinit again")
         killInit()
         // The gap: no pppinit. Forwarding must go on; wait for a few
         // replies (bounded) rather than for a time.
@@ -73,6 +74,10 @@ extension RouterUnderTest {
         }
         #expect(count("adopting it") - adoptedBefore == before.count, "\(context):\n\(log.suffix(4000))")
         #expect(count(" attached; ") - attachedBefore == before.count, "\(context):\n\(log.suffix(4000))")
+        // Their lines reach the new pppinit's log (a new pipe on attach).
+        let deadline = Date().addingTimeInterval(10)
+        while count("log lines go to the adopting pppinit again") - relogged < before.count && Date() < deadline { usleep(50_000) }
+        #expect(count("log lines go to the adopting pppinit again") - relogged == before.count, "\(context):\n\(log.suffix(4000))")
         let sessionsAfter = Set(sessions().compactMap { $0["id"]?.string })
         #expect(sessionsAfter == sessionsBefore, "\(context): sessions \(sessionsBefore) became \(sessionsAfter)")
         return gapReplies

@@ -28,8 +28,10 @@ final class SessionLab {
     /// echoes (one a second) either side may miss before giving up.
     /// `serverTables`, `clientTables`: more tables for either config
     /// ([ipv6.sa] …); `beforeRouters` runs once the namespaces exist.
+    /// `serverBin`: the directory the server's pppinit runs from.
     init(supervisor: String = "", echoFailure: Int = 10, link: Link = .udp, serverTables: String = "",
-         clientTables: String = "", clientHooks: Bool = false, beforeRouters: (Netns, Netns) throws -> Void = { _, _ in }) throws {
+         clientTables: String = "", clientHooks: Bool = false, serverBin: String? = nil,
+         beforeRouters: (Netns, Netns) throws -> Void = { _, _ in }) throws {
         nsA = try Netns("wa"); nsB = try Netns("wb")
         try beforeRouters(nsA, nsB)
         _ = try VethLink(nsA, nsB, addressA: "10.97.1.1", addressB: "10.97.1.2")
@@ -67,7 +69,8 @@ final class SessionLab {
                                                          extra: echo + "\n" + clientTables, hooks: hooksB?.config ?? ""))
         resolv = "/tmp/ppprouter-resolv-\(tag).conf"
         configs = [ca, cb]
-        a = try RouterUnderTest(config: ca.path, netns: nsA.name)
+        a = try RouterUnderTest(config: ca.path, netns: nsA.name,
+                                environment: serverBin.map { ["PPP_BIN_DIR": $0] } ?? [:], bin: serverBin ?? binDir)
         // The listener binds before its linkd runs: the caller's first
         // connect then finds it (persist would retry, as a second session).
         if link == .tcp { _ = try a.allRunning() }
