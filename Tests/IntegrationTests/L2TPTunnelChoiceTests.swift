@@ -130,7 +130,7 @@ private struct ChoiceLab {
 /// The LAC's tunnels as `pppctl --json tunnels` lists them.
 func lacTunnels(_ r: RouterUnderTest) -> [JSON] {
     guard let out = try? r.ctl(["--json", "tunnels"]), out.status == 0, let j = try? JSON.parse(out.stdout) else { return [] }
-    return (j["data"] ?? j).array ?? []
+    return j["data"]?.array ?? []
 }
 
 private func established(_ tunnels: [JSON]) -> [JSON] { tunnels.filter { $0["state"]?.string == "established" } }

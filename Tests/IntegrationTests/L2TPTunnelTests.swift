@@ -141,9 +141,8 @@ struct L2TPLab {
 }
 
 func l2tpStatus(_ r: RouterUnderTest, _ port: String) -> JSON? {
-    guard let out = try? r.ctl(["--json", "call", "linkd@\(port)", "status"]), out.status == 0,
-          let j = try? JSON.parse(out.stdout) else { return nil }
-    return (j["data"] ?? j)["l2tp"]
+    guard let out = try? r.ctl(["--json", "call", "linkd@\(port)", "status"]), out.status == 0 else { return nil }
+    return (try? JSON.parse(out.stdout))?["data"]?["l2tp"]
 }
 
 private func firstTunnel(_ r: RouterUnderTest, _ port: String) -> JSON? {
