@@ -27,6 +27,8 @@ final class IPv6ServerSide {
     /// The session's IA_NA address from `settings.naPool` (a /128), offered
     /// to its DHCPv6 client; back to the pool at the end.
     var address: IPv6Prefix?
+    /// What authd was last told (reportPrefixes), so each change is sent once.
+    var reported: SessionPrefixesArguments?
     var timer: TimerID?
     /// The kernel's own RS and RAs from the unit, not sent to the peer.
     var kernelDiscoveryDropped = 0
@@ -99,6 +101,7 @@ extension NetworkSession {
         ipv6Services = side
         if let p = side.advertised { route(p, add: true) }
         perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
+        reportPrefixes()
         host.log.info("\(id): IPv6 RAs started" + (side.advertised.map { " for \($0)" } ?? " (no prefix)"))
         scheduleIPv6()
     }
@@ -233,7 +236,24 @@ extension NetworkSession {
             case .leasesChanged: changed = true
             }
         }
-        if changed && save && !ended { host.sessionChanged(self) }
+        if changed && save && !ended {
+            host.sessionChanged(self)
+            reportPrefixes()
+        }
+    }
+
+    /// authd's accounting gets the prefixes taken from our pools (RADIUS's
+    /// own are in its verdict already). Not at the session's end: the Stop
+    /// is to name what the session had.
+    private func reportPrefixes() {
+        guard let side = ipv6Services, record.verdict?.success == true, !(record.verdict?.peerName ?? "").isEmpty else { return }
+        func value(_ p: IPv6Prefix?) -> IPv6PrefixValue? { p.flatMap { IPv6PrefixValue(address: $0.address.bytes, length: $0.length) } }
+        let delegated = side.server.leases.first { $0.kind == .prefix && $0.committed && $0.pooled }?.prefix
+        let report = SessionPrefixesArguments(session: id, prefix: side.advertisedPooled ? value(side.advertised) : nil,
+                                              delegated: value(delegated))
+        guard report != side.reported else { return }
+        side.reported = report
+        host.accountPrefixes(report)
     }
 
     /// ipv6-prefix-up/-down (pppinit runs the script): a prefix delegated
@@ -323,6 +343,7 @@ extension NetworkSession {
         takeAddress(side, router, leased: side.server.leases.first { $0.kind == .address }?.prefix)
         ipv6Services = side
         perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
+        reportPrefixes()
         host.log.info("\(id): IPv6 resumed: \(side.advertised.map(\.description) ?? "no prefix"), \(side.server.leases.count) lease(s)")
         scheduleIPv6()
     }
