@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Offload"),
         // TOML subset with line numbers; used by pppinit and pppctl only.
         .target(name: "Config"),
-        .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE", "L2TP"]),
+        .executableTarget(name: "linkd", dependencies: daemonDeps + ["CShim", "PPPoE", "L2TP", "Offload"]),
         .executableTarget(name: "authd", dependencies: daemonDeps + ["CNettle", "CShim"]),
         .executableTarget(name: "ncpd", dependencies: daemonDeps + ["CShim", "IPv6Services"]),
         .executableTarget(name: "bridged", dependencies: daemonDeps),

@@ -44,6 +44,26 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let end = ChannelPump.drain(pair.fds[1], into: &buffer, batch: 64) { n, bytes in
         precondition(received < sent.count && Array(bytes[0..<n]) == sent[received], "frame \(received) changed on the way")
         received += 1
+        // Issue 21: the frames that are not PPP frames, by their marker.
+        let kind = bytes.withUnsafeBytes { ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        switch kind {
+        case .superPacket:
+            if let proto = try? bytes.withUnsafeBytes({ b throws(PPPError) in try ChannelFrame.superPacket(UnsafeRawBufferPointer(rebasing: b[0..<n])) }) {
+                precondition(n > ChannelFrame.superPacketHeaderLength && proto.rawValue == UInt16(bytes[2]) << 8 | UInt16(bytes[3]),
+                             "super-packet misread")
+            }
+            return true
+        case .capability:
+            if let flags = try? bytes.withUnsafeBytes({ b throws(PPPError) in try ChannelFrame.capability(UnsafeRawBufferPointer(rebasing: b[0..<n])) }) {
+                precondition(flags.isSubset(of: .known) && flags.rawValue == bytes[3] & ChannelOffload.known.rawValue,
+                             "capability misread")
+            }
+            return true
+        case .invalid:
+            precondition((try? ChannelFrame.decode(bytes[0..<n])) == nil, "an invalid frame decoded")
+            return true
+        case .ppp: break
+        }
         guard let (proto, information) = try? ChannelFrame.decode(bytes[0..<n]) else { return true }
         var rebuilt = [UInt8](repeating: 0, count: 2)
         rebuilt.withUnsafeMutableBytes { ChannelFrame.writeHeader(proto, into: $0) }

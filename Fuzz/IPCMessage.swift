@@ -1,4 +1,5 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/LogLine.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSON+Encode.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/FramedRoute.swift Sources/IPC/IPv4.swift Sources/IPC/NASPortType.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/BridgeSettings.swift Fuzz/Shared/Canonical.swift
+// fuzz-sources: Sources/IPC Fuzz/Shared/Canonical.swift
+// fuzz-modules: CShim
 // libFuzzer target for the control-message decoder: header, catalogue
 // checks, every payload codec, the linkd port and bridging settings codecs
 // and the channel record. Decoders are exact-length, so a decoded value

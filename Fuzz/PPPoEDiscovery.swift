@@ -104,6 +104,16 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             total &+= at &+ Int(tags.inner ?? 0) &+ tags.description.utf8.count
         }
     }
+    // Control messages as recvmsg returns them (PacketAuxdata.swift): the
+    // tag read is what an encoded buffer with it reads back as.
+    do {
+        if let tag = try PacketAuxdata.vlan(bytes[...]) {
+            precondition((try? PacketAuxdata.vlan(PacketAuxdata.encode(tag)[...])) == tag)
+            total &+= Int(tag.tci) &+ Int(tag.tpid)
+        }
+    } catch {
+        total &+= 1
+    }
     total &+= drive(bytes)
     if bytes.count >= 12 {
         // Re-addressed: to the host from the AC, then to the AC from the host.

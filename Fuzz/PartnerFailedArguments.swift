@@ -1,4 +1,5 @@
-// fuzz-sources: Sources/IPC/Wire.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/LogLine.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/SessionRecords.swift Sources/IPC/FramedRoute.swift Sources/IPC/IPv4.swift Sources/IPC/NASPortType.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/BridgeSettings.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSONError.swift Sources/IPC/JSON+Encode.swift Sources/IPC/JSON+Parse.swift Sources/IPC/MethodError.swift Sources/IPC/PartnerFailed.swift
+// fuzz-sources: Sources/IPC
+// fuzz-modules: CShim
 // libFuzzer target for linkd's `partner-failed` argument checks
 // (PartnerFailedArguments): any JSON is either refused with bad-arguments or taken,
 // and what is taken re-encodes to arguments that are taken back unchanged;

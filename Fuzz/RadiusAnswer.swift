@@ -4,11 +4,14 @@
 // libFuzzer target: authd's handling of a RADIUS server's answer — the
 // Response Authenticator and Message-Authenticator checks (RadiusReply), then
 // the attributes of a believed answer turned into a verdict
-// (RadiusRequests.result). Input: flags, a secret, the Request Authenticator,
+// (RadiusRequests.result), RFC 2868 tunnel attributes and Tunnel-Password
+// decryption included. Input: flags, a secret, the Request Authenticator,
 // then the answer. With the "sign" flag the harness signs the answer with the
 // secret first, as a server that knows it would, so that the fuzzer reaches
 // the attribute handling behind the MD5 checks; unsigned, the check must
 // refuse it (the fuzzer cannot forge MD5).
+
+import IPC
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -53,7 +56,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     ]
     for (i, proof) in proofs.enumerated() {
         let v = Verification(id: UInt32(i), method: [.pap, .chapMD5, .msChapV2][i], user: "alice", proof: proof)
-        let r = RadiusRequests.result(.answered(packet, server: 0), for: v)
+        let r = RadiusRequests.result(.answered(packet, server: 0, secret: secret, requestAuthenticator: requestAuthenticator), for: v)
+        // RFC 2868 tunnels: at most TunnelChoice.maximum, best first, each an IPv4 endpoint.
+        precondition(r.grant.tunnels.count <= TunnelChoice.maximum)
+        precondition(zip(r.grant.tunnels, r.grant.tunnels.dropFirst()).allSatisfy { $0.preference <= $1.preference })
+        precondition(r.grant.tunnels.allSatisfy { L2TPEndpoint($0.serverEndpoint, defaultPort: 1701) != nil })
         if r.accepted, case .msChapV2 = proof {
             precondition(r.authenticatorResponse.utf8.count == 42 && r.authenticatorResponse.hasPrefix("S="),
                          "MS-CHAPv2 accept without a well-formed authenticator response")

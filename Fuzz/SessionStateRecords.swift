@@ -1,4 +1,5 @@
-// fuzz-sources: Sources/PPP Sources/IPC/Wire.swift Sources/IPC/IPCError.swift Sources/IPC/Errno.swift Sources/IPC/Catalogue.swift Sources/IPC/SyscallRule.swift Sources/IPC/Log.swift Sources/IPC/LogLine.swift Sources/IPC/JSONValue.swift Sources/IPC/JSONObject.swift Sources/IPC/JSON+Encode.swift Sources/IPC/PortSettings.swift Sources/IPC/L2TPSettings.swift Sources/IPC/MultilinkSettings.swift Sources/IPC/PPPoESettings.swift Sources/IPC/NcpdSettings.swift Sources/IPC/IPv6Settings.swift Sources/IPC/SessionRecords.swift Sources/IPC/FramedRoute.swift Sources/IPC/IPv4.swift Sources/IPC/NASPortType.swift Sources/IPC/BundleRecord.swift Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift Sources/linkd/StalePPPoESessionRecord.swift Sources/IPC/CounterBaseRecord.swift Fuzz/Shared/Canonical.swift
+// fuzz-sources: Sources/PPP Sources/IPC Sources/ncpd/NetworkSessionState.swift Sources/linkd/LinkSessionState.swift Sources/linkd/StalePPPoESessionRecord.swift Fuzz/Shared/Canonical.swift
+// fuzz-modules: CShim
 // libFuzzer target: the state records ncpd and linkd deposit in pppinit's
 // fd store and decode after a restart (DESIGN.md "Restart without losing
 // sessions"). A decoded record re-encodes to the same bytes, or — when it

@@ -12,6 +12,9 @@
 # authd, bridged, pppctl) runs each N with those daemons too, right before
 # ours, so the figures stand side by side from the same machine and minute
 # (issue 13: ncpd's CPU per session before and after units without IPv6).
+# Then the same N on a VLAN port (issue 13 point 6: PPPoEVLANTests' 1:1 and
+# QinQ swarm, Hosts spread over untagged, C-VLANs and QinQ on one port, with
+# a kill -9 of linkd and the tagged sessions resumed); VLAN=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "bench-pppoe-sessions.sh: run as root" >&2; exit 2; }
@@ -29,4 +32,9 @@ for n in "${counts[@]}"; do
     echo "== $n sessions"
     PPP_SWARM_SESSIONS=$n swift test --scratch-path "$scratch" --skip-build --no-parallel --disable-xctest \
         --filter PPPoEScaleTests 2>&1 | grep -E '^PPPoE swarm|✘|passed after|failed after' | grep -v '^✔ Suite\|^✔ Test run' || true
+    if [ "${VLAN:-1}" != 0 ]; then
+        echo "== $n sessions on a VLAN port"
+        PPP_VLAN_SWARM_SESSIONS=$n swift test --scratch-path "$scratch" --skip-build --no-parallel --disable-xctest \
+            --filter PPPoEVLANTests/oneToOneAndQinQSwarmSurvivesKillOfLinkd 2>&1 | grep -E '^PPPoE VLAN swarm|✘|passed after|failed after' | grep -v '^✔ Suite\|^✔ Test run' || true
+    fi
 done

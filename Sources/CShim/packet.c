@@ -117,3 +117,73 @@ int ppp_packet_send_batch(int fd, const uint8_t *base, size_t slot_size, unsigne
     do { sent = sendmmsg(fd, msgs, n, MSG_DONTWAIT); } while (sent < 0 && errno == EINTR);
     return sent;
 }
+
+#include <linux/filter.h>
+
+static int attach(int fd, struct sock_filter *code, unsigned short n) {
+    struct sock_fprog prog = { .len = n, .filter = code };
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
+int ppp_packet_open_tagged(const char *ifname, uint8_t mac[6], int *ifindex, int *mtu) {
+    int fd = ppp_packet_open(ifname, ETH_P_ALL, mac, ifindex, mtu);
+    if (fd < 0) return -1;
+    /* Frames with the outermost tag in the skb's metadata (SKF_AD_VLAN_TAG_PRESENT)
+       and PPPoE or a further C-tag after it. */
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0),
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8863, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8864, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8100, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0x40000),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    int one = 1;
+    if (attach(fd, code, sizeof code / sizeof code[0]) < 0
+        || setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0
+        || setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    /* What was queued before the filter was attached may be anything. */
+    uint8_t drain[64];
+    while (recv(fd, drain, sizeof drain, MSG_DONTWAIT | MSG_TRUNC) >= 0) {}
+    return fd;
+}
+
+int ppp_packet_drop_otherhost(int fd) {
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OTHERHOST, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, 0x40000),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    return attach(fd, code, sizeof code / sizeof code[0]);
+}
+
+int ppp_packet_recv_batch_control(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths,
+                                  uint8_t *control, size_t control_size, size_t *control_lengths) {
+    if (n > PPP_PACKET_BATCH_MAX) n = PPP_PACKET_BATCH_MAX;
+    struct mmsghdr msgs[PPP_PACKET_BATCH_MAX];
+    struct iovec iovs[PPP_PACKET_BATCH_MAX];
+    memset(msgs, 0, sizeof(struct mmsghdr) * n);
+    for (unsigned i = 0; i < n; i++) {
+        iovs[i].iov_base = base + i * slot_size;
+        iovs[i].iov_len = slot_size;
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_control = control + i * control_size;
+        msgs[i].msg_hdr.msg_controllen = control_size;
+    }
+    int got;
+    do { got = recvmmsg(fd, msgs, n, MSG_DONTWAIT, NULL); } while (got < 0 && errno == EINTR);
+    for (int i = 0; i < got; i++) {
+        lengths[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? 0 : msgs[i].msg_len;
+        control_lengths[i] = (msgs[i].msg_hdr.msg_flags & MSG_CTRUNC) ? 0 : msgs[i].msg_hdr.msg_controllen;
+    }
+    return got;
+}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/capability.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -120,6 +121,16 @@ int ppp_peer_cred(int sock, pid_t *pid, uid_t *uid, gid_t *gid) {
 int ppp_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int ppp_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 int ppp_get_no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); }
+int ppp_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+int ppp_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+int ppp_dup3(int oldfd, int newfd) { return (int)syscall(SYS_dup3, oldfd, newfd, 0); }
+int ppp_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 int ppp_tgkill(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, tgid, tid, sig); }
 
 static int kept(int cap, const int *keep, int nkeep) {
@@ -260,6 +271,14 @@ int ppp_signalfd_read(int fd, int *pid) {
     if (n != sizeof si) { errno = EIO; return -1; }
     *pid = (int)si.ssi_pid;
     return (int)si.ssi_signo;
+}
+
+int ppp_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, 0U); }
+
+int ppp_set_inherited(int fd, int inherited) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFD, inherited ? (flags & ~FD_CLOEXEC) : (flags | FD_CLOEXEC));
 }
 
 int ppp_timerfd_create(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
@@ -403,4 +422,8 @@ uint64_t ppp_inode(int fd) {
 
 long ppp_getrandom(void *buf, unsigned long len) {
     return (long)getrandom(buf, len, 0);
+}
+
+int ppp_ioctl_value(int fd, unsigned long request, unsigned long value) {
+    return ioctl(fd, request, value);
 }

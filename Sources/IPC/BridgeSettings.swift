@@ -63,6 +63,14 @@ public struct LinkdSettings: Equatable, Sendable {
     public var role: BridgeRole = .none
     /// The rules that apply to this port, in config order.
     public var rules: [BridgeRule] = []
+    /// RFC 2868: the upstream port (an l2tp lac port with `upstream = true`)
+    /// for a session whose Access-Accept names L2TP tunnels; "" = none.
+    /// It takes precedence over the rules for such a session.
+    public var tunnelUpstream: String = ""
+    /// Issue 21: the port's `offload` key: linkd offers super-packets to the
+    /// channel owner (segmenting and coalescing them itself) on transports
+    /// that can do it. Version 3.
+    public var offload = true
 
     public init(port: PortSettings) { self.port = port }
 
@@ -76,17 +84,22 @@ public struct LinkdSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(1)
+        w.u8(3)
         w.blob(port.encoded())
         w.u8(role.rawValue)
         w.u16(UInt16(rules.count))
         for r in rules { w.string(r.peerName); w.string(r.realm); w.string(r.port); w.string(r.upstream) }
+        w.string(tunnelUpstream)
+        w.bool(offload)
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> LinkdSettings {
         var r = ByteReader(bytes)
-        try r.version(1, "linkd settings")
+        // Version 1 (no tunnel upstream) and 2 (no offload flag: read as
+        // offload off, what it did) still read.
+        let version = try r.u8()
+        guard (1...3).contains(version) else { throw .invalid(callID: 0, reason: "linkd settings version \(version)") }
         var s = LinkdSettings(port: try PortSettings.decode(try r.blob()))
         guard let role = BridgeRole(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "bridge role") }
         s.role = role
@@ -98,6 +111,8 @@ public struct LinkdSettings: Equatable, Sendable {
             rule.peerName = peerName; rule.realm = realm; rule.port = port
             s.rules.append(rule)
         }
+        if version >= 2 { s.tunnelUpstream = try r.string() }
+        s.offload = version >= 3 ? try r.bool() : false
         try r.finish()
         return s
     }

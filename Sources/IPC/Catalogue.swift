@@ -41,6 +41,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case componentRestartRequested = 22
     case daemonCallRequested = 23    // relay a call to a daemon
     case eventsWatched = 24          // subscribe to events until hang-up
+    case daemonAttached = 25         // orphaned daemon → init rendezvous: a new init link (issue 20)
     // daemon <-> daemon handoff (DESIGN.md "The handoff")
     case channelHandedOver = 40      // one channel + R
     case channelPairHandedOver = 41  // two channels + R (bridged)
@@ -87,6 +88,9 @@ public enum Catalogue {
         case .descriptorsReturned: MessageSpec(senders: [.pppinit], descriptors: .counted(max: 8))
         case .eventPublished: MessageSpec(senders: Peer.daemons.union([.pppinit]), descriptors: .exactly(0))
         case .controlOpened: MessageSpec(senders: [.pppctl], descriptors: .exactly(1))
+        // The new init link's end, then the daemon's inherited descriptors
+        // (rendezvous, dae or metrics) in its layout's order.
+        case .daemonAttached: MessageSpec(senders: Peer.daemons, descriptors: .counted(max: 4))
         case .componentsListed, .componentRestartRequested, .eventsWatched:
             MessageSpec(senders: [.pppctl], descriptors: .exactly(0))
         // linkd and ncpd too: pppinit relays a daemon's call only if its
@@ -158,6 +162,11 @@ public enum Message: Equatable, Sendable {
     case componentRestartRequested(name: String)
     case daemonCallRequested(target: String, method: String, arguments: String)
     case eventsWatched
+    /// A daemon whose pppinit died, to the next one: who it is (the pid and
+    /// the start time of its process, /proc/PID/stat field 22, so a reused
+    /// pid cannot pass for it) and `count` descriptors: the new init link's
+    /// end first, then what it inherited at start after fd 3.
+    case daemonAttached(component: String, pid: UInt32, startTime: UInt64, count: UInt8)
     case channelHandedOver(record: [UInt8])
     case channelPairHandedOver(record: [UInt8])
     case conversationOpened(version: UInt8)
@@ -200,6 +209,7 @@ public enum Message: Equatable, Sendable {
         case .componentRestartRequested: .componentRestartRequested
         case .daemonCallRequested: .daemonCallRequested
         case .eventsWatched: .eventsWatched
+        case .daemonAttached: .daemonAttached
         case .channelHandedOver: .channelHandedOver
         case .channelPairHandedOver: .channelPairHandedOver
         case .conversationOpened: .conversationOpened
@@ -219,7 +229,8 @@ public enum Message: Equatable, Sendable {
     /// The number of descriptors this message must travel with.
     public var descriptorCount: Int {
         switch self {
-        case let .descriptorsDeposited(_, _, n), let .descriptorsReturned(_, _, n): Int(n)
+        case let .descriptorsDeposited(_, _, n), let .descriptorsReturned(_, _, n),
+             let .daemonAttached(_, _, _, n): Int(n)
         default:
             if case let .exactly(n) = Catalogue.spec(type).descriptors { n } else { 0 }
         }
@@ -252,6 +263,8 @@ public enum Message: Equatable, Sendable {
         case let .callAborted(code): w.u16(code.rawValue)
         case let .controlOpened(version): w.u8(version)
         case let .componentRestartRequested(name): w.string(name)
+        case let .daemonAttached(component, pid, startTime, count):
+            w.string(component); w.u32(pid); w.u64(startTime); w.u8(count)
         case let .daemonCallRequested(target, method, arguments): w.string(target); w.string(method); w.text(arguments)
         case let .channelHandedOver(record), let .channelPairHandedOver(record): w.blob(record)
         case let .conversationOpened(version): w.u8(version)
@@ -338,6 +351,13 @@ public enum Message: Equatable, Sendable {
             let target = try r.string(), method = try r.string()
             m = .daemonCallRequested(target: target, method: method, arguments: try r.text())
         case .eventsWatched: m = .eventsWatched
+        case .daemonAttached:
+            let component = try r.string(), pid = try r.u32(), startTime = try r.u64()
+            let count = try r.u8()
+            guard case let .counted(max) = Catalogue.spec(type).descriptors, count >= 1, Int(count) <= max else {
+                throw .invalid(callID: 0, reason: "declares \(count) descriptors; 1 to 4 allowed")
+            }
+            m = .daemonAttached(component: component, pid: pid, startTime: startTime, count: count)
         case .channelHandedOver: m = .channelHandedOver(record: try r.blob())
         case .channelPairHandedOver: m = .channelPairHandedOver(record: try r.blob())
         case .conversationOpened: m = .conversationOpened(version: try r.u8())

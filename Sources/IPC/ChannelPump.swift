@@ -101,6 +101,22 @@ public enum ChannelPump {
         }
     }
 
+    /// Sends `header` and `body` as one datagram, gathered (issue 21: a
+    /// super-packet's marker, Protocol and virtio header in front of a
+    /// packet that stays where the coalescer built it).
+    public static func send(_ fd: Int32, header: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) -> ChannelSend {
+        var vector = (iovec(iov_base: UnsafeMutableRawPointer(mutating: header.baseAddress), iov_len: header.count),
+                      iovec(iov_base: UnsafeMutableRawPointer(mutating: body.baseAddress), iov_len: body.count))
+        return withUnsafeMutableBytes(of: &vector) { v in
+            var message = msghdr()
+            message.msg_iov = v.baseAddress!.assumingMemoryBound(to: iovec.self)
+            message.msg_iovlen = 2
+            var n: Int
+            repeat { n = sendmsg(fd, &message, sendFlags) } while n < 0 && errno == EINTR
+            return classify(n, expected: header.count + body.count)
+        }
+    }
+
     /// Receives one datagram at the start of `buffer` (EINTR retried).
     public static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> ChannelReceive {
         while true {

@@ -5,7 +5,7 @@
 // word (a test compares both).
 
 public enum ControlCommand: CaseIterable, Sendable {
-    case components, sessions, sessionShow, sessionKill, tunnels, tunnelShow, tunnelKill, bundles, bundleShow, bridge, unbridge, restart, call, watch, authTest, reload, logLevel
+    case components, sessions, sessionShow, sessionKill, tunnels, tunnelShow, tunnelKill, bundles, bundleShow, bridge, unbridge, restart, call, watch, authTest, reload, logLevel, upgrade
 
     /// The words that name it and its arguments, as the README shows them.
     public var synopsis: String {
@@ -27,13 +27,14 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .authTest: "auth test USER [--method pap|chap|mschapv2|eap] [--server NAME]"
         case .reload: "reload"
         case .logLevel: "log-level NAME debug|info|notice|warning|error"
+        case .upgrade: "upgrade [--check]"
         }
     }
 
     /// The daemon methods it calls (through pppinit).
     public var calls: [DaemonMethod] {
         switch self {
-        case .components, .restart, .watch, .reload, .call: []
+        case .components, .restart, .watch, .reload, .call, .upgrade: []
         case .sessions: [.linkdSessions, .ncpdSessions, .splices]
         case .sessionShow: [.linkdSessions]
         case .sessionKill: [.linkdSessions, .sessionKill]
@@ -50,7 +51,7 @@ public enum ControlCommand: CaseIterable, Sendable {
     /// Root or the admin group only: a method it calls needs admin, or it
     /// restarts a component (pppinit's own check).
     public var needsAdmin: Bool {
-        self == .restart || self == .reload || calls.contains { $0.needsAdmin }
+        self == .restart || self == .reload || self == .upgrade || calls.contains { $0.needsAdmin }
     }
 
     /// What it does; pppctl's help shows it as the command's abstract.
@@ -72,6 +73,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .watch: "Stream events: " + EventKind.allCases.map(\.rawValue).joined(separator: ", ") + "."
         case .authTest: "Check USER's password against authd's sources, no link needed; the password is read from stdin."
         case .logLevel: "Set the level of one component's log (pppinit, authd, linkd@PORT…) until it restarts."
+        case .upgrade: "Replace the running router with the executables now on disk, keeping every session: pppinit re-executes itself, then each changed daemon restarts onto its new executable, one at a time; one that fails to come up is rolled back to its old executable and the upgrade stops there. With --check, only list which components would change (ELF build id, or a hash of the file)."
         case .reload: "Make authd re-read [auth], [users.*], [radius] and the secrets files (restarts authd; sessions past authentication stay up)."
         }
         return needsAdmin ? String(text.dropLast()) + " (admin only)." : text

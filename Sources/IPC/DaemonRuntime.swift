@@ -20,7 +20,9 @@ public final class DaemonRuntime {
 
     public let peer: Peer
     public let loop: EventLoop
-    public let link: Link
+    /// fd 3 at start; after pppinit died, the link the next one answered
+    /// on (DaemonRuntime+Attach.swift).
+    public internal(set) var link: Link
     public let setup: DaemonSetup
     public var log: Log
     public private(set) var restored: [RestoredEntry] = []
@@ -44,10 +46,21 @@ public final class DaemonRuntime {
     /// The daemon's own fields of the built-in `status` method (set by
     /// every daemon as it starts; until then `status` fails).
     public var ownStatus: (() -> DaemonStatus)?
-    /// Runs before exit on SIGTERM or when pppinit goes away.
+    /// Runs before exit on SIGTERM (not when pppinit goes away: we stay).
     public var onShutdown: (() -> Void)?
     /// Datagrams refused on our rendezvous point (see Conversation.swift).
     public internal(set) var rendezvousDropped = 0
+    /// What we have in the fd store, to re-deposit to the next pppinit.
+    var mirror = DepositMirror()
+    /// false from fd 3's hang-up until the next pppinit takes us back.
+    public internal(set) var attached = true
+    /// Our pid and start time, read before the drop: how the next pppinit
+    /// tells us from a process that reused our pid.
+    var identity: ProcessStart?
+    var attachTimer: TimerID?
+    var attachDeadline: TimerID?
+    var attaching: Link?
+    var attachFailures = 0
 
     /// Takes fd 3 and waits for `daemonConfigured`. Exits 111 (temporary
     /// failure: restart me) if it is missing or malformed.
@@ -77,6 +90,7 @@ public final class DaemonRuntime {
             log.threshold = setup.logLevel
             let rt = DaemonRuntime(peer: peer, loop: loop, link: link, setup: setup, log: log)
             rt.inherited = layout
+            rt.identity = ProcessStart.current()
             return rt
         } catch {
             log.error("init link: \(error)")
@@ -86,12 +100,7 @@ public final class DaemonRuntime {
 
     init(peer: Peer, loop: EventLoop, link: Link, setup: DaemonSetup, log: Log) {
         self.peer = peer; self.loop = loop; self.link = link; self.setup = setup; self.log = log
-        link.onMessage = { [unowned self] r in self.handle(&r) }
-        link.onInvalid = { [unowned self] e in self.log.warning("dropped message from pppinit: \(e)") }
-        link.onClose = { [unowned self] in
-            self.log.notice("pppinit went away; exiting")
-            self.shutdown(code: 0)
-        }
+        serve(link)
         register(.status) { [unowned self] _, _ throws(MethodError) in try self.status() }
         // pppinit's watchdog: answering at all proves the loop turns.
         register(.ping) { _, _ in PingReply().json }
@@ -118,6 +127,16 @@ public final class DaemonRuntime {
         } catch {
             log.error("signals: \(error)")
             exit(111)
+        }
+    }
+
+    /// Takes `link` as the init link: calls from pppinit, and its hang-up.
+    func serve(_ link: Link) {
+        link.onMessage = { [unowned self] r in self.handle(&r) }
+        link.onInvalid = { [unowned self] e in self.log.warning("dropped message from pppinit: \(e)") }
+        link.onClose = { [unowned self, unowned link] in
+            guard self.link === link else { return }
+            self.orphaned()
         }
     }
 
@@ -158,6 +177,7 @@ public final class DaemonRuntime {
                 // A key no daemon of this build writes: its descriptors
                 // close here and the deposit is withdrawn, said in the log.
                 guard let key = StoreKey(text) else { unknown.append(text); return }
+                self.mirror.deposit(key: text, record: record, descriptors: shared.map(\.raw))
                 entries.append(RestoredEntry(key: key, record: record, descriptors: shared))
             }
             if case let .callReplied(json) = r.message, let o = (try? JSON.parse(json))?.object,
@@ -193,7 +213,13 @@ public final class DaemonRuntime {
 
     /// Deposits descriptors and a state record under `key` in pppinit's fd
     /// store; they come back in `restored` after a restart.
+    /// While pppinit is gone only our mirror changes: what is live then is
+    /// what the next pppinit gets.
     public func deposit(key: StoreKey, record: [UInt8], descriptors: [Int32]) throws(IPCError) {
+        if !mirror.deposit(key: key.description, record: record, descriptors: descriptors) {
+            log.warning("fd store deposit \(key): a descriptor is not open")
+        }
+        guard attached else { return }
         try link.call(.descriptorsDeposited(key: key.description, record: record, count: UInt8(descriptors.count)),
                       descriptors: descriptors, onReply: { _ in },
                       onFailure: { [unowned self] e in self.log.warning("fd store deposit \(key): \(e)") })
@@ -204,6 +230,8 @@ public final class DaemonRuntime {
     }
 
     private func withdraw(text: String) throws(IPCError) {
+        mirror.withdraw(key: text)
+        guard attached else { return }
         try link.call(.descriptorsWithdrawn(key: text), onReply: { _ in },
                       onFailure: { [unowned self] e in self.log.warning("fd store withdraw \(text): \(e)") })
     }
@@ -231,7 +259,7 @@ public final class DaemonRuntime {
         exit(0)
     }
 
-    private func shutdown(code: Int32) {
+    func shutdown(code: Int32) -> Never {
         onShutdown?()
         exit(code)
     }
@@ -286,6 +314,8 @@ public final class DaemonRuntime {
             }
         case .callAborted:
             break  // our methods answer at once; nothing to cancel
+        case let .descriptorsReturned(key, _, _) where key == Self.outputKey:
+            takeOutput(&r)
         default:
             try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not a request \(peer) serves")
         }

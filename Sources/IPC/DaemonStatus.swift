@@ -167,6 +167,9 @@ public struct NcpdStatus: Equatable, Sendable {
     static let keys = ["sessions", "refused", "ended", "resumed", "pools", "rendezvous_dropped", "unit_waits",
                        "waiting_for_unit", "unit_delete_batches", "units_ipv6_off", "units_ipv6_off_failed",
                        "bundles", "bundles_created", "bundles_ended", "bundles_resumed"]
+    /// Issue 21's, written after the others; an ncpd of the release before
+    /// has none of them (read as 0).
+    static let offloadKeys = ["units_offload", "units_vnet_only", "units_offload_refused", "offload_flags"]
 
     public var sessions = 0, refused = 0, ended = 0, resumed = 0
     /// Address pools configured.
@@ -178,13 +181,20 @@ public struct NcpdStatus: Equatable, Sendable {
     public var unitsIPv6Off = 0, unitsIPv6OffFailed = 0
     /// RFC 1990 bundles now, and since start.
     public var bundles = 0, bundlesCreated = 0, bundlesEnded = 0, bundlesResumed = 0
+    /// Issue 21: units opened with the virtio-net header and TUN offloads,
+    /// with the header but every offload refused, and those where the
+    /// kernel refused the header itself (plain units); the TUN_F_* flags
+    /// the kernel took last (what the fallback ladder settled on).
+    public var unitsOffload = 0, unitsVnetOnly = 0, unitsOffloadRefused = 0, offloadFlags = 0
 
     public init() {}
 
     public var fields: JSONObject {
-        DaemonStatus.object(Self.keys, [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
-                                        waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed,
-                                        bundles, bundlesCreated, bundlesEnded, bundlesResumed])
+        DaemonStatus.object(Self.keys + Self.offloadKeys,
+                            [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
+                             waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed,
+                             bundles, bundlesCreated, bundlesEnded, bundlesResumed,
+                             unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags])
     }
 
     init?(fields o: JSONObject) {
@@ -193,6 +203,10 @@ public struct NcpdStatus: Equatable, Sendable {
         (rendezvousDropped, unitWaits, waitingForUnit, unitDeleteBatches) = (c[5], c[6], c[7], c[8])
         (unitsIPv6Off, unitsIPv6OffFailed) = (c[9], c[10])
         (bundles, bundlesCreated, bundlesEnded, bundlesResumed) = (c[11], c[12], c[13], c[14])
+        if Self.offloadKeys.contains(where: { o[$0] != nil }) {
+            guard let f = DaemonStatus.counts(o, Self.offloadKeys) else { return nil }
+            (unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags) = (f[0], f[1], f[2], f[3])
+        }
     }
 }
 

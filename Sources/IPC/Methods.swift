@@ -180,8 +180,11 @@ public struct DialArguments: MethodArguments {
     public var peerName: String?
     /// The subscriber's LCP and authentication and its MRU (DialProxy.swift).
     public var proxy: DialProxy?
-    public init(subscriber: String, peerName: String? = nil, proxy: DialProxy? = nil) {
-        self.subscriber = subscriber; self.peerName = peerName; self.proxy = proxy
+    /// RFC 2868 tunnels RADIUS assigned the subscriber, in order (an L2TP
+    /// LAC tries them instead of its `lns`).
+    public var tunnels: [TunnelChoice] = []
+    public init(subscriber: String, peerName: String? = nil, proxy: DialProxy? = nil, tunnels: [TunnelChoice] = []) {
+        self.subscriber = subscriber; self.peerName = peerName; self.proxy = proxy; self.tunnels = tunnels
     }
     public init(json: JSON) throws(MethodError) {
         subscriber = try Self.string(json, "for", "dial")
@@ -190,11 +193,21 @@ public struct DialArguments: MethodArguments {
             guard case let .object(o) = p else { throw MethodError(.badArguments, "dial: 'proxy' must be an object") }
             proxy = try DialProxy(json: o)
         }
+        if let t = json["tunnels"] {
+            guard case let .array(items) = t, items.count <= TunnelChoice.maximum else {
+                throw MethodError(.badArguments, "dial: 'tunnels' must be an array of at most \(TunnelChoice.maximum)")
+            }
+            for item in items {
+                guard case let .object(o) = item else { throw MethodError(.badArguments, "dial: a tunnel must be an object") }
+                tunnels.append(try TunnelChoice(json: o))
+            }
+        }
     }
     public var json: JSON {
         var o: JSONObject = ["for": .string(subscriber)]
         if let peerName, !peerName.isEmpty { o["peer_name"] = .string(peerName) }
         if let proxy { o["proxy"] = .object(proxy.json) }
+        if !tunnels.isEmpty { o["tunnels"] = .array(tunnels.map { .object($0.json) }) }
         return .object(o)
     }
 }

@@ -14,6 +14,8 @@ public enum NASPortType {
     /// Ethernet (15) instead; RFC 4603 exists to tell PPPoE apart from
     /// plain Ethernet, so we follow it (33 PPPoEoVLAN once VLANs exist).
     public static let pppoeOverEthernet: UInt32 = 32
+    /// RFC 4603 §2 33 PPPoEoVLAN: a PPPoE session on an 802.1Q/QinQ VLAN (issue 13).
+    public static let pppoeOverVLAN: UInt32 = 33
 
     /// The value for a port of `kind`.
     public static func of(_ kind: PortKind) -> UInt32 {

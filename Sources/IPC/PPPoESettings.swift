@@ -35,6 +35,8 @@ public struct PPPoESettings: Equatable, Sendable {
     /// Client: after a restart, end the session the last linkd left with a
     /// PADT (its id and AC come from the fd store) before discovering anew.
     public var stalePADT: Bool = true
+    /// VLANs (issue 13): encoded by PortSettings in its own section.
+    public var vlan = PPPoEVLANSettings()
 
     public init() {}
 

@@ -44,6 +44,27 @@ public enum PacketSocket {
                                   interface: PacketInterface(name: interface, index: index, address: address, mtu: Int(mtu)))
     }
 
+    /// ppp_packet_open_tagged: the ETH_P_ALL socket that sees VLAN-tagged
+    /// PPPoE with the outermost tag in PACKET_AUXDATA (issue 13; packet.h
+    /// says why no ETHER_TYPE-bound socket can). Needs CAP_NET_RAW.
+    public static func openTagged(interface: String) throws(IPCError) -> OpenedPacketSocket {
+        var mac = [UInt8](repeating: 0, count: 6)
+        var index: Int32 = 0
+        var mtu: Int32 = 0
+        let fd = try Errno.check("AF_PACKET tagged socket on \(interface)") {
+            mac.withUnsafeMutableBufferPointer { ppp_packet_open_tagged(interface, $0.baseAddress, &index, &mtu) }
+        }
+        let address = mac.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return OpenedPacketSocket(descriptor: FileDescriptor(adopting: fd),
+                                  interface: PacketInterface(name: interface, index: index, address: address, mtu: Int(mtu)))
+    }
+
+    /// ppp_packet_drop_otherhost: an ETHER_TYPE-bound socket no longer gets
+    /// frames for other stations, nor tagged frames the kernel untagged.
+    public static func dropOtherHost(_ fd: Int32) throws(IPCError) {
+        _ = try Errno.check("SO_ATTACH_FILTER") { ppp_packet_drop_otherhost(fd) }
+    }
+
     /// ppp_packet_info: the interface a socket from `open` is bound to (for
     /// one that came back from the fd store). `name` is what the caller
     /// configured; the kernel reports only the index.
@@ -91,16 +112,69 @@ public struct PacketBatch {
     /// `capacity` slots of `slotSize` octets; slot i starts at i * slotSize.
     public private(set) var storage: [UInt8]
     public private(set) var lengths: [Int]
+    /// Where each frame starts in its slot (past tags taken out in place).
+    private var starts: [Int]
+    /// Per slot: `controlSize` octets of control messages and how many
+    /// the kernel wrote (receiveWithControl only).
+    public let controlSize: Int
+    private var control: [UInt8]
+    private var controlLengths: [Int]
     /// Frames held: received by the last `receive`, or queued for `flush`.
     public private(set) var count = 0
 
     /// Slots of 1536 octets hold any frame of a 1518-octet MTU interface.
-    public init(slotSize: Int = 1536, capacity: Int = 32) {
+    public init(slotSize: Int = 1536, capacity: Int = 32, controlSize: Int = 0) {
         precondition(capacity > 0 && capacity <= Int(PPP_PACKET_BATCH_MAX))
         self.slotSize = slotSize
         self.capacity = capacity
         storage = [UInt8](repeating: 0, count: slotSize * capacity)
         lengths = [Int](repeating: 0, count: capacity)
+        starts = [Int](repeating: 0, count: capacity)
+        self.controlSize = controlSize
+        control = [UInt8](repeating: 0, count: controlSize * capacity)
+        controlLengths = [Int](repeating: 0, count: capacity)
+    }
+
+    /// recvmmsg with a control buffer per slot (PACKET_AUXDATA).
+    public mutating func receiveWithControl(from fd: Int32) throws(IPCError) -> Int {
+        precondition(controlSize > 0)
+        let slot = slotSize, cap = capacity, cs = controlSize
+        let got = try Errno.retrying("recvmmsg") {
+            storage.withUnsafeMutableBufferPointer { s in
+                lengths.withUnsafeMutableBufferPointer { l in
+                    control.withUnsafeMutableBufferPointer { c in
+                        controlLengths.withUnsafeMutableBufferPointer { cl in
+                            ppp_packet_recv_batch_control(fd, s.baseAddress, slot, UInt32(cap), l.baseAddress,
+                                                          c.baseAddress, cs, cl.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+        count = Int(got ?? 0)
+        for i in 0..<count { starts[i] = 0 }
+        return count
+    }
+
+    /// Frame i's control messages; empty when truncated (MSG_CTRUNC).
+    public func controlMessages(_ i: Int) -> ArraySlice<UInt8> {
+        precondition(i < count)
+        return control[(i * controlSize)..<(i * controlSize + controlLengths[i])]
+    }
+
+    /// Takes `octets` out of frame i at `offset` (from the frame's start)
+    /// in place, by moving what is before them forward: a VLAN tag between
+    /// the addresses and the ETHER_TYPE. false when the frame is too short.
+    public mutating func remove(_ octets: Int, at offset: Int, inFrame i: Int) -> Bool {
+        precondition(i < count)
+        guard lengths[i] - starts[i] >= offset + octets else { return false }
+        let base = i * slotSize + starts[i]
+        storage.withUnsafeMutableBufferPointer { s in
+            var k = offset - 1
+            while k >= 0 { s[base + k + octets] = s[base + k]; k -= 1 }
+        }
+        starts[i] += octets
+        return true
     }
 
     /// recvmmsg: replaces the batch with what is waiting (0 when nothing).
@@ -114,13 +188,15 @@ public struct PacketBatch {
             }
         }
         count = Int(got ?? 0)
+        for i in 0..<count { starts[i] = 0 }
         return count
     }
 
     /// Frame i of the batch; empty when it was truncated (longer than a slot).
     public func frame(_ i: Int) -> ArraySlice<UInt8> {
         precondition(i < count)
-        return storage[(i * slotSize)..<(i * slotSize + lengths[i])]
+        guard lengths[i] > 0 else { return storage[(i * slotSize)..<(i * slotSize)] }
+        return storage[(i * slotSize + starts[i])..<(i * slotSize + lengths[i])]
     }
 
     /// Queues a frame for `flush`. false: the batch is full, or the frame
@@ -130,6 +206,7 @@ public struct PacketBatch {
         let start = count * slotSize
         storage.replaceSubrange(start..<(start + frame.count), with: frame)
         lengths[count] = frame.count
+        starts[count] = 0
         count += 1
         return true
     }

@@ -74,9 +74,9 @@ public enum Sandbox {
             let what = step.map { String(cString: $0) } ?? "drop"
             throw SandboxError(step: what, errno: errno)
         }
-        // Changing credentials clears the parent-death signal; set it again so
-        // a dying pppinit never leaves an orphan daemon.
-        _ = ppp_set_pdeathsig(SIGTERM)
+        // No parent-death signal: a daemon outlives pppinit and re-attaches
+        // to the next one (docs/design.md, issue 20 point 2). A parent that
+        // died during the drop is still a failed start.
         if getppid() != parent { throw SandboxError(step: "parent exited", errno: ESRCH) }
         try loadSeccomp(rules(setup, pid: getpid()), mode: setup.seccomp)
     }

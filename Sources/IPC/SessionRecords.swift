@@ -71,6 +71,11 @@ public struct AuthStart: Equatable, Sendable {
     public var calledStation: String = ""
     /// RFC 2865 §5.41 NAS-Port-Type of the port (NASPortType).
     public var nasPortType: UInt32 = NASPortType.virtual
+    /// RFC 2869 §5.17 NAS-Port-Id when it is not the session id: a PPPoE
+    /// session on a VLAN names "PORT:VID" or "PORT:SVID.CVID" (issue 13,
+    /// the VLAN interface accel-ppp would name). Version 3; "" writes
+    /// version 2, byte for byte what the release before sent.
+    public var nasPortID: String = ""
 
     public init(session: String, port: String, authenticatePeer: AuthMethod?, authenticateSelf: AuthMethod?) {
         self.session = session; self.port = port
@@ -78,20 +83,26 @@ public struct AuthStart: Equatable, Sendable {
     }
 
     public func encode(into w: inout ByteWriter) {
-        w.u8(2)
+        w.u8(nasPortID.isEmpty ? 2 : 3)
         w.string(session); w.string(port); w.method(authenticatePeer); w.method(authenticateSelf)
         w.string(user); w.string(remoteName); w.string(localName); w.string(callingStation)
         w.string(calledStation); w.u32(nasPortType)
+        if !nasPortID.isEmpty { w.string(nasPortID) }
     }
 
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthStart {
-        try r.version(2, "auth start")
+        let v = try r.u8()
+        guard v == 2 || v == 3 else { throw .invalid(callID: 0, reason: "auth start version \(v), expected 2 or 3") }
         let session = try r.string(), port = try r.string()
         let peer = try r.method(), me = try r.method()
         var s = AuthStart(session: session, port: port, authenticatePeer: peer, authenticateSelf: me)
         s.user = try r.string(); s.remoteName = try r.string(); s.localName = try r.string()
         s.callingStation = try r.string()
         s.calledStation = try r.string(); s.nasPortType = try r.u32()
+        if v == 3 {
+            s.nasPortID = try r.string()
+            guard !s.nasPortID.isEmpty else { throw .invalid(callID: 0, reason: "auth start: empty NAS-Port-Id") }
+        }
         return s
     }
 }
@@ -141,6 +152,10 @@ public struct AuthVerdict: Equatable, Sendable {
     /// RFC 4818 §3 Delegated-IPv6-Prefix: what DHCPv6 IA_PD delegates instead
     /// of one from the port's pd-pool (nil = the pool's). Version 4.
     public var delegatedIPv6Prefix: IPv6PrefixValue?
+    /// RFC 2868: the L2TP tunnels an Access-Accept assigns, in the order
+    /// to try them (TunnelChoice); empty = none.
+    /// Version 5.
+    public var tunnels: [TunnelChoice] = []
 
     public static let maximumRoutes = 16
 
@@ -150,7 +165,9 @@ public struct AuthVerdict: Equatable, Sendable {
         // Version 3 while RADIUS assigned no IPv6 prefix, so a verdict
         // deposited for an IPv4 session reads the same bytes as before.
         let ipv6 = framedIPv6Prefix != nil || delegatedIPv6Prefix != nil
-        w.u8(ipv6 ? 4 : 3)
+        // Version 5 only with RFC 2868 tunnels (and the IPv6 fields, maybe none).
+        let version: UInt8 = !tunnels.isEmpty ? 5 : ipv6 ? 4 : 3
+        w.u8(version)
         w.string(session); w.bool(success); w.string(reason); w.string(peerName); w.method(method)
         w.u32(framedAddress); w.u32(framedNetmask); w.u32(sessionTimeout); w.u32(idleTimeout)
         w.u32(interimInterval); w.blob(radiusClass)
@@ -161,19 +178,23 @@ public struct AuthVerdict: Equatable, Sendable {
         w.u32(framedMTU)
         w.u8(UInt8(min(dns.count, 2))); for a in dns.prefix(2) { w.u32(a) }
         w.bool(accountingStarted)
-        if ipv6 {
+        if version >= 4 {
             IPv6PrefixValue.encode(framedIPv6Prefix, into: &w)
             IPv6PrefixValue.encode(delegatedIPv6Prefix, into: &w)
+        }
+        if version >= 5 {
+            w.u8(UInt8(min(tunnels.count, TunnelChoice.maximum)))
+            for t in tunnels.prefix(TunnelChoice.maximum) { t.encode(into: &w) }
         }
     }
 
     /// Versions 1 (no Acct-Session-Id), 2 (no pool, routes, MTU, DNS,
-    /// Start flag: read as started) and 3 (no IPv6 prefixes) are still
-    /// read: linkd deposits verdicts in the fd store, and an upgrade must
-    /// not lose them.
+    /// Start flag: read as started), 3 (no IPv6 prefixes) and 4 (no L2TP
+    /// tunnels) are still read: linkd deposits verdicts in the fd store,
+    /// and an upgrade must not lose them.
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthVerdict {
         let version = try r.u8()
-        guard (1...4).contains(version) else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 to 4") }
+        guard (1...5).contains(version) else { throw .invalid(callID: 0, reason: "auth verdict version \(version), expected 1 to 5") }
         var v = AuthVerdict(session: try r.string(), success: try r.bool())
         v.reason = try r.string(); v.peerName = try r.string(); v.method = try r.method()
         v.framedAddress = try r.u32(); v.framedNetmask = try r.u32()
@@ -196,6 +217,11 @@ public struct AuthVerdict: Equatable, Sendable {
         if version >= 4 {
             v.framedIPv6Prefix = try IPv6PrefixValue.decodeOptional(&r)
             v.delegatedIPv6Prefix = try IPv6PrefixValue.decodeOptional(&r)
+        }
+        if version >= 5 {
+            let tunnels = try r.u8()
+            guard tunnels <= TunnelChoice.maximum else { throw .invalid(callID: 0, reason: "\(tunnels) tunnels, at most \(TunnelChoice.maximum)") }
+            for _ in 0..<tunnels { v.tunnels.append(try TunnelChoice.decode(&r)) }
         }
         return v
     }
@@ -339,19 +365,28 @@ public struct ChannelRecord: Equatable, Sendable {
     /// RFC 1990: what LCP negotiated for multilink on this link; nil when no
     /// MRRU was agreed either way (an ordinary session). Version 2.
     public var multilink: ChannelMultilink?
+    /// Issue 21: what linkd can do with super-packets on this channel
+    /// (PPP's ChannelOffload flags: it segments what it takes, it sends
+    /// coalesced ones); 0 = nothing, the owner sends PPP frames only.
+    /// Version 3.
+    public var offload: UInt8 = 0
 
     public init(session: String, port: String) { self.session = session; self.port = port }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        // Version 1 while there is no multilink, so an older ncpd or a
-        // record deposited before an upgrade reads the same bytes.
-        w.u8(multilink == nil ? 1 : 2)
+        // Version 1 while there is no multilink and no offload, 2 with
+        // multilink only, so an older ncpd or a record deposited before an
+        // upgrade reads the same bytes; 3 adds the offload flags and says
+        // whether multilink follows.
+        let version: UInt8 = offload != 0 ? 3 : multilink == nil ? 1 : 2
+        w.u8(version)
         w.string(session); w.string(port); w.u16(localMRU); w.u16(peerMRU); w.u32(localMagic); w.u32(peerMagic)
         w.bool(verdict != nil)
         verdict?.encode(into: &w)
         network.encode(into: &w)
         w.string(bridgeWith)
+        if version == 3 { w.u8(offload); w.bool(multilink != nil) }
         multilink?.encode(into: &w)
         return w.bytes
     }
@@ -359,15 +394,17 @@ public struct ChannelRecord: Equatable, Sendable {
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> ChannelRecord {
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard version == 1 || version == 2 else {
-            throw .invalid(callID: 0, reason: "channel record version \(version), expected 1 or 2")
+        guard (1...3).contains(version) else {
+            throw .invalid(callID: 0, reason: "channel record version \(version), expected 1 to 3")
         }
         var c = ChannelRecord(session: try r.string(), port: try r.string())
         c.localMRU = try r.u16(); c.peerMRU = try r.u16(); c.localMagic = try r.u32(); c.peerMagic = try r.u32()
         if try r.bool() { c.verdict = try AuthVerdict.decode(&r) }
         c.network = try NetworkSettings.decode(&r)
         c.bridgeWith = try r.string()
-        if version == 2 { c.multilink = try ChannelMultilink.decode(&r) }
+        var hasMultilink = version == 2
+        if version == 3 { c.offload = try r.u8(); hasMultilink = try r.bool() }
+        if hasMultilink { c.multilink = try ChannelMultilink.decode(&r) }
         try r.finish()
         return c
     }

@@ -51,6 +51,10 @@ public enum SyscallArgument {
     public static let sockStream: UInt64 = 1
     /// _IOW('T', 202, int)
     public static let tunSetIff: UInt64 = 0x4004_54ca
+    /// _IOW('T', 208, unsigned int), _IOW('T', 216, int), _IOR('T', 210, unsigned int)
+    public static let tunSetOffload: UInt64 = 0x4004_54d0
+    public static let tunSetVnetHeaderSize: UInt64 = 0x4004_54d8
+    public static let tunGetIff: UInt64 = 0x8004_54d2
     public static let siocGifIndex: UInt64 = 0x8933
     /// O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_DIRECTORY | O_PATH | O_TMPFILE:
     /// with value O_RDWR, an open may only read and write a file that exists.

@@ -72,15 +72,21 @@ public struct PPPoEHeader: Equatable, Sendable {
 
     /// Writes the 20 octets at the start of `frame` (which is at least that
     /// long): the session hot path reuses one buffer and allocates nothing.
-    public func write(into frame: inout [UInt8]) {
-        precondition(frame.count >= Self.length && payloadLength <= Int(UInt16.max))
+    public func write(into frame: inout [UInt8]) { write(into: &frame, vlan: .untagged) }
+
+    /// The same with VLAN tags between the addresses and the ETHER_TYPE
+    /// (issue 13): `frame` has 20 + `vlan.length` header octets.
+    public func write(into frame: inout [UInt8], vlan: VLANTags) {
+        let t = vlan.length
+        precondition(frame.count >= Self.length + t && payloadLength <= Int(UInt16.max))
         destination.write(into: &frame, at: 0)
         source.write(into: &frame, at: 6)
-        NetworkOrder.write(etherType.rawValue, into: &frame, at: 12)
-        frame[14] = Self.versionType
-        frame[15] = code
-        NetworkOrder.write(sessionID, into: &frame, at: 16)
-        NetworkOrder.write(UInt16(payloadLength), into: &frame, at: 18)
+        if t > 0 { vlan.write(into: &frame, at: 12) }
+        NetworkOrder.write(etherType.rawValue, into: &frame, at: 12 + t)
+        frame[14 + t] = Self.versionType
+        frame[15 + t] = code
+        NetworkOrder.write(sessionID, into: &frame, at: 16 + t)
+        NetworkOrder.write(UInt16(payloadLength), into: &frame, at: 18 + t)
     }
 
     public func append(to frame: inout [UInt8]) {

@@ -35,6 +35,9 @@ final class ChannelRelay {
         /// Handoffs sent again because the owner was busy (its rendezvous
         /// queue full, or no answer in time): never a reason to end.
         var handoffBusyRetries = 0
+        /// Issue 21: super-packets the owner sent (segmented for the wire),
+        /// and coalesced ones sent to it.
+        var superPacketsFromChannel = 0, superPacketsToChannel = 0
     }
 
     private(set) var state = State.waiting
@@ -60,12 +63,26 @@ final class ChannelRelay {
     /// so the NCPs do not wait a Restart timer for a retransmission.
     private var early: [(ProtocolNumber, [UInt8])] = []
     static let earlyLimit = 8
-    /// The receive buffer for the life of the channel (sends need none).
+    /// The receive buffer for the life of the channel (sends need none);
+    /// it grows once to a super-packet's size when the owner says it sends
+    /// them (issue 21).
     private var receiveBuffer: [UInt8]
+    /// Issue 21: what we offered the owner in the record, and what it said
+    /// it does (its capability frame).
+    var offered: ChannelOffload { ChannelOffload(rawValue: record.offload) }
+    private(set) var ownerOffload: ChannelOffload = []
+    /// The owner takes coalesced super-packets from us.
+    var ownerTakesSuperPackets: Bool { offered.contains(.sendsSuperPackets) && ownerOffload.contains(.takesSuperPackets) }
+    static let superPacketBuffer = ChannelFrame.superPacketHeaderLength + ChannelFrame.superPacketMaximum + 1
 
     /// A frame the owner sent, to go out on the wire (a slice of our buffer,
     /// valid only during the call).
     var onTransmit: ((ProtocolNumber, ArraySlice<UInt8>) -> Void)?
+    /// Issue 21: a super-packet the owner sent: its Protocol and its virtio
+    /// header with the packet (valid only during the call), to segment.
+    var onSuperPacket: ((ProtocolNumber, UnsafeRawBufferPointer) -> Void)?
+    /// Issue 21: the port's coalescer, for an owner that takes super-packets.
+    var gro: GROPath?
     /// The owner asked for an LCP Protocol-Reject of this protocol and data.
     var onProtocolReject: ((ProtocolNumber, ArraySlice<UInt8>) -> Void)?
     /// The handoff failed for good, or the owner hung up: the reason.
@@ -114,6 +131,25 @@ final class ChannelRelay {
         if !record.bridgeWith.isEmpty { self.owner = .bridged }
         try loop.watch(raw) { [unowned self] events in self.readable(events) }
         state = .relaying
+        if record.offload != 0 {
+            // We offered super-packets before the restart and do not know
+            // what the owner answered: room for one, and ask again.
+            receiveBuffer = [UInt8](repeating: 0, count: Self.superPacketBuffer)
+            sendCapability(offered.union(.replyRequested))
+        }
+    }
+
+    /// Issue 21: offers the owner super-packets both ways (before `start`;
+    /// linkd segments what it takes and coalesces what it sends).
+    func offerOffload(_ offer: ChannelOffload) {
+        guard state == .waiting else { return }
+        record.offload = offer.rawValue
+    }
+
+    private func sendCapability(_ flags: ChannelOffload) {
+        guard let raw = own?.raw else { return }
+        let frame = ChannelFrame.capability(flags)
+        counters.toChannel.count(frame.withUnsafeBytes { ChannelPump.send(raw, $0) })
     }
 
     /// Our end of the channel while relaying (deposited in the fd store).
@@ -278,13 +314,38 @@ final class ChannelRelay {
             }
             return
         }
+        if let gro, (proto == .ipv4 || proto == .ipv6), ownerTakesSuperPackets {
+            // Issue 21: through the port's coalescer (GROPath), which hands
+            // it back to deliverPacket or deliverSuperPacket.
+            information.withUnsafeBytes { gro.push($0, for: self) }
+            return
+        }
         let result = information.withUnsafeBytes { ChannelPump.send(raw, protocol: proto.rawValue, information: $0) }
-        // Full: the owner is behind, and PPP recovers from loss. Gone: the
-        // hang-up event follows.
+        delivered(result, proto, ChannelFrame.headerLength + information.count)
+    }
+
+    /// Full: the owner is behind, and PPP recovers from loss. Gone: the
+    /// hang-up event follows.
+    private func delivered(_ result: ChannelSend, _ proto: ProtocolNumber, _ octets: Int) {
         guard counters.toChannel.count(result) else { return }
         counters.framesToChannel += 1
-        counters.octetsToChannel += ChannelFrame.headerLength + information.count
+        counters.octetsToChannel += octets
         if !proto.isNetworkControl && !proto.isLinkControl { lastData = Instant.now() }
+    }
+
+    /// Issue 21: an IP packet the coalescer passed through as it came.
+    func deliverPacket(_ proto: ProtocolNumber, _ packet: UnsafeRawBufferPointer) {
+        guard state == .relaying, let raw = own?.raw else { counters.droppedBeforeHandoff += 1; return }
+        delivered(ChannelPump.send(raw, protocol: proto.rawValue, information: packet), proto, ChannelFrame.headerLength + packet.count)
+    }
+
+    /// Issue 21: a coalesced super-packet: `header` (marker, Protocol,
+    /// virtio header) and the packet, one datagram.
+    func deliverSuperPacket(_ header: UnsafeRawBufferPointer, _ packet: UnsafeRawBufferPointer) {
+        guard state == .relaying, let raw = own?.raw else { counters.droppedBeforeHandoff += 1; return }
+        let result = ChannelPump.send(raw, header: header, body: packet)
+        if case .sent = result { counters.superPacketsToChannel += 1 }
+        delivered(result, .ipv4, header.count + packet.count)
     }
 
     // MARK: channel → wire
@@ -292,7 +353,11 @@ final class ChannelRelay {
     private func readable(_ events: IOEvents) {
         guard let raw = own?.raw else { return }
         let end = ChannelPump.drain(raw, into: &receiveBuffer) { n, buffer in
-            frame(n, buffer)
+            switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+            case .superPacket: superPacket(n, buffer)
+            case .capability: capability(n, &buffer)
+            case .ppp, .invalid: frame(n, buffer)
+            }
             return state == .relaying
         }
         switch end {
@@ -343,6 +408,35 @@ final class ChannelRelay {
         onTransmit?(proto, information)
     }
 
+    /// Issue 21: a super-packet for the wire, only if we offered to take
+    /// them, whole (not cut by a short buffer) and well-formed.
+    private func superPacket(_ n: Int, _ buffer: [UInt8]) {
+        guard offered.contains(.takesSuperPackets), n < buffer.count else { counters.droppedInvalid += 1; return }
+        buffer.withUnsafeBytes { b in
+            let frame = UnsafeRawBufferPointer(rebasing: b[0..<n])
+            guard let proto = try? ChannelFrame.superPacket(frame) else { counters.droppedInvalid += 1; return }
+            counters.framesFromChannel += 1
+            counters.octetsFromChannel += n
+            counters.superPacketsFromChannel += 1
+            lastData = Instant.now()
+            onSuperPacket?(proto, UnsafeRawBufferPointer(rebasing: frame[4...]))
+        }
+    }
+
+    /// Issue 21: the owner says what it does; a receive buffer big enough
+    /// for its super-packets from the next frame on (frames keep their order).
+    private func capability(_ n: Int, _ buffer: inout [UInt8]) {
+        guard record.offload != 0,
+              let flags = try? buffer.withUnsafeBytes({ b throws(PPPError) in try ChannelFrame.capability(UnsafeRawBufferPointer(rebasing: b[0..<n])) })
+        else { counters.droppedInvalid += 1; return }
+        ownerOffload = flags.subtracting(.replyRequested)
+        if ownerOffload.contains(.sendsSuperPackets) && buffer.count < Self.superPacketBuffer {
+            buffer = [UInt8](repeating: 0, count: Self.superPacketBuffer)
+        }
+        if flags.contains(.replyRequested) { sendCapability(offered) }
+        log.info("session \(record.session): the channel owner \(ownerOffload.isEmpty ? "takes no super-packets" : "does super-packets (\(ownerOffload.rawValue))")")
+    }
+
     var json: JSONObject {
         let c = counters
         var o: JSONObject = [
@@ -357,6 +451,9 @@ final class ChannelRelay {
             "dropped_owner_gone": .int(Int64(c.toChannel.gone)),
             "handoff_attempts": .int(Int64(c.handoffAttempts)),
             "handoff_busy_retries": .int(Int64(c.handoffBusyRetries)),
+            "offload_offered": .int(Int64(record.offload)), "owner_offload": .int(Int64(ownerOffload.rawValue)),
+            "super_packets_from_channel": .int(Int64(c.superPacketsFromChannel)),
+            "super_packets_to_channel": .int(Int64(c.superPacketsToChannel)),
         ]
         o["owner_pid"] = ownerPID.map { .int(Int64($0)) } ?? .null
         return o

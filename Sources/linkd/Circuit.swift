@@ -5,6 +5,7 @@
 // from the event loop and feeds their sessions; a session writes its frames
 // to its circuit's descriptor, laid out as the circuit's framing says.
 import IPC
+import PPPoE
 
 final class Circuit {
     /// How PPP frames are laid out on the circuit.
@@ -28,11 +29,15 @@ final class Circuit {
     var peer: String
     let framing: Framing
     var session: Session?
+    /// A PPPoE session's VLAN tags, kept apart from the binding so the
+    /// receive path compares them without copying it (issue 13).
+    let vlan: VLANTags
 
     init(shared raw: Int32, peer: String, framing: Framing) {
         self.raw = raw
         self.peer = peer
         self.framing = framing
+        if case .pppoe(let b) = framing { vlan = b.vlan } else { vlan = .untagged }
     }
 
     init(owning fd: consuming FileDescriptor, peer: String) {
@@ -40,6 +45,7 @@ final class Circuit {
         owned = .some(fd)
         self.peer = peer
         framing = .hdlc
+        vlan = .untagged
     }
 
     /// A PPPoE session's addresses and id.

@@ -13,6 +13,8 @@ struct FrameEncoder {
     private var sync = SyncFraming()
     /// PPPoE: the session's header, written in front of every frame.
     private var pppoe: PPPoEHeader?
+    /// PPPoE on a VLAN (issue 13): the session's tags, after the addresses.
+    private var vlan = VLANTags.untagged
 
     /// RFC 1662 §7.1: until LCP opens, escape all of 0x00-0x1f (the
     /// encoder's default map).
@@ -23,6 +25,16 @@ struct FrameEncoder {
         isAsync = false
         pppoe = PPPoEHeader(destination: binding.peer, source: binding.local, etherType: .session,
                             code: SessionFrame.code, sessionID: binding.sessionID, payloadLength: 0)
+        vlan = binding.vlan
+    }
+
+    /// A PPPoE session's Ethernet and PPPoE headers (LENGTH 0), for the
+    /// segments of a super-packet (SegmentBatch, issue 21).
+    static func header(_ binding: PPPoEBinding) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: PPPoEHeader.length)
+        PPPoEHeader(destination: binding.peer, source: binding.local, etherType: .session,
+                    code: SessionFrame.code, sessionID: binding.sessionID, payloadLength: 0).write(into: &out)
+        return out
     }
 
     /// Replaces `output` with one frame (capacity kept: no allocation once
@@ -32,13 +44,14 @@ struct FrameEncoder {
             // The header goes in place in front of the frame: room for it
             // first, then the PPP frame, then the header with its LENGTH.
             output.removeAll(keepingCapacity: true)
-            output.append(contentsOf: repeatElement(0, count: PPPoEHeader.length))
+            let headerLength = PPPoEHeader.length + vlan.length
+            output.append(contentsOf: repeatElement(0, count: headerLength))
             // RFC 2516 §7: no ACFC; the Protocol field is never compressed here.
             output.append(UInt8(proto.rawValue >> 8))
             output.append(UInt8(proto.rawValue & 0xff))
             output.append(contentsOf: information)
-            header.payloadLength = output.count - PPPoEHeader.length
-            header.write(into: &output)
+            header.payloadLength = output.count - headerLength
+            header.write(into: &output, vlan: vlan)
         } else if isAsync {
             hdlc.encode(protocol: proto, information: information, into: &output)
         } else {

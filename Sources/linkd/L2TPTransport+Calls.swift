@@ -18,14 +18,16 @@ extension L2TPTransport {
 
     /// LAC: a new call and its session (Establish, waiting for the call to
     /// connect); nil when no tunnel has room.
-    func placeCall(for subscriber: String?, proxy: DialProxy?) -> Session? {
-        guard !servers.isEmpty else { return nil }
+    func placeCall(for subscriber: String?, proxy: DialProxy?, targets: [L2TPTarget]) -> Session? {
+        guard !targets.isEmpty else { return nil }
         let now = Self.now()
         let call = Self.incomingCall(for: subscriber, proxy: proxy)
-        guard let (slot, id) = place(call, from: 0, now: now) else { return nil }
+        guard let (slot, id, index) = place(call, targets: targets, from: 0, now: now) else { return nil }
         let circuit = makeCircuit(slot, id)
         circuit.l2tp?.mruCeiling = proxy?.mru
         circuit.l2tp?.proxy = call.proxy
+        circuit.l2tp?.targets = targets
+        circuit.l2tp?.targetIndex = index
         let s = host.makeSession(on: circuit)
         s.circuitConnecting()
         host.rt.log.info("session \(s.id): L2TP call \(id) in tunnel \(slot.id) to \(slot.peer)")
@@ -52,29 +54,34 @@ extension L2TPTransport {
         return call
     }
 
-    /// Places `call` in a tunnel to LNS `index` or a later one: a tunnel
-    /// already open (or opening) to it with room, else a new one.
-    private func place(_ call: IncomingCall, from index: Int, now: UInt64) -> (L2TPTunnelSlot, UInt16)? {
-        let existing = slots.values.filter { $0.serverIndex >= index && Self.open($0.tunnel.state) }
-            .sorted { ($0.serverIndex, $0.id) < ($1.serverIndex, $1.id) }
-        for slot in existing {
-            let (id, actions) = slot.tunnel.placeCall(call, now: now)
-            if let id {
-                perform(actions, on: slot, now: now)
-                return (slot, id)
+    /// Places `call` in a tunnel to `targets[index]` or a later one: a
+    /// tunnel already open (or opening) to one of them with room, first in
+    /// order, else a new one to `targets[index]`. Returns the slot, the
+    /// call's id and the index of the target it went to.
+    private func place(_ call: IncomingCall, targets: [L2TPTarget], from index: Int, now: UInt64) -> (L2TPTunnelSlot, UInt16, Int)? {
+        guard index < targets.count else { return nil }
+        for i in index..<targets.count {
+            let existing = slots.values.filter { $0.target.shares(targets[i]) && Self.open($0.tunnel.state) }.sorted { $0.id < $1.id }
+            for slot in existing {
+                let (id, actions) = slot.tunnel.placeCall(call, now: now)
+                if let id {
+                    perform(actions, on: slot, now: now)
+                    return (slot, id, i)
+                }
             }
         }
-        guard index < servers.count, slots.count < Self.maxTunnels else { return nil }
-        var c = configuration(for: servers[index].address)
+        guard slots.count < Self.maxTunnels else { return nil }
+        let target = targets[index]
+        var c = configuration(for: target)
         c.tieBreaker = Session.randomSeed()  // §4.4.3, from getrandom
         let slot = L2TPTunnelSlot(tunnel: Tunnel(configuration: c, origin: .initiator, localID: freeTunnelID(),
-                                                 seed: Self.seed(), now: now), peer: servers[index], serverIndex: index)
+                                                 seed: Self.seed(), now: now), peer: target.endpoint, serverIndex: index, target: target)
         add(slot)
-        host.rt.log.info("port \(settings.name): tunnel \(slot.id): opening to LNS \(slot.peer)")
+        host.rt.log.info("port \(settings.name): tunnel \(slot.id): opening to LNS \(slot.peer)\(target.assignmentID.isEmpty ? "" : " (Tunnel-Assignment-ID \(target.assignmentID))")")
         let (id, actions) = slot.tunnel.placeCall(call, now: now)
         perform(actions, on: slot, now: now)
         guard let id else { return nil }
-        return (slot, id)
+        return (slot, id, index)
     }
 
     static func open(_ state: Tunnel.State) -> Bool {
@@ -112,8 +119,11 @@ extension L2TPTransport {
         if l2tp.role == .lac, !slot.everEstablished, let call = circuit.l2tp {
             var placed = Self.incomingCall(for: s.bridge.dialledFor, proxy: nil)
             placed.proxy = call.proxy
-            if let (next, newID) = place(placed, from: slot.serverIndex + 1, now: now) {
+            let targets = call.targets.isEmpty ? configuredTargets : call.targets
+            let from = call.targets.isEmpty ? slot.serverIndex + 1 : call.targetIndex + 1
+            if let (next, newID, index) = place(placed, targets: targets, from: from, now: now) {
                 counters.failovers += 1
+                call.targetIndex = index
                 call.tunnelID = next.id
                 call.sessionID = newID
                 next.circuits[newID] = circuit

@@ -27,6 +27,9 @@ final class L2TPCall {
     var mruCeiling: UInt16?
     /// LAC: the proxy AVPs of the call, placed again on a failover.
     var proxy = ProxyInformation()
+    /// LAC: the LNSs this call may go to, in order, and which it is at.
+    var targets: [L2TPTarget] = []
+    var targetIndex = 0
 
     init(transport: L2TPTransport, tunnelID: UInt16, sessionID: UInt16) {
         self.transport = transport
@@ -109,6 +112,21 @@ final class L2TPTransport: Transport {
 
     var settings: PortSettings { host.settings }
 
+    /// The port's `lns`, as targets (the port's secrets, no Assignment-ID).
+    var configuredTargets: [L2TPTarget] { servers.map { L2TPTarget(endpoint: $0) } }
+
+    /// A LAC tunnel's configuration for `t`: RADIUS's secret and Host
+    /// Name when it gave them (RFC 2868 §3.5, §3.9), else the port's.
+    func configuration(for t: L2TPTarget) -> Tunnel.Configuration {
+        var c = configuration(for: t.endpoint.address)
+        if let secret = t.secret {
+            c.secret = secret.isEmpty ? nil : Array(secret.utf8)
+            c.hiddenAttributes = c.secret == nil ? [] : [.proxyAuthenResponse]
+        }
+        if !t.clientAuthID.isEmpty { c.hostName = Array(t.clientAuthID.utf8) }
+        return c
+    }
+
     /// A tunnel's configuration with `peer`: the port's, with the peer's
     /// own secret when `secrets` names it (§5.1.1), else the port's.
     func configuration(for peer: UInt32) -> Tunnel.Configuration {
@@ -151,19 +169,25 @@ final class L2TPTransport: Transport {
     /// call (as xl2tpd with pppd does); an LNS waits for its LACs.
     func startSession() {
         guard l2tp.role == .lac else { return }
-        if placeCall(for: nil, proxy: nil) == nil { host.rt.log.warning("port \(settings.name): no room for a call") }
+        if placeCall(for: nil, proxy: nil, targets: configuredTargets) == nil { host.rt.log.warning("port \(settings.name): no room for a call") }
     }
 
     var isServing: Bool { l2tp.role == .lns }
     var holdoff: Double { Double(max(settings.holdoff, 1)) }
 
-    func dial(for subscriber: String) throws(MethodError) -> String { try dial(for: subscriber, proxy: nil) }
+    func dial(for subscriber: String) throws(MethodError) -> String { try dial(DialArguments(subscriber: subscriber)) }
 
-    func dial(for subscriber: String, proxy: DialProxy?) throws(MethodError) -> String {
+    func dial(_ asked: DialArguments) throws(MethodError) -> String {
+        let subscriber = asked.subscriber
         guard l2tp.role == .lac else {
             throw MethodError(.unavailable, "port \(settings.name) is an LNS: its LACs place its calls")
         }
-        guard let s = placeCall(for: subscriber, proxy: proxy) else {
+        // RFC 2868: RADIUS's tunnels, best first, instead of `lns`.
+        let targets = asked.tunnels.isEmpty ? configuredTargets : asked.tunnels.compactMap(L2TPTarget.init)
+        if !asked.tunnels.isEmpty {
+            host.rt.log.info("port \(settings.name): \(subscriber)'s call goes to RADIUS's LNSs \(targets.map { "\($0.endpoint)" }.joined(separator: ", "))")
+        }
+        guard let s = placeCall(for: subscriber, proxy: asked.proxy, targets: targets) else {
             throw MethodError(.busy, "port \(settings.name): no tunnel has room for another call")
         }
         host.markDialled(s, for: subscriber)
@@ -329,8 +353,14 @@ final class L2TPTransport: Transport {
             case .send(let datagram):
                 if socket.send(datagram, to: slot.peer) < 0 { counters.sendErrors += 1 }
             case .tunnelEstablished:
-                slot.everEstablished = true
                 let name = String(decoding: slot.tunnel.peerHostName, as: UTF8.self)
+                if !slot.target.serverAuthID.isEmpty, name != slot.target.serverAuthID {
+                    // RFC 2868 §3.10: not the LNS RADIUS meant; its calls fail over.
+                    host.rt.log.notice("port \(settings.name): tunnel \(slot.id): LNS \(slot.peer) says it is '\(name)', not Tunnel-Server-Auth-ID '\(slot.target.serverAuthID)'; closing it")
+                    perform(slot.tunnel.close(ResultCode(ResultCode.seeErrorCode, error: 0, message: "not the expected LNS"), now: now), on: slot, now: now)
+                    continue
+                }
+                slot.everEstablished = true
                 host.rt.log.notice("port \(settings.name): tunnel \(slot.id) with \(slot.peer) (\(name), its id \(slot.tunnel.peerTunnelID)) established")
                 host.rt.publish(.tunnelUp(port: settings.name, tunnel: Int(slot.id), peer: "\(slot.peer)",
                                           peerTunnel: Int(slot.tunnel.peerTunnelID), hostName: name))

@@ -5,6 +5,35 @@
 import IPC
 import L2TP
 
+/// Where a LAC opens a tunnel: an LNS of the port's `lns`, or one a RADIUS
+/// Access-Accept named (RFC 2868) with its own secret, Assignment-ID and
+/// names. Calls share a tunnel only with the same endpoint, Assignment-ID
+/// and secret (RFC 2868 §3.7).
+struct L2TPTarget: Equatable {
+    var endpoint: L2TPEndpoint
+    /// §3.5 Tunnel-Password; nil: the port's secret for that peer.
+    var secret: String?
+    var assignmentID = ""
+    /// §3.9: our Host Name for this tunnel ("" = the port's).
+    var clientAuthID = ""
+    /// §3.10: the Host Name the LNS must answer with ("" = any).
+    var serverAuthID = ""
+
+    init(endpoint: L2TPEndpoint) { self.endpoint = endpoint }
+
+    init?(_ c: TunnelChoice) {
+        guard let e = L2TPEndpoint(c.serverEndpoint, defaultPort: 1701) else { return nil }
+        endpoint = e
+        secret = String(decoding: c.password, as: UTF8.self)
+        assignmentID = c.assignmentID; clientAuthID = c.clientAuthID; serverAuthID = c.serverAuthID
+    }
+
+    func shares(_ other: L2TPTarget) -> Bool {
+        endpoint == other.endpoint && assignmentID == other.assignmentID && secret == other.secret
+            && clientAuthID == other.clientAuthID
+    }
+}
+
 final class L2TPTunnelSlot {
     var tunnel: Tunnel
     var peer: L2TPEndpoint
@@ -19,10 +48,14 @@ final class L2TPTunnelSlot {
     /// The last record deposited, so an unchanged one is not sent again.
     var deposited: [UInt8] = []
 
-    init(tunnel: Tunnel, peer: L2TPEndpoint, serverIndex: Int = 0) {
+    /// LAC: what the tunnel was opened for (a restored one: its peer only).
+    var target: L2TPTarget
+
+    init(tunnel: Tunnel, peer: L2TPEndpoint, serverIndex: Int = 0, target: L2TPTarget? = nil) {
         self.tunnel = tunnel
         self.peer = peer
         self.serverIndex = serverIndex
+        self.target = target ?? L2TPTarget(endpoint: peer)
         everEstablished = tunnel.state == .established
     }
 

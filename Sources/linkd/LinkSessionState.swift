@@ -14,7 +14,8 @@
 // session's accounting counters when deposited (a restarted linkd counts on
 // from them, issue 14). Versions 1 (before PPPoE sessions were deposited),
 // 2 (before TCP sessions were) and 3 (before the counters) are still read;
-// any other is refused.
+// any other is refused. Version 5 appends a PPPoE session's VLAN tags
+// (issue 13: S-VID, its TPID, C-VID; 0 for none).
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
 // and PPP's sources, hence the conditional imports.
 #if canImport(IPC)
@@ -36,6 +37,10 @@ struct PPPoESessionRecord: Equatable {
     /// The Relay-Session-Id a relay agent put in discovery (RFC 2516
     /// Appendix A): every PADT for the session carries it back.
     var relaySessionID: [UInt8]?
+    /// Issue 13 (version 5): the session's VLAN tags, 0 for none.
+    var vlanOuter: UInt16 = 0
+    var vlanOuterTPID: UInt16 = 0x88a8
+    var vlanInner: UInt16 = 0
 }
 
 /// A TCP session's connection: who is at the far end (Calling-Station-Id)
@@ -49,7 +54,7 @@ struct StreamRecord: Equatable {
 }
 
 struct LinkSessionState: Equatable {
-    static let version: UInt8 = 4
+    static let version: UInt8 = 5
 
     var id: String
     var negotiated = LCPNegotiatedOptions()
@@ -117,6 +122,7 @@ struct LinkSessionState: Equatable {
             w.u32(UInt32(clamping: c.deframer.maximumFrameLength))
         }
         counters.encode(into: &w)
+        if let p = pppoe { w.u16(p.vlanOuter); w.u16(p.vlanOuterTPID); w.u16(p.vlanInner) }
         return w.bytes
     }
 
@@ -168,6 +174,15 @@ struct LinkSessionState: Equatable {
                 receiveMap: map, fcs: fcs == 1 ? .fcs32 : .fcs16, maximumFrameLength: longest))
         }
         if v >= 4 { s.counters = try SessionCounters.decode(&r) }
+        if v >= 5, var p = s.pppoe {
+            p.vlanOuter = try r.u16(); p.vlanOuterTPID = try r.u16(); p.vlanInner = try r.u16()
+            // As VLANTags.read accepts them: an S-tag only over a C-tag.
+            guard p.vlanOuter <= 4094, p.vlanInner <= 4094, p.vlanOuter == 0 || p.vlanInner != 0,
+                  p.vlanOuterTPID == 0x88a8 || p.vlanOuterTPID == 0x8100 else {
+                throw .invalid(callID: 0, reason: "link session state: VLAN \(p.vlanOuter).\(p.vlanInner) TPID \(p.vlanOuterTPID)")
+            }
+            s.pppoe = p
+        }
         try r.finish()
         guard s.number != nil, record.session == id else {
             throw .invalid(callID: 0, reason: "link session state: id '\(id)' does not match its channel record")

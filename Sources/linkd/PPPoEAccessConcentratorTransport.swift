@@ -10,6 +10,9 @@ import PPPoE
 final class PPPoEAccessConcentratorTransport: Transport {
     let port: PPPoEPort
     private var ac: AccessConcentrator
+    /// The tags of the discovery frame being answered (issue 13): what the
+    /// machine sends in answer goes out with them, a session opens on them.
+    private var requestTags = VLANTags.untagged
 
     init(port: PPPoEPort) {
         self.port = port
@@ -36,10 +39,13 @@ final class PPPoEAccessConcentratorTransport: Transport {
     }
 
     func start() {
+        port.discoveryHandler = { [unowned self] frame, now, tags in self.discovery(frame, now: now, tags: tags) }
         guard port.watch(discovery: { [unowned self] in self.discoveryReadable() },
                          sessions: { [unowned self] in self.port.readSessions() }) else { return }
         port.resumeSessions(adopt: { [unowned self] b, _ in
-            self.ac.adopt(sessionID: b.sessionID, peer: b.peer, serviceName: b.serviceName,
+            // A session on a VLAN this port no longer serves is not resumed.
+            guard self.port.serves(b.vlan) else { return false }
+            return self.ac.adopt(sessionID: b.sessionID, peer: b.peer, serviceName: b.serviceName,
                           relaySessionID: b.relaySessionID, maximumPayload: b.maximumPayload)
         })
     }
@@ -60,7 +66,7 @@ final class PPPoEAccessConcentratorTransport: Transport {
         guard let binding = circuit.pppoe, port.remove(circuit) else { return }
         let actions = ac.terminate(sessionID: binding.sessionID, reason: reason)
         for case .send(let f) in actions {
-            port.sendDiscovery(f)
+            port.sendDiscovery(f, vlan: binding.vlan)
             port.counters.padtSent += 1
         }
         port.flushDiscovery()
@@ -72,23 +78,35 @@ final class PPPoEAccessConcentratorTransport: Transport {
     }
 
     private func discoveryReadable() {
-        port.readDiscovery { [unowned self] frame, now in
-            let actions = self.ac.receive(frame, now: now)
-            self.perform(actions)
+        port.readDiscovery { [unowned self] frame, now, tags in self.discovery(frame, now: now, tags: tags) }
+    }
+
+    private func discovery(_ frame: ArraySlice<UInt8>, now: UInt64, tags: VLANTags) {
+        // A PADT ends a session only from the VLAN the session is on.
+        if frame.count >= PPPoEHeader.length, frame[frame.startIndex + 15] == DiscoveryCode.padt.rawValue {
+            let id = UInt16(frame[frame.startIndex + 16]) << 8 | UInt16(frame[frame.startIndex + 17])
+            if let circuit = port.session(id: id)?.circuit, circuit.vlan != tags {
+                port.counters.vlanMismatch += 1
+                return
+            }
         }
+        requestTags = tags
+        perform(ac.receive(frame, now: now))
+        requestTags = .untagged
     }
 
     private func perform(_ actions: [AccessConcentrator.Action]) {
         for a in actions {
             switch a {
             case .send(let frame):
-                port.enqueueDiscovery(frame)
+                port.enqueueDiscovery(frame, vlan: requestTags)
             case .sessionOpened(let session):
                 // The PADS goes out before the session's first LCP frame.
                 port.flushDiscovery()
                 let binding = PPPoEBinding(sessionID: session.id, peer: session.peer, local: port.local,
                                            maximumPayload: session.maximumPayload, serviceName: session.serviceName,
-                                           acName: ac.configuration.acName, relaySessionID: session.relaySessionID)
+                                           acName: ac.configuration.acName, relaySessionID: session.relaySessionID,
+                                           vlan: requestTags)
                 port.openSession(binding).start()
             case .sessionClosed(let id, let reason):
                 port.session(id: id)?.lowerDown(reason: reason)

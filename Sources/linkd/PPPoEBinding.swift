@@ -16,6 +16,9 @@ struct PPPoEBinding: Equatable {
     /// A relay agent's Relay-Session-Id from discovery (RFC 2516 Appendix A),
     /// kept so a PADT after a restart still carries it.
     var relaySessionID: [UInt8]?
+    /// The VLAN tags the session's discovery came with (issue 13): every
+    /// frame of the session carries them, and frames with others are not its.
+    var vlan = VLANTags.untagged
 
     /// The demultiplexing key: peer MAC in the high bits, SESSION_ID low.
     var key: UInt64 { Self.key(peer: peer, sessionID: sessionID) }
@@ -25,6 +28,6 @@ struct PPPoEBinding: Equatable {
         ["session_id": .int(Int64(sessionID)), "peer_mac": .string("\(peer)"), "local_mac": .string("\(local)"),
          "max_payload": .int(Int64(maximumPayload)),
          "service_name": .string(String(decoding: serviceName, as: UTF8.self)),
-         "ac_name": .string(String(decoding: acName, as: UTF8.self))]
+         "ac_name": .string(String(decoding: acName, as: UTF8.self)), "vlan": .string(vlan.description)]
     }
 }

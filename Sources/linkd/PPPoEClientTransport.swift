@@ -64,10 +64,12 @@ final class PPPoEClientTransport: Transport {
     private var isUpstream: Bool { host.bridging.role == .upstream }
 
     func start() {
+        // Dialing on a VLAN (issue 13): discovery arrives on the tagged socket.
+        port.discoveryHandler = { [unowned self] frame, _, _ in self.offer(frame) }
         guard port.watch(discovery: { [unowned self] in self.discoveryReadable() },
                          sessions: { [unowned self] in self.sessionReadable() }) else { return }
         // A session that resumes is the one stale-padt would end.
-        let resumed = port.resumeSessions(adopt: adopt, adopted: { [unowned self] circuit in
+        let resumed = port.resumeSessions(adopt: { [unowned self] b, d in b.vlan == self.port.dialTags && self.adopt(b, d) }, adopted: { [unowned self] circuit in
             self.dials.last?.circuit = circuit  // the dial adopt added
         })
         let rt = host.rt
@@ -157,11 +159,13 @@ final class PPPoEClientTransport: Transport {
     /// A discovery frame, offered to every dial: each takes only what
     /// carries its Host-Uniq or its session.
     private func discoveryReadable() {
-        port.readDiscovery { [unowned self] frame, _ in
-            for dial in self.dials {
-                let actions = dial.machine.receive(frame)
-                self.perform(dial, actions)
-            }
+        port.readDiscovery { [unowned self] frame, _, _ in self.offer(frame) }
+    }
+
+    private func offer(_ frame: ArraySlice<UInt8>) {
+        for dial in dials {
+            let actions = dial.machine.receive(frame)
+            perform(dial, actions)
         }
     }
 
@@ -179,7 +183,7 @@ final class PPPoEClientTransport: Transport {
         for a in actions {
             switch a {
             case .send(let frame):
-                port.sendDiscovery(frame)
+                port.sendDiscovery(frame, vlan: port.dialTags)
             case .startTimer(let seconds):
                 if let t = dial.timer { rt.loop.cancel(t) }
                 dial.timer = rt.loop.schedule(after: seconds) { [unowned self, unowned dial] in
@@ -193,7 +197,8 @@ final class PPPoEClientTransport: Transport {
             case .established(let session):
                 let binding = PPPoEBinding(sessionID: session.id, peer: session.peer, local: port.local,
                                            maximumPayload: session.maximumPayload, serviceName: session.serviceName,
-                                           acName: session.acName, relaySessionID: session.relaySessionID)
+                                           acName: session.acName, relaySessionID: session.relaySessionID,
+                                           vlan: port.dialTags)
                 if dial.number == nil {
                     // A restarted linkd ends this session with a PADT (stale-padt).
                     let record = StalePPPoESessionRecord(sessionID: session.id, peer: session.peer.rawValue)
@@ -247,7 +252,7 @@ final class PPPoEClientTransport: Transport {
         dial.timer = nil
         var sent = false
         for case .send(let f) in actions {
-            port.sendDiscovery(f)
+            port.sendDiscovery(f, vlan: port.dialTags)
             port.counters.padtSent += 1
             sent = true
         }

@@ -26,11 +26,20 @@ final class PPPoEPort {
         var padtSent = 0
         /// Client: PADTs from the AC that ended one of our sessions (§5.5).
         var padtReceived = 0
+        /// Issue 13: frames on the tagged socket, those on a VLAN this port
+        /// does not serve, those whose tags or auxdata do not parse, and
+        /// session frames whose tags are not their session's.
+        var taggedFramesIn = 0
+        var vlanNotServed = 0
+        var vlanMalformed = 0
+        var vlanMismatch = 0
     }
 
     unowned let host: PortSessions
     let discoveryFD: Int32
     let sessionFD: Int32
+    /// Issue 13: the ETH_P_ALL socket for VLAN-tagged frames (VLAN ports only).
+    let taggedFD: Int32?
     let interface: PacketInterface
     let local: EthernetAddress
     /// Session circuits by PPPoEBinding.key; also by SESSION_ID (the AC's
@@ -40,21 +49,36 @@ final class PPPoEPort {
     private var inbound: PacketBatch
     private var outbound = PacketBatch(slotSize: 1536, capacity: 32)
     private var sessionInbound: PacketBatch
+    private var taggedInbound: PacketBatch
     var counters = Counters()
+    /// AC: the C-VIDs served, a bit each; QinQ's S-tag. Client: the tags dialed with.
+    private let servedVIDs: [UInt64]
+    let vlanSettings: PPPoEVLANSettings
+    /// The tags a client port sends and accepts.
+    var dialTags: VLANTags {
+        let v = vlanSettings
+        guard v.dial != 0 else { return .untagged }
+        return VLANTags(outer: v.outer == 0 ? nil : v.outer, outerTPID: v.outerTPID, inner: v.dial)
+    }
 
     /// RFC 2516 §7: the PPP payload of a 1500-octet Ethernet frame.
     static let standardPayload = 1492
 
-    init(host: PortSessions, discoveryFD: Int32, sessionFD: Int32, interface: PacketInterface) {
+    init(host: PortSessions, discoveryFD: Int32, sessionFD: Int32, taggedFD: Int32?, interface: PacketInterface) {
         self.host = host
         self.discoveryFD = discoveryFD
         self.sessionFD = sessionFD
+        self.taggedFD = taggedFD
         self.interface = interface
+        vlanSettings = host.settings.pppoe.vlan
+        servedVIDs = vlanSettings.served.bitmap
         local = EthernetAddress(rawValue: interface.address)
         // A slot holds any frame the interface carries (Ethernet header + MTU).
         let slot = max(1536, interface.mtu + 32)
         inbound = PacketBatch(slotSize: slot, capacity: 32)
         sessionInbound = PacketBatch(slotSize: slot, capacity: 32)
+        // One PACKET_AUXDATA message (16 + 20 octets, aligned) per slot, and room.
+        taggedInbound = PacketBatch(slotSize: slot + 8, capacity: taggedFD == nil ? 1 : 32, controlSize: 64)
     }
 
     var settings: PortSettings { host.settings }
@@ -67,11 +91,15 @@ final class PPPoEPort {
         do {
             try host.rt.loop.watch(discoveryFD) { _ in discovery() }
             try host.rt.loop.watch(sessionFD) { _ in sessions() }
+            if let taggedFD { try host.rt.loop.watch(taggedFD) { [unowned self] _ in self.readTagged() } }
         } catch {
             host.rt.log.warning("port \(settings.name): \(error)")
             return false
         }
-        host.rt.log.info("port \(settings.name): pppoe \(settings.pppoe.role.name) on \(interface.name) (\(local), mtu \(interface.mtu))")
+        let v = vlanSettings
+        let vlans = taggedFD == nil ? "" : settings.pppoe.role == .ac
+            ? ", vlan-mon \(v.served)" + (v.outer == 0 ? "" : ", vlan-outer \(v.outer)") : ", vlan \(dialTags.description)"
+        host.rt.log.info("port \(settings.name): pppoe \(settings.pppoe.role.name) on \(interface.name) (\(local), mtu \(interface.mtu)\(vlans))")
         return true
     }
 
@@ -146,16 +174,22 @@ final class PPPoEPort {
 
     // MARK: Discovery out
 
-    /// Queues a frame for the next flush (flushing first if the batch is full).
-    func enqueueDiscovery(_ frame: [UInt8]) {
+    /// Queues a frame for the next flush (flushing first if the batch is
+    /// full), with `vlan`'s tags put in after the addresses.
+    func enqueueDiscovery(_ untagged: [UInt8], vlan: VLANTags = .untagged) {
+        var frame = untagged
+        if vlan.isTagged, untagged.count >= 12 {
+            frame = Array(untagged[..<12]) + [UInt8](repeating: 0, count: vlan.length) + untagged[12...]
+            vlan.write(into: &frame, at: 12)
+        }
         if !outbound.enqueue(frame) {
             flushDiscovery()
             if !outbound.enqueue(frame) { counters.discoverySendDropped += 1 }
         }
     }
 
-    func sendDiscovery(_ frame: [UInt8]) {
-        enqueueDiscovery(frame)
+    func sendDiscovery(_ frame: [UInt8], vlan: VLANTags = .untagged) {
+        enqueueDiscovery(frame, vlan: vlan)
         flushDiscovery()
     }
 
@@ -175,14 +209,16 @@ final class PPPoEPort {
 
     /// Discovery frames to `handle` (with the time read), bounded per
     /// wake-up so a PADI flood cannot starve the sessions.
-    func readDiscovery(_ handle: (ArraySlice<UInt8>, UInt64) -> Void) {
+    func readDiscovery(_ handle: (ArraySlice<UInt8>, UInt64, VLANTags) -> Void) {
         for _ in 0..<8 {
             let n = (try? inbound.receive(from: discoveryFD)) ?? 0
             guard n > 0 else { break }
             let now = Instant.now().nanoseconds
             for i in 0..<n {
                 counters.discoveryFramesIn += 1
-                handle(inbound.frame(i), now)
+                // A client dialing on a VLAN takes only its VLAN's frames.
+                guard dialTags == .untagged else { counters.vlanNotServed += 1; continue }
+                handle(inbound.frame(i), now, .untagged)
             }
             flushDiscovery()
             if n < inbound.capacity { break }
@@ -195,15 +231,18 @@ final class PPPoEPort {
             guard n > 0 else { break }
             for i in 0..<n {
                 counters.sessionFramesIn += 1
-                sessionFrame(sessionInbound.frame(i))
+                sessionFrame(sessionInbound.frame(i), vlan: .untagged)
             }
+            // Issue 21: what the coalescer holds goes at the end of each
+            // batch, so a packet never waits for a later read.
+            host.gro?.flush()
             if n < sessionInbound.capacity { break }
         }
     }
 
     /// RFC 2516 §6: a session frame to our MAC goes to the session of
     /// (source MAC, SESSION_ID); anything else is counted and dropped.
-    private func sessionFrame(_ frame: ArraySlice<UInt8>) {
+    private func sessionFrame(_ frame: ArraySlice<UInt8>, vlan: VLANTags) {
         guard let (header, payload) = Self.parseSession(frame) else {
             counters.sessionMalformed += 1
             return
@@ -214,7 +253,69 @@ final class PPPoEPort {
             counters.sessionUnknown += 1
             return
         }
+        guard circuit.vlan == vlan else {
+            counters.vlanMismatch += 1
+            return
+        }
         s.receive(frame[payload])
+    }
+
+    // MARK: VLAN-tagged frames (issue 13)
+
+    /// Where tagged discovery frames go: the role's transport sets it.
+    var discoveryHandler: ((ArraySlice<UInt8>, UInt64, VLANTags) -> Void)?
+
+    /// The tagged socket: each frame's outermost tag from its auxdata, an
+    /// inner one from the frame (taken out in place, so the rest of the
+    /// path sees an untagged frame), then served or dropped and counted.
+    func readTagged() {
+        guard let taggedFD else { return }
+        for _ in 0..<8 {
+            let n = (try? taggedInbound.receiveWithControl(from: taggedFD)) ?? 0
+            guard n > 0 else { break }
+            let now = Instant.now().nanoseconds
+            for i in 0..<n {
+                counters.taggedFramesIn += 1
+                guard let (tags, inFrame) = readTags(i) else { counters.vlanMalformed += 1; continue }
+                guard serves(tags) else { counters.vlanNotServed += 1; continue }
+                if inFrame > 0, !taggedInbound.remove(inFrame, at: 12, inFrame: i) { counters.vlanMalformed += 1; continue }
+                let frame = taggedInbound.frame(i)
+                guard frame.count >= 14 else { counters.vlanMalformed += 1; continue }
+                switch UInt16(frame[frame.startIndex + 12]) << 8 | UInt16(frame[frame.startIndex + 13]) {
+                case PacketSocket.discovery:
+                    counters.discoveryFramesIn += 1
+                    discoveryHandler?(frame, now, tags)
+                case PacketSocket.session:
+                    counters.sessionFramesIn += 1
+                    sessionFrame(frame, vlan: tags)
+                default:
+                    counters.vlanMalformed += 1
+                }
+            }
+            flushDiscovery()
+            if n < taggedInbound.capacity { break }
+        }
+    }
+
+    /// Frame i's tags and how many octets of them are still in the frame.
+    private func readTags(_ i: Int) -> (VLANTags, Int)? {
+        // The socket's filter passes only frames that had a tag: auxdata
+        // without one (or unreadable) is malformed here.
+        let frame = taggedInbound.frame(i)
+        guard !frame.isEmpty, let stripped = try? PacketAuxdata.vlan(taggedInbound.controlMessages(i)),
+              let (tags, at) = try? VLANTags.read(frame, stripped: stripped), tags.isTagged else { return nil }
+        return (tags, at - 12)
+    }
+
+    /// AC: a C-VID of `vlan-mon`, alone or under `vlan-outer`'s S-tag.
+    /// Client: exactly the tags it dials with.
+    func serves(_ tags: VLANTags) -> Bool {
+        guard let inner = tags.inner else { return true }
+        let v = vlanSettings
+        if settings.pppoe.role == .client { return tags == dialTags }
+        guard servedVIDs[Int(inner) >> 6] & (1 << UInt64(inner & 63)) != 0 else { return false }
+        guard let outer = tags.outer else { return true }
+        return v.outer == outer && v.outerTPID == tags.outerTPID
     }
 
     private static func parseSession(_ frame: ArraySlice<UInt8>) -> (PPPoEHeader, Range<Int>)? {
@@ -233,6 +334,16 @@ final class PPPoEPort {
             "discovery_send_dropped": .int(Int64(c.discoverySendDropped)),
             "session_frames_in": .int(Int64(c.sessionFramesIn)), "session_malformed": .int(Int64(c.sessionMalformed)),
             "session_unknown": .int(Int64(c.sessionUnknown)), "padt_sent": .int(Int64(c.padtSent)),
+            "tagged_frames_in": .int(Int64(c.taggedFramesIn)), "vlan_not_served": .int(Int64(c.vlanNotServed)),
+            "vlan_malformed": .int(Int64(c.vlanMalformed)), "vlan_mismatch": .int(Int64(c.vlanMismatch)),
+            // Issue 21: TSO and GRO of the port's sessions.
+            "offload": .bool(host.segments != nil),
+            "super_packets_segmented": .int(Int64(host.segments?.superPackets ?? 0)),
+            "segments_out": .int(Int64(host.segments?.segments ?? 0)),
+            "gro_super_packets": .int(Int64(host.gro?.counters.superPackets ?? 0)),
+            "gro_segments_coalesced": .int(Int64(host.gro?.counters.segmentsCoalesced ?? 0)),
+            "gro_passed_through": .int(Int64(host.gro?.counters.passedThrough ?? 0)),
+            "gro_checksum_failures": .int(Int64(host.gro?.counters.checksumFailures ?? 0)),
         ]
     }
 

@@ -14,21 +14,25 @@ final class Port {
     let descriptor: SharedDescriptor?
     /// pppoe: the session-stage (0x8864) socket, and what both are bound to.
     let sessionDescriptor: SharedDescriptor?
+    /// pppoe with VLANs (issue 13): the ETH_P_ALL socket for tagged frames.
+    let taggedDescriptor: SharedDescriptor?
     let interface: PacketInterface?
     /// True when the descriptor came back from the fd store.
     let restored: Bool
 
     init(settings: PortSettings, descriptor: SharedDescriptor?, restored: Bool,
-         sessionDescriptor: SharedDescriptor? = nil, interface: PacketInterface? = nil) {
+         sessionDescriptor: SharedDescriptor? = nil, taggedDescriptor: SharedDescriptor? = nil,
+         interface: PacketInterface? = nil) {
         self.settings = settings
         self.descriptor = descriptor
         self.restored = restored
         self.sessionDescriptor = sessionDescriptor
+        self.taggedDescriptor = taggedDescriptor
         self.interface = interface
     }
 
     /// Everything to deposit in the fd store.
-    var deposited: [Int32] { [descriptor, sessionDescriptor].compactMap { $0?.raw } }
+    var deposited: [Int32] { [descriptor, sessionDescriptor, taggedDescriptor].compactMap { $0?.raw } }
 
     /// Reuses a deposited descriptor, or opens the port now.
     static func open(_ settings: PortSettings, restored entries: [RestoredEntry]) throws(IPCError) -> Port {
@@ -37,10 +41,14 @@ final class Port {
         if let e = entries.first(where: { $0.key == .port }), let d = e.descriptors.first,
            (try? PortSettings.decode(e.record)) == settings {
             guard settings.kind == .pppoe else { return Port(settings: settings, descriptor: d, restored: true) }
-            if e.descriptors.count == 2 {
+            // Untagged: discovery and session sockets; with VLANs the tagged one third.
+            if e.descriptors.count == (settings.pppoe.vlan.isTagged ? 3 : 2) {
                 let info = try PacketSocket.interface(of: d.raw, name: settings.device)
+                // A release before issue 13 attached no filter: attach it now.
+                try PacketSocket.dropOtherHost(d.raw)
+                try PacketSocket.dropOtherHost(e.descriptors[1].raw)
                 return Port(settings: settings, descriptor: d, restored: true, sessionDescriptor: e.descriptors[1],
-                            interface: info)
+                            taggedDescriptor: e.descriptors.count == 3 ? e.descriptors[2] : nil, interface: info)
             }
         }
         switch settings.kind {
@@ -74,9 +82,18 @@ final class Port {
             // linkd keeps none (and the fd store keeps them across restarts).
             let discovery = try PacketSocket.open(interface: settings.device, etherType: PacketSocket.discovery)
             let session = try PacketSocket.open(interface: settings.device, etherType: PacketSocket.session)
+            // Tagged frames reach these sockets untagged and PACKET_OTHERHOST
+            // (docs/design.md, issue 13): they must not pass for untagged ones.
+            try PacketSocket.dropOtherHost(discovery.descriptor.raw)
+            try PacketSocket.dropOtherHost(session.descriptor.raw)
+            var tagged: SharedDescriptor?
+            if settings.pppoe.vlan.isTagged {
+                tagged = SharedDescriptor(try PacketSocket.openTagged(interface: settings.device).takeDescriptor())
+            }
             let interface = discovery.interface
             return Port(settings: settings, descriptor: SharedDescriptor(discovery.takeDescriptor()), restored: false,
-                        sessionDescriptor: SharedDescriptor(session.takeDescriptor()), interface: interface)
+                        sessionDescriptor: SharedDescriptor(session.takeDescriptor()),
+                        taggedDescriptor: tagged, interface: interface)
         case .tcp:
             // connect: opened per session by the link layer.
             return Port(settings: settings, descriptor: nil, restored: false)

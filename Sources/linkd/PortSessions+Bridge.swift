@@ -24,7 +24,10 @@ extension PortSessions {
             return .hold
         case .none:
             let name = s.auth.verdict.flatMap { $0.peerName.isEmpty ? nil : $0.peerName }
-            guard let upstream = bridging.upstream(peerName: name) else { return .ncpd }
+            // RFC 2868: tunnels in the Access-Accept choose the LAC port
+            // (and its LNSs) before any rule does.
+            let tunnelled = !(s.auth.verdict?.tunnels.isEmpty ?? true) && !bridging.tunnelUpstream.isEmpty
+            guard let upstream = tunnelled ? bridging.tunnelUpstream : bridging.upstream(peerName: name) else { return .ncpd }
             s.bridge.upstream = upstream
             s.bridge.stage = .dialing
             publishBridge(s)
@@ -36,7 +39,8 @@ extension PortSessions {
     /// Asks linkd@UPSTREAM for a session; its id becomes our partner.
     private func dialUpstream(_ upstream: String, for s: Session) {
         let target = ComponentName.linkd(port: upstream).description
-        let args = DialArguments(subscriber: s.id, peerName: s.auth.verdict?.peerName, proxy: s.dialProxy)
+        var args = DialArguments(subscriber: s.id, peerName: s.auth.verdict?.peerName, proxy: s.dialProxy)
+        if upstream == bridging.tunnelUpstream { args.tunnels = s.auth.verdict?.tunnels ?? [] }
         rt.log.info("session \(s.id): bridging rule → upstream \(upstream); dialling")
         do {
             try rt.link.call(.daemonCallRequested(target: target, method: DaemonMethod.dial.name, arguments: args.json.encoded()),
@@ -72,7 +76,7 @@ extension PortSessions {
         guard bridging.role == .upstream else {
             throw MethodError(.notPermitted, "port \(settings.name) is not an upstream port")
         }
-        return DialReply(session: try transport.dial(for: asked.subscriber, proxy: asked.proxy)).json
+        return DialReply(session: try transport.dial(asked)).json
     }
 
     /// Transport.dial on a port that runs one session at a time on its

@@ -28,6 +28,12 @@ final class PortSessions {
     let auth: AuthClient
     /// This port's bridging role and rules (PortSessions+Bridge).
     let bridging: LinkdSettings
+    /// Issue 21: one segmenting buffer for every session of the port
+    /// (linkd is single-threaded), when the port's `offload` is on.
+    private(set) lazy var segments: SegmentBatch? = bridging.offload && settings.kind == .pppoe ? SegmentBatch() : nil
+    /// Issue 21: one coalescer for the port's sessions (GROPath), flushed
+    /// by the port at the end of each receive batch.
+    private(set) lazy var gro: GROPath? = bridging.offload && settings.kind == .pppoe ? GROPath() : nil
     var settings: PortSettings { port.settings }
     /// How this port's sessions reach their peers.
     private(set) lazy var transport: any Transport = Transports.make(for: port, host: self)
@@ -156,7 +162,9 @@ final class PortSessions {
     /// `resuming`: the number of a session taken back from the fd store.
     @discardableResult
     func makeSession(on circuit: Circuit, resuming number: Int? = nil) -> Session {
-        let context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth)
+        var context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth)
+        context.segments = segments
+        context.gro = gro
         let n = number ?? nextNumber
         let s = Session(id: "\(settings.name):\(n)", settings: settings, circuit: circuit, context: context)
         nextNumber = max(nextNumber, n + 1)

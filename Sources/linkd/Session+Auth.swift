@@ -65,6 +65,12 @@ extension Session: AuthParticipant {
         start.callingStation = circuit.peer
         start.nasPortType = NASPortType.of(settings.kind)
         start.calledStation = calledStation
+        // Issue 13: a session on a VLAN is named by port and VLAN, as
+        // accel-ppp names it by its VLAN interface; RFC 4603 §2 type 33.
+        if circuit.vlan.isTagged {
+            start.nasPortType = NASPortType.pppoeOverVLAN
+            start.nasPortID = "\(settings.name):\(circuit.vlan.description)"
+        }
         return start
     }
 

@@ -19,7 +19,8 @@ extension Session {
         s.pppoe = pppoe.map {
             PPPoESessionRecord(sessionID: $0.sessionID, peer: $0.peer.rawValue, local: $0.local.rawValue,
                                maximumPayload: UInt16(clamping: $0.maximumPayload), serviceName: $0.serviceName,
-                               acName: $0.acName, relaySessionID: $0.relaySessionID)
+                               acName: $0.acName, relaySessionID: $0.relaySessionID,
+                               vlanOuter: $0.vlan.outer ?? 0, vlanOuterTPID: $0.vlan.outerTPID, vlanInner: $0.vlan.inner ?? 0)
         }
         // A TCP connection of the session's own goes in the fd store too.
         if circuit.ownsDescriptor, let d = deframerSettings { s.stream = StreamRecord(peer: circuit.peer, deframer: d) }
@@ -32,6 +33,13 @@ extension PPPoEBinding {
     init(_ r: PPPoESessionRecord) {
         self.init(sessionID: r.sessionID, peer: EthernetAddress(rawValue: r.peer), local: EthernetAddress(rawValue: r.local),
                   maximumPayload: Int(r.maximumPayload), serviceName: r.serviceName, acName: r.acName,
-                  relaySessionID: r.relaySessionID)
+                  relaySessionID: r.relaySessionID, vlan: r.vlan)
+    }
+}
+
+extension PPPoESessionRecord {
+    /// The deposited VLAN tags (issue 13).
+    var vlan: VLANTags {
+        VLANTags(outer: vlanOuter == 0 ? nil : vlanOuter, outerTPID: vlanOuterTPID, inner: vlanInner == 0 ? nil : vlanInner)
     }
 }

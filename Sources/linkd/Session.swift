@@ -46,6 +46,9 @@ final class Session {
         /// PAP/CHAP/EAP packets relayed to and from authd, and those that
         /// came when no authentication was under way (Protocol-Rejected).
         var authFramesIn = 0, authFramesOut = 0, authFramesDropped = 0
+        /// Issue 21: super-packets from the owner segmented to the wire, and
+        /// those that did not check out (dropped).
+        var superPacketsOut = 0, superPacketsRefused = 0
     }
 
     /// What a session needs from its linkd besides the line.
@@ -54,6 +57,9 @@ final class Session {
         let log: Log
         let runtimeDir: String
         let auth: AuthClient
+        /// Issue 21: the port's segmenting buffer when its `offload` is on.
+        var segments: SegmentBatch? = nil
+        var gro: GROPath? = nil
     }
 
     let id: String
@@ -88,6 +94,9 @@ final class Session {
     private var encoder: FrameEncoder
     private var decoder: FrameDecoder
     private var transmitBuffer: [UInt8] = []
+    /// A PPPoE session's 20 header octets (RFC 2516 §4), LENGTH left to
+    /// each frame: the segments of a super-packet go out behind it.
+    private(set) var wireHeader: [UInt8] = []
     private var restartTimer: TimerID?
     private var echoTimer: TimerID?
     /// pppd's lcp_echos_pending: reset by any received frame (adaptive).
@@ -137,6 +146,7 @@ final class Session {
             async = false
             pppoe = binding
             encoder = FrameEncoder(pppoe: binding)
+            wireHeader = FrameEncoder.header(binding)
         }
         decoder = FrameDecoder(async: async, mru: settings.mru)
         transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16 + 20)
@@ -353,7 +363,9 @@ final class Session {
         let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
         attach(relay)
         switch owner?.route(self) ?? .ncpd {
-        case .ncpd: relay.start()
+        case .ncpd:
+            relay.offerOffload(offloadOffer(multilink: record.multilink != nil))
+            relay.start()
         case .bridged(let partner): relay.start(bridgeWith: partner)
         case .hold: log.info("session \(id): channel held for a bridge (\(bridge.stage.rawValue))")
         }
@@ -380,6 +392,8 @@ final class Session {
             self.transmit(proto, information)
         }
         relay.onProtocolReject = { [unowned self] proto, information in self.protocolReject(proto, information) }
+        relay.onSuperPacket = { [unowned self] proto, datagram in self.transmitSuperPacket(proto, datagram) }
+        relay.gro = context.gro
         relay.onEnd = { [unowned self] reason in
             self.log.notice("session \(self.id): \(reason)")
             self.close(reason: reason)

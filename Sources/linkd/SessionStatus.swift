@@ -4,6 +4,7 @@
 // ncpd's: null here, pppctl merges ncpd's own `sessions` into them.
 import IPC
 import PPP
+import PPPoE
 
 enum SessionStatus {
     static func json(_ s: Session, port: PortSessions) -> JSONObject {
@@ -18,6 +19,8 @@ enum SessionStatus {
             "lcp": .string(stateName(s.lcp.state)),
             // Calling-Station-Id: the PPPoE peer's MAC, the UDP/TCP peer, … ("" for a tty).
             "calling_station": .string(s.circuit.peer),
+            // Issue 13: a PPPoE session's VLAN, "VID" or "SVID.CVID"; null untagged.
+            "vlan": s.circuit.vlan.isTagged ? .string(s.circuit.vlan.description) : .null,
             "peer_name": s.auth.verdict.flatMap { $0.peerName.isEmpty ? nil : .string($0.peerName) } ?? .null,
             "auth": authMethod(s).map { .string("\($0)") } ?? .null,
             "auth_state": .string(authState(s)),
@@ -59,6 +62,7 @@ enum SessionStatus {
             "bytes_in": .int(Int64(c.bytesIn)), "bytes_out": .int(Int64(c.bytesOut)),
             "echo_requests_sent": .int(Int64(c.echoRequestsSent)),
             "echo_replies_received": .int(Int64(c.echoRepliesReceived)),
+            "super_packets_out": .int(Int64(c.superPacketsOut)), "super_packets_refused": .int(Int64(c.superPacketsRefused)),
         ])
         o["errors"] = .object([
             "bad_fcs": .int(Int64(w.badFCS)), "runts": .int(Int64(w.runts)), "giants": .int(Int64(w.giants)),

@@ -26,9 +26,10 @@ protocol Transport: AnyObject {
     /// An upstream port's session for a subscriber's bridge: its id, promised
     /// now. Throws when this port cannot carry one more.
     func dial(for subscriber: String) throws(MethodError) -> String
-    /// The same with what the subscriber's side settled (DialProxy): an
-    /// L2TP LAC proxies it (RFC 2661 §4.4.5); other ports need none of it.
-    func dial(for subscriber: String, proxy: DialProxy?) throws(MethodError) -> String
+    /// The same with what the subscriber's side settled (DialProxy) and
+    /// RADIUS assigned (RFC 2868 tunnels): an L2TP LAC uses them (RFC 2661
+    /// §4.4.5 proxy AVPs, the LNSs to try); other ports need none of it.
+    func dial(_ asked: DialArguments) throws(MethodError) -> String
     /// linkd is stopping: say goodbye to the peers that expect it.
     func shutdown()
     /// What the transport adds to `linkd@PORT status`.
@@ -36,7 +37,7 @@ protocol Transport: AnyObject {
 }
 
 extension Transport {
-    func dial(for subscriber: String, proxy: DialProxy?) throws(MethodError) -> String { try dial(for: subscriber) }
+    func dial(_ asked: DialArguments) throws(MethodError) -> String { try dial(for: asked.subscriber) }
     var isServing: Bool { false }
     func shutdown() {}
     func addStatus(to status: inout JSONObject) {}
@@ -67,7 +68,8 @@ enum Transports {
             guard let d = port.descriptor, let sd = port.sessionDescriptor, let i = port.interface else {
                 return IdleTransport(host: host, why: "pppoe sockets missing")
             }
-            let sockets = PPPoEPort(host: host, discoveryFD: d.raw, sessionFD: sd.raw, interface: i)
+            let sockets = PPPoEPort(host: host, discoveryFD: d.raw, sessionFD: sd.raw,
+                                    taggedFD: port.taggedDescriptor?.raw, interface: i)
             switch settings.pppoe.role {
             case .ac: return PPPoEAccessConcentratorTransport(port: sockets)
             case .client: return PPPoEClientTransport(port: sockets)

@@ -30,6 +30,11 @@ final class BundleLink {
     var recent = 0
     /// Something arrived since the last idle tick.
     var heard = false
+    /// Fragments sent on this link since the last idle tick, and whether a
+    /// null fragment already followed its last data (see `sendNullFragments`).
+    var sentSinceTick = 0
+    var nullAfterLast = true
+    var nullFragmentsOut = 0
     var transmit = ChannelDrops()
 
     init(session: String, id: UInt32, channel: consuming FileDescriptor, peerMRU: UInt16, weight: UInt64) {
@@ -56,6 +61,8 @@ protocol BundleHost: AnyObject {
 /// Bundle-wide counters beyond the reassembler's.
 struct BundleCounters {
     var packetsOut = 0, fragmentsOut = 0, packetsIn = 0
+    /// RFC 1990 §4.1 null fragments we sent on links gone quiet.
+    var nullFragmentsOut = 0
     /// Packets the fragmenter refused (over the peer's MRRU, no usable link).
     var sendErrors = 0
     /// Frames from the session or a link shorter than a Protocol field.
@@ -284,6 +291,8 @@ final class Bundle {
                 link.fragmentsOut += 1
                 counters.fragmentsOut += 1
             }
+            link.sentSinceTick += 1
+            link.nullAfterLast = false
             link.recent += f.range.count
         }
         if let fragmenter, depositStepOf(fragmenter.nextSequence) != depositedStep { host.bundleChanged(self) }
@@ -358,8 +367,33 @@ final class Bundle {
                 self.deliveredAtTick = r.counters.packetsReassembled
             }
             for l in self.links { l.heard = false }
+            self.sendNullFragments()
+            for l in self.links { l.sentSinceTick = 0 }
             self.deliverReassembled()
             self.scheduleIdle()
+        }
+    }
+
+    /// RFC 1990 §4.1: "the value of M is not incremented on idle links",
+    /// and a lost final fragment stalls the receiver "until new packets
+    /// arrive"; a null fragment (B and E, no data, the next sequence number)
+    /// on each link that would otherwise stay idle after its last fragment
+    /// moves the peer's M past it. We take the RFC's deferred variant ("may
+    /// elect to defer sending them until a timer expires"): at the idle
+    /// tick, once per quiet spell, on each link that carried fragments
+    /// before and none during the whole tick, so a busy bundle sends none.
+    private func sendNullFragments() {
+        guard fragmenter != nil else { return }
+        for l in links where l.sentSinceTick == 0 && !l.nullAfterLast {
+            fragmenter!.nullFragment(into: &output)
+            let sent = output.withUnsafeBytes {
+                ChannelPump.send(l.channel.raw, protocol: ProtocolNumber.multilink.rawValue, information: $0)
+            }
+            if l.transmit.count(sent) {
+                l.nullFragmentsOut += 1
+                counters.nullFragmentsOut += 1
+            }
+            l.nullAfterLast = true
         }
     }
 
@@ -383,10 +417,12 @@ final class Bundle {
                     "weight": .int(Int64(l.weight)), "fragments_out": .int(Int64(l.fragmentsOut)),
                     "fragments_in": .int(Int64(l.fragmentsIn)), "frames_in": .int(Int64(l.framesIn)),
                     "transmit_dropped": .int(Int64(l.transmit.total)),
+                    "null_fragments_out": .int(Int64(l.nullFragmentsOut)),
                 ])
             }),
             "counters": .object([
                 "packets_out": .int(Int64(counters.packetsOut)), "fragments_out": .int(Int64(counters.fragmentsOut)),
+                "null_fragments_out": .int(Int64(counters.nullFragmentsOut)),
                 "packets_in": .int(Int64(counters.packetsIn)), "send_errors": .int(Int64(counters.sendErrors)),
                 "malformed": .int(Int64(counters.malformed)), "to_session_dropped": .int(Int64(counters.toSession.total)),
                 "fragments_received": .int(Int64(r.fragmentsReceived)), "reassembled": .int(Int64(r.packetsReassembled)),

@@ -43,7 +43,10 @@ extension NetworkSession {
         counters.octetsIn = Int(s.octetsIn); counters.octetsOut = Int(s.octetsOut)
         counters.packetsIn = Int(s.packetsIn); counters.packetsOut = Int(s.packetsOut)
         if let tun, !s.interface.isEmpty {
-            unit = Unit(fd: tun, name: s.interface, index: s.interfaceIndex)
+            let u = Unit(fd: tun, name: s.interface, index: s.interfaceIndex)
+            // Issue 21: the descriptor keeps the mode it was opened with.
+            u.offload = host.units?.resumedOffload(u) ?? .plain
+            unit = u
         }
         restore(s.ipcp, IPCPNegotiator.self)
         restore(s.ipv6cp, IPv6CPNegotiator.self)
@@ -71,6 +74,8 @@ extension NetworkSession {
                 return
             }
         }
+        // linkd learns again what we do (it may have restarted too).
+        if unit != nil { sendCapability() }
         if resumedFrom?.ipcp.phase == .negotiating { begin(IPCPNegotiator.self) }
         if resumedFrom?.ipv6cp.phase == .negotiating { begin(IPv6CPNegotiator.self) }
         resumeIPv6(resumedFrom?.ipv6 ?? [])

@@ -18,10 +18,14 @@ extension NetworkSession {
             return false
         }
         do {
-            let u = try units.create(name: interfaceName, mtu: mtu, ipv6: record.network.ipv6)
+            // Issue 21: offloads only where linkd segments what the TUN
+            // hands us (it offered in the record).
+            let offload = ChannelOffload(rawValue: record.offload).contains(.takesSuperPackets)
+            let u = try units.create(name: interfaceName, mtu: mtu, ipv6: record.network.ipv6, offload: offload)
             unit = u
             try host.loop.watch(u.fd.raw) { [weak self] _ in self?.tunReadable() }
-            host.log.info("\(id): unit \(u.name) (index \(u.index), mtu \(mtu))")
+            host.log.info("\(id): unit \(u.name) (index \(u.index), mtu \(mtu)\(offload ? ", offload \(u.offload.description)" : ""))")
+            sendCapability()
             return true
         } catch {
             host.log.warning("\(id): cannot create unit \(interfaceName): \(error)")

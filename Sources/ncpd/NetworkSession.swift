@@ -46,6 +46,10 @@ struct NetworkCounters {
     var transmit = ChannelDrops()
     var protocolRejectsSent = 0, protocolRejectsReceived = 0
     var malformedFrames = 0
+    /// Issue 21: TUN reads sent to linkd as super-packets (TSO/USO or a
+    /// partial checksum), and super-packets from linkd written with their
+    /// virtio header (coalesced by linkd's GRO).
+    var superPacketsOut = 0, superPacketsIn = 0
 }
 
 final class NetworkSession {

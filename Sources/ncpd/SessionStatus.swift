@@ -45,7 +45,9 @@ extension NetworkSession {
             "protocol_rejects_sent": .int(Int64(c.protocolRejectsSent)),
             "protocol_rejects_received": .int(Int64(c.protocolRejectsReceived)),
             "malformed_frames": .int(Int64(c.malformedFrames)),
+            "super_packets_out": .int(Int64(c.superPacketsOut)), "super_packets_in": .int(Int64(c.superPacketsIn)),
         ])
+        o["offload"] = unit.map { .string($0.offload.description) } ?? .null
         return o
     }
 }

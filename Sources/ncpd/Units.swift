@@ -12,8 +12,10 @@ final class Unit {
     let fd: FileDescriptor
     let name: String
     let index: Int32
-    init(fd: consuming FileDescriptor, name: String, index: Int32) {
-        self.fd = fd; self.name = name; self.index = index
+    /// Issue 21: the virtio-net header and TUN offloads (Units+Offload.swift).
+    var offload: TunOffload
+    init(fd: consuming FileDescriptor, name: String, index: Int32, offload: TunOffload = .plain) {
+        self.fd = fd; self.name = name; self.index = index; self.offload = offload
     }
 }
 
@@ -22,6 +24,11 @@ protocol UnitSystem: AnyObject {
     /// `ipv6`: whether IPv6CP may run on it; when not, the kernel is told
     /// to do no IPv6 work for the unit.
     func create(name: String, mtu: UInt32, ipv6: Bool) throws(IPCError) -> Unit
+    /// Issue 21: the same with the virtio-net header and TUN offloads where
+    /// the kernel allows (`offload`); by default a plain unit.
+    func create(name: String, mtu: UInt32, ipv6: Bool, offload: Bool) throws(IPCError) -> Unit
+    /// A unit back from the fd store: how it was opened.
+    func resumedOffload(_ unit: Unit) -> TunOffload
     func addIPv4(_ unit: Unit, local: UInt32, remote: UInt32) throws(IPCError)
     func deleteIPv4(_ unit: Unit, local: UInt32, remote: UInt32) throws(IPCError)
     func addIPv6(_ unit: Unit, local: UInt64, remote: UInt64) throws(IPCError)
@@ -47,6 +54,10 @@ protocol UnitSystem: AnyObject {
 }
 
 extension UnitSystem {
+    func create(name: String, mtu: UInt32, ipv6: Bool, offload: Bool) throws(IPCError) -> Unit {
+        try create(name: name, mtu: mtu, ipv6: ipv6)
+    }
+    func resumedOffload(_ unit: Unit) -> TunOffload { .plain }
     func reserve(_ name: String, then: @escaping () -> Void) { then() }
     func release(_ name: String) {}
     func retire(_ unit: Unit) {}
@@ -68,6 +79,8 @@ final class LinuxUnits: UnitSystem {
 
     /// Ended sessions' units, deleted in batches.
     let retirement: UnitRetirement
+    /// Units by offload mode (issue 21).
+    var offloads = OffloadCounts()
 
     init(loop: EventLoop? = nil) throws(IPCError) {
         netlink = try Netlink()
@@ -179,20 +192,39 @@ final class LinuxUnits: UnitSystem {
     static let tunFlags: Int16 = 0x0001 | 0x1000  // IFF_TUN | IFF_NO_PI
 
     func create(name: String, mtu: UInt32, ipv6: Bool) throws(IPCError) -> Unit {
+        try create(name: name, mtu: mtu, ipv6: ipv6, offload: false)
+    }
+
+    func resumedOffload(_ unit: Unit) -> TunOffload { offloadOfResumed(unit.fd.raw) }
+
+    func create(name: String, mtu: UInt32, ipv6: Bool, offload: Bool) throws(IPCError) -> Unit {
         // The interface of an ended session of that name must be gone first.
         if retirement.holds(name) { retirement.flush() }
         let fd = try openTun(for: name)
         let raw = fd.raw
         // struct ifreq: 16 octets of name, then the union (flags: short).
         var ifreq = [UInt8](repeating: 0, count: 40)
-        for (i, b) in name.utf8.prefix(15).enumerated() { ifreq[i] = b }
-        withUnsafeBytes(of: Self.tunFlags) { ifreq[16] = $0[0]; ifreq[17] = $0[1] }
-        let rc = ifreq.withUnsafeMutableBytes { ioctl(raw, Self.tunSetInterface, $0.baseAddress!) }
+        func setInterface(_ flags: Int16) -> Int32 {
+            for i in 0..<ifreq.count { ifreq[i] = 0 }
+            for (i, b) in name.utf8.prefix(15).enumerated() { ifreq[i] = b }
+            withUnsafeBytes(of: flags) { ifreq[16] = $0[0]; ifreq[17] = $0[1] }
+            return ifreq.withUnsafeMutableBytes { ioctl(raw, Self.tunSetInterface, $0.baseAddress!) }
+        }
+        var mode = TunOffload.plain
+        var rc = setInterface(offload ? Self.tunFlags | Self.vnetHeaderFlag : Self.tunFlags)
+        if offload && rc != 0 && errno == EINVAL {
+            // A kernel without the header: a plain unit, counted.
+            count(mode, refused: true)
+            rc = setInterface(Self.tunFlags)
+        } else if offload && rc == 0 {
+            mode = enableOffloads(raw)
+            count(mode, refused: false)
+        }
         guard rc == 0 else { throw .system(call: "ioctl(TUNSETIFF \(name))", errno: errno) }
         let actual = String(decoding: ifreq[0..<16].prefix(while: { $0 != 0 }), as: UTF8.self)
         let index = Int32(bitPattern: if_nametoindex(actual))
         guard index > 0 else { throw .system(call: "if_nametoindex(\(actual))", errno: errno) }
-        let unit = Unit(fd: fd, name: actual, index: index)
+        let unit = Unit(fd: fd, name: actual, index: index, offload: mode)
         if !ipv6 { disableIPv6(actual) }
         try netlink.setUp(index: index, mtu: mtu)
         return unit

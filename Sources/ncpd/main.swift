@@ -66,6 +66,10 @@ final class Ncpd: Daemon {
             s.unitDeleteBatches = units?.retirement.batches ?? 0
             s.unitsIPv6Off = units?.ipv6Off ?? 0
             s.unitsIPv6OffFailed = units?.ipv6OffFailed ?? 0
+            if let o = units?.offloads {
+                (s.unitsOffload, s.unitsVnetOnly, s.unitsOffloadRefused) = (o.withOffloads, o.headerOnly, o.headerRefused)
+                s.offloadFlags = Int(o.lastFlags)
+            }
             channels.bundles.count(into: &s)
             return .ncpd(s)
         }

@@ -29,7 +29,7 @@ struct PPPCtl: ParsableCommand {
         abstract: "Control a running ppprouter.",
         version: Version.line("pppctl"),
         subcommands: [Components.self, Sessions.self, SessionCommand.self, Tunnels.self, TunnelCommand.self, Bundles.self, BundleCommand.self, Bridge.self, Unbridge.self, Restart.self, Call.self,
-                      Watch.self, AuthCommand.self, Reload.self, LogLevel.self])
+                      Watch.self, AuthCommand.self, Reload.self, LogLevel.self, Upgrade.self])
 
     static func main() {
         do {

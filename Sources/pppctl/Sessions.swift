@@ -95,7 +95,7 @@ extension ControlClient {
 }
 
 /// ncpd's fields that pppctl adds to linkd's session objects.
-let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit", "ipv6"]
+let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit", "ipv6", "offload"]
 
 func mergeNetwork(_ link: [JSON], _ network: [JSON]) -> [JSON] {
     var byID: [String: JSON] = [:]
@@ -171,13 +171,13 @@ struct Sessions: ParsableCommand {
     func run() throws {
         let sessions = try options.connect().allSessions().filter(selectors.matches)
         if options.json { print(JSON.array(sessions).encoded()); return }
-        var t = TextTable(["ID", "PORT", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL",
+        var t = TextTable(["ID", "PORT", "VLAN", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL",
                            "REMOTE", "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IPV6 PREFIXES", "IP PKTS IN/OUT", "IP BYTES IN/OUT",
                            "BRIDGE", "REASON"])
         for s in sessions {
             let c = s["counters"], ip = s["ipcp"], ip6 = s["ipv6cp"], n = s["ip_counters"]
             let dns = (ip?["dns"]?.array ?? []).compactMap(\.string).joined(separator: ",")
-            t.add([s["id"]?.cell ?? "-", s["port"]?.cell ?? "-", s["phase"]?.cell ?? "-", s["lcp"]?.cell ?? "-",
+            t.add([s["id"]?.cell ?? "-", s["port"]?.cell ?? "-", s["vlan"]?.cell ?? "-", s["phase"]?.cell ?? "-", s["lcp"]?.cell ?? "-",
                    s["auth"]?.cell ?? "-",
                    s["peer_name"]?.cell ?? "-",
                    formatUptime(s["up"]), "\(c?["frames_in"]?.cell ?? "-")/\(c?["frames_out"]?.cell ?? "-")",

@@ -1,5 +1,9 @@
 // One supervised daemon: its identity and setup, its supervision state, and
 // the process currently running it (pid, init link, log pipe).
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShim
 import IPC
 
 final class Component {
@@ -20,6 +24,9 @@ final class Component {
     /// The next watchdog ping (Router+Watchdog.swift).
     var watchdogTimer: TimerID?
     var lastExit = ""
+    /// Spawned from here instead of BIN_DIR/NAME: the copy of its old
+    /// executable, after an upgrade rolled it back (issue 20).
+    var executablePath: String?
     /// The daemon's named rendezvous point (DIR/NAME), bound by pppinit so
     /// that it outlives restarts: what other daemons send while this one
     /// restarts waits in the socket. Inherited as fd 4 "rendezvous".
@@ -27,6 +34,10 @@ final class Component {
     /// authd's RFC 5176 UDP socket, bound by pppinit; inherited as "dae";
     /// metricsd's listening TCP socket, inherited as "metrics".
     var listener: SharedDescriptor?
+    /// An adopted daemon (not our child): the pidfd we watch for its exit
+    /// and signal it through, and the process we expect to attach.
+    var pidfd: SharedDescriptor?
+    var adoptee: ProcessStart?
     /// Calls forwarded to this daemon: daemon-side call id → where to answer.
     var relays: [UInt32: Relay] = [:]
     /// Waiting for the next ready (pppctl restart answers then).
@@ -35,6 +46,15 @@ final class Component {
     struct Relay {
         let client: Link
         let callID: UInt32
+    }
+
+    /// authd, ncpd and bridged are reached at DIR/NAME (fd 4 "rendezvous").
+    var hasRendezvous: Bool { peer != .linkd && peer != .metricsd }
+
+    /// A signal to the running process: through its pidfd when adopted
+    /// (its pid may be reused once its real parent reaps it).
+    func send(_ sig: Int32) {
+        if let fd = pidfd { _ = ppp_pidfd_send_signal(fd.raw, sig) } else if let pid { _ = kill(pid, sig) }
     }
 
     init(name: String, peer: Peer, setup: DaemonSetup) {

@@ -20,6 +20,20 @@ extension ControlServer {
             try? link.reply(to: id, .callReplied(json: status.encoded()))
             return
         }
+        if method == UpgradeArguments.method {
+            guard client.admin else {
+                try? link.replyError(to: id, .notPermitted, "upgrade needs root or the admin group"); return
+            }
+            do {
+                let args = try UpgradeArguments(json: try JSON.parse(arguments.isEmpty ? "{}" : arguments))
+                router.startUpgrade(client: link, callID: id, check: args.check)
+            } catch let e as MethodError {
+                try? link.replyError(to: id, e.code, e.reason)
+            } catch {
+                try? link.replyError(to: id, .badArguments, "arguments are not JSON: \(error)")
+            }
+            return
+        }
         if method == "reload" {
             reload(client, id: id)
             return

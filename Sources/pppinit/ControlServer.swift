@@ -17,12 +17,14 @@ final class ControlServer {
     private let socket: FileDescriptor
     unowned let router: Router
     private let loop: EventLoop
-    private var clients: [ObjectIdentifier: Client] = [:]
+    /// Conversations by identity; internal for the state record
+    /// (ControlServer+Carry.swift).
+    var clients: [ObjectIdentifier: Client] = [:]
     private var buffer = [UInt8](repeating: 0, count: Wire.maxMessageSize + 1)
     /// Datagrams on the control socket that opened nothing (undecodable,
     /// not controlOpened, no credentials, not a SEQPACKET socket, no slot).
     private(set) var droppedOpens = 0
-    private var admission = ControlAdmission()
+    var admission = ControlAdmission()
     /// One warning line for the first junk datagram, then summaries.
     private var junk = WarningLimiter()
     /// Likewise for invalid messages on conversations and closed clients.
@@ -54,6 +56,8 @@ final class ControlServer {
     }
 
     var clientCount: Int { clients.count }
+    /// The control socket's number, carried across pppinit's re-execution.
+    var socketDescriptor: Int32 { socket.raw }
 
     private func accept() {
         for _ in 0..<32 {
@@ -61,6 +65,13 @@ final class ControlServer {
             do { dg = try Socket.receive(socket.raw, into: &buffer) } catch { drop("receive: \(error)"); continue }
             guard var dg else { return }
             guard let cred = dg.credentials else { drop("a datagram without credentials"); continue }
+            // A daemon whose pppinit died, offering itself to us (Router+Adoption.swift).
+            if let h = try? Header.decode(buffer[0..<dg.count]), h.type == MessageType.daemonAttached.rawValue {
+                if let refusal = router.attachOffered(buffer[0..<dg.count], &dg.descriptors, credentials: cred) {
+                    drop(refusal)
+                }
+                continue
+            }
             do {
                 let (_, m) = try Codec.decode(buffer[0..<dg.count], from: .pppctl, descriptorCount: dg.descriptors.count)
                 guard case .controlOpened = m else {
@@ -89,27 +100,33 @@ final class ControlServer {
                 drop("uid \(cred.uid) pid \(cred.pid) refused: \(refusal)")
                 continue
             }
-            let client = Client(link: link, credentials: cred, admin: admin, reader: reader)
-            let key = ObjectIdentifier(client)
-            clients[key] = client
-            link.queueLimit = Self.queueLimit
-            link.onMessage = { [unowned self, unowned client] r in
-                client.lastActive = Instant.now()
-                self.handle(client, &r)
-            }
-            link.onInvalid = { [unowned self] e in
-                self.invalid.warn(self.router.log, "control: invalid message from uid \(cred.uid) pid \(cred.pid): \(e)")
-            }
-            link.onClose = { [unowned self, unowned link] in
-                if link.stats.overflowed > 0 {
-                    self.invalid.warn(self.router.log, "control: closed uid \(cred.uid) pid \(cred.pid): over \(Self.queueLimit) bytes of replies unread")
-                }
-                self.clients[key] = nil
-                self.admission.release(uid: cred.uid)
-            }
-            do { try link.start() } catch { link.close() }
-            scheduleSweep()
+            adopt(Client(link: link, credentials: cred, admin: admin, reader: reader))
         }
+    }
+
+    /// Starts serving one conversation: a new one, or one a re-executed
+    /// pppinit carried (ControlServer+Carry.swift).
+    func adopt(_ client: Client) {
+        let link = client.link, cred = client.credentials
+        let key = ObjectIdentifier(client)
+        clients[key] = client
+        link.queueLimit = Self.queueLimit
+        link.onMessage = { [unowned self, unowned client] r in
+            client.lastActive = Instant.now()
+            self.handle(client, &r)
+        }
+        link.onInvalid = { [unowned self] e in
+            self.invalid.warn(self.router.log, "control: invalid message from uid \(cred.uid) pid \(cred.pid): \(e)")
+        }
+        link.onClose = { [unowned self, unowned link] in
+            if link.stats.overflowed > 0 {
+                self.invalid.warn(self.router.log, "control: closed uid \(cred.uid) pid \(cred.pid): over \(Self.queueLimit) bytes of replies unread")
+            }
+            self.clients[key] = nil
+            self.admission.release(uid: cred.uid)
+        }
+        do { try link.start() } catch { link.close() }
+        scheduleSweep()
     }
 
     private func drop(_ what: String) {

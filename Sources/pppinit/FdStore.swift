@@ -59,6 +59,9 @@ final class FdStore {
         return true
     }
 
+    /// Components that hold entries (pppinit's state record).
+    var componentNames: [String] { entries.keys.sorted() }
+
     func list(_ component: String) -> [(key: String, entry: Entry)] {
         (entries[component] ?? [:]).sorted { $0.value.order < $1.value.order }.map { ($0.key, $0.value.entry) }
     }

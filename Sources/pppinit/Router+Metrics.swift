@@ -10,8 +10,8 @@ import CShim
 import IPC
 
 extension Router {
-    func openMetricsSocket() throws(IPCError) {
-        guard let m = config.metrics, let c = components.first(where: { $0.peer == .metricsd }) else { return }
+    func openMetricsSocket(_ c: Component) throws(IPCError) {
+        guard let m = config.metrics else { return }
         let fd = ppp_tcp_listen(m.listen, 64)
         guard fd >= 0 else { throw .system(call: "listen(tcp \(m.listen))", errno: errno) }
         c.listener = SharedDescriptor(FileDescriptor(adopting: fd))

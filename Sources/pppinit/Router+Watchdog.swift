@@ -12,7 +12,7 @@ extension Router {
     /// Starts pinging `c` once it is ready; ends by itself when the process
     /// that was pinged is gone.
     func startWatchdog(_ c: Component) {
-        guard config.policy.watchdogInterval > 0, let link = c.link else { return }
+        guard config.policy.watchdogInterval > 0, let link = c.link, upgrade?.reexecuting != true else { return }
         if let t = c.watchdogTimer { loop.cancel(t) }
         c.watchdogTimer = loop.schedule(after: config.policy.watchdogInterval) { [unowned self, weak link] in
             c.watchdogTimer = nil

@@ -17,8 +17,21 @@ final class Router {
     let started = Instant.now()
     var control: ControlServer?
     lazy var hooks = Hooks(config: config, loop: loop)
-    private var bootIndex = 0
+    /// The next component boot() starts; past the end once all were (a
+    /// re-executed pppinit starts there: its daemons run already).
+    var bootIndex = 0
+    /// The component the boot waits for (an adopted daemon going ready
+    /// does not move the boot on: it was never its turn).
+    private var booting: Component?
     private var shuttingDown = false
+    /// This executable's path on disk, read at start: after it is replaced,
+    /// /proc/self/exe names the old inode ("… (deleted)"), and `pppctl
+    /// upgrade` re-executes the path, not the inode.
+    let selfPath = Sys.executablePath()
+    /// How many times this pppinit re-executed itself (issue 20).
+    var generation: UInt32 = 0
+    /// The `pppctl upgrade` in progress (Router+Upgrade.swift).
+    var upgrade: UpgradeRun?
 
     init(config: RouterConfig, loop: EventLoop) {
         self.config = config
@@ -37,24 +50,31 @@ final class Router {
     func component(named name: String) -> Component? { components.first { $0.name == name } }
 
     /// Binds DIR/authd, DIR/ncpd and DIR/bridged before any daemon starts,
-    /// and the sockets pppinit binds for daemons (DAE, metrics).
+    /// and the sockets pppinit binds for daemons (DAE, metrics). Not those
+    /// of a daemon being adopted: it still serves them, and hands them back
+    /// when it attaches (Router+Adoption.swift).
     func openRendezvousPoints() throws(IPCError) {
-        for c in components where c.peer != .linkd && c.peer != .metricsd {
+        for c in components where c.pid == nil { try openEndpoints(c) }
+    }
+
+    /// What `c` inherits besides fd 3, opened if it is not held yet.
+    func openEndpoints(_ c: Component) throws(IPCError) {
+        if c.hasRendezvous && c.rendezvous == nil {
             switch try Rendezvous.open(config.runtimeDir + "/" + c.name) {
             case let .owner(fd): c.rendezvous = SharedDescriptor(fd)
             case .client: throw .system(call: "bind(\(config.runtimeDir)/\(c.name)): in use", errno: EADDRINUSE)
             }
         }
-        try openDynamicAuthorizationSocket()
-        try openMetricsSocket()
+        if c.listener == nil && c.peer == .authd { try openDynamicAuthorizationSocket(c) }
+        if c.listener == nil && c.peer == .metricsd { try openMetricsSocket(c) }
     }
 
     /// RFC 5176 §2.3: authd's Disconnect/CoA socket, bound here so that authd
     /// keeps no capability (a port below 1024 needs CAP_NET_BIND_SERVICE)
     /// and requests sent while authd restarts wait in it. Inherited as "dae".
-    func openDynamicAuthorizationSocket() throws(IPCError) {
+    func openDynamicAuthorizationSocket(_ c: Component) throws(IPCError) {
         let a = config.auth
-        guard a.daePort != 0, let c = components.first(where: { $0.peer == .authd }) else { return }
+        guard a.daePort != 0 else { return }
         let fd = ppp_udp_open("\(IPv4.format(a.daeAddress)):\(a.daePort)", "")
         guard fd >= 0 else { throw .system(call: "bind(udp \(IPv4.format(a.daeAddress)):\(a.daePort))", errno: errno) }
         c.listener = SharedDescriptor(FileDescriptor(adopting: fd))
@@ -78,7 +98,17 @@ final class Router {
         }
         let c = components[bootIndex]
         bootIndex += 1
+        // Adopted: it runs already, and goes ready when it attaches.
+        guard c.pid == nil else { bootNext(); return }
+        booting = c
         apply(c, c.supervision.handle(.restartRequested, now: now, policy: config.policy))
+    }
+
+    /// The boot moves on once the component it waits for has left `starting`.
+    private func bootProgressed(_ c: Component) {
+        guard c === booting, c.supervision.state != .starting else { return }
+        booting = nil
+        bootNext()
     }
 
     /// Stops the daemons in reverse order; `done` runs when all have exited.
@@ -125,12 +155,12 @@ final class Router {
 
     private func signal(_ c: Component, _ sig: Int32, escalate: Bool) {
         guard let pid = c.pid else { return }
-        _ = kill(pid, sig)
+        c.send(sig)
         if escalate {
             c.killTimer = loop.schedule(after: config.policy.stopTimeout) { [unowned self] in
                 if c.pid == pid {
                     self.log.warning("\(c.name) did not stop in \(self.config.policy.stopTimeout) s: SIGKILL")
-                    _ = kill(pid, SIGKILL)
+                    c.send(SIGKILL)
                 }
             }
         }
@@ -140,6 +170,7 @@ final class Router {
         guard !shuttingDown, c.pid == nil else { return }
         refreshAuthSettings(c)
         do {
+            try openEndpoints(c)
             let pair = try Socket.seqpacketPair()
             let pipe = try Sys.pipe()
             let null = try Sys.devNull()
@@ -153,27 +184,15 @@ final class Router {
             ]
             if let tz = Environment.current["TZ"] { env.append("TZ=\(tz)") }
             let argv = c.setup.instance.isEmpty ? [c.executable] : [c.executable, c.setup.instance]
-            let pid = try Sys.spawn(path: binDir + "/" + c.executable, argv: argv, env: env,
+            let pid = try Sys.spawn(path: executablePath(c), argv: argv, env: env,
                                     stdin: null.raw, output: pipe.write.raw, fds: fds)
             c.pid = pid
             c.startedAt = nil
             c.lastExit = ""
+            writePidFile(c, pid: pid)
             let link = Link(pair.first, remote: c.peer, loop: loop)
-            c.link = link
-            link.onMessage = { [unowned self] r in self.handle(c, &r) }
-            link.onInvalid = { [unowned self] e in self.log.warning("\(c.name): dropped invalid message: \(e)") }
-            link.onClose = { [unowned self] in self.linkClosed(c, link) }
-            try link.start()
-            if let readFD = pipe.read.take() {
-                let lp = LogPipe(readFD, prefix: c.name)
-                c.log = lp
-                try loop.watch(lp.fd.raw) { [unowned self] _ in
-                    if !lp.drain(into: { Log.emit($0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
-                }
-            }
-            try link.call(.daemonConfigured(c.setup), onReply: { _ in }, onFailure: { [unowned self] e in
-                self.log.warning("\(c.name): setup not acknowledged: \(e)")
-            })
+            try watchLog(c, pipe.read)
+            try serve(c, link)
             c.readyTimer = loop.schedule(after: config.policy.readyTimeout) { [unowned self] in
                 c.readyTimer = nil
                 self.log.warning("\(c.name) (pid \(pid)) not ready after \(self.config.policy.readyTimeout) s")
@@ -188,28 +207,81 @@ final class Router {
         }
     }
 
+    /// Where `c` is spawned from: BIN_DIR/NAME, or the old executable's
+    /// copy a failed upgrade rolled it back to.
+    func executablePath(_ c: Component) -> String { c.executablePath ?? binDir + "/" + c.executable }
+
+    /// pppinit's end of `c`'s init link as a re-executed pppinit adopts the
+    /// descriptor it carried: the daemon was set up already, no setup again.
+    func attachLink(_ c: Component, _ fd: consuming FileDescriptor) throws(IPCError) {
+        try wire(c, Link(fd, remote: c.peer, loop: loop))
+    }
+
+    private func wire(_ c: Component, _ link: Link) throws(IPCError) {
+        c.link = link
+        link.onMessage = { [unowned self] r in self.handle(c, &r) }
+        link.onInvalid = { [unowned self] e in self.log.warning("\(c.name): dropped invalid message: \(e)") }
+        link.onClose = { [unowned self] in self.linkClosed(c, link) }
+        try link.start()
+    }
+
+    /// Reads `c`'s stdout and stderr from the pipe's read end.
+    func watchLog(_ c: Component, _ read: SharedDescriptor) throws(IPCError) {
+        guard let readFD = read.take() else { return }
+        try attachLog(c, readFD)
+    }
+
+    /// The read end of `c`'s stdout/stderr pipe.
+    func attachLog(_ c: Component, _ fd: consuming FileDescriptor) throws(IPCError) {
+        let lp = LogPipe(fd, prefix: c.name)
+        c.log = lp
+        try loop.watch(lp.fd.raw) { [unowned self] _ in
+            if !lp.drain(into: { Log.emit($0) }) { self.loop.unwatch(lp.fd.raw); if c.log === lp { c.log = nil } }
+        }
+    }
+
+    /// Takes `link` as `c`'s init link and sends the setup (a start, or an
+    /// adopted daemon's attach).
+    func serve(_ c: Component, _ link: Link) throws(IPCError) {
+        try wire(c, link)
+        try link.call(.daemonConfigured(c.setup), onReply: { _ in }, onFailure: { [unowned self] e in
+            self.log.warning("\(c.name): setup not acknowledged: \(e)")
+        })
+    }
+
     /// SIGCHLD: reap, then let the table decide.
     func reaped(pid: Int32, how: String, code: Int32?) {
         guard let c = components.first(where: { $0.pid == pid }) else {
+            if upgradePreflightEnded(pid: pid, how: how, code: code) { return }
             hooks.reaped(pid: pid, how: how)
             return
         }
+        ended(c, how: how, code: code)
+    }
+
+    /// `c`'s process is gone: reaped (our child) or its pidfd said so (adopted).
+    func ended(_ c: Component, how: String, code: Int32?) {
+        guard let pid = c.pid else { return }
         log.notice("\(c.name) (pid \(pid)) ended: \(how)")
         c.pid = nil
         c.startedAt = nil
         c.lastExit = how
+        forgetProcess(c)
         for t in [c.readyTimer, c.killTimer].compactMap({ $0 }) { loop.cancel(t) }
         c.readyTimer = nil; c.killTimer = nil
         stopWatchdog(c)
         c.link?.close()
         c.link = nil
-        let wasBooting = c.supervision.state == .starting
+        // Before the table: a daemon that failed on its new executable is
+        // respawned from the old one (Router+Upgrade.swift).
+        upgradeSawExit(c, pid: pid, how: how)
         apply(c, c.supervision.handle(.exited(permanent: code == 100), now: now, policy: config.policy))
+        upgradeAfterExit(c)
         if c.supervision.state == .failed {
             for (client, id) in c.readyWaiters { try? client.replyError(to: id, .failed, "\(c.name) failed: \(how)") }
             c.readyWaiters = []
         }
-        if wasBooting && c.supervision.state != .starting { bootNext() }
+        bootProgressed(c)
     }
 
     private func linkClosed(_ c: Component, _ link: Link) {
@@ -227,12 +299,12 @@ final class Router {
         case .daemonReady:
             if let t = c.readyTimer { loop.cancel(t); c.readyTimer = nil }
             c.startedAt = Instant.now()
-            let wasBooting = c.supervision.state == .starting
             apply(c, c.supervision.handle(.ready, now: now, policy: config.policy))
             startWatchdog(c)
             for (client, id) in c.readyWaiters { try? client.reply(to: id, .acknowledged) }
             c.readyWaiters = []
-            if wasBooting { bootNext() }
+            upgradeSawReady(c)
+            bootProgressed(c)
         case let .descriptorsDeposited(key, record, _):
             deposited(c, link, &r, key: key, record: record)
         case let .descriptorsWithdrawn(key):

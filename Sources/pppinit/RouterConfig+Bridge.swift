@@ -80,9 +80,19 @@ extension RouterConfig {
     /// that can match its sessions (none for upstream or manual ports).
     func linkdSettings(_ port: PortSettings) -> LinkdSettings {
         var s = LinkdSettings(port: port)
+        s.offload = offload[port.name] ?? true
         s.role = bridgeRoles[port.name] ?? .none
-        if s.role == .none { s.rules = bridgeRules.filter { $0.port.isEmpty || $0.port == port.name } }
+        if s.role == .none {
+            s.rules = bridgeRules.filter { $0.port.isEmpty || $0.port == port.name }
+            s.tunnelUpstream = tunnelUpstream ?? ""
+        }
         return s
+    }
+
+    /// RFC 2868 tunnels from RADIUS go through the first l2tp lac port
+    /// with `upstream = true` (config order): its socket places the calls.
+    var tunnelUpstream: String? {
+        ports.first { $0.kind == .l2tp && $0.l2tp.role == .lac && bridgeRoles[$0.name] == .upstream }?.name
     }
 
     /// The allowlisted daemon→daemon calls: a linkd may ask an upstream
@@ -97,6 +107,6 @@ extension RouterConfig {
     func isSubscriber(component name: String) -> Bool {
         guard let port = ComponentName(name)?.port else { return false }
         guard bridgeRoles[port] == BridgeRole.none else { return false }
-        return bridgeRules.contains { $0.port.isEmpty || $0.port == port }
+        return tunnelUpstream != nil || bridgeRules.contains { $0.port.isEmpty || $0.port == port }
     }
 }

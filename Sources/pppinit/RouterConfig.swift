@@ -74,6 +74,8 @@ struct RouterConfig {
     /// Bridging: each port's role and the [[bridge]] rules (RouterConfig+Bridge.swift).
     var bridgeRoles: [String: BridgeRole] = [:]
     var bridgeRules: [BridgeRule] = []
+    /// Each port's `offload` key (issue 21), default true.
+    var offload: [String: Bool] = [:]
     /// [metrics]: where metricsd serves /metrics; nil: no metricsd.
     var metrics: MetricsdSettings?
 
@@ -130,6 +132,9 @@ struct RouterConfig {
             let port = try parsePort(name: name, &r)
             c.ports.append(port)
             c.bridgeRoles[name] = try parseBridgeRole(port, &r)
+            // Issue 21: TUN offloads and super-packets on the channel (used
+            // by pppoe ports; others accept the key and run as before).
+            c.offload[name] = try r.bool("offload", default: true)
             try r.finish()
         }
         c.auth = try parseAuth(&root)

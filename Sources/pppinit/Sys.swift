@@ -38,15 +38,34 @@ enum Sys {
         FileDescriptor(adopting: try Errno.check("open(/dev/null)") { open("/dev/null", O_RDWR | O_CLOEXEC) })
     }
 
+    /// Without a parent-death signal: a daemon outlives pppinit and
+    /// re-attaches to the next one (Router+Adoption.swift).
     static func spawn(path: String, argv: [String], env: [String], stdin: Int32, output: Int32, fds: [Int32]) throws(IPCError) -> Int32 {
         var cargv = argv.map { strdup($0) } + [nil]
         var cenv = env.map { strdup($0) } + [nil]
         defer { cargv.forEach { free($0) }; cenv.forEach { free($0) } }
         let pid = fds.withUnsafeBufferPointer { f in
-            ppp_spawn(path, &cargv, &cenv, stdin, output, output, f.baseAddress, Int32(f.count), SIGKILL)
+            ppp_spawn(path, &cargv, &cenv, stdin, output, output, f.baseAddress, Int32(f.count), 0)
         }
         guard pid > 0 else { throw .system(call: "fork", errno: errno) }
         return pid
+    }
+
+    /// Copies a file (sendfile(2), in the kernel) to a new file of `mode`.
+    static func copyFile(from source: String, to target: String, mode: mode_t) throws(IPCError) {
+        let src = try Errno.check("open(\(source))") { open(source, O_RDONLY | O_CLOEXEC) }
+        defer { _ = close(src) }
+        var st = stat()
+        guard fstat(src, &st) == 0 else { throw .system(call: "fstat(\(source))", errno: errno) }
+        let dst = try Errno.check("open(\(target))") { open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        defer { _ = close(dst) }
+        var left = Int(st.st_size)
+        while left > 0 {
+            let n = sendfile(dst, src, nil, left)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw .system(call: "sendfile(\(target))", errno: n < 0 ? errno : EIO) }
+            left -= n
+        }
     }
 
     /// Reaps every exited child: (pid, description, exit code or nil).
@@ -65,11 +84,17 @@ enum Sys {
         }
     }
 
-    static func selfDirectory() -> String {
+    /// The path this process was executed from (/proc/self/exe).
+    static func executablePath() -> String {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return "." }
-        let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard n > 0 else { return "" }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func selfDirectory() -> String {
+        let path = executablePath()
+        guard !path.isEmpty else { return "." }
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return String(path[..<slash])
     }

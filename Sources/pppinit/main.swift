@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import Config
 import IPC
 
@@ -16,6 +17,8 @@ usage: pppinit --config FILE [--runtime-dir DIR]
   --check FILE        validate FILE as a start would, start nothing: "FILE: ok", or
                       "file:line: reason" and exit 1
   --version           print the version
+  --resume-fd N       (pppctl upgrade only) the state the previous image left
+                      in descriptor N: adopt its daemons instead of starting them
 
 """
 
@@ -28,11 +31,15 @@ Log.configure(format: .plain, journal: Log.stderrIsJournal(Environment.current))
 
 var configPath: String?
 var runtimeDir: String?
+var resumeFD: Int32?
 var args = CommandLine.arguments.dropFirst()
 while let arg = args.popFirst() {
     switch arg {
     case "--config": configPath = args.popFirst()
     case "--runtime-dir": runtimeDir = args.popFirst()
+    case "--resume-fd":
+        guard let n = args.popFirst().flatMap({ Int32($0) }), n >= 3 else { Sys.write(2, Array(usage.utf8)); exit(2) }
+        resumeFD = n
     case "--version": Sys.write(1, Array((Version.line("pppinit") + "\n").utf8)); exit(0)
     case "--check":
         guard let path = args.popFirst() else { Sys.write(2, Array(usage.utf8)); exit(2) }
@@ -58,6 +65,10 @@ guard unknownSyscalls.isEmpty else { fail("seccomp: unknown syscalls \(unknownSy
 guard geteuid() == 0 else { fail("must start as root: it spawns daemons that drop to their own uids", code: 1) }
 
 signal(SIGPIPE, SIG_IGN)
+// A daemon's own descendants come to us, not init, if it dies. Daemons a
+// previous pppinit left running are not our children: they are watched
+// through pidfds (Router+Adoption.swift).
+_ = ppp_set_child_subreaper()
 // Thousands of sessions need more than the usual 1024 descriptors, in
 // pppinit (the fd store) and in the daemons, which inherit the limit.
 DescriptorLimit.raiseToHard()
@@ -80,7 +91,17 @@ let loop: EventLoop
 do { loop = try EventLoop() } catch { fail("\(error)", code: 1) }
 let router = Router(config: config, loop: loop)
 
-do {
+if let resumeFD {
+    // Re-executed by `pppctl upgrade` (Router+Reexec.swift): the control
+    // socket, the rendezvous points and the daemons exist; adopt them. A
+    // record that cannot be read: this process exits as at any pppinit
+    // death, and the daemons wait for the next pppinit to adopt them.
+    do {
+        try router.resume(try Router.readStateRecord(fd: resumeFD))
+    } catch {
+        fail("cannot adopt the previous image's state: \(error)", code: 1)
+    }
+} else { do {
     try Sys.makeDirectory(config.runtimeDir)
     switch try Rendezvous.open(config.runtimeDir + "/control") {
     case let .owner(socket):
@@ -88,10 +109,11 @@ do {
     case .client:
         fail("another pppinit is running on \(config.runtimeDir)/control", code: 1)
     }
+    router.findAdoptees()
     try router.openRendezvousPoints()
 } catch {
     fail("runtime dir \(config.runtimeDir): \(error)", code: 1)
-}
+} }
 
 var stopping = false
 do {
@@ -117,6 +139,8 @@ do {
     fail("signals: \(error)", code: 1)
 }
 
-router.log.notice("starting \(router.components.count) components; control socket \(config.runtimeDir)/control")
-router.boot()
+if resumeFD == nil {
+    router.log.notice("starting \(router.components.count) components; control socket \(config.runtimeDir)/control")
+    router.boot()
+}
 loop.run()

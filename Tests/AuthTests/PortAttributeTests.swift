@@ -54,4 +54,39 @@ struct PortAttributeTests {
             #expect(throws: IPCError.self) { _ = try AuthStart.decode(&t) }
         }
     }
+
+    /// Issue 13: a session on a VLAN is PPPoEoVLAN (RFC 4603 §2, 33) and its
+    /// NAS-Port-Id names port and VLAN; AuthStart carries it as version 3,
+    /// and writes version 2 unchanged when there is none.
+    @Test func aVLANSessionNamesItsVLANInNASPortId() throws {
+        var ctx = Self.ctx
+        ctx.nasPortType = NASPortType.pppoeOverVLAN
+        ctx.nasPortID = "eth0:10.100"
+        let wire = try #require(RadiusRequests.accountingRequest(.start, .init(user: "a", sessionID: "x"), ctx)([1], 2, []))
+        let p = try RadiusPacket(parsing: wire)
+        #expect(p.integer(RadiusAttributeType.nasPortType) == 33)
+        #expect(p.attribute(RadiusAttributeType.nasPortId) == Array("eth0:10.100".utf8))
+        #expect(p.attribute(RadiusAttributeType.callingStationId) == Array("02:00:00:00:00:02".utf8))
+
+        var s = AuthStart(session: "eth0:3", port: "eth0", authenticatePeer: .pap, authenticateSelf: nil)
+        var w2 = ByteWriter()
+        s.encode(into: &w2)
+        #expect(w2.bytes.first == 2)
+        s.nasPortID = "eth0:100"
+        var w = ByteWriter()
+        s.encode(into: &w)
+        #expect(w.bytes.first == 3)
+        var r = ByteReader(w.bytes)
+        #expect(try AuthStart.decode(&r) == s)
+        for n in 0..<w.bytes.count {
+            var t = ByteReader(Array(w.bytes[0..<n]))
+            #expect(throws: IPCError.self) { _ = try AuthStart.decode(&t) }
+        }
+        // Version 3 with an empty NAS-Port-Id is not what any linkd writes.
+        var bad = w2.bytes
+        bad[0] = 3
+        bad += [0, 0]
+        var b = ByteReader(bad)
+        #expect(throws: IPCError.self) { _ = try AuthStart.decode(&b) }
+    }
 }

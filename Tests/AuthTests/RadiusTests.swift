@@ -233,7 +233,7 @@ struct FreeRadiusTests {
             if status == .stop { record.terminateCause = RadiusRequests.terminateCause("killed by the operator") }
             var done = false
             client.send(.accounting, randomAuthenticator: false, build: RadiusRequests.accountingRequest(status, record, ctx)) { o in
-                if case let .answered(p, _) = o { answers.append(p.code) }
+                if case let .answered(p, _, _, _) = o { answers.append(p.code) }
                 done = true
             }
             _ = loop.run(until: { done }, seconds: 10)

@@ -29,10 +29,24 @@ func sampleLinkdSettings() -> LinkdSettings {
     #expect(throws: IPCError.self) { try LinkdSettings.decode(bytes + [0]) }
 }
 
-@Test func linkdSettingsRefuseVersionRoleAndRuleCount() {
+@Test func linkdSettingsRefuseVersionRoleAndRuleCount() throws {
     var bytes = sampleLinkdSettings().encoded()
-    bytes[0] = 2
+    bytes[0] = 4
     #expect(throws: IPCError.self) { try LinkdSettings.decode(bytes) }
+    // Version 1 (no tunnel upstream) and 2 (no offload flag, issue 21)
+    // still read, as offload off; version 3 carries both.
+    var expected = sampleLinkdSettings()
+    expected.offload = false
+    var v2 = Array(sampleLinkdSettings().encoded().dropLast(1))
+    v2[0] = 2
+    #expect((try? LinkdSettings.decode(v2)) == expected)
+    var v1 = Array(v2.dropLast(2))
+    v1[0] = 1
+    #expect((try? LinkdSettings.decode(v1)) == expected)
+    var t = sampleLinkdSettings()
+    t.tunnelUpstream = "up"
+    t.offload = false
+    #expect((try? LinkdSettings.decode(t.encoded())) == t)
     // Role byte sits after the version and the port blob.
     let port = PortSettings(name: "acc", kind: .udp).encoded()
     bytes = sampleLinkdSettings().encoded()

@@ -84,6 +84,7 @@ import Testing
         (n.rendezvousDropped, n.unitWaits, n.waitingForUnit, n.unitDeleteBatches) = (4, 5, 0, 6)
         (n.unitsIPv6Off, n.unitsIPv6OffFailed) = (7, 0)
         (n.bundles, n.bundlesCreated, n.bundlesEnded, n.bundlesResumed) = (1, 2, 1, 0)
+        (n.unitsOffload, n.unitsVnetOnly, n.unitsOffloadRefused, n.offloadFlags) = (2, 1, 0, 7)
         var b = BridgedStatus()
         (b.splices, b.refused, b.waiting, b.droppedWaiting, b.rendezvousDropped) = (2, 0, 1, 3, 0)
         var a = AuthdStatus()
@@ -103,7 +104,8 @@ import Testing
         return [
             (.ncpd(n), #""sessions":3,"refused":1,"ended":9,"resumed":2,"pools":1,"rendezvous_dropped":4,"#
                 + #""unit_waits":5,"waiting_for_unit":0,"unit_delete_batches":6,"units_ipv6_off":7,"units_ipv6_off_failed":0,"#
-                + #""bundles":1,"bundles_created":2,"bundles_ended":1,"bundles_resumed":0"#),
+                + #""bundles":1,"bundles_created":2,"bundles_ended":1,"bundles_resumed":0,"#
+                + #""units_offload":2,"units_vnet_only":1,"units_offload_refused":0,"offload_flags":7"#),
             (.bridged(b), #""splices":2,"refused":0,"waiting":1,"dropped_waiting":3,"rendezvous_dropped":0"#),
             (.authd(a), authd + "null"),
             (.authd(a2), authd + #"{"port":3799}"#),
@@ -126,6 +128,12 @@ import Testing
         #expect(s.more.keys == ["spare"])
         #expect(s.json["spare"] == .int(2))
         #expect(try StatusReply(json: s.json) == s)
+        // Issue 21: an ncpd of the release before has no offload counters
+        // (read as 0); one of them alone, or of another type, is refused.
+        guard case .ncpd(let n) = s.own else { Issue.record("not ncpd: \(s)"); return }
+        #expect(n.unitsOffload == 0 && n.offloadFlags == 0)
+        let partial = String(text.dropLast()) + #","units_offload":1}"#
+        #expect(throws: MethodError.self) { try StatusReply(json: try JSON.parse(partial)) }
     }
 
     /// A page of sessions is what JSONPages has always made of the same

@@ -72,7 +72,7 @@ private func sampleRecord() -> ChannelRecord {
 
 /// Versions 1 (before Acct-Session-Id) and 2 (before pool, routes, MTU,
 /// DNS and the Start flag; read as started) still decode: linkd's fd store
-/// may hold one across an upgrade; version 5 does not.
+/// may hold one across an upgrade; version 6 does not.
 @Test func verdictVersionsOneAndTwoStillRead() throws {
     var v = AuthVerdict(session: "udp0:3", success: true)
     v.peerName = "alice"; v.radiusClass = [7]; v.accountingStarted = true
@@ -87,10 +87,45 @@ private func sampleRecord() -> ChannelRecord {
     v1[0] = 1
     var r = ByteReader(v1)
     #expect(try AuthVerdict.decode(&r) == v)
-    var v5 = w.bytes
-    v5[0] = 5
-    var r5 = ByteReader(v5)
-    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r5) }
+    var v6 = w.bytes
+    v6[0] = 6
+    var r6 = ByteReader(v6)
+    #expect(throws: IPCError.self) { try AuthVerdict.decode(&r6) }
+}
+
+/// Version 5 carries RFC 2868 tunnels (after the IPv6 fields); a verdict
+/// without tunnels keeps writing version 3 or 4; more than
+/// TunnelChoice.maximum, or a cut anywhere in them, is refused.
+@Test func verdictTunnelsRoundTripAsVersionFive() throws {
+    var v = AuthVerdict(session: "acc:1", success: true)
+    var t = TunnelChoice(serverEndpoint: "10.0.0.1:1701")
+    t.tag = 2; t.preference = 10; t.password = Array("pw".utf8); t.assignmentID = "a"; t.clientAuthID = "c"; t.serverAuthID = "s"
+    v.tunnels = [t, TunnelChoice(serverEndpoint: "10.0.0.2")]
+    var w = ByteWriter()
+    v.encode(into: &w)
+    #expect(w.bytes.first == 5)
+    var r = ByteReader(w.bytes)
+    #expect(try AuthVerdict.decode(&r) == v && r.remaining == 0)
+    var plain = AuthVerdict(session: "acc:1", success: true)
+    var w3 = ByteWriter()
+    plain.encode(into: &w3)
+    #expect(w3.bytes.first == 3)
+    var tail = ByteWriter()
+    for x in v.tunnels { x.encode(into: &tail) }
+    let countAt = w.bytes.count - tail.bytes.count - 1
+    var over = w.bytes
+    over[countAt] = UInt8(TunnelChoice.maximum + 1)
+    var ro = ByteReader(over)
+    #expect(throws: IPCError.self) { try AuthVerdict.decode(&ro) }
+    for n in countAt..<w.bytes.count {
+        var rc = ByteReader(Array(w.bytes.prefix(n)))
+        #expect(throws: IPCError.self) { try AuthVerdict.decode(&rc) }
+    }
+    plain.tunnels = Array(repeating: t, count: TunnelChoice.maximum + 1)
+    var wm = ByteWriter()
+    plain.encode(into: &wm)  // the encoder keeps the first maximum
+    var rm = ByteReader(wm.bytes)
+    #expect(try AuthVerdict.decode(&rm).tunnels.count == TunnelChoice.maximum)
 }
 
 /// Version 4 (issue 18): RADIUS's IPv6 prefixes round trip; a verdict
@@ -206,4 +241,31 @@ private func sampleRecord() -> ChannelRecord {
 func ipv4Parsing(_ text: String, _ expected: UInt32?) {
     #expect(IPv4.parse(text) == expected)
     if let expected { #expect(IPv4.format(expected) == text) }
+}
+
+/// Issue 21: linkd's offload offer makes the record version 3 (with or
+/// without multilink); without it the bytes stay those of version 1 or 2,
+/// which the release before reads. Every truncation and a trailing byte
+/// are refused.
+@Test func channelRecordWithOffload() throws {
+    var c = sampleRecord()
+    c.offload = 0x03
+    let bytes = c.encoded()
+    #expect(bytes[0] == 3)
+    #expect(try ChannelRecord.decode(bytes) == c)
+    var m = ChannelMultilink()
+    m.localMRRU = 1500
+    c.multilink = m
+    let both = c.encoded()
+    #expect(both[0] == 3)
+    #expect(try ChannelRecord.decode(both) == c)
+    for n in 0..<both.count {
+        #expect(throws: IPCError.self) { try ChannelRecord.decode(Array(both[0..<n])) }
+    }
+    #expect(throws: IPCError.self) { try ChannelRecord.decode(both + [0]) }
+    c.offload = 0
+    #expect(c.encoded()[0] == 2)
+    var future = bytes
+    future[0] = 4
+    #expect(throws: IPCError.self) { try ChannelRecord.decode(future) }
 }

@@ -25,6 +25,7 @@ let sampleMessages: [Message] = [
     .componentRestartRequested(name: "authd"),
     .daemonCallRequested(target: "authd", method: "status", arguments: ""),
     .eventsWatched,
+    .daemonAttached(component: "linkd@udp0", pid: 4242, startTime: 123_456_789, count: 2),
     .channelHandedOver(record: [1]),
     .channelPairHandedOver(record: [2]),
     .conversationOpened(version: 1),

@@ -41,6 +41,15 @@ struct ScratchFile {
         ("[router]\nlog-level = \"loud\"\n", 2, "log-level"),
         ("[router]\nlog-format = \"xml\"\n", 2, "log-format"),
         ("[daemons.metricsd]\nuid = 0\n", 2, "uid"),
+        // Issue 13: VLANs on pppoe ports.
+        ("[port.v]\ntype = \"pppoe\"\ninterface = \"eth0\"\nrole = \"ac\"\nvlan-mon = \"200-100\"\n", 5, "'vlan-mon' is"),
+        ("[port.v]\ntype = \"pppoe\"\ninterface = \"eth0\"\nrole = \"ac\"\nvlan-mon = \"0,5\"\n", 5, "'vlan-mon' is"),
+        ("[port.v]\ntype = \"pppoe\"\ninterface = \"eth0\"\nrole = \"ac\"\nvlan-mon = \"4095\"\n", 5, "'vlan-mon' is"),
+        ("[port.v]\ntype = \"pppoe\"\ninterface = \"eth0\"\nvlan-mon = \"any\"\n", 4, "'vlan-mon' is for role"),
+        ("[port.v]\ntype = \"pppoe\"\ninterface = \"eth0\"\nrole = \"ac\"\nvlan = 100\n", 5, "'vlan' is for role"),
+        ("[port.v]\ntype = \"pppoe\"\ninterface = \"eth0\"\nvlan = 4095\n", 4, "vlan"),
+        ("[port.v]\ntype = \"pppoe\"\ninterface = \"eth0\"\nrole = \"ac\"\nvlan-outer = 10\n", 5, "'vlan-outer' (QinQ) needs"),
+        ("[port.v]\ntype = \"pppoe\"\ninterface = \"eth0\"\nvlan = 7\nvlan-outer = 10\nvlan-outer-tpid = \"0x9100\"\n", 6, "'vlan-outer-tpid' is"),
         ("[port.u]\ntype = \"udp\"\n", 1, "local"),
         ("[port.u\n", 1, "expected ']'"),
     ]

@@ -98,7 +98,9 @@ import Testing
         p.l2tp.secret = "s"; p.l2tp.peers = ["10.0.0.2"]
         var v6 = p.encoded()
         v6[0] = 6
-        v6.removeLast(2)  // the peer-secret count, 0
+        var vlan = ByteWriter()
+        p.pppoe.vlan.encode(into: &vlan)
+        v6.removeLast(vlan.bytes.count + 2)  // version 8's PPPoE VLANs, then the peer-secret count, 0
         #expect(try PortSettings.decode(v6) == p)
         p.l2tp.peerSecrets = [.init(peer: "10.0.0.2", secret: "t")]
         #expect(try PortSettings.decode(p.encoded()) == p)

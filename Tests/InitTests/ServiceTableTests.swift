@@ -50,8 +50,11 @@ import Testing
     #expect(r.components.map(\.name) == ["authd", "ncpd", "bridged", "linkd@u0", "linkd@u1"])
     let ncpd = r.component(named: "ncpd")!.setup
     #expect(ncpd.capabilities == [Capability.netAdmin.rawValue])
-    #expect(ncpd.syscalls.map(\.name) == ["openat", "ioctl", "ioctl", "socket", "bind", "getsockname"])
-    #expect(ncpd.syscalls.filter { $0.name == "ioctl" }.map { $0.conditions.map(\.value) } == [[0x4004_54ca], [0x8933]])
+    #expect(ncpd.syscalls.map(\.name) == ["openat", "ioctl", "ioctl", "ioctl", "ioctl", "ioctl", "socket", "bind", "getsockname"])
+    // TUNSETIFF, SIOCGIFINDEX, and issue 21's TUNSETVNETHDRSZ, TUNSETOFFLOAD,
+    // TUNGETIFF: no other ioctl.
+    #expect(ncpd.syscalls.filter { $0.name == "ioctl" }.map { $0.conditions.map(\.value) }
+            == [[0x4004_54ca], [0x8933], [0x4004_54d8], [0x4004_54d0], [0x8004_54d2]])
     #expect(ncpd.peerUIDs.count == Peer.daemons.count)
     #expect(ncpd.runtimeDir == c.runtimeDir)
     let linkd = r.component(named: "linkd@u1")!.setup

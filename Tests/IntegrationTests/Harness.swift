@@ -69,8 +69,10 @@ func processExists(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
 /// One running router.
 final class RouterUnderTest {
     let runtimeDir: String
-    let process = Process()
+    /// pppinit (a new one after `replaceInit`, PppinitDeathTests).
+    private(set) var process = Process()
     let logPath: String
+    private let launch: () -> Process
 
     /// `netns`: run pppinit inside that network namespace (`ip netns exec`,
     /// which execs, so `process` is pppinit itself), so the TUN units its
@@ -79,33 +81,54 @@ final class RouterUnderTest {
     /// hard RLIMIT_NOFILE (prlimit execs too, so `process` stays pppinit).
     /// `environment`: added to pppinit's; a value "$LOG_STREAM" becomes the
     /// log file's "DEV:INODE" (a JOURNAL_STREAM naming pppinit's stderr).
+    /// `bin`: the directory pppinit is run from (it spawns the daemons
+    /// from its own directory): a copy of the build for upgrade tests.
     init(config: String = packageRoot + "/compose/minimal.toml", netns: String? = sharedTestNamespace,
-         descriptorLimit: Int? = nil, environment: [String: String] = [:]) throws {
+         descriptorLimit: Int? = nil, environment: [String: String] = [:], bin: String = binDir) throws {
         let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         runtimeDir = "/tmp/ppprouter-test-\(id)"
         logPath = "/tmp/ppprouter-test-\(id).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)!
-        if !environment.isEmpty {
-            var st = stat()
-            stat(logPath, &st)
-            var env = ProcessInfo.processInfo.environment
-            for (k, v) in environment { env[k] = v == "$LOG_STREAM" ? "\(st.st_dev):\(st.st_ino)" : v }
-            process.environment = env
+        let (runtimeDir, logPath) = (runtimeDir, logPath)
+        launch = {
+            let process = Process()
+            let log = FileHandle(forWritingAtPath: logPath)!
+            log.seekToEndOfFile()
+            if !environment.isEmpty {
+                var st = stat()
+                stat(logPath, &st)
+                var env = ProcessInfo.processInfo.environment
+                for (k, v) in environment { env[k] = v == "$LOG_STREAM" ? "\(st.st_dev):\(st.st_ino)" : v }
+                process.environment = env
+            }
+            if let netns {
+                process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+                process.arguments = ["netns", "exec", netns, bin + "/pppinit", "--config", config, "--runtime-dir", runtimeDir]
+            } else {
+                process.executableURL = URL(fileURLWithPath: bin + "/pppinit")
+                process.arguments = ["--config", config, "--runtime-dir", runtimeDir]
+            }
+            if let descriptorLimit, let command = process.executableURL?.path {
+                process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", command] + (process.arguments ?? [])
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            }
+            process.standardOutput = log
+            process.standardError = log
+            return process
         }
-        if let netns {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", netns, binDir + "/pppinit", "--config", config, "--runtime-dir", runtimeDir]
-        } else {
-            process.executableURL = URL(fileURLWithPath: binDir + "/pppinit")
-            process.arguments = ["--config", config, "--runtime-dir", runtimeDir]
-        }
-        if let descriptorLimit, let command = process.executableURL?.path {
-            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", command] + (process.arguments ?? [])
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-        }
-        process.standardOutput = log
-        process.standardError = log
+        process = launch()
+        try process.run()
+    }
+
+    /// `kill -9` of pppinit; the daemons stay (issue 20 point 2).
+    func killInit() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// A new pppinit on the same config and runtime dir, logging on.
+    func startInit() throws {
+        process = launch()
         try process.run()
     }
 
@@ -153,7 +176,12 @@ final class RouterUnderTest {
             kill(process.processIdentifier, SIGTERM)
             let deadline = Date().addingTimeInterval(15)
             while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                // Its daemons outlive a killed pppinit and wait for the
+                // next one; without the runtime dir they know none is coming.
+                try? FileManager.default.removeItem(atPath: runtimeDir)
+            }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: logPath)

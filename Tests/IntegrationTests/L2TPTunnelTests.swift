@@ -15,6 +15,7 @@
 import Foundation
 import IPC
 import Testing
+import TestSupport
 
 private struct L2TPLab {
     let lns: Netns, lac: Netns, sub: Netns
@@ -307,5 +308,146 @@ struct L2TPTunnelTests {
                                ("ICCN", "ICCN"), ("CDN", "CDN"), ("CHAP", "Challenge"), ("IPCP", "IPCP"), ("ICMP", "Echo (ping) request")] {
             #expect(lines.contains { $0.contains(needle) }, "no \(what) in the capture:\n\(lines.prefix(40).joined(separator: "\n"))")
         }
+    }
+
+    /// RFC 2868: FreeRADIUS (on the LAC's loopback) authenticates two PPPoE
+    /// subscribers. "tunnelled" gets two tagged tunnels: tag 2 (preference
+    /// 10) to lns1 with a Tunnel-Password lns1 does not share, so its
+    /// tunnel fails (§5.1.1) and the call fails over to tag 1 (preference
+    /// 20): lns0 with its own password (the port's secret would not do),
+    /// Assignment-ID, our Host Name from Tunnel-Client-Auth-ID and the
+    /// LNS's checked against Tunnel-Server-Auth-ID. "plain@far.example"
+    /// gets no tunnel attributes: the [[bridge]] rule and the port's `lns`
+    /// (lns1) carry it.
+    @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"))
+    func radiusTunnelAttributesChooseTheLNSPerUser() throws {
+        let lab = try L2TPLab()
+        defer { lab.delete() }
+        let fr = try FreeRadius(netns: lab.lac.name)
+        defer { fr.stop() }
+        let lnsConfig = """
+            [router]
+            seccomp = "kill"
+            [port.lns0]
+            type = "l2tp"
+            local = "10.235.0.1:1701"
+            require-chap = true
+            ip-pool = "subs"
+            \(L2TPLab.timers)
+            [port.lns0.secrets]
+            "10.235.0.2" = "radius-tunnel-pw"
+            [port.lns1]
+            type = "l2tp"
+            local = "10.235.0.1:1801"
+            secret = "another-secret"
+            require-chap = true
+            ip-pool = "subs"
+            \(L2TPLab.timers)
+            [pool.subs]
+            range = "10.236.0.10-10.236.0.20"
+            local = "10.236.0.1"
+            [users.lac-up]
+            password = "up-pass"
+            """
+        let lacConfig = """
+            [router]
+            seccomp = "kill"
+            [radius]
+            [[radius.server]]
+            address = "127.0.0.1"
+            auth-port = \(fr.port)
+            acct-port = \(fr.port + 1)
+            secret = "\(fr.secret)"
+            [port.acc]
+            type = "pppoe"
+            role = "ac"
+            interface = "v-sub"
+            require-chap = true
+            \(L2TPLab.timers)
+            [port.up]
+            type = "l2tp"
+            role = "lac"
+            local = "10.235.0.2:1702"
+            lns = ["10.235.0.1:1801"]
+            secret = "another-secret"
+            user = "lac-up"
+            upstream = true
+            \(L2TPLab.timers)
+            [[bridge]]
+            realm = "far.example"
+            upstream = "up"
+            [users.lac-up]
+            password = "up-pass"
+            """
+        func subscriber(_ user: String, _ password: String) -> String {
+            """
+            [router]
+            seccomp = "kill"
+            [port.sub]
+            type = "pppoe"
+            role = "client"
+            interface = "v-lac"
+            padi-timeout = 1
+            persist = true
+            holdoff = 1
+            noipdefault = true
+            user = "\(user)"
+            ifname = "ppp-sub"
+            \(L2TPLab.timers)
+            [users."\(user)"]
+            password = "\(password)"
+            """
+        }
+        let configs = try [lnsConfig, lacConfig, subscriber("tunnelled", "t-pass"), subscriber("plain@far.example", "p-pass")].map { try TempConfig($0) }
+        defer { configs.forEach { $0.remove() } }
+        let capturePath = "/tmp/ppprouter-l2tp-radius-\(getpid()).pcapng"
+        defer { try? FileManager.default.removeItem(atPath: capturePath) }
+        var capture: NamespacedProcess?
+        if haveTShark {
+            _ = FileManager.default.createFile(atPath: capturePath, contents: nil)
+            capture = try NamespacedProcess(namespace: lab.lns.name, ["tshark", "-q", "-i", "v-lac", "-w", capturePath])
+            let deadline = Date().addingTimeInterval(10)
+            while !capture!.output.contains("Capturing on") && Date() < deadline { usleep(50_000) }
+        }
+        let lns = try RouterUnderTest(config: configs[0].path, netns: lab.lns.name)
+        defer { lns.stop() }
+        _ = try lns.allRunning()
+        let lac = try RouterUnderTest(config: configs[1].path, netns: lab.lac.name)
+        defer { lac.stop() }
+        _ = try lac.allRunning()
+
+        // "tunnelled": RADIUS's tunnels, by preference, with failover.
+        do {
+            let sub = try RouterUnderTest(config: configs[2].path, netns: lab.sub.name)
+            defer { sub.stop() }
+            _ = try sub.allRunning()
+            let up = sub.waitForSession(seconds: 60) { $0["ipcp"]?["state"]?.string == "opened" && $0["ipcp"]?["remote"]?.string == "10.236.0.1" }
+            #expect(up != nil, "tunnelled: \(sub.sessions())\nLAC:\n\(lac.log)\nLNS:\n\(lns.log)")
+            let ping = try lab.sub.exec(["ping", "-c", "2", "-W", "2", "10.236.0.1"])
+            #expect(ping.status == 0, "\(ping.stdout)\(ping.stderr)")
+            let at0 = l2tpStatus(lns, "lns0")?["tunnels"]?.array ?? []
+            #expect(at0.count == 1 && at0.first?["host_name"]?.string == "lac-radius" && at0.first?["state"]?.string == "established",
+                    "lns0's tunnels (RADIUS's tag 1): \(at0)")
+            let upPort = l2tpStatus(lac, "up")
+            #expect(upPort?["failovers"]?.int == 1, "the LAC's up port: \(String(describing: upPort))")
+            #expect(lac.log.contains("RADIUS's LNSs 10.235.0.1:1801, 10.235.0.1:1701"), "\(lac.log)")
+            #expect(lac.ncpdSessions().isEmpty, "the LAC runs no NCP for a tunnelled user: \(lac.ncpdSessions())")
+        }
+        // "plain@far.example": no tunnel attributes, so the rule and `lns`.
+        do {
+            let sub = try RouterUnderTest(config: configs[3].path, netns: lab.sub.name)
+            defer { sub.stop() }
+            _ = try sub.allRunning()
+            let up = sub.waitForSession(seconds: 60) { $0["ipcp"]?["state"]?.string == "opened" && $0["ipcp"]?["remote"]?.string == "10.236.0.1" }
+            #expect(up != nil, "plain: \(sub.sessions())\nLAC:\n\(lac.log)\nLNS:\n\(lns.log)")
+            let at1 = l2tpStatus(lns, "lns1")?["tunnels"]?.array ?? []
+            #expect(at1.contains { $0["state"]?.string == "established" && $0["host_name"]?.string == "ppprouter" }, "lns1's tunnels: \(at1)")
+        }
+        guard let capture else { return }
+        usleep(300_000)
+        capture.stop()
+        let malformed = try run("/usr/bin/tshark", ["-r", capturePath, "-d", "udp.port==1702,l2tp", "-d", "udp.port==1801,l2tp",
+                                                    "-Y", "_ws.malformed || _ws.expert.severity == error"])
+        #expect(malformed.stdout.isEmpty, "malformed frames:\n\(malformed.stdout)")
     }
 }

@@ -4,7 +4,8 @@
 // shape) with `ipv6 = true`; the server's [ipv6.ma]/[ipv6.mb] advertise a /64
 // and delegate a /56; the client's run the CPE role. One session of each
 // side holds the prefixes (the bundle's), each pool lends exactly one, and a
-// ping6 from the client's SLAAC address crosses the bundle.
+// ping6 from the client's SLAAC address crosses the bundle. Issue 17 point 6
+// rides along: after the replies the quiet links carry null fragments.
 import Foundation
 import IPC
 import Testing
@@ -76,6 +77,13 @@ extension MultilinkTests {
         _ = try nsA.exec(["ip", "-6", "addr", "add", "2001:db8:ffff::1/128", "dev", "lo"])
         let ping = try nsB.exec(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "3", "-s", "1400", "-I", slaac, "2001:db8:ffff::1"])
         #expect(ping.status == 0, "ping6 over the bundle: \(ping.stdout) \(ping.stderr)")
+        // RFC 1990 §4.1 null fragments: once the replies are sent and the
+        // links go quiet, the server sends one on each link, and the client
+        // counts them (consumed, nothing delivered, nothing lost).
+        let quiet = b.waitForBundle(seconds: 20, "null fragments received") { ($0["counters"]?["null_fragments"]?.int ?? 0) >= 2 }
+        let sentNull = a.bundles().first?["counters"]?["null_fragments_out"]?.int ?? 0
+        #expect(quiet != nil && sentNull >= 2, "A: \(a.bundles()) B: \(b.bundles())")
+        #expect(quiet?["counters"]?["lost"]?.int == 0, "\(String(describing: quiet))")
         print("bundle \(bundleA["name"]?.string ?? "?") on \(unit): /64 and /56 bound once; ping6 from \(slaac) ok")
     }
 }

@@ -42,6 +42,8 @@ final class PPPoESwarm {
         var framesIn = 0, unparsed = 0, unexpected = 0, padtReceived = 0, terminateReceived = 0
         var papRefused = 0, lcpNaks = 0, lcpRejects = 0
         var retransmits = 0, sendDropped = 0
+        /// Issue 13: frames for a Host on another VLAN than its own.
+        var wrongVLAN = 0
     }
 
     static let macBase: UInt64 = 0x025a_0000_0000
@@ -59,6 +61,13 @@ final class PPPoESwarm {
     private var discoveryOut = PacketBatch(slotSize: 256, capacity: 64)
     private var sessionOut = PacketBatch(slotSize: 256, capacity: 64)
     private var inbound = PacketBatch(slotSize: 1536, capacity: 64)
+    /// Issue 13: each Host's VLAN tags (the swarm tags its frames itself:
+    /// this kernel has no 802.1Q devices), and the ETH_P_ALL socket the
+    /// tagged answers are read from (their tag in PACKET_AUXDATA); nil:
+    /// untagged, read from the two ETHER_TYPE sockets.
+    var vlan: (Int) -> VLANTags = { _ in .untagged }
+    var taggedFD: Int32?
+    private var taggedIn = PacketBatch(slotSize: 1600, capacity: 64, controlSize: 64)
     private let clock = ContinuousClock.now
     var now: Double {
         let d = clock.duration(to: .now).components
@@ -104,8 +113,12 @@ final class PPPoESwarm {
                 start(admitted)
                 admitted += 1
             }
-            try drain(discoveryFD)
-            try drain(sessionFD)
+            if let taggedFD {
+                try drainTagged(taggedFD)
+            } else {
+                try drain(discoveryFD)
+                try drain(sessionFD)
+            }
             if t - lastScan >= 0.1 {
                 lastScan = t
                 inDiscovery = 0
@@ -119,7 +132,7 @@ final class PPPoESwarm {
                 }
             }
             flush()
-            _ = try Socket.waitReadable(sessionFD, milliseconds: 2)
+            _ = try Socket.waitReadable(taggedFD ?? sessionFD, milliseconds: 2)
         }
         flush()
     }
@@ -131,6 +144,33 @@ final class PPPoESwarm {
             flush()
             if n < inbound.capacity { return }
         }
+    }
+
+    /// Tagged and untagged frames alike, each with its tags: the kernel's
+    /// (auxdata) and one left in the frame (QinQ), taken out in place.
+    private func drainTagged(_ fd: Int32) throws {
+        for _ in 0..<16 {
+            let n = try taggedIn.receiveWithControl(from: fd)
+            for k in 0..<n {
+                // (try? would flatten "untagged" and "unreadable" into one nil.)
+                let stripped: VLANTags.Stripped?
+                do { stripped = try PacketAuxdata.vlan(taggedIn.controlMessages(k)) } catch { figures.unparsed += 1; continue }
+                let frame = taggedIn.frame(k)
+                guard !frame.isEmpty, let (tags, at) = try? VLANTags.read(frame, stripped: stripped) else { figures.unparsed += 1; continue }
+                if at > 12 { _ = taggedIn.remove(at - 12, at: 12, inFrame: k) }
+                handle(taggedIn.frame(k), vlan: tags)
+            }
+            flush()
+            if n < taggedIn.capacity { return }
+        }
+    }
+
+    /// `frame` with Host i's tags after the addresses.
+    private func tagged(_ frame: [UInt8], _ i: Int?) -> [UInt8] {
+        guard let i, case let tags = vlan(i), tags.isTagged else { return frame }
+        var out = Array(frame[..<12]) + [UInt8](repeating: 0, count: tags.length) + frame[12...]
+        tags.write(into: &out, at: 12)
+        return out
     }
 
     private func flush() {
@@ -188,14 +228,15 @@ final class PPPoESwarm {
     }
 
     private func queueDiscovery(_ p: DiscoveryPacket) {
-        guard let frame = try? p.encoded() else { return }
+        guard let untagged = try? p.encoded() else { return }
+        let frame = tagged(untagged, index(p.source))
         if !discoveryOut.enqueue(frame) {
             flush()
             _ = discoveryOut.enqueue(frame)
         }
     }
 
-    private func handle(_ frame: ArraySlice<UInt8>) {
+    private func handle(_ frame: ArraySlice<UInt8>, vlan tags: VLANTags = .untagged) {
         figures.framesIn += 1
         guard frame.count >= 14 else { figures.unparsed += 1; return }
         let type = UInt16(frame[frame.startIndex + 12]) << 8 | UInt16(frame[frame.startIndex + 13])
@@ -203,6 +244,7 @@ final class PPPoESwarm {
         // Our own frames going out, and anything not for one of our Hosts.
         if index(EthernetAddress(frame, at: frame.startIndex + 6)) != nil { return }
         guard let i = index(destination) else { return }
+        guard tags == vlan(i) else { figures.wrongVLAN += 1; return }
         if type == PacketSocket.discovery { discovery(i, frame) } else { session(i, frame) }
     }
 
@@ -389,6 +431,7 @@ final class PPPoESwarm {
         p.encode(into: &frame)
         SessionFrame.writeHeader(into: &frame, destination: ac, source: mac(i), sessionID: hosts[i].sessionID,
                                  payloadLength: frame.count - PPPoEHeader.length)
+        frame = tagged(frame, i)
         if !sessionOut.enqueue(frame) {
             flush()
             _ = sessionOut.enqueue(frame)

@@ -21,14 +21,17 @@ final class SessionLab {
 
     /// How the two routers are linked: PPP over UDP datagrams, or over a
     /// TCP connection (the server listens, the client calls).
-    enum Link { case udp, tcp }
+    /// `tty`: the two ends of a pty pair (SocatPty), one per router.
+    enum Link: Equatable { case udp, tcp, tty(String, String) }
 
     /// `supervisor`: the server's [supervisor] keys. `echoFailure`: LCP
     /// echoes (one a second) either side may miss before giving up.
     /// `serverTables`, `clientTables`: more tables for either config
     /// ([ipv6.sa] …); `beforeRouters` runs once the namespaces exist.
+    /// `serverBin`: the directory the server's pppinit runs from.
     init(supervisor: String = "", echoFailure: Int = 10, link: Link = .udp, serverTables: String = "",
-         clientTables: String = "", clientHooks: Bool = false, beforeRouters: (Netns, Netns) throws -> Void = { _, _ in }) throws {
+         clientTables: String = "", clientHooks: Bool = false, serverBin: String? = nil,
+         beforeRouters: (Netns, Netns) throws -> Void = { _, _ in }) throws {
         nsA = try Netns("wa"); nsB = try Netns("wb")
         try beforeRouters(nsA, nsB)
         _ = try VethLink(nsA, nsB, addressA: "10.97.1.1", addressB: "10.97.1.2")
@@ -58,6 +61,7 @@ final class SessionLab {
             persist = true
             holdoff = 1
             """)
+        case let .tty(deviceA, deviceB): ("type = \"tty\"\ndevice = \"\(deviceA)\"", "type = \"tty\"\ndevice = \"\(deviceB)\"")
         }
         let ca = try TempConfig(NetworkPathConfig.server(port: "sa", body: bodyA, hooks: hooks.config,
                                                          extra: echo + "\n[supervisor]\n" + supervisor + "\n" + serverTables))
@@ -65,12 +69,16 @@ final class SessionLab {
                                                          extra: echo + "\n" + clientTables, hooks: hooksB?.config ?? ""))
         resolv = "/tmp/ppprouter-resolv-\(tag).conf"
         configs = [ca, cb]
-        a = try RouterUnderTest(config: ca.path, netns: nsA.name)
+        a = try RouterUnderTest(config: ca.path, netns: nsA.name,
+                                environment: serverBin.map { ["PPP_BIN_DIR": $0] } ?? [:], bin: serverBin ?? binDir)
         // The listener binds before its linkd runs: the caller's first
         // connect then finds it (persist would retry, as a second session).
         if link == .tcp { _ = try a.allRunning() }
         b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        let sa = a.waitForSession(seconds: 60, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
+        // With its Magic-Number: the checks below compare it.
+        let sa = a.waitForSession(seconds: 60, "IPCP and IPv6CP opened") {
+            ipcpAndIPv6CPOpened($0) && $0["local"]?["magic"] != nil
+        }
         let sb = b.waitForSession(seconds: 10, "IPCP and IPv6CP opened", ipcpAndIPv6CPOpened)
         first = try #require(sa)
         id = try #require(first["id"]?.string)

@@ -2,6 +2,7 @@
 // the boundary table.
 import IPC
 import PPP
+import PPPoE
 import Testing
 @testable import linkd
 
@@ -69,7 +70,7 @@ import Testing
     /// A version 2 record (deposited before TCP sessions were) still reads.
     @Test func versionTwoStillReads() throws {
         let s = Self.pppoeSample()
-        let v2 = [2] + s.encoded().dropFirst().dropLast(1 + Self.countersLength)  // no stream flag
+        let v2 = [2] + s.encoded().dropFirst().dropLast(Self.vlanLength + 1 + Self.countersLength)  // no stream flag
         #expect(try LinkSessionState.decode(Array(v2)) == s)
     }
 
@@ -80,13 +81,36 @@ import Testing
         #expect(try LinkSessionState.decode(Array(v3)) == s)
     }
 
-    @Test(arguments: [sample(), pppoeSample(), tcpSample()]) func boundaryTable(_ sample: LinkSessionState) {
+    /// Version 5's VLAN tags after the counters (issue 13): S-VID, TPID, C-VID.
+    static let vlanLength = 6
+
+    static func vlanSample() -> LinkSessionState {
+        var s = pppoeSample()
+        s.pppoe?.vlanOuter = 10; s.pppoe?.vlanOuterTPID = 0x8100; s.pppoe?.vlanInner = 100
+        return s
+    }
+
+    @Test func vlanRoundTrip() throws {
+        let s = Self.vlanSample()
+        #expect(try LinkSessionState.decode(s.encoded()) == s)
+        #expect(s.pppoe.map { PPPoEBinding($0).vlan } == VLANTags(outer: 10, outerTPID: 0x8100, inner: 100))
+    }
+
+    /// A version 4 PPPoE record (before VLANs) reads untagged.
+    @Test func versionFourStillReads() throws {
+        let s = Self.pppoeSample()
+        let v4 = [4] + s.encoded().dropFirst().dropLast(Self.vlanLength)
+        let back = try LinkSessionState.decode(Array(v4))
+        #expect(back == s && back.pppoe.map { PPPoEBinding($0).vlan } == .untagged)
+    }
+
+    @Test(arguments: [sample(), pppoeSample(), tcpSample(), vlanSample()]) func boundaryTable(_ sample: LinkSessionState) {
         let bytes = sample.encoded()
         for n in [0, 1, bytes.count / 2, bytes.count - 1] {
             #expect(throws: IPCError.self, "\(n) octets") { try LinkSessionState.decode(Array(bytes.prefix(n))) }
         }
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes + [0]) }
-        for version: UInt8 in [0, 5] {
+        for version: UInt8 in [0, 6] {
             var other = bytes
             other[0] = version
             #expect(throws: IPCError.self) { try LinkSessionState.decode(other) }
@@ -109,5 +133,12 @@ import Testing
         var bytes32 = Self.tcpSample().encoded()
         bytes32[bytes32.count - Self.countersLength - 5] = 2
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes32) }
+        // VLAN tags VLANTags.read would refuse: a VID of 4095, an S-tag
+        // without a C-tag, a TPID that is neither 802.1ad's nor 802.1Q's.
+        for (outer, tpid, inner): (UInt16, UInt16, UInt16) in [(0, 0x88a8, 4095), (10, 0x88a8, 0), (10, 0x9100, 100)] {
+            var v = Self.vlanSample()
+            v.pppoe?.vlanOuter = outer; v.pppoe?.vlanOuterTPID = tpid; v.pppoe?.vlanInner = inner
+            #expect(throws: IPCError.self, "\(outer) \(tpid) \(inner)") { try LinkSessionState.decode(v.encoded()) }
+        }
     }
 }

@@ -46,7 +46,7 @@ func completed(_ e: Emitted) throws -> [UInt8] {
         let original = tcpPacket(flow, seq: 0xffff_ff00, flags: tcpACK | tcpPSH, id: 0xfff0, payload: data, partial: true)
         let header = tsoHeader(original, mss: 1460)
         let segs = try segments(original, header: header, mtu: mtu)
-        #expect(segs.count > 1)
+        try #require(segs.count > 1)
         var counters = GROCoalescer.Counters()
         let out = coalesce(segs, counters: &counters)
         #expect(out.count == 1)
@@ -77,12 +77,12 @@ func completed(_ e: Emitted) throws -> [UInt8] {
         }
     }
 
-    @Test func shortSegmentEndsTheRun() {
+    @Test func shortSegmentEndsTheRun() throws {
         var segs = run(3)
         segs.append(tcpPacket(Flow(), seq: 4000, id: 10, payload: pattern(500)))
         segs.append(tcpPacket(Flow(), seq: 4500, id: 11, payload: pattern(1000)))
         let out = coalesce(segs)
-        #expect(out.count == 2)
+        try #require(out.count == 2)
         #expect(out[0].header.gsoType == .tcpv4 && out[0].packet.count == 52 + 3500)
         #expect(out[1].header == VirtioNetHeader() && out[1].packet == segs[4])
     }
@@ -91,7 +91,7 @@ func completed(_ e: Emitted) throws -> [UInt8] {
     func pshOrFinEndsTheRunAndIsKept(_ last: UInt8) throws {
         let segs = run(4, lastFlags: last) + run(2, seq: 5000)
         let out = coalesce(segs)
-        #expect(out.count == 2)
+        try #require(out.count == 2)
         #expect(TCPView(out[0].packet).flags == last)
         #expect(checksumsValid(try completed(out[0])))
         #expect(TCPView(out[1].packet).seq == 5000)
@@ -104,11 +104,11 @@ func completed(_ e: Emitted) throws -> [UInt8] {
         #expect(counters.passedThrough == 2 && counters.superPackets == 0)
     }
 
-    @Test func otherTrafficPassesWithoutBreakingTheRun() {
+    @Test func otherTrafficPassesWithoutBreakingTheRun() throws {
         let segs = run(4)
         let udp = udpPacket(v6: false, payload: pattern(40))
         let out = coalesce([segs[0], segs[1], udp, segs[2], [0x45, 1, 2], segs[3]])
-        #expect(out.count == 3)
+        try #require(out.count == 3)
         #expect(out[0].packet == udp && out[1].packet == [0x45, 1, 2])
         #expect(out[2].packet.count == 52 + 4000)
     }
@@ -151,21 +151,21 @@ func completed(_ e: Emitted) throws -> [UInt8] {
     }
 
     @Test(arguments: [tcpSYN | tcpACK, tcpRST | tcpACK, tcpURG | tcpACK, 0])
-    func controlSegmentsFlushAndPass(_ flags: UInt8) {
+    func controlSegmentsFlushAndPass(_ flags: UInt8) throws {
         let segs = run(3)
         let odd = tcpPacket(Flow(), seq: 4000, flags: flags, id: 10, payload: pattern(1000))
         let out = coalesce(segs + [odd] + run(2, seq: 5000))
-        #expect(out.count == 3)
+        try #require(out.count == 3)
         #expect(out[0].packet.count == 52 + 3000)
         #expect(out[1] == Emitted(header: VirtioNetHeader(), packet: odd))
     }
 
-    @Test func badChecksumIsNeverFolded() {
+    @Test func badChecksumIsNeverFolded() throws {
         var segs = run(4)
         segs[2][100] ^= 1
         var counters = GROCoalescer.Counters()
         let out = coalesce(segs, counters: &counters)
-        #expect(out.count == 3)
+        try #require(out.count == 3)
         #expect(out[0].packet.count == 52 + 2000)
         #expect(out[1].packet == segs[2] && out[1].header == VirtioNetHeader())
         #expect(out[2].packet == segs[3])
@@ -214,7 +214,7 @@ func completed(_ e: Emitted) throws -> [UInt8] {
         var segs = run(3)
         segs[0] = tcpPacket(Flow(), seq: 1000, flags: tcpACK | tcpCWR, id: 7, payload: pattern(1000, seed: 0))
         let out = coalesce(segs)
-        #expect(out.count == 1)
+        try #require(out.count == 1)
         #expect(out[0].header.ecn)
         let again = try segments(out[0].packet, header: out[0].header, mtu: 1500)
         #expect(again == segs)

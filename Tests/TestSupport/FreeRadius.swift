@@ -37,6 +37,21 @@ public final class FreeRadius {
         \tAcct-Interim-Interval = 1,
         \tFramed-IPv6-Prefix = 2001:db8:77::/64,
         \tDelegated-IPv6-Prefix = 2001:db8:7700::/56
+        tunnelled Cleartext-Password := "t-pass"
+        \tTunnel-Type:1 = L2TP,
+        \tTunnel-Medium-Type:1 = IPv4,
+        \tTunnel-Server-Endpoint:1 = "10.235.0.1",
+        \tTunnel-Password:1 = "radius-tunnel-pw",
+        \tTunnel-Assignment-Id:1 = "grp-a",
+        \tTunnel-Client-Auth-Id:1 = "lac-radius",
+        \tTunnel-Server-Auth-Id:1 = "ppprouter",
+        \tTunnel-Preference:1 = 20,
+        \tTunnel-Type:2 = L2TP,
+        \tTunnel-Medium-Type:2 = IPv4,
+        \tTunnel-Server-Endpoint:2 = "10.235.0.1:1801",
+        \tTunnel-Password:2 = "not-lns1-secret",
+        \tTunnel-Preference:2 = 10
+        plain@far.example Cleartext-Password := "p-pass"
 
         """
 

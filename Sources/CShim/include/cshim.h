@@ -49,6 +49,15 @@ int ppp_set_pdeathsig(int sig);
 int ppp_tgkill(pid_t tgid, pid_t tid, int sig);
 int ppp_set_no_new_privs(void);
 int ppp_get_no_new_privs(void);
+/// PR_SET_CHILD_SUBREAPER: orphans among our descendants come to us, not init.
+int ppp_set_child_subreaper(void);
+/// pidfd_open(2) and pidfd_send_signal(2) (no glibc wrapper before 2.36):
+/// a descriptor naming one process, immune to pid reuse. -1 and errno.
+int ppp_pidfd_open(pid_t pid);
+int ppp_pidfd_send_signal(int pidfd, int sig);
+/// dup3(2) with no flags (Glibc does not import it without _GNU_SOURCE; the
+/// dup3 syscall, not dup2, is in the daemons' seccomp allowlist).
+int ppp_dup3(int oldfd, int newfd);
 
 /// The privilege drop of STYLE.md, in its order: bounding set, KEEPCAPS 1,
 /// setgroups, setresgid, setresuid, KEEPCAPS 0, cap_set_proc(keep), NO_NEW_PRIVS.
@@ -90,6 +99,11 @@ void ppp_unblock_all_signals(void);
 
 /// timerfd: arm one-shot in nanoseconds from now (0 disarms).
 int ppp_timerfd_create(void);
+/// memfd_create(name, 0): an anonymous file that survives execve (no
+/// MFD_CLOEXEC), for pppinit's state across its own re-execution (issue 20).
+int ppp_memfd(const char *name);
+/// fcntl(F_SETFD): inherit (1) or close (0) the descriptor across execve.
+int ppp_set_inherited(int fd, int inherited);
 int ppp_timerfd_arm(int fd, uint64_t ns);
 uint64_t ppp_monotonic_ns(void);
 
@@ -124,3 +138,7 @@ uint64_t ppp_inode(int fd);
 /// getrandom(2) (sys/random.h does not come through Glibc's module map).
 /// Returns the number of bytes filled or -1 with errno.
 long ppp_getrandom(void *buf, unsigned long len);
+
+/// ioctl(2) whose third argument is an integer passed by value (TUNSETOFFLOAD
+/// takes its flags so): the variadic call does not import into Swift.
+int ppp_ioctl_value(int fd, unsigned long request, unsigned long value);

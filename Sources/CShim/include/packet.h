@@ -32,3 +32,26 @@ int ppp_packet_recv_batch(int fd, uint8_t *base, size_t slot_size, unsigned n, s
 /// sendmmsg(2), MSG_DONTWAIT: `n` frames from consecutive slots. Returns how
 /// many went out (possibly fewer), or -1 with errno.
 int ppp_packet_send_batch(int fd, const uint8_t *base, size_t slot_size, unsigned n, const size_t *lengths);
+
+/// The VLAN-tagged PPPoE frames of `ifname` (issue 13): the kernel takes the
+/// outermost 802.1Q/802.1ad tag off every received frame and clears it
+/// before delivering to sockets bound to one ETHER_TYPE, so only a socket
+/// bound to ETH_P_ALL still sees it, in PACKET_AUXDATA. This opens one with
+/// PACKET_AUXDATA on, PACKET_IGNORE_OUTGOING, and a classic BPF filter that
+/// keeps only frames that had a tag and whose next ETHER_TYPE is 0x8863,
+/// 0x8864 or 0x8100 (QinQ: the inner C-tag is still in the frame). Fills the
+/// interface's MAC, index and MTU like ppp_packet_open. Needs CAP_NET_RAW.
+int ppp_packet_open_tagged(const char *ifname, uint8_t mac[6], int *ifindex, int *mtu);
+
+/// Attaches a BPF filter to a socket from ppp_packet_open that drops
+/// PACKET_OTHERHOST frames: a tagged frame reaches an ETHER_TYPE-bound socket
+/// with its tag cleared and marked OTHERHOST, and must not pass for an
+/// untagged one (nor must unicast to another station). Returns 0 or -1.
+int ppp_packet_drop_otherhost(int fd);
+
+/// ppp_packet_recv_batch plus each frame's control messages (for
+/// PACKET_AUXDATA): `control_size` octets per slot at `control`, and
+/// control_lengths[i] the octets the kernel wrote (0 when truncated:
+/// MSG_CTRUNC, the caller treats the frame's tag as unknown).
+int ppp_packet_recv_batch_control(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths,
+                                  uint8_t *control, size_t control_size, size_t *control_lengths);

@@ -164,7 +164,7 @@ final class LinkdConversation {
     private func context(_ slot: Slot) -> RadiusContext {
         RadiusContext(nasIdentifier: service.settings.nasIdentifier, session: slot.auth.start.session,
                       callingStation: slot.auth.start.callingStation, calledStation: slot.auth.start.calledStation,
-                      nasPortType: slot.auth.start.nasPortType)
+                      nasPortType: slot.auth.start.nasPortType, nasPortID: slot.auth.start.nasPortID)
     }
 
     /// Accounting is for sessions whose peer authenticated to us.
@@ -191,7 +191,7 @@ final class LinkdConversation {
             let s = slot.auth.start
             return selector.matches(accountingSessionID: slot.accountingID, userName: v.peerName,
                                     framedAddress: slot.framedAddress != 0 ? slot.framedAddress : v.framedAddress,
-                                    nasPortID: s.session,
+                                    nasPortID: s.nasPortID.isEmpty ? s.session : s.nasPortID,
                                     callingStation: s.callingStation) ? s.session : nil
         }
     }

@@ -157,7 +157,7 @@ struct AuthSession {
             v.sessionTimeout = o.grant.sessionTimeout; v.idleTimeout = o.grant.idleTimeout
             v.interimInterval = o.grant.interimInterval; v.radiusClass = o.grant.radiusClass
             v.framedPool = o.grant.framedPool; v.framedRoutes = o.grant.framedRoutes
-            v.framedMTU = o.grant.framedMTU; v.dns = o.grant.dns
+            v.framedMTU = o.grant.framedMTU; v.dns = o.grant.dns; v.tunnels = o.grant.tunnels
             v.framedIPv6Prefix = o.grant.framedIPv6Prefix; v.delegatedIPv6Prefix = o.grant.delegatedIPv6Prefix
         } else {
             v.reason = "authenticated to the peer as '\(start.user)'"

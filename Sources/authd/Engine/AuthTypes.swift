@@ -69,6 +69,8 @@ struct Grant: Equatable {
     /// RFC 3162 §2.3, RFC 4818 §3: the session's /64 and delegated prefix.
     var framedIPv6Prefix: IPv6PrefixValue?
     var delegatedIPv6Prefix: IPv6PrefixValue?
+    /// RFC 2868 L2TP tunnels, best first (TunnelAttributes).
+    var tunnels: [TunnelChoice] = []
     /// Attributes of the answer that were refused (malformed or out of
     /// range), each with why: logged and counted, the rest still applies.
     var refused: [String] = []

@@ -48,9 +48,9 @@ final class AccountingQueue {
             guard let self else { return }
             self.inFlight -= 1
             switch outcome {
-            case let .answered(p, _) where p.code == RadiusPacket.accountingResponse:
+            case let .answered(p, _, _, _) where p.code == RadiusPacket.accountingResponse:
                 self.counts.answered += 1
-            case let .answered(p, _):
+            case let .answered(p, _, _, _):
                 // Not an Accounting-Response: a server that refuses it will refuse it again.
                 self.counts.refused += 1
                 self.log.warning("RADIUS accounting \(e.status) for \(e.record.sessionID): answered with code \(p.code)")

@@ -16,7 +16,9 @@ final class RadiusClient {
 
     /// What a request came to: an answer from server `server`, or silence from all.
     enum Outcome {
-        case answered(RadiusPacket, server: Int)
+        /// `secret` and `requestAuthenticator`: what reveals an answer's
+        /// encrypted attributes (RFC 2868 §3.5 Tunnel-Password).
+        case answered(RadiusPacket, server: Int, secret: [UInt8], requestAuthenticator: [UInt8])
         case timedOut(tried: Int)
     }
 
@@ -195,7 +197,7 @@ final class RadiusClient {
         pending[k] = nil
         if let t = p.timer { loop.cancel(t) }
         stats.answered += 1
-        p.completion(.answered(packet, server: server))
+        p.completion(.answered(packet, server: server, secret: secret, requestAuthenticator: p.requestAuthenticator))
     }
 
     var status: JSONObject {

@@ -13,13 +13,15 @@ struct RadiusContext {
     var calledStation = ""
     /// RFC 2865 §5.41 (IPC NASPortType).
     var nasPortType = NASPortType.virtual
+    /// NAS-Port-Id when not `session` (AuthStart.nasPortID: a VLAN's).
+    var nasPortID = ""
 
     /// The port attributes every request carries: §5.41 NAS-Port-Type,
     /// RFC 2869 §5.17 NAS-Port-Id, §5.30 Called- and §5.31 Calling-Station-Id
     /// (RFC 2866 §5.13 allows each in accounting too).
     var portAttributes: [RadiusAttribute] {
         typealias T = RadiusAttributeType
-        var attrs: [RadiusAttribute] = [.integer(T.nasPortType, nasPortType), .text(T.nasPortId, session)]
+        var attrs: [RadiusAttribute] = [.integer(T.nasPortType, nasPortType), .text(T.nasPortId, nasPortID.isEmpty ? session : nasPortID)]
         if !calledStation.isEmpty { attrs.append(.text(T.calledStationId, calledStation)) }
         if !callingStation.isEmpty { attrs.append(.text(T.callingStationId, callingStation)) }
         return attrs
@@ -66,7 +68,7 @@ enum RadiusRequests {
     /// An answer to an Access-Request as a check result.
     static func result(_ outcome: RadiusClient.Outcome, for v: Verification) -> VerificationResult {
         typealias T = RadiusAttributeType
-        guard case let .answered(p, _) = outcome else {
+        guard case let .answered(p, _, secret, requestAuthenticator) = outcome else {
             if case let .timedOut(tried) = outcome { return .reject("no RADIUS server answered (\(tried) tried)") }
             return .reject("RADIUS failed")
         }
@@ -74,6 +76,10 @@ enum RadiusRequests {
         switch p.code {
         case RadiusPacket.accessAccept:
             var g = grant(p)
+            // RFC 2868: the L2TP tunnels for this user (a LAC's bridging uses them).
+            let tunnels = TunnelAttributes.choices(p, secret: secret, requestAuthenticator: requestAuthenticator)
+            g.tunnels = tunnels.tunnels
+            g.refused += tunnels.refused
             var response = ""
             if case let .msChapV2(identifier, _, _) = v.proof {
                 // RFC 2548 §2.3.3 MS-CHAP2-Success: Ident then "S=" and 40 hex digits.
