@@ -247,10 +247,11 @@ extension NetworkSession {
     /// is to name what the session had.
     private func reportPrefixes() {
         guard let side = ipv6Services, record.verdict?.success == true, !(record.verdict?.peerName ?? "").isEmpty else { return }
-        func value(_ p: IPv6Prefix?) -> IPv6PrefixValue? { p.flatMap { IPv6PrefixValue(address: $0.address.bytes, length: $0.length) } }
+        // Optional chaining, never an `IPv6Prefix?` parameter: see
+        // IPv6Prefix.ipcValue for the debug-build crash that avoids.
         let delegated = side.server.leases.first { $0.kind == .prefix && $0.committed && $0.pooled }?.prefix
-        let report = SessionPrefixesArguments(session: id, prefix: side.advertisedPooled ? value(side.advertised) : nil,
-                                              delegated: value(delegated))
+        let report = SessionPrefixesArguments(session: id, prefix: side.advertisedPooled ? side.advertised?.ipcValue : nil,
+                                              delegated: delegated?.ipcValue)
         guard report != side.reported else { return }
         side.reported = report
         host.accountPrefixes(report)
@@ -347,4 +348,16 @@ extension NetworkSession {
         host.log.info("\(id): IPv6 resumed: \(side.advertised.map(\.description) ?? "no prefix"), \(side.server.leases.count) lease(s)")
         scheduleIPv6()
     }
+}
+
+extension IPv6Prefix {
+    /// The prefix as IPC carries it (SessionPrefixesArguments). A property on
+    /// the non-optional value on purpose: Swift 6.3.1 at -Onone miscompiles
+    /// `map`/`flatMap` on a *parameter* of type `IPv6Prefix?` (the optional
+    /// of a struct holding a UInt128 is spilled to an 8-aligned stack slot
+    /// and reloaded with movaps, a general-protection fault that Linux
+    /// reports as SIGSEGV at address 0); ncpd died that way in every debug
+    /// build when it first reported a session's prefixes (docs/design.md,
+    /// issue 18). `if let`/`guard let` and optional chaining are unaffected.
+    var ipcValue: IPv6PrefixValue? { IPv6PrefixValue(address: address.bytes, length: length) }
 }
