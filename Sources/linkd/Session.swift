@@ -69,6 +69,7 @@ final class Session {
     private(set) var phases = LinkPhases()
     var phase: Phase { phases.phase }
     var reason: String? { phases.reason }
+    var endCause: EndCause? { phases.cause }
     var reachedNetwork: Bool { phases.reachedNetwork }
     private(set) var lcp: LCP
     var counters = Counters()

@@ -101,7 +101,7 @@ func endReasons(_ log: String) -> String {
 extension RouterUnderTest {
     func call(_ target: String, _ method: String) -> JSON? {
         guard let r = try? ctl(["--json", "call", target, method]), r.status == 0 else { return nil }
-        return try? JSON.parse(r.stdout)
+        return (try? JSON.parse(r.stdout))?["data"]
     }
 }
 
@@ -185,7 +185,7 @@ extension RouterUnderTest {
         let r = try ac.ctl(["--json", "sessions"])
         let listSeconds = Date().timeIntervalSince(listed)
         // About 1.8 kB per session: far above the parser's default bound.
-        let sessions = (try? JSON.parse(r.stdout, maxLength: 64 << 20))?.array ?? []
+        let sessions = (try? JSON.parse(r.stdout, maxLength: 64 << 20))?["data"]?.array ?? []
         #expect(r.status == 0 && r.stderr.isEmpty, "pppctl sessions: \(r.stderr.prefix(500))")
         let network = sessions.filter { $0["phase"]?.string == "network" && ipcpOpened($0) }
         #expect(network.count == n, "not up: \(sessions.filter { !($0["phase"]?.string == "network" && ipcpOpened($0)) }.prefix(3).map { $0.encoded() })")
@@ -263,7 +263,7 @@ extension RouterUnderTest {
         try swarm.run(seconds: 0.5, rate: 0, window: 0) { _ in false }
 
         // The operator ends one: one PADT, with the relay's tag.
-        let sessions = (try? JSON.parse(try ac.ctl(["--json", "sessions"]).stdout))?.array ?? []
+        let sessions = (try? JSON.parse(try ac.ctl(["--json", "sessions"]).stdout))?["data"]?.array ?? []
         let ids = sessions.compactMap { $0["id"]?.string }.sorted()
         let id = try #require(ids.first)
         #expect(try ac.ctl(["session", "kill", id]).status == 0)
