@@ -5,8 +5,9 @@
 // link reaches the bundle from another process: through the bundle's own
 // rendezvous point (DIR/bundle/<digest>) once the bundle exists. Checked:
 // one bundle and one unit each side, pings larger than a link's MRU split
-// over both links (per-link fragment counters), `kill -9` of the linkd that
-// holds one link and of ncpd (the owner) keep the bundle and its traffic,
+// over both links (per-link fragment counters), iperf3 through it with
+// both links carrying its fragments, `kill -9` of the linkd that holds one
+// link and of ncpd (the owner) keep the bundle and its traffic,
 // one link taken down leaves the other carrying pings, and back up it
 // rejoins through the bundle's socket; `pppctl watch` shows link-left and
 // link-joined.
@@ -152,6 +153,15 @@ struct MultilinkPortsTests {
         for l in afterA["links"]?.array ?? [] { #expect((l["fragments_in"]?.int ?? 0) > 0, "A received no fragment on \(l)") }
         #expect((afterA["counters"]?["reassembled"]?.int ?? 0) >= 5, "\(afterA)")
         print("multilink \(second): A's links \((afterA["links"]?.array ?? []).map { "\($0["session"]?.string ?? "?") in \($0["fragments_in"]?.int ?? 0) out \($0["fragments_out"]?.int ?? 0)" })")
+        // iperf3 (TCP, B to A) through the bundle: both links carry its
+        // fragments (the rate is printed, never asserted).
+        let rate = try iperf(from: nsB, to: nsA, address: "10.99.1.1", seconds: 2)
+        let afterIperf = try #require(a.bundles().first)
+        for l in afterIperf["links"]?.array ?? [] {
+            let before = (afterA["links"]?.array ?? []).first { $0["session"] == l["session"] }?["fragments_in"]?.int ?? 0
+            #expect((l["fragments_in"]?.int ?? 0) > before + 100, "iperf3 left a link idle: \(l)")
+        }
+        print("multilink \(second) iperf3: \(rate ?? "-"); A's links \((afterIperf["links"]?.array ?? []).map { "\($0["session"]?.string ?? "?") in \($0["fragments_in"]?.int ?? 0)" }), lost \(afterIperf["counters"]?["lost"]?.int ?? -1)")
 
         // Point 5: kill -9 of the linkd holding the tty link. It resumes the
         // link from the fd store; the bundle never loses it.
