@@ -61,7 +61,11 @@ struct ReloadReport: Equatable {
             for n in added { applied.append(("linkd@\(n)", "port added: linkd started")) }
             for n in removed { applied.append(("linkd@\(n)", "port removed: linkd stopped, its sessions ended ('port removed')")) }
             for n in changed {
-                applied.append(("linkd@\(n)", "port changed: linkd restarted in place; its sessions resume, new sessions take the new settings"))
+                if let o = old[n], let f = new[n], !o.sameTransport(as: f) {
+                    applied.append(("linkd@\(n)", "port changed, its transport too: linkd stopped (its sessions ended, 'port removed') and started again"))
+                } else {
+                    applied.append(("linkd@\(n)", "port changed: linkd restarted in place; its sessions resume, new sessions take the new settings"))
+                }
             }
         } else {
             for n in added { wait("port.\(n)", "added") }

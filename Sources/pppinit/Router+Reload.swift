@@ -36,7 +36,7 @@ extension Router {
         if shuttingDown { return "the router is stopping" }
         if bootIndex < components.count || booting != nil { return "the router is starting" }
         if upgrade != nil { return "an upgrade is in progress" }
-        if let c = components.first(where: \.removing) { return "\(c.name) is still stopping" }
+        if let c = components.first(where: { $0.removing || $0.replacing }) { return "\(c.name) is still stopping" }
         return nil
     }
 
@@ -57,6 +57,17 @@ extension Router {
                     c.setup = setup
                     // metricsd's socket on its new address, bound at spawn.
                     if c.peer == .metricsd && old.metrics?.listen != next.metrics?.listen { c.listener = nil }
+                    if let port = name.port, let was = old.ports.first(where: { $0.name == port }),
+                       let will = next.ports.first(where: { $0.name == port }), !was.sameTransport(as: will) {
+                        // Its descriptors cannot serve the new transport:
+                        // stopped like a removed port, its fd store entries
+                        // dropped, then started (replaced(_:)).
+                        log.notice("reload: \(c.name): new transport; stopping it, then starting it again")
+                        c.replacing = true
+                        apply(c, c.supervision.handle(.stopRequested, now: now, policy: config.policy))
+                        if c.pid == nil { replaced(c) }
+                        continue
+                    }
                     log.notice("reload: \(c.name): new settings; restarting it in place")
                     apply(c, c.supervision.handle(.restartRequested, now: now, policy: config.policy))
                 } else {
@@ -77,6 +88,16 @@ extension Router {
             apply(c, c.supervision.handle(.stopRequested, now: now, policy: config.policy))
             if c.pid == nil { removed(c) }
         }
+    }
+
+    /// A component whose transport changed has stopped: what it left in
+    /// the fd store closes, and it starts on its new settings.
+    func replaced(_ c: Component) {
+        guard c.pid == nil, !shuttingDown else { return }
+        c.replacing = false
+        let entries = store.removeAll(c.name)
+        log.notice("\(c.name): stopped for its new transport; \(entries) fd store entries closed; starting it")
+        apply(c, c.supervision.handle(.restartRequested, now: now, policy: config.policy))
     }
 
     /// A removed component has stopped: it leaves the table, and what it

@@ -148,9 +148,10 @@ final class Router {
                         self.apply(c, c.supervision.handle(.backoffElapsed, now: self.now, policy: self.config.policy))
                     }
                 }
-            // SIGUSR1: stopped for good, its port removed by a reload
-            // (its sessions end saying so; DaemonRuntime.removed).
-            case .terminate: signal(c, c.removing ? SIGUSR1 : SIGTERM, escalate: true)
+            // SIGUSR1: stopped for good, its port removed (or its transport
+            // replaced) by a reload; its sessions end saying so
+            // (DaemonRuntime.removed).
+            case .terminate: signal(c, c.removing || c.replacing ? SIGUSR1 : SIGTERM, escalate: true)
             case .restartInPlace: signal(c, SIGUSR2, escalate: true)
             case .kill: signal(c, SIGKILL, escalate: false)
             case let .publish(kind): publish(c, kind)
@@ -282,7 +283,7 @@ final class Router {
         upgradeSawExit(c, pid: pid, how: how)
         apply(c, c.supervision.handle(.exited(permanent: code == 100), now: now, policy: config.policy))
         upgradeAfterExit(c)
-        if c.removing { removed(c) }
+        if c.removing { removed(c) } else if c.replacing { replaced(c) }
         if c.supervision.state == .failed {
             for (client, id) in c.readyWaiters { try? client.replyError(to: id, .failed, "\(c.name) failed: \(how)") }
             c.readyWaiters = []

@@ -43,6 +43,8 @@ import Testing
         let r = ReloadReport(running: running, file: file)
         #expect(r.applied.map(\.0) == ["authd", "linkd@c", "linkd@b", "linkd@a", "ncpd", "metricsd"], "\(r.applied)")
         #expect(r.applied.first { $0.0 == "linkd@b" }?.1.contains("'port removed'") == true)
+        // a's remote address changed: its transport, so its sessions end.
+        #expect(r.applied.first { $0.0 == "linkd@a" }?.1.hasPrefix("port changed, its transport too") == true)
         #expect(r.notApplied.isEmpty, "\(r.notApplied)")
         // The router runs the file's ports, pools and metrics from now on.
         #expect(r.next.ports.map(\.name) == ["a", "c"] && r.next.pools == file.pools && r.next.metrics == file.metrics)

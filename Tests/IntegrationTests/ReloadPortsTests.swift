@@ -6,7 +6,9 @@
 // linkd@sx stops, its session ends with "port removed" (session-down, and
 // the peer's Terminate-Request says so), and it leaves the table. A broken
 // file changes nothing and reload exits 1. Through all of it the first
-// session keeps its id, its linkd keeps its pid, and the ping goes on.
+// session keeps its id and its linkd its pid, and the ping goes on; last,
+// the first port's own table changes: its linkd restarts in place and the
+// session resumes with the same id.
 import Foundation
 import IPC
 import Testing
@@ -115,9 +117,23 @@ struct ReloadPortsTests {
         #expect(after.keys.sorted() == steady.keys.sorted(), "\(after.keys.sorted())")
         for (name, component) in steady { #expect(pid(after[name]) == pid(component), "\(name) restarted by a broken file") }
 
+        // Its own port changed (what new sessions offer as DNS): linkd@sa
+        // restarts in place and resumes the session from the fd store.
+        let dns = original.replacingOccurrences(of: "192.0.2.53", with: "192.0.2.54")
+        #expect(dns != original)
+        try dns.write(toFile: file, atomically: true, encoding: .utf8)
+        let changed = try a.ctl(["--json", "reload"])
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect((try JSON.parse(changed.stdout))["data"]?["applied"]?["linkd@sa"]?.string?.hasPrefix("port changed") == true,
+                "\(changed.stdout)")
+        let restarted = try a.waitFor { pid($0["linkd@sa"]) != pid(before["linkd@sa"]) && $0["linkd@sa"]?["state"]?.string == "running" }
+        #expect(pid(restarted["ncpd"]) == pid(before["ncpd"]))
+
         // The first session: the same id at both ends, opened, pinging.
+        let kept = a.waitForSession(seconds: 30, "the first session resumed") {
+            $0["id"]?.string == lab.id && isOpened($0) && ipcpAndIPv6CPOpened($0)
+        }
         morePings(5)
-        let kept = a.sessions().first { $0["id"]?.string == lab.id }
         #expect(kept.map(isOpened) == true && kept.map(ipcpAndIPv6CPOpened) == true, "\(a.sessions())")
         let peer = lab.b.sessions().filter { $0["phase"]?.string != "dead" }
         #expect(peer.count == 1 && peer.first?["id"]?.string == lab.idB, "\(peer)")
