@@ -42,6 +42,8 @@ final class PortSessions {
     private var table = SessionTable<Session>(endedKept: PortSessions.endedKept)
     var sessions: [Session] { table.all }
     private var nextNumber = 1
+    /// The transmit and channel receive buffers all its sessions share.
+    let scratch = FrameScratch()
     /// pppd's maxfail: consecutive sessions that never reached Network phase.
     var failures = 0
     private var holdoffTimer: TimerID?
@@ -191,7 +193,8 @@ final class PortSessions {
     /// `resuming`: the number of a session taken back from the fd store.
     @discardableResult
     func makeSession(on circuit: Circuit, resuming number: Int? = nil) -> Session {
-        var context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth)
+        var context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth,
+                                      scratch: scratch)
         context.segments = segments
         context.gro = gro
         let n = number ?? nextNumber
