@@ -81,6 +81,19 @@ import Testing
         #expect(shrunk["linkd@extra"] == nil && pid(shrunk["linkd@udp0"]) == pid(now["linkd@udp0"]))
         #expect(router.log.contains("reload: linkd@extra: port removed"), "\(router.log.suffix(2000))")
         #expect(router.log.contains("reload: pool: changed (a pool"), "\(router.log.suffix(2000))")
+
+        // A port's transport changed (its local address): its descriptors
+        // cannot serve it, so its linkd stops, its fd store entries close,
+        // and it starts on the new address.
+        let udp0 = pid(shrunk["linkd@udp0"])
+        try (minimal.replacingOccurrences(of: "127.0.0.1:16001", with: "127.0.0.1:16003")
+             + "\n[pool.p]\nrange = \"10.9.0.10-10.9.0.30\"\n").write(toFile: config.path, atomically: true, encoding: .utf8)
+        let moved = try router.ctl(["--json", "reload"])
+        let movedReport = try JSON.parse(moved.stdout)["data"]
+        #expect(moved.status == 0 && movedReport?["applied"]?["linkd@udp0"]?.string?.hasPrefix("port changed, its transport too") == true,
+                "\(moved.stdout)\(moved.stderr)")
+        try router.waitFor { pid($0["linkd@udp0"]) != udp0 && $0["linkd@udp0"]?["state"]?.string == "running" }
+        #expect(router.log.contains("linkd@udp0: stopped for its new transport; 1 fd store entries closed"), "\(router.log.suffix(2000))")
         // A broken file and SIGHUP: refused in the log, authd left alone.
         try (minimal + "\n[users.bob]\npasword = \"typo\"\n").write(toFile: config.path, atomically: true, encoding: .utf8)
         let steady = pid(try router.allRunning()["authd"])
