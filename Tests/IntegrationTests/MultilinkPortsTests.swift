@@ -161,7 +161,7 @@ struct MultilinkPortsTests {
             let before = (afterA["links"]?.array ?? []).first { $0["session"] == l["session"] }?["fragments_in"]?.int ?? 0
             #expect((l["fragments_in"]?.int ?? 0) > before + 100, "iperf3 left a link idle: \(l)")
         }
-        print("multilink \(second) iperf3: \(rate ?? "-"); A's links \((afterIperf["links"]?.array ?? []).map { "\($0["session"]?.string ?? "?") in \($0["fragments_in"]?.int ?? 0)" }), lost \(afterIperf["counters"]?["lost"]?.int ?? -1)")
+        print("multilink \(second) iperf3: \(rate ?? "-"); A's links \((afterIperf["links"]?.array ?? []).map { "\($0["session"]?.string ?? "?") in \($0["fragments_in"]?.int ?? 0)" }), lost \(afterIperf["counters"]?["lost"]?.int ?? -1); B's wire drops (EAGAIN) \(b.sessions().map { "\($0["id"]?.string ?? "?") \($0["errors"]?["transmit_dropped"]?.int ?? -1)" })")
 
         // Point 5: kill -9 of the linkd holding the tty link. It resumes the
         // link from the fd store; the bundle never loses it.
