@@ -60,6 +60,8 @@ final class Session {
         /// Issue 21: the port's segmenting buffer when its `offload` is on.
         var segments: SegmentBatch? = nil
         var gro: GROPath? = nil
+        /// Issue 21: the port's send batch on UDP and PPPoE ports.
+        var transmits: TransmitBatch? = nil
     }
 
     let id: String
@@ -499,6 +501,13 @@ final class Session {
     /// expendable (PPP recovers from loss): a full buffer drops it and counts.
     func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
         encoder.encode(proto, information, into: &transmitBuffer)
+        // Issue 21: on a UDP or PPPoE port the frame joins the port's batch
+        // (one sendmmsg per loop round); one that cannot goes out here,
+        // after what the batch holds, so frames keep their order.
+        if let batch = context.transmits {
+            if transmitBuffer.withUnsafeBytes({ batch.add($0, fd: circuit.raw, from: self) }) { return }
+            batch.flush()
+        }
         let n = if let call = circuit.l2tp {
             call.send(transmitBuffer)
         } else {
