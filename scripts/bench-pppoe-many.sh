@@ -33,9 +33,12 @@ ac=pppmany-ac-$tag
 cl=pppmany-cl-$tag
 dir=$(mktemp -d /tmp/ppprouter-many.XXXXXX)
 chmod 755 "$dir"
-stop_all() {
+stop_all() {  # TERM, up to 15 s to go (pppinit ends every session first), then KILL
     for f in "$dir/swarm.pid" "$dir/ac.pid" "$dir/sink.pid"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
-    sleep 1
+    for _ in $(seq 1 150); do
+        [ -f "$dir/ac.pid" ] && kill -0 "$(cat "$dir/ac.pid")" 2>/dev/null || break
+        sleep 0.1
+    done
     for f in "$dir/swarm.pid" "$dir/ac.pid" "$dir/sink.pid"; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
     sleep 0.5
 }
