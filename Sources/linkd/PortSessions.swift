@@ -43,8 +43,19 @@ final class PortSessions {
     private(set) lazy var transport: any Transport = Transports.make(for: port, host: self)
     /// Live sessions, then the most recent ended ones (phase dead), so
     /// `pppctl sessions` can still say why they ended.
-    private var table = SessionTable<Session>(endedKept: PortSessions.endedKept)
-    var sessions: [Session] { table.all }
+    private var table = SessionTable<Session>(endedKept: PortSessions.endedKept) {
+        didSet { listing = nil }
+    }
+    /// `table.all`, built once and kept while no session starts or ends:
+    /// `sessions` is read in pages, and a copy of the whole table per page
+    /// made listing thousands of sessions quadratic (issue 13, point 4).
+    private var listing: [Session]?
+    var sessions: [Session] {
+        if let listing { return listing }
+        let all = table.all
+        listing = all
+        return all
+    }
     private var nextNumber = 1
     /// The transmit and channel receive buffers all its sessions share.
     let scratch = FrameScratch()
