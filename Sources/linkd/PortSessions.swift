@@ -34,6 +34,10 @@ final class PortSessions {
     /// Issue 21: one coalescer for the port's sessions (GROPath), flushed
     /// by the port at the end of each receive batch.
     private(set) lazy var gro: GROPath? = bridging.offload && settings.kind == .pppoe ? GROPath() : nil
+    /// Issue 21: frames to the wire in vectors (TransmitBatch) where each
+    /// frame is a datagram of its own: UDP and PPPoE ports.
+    private(set) lazy var transmits: TransmitBatch? = settings.kind == .udp || settings.kind == .pppoe
+        ? TransmitBatch(loop: rt.loop, slotSize: Int(max(settings.mru, 1500)) + 64) : nil
     var settings: PortSettings { port.settings }
     /// How this port's sessions reach their peers.
     private(set) lazy var transport: any Transport = Transports.make(for: port, host: self)
@@ -117,6 +121,7 @@ final class PortSessions {
     var status: LinkdStatus {
         var byTransport = JSONObject()
         transport.addStatus(to: &byTransport)
+        if let t = transmits { byTransport["transmit_batch"] = .object(t.json) }
         return LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, transport: byTransport,
                            partnerFailed: partnerFailures.json, restore: restore.json, outcomes: outcomes.json)
     }
@@ -208,6 +213,7 @@ final class PortSessions {
                                       scratch: scratch)
         context.segments = segments
         context.gro = gro
+        context.transmits = transmits
         let n = number ?? nextNumber
         let s = Session(id: "\(settings.name):\(n)", settings: settings, circuit: circuit, context: context)
         nextNumber = max(nextNumber, n + 1)
@@ -291,6 +297,8 @@ extension PortSessions: SessionOwner {
     /// phase is a failure; after maxfail in a row (0: never) we stop trying.
     func sessionFinished(_ s: Session) {
         let circuit = s.circuit
+        // Its last frames (a Terminate-Ack) before the transport's goodbye (PADT).
+        transmits?.flush()
         transport.sessionEnded(s, on: circuit)
         if circuit.session === s { circuit.session = nil }
         // Keep it for display, behind the live ones; forget the oldest.

@@ -62,6 +62,8 @@ final class Session {
         /// Issue 21: the port's segmenting buffer when its `offload` is on.
         var segments: SegmentBatch? = nil
         var gro: GROPath? = nil
+        /// Issue 21: the port's send batch on UDP and PPPoE ports.
+        var transmits: TransmitBatch? = nil
     }
 
     let id: String
@@ -510,6 +512,13 @@ final class Session {
         var transmitBuffer = context.scratch.takeTransmit()
         defer { context.scratch.giveTransmit(transmitBuffer) }
         encoder.encode(proto, information, into: &transmitBuffer)
+        // Issue 21: on a UDP or PPPoE port the frame joins the port's batch
+        // (one sendmmsg per loop round); one that cannot goes out here,
+        // after what the batch holds, so frames keep their order.
+        if let batch = context.transmits {
+            if transmitBuffer.withUnsafeBytes({ batch.add($0, fd: circuit.raw, from: self) }) { return }
+            batch.flush()
+        }
         let n = if let call = circuit.l2tp {
             call.send(transmitBuffer)
         } else {
