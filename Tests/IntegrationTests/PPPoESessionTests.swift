@@ -184,7 +184,7 @@ func int(_ j: JSON?, _ path: String...) -> Int {
         #expect(client.log.contains("resumed after a restart") && ac.log.contains("resumed after a restart"))
         // The restarted AC counts from zero: no PADS means no new discovery.
         #expect(int(ac.linkdStatus(), "pppoe", "ac", "pads_sent") == 0, "a new discovery ran")
-        #expect(int(ac.linkdStatus(), "pppoe", "ac", "sessions") == 1)
+        #expect(int(ac.linkdStatus(), "pppoe", "ac", "sessions") == 1, "AC log:\n\(ac.log)")
         let echo = try net.right.exec(["ping", "-c", "2", "-W", "2", "10.77.0.1"])
         #expect(echo.status == 0, "after the restarts: \(echo.stdout)")
 
