@@ -88,7 +88,7 @@ EOF
 # pid of a component ("linkd@access", "ncpd") of the router in $1 (ac|cl).
 pid_of() {
     "$bin/pppctl" --runtime-dir "$dir/$1" --json components 2>/dev/null |
-        python3 -c 'import json,sys; c=json.load(sys.stdin); c=c if isinstance(c,dict) else {x.get("name"):x for x in c}; print((c.get(sys.argv[1]) or {}).get("pid") or 0)' "$2"
+        python3 -c 'import json,sys; c={x.get("name"):x for x in json.load(sys.stdin)["data"]}; print((c.get(sys.argv[1]) or {}).get("pid") or 0)' "$2"
 }
 cpu_ticks() {  # $1: pid → utime + stime in clock ticks
     [ "$1" -gt 0 ] 2>/dev/null && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
@@ -148,7 +148,7 @@ sleep 0.5
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 start_routers true
 mtu=$(ip -n "$cl" -o link show ppp0 | sed -n 's/.*mtu \([0-9]*\).*/\1/p')
-offload=$("$bin/pppctl" --runtime-dir "$dir/cl" --json sessions | python3 -c 'import json,sys; print(json.load(sys.stdin)[0].get("offload","-"))')
+offload=$("$bin/pppctl" --runtime-dir "$dir/cl" --json sessions | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0].get("offload","-"))')
 measure on 10.98.0.1 daemons
 stop_routers
 start_routers false

@@ -66,10 +66,17 @@ final class ChannelRelay {
     /// so the NCPs do not wait a Restart timer for a retransmission.
     private var early: [(ProtocolNumber, [UInt8])] = []
     static let earlyLimit = 8
-    /// The receive buffer for the life of the channel (sends need none);
-    /// it grows once to a super-packet's size when the owner says it sends
-    /// them (issue 21).
-    private var receiveBuffer: [UInt8]
+    /// Where received frames go: the port's buffer, shared by its channels
+    /// (FrameScratch), `receiveLength` octets of it while in use.
+    private let scratch: FrameScratch
+    /// A super-packet's size once the owner says it sends them (issue 21),
+    /// or after a restart of an offloading channel; else the peer's MRU +2
+    /// for the Protocol field, +1 to notice a frame over the MRU (SEQPACKET
+    /// truncates what does not fit).
+    private var takesLargeFrames = false
+    private var receiveLength: Int {
+        takesLargeFrames ? Self.superPacketBuffer : Int(record.peerMRU) + ChannelFrame.headerLength + 1
+    }
     /// Issue 21: what we offered the owner in the record, and what it said
     /// it does (its capability frame).
     var offered: ChannelOffload { ChannelOffload(rawValue: record.offload) }
@@ -113,21 +120,19 @@ final class ChannelRelay {
         }
     }
 
-    init(record: ChannelRecord, runtimeDir: String, loop: EventLoop, log: Log) {
+    init(record: ChannelRecord, runtimeDir: String, loop: EventLoop, log: Log, scratch: FrameScratch) {
         self.record = record
         self.loop = loop
         self.log = log
         self.runtimeDir = runtimeDir
-        // +2 for the Protocol field, +1 to notice a frame over the peer's MRU
-        // (SEQPACKET truncates what does not fit).
-        receiveBuffer = [UInt8](repeating: 0, count: Int(record.peerMRU) + ChannelFrame.headerLength + 1)
+        self.scratch = scratch
     }
 
     /// After a restart of linkd: our end of a channel ncpd (`owner`) still
     /// holds, back from the fd store; relaying resumes at once.
     convenience init(resuming record: ChannelRecord, channel: consuming FileDescriptor, owner: Int32,
-         loop: EventLoop, log: Log) throws(IPCError) {
-        self.init(record: record, runtimeDir: "", loop: loop, log: log)
+         loop: EventLoop, log: Log, scratch: FrameScratch) throws(IPCError) {
+        self.init(record: record, runtimeDir: "", loop: loop, log: log, scratch: scratch)
         let raw = channel.raw
         own = .some(channel)
         ownerPID = owner
@@ -137,7 +142,7 @@ final class ChannelRelay {
         if record.offload != 0 {
             // We offered super-packets before the restart and do not know
             // what the owner answered: room for one, and ask again.
-            receiveBuffer = [UInt8](repeating: 0, count: Self.superPacketBuffer)
+            takesLargeFrames = true
             sendCapability(offered.union(.replyRequested))
         }
     }
@@ -179,15 +184,15 @@ final class ChannelRelay {
 
     /// After a restart of linkd: a session ncpd holds on the mux.
     convenience init(resuming record: ChannelRecord, mux: MuxLink, handle: UInt32, owner: Int32,
-                     loop: EventLoop, log: Log) {
-        self.init(record: record, runtimeDir: "", loop: loop, log: log)
+                     loop: EventLoop, log: Log, scratch: FrameScratch) {
+        self.init(record: record, runtimeDir: "", loop: loop, log: log, scratch: scratch)
         self.mux = mux
         self.handle = handle
         ownerPID = owner
         state = .relaying
         mux.adopt(self)
         if record.offload != 0 {
-            receiveBuffer = [UInt8](repeating: 0, count: Self.superPacketBuffer)
+            takesLargeFrames = true
             sendCapability(offered.union(.replyRequested))
         }
     }
@@ -353,22 +358,22 @@ final class ChannelRelay {
         end("ncpd closed the channel: \(reason)")
     }
 
-    /// A frame from ncpd on the mux: into our receive buffer (a copy, no
-    /// allocation), then the same checks as a frame of our own channel.
-    func muxFrame(_ frame: UnsafeMutableRawBufferPointer) {
+    /// A frame from ncpd on the mux: into the port's receive buffer
+    /// (FrameScratch; a copy, no allocation), then the same checks as a
+    /// frame of our own channel.
+    func muxFrame(_ datagram: UnsafeMutableRawBufferPointer) {
         guard state == .relaying else { counters.droppedInvalid += 1; return }
-        // One octet over the buffer marks a frame too long, as a
-        // truncated SEQPACKET read does on a channel of our own.
-        let n = min(frame.count, receiveBuffer.count)
-        receiveBuffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: frame.baseAddress!, byteCount: n) }
-        dispatch(n)
-    }
-
-    private func dispatch(_ n: Int) {
-        switch receiveBuffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
-        case .superPacket: superPacket(n, receiveBuffer)
-        case .capability: capability(n, &receiveBuffer)
-        case .ppp, .invalid: frame(n, receiveBuffer)
+        let limit = receiveLength
+        // Cut at `limit`, as a SEQPACKET read of `limit` octets of our own
+        // channel would be: the checks below then refuse it as too long.
+        let n = min(datagram.count, limit)
+        scratch.withReceive(count: limit) { buffer in
+            buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: datagram.baseAddress!, byteCount: n) }
+            switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+            case .superPacket: superPacket(n, buffer, limit: limit)
+            case .capability: capability(n, &buffer)
+            case .ppp, .invalid: frame(n, buffer, limit: limit)
+            }
         }
     }
 
@@ -435,16 +440,29 @@ final class ChannelRelay {
 
     private func readable(_ events: IOEvents) {
         guard let raw = own?.raw else { return }
-        let end = ChannelPump.drain(raw, into: &receiveBuffer) { n, buffer in
-            switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
-            case .superPacket: superPacket(n, buffer)
-            case .capability: capability(n, &buffer)
-            case .ppp, .invalid: frame(n, buffer)
+        // The port's buffer (FrameScratch), at least `receiveLength` octets;
+        // each receive is offered exactly `receiveLength` of it, so that a
+        // frame over the MRU is truncated and noticed. The buffer never
+        // shrinks: sessions that take super-packets and sessions that do not
+        // share it without a 64 KiB zero-fill each time they alternate.
+        var end = ChannelReceive.empty
+        scratch.withReceive(count: receiveLength) { buffer in
+            for _ in 0..<ChannelPump.batch {
+                let limit = receiveLength  // grows after a capability frame
+                end = buffer.withUnsafeMutableBytes {
+                    ChannelPump.receive(raw, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<limit]))
+                }
+                guard case .frame(let n) = end else { return }
+                switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+                case .superPacket: superPacket(n, buffer, limit: limit)
+                case .capability: capability(n, &buffer)
+                case .ppp, .invalid: frame(n, buffer, limit: limit)
+                }
+                guard state == .relaying else { return }
             }
-            return state == .relaying
         }
         switch end {
-        case .drained, .budget, .stopped:
+        case .frame, .empty:
             return
         case .closed, .failed:
             // The owner closed its end (SEQPACKET EOF), or a socket error.
@@ -456,9 +474,10 @@ final class ChannelRelay {
         }
     }
 
-    /// One datagram of `n` octets from the owner (the start of `buffer`),
-    /// checked against the channel conventions before it reaches the wire.
-    private func frame(_ n: Int, _ buffer: [UInt8]) {
+    /// One datagram of `n` octets from the owner (the start of `buffer`,
+    /// received into `limit` octets of it), checked against the channel
+    /// conventions before it reaches the wire.
+    private func frame(_ n: Int, _ buffer: [UInt8], limit: Int) {
         let proto: ProtocolNumber, information: ArraySlice<UInt8>
         do { (proto, information) = try ChannelFrame.decode(buffer[0..<n]) } catch {
             counters.droppedInvalid += 1
@@ -481,7 +500,7 @@ final class ChannelRelay {
         // LCP is ours and the auth protocols are authd's: the owner may send
         // network and NCP frames only.
         guard !proto.isLinkControl else { counters.droppedInvalid += 1; return }
-        guard n <= buffer.count - 1, information.count <= Int(record.peerMRU) else {
+        guard n < limit, information.count <= Int(record.peerMRU) else {
             counters.droppedOverMRU += 1
             return
         }
@@ -493,8 +512,8 @@ final class ChannelRelay {
 
     /// Issue 21: a super-packet for the wire, only if we offered to take
     /// them, whole (not cut by a short buffer) and well-formed.
-    private func superPacket(_ n: Int, _ buffer: [UInt8]) {
-        guard offered.contains(.takesSuperPackets), n < buffer.count else { counters.droppedInvalid += 1; return }
+    private func superPacket(_ n: Int, _ buffer: [UInt8], limit: Int) {
+        guard offered.contains(.takesSuperPackets), n < limit else { counters.droppedInvalid += 1; return }
         buffer.withUnsafeBytes { b in
             let frame = UnsafeRawBufferPointer(rebasing: b[0..<n])
             guard let proto = try? ChannelFrame.superPacket(frame) else { counters.droppedInvalid += 1; return }
@@ -513,8 +532,12 @@ final class ChannelRelay {
               let flags = try? buffer.withUnsafeBytes({ b throws(PPPError) in try ChannelFrame.capability(UnsafeRawBufferPointer(rebasing: b[0..<n])) })
         else { counters.droppedInvalid += 1; return }
         ownerOffload = flags.subtracting(.replyRequested)
-        if ownerOffload.contains(.sendsSuperPackets) && buffer.count < Self.superPacketBuffer {
-            buffer = [UInt8](repeating: 0, count: Self.superPacketBuffer)
+        if ownerOffload.contains(.sendsSuperPackets) {
+            takesLargeFrames = true
+            // Once per port: the shared buffer keeps the larger capacity.
+            if buffer.count < Self.superPacketBuffer {
+                buffer += [UInt8](repeating: 0, count: Self.superPacketBuffer - buffer.count)
+            }
         }
         if flags.contains(.replyRequested) { sendCapability(offered) }
         log.info("session \(record.session): the channel owner \(ownerOffload.isEmpty ? "takes no super-packets" : "does super-packets (\(ownerOffload.rawValue))")")

@@ -46,10 +46,18 @@ final class PortSessions {
     private var table = SessionTable<Session>(endedKept: PortSessions.endedKept)
     var sessions: [Session] { table.all }
     private var nextNumber = 1
+    /// The transmit and channel receive buffers all its sessions share.
+    let scratch = FrameScratch()
     /// pppd's maxfail: consecutive sessions that never reached Network phase.
     var failures = 0
     private var holdoffTimer: TimerID?
+    /// Set while the router stops (stop(_:)): no new session, and `done`
+    /// once the last one has ended.
+    private var stopDone: (() -> Void)?
+    var isStopping: Bool { stopDone != nil }
     var counters = PortCounters()
+    /// Setups, failures and teardowns by cause (issue 19's metrics).
+    var outcomes = SessionOutcomes()
     /// partner-failed reports sent (upstream) and received (subscriber).
     var partnerFailures = PartnerFailureCounters()
     /// What the fd store gave back after a restart (RestoreAccount.swift).
@@ -76,11 +84,32 @@ final class PortSessions {
     /// SIGTERM or pppinit gone: the transport says goodbye to its peers.
     func shutdown() { transport.shutdown() }
 
+    /// SIGTERM, the router stopping (issue 19): each live session ends as
+    /// an operator's kill ends it — LCP Terminate-Request (RFC 1661 §3.7),
+    /// then at its end its transport's goodbye (PADT, CDN), authd's
+    /// accounting Stop and `session-down` (sessionFinished) — and no new
+    /// one starts. `done` runs once none is live (DaemonRuntime bounds the
+    /// wait); pppinit stops linkd before authd, so the Stops still reach it.
+    func stop(_ done: @escaping () -> Void) {
+        stopDone = done
+        if let t = holdoffTimer { rt.loop.cancel(t); holdoffTimer = nil }
+        for s in sessions where s.phase != .dead { s.close(reason: "router stopping") }
+        finishStopIfIdle()
+    }
+
+    private func finishStopIfIdle() {
+        guard let done = stopDone, !sessions.contains(where: { $0.phase != .dead }) else { return }
+        stopDone = nil
+        // On the next turn: what the session's end sends after telling its
+        // owner (authd's Stop among it) goes out before the exit.
+        _ = rt.loop.schedule(after: 0) { done() }
+    }
+
     var status: LinkdStatus {
         var byTransport = JSONObject()
         transport.addStatus(to: &byTransport)
         return LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, transport: byTransport,
-                           partnerFailed: partnerFailures.json, restore: restore.json)
+                           partnerFailed: partnerFailures.json, restore: restore.json, outcomes: outcomes.json)
     }
 
     // MARK: The fd store (DESIGN.md "Restart without losing sessions")
@@ -170,7 +199,8 @@ final class PortSessions {
     /// `resuming`: the number of a session taken back from the fd store.
     @discardableResult
     func makeSession(on circuit: Circuit, resuming number: Int? = nil) -> Session {
-        var context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth)
+        var context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth,
+                                      scratch: scratch)
         context.segments = segments
         context.gro = gro
         context.mux = mux
@@ -193,6 +223,7 @@ final class PortSessions {
     /// The next session of a port that runs one at a time.
     func startSession() {
         holdoffTimer = nil
+        guard !isStopping else { return }
         transport.startSession()
     }
 
@@ -236,6 +267,7 @@ extension Session: SessionTableEntry {}
 extension PortSessions: SessionOwner {
     func sessionUp(_ s: Session) {
         failures = 0
+        outcomes.setups += 1
         let o = s.negotiated ?? LCPNegotiatedOptions()
         rt.log.info("session \(s.id): network phase (magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)))")
         rt.publish(.sessionUp(session: s.id, port: settings.name, peerName: s.auth.verdict?.peerName))
@@ -260,10 +292,12 @@ extension PortSessions: SessionOwner {
         // Keep it for display, behind the live ones; forget the oldest.
         table.end(s)
         if !s.reachedNetwork { failures += 1 }
+        outcomes.ended(reachedNetwork: s.reachedNetwork, cause: s.endCause ?? .other)
         let reason = s.reason ?? "ended"
         rt.log.notice("session \(s.id): down: \(reason)")
         rt.publish(.sessionDown(session: s.id, port: settings.name, reason: reason))
         dialledSessionEnded(s)
+        if isStopping { finishStopIfIdle(); return }
         guard !transport.isServing else { return }
         guard settings.persist else {
             rt.log.notice("port \(settings.name): no persist; no new session")

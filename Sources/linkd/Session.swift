@@ -57,6 +57,8 @@ final class Session {
         let log: Log
         let runtimeDir: String
         let auth: AuthClient
+        /// The port's shared transmit and channel receive buffers.
+        let scratch: FrameScratch
         /// Issue 21: the port's segmenting buffer when its `offload` is on.
         var segments: SegmentBatch? = nil
         var gro: GROPath? = nil
@@ -71,6 +73,7 @@ final class Session {
     private(set) var phases = LinkPhases()
     var phase: Phase { phases.phase }
     var reason: String? { phases.reason }
+    var endCause: EndCause? { phases.cause }
     var reachedNetwork: Bool { phases.reachedNetwork }
     private(set) var lcp: LCP
     var counters = Counters()
@@ -95,7 +98,6 @@ final class Session {
     var interimTimer: TimerID?
     private var encoder: FrameEncoder
     private var decoder: FrameDecoder
-    private var transmitBuffer: [UInt8] = []
     /// A PPPoE session's 20 header octets (RFC 2516 §4), LENGTH left to
     /// each frame: the segments of a super-packet go out behind it.
     private(set) var wireHeader: [UInt8] = []
@@ -151,7 +153,6 @@ final class Session {
             wireHeader = FrameEncoder.header(binding)
         }
         decoder = FrameDecoder(async: async, mru: settings.mru)
-        transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16 + 20)
         let c = LCPPolicy.configuration(for: settings, async: async, seed: Session.randomSeed(),
                                         pppoeMaximumPayload: pppoe?.maximumPayload, mruCeiling: ceiling)
         let limits = Automaton.Limits(maxConfigure: Int(settings.lcpMaxConfigure),
@@ -362,7 +363,8 @@ final class Session {
         // RFC 1990 §3: fragments in proportion to the links' speeds; a tty
         // knows its line speed, other transports leave it to ncpd (0).
         if settings.kind == .tty { record.multilink?.speed = UInt64(settings.speed) }
-        let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
+        let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log,
+                                 scratch: context.scratch)
         attach(relay)
         switch owner?.route(self) ?? .ncpd {
         case .ncpd:
@@ -375,6 +377,10 @@ final class Session {
         case .bridged(let partner): relay.start(bridgeWith: partner)
         case .hold: log.info("session \(id): channel held for a bridge (\(bridge.stage.rawValue))")
         }
+        // The route is chosen and any dial has read the proxy values: they
+        // are kept until the Network phase only (Session+Proxy), which
+        // frees a few small arrays per session (issue 13, point 5).
+        proxyCapture = ProxyCapture()
         startAccounting()
         owner?.sessionUp(self)
     }
@@ -440,10 +446,12 @@ final class Session {
         let relay: ChannelRelay
         if state.muxHandle != 0 {
             guard let mux = context.mux, mux.isReady else { throw .invalid(callID: 0, reason: "the port's mux did not come back") }
-            relay = ChannelRelay(resuming: state.record, mux: mux, handle: state.muxHandle, owner: state.ownerPID, loop: loop, log: log)
+            relay = ChannelRelay(resuming: state.record, mux: mux, handle: state.muxHandle, owner: state.ownerPID,
+                                 loop: loop, log: log, scratch: context.scratch)
         } else {
             guard let fd = fd.take() else { throw .badDescriptor }
-            relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID, loop: loop, log: log)
+            relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID,
+                                     loop: loop, log: log, scratch: context.scratch)
         }
         attach(relay)
         if !state.record.bridgeWith.isEmpty {
@@ -518,6 +526,10 @@ final class Session {
     /// One frame out: a datagram, or one write of an HDLC frame. A frame is
     /// expendable (PPP recovers from loss): a full buffer drops it and counts.
     func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
+        // The port's buffer, not one per session: it grows once to the
+        // longest frame any session sent and is reused (FrameScratch).
+        var transmitBuffer = context.scratch.takeTransmit()
+        defer { context.scratch.giveTransmit(transmitBuffer) }
         encoder.encode(proto, information, into: &transmitBuffer)
         let n = if let call = circuit.l2tp {
             call.send(transmitBuffer)

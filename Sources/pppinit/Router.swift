@@ -334,7 +334,7 @@ final class Router {
                 return
             }
             event.component = ComponentName(c.name)
-            control?.publish(event.json)
+            control?.publish(event)
         default:
             try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not for pppinit")
         }
@@ -345,7 +345,7 @@ final class Router {
                                  reason: c.lastExit.isEmpty ? nil : c.lastExit),
                       component: ComponentName(c.name))
         log.info("\(c.name): \(step.kind.rawValue)")
-        control?.publish(e.json)
+        control?.publish(e)
     }
 
     /// Forwards a call from pppctl to a daemon and relays every reply part.

@@ -132,7 +132,10 @@ do {
                 exit(0)
             }
         default:
-            router.log.info("SIGHUP ignored: restart a component with pppctl restart")
+            // SIGHUP: what `pppctl reload` does (Router+Reload.swift); the
+            // outcome goes to the log, where a `systemctl reload` looks.
+            guard !stopping else { return }
+            _ = router.reload()
         }
     }
 } catch {

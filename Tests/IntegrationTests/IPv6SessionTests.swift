@@ -85,7 +85,7 @@ struct IPv6SessionTests {
         #expect(delegated != nil, "\(a.log.suffix(3000))")
         let pdRoute = try nsA.exec(["ip", "-6", "route", "show", "2001:db8:100::/56"]).stdout
         #expect(pdRoute.contains("dev \(ifA)"), "\(pdRoute)")
-        let table = try a.ctl(["sessions"]).stdout
+        let table = try a.ctl(["sessions", "--columns", "id,ipv6"]).stdout
         #expect(table.contains("2001:db8:1::/64 pd 2001:db8:100::/56"), "\(table)")
         let pools = try a.ctl(["--json", "call", "ncpd", "pools"]).stdout
         #expect(pools.contains("\"name\":\"delegated\",\"prefix\":\"2001:db8:100::/40\",\"length\":56,\"size\":65536,\"in_use\":1"), "\(pools)")
@@ -216,7 +216,7 @@ struct IPv6SessionTests {
         #expect(lan.contains("inet6 2001:db8:100::1/64"), "\(lan)\n\(b.log.suffix(4000))")
         let route = try nsB.exec(["ip", "-6", "route", "show", "default"]).stdout
         #expect(route.contains("dev ppp0"), "\(route)")
-        let table = try b.ctl(["sessions"]).stdout
+        let table = try b.ctl(["sessions", "--columns", "id,ipv6"]).stdout
         #expect(table.contains("2001:db8:1::/64 pd 2001:db8:100::/56"), "\(table)")
         // The BRAS side holds the same binding.
         let bras = a.waitForSession(seconds: 10, "the CPE's binding") {

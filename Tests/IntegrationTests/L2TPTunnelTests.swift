@@ -142,7 +142,7 @@ private struct L2TPLab {
 
 private func l2tpStatus(_ r: RouterUnderTest, _ port: String) -> JSON? {
     guard let out = try? r.ctl(["--json", "call", "linkd@\(port)", "status"]), out.status == 0 else { return nil }
-    return (try? JSON.parse(out.stdout))?["l2tp"]
+    return (try? JSON.parse(out.stdout))?["data"]?["l2tp"]
 }
 
 private func firstTunnel(_ r: RouterUnderTest, _ port: String) -> JSON? {

@@ -1,7 +1,8 @@
 // Integration: what an operator's tooling runs against the real executables:
 // `--version` on every one, `pppinit --check` on a good and a broken file,
 // and `pppctl reload` of a file broken after start (exit 1 with the reason,
-// authd keeps running, unrestarted).
+// authd keeps running, unrestarted), mended (authd restarted), with a port
+// and a pool added (named as needing a restart), and the same by SIGHUP.
 import Foundation
 import IPC
 import Testing
@@ -47,7 +48,33 @@ import Testing
         try minimal.write(toFile: config.path, atomically: true, encoding: .utf8)
         let ok = try router.ctl(["reload"])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(ok.stdout.contains("authd: auth, users and radius re-read") && !ok.stdout.contains("not applied"), "\(ok.stdout)")
         let now = try router.allRunning()
         #expect(pid(now["authd"]) != pid(before["authd"]))
+
+        // A port added and a pool: named as waiting for a restart, not
+        // dropped in silence; the JSON says the same.
+        try (minimal + "\n[port.extra]\ntype = \"udp\"\nlocal = \"127.0.0.1:16011\"\nremote = \"127.0.0.1:16012\"\n"
+             + "[pool.p]\nrange = \"10.9.0.10-10.9.0.20\"\n").write(toFile: config.path, atomically: true, encoding: .utf8)
+        let named = try router.ctl(["--json", "reload"])
+        #expect(named.status == 0, "\(named.stderr)")
+        let report = try JSON.parse(named.stdout)["data"]
+        #expect(report?["not_applied"]?["port.extra"]?.string?.hasPrefix("added") == true
+                && report?["not_applied"]?["pool"]?.string?.hasPrefix("changed") == true, "\(named.stdout)")
+
+        // SIGHUP is the same reload (systemctl reload may send it): authd
+        // restarts, and the log says what waits for a restart.
+        let beforeHUP = pid(try router.allRunning()["authd"])
+        kill(router.process.processIdentifier, SIGHUP)
+        try router.waitFor { pid($0["authd"]) != beforeHUP && $0["authd"]?["state"]?.string == "running" }
+        #expect(router.log.contains("reload: port.extra: added, not applied"), "\(router.log.suffix(2000))")
+        // A broken file and SIGHUP: refused in the log, authd left alone.
+        try (minimal + "\n[users.bob]\npasword = \"typo\"\n").write(toFile: config.path, atomically: true, encoding: .utf8)
+        let steady = pid(try router.allRunning()["authd"])
+        kill(router.process.processIdentifier, SIGHUP)
+        let deadline = Date().addingTimeInterval(20)
+        while !router.log.contains("reload refused") && Date() < deadline { usleep(50_000) }
+        #expect(router.log.contains("reload refused: \(config.path):"), "\(router.log.suffix(2000))")
+        #expect(pid(try router.components()["authd"]) == steady)
     }
 }

@@ -55,7 +55,7 @@ import Testing
         #expect(int(ac.call("ncpd", "status"), "sessions") == capacity)
         // The control plane answers at capacity.
         let r = try ac.ctl(["--json", "sessions"])
-        #expect(r.status == 0 && ((try? JSON.parse(r.stdout))?.array?.count ?? -1) == capacity)
+        #expect(r.status == 0 && ((try? JSON.parse(r.stdout))?["data"]?.array?.count ?? -1) == capacity)
         print("PPPoE admission: RLIMIT_NOFILE \(limit), \(hosts) Hosts: \(swarm.count(.up)) up, \(swarm.count(.discovering)) without a PADO; "
               + "AC pado_sent \(int(a, "pado_sent")), padi_at_capacity \(int(a, "padi_at_capacity")), pppinit \(footprint(ac.process.processIdentifier))")
     }

@@ -101,7 +101,7 @@ func endReasons(_ log: String) -> String {
 extension RouterUnderTest {
     func call(_ target: String, _ method: String) -> JSON? {
         guard let r = try? ctl(["--json", "call", target, method]), r.status == 0 else { return nil }
-        return try? JSON.parse(r.stdout)
+        return (try? JSON.parse(r.stdout))?["data"]
     }
 }
 
@@ -119,6 +119,8 @@ extension RouterUnderTest {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let ac = try withSoftNoFileLimit(1024) { try RouterUnderTest(config: path, netns: net.left.name) }
         defer { ac.stop() }
+        // PPP_SWARM_LOG keeps the router's log (it goes with the router).
+        defer { if let keep = ProcessInfo.processInfo.environment["PPP_SWARM_LOG"] { try? ac.log.write(toFile: keep, atomically: false, encoding: .utf8) } }
         let components = try ac.allRunning()
         let linkd = try #require(pid(components["linkd@access"]))
         let ncpd = try #require(pid(components["ncpd"]))
@@ -127,6 +129,8 @@ extension RouterUnderTest {
         // Started with 1024, each raised its soft limit to the hard one.
         let limits = [pppinit, linkd, ncpd].map(softDescriptorLimit)
         #expect(limits.allSatisfy { $0 > 1024 && $0 > 3 * n }, "soft RLIMIT_NOFILE of pppinit, linkd, ncpd: \(limits)")
+        let daemons: [(String, Int32?)] = [("linkd", linkd), ("ncpd", ncpd), ("authd", pid(components["authd"])), ("pppinit", pppinit)]
+        let residentBefore = daemons.map { $0.1.map(residentKB) ?? 0 }
         let figuresBefore = "linkd \(footprint(linkd)), ncpd \(footprint(ncpd)), authd \(footprint(pid(components["authd"]))), pppinit \(footprint(pppinit))"
 
         let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
@@ -185,7 +189,7 @@ extension RouterUnderTest {
         let r = try ac.ctl(["--json", "sessions"])
         let listSeconds = Date().timeIntervalSince(listed)
         // About 1.8 kB per session: far above the parser's default bound.
-        let sessions = (try? JSON.parse(r.stdout, maxLength: 64 << 20))?.array ?? []
+        let sessions = (try? JSON.parse(r.stdout, maxLength: 64 << 20))?["data"]?.array ?? []
         #expect(r.status == 0 && r.stderr.isEmpty, "pppctl sessions: \(r.stderr.prefix(500))")
         let network = sessions.filter { $0["phase"]?.string == "network" && ipcpOpened($0) }
         #expect(network.count == n, "not up: \(sessions.filter { !($0["phase"]?.string == "network" && ipcpOpened($0)) }.prefix(3).map { $0.encoded() })")
@@ -193,6 +197,12 @@ extension RouterUnderTest {
         let given = Set(swarm.hosts.map { IPv4Text.string($0.address) })
         #expect(remotes.count == n && remotes == given)
         #expect(Set(network.compactMap { $0["peer_name"]?.string }) == ["swarm"])
+        // Issue 13, point 5: resident memory each daemon grew by per
+        // session, and the sum (a figure; docs/design.md keeps the history).
+        let grown = zip(daemons, residentBefore).map { d, b in (d.0, Double((d.1.map(residentKB) ?? 0) - b) / Double(n)) }
+        print("PPPoE swarm: RSS per session with \(n) up: "
+              + grown.map { String(format: "%@ %.2f KiB", $0.0, $0.1) }.joined(separator: ", ")
+              + String(format: "; %.2f KiB in all", grown.reduce(0) { $0 + $1.1 }))
         let figuresUp = "linkd \(footprint(linkd)), ncpd \(footprint(ncpd)), authd \(footprint(pid(components["authd"]))), pppinit \(footprint(pppinit))"
 
         // The swarm's PADTs end every session; nothing of them stays.
@@ -263,7 +273,7 @@ extension RouterUnderTest {
         try swarm.run(seconds: 0.5, rate: 0, window: 0) { _ in false }
 
         // The operator ends one: one PADT, with the relay's tag.
-        let sessions = (try? JSON.parse(try ac.ctl(["--json", "sessions"]).stdout))?.array ?? []
+        let sessions = (try? JSON.parse(try ac.ctl(["--json", "sessions"]).stdout))?["data"]?.array ?? []
         let ids = sessions.compactMap { $0["id"]?.string }.sorted()
         let id = try #require(ids.first)
         #expect(try ac.ctl(["session", "kill", id]).status == 0)

@@ -87,7 +87,7 @@ extension RouterUnderTest {
     /// `port`: which linkd, where the router has more than one.
     func linkdStatus(_ port: String? = nil) -> JSON? {
         guard let r = try? ctl(["--json", "call", port.map { "linkd@" + $0 } ?? "linkd", "status"]), r.status == 0 else { return nil }
-        return try? JSON.parse(r.stdout)
+        return (try? JSON.parse(r.stdout))?["data"]
     }
 
     /// Polls `sessions` until one satisfies `condition` (bounded).
@@ -212,7 +212,7 @@ func int(_ j: JSON?, _ path: String...) -> Int {
         client.stop()
         let after = ac.waitForStatus { int($0, "pppoe", "ac", "padt_received") > before }
         #expect(int(after, "pppoe", "ac", "padt_received") > before, "no PADT when the client stopped")
-        let ended = ac.waitForSession { $0["phase"]?.string == "dead" && ($0["reason"]?.string ?? "").contains("linkd stopping") }
+        let ended = ac.waitForSession { $0["phase"]?.string == "dead" && ($0["reason"]?.string ?? "").contains("router stopping") }
         #expect(ended != nil, "AC sessions: \(ac.sessions())")
         print("PADTs: AC sent \(int(after, "pppoe", "ac", "padt_sent")), received \(int(after, "pppoe", "ac", "padt_received")); AC status \(after.map { "\($0["pppoe"] ?? .null)" } ?? "-")")
 

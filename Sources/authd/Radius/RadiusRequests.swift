@@ -297,6 +297,7 @@ enum RadiusRequests {
         ("admin reset", .adminReset),                 // RFC 5176 Disconnect-Request
         ("unbridged by the operator", .adminReset),
         ("linkd stopping", .nasReboot),               // the router is shutting down
+        ("router stopping", .nasReboot),              // SIGTERM to pppinit: linkd ends each session first
         ("replaced by a new pppoe session", .portPreempted),
         ("upstream ", .serviceUnavailable),           // a bridge's partner failed
         ("lcp renegotiation", .userRequest),          // the peer restarted LCP
