@@ -94,9 +94,9 @@ public enum Catalogue {
         case .daemonAttached: MessageSpec(senders: Peer.daemons, descriptors: .counted(max: 4))
         case .componentsListed, .componentRestartRequested, .eventsWatched:
             MessageSpec(senders: [.pppctl], descriptors: .exactly(0))
-        // linkd too: pppinit relays a daemon's call only if its table
-        // (DaemonCalls) lists the sender, target and method.
-        case .daemonCallRequested: MessageSpec(senders: [.pppctl, .linkd], descriptors: .exactly(0))
+        // linkd and ncpd too: pppinit relays a daemon's call only if its
+        // table (DaemonCalls) lists the sender, target and method.
+        case .daemonCallRequested: MessageSpec(senders: [.pppctl, .linkd, .ncpd], descriptors: .exactly(0))
         case .channelHandedOver: MessageSpec(senders: [.linkd, .ncpd, .bridged], descriptors: .exactly(2))
         case .channelPairHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(3))
         case .muxHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(2))

@@ -288,6 +288,31 @@ final class Channels: SessionHost {
 
     func publish(_ event: EventBody) { runtime.publish(event) }
 
+    /// authd's session-prefixes through pppinit's daemon-call table. Best
+    /// effort: a router without authd, or an authd that does not hold the
+    /// session (not authenticated), answers no; both are logged, never fatal.
+    func accountPrefixes(_ prefixes: SessionPrefixesArguments) {
+        let session = prefixes.session
+        do {
+            try runtime.link.call(.daemonCallRequested(target: "authd", method: DaemonMethod.sessionPrefixes.name,
+                                                       arguments: prefixes.json.encoded()),
+                                  timeout: 10, onReply: { [weak self] r in
+                switch r.message {
+                case let .callReplied(json):
+                    let answer = (try? JSON.parse(json)).flatMap { try? SessionPrefixesReply(json: $0) }
+                    if answer?.known != true { self?.runtime.log.debug("\(session): authd holds no accounting for it") }
+                case let .errorReplied(code, reason):
+                    self?.runtime.log.notice("\(session): authd not told of its IPv6 prefixes: \(code): \(reason)")
+                default: break
+                }
+            }, onFailure: { [weak self] e in
+                self?.runtime.log.notice("\(session): authd not told of its IPv6 prefixes: \(e)")
+            })
+        } catch {
+            runtime.log.notice("\(session): authd not told of its IPv6 prefixes: \(error)")
+        }
+    }
+
     func hook(_ request: HookRequest) {
         guard settings.hooks else { return }
         do { try runtime.link.send(.hookRequested(request)) } catch {

@@ -24,12 +24,16 @@ protocol SessionHost: AnyObject {
     var ipv6: IPv6Router? { get }
     /// An event for pppctl watch (prefix-delegated, prefix-released).
     func publish(_ event: EventBody)
+    /// The IPv6 prefixes a session holds from our pools, for authd's
+    /// accounting (issue 18).
+    func accountPrefixes(_ prefixes: SessionPrefixesArguments)
 }
 
 extension SessionHost {
     func sessionChanged(_ session: NetworkSession) {}
     var ipv6: IPv6Router? { nil }
     func publish(_ event: EventBody) {}
+    func accountPrefixes(_ prefixes: SessionPrefixesArguments) {}
 }
 
 /// Per-session traffic and error counters (pppctl sessions).

@@ -16,6 +16,9 @@ final class LinkdConversation {
         /// pool or the Access-Accept), 0 until then.
         var framedAddress: UInt32 = 0
         var counters = CounterCarry()
+        /// ncpd's pool prefixes (session-prefixes), when RADIUS gave none.
+        var framedIPv6Prefix: IPv6PrefixValue?
+        var delegatedIPv6Prefix: IPv6PrefixValue?
         init(auth: AuthSession, accountingID: String) { self.auth = auth; self.accountingID = accountingID }
     }
 
@@ -176,8 +179,8 @@ final class LinkdConversation {
         let total = slot.counters.total(counters)
         return RadiusRequests.AccountingRecord(user: v.peerName, sessionID: slot.accountingID,
                                                framedAddress: slot.framedAddress != 0 ? slot.framedAddress : v.framedAddress,
-                                               framedIPv6Prefix: v.framedIPv6Prefix,
-                                               delegatedIPv6Prefix: v.delegatedIPv6Prefix,
+                                               framedIPv6Prefix: v.framedIPv6Prefix ?? slot.framedIPv6Prefix,
+                                               delegatedIPv6Prefix: v.delegatedIPv6Prefix ?? slot.delegatedIPv6Prefix,
                                                radiusClass: v.radiusClass, counters: total)
     }
 
@@ -194,6 +197,14 @@ final class LinkdConversation {
     }
 
     func owns(_ session: String) -> Bool { slots[session] != nil }
+
+    /// ncpd's session-prefixes: false when no such session is ours.
+    func setPrefixes(_ a: SessionPrefixesArguments) -> Bool {
+        guard let slot = slots[a.session] else { return false }
+        slot.framedIPv6Prefix = a.prefix
+        slot.delegatedIPv6Prefix = a.delegated
+        return true
+    }
 
     /// A Disconnect or CoA for one of our sessions, carried out by linkd.
     func send(_ change: AuthChange) -> Bool {
