@@ -38,6 +38,10 @@ final class ChannelRelay {
         /// Handoffs sent again because the owner was busy (its rendezvous
         /// queue full, or no answer in time): never a reason to end.
         var handoffBusyRetries = 0
+        /// Issue 17 point 3: handoffs sent to the link's bundle's own
+        /// rendezvous point, and attempts that found none there (no bundle
+        /// yet, or a stale socket): those went to ncpd's rendezvous.
+        var bundleTransfers = 0, bundleNotFound = 0
         /// Issue 21: super-packets the owner sent (segmented for the wire),
         /// and coalesced ones sent to it.
         var superPacketsFromChannel = 0, superPacketsToChannel = 0
@@ -237,7 +241,24 @@ final class ChannelRelay {
         return pair
     }
 
-    /// Creates the pair and sends one end to the owner.
+    /// Issue 17 point 3: the rendezvous point of the bundle this link
+    /// belongs to (IPC's BundleRendezvous), for a link with an MRRU going
+    /// to ncpd; nil otherwise, or once its owner refused the link.
+    private var bundlePath: String? {
+        guard owner == .ncpd, !bundleRefused, let m = record.multilink,
+              let key = try? MultilinkBundleKey(peerName: record.bundlePeerName, discriminatorOption: m.peerDiscriminator)
+        else { return nil }
+        return BundleRendezvous.path(runtimeDir: runtimeDir, name: key.rendezvousName)
+    }
+    /// The current attempt went to the bundle's socket.
+    private var viaBundle = false
+    private var bundleRefused = false
+
+    /// Creates the pair and sends one end to the owner: a link of a bundle
+    /// that exists goes to the bundle's own rendezvous point, as FreeBSD
+    /// ppp hands a link to its bundle's owner; no bundle there yet (ENOENT,
+    /// ECONNREFUSED: no socket, or a stale one) means ncpd's rendezvous,
+    /// where the first link creates it.
     func start() {
         guard state == .waiting || state == .handingOver else { return }
         state = .handingOver
@@ -246,7 +267,6 @@ final class ChannelRelay {
             mux.open(self)
             return
         }
-        let path = runtimeDir + "/" + owner.description
         let pair: SocketPair
         do { pair = try Self.channelPair() } catch {
             end("cannot create the channel: \(error)")
@@ -255,8 +275,23 @@ final class ChannelRelay {
         let farRaw = pair.second.raw
         own = .some(pair.first)
         far = .some(pair.second)
+        let message = Message.channelHandedOver(record: record.encoded())
+        if let path = bundlePath {
+            do {
+                try HandoffSender.send(message, descriptors: [farRaw], to: path, loop: loop) { [weak self] outcome in
+                    self?.handedOver(outcome)
+                }
+                viaBundle = true
+                counters.bundleTransfers += 1
+                return
+            } catch {
+                // Nobody owns the bundle (yet): ncpd's rendezvous below.
+                counters.bundleNotFound += 1
+            }
+        }
+        viaBundle = false
         do {
-            try HandoffSender.send(.channelHandedOver(record: record.encoded()), descriptors: [farRaw], to: path,
+            try HandoffSender.send(message, descriptors: [farRaw], to: runtimeDir + "/" + owner.description,
                                    loop: loop) { [weak self] outcome in self?.handedOver(outcome) }
         } catch {
             handedOver(.failed(error))
@@ -286,6 +321,16 @@ final class ChannelRelay {
             for (proto, information) in queued where state == .relaying { deliver(proto, information[...]) }
             // Held by ncpd or bridged: deposited, so it resumes after a restart.
             onHeld?()
+        case .refused(let reason) where viaBundle:
+            // The bundle's owner said no (it ended meanwhile, or the link
+            // does not fit it): ncpd's rendezvous decides, as for a link
+            // of no bundle yet. The refusal cost nothing: we still own it.
+            log.notice("session \(record.session): the bundle's owner refused the link (\(reason)); trying ncpd's rendezvous")
+            bundleRefused = true
+            own = nil
+            far = nil
+            counters.handoffAttempts -= 1
+            start()
         case .refused(let reason):
             mux?.close(handle, reason: reason, tell: false)
             end("\(owner) refused the channel: \(reason)")
@@ -557,6 +602,7 @@ final class ChannelRelay {
             "dropped_owner_gone": .int(Int64(c.toChannel.gone)),
             "handoff_attempts": .int(Int64(c.handoffAttempts)),
             "handoff_busy_retries": .int(Int64(c.handoffBusyRetries)),
+            "bundle_transfers": .int(Int64(c.bundleTransfers)), "bundle_not_found": .int(Int64(c.bundleNotFound)),
             "offload_offered": .int(Int64(record.offload)), "owner_offload": .int(Int64(ownerOffload.rawValue)),
             "super_packets_from_channel": .int(Int64(c.superPacketsFromChannel)),
             "super_packets_to_channel": .int(Int64(c.superPacketsToChannel)),

@@ -55,6 +55,16 @@ final class Router {
     /// when it attaches (Router+Adoption.swift).
     func openRendezvousPoints() throws(IPCError) {
         for c in components where c.pid == nil { try openEndpoints(c) }
+        try makeBundleDirectory()
+    }
+
+    /// DIR/bundle/, where ncpd binds each multilink bundle's rendezvous
+    /// point (IPC's BundleRendezvous): ncpd's own, since it cannot write
+    /// DIR after its drop; 0755, so linkd (and anyone) can reach the 0666
+    /// sockets in it, which check their senders' credentials.
+    func makeBundleDirectory() throws(IPCError) {
+        guard let ncpd = config.identities[Peer.ncpd.description] else { return }
+        try Sys.makeOwnedDirectory(config.runtimeDir + "/" + BundleRendezvous.directory, uid: ncpd.uid, gid: ncpd.gid)
     }
 
     /// What `c` inherits besides fd 3, opened if it is not held yet.
