@@ -74,7 +74,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .authTest: "Check USER's password against authd's sources, no link needed; the password is read from stdin."
         case .logLevel: "Set the level of one component's log (pppinit, authd, linkd@PORT…) until it restarts."
         case .upgrade: "Replace the running router with the executables now on disk, keeping every session: pppinit re-executes itself, then each changed daemon restarts onto its new executable, one at a time; one that fails to come up is rolled back to its old executable and the upgrade stops there. With --check, only list which components would change (ELF build id, or a hash of the file)."
-        case .reload: "Check the config file (a broken one changes nothing: exit 1 with file:line: reason), make authd re-read [auth], [users.*], [radius] and the secrets files (restarts authd; sessions past authentication stay up), and name every other section that changed and needs a restart of the router; SIGHUP to pppinit does the same."
+        case .reload: "Check the config file (a broken one changes nothing: exit 1 with file:line: reason), make authd re-read [auth], [users.*], [radius] and the secrets files (restarts authd; sessions past authentication stay up), start an added port's linkd, stop a removed one's (its sessions end: 'port removed'), restart a changed one's in place (its sessions resume), restart ncpd for added pools and metricsd for [metrics], and name every other section that changed and needs a restart of the router; SIGHUP to pppinit does the same."
         }
         return needsAdmin ? String(text.dropLast()) + " (admin only)." : text
     }

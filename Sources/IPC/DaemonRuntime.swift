@@ -58,6 +58,10 @@ public final class DaemonRuntime {
     /// rest (the transport's own goodbye in onShutdown) to a SIGKILL.
     public var stopGrace = 2.0
     private var stopping = false
+    /// SIGUSR1 instead of SIGTERM: the same stop, for good, because a
+    /// reload took this daemon out of the config (linkd: its port was
+    /// removed); onStop reads it to say so to its sessions' peers.
+    public private(set) var removed = false
     /// Datagrams refused on our rendezvous point (see Conversation.swift).
     public internal(set) var rendezvousDropped = 0
     /// What we have in the fd store, to re-deposit to the next pppinit.
@@ -122,7 +126,7 @@ public final class DaemonRuntime {
         }
         // signalfd is set up here, before the seccomp allowlist exists.
         do {
-            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2]) { [unowned self] sig, _ in
+            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGUSR1]) { [unowned self] sig, _ in
                 if sig == SIGHUP { return }
                 // SIGUSR2 is pppinit's restart (pppctl restart): leave the
                 // sessions as a crash would, in the fd store, for the next
@@ -138,6 +142,7 @@ public final class DaemonRuntime {
                     return
                 }
                 self.stopping = true
+                if sig == SIGUSR1 { self.removed = true }
                 self.log.info("signal \(sig): stopping")
                 _ = self.loop.schedule(after: self.stopGrace) { [unowned self] in
                     self.log.notice("stop: not done after \(self.stopGrace) s; exiting")

@@ -34,7 +34,7 @@ enum EndCause: String, CaseIterable {
         let rules: [(String, EndCause)] = [
             ("peer not responding", .echo),
             ("killed by the operator", .admin), ("unbridged by the operator", .admin), ("admin reset", .admin),
-            ("router stopping", .stop), ("linkd stopping", .stop),
+            ("router stopping", .stop), ("linkd stopping", .stop), ("port removed", .stop),
             ("session timeout", .timeout), ("idle timeout", .timeout),
             ("authd", .authentication), ("authentication", .authentication),
         ]

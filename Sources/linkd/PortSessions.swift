@@ -93,7 +93,9 @@ final class PortSessions {
     func stop(_ done: @escaping () -> Void) {
         stopDone = done
         if let t = holdoffTimer { rt.loop.cancel(t); holdoffTimer = nil }
-        for s in sessions where s.phase != .dead { s.close(reason: "router stopping") }
+        // SIGUSR1: a reload removed this port (DaemonRuntime.removed).
+        let why = rt.removed ? "port removed" : "router stopping"
+        for s in sessions where s.phase != .dead { s.close(reason: why) }
         finishStopIfIdle()
     }
 

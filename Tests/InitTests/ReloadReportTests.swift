@@ -32,17 +32,42 @@ import Testing
         #expect(r.json["not_applied"]?.object?.isEmpty == true)
     }
 
-    @Test func portsPoolsAndMetricsThatDifferAreNamed() throws {
+    static let edited = base
+        .replacingOccurrences(of: "[port.b]\ntype = \"udp\"\nlocal = \"127.0.0.1:16003\"", with: "[port.c]\ntype = \"udp\"\nlocal = \"127.0.0.1:16003\"")
+        .replacingOccurrences(of: "remote = \"127.0.0.1:16002\"", with: "remote = \"127.0.0.1:16009\"")
+        + "[metrics]\nlisten = \"127.0.0.1:9361\"\n[users.bob]\npassword = \"x\"\n"
+
+    @Test func portsAddedPoolsAndMetricsAreApplied() throws {
         let running = try load(Self.base)
-        let edited = Self.base
-            .replacingOccurrences(of: "[port.b]\ntype = \"udp\"\nlocal = \"127.0.0.1:16003\"", with: "[port.c]\ntype = \"udp\"\nlocal = \"127.0.0.1:16003\"")
-            .replacingOccurrences(of: "remote = \"127.0.0.1:16002\"", with: "remote = \"127.0.0.1:16009\"")
-            .replacingOccurrences(of: "10.0.0.20", with: "10.0.0.30")
-            + "[metrics]\nlisten = \"127.0.0.1:9361\"\n[users.bob]\npassword = \"x\"\n"
-        let r = ReloadReport(running: running, file: try load(edited))
-        #expect(r.notApplied.map { "\($0.0) \($0.1)" } == ["port.c added", "port.b removed", "port.a changed", "pool changed", "metrics changed"],
-                "\(r.notApplied)")
-        #expect(r.applied.first?.1.hasPrefix("auth, users and radius re-read;") == true)
-        #expect(r.lines.contains("port.c: added, not applied: needs a restart of the router"))
+        let file = try load(Self.edited + "[pool.q]\nrange = \"10.0.1.10-10.0.1.20\"\n")
+        let r = ReloadReport(running: running, file: file)
+        #expect(r.applied.map(\.0) == ["authd", "linkd@c", "linkd@b", "linkd@a", "ncpd", "metricsd"], "\(r.applied)")
+        #expect(r.applied.first { $0.0 == "linkd@b" }?.1.contains("'port removed'") == true)
+        // a's remote address changed: its transport, so its sessions end.
+        #expect(r.applied.first { $0.0 == "linkd@a" }?.1.hasPrefix("port changed, its transport too") == true)
+        #expect(r.notApplied.isEmpty, "\(r.notApplied)")
+        // The router runs the file's ports, pools and metrics from now on.
+        #expect(r.next.ports.map(\.name) == ["a", "c"] && r.next.pools == file.pools && r.next.metrics == file.metrics)
+        #expect(r.json["applied"]?["linkd@c"]?.string == "port added: linkd started")
+    }
+
+    @Test func aPoolChangedUnderLeasesWaits() throws {
+        let running = try load(Self.base)
+        let file = try load(Self.base.replacingOccurrences(of: "10.0.0.20", with: "10.0.0.30"))
+        let r = ReloadReport(running: running, file: file)
+        #expect(r.notApplied.map(\.0) == ["pool"] && r.notApplied.first?.1.hasPrefix("changed (a pool") == true, "\(r.notApplied)")
+        #expect(r.next.pools == running.pools)
+        #expect(r.lines.contains { $0.hasPrefix("pool: changed (a pool") && $0.hasSuffix("not applied: needs a restart of the router") })
+    }
+
+    /// While the router starts (or upgrades, or a removed port still
+    /// stops), only authd's sections apply; the rest is named with why.
+    @Test func aBusyRouterAppliesAuthOnly() throws {
+        let running = try load(Self.base)
+        let r = ReloadReport(running: running, file: try load(Self.edited), busy: "the router is starting")
+        #expect(r.applied.map(\.0) == ["authd"])
+        #expect(r.notApplied.map(\.0) == ["port.c", "port.b", "port.a", "metrics"], "\(r.notApplied)")
+        #expect(r.notApplied.first?.1 == "added (the router is starting; reload again)")
+        #expect(r.next.ports == running.ports && r.next.metrics == nil)
     }
 }

@@ -72,6 +72,23 @@ struct MetricsTests {
                                            "exec 3<>/dev/tcp/127.0.0.1/\(port); printf 'BLAH\\r\\n\\r\\n' >&3; timeout 10 cat <&3"], timeout: 20)
         #expect(junk.stdout.hasPrefix("HTTP/1.1 400 Bad Request"), "\(junk.stdout)\(junk.stderr)")
         #expect(pid(try router.components()["metricsd"]) == pid(m), "metricsd restarted")
+
+        // Issue 19 point 4: a reload moves metricsd to its new address (the
+        // old one is closed), and one without [metrics] stops it.
+        let moved = port == 40_000 ? port - 1 : port + 1
+        try (minimal + "\n[metrics]\nlisten = \"127.0.0.1:\(moved)\"\n").write(toFile: config.path, atomically: true, encoding: .utf8)
+        let reload = try router.ctl(["--json", "reload"])
+        let applied = (try? JSON.parse(reload.stdout))?["data"]?["applied"]?["metricsd"]?.string
+        #expect(reload.status == 0 && applied == "metrics changed: metricsd restarted on 127.0.0.1:\(moved)",
+                "\(reload.stdout)\(reload.stderr)")
+        try router.waitFor { pid($0["metricsd"]) != pid(m) && $0["metricsd"]?["state"]?.string == "running" }
+        let there = try scrape(sharedTestNamespace, "http://127.0.0.1:\(moved)/metrics")
+        #expect(httpBody(there.stdout).status == "HTTP/1.1 200 OK", "\(there.stdout.prefix(300))\(there.stderr)")
+        #expect(try scrape(sharedTestNamespace, "http://127.0.0.1:\(port)/metrics").status != 0, "the old address still answers")
+        try minimal.write(toFile: config.path, atomically: true, encoding: .utf8)
+        #expect(try router.ctl(["reload"]).status == 0)
+        let gone = try router.waitFor { $0["metricsd"] == nil }
+        #expect(gone["metricsd"] == nil && gone["linkd@udp0"] != nil)
     }
 
     /// Issue 19's session families on a live scrape: a session set up, then

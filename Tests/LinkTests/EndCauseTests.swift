@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: [
         ("peer not responding: 3 LCP echo requests unanswered", EndCause.echo),
         ("killed by the operator", .admin), ("unbridged by the operator", .admin), ("admin reset", .admin),
-        ("router stopping", .stop), ("linkd stopping", .stop),
+        ("router stopping", .stop), ("linkd stopping", .stop), ("port removed", .stop),
         ("session timeout (5 s)", .timeout), ("idle timeout (600 s without data)", .timeout),
         ("authd unreachable: peer closed", .authentication),
         ("authentication did not finish within 30 s (authd or the peer silent)", .authentication),

@@ -298,6 +298,7 @@ enum RadiusRequests {
         ("unbridged by the operator", .adminReset),
         ("linkd stopping", .nasReboot),               // the router is shutting down
         ("router stopping", .nasReboot),              // SIGTERM to pppinit: linkd ends each session first
+        ("port removed", .adminReset),                // a reload took the port out of the config
         ("replaced by a new pppoe session", .portPreempted),
         ("upstream ", .serviceUnavailable),           // a bridge's partner failed
         ("lcp renegotiation", .userRequest),          // the peer restarted LCP
