@@ -34,6 +34,10 @@ final class PortSessions {
     /// Issue 21: one coalescer for the port's sessions (GROPath), flushed
     /// by the port at the end of each receive batch.
     private(set) lazy var gro: GROPath? = bridging.offload && settings.kind == .pppoe ? GROPath() : nil
+    /// Issue 21: frames to the wire in vectors (TransmitBatch) where each
+    /// frame is a datagram of its own: UDP and PPPoE ports.
+    private(set) lazy var transmits: TransmitBatch? = settings.kind == .udp || settings.kind == .pppoe
+        ? TransmitBatch(loop: rt.loop, slotSize: Int(max(settings.mru, 1500)) + 64) : nil
     var settings: PortSettings { port.settings }
     /// Issue 13: the port's one mux to ncpd, for a PPPoE access
     /// concentrator's sessions (other transports keep a channel each).
@@ -43,8 +47,19 @@ final class PortSessions {
     private(set) lazy var transport: any Transport = Transports.make(for: port, host: self)
     /// Live sessions, then the most recent ended ones (phase dead), so
     /// `pppctl sessions` can still say why they ended.
-    private var table = SessionTable<Session>(endedKept: PortSessions.endedKept)
-    var sessions: [Session] { table.all }
+    private var table = SessionTable<Session>(endedKept: PortSessions.endedKept) {
+        didSet { listing = nil }
+    }
+    /// `table.all`, built once and kept while no session starts or ends:
+    /// `sessions` is read in pages, and a copy of the whole table per page
+    /// made listing thousands of sessions quadratic (issue 13, point 4).
+    private var listing: [Session]?
+    var sessions: [Session] {
+        if let listing { return listing }
+        let all = table.all
+        listing = all
+        return all
+    }
     private var nextNumber = 1
     /// The transmit and channel receive buffers all its sessions share.
     let scratch = FrameScratch()
@@ -110,6 +125,7 @@ final class PortSessions {
     var status: LinkdStatus {
         var byTransport = JSONObject()
         transport.addStatus(to: &byTransport)
+        if let t = transmits { byTransport["transmit_batch"] = .object(t.json) }
         return LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, transport: byTransport,
                            partnerFailed: partnerFailures.json, restore: restore.json, outcomes: outcomes.json)
     }
@@ -206,6 +222,7 @@ final class PortSessions {
         context.segments = segments
         context.gro = gro
         context.mux = mux
+        context.transmits = transmits
         let n = number ?? nextNumber
         let s = Session(id: "\(settings.name):\(n)", settings: settings, circuit: circuit, context: context)
         nextNumber = max(nextNumber, n + 1)
@@ -289,6 +306,8 @@ extension PortSessions: SessionOwner {
     /// phase is a failure; after maxfail in a row (0: never) we stop trying.
     func sessionFinished(_ s: Session) {
         let circuit = s.circuit
+        // Its last frames (a Terminate-Ack) before the transport's goodbye (PADT).
+        transmits?.flush()
         transport.sessionEnded(s, on: circuit)
         if circuit.session === s { circuit.session = nil }
         // Keep it for display, behind the live ones; forget the oldest.

@@ -64,6 +64,8 @@ final class Session {
         var gro: GROPath? = nil
         /// Issue 13: the port's mux to ncpd (a PPPoE access concentrator).
         var mux: MuxLink? = nil
+        /// Issue 21: the port's send batch on UDP and PPPoE ports.
+        var transmits: TransmitBatch? = nil
     }
 
     let id: String
@@ -531,6 +533,13 @@ final class Session {
         var transmitBuffer = context.scratch.takeTransmit()
         defer { context.scratch.giveTransmit(transmitBuffer) }
         encoder.encode(proto, information, into: &transmitBuffer)
+        // Issue 21: on a UDP or PPPoE port the frame joins the port's batch
+        // (one sendmmsg per loop round); one that cannot goes out here,
+        // after what the batch holds, so frames keep their order.
+        if let batch = context.transmits {
+            if transmitBuffer.withUnsafeBytes({ batch.add($0, fd: circuit.raw, from: self) }) { return }
+            batch.flush()
+        }
         let n = if let call = circuit.l2tp {
             call.send(transmitBuffer)
         } else {

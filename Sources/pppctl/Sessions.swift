@@ -55,29 +55,89 @@ extension ControlClient {
         return out
     }
 
+    /// Several daemons' `sessions` at once. Each target's pages follow one
+    /// another (a page says where the next starts), but the targets' calls
+    /// are in flight together, so the listing waits for the slowest daemon
+    /// instead of the sum of every round trip (issue 13, point 4: round
+    /// trips, not work, were most of listing thousands of sessions).
+    func listCalls(_ targets: [(target: String, method: DaemonMethod)]) -> [Result<[JSON], CtlFailure>] {
+        var results = [Result<[JSON], CtlFailure>?](repeating: nil, count: targets.count)
+        var items = [[JSON]](repeating: [], count: targets.count)
+        var remaining = targets.count
+        func finish(_ k: Int, _ r: Result<[JSON], CtlFailure>) {
+            results[k] = r
+            remaining -= 1
+        }
+        // Bounded: each page moves on by at least one item, and at most
+        // `pagesLeft` more are asked for.
+        func ask(_ k: Int, from: Int, pagesLeft: Int) {
+            let (target, method) = targets[k]
+            let m = Message.daemonCallRequested(target: target, method: method.name,
+                                                arguments: PageArguments(from: from).json.encoded())
+            do {
+                _ = try link.call(m, timeout: 15, onReply: { [unowned self] r in
+                    guard r.isFinal else { return }
+                    switch r.message {
+                    case let .callReplied(json):
+                        let page: SessionListing
+                        do {
+                            page = try self.decode(target, method, try JSON.parse(json), as: SessionListing.self)
+                        } catch let e as CtlFailure {
+                            return finish(k, .failure(e))
+                        } catch {
+                            return finish(k, .failure(CtlFailure(code: .errorReply, message: "reply is not JSON: \(error)")))
+                        }
+                        items[k] += page.sessions.map { .object($0) }
+                        if case let .page(next?) = page.paging, next > from, pagesLeft > 0 {
+                            ask(k, from: next, pagesLeft: pagesLeft - 1)
+                        } else {
+                            finish(k, .success(items[k]))
+                        }
+                    case let .errorReplied(code, reason):
+                        finish(k, .failure(CtlFailure(code: .errorReply, message: "\(code): \(reason)")))
+                    default:
+                        finish(k, .failure(CtlFailure(code: .errorReply, message: "unexpected reply \(r.message.type)")))
+                    }
+                }, onFailure: { e in
+                    finish(k, .failure(CtlFailure(code: e == .peerClosed ? .unreachable : .errorReply, message: "\(e)")))
+                })
+            } catch {
+                finish(k, .failure(CtlFailure(code: .unreachable, message: "\(error)")))
+            }
+        }
+        for k in targets.indices { ask(k, from: 0, pagesLeft: 1_000_000) }
+        while remaining > 0 { loop.runOnce(timeoutMilliseconds: 200) }
+        return results.map { $0 ?? .failure(CtlFailure(code: .errorReply, message: "no answer")) }
+    }
+
     /// Every session of every linkd (or of the linkds named); a linkd that
     /// does not answer (restarting) is skipped with a note on stderr rather
     /// than failing the whole list.
     func allSessions(of targets: [String]? = nil) throws(CtlFailure) -> [JSON] {
-        var out: [JSON] = []
-        var linkdNames = targets ?? []
-        if targets == nil { linkdNames = try linkds() }
-        for target in linkdNames {
-            do {
-                out += try listCall(target, .linkdSessions)
-            } catch {
-                printError("pppctl: \(target): \(error.message)")
-            }
-        }
+        // One componentsListed for both the linkds and who else runs; only
+        // a listing of every linkd fails when pppinit cannot say.
+        let listed = targets == nil ? try callJSON(.componentsListed) : (try? callJSON(.componentsListed))
+        let components = (listed?.array ?? []).compactMap { $0["name"]?.string }
+        let names = Set(components)
+        let linkdNames = targets ?? components.filter { ComponentName($0)?.peer == .linkd }
         // ncpd's network side of each session, merged by id (its interface,
         // NCP states, addresses and IP counters); a channel ncpd holds
         // without a linkd session (a handoff from elsewhere) is listed too.
-        let names = Set(((try? callJSON(.componentsListed))?.array ?? []).compactMap { $0["name"]?.string })
-        if names.contains("ncpd") {
-            do {
-                out = SessionView.merge(link: out, network: try listCall(ComponentName(.ncpd).description, .ncpdSessions))
-            } catch {
-                printError("pppctl: ncpd: \(error.message)")
+        let ncpd = ComponentName(.ncpd).description
+        var calls = linkdNames.map { (target: $0, method: DaemonMethod.linkdSessions) }
+        if names.contains("ncpd") { calls.append((ncpd, .ncpdSessions)) }
+        let lists = listCalls(calls)
+        var out: [JSON] = []
+        for (call, list) in zip(calls, lists) where call.method == .linkdSessions {
+            switch list {
+            case let .success(l): out += l
+            case let .failure(error): printError("pppctl: \(call.target): \(error.message)")
+            }
+        }
+        if names.contains("ncpd"), let list = lists.last {
+            switch list {
+            case let .success(network): out = SessionView.merge(link: out, network: network)
+            case let .failure(error): printError("pppctl: ncpd: \(error.message)")
             }
             // The RFC 1990 bundle a session runs the NCPs of, or is a link of.
             if let bundles = (try? daemonCall(ComponentName(.ncpd).description, .bundles))?.array, !bundles.isEmpty {

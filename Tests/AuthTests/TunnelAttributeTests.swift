@@ -104,6 +104,17 @@ private func choices(_ attributes: [RadiusAttribute]) -> (tunnels: [TunnelChoice
         #expect(TA.revealPassword(hidden([1, 2, 3], tag: 1), secret: secret, requestAuthenticator: requestAuthenticator)?.password == [1, 2, 3])
     }
 
+    /// A Data-Length of 0 is refused, not sliced (found by the RadiusAnswer
+    /// campaign: `plain[1...0]` trapped authd's parser).
+    @Test func passwordOfLengthZero() {
+        var v = hidden([1, 2, 3], tag: 1)
+        let b = Digest.md5(secret + requestAuthenticator + [0x80, 0x01])
+        v[3] = 0 ^ b[0]  // Data-Length 0
+        #expect(TA.revealPassword(v, secret: secret, requestAuthenticator: requestAuthenticator) == nil)
+        let r = choices([tagged(TA.tunnelType, 1, TA.l2tp), text(TA.serverEndpoint, 1, "10.0.0.1"), attr(TA.password, v)])
+        #expect(r.refused.contains { $0.contains("does not decrypt") }, "\(r.refused)")
+    }
+
     @Test func atMostEightTunnels() {
         var attributes: [RadiusAttribute] = []
         for tag in UInt8(1)...10 {

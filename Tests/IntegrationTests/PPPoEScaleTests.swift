@@ -74,6 +74,14 @@ func cpuSeconds(_ pid: Int32) -> (user: Double, system: Double) {
     return (u / hz, k / hz)
 }
 
+/// CPU seconds of this process's waited-for children, (user, kernel).
+func childCPUSeconds() -> (user: Double, system: Double) {
+    var u = rusage()
+    guard getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &u) == 0 else { return (-1, -1) }
+    return (Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6,
+            Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6)
+}
+
 /// Set by scripts/bench-pppoe-sessions.sh when PPP_BIN_DIR holds an older
 /// build to compare with: figures only, no checks of what it lacks.
 let swarmBaseline = ProcessInfo.processInfo.environment["PPP_SWARM_BASELINE"] != nil
@@ -186,9 +194,16 @@ extension RouterUnderTest {
 
         // pppctl's: n sessions in the network phase, IPCP opened, n distinct
         // addresses, the very ones the swarm's Hosts were given.
+        // Issue 13, point 4: the listing's CPU in each process (a figure).
+        let listingCPU0 = [linkd, ncpd, pppinit].map(cpuSeconds) + [childCPUSeconds()]
         let listed = Date()
         let r = try ac.ctl(["--json", "sessions"])
         let listSeconds = Date().timeIntervalSince(listed)
+        let listingCPU = zip([linkd, ncpd, pppinit].map(cpuSeconds) + [childCPUSeconds()], listingCPU0).map { a, b in
+            (a.user + a.system) - (b.user + b.system)
+        }
+        print(String(format: "PPPoE swarm: pppctl --json sessions of %d took %.2f s; CPU s: linkd %.2f, ncpd %.2f, pppinit %.2f, pppctl %.2f",
+                     n, listSeconds, listingCPU[0], listingCPU[1], listingCPU[2], listingCPU[3]))
         // About 1.8 kB per session: far above the parser's default bound.
         let sessions = (try? JSON.parse(r.stdout, maxLength: 64 << 20))?["data"]?.array ?? []
         #expect(r.status == 0 && r.stderr.isEmpty, "pppctl sessions: \(r.stderr.prefix(500))")
