@@ -31,13 +31,7 @@ extension IPv6SessionTests {
         let ifA = try #require(lab.first["interface"]?.string)
         let address = "2001:db8:ffff::100", delegated = "2001:db8:100::/56", slash64 = "2001:db8:1::/64"
 
-        let capturePath = "/tmp/ppprouter-ipv6-restart-\(tag).pcap"
-        defer { try? FileManager.default.removeItem(atPath: capturePath) }
-        var capture: NamespacedProcess?
-        if haveTShark {
-            capture = try NamespacedProcess(namespace: nsB.name, ["tshark", "-q", "-i", "ppp0", "-w", capturePath])
-            sleep(2)
-        }
+        let capture = try IPv6Capture(nsB, interface: "ppp0")
 
         // dhcpcd stays in the foreground (no -1), so it renews at T1.
         let conf = "/tmp/ppprouter-dhcpcd-restart-\(tag).conf"
@@ -96,11 +90,8 @@ extension IPv6SessionTests {
         #expect(!poolsEnd.contains("\"in_use\":1"), "\(poolsEnd)")
 
         if let capture {
-            capture.stop()
-            let malformed = try run("/usr/bin/tshark", ["-r", capturePath, "-Y", "_ws.malformed || _ws.expert.severity == error"])
-            #expect(malformed.stdout.isEmpty, "tshark: \(malformed.stdout)")
-            let info = try run("/usr/bin/tshark", ["-r", capturePath, "-Y", "icmpv6 || dhcpv6", "-T", "fields", "-e", "_ws.col.Info"]).stdout
-            let lines = info.split(separator: "\n")
+            let lines = try capture.decoded()
+            let info = lines.joined(separator: "\n")
             let renews = lines.filter { $0.contains("Renew XID") }.count, replies = lines.filter { $0.contains("Reply XID") }.count
             #expect(lines.contains { $0.contains("Router Advertisement") } && renews >= 2 && replies >= 3, "\(info)")
             print("capture: \(lines.count) ICMPv6/DHCPv6 packets (\(renews) Renew, \(replies) Reply) decoded by tshark, none malformed")
