@@ -46,6 +46,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case channelHandedOver = 40      // one channel + R
     case channelPairHandedOver = 41  // two channels + R (bridged)
     case conversationOpened = 42     // daemon → daemon rendezvous: one SEQPACKET end
+    case muxHandedOver = 43          // linkd → ncpd: its port's mux (issue 13) + R
     // linkd <-> authd conversation (the Authenticate phase, accounting)
     case authStarted = 50            // linkd → authd: LCP opened, who authenticates whom
     case authFrameReceived = 51      // linkd → authd: a PAP/CHAP/EAP packet from the peer
@@ -99,6 +100,7 @@ public enum Catalogue {
         case .daemonCallRequested: MessageSpec(senders: [.pppctl, .linkd, .ncpd], descriptors: .exactly(0))
         case .channelHandedOver: MessageSpec(senders: [.linkd, .ncpd, .bridged], descriptors: .exactly(2))
         case .channelPairHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(3))
+        case .muxHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(2))
         case .conversationOpened: MessageSpec(senders: [.linkd, .bridged, .ncpd], descriptors: .exactly(1))
         case .authStarted, .authFrameReceived, .authStopped, .accountingUpdated, .accountingResumed, .tunnelAccounted:
             MessageSpec(senders: [.linkd], descriptors: .exactly(0))
@@ -170,6 +172,8 @@ public enum Message: Equatable, Sendable {
     case daemonAttached(component: String, pid: UInt32, startTime: UInt64, count: UInt8)
     case channelHandedOver(record: [UInt8])
     case channelPairHandedOver(record: [UInt8])
+    /// One linkd's mux (MuxFrame.swift): a MuxHandoff record, the mux's end, R.
+    case muxHandedOver(record: [UInt8])
     case conversationOpened(version: UInt8)
     case authStarted(AuthStart)
     /// `protocol`: 0xc023 PAP, 0xc223 CHAP, 0xc227 EAP; `packet`: the
@@ -215,6 +219,7 @@ public enum Message: Equatable, Sendable {
         case .daemonAttached: .daemonAttached
         case .channelHandedOver: .channelHandedOver
         case .channelPairHandedOver: .channelPairHandedOver
+        case .muxHandedOver: .muxHandedOver
         case .conversationOpened: .conversationOpened
         case .authStarted: .authStarted
         case .authFrameReceived: .authFrameReceived
@@ -270,7 +275,7 @@ public enum Message: Equatable, Sendable {
         case let .daemonAttached(component, pid, startTime, count):
             w.string(component); w.u32(pid); w.u64(startTime); w.u8(count)
         case let .daemonCallRequested(target, method, arguments): w.string(target); w.string(method); w.text(arguments)
-        case let .channelHandedOver(record), let .channelPairHandedOver(record): w.blob(record)
+        case let .channelHandedOver(record), let .channelPairHandedOver(record), let .muxHandedOver(record): w.blob(record)
         case let .conversationOpened(version): w.u8(version)
         case let .authStarted(start): start.encode(into: &w)
         case let .authFrameReceived(session, proto, packet), let .authFrameSent(session, proto, packet):
@@ -365,6 +370,7 @@ public enum Message: Equatable, Sendable {
             m = .daemonAttached(component: component, pid: pid, startTime: startTime, count: count)
         case .channelHandedOver: m = .channelHandedOver(record: try r.blob())
         case .channelPairHandedOver: m = .channelPairHandedOver(record: try r.blob())
+        case .muxHandedOver: m = .muxHandedOver(record: try r.blob())
         case .conversationOpened: m = .conversationOpened(version: try r.u8())
         case .authStarted: m = .authStarted(try AuthStart.decode(&r))
         case .authFrameReceived, .authFrameSent:

@@ -8,6 +8,9 @@
 // from the wire are dropped silently meanwhile, never Protocol-Rejected.
 // Frames move through IPC's ChannelPump: one receive buffer, reads in
 // batches, sends gathered without a copy; no per-frame heap allocation.
+// A session of a PPPoE access concentrator goes to ncpd over the port's mux
+// instead (MuxLink, issue 13 point 1): the handoff is a session-open under
+// `handle`, ncpd's accept is the ack, and no descriptor is ours.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -156,13 +159,47 @@ final class ChannelRelay {
     }
 
     private func sendCapability(_ flags: ChannelOffload) {
-        guard let raw = own?.raw else { return }
         let frame = ChannelFrame.capability(flags)
+        if let mux {
+            counters.toChannel.count(frame.withUnsafeBytes { mux.send(handle, $0, UnsafeRawBufferPointer(start: nil, count: 0)) })
+            return
+        }
+        guard let raw = own?.raw else { return }
         counters.toChannel.count(frame.withUnsafeBytes { ChannelPump.send(raw, $0) })
     }
 
     /// Our end of the channel while relaying (deposited in the fd store).
     var descriptor: Int32? { state == .relaying ? own?.raw : nil }
+
+    /// Issue 13: the port's mux, when the session goes to ncpd over it, and
+    /// the session's handle there (its number on the port).
+    private(set) var mux: MuxLink?
+    private(set) var handle: UInt32 = 0
+
+    /// Goes to ncpd over `mux` under `handle` (before `start`).
+    func useMux(_ mux: MuxLink, handle: UInt32) {
+        guard state == .waiting, handle != 0 else { return }
+        self.mux = mux
+        self.handle = handle
+    }
+
+    /// Relaying on the mux (deposited: its handle, no descriptor).
+    var onMux: Bool { mux != nil && state == .relaying }
+
+    /// After a restart of linkd: a session ncpd holds on the mux.
+    convenience init(resuming record: ChannelRecord, mux: MuxLink, handle: UInt32, owner: Int32,
+                     loop: EventLoop, log: Log, scratch: FrameScratch) {
+        self.init(record: record, runtimeDir: "", loop: loop, log: log, scratch: scratch)
+        self.mux = mux
+        self.handle = handle
+        ownerPID = owner
+        state = .relaying
+        mux.adopt(self)
+        if record.offload != 0 {
+            takesLargeFrames = true
+            sendCapability(offered.union(.replyRequested))
+        }
+    }
 
     /// Hands the channel to bridged, to be spliced to `partner`'s.
     func start(bridgeWith partner: String) {
@@ -226,6 +263,10 @@ final class ChannelRelay {
         guard state == .waiting || state == .handingOver else { return }
         state = .handingOver
         counters.handoffAttempts += 1
+        if let mux, owner == .ncpd {
+            mux.open(self)
+            return
+        }
         let pair: SocketPair
         do { pair = try Self.channelPair() } catch {
             end("cannot create the channel: \(error)")
@@ -263,12 +304,14 @@ final class ChannelRelay {
         case .accepted(let pid):
             ownerPID = pid
             far = nil  // the owner holds it now; its hang-up will reach us as EOF
-            guard let raw = own?.raw else { return }
-            do {
-                try loop.watch(raw) { [unowned self] events in self.readable(events) }
-            } catch {
-                end("cannot watch the channel: \(error)")
-                return
+            if mux == nil {
+                guard let raw = own?.raw else { return }
+                do {
+                    try loop.watch(raw) { [unowned self] events in self.readable(events) }
+                } catch {
+                    end("cannot watch the channel: \(error)")
+                    return
+                }
             }
             state = .relaying
             lastData = Instant.now()
@@ -289,6 +332,7 @@ final class ChannelRelay {
             counters.handoffAttempts -= 1
             start()
         case .refused(let reason):
+            mux?.close(handle, reason: reason, tell: false)
             end("\(owner) refused the channel: \(reason)")
         case .failed(let error):
             own = nil
@@ -337,6 +381,8 @@ final class ChannelRelay {
             // still holds a copy of our end (withdrawn by onClosed).
             _ = shutdown(raw, Int32(SHUT_RDWR))
         }
+        // On the mux: ncpd hears session-close, unless it closed first.
+        mux?.close(handle, reason: "linkd ended the session", tell: !closedByOwner)
         own = nil
         far = nil
         early = []
@@ -349,12 +395,39 @@ final class ChannelRelay {
         onEnd?(reason)
     }
 
+    /// ncpd said session-close on the mux (or the mux closed).
+    private var closedByOwner = false
+
+    func muxClosed(_ reason: String) {
+        closedByOwner = true
+        end("ncpd closed the channel: \(reason)")
+    }
+
+    /// A frame from ncpd on the mux: into the port's receive buffer
+    /// (FrameScratch; a copy, no allocation), then the same checks as a
+    /// frame of our own channel.
+    func muxFrame(_ datagram: UnsafeMutableRawBufferPointer) {
+        guard state == .relaying else { counters.droppedInvalid += 1; return }
+        let limit = receiveLength
+        // Cut at `limit`, as a SEQPACKET read of `limit` octets of our own
+        // channel would be: the checks below then refuse it as too long.
+        let n = min(datagram.count, limit)
+        scratch.withReceive(count: limit) { buffer in
+            buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: datagram.baseAddress!, byteCount: n) }
+            switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+            case .superPacket: superPacket(n, buffer, limit: limit)
+            case .capability: capability(n, &buffer)
+            case .ppp, .invalid: frame(n, buffer, limit: limit)
+            }
+        }
+    }
+
     // MARK: wire → channel
 
     /// A frame from the peer for the channel owner (network, NCP, or a
     /// Protocol-Reject of one as 0xc021). Dropped and counted until the ack.
     func deliver(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {
-        guard state == .relaying, let raw = own?.raw else {
+        guard state == .relaying, mux != nil || own != nil else {
             // Before the ack: a copy (this is not the data path yet) of the
             // first few frames; after a failed handoff, or past the limit, dropped.
             if state == .handingOver && early.count < Self.earlyLimit {
@@ -370,7 +443,7 @@ final class ChannelRelay {
             information.withUnsafeBytes { gro.push($0, for: self) }
             return
         }
-        let result = information.withUnsafeBytes { ChannelPump.send(raw, protocol: proto.rawValue, information: $0) }
+        let result = information.withUnsafeBytes { toOwner(proto, $0) }
         delivered(result, proto, ChannelFrame.headerLength + information.count)
     }
 
@@ -385,15 +458,25 @@ final class ChannelRelay {
 
     /// Issue 21: an IP packet the coalescer passed through as it came.
     func deliverPacket(_ proto: ProtocolNumber, _ packet: UnsafeRawBufferPointer) {
-        guard state == .relaying, let raw = own?.raw else { counters.droppedBeforeHandoff += 1; return }
-        delivered(ChannelPump.send(raw, protocol: proto.rawValue, information: packet), proto, ChannelFrame.headerLength + packet.count)
+        guard state == .relaying else { counters.droppedBeforeHandoff += 1; return }
+        delivered(toOwner(proto, packet), proto, ChannelFrame.headerLength + packet.count)
+    }
+
+    /// One PPP frame to the owner: on our channel, or on the mux.
+    private func toOwner(_ proto: ProtocolNumber, _ information: UnsafeRawBufferPointer) -> ChannelSend {
+        if let mux { return mux.send(handle, protocol: proto.rawValue, information: information) }
+        guard let raw = own?.raw else { return .gone(EBADF) }
+        return ChannelPump.send(raw, protocol: proto.rawValue, information: information)
     }
 
     /// Issue 21: a coalesced super-packet: `header` (marker, Protocol,
     /// virtio header) and the packet, one datagram.
     func deliverSuperPacket(_ header: UnsafeRawBufferPointer, _ packet: UnsafeRawBufferPointer) {
-        guard state == .relaying, let raw = own?.raw else { counters.droppedBeforeHandoff += 1; return }
-        let result = ChannelPump.send(raw, header: header, body: packet)
+        guard state == .relaying else { counters.droppedBeforeHandoff += 1; return }
+        let result: ChannelSend
+        if let mux { result = mux.send(handle, header, packet) } else if let raw = own?.raw {
+            result = ChannelPump.send(raw, header: header, body: packet)
+        } else { result = .gone(EBADF) }
         if case .sent = result { counters.superPacketsToChannel += 1 }
         delivered(result, .ipv4, header.count + packet.count)
     }
@@ -525,6 +608,7 @@ final class ChannelRelay {
             "super_packets_to_channel": .int(Int64(c.superPacketsToChannel)),
         ]
         o["owner_pid"] = ownerPID.map { .int(Int64($0)) } ?? .null
+        if mux != nil { o["mux_handle"] = .int(Int64(handle)) }
         return o
     }
 }

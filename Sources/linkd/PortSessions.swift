@@ -39,6 +39,10 @@ final class PortSessions {
     private(set) lazy var transmits: TransmitBatch? = settings.kind == .udp || settings.kind == .pppoe
         ? TransmitBatch(loop: rt.loop, slotSize: Int(max(settings.mru, 1500)) + 64) : nil
     var settings: PortSettings { port.settings }
+    /// Issue 13: the port's one mux to ncpd, for a PPPoE access
+    /// concentrator's sessions (other transports keep a channel each).
+    private(set) lazy var mux: MuxLink? = settings.kind == .pppoe && settings.pppoe.role == .ac
+        ? MuxLink(port: settings.name, runtime: rt) : nil
     /// How this port's sessions reach their peers.
     private(set) lazy var transport: any Transport = Transports.make(for: port, host: self)
     /// Live sessions, then the most recent ended ones (phase dead), so
@@ -135,7 +139,8 @@ final class PortSessions {
     /// session ends, so the fd store's copy of a connection closes with ours.
     private func save(_ s: Session) {
         guard let (state, fd) = s.snapshot() else { return }
-        let descriptors = s.circuit.ownsDescriptor ? [fd, s.circuit.raw] : [fd]
+        // On the mux the session has no channel descriptor (issue 13).
+        let descriptors = (fd.map { [$0] } ?? []) + (s.circuit.ownsDescriptor ? [s.circuit.raw] : [])
         do { try rt.deposit(key: .session(s.id), record: state.encoded(), descriptors: descriptors) } catch {
             rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
         }
@@ -144,7 +149,9 @@ final class PortSessions {
     /// After a restart: the sessions a previous linkd deposited, each with
     /// its readable record (unreadable ones are withdrawn here).
     func depositedSessions() -> [(RestoredEntry, LinkSessionState)] {
-        rt.restored.filter { $0.key.session != nil }.compactMap { e in depositedSession(e).map { (e, $0) } }
+        // Issue 13: the mux first, so the sessions on it find it.
+        if let mux, !mux.isReady { mux.resume(rt.restored) }
+        return rt.restored.filter { $0.key.session != nil }.compactMap { e in depositedSession(e).map { (e, $0) } }
     }
 
     /// A deposited session's record, or nil (withdrawn) when unreadable.
@@ -171,7 +178,8 @@ final class PortSessions {
     /// Resumes a deposited session Opened on `circuit`: LCP as negotiated,
     /// the channel end from the fd store. nil when it cannot.
     func resume(_ e: RestoredEntry, _ state: LinkSessionState, on circuit: Circuit) -> Session? {
-        guard let number = state.number, let fd = e.descriptors.first?.take() else {
+        let fd = state.muxHandle == 0 ? e.descriptors.first?.take() : nil
+        guard let number = state.number, state.muxHandle != 0 || fd != nil else {
             dropDeposited(e, state)
             return nil
         }
@@ -213,6 +221,7 @@ final class PortSessions {
                                       scratch: scratch)
         context.segments = segments
         context.gro = gro
+        context.mux = mux
         context.transmits = transmits
         let n = number ?? nextNumber
         let s = Session(id: "\(settings.name):\(n)", settings: settings, circuit: circuit, context: context)

@@ -62,6 +62,8 @@ final class Session {
         /// Issue 21: the port's segmenting buffer when its `offload` is on.
         var segments: SegmentBatch? = nil
         var gro: GROPath? = nil
+        /// Issue 13: the port's mux to ncpd (a PPPoE access concentrator).
+        var mux: MuxLink? = nil
         /// Issue 21: the port's send batch on UDP and PPPoE ports.
         var transmits: TransmitBatch? = nil
     }
@@ -369,6 +371,10 @@ final class Session {
         switch owner?.route(self) ?? .ncpd {
         case .ncpd:
             relay.offerOffload(offloadOffer(multilink: record.multilink != nil))
+            // Issue 13: over the port's mux, under the session's number;
+            // a multilink link keeps a channel of its own (ncpd's bundles
+            // splice channels).
+            if let mux = context.mux, record.multilink == nil, let n = muxHandle { relay.useMux(mux, handle: n) }
             relay.start()
         case .bridged(let partner): relay.start(bridgeWith: partner)
         case .hold: log.info("session \(id): channel held for a bridge (\(bridge.stage.rawValue))")
@@ -411,11 +417,18 @@ final class Session {
         channel = relay
     }
 
+    /// The session's handle on the mux: its number on the port.
+    var muxHandle: UInt32? {
+        guard let n = id.split(separator: ":").last.flatMap({ UInt32($0) }), n != 0 else { return nil }
+        return n
+    }
+
     /// After a restart of linkd (DESIGN.md "Restart without losing
     /// sessions"): LCP Opened as `state` says, framing as negotiated, the
-    /// Network phase relaying on the channel back from the fd store. Nothing
-    /// goes to the peer: it must not see a renegotiation.
-    func resume(_ state: LinkSessionState, channel fd: consuming FileDescriptor) throws(IPCError) {
+    /// Network phase relaying on the channel back from the fd store (or on
+    /// the port's mux, `channel` nil). Nothing goes to the peer: it must not
+    /// see a renegotiation.
+    func resume(_ state: LinkSessionState, channel fd: consuming FileDescriptor?) throws(IPCError) {
         let o = state.negotiated
         var negotiator = lcp.negotiator
         negotiator.restore(o)
@@ -432,8 +445,16 @@ final class Session {
         networkSince = upSince
         auth.verdict = state.verdict
         auth.counterBase = state.counters
-        let relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID,
-                                         loop: loop, log: log, scratch: context.scratch)
+        let relay: ChannelRelay
+        if state.muxHandle != 0 {
+            guard let mux = context.mux, mux.isReady else { throw .invalid(callID: 0, reason: "the port's mux did not come back") }
+            relay = ChannelRelay(resuming: state.record, mux: mux, handle: state.muxHandle, owner: state.ownerPID,
+                                 loop: loop, log: log, scratch: context.scratch)
+        } else {
+            guard let fd = fd.take() else { throw .badDescriptor }
+            relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID,
+                                     loop: loop, log: log, scratch: context.scratch)
+        }
         attach(relay)
         if !state.record.bridgeWith.isEmpty {
             bridge.partner = state.record.bridgeWith

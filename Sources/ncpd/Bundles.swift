@@ -94,7 +94,7 @@ final class Bundles: BundleHost {
                 bundle.end(reason: "cannot watch its first link")
                 return
             }
-            self.channels.adopt(sessionRecord, session, plan)
+            self.channels.adopt(sessionRecord, SessionChannel(dedicated: session), plan)
         }
     }
 

@@ -274,7 +274,7 @@ extension NetworkSession {
     /// One whole IPv6 packet to the peer, as a TUN read would send it.
     func sendIPv6(_ packet: [UInt8]) {
         counters.transmit.count(packet.withUnsafeBytes {
-            ChannelPump.send(channel.raw, protocol: IPv6CPNegotiator.networkProtocol.rawValue, information: $0)
+            channel.send(protocol: IPv6CPNegotiator.networkProtocol.rawValue, information: $0)
         })
     }
 

@@ -46,7 +46,8 @@ struct Service: Sendable {
                            Grant(value: SyscallRule("connect"),
                                  reason: "issue 17: bind-or-connect of a bundle's rendezvous point (a refused connect is a stale socket)"),
                            Grant(value: SyscallRule("unlink"), reason: "issue 17: a stale bundle socket, and one whose bundle ended"),
-                           Grant(value: SyscallRule("chmod"), reason: "issue 17: a bundle's socket 0666 (senders are checked by credentials)")],
+                           Grant(value: SyscallRule("chmod"), reason: "issue 17: a bundle's socket 0666 (senders are checked by credentials)"),
+                           Grant(value: SyscallRule("recvmmsg"), reason: "issue 13: many sessions' frames per read of a linkd's mux")],
                 instances: { [(ComponentName(.ncpd), $0.ncpdSettings.encoded())] }),
         // bridged splices channels it is handed; Unix sockets only.
         Service(peer: .bridged, capabilities: [], syscalls: [],

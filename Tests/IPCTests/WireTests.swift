@@ -28,6 +28,7 @@ let sampleMessages: [Message] = [
     .daemonAttached(component: "linkd@udp0", pid: 4242, startTime: 123_456_789, count: 2),
     .channelHandedOver(record: [1]),
     .channelPairHandedOver(record: [2]),
+    .muxHandedOver(record: [1]),
     .conversationOpened(version: 1),
     .authStarted({ var s = AuthStart(session: "tty0:1", port: "tty0", authenticatePeer: .chapMD5, authenticateSelf: nil)
                    s.localName = "bras"; s.callingStation = "02:00:00:00:00:01"; return s }()),
