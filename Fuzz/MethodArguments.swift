@@ -1,7 +1,7 @@
 // fuzz-modules: CShim IPC
 // libFuzzer target: the daemons' method-argument decoders (linkd's
 // session-kill, unbridge, bridge, dial, partner-failed and sessions pages,
-// authd's auth-test, bridged's unbridge), as a local user's pppctl call
+// authd's auth-test and session-prefixes, bridged's unbridge), as a local user's pppctl call
 // reaches them. Any JSON is refused with bad-arguments or taken, and what is
 // taken re-encodes to arguments that decode back unchanged.
 import IPC
@@ -27,5 +27,6 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     check(AuthTestArguments.self, value)
     check(PartnerFailedArguments.self, value)
     check(SpliceArguments.self, value)
+    check(SessionPrefixesArguments.self, value)
     return 0
 }

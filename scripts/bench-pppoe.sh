@@ -37,12 +37,14 @@ stop_routers() {  # the two pppinits (iperf3's server runs on)
 }
 cleanup() {
     stop_routers
+    declare -F stop_ref >/dev/null && stop_ref
     [ -f "$dir/iperf.pid" ] && kill "$(cat "$dir/iperf.pid")" 2>/dev/null || true
     ip netns delete "$ac" 2>/dev/null || true
     ip netns delete "$cl" 2>/dev/null || true
     rm -rf "$dir"
 }
 trap cleanup EXIT
+cc -O2 -o "$dir/pppoe-ref" scripts/bench-pppoe/pppoe-ref.c
 trap 'exit 130' INT TERM
 
 ip netns add "$ac"; ip netns add "$cl"
@@ -85,10 +87,29 @@ EOF
         echo "no PPPoE session"; tail -n 20 "$dir/ac.log" "$dir/cl.log"; exit 1; }
 }
 
+mac_of() { ip -n "$1" -o link show "$2" | sed -n 's|.*link/ether \([0-9a-f:]*\).*|\1|p'; }
+start_ref() {  # $1: batch
+    ip netns exec "$ac" "$dir/pppoe-ref" ac bras0 reftun "$(mac_of "$cl" cpe0)" 4660 "$1" >>"$dir/ref.log" 2>&1 &
+    echo $! >"$dir/refac.pid"
+    ip netns exec "$cl" "$dir/pppoe-ref" client cpe0 reftun "$(mac_of "$ac" bras0)" 4660 "$1" >>"$dir/ref.log" 2>&1 &
+    echo $! >"$dir/refcl.pid"
+    for _ in $(seq 1 50); do
+        ip -n "$ac" link show reftun >/dev/null 2>&1 && ip -n "$cl" link show reftun >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    ip -n "$ac" addr add 10.97.0.1 peer 10.97.0.2 dev reftun; ip -n "$ac" link set reftun up mtu 1492
+    ip -n "$cl" addr add 10.97.0.2 peer 10.97.0.1 dev reftun; ip -n "$cl" link set reftun up mtu 1492
+    sleep 0.5
+}
+stop_ref() {
+    for f in "$dir/refac.pid" "$dir/refcl.pid"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+    sleep 0.5
+}
+
 # pid of a component ("linkd@access", "ncpd") of the router in $1 (ac|cl).
 pid_of() {
     "$bin/pppctl" --runtime-dir "$dir/$1" --json components 2>/dev/null |
-        python3 -c 'import json,sys; c=json.load(sys.stdin); c=c if isinstance(c,dict) else {x.get("name"):x for x in c}; print((c.get(sys.argv[1]) or {}).get("pid") or 0)' "$2"
+        python3 -c 'import json,sys; c={x.get("name"):x for x in json.load(sys.stdin)["data"]}; print((c.get(sys.argv[1]) or {}).get("pid") or 0)' "$2"
 }
 cpu_ticks() {  # $1: pid → utime + stime in clock ticks
     [ "$1" -gt 0 ] 2>/dev/null && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
@@ -148,20 +169,27 @@ sleep 0.5
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 start_routers true
 mtu=$(ip -n "$cl" -o link show ppp0 | sed -n 's/.*mtu \([0-9]*\).*/\1/p')
-offload=$("$bin/pppctl" --runtime-dir "$dir/cl" --json sessions | python3 -c 'import json,sys; print(json.load(sys.stdin)[0].get("offload","-"))')
+offload=$("$bin/pppctl" --runtime-dir "$dir/cl" --json sessions | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0].get("offload","-"))')
 measure on 10.98.0.1 daemons
 stop_routers
 start_routers false
 measure off 10.98.0.1 daemons
 stop_routers
+# The C reference (scripts/bench-pppoe/pppoe-ref.c) on the same veth pair:
+# one packet per syscall, then batches of 32 on its sockets.
+for b in 1 32; do
+    start_ref "$b"
+    measure "c$b" 10.97.0.1
+    declare -F stop_ref >/dev/null && stop_ref
+done
 measure veth 10.99.0.1
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 kill "$(cat "$dir/iperf.pid")" 2>/dev/null || true
 
 echo "== PPPoE session (MTU $mtu, unit offloads: $offload) with offloads on and off, vs plain veth (MTU 1492), same run, ${secs} s per TCP run"
 echo "   $(nproc) CPUs; load average $load_before before, $load_after after (shared machine: figures move with it)"
-printf '%-34s %14s %14s %14s\n' "" "PPPoE offload" "PPPoE plain" "veth"
-row() { printf '%-34s %14s %14s %14s\n' "$1" "${fig[on,$2]:--}" "${fig[off,$2]:--}" "${fig[veth,$2]:--}"; }
+printf '%-34s %14s %14s %14s %14s %14s\n' "" "PPPoE offload" "PPPoE plain" "C ref" "C ref batch 32" "veth"
+row() { printf '%-34s %14s %14s %14s %14s %14s\n' "$1" "${fig[on,$2]:--}" "${fig[off,$2]:--}" "${fig[c1,$2]:--}" "${fig[c32,$2]:--}" "${fig[veth,$2]:--}"; }
 row "iperf3 TCP 1 stream (Gbit/s)" tcp1
 row "iperf3 TCP 4 streams (Gbit/s)" tcp4
 row "UDP loss-free (pps, 1492 B)" udp1492

@@ -82,7 +82,9 @@ $name: NO fuzz-sources LINE"
     failed=""
     for m in $mods; do
         build_module "$m" >"$out/module-$m.build.log" 2>&1 || failed=$m
-        link="$link -l$m"
+        # Static libraries link dependents first: a library is searched
+        # only for what the ones before it left undefined.
+        link="-l$m $link"
     done
     if [ -n "$failed" ]; then
         grep -v 'Cannot export local symbol' "$out/module-$failed.build.log" >&2

@@ -88,7 +88,7 @@ EOF
         "peer_name $(field "s.get('peer_name')") auth $(field "s.get('auth_state')")"
     TUNNELS=$(ctl --json tunnels 2>/dev/null)
     check "pppctl tunnels: one established tunnel from $LAB_LAC_IP with one call" \
-        $(echo "$TUNNELS" | python3 -c "import json,sys; t=json.load(sys.stdin); sys.exit(0 if len(t)==1 and t[0]['state']=='established' and t[0]['peer'].startswith('$LAB_LAC_IP:') and len(t[0]['calls'])==1 else 1)" 2>/dev/null; echo $?) "$TUNNELS"
+        $(echo "$TUNNELS" | python3 -c "import json,sys; t=json.load(sys.stdin)['data']; sys.exit(0 if len(t)==1 and t[0]['state']=='established' and t[0]['peer'].startswith('$LAB_LAC_IP:') and len(t[0]['calls'])==1 else 1)" 2>/dev/null; echo $?) "$TUNNELS"
     PING=$(ip netns exec "$NS_LNS" ping -c 3 -W 2 "$PEER" 2>&1)
     check "ping from our side to pppd's $PEER through the tunnel" $(echo "$PING" | grep -q ' 0% packet loss'; echo $?) "$(echo "$PING" | tail -2)"
     echo "--- the VM's log (LAB_PPPD_LOG):"

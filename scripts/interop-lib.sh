@@ -15,7 +15,7 @@ check() {  # check NAME CONDITION-EXIT-STATUS [DETAIL]
 }
 ctl() { "$BIN/pppctl" --runtime-dir "$RUN" "$@"; }
 # field EXPR: a Python expression over `s`, the first session of `pppctl --json sessions`.
-field() { ctl --json sessions 2>/dev/null | python3 -c "import json,sys; l=json.load(sys.stdin); s=l[0] if l else {}; print($1)" 2>/dev/null; }
+field() { ctl --json sessions 2>/dev/null | python3 -c "import json,sys; l=json.load(sys.stdin)['data']; s=l[0] if l else {}; print($1)" 2>/dev/null; }
 wait_for() {  # wait_for SECONDS PYTHON-CONDITION
     local end=$((SECONDS + $1))
     while [ $SECONDS -lt $end ]; do [ "$(field "bool($2)")" = True ] && return 0; sleep 0.5; done

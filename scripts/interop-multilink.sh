@@ -30,7 +30,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # bundle EXPR: a Python expression over `b`, the first bundle of `pppctl --json bundles`.
-bundle() { ctl --json bundles 2>/dev/null | python3 -c "import json,sys; l=json.load(sys.stdin); b=l[0] if l else {}; print($1)" 2>/dev/null; }
+bundle() { ctl --json bundles 2>/dev/null | python3 -c "import json,sys; l=json.load(sys.stdin)['data']; b=l[0] if l else {}; print($1)" 2>/dev/null; }
 wait_bundle() {  # wait_bundle SECONDS PYTHON-CONDITION
     local end=$((SECONDS + $1))
     while [ $SECONDS -lt $end ]; do [ "$(bundle "bool($2)")" = True ] && return 0; sleep 0.5; done
@@ -83,7 +83,7 @@ EOF
         check "IPCP opens with pppd over the bundle" 1 "$(field "s")"
     fi
     local opened
-    opened=$(ctl --json sessions 2>/dev/null | python3 -c "import json,sys; print(sum(1 for s in json.load(sys.stdin) if (s.get('ipcp') or {}).get('state') == 'opened'))")
+    opened=$(ctl --json sessions 2>/dev/null | python3 -c "import json,sys; print(sum(1 for s in json.load(sys.stdin)['data'] if (s.get('ipcp') or {}).get('state') == 'opened'))")
     check "IPCP once, not per link" "$([ "$opened" = 1 ]; echo $?)" "$opened sessions with IPCP opened"
     local got
     got=$(field "s['ipcp']['local'] + '/' + s['ipcp']['remote']")

@@ -80,7 +80,7 @@ check "no FCS errors after LCP opened, no malformed LCP" \
     $([ "$(field "s['errors']['bad_fcs'] - $FCS_AT_OPEN + s['errors']['lcp_malformed']")" = 0 ]; echo $?) "$(field "s['errors']")"
 NCPD=$(ctl --json call ncpd sessions 2>/dev/null)
 check "IPCP opens with pppd over the channel (pppd assigns our address)" \
-    $(echo "$NCPD" | python3 -c "import json,sys; l=json.load(sys.stdin); sys.exit(0 if any(c['id']=='lab:1' and (c.get('ipcp') or {}).get('state')=='opened' and c['ipcp']['local']=='10.0.0.2' for c in l) else 1)"; echo $?) "$NCPD"
+    $(echo "$NCPD" | python3 -c "import json,sys; l=json.load(sys.stdin)['data']; sys.exit(0 if any(c['id']=='lab:1' and (c.get('ipcp') or {}).get('state')=='opened' and c['ipcp']['local']=='10.0.0.2' for c in l) else 1)"; echo $?) "$NCPD"
 
 # pppd is killed KILL_AFTER s after it started; we should notice within
 # echo interval × failure (3 s) plus the Terminate-Request retries.

@@ -104,7 +104,7 @@ EOF
     check "pppd's log: PADS, CHAP success, remote 10.67.0.1 and local $PEER" \
         $(grep -q 'PPP session is' "$LAB_PPPD_LOG" && grep -q 'CHAP authentication succeeded' "$LAB_PPPD_LOG" &&
           grep -qE "local +IP address $PEER\$" "$LAB_PPPD_LOG" && grep -qE 'remote IP address 10\.67\.0\.1$' "$LAB_PPPD_LOG"; echo $?)
-    echo "--- our AC's PPPoE counters: $(ctl --json call linkd@ac status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("pppoe"))' 2>/dev/null)"
+    echo "--- our AC's PPPoE counters: $(ctl --json call linkd@ac status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"].get("pppoe"))' 2>/dev/null)"
     echo "--- pppd's log (LAB_PPPD_LOG):"
     pppd_log 45
     N=$(wc -l <"$LAB_PPPD_LOG")

@@ -45,6 +45,8 @@ gzip -9n -c man/pppctl.8 >"$stage/usr/share/man/man8/pppctl.8.gz"
 gzip -9n -c man/ppprouter.toml.5 >"$stage/usr/share/man/man5/ppprouter.toml.5.gz"
 install -m 0644 compose/minimal.toml "$stage/etc/ppprouter/ppprouter.toml"
 install -m 0644 README.md "$stage/usr/share/doc/ppprouter/README.md"
+install -d "$stage/usr/share/doc/ppprouter/schema"
+install -m 0644 docs/schema/*.schema.json "$stage/usr/share/doc/ppprouter/schema/"
 "$BIN_DIR/pppctl" --generate-completion-script bash >"$stage/usr/share/bash-completion/completions/pppctl"
 
 cat >"$stage/DEBIAN/control" <<CONTROL

@@ -47,6 +47,13 @@ fi
 
 passed=$(sed -n 's/.*Test run with \([0-9]*\) tests.*passed.*/\1/p' /tmp/ppprouter-test.log | tail -n 1)
 
+# Issue 21: heap allocations on the hot paths counted (a counting malloc
+# around the packet loops of Multilink and Offload; ~1 min of swiftc -O).
+echo "== heap allocations on hot paths (scripts/alloc-count.sh)"
+for driver in MultilinkAllocations OffloadAllocations; do
+    ./scripts/alloc-count.sh "$driver" || { echo "== $driver: allocations on a hot path, or it did not build"; exit 1; }
+done
+
 echo "== fuzz smoke (${FUZZ_SECONDS:-5} s per target)"
 ./scripts/fuzz.sh "${FUZZ_SECONDS:-5}"
 echo "tests: ${passed:-0} passed, 0 failed"

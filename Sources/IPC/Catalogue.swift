@@ -46,6 +46,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case channelHandedOver = 40      // one channel + R
     case channelPairHandedOver = 41  // two channels + R (bridged)
     case conversationOpened = 42     // daemon → daemon rendezvous: one SEQPACKET end
+    case muxHandedOver = 43          // linkd → ncpd: its port's mux (issue 13) + R
     // linkd <-> authd conversation (the Authenticate phase, accounting)
     case authStarted = 50            // linkd → authd: LCP opened, who authenticates whom
     case authFrameReceived = 51      // linkd → authd: a PAP/CHAP/EAP packet from the peer
@@ -55,6 +56,7 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case accountingUpdated = 55      // linkd → authd: Network phase began / interim counters
     case accountingResumed = 56      // linkd → authd: a session in the Network phase, after a restart of either
     case authChanged = 57            // authd → linkd: RFC 5176 Disconnect or CoA for a session
+    case tunnelAccounted = 58        // linkd → authd: an L2TP tunnel or call began or ended (RFC 2867)
     // ncpd → pppinit (init link): run a configured hook script
     case hookRequested = 60          // an NCP went up or down (ip-up, ipv6-down, …)
     case tunRequested = 61           // open /dev/net/tun for a new unit (answered by descriptorsReturned)
@@ -93,13 +95,14 @@ public enum Catalogue {
         case .daemonAttached: MessageSpec(senders: Peer.daemons, descriptors: .counted(max: 4))
         case .componentsListed, .componentRestartRequested, .eventsWatched:
             MessageSpec(senders: [.pppctl], descriptors: .exactly(0))
-        // linkd too: pppinit relays a daemon's call only if its table
-        // (DaemonCalls) lists the sender, target and method.
-        case .daemonCallRequested: MessageSpec(senders: [.pppctl, .linkd], descriptors: .exactly(0))
+        // linkd and ncpd too: pppinit relays a daemon's call only if its
+        // table (DaemonCalls) lists the sender, target and method.
+        case .daemonCallRequested: MessageSpec(senders: [.pppctl, .linkd, .ncpd], descriptors: .exactly(0))
         case .channelHandedOver: MessageSpec(senders: [.linkd, .ncpd, .bridged], descriptors: .exactly(2))
         case .channelPairHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(3))
+        case .muxHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(2))
         case .conversationOpened: MessageSpec(senders: [.linkd, .bridged, .ncpd], descriptors: .exactly(1))
-        case .authStarted, .authFrameReceived, .authStopped, .accountingUpdated, .accountingResumed:
+        case .authStarted, .authFrameReceived, .authStopped, .accountingUpdated, .accountingResumed, .tunnelAccounted:
             MessageSpec(senders: [.linkd], descriptors: .exactly(0))
         case .authFrameSent, .authFinished, .authChanged: MessageSpec(senders: [.authd], descriptors: .exactly(0))
         case .hookRequested, .tunRequested: MessageSpec(senders: [.ncpd], descriptors: .exactly(0))
@@ -169,6 +172,8 @@ public enum Message: Equatable, Sendable {
     case daemonAttached(component: String, pid: UInt32, startTime: UInt64, count: UInt8)
     case channelHandedOver(record: [UInt8])
     case channelPairHandedOver(record: [UInt8])
+    /// One linkd's mux (MuxFrame.swift): a MuxHandoff record, the mux's end, R.
+    case muxHandedOver(record: [UInt8])
     case conversationOpened(version: UInt8)
     case authStarted(AuthStart)
     /// `protocol`: 0xc023 PAP, 0xc223 CHAP, 0xc227 EAP; `packet`: the
@@ -185,6 +190,8 @@ public enum Message: Equatable, Sendable {
     /// its accounting back under the verdict's Acct-Session-Id (no Start).
     case accountingResumed(AuthStart, AuthVerdict)
     case authChanged(AuthChange)
+    /// A LAC's tunnel or call for RFC 2867 accounting (TunnelAccounting).
+    case tunnelAccounted(TunnelAccounting)
     case hookRequested(HookRequest)
     /// ncpd cannot open /dev/net/tun after its drop where the node is 0600;
     /// pppinit opens that one fixed path and passes the descriptor back.
@@ -212,6 +219,7 @@ public enum Message: Equatable, Sendable {
         case .daemonAttached: .daemonAttached
         case .channelHandedOver: .channelHandedOver
         case .channelPairHandedOver: .channelPairHandedOver
+        case .muxHandedOver: .muxHandedOver
         case .conversationOpened: .conversationOpened
         case .authStarted: .authStarted
         case .authFrameReceived: .authFrameReceived
@@ -221,6 +229,7 @@ public enum Message: Equatable, Sendable {
         case .accountingUpdated: .accountingUpdated
         case .accountingResumed: .accountingResumed
         case .authChanged: .authChanged
+        case .tunnelAccounted: .tunnelAccounted
         case .hookRequested: .hookRequested
         case .tunRequested: .tunRequested
         }
@@ -266,7 +275,7 @@ public enum Message: Equatable, Sendable {
         case let .daemonAttached(component, pid, startTime, count):
             w.string(component); w.u32(pid); w.u64(startTime); w.u8(count)
         case let .daemonCallRequested(target, method, arguments): w.string(target); w.string(method); w.text(arguments)
-        case let .channelHandedOver(record), let .channelPairHandedOver(record): w.blob(record)
+        case let .channelHandedOver(record), let .channelPairHandedOver(record), let .muxHandedOver(record): w.blob(record)
         case let .conversationOpened(version): w.u8(version)
         case let .authStarted(start): start.encode(into: &w)
         case let .authFrameReceived(session, proto, packet), let .authFrameSent(session, proto, packet):
@@ -277,6 +286,7 @@ public enum Message: Equatable, Sendable {
             w.string(session); w.bool(started); counters.encode(into: &w); w.u32(address)
         case let .accountingResumed(start, verdict): start.encode(into: &w); verdict.encode(into: &w)
         case let .authChanged(change): change.encode(into: &w)
+        case let .tunnelAccounted(t): t.encode(into: &w)
         case let .hookRequested(request): request.encode(into: &w)
         }
     }
@@ -360,6 +370,7 @@ public enum Message: Equatable, Sendable {
             m = .daemonAttached(component: component, pid: pid, startTime: startTime, count: count)
         case .channelHandedOver: m = .channelHandedOver(record: try r.blob())
         case .channelPairHandedOver: m = .channelPairHandedOver(record: try r.blob())
+        case .muxHandedOver: m = .muxHandedOver(record: try r.blob())
         case .conversationOpened: m = .conversationOpened(version: try r.u8())
         case .authStarted: m = .authStarted(try AuthStart.decode(&r))
         case .authFrameReceived, .authFrameSent:
@@ -377,6 +388,7 @@ public enum Message: Equatable, Sendable {
             m = .accountingUpdated(session: session, started: started, counters: counters, framedAddress: try r.u32())
         case .accountingResumed: m = .accountingResumed(try AuthStart.decode(&r), try AuthVerdict.decode(&r))
         case .authChanged: m = .authChanged(try AuthChange.decode(&r))
+        case .tunnelAccounted: m = .tunnelAccounted(try TunnelAccounting.decode(&r))
         case .hookRequested: m = .hookRequested(try HookRequest.decode(&r))
         case .tunRequested: m = .tunRequested
         }

@@ -38,6 +38,22 @@ public final class ChannelIntake {
         }
     }
 
+    /// An offer that came another way than the daemon's own rendezvous (a
+    /// bundle's socket, issue 17): `record` already checked, `descriptors`
+    /// exactly [channel, R]. nil (everything closed, counted) when either
+    /// is not a Unix SEQPACKET socket, the one kind a channel and R are.
+    public func offer(_ record: ChannelRecord, _ descriptors: inout Descriptors) -> ChannelOffer? {
+        guard descriptors.count == 2, let c = descriptors.raw(0), let r = descriptors.raw(1),
+              Socket.isUnixSeqpacket(c), Socket.isUnixSeqpacket(r) else {
+            descriptors.closeAll()
+            refused += 1
+            return nil
+        }
+        let channel = SharedDescriptor(descriptors.take(0))
+        return ChannelOffer(record: record, channel: channel,
+                            receiver: HandoffReceiver(ack: descriptors.take(1), loop: runtime.loop))
+    }
+
     /// Says no: the sender keeps the session (and terminates it cleanly).
     public func refuse(_ receiver: HandoffReceiver, _ reason: String) {
         refused += 1

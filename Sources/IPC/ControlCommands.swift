@@ -10,10 +10,10 @@ public enum ControlCommand: CaseIterable, Sendable {
     /// The words that name it and its arguments, as the README shows them.
     public var synopsis: String {
         switch self {
-        case .components: "components"
-        case .sessions: "sessions [--user NAME] [--ip ADDR] [--mac MAC] [--interface IF]"
+        case .components: "components [--wait S]"
+        case .sessions: "sessions [--port P] [--user NAME] [--state S] [--ip ADDR] [--mac MAC] [--interface IF] [--columns C,…|all] [--sort C [--reverse]]"
         case .sessionShow: "session show ID"
-        case .sessionKill: "session kill ID | --user NAME | --ip ADDR | --mac MAC | --interface IF | --all"
+        case .sessionKill: "session kill ID | --port P | --user NAME | --state S | --ip ADDR | --mac MAC | --interface IF | --all"
         case .tunnels: "tunnels"
         case .tunnelShow: "tunnel show ID"
         case .tunnelKill: "tunnel kill ID"
@@ -36,7 +36,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         switch self {
         case .components, .restart, .watch, .reload, .call, .upgrade: []
         case .sessions: [.linkdSessions, .ncpdSessions, .splices]
-        case .sessionShow: [.linkdSessions]
+        case .sessionShow: [.linkdSessions, .ncpdSessions, .splices, .authdSessions]
         case .sessionKill: [.linkdSessions, .sessionKill]
         case .tunnels, .tunnelShow: [.tunnels]
         case .tunnelKill: [.tunnels, .tunnelKill]
@@ -57,9 +57,9 @@ public enum ControlCommand: CaseIterable, Sendable {
     /// What it does; pppctl's help shows it as the command's abstract.
     public var summary: String {
         let text: String = switch self {
-        case .components: "List the daemons pppinit supervises: name, pid, uid, state, restarts, uptime, CapEff, NoNewPrivs, Seccomp."
-        case .sessions: "List every port's PPP sessions: id (PORT:N), phase, LCP state, up time, interface, IPCP state and local/remote IPv4, DNS, IPv6CP state and interface identifiers, IP packet/byte counters, reason; only those whose peer name, IPv4 address, MAC (calling_station) and interface match the selectors given."
-        case .sessionShow: "Show one session: negotiated options both ways, magic numbers, counters, errors."
+        case .components: "List the daemons pppinit supervises: name, pid, uid, state, restarts, uptime, CapEff, NoNewPrivs, Seccomp; waits (--wait S, default 10) until none is starting, so every daemon shown is past its privilege drop."
+        case .sessions: "List every port's PPP sessions, by default id (PORT:N), port, transport, user, phase, the peer's address, up time and octets in/out (fits 120 columns); --columns chooses among those and MAC, calling station, LCP state, auth method, interface, IPCP/IPv6CP states, our address, DNS, IPv6 prefixes, frame/packet counters, average rates, bridge, reason; only those whose port, peer name, phase or LCP state, IPv4 address, MAC (calling_station) and interface match the selectors given; sorted by any column."
+        case .sessionShow: "Show one session with what linkd, ncpd, bridged and authd know of it: negotiated options both ways, magic numbers, counters, errors, interface, IPCP/IPv6CP and addresses, IP counters, bridge, authentication and accounting."
         case .sessionKill: "Terminate sessions (LCP Terminate-Request): one by id, or every one that matches all the selectors given, saying how many matched and were killed (non-zero exit when none matched)."
         case .tunnels: "List every l2tp port's tunnels (RFC 2661): port, our and the peer's Tunnel IDs, the peer's address and host name, state, calls and the linkd sessions on them, control messages sent and received, retransmissions, ZLB acks, HELLOs."
         case .tunnelShow: "Show one tunnel by our Tunnel ID: its peer, state, Ns/Nr, counters and each call (ids both ways, sequencing, data counters, linkd session)."
@@ -74,7 +74,7 @@ public enum ControlCommand: CaseIterable, Sendable {
         case .authTest: "Check USER's password against authd's sources, no link needed; the password is read from stdin."
         case .logLevel: "Set the level of one component's log (pppinit, authd, linkd@PORT…) until it restarts."
         case .upgrade: "Replace the running router with the executables now on disk, keeping every session: pppinit re-executes itself, then each changed daemon restarts onto its new executable, one at a time; one that fails to come up is rolled back to its old executable and the upgrade stops there. With --check, only list which components would change (ELF build id, or a hash of the file)."
-        case .reload: "Make authd re-read [auth], [users.*], [radius] and the secrets files (restarts authd; sessions past authentication stay up)."
+        case .reload: "Check the config file (a broken one changes nothing: exit 1 with file:line: reason), make authd re-read [auth], [users.*], [radius] and the secrets files (restarts authd; sessions past authentication stay up), start an added port's linkd, stop a removed one's (its sessions end: 'port removed'), restart a changed one's in place (its sessions resume), restart ncpd for added pools and metricsd for [metrics], and name every other section that changed and needs a restart of the router; SIGHUP to pppinit does the same."
         }
         return needsAdmin ? String(text.dropLast()) + " (admin only)." : text
     }

@@ -48,6 +48,20 @@ public final class DaemonRuntime {
     public var ownStatus: (() -> DaemonStatus)?
     /// Runs before exit on SIGTERM (not when pppinit goes away: we stay).
     public var onShutdown: (() -> Void)?
+    /// SIGTERM is a stop of the router (a restart is SIGUSR2): a daemon
+    /// that has something to end cleanly first (linkd: its sessions) does
+    /// it here and calls `done`; the runtime exits then, or after
+    /// `stopGrace` seconds, whichever comes first, through onShutdown.
+    public var onStop: ((_ done: @escaping () -> Void) -> Void)?
+    /// Below pppinit's default stop-timeout (3 s), after which it sends
+    /// SIGKILL: a peer that does not answer our goodbye must not cost the
+    /// rest (the transport's own goodbye in onShutdown) to a SIGKILL.
+    public var stopGrace = 2.0
+    private var stopping = false
+    /// SIGUSR1 instead of SIGTERM: the same stop, for good, because a
+    /// reload took this daemon out of the config (linkd: its port was
+    /// removed); onStop reads it to say so to its sessions' peers.
+    public private(set) var removed = false
     /// Datagrams refused on our rendezvous point (see Conversation.swift).
     public internal(set) var rendezvousDropped = 0
     /// What we have in the fd store, to re-deposit to the next pppinit.
@@ -112,7 +126,7 @@ public final class DaemonRuntime {
         }
         // signalfd is set up here, before the seccomp allowlist exists.
         do {
-            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2]) { [unowned self] sig, _ in
+            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGUSR1]) { [unowned self] sig, _ in
                 if sig == SIGHUP { return }
                 // SIGUSR2 is pppinit's restart (pppctl restart): leave the
                 // sessions as a crash would, in the fd store, for the next
@@ -121,8 +135,20 @@ public final class DaemonRuntime {
                     self.log.info("signal \(sig): restarting; sessions stay with pppinit's fd store")
                     exit(0)
                 }
-                self.log.info("signal \(sig): exiting")
-                self.shutdown(code: 0)
+                // A second SIGTERM while stopping: exit now.
+                guard let onStop = self.onStop, !self.stopping else {
+                    self.log.info("signal \(sig): exiting")
+                    self.shutdown(code: 0)
+                    return
+                }
+                self.stopping = true
+                if sig == SIGUSR1 { self.removed = true }
+                self.log.info("signal \(sig): stopping")
+                _ = self.loop.schedule(after: self.stopGrace) { [unowned self] in
+                    self.log.notice("stop: not done after \(self.stopGrace) s; exiting")
+                    self.shutdown(code: 0)
+                }
+                onStop { [unowned self] in self.shutdown(code: 0) }
             }
         } catch {
             log.error("signals: \(error)")

@@ -68,7 +68,7 @@ public enum DaemonStatus: Equatable, Sendable {
 /// transport adds ("pppoe": discovery, "l2tp": tunnels; one object per
 /// key), the partner-failed reports and what its start restored.
 public struct LinkdStatus: Equatable, Sendable {
-    static let own = ["port", "authd", "sessions", "partner_failed", "restore"]
+    static let own = ["port", "authd", "sessions", "partner_failed", "restore", "outcomes"]
 
     public var port: JSONObject
     public var authd: JSONObject
@@ -80,11 +80,15 @@ public struct LinkdStatus: Equatable, Sendable {
     /// The fd store's deposits at start: expected, returned, resumed,
     /// dropped (RestoreAccount).
     public var restore: JSONObject
+    /// Sessions set up, and ended by cause before (failures) or after
+    /// (teardowns) the Network phase, LCP echo failures (issue 19); empty
+    /// from a linkd that does not count them.
+    public var outcomes: JSONObject
 
     public init(port: JSONObject, authd: JSONObject, sessions: Int, transport: JSONObject = JSONObject(),
-                partnerFailed: JSONObject, restore: JSONObject) {
+                partnerFailed: JSONObject, restore: JSONObject, outcomes: JSONObject = JSONObject()) {
         self.port = port; self.authd = authd; self.sessions = sessions; self.partnerFailed = partnerFailed
-        self.restore = restore
+        self.restore = restore; self.outcomes = outcomes
         self.transport = JSONObject(transport.members.filter { !Self.own.contains($0.key) && !StatusReply.common.contains($0.key) }
             .map { ($0.key, $0.value) })
     }
@@ -94,6 +98,7 @@ public struct LinkdStatus: Equatable, Sendable {
         for (k, v) in transport.members where o[k] == nil { o[k] = v }
         o["partner_failed"] = .object(partnerFailed)
         o["restore"] = .object(restore)
+        if !outcomes.isEmpty { o["outcomes"] = .object(outcomes) }
         return o
     }
 
@@ -111,6 +116,13 @@ public struct LinkdStatus: Equatable, Sendable {
               let restore = o["restore"]?.object
         else { return nil }
         self.restore = restore
+        // Optional: a linkd of the previous release answers without it.
+        if let v = o["outcomes"] {
+            guard let outcomes = v.object else { return nil }
+            self.outcomes = outcomes
+        } else {
+            outcomes = JSONObject()
+        }
         self.port = port; self.authd = authd; self.sessions = sessions[0]; self.partnerFailed = partnerFailed
     }
 }

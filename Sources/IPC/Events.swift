@@ -70,7 +70,8 @@ public enum EventKind: String, CaseIterable, Sendable {
 }
 
 /// One event as it travels: its typed payload and the component it
-/// concerns. Its JSON is "event", "component", then the payload's fields in
+/// concerns. Its JSON is the stamp's "version", "seq" and "time" once
+/// pppinit has stamped it, "event", "component", then the payload's fields in
 /// the order the publishers have always written them (EventsTests compares
 /// the text).
 public struct Event: Equatable, Sendable {
@@ -78,16 +79,19 @@ public struct Event: Equatable, Sendable {
     /// Set by pppinit from the init link it arrived on (a daemon cannot
     /// speak for another).
     public var component: ComponentName?
+    /// Set by pppinit as it fans the event out (EventStamp.swift).
+    public var stamp: EventStamp?
 
-    public init(_ body: EventBody, component: ComponentName? = nil) {
-        self.body = body; self.component = component
+    public init(_ body: EventBody, component: ComponentName? = nil, stamp: EventStamp? = nil) {
+        self.body = body; self.component = component; self.stamp = stamp
     }
 
     public var kind: EventKind { body.kind }
 
     /// The JSON object `pppctl watch --json` prints.
     public var json: JSONObject {
-        var o: JSONObject = ["event": .string(kind.rawValue)]
+        var o = stamp?.members ?? JSONObject()
+        o["event"] = .string(kind.rawValue)
         if let component { o["component"] = .string(component.description) }
         for (k, v) in body.fields.members { o[k] = v }
         return o
@@ -105,6 +109,6 @@ public struct Event: Equatable, Sendable {
             component = parsed
         }
         guard let body = EventBody(kind, o) else { return nil }
-        self.init(body, component: component)
+        self.init(body, component: component, stamp: EventStamp(o))
     }
 }

@@ -50,6 +50,13 @@ public struct Descriptors: ~Copyable {
         return FileDescriptor(adopting: r)
     }
 
+    /// Descriptor `index` without taking it (to check its kind first);
+    /// nil when out of range or already taken.
+    public func raw(_ index: Int) -> Int32? {
+        guard raws.indices.contains(index), raws[index] >= 0 else { return nil }
+        return raws[index]
+    }
+
     /// Closes every descriptor not yet taken.
     public mutating func closeAll() {
         for r in raws where r >= 0 { _ = Glibc.close(r) }

@@ -50,13 +50,48 @@ extension JSON {
         }
     }
 
+    /// The length of `encoded()` in octets, counted without writing it: a
+    /// page of a listing (JSONPages) measures each item this way, so the
+    /// items are encoded once, in the reply, not twice.
+    public var encodedCount: Int {
+        switch self {
+        case .null: return 4
+        case .bool(let b): return b ? 4 : 5
+        case .int(let i): return String(i).utf8.count
+        case .double(let d): return d.isFinite ? d.description.utf8.count : 4
+        case .string(let s): return JSON.encodedCount(s)
+        case .array(let items):
+            guard !items.isEmpty else { return 2 }
+            var n = 1 + items.count  // brackets and the commas between
+            for item in items { n += item.encodedCount }
+            return n
+        case .object(let object):
+            guard !object.isEmpty else { return 2 }
+            var n = 1 + 2 * object.count  // braces, colons, commas
+            for member in object.members { n += JSON.encodedCount(member.key) + member.value.encodedCount }
+            return n
+        }
+    }
+
+    /// `writeString`'s length: quotes, and the escapes of RFC 8259 §7.
+    static func encodedCount(_ s: String) -> Int {
+        var n = 2
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x0C, 0x0A, 0x0D, 0x09: n += 2
+            case 0x00..<0x20: n += 6
+            default: n += 1
+            }
+        }
+        return n
+    }
+
     static func newline(_ out: inout [UInt8], _ indent: Int) {
         out.append(0x0A)
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
@@ -69,11 +104,14 @@ extension JSON {
             case 0x09: out.append(contentsOf: "\\t".utf8)
             case 0x00..<0x20:
                 out.append(contentsOf: "\\u00".utf8)
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0xF)])
+                out.append(hexDigit(b >> 4))
+                out.append(hexDigit(b & 0xF))
             default: out.append(b)
             }
         }
         out.append(UInt8(ascii: "\""))
     }
+
+    /// A nibble as a lowercase hex digit (no table to allocate per string).
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10 }
 }

@@ -26,7 +26,7 @@ public enum JSONPages {
         var i = from
         while i < count {
             let j = item(i)
-            let size = j.encoded().utf8.count + 1
+            let size = j.encodedCount + 1
             if !items.isEmpty && used + size > budget { break }
             items.append(j)
             used += size

@@ -313,3 +313,18 @@ public struct LogLevelReply: MethodReply {
     }
     public var json: JSON { .object(["level": .string(level.tag)]) }
 }
+
+/// authd's `session-prefixes`: whether authd holds that session (and will
+/// put the prefixes in its accounting).
+public struct SessionPrefixesReply: MethodReply {
+    public var session: String
+    public var known: Bool
+    public init(session: String, known: Bool) { self.session = session; self.known = known }
+    public init(json: JSON) throws(MethodError) {
+        let o = try Self.object(json, keys: ["session", "known"])
+        session = try Self.string(o, "session", json)
+        guard case let .bool(k)? = o["known"] else { throw Self.refuse(json) }
+        known = k
+    }
+    public var json: JSON { .object(["session": .string(session), "known": .bool(known)]) }
+}

@@ -19,7 +19,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     // linkd
     case linkdSessions, sessionKill, dial, bridge, linkdUnbridge, partnerFailed, tunnels, tunnelKill
     // authd
-    case authdSessions, authTest
+    case authdSessions, authTest, sessionPrefixes
     // ncpd
     case ncpdSessions, pools, bundles
     // bridged
@@ -40,6 +40,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .tunnels: "tunnels"
         case .tunnelKill: "tunnel-kill"
         case .authTest: "auth-test"
+        case .sessionPrefixes: "session-prefixes"
         case .pools: "pools"
         case .bundles: "bundles"
         case .splices: "splices"
@@ -51,7 +52,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .status, .ping, .logLevel: nil
         case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels, .tunnelKill: .linkd
-        case .authdSessions, .authTest: .authd
+        case .authdSessions, .authTest, .sessionPrefixes: .authd
         case .ncpdSessions, .pools, .bundles: .ncpd
         case .splices, .bridgedUnbridge: .bridged
         }
@@ -63,7 +64,8 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     public var needsAdmin: Bool {
         switch self {
         case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .bundles, .splices, .tunnels: false
-        case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .tunnelKill, .logLevel: true
+        case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .tunnelKill, .logLevel,
+             .sessionPrefixes: true
         }
     }
 
@@ -80,6 +82,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .bridgedUnbridge: SpliceArguments.shape
         case .tunnelKill: TunnelArguments.shape
         case .logLevel: LogLevelArguments.shape
+        case .sessionPrefixes: SessionPrefixesArguments.shape
         }
     }
 
@@ -103,6 +106,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .tunnelKill: TunnelKillReply.self
         case .bundles: BundlesReply.self
         case .logLevel: LogLevelReply.self
+        case .sessionPrefixes: SessionPrefixesReply.self
         }
     }
 
@@ -256,4 +260,76 @@ public struct LogLevelArguments: MethodArguments {
         self.level = level
     }
     public var json: JSON { .object(["level": .string(level.tag)]) }
+}
+
+/// authd's `session-prefixes`, called by ncpd through pppinit's daemon-call
+/// table: the IPv6 prefixes ncpd gave a session from its own pools (the /64
+/// of its RAs, the prefix DHCPv6 delegated), for the session's accounting
+/// (RFC 3162 §2.3 Framed-IPv6-Prefix, RFC 4818 §3 Delegated-IPv6-Prefix).
+/// A prefix travels as 32 hex digits, "/", its length: IPC has no IPv6 text
+/// form. An absent key is no prefix (released).
+public struct SessionPrefixesArguments: MethodArguments {
+    public static let shape = #"{"session": "PORT:N", "prefix": "HEX32/LEN" (optional), "delegated": "HEX32/LEN" (optional)}"#
+    public var session: String
+    public var prefix: IPv6PrefixValue?
+    public var delegated: IPv6PrefixValue?
+    static let keys: Set<String> = ["session", "prefix", "delegated"]
+
+    public init(session: String, prefix: IPv6PrefixValue?, delegated: IPv6PrefixValue?) {
+        self.session = session; self.prefix = prefix; self.delegated = delegated
+    }
+
+    public init(json: JSON) throws(MethodError) {
+        guard let o = json.object, o.keys.allSatisfy(Self.keys.contains) else {
+            throw MethodError(.badArguments, "session-prefixes needs \(Self.shape)")
+        }
+        session = try Self.string(json, "session", "session-prefixes")
+        func parsed(_ key: String) throws(MethodError) -> IPv6PrefixValue? {
+            guard let v = o[key] else { return nil }
+            guard case let .string(text) = v, let p = Self.parse(text) else {
+                throw MethodError(.badArguments, "session-prefixes: '\(key)' is not HEX32/LEN with no bits past LEN")
+            }
+            return p
+        }
+        prefix = try parsed("prefix")
+        delegated = try parsed("delegated")
+    }
+
+    public var json: JSON {
+        var o: JSONObject = ["session": .string(session)]
+        if let prefix { o["prefix"] = .string(Self.text(prefix)) }
+        if let delegated { o["delegated"] = .string(Self.text(delegated)) }
+        return .object(o)
+    }
+
+    static func text(_ p: IPv6PrefixValue) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in p.address { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self) + "/\(p.length)"
+    }
+
+    /// Exactly 32 lowercase or uppercase hex digits, "/", 0-128 in decimal
+    /// without leading zeros; the bits past the length zero.
+    static func parse(_ text: String) -> IPv6PrefixValue? {
+        let u = Array(text.utf8)
+        guard u.count >= 34, u.count <= 36, u[32] == UInt8(ascii: "/") else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var address: [UInt8] = []
+        for i in stride(from: 0, to: 32, by: 2) {
+            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
+            address.append(hi << 4 | lo)
+        }
+        let decimal = u[33...]
+        guard decimal.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), decimal.count == 1 || decimal.first != 0x30,
+              let n = Int(String(decoding: decimal, as: UTF8.self)), n <= 128 else { return nil }
+        return IPv6PrefixValue(address: address, length: UInt8(n))
+    }
 }

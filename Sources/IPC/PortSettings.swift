@@ -160,3 +160,17 @@ public struct PortSettings: Equatable, Sendable {
         return s
     }
 }
+
+extension PortSettings {
+    /// Whether `other` opens the same descriptors (issue 19, reload): a
+    /// port whose other settings change keeps its deposited descriptors,
+    /// and the sessions on them, across its linkd's restart, and the new
+    /// settings apply to new sessions; one whose transport changes (kind,
+    /// device, addresses, line settings, VLANs, the PPPoE role) is opened
+    /// anew, and its sessions cannot be carried over.
+    public func sameTransport(as other: PortSettings) -> Bool {
+        name == other.name && kind == other.kind && device == other.device && local == other.local
+            && remote == other.remote && speed == other.speed && localLine == other.localLine
+            && crtscts == other.crtscts && pppoe.role == other.pppoe.role && pppoe.vlan == other.pppoe.vlan
+    }
+}

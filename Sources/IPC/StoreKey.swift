@@ -25,6 +25,9 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// ncpd: one RFC 1990 bundle by its rendezvous name ("bundle:…"): the
     /// bundle's end of its session's channel and every member link's channel.
     case bundle(String)
+    /// linkd, ncpd: one linkd's mux (issue 13 point 1), by its port: the
+    /// depositor's end of it, deposited once for all its sessions.
+    case mux(String)
 
     public var description: String {
         switch self {
@@ -35,6 +38,7 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         case let .tunnel(id): "tunnel:\(id)"
         case .accountingOn: "accounting-on"
         case let .bundle(name): name
+        case let .mux(port): "mux:" + port
         }
     }
 
@@ -48,6 +52,8 @@ public enum StoreKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         default:
             if s.hasPrefix("session:"), s.count > 8 {
                 self = .session(String(s.dropFirst(8)))
+            } else if s.hasPrefix("mux:"), s.count > 4 {
+                self = .mux(String(s.dropFirst(4)))
             } else if s.hasPrefix("bundle:") {
                 self = .bundle(s)
             } else if s.hasPrefix("tunnel:"), let id = UInt16(s.dropFirst(7)), id != 0 {

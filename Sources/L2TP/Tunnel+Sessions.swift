@@ -58,6 +58,7 @@ extension Tunnel {
     /// CDN for one of ours (§6.12: Assigned Session ID is ours, the header names the peer's).
     mutating func clearSession(_ id: UInt16, _ result: ResultCode, now: UInt64, byPeer: Bool = false) -> [Action] {
         guard let session = sessions.removeValue(forKey: id) else { return [] }
+        endedCounters[id] = session.dataCounters
         var actions: [Action] = []
         if session.state != .waitTunnel {
             var m = ControlMessage(.cdn)
@@ -138,7 +139,7 @@ extension Tunnel {
                 counters.ignored += 1
                 return []
             }
-            sessions[id] = nil
+            endedCounters[id] = sessions.removeValue(forKey: id)?.dataCounters
             return [.sessionClosed(localID: id, m.result ?? ResultCode(ResultCode.lostCarrier), byPeer: true)]
         case .wen:
             guard let id, configuration.role == .lns, let errors = m.callErrors else {

@@ -85,6 +85,15 @@ public struct Tunnel: Equatable, Sendable {
     public internal(set) var state: State = .idle
     public internal(set) var transport: ReliableDelivery
     public internal(set) var sessions: [UInt16: Session] = [:]
+    /// The data counters of each call as it ended (its `.sessionClosed`),
+    /// for RFC 2867 Acct-Tunnel-Packets-Lost; the owner takes them with
+    /// `takeEndedCounters` when it handles that action. Not in the record.
+    public internal(set) var endedCounters: [UInt16: Session.DataCounters] = [:]
+
+    /// What call `id` counted, once, after its `.sessionClosed`.
+    public mutating func takeEndedCounters(_ id: UInt16) -> Session.DataCounters? {
+        endedCounters.removeValue(forKey: id)
+    }
     public internal(set) var peerHostName: [UInt8] = []
     public internal(set) var counters = Counters()
     /// Our Challenge (§4.4.3) until the peer's Response is checked.
@@ -228,6 +237,7 @@ public struct Tunnel: Equatable, Sendable {
     mutating func teardown(_ result: ResultCode, byPeer: Bool) -> [Action] {
         var actions: [Action] = []
         for id in sessions.keys.sorted() {
+            endedCounters[id] = sessions[id]?.dataCounters
             actions.append(.sessionClosed(localID: id, result, byPeer: byPeer))
         }
         sessions.removeAll()

@@ -21,6 +21,14 @@ public struct MultilinkBundleKey: Hashable, Sendable {
         self.init(peerName: peerName, discriminator: negotiated.bundleDiscriminator)
     }
 
+    /// The key of a link as the channel record carries it: the name the
+    /// peer authenticated as and its discriminator option's value (Class
+    /// and Address). linkd computes it to find the bundle's rendezvous
+    /// point, the owner to check what arrives there.
+    public init(peerName: String, discriminatorOption: [UInt8]) throws(PPPError) {
+        self.init(peerName: peerName, discriminator: try EndpointDiscriminator(optionValue: discriminatorOption))
+    }
+
     /// `bundle:<name>:<discriminator>`, the discriminator in pppd's syntax.
     /// It may be longer than a socket path allows; docs/design.md says how
     /// the runtime directory's socket name is derived from it.

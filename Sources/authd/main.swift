@@ -38,6 +38,7 @@ final class Authd: Daemon {
         }
         rt.ownStatus = { .authd(service.status) }
         rt.register(.authdSessions) { _, _ in service.sessionList.json }
+        rt.register(.sessionPrefixes) { arguments, _ throws(MethodError) in try service.sessionPrefixes(arguments) }
         // Admin only: it answers whether a password is right, so it is a guessing oracle.
         rt.registerDeferred(.authTest) { arguments, _, reply in service.authTest(arguments, reply: reply) }
         service.restoreCounterBases(rt.restored)

@@ -8,6 +8,9 @@
 // from the wire are dropped silently meanwhile, never Protocol-Rejected.
 // Frames move through IPC's ChannelPump: one receive buffer, reads in
 // batches, sends gathered without a copy; no per-frame heap allocation.
+// A session of a PPPoE access concentrator goes to ncpd over the port's mux
+// instead (MuxLink, issue 13 point 1): the handoff is a session-open under
+// `handle`, ncpd's accept is the ack, and no descriptor is ours.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,6 +38,10 @@ final class ChannelRelay {
         /// Handoffs sent again because the owner was busy (its rendezvous
         /// queue full, or no answer in time): never a reason to end.
         var handoffBusyRetries = 0
+        /// Issue 17 point 3: handoffs sent to the link's bundle's own
+        /// rendezvous point, and attempts that found none there (no bundle
+        /// yet, or a stale socket): those went to ncpd's rendezvous.
+        var bundleTransfers = 0, bundleNotFound = 0
         /// Issue 21: super-packets the owner sent (segmented for the wire),
         /// and coalesced ones sent to it.
         var superPacketsFromChannel = 0, superPacketsToChannel = 0
@@ -63,10 +70,17 @@ final class ChannelRelay {
     /// so the NCPs do not wait a Restart timer for a retransmission.
     private var early: [(ProtocolNumber, [UInt8])] = []
     static let earlyLimit = 8
-    /// The receive buffer for the life of the channel (sends need none);
-    /// it grows once to a super-packet's size when the owner says it sends
-    /// them (issue 21).
-    private var receiveBuffer: [UInt8]
+    /// Where received frames go: the port's buffer, shared by its channels
+    /// (FrameScratch), `receiveLength` octets of it while in use.
+    private let scratch: FrameScratch
+    /// A super-packet's size once the owner says it sends them (issue 21),
+    /// or after a restart of an offloading channel; else the peer's MRU +2
+    /// for the Protocol field, +1 to notice a frame over the MRU (SEQPACKET
+    /// truncates what does not fit).
+    private var takesLargeFrames = false
+    private var receiveLength: Int {
+        takesLargeFrames ? Self.superPacketBuffer : Int(record.peerMRU) + ChannelFrame.headerLength + 1
+    }
     /// Issue 21: what we offered the owner in the record, and what it said
     /// it does (its capability frame).
     var offered: ChannelOffload { ChannelOffload(rawValue: record.offload) }
@@ -110,21 +124,19 @@ final class ChannelRelay {
         }
     }
 
-    init(record: ChannelRecord, runtimeDir: String, loop: EventLoop, log: Log) {
+    init(record: ChannelRecord, runtimeDir: String, loop: EventLoop, log: Log, scratch: FrameScratch) {
         self.record = record
         self.loop = loop
         self.log = log
         self.runtimeDir = runtimeDir
-        // +2 for the Protocol field, +1 to notice a frame over the peer's MRU
-        // (SEQPACKET truncates what does not fit).
-        receiveBuffer = [UInt8](repeating: 0, count: Int(record.peerMRU) + ChannelFrame.headerLength + 1)
+        self.scratch = scratch
     }
 
     /// After a restart of linkd: our end of a channel ncpd (`owner`) still
     /// holds, back from the fd store; relaying resumes at once.
     convenience init(resuming record: ChannelRecord, channel: consuming FileDescriptor, owner: Int32,
-         loop: EventLoop, log: Log) throws(IPCError) {
-        self.init(record: record, runtimeDir: "", loop: loop, log: log)
+         loop: EventLoop, log: Log, scratch: FrameScratch) throws(IPCError) {
+        self.init(record: record, runtimeDir: "", loop: loop, log: log, scratch: scratch)
         let raw = channel.raw
         own = .some(channel)
         ownerPID = owner
@@ -134,7 +146,7 @@ final class ChannelRelay {
         if record.offload != 0 {
             // We offered super-packets before the restart and do not know
             // what the owner answered: room for one, and ask again.
-            receiveBuffer = [UInt8](repeating: 0, count: Self.superPacketBuffer)
+            takesLargeFrames = true
             sendCapability(offered.union(.replyRequested))
         }
     }
@@ -147,13 +159,47 @@ final class ChannelRelay {
     }
 
     private func sendCapability(_ flags: ChannelOffload) {
-        guard let raw = own?.raw else { return }
         let frame = ChannelFrame.capability(flags)
+        if let mux {
+            counters.toChannel.count(frame.withUnsafeBytes { mux.send(handle, $0, UnsafeRawBufferPointer(start: nil, count: 0)) })
+            return
+        }
+        guard let raw = own?.raw else { return }
         counters.toChannel.count(frame.withUnsafeBytes { ChannelPump.send(raw, $0) })
     }
 
     /// Our end of the channel while relaying (deposited in the fd store).
     var descriptor: Int32? { state == .relaying ? own?.raw : nil }
+
+    /// Issue 13: the port's mux, when the session goes to ncpd over it, and
+    /// the session's handle there (its number on the port).
+    private(set) var mux: MuxLink?
+    private(set) var handle: UInt32 = 0
+
+    /// Goes to ncpd over `mux` under `handle` (before `start`).
+    func useMux(_ mux: MuxLink, handle: UInt32) {
+        guard state == .waiting, handle != 0 else { return }
+        self.mux = mux
+        self.handle = handle
+    }
+
+    /// Relaying on the mux (deposited: its handle, no descriptor).
+    var onMux: Bool { mux != nil && state == .relaying }
+
+    /// After a restart of linkd: a session ncpd holds on the mux.
+    convenience init(resuming record: ChannelRecord, mux: MuxLink, handle: UInt32, owner: Int32,
+                     loop: EventLoop, log: Log, scratch: FrameScratch) {
+        self.init(record: record, runtimeDir: "", loop: loop, log: log, scratch: scratch)
+        self.mux = mux
+        self.handle = handle
+        ownerPID = owner
+        state = .relaying
+        mux.adopt(self)
+        if record.offload != 0 {
+            takesLargeFrames = true
+            sendCapability(offered.union(.replyRequested))
+        }
+    }
 
     /// Hands the channel to bridged, to be spliced to `partner`'s.
     func start(bridgeWith partner: String) {
@@ -195,12 +241,32 @@ final class ChannelRelay {
         return pair
     }
 
-    /// Creates the pair and sends one end to the owner.
+    /// Issue 17 point 3: the rendezvous point of the bundle this link
+    /// belongs to (IPC's BundleRendezvous), for a link with an MRRU going
+    /// to ncpd; nil otherwise, or once its owner refused the link.
+    private var bundlePath: String? {
+        guard owner == .ncpd, !bundleRefused, let m = record.multilink,
+              let key = try? MultilinkBundleKey(peerName: record.bundlePeerName, discriminatorOption: m.peerDiscriminator)
+        else { return nil }
+        return BundleRendezvous.path(runtimeDir: runtimeDir, name: key.rendezvousName)
+    }
+    /// The current attempt went to the bundle's socket.
+    private var viaBundle = false
+    private var bundleRefused = false
+
+    /// Creates the pair and sends one end to the owner: a link of a bundle
+    /// that exists goes to the bundle's own rendezvous point, as FreeBSD
+    /// ppp hands a link to its bundle's owner; no bundle there yet (ENOENT,
+    /// ECONNREFUSED: no socket, or a stale one) means ncpd's rendezvous,
+    /// where the first link creates it.
     func start() {
         guard state == .waiting || state == .handingOver else { return }
         state = .handingOver
         counters.handoffAttempts += 1
-        let path = runtimeDir + "/" + owner.description
+        if let mux, owner == .ncpd {
+            mux.open(self)
+            return
+        }
         let pair: SocketPair
         do { pair = try Self.channelPair() } catch {
             end("cannot create the channel: \(error)")
@@ -209,8 +275,23 @@ final class ChannelRelay {
         let farRaw = pair.second.raw
         own = .some(pair.first)
         far = .some(pair.second)
+        let message = Message.channelHandedOver(record: record.encoded())
+        if let path = bundlePath {
+            do {
+                try HandoffSender.send(message, descriptors: [farRaw], to: path, loop: loop) { [weak self] outcome in
+                    self?.handedOver(outcome)
+                }
+                viaBundle = true
+                counters.bundleTransfers += 1
+                return
+            } catch {
+                // Nobody owns the bundle (yet): ncpd's rendezvous below.
+                counters.bundleNotFound += 1
+            }
+        }
+        viaBundle = false
         do {
-            try HandoffSender.send(.channelHandedOver(record: record.encoded()), descriptors: [farRaw], to: path,
+            try HandoffSender.send(message, descriptors: [farRaw], to: runtimeDir + "/" + owner.description,
                                    loop: loop) { [weak self] outcome in self?.handedOver(outcome) }
         } catch {
             handedOver(.failed(error))
@@ -223,12 +304,14 @@ final class ChannelRelay {
         case .accepted(let pid):
             ownerPID = pid
             far = nil  // the owner holds it now; its hang-up will reach us as EOF
-            guard let raw = own?.raw else { return }
-            do {
-                try loop.watch(raw) { [unowned self] events in self.readable(events) }
-            } catch {
-                end("cannot watch the channel: \(error)")
-                return
+            if mux == nil {
+                guard let raw = own?.raw else { return }
+                do {
+                    try loop.watch(raw) { [unowned self] events in self.readable(events) }
+                } catch {
+                    end("cannot watch the channel: \(error)")
+                    return
+                }
             }
             state = .relaying
             lastData = Instant.now()
@@ -238,7 +321,18 @@ final class ChannelRelay {
             for (proto, information) in queued where state == .relaying { deliver(proto, information[...]) }
             // Held by ncpd or bridged: deposited, so it resumes after a restart.
             onHeld?()
+        case .refused(let reason) where viaBundle:
+            // The bundle's owner said no (it ended meanwhile, or the link
+            // does not fit it): ncpd's rendezvous decides, as for a link
+            // of no bundle yet. The refusal cost nothing: we still own it.
+            log.notice("session \(record.session): the bundle's owner refused the link (\(reason)); trying ncpd's rendezvous")
+            bundleRefused = true
+            own = nil
+            far = nil
+            counters.handoffAttempts -= 1
+            start()
         case .refused(let reason):
+            mux?.close(handle, reason: reason, tell: false)
             end("\(owner) refused the channel: \(reason)")
         case .failed(let error):
             own = nil
@@ -287,6 +381,8 @@ final class ChannelRelay {
             // still holds a copy of our end (withdrawn by onClosed).
             _ = shutdown(raw, Int32(SHUT_RDWR))
         }
+        // On the mux: ncpd hears session-close, unless it closed first.
+        mux?.close(handle, reason: "linkd ended the session", tell: !closedByOwner)
         own = nil
         far = nil
         early = []
@@ -299,12 +395,39 @@ final class ChannelRelay {
         onEnd?(reason)
     }
 
+    /// ncpd said session-close on the mux (or the mux closed).
+    private var closedByOwner = false
+
+    func muxClosed(_ reason: String) {
+        closedByOwner = true
+        end("ncpd closed the channel: \(reason)")
+    }
+
+    /// A frame from ncpd on the mux: into the port's receive buffer
+    /// (FrameScratch; a copy, no allocation), then the same checks as a
+    /// frame of our own channel.
+    func muxFrame(_ datagram: UnsafeMutableRawBufferPointer) {
+        guard state == .relaying else { counters.droppedInvalid += 1; return }
+        let limit = receiveLength
+        // Cut at `limit`, as a SEQPACKET read of `limit` octets of our own
+        // channel would be: the checks below then refuse it as too long.
+        let n = min(datagram.count, limit)
+        scratch.withReceive(count: limit) { buffer in
+            buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: datagram.baseAddress!, byteCount: n) }
+            switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+            case .superPacket: superPacket(n, buffer, limit: limit)
+            case .capability: capability(n, &buffer)
+            case .ppp, .invalid: frame(n, buffer, limit: limit)
+            }
+        }
+    }
+
     // MARK: wire → channel
 
     /// A frame from the peer for the channel owner (network, NCP, or a
     /// Protocol-Reject of one as 0xc021). Dropped and counted until the ack.
     func deliver(_ proto: ProtocolNumber, _ information: ArraySlice<UInt8>) {
-        guard state == .relaying, let raw = own?.raw else {
+        guard state == .relaying, mux != nil || own != nil else {
             // Before the ack: a copy (this is not the data path yet) of the
             // first few frames; after a failed handoff, or past the limit, dropped.
             if state == .handingOver && early.count < Self.earlyLimit {
@@ -320,7 +443,7 @@ final class ChannelRelay {
             information.withUnsafeBytes { gro.push($0, for: self) }
             return
         }
-        let result = information.withUnsafeBytes { ChannelPump.send(raw, protocol: proto.rawValue, information: $0) }
+        let result = information.withUnsafeBytes { toOwner(proto, $0) }
         delivered(result, proto, ChannelFrame.headerLength + information.count)
     }
 
@@ -335,15 +458,25 @@ final class ChannelRelay {
 
     /// Issue 21: an IP packet the coalescer passed through as it came.
     func deliverPacket(_ proto: ProtocolNumber, _ packet: UnsafeRawBufferPointer) {
-        guard state == .relaying, let raw = own?.raw else { counters.droppedBeforeHandoff += 1; return }
-        delivered(ChannelPump.send(raw, protocol: proto.rawValue, information: packet), proto, ChannelFrame.headerLength + packet.count)
+        guard state == .relaying else { counters.droppedBeforeHandoff += 1; return }
+        delivered(toOwner(proto, packet), proto, ChannelFrame.headerLength + packet.count)
+    }
+
+    /// One PPP frame to the owner: on our channel, or on the mux.
+    private func toOwner(_ proto: ProtocolNumber, _ information: UnsafeRawBufferPointer) -> ChannelSend {
+        if let mux { return mux.send(handle, protocol: proto.rawValue, information: information) }
+        guard let raw = own?.raw else { return .gone(EBADF) }
+        return ChannelPump.send(raw, protocol: proto.rawValue, information: information)
     }
 
     /// Issue 21: a coalesced super-packet: `header` (marker, Protocol,
     /// virtio header) and the packet, one datagram.
     func deliverSuperPacket(_ header: UnsafeRawBufferPointer, _ packet: UnsafeRawBufferPointer) {
-        guard state == .relaying, let raw = own?.raw else { counters.droppedBeforeHandoff += 1; return }
-        let result = ChannelPump.send(raw, header: header, body: packet)
+        guard state == .relaying else { counters.droppedBeforeHandoff += 1; return }
+        let result: ChannelSend
+        if let mux { result = mux.send(handle, header, packet) } else if let raw = own?.raw {
+            result = ChannelPump.send(raw, header: header, body: packet)
+        } else { result = .gone(EBADF) }
         if case .sent = result { counters.superPacketsToChannel += 1 }
         delivered(result, .ipv4, header.count + packet.count)
     }
@@ -352,16 +485,29 @@ final class ChannelRelay {
 
     private func readable(_ events: IOEvents) {
         guard let raw = own?.raw else { return }
-        let end = ChannelPump.drain(raw, into: &receiveBuffer) { n, buffer in
-            switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
-            case .superPacket: superPacket(n, buffer)
-            case .capability: capability(n, &buffer)
-            case .ppp, .invalid: frame(n, buffer)
+        // The port's buffer (FrameScratch), at least `receiveLength` octets;
+        // each receive is offered exactly `receiveLength` of it, so that a
+        // frame over the MRU is truncated and noticed. The buffer never
+        // shrinks: sessions that take super-packets and sessions that do not
+        // share it without a 64 KiB zero-fill each time they alternate.
+        var end = ChannelReceive.empty
+        scratch.withReceive(count: receiveLength) { buffer in
+            for _ in 0..<ChannelPump.batch {
+                let limit = receiveLength  // grows after a capability frame
+                end = buffer.withUnsafeMutableBytes {
+                    ChannelPump.receive(raw, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<limit]))
+                }
+                guard case .frame(let n) = end else { return }
+                switch buffer.withUnsafeBytes({ ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+                case .superPacket: superPacket(n, buffer, limit: limit)
+                case .capability: capability(n, &buffer)
+                case .ppp, .invalid: frame(n, buffer, limit: limit)
+                }
+                guard state == .relaying else { return }
             }
-            return state == .relaying
         }
         switch end {
-        case .drained, .budget, .stopped:
+        case .frame, .empty:
             return
         case .closed, .failed:
             // The owner closed its end (SEQPACKET EOF), or a socket error.
@@ -373,9 +519,10 @@ final class ChannelRelay {
         }
     }
 
-    /// One datagram of `n` octets from the owner (the start of `buffer`),
-    /// checked against the channel conventions before it reaches the wire.
-    private func frame(_ n: Int, _ buffer: [UInt8]) {
+    /// One datagram of `n` octets from the owner (the start of `buffer`,
+    /// received into `limit` octets of it), checked against the channel
+    /// conventions before it reaches the wire.
+    private func frame(_ n: Int, _ buffer: [UInt8], limit: Int) {
         let proto: ProtocolNumber, information: ArraySlice<UInt8>
         do { (proto, information) = try ChannelFrame.decode(buffer[0..<n]) } catch {
             counters.droppedInvalid += 1
@@ -398,7 +545,7 @@ final class ChannelRelay {
         // LCP is ours and the auth protocols are authd's: the owner may send
         // network and NCP frames only.
         guard !proto.isLinkControl else { counters.droppedInvalid += 1; return }
-        guard n <= buffer.count - 1, information.count <= Int(record.peerMRU) else {
+        guard n < limit, information.count <= Int(record.peerMRU) else {
             counters.droppedOverMRU += 1
             return
         }
@@ -410,8 +557,8 @@ final class ChannelRelay {
 
     /// Issue 21: a super-packet for the wire, only if we offered to take
     /// them, whole (not cut by a short buffer) and well-formed.
-    private func superPacket(_ n: Int, _ buffer: [UInt8]) {
-        guard offered.contains(.takesSuperPackets), n < buffer.count else { counters.droppedInvalid += 1; return }
+    private func superPacket(_ n: Int, _ buffer: [UInt8], limit: Int) {
+        guard offered.contains(.takesSuperPackets), n < limit else { counters.droppedInvalid += 1; return }
         buffer.withUnsafeBytes { b in
             let frame = UnsafeRawBufferPointer(rebasing: b[0..<n])
             guard let proto = try? ChannelFrame.superPacket(frame) else { counters.droppedInvalid += 1; return }
@@ -430,8 +577,12 @@ final class ChannelRelay {
               let flags = try? buffer.withUnsafeBytes({ b throws(PPPError) in try ChannelFrame.capability(UnsafeRawBufferPointer(rebasing: b[0..<n])) })
         else { counters.droppedInvalid += 1; return }
         ownerOffload = flags.subtracting(.replyRequested)
-        if ownerOffload.contains(.sendsSuperPackets) && buffer.count < Self.superPacketBuffer {
-            buffer = [UInt8](repeating: 0, count: Self.superPacketBuffer)
+        if ownerOffload.contains(.sendsSuperPackets) {
+            takesLargeFrames = true
+            // Once per port: the shared buffer keeps the larger capacity.
+            if buffer.count < Self.superPacketBuffer {
+                buffer += [UInt8](repeating: 0, count: Self.superPacketBuffer - buffer.count)
+            }
         }
         if flags.contains(.replyRequested) { sendCapability(offered) }
         log.info("session \(record.session): the channel owner \(ownerOffload.isEmpty ? "takes no super-packets" : "does super-packets (\(ownerOffload.rawValue))")")
@@ -451,11 +602,13 @@ final class ChannelRelay {
             "dropped_owner_gone": .int(Int64(c.toChannel.gone)),
             "handoff_attempts": .int(Int64(c.handoffAttempts)),
             "handoff_busy_retries": .int(Int64(c.handoffBusyRetries)),
+            "bundle_transfers": .int(Int64(c.bundleTransfers)), "bundle_not_found": .int(Int64(c.bundleNotFound)),
             "offload_offered": .int(Int64(record.offload)), "owner_offload": .int(Int64(ownerOffload.rawValue)),
             "super_packets_from_channel": .int(Int64(c.superPacketsFromChannel)),
             "super_packets_to_channel": .int(Int64(c.superPacketsToChannel)),
         ]
         o["owner_pid"] = ownerPID.map { .int(Int64($0)) } ?? .null
+        if mux != nil { o["mux_handle"] = .int(Int64(handle)) }
         return o
     }
 }

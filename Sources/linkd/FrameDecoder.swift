@@ -22,8 +22,10 @@ struct FrameDecoder {
     init(async: Bool, mru: UInt16) {
         isAsync = async
         maximumInformation = max(Int(mru), 1500)
-        // 8 = Address, Control, Protocol and an FCS-32 at most.
-        deframer = AsyncDeframer(maximumFrameLength: maximumInformation + 8)
+        // 8 = Address, Control, Protocol and an FCS-32 at most. A datagram
+        // port never feeds the deframer: a length of 0 keeps it from
+        // reserving a frame's worth of buffer per session (issue 13, point 5).
+        deframer = AsyncDeframer(maximumFrameLength: async ? maximumInformation + 8 : 0)
     }
 
     /// Feeds what one read returned; `frame` runs once per good frame with a

@@ -18,7 +18,7 @@ extension L2TPTransport {
 
     /// LAC: a new call and its session (Establish, waiting for the call to
     /// connect); nil when no tunnel has room.
-    func placeCall(for subscriber: String?, proxy: DialProxy?, targets: [L2TPTarget]) -> Session? {
+    func placeCall(for subscriber: String?, user: String, proxy: DialProxy?, targets: [L2TPTarget]) -> Session? {
         guard !targets.isEmpty else { return nil }
         let now = Self.now()
         let call = Self.incomingCall(for: subscriber, proxy: proxy)
@@ -28,6 +28,8 @@ extension L2TPTransport {
         circuit.l2tp?.proxy = call.proxy
         circuit.l2tp?.targets = targets
         circuit.l2tp?.targetIndex = index
+        circuit.l2tp?.user = user
+        if slot.openedFor.isEmpty { slot.openedFor = user }
         let s = host.makeSession(on: circuit)
         s.circuitConnecting()
         host.rt.log.info("session \(s.id): L2TP call \(id) in tunnel \(slot.id) to \(slot.peer)")
@@ -106,6 +108,7 @@ extension L2TPTransport {
             guard let s = slot.circuits[call.localID]?.session, s.phase != .dead else { return }
             host.rt.log.info("session \(s.id): L2TP call \(call.localID) connected (LNS's id \(call.peerID))")
             host.rt.publish(.callUp(port: settings.name, tunnel: Int(slot.id), call: Int(call.localID), peerCall: Int(call.peerID), session: s.id))
+            if let c = slot.circuits[call.localID]?.l2tp { accountCallUp(c, on: slot, session: s) }
             s.start()
         }
     }
@@ -129,6 +132,7 @@ extension L2TPTransport {
                 next.circuits[newID] = circuit
                 circuit.peer = "\(next.peer)"
                 next.idleSince = nil
+                if next.openedFor.isEmpty { next.openedFor = call.user }
                 host.rt.log.notice("session \(s.id): LNS \(slot.peer) did not take the tunnel (\(Self.describe(result))); trying \(next.peer)")
                 return
             }

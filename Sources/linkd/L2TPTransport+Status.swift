@@ -56,6 +56,8 @@ extension L2TPTransport {
         return [
             "id": .int(Int64(t.localID)), "peer_id": .int(Int64(t.peerTunnelID)), "peer": .string("\(slot.peer)"),
             "host_name": .string(String(decoding: t.peerHostName, as: UTF8.self)),
+            // RFC 2868 §3.7: the group this tunnel was opened for ("" = the port's own).
+            "assignment_id": .string(slot.target.assignmentID),
             "origin": .string(t.origin == .initiator ? "initiator" : "responder"),
             "state": .string(stateName(t.state)), "calls": .array(calls),
             "ns": .int(Int64(t.transport.nextNs)), "nr": .int(Int64(t.transport.nextNr)),

@@ -30,6 +30,13 @@ final class L2TPCall {
     /// LAC: the LNSs this call may go to, in order, and which it is at.
     var targets: [L2TPTarget] = []
     var targetIndex = 0
+    /// LAC, RFC 2867: the subscriber, the call's Acct-Session-Id and when
+    /// its Tunnel-Link-Start went out (nil: not yet).
+    var user = ""
+    var accountingID = ""
+    var accountedSince: Instant?
+    /// The LNS's Session ID, kept past the call's end for its Tunnel-Link-Stop.
+    var peerSessionID: UInt16?
 
     init(transport: L2TPTransport, tunnelID: UInt16, sessionID: UInt16) {
         self.transport = transport
@@ -88,6 +95,9 @@ final class L2TPTransport: Transport {
     /// The session whose end is clearing its call (its circuit is gone by
     /// then), named in the call-down event.
     private var endingSession: String?
+    /// Its circuit and itself, for the call's accounting (RFC 2867).
+    private var endingCircuit: Circuit?
+    private var endingSessionObject: Session?
 
     /// Tunnels on one port at most (each holds up to max-sessions calls).
     static let maxTunnels = 4096
@@ -169,7 +179,7 @@ final class L2TPTransport: Transport {
     /// call (as xl2tpd with pppd does); an LNS waits for its LACs.
     func startSession() {
         guard l2tp.role == .lac else { return }
-        if placeCall(for: nil, proxy: nil, targets: configuredTargets) == nil { host.rt.log.warning("port \(settings.name): no room for a call") }
+        if placeCall(for: nil, user: settings.user, proxy: nil, targets: configuredTargets) == nil { host.rt.log.warning("port \(settings.name): no room for a call") }
     }
 
     var isServing: Bool { l2tp.role == .lns }
@@ -187,7 +197,7 @@ final class L2TPTransport: Transport {
         if !asked.tunnels.isEmpty {
             host.rt.log.info("port \(settings.name): \(subscriber)'s call goes to RADIUS's LNSs \(targets.map { "\($0.endpoint)" }.joined(separator: ", "))")
         }
-        guard let s = placeCall(for: subscriber, proxy: asked.proxy, targets: targets) else {
+        guard let s = placeCall(for: subscriber, user: asked.peerName ?? "", proxy: asked.proxy, targets: targets) else {
             throw MethodError(.busy, "port \(settings.name): no tunnel has room for another call")
         }
         host.markDialled(s, for: subscriber)
@@ -202,9 +212,13 @@ final class L2TPTransport: Transport {
         slot.circuits[call.sessionID] = nil
         let reason = session.reason ?? "ended"
         endingSession = session.id
+        endingCircuit = circuit
+        endingSessionObject = session
         perform(slot.tunnel.disconnect(call.sessionID, ResultCode(ResultCode.administrative, error: 0, message: String(reason.prefix(200))), now: now),
                 on: slot, now: now)
         endingSession = nil
+        endingCircuit = nil
+        endingSessionObject = nil
         if slot.circuits.isEmpty { slot.idleSince = now }
         afterEvents()
     }
@@ -214,6 +228,7 @@ final class L2TPTransport: Transport {
     func shutdown() {
         let now = Self.now()
         for slot in Array(slots.values) {
+            slot.closeCause = Cause.nasReboot
             for circuit in Array(slot.circuits.values) { circuit.session?.close(reason: "linkd stopping") }
             perform(slot.tunnel.close(ResultCode(ResultCode.shuttingDown), now: now), on: slot, now: now)
         }
@@ -226,6 +241,7 @@ final class L2TPTransport: Transport {
         guard let slot = slots[id], Self.open(slot.tunnel.state) else { return false }
         let now = Self.now()
         host.rt.log.notice("port \(settings.name): tunnel \(id) closed by the operator")
+        slot.closeCause = Cause.adminReset
         perform(slot.tunnel.close(ResultCode(ResultCode.generalClear, message: "closed by the operator"), now: now), on: slot, now: now)
         afterEvents()
         return true
@@ -312,6 +328,9 @@ final class L2TPTransport: Transport {
         let slot = L2TPTunnelSlot(tunnel: Tunnel(configuration: configuration(for: from.address), origin: .responder, localID: freeTunnelID(),
                                                  seed: Self.seed(), now: now), peer: from)
         add(slot)
+        // The tunnel learns the peer's id from this SCCRQ: until now `add`
+        // could not key it, and a retransmitted SCCRQ would make another.
+        byPeer[key] = slot.id
         host.rt.log.info("port \(settings.name): tunnel \(slot.id): SCCRQ from \(from) (its tunnel \(peerTunnel))")
         perform(slot.tunnel.receiveControl(bytes, now: now), on: slot, now: now)
     }
@@ -361,6 +380,7 @@ final class L2TPTransport: Transport {
                     continue
                 }
                 slot.everEstablished = true
+                accountTunnelUp(slot)
                 host.rt.log.notice("port \(settings.name): tunnel \(slot.id) with \(slot.peer) (\(name), its id \(slot.tunnel.peerTunnelID)) established")
                 host.rt.publish(.tunnelUp(port: settings.name, tunnel: Int(slot.id), peer: "\(slot.peer)",
                                           peerTunnel: Int(slot.tunnel.peerTunnelID), hostName: name))
@@ -368,6 +388,7 @@ final class L2TPTransport: Transport {
                 host.rt.log.notice("port \(settings.name): tunnel \(slot.id) with \(slot.peer) closed \(byPeer ? "by the peer" : "by us"): \(Self.describe(result))")
                 host.rt.publish(.tunnelDown(port: settings.name, tunnel: Int(slot.id), peer: "\(slot.peer)", result: Int(result.result),
                                             error: Int(result.error ?? 0), message: result.text, byPeer: byPeer))
+                accountTunnelDown(slot, result, byPeer: byPeer)
             case .tunnelReleased:
                 release(slot)
             case .sessionEstablished(let call):
@@ -376,6 +397,8 @@ final class L2TPTransport: Transport {
                 host.rt.publish(.callDown(port: settings.name, tunnel: Int(slot.id), call: Int(id),
                                           session: slot.circuits[id]?.session?.id ?? endingSession, result: Int(result.result),
                                           error: Int(result.error ?? 0), byPeer: byPeer))
+                let circuit = slot.circuits[id] ?? endingCircuit
+                accountCallDown(id, result, byPeer: byPeer, on: slot, circuit: circuit, session: circuit?.session ?? endingSessionObject)
                 callClosed(id, result, byPeer: byPeer, on: slot, now: now)
             case .sessionLinkInfo:
                 // §6.14: the ACCM applies to async framing at the LAC; our
@@ -452,6 +475,7 @@ final class L2TPTransport: Transport {
             if let idle = idleDeadline(slot), now >= idle, slots[slot.id] === slot {
                 host.rt.log.info("port \(settings.name): tunnel \(slot.id) idle for \(l2tp.idleHold) s; closing it")
                 slot.idleSince = nil
+                slot.closeCause = Cause.idleTimeout
                 perform(slot.tunnel.close(ResultCode(ResultCode.generalClear), now: now), on: slot, now: now)
             }
         }

@@ -51,6 +51,18 @@ final class L2TPTunnelSlot {
     /// LAC: what the tunnel was opened for (a restored one: its peer only).
     var target: L2TPTarget
 
+    /// RFC 2867 (LAC): the tunnel's Acct-Session-Id, the user whose call
+    /// opened it, when Tunnel-Start went out (nil: not yet, so its end is a
+    /// Tunnel-Reject), whether its end was reported, why it is closing
+    /// (RFC 2866 §5.10, 0: from the StopCCN) and what its calls carried.
+    var accountingID = ""
+    var openedFor = ""
+    var accountedSince: Instant?
+    var accountingEnded = false
+    var closeCause: UInt32 = 0
+    var callTotals = SessionCounters()
+    var packetsLost: UInt32 = 0
+
     init(tunnel: Tunnel, peer: L2TPEndpoint, serverIndex: Int = 0, target: L2TPTarget? = nil) {
         self.tunnel = tunnel
         self.peer = peer

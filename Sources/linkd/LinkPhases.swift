@@ -101,9 +101,12 @@ struct LinkPhases: Equatable {
     /// The session reached the Network phase (pppd resets maxfail on it).
     private(set) var reachedNetwork = false
 
+    /// The reason's summary for metrics (EndCause), set with it.
+    private(set) var cause: EndCause?
+
     /// Keeps `why` unless a reason is known already.
-    mutating func note(_ why: String) {
-        if reason == nil { reason = why }
+    mutating func note(_ why: String, _ what: EndCause) {
+        if reason == nil { reason = why; cause = what }
     }
 
     mutating func handle(_ event: Event) -> [Action] {
@@ -117,15 +120,16 @@ struct LinkPhases: Equatable {
         case .circuitFailed(let why):
             guard reason == nil else { return [] }
             reason = why
+            cause = .carrier
             if phase == .dead { phase = .establish }
             return [.finished]
         case .circuitDown(let why):
-            note(why)
+            note(why, .carrier)
             // LCP's own tld/tlf come while `lowerLCP` is carried out; the
             // session is over then whatever LCP said.
             return phase == .dead ? [.lowerLCP] : [.lowerLCP, .finished]
         case .closeRequested(let why):
-            note(why)
+            note(why, EndCause(localReason: why))
             return [.closeLCP(reason: why)]
         case .lcpUp(let authenticate):
             if authenticate {
@@ -139,17 +143,20 @@ struct LinkPhases: Equatable {
             held = []
             return [.leaveNetwork]
         case .lcpFinished(let stopped):
-            note(stopped ? "LCP: no agreement (Max-Configure reached or peer stopped)" : "LCP closed")
+            note(stopped ? "LCP: no agreement (Max-Configure reached or peer stopped)" : "LCP closed", .negotiation)
             return [.finished]
-        case .lcpFailed(let why), .peerTerminated(let why):
-            note(why)
+        case .lcpFailed(let why):
+            note(why, .negotiation)
+            return []
+        case .peerTerminated(let why):
+            note(why, .peer)
             return []
         case .authSucceeded:
             guard phase == .authenticate else { return [] }
             return enterNetwork()
         case .authFailed(let why):
             let text = "authentication failed: \(why.isEmpty ? "rejected" : why)"
-            note(text)
+            note(text, .authentication)
             return [.closeLCP(reason: text)]
         case .resumed:
             phase = .network

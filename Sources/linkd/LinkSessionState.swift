@@ -15,7 +15,10 @@
 // from them, issue 14). Versions 1 (before PPPoE sessions were deposited),
 // 2 (before TCP sessions were) and 3 (before the counters) are still read;
 // any other is refused. Version 5 appends a PPPoE session's VLAN tags
-// (issue 13: S-VID, its TPID, C-VID; 0 for none).
+// (issue 13: S-VID, its TPID, C-VID; 0 for none). Version 6 (issue 13
+// point 1) appends the session's handle on the port's mux to ncpd, and is
+// written only for such a session (then no channel end is deposited): a
+// session with a channel of its own keeps version 5's bytes.
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
 // and PPP's sources, hence the conditional imports.
 #if canImport(IPC)
@@ -54,7 +57,7 @@ struct StreamRecord: Equatable {
 }
 
 struct LinkSessionState: Equatable {
-    static let version: UInt8 = 5
+    static let version: UInt8 = 6
 
     var id: String
     var negotiated = LCPNegotiatedOptions()
@@ -69,6 +72,9 @@ struct LinkSessionState: Equatable {
     var stream: StreamRecord?
     /// RFC 2866 §5.3-5.8 counts so far (session time is networkSince's).
     var counters = SessionCounters()
+    /// Issue 13 (version 6): the session's handle on the port's mux to
+    /// ncpd; 0 when it has a channel of its own.
+    var muxHandle: UInt32 = 0
 
     init(id: String, record: ChannelRecord) {
         self.id = id
@@ -92,7 +98,7 @@ struct LinkSessionState: Equatable {
 
     func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 256)
-        w.u8(Self.version)
+        w.u8(muxHandle == 0 ? 5 : Self.version)
         w.string(id)
         let o = negotiated
         w.u16(o.localMRU); w.u16(o.peerMRU); w.u32(o.receiveACCM); w.u32(o.transmitACCM)
@@ -123,6 +129,7 @@ struct LinkSessionState: Equatable {
         }
         counters.encode(into: &w)
         if let p = pppoe { w.u16(p.vlanOuter); w.u16(p.vlanOuterTPID); w.u16(p.vlanInner) }
+        if muxHandle != 0 { w.u32(muxHandle) }
         return w.bytes
     }
 
@@ -182,6 +189,10 @@ struct LinkSessionState: Equatable {
                 throw .invalid(callID: 0, reason: "link session state: VLAN \(p.vlanOuter).\(p.vlanInner) TPID \(p.vlanOuterTPID)")
             }
             s.pppoe = p
+        }
+        if v >= 6 {
+            s.muxHandle = try r.u32()
+            guard s.muxHandle != 0 else { throw .invalid(callID: 0, reason: "link session state: mux handle 0") }
         }
         try r.finish()
         guard s.number != nil, record.session == id else {

@@ -148,7 +148,9 @@ final class PPPoEPort {
         var resumed = 0
         for (e, deposited) in host.depositedSessions() {
             let binding = deposited.pppoe.map(PPPoEBinding.init)
-            guard let binding, binding.local == local, e.descriptors.count == 1, adopt(binding, deposited) else {
+            // Its channel end, or none on the mux (issue 13).
+            let descriptors = deposited.muxHandle == 0 ? 1 : 0
+            guard let binding, binding.local == local, e.descriptors.count == descriptors, adopt(binding, deposited) else {
                 host.dropDeposited(e, deposited)
                 continue
             }

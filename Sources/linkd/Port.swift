@@ -38,8 +38,10 @@ final class Port {
     static func open(_ settings: PortSettings, restored entries: [RestoredEntry]) throws(IPCError) -> Port {
         // The deposited settings decoded, not their bytes: a record an
         // older release wrote (issue 20) names the same port in other bytes.
+        // Only the transport must match: a reload that changed other
+        // settings restarts us onto the same descriptors (issue 19).
         if let e = entries.first(where: { $0.key == .port }), let d = e.descriptors.first,
-           (try? PortSettings.decode(e.record)) == settings {
+           (try? PortSettings.decode(e.record))?.sameTransport(as: settings) == true {
             guard settings.kind == .pppoe else { return Port(settings: settings, descriptor: d, restored: true) }
             // Untagged: discovery and session sockets; with VLANs the tagged one third.
             if e.descriptors.count == (settings.pppoe.vlan.isTagged ? 3 : 2) {

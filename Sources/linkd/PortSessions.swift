@@ -34,18 +34,45 @@ final class PortSessions {
     /// Issue 21: one coalescer for the port's sessions (GROPath), flushed
     /// by the port at the end of each receive batch.
     private(set) lazy var gro: GROPath? = bridging.offload && settings.kind == .pppoe ? GROPath() : nil
+    /// Issue 21: frames to the wire in vectors (TransmitBatch) where each
+    /// frame is a datagram of its own: UDP and PPPoE ports.
+    private(set) lazy var transmits: TransmitBatch? = settings.kind == .udp || settings.kind == .pppoe
+        ? TransmitBatch(loop: rt.loop, slotSize: Int(max(settings.mru, 1500)) + 64) : nil
     var settings: PortSettings { port.settings }
+    /// Issue 13: the port's one mux to ncpd, for a PPPoE access
+    /// concentrator's sessions (other transports keep a channel each).
+    private(set) lazy var mux: MuxLink? = settings.kind == .pppoe && settings.pppoe.role == .ac
+        ? MuxLink(port: settings.name, runtime: rt) : nil
     /// How this port's sessions reach their peers.
     private(set) lazy var transport: any Transport = Transports.make(for: port, host: self)
     /// Live sessions, then the most recent ended ones (phase dead), so
     /// `pppctl sessions` can still say why they ended.
-    private var table = SessionTable<Session>(endedKept: PortSessions.endedKept)
-    var sessions: [Session] { table.all }
+    private var table = SessionTable<Session>(endedKept: PortSessions.endedKept) {
+        didSet { listing = nil }
+    }
+    /// `table.all`, built once and kept while no session starts or ends:
+    /// `sessions` is read in pages, and a copy of the whole table per page
+    /// made listing thousands of sessions quadratic (issue 13, point 4).
+    private var listing: [Session]?
+    var sessions: [Session] {
+        if let listing { return listing }
+        let all = table.all
+        listing = all
+        return all
+    }
     private var nextNumber = 1
+    /// The transmit and channel receive buffers all its sessions share.
+    let scratch = FrameScratch()
     /// pppd's maxfail: consecutive sessions that never reached Network phase.
     var failures = 0
     private var holdoffTimer: TimerID?
+    /// Set while the router stops (stop(_:)): no new session, and `done`
+    /// once the last one has ended.
+    private var stopDone: (() -> Void)?
+    var isStopping: Bool { stopDone != nil }
     var counters = PortCounters()
+    /// Setups, failures and teardowns by cause (issue 19's metrics).
+    var outcomes = SessionOutcomes()
     /// partner-failed reports sent (upstream) and received (subscriber).
     var partnerFailures = PartnerFailureCounters()
     /// What the fd store gave back after a restart (RestoreAccount.swift).
@@ -72,11 +99,35 @@ final class PortSessions {
     /// SIGTERM or pppinit gone: the transport says goodbye to its peers.
     func shutdown() { transport.shutdown() }
 
+    /// SIGTERM, the router stopping (issue 19): each live session ends as
+    /// an operator's kill ends it — LCP Terminate-Request (RFC 1661 §3.7),
+    /// then at its end its transport's goodbye (PADT, CDN), authd's
+    /// accounting Stop and `session-down` (sessionFinished) — and no new
+    /// one starts. `done` runs once none is live (DaemonRuntime bounds the
+    /// wait); pppinit stops linkd before authd, so the Stops still reach it.
+    func stop(_ done: @escaping () -> Void) {
+        stopDone = done
+        if let t = holdoffTimer { rt.loop.cancel(t); holdoffTimer = nil }
+        // SIGUSR1: a reload removed this port (DaemonRuntime.removed).
+        let why = rt.removed ? "port removed" : "router stopping"
+        for s in sessions where s.phase != .dead { s.close(reason: why) }
+        finishStopIfIdle()
+    }
+
+    private func finishStopIfIdle() {
+        guard let done = stopDone, !sessions.contains(where: { $0.phase != .dead }) else { return }
+        stopDone = nil
+        // On the next turn: what the session's end sends after telling its
+        // owner (authd's Stop among it) goes out before the exit.
+        _ = rt.loop.schedule(after: 0) { done() }
+    }
+
     var status: LinkdStatus {
         var byTransport = JSONObject()
         transport.addStatus(to: &byTransport)
+        if let t = transmits { byTransport["transmit_batch"] = .object(t.json) }
         return LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, transport: byTransport,
-                           partnerFailed: partnerFailures.json, restore: restore.json)
+                           partnerFailed: partnerFailures.json, restore: restore.json, outcomes: outcomes.json)
     }
 
     // MARK: The fd store (DESIGN.md "Restart without losing sessions")
@@ -88,7 +139,8 @@ final class PortSessions {
     /// session ends, so the fd store's copy of a connection closes with ours.
     private func save(_ s: Session) {
         guard let (state, fd) = s.snapshot() else { return }
-        let descriptors = s.circuit.ownsDescriptor ? [fd, s.circuit.raw] : [fd]
+        // On the mux the session has no channel descriptor (issue 13).
+        let descriptors = (fd.map { [$0] } ?? []) + (s.circuit.ownsDescriptor ? [s.circuit.raw] : [])
         do { try rt.deposit(key: .session(s.id), record: state.encoded(), descriptors: descriptors) } catch {
             rt.log.warning("session \(s.id): fd store deposit failed (a restart would lose it): \(error)")
         }
@@ -97,7 +149,9 @@ final class PortSessions {
     /// After a restart: the sessions a previous linkd deposited, each with
     /// its readable record (unreadable ones are withdrawn here).
     func depositedSessions() -> [(RestoredEntry, LinkSessionState)] {
-        rt.restored.filter { $0.key.session != nil }.compactMap { e in depositedSession(e).map { (e, $0) } }
+        // Issue 13: the mux first, so the sessions on it find it.
+        if let mux, !mux.isReady { mux.resume(rt.restored) }
+        return rt.restored.filter { $0.key.session != nil }.compactMap { e in depositedSession(e).map { (e, $0) } }
     }
 
     /// A deposited session's record, or nil (withdrawn) when unreadable.
@@ -124,7 +178,8 @@ final class PortSessions {
     /// Resumes a deposited session Opened on `circuit`: LCP as negotiated,
     /// the channel end from the fd store. nil when it cannot.
     func resume(_ e: RestoredEntry, _ state: LinkSessionState, on circuit: Circuit) -> Session? {
-        guard let number = state.number, let fd = e.descriptors.first?.take() else {
+        let fd = state.muxHandle == 0 ? e.descriptors.first?.take() : nil
+        guard let number = state.number, state.muxHandle != 0 || fd != nil else {
             dropDeposited(e, state)
             return nil
         }
@@ -162,9 +217,12 @@ final class PortSessions {
     /// `resuming`: the number of a session taken back from the fd store.
     @discardableResult
     func makeSession(on circuit: Circuit, resuming number: Int? = nil) -> Session {
-        var context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth)
+        var context = Session.Context(loop: rt.loop, log: rt.log, runtimeDir: rt.runtimeDir, auth: auth,
+                                      scratch: scratch)
         context.segments = segments
         context.gro = gro
+        context.mux = mux
+        context.transmits = transmits
         let n = number ?? nextNumber
         let s = Session(id: "\(settings.name):\(n)", settings: settings, circuit: circuit, context: context)
         nextNumber = max(nextNumber, n + 1)
@@ -184,6 +242,7 @@ final class PortSessions {
     /// The next session of a port that runs one at a time.
     func startSession() {
         holdoffTimer = nil
+        guard !isStopping else { return }
         transport.startSession()
     }
 
@@ -227,6 +286,7 @@ extension Session: SessionTableEntry {}
 extension PortSessions: SessionOwner {
     func sessionUp(_ s: Session) {
         failures = 0
+        outcomes.setups += 1
         let o = s.negotiated ?? LCPNegotiatedOptions()
         rt.log.info("session \(s.id): network phase (magic \(SessionStatus.hex(o.localMagicNumber))/\(SessionStatus.hex(o.peerMagicNumber)))")
         rt.publish(.sessionUp(session: s.id, port: settings.name, peerName: s.auth.verdict?.peerName))
@@ -246,15 +306,19 @@ extension PortSessions: SessionOwner {
     /// phase is a failure; after maxfail in a row (0: never) we stop trying.
     func sessionFinished(_ s: Session) {
         let circuit = s.circuit
+        // Its last frames (a Terminate-Ack) before the transport's goodbye (PADT).
+        transmits?.flush()
         transport.sessionEnded(s, on: circuit)
         if circuit.session === s { circuit.session = nil }
         // Keep it for display, behind the live ones; forget the oldest.
         table.end(s)
         if !s.reachedNetwork { failures += 1 }
+        outcomes.ended(reachedNetwork: s.reachedNetwork, cause: s.endCause ?? .other)
         let reason = s.reason ?? "ended"
         rt.log.notice("session \(s.id): down: \(reason)")
         rt.publish(.sessionDown(session: s.id, port: settings.name, reason: reason))
         dialledSessionEnded(s)
+        if isStopping { finishStopIfIdle(); return }
         guard !transport.isServing else { return }
         guard settings.persist else {
             rt.log.notice("port \(settings.name): no persist; no new session")

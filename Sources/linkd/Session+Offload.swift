@@ -27,6 +27,8 @@ extension Session {
             return
         }
         let mtu = Int(negotiated?.peerMRU ?? 1492)
+        // Frames already in the port's batch go first (no reordering).
+        context.transmits?.flush()
         let outcome = wireHeader.withUnsafeBytes { header in
             batch.send(datagram, protocol: proto, mtu: mtu, header: header, fd: circuit.raw)
         }
@@ -45,4 +47,14 @@ extension Session {
             counters.transmitErrors += 1
         }
     }
+}
+
+/// Issue 21: what became of the session's frames in the port's batch.
+extension Session: TransmitAccount {
+    func transmitted(octets: Int) {
+        counters.framesOut += 1
+        counters.bytesOut += octets
+    }
+    func transmitDropped() { counters.transmitDropped += 1 }
+    func transmitFailed() { counters.transmitErrors += 1 }
 }

@@ -7,9 +7,12 @@ import PPPoE
 
 extension Session {
     /// The session as it stands, or nil when it is not relaying a channel.
-    func snapshot() -> (state: LinkSessionState, channel: Int32)? {
-        guard let relay = channel, let fd = relay.descriptor, let o = negotiated else { return nil }
+    func snapshot() -> (state: LinkSessionState, channel: Int32?)? {
+        guard let relay = channel, relay.descriptor != nil || relay.onMux, let o = negotiated else { return nil }
         var s = LinkSessionState(id: id, record: relay.record)
+        // Issue 13: on the mux, the handle instead of a descriptor.
+        if relay.onMux { s.muxHandle = relay.handle }
+        let fd = relay.descriptor
         s.negotiated = o
         s.lcpIdentifier = lcp.identifierToSave
         s.verdict = auth.verdict

@@ -57,9 +57,15 @@ final class Session {
         let log: Log
         let runtimeDir: String
         let auth: AuthClient
+        /// The port's shared transmit and channel receive buffers.
+        let scratch: FrameScratch
         /// Issue 21: the port's segmenting buffer when its `offload` is on.
         var segments: SegmentBatch? = nil
         var gro: GROPath? = nil
+        /// Issue 13: the port's mux to ncpd (a PPPoE access concentrator).
+        var mux: MuxLink? = nil
+        /// Issue 21: the port's send batch on UDP and PPPoE ports.
+        var transmits: TransmitBatch? = nil
     }
 
     let id: String
@@ -69,6 +75,7 @@ final class Session {
     private(set) var phases = LinkPhases()
     var phase: Phase { phases.phase }
     var reason: String? { phases.reason }
+    var endCause: EndCause? { phases.cause }
     var reachedNetwork: Bool { phases.reachedNetwork }
     private(set) var lcp: LCP
     var counters = Counters()
@@ -93,7 +100,6 @@ final class Session {
     var interimTimer: TimerID?
     private var encoder: FrameEncoder
     private var decoder: FrameDecoder
-    private var transmitBuffer: [UInt8] = []
     /// A PPPoE session's 20 header octets (RFC 2516 §4), LENGTH left to
     /// each frame: the segments of a super-packet go out behind it.
     private(set) var wireHeader: [UInt8] = []
@@ -149,7 +155,6 @@ final class Session {
             wireHeader = FrameEncoder.header(binding)
         }
         decoder = FrameDecoder(async: async, mru: settings.mru)
-        transmitBuffer.reserveCapacity(2 * Int(max(settings.mru, 1500)) + 16 + 20)
         let c = LCPPolicy.configuration(for: settings, async: async, seed: Session.randomSeed(),
                                         pppoeMaximumPayload: pppoe?.maximumPayload, mruCeiling: ceiling)
         let limits = Automaton.Limits(maxConfigure: Int(settings.lcpMaxConfigure),
@@ -360,15 +365,24 @@ final class Session {
         // RFC 1990 §3: fragments in proportion to the links' speeds; a tty
         // knows its line speed, other transports leave it to ncpd (0).
         if settings.kind == .tty { record.multilink?.speed = UInt64(settings.speed) }
-        let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log)
+        let relay = ChannelRelay(record: record, runtimeDir: context.runtimeDir, loop: loop, log: log,
+                                 scratch: context.scratch)
         attach(relay)
         switch owner?.route(self) ?? .ncpd {
         case .ncpd:
             relay.offerOffload(offloadOffer(multilink: record.multilink != nil))
+            // Issue 13: over the port's mux, under the session's number;
+            // a multilink link keeps a channel of its own (ncpd's bundles
+            // splice channels).
+            if let mux = context.mux, record.multilink == nil, let n = muxHandle { relay.useMux(mux, handle: n) }
             relay.start()
         case .bridged(let partner): relay.start(bridgeWith: partner)
         case .hold: log.info("session \(id): channel held for a bridge (\(bridge.stage.rawValue))")
         }
+        // The route is chosen and any dial has read the proxy values: they
+        // are kept until the Network phase only (Session+Proxy), which
+        // frees a few small arrays per session (issue 13, point 5).
+        proxyCapture = ProxyCapture()
         startAccounting()
         owner?.sessionUp(self)
     }
@@ -403,11 +417,18 @@ final class Session {
         channel = relay
     }
 
+    /// The session's handle on the mux: its number on the port.
+    var muxHandle: UInt32? {
+        guard let n = id.split(separator: ":").last.flatMap({ UInt32($0) }), n != 0 else { return nil }
+        return n
+    }
+
     /// After a restart of linkd (DESIGN.md "Restart without losing
     /// sessions"): LCP Opened as `state` says, framing as negotiated, the
-    /// Network phase relaying on the channel back from the fd store. Nothing
-    /// goes to the peer: it must not see a renegotiation.
-    func resume(_ state: LinkSessionState, channel fd: consuming FileDescriptor) throws(IPCError) {
+    /// Network phase relaying on the channel back from the fd store (or on
+    /// the port's mux, `channel` nil). Nothing goes to the peer: it must not
+    /// see a renegotiation.
+    func resume(_ state: LinkSessionState, channel fd: consuming FileDescriptor?) throws(IPCError) {
         let o = state.negotiated
         var negotiator = lcp.negotiator
         negotiator.restore(o)
@@ -424,7 +445,16 @@ final class Session {
         networkSince = upSince
         auth.verdict = state.verdict
         auth.counterBase = state.counters
-        let relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID, loop: loop, log: log)
+        let relay: ChannelRelay
+        if state.muxHandle != 0 {
+            guard let mux = context.mux, mux.isReady else { throw .invalid(callID: 0, reason: "the port's mux did not come back") }
+            relay = ChannelRelay(resuming: state.record, mux: mux, handle: state.muxHandle, owner: state.ownerPID,
+                                 loop: loop, log: log, scratch: context.scratch)
+        } else {
+            guard let fd = fd.take() else { throw .badDescriptor }
+            relay = try ChannelRelay(resuming: state.record, channel: fd, owner: state.ownerPID,
+                                     loop: loop, log: log, scratch: context.scratch)
+        }
         attach(relay)
         if !state.record.bridgeWith.isEmpty {
             bridge.partner = state.record.bridgeWith
@@ -498,7 +528,18 @@ final class Session {
     /// One frame out: a datagram, or one write of an HDLC frame. A frame is
     /// expendable (PPP recovers from loss): a full buffer drops it and counts.
     func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
+        // The port's buffer, not one per session: it grows once to the
+        // longest frame any session sent and is reused (FrameScratch).
+        var transmitBuffer = context.scratch.takeTransmit()
+        defer { context.scratch.giveTransmit(transmitBuffer) }
         encoder.encode(proto, information, into: &transmitBuffer)
+        // Issue 21: on a UDP or PPPoE port the frame joins the port's batch
+        // (one sendmmsg per loop round); one that cannot goes out here,
+        // after what the batch holds, so frames keep their order.
+        if let batch = context.transmits {
+            if transmitBuffer.withUnsafeBytes({ batch.add($0, fd: circuit.raw, from: self) }) { return }
+            batch.flush()
+        }
         let n = if let call = circuit.l2tp {
             call.send(transmitBuffer)
         } else {

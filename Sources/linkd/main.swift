@@ -56,6 +56,7 @@ final class Linkd: Daemon {
             return TunnelKillReply(killed: id, port: settings.name).json
         }
         rt.onShutdown = { portSessions.shutdown() }
+        rt.onStop = { done in portSessions.stop(done) }
         // Bridging (PortSessions+Bridge): dial on an upstream port, bridge/unbridge.
         rt.register(.dial) { arguments, _ throws(MethodError) in try portSessions.dial(arguments) }
         rt.register(.bridge) { arguments, _ throws(MethodError) in try portSessions.bridgeHeld(arguments) }

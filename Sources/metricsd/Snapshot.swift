@@ -28,6 +28,7 @@ struct Snapshot {
         renderSessions(&e)
         renderAuth(&e)
         renderPools(&e)
+        renderOutcomes(&e)
         renderStatusFields(&e)
         return e.text
     }
@@ -60,7 +61,7 @@ struct Snapshot {
     }
 
     /// Port name and type from each linkd's status.
-    private var ports: [(component: String, name: String, type: String, status: JSON)] {
+    var ports: [(component: String, name: String, type: String, status: JSON)] {
         statuses.keys.sorted().compactMap { c in
             guard c.hasPrefix("linkd@"), let s = statuses[c], let port = s["port"],
                   let name = port["name"]?.string, let type = port["type"]?.string else { return nil }

@@ -14,6 +14,10 @@ final class Bundles: BundleHost {
     private let runtime: DaemonRuntime
     unowned let channels: Channels
     private(set) var byName: [String: Bundle] = [:]
+    /// Each bundle's rendezvous point, by name (BundleSocket.swift); a
+    /// bundle without one (bind failed, another owner) is still found by
+    /// name when its links come through ncpd's own rendezvous.
+    private(set) var sockets: [String: BundleSocket] = [:]
     private(set) var created = 0, endedCount = 0, resumed = 0
 
     init(runtime: DaemonRuntime, channels: Channels) {
@@ -27,9 +31,7 @@ final class Bundles: BundleHost {
     /// RFC 1990 §5.1.3: the authenticated peer name ("" without
     /// authentication) and the peer's discriminator.
     static func key(_ record: ChannelRecord, _ m: ChannelMultilink) -> MultilinkBundleKey? {
-        guard let d = try? EndpointDiscriminator(optionValue: m.peerDiscriminator) else { return nil }
-        let name = record.verdict.flatMap { $0.success ? $0.peerName : nil } ?? ""
-        return MultilinkBundleKey(peerName: name, discriminator: d)
+        try? MultilinkBundleKey(peerName: record.bundlePeerName, discriminatorOption: m.peerDiscriminator)
     }
 
     /// A link with an MRRU arrived on the rendezvous.
@@ -67,6 +69,7 @@ final class Bundles: BundleHost {
                             maximumFragment: Bundle.maximumFragment(state))
         byName[name] = bundle
         created += 1
+        bindSocket(bundle)
         // The session sees the bundle as one link whose MRU is the peer's
         // MRRU (RFC 1990 §5.1.1: the largest packet we may send over it).
         var sessionRecord = record
@@ -91,12 +94,52 @@ final class Bundles: BundleHost {
                 bundle.end(reason: "cannot watch its first link")
                 return
             }
-            self.channels.adopt(sessionRecord, session, plan)
+            self.channels.adopt(sessionRecord, SessionChannel(dedicated: session), plan)
         }
     }
 
+    /// Binds the bundle's rendezvous point and serves it. Without one the
+    /// bundle works as before: linkd finds no socket (ENOENT) and sends
+    /// the link to ncpd's rendezvous, and `arrived` finds it by name.
+    private func bindSocket(_ bundle: Bundle) {
+        let path = BundleRendezvous.path(runtimeDir: runtime.runtimeDir, name: bundle.name)
+        do {
+            guard let socket = try BundleSocket.bind(path, loop: loop) else {
+                log.warning("\(bundle.name): \(path) is held by a live process; links will come through ncpd's rendezvous")
+                return
+            }
+            try socket.serve(peers: runtime.peerUIDs) { [unowned self, unowned bundle] record, m, descriptors in
+                self.transferred(bundle, record, m, &descriptors)
+            }
+            sockets[bundle.name] = socket
+        } catch {
+            log.warning("\(bundle.name): cannot bind \(path) (\(error)); links will come through ncpd's rendezvous")
+        }
+    }
+
+    /// A link handed to the bundle's own socket: it must be this bundle's
+    /// (the socket is named by a digest; the full key decides), and then
+    /// joins as any later link does. Until our accept is acked the link
+    /// stays linkd's.
+    private func transferred(_ bundle: Bundle, _ record: ChannelRecord, _ m: ChannelMultilink,
+                             _ descriptors: inout Descriptors) {
+        guard let offer = channels.intake.offer(record, &descriptors) else {
+            log.warning("\(bundle.name): a transfer of \(record.session) carried descriptors of the wrong kind")
+            return
+        }
+        guard let key = Self.key(record, m), key.rendezvousName == bundle.name else {
+            channels.intake.refuse(offer.receiver, "\(record.session) does not belong to \(bundle.name)")
+            return
+        }
+        guard !bundle.ended, byName[bundle.name] === bundle else {
+            channels.intake.refuse(offer.receiver, "\(bundle.name) has ended")
+            return
+        }
+        join(bundle, offer, m, bySocket: true)
+    }
+
     /// RFC 1990 §5.1.3: a later link whose key matches joins the bundle.
-    private func join(_ bundle: Bundle, _ offer: ChannelOffer, _ m: ChannelMultilink) {
+    private func join(_ bundle: Bundle, _ offer: ChannelOffer, _ m: ChannelMultilink, bySocket: Bool = false) {
         let record = offer.record
         // §5.1.1/§5.1.2: the options are per link, but one bundle has one
         // MRRU and one sequence format each way; a link that differs cannot
@@ -119,6 +162,7 @@ final class Bundles: BundleHost {
                 _ = fd
                 return
             }
+            self.log.notice("\(record.session) joins \(bundle.name) through \(bySocket ? "the bundle's socket" : "ncpd's rendezvous")")
             bundle.add(session: record.session, channel: fd, peerMRU: record.peerMRU, weight: m.speed)
         }
     }
@@ -144,6 +188,7 @@ final class Bundles: BundleHost {
     func bundleEnded(_ bundle: Bundle, reason: String) {
         guard byName[bundle.name] === bundle else { return }
         byName[bundle.name] = nil
+        sockets.removeValue(forKey: bundle.name)?.close()
         endedCount += 1
         try? runtime.withdraw(key: .bundle(bundle.name))
         channels.sessions[bundle.session]?.end(reason: "bundle \(bundle.name) ended: \(reason)")
@@ -173,6 +218,9 @@ final class Bundles: BundleHost {
             let bundle = Bundle(name: name, state: state, inner: inner, host: self,
                                 maximumFragment: Bundle.maximumFragment(state), resumed: true)
             byName[name] = bundle
+            // The previous ncpd's socket closed with it: its file is stale
+            // (bind-or-connect takes it over).
+            bindSocket(bundle)
             do { try bundle.start() } catch {
                 bundle.end(reason: "cannot watch the session's channel after a restart")
                 continue
@@ -200,7 +248,9 @@ final class Bundles: BundleHost {
     var reply: BundlesReply {
         BundlesReply(bundles: byName.keys.sorted().compactMap { n in
             let b = byName[n]!
-            return b.json(interface: channels.sessions[b.session]?.unit?.name).object
+            var o = b.json(interface: channels.sessions[b.session]?.unit?.name).object ?? [:]
+            o["rendezvous"] = sockets[n].map { .object($0.json) } ?? .null
+            return o
         })
     }
 }

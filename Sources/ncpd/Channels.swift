@@ -12,7 +12,20 @@ import PPP
 
 final class Channels: SessionHost {
     private let runtime: DaemonRuntime
-    private(set) var sessions: [String: NetworkSession] = [:]
+    private(set) var sessions: [String: NetworkSession] = [:] {
+        didSet { listingOrder = nil }
+    }
+    /// The sessions' ids in listing order, sorted once and kept while no
+    /// session comes or goes: `sessions` is read in pages ({"from": N}),
+    /// and sorting every id for every page made listing 10,000 sessions
+    /// quadratic (issue 13, point 4).
+    private var listingOrder: [String]?
+    var sessionIDsInOrder: [String] {
+        if let o = listingOrder { return o }
+        let o = sessions.keys.sorted()
+        listingOrder = o
+        return o
+    }
     let intake: ChannelIntake
     var refused: Int { intake.refused }
     private(set) var ended = 0
@@ -26,6 +39,9 @@ final class Channels: SessionHost {
     let ipv6: IPv6Router?
     /// RFC 1990 bundles (Bundles.swift): links with an MRRU go there.
     private(set) lazy var bundles = Bundles(runtime: runtime, channels: self)
+    /// linkd's muxes (issue 13 point 1): sessions on them have no channel
+    /// descriptor of their own.
+    private(set) lazy var muxes = Muxes(runtime: runtime, channels: self)
 
     /// A session's addresses, settled before its channel is accepted.
     struct Plan {
@@ -47,6 +63,10 @@ final class Channels: SessionHost {
 
     /// A channelHandedOver from linkd: descriptors are [channel, R].
     func arrived(_ a: inout RendezvousArrival) {
+        if case .muxHandedOver = a.message {
+            muxes.arrived(&a)
+            return
+        }
         guard let offer = intake.offer(&a, from: [.linkd]) else { return }
         let record = offer.record
         if let m = record.multilink {
@@ -59,7 +79,7 @@ final class Channels: SessionHost {
                 self.release(plan)
                 return
             }
-            self.adopt(record, fd, plan)
+            self.adopt(record, SessionChannel(dedicated: fd), plan)
         }
     }
 
@@ -67,15 +87,24 @@ final class Channels: SessionHost {
     /// address stays with linkd (which then terminates it cleanly); nil when
     /// the offer was refused.
     func plan(_ offer: ChannelOffer) -> Plan? {
-        let record = offer.record
-        if sessions[record.session] != nil {
-            intake.refuse(offer.receiver, "session \(record.session) already has a channel here")
+        switch plan(record: offer.record) {
+        case .success(let plan): return plan
+        case .failure(let why):
+            intake.refuse(offer.receiver, why.reason)
             return nil
+        }
+    }
+
+    struct Refusal: Error { let reason: String }
+
+    /// The same for a session-open on a mux (Muxes).
+    func plan(record: ChannelRecord) -> Result<Plan, Refusal> {
+        if sessions[record.session] != nil {
+            return .failure(Refusal(reason: "session \(record.session) already has a channel here"))
         }
         if !record.network.ifname.isEmpty,
            sessions.values.contains(where: { $0.interfaceName == record.network.ifname }) {
-            intake.refuse(offer.receiver, "interface \(record.network.ifname) is in use by another session")
-            return nil
+            return .failure(Refusal(reason: "interface \(record.network.ifname) is in use by another session"))
         }
         var plan = Plan()
         if record.network.ipv4 {
@@ -84,12 +113,11 @@ final class Channels: SessionHost {
                 plan.ipcp = p.0
                 plan.lease = p.lease
             } catch {
-                intake.refuse(offer.receiver, "\(record.session): \(error)")
                 runtime.log.warning("\(record.session): refused: \(error)")
-                return nil
+                return .failure(Refusal(reason: "\(record.session): \(error)"))
             }
         }
-        return plan
+        return .success(plan)
     }
 
     /// A plan whose channel never came: its lease goes back.
@@ -117,15 +145,16 @@ final class Channels: SessionHost {
         lowestFree = min(lowestFree, n)
     }
 
-    func adopt(_ record: ChannelRecord, _ fd: consuming FileDescriptor, _ plan: Plan) {
+    func adopt(_ record: ChannelRecord, _ channel: SessionChannel, _ plan: Plan) {
         let ipcp = plan.ipcp, lease = plan.lease
         var seed: UInt64 = 0
         let got = withUnsafeMutableBytes(of: &seed) { ppp_getrandom($0.baseAddress, 8) }
         if got != 8 { seed = Instant.now().nanoseconds ^ UInt64(getpid()) << 32 }
-        let session = NetworkSession(record: record, channel: fd, unitNumber: freeUnitNumber(), host: self,
+        let session = NetworkSession(record: record, channel: channel, unitNumber: freeUnitNumber(), host: self,
                                      ipcp: ipcp, lease: lease, seed: seed)
         sessions[record.session] = session
         unitTaken(session.unitNumber)
+        muxes.attach(session)
         runtime.log.info("\(record.session): channel accepted (peer MRU \(record.peerMRU)"
                          + (lease.map { ", \(IPv4.format($0.address)) from pool \($0.pool)" } ?? "") + ")")
         // Its unit's descriptor first (LinuxUnits.reserve): then it starts.
@@ -137,15 +166,8 @@ final class Channels: SessionHost {
     }
 
     private func begin(_ session: NetworkSession) {
-        let record = session.record
-        do {
-            try runtime.loop.watch(session.channel.raw) { [weak self, weak session] _ in
-                guard let self, let session else { return }
-                if !session.channelReadable() { session.end(reason: "channel closed by linkd") }
-                _ = self
-            }
-        } catch {
-            runtime.log.warning("\(record.session): cannot watch the channel: \(error)")
+        guard watch(session) else {
+            runtime.log.warning("\(session.id): cannot watch the channel")
             session.end(reason: "cannot watch the channel")
             return
         }
@@ -160,7 +182,9 @@ final class Channels: SessionHost {
     func save(_ session: NetworkSession) {
         guard !session.ended else { return }
         let state = session.snapshot()
-        var fds = [session.channel.raw]
+        // On the mux the unit is the session's only descriptor: the mux
+        // itself is deposited once, by linkd's port (Muxes.swift).
+        var fds: [Int32] = session.channel.dedicated.map { [$0] } ?? []
         if let u = session.unit { fds.append(u.fd.raw) }
         do { try runtime.deposit(key: .session(session.id), record: state.encoded(), descriptors: fds) } catch {
             runtime.log.warning("\(session.id): fd store deposit failed (a restart would lose it): \(error)")
@@ -170,6 +194,7 @@ final class Channels: SessionHost {
     /// At start-up: the sessions a previous ncpd deposited come back with
     /// their channels and units, Opened NCPs as they were.
     func resume(_ entries: [RestoredEntry]) {
+        muxes.resume(entries)
         for e in entries where e.key.session != nil {
             let state: NetworkSessionState
             do { state = try NetworkSessionState.decode(e.record) } catch {
@@ -177,12 +202,13 @@ final class Channels: SessionHost {
                 try? runtime.withdraw(key: e.key)
                 continue
             }
-            guard e.descriptors.count == state.descriptorCount, let channel = e.descriptors[0].take() else {
-                runtime.log.warning("\(e.key): \(e.descriptors.count) descriptors, expected \(state.descriptorCount); dropping")
+            guard e.descriptors.count == state.descriptorCount, let channel = resumedChannel(state, e.descriptors) else {
+                runtime.log.warning("\(e.key): \(e.descriptors.count) descriptors, expected \(state.descriptorCount)"
+                                    + (state.muxHandle != 0 ? " (or no mux from \(state.record.port))" : "") + "; dropping")
                 try? runtime.withdraw(key: e.key)
                 continue
             }
-            let tun = state.descriptorCount == 2 ? e.descriptors[1].take() : nil
+            let tun = state.interface.isEmpty ? nil : e.descriptors[e.descriptors.count - 1].take()
             let hasUnit = tun != nil
             let record = state.record
             var plan: IPCPConfiguration?
@@ -199,12 +225,7 @@ final class Channels: SessionHost {
             session.restore(state, tun: tun)
             sessions[record.session] = session
             unitTaken(session.unitNumber)
-            do {
-                try runtime.loop.watch(session.channel.raw) { [weak self, weak session] _ in
-                    guard self != nil, let session else { return }
-                    if !session.channelReadable() { session.end(reason: "channel closed by linkd") }
-                }
-            } catch {
+            guard watch(session) else {
                 session.end(reason: "cannot watch the channel after a restart")
                 continue
             }
@@ -226,6 +247,34 @@ final class Channels: SessionHost {
         bundles.resume(entries)
     }
 
+    /// A dedicated channel is watched here; a session on the mux is
+    /// reached through its handle (Muxes).
+    private func watch(_ session: NetworkSession) -> Bool {
+        guard let raw = session.channel.dedicated else {
+            muxes.begin(session)
+            return true
+        }
+        do {
+            try runtime.loop.watch(raw) { [weak session] _ in
+                guard let session else { return }
+                if !session.channelReadable() { session.end(reason: "channel closed by linkd") }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// The channel of a resumed session: its own (the first descriptor),
+    /// or linkd's mux under the deposited handle.
+    private func resumedChannel(_ state: NetworkSessionState, _ descriptors: [SharedDescriptor]) -> SessionChannel? {
+        if state.muxHandle == 0 {
+            guard descriptors.count > 0, let fd = descriptors[0].take() else { return nil }
+            return SessionChannel(dedicated: fd)
+        }
+        return muxes.channel(port: state.record.port, handle: state.muxHandle)
+    }
+
     func sessionChanged(_ session: NetworkSession) {
         guard sessions[session.id] === session else { return }
         save(session)
@@ -245,11 +294,37 @@ final class Channels: SessionHost {
         units?.release(session.interfaceName)
         unitFreed(session.unitNumber)
         sessions[session.id] = nil
+        muxes.detach(session)
         ended += 1
         bundles.sessionEnded(session.id)
     }
 
     func publish(_ event: EventBody) { runtime.publish(event) }
+
+    /// authd's session-prefixes through pppinit's daemon-call table. Best
+    /// effort: a router without authd, or an authd that does not hold the
+    /// session (not authenticated), answers no; both are logged, never fatal.
+    func accountPrefixes(_ prefixes: SessionPrefixesArguments) {
+        let session = prefixes.session
+        do {
+            try runtime.link.call(.daemonCallRequested(target: "authd", method: DaemonMethod.sessionPrefixes.name,
+                                                       arguments: prefixes.json.encoded()),
+                                  timeout: 10, onReply: { [weak self] r in
+                switch r.message {
+                case let .callReplied(json):
+                    let answer = (try? JSON.parse(json)).flatMap { try? SessionPrefixesReply(json: $0) }
+                    if answer?.known != true { self?.runtime.log.debug("\(session): authd holds no accounting for it") }
+                case let .errorReplied(code, reason):
+                    self?.runtime.log.notice("\(session): authd not told of its IPv6 prefixes: \(code): \(reason)")
+                default: break
+                }
+            }, onFailure: { [weak self] e in
+                self?.runtime.log.notice("\(session): authd not told of its IPv6 prefixes: \(e)")
+            })
+        } catch {
+            runtime.log.notice("\(session): authd not told of its IPv6 prefixes: \(error)")
+        }
+    }
 
     func hook(_ request: HookRequest) {
         guard settings.hooks else { return }
@@ -265,6 +340,6 @@ final class Channels: SessionHost {
 
     /// `sessions`: every session, by id.
     var listing: SessionListing {
-        SessionListing(sessions: sessions.keys.sorted().map { sessions[$0]!.json() })
+        SessionListing(sessions: sessionIDsInOrder.map { sessions[$0]!.json() })
     }
 }

@@ -88,7 +88,7 @@ extension NetworkSession {
                 ChannelFrame.writeHeader(proto, into: UnsafeMutableRawBufferPointer(rebasing: buf[start..<packetAt]))
             }
             // Full or gone: IP copes with loss (gone: the hang-up follows).
-            guard counters.transmit.count(ChannelPump.send(channel.raw, UnsafeRawBufferPointer(rebasing: buf[start..<end])))
+            guard counters.transmit.count(channel.send(UnsafeRawBufferPointer(rebasing: buf[start..<end])))
             else { continue }
             counters.packetsOut += 1
             counters.octetsOut += end - packetAt
@@ -98,9 +98,10 @@ extension NetworkSession {
     /// Channel → TUN, and control frames to the NCPs. Returns false when
     /// linkd closed the channel (the session ended).
     func channelReadable() -> Bool {
+        guard let raw = channel.dedicated else { return true }
         let buf = host.buffers.frame
         let frame = UnsafeMutableRawBufferPointer(rebasing: buf[FrameBuffers.receiveAt...])
-        let end = ChannelPump.drain(channel.raw, into: frame) { n in
+        let end = ChannelPump.drain(raw, into: frame) { n in
             channelFrame(frame, n)
             return !ended
         }
@@ -110,7 +111,10 @@ extension NetworkSession {
         }
     }
 
-    private func channelFrame(_ buf: UnsafeMutableRawBufferPointer, _ n: Int) {
+    /// One channel frame from linkd, the first `n` octets of `buf`, which
+    /// has at least 8 writable octets in front of it (a zero virtio header
+    /// goes there): from the dedicated channel, or from the mux (Mux.swift).
+    func channelFrame(_ buf: UnsafeMutableRawBufferPointer, _ n: Int) {
         let header = ChannelFrame.headerLength
         guard n >= header else { counters.malformedFrames += 1; return }
         switch ChannelFrame.kind(UnsafeRawBufferPointer(rebasing: buf[0..<n])) {
@@ -189,6 +193,6 @@ extension NetworkSession {
     func sendCapability() {
         guard record.offload != 0 else { return }  // linkd offered nothing: it may not know the frame
         let frame = ChannelFrame.capability(offloadCapability)
-        counters.transmit.count(frame.withUnsafeBytes { ChannelPump.send(channel.raw, $0) })
+        counters.transmit.count(frame.withUnsafeBytes { channel.send($0) })
     }
 }

@@ -27,6 +27,8 @@ final class IPv6ServerSide {
     /// The session's IA_NA address from `settings.naPool` (a /128), offered
     /// to its DHCPv6 client; back to the pool at the end.
     var address: IPv6Prefix?
+    /// What authd was last told (reportPrefixes), so each change is sent once.
+    var reported: SessionPrefixesArguments?
     var timer: TimerID?
     /// The kernel's own RS and RAs from the unit, not sent to the peer.
     var kernelDiscoveryDropped = 0
@@ -99,6 +101,7 @@ extension NetworkSession {
         ipv6Services = side
         if let p = side.advertised { route(p, add: true) }
         perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
+        reportPrefixes()
         host.log.info("\(id): IPv6 RAs started" + (side.advertised.map { " for \($0)" } ?? " (no prefix)"))
         scheduleIPv6()
     }
@@ -233,7 +236,25 @@ extension NetworkSession {
             case .leasesChanged: changed = true
             }
         }
-        if changed && save && !ended { host.sessionChanged(self) }
+        if changed && save && !ended {
+            host.sessionChanged(self)
+            reportPrefixes()
+        }
+    }
+
+    /// authd's accounting gets the prefixes taken from our pools (RADIUS's
+    /// own are in its verdict already). Not at the session's end: the Stop
+    /// is to name what the session had.
+    private func reportPrefixes() {
+        guard let side = ipv6Services, record.verdict?.success == true, !(record.verdict?.peerName ?? "").isEmpty else { return }
+        // Optional chaining, never an `IPv6Prefix?` parameter: see
+        // IPv6Prefix.ipcValue for the debug-build crash that avoids.
+        let delegated = side.server.leases.first { $0.kind == .prefix && $0.committed && $0.pooled }?.prefix
+        let report = SessionPrefixesArguments(session: id, prefix: side.advertisedPooled ? side.advertised?.ipcValue : nil,
+                                              delegated: delegated?.ipcValue)
+        guard report != side.reported else { return }
+        side.reported = report
+        host.accountPrefixes(report)
     }
 
     /// ipv6-prefix-up/-down (pppinit runs the script): a prefix delegated
@@ -253,7 +274,7 @@ extension NetworkSession {
     /// One whole IPv6 packet to the peer, as a TUN read would send it.
     func sendIPv6(_ packet: [UInt8]) {
         counters.transmit.count(packet.withUnsafeBytes {
-            ChannelPump.send(channel.raw, protocol: IPv6CPNegotiator.networkProtocol.rawValue, information: $0)
+            channel.send(protocol: IPv6CPNegotiator.networkProtocol.rawValue, information: $0)
         })
     }
 
@@ -323,7 +344,20 @@ extension NetworkSession {
         takeAddress(side, router, leased: side.server.leases.first { $0.kind == .address }?.prefix)
         ipv6Services = side
         perform(side.advertiser.handle(.sessionUp(prefix: side.advertised), now: Self.now()))
+        reportPrefixes()
         host.log.info("\(id): IPv6 resumed: \(side.advertised.map(\.description) ?? "no prefix"), \(side.server.leases.count) lease(s)")
         scheduleIPv6()
     }
+}
+
+extension IPv6Prefix {
+    /// The prefix as IPC carries it (SessionPrefixesArguments). A property on
+    /// the non-optional value on purpose: Swift 6.3.1 at -Onone miscompiles
+    /// `map`/`flatMap` on a *parameter* of type `IPv6Prefix?` (the optional
+    /// of a struct holding a UInt128 is spilled to an 8-aligned stack slot
+    /// and reloaded with movaps, a general-protection fault that Linux
+    /// reports as SIGSEGV at address 0); ncpd died that way in every debug
+    /// build when it first reported a session's prefixes (docs/design.md,
+    /// issue 18). `if let`/`guard let` and optional chaining are unaffected.
+    var ipcValue: IPv6PrefixValue? { IPv6PrefixValue(address: address.bytes, length: length) }
 }

@@ -19,6 +19,8 @@ extension NetworkSession {
     func snapshot() -> NetworkSessionState {
         var s = NetworkSessionState(record: record)
         s.unitNumber = UInt32(unitNumber)
+        // Issue 13: on linkd's mux, the handle instead of a channel end.
+        if channel.mux != nil { s.muxHandle = channel.handle }
         if let u = unit {
             s.interface = u.name
             s.interfaceIndex = u.index

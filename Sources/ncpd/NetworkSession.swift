@@ -24,12 +24,16 @@ protocol SessionHost: AnyObject {
     var ipv6: IPv6Router? { get }
     /// An event for pppctl watch (prefix-delegated, prefix-released).
     func publish(_ event: EventBody)
+    /// The IPv6 prefixes a session holds from our pools, for authd's
+    /// accounting (issue 18).
+    func accountPrefixes(_ prefixes: SessionPrefixesArguments)
 }
 
 extension SessionHost {
     func sessionChanged(_ session: NetworkSession) {}
     var ipv6: IPv6Router? { nil }
     func publish(_ event: EventBody) {}
+    func accountPrefixes(_ prefixes: SessionPrefixesArguments) {}
 }
 
 /// Per-session traffic and error counters (pppctl sessions).
@@ -50,7 +54,8 @@ struct NetworkCounters {
 
 final class NetworkSession {
     let record: ChannelRecord
-    let channel: FileDescriptor
+    /// To linkd: a channel of its own, or linkd's mux under a handle.
+    let channel: SessionChannel
     let unitNumber: Int
     unowned let host: SessionHost
     /// IPCP (RFC 1332) and IPv6CP (RFC 5072).
@@ -68,13 +73,10 @@ final class NetworkSession {
     var ended = false
     var closeReason = ""
 
-    init(record: ChannelRecord, channel: consuming FileDescriptor, unitNumber: Int, host: SessionHost,
+    init(record: ChannelRecord, channel: SessionChannel, unitNumber: Int, host: SessionHost,
          ipcp: IPCPConfiguration?, lease: (pool: String, address: UInt32)?, seed: UInt64) {
         self.record = record
         self.channel = channel
-        // Room for a burst of TUN packets towards linkd even where
-        // net.core.wmem_max held linkd's setting down (CAP_NET_ADMIN goes beyond it).
-        Socket.setSendBuffer(self.channel.raw, bytes: Socket.channelSendBuffer, force: true)
         self.unitNumber = unitNumber
         self.host = host
         self.lease = lease
@@ -87,6 +89,13 @@ final class NetworkSession {
             v6 = IPv6CPNegotiator(configuration: c)
         }
         ipv6 = NCPSlot(v6, settings: record.network, peerMRU: record.peerMRU)
+    }
+
+    /// A session on a channel of its own.
+    convenience init(record: ChannelRecord, channel: consuming FileDescriptor, unitNumber: Int, host: SessionHost,
+                     ipcp: IPCPConfiguration?, lease: (pool: String, address: UInt32)?, seed: UInt64) {
+        self.init(record: record, channel: SessionChannel(dedicated: channel), unitNumber: unitNumber, host: host,
+                  ipcp: ipcp, lease: lease, seed: seed)
     }
 
     var id: String { record.session }
@@ -224,7 +233,7 @@ final class NetworkSession {
     }
 
     func sendControl(_ proto: ProtocolNumber, _ packet: [UInt8]) {
-        counters.transmit.count(packet.withUnsafeBytes { ChannelPump.send(channel.raw, protocol: proto.rawValue, information: $0) })
+        counters.transmit.count(packet.withUnsafeBytes { channel.send(protocol: proto.rawValue, information: $0) })
     }
 
     // MARK: the end
@@ -241,9 +250,7 @@ final class NetworkSession {
         cancelTimer(IPCPNegotiator.self)
         cancelTimer(IPv6CPNegotiator.self)
         destroyUnit()
-        host.loop.unwatch(channel.raw)
-        // linkd sees the hang-up now, whoever still holds this object.
-        _ = shutdown(channel.raw, Int32(SHUT_RDWR))
+        channel.close(loop: host.loop, reason: reason)
         host.log.info("\(id): network side ended: \(reason)")
         host.sessionEnded(self)
     }

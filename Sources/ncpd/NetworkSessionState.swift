@@ -5,7 +5,10 @@
 // NCP's phase, next Identifier and negotiated result. Versioned: version 3
 // adds the IPv6 services' deposit (issue 18, an IPv6SessionRecord kept as
 // octets here so this file needs no IPv6Services); version 2 has typed NCP
-// results; version 1 (four untyped u64 per NCP) is still read,
+// results; version 1 (four untyped u64 per NCP) is still read; version 4
+// (issue 13 point 1) adds the session's handle on linkd's mux, and is
+// written only for a session on the mux, so a session on its own channel
+// keeps the version-3 bytes an ncpd of the release before reads,
 // so sessions deposited before an upgrade survive it. Any other version is
 // refused (the session then ends by hang-up, cleanly).
 // Fuzz/SessionStateRecords.swift compiles this file into one module with IPC's
@@ -18,7 +21,7 @@ import PPP
 #endif
 
 struct NetworkSessionState: Equatable {
-    static let version: UInt8 = 3
+    static let version: UInt8 = 4
 
     /// Where an NCP was when the record was made.
     enum Phase: UInt8 {
@@ -57,13 +60,17 @@ struct NetworkSessionState: Equatable {
     /// IPv6SessionRecord.encoded() of the RA/DHCPv6 state; empty = none.
     var ipv6: [UInt8] = []
     static let maxIPv6Deposit = 4096
+    /// The session's handle on the mux of linkd's port (record.port); 0:
+    /// it has a channel of its own. Version 4.
+    var muxHandle: UInt32 = 0
 
-    /// How many descriptors ride with the record: the channel, then the TUN.
-    var descriptorCount: Int { interface.isEmpty ? 1 : 2 }
+    /// How many descriptors ride with the record: the channel (none on the
+    /// mux), then the TUN.
+    var descriptorCount: Int { (muxHandle == 0 ? 1 : 0) + (interface.isEmpty ? 0 : 1) }
 
     func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 256)
-        w.u8(Self.version)
+        w.u8(muxHandle == 0 ? 3 : Self.version)
         w.blob(record.encoded())
         w.u32(unitNumber)
         w.string(interface)
@@ -78,14 +85,15 @@ struct NetworkSessionState: Equatable {
         w.u64(started)
         for v in [octetsIn, octetsOut, packetsIn, packetsOut] { w.u64(v) }
         w.blob(ipv6)
+        if muxHandle != 0 { w.u32(muxHandle) }
         return w.bytes
     }
 
     static func decode(_ bytes: [UInt8]) throws(IPCError) -> NetworkSessionState {
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard (1...3).contains(version) else {
-            throw .invalid(callID: 0, reason: "ncpd session state version \(version), expected 1 to 3")
+        guard (1...4).contains(version) else {
+            throw .invalid(callID: 0, reason: "ncpd session state version \(version), expected 1 to 4")
         }
         var s = NetworkSessionState(record: try ChannelRecord.decode(try r.blob(max: 4096)))
         s.unitNumber = try r.u32()
@@ -111,7 +119,11 @@ struct NetworkSessionState: Equatable {
         s.ipv6cp.negotiated = v6
         s.started = try r.u64()
         s.octetsIn = try r.u64(); s.octetsOut = try r.u64(); s.packetsIn = try r.u64(); s.packetsOut = try r.u64()
-        if version == 3 { s.ipv6 = try r.blob(max: maxIPv6Deposit) }
+        if version >= 3 { s.ipv6 = try r.blob(max: maxIPv6Deposit) }
+        if version == 4 {
+            s.muxHandle = try r.u32()
+            guard s.muxHandle != 0 else { throw .invalid(callID: 0, reason: "ncpd session state: mux handle 0") }
+        }
         try r.finish()
         guard s.interface.utf8.count < 16, s.unitNumber < 1 << 20 else {
             throw .invalid(callID: 0, reason: "ncpd session state: bad unit")

@@ -48,7 +48,7 @@ final class Ncpd: Daemon {
         rt.register(.ncpdSessions) { arguments, _ throws(MethodError) in
             // Thousands of sessions do not fit one reply: pppctl asks in pages.
             guard let from = try PageArguments(json: arguments).from else { return channels.listing.json }
-            let ids = channels.sessions.keys.sorted()
+            let ids = channels.sessionIDsInOrder
             return SessionListing.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? [:] }.json
         }
         rt.register(.pools) { _, _ in

@@ -35,7 +35,7 @@ struct AuthCommand: ParsableCommand {
             let args = AuthTestArguments(user: user, password: password, method: method, server: server)
             let r = try options.connect().daemonCall(ComponentName(.authd).description, .authTest, args, as: AuthTestReply.self)
             if options.json {
-                print(r.json.encoded())
+                options.printDocument(.authTest, r.json)
             } else {
                 switch r.outcome {
                 case let .accepted(source, g):
@@ -63,8 +63,14 @@ struct Reload: ParsableCommand {
     func run() throws {
         // pppinit checks the whole file first: a broken one is an error
         // reply (exit 1, "file:line: reason") and nothing changes.
-        _ = try options.connect().call(.daemonCallRequested(target: "pppinit", method: "reload", arguments: "{}"), timeout: 60)
-        if options.json { print(JSON.object(["reloaded": .string("authd")]).encoded()) } else { print("authd reloaded") }
+        let parts = try options.connect().call(.daemonCallRequested(target: "pppinit", method: "reload", arguments: "{}"), timeout: 60)
+        // pppinit's report (ReloadReport): what was applied, and each
+        // section that differs but waits for a restart of the router.
+        var report: JSON = .object([:])
+        for case let .callReplied(json) in parts { report = (try? JSON.parse(json)) ?? report }
+        if options.json { options.printDocument(.reload, report); return }
+        for (k, v) in report["applied"]?.object ?? [:] { print("\(k): \(v.cell)") }
+        for (k, v) in report["not_applied"]?.object ?? [:] { print("\(k): \(v.cell), not applied") }
     }
 }
 

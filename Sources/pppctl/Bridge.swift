@@ -39,7 +39,7 @@ struct Bridge: ParsableCommand {
             _ = try client.daemonCall(tb, .bridge, BridgeArguments(id: b, with: a), as: BridgeReply.self)
         }
         if options.json {
-            print(JSON.object(["a": .string(a), "b": .string(b)]).encoded())
+            options.printDocument(.bridge, .object(["a": .string(a), "b": .string(b)]))
         } else {
             print("\(a) ⇄ \(b) handed to bridged")
         }
@@ -55,7 +55,7 @@ struct Unbridge: ParsableCommand {
     func run() throws {
         let r = try options.connect().daemonCall(try linkdTarget(forSession: id), .linkdUnbridge, SessionArguments(id: id),
                                                  as: UnbridgeReply.self)
-        if options.json { print(r.json.encoded()) } else { print("\(r.id) unbridged (partner \(r.partner ?? "-"))") }
+        if options.json { options.printDocument(.unbridge, r.json) } else { print("\(r.id) unbridged (partner \(r.partner ?? "-"))") }
     }
 }
 

@@ -11,7 +11,7 @@ struct Bundles: ParsableCommand {
     func run() throws {
         let r = try options.connect().daemonCall(ComponentName(.ncpd).description, .bundles, as: BundlesReply.self)
         if options.json {
-            print(r.json.encoded())
+            options.printDocument(.bundles, r.json)
             return
         }
         var t = TextTable(["BUNDLE", "SESSION", "IF", "MRRU", "LINK", "MRU", "WEIGHT", "FRAG-OUT", "FRAG-IN",
@@ -63,7 +63,7 @@ struct BundleCommand: ParsableCommand {
                     || (b["links"]?.array ?? []).contains { $0["session"]?.string == id }
             }
             guard let b = found else { throw CtlFailure(code: .errorReply, message: "no bundle '\(id)'") }
-            print(b.encoded(pretty: !options.json))
+            if options.json { options.printDocument(.bundleShow, b) } else { print(b.encoded(pretty: true)) }
         }
     }
 }

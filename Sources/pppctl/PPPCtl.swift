@@ -1,6 +1,7 @@
 // pppctl: the operator's CLI. Every command is one call on pppinit's control
-// socket; tables by default, stable JSON with --json. Exit codes: 0 ok,
-// 1 error reply, 2 usage, 3 router unreachable.
+// socket; tables by default, and with --json one JSON document in a
+// versioned envelope (JSONDocument, docs/schema). Exit codes: 0 ok, 1 error
+// reply, 2 usage, 3 router unreachable.
 import ArgumentParser
 import IPC
 #if canImport(Glibc)
@@ -20,6 +21,11 @@ struct Options: ParsableArguments {
     var socketPath: String { socket ?? runtimeDir + "/control" }
 
     func connect() throws(CtlFailure) -> ControlClient { try ControlClient(socketPath: socketPath) }
+
+    /// A command's `--json` answer, in its versioned envelope (JSONDocument).
+    func printDocument(_ command: ControlCommand, _ data: JSON) {
+        print(JSONDocument(kind: command.documentKind, data: data).json.encoded())
+    }
 }
 
 @main
@@ -82,10 +88,32 @@ func printError(_ s: String, newline: Bool = true) {
 struct Components: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: ControlCommand.components.summary)
     @OptionGroup var options: Options
+    @Option(name: .customLong("wait"), help: "Seconds to wait for components still starting (0: print at once).")
+    var wait: Double = 10
 
     func run() throws {
-        let list = try options.connect().callJSON(.componentsListed)
-        if options.json { print(list.encoded()); return }
+        let client = try options.connect()
+        // A daemon says ready only after its privilege drop (DaemonRuntime:
+        // drop, then ready); before that /proc shows the uid and
+        // capabilities it was spawned with (root, full). A table taken then
+        // would show a confined daemon as root, so wait until none is
+        // starting (bounded: one that never gets ready is printed as
+        // starting, with a note).
+        var list = try client.callJSON(.componentsListed)
+        let deadline = Instant.now().adding(seconds: wait)
+        func starting(_ l: JSON) -> [String] {
+            (l.array ?? []).filter { $0["state"]?.string == "starting" }.compactMap { $0["name"]?.string }
+        }
+        while !starting(list).isEmpty && Instant.now() < deadline {
+            var pause = timespec(tv_sec: 0, tv_nsec: 50_000_000)
+            _ = nanosleep(&pause, nil)
+            list = try client.callJSON(.componentsListed)
+        }
+        let still = starting(list)
+        if !still.isEmpty {
+            printError("pppctl: still starting (uid and capabilities are those before the privilege drop): \(still.joined(separator: ", "))")
+        }
+        if options.json { options.printDocument(.components, list); return }
         var t = TextTable(["NAME", "PID", "UID", "STATE", "RESTARTS", "UPTIME", "CAPEFF", "NONEWPRIVS", "SECCOMP"])
         for c in list.array ?? [] {
             t.add([c["name"]?.cell ?? "-", c["pid"]?.cell ?? "-", c["uid"]?.cell ?? "-", c["state"]?.cell ?? "-",
@@ -103,7 +131,7 @@ struct Restart: ParsableCommand {
 
     func run() throws {
         _ = try options.connect().call(.componentRestartRequested(name: name), timeout: 60)
-        if options.json { print(JSON.object(["restarted": .string(name)]).encoded()) } else { print("\(name) restarted") }
+        if options.json { options.printDocument(.restart, .object(["restarted": .string(name)])) } else { print("\(name) restarted") }
     }
 }
 
@@ -138,7 +166,7 @@ struct Call: ParsableCommand {
             }
         }
         let out: JSON = results.count == 1 ? results[0] : .array(results)
-        print(out.encoded(pretty: !options.json))
+        if options.json { options.printDocument(.call, out) } else { print(out.encoded(pretty: true)) }
     }
 }
 
@@ -156,7 +184,7 @@ struct LogLevel: ParsableCommand {
         let arguments = LogLevelArguments(level: IPC.Log.Level(tag: level)!).json.encoded()
         _ = try options.connect().call(.daemonCallRequested(target: name, method: DaemonMethod.logLevel.name, arguments: arguments))
         if options.json {
-            print(JSON.object(["component": .string(name), "level": .string(level)]).encoded())
+            options.printDocument(.logLevel, .object(["component": .string(name), "level": .string(level)]))
         } else {
             print("\(name): log level \(level)")
         }

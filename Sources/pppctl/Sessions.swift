@@ -55,26 +55,89 @@ extension ControlClient {
         return out
     }
 
-    /// Every session of every linkd; a linkd that does not answer (restarting)
-    /// is skipped with a note on stderr rather than failing the whole list.
-    func allSessions() throws(CtlFailure) -> [JSON] {
-        var out: [JSON] = []
-        for target in try linkds() {
+    /// Several daemons' `sessions` at once. Each target's pages follow one
+    /// another (a page says where the next starts), but the targets' calls
+    /// are in flight together, so the listing waits for the slowest daemon
+    /// instead of the sum of every round trip (issue 13, point 4: round
+    /// trips, not work, were most of listing thousands of sessions).
+    func listCalls(_ targets: [(target: String, method: DaemonMethod)]) -> [Result<[JSON], CtlFailure>] {
+        var results = [Result<[JSON], CtlFailure>?](repeating: nil, count: targets.count)
+        var items = [[JSON]](repeating: [], count: targets.count)
+        var remaining = targets.count
+        func finish(_ k: Int, _ r: Result<[JSON], CtlFailure>) {
+            results[k] = r
+            remaining -= 1
+        }
+        // Bounded: each page moves on by at least one item, and at most
+        // `pagesLeft` more are asked for.
+        func ask(_ k: Int, from: Int, pagesLeft: Int) {
+            let (target, method) = targets[k]
+            let m = Message.daemonCallRequested(target: target, method: method.name,
+                                                arguments: PageArguments(from: from).json.encoded())
             do {
-                out += try listCall(target, .linkdSessions)
+                _ = try link.call(m, timeout: 15, onReply: { [unowned self] r in
+                    guard r.isFinal else { return }
+                    switch r.message {
+                    case let .callReplied(json):
+                        let page: SessionListing
+                        do {
+                            page = try self.decode(target, method, try JSON.parse(json), as: SessionListing.self)
+                        } catch let e as CtlFailure {
+                            return finish(k, .failure(e))
+                        } catch {
+                            return finish(k, .failure(CtlFailure(code: .errorReply, message: "reply is not JSON: \(error)")))
+                        }
+                        items[k] += page.sessions.map { .object($0) }
+                        if case let .page(next?) = page.paging, next > from, pagesLeft > 0 {
+                            ask(k, from: next, pagesLeft: pagesLeft - 1)
+                        } else {
+                            finish(k, .success(items[k]))
+                        }
+                    case let .errorReplied(code, reason):
+                        finish(k, .failure(CtlFailure(code: .errorReply, message: "\(code): \(reason)")))
+                    default:
+                        finish(k, .failure(CtlFailure(code: .errorReply, message: "unexpected reply \(r.message.type)")))
+                    }
+                }, onFailure: { e in
+                    finish(k, .failure(CtlFailure(code: e == .peerClosed ? .unreachable : .errorReply, message: "\(e)")))
+                })
             } catch {
-                printError("pppctl: \(target): \(error.message)")
+                finish(k, .failure(CtlFailure(code: .unreachable, message: "\(error)")))
             }
         }
+        for k in targets.indices { ask(k, from: 0, pagesLeft: 1_000_000) }
+        while remaining > 0 { loop.runOnce(timeoutMilliseconds: 200) }
+        return results.map { $0 ?? .failure(CtlFailure(code: .errorReply, message: "no answer")) }
+    }
+
+    /// Every session of every linkd (or of the linkds named); a linkd that
+    /// does not answer (restarting) is skipped with a note on stderr rather
+    /// than failing the whole list.
+    func allSessions(of targets: [String]? = nil) throws(CtlFailure) -> [JSON] {
+        // One componentsListed for both the linkds and who else runs; only
+        // a listing of every linkd fails when pppinit cannot say.
+        let listed = targets == nil ? try callJSON(.componentsListed) : (try? callJSON(.componentsListed))
+        let components = (listed?.array ?? []).compactMap { $0["name"]?.string }
+        let names = Set(components)
+        let linkdNames = targets ?? components.filter { ComponentName($0)?.peer == .linkd }
         // ncpd's network side of each session, merged by id (its interface,
         // NCP states, addresses and IP counters); a channel ncpd holds
         // without a linkd session (a handoff from elsewhere) is listed too.
-        let names = Set(((try? callJSON(.componentsListed))?.array ?? []).compactMap { $0["name"]?.string })
-        if names.contains("ncpd") {
-            do {
-                out = mergeNetwork(out, try listCall(ComponentName(.ncpd).description, .ncpdSessions))
-            } catch {
-                printError("pppctl: ncpd: \(error.message)")
+        let ncpd = ComponentName(.ncpd).description
+        var calls = linkdNames.map { (target: $0, method: DaemonMethod.linkdSessions) }
+        if names.contains("ncpd") { calls.append((ncpd, .ncpdSessions)) }
+        let lists = listCalls(calls)
+        var out: [JSON] = []
+        for (call, list) in zip(calls, lists) where call.method == .linkdSessions {
+            switch list {
+            case let .success(l): out += l
+            case let .failure(error): printError("pppctl: \(call.target): \(error.message)")
+            }
+        }
+        if names.contains("ncpd"), let list = lists.last {
+            switch list {
+            case let .success(network): out = SessionView.merge(link: out, network: network)
+            case let .failure(error): printError("pppctl: ncpd: \(error.message)")
             }
             // The RFC 1990 bundle a session runs the NCPs of, or is a link of.
             if let bundles = (try? daemonCall(ComponentName(.ncpd).description, .bundles))?.array, !bundles.isEmpty {
@@ -92,28 +155,6 @@ extension ControlClient {
         }
         return out
     }
-}
-
-/// ncpd's fields that pppctl adds to linkd's session objects.
-let networkFields = ["interface", "ipcp", "ipv6cp", "ip_counters", "pool", "unit", "ipv6", "offload"]
-
-func mergeNetwork(_ link: [JSON], _ network: [JSON]) -> [JSON] {
-    var byID: [String: JSON] = [:]
-    for n in network { if let id = n["id"]?.string { byID[id] = n } }
-    var out: [JSON] = link.map { s in
-        guard var o = s.object else { return s }
-        let n = o["id"]?.string.flatMap { byID.removeValue(forKey: $0) }
-        for key in networkFields {
-            if let v = n?[key] {
-                o[key] = v
-            } else if o[key] == nil && ["interface", "ipcp", "ipv6cp"].contains(key) {
-                o[key] = .null  // the documented --json fields are always present
-            }
-        }
-        return .object(o)
-    }
-    out += network.filter { byID[$0["id"]?.string ?? ""] != nil }
-    return out
 }
 
 /// The /64 a session's RAs advertise, then its DHCPv6-delegated prefixes
@@ -150,16 +191,23 @@ struct SessionSelectors: ParsableArguments {
     @Option(name: .customLong("mac"), help: "The peer's MAC (PPPoE), or what linkd lists as calling_station.")
     var mac: String?
     @Option(name: .customLong("interface"), help: "The session's network interface.") var interface: String?
+    @Option(name: .customLong("port"), help: "The port the session runs on.") var port: String?
+    @Option(name: .customLong("state"), help: "The session's phase (establish, authenticate, network, terminate, dead) or LCP state (opened, reqsent, …).")
+    var state: String?
 
-    var isEmpty: Bool { user == nil && ip == nil && mac == nil && interface == nil }
+    var isEmpty: Bool { user == nil && ip == nil && mac == nil && interface == nil && port == nil && state == nil }
 
     func matches(_ s: JSON) -> Bool {
         func same(_ want: String?, _ have: JSON?) -> Bool {
             guard let want else { return true }
             return have?.string?.lowercased() == want.lowercased()
         }
-        return same(user, s["peer_name"]) && same(ip, s["ipcp"]?["remote"]) && same(mac, s["calling_station"])
-            && same(interface, s["interface"])
+        // A PPPoE session's MAC is its peer's; calling_station is the same
+        // text for PPPoE and the peer's address for other transports.
+        let macMatches = same(mac, s["calling_station"]) || (mac != nil && same(mac, s["pppoe"]?["peer_mac"]))
+        let stateMatches = state == nil || same(state, s["phase"]) || same(state, s["lcp"])
+        return same(user, s["peer_name"]) && same(ip, s["ipcp"]?["remote"]) && macMatches
+            && same(interface, s["interface"]) && same(port, s["port"]) && stateMatches
     }
 }
 
@@ -167,27 +215,29 @@ struct Sessions: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: ControlCommand.sessions.summary)
     @OptionGroup var options: Options
     @OptionGroup var selectors: SessionSelectors
+    @Option(name: .customLong("columns"),
+            help: ArgumentHelp("Columns, comma-separated, or all (default \(SessionColumn.defaults.map(\.rawValue).joined(separator: ","))): "
+                + SessionColumn.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: ", ") + "."))
+    var columns: String?
+    @Option(name: .customLong("sort"), help: "Sort by this column (default id).") var sort: String = "id"
+    @Flag(name: .customLong("reverse"), help: "Largest first.") var reverse = false
+
+    func validate() throws {
+        if let columns, SessionColumn.parse(columns) == nil {
+            throw ValidationError("--columns: names from \(SessionColumn.allCases.map(\.rawValue).joined(separator: ",")), or all")
+        }
+        guard SessionColumn(rawValue: sort) != nil else { throw ValidationError("--sort: one of the column names") }
+    }
 
     func run() throws {
-        let sessions = try options.connect().allSessions().filter(selectors.matches)
-        if options.json { print(JSON.array(sessions).encoded()); return }
-        var t = TextTable(["ID", "PORT", "VLAN", "PHASE", "LCP", "AUTH", "PEER", "UP", "FRAMES IN/OUT", "IFACE", "IPCP", "LOCAL",
-                           "REMOTE", "DNS", "IPV6CP", "IFID LOCAL", "IFID REMOTE", "IPV6 PREFIXES", "IP PKTS IN/OUT", "IP BYTES IN/OUT",
-                           "BRIDGE", "REASON"])
-        for s in sessions {
-            let c = s["counters"], ip = s["ipcp"], ip6 = s["ipv6cp"], n = s["ip_counters"]
-            let dns = (ip?["dns"]?.array ?? []).compactMap(\.string).joined(separator: ",")
-            t.add([s["id"]?.cell ?? "-", s["port"]?.cell ?? "-", s["vlan"]?.cell ?? "-", s["phase"]?.cell ?? "-", s["lcp"]?.cell ?? "-",
-                   s["auth"]?.cell ?? "-",
-                   s["peer_name"]?.cell ?? "-",
-                   formatUptime(s["up"]), "\(c?["frames_in"]?.cell ?? "-")/\(c?["frames_out"]?.cell ?? "-")",
-                   s["interface"]?.cell ?? "-", ip?["state"]?.cell ?? "-", ip?["local"]?.cell ?? "-",
-                   ip?["remote"]?.cell ?? "-", dns.isEmpty ? "-" : dns, ip6?["state"]?.cell ?? "-",
-                   ip6?["local_id"]?.cell ?? "-", ip6?["remote_id"]?.cell ?? "-", ipv6PrefixesCell(s["ipv6"]),
-                   "\(n?["packets_in"]?.cell ?? "-")/\(n?["packets_out"]?.cell ?? "-")",
-                   "\(n?["octets_in"]?.cell ?? "-")/\(n?["octets_out"]?.cell ?? "-")",
-                   bridgeCell(s["bridge"]), s["reason"]?.cell ?? "-"])
-        }
+        let key = SessionColumn(rawValue: sort) ?? .id
+        var sessions = try options.connect().allSessions().filter(selectors.matches)
+        sessions.sort { SessionColumn.less(key, $0, $1) }
+        if reverse { sessions.reverse() }
+        if options.json { options.printDocument(.sessions, .array(sessions)); return }
+        let shown = columns.flatMap(SessionColumn.parse) ?? SessionColumn.defaults
+        var t = TextTable(shown.map(\.header))
+        for s in sessions { t.add(shown.map { $0.cell(s) }) }
         print(t.render())
     }
 }
@@ -202,12 +252,23 @@ struct SessionCommand: ParsableCommand {
         @Argument(help: "Session id, PORT:N.") var id: String
 
         func run() throws {
-            let target = try linkdTarget(forSession: id)
-            let list = try options.connect().listCall(target, .linkdSessions)
-            guard let s = list.first(where: { $0["id"]?.string == id }) else {
+            let client = try options.connect()
+            // What linkd, ncpd, bridged and the bundle say, as in `sessions`…
+            let list = try client.allSessions(of: [try linkdTarget(forSession: id)])
+            guard let s = list.first(where: { $0["id"]?.string == id })?.object else {
                 throw CtlFailure(code: .errorReply, message: "no session '\(id)'")
             }
-            print(s.encoded(pretty: !options.json))
+            // …and authd's view of it: null when it has none (no
+            // authentication on it) or did not answer.
+            var authd: JSONObject?
+            do {
+                let r = try client.daemonCall(ComponentName(.authd).description, .authdSessions, as: SessionListing.self)
+                authd = r.sessions.first { $0["session"]?.string == id }
+            } catch {
+                printError("pppctl: authd: \(error.message)")
+            }
+            let view = JSON.object(SessionView(link: s, authd: .some(authd)).json)
+            if options.json { options.printDocument(.sessionShow, view) } else { print(view.encoded(pretty: true)) }
         }
     }
 
@@ -220,14 +281,14 @@ struct SessionCommand: ParsableCommand {
 
         func validate() throws {
             let ways = (id == nil ? 0 : 1) + (selectors.isEmpty ? 0 : 1) + (all ? 1 : 0)
-            guard ways == 1 else { throw ValidationError("give a session id, selectors (--user, --ip, --mac, --interface) or --all") }
+            guard ways == 1 else { throw ValidationError("give a session id, selectors (--port, --user, --state, --ip, --mac, --interface) or --all") }
         }
 
         func run() throws {
             let client = try options.connect()
             if let id {
                 let r = try client.daemonCall(try linkdTarget(forSession: id), .sessionKill, SessionArguments(id: id), as: SessionKillReply.self)
-                if options.json { print(r.json.encoded()) } else { print("\(r.killed) killed") }
+                if options.json { options.printDocument(.sessionKill, r.json) } else { print("\(r.killed) killed") }
                 return
             }
             let ids = try client.allSessions().filter { all || selectors.matches($0) }.compactMap { $0["id"]?.string }
@@ -241,7 +302,7 @@ struct SessionCommand: ParsableCommand {
                 }
             }
             if options.json {
-                print(SessionKillSummary(matched: ids.count, killed: killed).json.encoded())
+                options.printDocument(.sessionKill, SessionKillSummary(matched: ids.count, killed: killed).json)
             } else {
                 print("\(ids.count) matched, \(killed.count) killed\(killed.isEmpty ? "" : ": " + killed.joined(separator: " "))")
             }

@@ -9,7 +9,7 @@ struct Tunnels: ParsableCommand {
 
     func run() throws {
         let all = try allTunnels(try options.connect())
-        if options.json { print(JSON.array(all).encoded()); return }
+        if options.json { options.printDocument(.tunnels, .array(all)); return }
         var t = TextTable(["PORT", "ROLE", "ID", "PEER-ID", "PEER", "HOST", "STATE", "CALLS", "SESSIONS", "SENT", "RECEIVED",
                            "RETRANSMITTED", "ZLB", "HELLOS"])
         for x in all {
@@ -55,7 +55,7 @@ struct TunnelCommand: ParsableCommand {
 
         func run() throws {
             let found = try findTunnel(try options.connect(), id)
-            if options.json { print((found.count == 1 ? found[0] : .array(found)).encoded()); return }
+            if options.json { options.printDocument(.tunnelShow, found.count == 1 ? found[0] : .array(found)); return }
             for t in found {
                 guard let o = t.object else { continue }
                 for (key, value) in o where key != "calls" { print("\(key): \(value.cell)") }
@@ -74,7 +74,7 @@ struct TunnelCommand: ParsableCommand {
             for t in try findTunnel(client, id) {
                 guard let port = t["port"]?.string else { continue }
                 let r = try client.daemonCall(ComponentName.linkd(port: port).description, .tunnelKill, TunnelArguments(id: id).json)
-                if options.json { print(r.encoded()) } else { print("tunnel \(id) on port \(port): StopCCN sent") }
+                if options.json { options.printDocument(.tunnelKill, r) } else { print("tunnel \(id) on port \(port): StopCCN sent") }
             }
         }
     }

@@ -26,7 +26,7 @@ struct Upgrade: ParsableCommand {
             throw CtlFailure(code: .errorReply, message: "unexpected reply: \(error)")
         }
         if options.json {
-            print(reply.json.encoded())
+            options.printDocument(.upgrade, reply.json)
         } else {
             var table = TextTable(["COMPONENT", "RUNNING", "ON DISK", "RESULT"])
             for p in reply.components {

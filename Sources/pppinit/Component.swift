@@ -40,6 +40,12 @@ final class Component {
     var adoptee: ProcessStart?
     /// Calls forwarded to this daemon: daemon-side call id → where to answer.
     var relays: [UInt32: Relay] = [:]
+    /// Its port (or [metrics]) left the config in a reload: once it has
+    /// stopped it leaves the table (Router+Reload.swift).
+    var removing = false
+    /// Its port's transport changed in a reload: once it has stopped, its
+    /// fd store entries close and it starts again (Router+Reload.swift).
+    var replacing = false
     /// Waiting for the next ready (pppctl restart answers then).
     var readyWaiters: [(Link, UInt32)] = []
 

@@ -57,7 +57,8 @@ extension ControlServer {
         }
     }
 
-    /// Checks the config file as a start would; if it passes, restarts
+    /// Checks the config file as a start would; if it passes, says what it
+    /// applies and what not (ReloadReport, one part of the answer), restarts
     /// authd, which re-reads its sections (Router.refreshAuthSettings), and
     /// answers once authd is ready again.
     private func reload(_ client: Client, id: UInt32) {
@@ -65,18 +66,12 @@ extension ControlServer {
         guard client.admin else {
             try? link.replyError(to: id, .notPermitted, "reload needs root or the admin group"); return
         }
-        var warnings: [ConfigError] = []
-        do {
-            _ = try RouterConfig.checked(path: router.config.file, warnings: &warnings)
-        } catch {
-            router.log.warning("reload refused: \(error)")
-            try? link.replyError(to: id, .failed, "\(error); nothing reloaded"); return
+        switch router.reload() {
+        case let .failure(error):
+            try? link.replyError(to: id, .failed, "\(error); nothing reloaded")
+        case let .success((report, c)):
+            try? link.send(.callReplied(json: report.json.encoded()), flags: .more, callID: id)
+            c.readyWaiters.append((link, id))
         }
-        for w in warnings { router.log.warning("\(w)") }
-        guard let c = router.component(named: "authd") else {
-            try? link.replyError(to: id, .notFound, "no authd"); return
-        }
-        c.readyWaiters.append((link, id))
-        router.apply(c, c.supervision.handle(.restartRequested, now: router.now, policy: router.config.policy))
     }
 }

@@ -20,6 +20,9 @@ final class ControlServer {
     /// Conversations by identity; internal for the state record
     /// (ControlServer+Carry.swift).
     var clients: [ObjectIdentifier: Client] = [:]
+    /// The last event's sequence number (EventStamp.seq); counts from
+    /// pppinit's start, so a watcher sees a restart of the router as a reset.
+    private var eventSeq: UInt64 = 0
     private var buffer = [UInt8](repeating: 0, count: Wire.maxMessageSize + 1)
     /// Datagrams on the control socket that opened nothing (undecodable,
     /// not controlOpened, no credentials, not a SEQPACKET socket, no slot).
@@ -220,9 +223,15 @@ final class ControlServer {
         return matches.count == 1 ? matches[0] : nil
     }
 
-    /// Sends an event to every watcher as one more part of its watch call.
-    func publish(_ event: JSONObject) {
-        let json = JSON.object(event).encoded()
+    /// Sends an event to every watcher as one more part of its watch call,
+    /// stamped with the next sequence number and the time (EventStamp):
+    /// numbered here, where every component's events meet, so the order is
+    /// the one watchers see.
+    func publish(_ event: Event) {
+        var event = event
+        eventSeq += 1
+        event.stamp = EventStamp(seq: eventSeq, time: Log.timestamp())
+        let json = JSON.object(event.json).encoded()
         for client in clients.values {
             guard let id = client.watchCall else { continue }
             try? client.link.send(.eventPublished(json: json), flags: .more, callID: id)

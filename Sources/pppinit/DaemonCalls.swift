@@ -25,6 +25,9 @@ enum DaemonCalls {
         Entry(sender: .linkd, method: .partnerFailed,
               target: { config, name in config.isSubscriber(component: name) },
               from: { config, name in config.isUpstream(component: name) }),
+        // ncpd tells authd the IPv6 prefixes it gave a session from its
+        // pools, for that session's accounting (docs/design.md, issue 18).
+        Entry(sender: .ncpd, method: .sessionPrefixes, target: { _, name in name == "authd" }),
     ]
 
     static func allowed(sender: Component, target: String, method: String, config: RouterConfig) -> Bool {

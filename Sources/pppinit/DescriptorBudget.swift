@@ -1,19 +1,25 @@
 // What the descriptor limit lets the router carry (issue 13, docs/design.md
-// "fd budget"): each session costs descriptors in three processes, and the
-// process that runs out first decides. pppinit computes it at start, before
+// "fd budget"): each session costs descriptors in up to three processes, and
+// the process that runs out first decides. Since the linkd–ncpd mux (issue
+// 13 point 1) an access concentrator's session costs its TUN unit only. pppinit computes it at start, before
 // any daemon is spawned, and lowers the access concentrators' `max-sessions`
 // to what fits, so a full AC refuses at discovery (no PADO, RFC 2516 §5.2)
 // instead of accepting sessions that ncpd or the fd store would drop later.
 import IPC
 
 struct DescriptorBudget: Equatable {
-    /// Per session, in each process that holds some. pppinit's fd store
-    /// keeps linkd's channel end (1) and ncpd's channel and TUN unit (2);
-    /// ncpd holds its channel end and its TUN unit; a linkd holds its
-    /// channel end to ncpd.
-    static let storePerSession = 3
-    static let ncpdPerSession = 2
-    static let linkdPerSession = 1
+    /// Per AC session, in each process that holds some: its sessions reach
+    /// ncpd over the port's mux, so pppinit's fd store keeps the session's
+    /// TUN unit (ncpd's deposit) and ncpd holds the unit; linkd holds none.
+    static let storePerSession = 1
+    static let ncpdPerSession = 1
+    static let linkdPerSession = 0
+    /// Each AC's mux: both ends in the fd store (linkd's and ncpd's
+    /// deposit), one in ncpd.
+    static let storePerMux = 2
+    /// A session with a channel of its own (the one session of any other
+    /// port): the store keeps both channel ends and the unit.
+    static let storePerChannelSession = 3
     /// Descriptors a process needs besides its sessions: pppinit's 64
     /// control conversations, its init links and rendezvous points, ncpd's
     /// TUN stock and rtnetlink sockets, linkd's packet sockets, the
@@ -29,15 +35,22 @@ struct DescriptorBudget: Equatable {
     var storeCapacity: Int { max(0, limit - Self.headroom) / Self.storePerSession }
     /// Sessions ncpd can hold, across all ports.
     var ncpdCapacity: Int { max(0, limit - Self.headroom) / Self.ncpdPerSession }
-    /// Sessions one linkd (one port) can hold.
-    var linkdCapacity: Int { max(0, limit - Self.headroom) / Self.linkdPerSession }
-    /// Sessions the router can hold in all.
+    /// Sessions the router can hold in all, before what each port costs
+    /// on its own (its mux, or its one session's channel).
     var capacity: Int { min(storeCapacity, ncpdCapacity) }
 
-    /// Sessions a port may ask for: an AC its `max-sessions` (and at most
-    /// what its linkd can hold); a port of another kind runs one at a time.
+    /// What the ports cost the fd store besides the AC sessions: each AC's
+    /// mux, each other port's one session with its channel.
+    static func fixedCost(_ ports: [PortSettings]) -> Int {
+        ports.reduce(0) { $0 + (isAC($1) ? storePerMux : storePerChannelSession) }
+    }
+
+    static func isAC(_ port: PortSettings) -> Bool { port.kind == .pppoe && port.pppoe.role == .ac }
+
+    /// Sessions a port may ask for: an AC its `max-sessions`; a port of
+    /// another kind runs one at a time.
     static func demand(_ port: PortSettings) -> Int {
-        guard port.kind == .pppoe, port.pppoe.role == .ac else { return 1 }
+        guard isAC(port) else { return 1 }
         return Int(port.pppoe.maxSessions)
     }
 
@@ -59,29 +72,26 @@ struct DescriptorBudget: Equatable {
         }
     }
 
-    /// Lowers each AC's `max-sessions` to what its linkd holds, then, if the
-    /// ports together still ask for more than `capacity`, shares what is
-    /// left after the one-session ports among the ACs in proportion to what
-    /// they asked (each keeps at least one).
+    /// If the ACs together ask for more than is left of `capacity` after
+    /// what every port costs on its own, shares what is left among them in
+    /// proportion to what they asked (each keeps at least one).
     func fit(_ ports: inout [PortSettings]) -> Verdict {
-        guard capacity >= ports.count, linkdCapacity >= 1 else { return .refused }
+        let acs = ports.indices.filter { Self.isAC(ports[$0]) }
+        let room = capacity - Self.fixedCost(ports)
+        guard !ports.isEmpty, room >= acs.count else { return .refused }
         var lowered: [String: (from: Int, to: Int)] = [:]
         func lower(_ i: Int, to n: Int) {
             let from = lowered[ports[i].name]?.from ?? Self.demand(ports[i])
             ports[i].pppoe.maxSessions = UInt32(n)
             lowered[ports[i].name] = (from, n)
         }
-        let acs = ports.indices.filter { ports[$0].kind == .pppoe && ports[$0].pppoe.role == .ac }
         let wanted = ports.map(Self.demand)
-        for i in acs where wanted[i] > linkdCapacity { lower(i, to: linkdCapacity) }
-        let asked = acs.reduce(0) { $0 + Self.demand(ports[$1]) }
-        let room = capacity - (ports.count - acs.count)
+        let asked = acs.reduce(0) { $0 + wanted[$1] }
         if asked > room {
-            // Shares follow what each asked for, not what its linkd holds.
-            let total = acs.reduce(0) { $0 + wanted[$1] }
+            let total = asked
             var given = 0
             for i in acs {
-                let share = min(linkdCapacity, max(1, wanted[i] * room / total))
+                let share = max(1, wanted[i] * room / total)
                 lower(i, to: share)
                 given += share
             }
@@ -99,7 +109,8 @@ struct DescriptorBudget: Equatable {
 
     /// The numbers, for the start-up log line.
     var arithmetic: String {
-        "RLIMIT_NOFILE \(limit), \(Self.headroom) kept per process: the fd store holds \(Self.storePerSession) per session "
-            + "(\(storeCapacity) sessions), ncpd \(Self.ncpdPerSession) (\(ncpdCapacity)), each linkd \(Self.linkdPerSession) (\(linkdCapacity))"
+        "RLIMIT_NOFILE \(limit), \(Self.headroom) kept per process: the fd store holds \(Self.storePerSession) per AC session "
+            + "(\(storeCapacity) sessions) and \(Self.storePerMux) per AC's mux, \(Self.storePerChannelSession) per session of another port; "
+            + "ncpd \(Self.ncpdPerSession) per AC session (\(ncpdCapacity)); an AC's linkd \(Self.linkdPerSession)"
     }
 }

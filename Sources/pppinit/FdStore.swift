@@ -66,6 +66,15 @@ final class FdStore {
         (entries[component] ?? [:]).sorted { $0.value.order < $1.value.order }.map { ($0.key, $0.value.entry) }
     }
 
+    /// Drops every entry of one component (a port a reload removed): its
+    /// descriptors close with the last reference. Returns how many entries.
+    @discardableResult
+    func removeAll(_ component: String) -> Int {
+        guard let gone = entries.removeValue(forKey: component) else { return 0 }
+        descriptorCount -= held.removeValue(forKey: component) ?? 0
+        return gone.count
+    }
+
     func removeAll() {
         entries.removeAll()
         held.removeAll()

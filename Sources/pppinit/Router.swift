@@ -8,10 +8,13 @@ import CShim
 import IPC
 
 final class Router {
-    let config: RouterConfig
+    /// `var`: a reload applies the file's ports, pools and metrics (Router+Reload.swift).
+    var config: RouterConfig
     let loop: EventLoop
     var log = Log(prefix: "pppinit")
-    let components: [Component]
+    /// `var`: a reload adds and removes ports' linkd and metricsd, in the
+    /// service table's order (Router+Reload.swift).
+    var components: [Component]
     let store = FdStore()
     let binDir: String
     let started = Instant.now()
@@ -22,8 +25,8 @@ final class Router {
     var bootIndex = 0
     /// The component the boot waits for (an adopted daemon going ready
     /// does not move the boot on: it was never its turn).
-    private var booting: Component?
-    private var shuttingDown = false
+    private(set) var booting: Component?
+    private(set) var shuttingDown = false
     /// This executable's path on disk, read at start: after it is replaced,
     /// /proc/self/exe names the old inode ("… (deleted)"), and `pppctl
     /// upgrade` re-executes the path, not the inode.
@@ -55,6 +58,16 @@ final class Router {
     /// when it attaches (Router+Adoption.swift).
     func openRendezvousPoints() throws(IPCError) {
         for c in components where c.pid == nil { try openEndpoints(c) }
+        try makeBundleDirectory()
+    }
+
+    /// DIR/bundle/, where ncpd binds each multilink bundle's rendezvous
+    /// point (IPC's BundleRendezvous): ncpd's own, since it cannot write
+    /// DIR after its drop; 0755, so linkd (and anyone) can reach the 0666
+    /// sockets in it, which check their senders' credentials.
+    func makeBundleDirectory() throws(IPCError) {
+        guard let ncpd = config.identities[Peer.ncpd.description] else { return }
+        try Sys.makeOwnedDirectory(config.runtimeDir + "/" + BundleRendezvous.directory, uid: ncpd.uid, gid: ncpd.gid)
     }
 
     /// What `c` inherits besides fd 3, opened if it is not held yet.
@@ -145,7 +158,10 @@ final class Router {
                         self.apply(c, c.supervision.handle(.backoffElapsed, now: self.now, policy: self.config.policy))
                     }
                 }
-            case .terminate: signal(c, SIGTERM, escalate: true)
+            // SIGUSR1: stopped for good, its port removed (or its transport
+            // replaced) by a reload; its sessions end saying so
+            // (DaemonRuntime.removed).
+            case .terminate: signal(c, c.removing || c.replacing ? SIGUSR1 : SIGTERM, escalate: true)
             case .restartInPlace: signal(c, SIGUSR2, escalate: true)
             case .kill: signal(c, SIGKILL, escalate: false)
             case let .publish(kind): publish(c, kind)
@@ -277,6 +293,7 @@ final class Router {
         upgradeSawExit(c, pid: pid, how: how)
         apply(c, c.supervision.handle(.exited(permanent: code == 100), now: now, policy: config.policy))
         upgradeAfterExit(c)
+        if c.removing { removed(c) } else if c.replacing { replaced(c) }
         if c.supervision.state == .failed {
             for (client, id) in c.readyWaiters { try? client.replyError(to: id, .failed, "\(c.name) failed: \(how)") }
             c.readyWaiters = []
@@ -334,7 +351,7 @@ final class Router {
                 return
             }
             event.component = ComponentName(c.name)
-            control?.publish(event.json)
+            control?.publish(event)
         default:
             try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not for pppinit")
         }
@@ -345,7 +362,7 @@ final class Router {
                                  reason: c.lastExit.isEmpty ? nil : c.lastExit),
                       component: ComponentName(c.name))
         log.info("\(c.name): \(step.kind.rawValue)")
-        control?.publish(e.json)
+        control?.publish(e)
     }
 
     /// Forwards a call from pppctl to a daemon and relays every reply part.

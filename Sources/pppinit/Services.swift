@@ -42,7 +42,12 @@ struct Service: Sendable {
                                  reason: "issue 21: whether a unit back from the fd store has the virtio-net header"),
                            Grant(value: .when("socket", argument: 0, is: SyscallArgument.afNetlink), reason: "rtnetlink: addresses, routes, links"),
                            Grant(value: SyscallRule("bind"), reason: "the rtnetlink socket's port id"),
-                           Grant(value: SyscallRule("getsockname"), reason: "the rtnetlink socket's port id")],
+                           Grant(value: SyscallRule("getsockname"), reason: "the rtnetlink socket's port id"),
+                           Grant(value: SyscallRule("connect"),
+                                 reason: "issue 17: bind-or-connect of a bundle's rendezvous point (a refused connect is a stale socket)"),
+                           Grant(value: SyscallRule("unlink"), reason: "issue 17: a stale bundle socket, and one whose bundle ended"),
+                           Grant(value: SyscallRule("chmod"), reason: "issue 17: a bundle's socket 0666 (senders are checked by credentials)"),
+                           Grant(value: SyscallRule("recvmmsg"), reason: "issue 13: many sessions' frames per read of a linkd's mux")],
                 instances: { [(ComponentName(.ncpd), $0.ncpdSettings.encoded())] }),
         // bridged splices channels it is handed; Unix sockets only.
         Service(peer: .bridged, capabilities: [], syscalls: [],

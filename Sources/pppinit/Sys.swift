@@ -108,15 +108,28 @@ enum Sys {
         }
     }
 
+    /// One directory (its parent exists) owned by `uid`:`gid`, mode 0755;
+    /// an existing one (a pppinit before us made it) is given to them again.
+    static func makeOwnedDirectory(_ path: String, uid: UInt32, gid: UInt32) throws(IPCError) {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .system(call: "mkdir(\(path))", errno: errno) }
+        // lchown: a symlink planted in the runtime dir is not followed.
+        if lchown(path, uid, gid) != 0 { throw .system(call: "chown(\(path))", errno: errno) }
+    }
+
     /// Removes the runtime directory and what pppinit and the daemons put in
-    /// it (sockets and files only: it never holds subdirectories).
-    static func removeDirectory(_ path: String) {
+    /// it: sockets and files, and the bundle sockets' subdirectory with what
+    /// a stopped ncpd left in it (its only subdirectory, one level deep).
+    static func removeDirectory(_ path: String, depth: Int = 1) {
         if let dir = opendir(path) {
             while let entry = readdir(dir) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                     String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
                 }
                 if name == "." || name == ".." { continue }
+                if entry.pointee.d_type == UInt8(DT_DIR) {
+                    if depth > 0 { removeDirectory(path + "/" + name, depth: depth - 1) }
+                    continue
+                }
                 _ = unlink(path + "/" + name)
             }
             closedir(dir)

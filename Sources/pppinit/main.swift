@@ -59,6 +59,12 @@ do {
     fail("\(error)", code: 2)
 }
 if let runtimeDir { config.runtimeDir = runtimeDir }
+// Issue 17: a bundle's rendezvous point is DIR/bundle/<32 hex digits>, and
+// sun_path is 108 octets.
+if config.ports.contains(where: { $0.multilink.enabled }),
+   config.runtimeDir.utf8.count > BundleRendezvous.longestRuntimeDir {
+    fail("runtime-dir \(config.runtimeDir) is longer than \(BundleRendezvous.longestRuntimeDir) octets: multilink bundles' sockets would not fit in it", code: 2)
+}
 Log.configure(format: config.logFormat, journal: Log.journal)
 let unknownSyscalls = Service.unknownSyscalls
 guard unknownSyscalls.isEmpty else { fail("seccomp: unknown syscalls \(unknownSyscalls)", code: 1) }
@@ -132,7 +138,10 @@ do {
                 exit(0)
             }
         default:
-            router.log.info("SIGHUP ignored: restart a component with pppctl restart")
+            // SIGHUP: what `pppctl reload` does (Router+Reload.swift); the
+            // outcome goes to the log, where a `systemctl reload` looks.
+            guard !stopping else { return }
+            _ = router.reload()
         }
     }
 } catch {

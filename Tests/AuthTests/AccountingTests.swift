@@ -42,7 +42,7 @@ func counters(_ octets: UInt64, seconds: UInt32 = 0) -> SessionCounters {
     ("hangup (end of file on /dev/pts/3)", 2), ("peer not responding: 4 LCP echo requests unanswered", 2),
     ("read error on 10.0.0.1:1701: Connection reset by peer", 8), ("idle timeout (600 s without data)", 4),
     ("session timeout (5 s)", 5), ("killed by the operator", 6), ("admin reset (RADIUS Disconnect-Request)", 6),
-    ("unbridged by the operator", 6), ("linkd stopping", 11), ("replaced by a new PPPoE session", 13),
+    ("unbridged by the operator", 6), ("linkd stopping", 11), ("router stopping", 11), ("port removed", 6), ("replaced by a new PPPoE session", 13),
     ("upstream up0: PADT from the access concentrator", 15), ("LCP renegotiation", 1),
     ("LCP: no agreement (Max-Configure reached or peer stopped)", 17), ("authentication failed: wrong password", 17),
     ("authd unreachable: peer closed", 9), ("cannot resume after a restart: bad record", 9), ("ended", 10),

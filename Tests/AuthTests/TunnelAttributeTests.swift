@@ -104,6 +104,17 @@ private func choices(_ attributes: [RadiusAttribute]) -> (tunnels: [TunnelChoice
         #expect(TA.revealPassword(hidden([1, 2, 3], tag: 1), secret: secret, requestAuthenticator: requestAuthenticator)?.password == [1, 2, 3])
     }
 
+    /// A Data-Length of 0 is refused, not sliced (found by the RadiusAnswer
+    /// campaign: `plain[1...0]` trapped authd's parser).
+    @Test func passwordOfLengthZero() {
+        var v = hidden([1, 2, 3], tag: 1)
+        let b = Digest.md5(secret + requestAuthenticator + [0x80, 0x01])
+        v[3] = 0 ^ b[0]  // Data-Length 0
+        #expect(TA.revealPassword(v, secret: secret, requestAuthenticator: requestAuthenticator) == nil)
+        let r = choices([tagged(TA.tunnelType, 1, TA.l2tp), text(TA.serverEndpoint, 1, "10.0.0.1"), attr(TA.password, v)])
+        #expect(r.refused.contains { $0.contains("does not decrypt") }, "\(r.refused)")
+    }
+
     @Test func atMostEightTunnels() {
         var attributes: [RadiusAttribute] = []
         for tag in UInt8(1)...10 {
@@ -112,4 +123,49 @@ private func choices(_ attributes: [RadiusAttribute]) -> (tunnels: [TunnelChoice
         let r = choices(attributes)
         #expect(r.tunnels.count == TunnelChoice.maximum && r.refused.contains { $0.contains("past the first") })
     }
+}
+
+/// RFC 2867 §2.1: what each tunnel Acct-Status-Type carries — the RFC 2868
+/// names always (Tunnel-Type and -Medium-Type tagged 0, endpoints, Acct-
+/// Tunnel-Connection, Assignment-ID and the Auth-IDs when known), NAS-Port-Id
+/// for a link, counters and Acct-Tunnel-Packets-Lost (§4.2) at a stop, the
+/// cause at a stop or reject, nothing of a stop at a start.
+@Test(arguments: TunnelAccounting.Status.allCases)
+func tunnelAccountingRequestCarriesWhatRFC2867Lists(_ status: TunnelAccounting.Status) throws {
+    typealias R = RadiusAttributeType
+    typealias A = TunnelAttributes
+    var c = SessionCounters(); c.inputOctets = (1 << 32) + 5; c.outputPackets = 9; c.sessionSeconds = 30
+    let t = TunnelAccounting(status: status, accountingID: "up-t4-ab", user: "share1", session: "up:2",
+                             clientEndpoint: "10.235.0.2", serverEndpoint: "10.235.0.1:1901", connection: "4/9 2/7",
+                             assignmentID: "grp-a", clientAuthID: "lac", serverAuthID: "", terminateCause: 4, packetsLost: 3, counters: c)
+    var record = RadiusRequests.AccountingRecord(user: t.user, sessionID: t.accountingID)
+    record.tunnel = t
+    let ctx = RadiusContext(nasIdentifier: "nas", session: t.session, callingStation: "")
+    let wire = try #require(RadiusRequests.accountingRequest(RadiusRequests.AccountingStatus(rawValue: UInt32(status.rawValue))!, record, ctx)([1], 2, []))
+    let p = try RadiusPacket(parsing: wire)
+    #expect(p.code == RadiusPacket.accountingRequest)
+    #expect(p.integer(R.acctStatusType) == UInt32(status.rawValue))
+    #expect(p.attribute(R.acctSessionId) == Array("up-t4-ab".utf8) && p.attribute(R.userName) == Array("share1".utf8))
+    #expect(p.attribute(A.tunnelType) == [0, 0, 0, 3] && p.attribute(A.mediumType) == [0, 0, 0, 1])
+    #expect(p.attribute(A.clientEndpoint) == Array("10.235.0.2".utf8) && p.attribute(A.serverEndpoint) == Array("10.235.0.1:1901".utf8))
+    #expect(p.attribute(R.acctTunnelConnection) == Array("4/9 2/7".utf8))
+    #expect(p.attribute(A.assignmentID) == Array("grp-a".utf8) && p.attribute(A.clientAuthID) == Array("lac".utf8))
+    #expect(p.attribute(A.serverAuthID) == nil, "empty: left out")
+    #expect((p.attribute(R.nasPortId) != nil) == status.isLink)
+    let stop = status == .tunnelStop || status == .linkStop
+    #expect((p.integer(R.acctTunnelPacketsLost) == 3) == stop && (p.integer(R.acctInputGigawords) == 1) == stop)
+    #expect((p.integer(R.acctInputOctets) == 5) == stop && (p.integer(R.acctSessionTime) == 30) == stop)
+    #expect((p.integer(R.acctTerminateCause) == 4) == status.isEnd)
+    #expect(p.attribute(A.password) == nil && p.attribute(A.preference) == nil, "RFC 2867 §5: never in accounting")
+}
+
+/// A tagged string whose first octet could pass for a Tag goes with Tag 0.
+@Test func tunnelAccountingTagsAnAmbiguousString() throws {
+    var record = RadiusRequests.AccountingRecord(user: "", sessionID: "x")
+    record.tunnel = TunnelAccounting(status: .tunnelStart, accountingID: "x", clientEndpoint: "10.0.0.2", serverEndpoint: "10.0.0.1",
+                                     connection: "1/2", assignmentID: "\u{1}grp")
+    let wire = try #require(RadiusRequests.accountingRequest(.tunnelStart, record, RadiusContext(nasIdentifier: "n", session: "", callingStation: ""))([1], 2, []))
+    let p = try RadiusPacket(parsing: wire)
+    #expect(p.attribute(TunnelAttributes.assignmentID) == [0, 1] + Array("grp".utf8))
+    #expect(p.attribute(RadiusAttributeType.userName) == nil)
 }

@@ -76,4 +76,30 @@ import Testing
         flag[at] = 2
         #expect(throws: IPCError.self) { try NcpdSettings.decode(flag) }
     }
+
+    /// authd's session-prefixes arguments (issue 18): HEX32/LEN prefixes
+    /// round trip, absent keys are no prefix, and the boundary table.
+    @Test func sessionPrefixesArguments() throws {
+        let p = try #require(IPv6PrefixValue(address: [0x20, 0x01, 0x0d, 0xb8, 0, 1] + [UInt8](repeating: 0, count: 10), length: 64))
+        let a = SessionPrefixesArguments(session: "ta:1", prefix: p, delegated: nil)
+        #expect(a.json.encoded() == #"{"session":"ta:1","prefix":"20010db8000100000000000000000000/64"}"#)
+        #expect(try SessionPrefixesArguments(json: a.json) == a)
+        #expect(try SessionPrefixesArguments(json: .object(["session": .string("ta:1")])).prefix == nil)
+        let upper = try SessionPrefixesArguments(json: .object(["session": .string("s"), "delegated": .string("20010DB8000000000000000000000000/32")]))
+        #expect(upper.delegated?.length == 32 && upper.delegated?.address.first == 0x20)
+        for bad in ["", "20010db8/64", "20010db800010000000000000000000/64", "20010db8000100000000000000000000/129",
+                    "20010db8000100000000000000000000/064", "20010db8000100000000000000000000/16",
+                    "20010db800010000000000000000000g/64", "20010db8000100000000000000000000-64",
+                    "20010db8000100000000000000000000/", "20010db8000100000000000000000000/1280"] {
+            #expect(throws: MethodError.self, "\(bad)") {
+                try SessionPrefixesArguments(json: .object(["session": .string("s"), "prefix": .string(bad)]))
+            }
+        }
+        #expect(throws: MethodError.self) { try SessionPrefixesArguments(json: .object(["prefix": .string("x")])) }
+        #expect(throws: MethodError.self) { try SessionPrefixesArguments(json: .object(["session": .string("s"), "extra": .int(1)])) }
+        #expect(throws: MethodError.self) { try SessionPrefixesArguments(json: .object(["session": .string("s"), "prefix": .int(1)])) }
+        #expect(throws: MethodError.self) { try SessionPrefixesArguments(json: .array([])) }
+        #expect(try SessionPrefixesReply(json: SessionPrefixesReply(session: "s", known: true).json).known)
+        #expect(throws: MethodError.self) { try SessionPrefixesReply(json: .object(["session": .string("s")])) }
+    }
 }

@@ -210,4 +210,18 @@ import Testing
         #expect(JSONError(offset: 0, reason: .unexpectedByte(0xFF)).description == "byte 0: unexpected byte 255")
         #expect(JSONError(offset: 7, reason: .duplicateKey("a")).description == "byte 7: duplicate key \"a\"")
     }
+
+    /// encodedCount (how JSONPages measures a page's items) is the length
+    /// of encoded(), escapes and all, for every kind of value.
+    @Test(arguments: [
+        JSON.null, .bool(true), .bool(false), .int(0), .int(-9_223_372_036_854_775_807), .int(42),
+        .double(0.1), .double(-0.0), .double(1e20), .double(.nan), .double(.infinity),
+        .string(""), .string("plain"), .string("quote \" backslash \\ tab \t nl \n cr \r bs \u{08} ff \u{0C}"),
+        .string("\u{01}\u{1F}\u{00}"), .string("é ü 漢 🙂"), .array([]), .object([:]),
+        .array([.int(1), .string("a"), .null, .array([.bool(true)])]),
+        .object(["id": .string("access:1"), "n": .int(3), "sub": .object(["x\u{02}": .array([.double(2.5)])])]),
+    ])
+    func encodedCountIsTheEncodedLength(_ value: JSON) {
+        #expect(value.encodedCount == value.encoded().utf8.count, "\(value.encoded())")
+    }
 }

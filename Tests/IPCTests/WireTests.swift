@@ -28,6 +28,7 @@ let sampleMessages: [Message] = [
     .daemonAttached(component: "linkd@udp0", pid: 4242, startTime: 123_456_789, count: 2),
     .channelHandedOver(record: [1]),
     .channelPairHandedOver(record: [2]),
+    .muxHandedOver(record: [1]),
     .conversationOpened(version: 1),
     .authStarted({ var s = AuthStart(session: "tty0:1", port: "tty0", authenticatePeer: .chapMD5, authenticateSelf: nil)
                    s.localName = "bras"; s.callingStation = "02:00:00:00:00:01"; return s }()),
@@ -44,6 +45,13 @@ let sampleMessages: [Message] = [
                          v.peerName = "alice"; v.accountingSessionID = "tty0:1-0a0b0c0d"; return v }()),
     .authChanged({ var c = AuthChange(session: "tty0:1", disconnect: false)
                    c.sessionTimeout = 5; c.interimInterval = 0; return c }()),
+    .tunnelAccounted({
+        var c = SessionCounters(); c.inputPackets = 7; c.outputOctets = 1 << 33
+        return TunnelAccounting(status: .linkStop, accountingID: "up:3-0a0b0c0d", user: "alice", session: "up:3",
+                                clientEndpoint: "10.0.0.2", serverEndpoint: "10.0.0.1", connection: "4/9 12/40",
+                                assignmentID: "grp-a", clientAuthID: "lac", serverAuthID: "lns",
+                                terminateCause: 1, packetsLost: 3, counters: c)
+    }()),
     .hookRequested({
         var h = HookRequest(event: .ipUp, session: "tty0:1", port: "tty0", interface: "ppp0")
         h.local = 0x0a00_0001; h.remote = 0x0a00_0002; h.dns = [0x0808_0808]; h.usePeerDNS = true

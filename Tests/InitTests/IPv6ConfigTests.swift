@@ -91,4 +91,16 @@ import Testing
             _ = try RouterConfig.parse("[port.w]\ntype = \"udp\"\nlocal = \"127.0.0.1:1\"\n[ipv6.w]\n", file: "r.toml")
         } throws: { "\($0)".contains("does not run IPv6CP") }
     }
+
+    /// ncpd may tell authd a session's pool prefixes (session-prefixes) and
+    /// nothing else through pppinit; nobody else may call that method.
+    @Test func ncpdMayCallSessionPrefixesOnAuthdOnly() throws {
+        let c = try RouterConfig.parse(Self.base + "\n[ipv6.u]\nra-pool = \"ra\"\n", file: "r.toml")
+        let r = Router(config: c, loop: try EventLoop())
+        let ncpd = try #require(r.component(named: "ncpd")), linkd = try #require(r.component(named: "linkd@u"))
+        #expect(DaemonCalls.allowed(sender: ncpd, target: "authd", method: "session-prefixes", config: c))
+        #expect(!DaemonCalls.allowed(sender: ncpd, target: "linkd@u", method: "session-prefixes", config: c))
+        #expect(!DaemonCalls.allowed(sender: ncpd, target: "authd", method: "auth-test", config: c))
+        #expect(!DaemonCalls.allowed(sender: linkd, target: "authd", method: "session-prefixes", config: c))
+    }
 }

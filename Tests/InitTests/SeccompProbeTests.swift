@@ -38,8 +38,12 @@ let seccompProbes: [SeccompProbe] = [
                  forbidden: { _ = ioctl(0, UInt(FIONREAD), 0) }),
     SeccompProbe(daemon: "bridged", what: "no connect", allowed: { makes(AF_UNIX, dgram) },
                  forbidden: { _ = connect(-1, nil, 0) }),
-    SeccompProbe(daemon: "ncpd", what: "no connect", allowed: { makes(AF_NETLINK, raw) },
-                 forbidden: { _ = connect(-1, nil, 0) }),
+    // Issue 17: ncpd connects (bind-or-connect of a bundle's rendezvous
+    // point) and unlinks, but still listens on nothing.
+    SeccompProbe(daemon: "ncpd", what: "connect and unlink for bundles, no listen",
+                 allowed: { makes(AF_NETLINK, raw) && connect(-1, nil, 0) == -1 && errno == EBADF
+                            && unlink("/nonexistent-ppprouter-probe") == -1 && errno == ENOENT },
+                 forbidden: { _ = listen(-1, 0) }),
     SeccompProbe(daemon: "authd", what: "no new UDP socket after the drop", allowed: { makes(AF_UNIX, dgram) },
                  forbidden: { _ = socket(AF_INET, dgram, 0) }),
     SeccompProbe(daemon: "ncpd", what: "no ioctl but TUNSETIFF and SIOCGIFINDEX", allowed: { makes(AF_NETLINK, raw) },

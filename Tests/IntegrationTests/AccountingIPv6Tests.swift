@@ -5,16 +5,18 @@
 // "ta" has pools too, which stay untouched. Our CPE "tb" (IPv6 client role)
 // gets the /64 by RA and the /56 by DHCPv6 IA_PD; every Start, Interim-Update
 // and Stop in FreeRADIUS's detail file names both; `kill -9 ncpd` keeps them.
+// carol's Accept names none: the pools' prefixes, which ncpd reports to
+// authd, are in the later Interim-Updates and the Stop.
 import Foundation
 import IPC
 import Testing
 import TestSupport
 
 extension AuthSessionTests {
-    @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"))
-    func radiusIPv6PrefixesAreAssignedAndAccounted() throws {
-        let fr = try FreeRadius(netns: sharedTestNamespace)
-        defer { fr.stop() }
+    /// A BRAS "ta" (FreeRADIUS, IPv6 pools, [ipv6.ta]) and our CPE "tb"
+    /// (IPv6 client role) logging in as `user`, on a pty pair.
+    func ipv6AccountingRouters(_ fr: FreeRadius, user: String, password: String)
+        throws -> (RouterUnderTest, RouterUnderTest, () -> Void) {
         let pty = try AuthPtyPair()
         let nsB = try Netns("a6b")
         let tag = String(UInt32.random(in: 0..<0xffff_ff), radix: 16)
@@ -44,13 +46,13 @@ extension AuthSessionTests {
         let cb = try TempConfig("""
             [router]
             seccomp = "kill"
-            [users.dave]
-            password = "d4ve"
+            [users.\(user)]
+            password = "\(password)"
             [port.tb]
             type = "tty"
             device = "\(pty.b)"
             lcp-restart = 3
-            user = "dave"
+            user = "\(user)"
             noip = true
             ipv6 = true
             ifname = "tb-\(tag)"
@@ -59,7 +61,15 @@ extension AuthSessionTests {
             prefix-hint = 56
             """)
         let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.close(); nsB.delete() }
+        return (a, b, { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.close(); nsB.delete() })
+    }
+
+    @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"))
+    func radiusIPv6PrefixesAreAssignedAndAccounted() throws {
+        let fr = try FreeRadius(netns: sharedTestNamespace)
+        defer { fr.stop() }
+        let (a, b, cleanup) = try ipv6AccountingRouters(fr, user: "dave", password: "d4ve")
+        defer { cleanup() }
         let framed = "2001:db8:77::/64", delegated = "2001:db8:7700::/56"
         let bound = { (s: JSON) -> Bool in
             s["ipv6"]?["prefix"]?.string == framed && s["ipv6"]?["delegated"]?.array?.compactMap(\.string) == [delegated]
@@ -94,5 +104,30 @@ extension AuthSessionTests {
             #expect(r.contains("Framed-IPv6-Prefix = \(framed)") && r.contains("Delegated-IPv6-Prefix = \(delegated)"), "\(r)")
         }
         print("RADIUS prefixes \(framed), \(delegated) in \(starts.count) Start, \(interims.count) Interim-Update, \(stops.count) Stop")
+    }
+
+    /// Prefixes ncpd took from its own pools (carol's Accept names none):
+    /// ncpd tells authd (session-prefixes through pppinit), so the
+    /// Interim-Updates after the binding and the Stop carry them.
+    @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"))
+    func poolIPv6PrefixesAreAccounted() throws {
+        let fr = try FreeRadius(netns: sharedTestNamespace)
+        defer { fr.stop() }
+        let (a, _, cleanup) = try ipv6AccountingRouters(fr, user: "carol", password: "c4rol")
+        defer { cleanup() }
+        let framed = "2001:db8:1::/64", delegated = "2001:db8:100::/56"
+        let s = try #require(a.waitForSession(seconds: 60, "the pools' prefixes bound") {
+            $0["ipv6"]?["prefix"]?.string == framed && $0["ipv6"]?["delegated"]?.array?.compactMap(\.string) == [delegated]
+        }, "\(a.log.suffix(3000))")
+        #expect(moreInterims(fr, 3), "\(fr.detail)")
+        let id = try #require(s["id"]?.string)
+        #expect(try a.ctl(["session", "kill", id]).status == 0)
+        #expect(detailContains(fr, "Acct-Status-Type = Stop"), "\(fr.detail)")
+        let detail = fr.detail
+        let interims = detailRecords(detail, "Interim-Update"), stops = detailRecords(detail, "Stop")
+        let both = { (r: String) in r.contains("Framed-IPv6-Prefix = \(framed)") && r.contains("Delegated-IPv6-Prefix = \(delegated)") }
+        #expect(stops.count == 1 && stops.allSatisfy(both), "\(detail)\n\(a.log.suffix(3000))")
+        #expect(interims.last.map(both) == true, "\(detail)")
+        print("pool prefixes in \(interims.filter(both).count) of \(interims.count) Interim-Update and the Stop")
     }
 }

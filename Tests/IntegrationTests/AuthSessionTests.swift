@@ -165,11 +165,11 @@ struct AuthSessionTests {
         }
         for m in ["pap", "chap", "mschapv2", "eap"] {
             let ok = try test("alice", "wonderland", m)
-            #expect(ok.status == 0 && (try? JSON.parse(ok.stdout))?["accepted"] == .bool(true), "\(m): \(ok.stdout) \(ok.stderr)")
+            #expect(ok.status == 0 && (try? JSON.parse(ok.stdout))?["data"]?["accepted"] == .bool(true), "\(m): \(ok.stdout) \(ok.stderr)")
             let bad = try test("alice", "looking-glass", m)
-            #expect(bad.status == 1 && (try? JSON.parse(bad.stdout))?["accepted"] == .bool(false), "\(m): \(bad.stdout)")
+            #expect(bad.status == 1 && (try? JSON.parse(bad.stdout))?["data"]?["accepted"] == .bool(false), "\(m): \(bad.stdout)")
         }
-        let carol = try JSON.parse(try test("carol", "c@rol pw", "mschapv2").stdout)
+        let carol = try JSON.parse(try test("carol", "c@rol pw", "mschapv2").stdout)["data"] ?? .null
         #expect(carol["accepted"] == .bool(true) && carol["framed_address"]?.string == "10.0.0.9")
         #expect(try test("nobody", "x", "pap").stdout.contains("unknown user"))
         // Not an oracle for everyone: admin only.
@@ -277,7 +277,7 @@ struct AuthSessionTests {
         #expect(st2["sessions"]?.int == 1, "\(st2)")
         let id = try #require(sa["id"]?.string)
         // Selectors, like accel-cmd terminate: by user, with a count of what matched.
-        let listed = try JSON.parse(try a.ctl(["--json", "sessions", "--user", "alice"]).stdout).array ?? []
+        let listed = try JSON.parse(try a.ctl(["--json", "sessions", "--user", "alice"]).stdout)["data"]?.array ?? []
         #expect(listed.count == 1 && listed.first?["id"]?.string == id, "\(listed)")
         let none = try a.ctl(["session", "kill", "--user", "mallory"])
         #expect(none.status != 0 && none.stdout.contains("0 matched, 0 killed"), "\(none)")

@@ -142,13 +142,13 @@ struct BridgeDialFailureTests {
         #expect(int(accStatus, "partner_failed", "closed") == 1 && int(accStatus, "partner_failed", "stale") == 0,
                 "\(String(describing: accStatus?["partner_failed"]))")
         let splices = try lac.ctl(["--json", "call", "bridged", "splices"])
-        #expect(splices.status == 0 && (try? JSON.parse(splices.stdout).array?.isEmpty) == true, "\(splices.stdout)")
+        #expect(splices.status == 0 && (try? JSON.parse(splices.stdout)["data"]?.array?.isEmpty) == true, "\(splices.stdout)")
 
         // The same report again (a duplicate, or one for a session that has
         // ended) changes nothing and is counted; bad arguments are refused.
         let again = try lac.ctl(["--json", "call", "linkd@acc", "partner-failed",
                                  #"{"session": "acc:1", "partner": "up0:1", "reason": "again"}"#])
-        #expect(again.status == 0 && (try? JSON.parse(again.stdout)["closed"]) == .bool(false), "\(again.stdout)\(again.stderr)")
+        #expect(again.status == 0 && (try? JSON.parse(again.stdout)["data"]?["closed"]) == .bool(false), "\(again.stdout)\(again.stderr)")
         #expect(int(lac.linkdStatus("acc"), "partner_failed", "stale") == 1)
         let bad = try lac.ctl(["call", "linkd@acc", "partner-failed", #"{"session": "acc:1"}"#])
         #expect(bad.status == 1 && bad.stderr.contains("bad-arguments"), "\(bad.stdout)\(bad.stderr)")

@@ -169,7 +169,7 @@ struct BridgePPPoEUpstreamTests {
         // kill -9 of the LAC's upstream linkd: both PPPoE client sessions
         // resume (their dials Established again under the same SESSION_IDs)
         // and stay spliced; the far router sees no new discovery.
-        let farPADS = int(try JSON.parse(try far.ctl(["--json", "call", "linkd@bras", "status"]).stdout)["pppoe"]?["ac"], "pads_sent")
+        let farPADS = int(try JSON.parse(try far.ctl(["--json", "call", "linkd@bras", "status"]).stdout)["data"]?["pppoe"]?["ac"], "pads_sent")
         let (old, new) = try lac.killAndWaitForRestart("linkd@up")
         for (acc, id) in upstreamIDs {
             let a = lac.session(acc), partner = a?["bridge"]?["partner"]?.string ?? "?"
@@ -181,7 +181,7 @@ struct BridgePPPoEUpstreamTests {
             let ping = try sub.exec(["ping", "-c", "3", "-W", "2", "10.234.0.1"])
             #expect(ping.status == 0, "subscriber \(i + 1) after kill -9 of linkd@up: \(ping.stdout)\(ping.stderr)\nLAC:\n\(lac.log)")
         }
-        let farAfter = int(try JSON.parse(try far.ctl(["--json", "call", "linkd@bras", "status"]).stdout)["pppoe"]?["ac"], "pads_sent")
+        let farAfter = int(try JSON.parse(try far.ctl(["--json", "call", "linkd@bras", "status"]).stdout)["data"]?["pppoe"]?["ac"], "pads_sent")
         #expect(farAfter == farPADS, "the far AC sent PADS again: \(farPADS) → \(farAfter)")
         print("pppoe upstream: kill -9 of the LAC's linkd@up (\(old) → \(new)): both sessions resumed, far AC PADS \(farPADS) → \(farAfter)")
 
@@ -192,8 +192,8 @@ struct BridgePPPoEUpstreamTests {
         let upDown = lac.waitForSession { $0["id"]?.string == up1 && $0["phase"]?.string == "dead" }
         #expect(upDown?["reason"]?.string == "bridged partner acc1:1 went down", "\(String(describing: upDown))")
         let farStatus = try far.ctl(["--json", "call", "linkd@bras", "status"])
-        let farAC = try JSON.parse(farStatus.stdout)["pppoe"]?["ac"]
-        let lacUp = try JSON.parse(try lac.ctl(["--json", "call", "linkd@up", "status"]).stdout)["pppoe"]
+        let farAC = try JSON.parse(farStatus.stdout)["data"]?["pppoe"]?["ac"]
+        let lacUp = try JSON.parse(try lac.ctl(["--json", "call", "linkd@up", "status"]).stdout)["data"]?["pppoe"]
         print("pppoe upstream: after subscriber 1 went down: LAC upstream PADTs sent \(int(lacUp, "padt_sent")), far AC PADTs received \(int(farAC, "padt_received")), far AC sessions \(int(farAC, "sessions"))")
         #expect(int(lacUp, "padt_sent") >= 1)
         let farDown = far.waitForSession { $0["phase"]?.string == "dead" }

@@ -145,7 +145,7 @@ final class RouterUnderTest {
 
     func components() throws -> [String: JSON] {
         let r = try ctl(["--json", "components"])
-        guard r.status == 0, let list = try JSON.parse(r.stdout).array else { return [:] }
+        guard r.status == 0, let list = try JSON.parse(r.stdout)["data"]?.array else { return [:] }
         var out: [String: JSON] = [:]
         for c in list { if let n = c["name"]?.string { out[n] = c } }
         return out

@@ -79,7 +79,7 @@ struct HostileIPCTests {
     func rootGetsIn(_ r: RouterUnderTest, _ context: String) {
         let c = try? r.ctl(["--json", "components"])
         #expect(c?.status == 0, "root locked out \(context): \(c?.stderr ?? "no result")\n\(r.log.suffix(2000))")
-        #expect((try? JSON.parse(c?.stdout ?? ""))?.array?.count == 4)  // authd, ncpd, bridged, linkd@udp0
+        #expect((try? JSON.parse(c?.stdout ?? ""))?["data"]?.array?.count == 4)  // authd, ncpd, bridged, linkd@udp0
     }
 
     func lines(_ r: RouterUnderTest, _ needle: String) -> Int {

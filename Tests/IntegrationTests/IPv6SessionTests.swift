@@ -85,7 +85,7 @@ struct IPv6SessionTests {
         #expect(delegated != nil, "\(a.log.suffix(3000))")
         let pdRoute = try nsA.exec(["ip", "-6", "route", "show", "2001:db8:100::/56"]).stdout
         #expect(pdRoute.contains("dev \(ifA)"), "\(pdRoute)")
-        let table = try a.ctl(["sessions"]).stdout
+        let table = try a.ctl(["sessions", "--columns", "id,ipv6"]).stdout
         #expect(table.contains("2001:db8:1::/64 pd 2001:db8:100::/56"), "\(table)")
         let pools = try a.ctl(["--json", "call", "ncpd", "pools"]).stdout
         #expect(pools.contains("\"name\":\"delegated\",\"prefix\":\"2001:db8:100::/40\",\"length\":56,\"size\":65536,\"in_use\":1"), "\(pools)")
@@ -152,6 +152,7 @@ struct IPv6SessionTests {
         let conf = "/tmp/ppprouter-dhcpcd-na-\(tag).conf"
         defer { try? FileManager.default.removeItem(atPath: conf) }
         try "duid\nnoipv6rs\nipv6only\nia_na 1\nia_pd 2\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        let capture = try IPv6Capture(nsB, interface: "ppp0")
         let got = try Self.dhcpcd(nsB, conf: conf, tag: tag)
         print("dhcpcd:\n\(got.stdout)\(got.stderr)")
         #expect(got.status == 0, "\(got.stdout)\(got.stderr)")
@@ -175,6 +176,11 @@ struct IPv6SessionTests {
         #expect(try nsA.exec(["ip", "-6", "route", "show", "2001:db8:ffff::100"]).stdout.isEmpty)
         let poolsEnd = try a.ctl(["--json", "call", "ncpd", "pools"]).stdout
         #expect(poolsEnd.contains("\"name\":\"hosts\",\"prefix\":\"2001:db8:ffff::100/120\",\"length\":128,\"size\":256,\"in_use\":0"), "\(poolsEnd)")
+        if let capture {
+            let info = try capture.decoded()
+            #expect(info.contains { $0.contains("Reply XID") } && info.contains { $0.contains("Solicit XID") }, "\(info)")
+            print("capture: \(info.count) ICMPv6/DHCPv6 packets decoded by tshark, none malformed")
+        }
     }
 
     /// Our CPE against our BRAS: the client router's [ipv6.cb] mode =
@@ -186,12 +192,16 @@ struct IPv6SessionTests {
     /// ipv6-prefix-up with the prefix, its lifetimes and the interfaces, and
     /// ipv6-prefix-down at the end.
     @Test func ourCPEGetsAnAddressAndAPrefixAndRoutesTheLAN() throws {
+        // Both ncpds take RAs and DHCPv6 off the channel before their TUNs:
+        // they are seen only on the PPP-over-UDP link, from its start.
+        var capture: IPv6Capture?
         let lab = try SessionLab(serverTables: IPv6LabConfig.tables, clientTables: """
             [ipv6.cb]
             mode = "client"
             prefix-hint = 56
             lan-interface = "lan0"
-            """, clientHooks: true, beforeRouters: { _, nsB in
+            """, clientHooks: true, beforeRouters: { nsA, nsB in
+                capture = try IPv6Capture(nsA, interface: "any", pppOverUDP: true)
                 // A veth pair stands for the LAN (no dummy module here).
                 _ = try nsB.exec(["ip", "link", "add", "lan0", "type", "veth", "peer", "name", "lan0p"])
                 _ = try nsB.exec(["ip", "link", "set", "lan0", "up"])
@@ -216,7 +226,7 @@ struct IPv6SessionTests {
         #expect(lan.contains("inet6 2001:db8:100::1/64"), "\(lan)\n\(b.log.suffix(4000))")
         let route = try nsB.exec(["ip", "-6", "route", "show", "default"]).stdout
         #expect(route.contains("dev ppp0"), "\(route)")
-        let table = try b.ctl(["sessions"]).stdout
+        let table = try b.ctl(["sessions", "--columns", "id,ipv6"]).stdout
         #expect(table.contains("2001:db8:1::/64 pd 2001:db8:100::/56"), "\(table)")
         // The BRAS side holds the same binding.
         let bras = a.waitForSession(seconds: 10, "the CPE's binding") {
@@ -250,6 +260,13 @@ struct IPv6SessionTests {
         #expect(eventually(seconds: 30) { hooksB.log.contains("ipv6-prefix-down ppp0 2001:db8:100::/56 ") && hooksB.log.contains("LAN_IFNAME=lan0") },
                 "CPE hooks:\n\(hooksB.log)\n\(b.log.suffix(3000))")
         print("prefix hooks:\n\(lab.hooks.log)\(hooksB.log)")
+        if let capture {
+            let info = try capture.decoded()
+            for kind in ["Router Advertisement", "Solicit XID", "Reply XID"] {
+                #expect(info.contains { $0.contains(kind) }, "no \(kind) on the link: \(info)")
+            }
+            print("link capture: \(info.count) ICMPv6/DHCPv6 packets in PPP frames decoded by tshark, none malformed")
+        }
     }
 }
 

@@ -17,7 +17,7 @@ import IPC
 import Testing
 import TestSupport
 
-private struct L2TPLab {
+struct L2TPLab {
     let lns: Netns, lac: Netns, sub: Netns
 
     init() throws {
@@ -140,9 +140,9 @@ private struct L2TPLab {
         """
 }
 
-private func l2tpStatus(_ r: RouterUnderTest, _ port: String) -> JSON? {
+func l2tpStatus(_ r: RouterUnderTest, _ port: String) -> JSON? {
     guard let out = try? r.ctl(["--json", "call", "linkd@\(port)", "status"]), out.status == 0 else { return nil }
-    return (try? JSON.parse(out.stdout))?["l2tp"]
+    return (try? JSON.parse(out.stdout))?["data"]?["l2tp"]
 }
 
 private func firstTunnel(_ r: RouterUnderTest, _ port: String) -> JSON? {

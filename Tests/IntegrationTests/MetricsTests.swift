@@ -72,5 +72,54 @@ struct MetricsTests {
                                            "exec 3<>/dev/tcp/127.0.0.1/\(port); printf 'BLAH\\r\\n\\r\\n' >&3; timeout 10 cat <&3"], timeout: 20)
         #expect(junk.stdout.hasPrefix("HTTP/1.1 400 Bad Request"), "\(junk.stdout)\(junk.stderr)")
         #expect(pid(try router.components()["metricsd"]) == pid(m), "metricsd restarted")
+
+        // Issue 19 point 4: a reload moves metricsd to its new address (the
+        // old one is closed), and one without [metrics] stops it.
+        let moved = port == 40_000 ? port - 1 : port + 1
+        try (minimal + "\n[metrics]\nlisten = \"127.0.0.1:\(moved)\"\n").write(toFile: config.path, atomically: true, encoding: .utf8)
+        let reload = try router.ctl(["--json", "reload"])
+        let applied = (try? JSON.parse(reload.stdout))?["data"]?["applied"]?["metricsd"]?.string
+        #expect(reload.status == 0 && applied == "metrics changed: metricsd restarted on 127.0.0.1:\(moved)",
+                "\(reload.stdout)\(reload.stderr)")
+        try router.waitFor { pid($0["metricsd"]) != pid(m) && $0["metricsd"]?["state"]?.string == "running" }
+        let there = try scrape(sharedTestNamespace, "http://127.0.0.1:\(moved)/metrics")
+        #expect(httpBody(there.stdout).status == "HTTP/1.1 200 OK", "\(there.stdout.prefix(300))\(there.stderr)")
+        #expect(try scrape(sharedTestNamespace, "http://127.0.0.1:\(port)/metrics").status != 0, "the old address still answers")
+        try minimal.write(toFile: config.path, atomically: true, encoding: .utf8)
+        #expect(try router.ctl(["reload"]).status == 0)
+        let gone = try router.waitFor { $0["metricsd"] == nil }
+        #expect(gone["metricsd"] == nil && gone["linkd@udp0"] != nil)
+    }
+
+    /// Issue 19's session families on a live scrape: a session set up, then
+    /// ended because its peer vanished (its router and daemons killed -9, so no
+    /// Terminate-Request): one setup, one teardown for cause "echo", one
+    /// LCP echo failure; and the RADIUS latency histogram (empty: no server).
+    @Test func sessionOutcomesAndRadiusLatencyOnALiveScrape() throws {
+        let port = UInt16.random(in: 20_000...40_000)
+        let (pa, pb) = freeUDPPortPair()
+        let ca = try TempConfig(portConfig(name: "ua", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pa)\"\nremote = \"127.0.0.1:\(pb)\"")
+                                + "\n[metrics]\nlisten = \"127.0.0.1:\(port)\"\n")
+        let cb = try TempConfig(portConfig(name: "ub", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pb)\"\nremote = \"127.0.0.1:\(pa)\""))
+        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
+        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        _ = try #require(a.waitForSession("opened", isOpened))
+        try b.silence()
+        let dead = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
+        #expect((dead?["reason"]?.string ?? "").hasPrefix("peer not responding"), "\(dead.map { "\($0)" } ?? "none")")
+        let r = try scrape(sharedTestNamespace, "http://127.0.0.1:\(port)/metrics")
+        let (line, body) = httpBody(r.stdout)
+        #expect(line == "HTTP/1.1 200 OK", "\(r.stdout.prefix(500))\(r.stderr)")
+        let check = try promtoolCheck(body)
+        #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)\n\(body)")
+        for expected in [#"ppprouter_session_setups_total{port="ua",type="udp"} 1"#,
+                         #"ppprouter_session_teardowns_total{port="ua",type="udp",cause="echo"} 1"#,
+                         #"ppprouter_session_teardowns_total{port="ua",type="udp",cause="peer"} 0"#,
+                         #"ppprouter_session_failures_total{port="ua",type="udp",cause="carrier"} 0"#,
+                         #"ppprouter_lcp_echo_failures_total{port="ua",type="udp"} 1"#,
+                         #"ppprouter_radius_request_duration_seconds_bucket{le="+Inf"} 0"#,
+                         "# TYPE ppprouter_radius_request_duration_seconds histogram"] {
+            #expect(body.contains(expected + "\n"), "\(expected) missing:\n\(body)")
+        }
     }
 }

@@ -42,7 +42,7 @@ extension RouterUnderTest {
     /// ncpd's bundles (`pppctl --json bundles`).
     func bundles() -> [JSON] {
         guard let r = try? ctl(["--json", "bundles"]), r.status == 0,
-              let list = try? JSON.parse(r.stdout).array else { return [] }
+              let list = try? JSON.parse(r.stdout)["data"]?.array else { return [] }
         return list
     }
 
@@ -97,7 +97,7 @@ struct MultilinkTests {
         // `bundle show` finds it by a member link's session id.
         let member = try #require(bundleA["links"]?.array?.last?["session"]?.string)
         let show = try a.ctl(["--json", "bundle", "show", member])
-        #expect(show.status == 0 && (try? JSON.parse(show.stdout))?["name"] == bundleA["name"], "\(show.stdout) \(show.stderr)")
+        #expect(show.status == 0 && (try? JSON.parse(show.stdout))?["data"]?["name"] == bundleA["name"], "\(show.stdout) \(show.stderr)")
         #expect(try a.ctl(["bundle", "show", "nosuch:1"]).status != 0)
         // `pppctl sessions` names the bundle on both links' sessions.
         let named = a.sessions().filter { $0["bundle"] == bundleA["name"] }.compactMap { $0["id"]?.string }

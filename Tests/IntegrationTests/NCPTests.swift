@@ -83,7 +83,7 @@ func handOver(_ record: ChannelRecord, channel: Int32, to runtimeDir: String, ui
 extension RouterUnderTest {
     func ncpdSessions() -> [JSON] {
         guard let r = try? ctl(["--json", "call", "ncpd", "sessions"]), r.status == 0 else { return [] }
-        return (try? JSON.parse(r.stdout))?.array ?? []
+        return (try? JSON.parse(r.stdout))?["data"]?.array ?? []
     }
 
     @discardableResult

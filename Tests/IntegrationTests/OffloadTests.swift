@@ -39,7 +39,7 @@ private func offloadClient(_ offload: Bool) -> String {
 
 /// A one-connection TCP endpoint: `recv` writes the sha256 of what it read
 /// to stdout; `send FILE` sends the file and prints its sha256.
-private let transferScript = """
+let transferScript = """
 import hashlib, socket, sys
 mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def serve():

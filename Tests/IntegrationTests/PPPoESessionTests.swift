@@ -87,7 +87,7 @@ extension RouterUnderTest {
     /// `port`: which linkd, where the router has more than one.
     func linkdStatus(_ port: String? = nil) -> JSON? {
         guard let r = try? ctl(["--json", "call", port.map { "linkd@" + $0 } ?? "linkd", "status"]), r.status == 0 else { return nil }
-        return try? JSON.parse(r.stdout)
+        return (try? JSON.parse(r.stdout))?["data"]
     }
 
     /// Polls `sessions` until one satisfies `condition` (bounded).
@@ -184,9 +184,25 @@ func int(_ j: JSON?, _ path: String...) -> Int {
         #expect(client.log.contains("resumed after a restart") && ac.log.contains("resumed after a restart"))
         // The restarted AC counts from zero: no PADS means no new discovery.
         #expect(int(ac.linkdStatus(), "pppoe", "ac", "pads_sent") == 0, "a new discovery ran")
-        #expect(int(ac.linkdStatus(), "pppoe", "ac", "sessions") == 1)
+        #expect(int(ac.linkdStatus(), "pppoe", "ac", "sessions") == 1, "AC log:\n\(ac.log)")
         let echo = try net.right.exec(["ping", "-c", "2", "-W", "2", "10.77.0.1"])
         #expect(echo.status == 0, "after the restarts: \(echo.stdout)")
+
+        // The AC's ncpd dies hard mid-ping too (issue 13 point 1): the new
+        // one gets linkd's mux back from the fd store, once, and the
+        // session's unit, and carries on; no channel per session any more.
+        let pinger2 = try NamespacedProcess(namespace: net.right.name, ["ping", "-c", "60", "-i", "0.03", "-W", "1", "10.77.0.1"])
+        usleep(300_000)
+        let ncpdRestart = try ac.killAndWaitForRestart("ncpd")
+        pinger2.process.waitUntilExit()
+        let summary2 = pinger2.output.split(separator: "\n").first { $0.contains("packets transmitted") } ?? "?"
+        print("PPPoE: ping across kill -9 of the AC's ncpd (\(ncpdRestart.old) → \(ncpdRestart.new)), on the mux: \(summary2)")
+        #expect(pinger2.output.contains(" received"), "\(pinger2.output)")
+        let ncpdStatus = ac.call("ncpd", "status")
+        #expect(int(ncpdStatus, "sessions") == 1 && int(ncpdStatus, "resumed") == 1, "ncpd: \(ncpdStatus.map { "\($0)" } ?? "-")\nAC log:\n\(ac.log)")
+        #expect(ac.log.components(separatedBy: "ncpd: mux of access held").count - 1 == 2, "the mux, handed over once and resumed once:\n\(ac.log)")
+        let echo2 = try net.right.exec(["ping", "-c", "2", "-W", "2", "10.77.0.1"])
+        #expect(echo2.status == 0, "after ncpd's restart: \(echo2.stdout)")
 
         // A session that never reached the Network phase is not deposited:
         // with the client's authd stopped, a new session waits in the
@@ -212,7 +228,7 @@ func int(_ j: JSON?, _ path: String...) -> Int {
         client.stop()
         let after = ac.waitForStatus { int($0, "pppoe", "ac", "padt_received") > before }
         #expect(int(after, "pppoe", "ac", "padt_received") > before, "no PADT when the client stopped")
-        let ended = ac.waitForSession { $0["phase"]?.string == "dead" && ($0["reason"]?.string ?? "").contains("linkd stopping") }
+        let ended = ac.waitForSession { $0["phase"]?.string == "dead" && ($0["reason"]?.string ?? "").contains("router stopping") }
         #expect(ended != nil, "AC sessions: \(ac.sessions())")
         print("PADTs: AC sent \(int(after, "pppoe", "ac", "padt_sent")), received \(int(after, "pppoe", "ac", "padt_received")); AC status \(after.map { "\($0["pppoe"] ?? .null)" } ?? "-")")
 

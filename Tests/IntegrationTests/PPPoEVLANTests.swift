@@ -130,7 +130,7 @@ func swarmAllFramesSocket(_ interface: String) throws -> OpenedPacketSocket {
         // Each session's VLAN, as pppctl shows it, is its Host's.
         func vlansListed() throws -> [String: String] {
             let r = try ac.ctl(["--json", "sessions"])
-            let sessions = (try? JSON.parse(r.stdout, maxLength: 16 << 20))?.array ?? []
+            let sessions = (try? JSON.parse(r.stdout, maxLength: 16 << 20))?["data"]?.array ?? []
             var out: [String: String] = [:]
             for s in sessions where s["phase"]?.string == "network" {
                 out[s["calling_station"]?.string ?? "?"] = s["vlan"]?.string ?? ""
@@ -139,7 +139,7 @@ func swarmAllFramesSocket(_ interface: String) throws -> OpenedPacketSocket {
         }
         let expected = Dictionary(uniqueKeysWithValues: served.map { ("\(swarm.mac($0))", Self.oneToOne($0).description) })
         #expect(try vlansListed() == expected)
-        let table = try ac.ctl(["sessions"]).stdout
+        let table = try ac.ctl(["sessions", "--columns", "id,vlan,mac"]).stdout
         #expect(table.contains("VLAN") && table.contains("10.102") && table.contains(" 101 "), "\(table.prefix(600))")
 
         // kill -9 of linkd: its successor resumes every session with its tags.

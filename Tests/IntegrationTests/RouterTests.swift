@@ -115,7 +115,7 @@ struct RouterTests {
 
         let status = try router.ctl(["--json", "call", "ncpd", "status"])
         #expect(status.status == 0)
-        let s = try JSON.parse(status.stdout)
+        let s = try JSON.parse(status.stdout)["data"] ?? .null
         #expect(s["name"]?.string == "ncpd")
         #expect(s["uid"]?.int == 61003)
         let bad = try router.ctl(["call", "ncpd", "nosuchmethod"])
@@ -131,7 +131,7 @@ struct RouterTests {
         let list = try router.allRunning()
         func portStatus() throws -> JSON? {
             let r = try router.ctl(["--json", "call", "linkd@udp0", "status"])
-            return try JSON.parse(r.stdout)["port"]
+            return try JSON.parse(r.stdout)["data"]?["port"]
         }
         let before = try #require(try portStatus())
         #expect(before["restored"]?.bool == false)

@@ -47,7 +47,7 @@ func freeUDPPortPair() -> (UInt16, UInt16) {
 extension RouterUnderTest {
     func sessions() -> [JSON] {
         guard let r = try? ctl(["--json", "sessions"]), r.status == 0,
-              let list = try? JSON.parse(r.stdout).array else { return [] }
+              let list = try? JSON.parse(r.stdout)["data"]?.array else { return [] }
         return list
     }
 
@@ -114,7 +114,7 @@ struct SessionTests {
         #expect(table.status == 0 && table.stdout.contains(sa["id"]?.string ?? "?"))
         let show = try a.ctl(["--json", "session", "show", sa["id"]?.string ?? "?"])
         #expect(show.status == 0, "\(show.stderr)")
-        #expect((try? JSON.parse(show.stdout))?["id"] == sa["id"])
+        #expect((try? JSON.parse(show.stdout))?["data"]?["id"] == sa["id"])
         #expect(try a.ctl(["session", "show", "ua:999"]).status == 1)
     }
 
@@ -206,9 +206,10 @@ struct SessionTests {
         defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
         _ = try #require(a.waitForSession("opened", isOpened))
         _ = try #require(b.waitForSession("opened", isOpened))
-        // pppinit's SIGTERM does not terminate sessions (they must survive a
-        // restart), so the peer simply goes silent.
-        b.stop()
+        // Stopping B (SIGTERM) would end the session with a Terminate-Request
+        // (issue 19); pppinit and its daemons killed -9, the peer simply goes
+        // silent.
+        try b.silence()
         let stopped = Date()
         let s = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
         #expect(s?["reason"]?.string?.hasPrefix("peer not responding") == true, "\(String(describing: s))")

@@ -41,7 +41,7 @@ extension RouterUnderTest {
     /// ncpd's `sessions`: the channels it holds.
     func ncpdChannels() -> [JSON] {
         guard let r = try? ctl(["--json", "call", "ncpd", "sessions"]), r.status == 0,
-              let list = try? JSON.parse(r.stdout).array else { return [] }
+              let list = try? JSON.parse(r.stdout)["data"]?.array else { return [] }
         return list
     }
 

@@ -37,7 +37,9 @@ func rebuilt(_ path: String) throws -> [UInt8] {
 extension RouterUnderTest {
     func upgrade(_ args: [String] = []) throws -> (status: Int32, reply: UpgradeReply?, stderr: String) {
         let r = try ctl(["--json", "upgrade"] + args)
-        let reply = (try? JSON.parse(r.stdout)).flatMap { try? UpgradeReply(json: $0) }
+        // The reply is the envelope's data (JSONDocument, kind "upgrade").
+        let doc = (try? JSON.parse(r.stdout)).flatMap(JSONDocument.init(json:))
+        let reply = doc.flatMap { $0.kind == "upgrade" ? try? UpgradeReply(json: $0.data) : nil }
         return (r.status, reply, r.stderr)
     }
 }

@@ -68,7 +68,8 @@ func makeRelay(_ ncpd: FakeNcpd, _ loop: EventLoop, peerMRU: UInt16 = 100) -> (C
     var record = ChannelRecord(session: "t:1", port: "t")
     record.peerMRU = peerMRU
     record.localMRU = 1500
-    let relay = ChannelRelay(record: record, runtimeDir: ncpd.dir, loop: loop, log: Log(threshold: .warning))
+    let relay = ChannelRelay(record: record, runtimeDir: ncpd.dir, loop: loop, log: Log(threshold: .warning),
+                             scratch: FrameScratch())
     let probe = RelayProbe()
     relay.onTransmit = { p, i in probe.transmitted.append((p.rawValue, Array(i))) }
     relay.onProtocolReject = { p, i in probe.rejects.append((p.rawValue, Array(i))) }

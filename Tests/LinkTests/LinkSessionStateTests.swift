@@ -96,6 +96,24 @@ import Testing
         #expect(s.pppoe.map { PPPoEBinding($0).vlan } == VLANTags(outer: 10, outerTPID: 0x8100, inner: 100))
     }
 
+    /// Issue 13 point 1: a session on the port's mux is version 6 (its
+    /// handle; no channel end deposited); every truncation, a trailing
+    /// octet and handle 0 are refused; without a handle it stays version 5.
+    @Test func muxSessionIsVersionSix() throws {
+        var s = Self.vlanSample()
+        let v5 = s.encoded()
+        #expect(v5[0] == 5)
+        s.muxHandle = 42
+        let v6 = s.encoded()
+        #expect(v6[0] == 6 && v6.count == v5.count + 4)
+        #expect(try LinkSessionState.decode(v6) == s)
+        for n in 0..<v6.count {
+            #expect(throws: IPCError.self) { try LinkSessionState.decode(Array(v6.prefix(n))) }
+        }
+        #expect(throws: IPCError.self) { try LinkSessionState.decode(v6 + [0]) }
+        #expect(throws: IPCError.self) { try LinkSessionState.decode(Array(v6.dropLast(4)) + [0, 0, 0, 0]) }
+    }
+
     /// A version 4 PPPoE record (before VLANs) reads untagged.
     @Test func versionFourStillReads() throws {
         let s = Self.pppoeSample()
@@ -110,7 +128,7 @@ import Testing
             #expect(throws: IPCError.self, "\(n) octets") { try LinkSessionState.decode(Array(bytes.prefix(n))) }
         }
         #expect(throws: IPCError.self) { try LinkSessionState.decode(bytes + [0]) }
-        for version: UInt8 in [0, 6] {
+        for version: UInt8 in [0, 6, 7] {
             var other = bytes
             other[0] = version
             #expect(throws: IPCError.self) { try LinkSessionState.decode(other) }

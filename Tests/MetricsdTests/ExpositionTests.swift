@@ -86,3 +86,47 @@ import Testing
         #expect(String(decoding: s.render(), as: UTF8.self).contains(#"ppprouter_session_info{session="u0:2",port="u0",phase="network",state="opened"} 1"#))
     }
 }
+
+/// Issue 19's families from linkd's outcomes and authd's RADIUS latency.
+@Suite struct OutcomeFamiliesTests {
+    @Test func setupsFailuresTeardownsEchoAndLatency() throws {
+        var s = Snapshot()
+        s.statuses["linkd@u0"] = try JSON.parse(#"{"port":{"name":"u0","type":"udp"},"sessions":0,"outcomes":{"setups":3,"failures":{"peer":0,"carrier":2},"teardowns":{"echo":1,"admin":2},"lcp_echo_failures":1}}"#)
+        var h = LatencyHistogram()
+        for v in [0.004, 0.02, 0.02, 0.3, 20] { h.record(seconds: v) }
+        s.statuses["authd"] = .object(["radius": .object(["sent": 5, "latency": h.json])])
+        let text = String(decoding: s.render(), as: UTF8.self)
+        for line in [#"ppprouter_session_setups_total{port="u0",type="udp"} 3"#,
+                     #"ppprouter_session_failures_total{port="u0",type="udp",cause="carrier"} 2"#,
+                     #"ppprouter_session_failures_total{port="u0",type="udp",cause="peer"} 0"#,
+                     #"ppprouter_session_teardowns_total{port="u0",type="udp",cause="admin"} 2"#,
+                     #"ppprouter_lcp_echo_failures_total{port="u0",type="udp"} 1"#,
+                     #"ppprouter_radius_request_duration_seconds_bucket{le="0.005"} 1"#,
+                     #"ppprouter_radius_request_duration_seconds_bucket{le="0.025"} 3"#,
+                     #"ppprouter_radius_request_duration_seconds_bucket{le="0.5"} 4"#,
+                     #"ppprouter_radius_request_duration_seconds_bucket{le="10"} 4"#,
+                     #"ppprouter_radius_request_duration_seconds_bucket{le="+Inf"} 5"#,
+                     #"ppprouter_radius_request_duration_seconds_count 5"#] {
+            #expect(text.contains(line + "\n"), "\(line) missing from:\n\(text)")
+        }
+    }
+
+    @Test func histogramReadsBackAndRefusesOtherShapes() throws {
+        var h = LatencyHistogram()
+        h.record(seconds: 0.07)
+        #expect(LatencyHistogram(json: h.json) == h)
+        // Not cumulative, other bounds, a count below a bucket, no sum.
+        var o = h.json.object!
+        var buckets = o["buckets"]!.array!
+        buckets[0] = .array([.double(0.005), .int(1)])
+        o["buckets"] = .array(buckets)
+        #expect(LatencyHistogram(json: .object(o)) == nil)
+        #expect(LatencyHistogram(json: try JSON.parse(#"{"buckets":[[1,0]],"sum":0,"count":0}"#)) == nil)
+        var short = h.json.object!
+        short["count"] = .int(0)
+        #expect(LatencyHistogram(json: .object(short)) == nil)
+        var noSum = h.json.object!
+        noSum["sum"] = nil
+        #expect(LatencyHistogram(json: .object(noSum)) == nil)
+    }
+}

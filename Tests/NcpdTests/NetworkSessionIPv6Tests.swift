@@ -99,6 +99,39 @@ import Testing
         #expect(router.json().array?.compactMap { $0["in_use"]?.int } == [0, 0])
         #expect(sa.ipv6Services == nil)
         #expect(ha.events.last == .prefixReleased(session: "t:1", prefix: "2001:db8:100::/56"))
+        // No authenticated peer: nothing for authd's accounting.
+        #expect(ha.accounted.isEmpty)
+        sb.end(reason: "test")
+    }
+
+    /// Issue 18, accounting: an authenticated session's pool /64 goes to
+    /// authd (session-prefixes) when RAs start, and again with the /56 when
+    /// DHCPv6 commits it; an unchanged binding is not sent twice. (This path
+    /// first crashed ncpd in debug builds: IPv6Prefix.ipcValue says why.)
+    @Test func poolPrefixesAreReportedForAccounting() throws {
+        let t = NetworkSessionTests()
+        var verdict = AuthVerdict(session: "t:1", success: true)
+        verdict.peerName = "carol"
+        let (ha, sa, hb, sb) = try t.pair({ $0.ipv6 = true; $0.ipv4 = false }, { $0.ipv6 = true; $0.ipv4 = false },
+                                          ipcpA: IPCPConfiguration(), ipcpB: IPCPConfiguration(), verdictA: verdict,
+                                          before: { a, _ in a.ipv6 = IPv6Router(Self.settings()) })
+        t.spin(ha, hb) { sa.ipv6Open && sb.ipv6Open }
+        let slash64 = try #require(IPv6PrefixValue(address: IPv6Address("2001:db8:1::")!.bytes, length: 64))
+        let slash56 = try #require(IPv6PrefixValue(address: IPv6Address("2001:db8:100::")!.bytes, length: 56))
+        #expect(ha.accounted == [SessionPrefixesArguments(session: "t:1", prefix: slash64, delegated: nil)])
+
+        let solicit = DHCPv6Message(type: .solicit, transactionID: 0x654321, options: [
+            .clientID(DUID.enterprise(number: 1, identifier: [4, 5, 6])), .rapidCommit, .iaPD(IdentityAssociation(iaid: 1)),
+        ])
+        let packet = solicit.packet(source: .linkLocal(interfaceID: sb.ipv6.configured!.localIdentifier),
+                                    destination: .allDHCPRelayAgentsAndServers,
+                                    sourcePort: DHCPv6Message.clientPort, destinationPort: DHCPv6Message.serverPort)
+        _ = send(hb.dummy.far[0], packet, packet.count, 0)
+        #expect(receive(ha, hb, from: hb.dummy.far[0]) { $0 == .dhcpv6ToClient } != nil)
+        #expect(ha.accounted.last == SessionPrefixesArguments(session: "t:1", prefix: slash64, delegated: slash56))
+        #expect(ha.accounted.count == 2, "\(ha.accounted)")
+        sa.end(reason: "test")
+        #expect(ha.accounted.count == 2, "the Stop names what the session had: nothing is withdrawn at the end")
         sb.end(reason: "test")
     }
 }

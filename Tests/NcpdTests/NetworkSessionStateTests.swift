@@ -96,8 +96,9 @@ import Testing
         #expect(old[0] == 1 && old.count == s.encoded().count + 2 * 16 - 4)
         let decoded = try NetworkSessionState.decode(old)
         #expect(decoded == s)
-        // Written back as version 2, it reads the same.
-        #expect(decoded.encoded()[0] == NetworkSessionState.version)
+        // Written back as the newest version a session on its own channel
+        // has (3: version 4 is only for sessions on a mux), it reads the same.
+        #expect(decoded.encoded()[0] == 3)
         #expect(try NetworkSessionState.decode(decoded.encoded()) == s)
         // Every truncation of the old layout is refused too.
         for n in [1, old.count / 2, old.count - 1] {
@@ -145,4 +146,24 @@ extension NetworkSessionStateTests {
         0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x02,
     ]
+}
+
+/// Issue 13 point 1: a session on linkd's mux is version 4 (its handle; its
+/// TUN unit the only descriptor); one on its own channel keeps version 3's
+/// bytes. Every truncation, a trailing octet and a handle of 0 are refused.
+@Test func muxSessionStateIsVersion4() throws {
+    var s = NetworkSessionStateTests.sample()
+    let v3 = s.encoded()
+    #expect(v3[0] == 3 && s.descriptorCount == 2)
+    s.muxHandle = 0x0001_0203
+    let v4 = s.encoded()
+    #expect(v4[0] == 4 && v4.count == v3.count + 4 && s.descriptorCount == 1)
+    #expect(try NetworkSessionState.decode(v4) == s)
+    for n in 0..<v4.count {
+        #expect(throws: IPCError.self) { try NetworkSessionState.decode(Array(v4[0..<n])) }
+    }
+    #expect(throws: IPCError.self) { try NetworkSessionState.decode(v4 + [0]) }
+    #expect(throws: IPCError.self) { try NetworkSessionState.decode(Array(v4.dropLast(4)) + [0, 0, 0, 0]) }
+    s.interface = ""
+    #expect(s.descriptorCount == 0)
 }

@@ -53,6 +53,9 @@ final class TestHost: SessionHost {
     var changes = 0
     var events: [EventBody] = []
     func publish(_ event: EventBody) { events.append(event) }
+    /// What the session asked to tell authd (session-prefixes), in order.
+    var accounted: [SessionPrefixesArguments] = []
+    func accountPrefixes(_ prefixes: SessionPrefixesArguments) { accounted.append(prefixes) }
     init() throws { loop = try EventLoop() }
     func sessionChanged(_ session: NetworkSession) { changes += 1 }
     func hook(_ request: HookRequest) { hooks.append(request.event) }

@@ -52,6 +52,44 @@ public final class FreeRadius {
         \tTunnel-Password:2 = "not-lns1-secret",
         \tTunnel-Preference:2 = 10
         plain@far.example Cleartext-Password := "p-pass"
+        share1 Cleartext-Password := "s1-pass"
+        \tTunnel-Type:1 = L2TP,
+        \tTunnel-Medium-Type:1 = IPv4,
+        \tTunnel-Server-Endpoint:1 = "10.235.0.1",
+        \tTunnel-Password:1 = "radius-tunnel-pw",
+        \tTunnel-Assignment-Id:1 = "grp-a"
+        share2 Cleartext-Password := "s2-pass"
+        \tTunnel-Type:1 = L2TP,
+        \tTunnel-Medium-Type:1 = IPv4,
+        \tTunnel-Server-Endpoint:1 = "10.235.0.1",
+        \tTunnel-Password:1 = "radius-tunnel-pw",
+        \tTunnel-Assignment-Id:1 = "grp-a"
+        apart Cleartext-Password := "ap-pass"
+        \tTunnel-Type:1 = L2TP,
+        \tTunnel-Medium-Type:1 = IPv4,
+        \tTunnel-Server-Endpoint:1 = "10.235.0.1",
+        \tTunnel-Password:1 = "radius-tunnel-pw",
+        \tTunnel-Assignment-Id:1 = "grp-b"
+        far Cleartext-Password := "far-pass"
+        \tTunnel-Type:1 = L2TP,
+        \tTunnel-Medium-Type:1 = IPv4,
+        \tTunnel-Server-Endpoint:1 = "10.237.0.1",
+        \tTunnel-Password:1 = "lns-b-pw",
+        \tTunnel-Assignment-Id:1 = "grp-c",
+        \tTunnel-Client-Auth-Id:1 = "lac-b"
+        silent Cleartext-Password := "sl-pass"
+        \tTunnel-Type:1 = L2TP,
+        \tTunnel-Medium-Type:1 = IPv4,
+        \tTunnel-Server-Endpoint:1 = "10.235.0.1:1901",
+        \tTunnel-Password:1 = "lns-b-pw",
+        \tTunnel-Preference:1 = 10,
+        \tTunnel-Type:2 = L2TP,
+        \tTunnel-Medium-Type:2 = IPv4,
+        \tTunnel-Server-Endpoint:2 = "10.237.0.1",
+        \tTunnel-Password:2 = "lns-b-pw",
+        \tTunnel-Assignment-Id:2 = "grp-d",
+        \tTunnel-Client-Auth-Id:2 = "lac-b",
+        \tTunnel-Preference:2 = 20
 
         """
 

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 // AF_PACKET sockets for PPPoE live in their own header.
 #include "packet.h"
+#include "mux.h"
 
 /// The most descriptors one message may carry; a message with more is truncated
 /// by the kernel (MSG_CTRUNC), which the receiver treats as a violation.

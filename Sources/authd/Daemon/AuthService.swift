@@ -187,3 +187,13 @@ extension AuthPolicy {
         failureDelay = Double(s.failureDelay)
     }
 }
+
+extension AuthService {
+    /// ncpd's `session-prefixes` (through pppinit's daemon-call table): the
+    /// pool prefixes of a session, for its accounting.
+    func sessionPrefixes(_ arguments: JSON) throws(MethodError) -> JSON {
+        let a = try SessionPrefixesArguments(json: arguments)
+        let known = conversations.values.first { $0.owns(a.session) }?.setPrefixes(a) ?? false
+        return SessionPrefixesReply(session: a.session, known: known).json
+    }
+}

@@ -1,7 +1,7 @@
 // One linkd's conversation with authd (Catalogue 50–56): authStarted opens
 // an AuthSession, authFrameReceived feeds it, its actions go back as
 // authFrameSent / authFinished, timers run on the loop; accountingUpdated and
-// authStopped become RADIUS accounting. A message for an unknown session is
+// authStopped become RADIUS accounting, tunnelAccounted RFC 2867's. A message for an unknown session is
 // dropped and counted.
 import IPC
 
@@ -16,6 +16,9 @@ final class LinkdConversation {
         /// pool or the Access-Accept), 0 until then.
         var framedAddress: UInt32 = 0
         var counters = CounterCarry()
+        /// ncpd's pool prefixes (session-prefixes), when RADIUS gave none.
+        var framedIPv6Prefix: IPv6PrefixValue?
+        var delegatedIPv6Prefix: IPv6PrefixValue?
         init(auth: AuthSession, accountingID: String) { self.auth = auth; self.accountingID = accountingID }
     }
 
@@ -54,6 +57,7 @@ final class LinkdConversation {
                 service.account(.interimUpdate, record, context(slot))
             }
         case let .accountingResumed(start, verdict): resumed(start, verdict)
+        case let .tunnelAccounted(t): accountTunnel(t)
         case let .authStopped(session, reason, counters):
             guard let slot = slots.removeValue(forKey: session) else { unknownSession += 1; return }
             cancelTimers(slot)
@@ -81,6 +85,17 @@ final class LinkdConversation {
         let actions = session.begin()
         slot.auth = session
         perform(actions, slot)
+    }
+
+    /// RFC 2867: a LAC's tunnel or call began or ended; not tied to one of
+    /// our slots (a tunnel outlives its sessions), so it goes out as is.
+    private func accountTunnel(_ t: TunnelAccounting) {
+        guard let status = RadiusRequests.AccountingStatus(rawValue: UInt32(t.status.rawValue)) else { return }
+        var record = RadiusRequests.AccountingRecord(user: t.user, sessionID: t.accountingID)
+        record.tunnel = t
+        service.log.info("tunnel accounting \(status) \(t.accountingID) (\(t.connection) to \(t.serverEndpoint))")
+        service.account(status, record, RadiusContext(nasIdentifier: service.settings.nasIdentifier, session: t.session,
+                                                      callingStation: ""))
     }
 
     /// A session that was authenticated before linkd or authd restarted:
@@ -176,8 +191,8 @@ final class LinkdConversation {
         let total = slot.counters.total(counters)
         return RadiusRequests.AccountingRecord(user: v.peerName, sessionID: slot.accountingID,
                                                framedAddress: slot.framedAddress != 0 ? slot.framedAddress : v.framedAddress,
-                                               framedIPv6Prefix: v.framedIPv6Prefix,
-                                               delegatedIPv6Prefix: v.delegatedIPv6Prefix,
+                                               framedIPv6Prefix: v.framedIPv6Prefix ?? slot.framedIPv6Prefix,
+                                               delegatedIPv6Prefix: v.delegatedIPv6Prefix ?? slot.delegatedIPv6Prefix,
                                                radiusClass: v.radiusClass, counters: total)
     }
 
@@ -194,6 +209,14 @@ final class LinkdConversation {
     }
 
     func owns(_ session: String) -> Bool { slots[session] != nil }
+
+    /// ncpd's session-prefixes: false when no such session is ours.
+    func setPrefixes(_ a: SessionPrefixesArguments) -> Bool {
+        guard let slot = slots[a.session] else { return false }
+        slot.framedIPv6Prefix = a.prefix
+        slot.delegatedIPv6Prefix = a.delegated
+        return true
+    }
 
     /// A Disconnect or CoA for one of our sessions, carried out by linkd.
     func send(_ change: AuthChange) -> Bool {

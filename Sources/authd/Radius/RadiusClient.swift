@@ -45,6 +45,9 @@ final class RadiusClient {
         var tries = 0
         var serversTried = 0
         var timer: TimerID?
+        /// When the request was first sent: its latency counts every
+        /// retransmission and failover the caller waited through.
+        let started = Instant.now()
         init(port: Port, build: @escaping Builder, randomAuthenticator: Bool, completion: @escaping (Outcome) -> Void) {
             self.port = port; self.build = build; self.randomAuthenticator = randomAuthenticator; self.completion = completion
         }
@@ -60,6 +63,8 @@ final class RadiusClient {
     private var buffer = [UInt8](repeating: 0, count: 4097)
     private(set) var stats = (sent: 0, retransmitted: 0, answered: 0, invalid: 0, timedOut: 0, failovers: 0,
                              missingMessageAuthenticator: 0)
+    /// Seconds from a request's first transmission to its accepted answer.
+    private(set) var latency = LatencyHistogram()
     var log: Log
     /// Forged or mangled replies are counted in `stats`; the log gets the
     /// first and then summaries, never a line per datagram (issue 15).
@@ -197,6 +202,7 @@ final class RadiusClient {
         pending[k] = nil
         if let t = p.timer { loop.cancel(t) }
         stats.answered += 1
+        latency.record(seconds: Instant.now().seconds(since: p.started))
         p.completion(.answered(packet, server: server, secret: secret, requestAuthenticator: p.requestAuthenticator))
     }
 
@@ -205,6 +211,7 @@ final class RadiusClient {
          "retransmitted": .int(Int64(stats.retransmitted)), "answered": .int(Int64(stats.answered)),
          "invalid": .int(Int64(stats.invalid)), "timed_out": .int(Int64(stats.timedOut)),
          "failovers": .int(Int64(stats.failovers)),
-         "missing_message_authenticator": .int(Int64(stats.missingMessageAuthenticator)), "pending": .int(Int64(pending.count))]
+         "missing_message_authenticator": .int(Int64(stats.missingMessageAuthenticator)), "pending": .int(Int64(pending.count)),
+         "latency": latency.json]
     }
 }

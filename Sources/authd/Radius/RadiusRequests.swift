@@ -203,7 +203,11 @@ enum RadiusRequests {
     static func ipv6PrefixValue(_ p: IPv6PrefixValue) -> [UInt8] { [0, p.length] + p.address }
 
     /// RFC 2866 §5.1 Acct-Status-Type.
-    enum AccountingStatus: UInt32 { case start = 1, stop = 2, interimUpdate = 3, accountingOn = 7, accountingOff = 8 }
+    /// RFC 2867 §2.1 adds 9-14 for tunnels and their links (calls).
+    enum AccountingStatus: UInt32 {
+        case start = 1, stop = 2, interimUpdate = 3, accountingOn = 7, accountingOff = 8
+        case tunnelStart = 9, tunnelStop = 10, tunnelReject = 11, tunnelLinkStart = 12, tunnelLinkStop = 13, tunnelLinkReject = 14
+    }
 
     struct AccountingRecord {
         var user: String
@@ -216,6 +220,8 @@ enum RadiusRequests {
         var counters = SessionCounters()
         /// RFC 2866 §5.10: 1 User-Request, 2 Lost-Carrier, 4 Idle-Timeout, 5 Session-Timeout, 6 Admin-Reset, …
         var terminateCause: UInt32 = 0
+        /// RFC 2867: a LAC's tunnel or call; the request is built from it alone.
+        var tunnel: TunnelAccounting?
     }
 
     /// RFC 2866 §4.1 Accounting-Request; the Authenticator is MD5 over the
@@ -227,6 +233,11 @@ enum RadiusRequests {
         { secret, id, _ in
             typealias T = RadiusAttributeType
             var attrs: [RadiusAttribute]
+            if let t = r.tunnel {
+                attrs = tunnelAccountingAttributes(t, ctx)
+                if let since { attrs.append(.integer(T.acctDelayTime, UInt32(max(0, min(Instant.now().seconds(since: since), 4e9))))) }
+                return signedAccountingRequest(id, attrs, secret)
+            }
             if status == .accountingOn || status == .accountingOff {
                 // §5.1: the NAS, not a session; §5.5: Acct-Session-Id in every request.
                 attrs = [.integer(T.acctStatusType, status.rawValue), .text(T.acctSessionId, r.sessionID),
@@ -297,6 +308,8 @@ enum RadiusRequests {
         ("admin reset", .adminReset),                 // RFC 5176 Disconnect-Request
         ("unbridged by the operator", .adminReset),
         ("linkd stopping", .nasReboot),               // the router is shutting down
+        ("router stopping", .nasReboot),              // SIGTERM to pppinit: linkd ends each session first
+        ("port removed", .adminReset),                // a reload took the port out of the config
         ("replaced by a new pppoe session", .portPreempted),
         ("upstream ", .serviceUnavailable),           // a bridge's partner failed
         ("lcp renegotiation", .userRequest),          // the peer restarted LCP

@@ -50,8 +50,11 @@ enum TunnelAttributes {
             for i in 0..<16 { plain.append(cipher[block + i] ^ b[i]) }
             previous = Array(cipher[block..<(block + 16)])
         }
+        // A Data-Length of 0 is refused too: an empty secret cannot
+        // authenticate a tunnel (RFC 2661 §4.2), and a wrong secret reveals
+        // noise whose first octet may be 0 as well as past the blocks.
         let length = Int(plain[0])
-        guard length <= plain.count - 1 else { return nil }
+        guard length >= 1, length <= plain.count - 1 else { return nil }
         return (tag, Array(plain[1...length]))
     }
 

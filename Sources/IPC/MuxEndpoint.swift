@@ -1,0 +1,326 @@
+// One end of the linkd–ncpd mux (MuxFrame.swift; docs/design.md "Fewer
+// descriptors per session"): the one socket that carries every session of a
+// linkd to ncpd. Reads come in batches (recvmmsg through CShim, up to `batch`
+// datagrams per call into slots allocated once), are parsed in place and
+// handed out by handle; nothing is allocated per frame.
+//
+// Writes keep one session from stalling the others: a frame goes straight
+// out while nothing waits; when the socket is full (EAGAIN) it waits in its
+// session's queue (bounded: `queueLimit` frames; past it the frame is
+// dropped and counted as a full channel would drop it, the other sessions
+// untouched), and on EPOLLOUT the queues are served round-robin, one frame
+// per session per round. Control records (session-open/accept/refuse/close)
+// are never dropped: they wait in their own queue, served first. A copy is
+// made only for a frame that has to wait.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShim
+
+/// What became of a frame offered to the mux.
+public enum MuxSend: Equatable, Sendable {
+    case sent
+    /// The socket was full: it waits in its session's queue.
+    case queued
+    /// Its session's queue was full too: dropped (the session is behind).
+    case full
+    /// The other end is gone (errno); its hang-up follows on the read side.
+    case gone(Int32)
+}
+
+public final class MuxEndpoint {
+    public struct Counters: Equatable, Sendable {
+        public var framesIn = 0, framesOut = 0
+        public var controlIn = 0, controlOut = 0
+        /// recvmmsg calls that returned datagrams, and the datagrams: their
+        /// ratio is the batch the load gives.
+        public var batches = 0, datagrams = 0
+        /// Frames for a handle not open on this side: dropped.
+        public var unknownHandle = 0
+        /// Datagrams the parser refused or longer than a slot: dropped.
+        public var malformed = 0
+        /// Frames that waited for room, and frames dropped with their
+        /// session's queue full.
+        public var queued = 0, queueFull = 0
+        /// Frames not sent because the other end is gone.
+        public var gone = 0
+        public init() {}
+    }
+
+    /// Datagrams per recvmmsg (CShim's PPP_PACKET_BATCH_MAX is the most).
+    public static let batch = 32
+    /// recvmmsg calls per wake-up, so the mux cannot starve the loop.
+    public static let rounds = 4
+    /// Frames one session may have waiting for room.
+    public static let queueLimit = 64
+    /// Room in front of every received datagram, for the receiver to build
+    /// headers in place (ncpd's zero virtio-net header).
+    public static let headroom = 16
+
+    public private(set) var counters = Counters()
+    public let raw: Int32
+    private var own: FileDescriptor?
+    private let loop: EventLoop
+    private let stride: Int
+    private let slots: UnsafeMutableRawBufferPointer
+    private let lengths: UnsafeMutablePointer<Int>
+
+    /// A session's channel frame: its handle and the frame (Protocol field
+    /// first), in a slot with `headroom` + 4 writable octets in front of
+    /// it; valid only during the call.
+    public var onFrame: ((UInt32, UnsafeMutableRawBufferPointer) -> Void)?
+    public var onControl: ((MuxControl) -> Void)?
+    /// The other end closed, or a socket error (its description).
+    public var onClosed: ((String) -> Void)?
+
+    private var control: [[UInt8]] = []
+    private var controlHead = 0
+    private var waiting: [UInt32: [[UInt8]]] = [:]
+    /// Handles with waiting frames, in service order (round-robin).
+    private var ring: [UInt32] = []
+    private var ringHead = 0
+    private var wantsWritable = false
+
+    /// Takes `fd` (a SEQPACKET socket, non-blocking) and watches it.
+    /// `largestFrame` is the longest channel frame either side sends.
+    public init(_ fd: consuming FileDescriptor, loop: EventLoop, largestFrame: Int) throws(IPCError) {
+        raw = fd.raw
+        own = .some(fd)
+        self.loop = loop
+        // A datagram one octet longer than the largest frame shows up as
+        // too long instead of being cut silently (MSG_TRUNC reads as 0).
+        stride = (Self.headroom + MuxFrame.handleLength + largestFrame + 1 + 15) & ~15
+        slots = UnsafeMutableRawBufferPointer.allocate(byteCount: stride * Self.batch, alignment: 16)
+        lengths = UnsafeMutablePointer<Int>.allocate(capacity: Self.batch)
+        lengths.initialize(repeating: 0, count: Self.batch)
+        let fdRaw = raw
+        _ = fcntl(fdRaw, F_SETFL, fcntl(fdRaw, F_GETFL) | O_NONBLOCK)
+        try loop.watch(fdRaw) { [unowned self] events in self.ready(events) }
+    }
+
+    deinit {
+        slots.deallocate()
+        lengths.deallocate()
+    }
+
+    /// Stops watching and closes our end (the other side sees hang-up).
+    public func close() {
+        guard own != nil else { return }
+        loop.unwatch(raw)
+        _ = shutdown(raw, Int32(SHUT_RDWR))
+        own = nil
+        waiting = [:]
+        ring = []
+        control = []
+    }
+
+    public var isOpen: Bool { own != nil }
+
+    private func ready(_ events: IOEvents) {
+        if events.contains(.writable) { flush() }
+        if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) { receive() }
+    }
+
+    // MARK: receive
+
+    private func receive() {
+        // Each slot's datagram lands `headroom` into the slot; what the
+        // receiver writes in front of it falls in its own slot.
+        let base = slots.baseAddress! + Self.headroom
+        let room = stride - Self.headroom
+        for _ in 0..<Self.rounds {
+            guard own != nil else { return }
+            // The C side reads into base + i * stride, room octets each.
+            let got = ppp_mux_recv(raw, base, stride, room, UInt32(Self.batch), lengths)
+            if got < 0 {
+                let e = errno
+                if e == EAGAIN || e == EWOULDBLOCK { return }
+                hangUp("mux error: \(Errno.describe(e))")
+                return
+            }
+            counters.batches += 1
+            for i in 0..<Int(got) {
+                let n = lengths[i]
+                if n == 0 {
+                    // 0 is the end of file, or a datagram cut by MSG_TRUNC.
+                    if peekClosed() { hangUp("the other end closed the mux"); return }
+                    counters.malformed += 1
+                    continue
+                }
+                counters.datagrams += 1
+                dispatch(UnsafeMutableRawBufferPointer(start: base + i * stride, count: n))
+                guard own != nil else { return }
+            }
+            if Int(got) < Self.batch { return }
+        }
+    }
+
+    private func dispatch(_ datagram: UnsafeMutableRawBufferPointer) {
+        let parsed: MuxDatagram
+        do { parsed = try MuxFrame.parse(UnsafeRawBufferPointer(datagram)) } catch {
+            counters.malformed += 1
+            return
+        }
+        switch parsed {
+        case .frame(let handle):
+            counters.framesIn += 1
+            onFrame?(handle, UnsafeMutableRawBufferPointer(rebasing: datagram[MuxFrame.handleLength...]))
+        case .control(let c):
+            counters.controlIn += 1
+            onControl?(c)
+        }
+    }
+
+    /// The receiver knew no session under this handle.
+    public func unknown() { counters.unknownHandle += 1 }
+
+    private func peekClosed() -> Bool {
+        var byte: UInt8 = 0
+        return recv(raw, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK)) == 0
+    }
+
+    private func hangUp(_ why: String) {
+        close()
+        onClosed?(why)
+    }
+
+    // MARK: send
+
+    /// A control record: sent now, or queued; never dropped while the mux is open.
+    public func send(_ c: MuxControl) {
+        guard own != nil else { return }
+        let bytes = MuxFrame.encode(c)
+        if controlHead == control.count && ring.isEmpty {
+            switch bytes.withUnsafeBytes({ transmit(handle: nil, $0, UnsafeRawBufferPointer(start: nil, count: 0)) }) {
+            case .sent: counters.controlOut += 1; return
+            case .gone: counters.gone += 1; return
+            case .full, .queued: break
+            }
+        }
+        control.append(bytes)
+        wantWritable()
+    }
+
+    /// A whole channel frame of session `handle`.
+    @discardableResult
+    public func send(handle: UInt32, _ frame: UnsafeRawBufferPointer) -> MuxSend {
+        send(handle: handle, frame, UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    /// A channel frame in two parts (header and body), gathered, not copied.
+    @discardableResult
+    public func send(handle: UInt32, _ header: UnsafeRawBufferPointer, _ body: UnsafeRawBufferPointer) -> MuxSend {
+        guard own != nil else { counters.gone += 1; return .gone(EPIPE) }
+        if ring.isEmpty && controlHead == control.count {
+            let r = transmit(handle: handle, header, body)
+            switch r {
+            case .sent: counters.framesOut += 1; return .sent
+            case .gone: counters.gone += 1; return r
+            case .full, .queued: break
+            }
+        }
+        return enqueue(handle, header, body)
+    }
+
+    /// A session PPP frame: the Protocol field and its Information.
+    @discardableResult
+    public func send(handle: UInt32, protocol proto: UInt16, information: UnsafeRawBufferPointer) -> MuxSend {
+        var field = proto.bigEndian
+        return withUnsafeBytes(of: &field) { send(handle: handle, $0, information) }
+    }
+
+    /// The session is gone here: what it had waiting goes with it.
+    public func forget(_ handle: UInt32) {
+        guard waiting.removeValue(forKey: handle) != nil else { return }
+        if let i = ring[ringHead...].firstIndex(of: handle) { ring.remove(at: i) }
+    }
+
+    /// Frames waiting for room, all sessions.
+    public var waitingFrames: Int { waiting.values.reduce(0) { $0 + $1.count } }
+
+    private func enqueue(_ handle: UInt32, _ header: UnsafeRawBufferPointer, _ body: UnsafeRawBufferPointer) -> MuxSend {
+        var q = waiting.removeValue(forKey: handle) ?? []
+        if q.count >= Self.queueLimit {
+            waiting[handle] = q
+            counters.queueFull += 1
+            return .full
+        }
+        if q.isEmpty { ring.append(handle) }
+        var copy = [UInt8](repeating: 0, count: MuxFrame.handleLength + header.count + body.count)
+        copy.withUnsafeMutableBytes { c in
+            MuxFrame.writeHandle(handle, into: c)
+            if header.count > 0 { c.baseAddress!.advanced(by: 4).copyMemory(from: header.baseAddress!, byteCount: header.count) }
+            if body.count > 0 { c.baseAddress!.advanced(by: 4 + header.count).copyMemory(from: body.baseAddress!, byteCount: body.count) }
+        }
+        q.append(copy)
+        waiting[handle] = q
+        counters.queued += 1
+        wantWritable()
+        return .queued
+    }
+
+    private func wantWritable() {
+        guard !wantsWritable, own != nil else { return }
+        wantsWritable = true
+        try? loop.modify(raw, [.readable, .writable])
+    }
+
+    /// EPOLLOUT: control first, then one frame per session per round.
+    private func flush() {
+        while controlHead < control.count {
+            let r = control[controlHead].withUnsafeBytes { transmit(handle: nil, $0, UnsafeRawBufferPointer(start: nil, count: 0)) }
+            if r == .full { return }
+            if r == .sent { counters.controlOut += 1 } else { counters.gone += 1 }
+            controlHead += 1
+        }
+        control = []
+        controlHead = 0
+        while ringHead < ring.count {
+            let handle = ring[ringHead]
+            guard var q = waiting.removeValue(forKey: handle), !q.isEmpty else { ringHead += 1; continue }
+            let r = q[0].withUnsafeBytes { transmit(handle: nil, $0, UnsafeRawBufferPointer(start: nil, count: 0)) }
+            if r == .full { waiting[handle] = q; compact(); return }
+            if r == .sent { counters.framesOut += 1 } else { counters.gone += 1 }
+            q.removeFirst()
+            ringHead += 1
+            if !q.isEmpty {
+                waiting[handle] = q
+                ring.append(handle)
+            }
+        }
+        ring = []
+        ringHead = 0
+        wantsWritable = false
+        try? loop.modify(raw, .readable)
+    }
+
+    private func compact() {
+        if ringHead > 64 && ringHead * 2 > ring.count {
+            ring.removeFirst(ringHead)
+            ringHead = 0
+        }
+    }
+
+    /// One sendmsg of [handle] + header + body (a nil handle: the datagram
+    /// is whole in `header`).
+    private func transmit(handle: UInt32?, _ header: UnsafeRawBufferPointer, _ body: UnsafeRawBufferPointer) -> MuxSend {
+        var h = (handle ?? 0).bigEndian
+        let prefix = handle == nil ? 0 : MuxFrame.handleLength
+        return withUnsafeMutableBytes(of: &h) { hb in
+            var vector = (iovec(iov_base: hb.baseAddress, iov_len: prefix),
+                          iovec(iov_base: UnsafeMutableRawPointer(mutating: header.baseAddress), iov_len: header.count),
+                          iovec(iov_base: UnsafeMutableRawPointer(mutating: body.baseAddress), iov_len: body.count))
+            return withUnsafeMutableBytes(of: &vector) { v in
+                var message = msghdr()
+                message.msg_iov = v.baseAddress!.assumingMemoryBound(to: iovec.self)
+                message.msg_iovlen = 3
+                let expected = prefix + header.count + body.count
+                var n: Int
+                repeat { n = sendmsg(raw, &message, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) } while n < 0 && errno == EINTR
+                if n == expected { return .sent }
+                let e = n < 0 ? errno : EMSGSIZE
+                return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS ? .full : .gone(e)
+            }
+        }
+    }
+}

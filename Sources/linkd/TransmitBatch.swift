@@ -1,0 +1,131 @@
+// Issue 21 point 2: frames to the wire leave in vectors. On a port whose
+// frames are datagrams (PPP over UDP, RFC 1662 §3 fields in one datagram
+// each; PPPoE, RFC 2516 §4 one Ethernet frame each) a session does not
+// write each frame as it is made: it copies it into a slot of one buffer
+// kept for the life of the port, and the slots leave in one sendmmsg when
+// the event loop has run every handler of the round (EventLoop.atRoundEnd),
+// or at once when 64 are held. The batch is as large as what one wake-up
+// brought — one frame at low load, so latency does not grow; up to 64 under
+// load, so a channel's burst costs one system call, not one per frame.
+// Frames keep their order: anything sent on the same socket another way (a
+// super-packet's segments, a frame too long for a slot) flushes the batch
+// first. Nothing is allocated per frame.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShim
+import IPC
+
+/// Whose frame a slot holds: told what became of it when the batch leaves.
+protocol TransmitAccount: AnyObject {
+    func transmitted(octets: Int)
+    /// The socket was full (EAGAIN/ENOBUFS): dropped, PPP recovers.
+    func transmitDropped()
+    /// Any other send error (an ICMP report of an absent UDP peer).
+    func transmitFailed()
+}
+
+final class TransmitBatch {
+    static let slots = Int(PPP_PACKET_BATCH_MAX)
+
+    struct Counters: Equatable {
+        /// sendmmsg calls, the frames they carried, the most in one call.
+        var batches = 0, frames = 0, largest = 0
+        /// Frames that went around the batch (too long for a slot, or sent
+        /// while no loop round ran: start-up).
+        var direct = 0
+        /// Frames dropped (socket full) or failed, as the sessions count them.
+        var dropped = 0, failed = 0
+    }
+
+    private(set) var slotSize: Int
+    private var storage: UnsafeMutableRawBufferPointer
+    private let lengths: UnsafeMutableBufferPointer<Int>
+    private var accounts: [TransmitAccount?]
+    /// The socket the held frames are for; a frame for another flushes first.
+    private var fd: Int32 = -1
+    private(set) var count = 0
+    private(set) var counters = Counters()
+    private let loop: EventLoop
+    private var scheduled = false
+    /// Made once: registering it with the loop allocates nothing.
+    private var roundEnded: (() -> Void)?
+
+    /// `slotSize`: the longest frame a slot holds (framing included).
+    init(loop: EventLoop, slotSize: Int = 1536) {
+        self.loop = loop
+        self.slotSize = (slotSize + 15) & ~15
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: self.slotSize * Self.slots, alignment: 16)
+        lengths = UnsafeMutableBufferPointer<Int>.allocate(capacity: Self.slots)
+        accounts = [TransmitAccount?](repeating: nil, count: Self.slots)
+        roundEnded = { [unowned self] in
+            self.scheduled = false
+            self.flush()
+        }
+    }
+
+    deinit {
+        storage.deallocate()
+        lengths.deallocate()
+    }
+
+    /// Holds `frame` for `fd` on behalf of `account`. false: not held (too
+    /// long for a slot, or no round being dispatched) — the caller writes it
+    /// itself, after `flush()` so it does not overtake what is held.
+    func add(_ frame: UnsafeRawBufferPointer, fd: Int32, from account: TransmitAccount) -> Bool {
+        guard frame.count <= slotSize else { counters.direct += 1; return false }
+        if !scheduled {
+            guard let r = roundEnded, loop.atRoundEnd(r) else { counters.direct += 1; return false }
+            scheduled = true
+        }
+        if count > 0 && fd != self.fd { flush() }
+        self.fd = fd
+        let slot = storage.baseAddress! + count * slotSize
+        if frame.count > 0 { slot.copyMemory(from: frame.baseAddress!, byteCount: frame.count) }
+        lengths[count] = frame.count
+        accounts[count] = account
+        count += 1
+        if count == Self.slots { flush() }
+        return true
+    }
+
+    /// Sends what is held, in order, in as few sendmmsg calls as the socket
+    /// allows; every frame is accounted to its session.
+    func flush() {
+        guard count > 0 else { return }
+        let n = count
+        var done = 0
+        while done < n {
+            let sent = ppp_packet_send_batch(fd, storage.baseAddress!.assumingMemoryBound(to: UInt8.self) + done * slotSize,
+                                             slotSize, UInt32(n - done), lengths.baseAddress! + done)
+            if sent > 0 {
+                counters.batches += 1
+                counters.frames += Int(sent)
+                counters.largest = max(counters.largest, Int(sent))
+                for i in done..<(done + Int(sent)) { accounts[i]?.transmitted(octets: lengths[i]) }
+                done += Int(sent)
+                continue
+            }
+            let e = sent < 0 ? errno : EAGAIN
+            if e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS {
+                // Full: the rest of this batch is dropped, PPP recovers.
+                for i in done..<n { accounts[i]?.transmitDropped() }
+                counters.dropped += n - done
+                break
+            }
+            // This frame failed (sendmmsg reports the first failure): count
+            // it and go on with the next.
+            accounts[done]?.transmitFailed()
+            counters.failed += 1
+            done += 1
+        }
+        for i in 0..<n { accounts[i] = nil }
+        count = 0
+    }
+
+    var json: JSONObject {
+        ["batches": .int(Int64(counters.batches)), "frames": .int(Int64(counters.frames)),
+         "largest": .int(Int64(counters.largest)), "direct": .int(Int64(counters.direct)),
+         "dropped": .int(Int64(counters.dropped)), "failed": .int(Int64(counters.failed))]
+    }
+}

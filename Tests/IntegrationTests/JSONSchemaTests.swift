@@ -1,0 +1,137 @@
+// Issue 19: pppctl's --json documents and `watch` events, taken from two
+// running routers with a session between them, validated against the JSON
+// Schema files in docs/schema by python3-jsonschema (Draft 2020-12, with
+// format checks); and the event schema checked against the catalogue it
+// writes down (EventKind), so neither can move without the other.
+import Foundation
+import IPC
+import Testing
+
+let hasJSONSchema = (try? run("/usr/bin/env", ["python3", "-c", "import jsonschema"]).status) == 0
+let schemaDir = packageRoot + "/docs/schema"
+
+/// Validates each (schema file, JSON text) pair; returns the validator's
+/// complaints, empty when every document fits its schema.
+func schemaErrors(_ pairs: [(schema: String, document: String)]) throws -> String {
+    let dir = "/tmp/ppprouter-schema-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var args: [String] = []
+    for (i, p) in pairs.enumerated() {
+        try p.document.write(toFile: "\(dir)/\(i).json", atomically: true, encoding: .utf8)
+        args += [schemaDir + "/" + p.schema, "\(dir)/\(i).json"]
+    }
+    let script = """
+        import json, sys, jsonschema
+        bad = 0
+        a = sys.argv[1:]
+        for schema, doc in zip(a[::2], a[1::2]):
+            s = json.load(open(schema))
+            jsonschema.Draft202012Validator.check_schema(s)
+            v = jsonschema.Draft202012Validator(s, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+            for e in v.iter_errors(json.load(open(doc))):
+                bad += 1
+                print(schema.rsplit('/', 1)[-1], list(e.absolute_path), e.message[:300])
+        print('validated', len(a) // 2)
+        sys.exit(1 if bad else 0)
+        """
+    let r = try run("/usr/bin/env", ["python3", "-c", script] + args, timeout: 60)
+    #expect(r.stdout.contains("validated \(pairs.count)"), "\(r.stdout)\(r.stderr)")
+    return r.status == 0 ? "" : r.stdout + r.stderr
+}
+
+@Suite(.serialized, .enabled(if: isRoot && hasJSONSchema, "needs root and python3-jsonschema"))
+struct JSONSchemaTests {
+    @Test func everyCommandHasASchemaAndTheEventSchemaIsTheCatalogue() throws {
+        for c in ControlCommand.allCases where c != .watch {
+            #expect(FileManager.default.fileExists(atPath: "\(schemaDir)/\(c.documentKind).schema.json"), "no schema for \(c.documentKind)")
+        }
+        let schema = try JSON.parse(String(contentsOfFile: schemaDir + "/event.schema.json", encoding: .utf8))
+        let kinds = (schema["properties"]?["event"]?["enum"]?.array ?? []).compactMap(\.string)
+        #expect(kinds == EventKind.allCases.map(\.rawValue))
+        for rule in schema["allOf"]?.array ?? [] {
+            guard let name = rule["if"]?["properties"]?["event"]?["const"]?.string, let kind = EventKind(rawValue: name) else {
+                Issue.record("a rule for no kind: \(rule)"); continue
+            }
+            let required = (rule["then"]?["required"]?.array ?? []).compactMap(\.string)
+            let all = rule["then"]?["properties"]?.object?.keys ?? []
+            #expect(required == kind.fields.filter { !$0.hasSuffix("?") }, "\(name)")
+            #expect(all == kind.fields.map { $0.hasSuffix("?") ? String($0.dropLast()) : $0 }, "\(name)")
+        }
+    }
+
+    @Test func realDocumentsAndEventsFitTheirSchemas() throws {
+        let (pa, pb) = freeUDPPortPair()
+        let ca = try TempConfig(portConfig(name: "ua", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pa)\"\nremote = \"127.0.0.1:\(pb)\""))
+        let cb = try TempConfig(portConfig(name: "ub", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pb)\"\nremote = \"127.0.0.1:\(pa)\""))
+        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
+        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        try a.allRunning()
+        let eventsPath = "/tmp/ppprouter-events-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+        _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: eventsPath) }
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
+        watcher.arguments = ["--runtime-dir", a.runtimeDir, "--json", "watch", "--timeout", "90"]
+        watcher.standardOutput = FileHandle(forWritingAtPath: eventsPath)
+        try watcher.run()
+        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) }; watcher.waitUntilExit() }
+        usleep(300_000)
+
+        let s = try #require(a.waitForSession("opened", isOpened))
+        _ = a.waitForSession("IPv6CP opened") { $0["ipv6cp"]?["state"]?.string == "opened" }
+        let id = try #require(s["id"]?.string)
+        var pairs: [(schema: String, document: String)] = []
+        func take(_ schema: String, _ args: [String]) throws {
+            let r = try a.ctl(["--json"] + args)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            let doc = try JSON.parse(r.stdout)
+            #expect(doc["version"]?.int == JSONDocument.version && doc["kind"]?.string == schema, "\(r.stdout)")
+            pairs.append((schema + ".schema.json", r.stdout))
+        }
+        try take("components", ["components"])
+        try take("sessions", ["sessions"])
+        try take("session-show", ["session", "show", id])
+        try take("call", ["call", "ncpd", "status"])
+        try take("log-level", ["log-level", "linkd@ua", "info"])
+        try take("upgrade", ["upgrade", "--check"])
+        try take("reload", ["reload"])
+        try take("restart", ["restart", "authd"])
+        try take("session-kill", ["session", "kill", id])
+        _ = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
+
+        // The events of all that: authd's exit and restart, the session's end.
+        let deadline = Date().addingTimeInterval(20)
+        var lines: [String] = []
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: eventsPath, encoding: .utf8)) ?? ""
+            lines = text.split(separator: "\n").map(String.init)
+            if text.contains("\"restarted\"") && text.contains("\"session-down\"") { break }
+            usleep(50_000)
+        }
+        let events = lines.compactMap { try? JSON.parse($0) }
+        #expect(events.count == lines.count && !events.isEmpty, "\(lines)")
+        #expect(events.contains { $0["event"]?.string == "session-down" }, "\(lines)")
+        // One counter for every component's events: strictly increasing by one.
+        let seqs = events.compactMap { $0["seq"]?.int }
+        #expect(seqs.count == events.count && zip(seqs, seqs.dropFirst()).allSatisfy { $1 == $0 + 1 }, "\(seqs)")
+        pairs += lines.map { ("event.schema.json", $0) }
+        let errors = try schemaErrors(pairs)
+        #expect(errors.isEmpty, "\(errors)")
+        print("schemas: \(pairs.count - lines.count) documents and \(lines.count) events (seq \(seqs.first ?? 0)…\(seqs.last ?? 0)) validated")
+    }
+
+    /// The validator is not a rubber stamp: a document of the wrong kind, an
+    /// old version and an event without its stamp are refused.
+    @Test func theValidatorRefusesWrongDocuments() throws {
+        let errors = try schemaErrors([
+            ("sessions.schema.json", #"{"version":1,"kind":"components","data":[]}"#),
+            ("sessions.schema.json", #"{"version":0,"kind":"sessions","data":[]}"#),
+            ("event.schema.json", #"{"event":"session-down","component":"linkd@a","session":"a:1","port":"a","reason":"x"}"#),
+            ("event.schema.json", #"{"version":1,"seq":1,"time":"yesterday","event":"session-down","component":"linkd@a","session":"a:1","port":"a","reason":"x"}"#),
+        ])
+        for n in ["'kind'", "'version'", "'seq' is a required", "'time'"] where !errors.contains(n) {
+            Issue.record("expected a complaint about \(n): \(errors)")
+        }
+    }
+}

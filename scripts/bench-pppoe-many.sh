@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Benchmark (prints figures; not a test): aggregate TCP through many PPPoE
+# sessions of one router's access concentrator (issue 21), beside one
+# session's figure, all in the same run. The client side is one C process
+# (scripts/bench-pppoe/pppoe-swarm.c: N PPPoE clients with a MAC each,
+# discovery/LCP/IPCP, then IP forwarded between one TUN unit and the
+# sessions), so the router under test is the only heavy party. Traffic:
+# one TCP connection per session (scripts/bench-pppoe/tcp-many.py, each bound
+# to its session's address), client → AC, all at once; the sink in the AC's
+# namespace counts octets over SECONDS once every connection is in. For one
+# session iperf3's single-stream figure is printed too. AC linkd and ncpd
+# CPU seconds per GB and the load average are printed with the figures.
+#   scripts/bench-pppoe-many.sh [SECONDS] [N ...]   (root; default 5 s, N = 1 100 1000)
+# PPP_BIN_DIR selects the build (default: swift build -c release, .build/release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-5}
+shift || true
+counts=("$@")
+[ ${#counts[@]} -gt 0 ] || counts=(1 100 1000)
+[ "$(id -u)" -eq 0 ] || { echo "bench-pppoe-many.sh: run as root" >&2; exit 2; }
+for c in iperf3 python3 cc; do command -v $c >/dev/null || { echo "bench-pppoe-many.sh: needs $c" >&2; exit 2; }; done
+if [ -z "${PPP_BIN_DIR:-}" ]; then
+    echo "== swift build -c release"
+    swift build -c release 2>&1 | grep -E 'error|Build complete' | tail -n 2
+    bin=.build/release
+else
+    bin=$PPP_BIN_DIR
+fi
+
+tag=$$
+ac=pppmany-ac-$tag
+cl=pppmany-cl-$tag
+dir=$(mktemp -d /tmp/ppprouter-many.XXXXXX)
+chmod 755 "$dir"
+stop_all() {  # TERM, up to 15 s to go (pppinit ends every session first), then KILL
+    for f in "$dir/swarm.pid" "$dir/ac.pid" "$dir/sink.pid"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
+    for _ in $(seq 1 150); do
+        [ -f "$dir/ac.pid" ] && kill -0 "$(cat "$dir/ac.pid")" 2>/dev/null || break
+        sleep 0.1
+    done
+    for f in "$dir/swarm.pid" "$dir/ac.pid" "$dir/sink.pid"; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+    sleep 0.5
+}
+cleanup() {
+    stop_all
+    ip netns delete "$ac" 2>/dev/null || true
+    ip netns delete "$cl" 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+cc -O2 -o "$dir/pppoe-swarm" scripts/bench-pppoe/pppoe-swarm.c
+
+ip netns add "$ac"; ip netns add "$cl"
+ip -n "$ac" link set lo up; ip -n "$cl" link set lo up
+ip link add bras0 netns "$ac" type veth peer name cpe0 netns "$cl"
+ip -n "$ac" link set bras0 up; ip -n "$cl" link set cpe0 up
+
+# pid of a component of the AC router.
+pid_of() {
+    "$bin/pppctl" --runtime-dir "$dir/ac" --json components 2>/dev/null |
+        python3 -c 'import json,sys
+c=json.load(sys.stdin)
+if isinstance(c,dict) and "data" in c: c=c["data"]
+c=c if isinstance(c,dict) else {x.get("name"):x for x in c}
+print((c.get(sys.argv[1]) or {}).get("pid") or 0)' "$1"
+}
+cpu_ticks() { [ "$1" -gt 0 ] 2>/dev/null && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+declare -A fig
+run() {  # $1: sessions
+    local n=$1 up pids=() before=() i out bytes hz
+    cat >"$dir/ac.toml" <<EOF
+[port.access]
+type = "pppoe"
+role = "ac"
+interface = "bras0"
+max-sessions = $((n + 100))
+padi-limit = 100000
+padi-burst = 100000
+padi-total = 1000000
+lcp-echo-interval = 30
+address = "10.80.0.1:"
+ip-pool = "many"
+[pool.many]
+range = "10.80.0.10-10.80.63.250"
+local = "10.80.0.1"
+EOF
+    rm -rf "$dir/ac"
+    ip netns exec "$ac" "$bin/pppinit" --config "$dir/ac.toml" --runtime-dir "$dir/ac" >"$dir/ac.log" 2>&1 &
+    echo $! >"$dir/ac.pid"
+    sleep 2
+    rm -f "$dir/addresses"
+    ip netns exec "$cl" "$dir/pppoe-swarm" cpe0 swarm0 "$n" "$dir/addresses" $((30 + n / 10)) >"$dir/swarm.log" 2>&1 &
+    echo $! >"$dir/swarm.pid"
+    for _ in $(seq 1 $((300 + n))); do [ -s "$dir/addresses" ] && break; sleep 0.2; done
+    sleep 0.2
+    up=$(wc -l <"$dir/addresses" 2>/dev/null || echo 0)
+    fig["$n,up"]=$up
+    if [ "$up" -eq 0 ]; then echo "no session up with $n clients"; tail -n 20 "$dir/ac.log" "$dir/swarm.log"; stop_all; return; fi
+    ip -n "$cl" link set swarm0 up mtu 1492
+    sed 's|.*|addr add &/32 dev swarm0|' "$dir/addresses" | ip -n "$cl" -batch -
+    ip -n "$cl" route add 10.80.0.1/32 dev swarm0
+    if [ "$n" -eq 1 ]; then
+        ip netns exec "$ac" iperf3 -s -1 -D -B 10.80.0.1 >/dev/null; sleep 0.5
+        out=$(ip netns exec "$cl" iperf3 -c 10.80.0.1 -B "$(head -n 1 "$dir/addresses")" -t "$secs" -J 2>/dev/null || true)
+        fig["1,iperf3"]=$(echo "$out" | awk -F: '$1 ~ /"bits_per_second"/ { v = $2 } END { gsub(/[ ,]/, "", v); printf "%.2f", v / 1e9 }')
+    fi
+    pids=("$(pid_of linkd@access)" "$(pid_of ncpd)")
+    for i in 0 1; do before[$i]=$(cpu_ticks "${pids[$i]}"); done
+    ip netns exec "$ac" python3 scripts/bench-pppoe/tcp-many.py sink 10.80.0.1 5301 "$secs" "$up" >"$dir/sink.out" 2>&1 &
+    echo $! >"$dir/sink.pid"
+    for _ in $(seq 1 50); do grep -q listening "$dir/sink.out" && break; sleep 0.1; done
+    ip netns exec "$cl" python3 scripts/bench-pppoe/tcp-many.py send 10.80.0.1 5301 "$secs" "$dir/addresses" 2>>"$dir/send.err" || true
+    wait "$(cat "$dir/sink.pid")" 2>/dev/null || true
+    rm -f "$dir/sink.pid"
+    read -r fig["$n,gbit"] bytes _ fig["$n,conns"] < <(tail -n 1 "$dir/sink.out") || true
+    hz=$(getconf CLK_TCK)
+    for i in 0 1; do
+        fig["$n,cpu$i"]=$(awk -v a="${before[$i]}" -v b="$(cpu_ticks "${pids[$i]}")" -v n="${bytes:-0}" -v hz="$hz" \
+            'BEGIN { if (n > 0) printf "%.2f", (b - a) / hz / (n / 1e9); else print "-" }')
+    done
+    fig["$n,rss"]=$(awk '/VmRSS/ { print $2 }' "/proc/${pids[0]}/status" 2>/dev/null || echo -)/$(awk '/VmRSS/ { print $2 }' "/proc/${pids[1]}/status" 2>/dev/null || echo -)
+    stop_all
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for n in "${counts[@]}"; do run "$n"; done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+echo "== aggregate TCP through N PPPoE sessions of one AC (one connection per session, client → AC, ${secs} s counted)"
+echo "   build $bin; $(nproc) CPUs; load average $load_before before, $load_after after (shared machine: figures move with it)"
+printf '%-34s' ""; for n in "${counts[@]}"; do printf ' %12s' "N = $n"; done; echo
+row() { printf '%-34s' "$1"; for n in "${counts[@]}"; do printf ' %12s' "${fig[$n,$2]:--}"; done; echo; }
+row "sessions up" up
+row "connections counted" conns
+row "aggregate TCP (Gbit/s)" gbit
+row "iperf3 TCP 1 stream (Gbit/s)" iperf3
+row "CPU s/GB AC linkd" cpu0
+row "CPU s/GB AC ncpd" cpu1
+row "RSS kB AC linkd/ncpd" rss
+if [ -s "$dir/send.err" ]; then echo "sender errors:"; sort "$dir/send.err" | uniq -c | sort -rn | head -n 5; fi
