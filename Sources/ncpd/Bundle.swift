@@ -130,7 +130,7 @@ final class Bundle {
             try host.loop.watch(link.channel.raw) { [weak self, weak link] events in
                 guard let self, let link else { return }
                 if events.contains(.writable) { self.linkWritable(link) }
-                if events != .writable { self.linkReadable(link) }
+                if events != .writable { self.linkReadable(link, events) }
             }
         } catch {
             host.log.warning("\(name): cannot watch \(session)'s channel: \(error)")
@@ -263,14 +263,13 @@ final class Bundle {
     /// once nothing waits the link has room and the session's side is read.
     private func linkWritable(_ link: BundleLink) {
         guard link.flushHeld() else { return }
-        try? host.loop.modify(link.channel.raw, .readable)
+        watch(link)
         resumeInner()
     }
 
-    /// After sending: a link whose frames wait is watched for EPOLLOUT.
-    private func watchHeld(_ link: BundleLink) {
-        guard !link.hasRoom else { return }
-        try? host.loop.modify(link.channel.raw, [.readable, .writable])
+    /// The loop reports what the link waits for (BundleLink.interest).
+    private func watch(_ link: BundleLink) {
+        try? host.loop.modify(link.channel.raw, link.interest)
     }
 
     /// One frame from the session (Protocol then Information).
@@ -289,7 +288,7 @@ final class Bundle {
             _ = buf.withUnsafeBytes {
                 link.send(protocol: proto, information: UnsafeRawBufferPointer(rebasing: $0[2..<n]))
             }
-            watchHeld(link)
+            watch(link)
             return
         }
         members.removeAll(keepingCapacity: true)
@@ -323,16 +322,20 @@ final class Bundle {
             link.sentSinceTick += 1
             link.nullAfterLast = false
         }
-        for l in links { watchHeld(l) }
+        for l in links where !l.hasRoom { watch(l) }
         if let fragmenter, depositStepOf(fragmenter.nextSequence) != depositedStep { host.bundleChanged(self) }
     }
 
     // MARK: links → session
 
-    private func linkReadable(_ link: BundleLink) {
+    private func linkReadable(_ link: BundleLink, _ events: IOEvents) {
+        guard !link.isParked else {
+            // Held back (a parked fragment): only its hang-up matters now.
+            if !events.isDisjoint(with: [.hangup, .error]) { remove(link, reason: "channel closed by linkd") }
+            return
+        }
         let end = ChannelPump.drain(link.channel.raw, into: &frame) { n, buf in
-            self.received(buf, n, on: link)
-            return !self.ended
+            self.received(buf, n, on: link) && !self.ended
         }
         switch end {
         case .drained, .budget, .stopped: break
@@ -341,8 +344,9 @@ final class Bundle {
         }
     }
 
-    private func received(_ buf: [UInt8], _ n: Int, on link: BundleLink) {
-        guard n >= ChannelFrame.headerLength else { counters.malformed += 1; return }
+    /// One frame from a member link; false to stop reading that link.
+    private func received(_ buf: [UInt8], _ n: Int, on link: BundleLink) -> Bool {
+        guard n >= ChannelFrame.headerLength else { counters.malformed += 1; return true }
         link.heard = true
         let proto = UInt16(buf[0]) << 8 | UInt16(buf[1])
         guard proto == ProtocolNumber.multilink.rawValue, reassembler != nil else {
@@ -350,15 +354,40 @@ final class Bundle {
             // LCP that linkd forwards (a Protocol-Reject): the session's.
             link.framesIn += 1
             counters.toSession.count(buf.withUnsafeBytes { ChannelPump.send(inner.raw, UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
-            return
+            return true
         }
         link.fragmentsIn += 1
-        reassembler!.receive(buf[ChannelFrame.headerLength..<n], on: link.id)
+        let fragment = buf[ChannelFrame.headerLength..<n]
+        guard reassembler!.admits(fragment, on: link.id) else {
+            // Issue 17: too far ahead of a slower link for the ring. Kept,
+            // and the link is not read until the ring has moved.
+            link.park(fragment)
+            watch(link)
+            return false
+        }
+        reassembler!.receive(fragment, on: link.id)
         deliverReassembled()
+        return true
     }
 
-    /// Every packet the reassembler has complete goes to the session.
+    /// Every packet the reassembler has complete goes to the session; a
+    /// parked fragment that fits now goes in, its link is read again, and
+    /// so on until nothing moves.
     private func deliverReassembled() {
+        var moved = true
+        while moved {
+            deliverComplete()
+            moved = false
+            for l in links where l.isParked && reassembler!.admits(l.parked[...], on: l.id) {
+                reassembler!.receive(l.parked[...], on: l.id)
+                l.unpark()
+                watch(l)
+                moved = true
+            }
+        }
+    }
+
+    private func deliverComplete() {
         while reassembler?.nextPacket(into: &packet) == true {
             guard !packet.isEmpty else { continue }
             // RFC 1661 §6.5: the Protocol field inside MP may be compressed
@@ -390,7 +419,9 @@ final class Bundle {
             if let r = self.reassembler {
                 let stuck = r.counters.packetsReassembled == self.deliveredAtTick && r.bufferedFragments > 0
                 if stuck && self.stuckBefore {
-                    for l in self.links where !l.heard { self.reassembler?.linkIdle(l.id) }
+                    // A link held back (parked) is not idle: its next
+                    // number is known and counts towards M.
+                    for l in self.links where !l.heard && !l.isParked { self.reassembler?.linkIdle(l.id) }
                 }
                 self.stuckBefore = stuck
                 self.deliveredAtTick = r.counters.packetsReassembled
@@ -416,7 +447,7 @@ final class Bundle {
         for l in links where l.sentSinceTick == 0 && !l.nullAfterLast && l.hasRoom {
             fragmenter!.nullFragment(into: &output)
             let offer = output.withUnsafeBytes { l.send(protocol: ProtocolNumber.multilink.rawValue, information: $0) }
-            watchHeld(l)
+            watch(l)
             if offer != .lost {
                 l.nullFragmentsOut += 1
                 counters.nullFragmentsOut += 1
@@ -447,6 +478,7 @@ final class Bundle {
                     "transmit_dropped": .int(Int64(l.transmit.total)),
                     "transmit_full": .int(Int64(l.transmit.full)), "held": .int(Int64(l.heldFrames)),
                     "blocked": .int(Int64(l.blocked)), "waiting_octets": .int(Int64(l.heldOctets)),
+                    "held_back": .int(Int64(l.parkings)),
                     "null_fragments_out": .int(Int64(l.nullFragmentsOut)),
                 ])
             }),

@@ -47,6 +47,34 @@ final class BundleLink {
     /// was found full.
     var heldFrames = 0, blocked = 0
 
+    /// Issue 17, receiving: a fragment read from the channel that the
+    /// reassembly ring could not take yet (this link is ahead of a slower
+    /// one by more than the ring holds). The channel is not read until it
+    /// fits, so linkd's side fills and the link is held back instead of
+    /// the ring giving up fragments still on their way. Its buffer keeps
+    /// its capacity.
+    private(set) var parked: [UInt8] = []
+    private(set) var isParked = false
+    /// Times the link was held back so.
+    var parkings = 0
+
+    func park(_ fragment: ArraySlice<UInt8>) {
+        parked.removeAll(keepingCapacity: true)
+        parked.append(contentsOf: fragment)
+        isParked = true
+        parkings += 1
+    }
+
+    func unpark() { isParked = false }
+
+    /// What the loop should report for the channel: readable unless a
+    /// fragment is parked, writable while frames wait.
+    var interest: IOEvents {
+        var events: IOEvents = isParked ? [] : .readable
+        if !hasRoom { events.insert(.writable) }
+        return events
+    }
+
     /// Whole channel frames (Protocol then Information) waiting, in order,
     /// at `heldRanges[heldNext...]` of `held`.
     private var held: [UInt8] = []

@@ -126,6 +126,8 @@ struct MultilinkPPPoETests {
             #expect((l["fragments_in"]?.int ?? 0) > before + 100, "iperf3 left a link idle: \(l)")
         }
         let clientBundle = try #require(b.bundles().first)
+        // Issue 17: the client's bundle dropped no fragment for a full link channel.
+        for l in clientBundle["links"]?.array ?? [] { #expect(l["transmit_full"]?.int == 0, "\(l)") }
         print("multilink pppoe iperf3: \(rate ?? "-"); AC's links \((afterIperf["links"]?.array ?? []).map { "\($0["session"]?.string ?? "?") in \($0["fragments_in"]?.int ?? 0)" }), lost \(afterIperf["counters"]?["lost"]?.int ?? -1)")
         print("  client: bundle \(clientBundle["links"]?.array?.map { "\($0["session"]?.string ?? "?") out \($0["fragments_out"]?.int ?? 0) full \($0["transmit_full"]?.int ?? -1) held \($0["held"]?.int ?? -1)" } ?? []), backpressure \(clientBundle["counters"]?["backpressure"]?.int ?? -1); linkds \(b.sessions().map { "\($0["id"]?.string ?? "?") wire drops \($0["errors"]?["transmit_dropped"]?.int ?? -1)" })")
         print("  AC: linkds \(a.sessions().map { "\($0["id"]?.string ?? "?") channel drops \($0["errors"]?["channel_dropped"]?.int ?? -1)" }); AC's AF_PACKET drops \(a.linkdStatus("ac1")?["pppoe"].map { "\($0)" } ?? "-")")

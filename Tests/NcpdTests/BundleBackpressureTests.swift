@@ -5,7 +5,9 @@
 // side, and when the links are read again every fragment arrives, in
 // sequence, none missing. Counted drops, never a timing, decide. Also: the
 // fragmenter weighs each link's real channel backlog (SIOCOUTQ), so a link
-// linkd has not drained gets no share of the next packet.
+// linkd has not drained gets no share of the next packet. Receiving, a link
+// further ahead of a slower one than the reassembly ring holds is held back
+// (not read) instead of the ring giving up fragments still on their way.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -146,5 +148,54 @@ private func packet(_ n: Int) -> [UInt8] {
             let h = try MultilinkHeader.decode(Array(f[2...]), format: .long)
             #expect(h.begin && h.end && h.sequence == 4)
         }
+    }
+
+    /// One-fragment packets, the even sequence numbers on link 0, the odd on
+    /// link 1; link 1's come only after link 0 has sent all of its: 300
+    /// numbers ahead, past the 256 slots of the ring.
+    @Test func aLinkFarAheadIsHeldBackNotCountedLost() throws {
+        let a = try Rig(links: 2, mru: 600)
+        defer { a.close() }
+        let count = 600
+        func fragment(_ sequence: Int) -> [UInt8] {
+            var h = [UInt8](repeating: 0, count: 4)
+            MultilinkHeader(begin: true, end: true, sequence: UInt32(sequence)).write(into: &h, at: 0, format: .long)
+            return [0x00, 0x3d] + h + [0x00, 0x21] + withUnsafeBytes(of: UInt32(sequence).bigEndian, Array.init)
+        }
+        var delivered: [[UInt8]] = []
+        // Each link's frames are offered in order, as far as its channel
+        // takes them (a held-back link's channel fills up).
+        let evens = Array(stride(from: 0, to: count, by: 2)), odds = Array(stride(from: 1, to: count, by: 2))
+        var next = [0, 0]
+        func offer(_ link: Int, _ numbers: [Int]) {
+            while next[link] < numbers.count {
+                let sent = fragment(numbers[next[link]]).withUnsafeBytes { send(a.far[link], $0.baseAddress, $0.count, 0) }
+                guard sent > 0 else { return }
+                next[link] += 1
+            }
+        }
+        func pump(offering: Bool, until done: () -> Bool) {
+            var rounds = 0
+            while !done() && rounds < 100_000 {
+                rounds += 1
+                if offering {
+                    offer(1, odds)
+                    offer(0, evens)
+                }
+                a.host.loop.runOnce(timeoutMilliseconds: 1)
+                receiveAll(a.session, into: &delivered)
+            }
+        }
+        offer(0, evens)
+        pump(offering: false) { a.bundle.links[0].isParked }
+        try #require(a.bundle.links[0].isParked, "link 0 was not held back")
+        #expect(delivered.count == 1, "only packet 0 is complete: number 1 is still on its way")
+        pump(offering: true) { delivered.count >= count }
+        let r = try #require(a.bundle.reassembler?.counters)
+        #expect(r.fragmentsLost == 0 && r.bufferOverflows == 0 && r.fragmentsDiscarded == 0, "\(r)")
+        #expect(r.packetsReassembled == UInt64(count))
+        let numbers = delivered.map { $0.count == 6 ? Int(UInt32($0[2]) << 24 | UInt32($0[3]) << 16 | UInt32($0[4]) << 8 | UInt32($0[5])) : -1 }
+        #expect(numbers == Array(0..<count), "packets out of order or missing: \(numbers.count) delivered, first wrong at \(String(describing: numbers.enumerated().first { $0.offset != $0.element }))")
+        #expect(a.bundle.links[0].parkings >= 1 && !a.bundle.links[0].isParked)
     }
 }
