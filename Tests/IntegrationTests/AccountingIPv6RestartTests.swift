@@ -18,7 +18,7 @@ extension AuthSessionTests {
     /// DHCPv6 on its unit, where dhcpcd runs), on a pty pair.
     func ipv6RestartRouters(_ fr: FreeRadius, user: String, password: String)
         throws -> (RouterUnderTest, RouterUnderTest, Netns, String, () -> Void) {
-        let pty = try AuthPtyPair()
+        let pty = try SocatPty()
         let nsB = try Netns("a6r")
         let tag = String(UInt32.random(in: 0..<0xffff_ff), radix: 16)
         let ca = try TempConfig("""
@@ -63,7 +63,7 @@ extension AuthSessionTests {
             ifname = "tb-\(tag)"
             """)
         let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        return (a, b, nsB, "tb-\(tag)", { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.close(); nsB.delete() })
+        return (a, b, nsB, "tb-\(tag)", { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.stop(); nsB.delete() })
     }
 
     @Test(.enabled(if: canRunFreeRadius && hasDhcpcd, "needs Debian's freeradius and dhcpcd-base"))
