@@ -67,11 +67,13 @@ EOF
 }
 
 start_routers() {  # $1: bin dir
-    local bin=$1 i
+    local bin i
+    bin=$(realpath "$1")
     for i in 1 2; do
         rm -f "$dir/pty$i-a" "$dir/pty$i-b"
         socat "pty,raw,echo=0,link=$dir/pty$i-a" "pty,raw,echo=0,link=$dir/pty$i-b" &
         echo $! >"$dir/socat$i.pid"
+        disown
     done
     for _ in $(seq 1 100); do [ -e "$dir/pty2-b" ] && [ -e "$dir/pty1-b" ] && break; sleep 0.05; done
     { echo '[router]'; echo 'seccomp = "kill"'
@@ -82,10 +84,13 @@ start_routers() {  # $1: bin dir
       port t1 "$dir/pty1-b" IP:10.97.9.2 'noipdefault = true'
       port t2 "$dir/pty2-b" IP:10.97.9.2 'noipdefault = true'; } >"$dir/b.toml"
     rm -rf "$dir/a" "$dir/b"
-    ip netns exec "$na" "$bin/pppinit" --config "$dir/a.toml" --runtime-dir "$dir/a" >"$dir/a.log" 2>&1 &
+    # pppinit spawns its daemons from PPP_BIN_DIR when set: this build's.
+    PPP_BIN_DIR=$bin ip netns exec "$na" "$bin/pppinit" --config "$dir/a.toml" --runtime-dir "$dir/a" >"$dir/a.log" 2>&1 &
     echo $! >"$dir/a.pid"
-    ip netns exec "$nb" "$bin/pppinit" --config "$dir/b.toml" --runtime-dir "$dir/b" >"$dir/b.log" 2>&1 &
+    disown
+    PPP_BIN_DIR=$bin ip netns exec "$nb" "$bin/pppinit" --config "$dir/b.toml" --runtime-dir "$dir/b" >"$dir/b.log" 2>&1 &
     echo $! >"$dir/b.pid"
+    disown
     for _ in $(seq 1 600); do
         "$bin/pppctl" --runtime-dir "$dir/b" --json bundles 2>/dev/null | python3 -c '
 import json,sys; b=json.load(sys.stdin)["data"]; sys.exit(0 if len(b)==1 and len(b[0]["links"])==2 and b[0].get("interface") else 1)' 2>/dev/null &&
@@ -132,7 +137,8 @@ except Exception: print("-")')
     out=$(ip netns exec "$nb" iperf3 -c 10.99.9.1 -u -b "$rate" -l 1400 -t "$secs" -J 2>/dev/null || true)
     read -r fig["$col,udp"] fig["$col,udploss"] < <(echo "$out" | python3 -c 'import json,sys
 try:
-    s=json.load(sys.stdin)["end"]["sum"]; print("%.1f" % (s["bits_per_second"]/1e6), "%.1f%%" % s["lost_percent"])
+    e=json.load(sys.stdin)["end"]; s=e.get("sum_received") or e["sum"]; t=e["sum"]
+    print("%.1f" % (s["bits_per_second"]/1e6), "%.1f%%" % t["lost_percent"])
 except Exception: print("- -")')
     read -r fig["$col,ldrop"] fig["$col,lerr"] fig["$col,lheld"] < <(counters "$bin" sessions b transmit_dropped transmit_errors transmit_held)
     read -r fig["$col,bfull"] fig["$col,bheld"] fig["$col,bp"] < <(counters "$bin" bundles b transmit_full held backpressure)
