@@ -99,7 +99,14 @@ final class PortSessions {
     }
 
     /// SIGTERM or pppinit gone: the transport says goodbye to its peers.
-    func shutdown() { transport.shutdown() }
+    /// The process exits right after, inside the handler that called it,
+    /// so the round's end never comes: frames still held in the batch
+    /// (TransmitBatch) go out first, then what the goodbye itself queued.
+    func shutdown() {
+        transmits?.flush()
+        transport.shutdown()
+        transmits?.flush()
+    }
 
     /// SIGTERM, the router stopping (issue 19): each live session ends as
     /// an operator's kill ends it — LCP Terminate-Request (RFC 1661 §3.7),
@@ -128,6 +135,8 @@ final class PortSessions {
         var byTransport = JSONObject()
         transport.addStatus(to: &byTransport)
         if let t = transmits { byTransport["transmit_batch"] = .object(t.json) }
+        // Issue 13: the mux to ncpd's frames, octets, drops and queues.
+        if let mux { byTransport["mux"] = .object(mux.json) }
         return LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, transport: byTransport,
                            partnerFailed: partnerFailures.json, restore: restore.json, outcomes: outcomes.json)
     }
