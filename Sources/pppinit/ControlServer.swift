@@ -59,6 +59,9 @@ final class ControlServer {
     }
 
     var clientCount: Int { clients.count }
+    /// Conversations inside a watch call: a test (or a script) that starts
+    /// `pppctl watch` knows from this that later events will reach it.
+    var watcherCount: Int { clients.values.reduce(0) { $0 + ($1.watchCall == nil ? 0 : 1) } }
     /// The control socket's number, carried across pppinit's re-execution.
     var socketDescriptor: Int32 { socket.raw }
 

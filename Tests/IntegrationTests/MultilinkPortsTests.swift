@@ -40,30 +40,6 @@ final class PtyPair {
     }
 }
 
-/// `pppctl watch` run in the background, its JSON lines read at the end.
-final class EventWatcher {
-    private let process = Process()
-    private let out = Pipe()
-
-    init(_ router: RouterUnderTest) throws {
-        process.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
-        process.arguments = ["--runtime-dir", router.runtimeDir, "--json", "watch", "--timeout", "600"]
-        process.standardOutput = out
-        try process.run()
-        usleep(300_000)
-    }
-
-    /// The event names seen (the ops envelope's `data` or the bare event).
-    func stop() -> [JSON] {
-        // SIGKILL: pppctl inherits the test runner's blocked signal mask.
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
-            .map { $0["data"] ?? $0 }
-    }
-}
-
 enum MultilinkPorts {
     /// One port's table: `multilink`, MRU 600, keys for a long-lived link.
     static func port(_ name: String, _ body: String, endpoint: String, role: String) -> String {
@@ -142,7 +118,7 @@ struct MultilinkPortsTests {
         #expect((ttyLink["weight"]?.int ?? 0) > 0, "\(ttyLink)")
 
         // Pings larger than a link's MRU: fragments over both links.
-        let watcher = try EventWatcher(a)
+        let watcher = try Watcher(a, timeout: 600)
         func ping(_ what: String) throws {
             let p = try nsB.exec(["ping", "-c", "5", "-i", "0.2", "-W", "3", "-s", "1400", "10.99.1.1"])
             #expect(p.status == 0, "ping \(what): \(p.stdout) \(p.stderr)")
@@ -205,7 +181,7 @@ struct MultilinkPortsTests {
         try ping("after kill -9 ncpd")
         #expect(a.count("IPCP opened") == 1, "IPCP renegotiated")
 
-        let events = watcher.stop().compactMap { $0["event"]?.string }
+        let events = watcher.stop().map { $0["data"] ?? $0 }.compactMap { $0["event"]?.string }
         #expect(events.contains("link-left") && events.contains("link-joined"), "events: \(events)")
     }
 }
