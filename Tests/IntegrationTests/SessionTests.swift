@@ -225,23 +225,9 @@ struct SessionTests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/socat"), "needs socat (scripts/test.sh installs it)"))
     func ptyLinkOpensWithAsyncFraming() throws {
-        let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        let (pa, pb) = ("/tmp/ppprouter-pty-\(id)-a", "/tmp/ppprouter-pty-\(id)-b")
-        let socat = Process()
-        socat.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        socat.arguments = ["pty,raw,echo=0,link=\(pa)", "pty,raw,echo=0,link=\(pb)"]
-        try socat.run()
-        // SIGKILL: socat can sit in its SIGTERM handler with every signal
-        // blocked while a pty side is still open, and never exit.
-        // Killed, socat cannot remove its link= symlinks; we do.
-        defer {
-            kill(socat.processIdentifier, SIGKILL)
-            socat.waitUntilExit()
-            for p in [pa, pb] { try? FileManager.default.removeItem(atPath: p) }
-        }
-        let deadline = Date().addingTimeInterval(10)
-        while !(FileManager.default.fileExists(atPath: pa) && FileManager.default.fileExists(atPath: pb)),
-              Date() < deadline { usleep(20_000) }
+        let pty = try SocatPty()
+        defer { pty.stop() }
+        let (pa, pb) = (pty.a, pty.b)
         // An ACCM the peer must honour: XON/XOFF escaped (pppd's asyncmap 000a0000).
         let ca = try TempConfig(portConfig(name: "ta", body: """
             type = "tty"
