@@ -136,17 +136,41 @@ extension MethodArguments {
 }
 
 /// linkd's and ncpd's `sessions`: a page from `from` on (JSONPages), or the
-/// whole list when absent.
+/// whole list when absent. With "parts": K (issue 13, point 4) the reply is
+/// up to K pages in a row, each a part of the one reply (MORE … END), so a
+/// listing of thousands of sessions costs a round trip per K pages, not per
+/// page; K is bounded (`maxParts`) so one call's reply stays well inside
+/// what pppinit queues for a pppctl (ControlServer.queueLimit). A daemon of
+/// the release before ignores "parts" and answers one page, which reads
+/// the same.
 public struct PageArguments: MethodArguments {
-    public static let shape = #"{} or {"from": N}"#
+    public static let shape = #"{} or {"from": N} or {"from": N, "parts": K (1-\#(maxParts))}"#
+    /// 16 pages of JSONPages.budget (48 KiB): 768 KiB of items per call.
+    public static let maxParts = 16
     public var from: Int?
-    public init(from: Int? = nil) { self.from = from }
+    /// Pages to send as parts of the reply; nil: one, as a plain reply.
+    public var parts: Int?
+    public init(from: Int? = nil, parts: Int? = nil) { self.from = from; self.parts = parts }
     public init(json: JSON) throws(MethodError) {
-        guard let v = json["from"] else { from = nil; return }
+        guard let v = json["from"] else {
+            guard json["parts"] == nil else { throw MethodError(.badArguments, "sessions takes \(Self.shape)") }
+            from = nil; parts = nil; return
+        }
         guard let n = v.int, n >= 0 else { throw MethodError(.badArguments, "sessions takes \(Self.shape)") }
         from = Int(clamping: n)
+        if let p = json["parts"] {
+            guard let k = p.int, k >= 1, k <= Int64(Self.maxParts) else {
+                throw MethodError(.badArguments, "sessions takes \(Self.shape)")
+            }
+            parts = Int(k)
+        }
     }
-    public var json: JSON { from.map { .object(["from": .int(Int64($0))]) } ?? .object([:]) }
+    public var json: JSON {
+        guard let from else { return .object([:]) }
+        var o: JSONObject = ["from": .int(Int64(from))]
+        if let parts { o["parts"] = .int(Int64(parts)) }
+        return .object(o)
+    }
 }
 
 /// linkd's `session-kill` and `unbridge`: one of its sessions.
