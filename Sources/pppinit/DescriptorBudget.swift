@@ -78,7 +78,9 @@ struct DescriptorBudget: Equatable {
     func fit(_ ports: inout [PortSettings]) -> Verdict {
         let acs = ports.indices.filter { Self.isAC(ports[$0]) }
         let room = capacity - Self.fixedCost(ports)
-        guard !ports.isEmpty, room >= acs.count else { return .refused }
+        // A file with no ports (authd alone, for `pppctl auth test`) fits
+        // whenever the limit leaves any room past the headroom.
+        guard capacity >= 1, room >= acs.count else { return .refused }
         var lowered: [String: (from: Int, to: Int)] = [:]
         func lower(_ i: Int, to n: Int) {
             let from = lowered[ports[i].name]?.from ?? Self.demand(ports[i])

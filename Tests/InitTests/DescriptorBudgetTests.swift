@@ -35,6 +35,14 @@ import Testing
         #expect(ports[0].pppoe.maxSessions == 19_739)
     }
 
+    /// A file without ports (authd alone: `pppctl auth test`, reloads of
+    /// users) fits; the mux's first budget refused it, and pppinit exited.
+    @Test func noPortsFits() {
+        var none: [PortSettings] = []
+        #expect(DescriptorBudget(limit: 20_000).fit(&none) == .fits)
+        #expect(DescriptorBudget(limit: 300).fit(&none) == .fits)
+    }
+
     @Test func oneOverIsLowered() {
         var ports = [Self.ac("a", 19_740), Self.serial("s")]
         #expect(DescriptorBudget(limit: 20_000).fit(&ports) == .lowered(["a": (19_740, 19_739)]))
