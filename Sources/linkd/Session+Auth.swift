@@ -51,7 +51,9 @@ extension Session: AuthParticipant {
             self.auth.deadline = nil
             self.close(reason: "authentication did not finish within \(Int(limit)) s (authd or the peer silent)")
         }
-        log.info("session \(id): authenticating (peer with \(start.authenticatePeer.map { "\($0)" } ?? "-"), us with \(start.authenticateSelf.map { "\($0)" } ?? "-"))")
+        // Debug: authd's own line says who authenticated with what (issue 13:
+        // a line per step and session, times a thousand setups a second).
+        log.debug("session \(id): authenticating (peer with \(start.authenticatePeer.map { "\($0)" } ?? "-"), us with \(start.authenticateSelf.map { "\($0)" } ?? "-"))")
     }
 
     /// What authd is told of this session's authentication.
@@ -65,6 +67,8 @@ extension Session: AuthParticipant {
         start.callingStation = circuit.peer
         start.nasPortType = NASPortType.of(settings.kind)
         start.calledStation = calledStation
+        // RFC 2661 §4.4.5: the LAC's exchange, for the method LCP settled.
+        if let p = proxiedAuthentication, p.method == start.authenticatePeer { start.proxied = p }
         // Issue 13: a session on a VLAN is named by port and VLAN, as
         // accel-ppp names it by its VLAN interface; RFC 4603 §2 type 33.
         if circuit.vlan.isTagged {

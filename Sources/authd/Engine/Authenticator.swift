@@ -46,6 +46,9 @@ struct Authenticator {
     /// The name the peer proved (or claimed, while checking).
     private(set) var peerName = ""
     private var succeededOnce = false
+    /// RFC 2661 §4.4.5: the exchange was the LAC's (startProxied): the
+    /// answer is the verdict alone, nothing goes to the caller.
+    private(set) var proxied = false
     /// Packets dropped: stale identifiers, duplicates, malformed.
     private(set) var discarded = 0
 
@@ -55,6 +58,9 @@ struct Authenticator {
     }
 
     var protocolNumber: UInt16 { method.protocolNumber }
+
+    /// The message of our PAP Authenticate-Ack.
+    static let papWelcome = Array("Login ok".utf8)
 
     mutating func start() -> [AuthAction] {
         switch method {
@@ -68,6 +74,27 @@ struct Authenticator {
             return transmit(packet(.request(.identity([])), identifier))
         case .chapMD5, .msChapV2:
             return newChallenge()
+        }
+    }
+
+    /// RFC 2661 §4.4.5 with an LNS's `proxy-auth`: check what the LAC
+    /// proxied (PAP's name and password; CHAP's name, Identifier, Challenge
+    /// and Response) as if the caller had sent it to us. The LAC already
+    /// answered the caller, so success sends nothing and a failure ends the
+    /// session at once (no second attempt: the caller is not asked again).
+    mutating func startProxied(_ p: ProxiedAuthentication) -> [AuthAction] {
+        proxied = true
+        peerName = String(decoding: p.name, as: UTF8.self)
+        identifier = p.identifier
+        switch (method, p.method) {
+        case (.pap, .pap):
+            return check(.password(p.response))
+        case (.chapMD5, .chapMD5):
+            challenge = p.challenge
+            usedChallenges.insert(p.challenge)
+            return check(.chapMD5(identifier: p.identifier, challenge: p.challenge, response: p.response))
+        default:
+            return fail("the LAC proxied \(p.method), not \(method)")
         }
     }
 
@@ -95,12 +122,25 @@ struct Authenticator {
             return check(.password(password))
         case .succeeded, .failed:
             // RFC 1334 §2.2.1: a repeated request (our Ack or Nak was lost)
-            // gets the same answer, with the request's identifier.
+            // gets the same answer, with the request's identifier (the peer
+            // changes it on every request it sends: same Identifier, same
+            // answer; a new one, the same answer under the new Identifier).
             guard var reply = lastReply?.packet else { return drop() }
             reply[1] = id
             return [.send(protocol: protocolNumber, packet: reply)]
+        case .verifying:
+            // A retransmission while we check (RADIUS may take seconds): not
+            // checked twice, but the answer goes out under the newest
+            // Identifier, the one a peer that changes it per request (§2.2.1)
+            // waits for.
+            identifier = id
+            return drop()
+        case .delaying:
+            // The same for a failed attempt's Nak, sent when the delay ends.
+            if !delayedFailure.isEmpty { delayedFailure[1] = id }
+            return drop()
         default:
-            return drop()  // a retransmission while we check or wait
+            return drop()
         }
     }
 
@@ -153,10 +193,21 @@ struct Authenticator {
     mutating func verified(id: UInt32, _ result: VerificationResult) -> [AuthAction] {
         guard state == .verifying, pendingCheck == id else { return [] }  // stale (re-challenged meanwhile)
         pendingCheck = nil
+        if proxied && !succeededOnce {
+            // The LAC's exchange: the verdict only (startProxied).
+            state = result.accepted ? .succeeded : .failed
+            if !result.accepted {
+                return [.concluded(RoleOutcome(success: false, reason: "peer '\(peerName)' failed proxied \(method) authentication: \(result.reason)", name: peerName))]
+            }
+            succeededOnce = true
+            var actions: [AuthAction] = [.concluded(RoleOutcome(success: true, reason: result.reason, name: peerName, grant: result.grant))]
+            if policy.chapInterval > 0, method == .chapMD5 { actions.append(.startTimer(.rechallenge, seconds: policy.chapInterval)) }
+            return actions
+        }
         guard result.accepted else { return rejected(result.reason) }
         let reply: [UInt8]
         switch method {
-        case .pap: reply = packet(PAPPacket.authenticateAck(message: Array("Login ok".utf8)), identifier)
+        case .pap: reply = packet(PAPPacket.authenticateAck(message: Self.papWelcome), identifier)
         case .chapMD5: reply = packet(CHAPPacket.success(message: Array("Access granted".utf8)), identifier)
         case .msChapV2:
             // RFC 2759 §5: "S=<auth_string> M=<message>".
@@ -185,6 +236,9 @@ struct Authenticator {
         state = .succeeded
         succeededOnce = true
         peerName = name
+        // RFC 1334 §2.2.1: a request repeated after the restart (the Ack
+        // was lost with it) still gets an Ack.
+        if method == .pap { lastReply = (identifier, packet(PAPPacket.authenticateAck(message: Self.papWelcome), identifier)) }
         guard policy.chapInterval > 0, method == .chapMD5 || method == .msChapV2 else { return [] }
         return [.startTimer(.rechallenge, seconds: policy.chapInterval)]
     }
