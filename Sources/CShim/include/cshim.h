@@ -9,6 +9,7 @@
 // AF_PACKET sockets for PPPoE live in their own header.
 #include "packet.h"
 #include "mux.h"
+#include "udpbatch.h"
 
 /// The most descriptors one message may carry; a message with more is truncated
 /// by the kernel (MSG_CTRUNC), which the receiver treats as a violation.
