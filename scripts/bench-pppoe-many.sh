@@ -27,21 +27,8 @@ secs=${1:-5}
 shift || true
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1 100 1000)
-[ "$(id -u)" -eq 0 ] || { echo "bench-pppoe-many.sh: run as root" >&2; exit 2; }
-for c in iperf3 python3 cc; do command -v $c >/dev/null || { echo "bench-pppoe-many.sh: needs $c" >&2; exit 2; }; done
-if [ -z "${PPP_BIN_DIR:-}" ]; then
-    echo "== swift build -c release"
-    swift build -c release 2>&1 | grep -E 'error|Build complete' | tail -n 2
-    bin=.build/release
-else
-    bin=$PPP_BIN_DIR
-fi
-
-tag=$$
-ac=pppmany-ac-$tag
-cl=pppmany-cl-$tag
-dir=$(mktemp -d /tmp/ppprouter-many.XXXXXX)
-chmod 755 "$dir"
+. scripts/lib/bench-pppoe.sh
+bench_setup bench-pppoe-many.sh many iperf3 python3 cc
 stop_all() {  # TERM, up to 15 s to go (pppinit ends every session first), then KILL
     for f in "$dir/swarm.pid" "$dir/ac.pid" "$dir/sink.pid"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
     for _ in $(seq 1 150); do
@@ -61,10 +48,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 cc -O2 -o "$dir/pppoe-swarm" scripts/bench-pppoe/pppoe-swarm.c
 
-ip netns add "$ac"; ip netns add "$cl"
-ip -n "$ac" link set lo up; ip -n "$cl" link set lo up
-ip link add bras0 netns "$ac" type veth peer name cpe0 netns "$cl"
-ip -n "$ac" link set bras0 up; ip -n "$cl" link set cpe0 up
+bench_wire
 
 # pid of a component of the AC router.
 pid_of() {

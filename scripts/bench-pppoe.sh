@@ -16,21 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
-[ "$(id -u)" -eq 0 ] || { echo "bench-pppoe.sh: run as root" >&2; exit 2; }
-for c in iperf3 ping python3; do command -v $c >/dev/null || { echo "bench-pppoe.sh: needs $c" >&2; exit 2; }; done
-if [ -z "${PPP_BIN_DIR:-}" ]; then
-    echo "== swift build -c release"
-    swift build -c release 2>&1 | grep -E 'error|Build complete' | tail -n 2
-    bin=.build/release
-else
-    bin=$PPP_BIN_DIR
-fi
-
-tag=$$
-ac=pppbench-ac-$tag
-cl=pppbench-cl-$tag
-dir=$(mktemp -d /tmp/ppprouter-bench.XXXXXX)
-chmod 755 "$dir"  # the daemons reach their runtime dirs below it under their own uids
+. scripts/lib/bench-pppoe.sh
+bench_setup bench-pppoe.sh bench iperf3 ping python3
 stop_routers() {  # the two pppinits (iperf3's server runs on)
     for f in "$dir/ac.pid" "$dir/cl.pid"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
     sleep 1
@@ -49,12 +36,9 @@ trap cleanup EXIT
 cc -O2 -o "$dir/pppoe-ref" scripts/bench-pppoe/pppoe-ref.c
 trap 'exit 130' INT TERM
 
-ip netns add "$ac"; ip netns add "$cl"
-ip -n "$ac" link set lo up; ip -n "$cl" link set lo up
 # The PPPoE wire, and a plain veth pair with addresses for the baseline.
-ip link add bras0 netns "$ac" type veth peer name cpe0 netns "$cl"
+bench_wire
 ip link add plain0 netns "$ac" type veth peer name plain1 netns "$cl"
-ip -n "$ac" link set bras0 up; ip -n "$cl" link set cpe0 up
 ip -n "$ac" addr add 10.99.0.1/24 dev plain0; ip -n "$cl" addr add 10.99.0.2/24 dev plain1
 ip -n "$ac" link set plain0 up mtu 1492; ip -n "$cl" link set plain1 up mtu 1492
 

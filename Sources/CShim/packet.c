@@ -83,24 +83,6 @@ int ppp_packet_info(int fd, uint8_t mac[6], int *ifindex, int *mtu) {
     return 0;
 }
 
-int ppp_packet_recv_batch(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths) {
-    if (n > PPP_PACKET_BATCH_MAX) n = PPP_PACKET_BATCH_MAX;
-    struct mmsghdr msgs[PPP_PACKET_BATCH_MAX];
-    struct iovec iovs[PPP_PACKET_BATCH_MAX];
-    memset(msgs, 0, sizeof(struct mmsghdr) * n);
-    for (unsigned i = 0; i < n; i++) {
-        iovs[i].iov_base = base + i * slot_size;
-        iovs[i].iov_len = slot_size;
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    int got;
-    do { got = recvmmsg(fd, msgs, n, MSG_DONTWAIT, NULL); } while (got < 0 && errno == EINTR);
-    for (int i = 0; i < got; i++)
-        lengths[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? 0 : msgs[i].msg_len;
-    return got;
-}
-
 int ppp_packet_send_batch(int fd, const uint8_t *base, size_t slot_size, unsigned n, const size_t *lengths) {
     if (n > PPP_PACKET_BATCH_MAX) n = PPP_PACKET_BATCH_MAX;
     struct mmsghdr msgs[PPP_PACKET_BATCH_MAX];
@@ -163,27 +145,4 @@ int ppp_packet_drop_otherhost(int fd) {
         BPF_STMT(BPF_RET | BPF_K, 0),
     };
     return attach(fd, code, sizeof code / sizeof code[0]);
-}
-
-int ppp_packet_recv_batch_control(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths,
-                                  uint8_t *control, size_t control_size, size_t *control_lengths) {
-    if (n > PPP_PACKET_BATCH_MAX) n = PPP_PACKET_BATCH_MAX;
-    struct mmsghdr msgs[PPP_PACKET_BATCH_MAX];
-    struct iovec iovs[PPP_PACKET_BATCH_MAX];
-    memset(msgs, 0, sizeof(struct mmsghdr) * n);
-    for (unsigned i = 0; i < n; i++) {
-        iovs[i].iov_base = base + i * slot_size;
-        iovs[i].iov_len = slot_size;
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-        msgs[i].msg_hdr.msg_control = control + i * control_size;
-        msgs[i].msg_hdr.msg_controllen = control_size;
-    }
-    int got;
-    do { got = recvmmsg(fd, msgs, n, MSG_DONTWAIT, NULL); } while (got < 0 && errno == EINTR);
-    for (int i = 0; i < got; i++) {
-        lengths[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? 0 : msgs[i].msg_len;
-        control_lengths[i] = (msgs[i].msg_hdr.msg_flags & MSG_CTRUNC) ? 0 : msgs[i].msg_hdr.msg_controllen;
-    }
-    return got;
 }

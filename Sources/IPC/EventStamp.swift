@@ -9,7 +9,8 @@ public struct EventStamp: Equatable, Sendable {
     /// rule as JSONDocument.version.
     public static let version: Int64 = 1
 
-    /// 1 for the first event since pppinit started, then +1 for each.
+    /// 1 for the first event since the router started, then +1 for each;
+    /// it numbers on across `pppctl upgrade` (InitStateRecord version 2).
     public var seq: UInt64
     /// RFC 3339 §5.6 date-time, UTC (Log.timestamp()).
     public var time: String

@@ -7,9 +7,15 @@
 // Versioned like every deposited record (docs/design.md "Issue 20"): the
 // next release's pppinit reads this version, so an upgrade from this release
 // is new code reading this record. Fixture: Tests/Fixtures/records.
+// Version 2 adds the last event's sequence number, so `pppctl watch` numbers
+// on across an upgrade; version 1 (no number: it restarts at 1, as before)
+// is still read, since the image an upgrade executes reads what the
+// previous release wrote.
 
 public struct InitStateRecord: Equatable, Sendable {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
+    /// Versions this code reads: 1 has no event sequence number.
+    public static let readable: ClosedRange<UInt8> = 1...2
     /// Bounds that keep a damaged record from asking for absurd amounts.
     public static let maxComponents = 4096
     public static let maxEntries = 1 << 20
@@ -94,15 +100,18 @@ public struct InitStateRecord: Equatable, Sendable {
 
     /// How many times this pppinit has re-executed itself.
     public var generation: UInt32
+    /// The last event's sequence number (EventStamp.seq, version 2; 0 when
+    /// read from version 1): the new image numbers on from it.
+    public var eventSeq: UInt64
     public var control: Int32
     public var components: [Component]
     public var entries: [Entry]
     public var clients: [Client]
     public var upgrade: Upgrade?
 
-    public init(generation: UInt32, control: Int32, components: [Component], entries: [Entry],
+    public init(generation: UInt32, eventSeq: UInt64 = 0, control: Int32, components: [Component], entries: [Entry],
                 clients: [Client], upgrade: Upgrade?) {
-        self.generation = generation; self.control = control; self.components = components
+        self.generation = generation; self.eventSeq = eventSeq; self.control = control; self.components = components
         self.entries = entries; self.clients = clients; self.upgrade = upgrade
     }
 
@@ -122,6 +131,7 @@ public struct InitStateRecord: Equatable, Sendable {
         var w = ByteWriter(capacity: 256 + entries.count * 64)
         w.u8(Self.version)
         w.u32(generation)
+        w.u64(eventSeq)
         w.u32(UInt32(bitPattern: control))
         w.u32(UInt32(components.count))
         for c in components {
@@ -167,8 +177,12 @@ public struct InitStateRecord: Equatable, Sendable {
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> InitStateRecord {
         var r = ByteReader(bytes)
-        try r.version(version, "pppinit state")
+        let v = try r.u8()
+        guard readable.contains(v) else {
+            throw .invalid(callID: 0, reason: "pppinit state version \(v), expected \(readable.lowerBound) to \(version)")
+        }
         let generation = try r.u32()
+        let eventSeq = v >= 2 ? try r.u64() : 0
         let control = try descriptor(&r)
         var components: [Component] = []
         for _ in 0..<(try count(&r, max: maxComponents, "components")) {
@@ -217,7 +231,7 @@ public struct InitStateRecord: Equatable, Sendable {
             upgrade = Upgrade(client: client, callID: callID, copies: copies, pending: pending, reply: reply)
         }
         try r.finish()
-        let record = InitStateRecord(generation: generation, control: control, components: components, entries: entries,
+        let record = InitStateRecord(generation: generation, eventSeq: eventSeq, control: control, components: components, entries: entries,
                                      clients: clients, upgrade: upgrade)
         // Each number names one thing: the new image adopts (and later
         // closes) each once.

@@ -47,7 +47,7 @@ public final class MuxEndpoint {
         public init() {}
     }
 
-    /// Datagrams per recvmmsg (CShim's PPP_PACKET_BATCH_MAX is the most).
+    /// Datagrams per recvmmsg (CShim's PPP_RECV_BATCH_MAX is the most).
     public static let batch = 32
     /// recvmmsg calls per wake-up, so the mux cannot starve the loop.
     public static let rounds = 4
@@ -88,7 +88,7 @@ public final class MuxEndpoint {
         own = .some(fd)
         self.loop = loop
         // A datagram one octet longer than the largest frame shows up as
-        // too long instead of being cut silently (MSG_TRUNC reads as 0).
+        // too long (PPP_RECV_TRUNCATED) instead of being cut silently.
         stride = (Self.headroom + MuxFrame.handleLength + largestFrame + 1 + 15) & ~15
         slots = UnsafeMutableRawBufferPointer.allocate(byteCount: stride * Self.batch, alignment: 16)
         lengths = UnsafeMutablePointer<Int>.allocate(capacity: Self.batch)
@@ -131,7 +131,7 @@ public final class MuxEndpoint {
         for _ in 0..<Self.rounds {
             guard own != nil else { return }
             // The C side reads into base + i * stride, room octets each.
-            let got = ppp_mux_recv(raw, base, stride, room, UInt32(Self.batch), lengths)
+            let got = ppp_recv_batch(raw, base, stride, room, UInt32(Self.batch), lengths, nil, 0, nil)
             if got < 0 {
                 let e = errno
                 if e == EAGAIN || e == EWOULDBLOCK { return }
@@ -141,8 +141,14 @@ public final class MuxEndpoint {
             counters.batches += 1
             for i in 0..<Int(got) {
                 let n = lengths[i]
+                if n < 0 {
+                    // PPP_RECV_TRUNCATED ((size_t)-1 reads as -1): longer
+                    // than any frame either side sends (MSG_TRUNC).
+                    counters.malformed += 1
+                    continue
+                }
                 if n == 0 {
-                    // 0 is the end of file, or a datagram cut by MSG_TRUNC.
+                    // The end of file, or an empty datagram.
                     if peekClosed() { hangUp("the other end closed the mux"); return }
                     counters.malformed += 1
                     continue

@@ -138,22 +138,7 @@ public struct PacketBatch {
     /// recvmmsg with a control buffer per slot (PACKET_AUXDATA).
     public mutating func receiveWithControl(from fd: Int32) throws(IPCError) -> Int {
         precondition(controlSize > 0)
-        let slot = slotSize, cap = capacity, cs = controlSize
-        let got = try Errno.retrying("recvmmsg") {
-            storage.withUnsafeMutableBufferPointer { s in
-                lengths.withUnsafeMutableBufferPointer { l in
-                    control.withUnsafeMutableBufferPointer { c in
-                        controlLengths.withUnsafeMutableBufferPointer { cl in
-                            ppp_packet_recv_batch_control(fd, s.baseAddress, slot, UInt32(cap), l.baseAddress,
-                                                          c.baseAddress, cs, cl.baseAddress)
-                        }
-                    }
-                }
-            }
-        }
-        count = Int(got ?? 0)
-        for i in 0..<count { starts[i] = 0 }
-        return count
+        return try receive(from: fd, withControl: true)
     }
 
     /// Frame i's control messages; empty when truncated (MSG_CTRUNC).
@@ -179,16 +164,32 @@ public struct PacketBatch {
 
     /// recvmmsg: replaces the batch with what is waiting (0 when nothing).
     public mutating func receive(from fd: Int32) throws(IPCError) -> Int {
-        let slot = slotSize, cap = capacity
+        try receive(from: fd, withControl: false)
+    }
+
+    /// CShim's ppp_recv_batch, shared with the mux (MuxEndpoint): slot i
+    /// at i * slotSize, the whole slot its room.
+    private mutating func receive(from fd: Int32, withControl: Bool) throws(IPCError) -> Int {
+        let slot = slotSize, cap = capacity, cs = controlSize
         let got = try Errno.retrying("recvmmsg") {
             storage.withUnsafeMutableBufferPointer { s in
                 lengths.withUnsafeMutableBufferPointer { l in
-                    ppp_packet_recv_batch(fd, s.baseAddress, slot, UInt32(cap), l.baseAddress)
+                    control.withUnsafeMutableBufferPointer { c in
+                        controlLengths.withUnsafeMutableBufferPointer { cl in
+                            ppp_recv_batch(fd, s.baseAddress, slot, slot, UInt32(cap), l.baseAddress,
+                                           withControl ? c.baseAddress : nil, cs, cl.baseAddress)
+                        }
+                    }
                 }
             }
         }
         count = Int(got ?? 0)
-        for i in 0..<count { starts[i] = 0 }
+        for i in 0..<count {
+            starts[i] = 0
+            // PPP_RECV_TRUNCATED (longer than a slot) reads as 0 here: an
+            // empty frame, dropped by the caller.
+            if lengths[i] < 0 { lengths[i] = 0 }
+        }
         return count
     }
 

@@ -1,5 +1,5 @@
-// What a LAC's linkd tells authd of a tunnel or a call for RFC 2867 tunnel
-// accounting (message tunnelAccounted): which event (§2.1 Acct-Status-Type
+// What an l2tp port's linkd (LAC or LNS) tells authd of a tunnel or a call
+// for RFC 2867 tunnel accounting (message tunnelAccounted): which event (§2.1 Acct-Status-Type
 // 9-14), the names RADIUS uses for the tunnel (RFC 2868 §3.3, §3.4, §3.7,
 // §3.9, §3.10; RFC 2867 §4.1 Acct-Tunnel-Connection), the user and, for a
 // stop, the counters and RFC 2867 §4.2 Acct-Tunnel-Packets-Lost. authd turns
@@ -25,13 +25,13 @@ public struct TunnelAccounting: Equatable, Sendable {
     public var user: String
     /// The linkd session carrying the call ("PORT:N"), NAS-Port-Id; "" for a tunnel.
     public var session: String
-    /// RFC 2868 §3.3 and §3.4: our address and the LNS's, "a.b.c.d".
+    /// RFC 2868 §3.3 and §3.4: the LAC's address and the LNS's, "a.b.c.d".
     public var clientEndpoint: String
     public var serverEndpoint: String
     /// RFC 2867 §4.1: "implementation dependent"; ours is our Tunnel ID and
-    /// the LNS's ("T/P"), then for a call our Session ID and its ("T/P S/Q").
+    /// the peer's ("T/P"), then for a call our Session ID and its ("T/P S/Q").
     public var connection: String
-    /// RFC 2868 §3.7, §3.9 (our Host Name), §3.10 (the LNS's); "" = none.
+    /// RFC 2868 §3.7, §3.9 (the LAC's Host Name), §3.10 (the LNS's); "" = none.
     public var assignmentID: String
     public var clientAuthID: String
     public var serverAuthID: String

@@ -1,12 +1,19 @@
-// RFC 2867 tunnel accounting on a LAC port: each tunnel's start and end
-// (Tunnel-Start when the control connection is established, Tunnel-Stop
-// when an established one closes, Tunnel-Reject when it never came up) and
-// each call's (Tunnel-Link-Start when the call connects, Tunnel-Link-Stop
-// when a connected call ends, Tunnel-Link-Reject when the LNS refuses a
-// call in an established tunnel), told to authd (tunnelAccounted), which
-// sends them when RADIUS accounting is configured. The LAC is where RFC
-// 2867 puts it (§1: compulsory tunnelling is the NAS's service); an LNS's
-// sessions are accounted as every other session is.
+// RFC 2867 tunnel accounting on an l2tp port, LAC and LNS alike: each
+// tunnel's start and end (Tunnel-Start when the control connection is
+// established, Tunnel-Stop when an established one closes, Tunnel-Reject
+// when it never came up) and each call's (Tunnel-Link-Start when the call
+// connects, Tunnel-Link-Stop when a connected call ends, Tunnel-Link-Reject
+// when the LNS refuses a call in an established tunnel), told to authd
+// (tunnelAccounted), which sends them when RADIUS accounting is configured.
+// §1 puts it at the LAC (compulsory tunnelling is the NAS's service), but
+// RFC 2867's records are for "the tunnel's" accounting wherever it ends, and
+// an LNS operator bills by tunnel too (accel-ppp's LNS sends them): the LNS
+// names the same tunnel with the ends swapped (RFC 2868 §3.3/§3.4: the
+// client is the initiator, the LAC). Its sessions are also accounted as
+// every other session is (RFC 2866, by authd).
+// The ids (Acct-Session-Id per tunnel and per call, their Starts' times)
+// live in the tunnel's deposited record, so a Stop after a kill -9 of linkd
+// pairs with the Start sent before it (L2TPTunnelSlot.accounting).
 import IPC
 import L2TP
 
@@ -17,10 +24,8 @@ extension L2TPTransport {
         static let nasRequest: UInt32 = 10, nasReboot: UInt32 = 11, serviceUnavailable: UInt32 = 15, hostRequest: UInt32 = 18
     }
 
-    private var accounts: Bool { l2tp.role == .lac }
-
-    /// Our side of every tunnel: the port's address (§3.3 Tunnel-Client-Endpoint).
-    private var clientEndpoint: String {
+    /// Our own address on this port, "a.b.c.d" (RFC 2868 §3.3/§3.4).
+    private var ourEndpoint: String {
         guard let e = L2TPEndpoint(settings.local) else { return settings.local }
         return IPv4.format(e.address)
     }
@@ -30,11 +35,17 @@ extension L2TPTransport {
         if slot.accountingID.isEmpty {
             slot.accountingID = "\(settings.name)-t\(slot.id)-\(String(Session.randomSeed() & 0xffff_ffff, radix: 16))"
         }
+        let ours = String(decoding: t.configuration.hostName, as: UTF8.self), theirs = String(decoding: t.peerHostName, as: UTF8.self)
+        let lac = l2tp.role == .lac
+        let names = slot.accountedNames ?? (slot.target.assignmentID, lac ? ours : theirs, lac ? theirs : ours)
+        // §3.3 Tunnel-Client-Endpoint is the LAC's (the initiator's), §3.4
+        // the LNS's; an LNS's peer is "a.b.c.d:port" unless port 1701, as
+        // a LAC writes its LNS (the LAC's source port is usually 1701).
         return TunnelAccounting(status: status, accountingID: slot.accountingID, user: slot.openedFor,
-                                clientEndpoint: clientEndpoint, serverEndpoint: Self.endpoint(slot.peer),
-                                connection: "\(t.localID)/\(t.peerTunnelID)", assignmentID: slot.target.assignmentID,
-                                clientAuthID: String(decoding: t.configuration.hostName, as: UTF8.self),
-                                serverAuthID: String(decoding: t.peerHostName, as: UTF8.self))
+                                clientEndpoint: lac ? ourEndpoint : Self.endpoint(slot.peer),
+                                serverEndpoint: lac ? Self.endpoint(slot.peer) : ourEndpoint,
+                                connection: "\(t.localID)/\(t.peerTunnelID)", assignmentID: names.0,
+                                clientAuthID: names.1, serverAuthID: names.2)
     }
 
     /// RFC 2868 §3.4's form, as an Access-Accept names it: "a.b.c.d", with
@@ -51,14 +62,16 @@ extension L2TPTransport {
 
     /// §2.1 Tunnel-Start: the control connection is established.
     func accountTunnelUp(_ slot: L2TPTunnelSlot) {
-        guard accounts, slot.accountedSince == nil else { return }
+        guard slot.accountedSince == nil else { return }
         slot.accountedSince = Instant.now()
-        send(tunnelRecord(slot, .tunnelStart))
+        let r = tunnelRecord(slot, .tunnelStart)
+        slot.accountedNames = (r.assignmentID, r.clientAuthID, r.serverAuthID)
+        send(r)
     }
 
     /// §2.1 Tunnel-Stop (it was established) or Tunnel-Reject (it never was).
     func accountTunnelDown(_ slot: L2TPTunnelSlot, _ result: ResultCode, byPeer: Bool) {
-        guard accounts, !slot.accountingEnded else { return }
+        guard !slot.accountingEnded else { return }
         slot.accountingEnded = true
         // A tunnel restored after a linkd restart was established before it
         // (its Tunnel-Start went out then): it ends with a Tunnel-Stop.
@@ -76,9 +89,9 @@ extension L2TPTransport {
         send(r)
     }
 
-    /// §2.1 Tunnel-Link-Start: the LNS answered the call (ICRP; our ICCN sent).
+    /// §2.1 Tunnel-Link-Start: the call connected (a LAC: the LNS's ICRP
+    /// answered, our ICCN sent; an LNS: the LAC's ICCN came).
     func accountCallUp(_ call: L2TPCall, on slot: L2TPTunnelSlot, session: Session) {
-        guard accounts else { return }
         call.accountingID = "\(session.id)-\(String(Session.randomSeed() & 0xffff_ffff, radix: 16))"
         call.accountedSince = Instant.now()
         call.peerSessionID = slot.tunnel.sessions[call.sessionID]?.peerID
@@ -92,9 +105,11 @@ extension L2TPTransport {
     /// taken here whatever the role, so none are left behind.
     func accountCallDown(_ id: UInt16, _ result: ResultCode, byPeer: Bool, on slot: L2TPTunnelSlot, circuit: Circuit?, session: Session?) {
         let data = slot.tunnel.takeEndedCounters(id)
-        guard accounts, let circuit, let call = circuit.l2tp else { return }
+        guard let circuit, let call = circuit.l2tp else { return }
         let lost = UInt32(clamping: data?.lost ?? 0)
         if let since = call.accountedSince {
+            // An LNS learns the user only from authentication (or a proxied one).
+            if call.user.isEmpty, let name = session?.auth.verdict?.peerName { call.user = name }
             var r = linkRecord(call, slot, .linkStop, session: session?.id ?? "")
             var c = session?.accountingCounters ?? SessionCounters()
             c.sessionSeconds = UInt32(clamping: Int(Instant.now().seconds(since: since)))

@@ -103,6 +103,12 @@ extension L2TPTransport {
             host.rt.log.info("session \(s.id): L2TP call \(call.localID) (its \(call.peerID)) in tunnel \(slot.id) from \(slot.peer)\(call.sequencing ? ", sequenced" : "")")
             noteProxy(call.call.proxy, session: s)
             host.rt.publish(.callUp(port: settings.name, tunnel: Int(slot.id), call: Int(call.localID), peerCall: Int(call.peerID), session: s.id))
+            if let c = circuit.l2tp {
+                // RFC 2867 §2.1 names the user in a Tunnel-Link-Start: at the
+                // ICCN an LNS knows only what the LAC proxied (§4.4.5).
+                if let name = call.call.proxy.authenName { c.user = String(decoding: name.prefix(253), as: UTF8.self) }
+                accountCallUp(c, on: slot, session: s)
+            }
             s.start()
         case .lac:
             guard let s = slot.circuits[call.localID]?.session, s.phase != .dead else { return }

@@ -10,7 +10,7 @@ import L2TP
 extension L2TPTransport {
     func resume() {
         let now = Self.now()
-        var owners: [String: (L2TPTunnelSlot, UInt16)] = [:]
+        var owners: [String: (L2TPTunnelSlot, TunnelDeposit.Call)] = [:]
         for e in host.rt.restored {
             guard case let .tunnel(id) = e.key else { continue }
             do {
@@ -23,8 +23,11 @@ extension L2TPTransport {
                 }
                 let slot = L2TPTunnelSlot(tunnel: tunnel, peer: peer, serverIndex: Int(d.serverIndex))
                 slot.deposited = e.record
+                // RFC 2867: the Start's ids and what the calls carried, so
+                // the Stop pairs with it (a version 1 record has none).
+                slot.restore(d.accounting)
                 add(slot)
-                for c in d.calls { owners[c.linkSession] = (slot, c.sessionID) }
+                for c in d.calls { owners[c.linkSession] = (slot, c) }
                 host.rt.log.notice("port \(settings.name): tunnel \(id) with \(peer) resumed after a restart (\(tunnel.sessions.count) call(s), Ns \(tunnel.transport.nextNs), Nr \(tunnel.transport.nextNr))")
             } catch {
                 host.rt.log.warning("\(e.key): unusable tunnel record (\(error)); dropping it")
@@ -33,12 +36,13 @@ extension L2TPTransport {
         }
         var resumed = 0
         for (e, state) in host.depositedSessions() {
-            guard let (slot, id) = owners[state.id], slot.tunnel.sessions[id]?.state == .established,
+            guard let (slot, call) = owners[state.id], slot.tunnel.sessions[call.sessionID]?.state == .established,
                   e.descriptors.count == 1 else {
                 host.dropDeposited(e, state)
                 continue
             }
-            let circuit = makeCircuit(slot, id)
+            let circuit = makeCircuit(slot, call.sessionID)
+            circuit.l2tp?.restore(call.accounting)
             if host.resume(e, state, on: circuit) != nil { resumed += 1 }
         }
         for slot in slots.values {

@@ -30,13 +30,31 @@ final class L2TPCall {
     /// LAC: the LNSs this call may go to, in order, and which it is at.
     var targets: [L2TPTarget] = []
     var targetIndex = 0
-    /// LAC, RFC 2867: the subscriber, the call's Acct-Session-Id and when
-    /// its Tunnel-Link-Start went out (nil: not yet).
+    /// RFC 2867: the subscriber, the call's Acct-Session-Id and when its
+    /// Tunnel-Link-Start went out (nil: not yet).
     var user = ""
     var accountingID = ""
     var accountedSince: Instant?
-    /// The LNS's Session ID, kept past the call's end for its Tunnel-Link-Stop.
+    /// The peer's Session ID, kept past the call's end for its Tunnel-Link-Stop.
     var peerSessionID: UInt16?
+
+    /// What the tunnel's record keeps of the call's accounting (TunnelDeposit).
+    var accounting: TunnelDeposit.Accounting {
+        var a = TunnelDeposit.Accounting()
+        a.accountingID = accountingID
+        a.user = user
+        a.since = accountedSince?.nanoseconds ?? 0
+        a.peerSessionID = peerSessionID ?? 0
+        return a
+    }
+
+    /// After a restart: the call's accounting as the old linkd deposited it.
+    func restore(_ a: TunnelDeposit.Accounting) {
+        accountingID = a.accountingID
+        if !a.user.isEmpty { user = a.user }
+        accountedSince = a.since == 0 ? nil : Instant(nanoseconds: a.since)
+        peerSessionID = a.peerSessionID == 0 ? nil : a.peerSessionID
+    }
 
     init(transport: L2TPTransport, tunnelID: UInt16, sessionID: UInt16) {
         self.transport = transport

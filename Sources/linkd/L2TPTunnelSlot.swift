@@ -62,6 +62,10 @@ final class L2TPTunnelSlot {
     var closeCause: UInt32 = 0
     var callTotals = SessionCounters()
     var packetsLost: UInt32 = 0
+    /// The RFC 2868 names the Tunnel-Start carried (Assignment-ID, Client-
+    /// and Server-Auth-ID), so its end carries the same after a restart
+    /// (a restored tunnel's configuration knows only the port's names).
+    var accountedNames: (assignment: String, client: String, server: String)?
 
     init(tunnel: Tunnel, peer: L2TPEndpoint, serverIndex: Int = 0, target: L2TPTarget? = nil) {
         self.tunnel = tunnel
@@ -76,9 +80,41 @@ final class L2TPTunnelSlot {
     var record: [UInt8] {
         var d = TunnelDeposit(peerAddress: peer.address, peerPort: peer.port, serverIndex: UInt16(clamping: serverIndex),
                               tunnel: tunnel.record)
+        d.accounting = accounting
         for sid in circuits.keys.sorted() {
-            if let s = circuits[sid]?.session { d.calls.append(TunnelDeposit.Call(sessionID: sid, linkSession: s.id)) }
+            guard let circuit = circuits[sid], let s = circuit.session else { continue }
+            var call = TunnelDeposit.Call(sessionID: sid, linkSession: s.id)
+            if let c = circuit.l2tp { call.accounting = c.accounting }
+            d.calls.append(call)
         }
         return d.record
+    }
+
+    /// RFC 2867: what the record keeps of the tunnel's accounting
+    /// (docs/design.md "L2TP (issue 16)": the ids survive a kill -9).
+    var accounting: TunnelDeposit.Accounting {
+        var a = TunnelDeposit.Accounting()
+        a.accountingID = accountingID
+        a.user = openedFor
+        a.since = accountedSince?.nanoseconds ?? 0
+        a.ended = accountingEnded
+        if let n = accountedNames { a.assignmentID = n.assignment; a.clientAuthID = n.client; a.serverAuthID = n.server }
+        a.inputOctets = callTotals.inputOctets; a.outputOctets = callTotals.outputOctets
+        a.inputPackets = callTotals.inputPackets; a.outputPackets = callTotals.outputPackets
+        a.packetsLost = packetsLost
+        return a
+    }
+
+    /// After a restart: the accounting the old linkd deposited.
+    func restore(_ a: TunnelDeposit.Accounting) {
+        accountingID = a.accountingID
+        openedFor = a.user
+        accountedSince = a.since == 0 ? nil : Instant(nanoseconds: a.since)
+        accountingEnded = a.ended
+        if a.since != 0 { accountedNames = (a.assignmentID, a.clientAuthID, a.serverAuthID) }
+        target.assignmentID = a.assignmentID
+        callTotals.inputOctets = a.inputOctets; callTotals.outputOctets = a.outputOctets
+        callTotals.inputPackets = a.inputPackets; callTotals.outputPackets = a.outputPackets
+        packetsLost = a.packetsLost
     }
 }

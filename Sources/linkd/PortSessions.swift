@@ -97,7 +97,14 @@ final class PortSessions {
     }
 
     /// SIGTERM or pppinit gone: the transport says goodbye to its peers.
-    func shutdown() { transport.shutdown() }
+    /// The process exits right after, inside the handler that called it,
+    /// so the round's end never comes: frames still held in the batch
+    /// (TransmitBatch) go out first, then what the goodbye itself queued.
+    func shutdown() {
+        transmits?.flush()
+        transport.shutdown()
+        transmits?.flush()
+    }
 
     /// SIGTERM, the router stopping (issue 19): each live session ends as
     /// an operator's kill ends it — LCP Terminate-Request (RFC 1661 §3.7),

@@ -15,7 +15,8 @@ extension ControlServer {
                 "components": .int(Int64(router.components.count)),
                 "fd_store": .object(["entries": .int(Int64(router.store.entryCount)),
                                      "descriptors": .int(Int64(router.store.descriptorCount))]),
-                "control": .object(["clients": .int(Int64(clientCount)), "dropped_opens": .int(Int64(droppedOpens))]),
+                "control": .object(["clients": .int(Int64(clientCount)), "watchers": .int(Int64(watcherCount)),
+                                     "dropped_opens": .int(Int64(droppedOpens))]),
             ])
             try? link.reply(to: id, .callReplied(json: status.encoded()))
             return

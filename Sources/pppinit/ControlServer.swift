@@ -20,9 +20,12 @@ final class ControlServer {
     /// Conversations by identity; internal for the state record
     /// (ControlServer+Carry.swift).
     var clients: [ObjectIdentifier: Client] = [:]
-    /// The last event's sequence number (EventStamp.seq); counts from
-    /// pppinit's start, so a watcher sees a restart of the router as a reset.
-    private var eventSeq: UInt64 = 0
+    /// The last event's sequence number (EventStamp.seq); counts from the
+    /// router's start, so a watcher sees a restart as a reset. It crosses
+    /// `pppctl upgrade` in the state record (Router+Reexec.swift): the
+    /// router did not restart, and a watcher carried across must see no
+    /// reset or gap.
+    var eventSeq: UInt64 = 0
     private var buffer = [UInt8](repeating: 0, count: Wire.maxMessageSize + 1)
     /// Datagrams on the control socket that opened nothing (undecodable,
     /// not controlOpened, no credentials, not a SEQPACKET socket, no slot).
@@ -59,6 +62,9 @@ final class ControlServer {
     }
 
     var clientCount: Int { clients.count }
+    /// Conversations inside a watch call: a test (or a script) that starts
+    /// `pppctl watch` knows from this that later events will reach it.
+    var watcherCount: Int { clients.values.reduce(0) { $0 + ($1.watchCall == nil ? 0 : 1) } }
     /// The control socket's number, carried across pppinit's re-execution.
     var socketDescriptor: Int32 { socket.raw }
 

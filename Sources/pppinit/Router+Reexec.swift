@@ -60,7 +60,8 @@ extension Router {
         let upgrade = run.map {
             InitStateRecord.Upgrade(client: $0.client.raw, callID: $0.callID, copies: $0.copies, pending: $0.pending, reply: $0.reply)
         }
-        return InitStateRecord(generation: generation + 1, control: control?.socketDescriptor ?? -1, components: carried,
+        return InitStateRecord(generation: generation + 1, eventSeq: control?.eventSeq ?? 0,
+                               control: control?.socketDescriptor ?? -1, components: carried,
                                entries: entries, clients: control?.carriedClients ?? [], upgrade: upgrade)
     }
 
@@ -148,6 +149,7 @@ extension Router {
         generation = record.generation
         bootIndex = components.count
         control = try ControlServer(socket: FileDescriptor(adopting: record.control), router: self, loop: loop)
+        control?.eventSeq = record.eventSeq
         for s in record.components {
             guard let c = component(named: s.name) else {
                 log.warning("\(s.name) is no longer in the config: SIGTERM to pid \(s.pid ?? 0)")

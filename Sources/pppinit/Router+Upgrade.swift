@@ -85,13 +85,15 @@ extension Router {
             return refuse("\(p.name): its executable on disk cannot be read")
         }
         // The components come from the config: a re-executed pppinit reads
-        // the file again and must find the same ones to adopt.
+        // the file again and must find the same ones to adopt. Only ports
+        // (linkd@…) and [metrics] (metricsd) make the list differ, and
+        // `pppctl reload` applies both (Router+Reload.swift).
         var warnings: [ConfigError] = []
         do {
             let fresh = try RouterConfig.checked(path: config.file, warnings: &warnings)
             let names = Service.table.flatMap { s in s.instances(fresh).map { $0.name.description } }
             guard names == components.map(\.name) else {
-                return refuse("the config file now names other components (\(names.joined(separator: ", "))); restart the router to apply it")
+                return refuse(Self.componentsDiffer(running: components.map(\.name), inFile: names))
             }
         } catch {
             return refuse("the config file does not check: \(error)")
@@ -108,6 +110,16 @@ extension Router {
         upgrade = run
         log.notice("upgrade: \(parts[0].result == .changes ? "pppinit and " : "")\(changed.count) daemons change")
         if parts[0].result == .changes { preflight(run) } else { upgradeNext() }
+    }
+
+    /// The refusal when the config file names other components than run:
+    /// which come and go, and that `pppctl reload` applies that first.
+    static func componentsDiffer(running: [String], inFile: [String]) -> String {
+        let added = inFile.filter { !running.contains($0) }, removed = running.filter { !inFile.contains($0) }
+        var change = (added.map { "+\($0)" } + removed.map { "-\($0)" }).joined(separator: ", ")
+        if change.isEmpty { change = "the same, in another order" }
+        // reload rebuilds the table in the file's order, so an upgrade after it finds the same list.
+        return "the config file now names other components (\(change)); apply it with `pppctl reload`, then upgrade"
     }
 
     /// Copies each changed daemon's running executable (through

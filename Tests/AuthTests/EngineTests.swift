@@ -161,6 +161,52 @@ func retry(_ pair: Pair, _ m: AuthMethod) {
     #expect(pair.a.session.verified(id: check.id, r).isEmpty)
 }
 
+/// RFC 1334 §2.2.1: the peer repeats its Authenticate-Request until answered,
+/// with a new Identifier each time; the authenticator answers every request,
+/// also after it has concluded (the Ack may have been lost).
+@Test func papRequestsRepeatedDuringAndAfterTheCheckAreAnswered() throws {
+    let pair = authPair(.pap)
+    pair.a.autoVerify = false
+    pair.dropToB = true  // B's own PeerRole keeps its Identifier; we play a peer that does not
+    pair.begin(); pair.pump()
+    let request = try #require(pair.b.sent.last?.1)
+    // Repeated while the check runs, under the next Identifier: not checked
+    // twice, and the Ack goes out under the newest Identifier.
+    var second = request; second[1] &+= 1
+    pair.queue([(0xc023, second)], toA: true); pair.pump()
+    #expect(pair.a.pendingChecks.count == 1 && pair.a.sent.isEmpty)
+    let check = try #require(pair.a.pendingChecks.first)
+    let r = try #require(pair.a.secrets.verify(check, server: ""))
+    _ = pair.a.apply(pair.a.session.verified(id: check.id, r))
+    let ack = try #require(pair.a.sent.last?.1)
+    #expect(ack[0] == 2 && ack[1] == second[1])
+    #expect(pair.a.verdicts.map(\.success) == [true])
+    // After success: the same Identifier gets the same Ack; a new one the
+    // same Ack under it. No new check, no new verdict.
+    pair.queue([(0xc023, second)], toA: true); pair.pump()
+    #expect(pair.a.sent.last?.1 == ack)
+    var third = request; third[1] &+= 2
+    pair.queue([(0xc023, third)], toA: true); pair.pump()
+    var ackThird = ack; ackThird[1] = third[1]
+    #expect(pair.a.sent.last?.1 == ackThird)
+    #expect(pair.a.sent.count == 3 && pair.a.pendingChecks.count == 1 && pair.a.verdicts.count == 1)
+}
+
+/// A failed attempt's Nak, sent after the delay, carries the Identifier of
+/// the newest request repeated meanwhile.
+@Test func papNakAfterTheDelayAnswersTheNewestRequest() throws {
+    let pair = authPair(.pap, peerPassword: "wrong")
+    pair.dropToB = true
+    pair.begin(); pair.pump()
+    let request = try #require(pair.b.sent.last?.1)
+    #expect(pair.a.timer(.authenticator, .failureDelay) != nil && pair.a.sent.isEmpty)
+    var second = request; second[1] &+= 1
+    pair.queue([(0xc023, second)], toA: true); pair.pump()
+    pair.fire(pair.a, .authenticator, .failureDelay)
+    let nak = try #require(pair.a.sent.last?.1)
+    #expect(nak[0] == 3 && nak[1] == second[1] && pair.a.sent.count == 1)
+}
+
 @Test func challengesAreNeverRepeated() {
     // A broken source that repeats itself: the authenticator draws again.
     final class Box: @unchecked Sendable { var calls = 0 }

@@ -63,3 +63,19 @@ func rechallengeRunsAgainAfterAResume(_ m: AuthMethod) {
         #expect(restarted(pair, policy: policy).isEmpty)
     }
 }
+
+/// RFC 1334 §2.2.1: a PAP request repeated after a restart (the Ack was lost
+/// with the old authd) is acknowledged again, under its Identifier.
+@Test func papRequestRepeatedAfterAResumeIsAckedAgain() throws {
+    let pair = authPair(.pap)
+    pair.begin(); pair.pump()
+    let request = try #require(pair.b.sent.last?.1)
+    let ack = try #require(pair.a.sent.last?.1)
+    _ = pair.a.apply(restarted(pair, policy: AuthPolicy()))
+    var repeated = request; repeated[1] &+= 5
+    pair.dropToB = true
+    pair.queue([(0xc023, repeated)], toA: true); pair.pump()
+    var expected = ack; expected[1] = repeated[1]
+    #expect(pair.a.sent.last?.1 == expected)
+    #expect(pair.a.verdicts.count == 1 && pair.a.session.authenticator?.discarded == 0)
+}

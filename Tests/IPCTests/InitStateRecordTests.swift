@@ -1,6 +1,7 @@
 // pppinit's state record across its re-execution (issue 20): round trip,
-// the fixture this release writes (the next release's pppinit must read it),
-// and a boundary table of records the new image refuses with a typed error
+// the fixtures (version 1, which the previous release writes and this one
+// must still read, and version 2, this release's, with the event sequence
+// number), and a boundary table of records the new image refuses with a typed error
 // instead of adopting descriptors it cannot account for.
 import Foundation
 import Testing
@@ -39,30 +40,45 @@ private func fixtureHex(_ name: String, _ file: String = #filePath) throws -> [U
                            .init(name: "linkd@udp0", running: "build-id:cc", onDisk: "build-id:dd", result: .changes),
                        ])))
 
+    /// Version 2: the last event's sequence number, carried so that
+    /// `pppctl watch` numbers on across an upgrade.
+    static let sampleV2 = { var r = sample; r.eventSeq = 4711; return r }()
+
     @Test func roundTrip() throws {
-        let bytes = Self.sample.encoded()
+        let bytes = Self.sampleV2.encoded()
         #expect(bytes[0] == InitStateRecord.version)
-        #expect(try InitStateRecord.decode(bytes) == Self.sample)
+        #expect(try InitStateRecord.decode(bytes) == Self.sampleV2)
+        #expect(try InitStateRecord.decode(Self.sample.encoded()) == Self.sample)
         #expect(Self.sample.descriptors.sorted() == [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
         let bare = InitStateRecord(generation: 0, control: 3, components: [], entries: [], clients: [], upgrade: nil)
         #expect(try InitStateRecord.decode(bare.encoded()) == bare)
     }
 
-    /// This release's bytes: the next release's pppinit reads them when it
-    /// is the image an upgrade from this one executes.
-    @Test func recordOfThisRelease() throws {
+    /// Version 1, the previous release's bytes: read when an upgrade from
+    /// that release executes this pppinit. It has no event sequence
+    /// number, so events number from 1 again, as they did.
+    @Test func recordOfThePreviousRelease() throws {
         let fixture = try fixtureHex("pppinit-state")
+        #expect(fixture[0] == 1)
         #expect(try InitStateRecord.decode(fixture) == Self.sample)
     }
 
+    /// This release's bytes (version 2): the next release's pppinit reads
+    /// them when it is the image an upgrade from this one executes.
+    @Test func recordOfThisRelease() throws {
+        let fixture = try fixtureHex("pppinit-state-v2")
+        #expect(Self.sampleV2.encoded() == fixture)
+        #expect(try InitStateRecord.decode(fixture) == Self.sampleV2)
+    }
+
     static func mutated(_ change: (inout InitStateRecord) -> Void) -> [UInt8] {
-        var r = sample
+        var r = sampleV2
         change(&r)
         return r.encoded()
     }
 
     static let refusals: [(String, [UInt8])] = {
-        let good = sample.encoded()
+        let good = sampleV2.encoded()
         return [
             ("empty", []),
             ("version only", [InitStateRecord.version]),
@@ -85,7 +101,10 @@ private func fixtureHex(_ name: String, _ file: String = #filePath) throws -> [U
             ("empty copies directory", mutated { $0.upgrade?.copies = "" }),
             ("empty pending name", mutated { $0.upgrade?.pending = [""] }),
             ("too many descriptors in an entry", mutated { $0.entries[0].descriptors = (0..<254).map { 100 + $0 } }),
-            ("too many components", Array(good.prefix(9)) + [0x00, 0x00, 0x10, 0x01]),
+            ("too many components", Array(good.prefix(17)) + [0x00, 0x00, 0x10, 0x01]),
+            // Version 1's layout: no 8 octets of sequence number after the generation.
+            ("version 2 without its sequence number", [2] + Array(good[1..<5]) + Array(good[13...])),
+            ("version 1 with a sequence number", [1] + good.dropFirst()),
             ("too many entries", countPatched(good, at: entriesCountOffset(good), to: UInt32(InitStateRecord.maxEntries + 1))),
             ("boolean octet 2", booleanPatched(good)),
         ]
@@ -105,10 +124,10 @@ private func fixtureHex(_ name: String, _ file: String = #filePath) throws -> [U
     }
 
     /// The first component's "has a pid" flag (after version, generation,
-    /// control, count, and the name) set to 2.
+    /// event sequence number, control, count, and the name) set to 2.
     static func booleanPatched(_ b: [UInt8]) -> [UInt8] {
         var b = b
-        b[1 + 4 + 4 + 4 + 2 + 5] = 2
+        b[1 + 4 + 8 + 4 + 4 + 2 + 5] = 2
         return b
     }
 

@@ -60,12 +60,17 @@ import Testing
         e.a.send(.open(handle: 1, record: record))
         // Raw garbage on the same socket: too short, control kind 9, a frame
         // of 5 octets (shorter than handle + Protocol).
-        let garbage: [[UInt8]] = [[1, 2, 3], [0, 0, 0, 0, 1, 9, 0, 0, 0, 1], [0, 0, 0, 5, 0x21]]
+        // Then a frame for handle 1 twice as long as the largest frame
+        // (2048): longer than a slot, cut by recvmmsg (MSG_TRUNC), counted,
+        // not delivered.
+        let tooLong: [UInt8] = [0, 0, 0, 1, 0x00, 0x21] + [UInt8](repeating: 0x45, count: 4096)
+        let garbage: [[UInt8]] = [[1, 2, 3], [0, 0, 0, 0, 1, 9, 0, 0, 0, 1], [0, 0, 0, 5, 0x21], tooLong]
         for g in garbage { _ = g.withUnsafeBytes { send(e.a.raw, $0.baseAddress, $0.count, 0) } }
         e.a.send(.close(handle: 1, reason: "LCP down"))
         #expect(e.loop.run(until: { e.controls.count == 2 }, seconds: 10))
         #expect(e.controls == [.open(handle: 1, record: record), .close(handle: 1, reason: "LCP down")])
-        #expect(e.b.counters.malformed == 3 && e.frames.isEmpty)
+        #expect(e.b.counters.malformed == 4 && e.frames.isEmpty)
+        #expect(e.closed == nil)
     }
 
     @Test func aBusySessionDoesNotStallTheOthers() throws {

@@ -70,4 +70,17 @@ import Testing
         #expect(r.notApplied.first?.1 == "added (the router is starting; reload again)")
         #expect(r.next.ports == running.ports && r.next.metrics == nil)
     }
+
+    /// `pppctl upgrade` refuses a config that names other components than
+    /// run (the new image must adopt the same ones); the refusal says which
+    /// and that a reload applies it, since only ports and [metrics] add or
+    /// remove components and a reload applies both.
+    @Test func upgradeRefusalNamesTheChangeAndReload() {
+        let running = ["authd", "ncpd", "bridged", "linkd@a", "linkd@b"]
+        let text = Router.componentsDiffer(running: running, inFile: ["authd", "ncpd", "bridged", "linkd@a", "linkd@c", "metricsd"])
+        #expect(text == "the config file now names other components (+linkd@c, +metricsd, -linkd@b); apply it with `pppctl reload`, then upgrade")
+        #expect(!text.contains("restart"))
+        let reordered = Router.componentsDiffer(running: running, inFile: ["authd", "ncpd", "bridged", "linkd@b", "linkd@a"])
+        #expect(reordered.contains("(the same, in another order)") && reordered.contains("pppctl reload"))
+    }
 }

@@ -21,7 +21,7 @@ extension AuthSessionTests {
         let fr = try FreeRadius(netns: sharedTestNamespace)
         defer { fr.stop() }
         let net = "10.\(UInt8.random(in: 200...249)).\(UInt8.random(in: 0...255))"
-        let pty = try AuthPtyPair()
+        let pty = try SocatPty()
         let nsB = try Netns("acb")
         let tag = String(UInt32.random(in: 0..<0xffff_ff), radix: 16)
         let ca = try TempConfig("""
@@ -54,7 +54,7 @@ extension AuthSessionTests {
             ifname = "tb-\(tag)"
             """)
         let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.close(); nsB.delete() }
+        defer { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.stop(); nsB.delete() }
         let s = try #require(a.waitForSession("IPCP opened") { $0["ipcp"]?["state"]?.string == "opened" },
                              "B's log:\n\(b.log)")
         let peer = try #require(s["ipcp"]?["remote"]?.string, "\(s)")

@@ -17,7 +17,7 @@ extension AuthSessionTests {
     /// (IPv6 client role) logging in as `user`, on a pty pair.
     func ipv6AccountingRouters(_ fr: FreeRadius, user: String, password: String)
         throws -> (RouterUnderTest, RouterUnderTest, () -> Void) {
-        let pty = try AuthPtyPair()
+        let pty = try SocatPty()
         let nsB = try Netns("a6b")
         let tag = String(UInt32.random(in: 0..<0xffff_ff), radix: 16)
         let ca = try TempConfig("""
@@ -61,7 +61,7 @@ extension AuthSessionTests {
             prefix-hint = 56
             """)
         let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        return (a, b, { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.close(); nsB.delete() })
+        return (a, b, { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.stop(); nsB.delete() })
     }
 
     @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"))

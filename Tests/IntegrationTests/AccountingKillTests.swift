@@ -14,7 +14,7 @@ extension AuthSessionTests {
     /// Router A (FreeRADIUS, pool) and B (carol, own namespace) on a pty pair.
     func poolSession(_ fr: FreeRadius, _ body: (RouterUnderTest, String, JSON, String) throws -> Void) throws {
         let net = "10.\(UInt8.random(in: 200...249)).\(UInt8.random(in: 0...255))"
-        let pty = try AuthPtyPair()
+        let pty = try SocatPty()
         let nsB = try Netns("akb")
         let tag = String(UInt32.random(in: 0..<0xffff_ff), radix: 16)
         let ca = try TempConfig("""
@@ -47,7 +47,7 @@ extension AuthSessionTests {
             ifname = "tb-\(tag)"
             """)
         let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.close(); nsB.delete() }
+        defer { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.stop(); nsB.delete() }
         let s = try #require(a.waitForSession("IPCP opened") { $0["ipcp"]?["state"]?.string == "opened" }, "B:\n\(b.log)")
         #expect(detailContains(fr, "Acct-Status-Type = Start"), "\(fr.detail)\n\(a.log)")
         try body(a, nsB.name, s, "\(net).1")

@@ -9,31 +9,6 @@ import IPC
 import Testing
 import TestSupport
 
-/// A pty pair (socat) whose ends are /tmp symlinks; `close()` kills socat
-/// and removes the links.
-final class AuthPtyPair {
-    let a: String, b: String
-    let socat = Process()
-
-    init() throws {
-        let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        (a, b) = ("/tmp/ppprouter-authpty-\(id)-a", "/tmp/ppprouter-authpty-\(id)-b")
-        socat.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        socat.arguments = ["pty,raw,echo=0,link=\(a)", "pty,raw,echo=0,link=\(b)"]
-        try socat.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !(FileManager.default.fileExists(atPath: a) && FileManager.default.fileExists(atPath: b)),
-              Date() < deadline { usleep(20_000) }
-    }
-
-    func close() {
-        // SIGKILL: socat may sit in its SIGTERM handler while a side is open.
-        kill(socat.processIdentifier, SIGKILL)
-        socat.waitUntilExit()
-        for p in [a, b] { try? FileManager.default.removeItem(atPath: p) }
-    }
-}
-
 /// The require-* key of a method.
 func requireKey(_ m: String) -> String {
     ["pap": "require-pap", "chap": "require-chap", "mschapv2": "require-mschap-v2", "eap": "require-eap"][m]!
@@ -75,10 +50,10 @@ struct AuthSessionTests {
     /// Starts two routers on a fresh pty pair; returns them with a cleanup.
     func routers(_ configA: (String) -> String, _ configB: (String) -> String)
         throws -> (RouterUnderTest, RouterUnderTest, () -> Void) {
-        let pty = try AuthPtyPair()
+        let pty = try SocatPty()
         let ca = try TempConfig(configA(pty.a)), cb = try TempConfig(configB(pty.b))
         let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
-        return (a, b, { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.close() })
+        return (a, b, { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.stop() })
     }
 
     @Test(arguments: ["pap", "chap", "mschapv2", "eap"])

@@ -56,31 +56,6 @@ private enum DialFailureLab {
     }
 }
 
-/// `pppctl --json watch` on a router, its events written to a file (a pipe
-/// would stay open in the routers started after it) until `stop()`.
-final class Watcher {
-    let process = Process()
-    let path = "/tmp/ppprouter-watch-\(getpid())-\(UInt32.random(in: 0..<UInt32.max)).jsonl"
-
-    init(_ router: RouterUnderTest) throws {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
-        process.arguments = ["--runtime-dir", router.runtimeDir, "--json", "watch", "--timeout", "60"]
-        process.standardOutput = FileHandle(forWritingAtPath: path)
-        try process.run()
-        usleep(300_000)
-    }
-
-    /// Every event so far; pppctl writes each line unbuffered.
-    func stop() -> [JSON] {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: path)
-        return text.split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
-    }
-}
-
 @Suite(.serialized, .enabled(if: isRoot, "needs root: network namespaces, veth, AF_PACKET, daemons dropping to their uids"))
 struct BridgeDialFailureTests {
     /// Runs one failure: the subscriber comes up to the LAC, its upstream

@@ -67,16 +67,7 @@ struct JSONSchemaTests {
         let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
         defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
         try a.allRunning()
-        let eventsPath = "/tmp/ppprouter-events-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: eventsPath) }
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
-        watcher.arguments = ["--runtime-dir", a.runtimeDir, "--json", "watch", "--timeout", "90"]
-        watcher.standardOutput = FileHandle(forWritingAtPath: eventsPath)
-        try watcher.run()
-        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) }; watcher.waitUntilExit() }
-        usleep(300_000)
+        let watcher = try Watcher(a, timeout: 90)
 
         let s = try #require(a.waitForSession("opened", isOpened))
         _ = a.waitForSession("IPv6CP opened") { $0["ipv6cp"]?["state"]?.string == "opened" }
@@ -101,14 +92,9 @@ struct JSONSchemaTests {
         _ = a.waitForSession("dead") { $0["phase"]?.string == "dead" }
 
         // The events of all that: authd's exit and restart, the session's end.
-        let deadline = Date().addingTimeInterval(20)
-        var lines: [String] = []
-        while Date() < deadline {
-            let text = (try? String(contentsOfFile: eventsPath, encoding: .utf8)) ?? ""
-            lines = text.split(separator: "\n").map(String.init)
-            if text.contains("\"restarted\"") && text.contains("\"session-down\"") { break }
-            usleep(50_000)
-        }
+        _ = watcher.first { $0["event"]?.string == "restarted" }
+        _ = watcher.first { $0["event"]?.string == "session-down" }
+        let lines = watcher.lines
         let events = lines.compactMap { try? JSON.parse($0) }
         #expect(events.count == lines.count && !events.isEmpty, "\(lines)")
         #expect(events.contains { $0["event"]?.string == "session-down" }, "\(lines)")

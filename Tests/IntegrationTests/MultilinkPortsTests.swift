@@ -15,55 +15,6 @@ import Foundation
 import IPC
 import Testing
 
-/// A pty pair by socat, its two ends as symlinks under /tmp.
-final class PtyPair {
-    let a: String, b: String
-    private let socat = Process()
-
-    init() throws {
-        let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        (a, b) = ("/tmp/ppprouter-mpty-\(id)-a", "/tmp/ppprouter-mpty-\(id)-b")
-        socat.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        socat.arguments = ["pty,raw,echo=0,link=\(a)", "pty,raw,echo=0,link=\(b)"]
-        try socat.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !(FileManager.default.fileExists(atPath: a) && FileManager.default.fileExists(atPath: b)),
-              Date() < deadline { usleep(20_000) }
-    }
-
-    /// SIGKILL: socat can sit in its SIGTERM handler while a side is open;
-    /// killed, it cannot remove its symlinks, so we do.
-    func remove() {
-        kill(socat.processIdentifier, SIGKILL)
-        socat.waitUntilExit()
-        for p in [a, b] { try? FileManager.default.removeItem(atPath: p) }
-    }
-}
-
-/// `pppctl watch` run in the background, its JSON lines read at the end.
-final class EventWatcher {
-    private let process = Process()
-    private let out = Pipe()
-
-    init(_ router: RouterUnderTest) throws {
-        process.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
-        process.arguments = ["--runtime-dir", router.runtimeDir, "--json", "watch", "--timeout", "600"]
-        process.standardOutput = out
-        try process.run()
-        usleep(300_000)
-    }
-
-    /// The event names seen (the ops envelope's `data` or the bare event).
-    func stop() -> [JSON] {
-        // SIGKILL: pppctl inherits the test runner's blocked signal mask.
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
-            .map { $0["data"] ?? $0 }
-    }
-}
-
 enum MultilinkPorts {
     /// One port's table: `multilink`, MRU 600, keys for a long-lived link.
     static func port(_ name: String, _ body: String, endpoint: String, role: String) -> String {
@@ -94,13 +45,13 @@ struct MultilinkPortsTests {
         let nsA = try Netns("mpa"), nsB = try Netns("mpb")
         defer { nsA.delete(); nsB.delete() }
         _ = try VethLink(nsA, nsB, addressA: "10.97.3.1", addressB: "10.97.3.2")
-        let tty1 = try PtyPair()
-        defer { tty1.remove() }
-        let tty2 = second == "tty" ? try PtyPair() : nil
-        defer { tty2?.remove() }
+        let tty1 = try SocatPty()
+        defer { tty1.stop() }
+        let tty2 = second == "tty" ? try SocatPty() : nil
+        defer { tty2?.stop() }
         let udp = UInt16.random(in: 20_000...40_000)
         let roleA = "address = \"10.99.1.1:\"\nip-pool = \"clients\"", roleB = "noipdefault = true"
-        func config(_ end: (PtyPair) -> String, local: String, remote: String, endpoint: String, role: String) -> String {
+        func config(_ end: (SocatPty) -> String, local: String, remote: String, endpoint: String, role: String) -> String {
             var text = "[router]\nseccomp = \"kill\"\n"
             text += MultilinkPorts.port("t1", "type = \"tty\"\ndevice = \"\(end(tty1))\"", endpoint: endpoint, role: role)
             if let tty2 {
@@ -142,7 +93,7 @@ struct MultilinkPortsTests {
         #expect((ttyLink["weight"]?.int ?? 0) > 0, "\(ttyLink)")
 
         // Pings larger than a link's MRU: fragments over both links.
-        let watcher = try EventWatcher(a)
+        let watcher = try Watcher(a, timeout: 600)
         func ping(_ what: String) throws {
             let p = try nsB.exec(["ping", "-c", "5", "-i", "0.2", "-W", "3", "-s", "1400", "10.99.1.1"])
             #expect(p.status == 0, "ping \(what): \(p.stdout) \(p.stderr)")
@@ -205,7 +156,7 @@ struct MultilinkPortsTests {
         try ping("after kill -9 ncpd")
         #expect(a.count("IPCP opened") == 1, "IPCP renegotiated")
 
-        let events = watcher.stop().compactMap { $0["event"]?.string }
+        let events = watcher.stop().map { $0["data"] ?? $0 }.compactMap { $0["event"]?.string }
         #expect(events.contains("link-left") && events.contains("link-joined"), "events: \(events)")
     }
 }

@@ -24,6 +24,11 @@ struct SwarmHost {
     var sentAt = 0.0
     var attempts = 0
     var identifier: UInt8 = 0
+    /// PAP: the Identifier of this attempt's first Authenticate-Request.
+    /// Each repeat takes a new one (RFC 1334 §2.2.1); the answer to any of
+    /// them is the answer (an authenticator still checking answers an
+    /// earlier one).
+    var papFirst: UInt8 = 0
     /// LCP: our request acknowledged by the AC, and the AC's by us.
     var lcpAcked = false, lcpAcking = false
     var magic: UInt32 = 0
@@ -327,11 +332,14 @@ final class PPPoESwarm {
         guard hosts[i].stage == .linking, hosts[i].lcpAcked, hosts[i].lcpAcking else { return }
         hosts[i].stage = .authenticating
         hosts[i].attempts = 0
+        hosts[i].papFirst = hosts[i].identifier &+ 1
         sendPAP(i)
     }
 
     private func pap(_ i: Int, _ p: ControlPacket) {
-        guard hosts[i].stage == .authenticating, p.identifier == hosts[i].identifier else { return }
+        // One of this attempt's requests: from papFirst to the last sent.
+        let h = hosts[i]
+        guard h.stage == .authenticating, p.identifier &- h.papFirst <= h.identifier &- h.papFirst else { return }
         switch p.code.rawValue {
         case 2:  // Authenticate-Ack
             hosts[i].stage = .networking

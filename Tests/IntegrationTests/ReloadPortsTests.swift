@@ -76,16 +76,7 @@ struct ReloadPortsTests {
         morePings(3)
 
         // Removed: its session ends saying why, then linkd@sx leaves.
-        let eventsPath = "/tmp/ppprouter-events-\(tag)"
-        _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: eventsPath) }
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
-        watcher.arguments = ["--runtime-dir", a.runtimeDir, "--json", "watch", "--timeout", "60"]
-        watcher.standardOutput = FileHandle(forWritingAtPath: eventsPath)
-        try watcher.run()
-        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) }; watcher.waitUntilExit() }
-        usleep(300_000)
+        let watcher = try Watcher(a, timeout: 60)
         try original.write(toFile: file, atomically: true, encoding: .utf8)
         let removed = try a.ctl(["--json", "reload"])
         #expect(removed.status == 0, "\(removed.stderr)")
@@ -93,14 +84,7 @@ struct ReloadPortsTests {
                 "\(removed.stdout)")
         let shrunk = try a.waitFor { $0["linkd@sx"] == nil }
         #expect(shrunk["linkd@sx"] == nil && pid(shrunk["linkd@sa"]) == pid(before["linkd@sa"]))
-        var down: JSON?
-        let deadline = Date().addingTimeInterval(20)
-        while down == nil && Date() < deadline {
-            let text = (try? String(contentsOfFile: eventsPath, encoding: .utf8)) ?? ""
-            down = text.split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
-                .first { $0["event"]?.string == "session-down" && $0["session"]?.string == sxID }
-            if down == nil { usleep(50_000) }
-        }
+        let down = watcher.first { $0["event"]?.string == "session-down" && $0["session"]?.string == sxID }
         #expect(down?["reason"]?.string == "port removed", "\(down.map { "\($0)" } ?? "no session-down for \(sxID)")")
         // The peer got our Terminate-Request and its reason (RFC 1661 §5.5).
         let peerEnd = c.waitForSession("dead") { $0["phase"]?.string == "dead" }

@@ -96,18 +96,11 @@ struct RouterTests {
         let router = try RouterUnderTest()
         defer { router.stop() }
         let list = try router.allRunning()
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
-        watcher.arguments = ["--runtime-dir", router.runtimeDir, "--json", "watch", "--count", "2", "--timeout", "20"]
-        let out = Pipe()
-        watcher.standardOutput = out
-        try watcher.run()
-        usleep(300_000)
+        let watcher = try Watcher(router, count: 2, timeout: 20)
         let r = try router.ctl(["restart", "authd"])
         #expect(r.status == 0, "\(r.stderr)")
-        watcher.waitUntilExit()
-        let events = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
+        watcher.waitForExit(seconds: 30)
+        let events = watcher.events
         #expect(events.map { $0["event"]?.string } == ["exited", "restarted"])
         #expect(events.allSatisfy { $0["component"]?.string == "authd" })
         let after = try router.components()

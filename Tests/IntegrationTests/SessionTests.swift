@@ -124,13 +124,7 @@ struct SessionTests {
         let sa = try #require(a.waitForSession("opened", isOpened))
         _ = try #require(b.waitForSession("opened", isOpened))
         let id = try #require(sa["id"]?.string)
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
-        watcher.arguments = ["--runtime-dir", b.runtimeDir, "--json", "watch", "--count", "1", "--timeout", "20"]
-        let out = Pipe()
-        watcher.standardOutput = out
-        try watcher.run()
-        usleep(300_000)
+        let watcher = try Watcher(b, count: 1, timeout: 20)
         #expect(try a.ctl(["session", "kill", id], asUser: 65534).status == 1, "killing needs admin")
         let kill = try a.ctl(["session", "kill", id])
         #expect(kill.status == 0, "\(kill.stderr)")
@@ -139,9 +133,8 @@ struct SessionTests {
         // RFC 1661 §5.5: the peer sees our Terminate-Request and its reason.
         let db = b.waitForSession("dead") { $0["phase"]?.string == "dead" }
         #expect(db?["reason"]?.string == "peer terminated: killed by the operator")
-        watcher.waitUntilExit()
-        let events = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
+        watcher.waitForExit(seconds: 30)
+        let events = watcher.events
         #expect(events.first?["event"]?.string == "session-down")
         #expect(events.first?["reason"]?.string == "peer terminated: killed by the operator")
     }
@@ -232,23 +225,9 @@ struct SessionTests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/socat"), "needs socat (scripts/test.sh installs it)"))
     func ptyLinkOpensWithAsyncFraming() throws {
-        let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        let (pa, pb) = ("/tmp/ppprouter-pty-\(id)-a", "/tmp/ppprouter-pty-\(id)-b")
-        let socat = Process()
-        socat.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        socat.arguments = ["pty,raw,echo=0,link=\(pa)", "pty,raw,echo=0,link=\(pb)"]
-        try socat.run()
-        // SIGKILL: socat can sit in its SIGTERM handler with every signal
-        // blocked while a pty side is still open, and never exit.
-        // Killed, socat cannot remove its link= symlinks; we do.
-        defer {
-            kill(socat.processIdentifier, SIGKILL)
-            socat.waitUntilExit()
-            for p in [pa, pb] { try? FileManager.default.removeItem(atPath: p) }
-        }
-        let deadline = Date().addingTimeInterval(10)
-        while !(FileManager.default.fileExists(atPath: pa) && FileManager.default.fileExists(atPath: pb)),
-              Date() < deadline { usleep(20_000) }
+        let pty = try SocatPty()
+        defer { pty.stop() }
+        let (pa, pb) = (pty.a, pty.b)
         // An ACCM the peer must honour: XON/XOFF escaped (pppd's asyncmap 000a0000).
         let ca = try TempConfig(portConfig(name: "ta", body: """
             type = "tty"

@@ -18,23 +18,13 @@ struct StopTests {
         _ = try #require(b.waitForSession("opened", isOpened))
         let id = try #require(sa["id"]?.string)
 
-        let eventsPath = "/tmp/ppprouter-events-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: eventsPath) }
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: binDir + "/pppctl")
-        watcher.arguments = ["--runtime-dir", a.runtimeDir, "--json", "watch", "--timeout", "60"]
-        watcher.standardOutput = FileHandle(forWritingAtPath: eventsPath)
-        try watcher.run()
-        defer { if watcher.isRunning { kill(watcher.processIdentifier, SIGKILL) }; watcher.waitUntilExit() }
-        usleep(300_000)
+        let watcher = try Watcher(a, timeout: 60)
 
         // What systemctl stop does: SIGTERM to pppinit, then wait for it.
         a.stop()
         // pppinit closes the control socket last: the watch ends by itself.
-        let deadline = Date().addingTimeInterval(20)
-        while watcher.isRunning && Date() < deadline { usleep(20_000) }
-        let lines = ((try? String(contentsOfFile: eventsPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        watcher.waitForExit()
+        let lines = watcher.lines
         let events = lines.compactMap { try? JSON.parse($0) }
         let down = events.filter { $0["event"]?.string == "session-down" }
         #expect(down.count == 1 && down.first?["session"]?.string == id && down.first?["reason"]?.string == "router stopping",

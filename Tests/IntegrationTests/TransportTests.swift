@@ -11,32 +11,6 @@ import Testing
 /// A loopback TCP port unlikely to collide with another test run.
 func freeTCPPort() -> UInt16 { UInt16.random(in: 20_000...40_000) }
 
-/// A pty pair made by socat, links removed on `stop()`.
-final class SocatPty {
-    let a: String, b: String
-    private let process = Process()
-
-    init() throws {
-        let id = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
-        (a, b) = ("/tmp/ppprouter-pty-\(id)-a", "/tmp/ppprouter-pty-\(id)-b")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        process.arguments = ["pty,raw,echo=0,link=\(a)", "pty,raw,echo=0,link=\(b)"]
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !(FileManager.default.fileExists(atPath: a) && FileManager.default.fileExists(atPath: b)),
-              Date() < deadline { usleep(20_000) }
-    }
-
-    /// SIGKILL: socat can sit in its SIGTERM handler while a side is open;
-    /// killed, it cannot remove its link= symlinks, so we do.
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        for p in [a, b] { try? FileManager.default.removeItem(atPath: p) }
-    }
-}
-
 extension RouterUnderTest {
     /// ncpd's `sessions`: the channels it holds.
     func ncpdChannels() -> [JSON] {

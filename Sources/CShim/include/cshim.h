@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-// AF_PACKET sockets for PPPoE live in their own header.
+// AF_PACKET sockets for PPPoE, and batched receive, live in their own headers.
 #include "packet.h"
-#include "mux.h"
+#include "batch.h"
 #include "udpbatch.h"
 
 /// The most descriptors one message may carry; a message with more is truncated

@@ -1,7 +1,7 @@
 // cshim, AF_PACKET part: raw Ethernet sockets for PPPoE (RFC 2516's two
-// ETHER_TYPEs), bound to one interface, and batched send/receive with
-// sendmmsg/recvmmsg so a busy access concentrator makes one system call per
-// batch rather than per frame. Kept apart from cshim.h so each can grow alone.
+// ETHER_TYPEs), bound to one interface, and batched send with sendmmsg
+// (receive: ppp_recv_batch in batch.h) so a busy access concentrator makes
+// one system call per batch rather than per frame. Kept apart from cshim.h so each can grow alone.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -23,12 +23,6 @@ int ppp_packet_info(int fd, uint8_t mac[6], int *ifindex, int *mtu);
 /// The interface's current MTU (SIOCGIFMTU), or -1 with errno.
 int ppp_interface_mtu(const char *ifname);
 
-/// recvmmsg(2), MSG_DONTWAIT: up to `n` frames into consecutive slots of
-/// `slot_size` octets at `base`; lengths[i] gets each frame's length, or 0
-/// when the frame was longer than a slot (MSG_TRUNC: the caller drops it).
-/// Returns the number of frames, or -1 with errno (EAGAIN: none waiting).
-int ppp_packet_recv_batch(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths);
-
 /// sendmmsg(2), MSG_DONTWAIT: `n` frames from consecutive slots. Returns how
 /// many went out (possibly fewer), or -1 with errno.
 int ppp_packet_send_batch(int fd, const uint8_t *base, size_t slot_size, unsigned n, const size_t *lengths);
@@ -48,10 +42,3 @@ int ppp_packet_open_tagged(const char *ifname, uint8_t mac[6], int *ifindex, int
 /// with its tag cleared and marked OTHERHOST, and must not pass for an
 /// untagged one (nor must unicast to another station). Returns 0 or -1.
 int ppp_packet_drop_otherhost(int fd);
-
-/// ppp_packet_recv_batch plus each frame's control messages (for
-/// PACKET_AUXDATA): `control_size` octets per slot at `control`, and
-/// control_lengths[i] the octets the kernel wrote (0 when truncated:
-/// MSG_CTRUNC, the caller treats the frame's tag as unknown).
-int ppp_packet_recv_batch_control(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths,
-                                  uint8_t *control, size_t control_size, size_t *control_lengths);

@@ -56,6 +56,9 @@ struct Authenticator {
 
     var protocolNumber: UInt16 { method.protocolNumber }
 
+    /// The message of our PAP Authenticate-Ack.
+    static let papWelcome = Array("Login ok".utf8)
+
     mutating func start() -> [AuthAction] {
         switch method {
         case .pap:
@@ -95,12 +98,25 @@ struct Authenticator {
             return check(.password(password))
         case .succeeded, .failed:
             // RFC 1334 §2.2.1: a repeated request (our Ack or Nak was lost)
-            // gets the same answer, with the request's identifier.
+            // gets the same answer, with the request's identifier (the peer
+            // changes it on every request it sends: same Identifier, same
+            // answer; a new one, the same answer under the new Identifier).
             guard var reply = lastReply?.packet else { return drop() }
             reply[1] = id
             return [.send(protocol: protocolNumber, packet: reply)]
+        case .verifying:
+            // A retransmission while we check (RADIUS may take seconds): not
+            // checked twice, but the answer goes out under the newest
+            // Identifier, the one a peer that changes it per request (§2.2.1)
+            // waits for.
+            identifier = id
+            return drop()
+        case .delaying:
+            // The same for a failed attempt's Nak, sent when the delay ends.
+            if !delayedFailure.isEmpty { delayedFailure[1] = id }
+            return drop()
         default:
-            return drop()  // a retransmission while we check or wait
+            return drop()
         }
     }
 
@@ -156,7 +172,7 @@ struct Authenticator {
         guard result.accepted else { return rejected(result.reason) }
         let reply: [UInt8]
         switch method {
-        case .pap: reply = packet(PAPPacket.authenticateAck(message: Array("Login ok".utf8)), identifier)
+        case .pap: reply = packet(PAPPacket.authenticateAck(message: Self.papWelcome), identifier)
         case .chapMD5: reply = packet(CHAPPacket.success(message: Array("Access granted".utf8)), identifier)
         case .msChapV2:
             // RFC 2759 §5: "S=<auth_string> M=<message>".
@@ -185,6 +201,9 @@ struct Authenticator {
         state = .succeeded
         succeededOnce = true
         peerName = name
+        // RFC 1334 §2.2.1: a request repeated after the restart (the Ack
+        // was lost with it) still gets an Ack.
+        if method == .pap { lastReply = (identifier, packet(PAPPacket.authenticateAck(message: Self.papWelcome), identifier)) }
         guard policy.chapInterval > 0, method == .chapMD5 || method == .msChapV2 else { return [] }
         return [.startTimer(.rechallenge, seconds: policy.chapInterval)]
     }

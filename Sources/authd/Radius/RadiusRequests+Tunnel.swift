@@ -1,6 +1,6 @@
 // RFC 2867 tunnel accounting: the attributes of an Accounting-Request for a
-// LAC's tunnel (Tunnel-Start/Stop/Reject) or one call in it (Tunnel-Link-
-// Start/Stop/Reject), from what linkd reported (TunnelAccounting).
+// tunnel (Tunnel-Start/Stop/Reject, at the LAC or the LNS) or one call in it
+// (Tunnel-Link-Start/Stop/Reject), from what linkd reported (TunnelAccounting).
 import IPC
 
 extension RadiusRequests {
