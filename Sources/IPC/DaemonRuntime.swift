@@ -41,7 +41,11 @@ public final class DaemonRuntime {
     /// must call `reply` exactly once.
     public typealias DeferredMethod = (_ arguments: JSON, _ admin: Bool,
                                        _ reply: @escaping (Result<JSON, MethodError>) -> Void) -> Void
+    /// A method whose reply comes in parts (MORE … END): each JSON one part,
+    /// the last the final one; at least one.
+    public typealias PartsMethod = (_ arguments: JSON, _ admin: Bool) throws(MethodError) -> [JSON]
     private var methods: [String: (mutating: Bool, run: Method)] = [:]
+    private var partsMethods: [String: (mutating: Bool, run: PartsMethod)] = [:]
     private var deferredMethods: [String: (mutating: Bool, run: DeferredMethod)] = [:]
     /// The daemon's own fields of the built-in `status` method (set by
     /// every daemon as it starts; until then `status` fails).
@@ -172,6 +176,13 @@ public final class DaemonRuntime {
     public func register(_ m: DaemonMethod, _ method: @escaping Method) {
         precondition(m.target == nil || m.target == peer, "\(m) is not a method of \(peer)")
         methods[m.name] = (m.needsAdmin, method)
+    }
+
+    /// Registers a method that may answer in several parts (a listing's
+    /// pages, PageArguments.parts): the caller bounds how many.
+    public func registerParts(_ m: DaemonMethod, _ method: @escaping PartsMethod) {
+        precondition(m.target == nil || m.target == peer, "\(m) is not a method of \(peer)")
+        partsMethods[m.name] = (m.needsAdmin, method)
     }
 
     /// Registers a method whose answer comes later, from the event loop.
@@ -315,6 +326,31 @@ public final class DaemonRuntime {
                 case let .success(json): try? link?.reply(to: id, .callReplied(json: json.encoded()))
                 case let .failure(e): try? link?.replyError(to: id, e.code, e.reason)
                 }
+            }
+        case let .callRequested(method, arguments, admin) where partsMethods[method] != nil:
+            let m = partsMethods[method]!
+            if m.mutating && !admin {
+                try? link.replyError(to: r.callID, .notPermitted, "'\(method)' changes state: root or the admin group only")
+                return
+            }
+            let args: JSON
+            do {
+                args = arguments.isEmpty ? .object([:]) : try JSON.parse(arguments)
+            } catch {
+                try? link.replyError(to: r.callID, .badArguments, "arguments are not JSON: \(error)")
+                return
+            }
+            do {
+                let parts = try m.run(args, admin)
+                guard !parts.isEmpty else {
+                    try? link.replyError(to: r.callID, .unavailable, "'\(method)' gave no answer")
+                    return
+                }
+                for (i, part) in parts.enumerated() {
+                    try? link.reply(to: r.callID, .callReplied(json: part.encoded()), final: i == parts.count - 1)
+                }
+            } catch {
+                try? link.replyError(to: r.callID, error.code, error.reason)
             }
         case let .callRequested(method, arguments, admin):
             guard let m = methods[method] else {

@@ -198,15 +198,21 @@ public struct NcpdStatus: Equatable, Sendable {
     /// kernel refused the header itself (plain units); the TUN_F_* flags
     /// the kernel took last (what the fallback ladder settled on).
     public var unitsOffload = 0, unitsVnetOnly = 0, unitsOffloadRefused = 0, offloadFlags = 0
+    /// Issue 13: each linkd's mux by port (its sessions, MuxEndpoint's
+    /// counters, frames dropped before their session started), last, when
+    /// there is one; an ncpd of the release before has none (read as empty).
+    public var mux = JSONObject()
 
     public init() {}
 
     public var fields: JSONObject {
-        DaemonStatus.object(Self.keys + Self.offloadKeys,
-                            [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
-                             waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed,
-                             bundles, bundlesCreated, bundlesEnded, bundlesResumed,
-                             unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags])
+        var o = DaemonStatus.object(Self.keys + Self.offloadKeys,
+                                    [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
+                                     waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed,
+                                     bundles, bundlesCreated, bundlesEnded, bundlesResumed,
+                                     unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags])
+        if !mux.isEmpty { o["mux"] = .object(mux) }
+        return o
     }
 
     init?(fields o: JSONObject) {
@@ -218,6 +224,11 @@ public struct NcpdStatus: Equatable, Sendable {
         if Self.offloadKeys.contains(where: { o[$0] != nil }) {
             guard let f = DaemonStatus.counts(o, Self.offloadKeys) else { return nil }
             (unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags) = (f[0], f[1], f[2], f[3])
+        }
+        if let m = o["mux"] {
+            // Each port's mux is an object.
+            guard case let .object(ports) = m, ports.values.allSatisfy({ $0.object != nil }) else { return nil }
+            mux = ports
         }
     }
 }

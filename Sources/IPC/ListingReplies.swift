@@ -32,6 +32,22 @@ public struct SessionListing: MethodReply {
         return SessionListing(sessions: items.compactMap(\.object), paging: .page(next: next))
     }
 
+    /// Up to `parts` pages in a row from `from` (PageArguments.parts): the
+    /// last one's `next` is where the caller asks again (nil: the end).
+    public static func pages(count: Int, from: Int, parts: Int, budget: Int = JSONPages.budget,
+                             _ item: (Int) -> JSONObject) -> [SessionListing] {
+        var out: [SessionListing] = []
+        var start = from
+        // Bounded: at most `parts` pages, each at least one item on.
+        for _ in 0..<max(1, parts) {
+            let page = page(count: count, from: start, budget: budget, item)
+            out.append(page)
+            guard case let .page(next?) = page.paging else { break }
+            start = next
+        }
+        return out
+    }
+
     public init(json: JSON) throws(MethodError) {
         let list: [JSON]
         if let whole = json.array {

@@ -31,6 +31,8 @@ public enum MuxSend: Equatable, Sendable {
 public final class MuxEndpoint {
     public struct Counters: Equatable, Sendable {
         public var framesIn = 0, framesOut = 0
+        /// Octets of those frames (Protocol field on, handle not counted).
+        public var bytesIn = 0, bytesOut = 0
         public var controlIn = 0, controlOut = 0
         /// recvmmsg calls that returned datagrams, and the datagrams: their
         /// ratio is the batch the load gives.
@@ -44,7 +46,26 @@ public final class MuxEndpoint {
         public var queued = 0, queueFull = 0
         /// Frames not sent because the other end is gone.
         public var gone = 0
+        /// The most frames one session has had waiting at once (of
+        /// `queueLimit`): how close the busiest session came to drops.
+        public var queueHighWater = 0
         public init() {}
+
+        /// The status keys (linkd's and ncpd's `mux`, metricsd's families),
+        /// in the order they are written.
+        public static let keys = ["frames_in", "frames_out", "bytes_in", "bytes_out", "control_in", "control_out",
+                                  "batches", "datagrams", "unknown_handle", "malformed", "queued", "queue_full",
+                                  "queue_high_water", "gone"]
+
+        public var values: [Int] {
+            [framesIn, framesOut, bytesIn, bytesOut, controlIn, controlOut, batches, datagrams, unknownHandle,
+             malformed, queued, queueFull, queueHighWater, gone]
+        }
+
+        /// `keys` with `values`, into a status object.
+        public func add(to o: inout JSONObject) {
+            for (k, v) in zip(Self.keys, values) { o[k] = .int(Int64(v)) }
+        }
     }
 
     /// Datagrams per recvmmsg (CShim's PPP_RECV_BATCH_MAX is the most).
@@ -170,6 +191,7 @@ public final class MuxEndpoint {
         switch parsed {
         case .frame(let handle):
             counters.framesIn += 1
+            counters.bytesIn += datagram.count - MuxFrame.handleLength
             onFrame?(handle, UnsafeMutableRawBufferPointer(rebasing: datagram[MuxFrame.handleLength...]))
         case .control(let c):
             counters.controlIn += 1
@@ -220,7 +242,10 @@ public final class MuxEndpoint {
         if ring.isEmpty && controlHead == control.count {
             let r = transmit(handle: handle, header, body)
             switch r {
-            case .sent: counters.framesOut += 1; return .sent
+            case .sent:
+                counters.framesOut += 1
+                counters.bytesOut += header.count + body.count
+                return .sent
             case .gone: counters.gone += 1; return r
             case .full, .queued: break
             }
@@ -259,6 +284,7 @@ public final class MuxEndpoint {
             if body.count > 0 { c.baseAddress!.advanced(by: 4 + header.count).copyMemory(from: body.baseAddress!, byteCount: body.count) }
         }
         q.append(copy)
+        counters.queueHighWater = max(counters.queueHighWater, q.count)
         waiting[handle] = q
         counters.queued += 1
         wantWritable()
@@ -286,7 +312,12 @@ public final class MuxEndpoint {
             guard var q = waiting.removeValue(forKey: handle), !q.isEmpty else { ringHead += 1; continue }
             let r = q[0].withUnsafeBytes { transmit(handle: nil, $0, UnsafeRawBufferPointer(start: nil, count: 0)) }
             if r == .full { waiting[handle] = q; compact(); return }
-            if r == .sent { counters.framesOut += 1 } else { counters.gone += 1 }
+            if r == .sent {
+                counters.framesOut += 1
+                counters.bytesOut += q[0].count - MuxFrame.handleLength
+            } else {
+                counters.gone += 1
+            }
             q.removeFirst()
             ringHead += 1
             if !q.isEmpty {

@@ -212,15 +212,15 @@ final class MuxLink {
         }
     }
 
+    /// linkd's `status` "mux" (issue 13): the mux's state, its sessions
+    /// and handoffs, and the endpoint's counters since it was made (none
+    /// before the first session needs it).
     var json: JSONObject {
         var o: JSONObject = ["state": .string(state.rawValue), "sessions": .int(Int64(relays.count)),
                              "handoff_attempts": .int(Int64(handoffAttempts)), "handoff_retries": .int(Int64(handoffRetries))]
-        if let c = endpoint?.counters {
-            o["frames_in"] = .int(Int64(c.framesIn)); o["frames_out"] = .int(Int64(c.framesOut))
-            o["batches"] = .int(Int64(c.batches)); o["datagrams"] = .int(Int64(c.datagrams))
-            o["unknown_handle"] = .int(Int64(c.unknownHandle)); o["malformed"] = .int(Int64(c.malformed))
-            o["queued"] = .int(Int64(c.queued)); o["queue_full"] = .int(Int64(c.queueFull))
-            o["waiting"] = .int(Int64(endpoint?.waitingFrames ?? 0))
+        if let endpoint {
+            endpoint.counters.add(to: &o)
+            o["waiting"] = .int(Int64(endpoint.waitingFrames))
         }
         return o
     }

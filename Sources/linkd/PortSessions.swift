@@ -133,6 +133,8 @@ final class PortSessions {
         var byTransport = JSONObject()
         transport.addStatus(to: &byTransport)
         if let t = transmits { byTransport["transmit_batch"] = .object(t.json) }
+        // Issue 13: the mux to ncpd's frames, octets, drops and queues.
+        if let mux { byTransport["mux"] = .object(mux.json) }
         return LinkdStatus(port: port.status, authd: auth.json, sessions: liveCount, transport: byTransport,
                            partnerFailed: partnerFailures.json, restore: restore.json, outcomes: outcomes.json)
     }

@@ -31,13 +31,17 @@ final class Linkd: Daemon {
         let portSessions = PortSessions(port: port, runtime: rt, bridging: linkdSettings)
         self.portSessions = portSessions
         rt.ownStatus = { .linkd(portSessions.status) }
-        rt.register(.linkdSessions) { arguments, _ throws(MethodError) in
+        rt.registerParts(.linkdSessions) { arguments, _ throws(MethodError) in
             let all = portSessions.sessions
-            // Thousands of PPPoE sessions do not fit one reply: pppctl asks in pages.
-            if let from = try PageArguments(json: arguments).from {
-                return SessionListing.page(count: all.count, from: from) { SessionStatus.json(all[$0], port: portSessions) }.json
+            // Thousands of PPPoE sessions do not fit one reply: pppctl asks
+            // in pages, several to a call (PageArguments.parts).
+            let a = try PageArguments(json: arguments)
+            if let from = a.from {
+                return SessionListing.pages(count: all.count, from: from, parts: a.parts ?? 1) {
+                    SessionStatus.json(all[$0], port: portSessions)
+                }.map(\.json)
             }
-            return SessionListing(sessions: all.map { SessionStatus.json($0, port: portSessions) }).json
+            return [SessionListing(sessions: all.map { SessionStatus.json($0, port: portSessions) }).json]
         }
         rt.register(.sessionKill) { arguments, _ throws(MethodError) in
             let id = try SessionArguments(json: arguments).id

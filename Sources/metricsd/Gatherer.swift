@@ -57,10 +57,14 @@ final class Gatherer {
         askDaemon("pppinit", "status") { s, j in s.pppinit = j }
     }
 
+    /// Pages of a linkd's sessions, several to a call (PageArguments.parts,
+    /// issue 13): every part's items count; the last part says where the
+    /// next call starts.
     private func askSessions(_ component: String, from: Int) {
-        askDaemon(component, "sessions", PageArguments(from: from).json) { s, j in
+        let arguments = PageArguments(from: from, parts: PageArguments.maxParts / 2).json
+        askParts(.daemonCallRequested(target: component, method: "sessions", arguments: arguments.encoded())) { s, j, final in
             s.sessions[component, default: []] += j["items"]?.array ?? []
-            if let next = j["next"]?.int, next > from { self.askSessions(component, from: Int(next)) }
+            if final, let next = j["next"]?.int, next > from { self.askSessions(component, from: Int(next)) }
         }
     }
 
@@ -70,13 +74,19 @@ final class Gatherer {
     }
 
     private func ask(_ m: Message, _ take: @escaping (inout Snapshot, JSON) -> Void) {
+        askParts(m) { s, j, _ in take(&s, j) }
+    }
+
+    /// A call whose reply may come in parts: `take` sees each, and whether
+    /// it is the last.
+    private func askParts(_ m: Message, _ take: @escaping (inout Snapshot, JSON, _ final: Bool) -> Void) {
         guard let link, !finished else { return }
         outstanding += 1
         var answered = false
         do {
             try link.call(m, timeout: nil, onReply: { [weak self] r in
                 guard let self, !self.finished else { return }
-                if case let .callReplied(json) = r.message, let j = try? JSON.parse(json) { take(&self.snapshot, j) }
+                if case let .callReplied(json) = r.message, let j = try? JSON.parse(json) { take(&self.snapshot, j, r.isFinal) }
                 if case .errorReplied = r.message { self.snapshot.complete = false }
                 if r.isFinal && !answered { answered = true; self.answered() }
             }, onFailure: { [weak self] _ in

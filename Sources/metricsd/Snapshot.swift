@@ -29,6 +29,7 @@ struct Snapshot {
         renderAuth(&e)
         renderPools(&e)
         renderOutcomes(&e)
+        renderMux(&e)
         renderStatusFields(&e)
         return e.text
     }

@@ -215,19 +215,18 @@ final class Muxes {
         mux.endpoint.close()
     }
 
+    /// ncpd's `status` "mux" (issue 13): each port's mux with its
+    /// sessions and the endpoint's counters, and the frames dropped
+    /// because they came before their session was set up.
     var json: JSONObject {
         var o: JSONObject = [:]
-        for (port, mux) in byPort {
-            let c = mux.endpoint.counters
-            o[port] = .object([
-                "sessions": .int(Int64(mux.sessions.count)),
-                "frames_in": .int(Int64(c.framesIn)), "frames_out": .int(Int64(c.framesOut)),
-                "batches": .int(Int64(c.batches)), "datagrams": .int(Int64(c.datagrams)),
-                "unknown_handle": .int(Int64(c.unknownHandle)), "malformed": .int(Int64(c.malformed)),
-                "queued": .int(Int64(c.queued)), "queue_full": .int(Int64(c.queueFull)),
-                "waiting": .int(Int64(mux.endpoint.waitingFrames)),
-                "dropped_early": .int(Int64(mux.droppedEarly)),
-            ])
+        for port in byPort.keys.sorted() {
+            guard let mux = byPort[port] else { continue }
+            var m: JSONObject = ["sessions": .int(Int64(mux.sessions.count))]
+            mux.endpoint.counters.add(to: &m)
+            m["waiting"] = .int(Int64(mux.endpoint.waitingFrames))
+            m["dropped_early"] = .int(Int64(mux.droppedEarly))
+            o[port] = .object(m)
         }
         return o
     }

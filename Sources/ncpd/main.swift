@@ -45,11 +45,15 @@ final class Ncpd: Daemon {
         }
         let channels = Channels(runtime: rt, settings: settings, units: units)
         self.channels = channels
-        rt.register(.ncpdSessions) { arguments, _ throws(MethodError) in
-            // Thousands of sessions do not fit one reply: pppctl asks in pages.
-            guard let from = try PageArguments(json: arguments).from else { return channels.listing.json }
+        rt.registerParts(.ncpdSessions) { arguments, _ throws(MethodError) in
+            // Thousands of sessions do not fit one reply: pppctl asks in
+            // pages, several to a call (PageArguments.parts).
+            let a = try PageArguments(json: arguments)
+            guard let from = a.from else { return [channels.listing.json] }
             let ids = channels.sessionIDsInOrder
-            return SessionListing.page(count: ids.count, from: from) { channels.sessions[ids[$0]]?.json() ?? [:] }.json
+            return SessionListing.pages(count: ids.count, from: from, parts: a.parts ?? 1) {
+                channels.sessions[ids[$0]]?.json() ?? [:]
+            }.map(\.json)
         }
         rt.register(.pools) { _, _ in
             // IPv6 pools (objects with "prefix") follow the IPv4 ones.
@@ -71,9 +75,11 @@ final class Ncpd: Daemon {
                 s.offloadFlags = Int(o.lastFlags)
             }
             channels.bundles.count(into: &s)
+            s.mux = channels.muxes.json
             return .ncpd(s)
         }
         rt.register(.bundles) { _, _ in channels.bundles.reply.json }
+        rt.register(.ncpdSessionPrefixes) { arguments, _ throws(MethodError) in try channels.prefixes(arguments) }
         rt.onShutdown = {
             channels.endAll(reason: "ncpd stopping")
             units?.retirement.flush()

@@ -85,20 +85,30 @@ enum SessionColumn: String, CaseIterable {
 
     /// Sorts by number where the column is one (uptime, octets, …) and
     /// ids by port then session number, so ua:10 comes after ua:9.
-    static func less(_ column: SessionColumn, _ a: JSON, _ b: JSON) -> Bool {
+    /// `list` in this column's order. Each session's key is read once, not
+    /// once per comparison: 10,000 sessions make some 280,000 key reads in
+    /// a sort, and reading an id's port and number allocates (issue 13,
+    /// point 4: pppctl's own share of listing 10,000).
+    static func sorted(_ list: [JSON], by column: SessionColumn) -> [JSON] {
+        func by<K: Comparable>(_ key: (JSON) -> K) -> [JSON] {
+            let keys = list.map(key)
+            return list.indices.sorted { keys[$0] < keys[$1] }.map { list[$0] }
+        }
         switch column {
-        case .uptime: return (a["up"]?.double ?? -1) < (b["up"]?.double ?? -1)
+        case .uptime: return by { $0["up"]?.double ?? -1 }
         case .octets, .rate:
-            func total(_ s: JSON) -> Double { (s["counters"]?["input_octets"]?.double ?? 0) + (s["counters"]?["output_octets"]?.double ?? 0) }
-            return total(a) < total(b)
+            return by { ($0["counters"]?["input_octets"]?.double ?? 0) + ($0["counters"]?["output_octets"]?.double ?? 0) }
         case .id:
-            func key(_ s: JSON) -> (String, Int) {
-                let id = s["id"]?.string ?? ""
-                guard let colon = id.lastIndex(of: ":") else { return (id, 0) }
-                return (String(id[..<colon]), Int(id[id.index(after: colon)...]) ?? 0)
+            struct IDKey: Comparable {
+                let port: String, number: Int
+                static func < (a: IDKey, b: IDKey) -> Bool { (a.port, a.number) < (b.port, b.number) }
             }
-            return key(a) < key(b)
-        default: return column.cell(a) < column.cell(b)
+            return by { s in
+                let id = s["id"]?.string ?? ""
+                guard let colon = id.lastIndex(of: ":") else { return IDKey(port: id, number: 0) }
+                return IDKey(port: String(id[..<colon]), number: Int(id[id.index(after: colon)...]) ?? 0)
+            }
+        default: return by { column.cell($0) }
         }
     }
 

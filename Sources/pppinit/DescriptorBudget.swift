@@ -1,8 +1,10 @@
 // What the descriptor limit lets the router carry (issue 13, docs/design.md
 // "fd budget"): each session costs descriptors in up to three processes, and
 // the process that runs out first decides. Since the linkd–ncpd mux (issue
-// 13 point 1) an access concentrator's session costs its TUN unit only. pppinit computes it at start, before
-// any daemon is spawned, and lowers the access concentrators' `max-sessions`
+// 13 point 1) an access concentrator's session costs its TUN unit only,
+// unless bridge rules may send it to bridged: then it keeps a channel of its
+// own and costs 4 (5 over a TCP upstream). pppinit computes it at start,
+// before any daemon is spawned, and lowers the access concentrators' `max-sessions`
 // to what fits, so a full AC refuses at discovery (no PADO, RFC 2516 §5.2)
 // instead of accepting sessions that ncpd or the fd store would drop later.
 import IPC
@@ -20,6 +22,27 @@ struct DescriptorBudget: Equatable {
     /// A session with a channel of its own (the one session of any other
     /// port): the store keeps both channel ends and the unit.
     static let storePerChannelSession = 3
+    /// An AC session that a bridge rule (or RADIUS tunnel attributes, when
+    /// an l2tp lac port is an upstream) may send to bridged: it keeps a
+    /// channel of its own, so the store holds linkd's end and bridged's
+    /// leg of it, and the upstream session it is spliced to costs the same
+    /// again (the upstream linkd's end and the other leg). Which sessions a
+    /// rule takes is known only after authentication, long after the PADO
+    /// admitted them (RFC 2516 §5.2), so every session of such an AC is
+    /// charged as bridged (issue 13; docs/design.md "fd budget").
+    static let storePerBridgedSession = 4
+    /// A TCP connect upstream opens a connection per dial (its circuit owns
+    /// it), deposited with the upstream session.
+    static let storePerTCPDial = 1
+    /// Elsewhere a bridged AC session costs its channel end in the AC's
+    /// linkd and both legs in bridged: below the store's 4 in every
+    /// process, so the store still decides.
+    static let linkdPerBridgedSession = 1
+    static let bridgedPerSplice = 2
+    /// An AC with `bridge = "manual"`: its sessions wait for `pppctl
+    /// bridge` with a channel each and are spliced with one another, so a
+    /// session costs its linkd end and its leg in bridged.
+    static let storePerManualSession = 2
     /// Descriptors a process needs besides its sessions: pppinit's 64
     /// control conversations, its init links and rendezvous points, ncpd's
     /// TUN stock and rtnetlink sockets, linkd's packet sockets, the
@@ -47,6 +70,15 @@ struct DescriptorBudget: Equatable {
 
     static func isAC(_ port: PortSettings) -> Bool { port.kind == .pppoe && port.pppoe.role == .ac }
 
+    /// What one session of each port costs the fd store: an AC's 1, or
+    /// what `bridged` says for an AC whose sessions may be bridged (port
+    /// name → descriptors per session, DescriptorBudget.bridging); a port
+    /// of another kind 0 (its one session is in `fixedCost`).
+    static func storeCost(_ port: PortSettings, bridged: [String: Int]) -> Int {
+        guard isAC(port) else { return 0 }
+        return bridged[port.name] ?? storePerSession
+    }
+
     /// Sessions a port may ask for: an AC its `max-sessions`; a port of
     /// another kind runs one at a time.
     static func demand(_ port: PortSettings) -> Int {
@@ -72,15 +104,20 @@ struct DescriptorBudget: Equatable {
         }
     }
 
-    /// If the ACs together ask for more than is left of `capacity` after
-    /// what every port costs on its own, shares what is left among them in
-    /// proportion to what they asked (each keeps at least one).
-    func fit(_ ports: inout [PortSettings]) -> Verdict {
+    /// If the ACs' sessions together cost more descriptors than are left of
+    /// `capacity` after what every port costs on its own, shares what is
+    /// left among them in proportion to what they asked (each keeps at
+    /// least one). `bridged`: the ACs whose sessions may be bridged, with
+    /// what one costs the store (DescriptorBudget.bridging).
+    func fit(_ ports: inout [PortSettings], bridged: [String: Int] = [:]) -> Verdict {
         let acs = ports.indices.filter { Self.isAC(ports[$0]) }
-        let room = capacity - Self.fixedCost(ports)
+        let cost = ports.map { Self.storeCost($0, bridged: bridged) }
+        // In descriptors of the store; the ncpd, linkd and bridged bounds
+        // are never tighter (each charges a session no more than the store).
+        let room = capacity * Self.storePerSession - Self.fixedCost(ports)
         // A file with no ports (authd alone, for `pppctl auth test`) fits
         // whenever the limit leaves any room past the headroom.
-        guard capacity >= 1, room >= acs.count else { return .refused }
+        guard capacity >= 1, room >= acs.reduce(0, { $0 + cost[$1] }) else { return .refused }
         var lowered: [String: (from: Int, to: Int)] = [:]
         func lower(_ i: Int, to n: Int) {
             let from = lowered[ports[i].name]?.from ?? Self.demand(ports[i])
@@ -88,21 +125,22 @@ struct DescriptorBudget: Equatable {
             lowered[ports[i].name] = (from, n)
         }
         let wanted = ports.map(Self.demand)
-        let asked = acs.reduce(0) { $0 + wanted[$1] }
+        let asked = acs.reduce(0) { $0 + wanted[$1] * cost[$1] }
         if asked > room {
-            let total = asked
+            // Each AC gets the same fraction of what it asked for; its
+            // sessions then cost cost[i] each.
             var given = 0
             for i in acs {
-                let share = max(1, wanted[i] * room / total)
+                let share = max(1, wanted[i] * room / asked)
                 lower(i, to: share)
-                given += share
+                given += share * cost[i]
             }
             // Rounding up to one each can overshoot when many ACs share a
             // small room: take it back from the largest.
             while given > room, let i = acs.max(by: { ports[$0].pppoe.maxSessions < ports[$1].pppoe.maxSessions }),
                   ports[i].pppoe.maxSessions > 1 {
                 lower(i, to: Int(ports[i].pppoe.maxSessions) - 1)
-                given -= 1
+                given -= cost[i]
             }
         }
         for (name, change) in lowered where change.from == change.to { lowered[name] = nil }
@@ -113,6 +151,30 @@ struct DescriptorBudget: Equatable {
     var arithmetic: String {
         "RLIMIT_NOFILE \(limit), \(Self.headroom) kept per process: the fd store holds \(Self.storePerSession) per AC session "
             + "(\(storeCapacity) sessions) and \(Self.storePerMux) per AC's mux, \(Self.storePerChannelSession) per session of another port; "
-            + "ncpd \(Self.ncpdPerSession) per AC session (\(ncpdCapacity)); an AC's linkd \(Self.linkdPerSession)"
+            + "ncpd \(Self.ncpdPerSession) per AC session (\(ncpdCapacity)); an AC's linkd \(Self.linkdPerSession); "
+            + "\(Self.storePerBridgedSession) in the fd store (\(Self.storePerBridgedSession + Self.storePerTCPDial) over a tcp upstream) "
+            + "per session of an AC that bridge rules may send to bridged"
+    }
+
+    /// The ACs whose sessions bridged may splice, with what one such
+    /// session costs the store: those a `[[bridge]]` rule applies to, all
+    /// of them when an l2tp lac port is an upstream (RADIUS tunnel
+    /// attributes, RFC 2868, may send any session there), and those
+    /// bridged by hand.
+    static func bridging(_ config: RouterConfig) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for port in config.ports where isAC(port) {
+            let settings = config.linkdSettings(port)
+            if settings.role == .manual {
+                out[port.name] = storePerManualSession
+                continue
+            }
+            var upstreams = settings.rules.map(\.upstream)
+            if !settings.tunnelUpstream.isEmpty { upstreams.append(settings.tunnelUpstream) }
+            guard !upstreams.isEmpty else { continue }
+            let dials = upstreams.contains { name in config.ports.contains { $0.name == name && $0.kind == .tcp } }
+            out[port.name] = storePerBridgedSession + (dials ? storePerTCPDial : 0)
+        }
+        return out
     }
 }

@@ -83,7 +83,7 @@ DescriptorLimit.raiseToHard()
 if let limit = DescriptorLimit.current {
     let budget = DescriptorBudget(limit: Int(clamping: limit))
     var log = Log(prefix: "pppinit")
-    switch budget.fit(&config.ports) {
+    switch budget.fit(&config.ports, bridged: DescriptorBudget.bridging(config)) {
     case .fits: break
     case let .lowered(changes):
         for (port, c) in changes.sorted(by: { $0.key < $1.key }) {

@@ -85,6 +85,8 @@ import Testing
         (n.unitsIPv6Off, n.unitsIPv6OffFailed) = (7, 0)
         (n.bundles, n.bundlesCreated, n.bundlesEnded, n.bundlesResumed) = (1, 2, 1, 0)
         (n.unitsOffload, n.unitsVnetOnly, n.unitsOffloadRefused, n.offloadFlags) = (2, 1, 0, 7)
+        var n2 = n
+        n2.mux = ["access": ["sessions": 3, "frames_in": 10]]
         var b = BridgedStatus()
         (b.splices, b.refused, b.waiting, b.droppedWaiting, b.rendezvousDropped) = (2, 0, 1, 3, 0)
         var a = AuthdStatus()
@@ -106,6 +108,11 @@ import Testing
                 + #""unit_waits":5,"waiting_for_unit":0,"unit_delete_batches":6,"units_ipv6_off":7,"units_ipv6_off_failed":0,"#
                 + #""bundles":1,"bundles_created":2,"bundles_ended":1,"bundles_resumed":0,"#
                 + #""units_offload":2,"units_vnet_only":1,"units_offload_refused":0,"offload_flags":7"#),
+            (.ncpd(n2), #""sessions":3,"refused":1,"ended":9,"resumed":2,"pools":1,"rendezvous_dropped":4,"#
+                + #""unit_waits":5,"waiting_for_unit":0,"unit_delete_batches":6,"units_ipv6_off":7,"units_ipv6_off_failed":0,"#
+                + #""bundles":1,"bundles_created":2,"bundles_ended":1,"bundles_resumed":0,"#
+                + #""units_offload":2,"units_vnet_only":1,"units_offload_refused":0,"offload_flags":7,"#
+                + #""mux":{"access":{"sessions":3,"frames_in":10}}"#),
             (.bridged(b), #""splices":2,"refused":0,"waiting":1,"dropped_waiting":3,"rendezvous_dropped":0"#),
             (.authd(a), authd + "null"),
             (.authd(a2), authd + #"{"port":3799}"#),
@@ -134,6 +141,53 @@ import Testing
         #expect(n.unitsOffload == 0 && n.offloadFlags == 0)
         let partial = String(text.dropLast()) + #","units_offload":1}"#
         #expect(throws: MethodError.self) { try StatusReply(json: try JSON.parse(partial)) }
+        // Issue 13: its mux is an object of objects (by port), or refused.
+        #expect(n.mux.isEmpty)
+        for bad in [#""mux":3"#, #""mux":{"access":1}"#] {
+            #expect(throws: MethodError.self) { try StatusReply(json: try JSON.parse(String(text.dropLast()) + "," + bad + "}")) }
+        }
+    }
+
+    /// Issue 13: "parts" asks for several pages in one reply; its
+    /// boundaries (0, 1, the most, one over, not a number, without "from").
+    @Test func pageArgumentsParts() throws {
+        #expect(try PageArguments(json: PageArguments(from: 3, parts: 16).json) == PageArguments(from: 3, parts: 16))
+        #expect(try PageArguments(json: .object(["from": .int(0), "parts": .int(1)])).parts == 1)
+        #expect(try PageArguments(json: .object(["from": .int(0)])).parts == nil)
+        for bad: JSON in [.object(["from": .int(0), "parts": .int(0)]),
+                          .object(["from": .int(0), "parts": .int(Int64(PageArguments.maxParts) + 1)]),
+                          .object(["from": .int(0), "parts": .int(-1)]),
+                          .object(["from": .int(0), "parts": .string("2")]),
+                          .object(["from": .int(0), "parts": .null]),
+                          .object(["parts": .int(2)])] {
+            #expect(throws: MethodError.self, "\(bad)") { try PageArguments(json: bad) }
+        }
+        // Without "from" it is the whole list, as before; with it, no "parts" written.
+        #expect(PageArguments(from: nil, parts: 4).json == .object([:]))
+        #expect(PageArguments(from: 5).json == .object(["from": .int(5)]))
+    }
+
+    /// Several pages in a row are the single pages a caller would have
+    /// asked for one by one: each starts where the one before said, and
+    /// the last says where to go on (or that the list ended).
+    @Test func pagesInARowAreTheSinglePages() {
+        let items: [JSONObject] = (0..<50).map { ["id": .string("p:\($0)"), "pad": .string(String(repeating: "x", count: 100))] }
+        for (from, parts) in [(0, 1), (0, 3), (10, 16), (49, 2), (50, 4), (60, 2)] {
+            let row = SessionListing.pages(count: items.count, from: from, parts: parts, budget: 1024) { items[$0] }
+            var singles: [SessionListing] = []
+            var start = from
+            for _ in 0..<parts {
+                let p = SessionListing.page(count: items.count, from: start, budget: 1024) { items[$0] }
+                singles.append(p)
+                guard case let .page(next?) = p.paging else { break }
+                start = next
+            }
+            #expect(row.map(\.json) == singles.map(\.json), "from \(from), \(parts) parts")
+            #expect(!row.isEmpty && row.count <= parts)
+        }
+        // Enough parts for everything: the last says the list ended.
+        let all = SessionListing.pages(count: items.count, from: 0, parts: 16, budget: 1024) { items[$0] }
+        #expect(all.last?.paging == .page(next: nil) && all.flatMap(\.sessions).count == 50)
     }
 
     /// A page of sessions is what JSONPages has always made of the same

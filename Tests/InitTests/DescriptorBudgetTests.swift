@@ -83,4 +83,95 @@ import Testing
         var none: [PortSettings] = []
         #expect(DescriptorBudget(limit: 0).fit(&none) == .refused)
     }
+
+    /// Issue 13: an AC whose sessions bridge rules may send to bridged is
+    /// charged 4 store descriptors per session (its channel end and leg,
+    /// and the upstream session's), 5 over a TCP upstream (each dial's
+    /// connection), 2 when bridged by hand; one without rules stays at 1.
+    @Test func bridgingACsAreChargedWhatABridgedSessionCosts() throws {
+        let c = try RouterConfig.parse("""
+            [port.plain]
+            type = "pppoe"
+            interface = "eth0"
+            role = "ac"
+            [port.bras]
+            type = "pppoe"
+            interface = "eth1"
+            role = "ac"
+            [port.bras2]
+            type = "pppoe"
+            interface = "eth2"
+            role = "ac"
+            [port.hand]
+            type = "pppoe"
+            interface = "eth3"
+            role = "ac"
+            bridge = "manual"
+            [port.up]
+            type = "pppoe"
+            interface = "eth9"
+            upstream = true
+            user = "lac"
+            [port.upt]
+            type = "tcp"
+            connect = "127.0.0.1:5"
+            upstream = true
+            [[bridge]]
+            realm = "far.example"
+            port = "bras"
+            upstream = "up"
+            [[bridge]]
+            peer-name = "bob"
+            port = "bras2"
+            upstream = "upt"
+            """, file: "r.toml")
+        #expect(DescriptorBudget.bridging(c) == ["bras": 4, "bras2": 5, "hand": 2])
+        // A rule for every port (no `port`) takes in the plain AC too.
+        let all = try RouterConfig.parse("""
+            [port.plain]
+            type = "pppoe"
+            interface = "eth0"
+            role = "ac"
+            [port.up]
+            type = "pppoe"
+            interface = "eth9"
+            upstream = true
+            user = "lac"
+            [[bridge]]
+            realm = "far.example"
+            upstream = "up"
+            """, file: "r.toml")
+        #expect(DescriptorBudget.bridging(all) == ["plain": 4])
+    }
+
+    /// The arithmetic with a bridging AC: 20,000 - 256 = 19,744, less the
+    /// mux (2) and the upstream port's session (3) = 19,739 descriptors,
+    /// at 4 each 4,934 sessions (at 1 each it would have been 19,739).
+    @Test func aBridgingACIsLoweredToWhatItsDescriptorsAllow() {
+        let up = PortSettings(name: "up", kind: .pppoe)
+        var ports = [Self.ac("bras", 10_000), up]
+        #expect(DescriptorBudget(limit: 20_000).fit(&ports) == .fits)
+        #expect(DescriptorBudget(limit: 20_000).fit(&ports, bridged: ["bras": 4]) == .lowered(["bras": (10_000, 4_934)]))
+        #expect(ports[0].pppoe.maxSessions == 4_934)
+        // Exactly fits, and one over.
+        var exact = [Self.ac("bras", 4_934), up]
+        #expect(DescriptorBudget(limit: 20_000).fit(&exact, bridged: ["bras": 4]) == .fits)
+        var over = [Self.ac("bras", 4_935), up]
+        #expect(DescriptorBudget(limit: 20_000).fit(&over, bridged: ["bras": 4]) == .lowered(["bras": (4_935, 4_934)]))
+    }
+
+    /// A bridging AC and a plain one share the room by descriptors: each
+    /// gets the same fraction of what it asked for.
+    @Test func bridgingAndPlainACsShareByDescriptors() {
+        var ports = [Self.ac("bras", 1000), Self.ac("plain", 1000)]
+        // 600 - 256 - 2 muxes of 2 = 340 descriptors; asked 4,000 + 1,000.
+        let v = DescriptorBudget(limit: 600).fit(&ports, bridged: ["bras": 4])
+        #expect(ports.map(\.pppoe.maxSessions) == [68, 68])
+        #expect(4 * 68 + 68 <= 340)
+        #expect(v == .lowered(["bras": (1000, 68), "plain": (1000, 68)]))
+        // Not one bridged session fits: 262 - 256 - 2 = 4 < 5 over TCP.
+        var one = [Self.ac("bras", 10)]
+        #expect(DescriptorBudget(limit: 262).fit(&one, bridged: ["bras": 5]) == .refused)
+        #expect(DescriptorBudget(limit: 263).fit(&one, bridged: ["bras": 5]) == .lowered(["bras": (10, 1)]))
+    }
 }

@@ -61,11 +61,8 @@ struct JSONSchemaTests {
     }
 
     @Test func realDocumentsAndEventsFitTheirSchemas() throws {
-        let (pa, pb) = freeUDPPortPair()
-        let ca = try TempConfig(portConfig(name: "ua", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pa)\"\nremote = \"127.0.0.1:\(pb)\""))
-        let cb = try TempConfig(portConfig(name: "ub", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pb)\"\nremote = \"127.0.0.1:\(pa)\""))
-        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        let (a, b, configs) = try udpRouterPair()
+        defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
         try a.allRunning()
         let watcher = try Watcher(a, timeout: 90)
 
@@ -115,9 +112,46 @@ struct JSONSchemaTests {
             ("sessions.schema.json", #"{"version":0,"kind":"sessions","data":[]}"#),
             ("event.schema.json", #"{"event":"session-down","component":"linkd@a","session":"a:1","port":"a","reason":"x"}"#),
             ("event.schema.json", #"{"version":1,"seq":1,"time":"yesterday","event":"session-down","component":"linkd@a","session":"a:1","port":"a","reason":"x"}"#),
+            // Issue 13: an ncpd mux without its counters.
+            ("call.schema.json", #"{"version":1,"kind":"call","data":{"name":"ncpd","mux":{"access":{"sessions":1,"dropped_early":0}}}}"#),
         ])
-        for n in ["'kind'", "'version'", "'seq' is a required", "'time'"] where !errors.contains(n) {
+        for n in ["'kind'", "'version'", "'seq' is a required", "'time'", "'queue_high_water' is a required"] where !errors.contains(n) {
             Issue.record("expected a complaint about \(n): \(errors)")
+        }
+    }
+
+    /// Issue 13: linkd's and ncpd's `status` carry the linkd–ncpd mux's
+    /// counters; from a live PPPoE access concentrator with two sessions
+    /// they fit call.schema.json's description, and frames and octets moved
+    /// both ways at both ends with nothing dropped.
+    @Test func muxCountersInStatusFitTheSchema() throws {
+        let n = 2
+        let net = try VethPair("bras0", "cpe0")
+        let path = writeConfig(swarmConfig(sessions: n))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ac = try RouterUnderTest(config: path, netns: net.left.name)
+        defer { ac.stop() }
+        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
+        let sessionSocket = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
+        let swarm = PPPoESwarm(count: n, discoveryFD: discovery.descriptor.raw, sessionFD: sessionSocket.descriptor.raw,
+                               user: "swarm", password: "many-hosts")
+        try swarm.run(seconds: 30, rate: 100, window: n) { $0.count(.up) + $0.count(.ended) == n }
+        #expect(swarm.count(.up) == n, "\(ac.log)")
+        let linkd = try ac.ctl(["--json", "call", "linkd@access", "status"])
+        let ncpd = try ac.ctl(["--json", "call", "ncpd", "status"])
+        #expect(linkd.status == 0 && ncpd.status == 0, "\(linkd.stderr)\(ncpd.stderr)")
+        let errors = try schemaErrors([("call.schema.json", linkd.stdout), ("call.schema.json", ncpd.stdout)])
+        #expect(errors.isEmpty, "\(errors)")
+        let l = try JSON.parse(linkd.stdout)["data"]?["mux"]
+        let c = try JSON.parse(ncpd.stdout)["data"]?["mux"]?["access"]
+        func v(_ o: JSON?, _ k: String) -> Int64 { o?[k]?.int ?? -1 }
+        #expect(l?["state"]?.string == "ready" && v(l, "sessions") == Int64(n) && v(c, "sessions") == Int64(n), "\(linkd.stdout)\(ncpd.stdout)")
+        // IPCP crossed both ways (RFC 1332 §3: each side's Configure-Request
+        // and the other's answer): a frame is its Protocol field and more.
+        for (end, o) in [("linkd", l), ("ncpd", c)] {
+            #expect(v(o, "frames_in") >= Int64(n) && v(o, "frames_out") >= Int64(n), "\(end): \(o.map { "\($0)" } ?? "-")")
+            #expect(v(o, "bytes_in") > 2 * v(o, "frames_in") && v(o, "bytes_out") > 2 * v(o, "frames_out"), "\(end)")
+            #expect(v(o, "unknown_handle") == 0 && v(o, "malformed") == 0 && v(o, "queue_full") == 0, "\(end)")
         }
     }
 }

@@ -122,4 +122,48 @@ struct MetricsTests {
             #expect(body.contains(expected + "\n"), "\(expected) missing:\n\(body)")
         }
     }
+
+    /// Issue 13: the linkd–ncpd mux's counters as named families, from a
+    /// PPPoE access concentrator with two sessions, pass promtool; both ends
+    /// counted frames and octets each way and dropped nothing.
+    @Test func muxFamiliesOnAPPPoEAccessConcentrator() throws {
+        let n = 2
+        let port = UInt16.random(in: 20_000...40_000)
+        let net = try VethPair("bras0", "cpe0")
+        let path = writeConfig(swarmConfig(sessions: n) + "\n[metrics]\nlisten = \"127.0.0.1:\(port)\"\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ac = try RouterUnderTest(config: path, netns: net.left.name)
+        defer { ac.stop() }
+        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
+        let sessionSocket = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
+        let swarm = PPPoESwarm(count: n, discoveryFD: discovery.descriptor.raw, sessionFD: sessionSocket.descriptor.raw,
+                               user: "swarm", password: "many-hosts")
+        try swarm.run(seconds: 30, rate: 100, window: n) { $0.count(.up) + $0.count(.ended) == n }
+        #expect(swarm.count(.up) == n, "\(ac.log)")
+        _ = try ac.allRunning()
+        let r = try scrape(net.left.name, "http://127.0.0.1:\(port)/metrics")
+        let (line, body) = httpBody(r.stdout)
+        #expect(line == "HTTP/1.1 200 OK", "\(r.stdout.prefix(500))\(r.stderr)")
+        let check = try promtoolCheck(body)
+        #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)\n\(body)")
+        /// A sample's value, or -1 when the series is not there.
+        func value(_ series: String) -> Double {
+            for l in body.split(separator: "\n") where l.hasPrefix(series + " ") { return Double(l.dropFirst(series.count + 1)) ?? -1 }
+            return -1
+        }
+        for daemon in ["linkd", "ncpd"] {
+            let at = "daemon=\"\(daemon)\",port=\"access\""
+            #expect(value("ppprouter_mux_sessions{\(at)}") == Double(n), "\(daemon)\n\(body)")
+            for direction in ["in", "out"] {
+                let frames = value("ppprouter_mux_frames_total{\(at),direction=\"\(direction)\"}")
+                let bytes = value("ppprouter_mux_bytes_total{\(at),direction=\"\(direction)\"}")
+                #expect(frames >= Double(n) && bytes > 2 * frames, "\(daemon) \(direction): \(frames) frames, \(bytes) octets")
+            }
+            for reason in ["unknown_handle", "queue_full", "malformed"] {
+                #expect(value("ppprouter_mux_dropped_frames_total{\(at),reason=\"\(reason)\"}") == 0, "\(daemon) \(reason)")
+            }
+            #expect(value("ppprouter_mux_queue_high_water_frames{\(at)}") >= 0)
+            #expect(value("ppprouter_mux_queued_frames_total{\(at)}") >= 0)
+        }
+    }
 }

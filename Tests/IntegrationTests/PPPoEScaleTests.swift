@@ -204,6 +204,27 @@ extension RouterUnderTest {
         }
         print(String(format: "PPPoE swarm: pppctl --json sessions of %d took %.2f s; CPU s: linkd %.2f, ncpd %.2f, pppinit %.2f, pppctl %.2f",
                      n, listSeconds, listingCPU[0], listingCPU[1], listingCPU[2], listingCPU[3]))
+        // Issue 13 point 4: the same listing by a baseline pppctl (an older
+        // build, PPP_LISTING_BASELINE_PPPCTL, that asks a page per call),
+        // alternating with ours against the same router: figures only.
+        if let baseline = ProcessInfo.processInfo.environment["PPP_LISTING_BASELINE_PPPCTL"] {
+            var ours = [listSeconds], theirs: [Double] = []
+            var sizes: [Int] = []
+            for _ in 0..<3 {
+                let t0 = Date()
+                let old = try run(baseline, ["--runtime-dir", ac.runtimeDir, "--json", "sessions"])
+                theirs.append(Date().timeIntervalSince(t0))
+                let t1 = Date()
+                let new = try ac.ctl(["--json", "sessions"])
+                ours.append(Date().timeIntervalSince(t1))
+                #expect(old.status == 0 && new.status == 0, "\(old.stderr.prefix(300))\(new.stderr.prefix(300))")
+                sizes += [old.stdout.utf8.count, new.stdout.utf8.count]
+            }
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "-"
+            print("PPPoE swarm: listing \(n) sessions (\(sizes.max() ?? 0) octets of JSON): pppctl with pages as parts "
+                  + ours.map { String(format: "%.2f", $0) }.joined(separator: " / ") + " s; baseline pppctl, a page per call "
+                  + theirs.map { String(format: "%.2f", $0) }.joined(separator: " / ") + " s; load average \(load)")
+        }
         // About 1.8 kB per session: far above the parser's default bound.
         let sessions = (try? JSON.parse(r.stdout, maxLength: 64 << 20))?["data"]?.array ?? []
         #expect(r.status == 0 && r.stderr.isEmpty, "pppctl sessions: \(r.stderr.prefix(500))")

@@ -130,3 +130,32 @@ import Testing
         #expect(LatencyHistogram(json: .object(noSum)) == nil)
     }
 }
+
+/// Issue 13: the linkd–ncpd mux's counters, from both ends' status.
+@Suite struct MuxFamiliesTests {
+    @Test func bothEndsByDaemonPortAndDirection() throws {
+        var s = Snapshot()
+        s.statuses["linkd@access"] = try JSON.parse(#"{"port":{"name":"access","type":"pppoe"},"sessions":2,"mux":{"state":"ready","sessions":2,"frames_in":40,"frames_out":50,"bytes_in":4000,"bytes_out":5100,"unknown_handle":1,"malformed":0,"queued":7,"queue_full":2,"queue_high_water":64,"gone":0,"waiting":3}}"#)
+        // A linkd whose mux is not made yet has its state only.
+        s.statuses["linkd@idle"] = try JSON.parse(#"{"port":{"name":"idle","type":"pppoe"},"sessions":0,"mux":{"state":"none","sessions":0}}"#)
+        s.statuses["ncpd"] = try JSON.parse(#"{"sessions":2,"mux":{"access":{"sessions":2,"frames_in":50,"frames_out":40,"bytes_in":5100,"bytes_out":4000,"unknown_handle":5,"malformed":0,"queued":0,"queue_full":0,"queue_high_water":0,"gone":0,"waiting":0,"dropped_early":4}}}"#)
+        let text = String(decoding: s.render(), as: UTF8.self)
+        for line in [#"ppprouter_mux_sessions{daemon="linkd",port="access"} 2"#,
+                     #"ppprouter_mux_frames_total{daemon="linkd",port="access",direction="in"} 40"#,
+                     #"ppprouter_mux_frames_total{daemon="linkd",port="access",direction="out"} 50"#,
+                     #"ppprouter_mux_frames_total{daemon="ncpd",port="access",direction="in"} 50"#,
+                     #"ppprouter_mux_bytes_total{daemon="ncpd",port="access",direction="out"} 4000"#,
+                     #"ppprouter_mux_dropped_frames_total{daemon="linkd",port="access",reason="unknown_handle"} 1"#,
+                     #"ppprouter_mux_dropped_frames_total{daemon="linkd",port="access",reason="queue_full"} 2"#,
+                     #"ppprouter_mux_dropped_frames_total{daemon="ncpd",port="access",reason="unknown_handle"} 5"#,
+                     #"ppprouter_mux_dropped_frames_total{daemon="ncpd",port="access",reason="before_start"} 4"#,
+                     #"ppprouter_mux_queued_frames_total{daemon="linkd",port="access"} 7"#,
+                     #"ppprouter_mux_waiting_frames{daemon="linkd",port="access"} 3"#,
+                     #"ppprouter_mux_queue_high_water_frames{daemon="linkd",port="access"} 64"#] {
+            #expect(text.contains(line + "\n"), "\(line) missing from:\n\(text)")
+        }
+        #expect(!text.contains(#"ppprouter_mux_sessions{daemon="linkd",port="idle"}"#))
+        // linkd has no before-start drops: no series rather than a 0.
+        #expect(!text.contains(#"daemon="linkd",port="access",reason="before_start""#))
+    }
+}
