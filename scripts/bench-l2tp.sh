@@ -11,7 +11,8 @@
 #   PPP_BIN_DIR=DIR [PPP_BASE_BIN_DIR=DIR] scripts/bench-l2tp.sh [SECONDS] [ROUNDS]
 # PPP_BIN_DIR: the build under test (default: swift build -c release);
 # PPP_BASE_BIN_DIR: the build to compare with (e.g. main's), run in turn
-# with it ROUNDS times (default 2).
+# with it ROUNDS times (default 2). Each pppinit gets PPP_BIN_DIR=its build,
+# so it starts that build's daemons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
@@ -79,10 +80,10 @@ noipdefault = true
 password = "bench-password"
 EOF2
     rm -rf "$dir/lns" "$dir/lac"
-    ip netns exec "$ns" "$bin/pppinit" --config "$dir/lns.toml" --runtime-dir "$dir/lns" >"$dir/lns.log" 2>&1 &
+    ip netns exec "$ns" env PPP_BIN_DIR="$bin" "$bin/pppinit" --config "$dir/lns.toml" --runtime-dir "$dir/lns" >"$dir/lns.log" 2>&1 &
     echo $! >"$dir/lns.pid"
     sleep 1
-    ip netns exec "$nc" "$bin/pppinit" --config "$dir/lac.toml" --runtime-dir "$dir/lac" >"$dir/lac.log" 2>&1 &
+    ip netns exec "$nc" env PPP_BIN_DIR="$bin" "$bin/pppinit" --config "$dir/lac.toml" --runtime-dir "$dir/lac" >"$dir/lac.log" 2>&1 &
     echo $! >"$dir/lac.pid"
     for _ in $(seq 1 300); do
         "$bin/pppctl" --runtime-dir "$dir/lac" --json sessions 2>/dev/null | grep -q '"ipcp":{[^}]*"state":"opened"' && break
