@@ -121,6 +121,11 @@ final class Session {
     var bridge = BridgeState()
     /// The LCP and authentication an L2TP LAC may proxy (Session+Proxy).
     var proxyCapture = ProxyCapture()
+    /// L2TP, RFC 2661 §18: an LNS's call that trusts its LAC's proxied
+    /// PAP/CHAP, and our LAC's call standing in for its subscriber
+    /// (Session+ProxiedStart).
+    var proxiedAuthentication: ProxiedAuthentication?
+    var standsInForCaller = false
 
     /// A PPPoE session: its id, the peer's MAC and the payload ceiling.
     let pppoe: PPPoEBinding?
@@ -168,6 +173,16 @@ final class Session {
     /// RFC 1661 §3.2 Dead → Establish: the lower layer is up at once on our
     /// ports (a bound UDP socket, an open tty), so open and signal Up.
     func start() { run(.circuitUp) }
+
+    /// RFC 2661 §18: LCP Opened at once with what a LAC's proxy LCP
+    /// settled (ProxiedLCP), nothing sent; then as after any tlu.
+    func startOpened(_ o: LCPNegotiatedOptions) {
+        _ = phases.handle(.circuitConnecting)
+        var negotiator = lcp.negotiator
+        negotiator.restore(o)
+        lcp = LCP.resumed(negotiator: negotiator, limits: lcp.automaton.limits, nextIdentifier: 1)
+        layerUp()
+    }
 
     /// Administrative close (pppctl session kill): RFC 1661 §5.5 Terminate.
     func close(reason: String) { run(.closeRequested(reason: reason)) }
@@ -240,6 +255,9 @@ final class Session {
             authFrameFromPeer(proto, information)
             return
         }
+        // Our LAC's stand-in call: the LNS's first network or NCP frame
+        // while we wait for its Challenge says it took the proxied state.
+        if standsInForCaller, phase == .authenticate, !proto.isLinkControl { peerTookTheProxy() }
         switch phases.destination(of: proto) {
         case .lcp, .authentication:
             return  // taken above
@@ -301,6 +319,7 @@ final class Session {
             case .thisLayerUp:
                 layerUp()
             case .thisLayerDown:
+                standsInForCaller = false  // RFC 2661 §18: the LNS renegotiates
                 switch lcp.state {
                 case .closing, .stopping, .closed, .stopped: run(.lcpDown(terminating: true))
                 default: run(.lcpDown(terminating: false))
