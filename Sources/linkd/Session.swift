@@ -36,6 +36,9 @@ final class Session {
         var echoRequestsSent = 0, echoRepliesReceived = 0
         /// Write failures, and frames a full send buffer could not take.
         var transmitErrors = 0, transmitDropped = 0
+        /// Issue 17: frames a byte-stream line could not take at once (EAGAIN
+        /// or a short write) that waited in `backlog` instead of being lost.
+        var transmitHeld = 0
         /// RFC 1661 §3.4: non-LCP frames before the Network phase are discarded.
         var discardedBeforeNetwork = 0
         /// RFC 1661 §5.7: frames of protocols nobody here runs.
@@ -93,6 +96,8 @@ final class Session {
     let context: Context
     /// The Network phase's channel to ncpd (nil before, and after it closed).
     private(set) var channel: ChannelRelay?
+    /// Issue 17: what a byte-stream line could not take yet (Session+Backlog).
+    var backlog = WireBacklog()
     /// When the Network phase began (accounting's session time).
     private(set) var networkSince: Instant?
     /// The Authenticate phase (Session+Auth).
@@ -510,6 +515,7 @@ final class Session {
     private func finish() {
         stopEcho()
         endNetwork()
+        discardBacklog()
         endAuthentication(reason: reason ?? "ended")
         if let t = restartTimer { loop.cancel(t) }
         restartTimer = nil
@@ -547,8 +553,9 @@ final class Session {
 
     // MARK: Transmit
 
-    /// One frame out: a datagram, or one write of an HDLC frame. A frame is
-    /// expendable (PPP recovers from loss): a full buffer drops it and counts.
+    /// One frame out: a datagram, or one write of an HDLC frame. A datagram
+    /// is expendable (PPP recovers from loss): a full buffer drops it and
+    /// counts. On a byte stream the rest waits for the line (Session+Backlog).
     func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
         // The port's buffer, not one per session: it grows once to the
         // longest frame any session sent and is reused (FrameScratch).
@@ -565,6 +572,11 @@ final class Session {
         } else if let batch = context.transmits {
             if transmitBuffer.withUnsafeBytes({ batch.add($0, fd: circuit.raw, from: self) }) { return }
             batch.flush()
+        }
+        if case .hdlc = circuit.framing {
+            // A tty or TCP line: a frame that does not fit now waits.
+            transmitBuffer.withUnsafeBytes { transmitOnStream($0) }
+            return
         }
         let n = if let call = circuit.l2tp {
             call.send(transmitBuffer)
