@@ -129,7 +129,8 @@ local = "10.80.0.1"
 password = "many-hosts"
 EOF
     rm -rf "$dir/ac"
-    ip netns exec "$ac" "$bin/pppinit" --config "$dir/ac.toml" --runtime-dir "$dir/ac" >"$dir/ac.log" 2>&1 &
+    # pppinit starts its daemons from PPP_BIN_DIR when set: this build's.
+    PPP_BIN_DIR="$bin" ip netns exec "$ac" "$bin/pppinit" --config "$dir/ac.toml" --runtime-dir "$dir/ac" >"$dir/ac.log" 2>&1 &
     echo $! >"$dir/ac.pid"
     for _ in $(seq 1 100); do [ "$(pid_of ncpd)" != 0 ] && [ "$(pid_of linkd@access)" != 0 ] && break; sleep 0.2; done
     sleep 0.5
