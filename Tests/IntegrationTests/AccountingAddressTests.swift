@@ -27,7 +27,7 @@ extension AuthSessionTests {
         let ca = try TempConfig("""
             [router]
             seccomp = "kill"
-            \(radiusSection(fr))
+            \(fr.routerSection)
             [port.ta]
             type = "tty"
             device = "\(pty.a)"

@@ -20,7 +20,7 @@ extension AuthSessionTests {
         let ca = try TempConfig("""
             [router]
             seccomp = "kill"
-            \(radiusSection(fr))
+            \(fr.routerSection)
             [port.ta]
             type = "tty"
             device = "\(pty.a)"

@@ -27,23 +27,11 @@ func radclient(_ kind: String, port: UInt16, secret: String, _ attributes: [Stri
 }
 
 extension AuthSessionTests {
-    /// The `[radius]` section naming `fr` for authentication and accounting.
-    func radiusSection(_ fr: FreeRadius) -> String {
-        """
-        [radius]
-        [[radius.server]]
-        address = "127.0.0.1"
-        auth-port = \(fr.port)
-        acct-port = \(fr.port + 1)
-        secret = "\(fr.secret)"
-        """
-    }
-
     /// Two routers on a pty pair; A authenticates B's `user` by FreeRADIUS
     /// and, given `daePort`, listens there for Disconnect/CoA.
     func radiusRouters(_ fr: FreeRadius, user: String = "alice", password: String = "wonderland", daePort: UInt16? = nil)
         throws -> (RouterUnderTest, RouterUnderTest, () -> Void) {
-        var auth = radiusSection(fr)
+        var auth = fr.routerSection
         if let daePort {
             auth += """
 

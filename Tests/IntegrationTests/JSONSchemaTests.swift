@@ -61,11 +61,8 @@ struct JSONSchemaTests {
     }
 
     @Test func realDocumentsAndEventsFitTheirSchemas() throws {
-        let (pa, pb) = freeUDPPortPair()
-        let ca = try TempConfig(portConfig(name: "ua", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pa)\"\nremote = \"127.0.0.1:\(pb)\""))
-        let cb = try TempConfig(portConfig(name: "ub", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pb)\"\nremote = \"127.0.0.1:\(pa)\""))
-        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        let (a, b, configs) = try udpRouterPair()
+        defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
         try a.allRunning()
         let watcher = try Watcher(a, timeout: 90)
 

@@ -71,34 +71,7 @@ private struct ChoiceLab {
     }
 
     static func lac(_ fr: FreeRadius, idleHold: Int) -> String {
-        """
-        [router]
-        seccomp = "kill"
-        [radius]
-        [[radius.server]]
-        address = "127.0.0.1"
-        auth-port = \(fr.port)
-        acct-port = \(fr.port + 1)
-        secret = "\(fr.secret)"
-        [port.acc]
-        type = "pppoe"
-        role = "ac"
-        interface = "v-sub"
-        require-chap = true
-        \(L2TPLab.timers)
-        [port.up]
-        type = "l2tp"
-        role = "lac"
-        local = "10.235.0.2:1702"
-        lns = ["10.235.0.1"]
-        secret = "unused-port-secret"
-        user = "lac-up"
-        upstream = true
-        idle-hold = \(idleHold)
-        \(L2TPLab.timers)
-        [users.lac-up]
-        password = "up-pass"
-        """
+        L2TPLab.radiusLAC(fr, lns: "\"10.235.0.1\"", secret: "unused-port-secret", up: "idle-hold = \(idleHold)")
     }
 
     /// A router of PPPoE clients, one port per (user, password, macvlan).

@@ -97,6 +97,21 @@ struct L2TPLab {
         persist = true
         holdoff = 1
         \(timers)
+        \(accessAndUpstream(lns: "\"10.235.0.1:1801\", \"10.235.0.1:1701\"", secret: "tunnel-secret", user: "alice@far.example"))
+        [[bridge]]
+        realm = "far.example"
+        upstream = "up"
+        [users.carol]
+        password = "carol-secret"
+        [users."alice@far.example"]
+        password = "alice-secret"
+        """
+
+    /// A LAC's subscriber side and way out: PPPoE subscribers on port acc
+    /// (CHAP), and port up, the upstream lac port, to `lns` (the TOML
+    /// array's items) with `secret`, as `user`; `up` adds keys to port up.
+    static func accessAndUpstream(lns: String, secret: String, user: String, up: String = "") -> String {
+        """
         [port.acc]
         type = "pppoe"
         role = "ac"
@@ -107,19 +122,29 @@ struct L2TPLab {
         type = "l2tp"
         role = "lac"
         local = "10.235.0.2:1702"
-        lns = ["10.235.0.1:1801", "10.235.0.1:1701"]
-        secret = "tunnel-secret"
-        user = "alice@far.example"
+        lns = [\(lns)]
+        secret = "\(secret)"
+        user = "\(user)"
         upstream = true
+        \(up)
         \(timers)
-        [[bridge]]
-        realm = "far.example"
-        upstream = "up"
-        [users.carol]
-        password = "carol-secret"
-        [users."alice@far.example"]
-        password = "alice-secret"
         """
+    }
+
+    /// A LAC whose RADIUS (`fr`, on its loopback) may name its subscribers'
+    /// tunnels (RFC 2868), with accessAndUpstream's ports as user lac-up;
+    /// `tail`: sections before the users.
+    static func radiusLAC(_ fr: FreeRadius, lns: String, secret: String, up: String = "", tail: String = "") -> String {
+        """
+        [router]
+        seccomp = "kill"
+        \(fr.routerSection)
+        \(accessAndUpstream(lns: lns, secret: secret, user: "lac-up", up: up))
+        \(tail)
+        [users.lac-up]
+        password = "up-pass"
+        """
+    }
 
     static let subscriberConfig = """
         [router]
@@ -349,36 +374,8 @@ struct L2TPTunnelTests {
             [users.lac-up]
             password = "up-pass"
             """
-        let lacConfig = """
-            [router]
-            seccomp = "kill"
-            [radius]
-            [[radius.server]]
-            address = "127.0.0.1"
-            auth-port = \(fr.port)
-            acct-port = \(fr.port + 1)
-            secret = "\(fr.secret)"
-            [port.acc]
-            type = "pppoe"
-            role = "ac"
-            interface = "v-sub"
-            require-chap = true
-            \(L2TPLab.timers)
-            [port.up]
-            type = "l2tp"
-            role = "lac"
-            local = "10.235.0.2:1702"
-            lns = ["10.235.0.1:1801"]
-            secret = "another-secret"
-            user = "lac-up"
-            upstream = true
-            \(L2TPLab.timers)
-            [[bridge]]
-            realm = "far.example"
-            upstream = "up"
-            [users.lac-up]
-            password = "up-pass"
-            """
+        let lacConfig = L2TPLab.radiusLAC(fr, lns: "\"10.235.0.1:1801\"", secret: "another-secret",
+                                          tail: "[[bridge]]\nrealm = \"far.example\"\nupstream = \"up\"")
         func subscriber(_ user: String, _ password: String) -> String {
             """
             [router]

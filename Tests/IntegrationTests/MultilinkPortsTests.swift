@@ -15,27 +15,6 @@ import Foundation
 import IPC
 import Testing
 
-enum MultilinkPorts {
-    /// One port's table: `multilink`, MRU 600, keys for a long-lived link.
-    static func port(_ name: String, _ body: String, endpoint: String, role: String) -> String {
-        """
-        [port.\(name)]
-        \(body)
-        lcp-restart = 1
-        lcp-max-configure = 30
-        lcp-echo-interval = 1
-        lcp-echo-failure = 10
-        persist = true
-        holdoff = 1
-        mru = 600
-        multilink = true
-        endpoint = "\(endpoint)"
-        \(role)
-
-        """
-    }
-}
-
 @Suite(.serialized, .enabled(if: isRoot, "needs root: network namespaces, TUN, daemons dropping to their uids"),
        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/socat"), "needs socat for pty pairs"))
 struct MultilinkPortsTests {
@@ -53,11 +32,11 @@ struct MultilinkPortsTests {
         let roleA = "address = \"10.99.1.1:\"\nip-pool = \"clients\"", roleB = "noipdefault = true"
         func config(_ end: (SocatPty) -> String, local: String, remote: String, endpoint: String, role: String) -> String {
             var text = "[router]\nseccomp = \"kill\"\n"
-            text += MultilinkPorts.port("t1", "type = \"tty\"\ndevice = \"\(end(tty1))\"", endpoint: endpoint, role: role)
+            text += MultilinkConfig.port("t1", "type = \"tty\"\ndevice = \"\(end(tty1))\"", endpoint: endpoint, role: role)
             if let tty2 {
-                text += MultilinkPorts.port("t2", "type = \"tty\"\ndevice = \"\(end(tty2))\"", endpoint: endpoint, role: role)
+                text += MultilinkConfig.port("t2", "type = \"tty\"\ndevice = \"\(end(tty2))\"", endpoint: endpoint, role: role)
             } else {
-                text += MultilinkPorts.port("u1", "type = \"udp\"\nlocal = \"\(local):\(udp)\"\nremote = \"\(remote):\(udp)\"",
+                text += MultilinkConfig.port("u1", "type = \"udp\"\nlocal = \"\(local):\(udp)\"\nremote = \"\(remote):\(udp)\"",
                                             endpoint: endpoint, role: role)
             }
             return text

@@ -16,25 +16,30 @@ enum MultilinkConfig {
                        tail: String = "") -> String {
         var text = "[router]\nseccomp = \"kill\"\n"
         for (name, port) in [("ma", ports.0), ("mb", ports.1)] {
-            text += """
-                [port.\(name)]
-                type = "udp"
-                local = "\(local):\(port)"
-                remote = "\(remote):\(port)"
-                lcp-restart = 1
-                lcp-max-configure = 30
-                lcp-echo-interval = 1
-                lcp-echo-failure = 10
-                persist = true
-                holdoff = 1
-                mru = 600
-                multilink = true
-                endpoint = "\(endpoint)"
-                \(role)
-
-                """
+            text += Self.port(name, "type = \"udp\"\nlocal = \"\(local):\(port)\"\nremote = \"\(remote):\(port)\"",
+                              endpoint: endpoint, role: role)
         }
         return text + tail
+    }
+
+    /// One port's table, of any type (`body`): `multilink`, MRU 600, keys
+    /// for a long-lived link.
+    static func port(_ name: String, _ body: String, endpoint: String, role: String) -> String {
+        """
+        [port.\(name)]
+        \(body)
+        lcp-restart = 1
+        lcp-max-configure = 30
+        lcp-echo-interval = 1
+        lcp-echo-failure = 10
+        persist = true
+        holdoff = 1
+        mru = 600
+        multilink = true
+        endpoint = "\(endpoint)"
+        \(role)
+
+        """
     }
 }
 

@@ -44,6 +44,19 @@ func freeUDPPortPair() -> (UInt16, UInt16) {
     return (base, base + 1)
 }
 
+/// Two routers whose UDP ports (ua on `ports.0`, ub on `ports.1`) point at
+/// each other on loopback; `extraA` and `extraB` end each one's config
+/// (portConfig's `extra`).
+func udpRouterPair(ports: (UInt16, UInt16) = freeUDPPortPair(), extraA: String = "", extraB: String = "") throws
+    -> (RouterUnderTest, RouterUnderTest, [TempConfig]) {
+    let (pa, pb) = ports
+    let ca = try TempConfig(portConfig(name: "ua", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pa)\"\nremote = \"127.0.0.1:\(pb)\"",
+                                       extra: extraA))
+    let cb = try TempConfig(portConfig(name: "ub", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pb)\"\nremote = \"127.0.0.1:\(pa)\"",
+                                       extra: extraB))
+    return (try RouterUnderTest(config: ca.path), try RouterUnderTest(config: cb.path), [ca, cb])
+}
+
 extension RouterUnderTest {
     func sessions() -> [JSON] {
         guard let r = try? ctl(["--json", "sessions"]), r.status == 0,
@@ -72,18 +85,7 @@ func isOpened(_ s: JSON) -> Bool { s["lcp"]?.string == "opened" && s["phase"]?.s
 struct SessionTests {
     /// Two routers whose UDP ports point at each other.
     func udpPair(extra: String = "") throws -> (RouterUnderTest, RouterUnderTest, [TempConfig]) {
-        let (pa, pb) = freeUDPPortPair()
-        let ca = try TempConfig(portConfig(name: "ua", body: """
-            type = "udp"
-            local = "127.0.0.1:\(pa)"
-            remote = "127.0.0.1:\(pb)"
-            """, extra: extra))
-        let cb = try TempConfig(portConfig(name: "ub", body: """
-            type = "udp"
-            local = "127.0.0.1:\(pb)"
-            remote = "127.0.0.1:\(pa)"
-            """, extra: extra))
-        return (try RouterUnderTest(config: ca.path), try RouterUnderTest(config: cb.path), [ca, cb])
+        try udpRouterPair(extraA: extra, extraB: extra)
     }
 
     @Test func udpLinkOpensAndStaysUpThroughEchoes() throws {

@@ -8,14 +8,10 @@ import Testing
 @Suite(.serialized, .enabled(if: isRoot, "needs root: daemons drop to their own uids"))
 struct SessionViewTests {
     @Test func tableColumnsFiltersAndMergedShow() throws {
-        let (pa, pb) = freeUDPPortPair()
         let users = "[users.bob]\npassword = \"b0b pw\""
-        let ca = try TempConfig(portConfig(name: "ua", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pa)\"\nremote = \"127.0.0.1:\(pb)\"",
-                                           extra: "require-pap = true\n" + users))
-        let cb = try TempConfig(portConfig(name: "ub", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pb)\"\nremote = \"127.0.0.1:\(pa)\"",
-                                           extra: "user = \"bob\"\n" + users))
-        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        let ports = freeUDPPortPair()
+        let (a, b, configs) = try udpRouterPair(ports: ports, extraA: "require-pap = true\n" + users, extraB: "user = \"bob\"\n" + users)
+        defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
         let s = try #require(a.waitForSession("IPv6CP opened") { isOpened($0) && $0["ipv6cp"]?["state"]?.string == "opened" })
         let id = try #require(s["id"]?.string)
 
@@ -33,7 +29,7 @@ struct SessionViewTests {
         let chosen = try a.ctl(["sessions", "--columns", "peer,iface,ipv6cp,lcp"])
         let chosenLines = chosen.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(chosenLines.first == ["PEER", "IFACE", "IPV6CP", "LCP"], "\(chosen.stdout)")
-        #expect(chosenLines.last == ["127.0.0.1:\(pb)", "t-ua", "opened", "opened"], "\(chosen.stdout)")
+        #expect(chosenLines.last == ["127.0.0.1:\(ports.1)", "t-ua", "opened", "opened"], "\(chosen.stdout)")
         #expect(try a.ctl(["sessions", "--columns", "id,nosuch"]).status == 2)
         #expect(try a.ctl(["sessions", "--sort", "nosuch"]).status == 2)
 

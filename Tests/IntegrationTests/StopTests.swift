@@ -9,11 +9,8 @@ import Testing
 @Suite(.serialized, .enabled(if: isRoot, "needs root: daemons drop to their own uids"))
 struct StopTests {
     @Test func stopEndsSessionsWithTerminateAndSessionDown() throws {
-        let (pa, pb) = freeUDPPortPair()
-        let ca = try TempConfig(portConfig(name: "ua", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pa)\"\nremote = \"127.0.0.1:\(pb)\""))
-        let cb = try TempConfig(portConfig(name: "ub", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pb)\"\nremote = \"127.0.0.1:\(pa)\""))
-        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        let (a, b, configs) = try udpRouterPair()
+        defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
         let sa = try #require(a.waitForSession("opened", isOpened))
         _ = try #require(b.waitForSession("opened", isOpened))
         let id = try #require(sa["id"]?.string)

@@ -149,20 +149,8 @@ struct TransportTests {
     }
 
     @Test func networkPhaseHandsTheChannelToNcpdUntilTheSessionEnds() throws {
-        let (pa, pb) = freeUDPPortPair()
-        let ca = try TempConfig(portConfig(name: "ua", body: """
-            type = "udp"
-            local = "127.0.0.1:\(pa)"
-            remote = "127.0.0.1:\(pb)"
-            """))
-        let cb = try TempConfig(portConfig(name: "ub", body: """
-            type = "udp"
-            local = "127.0.0.1:\(pb)"
-            remote = "127.0.0.1:\(pa)"
-            """))
-        let a = try RouterUnderTest(config: ca.path)
-        let b = try RouterUnderTest(config: cb.path)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        let (a, b, configs) = try udpRouterPair()
+        defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
         let s = try #require(a.waitForSession("channel held by ncpd") {
             isOpened($0) && $0["channel"]?["state"]?.string == "relaying"
         })

@@ -91,6 +91,10 @@ struct UpgradeTests {
         defer { if ping.isRunning { ping.terminate() }; ping.waitUntilExit() }
         sleep(2)
 
+        // A watcher carried across the re-execution: the new image's events
+        // (each daemon's restart) number on from the old image's, with no
+        // reset to 1 that would read as a restart of the router.
+        let watcher = try Watcher(a, timeout: 120)
         let up = try a.upgrade()
         #expect(up.status == 0 && up.reply?.outcome == .done, "\(up.stderr)\n\(a.log.suffix(4000))")
         #expect(results(up.reply) == Dictionary(uniqueKeysWithValues: (["pppinit"] + names).map { ($0, .upgraded) }))
@@ -105,6 +109,13 @@ struct UpgradeTests {
         #expect(results(again.reply) == Dictionary(uniqueKeysWithValues: (["pppinit"] + names).map { ($0, .unchanged) }))
         #expect(!FileManager.default.fileExists(atPath: a.runtimeDir + "/upgrade"), "old executables' copies left behind")
 
+        // linkd goes last; its new process's start is the new image's event.
+        let linkdBack = watcher.first(seconds: 10) {
+            $0["component"]?.string == "linkd@sa" && ["started", "restarted"].contains($0["event"]?.string ?? "")
+        }
+        #expect(linkdBack != nil, "\(watcher.lines)")
+        let seqs = watcher.stop().compactMap { $0["seq"]?.int }
+        #expect(!seqs.isEmpty && seqs.first! > 1 && zip(seqs, seqs.dropFirst()).allSatisfy { $0.1 > $0.0 }, "\(seqs)")
         lab.expectSessionKept("across pppctl upgrade")
         ping.waitUntilExit()
         let out = (try? String(contentsOfFile: pingOut, encoding: .utf8)) ?? ""

@@ -206,6 +206,19 @@ public final class FreeRadius {
         return files.sorted().compactMap { try? String(contentsOfFile: base + "/" + $0, encoding: .utf8) }.joined()
     }
 
+    /// The `[radius]` section of a router config that uses this server for
+    /// authentication and accounting.
+    public var routerSection: String {
+        """
+        [radius]
+        [[radius.server]]
+        address = "127.0.0.1"
+        auth-port = \(port)
+        acct-port = \(port + 1)
+        secret = "\(secret)"
+        """
+    }
+
     public var server: RadiusServer {
         var s = RadiusServer(address: IPv4.parse("127.0.0.1")!, secret: secret)
         s.authPort = port; s.acctPort = port + 1
