@@ -34,5 +34,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     check(SpliceUnbridgeReply.self, value)
     check(TunnelsReply.self, value)
     check(BundlesReply.self, value)
+    check(SessionPrefixesReply.self, value)
+    check(NcpdSessionPrefixesReply.self, value)
     return 0
 }

@@ -97,7 +97,7 @@ public enum Catalogue {
             MessageSpec(senders: [.pppctl], descriptors: .exactly(0))
         // linkd and ncpd too: pppinit relays a daemon's call only if its
         // table (DaemonCalls) lists the sender, target and method.
-        case .daemonCallRequested: MessageSpec(senders: [.pppctl, .linkd, .ncpd], descriptors: .exactly(0))
+        case .daemonCallRequested: MessageSpec(senders: [.pppctl, .linkd, .ncpd, .authd], descriptors: .exactly(0))
         case .channelHandedOver: MessageSpec(senders: [.linkd, .ncpd, .bridged], descriptors: .exactly(2))
         case .channelPairHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(3))
         case .muxHandedOver: MessageSpec(senders: [.linkd], descriptors: .exactly(2))

@@ -328,3 +328,24 @@ public struct SessionPrefixesReply: MethodReply {
     }
     public var json: JSON { .object(["session": .string(session), "known": .bool(known)]) }
 }
+
+/// ncpd's `session-prefixes`: what ncpd would report to authd for that
+/// session now (the pool /64, the pooled delegated prefix, the IA_NA
+/// address; SessionPrefixesArguments' keys), and whether ncpd holds it.
+/// authd asks when it resumes a session's accounting after its own restart
+/// or linkd's, since what ncpd reported before went with the old slot.
+public struct NcpdSessionPrefixesReply: MethodReply {
+    public var known: Bool
+    public var prefixes: SessionPrefixesArguments
+    public init(known: Bool, prefixes: SessionPrefixesArguments) { self.known = known; self.prefixes = prefixes }
+    public init(json: JSON) throws(MethodError) {
+        guard case let .bool(k)? = json["known"] else { throw Self.refuse(json) }
+        do { prefixes = try SessionPrefixesArguments(json: json, extra: ["known"]) } catch { throw Self.refuse(json) }
+        known = k
+    }
+    public var json: JSON {
+        var o = prefixes.object
+        o["known"] = .bool(known)
+        return .object(o)
+    }
+}

@@ -21,7 +21,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     // authd
     case authdSessions, authTest, sessionPrefixes
     // ncpd
-    case ncpdSessions, pools, bundles
+    case ncpdSessions, pools, bundles, ncpdSessionPrefixes
     // bridged
     case splices, bridgedUnbridge
 
@@ -40,7 +40,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .tunnels: "tunnels"
         case .tunnelKill: "tunnel-kill"
         case .authTest: "auth-test"
-        case .sessionPrefixes: "session-prefixes"
+        case .sessionPrefixes, .ncpdSessionPrefixes: "session-prefixes"
         case .pools: "pools"
         case .bundles: "bundles"
         case .splices: "splices"
@@ -53,7 +53,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .status, .ping, .logLevel: nil
         case .linkdSessions, .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .tunnels, .tunnelKill: .linkd
         case .authdSessions, .authTest, .sessionPrefixes: .authd
-        case .ncpdSessions, .pools, .bundles: .ncpd
+        case .ncpdSessions, .pools, .bundles, .ncpdSessionPrefixes: .ncpd
         case .splices, .bridgedUnbridge: .bridged
         }
     }
@@ -63,7 +63,8 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
     /// admin group. Daemon-to-daemon calls relayed by pppinit are admin.
     public var needsAdmin: Bool {
         switch self {
-        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .bundles, .splices, .tunnels: false
+        case .status, .ping, .linkdSessions, .authdSessions, .ncpdSessions, .pools, .bundles, .splices, .tunnels,
+             .ncpdSessionPrefixes: false
         case .sessionKill, .dial, .bridge, .linkdUnbridge, .partnerFailed, .authTest, .bridgedUnbridge, .tunnelKill, .logLevel,
              .sessionPrefixes: true
         }
@@ -74,7 +75,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .status, .ping, .authdSessions, .pools, .bundles, .splices, .tunnels: "{}"
         case .linkdSessions, .ncpdSessions: PageArguments.shape
-        case .sessionKill, .linkdUnbridge: SessionArguments.shape
+        case .sessionKill, .linkdUnbridge, .ncpdSessionPrefixes: SessionArguments.shape
         case .dial: DialArguments.shape
         case .bridge: BridgeArguments.shape
         case .partnerFailed: PartnerFailedArguments.shape
@@ -107,6 +108,7 @@ public enum DaemonMethod: CaseIterable, Sendable, CustomStringConvertible {
         case .bundles: BundlesReply.self
         case .logLevel: LogLevelReply.self
         case .sessionPrefixes: SessionPrefixesReply.self
+        case .ncpdSessionPrefixes: NcpdSessionPrefixesReply.self
         }
     }
 
@@ -288,23 +290,33 @@ public struct LogLevelArguments: MethodArguments {
 
 /// authd's `session-prefixes`, called by ncpd through pppinit's daemon-call
 /// table: the IPv6 prefixes ncpd gave a session from its own pools (the /64
-/// of its RAs, the prefix DHCPv6 delegated), for the session's accounting
-/// (RFC 3162 §2.3 Framed-IPv6-Prefix, RFC 4818 §3 Delegated-IPv6-Prefix).
+/// of its RAs, the prefix DHCPv6 delegated, the IA_NA address), for the
+/// session's accounting (RFC 3162 §2.3 Framed-IPv6-Prefix, RFC 4818 §3
+/// Delegated-IPv6-Prefix, RFC 6911 §3.1 Framed-IPv6-Address). The same
+/// object is ncpd's answer to its own `session-prefixes`, which authd asks
+/// when it resumes a session's accounting (NcpdSessionPrefixesReply).
 /// A prefix travels as 32 hex digits, "/", its length: IPC has no IPv6 text
-/// form. An absent key is no prefix (released).
+/// form; the address as a /128. An absent key is no prefix (released).
 public struct SessionPrefixesArguments: MethodArguments {
-    public static let shape = #"{"session": "PORT:N", "prefix": "HEX32/LEN" (optional), "delegated": "HEX32/LEN" (optional)}"#
+    public static let shape = #"{"session": "PORT:N", "prefix": "HEX32/LEN" (optional), "delegated": "HEX32/LEN" (optional), "address": "HEX32/128" (optional)}"#
     public var session: String
     public var prefix: IPv6PrefixValue?
     public var delegated: IPv6PrefixValue?
-    static let keys: Set<String> = ["session", "prefix", "delegated"]
+    /// The IA_NA address (RFC 8415 §21.6), always a /128.
+    public var address: IPv6PrefixValue?
+    static let keys: Set<String> = ["session", "prefix", "delegated", "address"]
 
-    public init(session: String, prefix: IPv6PrefixValue?, delegated: IPv6PrefixValue?) {
-        self.session = session; self.prefix = prefix; self.delegated = delegated
+    public init(session: String, prefix: IPv6PrefixValue?, delegated: IPv6PrefixValue?, address: IPv6PrefixValue? = nil) {
+        self.session = session; self.prefix = prefix; self.delegated = delegated; self.address = address
     }
 
     public init(json: JSON) throws(MethodError) {
-        guard let o = json.object, o.keys.allSatisfy(Self.keys.contains) else {
+        try self.init(json: json, extra: [])
+    }
+
+    /// `extra`: keys a reply that wraps these fields adds (its own).
+    init(json: JSON, extra: Set<String>) throws(MethodError) {
+        guard let o = json.object, o.keys.allSatisfy({ Self.keys.contains($0) || extra.contains($0) }) else {
             throw MethodError(.badArguments, "session-prefixes needs \(Self.shape)")
         }
         session = try Self.string(json, "session", "session-prefixes")
@@ -317,13 +329,20 @@ public struct SessionPrefixesArguments: MethodArguments {
         }
         prefix = try parsed("prefix")
         delegated = try parsed("delegated")
+        address = try parsed("address")
+        if let a = address, a.length != 128 {
+            throw MethodError(.badArguments, "session-prefixes: 'address' is not a /128")
+        }
     }
 
-    public var json: JSON {
+    public var json: JSON { .object(object) }
+
+    var object: JSONObject {
         var o: JSONObject = ["session": .string(session)]
         if let prefix { o["prefix"] = .string(Self.text(prefix)) }
         if let delegated { o["delegated"] = .string(Self.text(delegated)) }
-        return .object(o)
+        if let address { o["address"] = .string(Self.text(address)) }
+        return o
     }
 
     static func text(_ p: IPv6PrefixValue) -> String {

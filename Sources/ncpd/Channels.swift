@@ -326,6 +326,17 @@ final class Channels: SessionHost {
         }
     }
 
+    /// ncpd's `session-prefixes`: what authd is to account for a session
+    /// (NetworkSession.prefixReport), asked by an authd that resumed its
+    /// accounting after its own restart or linkd's.
+    func prefixes(_ arguments: JSON) throws(MethodError) -> JSON {
+        let id = try SessionArguments(json: arguments).id
+        guard let s = sessions[id] else {
+            return NcpdSessionPrefixesReply(known: false, prefixes: SessionPrefixesArguments(session: id, prefix: nil, delegated: nil)).json
+        }
+        return NcpdSessionPrefixesReply(known: true, prefixes: s.answerPrefixes()).json
+    }
+
     func hook(_ request: HookRequest) {
         guard settings.hooks else { return }
         do { try runtime.link.send(.hookRequested(request)) } catch {

@@ -246,15 +246,32 @@ extension NetworkSession {
     /// own are in its verdict already). Not at the session's end: the Stop
     /// is to name what the session had.
     private func reportPrefixes() {
-        guard let side = ipv6Services, record.verdict?.success == true, !(record.verdict?.peerName ?? "").isEmpty else { return }
+        guard let report = prefixReport(), report != ipv6Services?.reported else { return }
+        ipv6Services?.reported = report
+        host.accountPrefixes(report)
+    }
+
+    /// What authd is told of this session: the pool /64, the committed
+    /// delegated prefix from the pool and the committed IA_NA address (RFC
+    /// 6911 §3.1 Framed-IPv6-Address); nil when the session has no server
+    /// side or its peer did not authenticate (no accounting). Also ncpd's
+    /// `session-prefixes` answer to an authd that resumed the session's
+    /// accounting (its restart or linkd's), which then counts as reported.
+    func prefixReport() -> SessionPrefixesArguments? {
+        guard let side = ipv6Services, record.verdict?.success == true, !(record.verdict?.peerName ?? "").isEmpty else { return nil }
         // Optional chaining, never an `IPv6Prefix?` parameter: see
         // IPv6Prefix.ipcValue for the debug-build crash that avoids.
         let delegated = side.server.leases.first { $0.kind == .prefix && $0.committed && $0.pooled }?.prefix
-        let report = SessionPrefixesArguments(session: id, prefix: side.advertisedPooled ? side.advertised?.ipcValue : nil,
-                                              delegated: delegated?.ipcValue)
-        guard report != side.reported else { return }
-        side.reported = report
-        host.accountPrefixes(report)
+        let address = side.server.leases.first { $0.kind == .address && $0.committed }?.prefix
+        return SessionPrefixesArguments(session: id, prefix: side.advertisedPooled ? side.advertised?.ipcValue : nil,
+                                        delegated: delegated?.ipcValue, address: address?.ipcValue)
+    }
+
+    /// ncpd's `session-prefixes` (authd asks when it resumes accounting).
+    func answerPrefixes() -> SessionPrefixesArguments {
+        guard let report = prefixReport() else { return SessionPrefixesArguments(session: id, prefix: nil, delegated: nil) }
+        ipv6Services?.reported = report
+        return report
     }
 
     /// ipv6-prefix-up/-down (pppinit runs the script): a prefix delegated

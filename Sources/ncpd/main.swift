@@ -79,6 +79,7 @@ final class Ncpd: Daemon {
             return .ncpd(s)
         }
         rt.register(.bundles) { _, _ in channels.bundles.reply.json }
+        rt.register(.ncpdSessionPrefixes) { arguments, _ throws(MethodError) in try channels.prefixes(arguments) }
         rt.onShutdown = {
             channels.endAll(reason: "ncpd stopping")
             units?.retirement.flush()

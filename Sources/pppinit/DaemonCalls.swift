@@ -28,6 +28,10 @@ enum DaemonCalls {
         // ncpd tells authd the IPv6 prefixes it gave a session from its
         // pools, for that session's accounting (docs/design.md, issue 18).
         Entry(sender: .ncpd, method: .sessionPrefixes, target: { _, name in name == "authd" }),
+        // authd asks ncpd for them when it resumes a session's accounting
+        // (its own restart or linkd's): what ncpd reported went with the
+        // old slot (docs/design.md, issue 18).
+        Entry(sender: .authd, method: .ncpdSessionPrefixes, target: { _, name in name == "ncpd" }),
     ]
 
     static func allowed(sender: Component, target: String, method: String, config: RouterConfig) -> Bool {

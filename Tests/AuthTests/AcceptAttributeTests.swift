@@ -134,5 +134,23 @@ func malformedIPv6PrefixesAreRefused(_ value: [UInt8], _ why: String) {
         let p = try RadiusPacket(parsing: wire)
         #expect(p.attribute(T.framedIPv6Prefix) == [0, 64, 0x20, 0x01, 0x0d, 0xb8, 0, 0x77] + [UInt8](repeating: 0, count: 10))
         #expect(p.attribute(T.delegatedIPv6Prefix) == [0, 56, 0x20, 0x01, 0x0d, 0xb8, 0x77] + [UInt8](repeating: 0, count: 11))
+        #expect(p.attribute(T.framedIPv6Address) == nil)
     }
+}
+
+/// RFC 6911 §3.1: the IA_NA address ncpd gave the session goes out as
+/// Framed-IPv6-Address (168), its 16 octets, in every status; a value that
+/// is not a /128 is never sent as one.
+@Test func accountingCarriesTheIANAAddress() throws {
+    let address: [UInt8] = [0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff] + [UInt8](repeating: 0, count: 8) + [1, 0]
+    var record = RadiusRequests.AccountingRecord(user: "carol", sessionID: "x")
+    record.framedIPv6Address = IPv6PrefixValue(address: address, length: 128)
+    let ctx = RadiusContext(nasIdentifier: "nas", session: "t:1", callingStation: "")
+    for status in [RadiusRequests.AccountingStatus.start, .interimUpdate, .stop] {
+        let wire = try #require(RadiusRequests.accountingRequest(status, record, ctx)([1], 2, []))
+        #expect(try RadiusPacket(parsing: wire).attribute(T.framedIPv6Address) == address)
+    }
+    record.framedIPv6Address = IPv6PrefixValue(address: address, length: 120)
+    let wire = try #require(RadiusRequests.accountingRequest(.interimUpdate, record, ctx)([1], 2, []))
+    #expect(try RadiusPacket(parsing: wire).attribute(T.framedIPv6Address) == nil)
 }

@@ -21,7 +21,7 @@ import Testing
 @Test func readOnlyMethodsNeedNoAdmin() {
     let open = DaemonMethod.allCases.filter { !$0.needsAdmin }.map(\.description).sorted()
     #expect(open == ["authd sessions", "bridged splices", "every daemon ping", "every daemon status", "linkd sessions",
-                     "linkd tunnels", "ncpd bundles", "ncpd pools", "ncpd sessions"])
+                     "linkd tunnels", "ncpd bundles", "ncpd pools", "ncpd session-prefixes", "ncpd sessions"])
 }
 
 @Test func argumentsRoundTrip() throws {

@@ -102,4 +102,33 @@ import Testing
         #expect(try SessionPrefixesReply(json: SessionPrefixesReply(session: "s", known: true).json).known)
         #expect(throws: MethodError.self) { try SessionPrefixesReply(json: .object(["session": .string("s")])) }
     }
+
+    /// The IA_NA address travels as a /128 (RFC 6911 §3.1's
+    /// Framed-IPv6-Address holds one address); another length is refused.
+    /// ncpd's own session-prefixes answers with the same keys and "known".
+    @Test func sessionPrefixesAddressAndNcpdReply() throws {
+        let host = "20010db8ffff00000000000000000100"
+        let a = try SessionPrefixesArguments(json: .object(["session": .string("s"), "address": .string(host + "/128")]))
+        #expect(a.address?.length == 128 && a.address?.address.last == 0 && a.prefix == nil)
+        #expect(try SessionPrefixesArguments(json: a.json) == a)
+        for bad in [host + "/127", "20010db8ffff00000000000000000000/64", host] {
+            #expect(throws: MethodError.self, "\(bad)") {
+                try SessionPrefixesArguments(json: .object(["session": .string("s"), "address": .string(bad)]))
+            }
+        }
+        let reply = NcpdSessionPrefixesReply(known: true, prefixes: a)
+        #expect(reply.json.encoded() == #"{"session":"s","address":"\#(host)/128","known":true}"#)
+        #expect(try NcpdSessionPrefixesReply(json: reply.json) == reply)
+        let unknown = NcpdSessionPrefixesReply(known: false, prefixes: SessionPrefixesArguments(session: "x:9", prefix: nil, delegated: nil))
+        #expect(try NcpdSessionPrefixesReply(json: unknown.json) == unknown)
+        // Arguments without "known", "known" of another type, a key of neither: refused.
+        #expect(throws: MethodError.self) { try NcpdSessionPrefixesReply(json: a.json) }
+        #expect(throws: MethodError.self) { try NcpdSessionPrefixesReply(json: .object(["session": .string("s"), "known": .int(1)])) }
+        #expect(throws: MethodError.self) {
+            try NcpdSessionPrefixesReply(json: .object(["session": .string("s"), "known": .bool(true), "extra": .int(1)]))
+        }
+        #expect(throws: MethodError.self) { try NcpdSessionPrefixesReply(json: .object(["known": .bool(false)])) }
+        // authd's arguments refuse "known": it is the reply's key only.
+        #expect(throws: MethodError.self) { try SessionPrefixesArguments(json: unknown.json) }
+    }
 }

@@ -103,4 +103,18 @@ import Testing
         #expect(!DaemonCalls.allowed(sender: ncpd, target: "authd", method: "auth-test", config: c))
         #expect(!DaemonCalls.allowed(sender: linkd, target: "authd", method: "session-prefixes", config: c))
     }
+
+    /// authd may ask ncpd for them back (ncpd's session-prefixes) when it
+    /// resumes a session's accounting; only of ncpd, and nothing else.
+    @Test func authdMayAskNcpdForSessionPrefixesOnly() throws {
+        let c = try RouterConfig.parse(Self.base + "\n[ipv6.u]\nra-pool = \"ra\"\n", file: "r.toml")
+        let r = Router(config: c, loop: try EventLoop())
+        let authd = try #require(r.component(named: "authd")), linkd = try #require(r.component(named: "linkd@u"))
+        #expect(DaemonCalls.allowed(sender: authd, target: "ncpd", method: "session-prefixes", config: c))
+        #expect(!DaemonCalls.allowed(sender: authd, target: "linkd@u", method: "session-prefixes", config: c))
+        #expect(!DaemonCalls.allowed(sender: authd, target: "ncpd", method: "sessions", config: c))
+        #expect(!DaemonCalls.allowed(sender: linkd, target: "ncpd", method: "session-prefixes", config: c))
+        #expect(DaemonMethod.named("session-prefixes", on: .ncpd) == .ncpdSessionPrefixes)
+        #expect(DaemonMethod.named("session-prefixes", on: .authd) == .sessionPrefixes)
+    }
 }

@@ -130,6 +130,9 @@ import Testing
         #expect(receive(ha, hb, from: hb.dummy.far[0]) { $0 == .dhcpv6ToClient } != nil)
         #expect(ha.accounted.last == SessionPrefixesArguments(session: "t:1", prefix: slash64, delegated: slash56))
         #expect(ha.accounted.count == 2, "\(ha.accounted)")
+        // What an authd that resumed the session's accounting is told
+        // (ncpd's session-prefixes): the same, and nothing re-sent after.
+        #expect(sa.answerPrefixes() == ha.accounted.last)
         sa.end(reason: "test")
         #expect(ha.accounted.count == 2, "the Stop names what the session had: nothing is withdrawn at the end")
         sb.end(reason: "test")

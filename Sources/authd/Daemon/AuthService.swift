@@ -196,4 +196,35 @@ extension AuthService {
         let known = conversations.values.first { $0.owns(a.session) }?.setPrefixes(a) ?? false
         return SessionPrefixesReply(session: a.session, known: known).json
     }
+
+    /// ncpd's `session-prefixes` (through pppinit's daemon-call table), asked
+    /// when a session's accounting resumes here after authd's restart or
+    /// linkd's: ncpd reported its pool prefixes to the old slot, and reports
+    /// again only when they change. `then` gets them when ncpd holds the
+    /// session. Best effort: no ncpd, or one that does not answer, is logged.
+    func askPrefixes(_ session: String, then: @escaping (SessionPrefixesArguments) -> Void) {
+        do {
+            try runtime.link.call(.daemonCallRequested(target: ComponentName(.ncpd).description,
+                                                       method: DaemonMethod.ncpdSessionPrefixes.name,
+                                                       arguments: SessionArguments(id: session).json.encoded()),
+                                  timeout: 10, onReply: { [weak self] r in
+                switch r.message {
+                case let .callReplied(json):
+                    guard let answer = (try? JSON.parse(json)).flatMap({ try? NcpdSessionPrefixesReply(json: $0) }),
+                          answer.prefixes.session == session else {
+                        self?.log.notice("session \(session): ncpd's session-prefixes answer is unusable: \(json)")
+                        return
+                    }
+                    if answer.known { then(answer.prefixes) } else { self?.log.debug("session \(session): ncpd does not hold it") }
+                case let .errorReplied(code, reason):
+                    self?.log.notice("session \(session): IPv6 prefixes not asked of ncpd: \(code): \(reason)")
+                default: break
+                }
+            }, onFailure: { [weak self] e in
+                self?.log.notice("session \(session): IPv6 prefixes not asked of ncpd: \(e)")
+            })
+        } catch {
+            log.notice("session \(session): IPv6 prefixes not asked of ncpd: \(error)")
+        }
+    }
 }

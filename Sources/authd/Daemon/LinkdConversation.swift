@@ -19,6 +19,8 @@ final class LinkdConversation {
         /// ncpd's pool prefixes (session-prefixes), when RADIUS gave none.
         var framedIPv6Prefix: IPv6PrefixValue?
         var delegatedIPv6Prefix: IPv6PrefixValue?
+        /// ncpd's IA_NA address for the session (a /128), RFC 6911 §3.1.
+        var framedIPv6Address: IPv6PrefixValue?
         init(auth: AuthSession, accountingID: String) { self.auth = auth; self.accountingID = accountingID }
     }
 
@@ -119,6 +121,16 @@ final class LinkdConversation {
         // restart inside that wait); counters carried mean it went out.
         slot.accountingStarted = verdictForAccounting(slot) != nil && (verdict.accountingStarted || reported != nil)
         slots[start.session] = slot
+        // ncpd's pool prefixes went with the old slot: ask again (RADIUS's
+        // own are in the verdict). A report ncpd sends meanwhile and this
+        // answer come in the order ncpd sent them, both through pppinit.
+        if verdictForAccounting(slot) != nil {
+            let session = start.session
+            service.askPrefixes(session) { [weak self, weak slot] prefixes in
+                guard let self, let slot, self.slots[session] === slot else { return }
+                self.store(prefixes, in: slot)
+            }
+        }
         service.log.info("session \(start.session): accounting resumed (Acct-Session-Id \(id)\(slot.accountingStarted ? "" : ", Start still to come"))")
         perform(actions, slot)
     }
@@ -193,6 +205,7 @@ final class LinkdConversation {
                                                framedAddress: slot.framedAddress != 0 ? slot.framedAddress : v.framedAddress,
                                                framedIPv6Prefix: v.framedIPv6Prefix ?? slot.framedIPv6Prefix,
                                                delegatedIPv6Prefix: v.delegatedIPv6Prefix ?? slot.delegatedIPv6Prefix,
+                                               framedIPv6Address: slot.framedIPv6Address,
                                                radiusClass: v.radiusClass, counters: total)
     }
 
@@ -213,9 +226,14 @@ final class LinkdConversation {
     /// ncpd's session-prefixes: false when no such session is ours.
     func setPrefixes(_ a: SessionPrefixesArguments) -> Bool {
         guard let slot = slots[a.session] else { return false }
+        store(a, in: slot)
+        return true
+    }
+
+    private func store(_ a: SessionPrefixesArguments, in slot: Slot) {
         slot.framedIPv6Prefix = a.prefix
         slot.delegatedIPv6Prefix = a.delegated
-        return true
+        slot.framedIPv6Address = a.address
     }
 
     /// A Disconnect or CoA for one of our sessions, carried out by linkd.

@@ -116,6 +116,8 @@ enum RadiusAttributeType {
     static let framedMTU: UInt8 = 12, framedRoute: UInt8 = 22, framedPool: UInt8 = 88
     // RFC 3162 §2.3 and RFC 4818 §3: IPv6 prefixes, in an Accept and in accounting.
     static let framedIPv6Prefix: UInt8 = 97, delegatedIPv6Prefix: UInt8 = 123
+    // RFC 6911 §3.1: the IPv6 address assigned to the NAS-facing host (IA_NA).
+    static let framedIPv6Address: UInt8 = 168
     // RFC 2867 §4.1, §4.2: tunnel accounting.
     static let acctTunnelConnection: UInt8 = 68, acctTunnelPacketsLost: UInt8 = 86
 }

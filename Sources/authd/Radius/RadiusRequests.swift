@@ -216,6 +216,8 @@ enum RadiusRequests {
         /// RFC 3162 §2.3 and RFC 4818 §3, as the session holds them.
         var framedIPv6Prefix: IPv6PrefixValue?
         var delegatedIPv6Prefix: IPv6PrefixValue?
+        /// RFC 6911 §3.1: the address DHCPv6 IA_NA gave the session (a /128).
+        var framedIPv6Address: IPv6PrefixValue?
         var radiusClass: [UInt8] = []
         var counters = SessionCounters()
         /// RFC 2866 §5.10: 1 User-Request, 2 Lost-Carrier, 4 Idle-Timeout, 5 Session-Timeout, 6 Admin-Reset, …
@@ -255,6 +257,11 @@ enum RadiusRequests {
             if let p = r.framedIPv6Prefix { attrs.append(RadiusAttribute(type: T.framedIPv6Prefix, value: ipv6PrefixValue(p))) }
             if let p = r.delegatedIPv6Prefix {
                 attrs.append(RadiusAttribute(type: T.delegatedIPv6Prefix, value: ipv6PrefixValue(p)))
+            }
+            // RFC 6911 §3.1: Framed-IPv6-Address may be in an Accounting-Request;
+            // its value is the 16 octets of the address.
+            if let a = r.framedIPv6Address, a.length == 128 {
+                attrs.append(RadiusAttribute(type: T.framedIPv6Address, value: a.address))
             }
             if !r.radiusClass.isEmpty { attrs.append(RadiusAttribute(type: T.class, value: r.radiusClass)) }
             if status != .start {
