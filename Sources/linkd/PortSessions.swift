@@ -39,6 +39,8 @@ final class PortSessions {
     private(set) lazy var transmits: TransmitBatch? = settings.kind == .udp || settings.kind == .pppoe
         ? TransmitBatch(loop: rt.loop, slotSize: Int(max(settings.mru, 1500)) + 64) : nil
     var settings: PortSettings { port.settings }
+    /// Issue 13: the one copy every session of the port refers to.
+    private lazy var sessionSettings = SharedPortSettings(port.settings)
     /// Issue 13: the port's one mux to ncpd, for a PPPoE access
     /// concentrator's sessions (other transports keep a channel each).
     private(set) lazy var mux: MuxLink? = settings.kind == .pppoe && settings.pppoe.role == .ac
@@ -233,7 +235,7 @@ final class PortSessions {
         context.mux = mux
         context.transmits = transmits
         let n = number ?? nextNumber
-        let s = Session(id: "\(settings.name):\(n)", settings: settings, circuit: circuit, context: context)
+        let s = Session(id: "\(settings.name):\(n)", settings: sessionSettings, circuit: circuit, context: context)
         nextNumber = max(nextNumber, n + 1)
         s.owner = self
         circuit.session = s
@@ -302,7 +304,8 @@ extension PortSessions: SessionOwner {
     }
 
     func sessionAuthenticated(_ s: Session, _ v: AuthVerdict) {
-        rt.log.info("session \(s.id): authd says \(v.success ? "success" : "failure")\(v.peerName.isEmpty ? "" : " for \(v.peerName)")\(v.reason.isEmpty ? "" : ": \(v.reason)")")
+        // A success is authd's own line already (issue 13: fewer lines per setup).
+        rt.log(v.success ? .debug : .info, "session \(s.id): authd says \(v.success ? "success" : "failure")\(v.peerName.isEmpty ? "" : " for \(v.peerName)")\(v.reason.isEmpty ? "" : ": \(v.reason)")")
         rt.publish(.sessionAuth(session: s.id, port: settings.name, success: v.success, peerName: v.peerName,
                                 method: v.method.map { "\($0)" }, reason: v.reason))
     }

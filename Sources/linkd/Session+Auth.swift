@@ -51,7 +51,9 @@ extension Session: AuthParticipant {
             self.auth.deadline = nil
             self.close(reason: "authentication did not finish within \(Int(limit)) s (authd or the peer silent)")
         }
-        log.info("session \(id): authenticating (peer with \(start.authenticatePeer.map { "\($0)" } ?? "-"), us with \(start.authenticateSelf.map { "\($0)" } ?? "-"))")
+        // Debug: authd's own line says who authenticated with what (issue 13:
+        // a line per step and session, times a thousand setups a second).
+        log.debug("session \(id): authenticating (peer with \(start.authenticatePeer.map { "\($0)" } ?? "-"), us with \(start.authenticateSelf.map { "\($0)" } ?? "-"))")
     }
 
     /// What authd is told of this session's authentication.

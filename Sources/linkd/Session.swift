@@ -69,7 +69,9 @@ final class Session {
     }
 
     let id: String
-    let settings: PortSettings
+    /// The port's settings, one copy for all its sessions (issue 13).
+    private let shared: SharedPortSettings
+    var settings: PortSettings { shared.value }
     /// RFC 1661 §3.2: the phase, why the session ends, and whether it got
     /// as far as Network (LinkPhases decides; the session carries out).
     private(set) var phases = LinkPhases()
@@ -125,9 +127,10 @@ final class Session {
 
     /// Frames are written to the circuit's descriptor (for PPPoE the port's
     /// session socket, each frame a whole Ethernet frame).
-    init(id: String, settings: PortSettings, circuit: Circuit, context: Context) {
+    init(id: String, settings shared: SharedPortSettings, circuit: Circuit, context: Context) {
         self.id = id
-        self.settings = settings
+        self.shared = shared
+        let settings = shared.value
         self.circuit = circuit
         self.context = context
         self.loop = context.loop

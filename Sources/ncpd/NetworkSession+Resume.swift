@@ -52,7 +52,7 @@ extension NetworkSession {
         }
         restore(s.ipcp, IPCPNegotiator.self)
         restore(s.ipv6cp, IPv6CPNegotiator.self)
-        resumedFrom = s
+        resumedFrom = ResumedState(s)
     }
 
     private func restore<N: NetworkNegotiator>(_ saved: NetworkSessionState.NCP<N.Negotiated>, _: N.Type) {
@@ -78,9 +78,22 @@ extension NetworkSession {
         }
         // linkd learns again what we do (it may have restarted too).
         if unit != nil { sendCapability() }
-        if resumedFrom?.ipcp.phase == .negotiating { begin(IPCPNegotiator.self) }
-        if resumedFrom?.ipv6cp.phase == .negotiating { begin(IPv6CPNegotiator.self) }
-        resumeIPv6(resumedFrom?.ipv6 ?? [])
+        let saved = resumedFrom?.state
+        // Used once: the thousands of resumed sessions do not keep it.
+        resumedFrom = nil
+        if saved?.ipcp.phase == .negotiating { begin(IPCPNegotiator.self) }
+        if saved?.ipv6cp.phase == .negotiating { begin(IPv6CPNegotiator.self) }
+        resumeIPv6(saved?.ipv6 ?? [])
         checkFinished()
     }
+}
+
+/// The state a restarted ncpd resumes a session from, between `restore`
+/// and `resume`. Boxed: NetworkSessionState is a value of about 490
+/// octets, and kept inline it was part of every NetworkSession, resumed or
+/// not (issue 13, point 5: memory per session).
+final class ResumedState {
+    let state: NetworkSessionState
+
+    init(_ state: NetworkSessionState) { self.state = state }
 }

@@ -65,8 +65,9 @@ final class NetworkSession {
     var lease: (pool: String, address: UInt32)?
     var counters = NetworkCounters()
     var started = Instant.now()
-    /// The fd-store record this session was resumed from (after a restart).
-    var resumedFrom: NetworkSessionState?
+    /// The fd-store record this session was resumed from (after a restart),
+    /// until `resume()` has used it.
+    var resumedFrom: ResumedState?
     /// RAs and DHCPv6 while IPv6CP is Opened (NetworkSession+IPv6.swift).
     var ipv6Services: IPv6ServerSide?
     var ipv6Client: IPv6ClientSide?

@@ -190,6 +190,8 @@ final class LinuxUnits: UnitSystem {
     /// linux/if_tun.h TUNSETIFF = _IOW('T', 202, int).
     static let tunSetInterface: UInt = 0x4004_54ca
     static let tunFlags: Int16 = 0x0001 | 0x1000  // IFF_TUN | IFF_NO_PI
+    /// linux/sockios.h SIOCGIFINDEX (the seccomp grant names it too).
+    static let getInterfaceIndex = UInt(SyscallArgument.siocGifIndex)
 
     func create(name: String, mtu: UInt32, ipv6: Bool) throws(IPCError) -> Unit {
         try create(name: name, mtu: mtu, ipv6: ipv6, offload: false)
@@ -222,8 +224,13 @@ final class LinuxUnits: UnitSystem {
         }
         guard rc == 0 else { throw .system(call: "ioctl(TUNSETIFF \(name))", errno: errno) }
         let actual = String(decoding: ifreq[0..<16].prefix(while: { $0 != 0 }), as: UTF8.self)
-        let index = Int32(bitPattern: if_nametoindex(actual))
-        guard index > 0 else { throw .system(call: "if_nametoindex(\(actual))", errno: errno) }
+        // SIOCGIFINDEX on the netlink socket we hold, with the name the
+        // kernel wrote back: if_nametoindex(3) opens and closes a socket of
+        // its own for each call, two more syscalls per unit (issue 13).
+        for i in 16..<ifreq.count { ifreq[i] = 0 }
+        let indexed = ifreq.withUnsafeMutableBytes { ioctl(netlink.fd.raw, Self.getInterfaceIndex, $0.baseAddress!) }
+        let index = indexed == 0 ? ifreq.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 16, as: Int32.self) } : 0
+        guard index > 0 else { throw .system(call: "ioctl(SIOCGIFINDEX \(actual))", errno: errno) }
         let unit = Unit(fd: fd, name: actual, index: index, offload: mode)
         if !ipv6 { disableIPv6(actual) }
         try netlink.setUp(index: index, mtu: mtu)

@@ -229,6 +229,16 @@ final class ControlServer {
         return matches.count == 1 ? matches[0] : nil
     }
 
+    /// Whether any client watches events. With none, a daemon's event is
+    /// only numbered (`passUnwatched`), not parsed and encoded again: each
+    /// session setup publishes a few, and nobody watches most of the time
+    /// (issue 13, pppinit's CPU per session).
+    var watching: Bool { clients.values.contains { $0.watchCall != nil } }
+
+    /// An event nobody watches still takes its sequence number, so a
+    /// watcher that comes later sees the numbering of every event published.
+    func passUnwatched() { eventSeq += 1 }
+
     /// Sends an event to every watcher as one more part of its watch call,
     /// stamped with the next sequence number and the time (EventStamp):
     /// numbered here, where every component's events meet, so the order is

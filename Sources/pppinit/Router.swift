@@ -343,6 +343,7 @@ final class Router {
         case let .daemonCallRequested(target, method, arguments):
             relayDaemonCall(from: c, target: target, method: method, arguments: arguments, callID: r.callID)
         case let .eventPublished(json):
+            guard let control, control.watching else { control?.passUnwatched(); return }
             // Read through its type: an event of no kind, with a field
             // missing or of another type, or of another publisher's kind
             // is dropped and logged, not passed on to watchers.
@@ -351,7 +352,7 @@ final class Router {
                 return
             }
             event.component = ComponentName(c.name)
-            control?.publish(event)
+            control.publish(event)
         default:
             try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not for pppinit")
         }

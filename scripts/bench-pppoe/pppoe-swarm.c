@@ -11,6 +11,15 @@
 // Protocol-Reject. Once every client is up (or the time is over) it writes
 // one address per line to ADDRESS-FILE; the caller puts them on the TUN.
 //   pppoe-swarm IFNAME TUNNAME N ADDRESS-FILE SETUP-SECONDS
+// Issue 13 (scripts/bench-pppoe-sessions.sh) sets, in the environment:
+//   SWARM_RATE=R     clients started per second (default 200)
+//   SWARM_WINDOW=W   at most W clients between PADI and IPCP-opened (default: no bound)
+//   SWARM_PAP=USER:PASSWORD  authenticate with PAP (RFC 1334 §2) when the AC asks
+//   SWARM_STATUS=FILE  every 0.2 s one line: seconds since the start, clients
+//                    up, PADTs and LCP Terminate-Requests received, time
+//                    the last client came up, PADTs sent; the times 50%,
+//                    90%, 99% and all were up; retransmissions per stage
+// SIGUSR1 sends a PADT for every session (RFC 2516 §5.5), 1,000 a second.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +29,7 @@
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +42,7 @@
 #define BATCH 64
 #define SLOT 2048
 
-enum stage { IDLE, DISCOVERING, REQUESTING, LINKING, NETWORKING, UP };
+enum stage { IDLE, DISCOVERING, REQUESTING, LINKING, AUTHENTICATING, NETWORKING, UP };
 
 struct host {
     enum stage stage;
@@ -52,6 +62,13 @@ static int have_ac;
 static int disc_fd, sess_fd, tun_fd;
 static uint16_t by_address[65536]; /* low 16 bits of an address -> host + 1 */
 static uint32_t address_high;      /* the high 16 bits every address shares */
+static int lcp_auth_pap;           /* the AC asked for PAP in its LCP Configure-Request */
+static char pap_user[128], pap_password[128];
+static long padt_received, terminate_received, padt_sent;
+static double last_up;
+static volatile sig_atomic_t padt_asked;
+static long resent[UP + 1];        /* retransmissions by stage */
+static double up_at[4];            /* when 50%, 90%, 99%, all were up */
 
 static void die(const char *what) { perror(what); exit(1); }
 
@@ -142,6 +159,15 @@ static void send_lcp_request(int i) {
     send_ppp(i, 0xc021, 1, ++hosts[i].id, o, 10);
 }
 
+// RFC 1334 §2.2.1: Peer-ID-Length, Peer-ID, Passwd-Length, Password.
+static void send_pap(int i) {
+    uint8_t d[260];
+    int u = (int)strlen(pap_user), w = (int)strlen(pap_password);
+    d[0] = (uint8_t)u; memcpy(d + 1, pap_user, (size_t)u);
+    d[1 + u] = (uint8_t)w; memcpy(d + 2 + u, pap_password, (size_t)w);
+    send_ppp(i, 0xc023, 1, ++hosts[i].id, d, 2 + u + w);
+}
+
 static void send_ipcp_request(int i) {
     uint8_t o[6] = {3, 6};
     memcpy(o + 2, &hosts[i].address, 4);
@@ -152,6 +178,9 @@ static void host_up(int i) {
     if (hosts[i].stage == UP) return;
     hosts[i].stage = UP;
     up_count++;
+    last_up = now();
+    static const double share[4] = {0.5, 0.9, 0.99, 1.0};
+    for (int k = 0; k < 4; k++) if (up_at[k] == 0 && up_count >= share[k] * count) up_at[k] = last_up;
     uint32_t a = ntohl(hosts[i].address);
     address_high = a >> 16;
     by_address[a & 0xffff] = (uint16_t)(i + 1);
@@ -166,6 +195,7 @@ static void resend(int i, double t) {
     case DISCOVERING: send_padi(i); break;
     case REQUESTING: send_padr(i); break;
     case LINKING: if (!h->lcp_acked) send_lcp_request(i); break;
+    case AUTHENTICATING: send_pap(i); break;
     case NETWORKING: if (!h->ipcp_acked) send_ipcp_request(i); break;
     case UP: break;
     }
@@ -200,6 +230,7 @@ static void discovery(uint8_t *f, int n) {
         resend(i, now());
     } else if (f[15] == 0xa7 && h->sid == ((f[16] << 8) | f[17])) {  // PADT
         if (h->stage == UP) { up_count--; by_address[ntohl(h->address) & 0xffff] = 0; }
+        padt_received++;
         memset(h, 0, sizeof *h);
     }
 }
@@ -215,9 +246,13 @@ static void control(int i, uint8_t *f, int n) {
     if (len < 4 || len > plen) return;
     if (proto == 0xc021) {
         switch (code) {
-        case 1: send_ppp(i, 0xc021, 2, id, p + 4, len - 4); h->lcp_acking = 1; break;  // Configure-Ack all
+        case 1:  // Configure-Ack all; note an Authentication-Protocol of PAP
+            for (int o = 4; o + 2 <= len && p[o + 1] >= 2; o += p[o + 1]) {
+                if (p[o] == 3 && p[o + 1] >= 4 && p[o + 2] == 0xc0 && p[o + 3] == 0x23) lcp_auth_pap = 1;
+            }
+            send_ppp(i, 0xc021, 2, id, p + 4, len - 4); h->lcp_acking = 1; break;
         case 2: h->lcp_acked = 1; break;
-        case 5: send_ppp(i, 0xc021, 6, id, NULL, 0); break;  // Terminate-Ack
+        case 5: send_ppp(i, 0xc021, 6, id, NULL, 0); terminate_received++; break;  // Terminate-Ack
         case 9: {  // Echo-Reply with our magic
             uint32_t magic = htonl(0x5b000000u | (uint32_t)(i + 1));
             send_ppp(i, 0xc021, 10, id, (uint8_t *)&magic, 4);
@@ -225,7 +260,12 @@ static void control(int i, uint8_t *f, int n) {
         }
         default: break;
         }
-        if (h->stage == LINKING && h->lcp_acked && h->lcp_acking) { h->stage = NETWORKING; resend(i, now()); }
+        if (h->stage == LINKING && h->lcp_acked && h->lcp_acking) {
+            h->stage = lcp_auth_pap && pap_user[0] ? AUTHENTICATING : NETWORKING;
+            resend(i, now());
+        }
+    } else if (proto == 0xc023) {  // PAP: Authenticate-Ack goes on to IPCP
+        if (h->stage == AUTHENTICATING && code == 2 && id == h->id) { h->stage = NETWORKING; resend(i, now()); }
     } else if (proto == 0x8021) {
         switch (code) {
         case 1: send_ppp(i, 0x8021, 2, id, p + 4, len - 4); h->ipcp_acking = 1; break;
@@ -314,6 +354,23 @@ static void tun_packets(void) {
     }
 }
 
+static void on_usr1(int sig) { (void)sig; padt_asked = 1; }
+
+// §5.5: a PADT for every session we hold, paced; the hosts end here.
+static void send_padts(void) {
+    for (int i = 0; i < count; i++) {
+        if (hosts[i].sid == 0) continue;
+        uint8_t f[64];
+        pppoe_header(f, i, ac, 0x8863, 0xa7, hosts[i].sid, 0);
+        send_frame(disc_fd, f, 20);
+        padt_sent++;
+        if (hosts[i].stage == UP) { up_count--; by_address[ntohl(hosts[i].address) & 0xffff] = 0; }
+        memset(&hosts[i], 0, sizeof hosts[i]);
+        hosts[i].stage = UP + 1;  // ended: not started again
+        if (padt_sent % 50 == 0) usleep(50000);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 6) {
         fprintf(stderr, "usage: pppoe-swarm IFNAME TUNNAME N ADDRESS-FILE SETUP-SECONDS\n");
@@ -322,6 +379,15 @@ int main(int argc, char **argv) {
     count = atoi(argv[3]);
     if (count < 1 || count > 60000) { fprintf(stderr, "pppoe-swarm: N from 1 to 60000\n"); return 2; }
     double setup = atof(argv[5]);
+    const char *e;
+    double rate = (e = getenv("SWARM_RATE")) ? atof(e) : 200;
+    int window = (e = getenv("SWARM_WINDOW")) ? atoi(e) : count;
+    if ((e = getenv("SWARM_PAP")) && strchr(e, ':')) {
+        snprintf(pap_user, sizeof pap_user, "%.*s", (int)(strchr(e, ':') - e), e);
+        snprintf(pap_password, sizeof pap_password, "%s", strchr(e, ':') + 1);
+    }
+    const char *status = getenv("SWARM_STATUS");
+    signal(SIGUSR1, on_usr1);
     hosts = calloc((size_t)count, sizeof *hosts);
     if (!hosts) die("calloc");
     slots_init();
@@ -334,17 +400,38 @@ int main(int argc, char **argv) {
     snprintf(ifr.ifr_name, IFNAMSIZ, "%s", argv[2]);
     if (ioctl(tun_fd, TUNSETIFF, &ifr) < 0) die("TUNSETIFF");
 
-    double start = now(), last_tick = 0;
+    double start = now(), last_tick = 0, last_status = 0;
     int reported = 0, next = 0;
     struct pollfd p[3] = {{.fd = disc_fd, .events = POLLIN}, {.fd = sess_fd, .events = POLLIN}, {.fd = tun_fd, .events = POLLIN}};
     for (;;) {
         double t = now();
-        // Start 200 clients a second; a stage unanswered for 2 s is sent again.
-        if (t - last_tick >= 0.05) {
+        // Start RATE clients a second (at most WINDOW on the way); a stage
+        // unanswered for 2 s is sent again.
+        if (t - last_tick >= 0.01) {
             last_tick = t;
-            for (int k = 0; k < 10 && next < count; k++) resend(next++, t);
+            int due = (int)((t - start) * rate) + 1, on_the_way = 0;
             for (int i = 0; i < next; i++) {
-                if (hosts[i].stage != UP && t - hosts[i].sent_at > 2) resend(i, t);
+                if (hosts[i].stage > IDLE && hosts[i].stage < UP) on_the_way++;
+            }
+            while (next < count && next < due && on_the_way < window) { resend(next++, t); on_the_way++; }
+            for (int i = 0; i < next; i++) {
+                if (hosts[i].stage != UP && hosts[i].stage <= NETWORKING && t - hosts[i].sent_at > 2) {
+                    resent[hosts[i].stage]++;
+                    resend(i, t);
+                }
+            }
+        }
+        if (padt_asked) { padt_asked = 0; send_padts(); }
+        if (status && t - last_status >= 0.2) {
+            last_status = t;
+            FILE *s = fopen(status, "w");
+            if (s) {
+                fprintf(s, "%.3f %d %ld %ld %.3f %ld", t - start, up_count, padt_received, terminate_received,
+                        last_up > 0 ? last_up - start : 0, padt_sent);
+                for (int k = 0; k < 4; k++) fprintf(s, " %.3f", up_at[k] > 0 ? up_at[k] - start : 0);
+                fprintf(s, " retransmits PADI %ld PADR %ld LCP %ld PAP %ld IPCP %ld\n", resent[DISCOVERING], resent[REQUESTING],
+                        resent[LINKING], resent[AUTHENTICATING], resent[NETWORKING]);
+                fclose(s);
             }
         }
         if (!reported && (up_count == count || t - start > setup)) {

@@ -82,7 +82,8 @@ final class LinkdConversation {
         service.sessionStarted()
         let roles = [start.authenticatePeer.map { "peer must use \($0)" }, start.authenticateSelf.map { "we use \($0)" }]
             .compactMap { $0 }.joined(separator: ", ")
-        service.log.info("session \(start.session): authentication starts (\(roles))")
+        // Debug: the outcome's line names the method (issue 13: fewer lines per setup).
+        service.log.debug("session \(start.session): authentication starts (\(roles))")
         var session = slot.auth
         let actions = session.begin()
         slot.auth = session
