@@ -2,7 +2,8 @@
 // fuzz-flags: -I Sources/CNettle
 // fuzz-modules: CShim IPC PPP
 // libFuzzer target: authd's engine (AuthSession over Authenticator and
-// PeerRole) for PAP, CHAP-MD5, MS-CHAPv2 and EAP-MD5 in both roles, driven by
+// PeerRole) for PAP, CHAP-MD5, MS-CHAPv2 and EAP-MD5 in both roles (and an
+// LNS's proxied PAP/CHAP, RFC 2661 §4.4.5), driven by
 // a hostile peer: the input picks the methods, then is a script of events —
 // packets of any protocol and content, timer expiries, and answers to the
 // engine's credential checks (checked against real local secrets, or forced).
@@ -49,6 +50,18 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     start.user = "alice"; start.remoteName = "server"; start.localName = "router"
     var secrets = LocalSecrets()
     secrets.users = ["alice": "secret", "bob": ""]
+    // RFC 2661 §4.4.5: an LNS's start with what its LAC proxied, for the
+    // method LCP settled (PAP or CHAP-MD5); nothing goes to the caller
+    // before the verdict.
+    let proxied = roles & 0x80 != 0 && start.authenticateSelf == nil
+        && (start.authenticatePeer == .pap || start.authenticatePeer == .chapMD5)
+    if proxied, let m = start.authenticatePeer {
+        let name = s.take(Int(s.next() ?? 0) % 8), id = s.next() ?? 0
+        let challenge = s.take(Int(s.next() ?? 0) % 20), response = s.take(Int(s.next() ?? 0) % 20)
+        start.proxied = ProxiedAuthentication(method: m, name: name, identifier: id,
+                                              challenge: m == .chapMD5 && challenge.isEmpty ? [1] : challenge,
+                                              response: m == .chapMD5 && response.isEmpty ? [1] : response)
+    }
     var policy = AuthPolicy()
     policy.chapInterval = roles & 0x40 != 0 ? 60 : 0
     var session = AuthSession(start, policy: policy, secrets: secrets, random: counting())
@@ -60,6 +73,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for a in actions {
             switch a {
             case let .send(proto, packet):
+                precondition(!proxied || successes > 0 || failed, "a proxied authentication sent to the caller before its verdict")
                 precondition(protocols.contains(proto), "sent on protocol \(proto)")
                 precondition((try? ControlPacket(parsing: packet)) != nil, "sent an unparseable packet")
             case let .verify(v): checks.append(v)

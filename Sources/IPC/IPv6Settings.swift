@@ -50,10 +50,22 @@ public struct IPv6PortSettings: Equatable, Sendable {
     /// DHCPv6 lifetimes of delegated prefixes, seconds (RFC 8415 §21.22).
     public var preferredLifetime: UInt32 = 14_400
     public var validLifetime: UInt32 = 86_400
+    /// NcpdSettings version 4, RFC 4861 §6.2.1 with radvd's meanings:
+    /// MinRtrAdvInterval (0 = 0.33 × MaxRtrAdvInterval), AdvDefaultLifetime
+    /// (the Router Lifetime; nil = 3 × MaxRtrAdvInterval, 0 = not a default
+    /// router), the Prefix Information's A flag (§4.6.2).
+    public var minRaInterval: UInt32 = 0
+    public var routerLifetime: UInt16?
+    public var autonomous = true
+    /// RFC 8106 §5.1/§5.2 Lifetime of RDNSS and DNSSL, seconds; 0 = 3 × MaxRtrAdvInterval.
+    public var dnsLifetime: UInt32 = 0
+    /// RFC 8106 DNSSL in RAs and RFC 3646 §4 Domain Search List in DHCPv6.
+    public var searchDomains: [String] = []
 
     public init(port: String) { self.port = port }
 
     public static let maxDNS = 8
+    public static let maxSearchDomains = 8
 
     func encode(into w: inout ByteWriter) {
         w.string(port); w.string(raPool); w.string(pdPool)
@@ -62,10 +74,12 @@ public struct IPv6PortSettings: Equatable, Sendable {
         w.u32(preferredLifetime); w.u32(validLifetime)
         w.bool(client); w.u8(prefixHint); w.string(lanInterface)
         w.string(naPool)
+        w.u32(minRaInterval); w.bool(routerLifetime != nil); w.u16(routerLifetime ?? 0); w.bool(autonomous)
+        w.u32(dnsLifetime); w.u8(UInt8(searchDomains.count)); for d in searchDomains { w.string(d) }
     }
 
-    /// `version`: NcpdSettings' (2 has no na-pool).
-    static func decode(_ r: inout ByteReader, version: UInt8 = 3) throws(IPCError) -> IPv6PortSettings {
+    /// `version`: NcpdSettings' (2 has no na-pool, 3 none of version 4's RA keys).
+    static func decode(_ r: inout ByteReader, version: UInt8 = 4) throws(IPCError) -> IPv6PortSettings {
         var s = IPv6PortSettings(port: try r.string())
         s.raPool = try r.string(); s.pdPool = try r.string()
         let count = Int(try r.u8())
@@ -75,6 +89,19 @@ public struct IPv6PortSettings: Equatable, Sendable {
         s.preferredLifetime = try r.u32(); s.validLifetime = try r.u32()
         s.client = try r.bool(); s.prefixHint = try r.u8(); s.lanInterface = try r.string()
         if version >= 3 { s.naPool = try r.string() }
+        if version >= 4 {
+            s.minRaInterval = try r.u32()
+            let hasLifetime = try r.bool(), lifetime = try r.u16()
+            s.routerLifetime = hasLifetime ? lifetime : nil
+            s.autonomous = try r.bool(); s.dnsLifetime = try r.u32()
+            let domains = Int(try r.u8())
+            guard domains <= maxSearchDomains else { throw .invalid(callID: 0, reason: "\(domains) search domains, at most \(maxSearchDomains)") }
+            for _ in 0..<domains {
+                let d = try r.string()
+                guard !d.isEmpty, d.utf8.count <= 253 else { throw .invalid(callID: 0, reason: "a search domain of \(d.utf8.count) octets") }
+                s.searchDomains.append(d)
+            }
+        }
         guard s.prefixHint <= 128, s.lanInterface.utf8.count < 16 else { throw .invalid(callID: 0, reason: "bad IPv6 client settings") }
         guard (4...65535).contains(s.raInterval) else { throw .invalid(callID: 0, reason: "RA interval \(s.raInterval) outside 4-65535 s") }
         guard s.preferredLifetime <= s.validLifetime else { throw .invalid(callID: 0, reason: "IPv6 preferred lifetime above the valid one") }

@@ -35,6 +35,17 @@ public struct L2TPSettings: Equatable, Sendable {
     /// per peer (LNS address for a LAC, LAC address for an LNS), in place
     /// of `secret` for that peer; sorted by address.
     public var peerSecrets: [PeerSecret] = []
+    /// LNS, RFC 2661 §18 (§4.4.5's proxy AVPs): calls start in the LCP
+    /// state the LAC's proxy LCP describes instead of renegotiating (off:
+    /// renegotiate, as xl2tpd and accel-ppp do unless told otherwise).
+    public var proxyLCP: Bool = false
+    /// LNS, with `proxyLCP`: the LAC's proxied PAP or CHAP is checked by
+    /// authd (secrets or RADIUS) instead of challenging the caller again.
+    public var proxyAuth: Bool = false
+    /// LNS: the peers (IPv4 addresses) whose proxy AVPs are trusted; empty:
+    /// every peer the port accepts. (Juniper's and HPE's LNSs choose per
+    /// LAC, too.)
+    public var proxyPeers: [String] = []
 
     public struct PeerSecret: Equatable, Sendable {
         /// The peer's IPv4 address, "a.b.c.d".
@@ -44,6 +55,21 @@ public struct L2TPSettings: Equatable, Sendable {
     }
 
     public init() {}
+
+    /// PortSettings version 9: the proxy trust (after the PPPoE VLANs).
+    public func encodeProxy(into w: inout ByteWriter) {
+        w.bool(proxyLCP); w.bool(proxyAuth)
+        w.u16(UInt16(proxyPeers.count)); for p in proxyPeers { w.string(p) }
+    }
+
+    public mutating func decodeProxy(_ r: inout ByteReader) throws(IPCError) {
+        proxyLCP = try r.bool(); proxyAuth = try r.bool()
+        let count = Int(try r.u16())
+        guard count <= 1024 else { throw .invalid(callID: 0, reason: "l2tp: \(count) proxy peers, at most 1024") }
+        proxyPeers = []
+        for _ in 0..<count { proxyPeers.append(try r.string()) }
+        guard proxyLCP || !proxyAuth else { throw .invalid(callID: 0, reason: "l2tp: proxy authentication without proxy LCP") }
+    }
 
     public func encode(into w: inout ByteWriter) {
         w.u8(role.rawValue); w.string(hostName); w.string(secret)

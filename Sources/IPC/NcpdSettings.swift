@@ -32,7 +32,7 @@ public struct NcpdSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(3)
+        w.u8(4)
         w.u8(UInt8(pools.count))
         for p in pools { w.string(p.name); w.u32(p.first); w.u32(p.last); w.u32(p.local) }
         w.bool(hooks)
@@ -43,9 +43,10 @@ public struct NcpdSettings: Equatable, Sendable {
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> NcpdSettings {
         var r = ByteReader(bytes)
-        // Version 2 adds the IPv6 pools and ports, 3 the ports' na-pool.
+        // Version 2 adds the IPv6 pools and ports, 3 the ports' na-pool,
+        // 4 their RA timers, A flag, DNS lifetime and search domains.
         let version = try r.u8()
-        guard (1...3).contains(version) else { throw .invalid(callID: 0, reason: "ncpd settings version \(version), expected 1 to 3") }
+        guard (1...4).contains(version) else { throw .invalid(callID: 0, reason: "ncpd settings version \(version), expected 1 to 4") }
         var s = NcpdSettings()
         let count = Int(try r.u8())
         guard count <= maxPools else { throw .invalid(callID: 0, reason: "\(count) pools, at most \(maxPools)") }

@@ -111,7 +111,7 @@ public struct PortSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(8)  // settings version (4: PPPoE settings; 5: multilink; 6: L2TP; 7: L2TP peer secrets; 8: PPPoE VLANs)
+        w.u8(9)  // settings version (4: PPPoE settings; 5: multilink; 6: L2TP; 7: L2TP peer secrets; 8: PPPoE VLANs; 9: L2TP proxy trust)
         w.string(name); w.u8(kind.rawValue); w.string(device); w.u32(speed)
         w.string(local); w.string(remote); w.bool(localLine); w.bool(crtscts)
         w.u16(mru); w.u32(asyncMap); w.u32(echoInterval); w.u32(echoFailure)
@@ -126,6 +126,7 @@ public struct PortSettings: Equatable, Sendable {
         multilink.encode(into: &w)
         l2tp.encode(into: &w)
         pppoe.vlan.encode(into: &w)
+        l2tp.encodeProxy(into: &w)
         return w.bytes
     }
 
@@ -134,7 +135,7 @@ public struct PortSettings: Equatable, Sendable {
         // Version 5 (before L2TP) is still read: it is what a linkd of the
         // release before deposited as its port's record (issue 20).
         let version = try r.u8()
-        guard (5...8).contains(version) else { throw .invalid(callID: 0, reason: "port settings version \(version)") }
+        guard (5...9).contains(version) else { throw .invalid(callID: 0, reason: "port settings version \(version)") }
         let name = try r.string()
         guard let kind = PortKind(rawValue: try r.u8()) else { throw .invalid(callID: 0, reason: "port kind") }
         var s = PortSettings(name: name, kind: kind)
@@ -156,6 +157,8 @@ public struct PortSettings: Equatable, Sendable {
         if version >= 6 { s.l2tp = try L2TPSettings.decode(&r, peerSecrets: version >= 7) }
         // Version 8 adds the PPPoE VLANs (issue 13); before it, none.
         if version >= 8 { s.pppoe.vlan = try PPPoEVLANSettings.decode(&r) }
+        // Version 9 adds the LNS's proxy trust (issue 16); before it, none.
+        if version >= 9 { try s.l2tp.decodeProxy(&r) }
         try r.finish()
         return s
     }

@@ -76,6 +76,10 @@ public struct AuthStart: Equatable, Sendable {
     /// the VLAN interface accel-ppp would name). Version 3; "" writes
     /// version 2, byte for byte what the release before sent.
     public var nasPortID: String = ""
+    /// RFC 2661 §4.4.5, an LNS trusting its LAC (`proxy-auth`): the PAP or
+    /// CHAP exchange the LAC ran with the caller, for authd to check as if
+    /// the caller had sent it here (no packet goes to the caller). Version 4.
+    public var proxied: ProxiedAuthentication?
 
     public init(session: String, port: String, authenticatePeer: AuthMethod?, authenticateSelf: AuthMethod?) {
         self.session = session; self.port = port
@@ -83,16 +87,20 @@ public struct AuthStart: Equatable, Sendable {
     }
 
     public func encode(into w: inout ByteWriter) {
-        w.u8(nasPortID.isEmpty ? 2 : 3)
+        // Version 4 only with proxied credentials: other starts keep the
+        // bytes the release before sent.
+        let v: UInt8 = proxied != nil ? 4 : nasPortID.isEmpty ? 2 : 3
+        w.u8(v)
         w.string(session); w.string(port); w.method(authenticatePeer); w.method(authenticateSelf)
         w.string(user); w.string(remoteName); w.string(localName); w.string(callingStation)
         w.string(calledStation); w.u32(nasPortType)
-        if !nasPortID.isEmpty { w.string(nasPortID) }
+        if v >= 3 { w.string(nasPortID) }
+        if let proxied { proxied.encode(into: &w) }
     }
 
     public static func decode(_ r: inout ByteReader) throws(IPCError) -> AuthStart {
         let v = try r.u8()
-        guard v == 2 || v == 3 else { throw .invalid(callID: 0, reason: "auth start version \(v), expected 2 or 3") }
+        guard (2...4).contains(v) else { throw .invalid(callID: 0, reason: "auth start version \(v), expected 2 to 4") }
         let session = try r.string(), port = try r.string()
         let peer = try r.method(), me = try r.method()
         var s = AuthStart(session: session, port: port, authenticatePeer: peer, authenticateSelf: me)
@@ -103,7 +111,43 @@ public struct AuthStart: Equatable, Sendable {
             s.nasPortID = try r.string()
             guard !s.nasPortID.isEmpty else { throw .invalid(callID: 0, reason: "auth start: empty NAS-Port-Id") }
         }
+        if v == 4 {
+            s.nasPortID = try r.string()
+            let p = try ProxiedAuthentication.decode(&r)
+            guard p.method == s.authenticatePeer else { throw .invalid(callID: 0, reason: "auth start: proxied \(p.method), not the method asked of the peer") }
+            s.proxied = p
+        }
         return s
+    }
+}
+
+/// RFC 2661 §4.4.5: what a LAC proxied of the caller's authentication, as
+/// an LNS's linkd hands it to authd: PAP (Proxy Authen Type 3: the name and
+/// password) or CHAP-MD5 (type 2: the name, the Identifier and Challenge the
+/// LAC sent, the caller's Response). Each value fits one AVP (and one PAP or
+/// CHAP field: at most 255 octets).
+public struct ProxiedAuthentication: Equatable, Sendable {
+    public var method: AuthMethod
+    public var name: [UInt8]
+    public var identifier: UInt8
+    public var challenge: [UInt8]
+    public var response: [UInt8]
+
+    public init(method: AuthMethod, name: [UInt8], identifier: UInt8 = 0, challenge: [UInt8] = [], response: [UInt8]) {
+        self.method = method; self.name = name; self.identifier = identifier; self.challenge = challenge; self.response = response
+    }
+
+    public func encode(into w: inout ByteWriter) {
+        w.method(method); w.blob(Array(name.prefix(255))); w.u8(identifier)
+        w.blob(Array(challenge.prefix(255))); w.blob(Array(response.prefix(255)))
+    }
+
+    public static func decode(_ r: inout ByteReader) throws(IPCError) -> ProxiedAuthentication {
+        guard let m = try r.method(), m == .pap || m == .chapMD5 else { throw .invalid(callID: 0, reason: "proxied authentication: not PAP or CHAP") }
+        let name = try r.blob(max: 255), id = try r.u8(), challenge = try r.blob(max: 255), response = try r.blob(max: 255)
+        // RFC 1994 §4.1: a CHAP Challenge and Response Value are at least one octet.
+        if m == .chapMD5, challenge.isEmpty || response.isEmpty { throw .invalid(callID: 0, reason: "proxied CHAP without challenge or response") }
+        return ProxiedAuthentication(method: m, name: name, identifier: id, challenge: challenge, response: response)
     }
 }
 

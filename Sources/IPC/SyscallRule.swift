@@ -56,6 +56,9 @@ public enum SyscallArgument {
     public static let tunSetVnetHeaderSize: UInt64 = 0x4004_54d8
     public static let tunGetIff: UInt64 = 0x8004_54d2
     public static let siocGifIndex: UInt64 = 0x8933
+    /// SIOCOUTQ (= TIOCOUTQ): octets a socket has sent that its peer has
+    /// not read yet (issue 17: a bundle link's channel backlog).
+    public static let siocOutq: UInt64 = 0x5411
     /// O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_DIRECTORY | O_PATH | O_TMPFILE:
     /// with value O_RDWR, an open may only read and write a file that exists.
     public static let openModeMask: UInt64 = 0x3 | 0x40 | 0x200 | 0x400 | 0x1_0000 | 0x20_0000 | 0x40_0000

@@ -3,10 +3,10 @@
 // them. Labels are held to letters, digits, hyphens and underscores so text
 // round-trips; anything else is refused.
 
-enum DomainName {
+public enum DomainName {
     /// "example.com" → 7 e x a m p l e 3 c o m 0; nil when a label is empty,
     /// longer than 63, holds other characters, or the name exceeds 255.
-    static func encode(_ name: String) -> [UInt8]? {
+    public static func encode(_ name: String) -> [UInt8]? {
         var out: [UInt8] = []
         let trimmed = name.hasSuffix(".") ? String(name.dropLast()) : name
         for label in trimmed.split(separator: ".", omittingEmptySubsequences: false) {

@@ -84,6 +84,10 @@ public struct MultilinkReassembler: Sendable {
 
     /// How many fragments the ring holds at most.
     public var capacity: Int { slotMask + 1 }
+    /// How far ahead of the ring a fragment may be and still be held back
+    /// for (`admits`): sixteen rings, and always under a quarter of the
+    /// sequence space, which a resumed peer jumps (ncpd's Bundle).
+    public var holdLimit: Int { min(16 * capacity, Int(format.sequenceMask + 1) / 4 - 1) }
     /// Fragments waiting for their packet to complete.
     public var bufferedFragments: Int { slots.reduce(0) { $0 + ($1.length >= 0 ? 1 : 0) } }
     /// The member links, in joining order.
@@ -153,6 +157,28 @@ public struct MultilinkReassembler: Sendable {
         pool.replaceSubrange(offset..<(offset + length), with: fragment[dataStart...])
         slots[index] = Slot(sequence: sequence, length: length, begin: header.begin, end: header.end)
         counters.fragmentsReceived += 1
+    }
+
+    /// Issue 17: whether `fragment` fits in the ring now. One too far ahead
+    /// would make `receive` give up the oldest numbers (`makeRoom`) although
+    /// they may still be on their way over a slower link; the owner can
+    /// instead keep it and stop reading its link until the ring has moved
+    /// (backpressure, never a loss for a full buffer). Since the link's
+    /// later fragments all come after it (§4.1: each link keeps its order),
+    /// its number already counts towards M as seen on `link`, so numbers on
+    /// no link are still declared lost and the ring moves. True for input
+    /// `receive` would refuse or count anyway, and for a fragment more than
+    /// `holdLimit` ahead: that is no skew between links but a jump (a peer
+    /// that resumed a quarter of the space ahead, or lost a long run), and
+    /// the ring gives up the numbers before it at once, as before.
+    public mutating func admits(_ fragment: ArraySlice<UInt8>, on link: UInt32) -> Bool {
+        guard let header = try? MultilinkHeader.decode(fragment, format: format), let base = expected,
+              let m = members.firstIndex(where: { $0.link == link }) else { return true }
+        let ahead = format.distance(from: base, to: header.sequence)
+        guard Int(ahead) > slotMask, Int(ahead) <= holdLimit else { return true }
+        if members[m].last.map({ format.isAfter(header.sequence, $0) }) ?? true { members[m].last = header.sequence }
+        members[m].idle = false
+        return false
     }
 
     /// The buffer is full: give up the oldest sequence numbers until

@@ -168,6 +168,27 @@ final class ChannelRelay {
         counters.toChannel.count(frame.withUnsafeBytes { ChannelPump.send(raw, $0) })
     }
 
+    /// Issue 17: the line is full (Session+Backlog): no frame is read from
+    /// the owner until it drains, so the owner's side of the channel fills
+    /// and it sees EAGAIN. Only for a channel of our own (a mux carries
+    /// PPPoE sessions, whose datagrams never wait).
+    private(set) var paused = false
+
+    func pauseReading() {
+        guard !paused, state == .relaying, mux == nil, let raw = own?.raw else { return }
+        paused = true
+        loop.unwatch(raw)
+    }
+
+    func resumeReading() {
+        guard paused else { return }
+        paused = false
+        guard state == .relaying, let raw = own?.raw else { return }
+        do { try loop.watch(raw) { [unowned self] events in self.readable(events) } } catch {
+            end("cannot watch the channel: \(error)")
+        }
+    }
+
     /// Our end of the channel while relaying (deposited in the fd store).
     var descriptor: Int32? { state == .relaying ? own?.raw : nil }
 
@@ -503,7 +524,7 @@ final class ChannelRelay {
                 case .capability: capability(n, &buffer)
                 case .ppp, .invalid: frame(n, buffer, limit: limit)
                 }
-                guard state == .relaying else { return }
+                guard state == .relaying, !paused else { return }
             }
         }
         switch end {

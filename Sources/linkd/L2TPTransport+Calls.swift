@@ -6,6 +6,7 @@
 // a tunnel to the next LNS in `lns`.
 import IPC
 import L2TP
+import PPP
 
 extension L2TPTransport {
     func makeCircuit(_ slot: L2TPTunnelSlot, _ sessionID: UInt16) -> Circuit {
@@ -101,7 +102,7 @@ extension L2TPTransport {
             let circuit = makeCircuit(slot, call.localID)
             let s = host.makeSession(on: circuit)
             host.rt.log.info("session \(s.id): L2TP call \(call.localID) (its \(call.peerID)) in tunnel \(slot.id) from \(slot.peer)\(call.sequencing ? ", sequenced" : "")")
-            noteProxy(call.call.proxy, session: s)
+            let checked = noteProxy(call.call.proxy, session: s)
             host.rt.publish(.callUp(port: settings.name, tunnel: Int(slot.id), call: Int(call.localID), peerCall: Int(call.peerID), session: s.id))
             if let c = circuit.l2tp {
                 // RFC 2867 §2.1 names the user in a Tunnel-Link-Start: at the
@@ -109,13 +110,21 @@ extension L2TPTransport {
                 if let name = call.call.proxy.authenName { c.user = String(decoding: name.prefix(253), as: UTF8.self) }
                 accountCallUp(c, on: slot, session: s)
             }
-            s.start()
+            if checked, let o = trustedProxy(call.call.proxy, from: slot, session: s) { s.startOpened(o) } else { s.start() }
         case .lac:
             guard let s = slot.circuits[call.localID]?.session, s.phase != .dead else { return }
             host.rt.log.info("session \(s.id): L2TP call \(call.localID) connected (LNS's id \(call.peerID))")
             host.rt.publish(.callUp(port: settings.name, tunnel: Int(slot.id), call: Int(call.localID), peerCall: Int(call.peerID), session: s.id))
-            if let c = slot.circuits[call.localID]?.l2tp { accountCallUp(c, on: slot, session: s) }
-            s.start()
+            guard let c = slot.circuits[call.localID]?.l2tp else { return s.start() }
+            accountCallUp(c, on: slot, session: s)
+            // RFC 2661 §18: a call carrying a subscriber's proxy LCP starts in
+            // that state (Session+ProxiedStart); the LNS chooses whether to keep it.
+            if !c.proxy.isEmpty, let o = try? ProxiedLCP.negotiated(c.proxy, role: .caller, configuration: s.lcp.negotiator.configuration) {
+                s.standsInForCaller = true
+                s.startOpened(o)
+            } else {
+                s.start()
+            }
         }
     }
 
@@ -147,19 +156,64 @@ extension L2TPTransport {
     }
 
     /// LNS: the LAC's proxy LCP and authentication (§4.4.5), checked and
-    /// logged. We still run LCP and authentication with the caller
-    /// ourselves: §4.4.5 lets the LNS renegotiate, and xl2tpd and accel-ppp
-    /// do unless told to trust the LAC. Malformed ones are counted and
-    /// ignored, never a reason to refuse the call.
-    func noteProxy(_ proxy: ProxyInformation, session s: Session) {
-        guard !proxy.isEmpty else { return }
+    /// logged; true when there are some and they are consistent. Malformed
+    /// ones are counted and ignored, never a reason to refuse the call.
+    @discardableResult
+    func noteProxy(_ proxy: ProxyInformation, session s: Session) -> Bool {
+        guard !proxy.isEmpty else { return false }
         do {
             try proxy.check()
             counters.proxyAccepted += 1
             host.rt.log.info("session \(s.id): \(proxy.summary)")
+            return true
         } catch {
             counters.proxyMalformed += 1
             host.rt.log.notice("session \(s.id): proxy AVPs ignored (\(error)); negotiating with the caller")
+            return false
+        }
+    }
+
+    /// LNS, RFC 2661 §18: the LCP state to start the call in, when the port
+    /// trusts this peer's proxy LCP (`proxy-lcp`, `proxy-peers`) and the
+    /// state is one this port would have agreed to; nil: negotiate with
+    /// the caller, as xl2tpd and accel-ppp do unless told to trust the LAC.
+    /// With `proxy-auth`, a proxied PAP or CHAP-MD5 of the method LCP
+    /// settled goes to authd to check instead of a new exchange.
+    func trustedProxy(_ proxy: ProxyInformation, from slot: L2TPTunnelSlot, session s: Session) -> LCPNegotiatedOptions? {
+        guard l2tp.role == .lns, l2tp.proxyLCP, trustsProxy(of: slot.peer.address) else { return nil }
+        let o: LCPNegotiatedOptions
+        do { o = try ProxiedLCP.negotiated(proxy, role: .lns, configuration: s.lcp.negotiator.configuration) } catch {
+            counters.proxyRenegotiated += 1
+            host.rt.log.notice("session \(s.id): proxy LCP not taken (\(error)); negotiating with the caller")
+            return nil
+        }
+        counters.proxyTrusted += 1
+        if l2tp.proxyAuth, let a = proxiedAuthentication(proxy, settled: o.weAuthenticatePeerWith) {
+            s.proxiedAuthentication = a
+            host.rt.log.info("session \(s.id): LCP as the LAC proxied it; checking its proxied \(a.method) for '\(String(decoding: a.name.prefix(64), as: UTF8.self))'")
+        } else {
+            host.rt.log.info("session \(s.id): LCP as the LAC proxied it\(o.weAuthenticatePeerWith == nil ? "" : "; authenticating the caller again")")
+        }
+        return o
+    }
+
+    private func trustsProxy(of peer: UInt32) -> Bool {
+        l2tp.proxyPeers.isEmpty || l2tp.proxyPeers.contains { L2TPEndpoint($0, defaultPort: 1701)?.address == peer }
+    }
+
+    /// §4.4.5 Proxy Authen Type 3 (PAP) or 2 (CHAP) when it is the method
+    /// LCP settled (a proxied PAP proves nothing to a port requiring CHAP).
+    private func proxiedAuthentication(_ p: ProxyInformation, settled: AuthenticationProtocol?) -> ProxiedAuthentication? {
+        guard let type = p.authenType, let name = p.authenName, let response = p.authenResponse,
+              name.count <= 255, response.count <= 255 else { return nil }
+        switch (type, settled) {
+        case (ProxyInformation.pap, .pap?):
+            return ProxiedAuthentication(method: .pap, name: name, identifier: p.authenID ?? 0, response: response)
+        case (ProxyInformation.chap, .chapMD5?):
+            guard let challenge = p.authenChallenge, let id = p.authenID, !challenge.isEmpty, challenge.count <= 255 else { return nil }
+            return ProxiedAuthentication(method: .chapMD5, name: name, identifier: id, challenge: challenge, response: response)
+        default:
+            return nil
         }
     }
 }

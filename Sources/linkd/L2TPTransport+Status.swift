@@ -16,6 +16,7 @@ extension L2TPTransport {
             "refused": .int(Int64(c.refused)), "receive_errors": .int(Int64(c.receiveErrors)),
             "send_errors": .int(Int64(c.sendErrors)), "failovers": .int(Int64(c.failovers)),
             "proxy_accepted": .int(Int64(c.proxyAccepted)), "proxy_malformed": .int(Int64(c.proxyMalformed)),
+            "proxy_trusted": .int(Int64(c.proxyTrusted)), "proxy_renegotiated": .int(Int64(c.proxyRenegotiated)),
         ])
     }
 

@@ -87,6 +87,10 @@ final class L2TPTransport: Transport {
         /// were consistent, or were not (then ignored: we negotiate).
         var proxyAccepted = 0
         var proxyMalformed = 0
+        /// LNS, RFC 2661 §18: calls started in the proxied LCP state, and
+        /// those whose proxy LCP this port would not agree to (renegotiated).
+        var proxyTrusted = 0
+        var proxyRenegotiated = 0
     }
 
     unowned let host: PortSessions

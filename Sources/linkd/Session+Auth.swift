@@ -67,6 +67,8 @@ extension Session: AuthParticipant {
         start.callingStation = circuit.peer
         start.nasPortType = NASPortType.of(settings.kind)
         start.calledStation = calledStation
+        // RFC 2661 §4.4.5: the LAC's exchange, for the method LCP settled.
+        if let p = proxiedAuthentication, p.method == start.authenticatePeer { start.proxied = p }
         // Issue 13: a session on a VLAN is named by port and VLAN, as
         // accel-ppp names it by its VLAN interface; RFC 4603 §2 type 33.
         if circuit.vlan.isTagged {

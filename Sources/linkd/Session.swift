@@ -36,6 +36,9 @@ final class Session {
         var echoRequestsSent = 0, echoRepliesReceived = 0
         /// Write failures, and frames a full send buffer could not take.
         var transmitErrors = 0, transmitDropped = 0
+        /// Issue 17: frames a byte-stream line could not take at once (EAGAIN
+        /// or a short write) that waited in `backlog` instead of being lost.
+        var transmitHeld = 0
         /// RFC 1661 §3.4: non-LCP frames before the Network phase are discarded.
         var discardedBeforeNetwork = 0
         /// RFC 1661 §5.7: frames of protocols nobody here runs.
@@ -93,6 +96,8 @@ final class Session {
     let context: Context
     /// The Network phase's channel to ncpd (nil before, and after it closed).
     private(set) var channel: ChannelRelay?
+    /// Issue 17: what a byte-stream line could not take yet (Session+Backlog).
+    var backlog = WireBacklog()
     /// When the Network phase began (accounting's session time).
     private(set) var networkSince: Instant?
     /// The Authenticate phase (Session+Auth).
@@ -121,6 +126,11 @@ final class Session {
     var bridge = BridgeState()
     /// The LCP and authentication an L2TP LAC may proxy (Session+Proxy).
     var proxyCapture = ProxyCapture()
+    /// L2TP, RFC 2661 §18: an LNS's call that trusts its LAC's proxied
+    /// PAP/CHAP, and our LAC's call standing in for its subscriber
+    /// (Session+ProxiedStart).
+    var proxiedAuthentication: ProxiedAuthentication?
+    var standsInForCaller = false
 
     /// A PPPoE session: its id, the peer's MAC and the payload ceiling.
     let pppoe: PPPoEBinding?
@@ -168,6 +178,16 @@ final class Session {
     /// RFC 1661 §3.2 Dead → Establish: the lower layer is up at once on our
     /// ports (a bound UDP socket, an open tty), so open and signal Up.
     func start() { run(.circuitUp) }
+
+    /// RFC 2661 §18: LCP Opened at once with what a LAC's proxy LCP
+    /// settled (ProxiedLCP), nothing sent; then as after any tlu.
+    func startOpened(_ o: LCPNegotiatedOptions) {
+        _ = phases.handle(.circuitConnecting)
+        var negotiator = lcp.negotiator
+        negotiator.restore(o)
+        lcp = LCP.resumed(negotiator: negotiator, limits: lcp.automaton.limits, nextIdentifier: 1)
+        layerUp()
+    }
 
     /// Administrative close (pppctl session kill): RFC 1661 §5.5 Terminate.
     func close(reason: String) { run(.closeRequested(reason: reason)) }
@@ -240,6 +260,9 @@ final class Session {
             authFrameFromPeer(proto, information)
             return
         }
+        // Our LAC's stand-in call: the LNS's first network or NCP frame
+        // while we wait for its Challenge says it took the proxied state.
+        if standsInForCaller, phase == .authenticate, !proto.isLinkControl { peerTookTheProxy() }
         switch phases.destination(of: proto) {
         case .lcp, .authentication:
             return  // taken above
@@ -301,6 +324,7 @@ final class Session {
             case .thisLayerUp:
                 layerUp()
             case .thisLayerDown:
+                standsInForCaller = false  // RFC 2661 §18: the LNS renegotiates
                 switch lcp.state {
                 case .closing, .stopping, .closed, .stopped: run(.lcpDown(terminating: true))
                 default: run(.lcpDown(terminating: false))
@@ -491,6 +515,7 @@ final class Session {
     private func finish() {
         stopEcho()
         endNetwork()
+        discardBacklog()
         endAuthentication(reason: reason ?? "ended")
         if let t = restartTimer { loop.cancel(t) }
         restartTimer = nil
@@ -528,8 +553,9 @@ final class Session {
 
     // MARK: Transmit
 
-    /// One frame out: a datagram, or one write of an HDLC frame. A frame is
-    /// expendable (PPP recovers from loss): a full buffer drops it and counts.
+    /// One frame out: a datagram, or one write of an HDLC frame. A datagram
+    /// is expendable (PPP recovers from loss): a full buffer drops it and
+    /// counts. On a byte stream the rest waits for the line (Session+Backlog).
     func transmit<C: Collection<UInt8>>(_ proto: ProtocolNumber, _ information: C) {
         // The port's buffer, not one per session: it grows once to the
         // longest frame any session sent and is reused (FrameScratch).
@@ -542,6 +568,11 @@ final class Session {
         if let batch = context.transmits {
             if transmitBuffer.withUnsafeBytes({ batch.add($0, fd: circuit.raw, from: self) }) { return }
             batch.flush()
+        }
+        if case .hdlc = circuit.framing {
+            // A tty or TCP line: a frame that does not fit now waits.
+            transmitBuffer.withUnsafeBytes { transmitOnStream($0) }
+            return
         }
         let n = if let call = circuit.l2tp {
             call.send(transmitBuffer)

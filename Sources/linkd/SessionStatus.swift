@@ -80,6 +80,7 @@ enum SessionStatus {
                 r.counters.droppedOverMRU + r.counters.droppedInvalid + r.counters.droppedBeforeHandoff
                     + r.counters.toChannel.total } ?? 0)),
             "transmit_errors": .int(Int64(c.transmitErrors)), "transmit_dropped": .int(Int64(c.transmitDropped)),
+            "transmit_held": .int(Int64(c.transmitHeld)),
             "port_unreachable": .int(Int64(port.counters.unreachable)),
             "frames_without_session": .int(Int64(port.counters.framesWithoutSession)),
             "connections_refused": .int(Int64(port.counters.connectionsRefused)),

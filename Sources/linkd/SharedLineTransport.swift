@@ -69,7 +69,9 @@ final class SharedLineTransport: Transport {
         let framing: Circuit.Framing = if case .stream = reading { .hdlc } else { .datagram }
         let circuit = shared ?? Circuit(shared: descriptor, peer: peer, framing: framing)
         do {
-            try loop.watch(descriptor) { [unowned self, unowned circuit] _ in self.readable(circuit) }
+            try loop.watch(descriptor) { [unowned self, unowned circuit] events in
+                if circuit.dispatch(events) { self.readable(circuit) }
+            }
         } catch {
             host.rt.log.warning("port \(settings.name): \(error)")
             return nil

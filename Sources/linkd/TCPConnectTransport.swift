@@ -24,7 +24,7 @@ final class TCPConnectTransport: Transport {
         // One session at a time: the one a previous linkd left, if any.
         let resumed = host.resumeConnections(limit: 1) { circuit in
             do {
-                try host.rt.loop.watch(circuit.raw) { [unowned self, unowned circuit] _ in self.readable(circuit) }
+                try host.rt.loop.watch(circuit.raw) { [unowned self, unowned circuit] events in self.readable(circuit, events) }
                 return true
             } catch {
                 host.rt.log.warning("port \(settings.name): \(error)")
@@ -61,13 +61,15 @@ final class TCPConnectTransport: Transport {
         s.circuitConnecting()
         host.rt.log.info("session \(s.id): connecting to \(settings.remote)")
         do {
-            try host.rt.loop.watch(fd, [.readable, .writable]) { [unowned self, unowned circuit] _ in self.readable(circuit) }
+            try host.rt.loop.watch(fd, [.readable, .writable]) { [unowned self, unowned circuit] events in
+                self.readable(circuit, events)
+            }
         } catch {
             s.circuitFailed(reason: "connect to \(settings.remote): \(error)")
         }
     }
 
-    private func readable(_ circuit: Circuit) {
+    private func readable(_ circuit: Circuit, _ events: IOEvents) {
         if connecting === circuit {
             connecting = nil
             let err = ppp_tcp_connected(circuit.raw)
@@ -80,6 +82,8 @@ final class TCPConnectTransport: Transport {
                 host.rt.log.info("session \(s.id): connected to \(settings.remote)")
                 s.start()
             }
+        } else if !circuit.dispatch(events) {
+            return
         }
         reader.drain(circuit, host: host, what: "connection to \(circuit.peer)")
     }

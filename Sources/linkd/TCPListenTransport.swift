@@ -79,7 +79,8 @@ final class TCPListenTransport: Transport {
     /// Reads `circuit` from the loop; false (logged) when it cannot.
     private func watch(_ circuit: Circuit) -> Bool {
         do {
-            try host.rt.loop.watch(circuit.raw) { [unowned self, unowned circuit] _ in
+            try host.rt.loop.watch(circuit.raw) { [unowned self, unowned circuit] events in
+                guard circuit.dispatch(events) else { return }
                 self.reader.drain(circuit, host: self.host, what: "connection to \(circuit.peer)")
             }
             return true

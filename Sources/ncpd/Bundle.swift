@@ -12,40 +12,6 @@ import Glibc
 import IPC
 import PPP
 
-/// A member link: its channel from linkd and what the fragmenter weighs.
-final class BundleLink {
-    let session: String
-    let id: UInt32
-    let channel: FileDescriptor
-    /// RFC 1661 §6.1: the peer's MRU on this link bounds each fragment.
-    let peerMRU: UInt16
-    /// The link's speed (bit/s) from linkd; 0: not known (see `transmit`).
-    let weight: UInt64
-    var fragmentsOut = 0, fragmentsIn = 0
-    /// Frames that came without an MP header (RFC 1990 §3: a member link
-    /// may carry the bundle's protocols directly): passed to the session.
-    var framesIn = 0
-    /// Octets given to the link since the last wake-up of the bundle: the
-    /// queue depth the fragmenter balances (linkd drains between wake-ups).
-    var recent = 0
-    /// Something arrived since the last idle tick.
-    var heard = false
-    /// Fragments sent on this link since the last idle tick, and whether a
-    /// null fragment already followed its last data (see `sendNullFragments`).
-    var sentSinceTick = 0
-    var nullAfterLast = true
-    var nullFragmentsOut = 0
-    var transmit = ChannelDrops()
-
-    init(session: String, id: UInt32, channel: consuming FileDescriptor, peerMRU: UInt16, weight: UInt64) {
-        self.session = session
-        self.id = id
-        self.channel = channel
-        self.peerMRU = peerMRU
-        self.weight = weight
-    }
-}
-
 /// What a bundle needs from its owner.
 protocol BundleHost: AnyObject {
     var loop: EventLoop { get }
@@ -69,6 +35,10 @@ struct BundleCounters {
     var malformed = 0
     /// Packets for the session dropped (its side full or gone).
     var toSession = ChannelDrops()
+    /// Issue 17: times no member link had room, so the session's side was
+    /// left unread until one drained (backpressure: the session's channel
+    /// fills and it holds its TUN reads), and the packets read meanwhile.
+    var backpressure = 0
 }
 
 final class Bundle {
@@ -104,6 +74,8 @@ final class Bundle {
     private var fragments: [MultilinkFragment] = []
     private var members: [MultilinkMember] = []
     private var packet: [UInt8] = []
+    /// Issue 17: no link has room; the session's side is not watched.
+    private(set) var innerPaused = false
 
     /// A new bundle (`state.nextTransmitSequence` 0, RFC 1990 §4.1) or one
     /// resumed from the fd store.
@@ -151,13 +123,14 @@ final class Bundle {
     func add(session: String, channel: consuming FileDescriptor, peerMRU: UInt16, weight: UInt64,
              id: UInt32? = nil) -> BundleLink? {
         let link = BundleLink(session: session, id: id ?? nextLink, channel: channel, peerMRU: peerMRU,
-                              weight: weight)
+                              weight: weight, heldLimit: heldLimit)
         nextLink = max(nextLink, link.id &+ 1)
         Socket.setSendBuffer(link.channel.raw, bytes: Socket.channelSendBuffer, force: true)
         do {
-            try host.loop.watch(link.channel.raw) { [weak self, weak link] _ in
+            try host.loop.watch(link.channel.raw) { [weak self, weak link] events in
                 guard let self, let link else { return }
-                self.linkReadable(link)
+                if events.contains(.writable) { self.linkWritable(link) }
+                if events != .writable { self.linkReadable(link, events) }
             }
         } catch {
             host.log.warning("\(name): cannot watch \(session)'s channel: \(error)")
@@ -183,7 +156,10 @@ final class Bundle {
         reassembler?.leave(link: link.id)
         host.log.info("\(name): \(link.session) left (\(reason)); \(links.count) link(s) remain")
         host.publish(.linkLeft(bundle: name, session: link.session, links: links.count, reason: reason))
-        if links.isEmpty { end(reason: "its last link left") } else { host.bundleChanged(self) }
+        if links.isEmpty { end(reason: "its last link left") } else {
+            host.bundleChanged(self)
+            if links.contains(where: { $0.hasRoom }) { resumeInner() }
+        }
     }
 
     /// Ends the bundle: every member channel is closed (linkd closes each
@@ -236,18 +212,64 @@ final class Bundle {
         return (deposited &+ (format.sequenceMask + 1) / 4) & format.sequenceMask
     }
 
+    /// What may wait for one link: a packet of the peer's MRRU cut into
+    /// fragments (each with its header), or a whole frame on a link without
+    /// MP, twice over.
+    private var heldLimit: Int { 2 * (max(Int(state.peerMRRU ?? 0), 1500) + 2 + BundleLink.heldFramesLimit * 6) }
+
     // MARK: session → links
 
     private func innerReadable() {
-        for l in links { l.recent = 0 }
+        guard links.contains(where: { $0.hasRoom }) else {
+            pauseInner()
+            return
+        }
+        // Issue 17: each link's real backlog, once per wake-up.
+        for l in links { l.readBacklog() }
         let end = ChannelPump.drain(inner.raw, into: &frame) { n, buf in
             self.transmit(buf, n)
+            // Read on only while some link has room: otherwise the frame
+            // stays in the session's channel (backpressure).
+            guard self.links.contains(where: { $0.hasRoom }) else {
+                self.pauseInner()
+                return false
+            }
             return !self.ended
         }
         switch end {
         case .drained, .budget, .stopped: break
         case .closed, .failed: self.end(reason: "its session's channel closed")
         }
+    }
+
+    /// Issue 17: no link has room. The session's side stays unread until
+    /// one drains; its channel fills and the session holds its TUN reads.
+    private func pauseInner() {
+        guard !innerPaused, !ended else { return }
+        innerPaused = true
+        counters.backpressure += 1
+        host.loop.unwatch(inner.raw)
+    }
+
+    private func resumeInner() {
+        guard innerPaused, !ended else { return }
+        innerPaused = false
+        do { try host.loop.watch(inner.raw) { [weak self] _ in self?.innerReadable() } } catch {
+            end(reason: "cannot watch the session's channel: \(error)")
+        }
+    }
+
+    /// A link's channel takes frames again: what waited goes, in order;
+    /// once nothing waits the link has room and the session's side is read.
+    private func linkWritable(_ link: BundleLink) {
+        guard link.flushHeld() else { return }
+        watch(link)
+        resumeInner()
+    }
+
+    /// The loop reports what the link waits for (BundleLink.interest).
+    private func watch(_ link: BundleLink) {
+        try? host.loop.modify(link.channel.raw, link.interest)
     }
 
     /// One frame from the session (Protocol then Information).
@@ -258,10 +280,15 @@ final class Bundle {
         // LCP (a Protocol-Reject the session asks for) is per link, never
         // MP (RFC 1990 §5.1); without the peer's MRRU nothing may be MP.
         guard proto != ProtocolNumber.lcp.rawValue, fragmenter != nil else {
-            let link = links.min { $0.recent < $1.recent }!
-            if link.transmit.count(buf.withUnsafeBytes { ChannelPump.send(link.channel.raw, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
-                link.recent += n
+            // Whole, on the link with room and the least queued.
+            guard let link = links.filter({ $0.hasRoom }).min(by: { $0.queuedOctets < $1.queuedOctets }) else {
+                counters.sendErrors += 1
+                return
             }
+            _ = buf.withUnsafeBytes {
+                link.send(protocol: proto, information: UnsafeRawBufferPointer(rebasing: $0[2..<n]))
+            }
+            watch(link)
             return
         }
         members.removeAll(keepingCapacity: true)
@@ -270,9 +297,11 @@ final class Bundle {
         // would otherwise get nothing; all unknown, the shares are equal.
         var fastest: UInt64 = 1
         for l in links { fastest = max(fastest, l.weight) }
-        for l in links {
+        // Issue 17: only links with room take part (a link whose channel
+        // was full has frames waiting and gets nothing new until they go).
+        for l in links where l.hasRoom {
             members.append(MultilinkMember(link: l.id, mru: Int(l.peerMRU), weight: l.weight == 0 ? fastest : l.weight,
-                                           queuedOctets: l.recent))
+                                           queuedOctets: l.queuedOctets))
         }
         do {
             try fragmenter!.fragment(buf[0..<n], across: members, into: &output, fragments: &fragments)
@@ -283,27 +312,30 @@ final class Bundle {
         counters.packetsOut += 1
         for f in fragments {
             guard let link = links.first(where: { $0.id == f.link }) else { continue }
-            let sent = output.withUnsafeBytes {
-                ChannelPump.send(link.channel.raw, protocol: ProtocolNumber.multilink.rawValue,
-                                 information: UnsafeRawBufferPointer(rebasing: $0[f.range]))
+            let offer = output.withUnsafeBytes {
+                link.send(protocol: ProtocolNumber.multilink.rawValue, information: UnsafeRawBufferPointer(rebasing: $0[f.range]))
             }
-            if link.transmit.count(sent) {
+            if offer != .lost {
                 link.fragmentsOut += 1
                 counters.fragmentsOut += 1
             }
             link.sentSinceTick += 1
             link.nullAfterLast = false
-            link.recent += f.range.count
         }
+        for l in links where !l.hasRoom { watch(l) }
         if let fragmenter, depositStepOf(fragmenter.nextSequence) != depositedStep { host.bundleChanged(self) }
     }
 
     // MARK: links → session
 
-    private func linkReadable(_ link: BundleLink) {
+    private func linkReadable(_ link: BundleLink, _ events: IOEvents) {
+        guard !link.isParked else {
+            // Held back (a parked fragment): only its hang-up matters now.
+            if !events.isDisjoint(with: [.hangup, .error]) { remove(link, reason: "channel closed by linkd") }
+            return
+        }
         let end = ChannelPump.drain(link.channel.raw, into: &frame) { n, buf in
-            self.received(buf, n, on: link)
-            return !self.ended
+            self.received(buf, n, on: link) && !self.ended
         }
         switch end {
         case .drained, .budget, .stopped: break
@@ -312,8 +344,9 @@ final class Bundle {
         }
     }
 
-    private func received(_ buf: [UInt8], _ n: Int, on link: BundleLink) {
-        guard n >= ChannelFrame.headerLength else { counters.malformed += 1; return }
+    /// One frame from a member link; false to stop reading that link.
+    private func received(_ buf: [UInt8], _ n: Int, on link: BundleLink) -> Bool {
+        guard n >= ChannelFrame.headerLength else { counters.malformed += 1; return true }
         link.heard = true
         let proto = UInt16(buf[0]) << 8 | UInt16(buf[1])
         guard proto == ProtocolNumber.multilink.rawValue, reassembler != nil else {
@@ -321,15 +354,40 @@ final class Bundle {
             // LCP that linkd forwards (a Protocol-Reject): the session's.
             link.framesIn += 1
             counters.toSession.count(buf.withUnsafeBytes { ChannelPump.send(inner.raw, UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
-            return
+            return true
         }
         link.fragmentsIn += 1
-        reassembler!.receive(buf[ChannelFrame.headerLength..<n], on: link.id)
+        let fragment = buf[ChannelFrame.headerLength..<n]
+        guard reassembler!.admits(fragment, on: link.id) else {
+            // Issue 17: too far ahead of a slower link for the ring. Kept,
+            // and the link is not read until the ring has moved.
+            link.park(fragment)
+            watch(link)
+            return false
+        }
+        reassembler!.receive(fragment, on: link.id)
         deliverReassembled()
+        return true
     }
 
-    /// Every packet the reassembler has complete goes to the session.
+    /// Every packet the reassembler has complete goes to the session; a
+    /// parked fragment that fits now goes in, its link is read again, and
+    /// so on until nothing moves.
     private func deliverReassembled() {
+        var moved = true
+        while moved {
+            deliverComplete()
+            moved = false
+            for l in links where l.isParked && reassembler!.admits(l.parked[...], on: l.id) {
+                reassembler!.receive(l.parked[...], on: l.id)
+                l.unpark()
+                watch(l)
+                moved = true
+            }
+        }
+    }
+
+    private func deliverComplete() {
         while reassembler?.nextPacket(into: &packet) == true {
             guard !packet.isEmpty else { continue }
             // RFC 1661 §6.5: the Protocol field inside MP may be compressed
@@ -361,7 +419,9 @@ final class Bundle {
             if let r = self.reassembler {
                 let stuck = r.counters.packetsReassembled == self.deliveredAtTick && r.bufferedFragments > 0
                 if stuck && self.stuckBefore {
-                    for l in self.links where !l.heard { self.reassembler?.linkIdle(l.id) }
+                    // A link held back (parked) is not idle: its next
+                    // number is known and counts towards M.
+                    for l in self.links where !l.heard && !l.isParked { self.reassembler?.linkIdle(l.id) }
                 }
                 self.stuckBefore = stuck
                 self.deliveredAtTick = r.counters.packetsReassembled
@@ -384,12 +444,11 @@ final class Bundle {
     /// before and none during the whole tick, so a busy bundle sends none.
     private func sendNullFragments() {
         guard fragmenter != nil else { return }
-        for l in links where l.sentSinceTick == 0 && !l.nullAfterLast {
+        for l in links where l.sentSinceTick == 0 && !l.nullAfterLast && l.hasRoom {
             fragmenter!.nullFragment(into: &output)
-            let sent = output.withUnsafeBytes {
-                ChannelPump.send(l.channel.raw, protocol: ProtocolNumber.multilink.rawValue, information: $0)
-            }
-            if l.transmit.count(sent) {
+            let offer = output.withUnsafeBytes { l.send(protocol: ProtocolNumber.multilink.rawValue, information: $0) }
+            watch(l)
+            if offer != .lost {
                 l.nullFragmentsOut += 1
                 counters.nullFragmentsOut += 1
             }
@@ -417,6 +476,9 @@ final class Bundle {
                     "weight": .int(Int64(l.weight)), "fragments_out": .int(Int64(l.fragmentsOut)),
                     "fragments_in": .int(Int64(l.fragmentsIn)), "frames_in": .int(Int64(l.framesIn)),
                     "transmit_dropped": .int(Int64(l.transmit.total)),
+                    "transmit_full": .int(Int64(l.transmit.full)), "held": .int(Int64(l.heldFrames)),
+                    "blocked": .int(Int64(l.blocked)), "waiting_octets": .int(Int64(l.heldOctets)),
+                    "held_back": .int(Int64(l.parkings)),
                     "null_fragments_out": .int(Int64(l.nullFragmentsOut)),
                 ])
             }),
@@ -425,6 +487,7 @@ final class Bundle {
                 "null_fragments_out": .int(Int64(counters.nullFragmentsOut)),
                 "packets_in": .int(Int64(counters.packetsIn)), "send_errors": .int(Int64(counters.sendErrors)),
                 "malformed": .int(Int64(counters.malformed)), "to_session_dropped": .int(Int64(counters.toSession.total)),
+                "backpressure": .int(Int64(counters.backpressure)),
                 "fragments_received": .int(Int64(r.fragmentsReceived)), "reassembled": .int(Int64(r.packetsReassembled)),
                 "lost": .int(Int64(r.fragmentsLost)), "out_of_order": .int(Int64(r.fragmentsOutOfOrder)),
                 "discarded": .int(Int64(r.fragmentsDiscarded)), "buffer_overflows": .int(Int64(r.bufferOverflows)),

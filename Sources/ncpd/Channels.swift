@@ -266,9 +266,11 @@ final class Channels: SessionHost {
             return true
         }
         do {
-            try runtime.loop.watch(raw) { [weak session] _ in
+            try runtime.loop.watch(raw) { [weak session] events in
                 guard let session else { return }
-                if !session.channelReadable() { session.end(reason: "channel closed by linkd") }
+                // Issue 17: EPOLLOUT while a TUN packet waits for room.
+                if events.contains(.writable) { session.channelWritable() }
+                if events != .writable, !session.channelReadable() { session.end(reason: "channel closed by linkd") }
             }
             return true
         } catch {

@@ -87,9 +87,16 @@ extension NetworkSession {
                 start = packetAt - ChannelFrame.headerLength
                 ChannelFrame.writeHeader(proto, into: UnsafeMutableRawBufferPointer(rebasing: buf[start..<packetAt]))
             }
-            // Full or gone: IP copes with loss (gone: the hang-up follows).
-            guard counters.transmit.count(channel.send(UnsafeRawBufferPointer(rebasing: buf[start..<end])))
-            else { continue }
+            let frame = UnsafeRawBufferPointer(rebasing: buf[start..<end])
+            let result = channel.send(frame)
+            if result == .full, holdForChannel(frame) {
+                // Issue 17: it waits, and the TUN is not read until it goes.
+                counters.packetsOut += 1
+                counters.octetsOut += end - packetAt
+                return
+            }
+            // Gone (the hang-up follows), or full on the mux: IP copes.
+            guard counters.transmit.count(result) else { continue }
             counters.packetsOut += 1
             counters.octetsOut += end - packetAt
         }

@@ -42,11 +42,19 @@ final class IPv6ServerSide {
         ra.managed = settings.managed
         ra.otherConfiguration = settings.otherConfiguration
         ra.linkMTU = settings.mtu
+        ra.minRtrAdvInterval = settings.minRaInterval == 0 ? nil : settings.minRaInterval
+        ra.advDefaultLifetime = settings.routerLifetime
+        ra.autonomous = settings.autonomous
+        ra.dnsLifetime = settings.dnsLifetime == 0 ? nil : settings.dnsLifetime
+        // pppinit checked the names; one that does not encode is left out.
+        let domains = settings.searchDomains.filter { DomainName.encode($0) != nil }
+        ra.searchDomains = domains
         let dns = settings.dns.map { IPv6Address(bytes: $0) }
         ra.dnsServers = dns
         advertiser = RouterAdvertiser(configuration: ra, source: source, seed: seed)
         var d = DHCPv6ServerConfiguration(serverID: serverID)
         d.dnsServers = dns
+        d.searchDomains = domains
         d.preferredLifetime = settings.preferredLifetime
         d.validLifetime = settings.validLifetime
         server = DHCPv6Server(configuration: d, source: source, session: session, user: user)

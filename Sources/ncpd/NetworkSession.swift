@@ -50,6 +50,9 @@ struct NetworkCounters {
     /// partial checksum), and super-packets from linkd written with their
     /// virtio header (coalesced by linkd's GRO).
     var superPacketsOut = 0, superPacketsIn = 0
+    /// Issue 17: TUN packets that waited for room in the channel (the TUN
+    /// was not read meanwhile) instead of being dropped.
+    var heldForChannel = 0
 }
 
 final class NetworkSession {
@@ -62,6 +65,9 @@ final class NetworkSession {
     var ipv4: NCPSlot<IPCPNegotiator>
     var ipv6: NCPSlot<IPv6CPNegotiator>
     var unit: Unit?
+    /// Issue 17: the TUN packet waiting for room in the channel
+    /// (NetworkSession+Backpressure); empty when none.
+    var heldForChannel: [UInt8] = []
     var lease: (pool: String, address: UInt32)?
     var counters = NetworkCounters()
     var started = Instant.now()

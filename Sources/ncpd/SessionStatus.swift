@@ -42,6 +42,7 @@ extension NetworkSession {
             "packets_in": .int(Int64(c.packetsIn)), "packets_out": .int(Int64(c.packetsOut)),
             "dropped": .int(Int64(c.dropped)), "transmit_dropped": .int(Int64(c.transmit.total)),
             "transmit_channel_full": .int(Int64(c.transmit.full)), "transmit_channel_gone": .int(Int64(c.transmit.gone)),
+            "held_for_channel": .int(Int64(c.heldForChannel)),
             "protocol_rejects_sent": .int(Int64(c.protocolRejectsSent)),
             "protocol_rejects_received": .int(Int64(c.protocolRejectsReceived)),
             "malformed_frames": .int(Int64(c.malformedFrames)),

@@ -16,6 +16,11 @@
 //   managed = false                  # the RA's M and O flags
 //   other-config = false
 //   mtu = 0                          # AdvLinkMTU; 0 = no MTU option
+//   min-ra-interval = 0              # MinRtrAdvInterval; 0 = 0.33 × ra-interval
+//   router-lifetime = 1800           # AdvDefaultLifetime; absent = 3 × ra-interval
+//   autonomous = true                # the prefix's A flag (SLAAC)
+//   dns-lifetime = 0                 # RDNSS/DNSSL lifetime (RFC 8106); 0 = 3 × ra-interval
+//   search-domains = ["example.net"] # DNSSL (RFC 8106) and DHCPv6 (RFC 3646)
 //   preferred-lifetime = 14400       # IA_PD lifetimes (RFC 8415 §21.22)
 //   valid-lifetime = 86400
 //
@@ -102,9 +107,35 @@ extension RouterConfig {
             guard s.preferredLifetime <= s.validLifetime else {
                 throw ConfigError(file: r.file, line: r.line, reason: "ipv6.\(port): preferred-lifetime exceeds valid-lifetime")
             }
+            s.minRaInterval = try r.integer("min-ra-interval", default: 0, in: 0...65535)
+            s.routerLifetime = try r.optionalInteger("router-lifetime", in: 0...65535)
+            s.autonomous = try r.bool("autonomous", default: s.autonomous)
+            s.dnsLifetime = try r.integer("dns-lifetime", default: 0, in: 0...UInt32.max)
+            s.searchDomains = try r.stringArray("search-domains", default: [])
+            guard s.searchDomains.count <= IPv6PortSettings.maxSearchDomains else {
+                throw ConfigError(file: r.file, line: r.line, reason: "ipv6.\(port): at most \(IPv6PortSettings.maxSearchDomains) search-domains")
+            }
+            // RFC 4861 §6.2.1 and RFC 8106's limits, as the advertiser checks them.
+            if let problem = advertiserProblems(s).first {
+                throw ConfigError(file: r.file, line: r.line, reason: "ipv6.\(port): \(problem)")
+            }
+            if s.dnsLifetime != 0 && UInt64(s.dnsLifetime) < UInt64(s.raInterval) {
+                throw ConfigError(file: r.file, line: r.line, reason: "ipv6.\(port): dns-lifetime \(s.dnsLifetime) is below ra-interval (RFC 8106 §5.1: at least MaxRtrAdvInterval)")
+            }
             c.ipv6Ports.append(s)
             try r.finish()
         }
+    }
+
+    /// What ncpd's RouterAdvertiser would refuse in these settings (RFC
+    /// 4861 §6.2.1's interval and lifetime limits, RFC 8106's names).
+    private static func advertiserProblems(_ s: IPv6PortSettings) -> [String] {
+        var ra = RouterAdvertiserConfiguration()
+        ra.maxRtrAdvInterval = s.raInterval
+        ra.minRtrAdvInterval = s.minRaInterval == 0 ? nil : s.minRaInterval
+        ra.advDefaultLifetime = s.routerLifetime
+        ra.searchDomains = s.searchDomains
+        return ra.problems
     }
 
     private static func overlap(_ a: IPv6PoolSettings, _ b: IPv6PoolSettings) -> Bool {

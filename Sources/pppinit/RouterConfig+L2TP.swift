@@ -9,6 +9,9 @@
 //   local = "10.0.0.1:1701"
 //   secret = "tunnel-secret"
 //   peers = ["10.0.0.2", "10.0.0.3"]
+//   proxy-lcp = true            # RFC 2661 §18: trust the LACs' proxy LCP,
+//   proxy-auth = true           # and check their proxied PAP/CHAP
+//   proxy-peers = ["10.0.0.2"]  # only this LAC's (empty: every peer's)
 //   [port.lns0.secrets]
 //   "10.0.0.3" = "its-own-secret"
 import Config
@@ -52,6 +55,17 @@ extension RouterConfig {
                 throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'lns' is for a LAC; an LNS accepts tunnels (limit them with 'peers')")
             }
             s.sequenceData = try r.bool("sequence-data", default: s.sequenceData)
+            // RFC 2661 §18: trust the LAC's proxy LCP (and authentication),
+            // for every peer or those in `proxy-peers`.
+            s.proxyLCP = try r.bool("proxy-lcp", default: false)
+            s.proxyAuth = try r.bool("proxy-auth", default: false)
+            s.proxyPeers = try r.stringArray("proxy-peers", default: [])
+            guard s.proxyLCP || !s.proxyAuth else {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': 'proxy-auth' needs 'proxy-lcp' (a renegotiated LCP authenticates again, RFC 1661 §3.5)")
+            }
+            for peer in s.proxyPeers where L2TPEndpoint(peer, defaultPort: 1701) == nil || (!s.peers.isEmpty && !s.peers.contains(peer)) {
+                throw ConfigError(file: r.file, line: r.line, reason: "port '\(name)': proxy peer '\(peer)' is not an IPv4 address in 'peers'")
+            }
         }
         s.peerSecrets = try parsePeerSecrets(port: name, &r, settings: s)
         s.helloInterval = try r.integer("hello-interval", default: s.helloInterval, in: 1...3600)

@@ -40,6 +40,8 @@ struct Service: Sendable {
                                  reason: "issue 21: TSO/USO and checksum offloads on a unit"),
                            Grant(value: .when("ioctl", argument: 1, is: SyscallArgument.tunGetIff),
                                  reason: "issue 21: whether a unit back from the fd store has the virtio-net header"),
+                           Grant(value: .when("ioctl", argument: 1, is: SyscallArgument.siocOutq),
+                                 reason: "issue 17: how much of a bundle link's channel linkd has not read (the fragmenter's queue depth)"),
                            Grant(value: .when("socket", argument: 0, is: SyscallArgument.afNetlink), reason: "rtnetlink: addresses, routes, links"),
                            Grant(value: SyscallRule("bind"), reason: "the rtnetlink socket's port id"),
                            Grant(value: SyscallRule("getsockname"), reason: "the rtnetlink socket's port id"),

@@ -167,7 +167,7 @@ func retry(_ pair: Pair, _ m: AuthMethod) {
 @Test func papRequestsRepeatedDuringAndAfterTheCheckAreAnswered() throws {
     let pair = authPair(.pap)
     pair.a.autoVerify = false
-    pair.dropToB = true  // B's own PeerRole keeps its Identifier; we play a peer that does not
+    pair.dropToB = true  // we play B's retransmissions by hand, Identifiers chosen here
     pair.begin(); pair.pump()
     let request = try #require(pair.b.sent.last?.1)
     // Repeated while the check runs, under the next Identifier: not checked

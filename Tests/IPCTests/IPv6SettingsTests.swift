@@ -1,5 +1,5 @@
-// NcpdSettings version 3's IPv6 part (IPv6Settings.swift, issue 18): a
-// round trip, versions 1 and 2 still read, and the boundary table — every
+// NcpdSettings version 4's IPv6 part (IPv6Settings.swift, issue 18): a
+// round trip, versions 1, 2 and 3 still read, and the boundary table — every
 // truncation, a trailing octet, too many DNS servers, a pool ncpd's
 // PrefixPool could not carve, an RA interval outside RFC 4861's range,
 // preferred above valid, a bad boolean — each a typed IPCError.
@@ -15,6 +15,8 @@ import Testing
         var port = IPv6PortSettings(port: "p")
         port.raPool = "ra"; port.pdPool = "pd"; port.naPool = "na"; port.dns = [[UInt8](repeating: 7, count: 16)]
         port.raInterval = 30; port.managed = true; port.mtu = 1400
+        port.minRaInterval = 10; port.routerLifetime = 0; port.autonomous = false; port.dnsLifetime = 90
+        port.searchDomains = ["example.net", "corp.example"]
         var cpe = IPv6PortSettings(port: "c")
         cpe.client = true; cpe.prefixHint = 56; cpe.lanInterface = "lan0"
         s.ipv6Ports = [port, cpe]
@@ -30,12 +32,45 @@ import Testing
         var bytes = old
         bytes[0] = 1
         #expect(try NcpdSettings.decode(bytes) == v1)
-        // Version 2: no na-pool (the CPE port, last, ends with its empty one).
+        // Version 2: no na-pool (the CPE port, last, ends with its empty
+        // one and version 4's RA keys at their defaults, 13 octets).
         var v2 = s
         v2.ipv6Ports = [s.ipv6Ports[1]]
-        var two = Array(v2.encoded().dropLast(2))
+        var two = Array(v2.encoded().dropLast(2 + Self.version4Tail))
         two[0] = 2
         #expect(try NcpdSettings.decode(two) == v2)
+        // Version 3: none of version 4's keys; they read as their defaults.
+        var three = Array(v2.encoded().dropLast(Self.version4Tail))
+        three[0] = 3
+        #expect(try NcpdSettings.decode(three) == v2)
+    }
+
+    /// Version 4's RA keys with no search domain: min interval (4), router
+    /// lifetime flag and value (1 + 2), A flag (1), DNS lifetime (4), count (1).
+    static let version4Tail = 13
+
+    /// Version 4's RA keys refused when they break the record's limits.
+    @Test func version4Boundaries() {
+        var many = Self.sample()
+        many.ipv6Ports[0].searchDomains = Array(repeating: "a.example", count: IPv6PortSettings.maxSearchDomains + 1)
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(many.encoded()) }
+        var empty = Self.sample()
+        empty.ipv6Ports[0].searchDomains = [""]
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(empty.encoded()) }
+        var long = Self.sample()
+        long.ipv6Ports[0].searchDomains = [String(repeating: "a", count: 254)]
+        #expect(throws: IPCError.self) { try NcpdSettings.decode(long.encoded()) }
+        // The router-lifetime flag and the A flag are boolean octets.
+        var cpe = Self.sample()
+        cpe.ipv6Ports = [cpe.ipv6Ports[1]]
+        let bytes = cpe.encoded()
+        for at in [bytes.count - 13 + 4, bytes.count - 13 + 7] {
+            var bad = bytes
+            #expect(bad[at] <= 1)
+            bad[at] = 2
+            #expect(throws: IPCError.self, "octet \(at)") { try NcpdSettings.decode(bad) }
+        }
+        #expect(bytes[bytes.count - 13 + 7] == 1, "the A flag defaults to set")
     }
 
     @Test func boundaryTable() {
@@ -45,7 +80,7 @@ import Testing
         }
         #expect(throws: IPCError.self) { try NcpdSettings.decode(bytes + [0]) }
         var version = bytes
-        version[0] = 4
+        version[0] = 5
         #expect(throws: IPCError.self) { try NcpdSettings.decode(version) }
 
         var dns = Self.sample()
@@ -71,7 +106,7 @@ import Testing
         #expect(throws: IPCError.self) { try NcpdSettings.decode(hint.encoded()) }
         // The client flag is a boolean octet: 2 is refused.
         var flag = Self.sample().encoded()
-        let at = flag.count - 2 - (2 + 4) - 1 - 1  // before prefixHint, "lan0" and the empty na-pool
+        let at = flag.count - Self.version4Tail - 2 - (2 + 4) - 1 - 1  // before prefixHint, "lan0", the empty na-pool, version 4's keys
         #expect(flag[at] == 1)
         flag[at] = 2
         #expect(throws: IPCError.self) { try NcpdSettings.decode(flag) }

@@ -38,6 +38,11 @@ import Testing
             mtu = 1400
             preferred-lifetime = 3600
             valid-lifetime = 7200
+            min-ra-interval = 10
+            router-lifetime = 0
+            autonomous = false
+            dns-lifetime = 90
+            search-domains = ["example.net"]
             """, file: "r.toml")
         let s = c.ncpdSettings
         #expect(s.pools6 == [
@@ -50,6 +55,8 @@ import Testing
         port.dns = [IPv6Address("2001:db8::53")!.bytes, IPv6Address("2001:db8::54")!.bytes]
         port.raInterval = 30; port.managed = true; port.otherConfiguration = true; port.mtu = 1400
         port.preferredLifetime = 3600; port.validLifetime = 7200
+        port.minRaInterval = 10; port.routerLifetime = 0; port.autonomous = false; port.dnsLifetime = 90
+        port.searchDomains = ["example.net"]
         #expect(s.ipv6Ports == [port])
         #expect(try NcpdSettings.decode(s.encoded()) == s)
     }
@@ -79,6 +86,14 @@ import Testing
         ("[ipv6.u]\nmode = \"client\"\nra-pool = \"ra\"", "ra-pool"),
         ("[ipv6.u]\nmode = \"client\"\nlan-interface = \"a/b\"", "not an interface name"),
         ("[ipv6.u]\nmode = \"relay\"", "mode"),
+        ("[ipv6.u]\nra-interval = 30\nmin-ra-interval = 23", "MinRtrAdvInterval 23"),
+        ("[ipv6.u]\nmin-ra-interval = 2", "MinRtrAdvInterval 2"),
+        ("[ipv6.u]\nra-interval = 30\nrouter-lifetime = 29", "AdvDefaultLifetime 29"),
+        ("[ipv6.u]\nrouter-lifetime = 65536", "router-lifetime"),
+        ("[ipv6.u]\nsearch-domains = [\"bad..name\"]", "search domain"),
+        ("[ipv6.u]\nsearch-domains = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"i\"]", "at most 8"),
+        ("[ipv6.u]\nra-interval = 30\ndns-lifetime = 29", "dns-lifetime 29"),
+        ("[ipv6.u]\nmode = \"client\"\nautonomous = false", "autonomous"),
     ])
     func badIPv6Tables(text: String, reason: String) {
         #expect {

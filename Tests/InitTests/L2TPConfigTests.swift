@@ -100,10 +100,55 @@ import Testing
         v6[0] = 6
         var vlan = ByteWriter()
         p.pppoe.vlan.encode(into: &vlan)
-        v6.removeLast(vlan.bytes.count + 2)  // version 8's PPPoE VLANs, then the peer-secret count, 0
+        v6.removeLast(4 + vlan.bytes.count + 2)  // version 9's proxy trust, 8's PPPoE VLANs, then the peer-secret count, 0
         #expect(try PortSettings.decode(v6) == p)
         p.l2tp.peerSecrets = [.init(peer: "10.0.0.2", secret: "t")]
         #expect(try PortSettings.decode(p.encoded()) == p)
+    }
+
+    /// RFC 2661 §18: an LNS trusts its LACs' proxy LCP, and authentication,
+    /// for every peer or those named; version 8 settings read with none.
+    @Test func proxyTrustOnAnLNS() throws {
+        let c = try RouterConfig.parse("""
+            [port.n]
+            type = "l2tp"
+            peers = ["10.0.0.2", "10.0.0.3"]
+            proxy-lcp = true
+            proxy-auth = true
+            proxy-peers = ["10.0.0.3"]
+            [port.m]
+            type = "l2tp"
+            """, file: "r.toml")
+        let n = try #require(c.ports.first { $0.name == "n" })
+        #expect(n.l2tp.proxyLCP && n.l2tp.proxyAuth && n.l2tp.proxyPeers == ["10.0.0.3"])
+        let m = try #require(c.ports.first { $0.name == "m" })
+        #expect(!m.l2tp.proxyLCP && !m.l2tp.proxyAuth && m.l2tp.proxyPeers.isEmpty)
+        for p in [n, m] { #expect(try PortSettings.decode(p.encoded()) == p) }
+        var v8 = n.encoded()
+        #expect(v8.first == 9)
+        v8[0] = 8
+        v8.removeLast(2 + 2 + 2 + "10.0.0.3".utf8.count)
+        var none = n
+        none.l2tp.proxyLCP = false; none.l2tp.proxyAuth = false; none.l2tp.proxyPeers = []
+        #expect(try PortSettings.decode(v8) == none)
+        // A record that trusts authentication without the LCP is refused.
+        var bad = n.encoded()
+        bad[bad.count - 2 - 2 - "10.0.0.3".utf8.count - 2] = 0
+        #expect(throws: IPCError.self) { try PortSettings.decode(bad) }
+    }
+
+    @Test(arguments: [
+        ("proxy-auth = true", "proxy-lcp"),
+        ("proxy-lcp = true\nproxy-peers = [\"10.0.0.9\"]", "proxy peer"),
+        ("proxy-lcp = true\nproxy-peers = [\"lac\"]", "proxy peer"),
+    ])
+    func proxyTrustRefused(_ line: String, _ mentions: String) {
+        do {
+            _ = try RouterConfig.parse("[port.n]\ntype = \"l2tp\"\npeers = [\"10.0.0.2\"]\n\(line)\n", file: "r.toml")
+            Issue.record("accepted \(line)")
+        } catch {
+            #expect("\(error)".contains(mentions), "\(error)")
+        }
     }
 
     @Test func wireVersionsOfL2TPSettings() throws {

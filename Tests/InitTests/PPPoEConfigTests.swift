@@ -83,9 +83,9 @@ import Testing
         var vlan = ByteWriter()
         untagged.pppoe.vlan.encode(into: &vlan)
         var v7 = untagged.encoded()
-        #expect(v7.first == 8)
+        #expect(v7.first == 9)
         v7[0] = 7
-        v7.removeLast(vlan.bytes.count)
+        v7.removeLast(vlan.bytes.count + 4)  // and version 9's L2TP proxy trust: two booleans, no peers
         #expect(try PortSettings.decode(v7) == untagged)
         // VLAN sections a pppinit never writes are refused.
         for bad in [[0, 0, 1, 0, 0, 0x0f, 0xff], [0, 0, 0, 0x0f, 0xff, 0x88, 0xa8, 0, 0], [0, 0, 0, 0, 0, 0x91, 0, 0, 0]] as [[UInt8]] {

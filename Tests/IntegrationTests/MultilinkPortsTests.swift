@@ -91,7 +91,16 @@ struct MultilinkPortsTests {
             let before = (afterA["links"]?.array ?? []).first { $0["session"] == l["session"] }?["fragments_in"]?.int ?? 0
             #expect((l["fragments_in"]?.int ?? 0) > before + 100, "iperf3 left a link idle: \(l)")
         }
-        print("multilink \(second) iperf3: \(rate ?? "-"); A's links \((afterIperf["links"]?.array ?? []).map { "\($0["session"]?.string ?? "?") in \($0["fragments_in"]?.int ?? 0)" }), lost \(afterIperf["counters"]?["lost"]?.int ?? -1); B's wire drops (EAGAIN) \(b.sessions().map { "\($0["id"]?.string ?? "?") \($0["errors"]?["transmit_dropped"]?.int ?? -1)" })")
+        // Issue 17: nothing dropped for a full queue on the sending side.
+        // B's tty links hold what the pty cannot take (never a drop, never
+        // half a frame), and B's bundle holds what a link's channel cannot
+        // take (counted drops, not timing).
+        for s in b.sessions() where s["id"]?.string?.hasPrefix("t") == true {
+            #expect(s["errors"]?["transmit_dropped"]?.int == 0 && s["errors"]?["transmit_errors"]?.int == 0, "\(s)")
+        }
+        let bundleB = try #require(b.bundles().first)
+        for l in bundleB["links"]?.array ?? [] { #expect(l["transmit_full"]?.int == 0, "\(l)") }
+        print("multilink \(second) iperf3: \(rate ?? "-"); A's links \((afterIperf["links"]?.array ?? []).map { "\($0["session"]?.string ?? "?") in \($0["fragments_in"]?.int ?? 0)" }), lost \(afterIperf["counters"]?["lost"]?.int ?? -1); B's wire drops (EAGAIN) \(b.sessions().map { "\($0["id"]?.string ?? "?") \($0["errors"]?["transmit_dropped"]?.int ?? -1) held \($0["errors"]?["transmit_held"]?.int ?? -1)" }); B's bundle held \((bundleB["links"]?.array ?? []).map { $0["held"]?.int ?? -1 }), backpressure \(bundleB["counters"]?["backpressure"]?.int ?? -1)")
 
         // Point 5: kill -9 of the linkd holding the tty link. It resumes the
         // link from the fd store; the bundle never loses it.

@@ -140,6 +140,41 @@ extension MultilinkReassembler {
         #expect(r.counters.fragmentsLost == 1 && r.expected == 4)
     }
 
+    /// Issue 17: a fragment past the ring but within `holdLimit` is not
+    /// admitted (the owner holds it and its link back); its number counts
+    /// towards M at once, so a number on neither link is still lost. One
+    /// past the limit is a jump, admitted (the ring gives up, as before).
+    @Test func aFragmentPastTheRingIsHeldBackUnlessItIsAJump() {
+        var r = MultilinkReassembler(format: .long, mrru: 1500, capacity: 8, expecting: 0)
+        #expect(r.holdLimit == 128)
+        r.join(link: 1)
+        r.join(link: 2)
+        #expect(r.feed(fragment(0, true, true, [0]), on: 1) == [[0]])
+        for s: UInt32 in [2, 4, 6] { #expect(r.feed(fragment(s, true, true, [UInt8(s)]), on: 1).isEmpty) }
+        // 10 is 9 ahead of 1 (the oldest not delivered, on link 2): past
+        // the ring of 8.
+        let held = r.admits(fragment(10, true, true, [10])[...], on: 1)
+        #expect(!held)
+        #expect(r.counters.bufferOverflows == 0 && r.counters.fragmentsLost == 0)
+        // Link 2 brings 1, 3, 7 and 9; 5 and 8 are on neither link (link
+        // 1's next is 10): lost by M, and 10 then fits.
+        #expect(r.feed(fragment(1, true, true, [1]), on: 2) == [[1], [2]])
+        #expect(r.feed(fragment(3, true, true, [3]), on: 2) == [[3], [4]])
+        #expect(r.feed(fragment(7, true, true, [7]), on: 2) == [[6], [7]])
+        #expect(r.feed(fragment(9, true, true, [9]), on: 2) == [[9]])
+        #expect(r.counters.fragmentsLost == 2 && r.counters.bufferOverflows == 0)
+        let fits = r.admits(fragment(10, true, true, [10])[...], on: 1)
+        #expect(fits)
+        #expect(r.feed(fragment(10, true, true, [10]), on: 1) == [[10]])
+        // Past the hold limit (a jump), within the ring, behind it, or
+        // unreadable: admitted (receive deals with them as before).
+        let admitted = [fragment(11 + 129, true, true, [1]), fragment(11 + 5, true, true, [1]), fragment(2, true, true, [1]), [0xc0]]
+            .map { r.admits($0[...], on: 1) }
+        #expect(admitted == [true, true, true, true])
+        let short = MultilinkReassembler(format: .short, mrru: 1500, capacity: 1024)
+        #expect(short.holdLimit == 1023, "under a quarter of the 12-bit space")
+    }
+
     @Test func bufferIsBounded() {
         var r = MultilinkReassembler(format: .long, mrru: 60000, capacity: 8, expecting: 0)
         #expect(r.capacity == 8)

@@ -69,7 +69,12 @@ struct AuthSession {
             out += conclude()  // nothing to do: linkd asked without a method
             return out
         }
-        if var a = authenticator { let acts = a.start(); authenticator = a; out += map(acts, .authenticator) }
+        if var a = authenticator {
+            // RFC 2661 §4.4.5: an LNS's linkd may hand over what its LAC proxied.
+            let acts = start.proxied.map { a.startProxied($0) } ?? a.start()
+            authenticator = a
+            out += map(acts, .authenticator)
+        }
         if var p = peer { let acts = p.start(); peer = p; out += map(acts, .peer) }
         return out
     }

@@ -46,6 +46,9 @@ struct Authenticator {
     /// The name the peer proved (or claimed, while checking).
     private(set) var peerName = ""
     private var succeededOnce = false
+    /// RFC 2661 §4.4.5: the exchange was the LAC's (startProxied): the
+    /// answer is the verdict alone, nothing goes to the caller.
+    private(set) var proxied = false
     /// Packets dropped: stale identifiers, duplicates, malformed.
     private(set) var discarded = 0
 
@@ -71,6 +74,27 @@ struct Authenticator {
             return transmit(packet(.request(.identity([])), identifier))
         case .chapMD5, .msChapV2:
             return newChallenge()
+        }
+    }
+
+    /// RFC 2661 §4.4.5 with an LNS's `proxy-auth`: check what the LAC
+    /// proxied (PAP's name and password; CHAP's name, Identifier, Challenge
+    /// and Response) as if the caller had sent it to us. The LAC already
+    /// answered the caller, so success sends nothing and a failure ends the
+    /// session at once (no second attempt: the caller is not asked again).
+    mutating func startProxied(_ p: ProxiedAuthentication) -> [AuthAction] {
+        proxied = true
+        peerName = String(decoding: p.name, as: UTF8.self)
+        identifier = p.identifier
+        switch (method, p.method) {
+        case (.pap, .pap):
+            return check(.password(p.response))
+        case (.chapMD5, .chapMD5):
+            challenge = p.challenge
+            usedChallenges.insert(p.challenge)
+            return check(.chapMD5(identifier: p.identifier, challenge: p.challenge, response: p.response))
+        default:
+            return fail("the LAC proxied \(p.method), not \(method)")
         }
     }
 
@@ -169,6 +193,17 @@ struct Authenticator {
     mutating func verified(id: UInt32, _ result: VerificationResult) -> [AuthAction] {
         guard state == .verifying, pendingCheck == id else { return [] }  // stale (re-challenged meanwhile)
         pendingCheck = nil
+        if proxied && !succeededOnce {
+            // The LAC's exchange: the verdict only (startProxied).
+            state = result.accepted ? .succeeded : .failed
+            if !result.accepted {
+                return [.concluded(RoleOutcome(success: false, reason: "peer '\(peerName)' failed proxied \(method) authentication: \(result.reason)", name: peerName))]
+            }
+            succeededOnce = true
+            var actions: [AuthAction] = [.concluded(RoleOutcome(success: true, reason: result.reason, name: peerName, grant: result.grant))]
+            if policy.chapInterval > 0, method == .chapMD5 { actions.append(.startTimer(.rechallenge, seconds: policy.chapInterval)) }
+            return actions
+        }
         guard result.accepted else { return rejected(result.reason) }
         let reply: [UInt8]
         switch method {

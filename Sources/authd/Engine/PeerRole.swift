@@ -20,7 +20,12 @@ struct PeerRole {
     private let secrets: LocalSecrets
     private var random: RandomSource
     private(set) var state = State.initial
+    /// PAP: the Identifier of the newest Authenticate-Request.
     private var identifier: UInt8 = 0
+    /// PAP: the Identifier of this attempt's first request; the requests
+    /// since carry the next ones, so this and `transmits` describe every
+    /// Identifier the attempt has used without storing them.
+    private var firstIdentifier: UInt8 = 0
     private var transmits = 0
     /// Our answer to the last Challenge/Request, resent for a duplicate.
     private var lastRequest: (identifier: UInt8, value: [UInt8], packet: [UInt8])?
@@ -43,6 +48,7 @@ struct PeerRole {
             return fail("no PAP secret for user '\(user)'")
         }
         identifier = random.bytes(1)[0]
+        firstIdentifier = identifier
         let request = packet(PAPPacket.authenticateRequest(peerID: Array(user.utf8.prefix(255)),
                                                            password: Array(secret.utf8.prefix(255))), identifier)
         lastRequest = (identifier, [], request)
@@ -57,7 +63,7 @@ struct PeerRole {
     mutating func receive(_ p: ControlPacket) -> [AuthAction] {
         switch method {
         case .pap:
-            guard let pap = try? PAPPacket(parsing: p), state == .waiting, p.identifier == identifier else { return drop() }
+            guard let pap = try? PAPPacket(parsing: p), state == .waiting, sentThisAttempt(p.identifier) else { return drop() }
             switch pap {
             case .authenticateAck: return succeed([.cancelTimer(.requestRestart)])
             case let .authenticateNak(message):
@@ -96,17 +102,30 @@ struct PeerRole {
         switch (t, state) {
         case (.requestRestart, .waiting):
             // RFC 1334 §2.2.1: retransmit until answered, then give up (pppd `pap-max-authreq`).
-            guard transmits < policy.maxAuthRequests, let last = lastRequest else {
+            guard transmits < policy.maxAuthRequests, var request = lastRequest?.packet else {
                 return fail("no answer to \(transmits) PAP Authenticate-Requests")
             }
+            // §2.2.1: "The Identifier field MUST be changed each time an
+            // Authenticate-Request packet is issued": the next one.
+            identifier &+= 1
             transmits += 1
-            return [.send(protocol: protocolNumber, packet: last.packet),
+            request[1] = identifier
+            lastRequest = (identifier, [], request)
+            return [.send(protocol: protocolNumber, packet: request),
                     .startTimer(.requestRestart, seconds: policy.papRestart)]
         case (.peerWait, .waiting):
             return fail("the authenticator did not conclude within \(Int(policy.peerTimeout)) s")
         default:
             return []
         }
+    }
+
+    /// RFC 1334 §2.2.1: an Ack or Nak answers this attempt if its Identifier
+    /// is one of our requests' (firstIdentifier, +1, ... +transmits-1, mod
+    /// 256): a slow authenticator may answer an earlier request after we
+    /// resent it. After 256 requests every Identifier has been used.
+    private func sentThisAttempt(_ id: UInt8) -> Bool {
+        Int(id &- firstIdentifier) < transmits
     }
 
     // MARK: CHAP and MS-CHAPv2
