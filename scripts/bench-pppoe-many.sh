@@ -9,7 +9,16 @@
 # to its session's address), client → AC, all at once; the sink in the AC's
 # namespace counts octets over SECONDS once every connection is in. For one
 # session iperf3's single-stream figure is printed too. AC linkd and ncpd
-# CPU seconds per GB and the load average are printed with the figures.
+# CPU seconds per GB and the load average are printed with the figures, and
+# where packets were lost: the sender's TCP retransmissions and timeouts
+# (client namespace), drops on the client's TUN unit, and frames the AC's
+# session packet socket dropped (its receive queue full: linkd behind).
+#
+# The client's TUN unit gets a queue of 20,000 packets: with the kernel's
+# default (500) a thousand connections starting at once overflow it in the
+# load generator itself, every connection loses its first window and waits
+# out retransmission timeouts — which measured the generator, not the
+# router (issue 21: "0.03 Gbit/s at 1,000").
 #   scripts/bench-pppoe-many.sh [SECONDS] [N ...]   (root; default 5 s, N = 1 100 1000)
 # PPP_BIN_DIR selects the build (default: swift build -c release, .build/release).
 set -euo pipefail
@@ -50,6 +59,10 @@ if isinstance(c,dict) and "data" in c: c=c["data"]
 c=c if isinstance(c,dict) else {x.get("name"):x for x in c}
 print((c.get(sys.argv[1]) or {}).get("pid") or 0)' "$1"
 }
+# A counter of the client namespace, absolute (0 if absent).
+nstat_value() { ip netns exec "$cl" nstat -a -z -s "$1" 2>/dev/null | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'; }
+# Packets the client's TUN unit dropped (its queue full) so far.
+tun_drops() { ip -n "$cl" -s link show swarm0 2>/dev/null | awk '/TX:/ { getline; print $4 + 0; exit }' || echo 0; }
 cpu_ticks() { [ "$1" -gt 0 ] 2>/dev/null && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 declare -A fig
@@ -83,7 +96,7 @@ EOF
     up=$(wc -l <"$dir/addresses" 2>/dev/null || echo 0)
     fig["$n,up"]=$up
     if [ "$up" -eq 0 ]; then echo "no session up with $n clients"; tail -n 20 "$dir/ac.log" "$dir/swarm.log"; stop_all; return; fi
-    ip -n "$cl" link set swarm0 up mtu 1492
+    ip -n "$cl" link set swarm0 up mtu 1492 txqueuelen "${SWARM_TXQUEUELEN:-20000}"
     sed 's|.*|addr add &/32 dev swarm0|' "$dir/addresses" | ip -n "$cl" -batch -
     ip -n "$cl" route add 10.80.0.1/32 dev swarm0
     if [ "$n" -eq 1 ]; then
@@ -93,6 +106,9 @@ EOF
     fi
     pids=("$(pid_of linkd@access)" "$(pid_of ncpd)")
     for i in 0 1; do before[$i]=$(cpu_ticks "${pids[$i]}"); done
+    local retrans_before sent_before timeouts_before tun_drops_before
+    retrans_before=$(nstat_value TcpRetransSegs); sent_before=$(nstat_value TcpOutSegs)
+    timeouts_before=$(nstat_value TcpExtTCPTimeouts); tun_drops_before=$(tun_drops)
     ip netns exec "$ac" python3 scripts/bench-pppoe/tcp-many.py sink 10.80.0.1 5301 "$secs" "$up" >"$dir/sink.out" 2>&1 &
     echo $! >"$dir/sink.pid"
     for _ in $(seq 1 50); do grep -q listening "$dir/sink.out" && break; sleep 0.1; done
@@ -105,6 +121,10 @@ EOF
         fig["$n,cpu$i"]=$(awk -v a="${before[$i]}" -v b="$(cpu_ticks "${pids[$i]}")" -v n="${bytes:-0}" -v hz="$hz" \
             'BEGIN { if (n > 0) printf "%.2f", (b - a) / hz / (n / 1e9); else print "-" }')
     done
+    fig["$n,retrans"]=$(( $(nstat_value TcpRetransSegs) - retrans_before ))/$(( $(nstat_value TcpOutSegs) - sent_before ))
+    fig["$n,timeouts"]=$(( $(nstat_value TcpExtTCPTimeouts) - timeouts_before ))
+    fig["$n,tundrop"]=$(( $(tun_drops) - tun_drops_before ))
+    fig["$n,sockdrop"]=$(ip netns exec "$ac" ss -0 -a -m 2>/dev/null | awk '/ppp_ses/ && match($0, /,d[0-9]+\)/) { print substr($0, RSTART + 2, RLENGTH - 3) }' | head -n 1)
     fig["$n,rss"]=$(awk '/VmRSS/ { print $2 }' "/proc/${pids[0]}/status" 2>/dev/null || echo -)/$(awk '/VmRSS/ { print $2 }' "/proc/${pids[1]}/status" 2>/dev/null || echo -)
     stop_all
 }
@@ -124,4 +144,8 @@ row "iperf3 TCP 1 stream (Gbit/s)" iperf3
 row "CPU s/GB AC linkd" cpu0
 row "CPU s/GB AC ncpd" cpu1
 row "RSS kB AC linkd/ncpd" rss
+row "client TCP retransmitted/sent" retrans
+row "client TCP timeouts" timeouts
+row "client TUN queue drops" tundrop
+row "AC session socket drops (total)" sockdrop
 if [ -s "$dir/send.err" ]; then echo "sender errors:"; sort "$dir/send.err" | uniq -c | sort -rn | head -n 5; fi

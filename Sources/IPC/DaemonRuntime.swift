@@ -44,9 +44,14 @@ public final class DaemonRuntime {
     /// A method whose reply comes in parts (MORE … END): each JSON one part,
     /// the last the final one; at least one.
     public typealias PartsMethod = (_ arguments: JSON, _ admin: Bool) throws(MethodError) -> [JSON]
-    private var methods: [String: (mutating: Bool, run: Method)] = [:]
-    private var partsMethods: [String: (mutating: Bool, run: PartsMethod)] = [:]
-    private var deferredMethods: [String: (mutating: Bool, run: DeferredMethod)] = [:]
+    /// How a registered method answers; all three share one call prologue
+    /// (the admin check and the argument parse) in `handle`.
+    private enum Registered {
+        case single(Method)
+        case parts(PartsMethod)
+        case deferred(DeferredMethod)
+    }
+    private var methods: [String: (mutating: Bool, run: Registered)] = [:]
     /// The daemon's own fields of the built-in `status` method (set by
     /// every daemon as it starts; until then `status` fails).
     public var ownStatus: (() -> DaemonStatus)?
@@ -175,20 +180,20 @@ public final class DaemonRuntime {
     /// root or in the admin group.
     public func register(_ m: DaemonMethod, _ method: @escaping Method) {
         precondition(m.target == nil || m.target == peer, "\(m) is not a method of \(peer)")
-        methods[m.name] = (m.needsAdmin, method)
+        methods[m.name] = (m.needsAdmin, .single(method))
     }
 
     /// Registers a method that may answer in several parts (a listing's
     /// pages, PageArguments.parts): the caller bounds how many.
     public func registerParts(_ m: DaemonMethod, _ method: @escaping PartsMethod) {
         precondition(m.target == nil || m.target == peer, "\(m) is not a method of \(peer)")
-        partsMethods[m.name] = (m.needsAdmin, method)
+        methods[m.name] = (m.needsAdmin, .parts(method))
     }
 
     /// Registers a method whose answer comes later, from the event loop.
     public func registerDeferred(_ m: DaemonMethod, _ method: @escaping DeferredMethod) {
         precondition(m.target == nil || m.target == peer, "\(m) is not a method of \(peer)")
-        deferredMethods[m.name] = (m.needsAdmin, method)
+        methods[m.name] = (m.needsAdmin, .deferred(method))
     }
 
     /// This daemon's component name ("authd", "linkd@udp0").
@@ -310,76 +315,63 @@ public final class DaemonRuntime {
 
     private func handle(_ r: inout Received) {
         switch r.message {
-        case let .callRequested(method, arguments, admin) where deferredMethods[method] != nil:
-            let m = deferredMethods[method]!
-            if m.mutating && !admin {
-                try? link.replyError(to: r.callID, .notPermitted, "'\(method)' changes state: root or the admin group only")
-                return
-            }
-            guard let args = arguments.isEmpty ? .object([:]) : try? JSON.parse(arguments) else {
-                try? link.replyError(to: r.callID, .badArguments, "arguments are not JSON")
-                return
-            }
-            let id = r.callID
-            m.run(args, admin) { [weak link] result in
-                switch result {
-                case let .success(json): try? link?.reply(to: id, .callReplied(json: json.encoded()))
-                case let .failure(e): try? link?.replyError(to: id, e.code, e.reason)
-                }
-            }
-        case let .callRequested(method, arguments, admin) where partsMethods[method] != nil:
-            let m = partsMethods[method]!
-            if m.mutating && !admin {
-                try? link.replyError(to: r.callID, .notPermitted, "'\(method)' changes state: root or the admin group only")
-                return
-            }
-            let args: JSON
-            do {
-                args = arguments.isEmpty ? .object([:]) : try JSON.parse(arguments)
-            } catch {
-                try? link.replyError(to: r.callID, .badArguments, "arguments are not JSON: \(error)")
-                return
-            }
-            do {
-                let parts = try m.run(args, admin)
-                guard !parts.isEmpty else {
-                    try? link.replyError(to: r.callID, .unavailable, "'\(method)' gave no answer")
-                    return
-                }
-                for (i, part) in parts.enumerated() {
-                    try? link.reply(to: r.callID, .callReplied(json: part.encoded()), final: i == parts.count - 1)
-                }
-            } catch {
-                try? link.replyError(to: r.callID, error.code, error.reason)
-            }
         case let .callRequested(method, arguments, admin):
-            guard let m = methods[method] else {
-                try? link.replyError(to: r.callID, .unknownMethod, "\(setup.name) has no method '\(method)'")
-                return
-            }
-            if m.mutating && !admin {
-                try? link.replyError(to: r.callID, .notPermitted, "'\(method)' changes state: root or the admin group only")
-                return
-            }
-            let args: JSON
-            do {
-                args = arguments.isEmpty ? .object([:]) : try JSON.parse(arguments)
-            } catch {
-                try? link.replyError(to: r.callID, .badArguments, "arguments are not JSON: \(error)")
-                return
-            }
-            do {
-                let result = try m.run(args, admin)
-                try? link.reply(to: r.callID, .callReplied(json: result.encoded()))
-            } catch {
-                try? link.replyError(to: r.callID, error.code, error.reason)
-            }
+            call(r.callID, method, arguments, admin)
         case .callAborted:
             break  // our methods answer at once; nothing to cancel
         case let .descriptorsReturned(key, _, _) where key == Self.outputKey:
             takeOutput(&r)
         default:
             try? link.replyError(to: r.callID, .invalidMessage, "\(r.message.type) is not a request \(peer) serves")
+        }
+    }
+
+    /// One prologue for every kind of method: known, allowed for this
+    /// caller, arguments parsed; then the method answers in its own way.
+    private func call(_ id: UInt32, _ method: String, _ arguments: String, _ admin: Bool) {
+        guard let m = methods[method] else {
+            try? link.replyError(to: id, .unknownMethod, "\(setup.name) has no method '\(method)'")
+            return
+        }
+        if m.mutating && !admin {
+            try? link.replyError(to: id, .notPermitted, "'\(method)' changes state: root or the admin group only")
+            return
+        }
+        let args: JSON
+        do {
+            args = arguments.isEmpty ? .object([:]) : try JSON.parse(arguments)
+        } catch {
+            try? link.replyError(to: id, .badArguments, "arguments are not JSON: \(error)")
+            return
+        }
+        switch m.run {
+        case let .single(run):
+            do {
+                let result = try run(args, admin)
+                try? link.reply(to: id, .callReplied(json: result.encoded()))
+            } catch {
+                try? link.replyError(to: id, error.code, error.reason)
+            }
+        case let .parts(run):
+            do {
+                let parts = try run(args, admin)
+                guard !parts.isEmpty else {
+                    try? link.replyError(to: id, .unavailable, "'\(method)' gave no answer")
+                    return
+                }
+                for (i, part) in parts.enumerated() {
+                    try? link.reply(to: id, .callReplied(json: part.encoded()), final: i == parts.count - 1)
+                }
+            } catch {
+                try? link.replyError(to: id, error.code, error.reason)
+            }
+        case let .deferred(run):
+            run(args, admin) { [weak link] result in
+                switch result {
+                case let .success(json): try? link?.reply(to: id, .callReplied(json: json.encoded()))
+                case let .failure(e): try? link?.replyError(to: id, e.code, e.reason)
+                }
+            }
         }
     }
 }

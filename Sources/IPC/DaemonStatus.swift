@@ -182,6 +182,9 @@ public struct NcpdStatus: Equatable, Sendable {
     /// Issue 21's, written after the others; an ncpd of the release before
     /// has none of them (read as 0).
     static let offloadKeys = ["units_offload", "units_vnet_only", "units_offload_refused", "offload_flags"]
+    /// Issue 13's busy unit names, written after those; an older ncpd has
+    /// none (read as 0).
+    static let busyKeys = ["unit_names_busy", "units_failed_busy"]
 
     public var sessions = 0, refused = 0, ended = 0, resumed = 0
     /// Address pools configured.
@@ -198,6 +201,10 @@ public struct NcpdStatus: Equatable, Sendable {
     /// kernel refused the header itself (plain units); the TUN_F_* flags
     /// the kernel took last (what the fallback ladder settled on).
     public var unitsOffload = 0, unitsVnetOnly = 0, unitsOffloadRefused = 0, offloadFlags = 0
+    /// Issue 13: unit names the kernel refused as busy (EBUSY; each one
+    /// retried under another name), and sessions that ended because every
+    /// name they were given was busy.
+    public var unitNamesBusy = 0, unitsFailedBusy = 0
     /// Issue 13: each linkd's mux by port (its sessions, MuxEndpoint's
     /// counters, frames dropped before their session started), last, when
     /// there is one; an ncpd of the release before has none (read as empty).
@@ -206,11 +213,12 @@ public struct NcpdStatus: Equatable, Sendable {
     public init() {}
 
     public var fields: JSONObject {
-        var o = DaemonStatus.object(Self.keys + Self.offloadKeys,
+        var o = DaemonStatus.object(Self.keys + Self.offloadKeys + Self.busyKeys,
                                     [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
                                      waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed,
                                      bundles, bundlesCreated, bundlesEnded, bundlesResumed,
-                                     unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags])
+                                     unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags,
+                                     unitNamesBusy, unitsFailedBusy])
         if !mux.isEmpty { o["mux"] = .object(mux) }
         return o
     }
@@ -224,6 +232,10 @@ public struct NcpdStatus: Equatable, Sendable {
         if Self.offloadKeys.contains(where: { o[$0] != nil }) {
             guard let f = DaemonStatus.counts(o, Self.offloadKeys) else { return nil }
             (unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags) = (f[0], f[1], f[2], f[3])
+        }
+        if Self.busyKeys.contains(where: { o[$0] != nil }) {
+            guard let b = DaemonStatus.counts(o, Self.busyKeys) else { return nil }
+            (unitNamesBusy, unitsFailedBusy) = (b[0], b[1])
         }
         if let m = o["mux"] {
             // Each port's mux is an object.

@@ -17,6 +17,8 @@ extension L2TPTransport {
             "send_errors": .int(Int64(c.sendErrors)), "failovers": .int(Int64(c.failovers)),
             "proxy_accepted": .int(Int64(c.proxyAccepted)), "proxy_malformed": .int(Int64(c.proxyMalformed)),
             "proxy_trusted": .int(Int64(c.proxyTrusted)), "proxy_renegotiated": .int(Int64(c.proxyRenegotiated)),
+            // Issue 21: data messages out in vectors.
+            "transmit_batch": .object(transmits.json),
         ])
     }
 

@@ -64,6 +64,13 @@ final class L2TPCall {
 
     /// One PPP frame as a data message; the frame's octets sent or -1.
     func send(_ frame: [UInt8]) -> Int { transport.sendData(self, frame) }
+
+    /// Issue 21: the frame as a data message into the port's batch (one
+    /// sendmmsg per loop round); false when it cannot be held (no round
+    /// being dispatched, no tunnel): `send` it.
+    func enqueue(_ frame: [UInt8], from account: TransmitAccount) -> Bool {
+        transport.enqueueData(self, frame, from: account)
+    }
 }
 
 final class L2TPTransport: Transport {
@@ -107,7 +114,11 @@ final class L2TPTransport: Transport {
     /// a retransmitted SCCRQ reaches the tunnel it created.
     var byPeer: [PeerTunnel: UInt16] = [:]
     var counters = Counters()
-    private var receiveBuffer = [UInt8](repeating: 0, count: 65_536)
+    /// Issue 21: datagrams in by recvmmsg (with their senders), data
+    /// messages out by sendmmsg (L2TPDatagrams, TransmitBatch).
+    private var inbound = L2TPDatagrams()
+    private(set) lazy var transmits = TransmitBatch(loop: host.rt.loop,
+                                                    slotSize: L2TPHeader.maximumDataLength + Int(max(settings.mru, 1500)) + 64)
     /// The data header is written here (room for Ns/Nr), then sent with the frame.
     private var headerBuffer = [UInt8](repeating: 0, count: L2TPHeader.maximumDataLength)
     private var timer: TimerID?
@@ -254,6 +265,7 @@ final class L2TPTransport: Transport {
             for circuit in Array(slot.circuits.values) { circuit.session?.close(reason: "linkd stopping") }
             perform(slot.tunnel.close(ResultCode(ResultCode.shuttingDown), now: now), on: slot, now: now)
         }
+        transmits.flush()
         afterEvents()
     }
 
@@ -273,14 +285,22 @@ final class L2TPTransport: Transport {
 
     private func readable() {
         let now = Self.now()
-        for _ in 0..<64 {
-            guard let got = socket.receive(into: &receiveBuffer) else { break }
-            guard let (count, from) = got else {
+        // Two batches of 32 per wake-up at most, so the channels get their turn.
+        for _ in 0..<2 {
+            guard let got = inbound.receive(from: socket.descriptor) else {
                 counters.receiveErrors += 1
-                continue
+                break
             }
-            counters.datagramsIn += 1
-            datagram(receiveBuffer[0..<count], from: from, now: now)
+            for i in 0..<got {
+                guard let (bytes, from) = inbound.datagram(i) else {
+                    // Longer than a slot, or not IPv4.
+                    counters.malformed += 1
+                    continue
+                }
+                counters.datagramsIn += 1
+                datagram(bytes, from: from, now: now)
+            }
+            if got < L2TPDatagrams.capacity { break }
         }
         afterEvents()
     }
@@ -385,6 +405,25 @@ final class L2TPTransport: Transport {
         return socket.send(header: headerBuffer, from: start, payload: frame, to: slot.peer)
     }
 
+    /// Issue 21: `sendData` into the port's batch, behind the data header
+    /// (RFC 2661 §5.3), to the tunnel's peer; false when it cannot be held.
+    func enqueueData(_ call: L2TPCall, _ frame: [UInt8], from account: TransmitAccount) -> Bool {
+        guard L2TPHeader.maximumDataLength + frame.count <= transmits.slotSize, let slot = slots[call.tunnelID],
+              let out = transmits.reserve(fd: socket.descriptor, to: slot.peer) else { return false }
+        // Reserved before the header takes its Ns (sendData takes it otherwise).
+        guard let fields = slot.tunnel.nextDataHeader(for: call.sessionID) else { return false }
+        let start = L2TPHeader.writeData(into: &headerBuffer, payloadStart: headerBuffer.count, payloadLength: frame.count,
+                                         tunnelID: fields.tunnelID, sessionID: fields.sessionID, ns: fields.ns)
+        let headerLength = headerBuffer.count - start
+        headerBuffer.withUnsafeBytes { out.baseAddress!.copyMemory(from: $0.baseAddress! + start, byteCount: headerLength) }
+        frame.withUnsafeBytes { f in
+            if f.count > 0 { (out.baseAddress! + headerLength).copyMemory(from: f.baseAddress!, byteCount: f.count) }
+        }
+        // The session counts its frame's octets, as sendData's callers do.
+        transmits.commit(headerLength + frame.count, counting: frame.count, from: account)
+        return true
+    }
+
     // MARK: Actions
 
     func perform(_ actions: [Tunnel.Action], on slot: L2TPTunnelSlot, now: UInt64) {
@@ -392,6 +431,8 @@ final class L2TPTransport: Transport {
         for a in actions {
             switch a {
             case .send(let datagram):
+                // Data messages held in the batch go first.
+                transmits.flush()
                 if socket.send(datagram, to: slot.peer) < 0 { counters.sendErrors += 1 }
             case .tunnelEstablished:
                 let name = String(decoding: slot.tunnel.peerHostName, as: UTF8.self)

@@ -1,10 +1,13 @@
 // Issue 21: TSO done in linkd for PPPoE. A super-packet from the channel
 // (up to 64 KiB of one TCP or UDP flow with its virtio-net header) is cut to
-// the session's MTU by Offload's TCPSegmenter straight into the slots of one
-// buffer kept for the life of the port, each slot a whole Ethernet frame
-// (RFC 2516 §4: Ethernet and PPPoE headers, the Protocol field, the
-// segment), and the slots go out in one sendmmsg per up to 64. Nothing is
-// allocated per packet or per segment.
+// the session's MTU by Offload's TCPSegmenter straight into the slots of the
+// port's TransmitBatch, each slot a whole Ethernet frame (RFC 2516 §4:
+// Ethernet and PPPoE headers, the Protocol field, the segment), which go out
+// with the round's other frames in one sendmmsg per up to 64: a super-packet
+// of one segment (a TCP ACK, a small UDP datagram with a partial checksum)
+// costs no system call of its own. Outside a loop round (start-up) or for a
+// segment longer than a transmit slot, the segments go through this batch's
+// own slots and leave at once. Nothing is allocated per packet or segment.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,6 +31,9 @@ final class SegmentBatch {
     enum Outcome: Equatable {
         /// This many segments went out, of this many octets in all.
         case sent(segments: Int, octets: Int)
+        /// This many segments joined the port's transmit batch (each is
+        /// accounted to its session when the batch leaves).
+        case queued(segments: Int)
         /// The socket took only the first `segments` of `of` (a full queue):
         /// the rest is dropped, TCP retransmits.
         case partial(segments: Int, of: Int)
@@ -63,9 +69,11 @@ final class SegmentBatch {
     /// Segments `datagram` (virtio header + packet) to `mtu` and sends each
     /// segment on `fd` behind `header` (the session's 20 PPPoE octets with
     /// LENGTH still to fill) and `proto`.
+    /// With `transmits` (the port's batch) and `account` (the session), the
+    /// segments join that batch; else they leave here at once.
     func send(_ datagram: UnsafeRawBufferPointer, protocol proto: ProtocolNumber, mtu: Int,
-              header: UnsafeRawBufferPointer, fd: Int32) -> Outcome {
-        ensure(mtu: mtu)
+              header: UnsafeRawBufferPointer, fd: Int32,
+              via transmits: TransmitBatch? = nil, account: TransmitAccount? = nil) -> Outcome {
         var segmenter: TCPSegmenter
         do {
             let parsed = try VirtioNetHeader.parse(datagram: datagram)
@@ -74,6 +82,22 @@ final class SegmentBatch {
             return .refused(error)
         }
         superPackets += 1
+        if let transmits, let account, Self.frameHeader + segmenter.maximumSegmentLength <= transmits.slotSize {
+            var n = 0
+            while let slot = transmits.reserve(fd: fd) {
+                let room = UnsafeMutableRawBufferPointer(rebasing: slot[Self.frameHeader...])
+                guard let length = segmenter.next(into: room) else { break }
+                Self.frame(slot.baseAddress!, header, proto, length)
+                transmits.commit(Self.frameHeader + length, from: account)
+                n += 1
+            }
+            segments += n
+            // No round being dispatched (the first reserve refused): below.
+            if n > 0 { return .queued(segments: n) }
+        }
+        // What the port's batch holds goes first (no reordering).
+        transmits?.flush()
+        ensure(mtu: mtu)
         var total = 0, octets = 0
         while true {
             var n = 0
@@ -81,13 +105,7 @@ final class SegmentBatch {
                 let slot = storage.baseAddress! + n * slotSize
                 let room = UnsafeMutableRawBufferPointer(start: slot + Self.frameHeader, count: slotSize - Self.frameHeader)
                 guard let length = segmenter.next(into: room) else { break }
-                slot.copyMemory(from: header.baseAddress!, byteCount: PPPoEHeader.length)
-                // RFC 2516 §4 LENGTH: the PPPoE payload (Protocol + segment).
-                let payload = 2 + length
-                slot.storeBytes(of: UInt8(payload >> 8), toByteOffset: PPPoEHeader.length - 2, as: UInt8.self)
-                slot.storeBytes(of: UInt8(payload & 0xff), toByteOffset: PPPoEHeader.length - 1, as: UInt8.self)
-                slot.storeBytes(of: UInt8(proto.rawValue >> 8), toByteOffset: PPPoEHeader.length, as: UInt8.self)
-                slot.storeBytes(of: UInt8(proto.rawValue & 0xff), toByteOffset: PPPoEHeader.length + 1, as: UInt8.self)
+                Self.frame(slot, header, proto, length)
                 lengths[n] = Self.frameHeader + length
                 octets += lengths[n]
                 n += 1
@@ -107,5 +125,16 @@ final class SegmentBatch {
             if Int(sent) < n { return .partial(segments: total, of: segmenter.segmentCount) }
             if n < Self.slots { return .sent(segments: total, octets: octets) }
         }
+    }
+
+    /// The session's PPPoE header (RFC 2516 §4 LENGTH: Protocol + segment)
+    /// and the Protocol field in front of a segment of `length` octets.
+    private static func frame(_ slot: UnsafeMutableRawPointer, _ header: UnsafeRawBufferPointer, _ proto: ProtocolNumber, _ length: Int) {
+        slot.copyMemory(from: header.baseAddress!, byteCount: PPPoEHeader.length)
+        let payload = 2 + length
+        slot.storeBytes(of: UInt8(payload >> 8), toByteOffset: PPPoEHeader.length - 2, as: UInt8.self)
+        slot.storeBytes(of: UInt8(payload & 0xff), toByteOffset: PPPoEHeader.length - 1, as: UInt8.self)
+        slot.storeBytes(of: UInt8(proto.rawValue >> 8), toByteOffset: PPPoEHeader.length, as: UInt8.self)
+        slot.storeBytes(of: UInt8(proto.rawValue & 0xff), toByteOffset: PPPoEHeader.length + 1, as: UInt8.self)
     }
 }

@@ -27,12 +27,15 @@ extension Session {
             return
         }
         let mtu = Int(negotiated?.peerMRU ?? 1492)
-        // Frames already in the port's batch go first (no reordering).
-        context.transmits?.flush()
+        // The segments join the port's batch behind the frames it holds
+        // (sent by SegmentBatch itself, they go after those: no reordering).
         let outcome = wireHeader.withUnsafeBytes { header in
-            batch.send(datagram, protocol: proto, mtu: mtu, header: header, fd: circuit.raw)
+            batch.send(datagram, protocol: proto, mtu: mtu, header: header, fd: circuit.raw,
+                       via: context.transmits, account: self)
         }
         switch outcome {
+        case .queued:
+            counters.superPacketsOut += 1
         case .sent(let segments, let octets):
             counters.superPacketsOut += 1
             counters.framesOut += segments

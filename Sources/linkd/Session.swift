@@ -564,8 +564,12 @@ final class Session {
         encoder.encode(proto, information, into: &transmitBuffer)
         // Issue 21: on a UDP or PPPoE port the frame joins the port's batch
         // (one sendmmsg per loop round); one that cannot goes out here,
-        // after what the batch holds, so frames keep their order.
-        if let batch = context.transmits {
+        // after what the batch holds, so frames keep their order. An L2TP
+        // call's joins its port's batch as a data message to its peer.
+        if let call = circuit.l2tp {
+            if call.enqueue(transmitBuffer, from: self) { return }
+            call.transport.transmits.flush()
+        } else if let batch = context.transmits {
             if transmitBuffer.withUnsafeBytes({ batch.add($0, fd: circuit.raw, from: self) }) { return }
             batch.flush()
         }

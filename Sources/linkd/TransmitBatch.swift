@@ -8,8 +8,11 @@
 // brought — one frame at low load, so latency does not grow; up to 64 under
 // load, so a channel's burst costs one system call, not one per frame.
 // Frames keep their order: anything sent on the same socket another way (a
-// super-packet's segments, a frame too long for a slot) flushes the batch
-// first. Nothing is allocated per frame.
+// frame too long for a slot) flushes the batch first. A super-packet's
+// segments are cut straight into the slots (reserve/commit), so a burst of
+// one-segment super-packets (TCP ACKs and small UDP datagrams with a partial
+// checksum, as a TUN with offloads hands them) leaves in one sendmmsg too,
+// not in one each. Nothing is allocated per frame.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,9 +44,18 @@ final class TransmitBatch {
     private(set) var slotSize: Int
     private var storage: UnsafeMutableRawBufferPointer
     private let lengths: UnsafeMutableBufferPointer<Int>
+    /// The octets each frame counts for its session (its length, or less
+    /// when the slot holds a header the session does not count: L2TP's).
+    private let counted: UnsafeMutableBufferPointer<Int>
     private var accounts: [TransmitAccount?]
-    /// The socket the held frames are for; a frame for another flushes first.
+    /// Each slot's destination (IPv4, host order) on an unconnected socket
+    /// (an l2tp port's, RFC 2661 §8.1: one socket, many peers).
+    private let addresses: UnsafeMutableBufferPointer<UInt32>
+    private let ports: UnsafeMutableBufferPointer<UInt16>
+    /// The socket the held frames are for, and whether they carry their
+    /// destinations; a frame for another socket, or the other kind, flushes first.
     private var fd: Int32 = -1
+    private var addressed = false
     private(set) var count = 0
     private(set) var counters = Counters()
     private let loop: EventLoop
@@ -57,6 +69,12 @@ final class TransmitBatch {
         self.slotSize = (slotSize + 15) & ~15
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: self.slotSize * Self.slots, alignment: 16)
         lengths = UnsafeMutableBufferPointer<Int>.allocate(capacity: Self.slots)
+        counted = UnsafeMutableBufferPointer<Int>.allocate(capacity: Self.slots)
+        counted.initialize(repeating: 0)
+        addresses = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: Self.slots)
+        addresses.initialize(repeating: 0)
+        ports = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: Self.slots)
+        ports.initialize(repeating: 0)
         accounts = [TransmitAccount?](repeating: nil, count: Self.slots)
         roundEnded = { [unowned self] in
             self.scheduled = false
@@ -67,26 +85,51 @@ final class TransmitBatch {
     deinit {
         storage.deallocate()
         lengths.deallocate()
+        counted.deallocate()
+        addresses.deallocate()
+        ports.deallocate()
     }
 
     /// Holds `frame` for `fd` on behalf of `account`. false: not held (too
     /// long for a slot, or no round being dispatched) — the caller writes it
     /// itself, after `flush()` so it does not overtake what is held.
     func add(_ frame: UnsafeRawBufferPointer, fd: Int32, from account: TransmitAccount) -> Bool {
-        guard frame.count <= slotSize else { counters.direct += 1; return false }
+        guard frame.count <= slotSize, let slot = reserve(fd: fd) else { counters.direct += 1; return false }
+        if frame.count > 0 { slot.baseAddress!.copyMemory(from: frame.baseAddress!, byteCount: frame.count) }
+        commit(frame.count, from: account)
+        return true
+    }
+
+    /// The next slot (`slotSize` octets) for a frame written in place — a
+    /// super-packet's segments are cut straight into it (SegmentBatch) —
+    /// for `fd`; `commit` makes it part of the batch. nil when no round is
+    /// being dispatched: the caller sends itself. A frame held for another
+    /// socket leaves first. `destination`: where the frame goes on an
+    /// unconnected socket.
+    func reserve(fd: Int32, to destination: L2TPEndpoint? = nil) -> UnsafeMutableRawBufferPointer? {
         if !scheduled {
-            guard let r = roundEnded, loop.atRoundEnd(r) else { counters.direct += 1; return false }
+            guard let r = roundEnded, loop.atRoundEnd(r) else { return nil }
             scheduled = true
         }
-        if count > 0 && fd != self.fd { flush() }
+        if count > 0 && (fd != self.fd || addressed != (destination != nil)) { flush() }
         self.fd = fd
-        let slot = storage.baseAddress! + count * slotSize
-        if frame.count > 0 { slot.copyMemory(from: frame.baseAddress!, byteCount: frame.count) }
-        lengths[count] = frame.count
+        addressed = destination != nil
+        if let destination {
+            addresses[count] = destination.address
+            ports[count] = destination.port
+        }
+        return UnsafeMutableRawBufferPointer(start: storage.baseAddress! + count * slotSize, count: slotSize)
+    }
+
+    /// The slot `reserve` gave holds a frame of `length` octets of
+    /// `account`'s, which counts `counting` of them (all by default).
+    func commit(_ length: Int, counting: Int? = nil, from account: TransmitAccount) {
+        precondition(length <= slotSize, "frame longer than a slot")
+        lengths[count] = length
+        counted[count] = counting ?? length
         accounts[count] = account
         count += 1
         if count == Self.slots { flush() }
-        return true
     }
 
     /// Sends what is held, in order, in as few sendmmsg calls as the socket
@@ -96,13 +139,16 @@ final class TransmitBatch {
         let n = count
         var done = 0
         while done < n {
-            let sent = ppp_packet_send_batch(fd, storage.baseAddress!.assumingMemoryBound(to: UInt8.self) + done * slotSize,
-                                             slotSize, UInt32(n - done), lengths.baseAddress! + done)
+            let base = storage.baseAddress!.assumingMemoryBound(to: UInt8.self) + done * slotSize
+            let sent = addressed
+                ? ppp_udp_send_batch(fd, base, slotSize, UInt32(n - done), lengths.baseAddress! + done,
+                                     addresses.baseAddress! + done, ports.baseAddress! + done)
+                : ppp_packet_send_batch(fd, base, slotSize, UInt32(n - done), lengths.baseAddress! + done)
             if sent > 0 {
                 counters.batches += 1
                 counters.frames += Int(sent)
                 counters.largest = max(counters.largest, Int(sent))
-                for i in done..<(done + Int(sent)) { accounts[i]?.transmitted(octets: lengths[i]) }
+                for i in done..<(done + Int(sent)) { accounts[i]?.transmitted(octets: counted[i]) }
                 done += Int(sent)
                 continue
             }

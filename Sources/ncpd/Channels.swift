@@ -140,6 +140,31 @@ final class Channels: SessionHost {
 
     private func unitTaken(_ n: Int) { unitsInUse.insert(n) }
 
+    /// Issue 13: unit names the kernel found busy (each tried once more
+    /// under another number, up to `unitNameTries` per session), and
+    /// sessions that ended because every name they tried was busy.
+    private(set) var unitNamesBusy = 0, unitsFailedBusy = 0
+    static let unitNameTries = 8
+    /// How long a busy number stays out of use: the interface it names is
+    /// on its way out (its deletion waits for pppinit's withdraw of the
+    /// deposit or an RCU grace period), and the next new session would
+    /// otherwise pick the lowest free number, that one, again.
+    static let busyUnitQuarantine = 5.0
+
+    func unitNameBusy(_ session: NetworkSession, attempt: Int) -> Int? {
+        unitNamesBusy += 1
+        guard attempt < Self.unitNameTries, sessions[session.id] === session else {
+            unitsFailedBusy += 1
+            return nil
+        }
+        // The busy number stays taken until the quarantine ends.
+        let busy = session.unitNumber
+        runtime.loop.schedule(after: Self.busyUnitQuarantine) { [weak self] in self?.unitFreed(busy) }
+        let next = freeUnitNumber()
+        unitTaken(next)
+        return next
+    }
+
     private func unitFreed(_ n: Int) {
         unitsInUse.remove(n)
         lowestFree = min(lowestFree, n)

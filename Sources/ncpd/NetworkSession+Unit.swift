@@ -17,21 +17,43 @@ extension NetworkSession {
             end(reason: "no unit system (CAP_NET_ADMIN or /dev/net/tun missing)")
             return false
         }
-        do {
-            // Issue 21: offloads only where linkd segments what the TUN
-            // hands us (it offered in the record).
-            let offload = ChannelOffload(rawValue: record.offload).contains(.takesSuperPackets)
-            let u = try units.create(name: interfaceName, mtu: mtu, ipv6: record.network.ipv6, offload: offload)
-            unit = u
-            try host.loop.watch(u.fd.raw) { [weak self] _ in self?.tunReadable() }
-            host.log.info("\(id): unit \(u.name) (index \(u.index), mtu \(mtu)\(offload ? ", offload \(u.offload.description)" : ""))")
-            sendCapability()
-            return true
-        } catch {
-            host.log.warning("\(id): cannot create unit \(interfaceName): \(error)")
-            end(reason: "cannot create unit \(interfaceName)")
-            return false
+        // Issue 21: offloads only where linkd segments what the TUN
+        // hands us (it offered in the record).
+        let offload = ChannelOffload(rawValue: record.offload).contains(.takesSuperPackets)
+        while true {
+            let name = interfaceName
+            do {
+                let u = try units.create(name: name, mtu: mtu, ipv6: record.network.ipv6, offload: offload)
+                unit = u
+                try host.loop.watch(u.fd.raw) { [weak self] _ in self?.tunReadable() }
+                host.log.info("\(id): unit \(u.name) (index \(u.index), mtu \(mtu)\(offload ? ", offload \(u.offload.description)" : ""))")
+                sendCapability()
+                return true
+            } catch {
+                if let next = renumberIfBusy(error) {
+                    host.log.notice("\(id): unit name \(name) is busy (an earlier unit of that name is still there); trying ppp\(next)")
+                    continue
+                }
+                host.log.warning("\(id): cannot create unit \(name): \(error)")
+                end(reason: "cannot create unit \(name)")
+                return false
+            }
         }
+    }
+
+    /// Issue 13: TUNSETIFF says EBUSY when an interface of the name is
+    /// still attached to another descriptor: an ended session's unit whose
+    /// deletion has not finished (a copy of its descriptor still in
+    /// pppinit's fd store until the withdraw is read, or a previous ncpd's).
+    /// A name we chose (ppp<N>) is not the session's to insist on: it takes
+    /// another number, a bounded number of times (the host decides). A name
+    /// from the config stays what the operator asked for.
+    private func renumberIfBusy(_ error: IPCError) -> Int? {
+        guard case .system(_, let e) = error, e == EBUSY, record.network.ifname.isEmpty, unit == nil, !ended else { return nil }
+        busyUnitNames += 1
+        guard let next = host.unitNameBusy(self, attempt: busyUnitNames) else { return nil }
+        unitNumber = next
+        return next
     }
 
     /// The peer's MRU (RFC 1661 §6.1), or RADIUS Framed-MTU when lower

@@ -27,6 +27,10 @@ protocol SessionHost: AnyObject {
     /// The IPv6 prefixes a session holds from our pools, for authd's
     /// accounting (issue 18).
     func accountPrefixes(_ prefixes: SessionPrefixesArguments)
+    /// Issue 13: the kernel refused the session's unit name with EBUSY (an
+    /// interface of that name, an earlier session's, is still there): a
+    /// new unit number to try, or nil to give up (`attempt` names tried).
+    func unitNameBusy(_ session: NetworkSession, attempt: Int) -> Int?
 }
 
 extension SessionHost {
@@ -34,6 +38,7 @@ extension SessionHost {
     var ipv6: IPv6Router? { nil }
     func publish(_ event: EventBody) {}
     func accountPrefixes(_ prefixes: SessionPrefixesArguments) {}
+    func unitNameBusy(_ session: NetworkSession, attempt: Int) -> Int? { nil }
 }
 
 /// Per-session traffic and error counters (pppctl sessions).
@@ -59,7 +64,12 @@ final class NetworkSession {
     let record: ChannelRecord
     /// To linkd: a channel of its own, or linkd's mux under a handle.
     let channel: SessionChannel
-    let unitNumber: Int
+    /// ppp<unitNumber> when the config names no interface; another number
+    /// when the kernel says that name is busy (set only by renumberIfBusy,
+    /// NetworkSession+Unit.swift, with SessionHost.unitNameBusy's number).
+    var unitNumber: Int
+    /// Names tried that the kernel found busy, for this session.
+    var busyUnitNames = 0
     unowned let host: SessionHost
     /// IPCP (RFC 1332) and IPv6CP (RFC 5072).
     var ipv4: NCPSlot<IPCPNegotiator>

@@ -187,6 +187,14 @@ final class LinuxUnits: UnitSystem {
         throw .system(call: "open(/dev/net/tun) (none stocked by pppinit)", errno: e)
     }
 
+    /// A descriptor whose TUNSETIFF was refused: where pppinit opens them it
+    /// goes back to the stock, first out, so the retry under another name
+    /// needs no new request; where we open them ourselves it closes.
+    private func giveBack(_ fd: consuming FileDescriptor) {
+        guard !openByOurselves, stock.count < Self.stockSize + 1 else { return }
+        stock.append(SharedDescriptor(fd))
+    }
+
     /// linux/if_tun.h TUNSETIFF = _IOW('T', 202, int).
     static let tunSetInterface: UInt = 0x4004_54ca
     static let tunFlags: Int16 = 0x0001 | 0x1000  // IFF_TUN | IFF_NO_PI
@@ -222,7 +230,14 @@ final class LinuxUnits: UnitSystem {
             mode = enableOffloads(raw)
             count(mode, refused: false)
         }
-        guard rc == 0 else { throw .system(call: "ioctl(TUNSETIFF \(name))", errno: errno) }
+        guard rc == 0 else {
+            let e = errno
+            // Issue 13: the name is busy (an interface of that name still
+            // attached elsewhere); the descriptor is still unattached and
+            // serves the session's next name (openTun takes it back).
+            if e == EBUSY { giveBack(fd) }
+            throw .system(call: "ioctl(TUNSETIFF \(name))", errno: e)
+        }
         let actual = String(decoding: ifreq[0..<16].prefix(while: { $0 != 0 }), as: UTF8.self)
         // SIOCGIFINDEX on the netlink socket we hold, with the name the
         // kernel wrote back: if_nametoindex(3) opens and closes a socket of

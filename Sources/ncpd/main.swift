@@ -70,6 +70,7 @@ final class Ncpd: Daemon {
             s.unitDeleteBatches = units?.retirement.batches ?? 0
             s.unitsIPv6Off = units?.ipv6Off ?? 0
             s.unitsIPv6OffFailed = units?.ipv6OffFailed ?? 0
+            (s.unitNamesBusy, s.unitsFailedBusy) = (channels.unitNamesBusy, channels.unitsFailedBusy)
             if let o = units?.offloads {
                 (s.unitsOffload, s.unitsVnetOnly, s.unitsOffloadRefused) = (o.withOffloads, o.headerOnly, o.headerRefused)
                 s.offloadFlags = Int(o.lastFlags)

@@ -15,7 +15,17 @@ final class DummyUnits: UnitSystem {
     var calls: [String] = []
     var createdWithIPv6: [Bool] = []
     var far: [Int32] = []  // the test's ends of the fake TUNs
+    /// Names the "kernel" refuses with EBUSY (issue 13), and the refusals.
+    var busy: Set<String> = []
+    var refusedBusy: [String] = []
+    /// Any other refusal, for every name (0: none).
+    var failWith: Int32 = 0
     func create(name: String, mtu: UInt32, ipv6: Bool) throws(IPCError) -> Unit {
+        if failWith != 0 { throw .system(call: "ioctl(TUNSETIFF \(name))", errno: failWith) }
+        if busy.contains(name) {
+            refusedBusy.append(name)
+            throw .system(call: "ioctl(TUNSETIFF \(name))", errno: EBUSY)
+        }
         var fds: [Int32] = [-1, -1]
         _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
         far.append(fds[1])
@@ -60,6 +70,14 @@ final class TestHost: SessionHost {
     func sessionChanged(_ session: NetworkSession) { changes += 1 }
     func hook(_ request: HookRequest) { hooks.append(request.event) }
     func sessionEnded(_ session: NetworkSession) { ended.append(session.id) }
+    /// Issue 13: the unit numbers handed out for busy names, in order (none
+    /// left: give up), and the attempts the session reported.
+    var renumbers: [Int] = []
+    var busyAttempts: [Int] = []
+    func unitNameBusy(_ session: NetworkSession, attempt: Int) -> Int? {
+        busyAttempts.append(attempt)
+        return renumbers.isEmpty ? nil : renumbers.removeFirst()
+    }
 }
 
 @Suite struct NetworkSessionTests {

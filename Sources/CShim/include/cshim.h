@@ -9,6 +9,7 @@
 // AF_PACKET sockets for PPPoE, and batched receive, live in their own headers.
 #include "packet.h"
 #include "batch.h"
+#include "udpbatch.h"
 
 /// The most descriptors one message may carry; a message with more is truncated
 /// by the kernel (MSG_CTRUNC), which the receiver treats as a violation.
