@@ -13,65 +13,16 @@ import Testing
 import TestSupport
 
 extension AuthSessionTests {
-    /// The BRAS "ta" (FreeRADIUS, a /64, a /56 and a /128 pool) and a plain
-    /// subscriber router "tb" (no IPv6 services: its kernel sees the RAs and
-    /// DHCPv6 on its unit, where dhcpcd runs), on a pty pair.
-    func ipv6RestartRouters(_ fr: FreeRadius, user: String, password: String)
-        throws -> (RouterUnderTest, RouterUnderTest, Netns, String, () -> Void) {
-        let pty = try SocatPty()
-        let nsB = try Netns("a6r")
-        let tag = String(UInt32.random(in: 0..<0xffff_ff), radix: 16)
-        let ca = try TempConfig("""
-            [router]
-            seccomp = "kill"
-            \(fr.routerSection)
-            [port.ta]
-            type = "tty"
-            device = "\(pty.a)"
-            lcp-restart = 3
-            require-pap = true
-            noip = true
-            ipv6 = true
-            ifname = "ta-\(tag)"
-            [pool6.subscribers]
-            prefix = "2001:db8:1::/48"
-            length = 64
-            [pool6.delegated]
-            prefix = "2001:db8:100::/40"
-            length = 56
-            [pool6.hosts]
-            prefix = "2001:db8:ffff::100/120"
-            length = 128
-            [ipv6.ta]
-            ra-pool = "subscribers"
-            pd-pool = "delegated"
-            na-pool = "hosts"
-            ra-interval = 30
-            """)
-        let cb = try TempConfig("""
-            [router]
-            seccomp = "kill"
-            [users.\(user)]
-            password = "\(password)"
-            [port.tb]
-            type = "tty"
-            device = "\(pty.b)"
-            lcp-restart = 3
-            user = "\(user)"
-            noip = true
-            ipv6 = true
-            ifname = "tb-\(tag)"
-            """)
-        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        return (a, b, nsB, "tb-\(tag)", { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.stop(); nsB.delete() })
-    }
-
     @Test(.enabled(if: canRunFreeRadius && hasDhcpcd, "needs Debian's freeradius and dhcpcd-base"))
     func poolIPv6BindingsStayAccountedAcrossAuthdAndLinkdKill9() throws {
         let fr = try FreeRadius(netns: sharedTestNamespace)
         defer { fr.stop() }
-        let (a, b, nsB, ifB, cleanup) = try ipv6RestartRouters(fr, user: "carol", password: "c4rol")
-        defer { cleanup() }
+        // The BRAS "ta" (FreeRADIUS, a /64, a /56 and a /128 pool) and a plain
+        // subscriber router "tb" (no IPv6 services: its kernel sees the RAs
+        // and DHCPv6 on its unit, where dhcpcd runs).
+        let pair = try ipv6PoolPair(fr, namespace: "a6r", user: "carol", password: "c4rol", hosts: true)
+        defer { pair.stop() }
+        let a = pair.a, b = pair.b, nsB = pair.nsB, ifB = pair.ifB
         let prefix = "2001:db8:1::/64", delegated = "2001:db8:100::/56", address = "2001:db8:ffff::100"
         _ = try #require(a.waitForSession(seconds: 60, "RAs of the pool's /64") { $0["ipv6"]?["prefix"]?.string == prefix },
                          "A:\n\(a.log.suffix(3000))\nB:\n\(b.log.suffix(3000))")

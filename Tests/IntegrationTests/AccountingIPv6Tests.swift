@@ -15,61 +15,21 @@ import TestSupport
 extension AuthSessionTests {
     /// A BRAS "ta" (FreeRADIUS, IPv6 pools, [ipv6.ta]) and our CPE "tb"
     /// (IPv6 client role) logging in as `user`, on a pty pair.
-    func ipv6AccountingRouters(_ fr: FreeRadius, user: String, password: String)
-        throws -> (RouterUnderTest, RouterUnderTest, () -> Void) {
-        let pty = try SocatPty()
-        let nsB = try Netns("a6b")
-        let tag = String(UInt32.random(in: 0..<0xffff_ff), radix: 16)
-        let ca = try TempConfig("""
-            [router]
-            seccomp = "kill"
-            \(fr.routerSection)
-            [port.ta]
-            type = "tty"
-            device = "\(pty.a)"
-            lcp-restart = 3
-            require-pap = true
-            noip = true
-            ipv6 = true
-            ifname = "ta-\(tag)"
-            [pool6.subscribers]
-            prefix = "2001:db8:1::/48"
-            length = 64
-            [pool6.delegated]
-            prefix = "2001:db8:100::/40"
-            length = 56
-            [ipv6.ta]
-            ra-pool = "subscribers"
-            pd-pool = "delegated"
-            ra-interval = 30
-            """)
-        let cb = try TempConfig("""
-            [router]
-            seccomp = "kill"
-            [users.\(user)]
-            password = "\(password)"
-            [port.tb]
-            type = "tty"
-            device = "\(pty.b)"
-            lcp-restart = 3
-            user = "\(user)"
-            noip = true
-            ipv6 = true
-            ifname = "tb-\(tag)"
+    func ipv6AccountingRouters(_ fr: FreeRadius, user: String, password: String) throws -> RadiusPair {
+        try ipv6PoolPair(fr, namespace: "a6b", user: user, password: password, hosts: false, subscriber: """
             [ipv6.tb]
             mode = "client"
             prefix-hint = 56
             """)
-        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        return (a, b, { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.stop(); nsB.delete() })
     }
 
     @Test(.enabled(if: canRunFreeRadius, "needs Debian's freeradius"))
     func radiusIPv6PrefixesAreAssignedAndAccounted() throws {
         let fr = try FreeRadius(netns: sharedTestNamespace)
         defer { fr.stop() }
-        let (a, b, cleanup) = try ipv6AccountingRouters(fr, user: "dave", password: "d4ve")
-        defer { cleanup() }
+        let pair = try ipv6AccountingRouters(fr, user: "dave", password: "d4ve")
+        defer { pair.stop() }
+        let a = pair.a, b = pair.b
         let framed = "2001:db8:77::/64", delegated = "2001:db8:7700::/56"
         let bound = { (s: JSON) -> Bool in
             s["ipv6"]?["prefix"]?.string == framed && s["ipv6"]?["delegated"]?.array?.compactMap(\.string) == [delegated]
@@ -113,8 +73,9 @@ extension AuthSessionTests {
     func poolIPv6PrefixesAreAccounted() throws {
         let fr = try FreeRadius(netns: sharedTestNamespace)
         defer { fr.stop() }
-        let (a, _, cleanup) = try ipv6AccountingRouters(fr, user: "carol", password: "c4rol")
-        defer { cleanup() }
+        let pair = try ipv6AccountingRouters(fr, user: "carol", password: "c4rol")
+        defer { pair.stop() }
+        let a = pair.a
         let framed = "2001:db8:1::/64", delegated = "2001:db8:100::/56"
         let s = try #require(a.waitForSession(seconds: 60, "the pools' prefixes bound") {
             $0["ipv6"]?["prefix"]?.string == framed && $0["ipv6"]?["delegated"]?.array?.compactMap(\.string) == [delegated]

@@ -13,44 +13,12 @@ import TestSupport
 extension AuthSessionTests {
     /// Router A (FreeRADIUS, pool) and B (carol, own namespace) on a pty pair.
     func poolSession(_ fr: FreeRadius, _ body: (RouterUnderTest, String, JSON, String) throws -> Void) throws {
-        let net = "10.\(UInt8.random(in: 200...249)).\(UInt8.random(in: 0...255))"
-        let pty = try SocatPty()
-        let nsB = try Netns("akb")
-        let tag = String(UInt32.random(in: 0..<0xffff_ff), radix: 16)
-        let ca = try TempConfig("""
-            [router]
-            seccomp = "kill"
-            \(fr.routerSection)
-            [port.ta]
-            type = "tty"
-            device = "\(pty.a)"
-            lcp-restart = 3
-            require-pap = true
-            address = "\(net).1:"
-            ip-pool = "subs"
-            ifname = "ta-\(tag)"
-            [pool.subs]
-            range = "\(net).10-\(net).20"
-            local = "\(net).1"
-            """)
-        let cb = try TempConfig("""
-            [router]
-            seccomp = "kill"
-            [users.carol]
-            password = "c4rol"
-            [port.tb]
-            type = "tty"
-            device = "\(pty.b)"
-            lcp-restart = 3
-            user = "carol"
-            noipdefault = true
-            ifname = "tb-\(tag)"
-            """)
-        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path, netns: nsB.name)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove(); pty.stop(); nsB.delete() }
+        let (pair, net) = try ipv4PoolPair(fr, namespace: "akb")
+        defer { pair.stop() }
+        let a = pair.a, b = pair.b
         let s = try #require(a.waitForSession("IPCP opened") { $0["ipcp"]?["state"]?.string == "opened" }, "B:\n\(b.log)")
         #expect(detailContains(fr, "Acct-Status-Type = Start"), "\(fr.detail)\n\(a.log)")
-        try body(a, nsB.name, s, "\(net).1")
+        try body(a, pair.nsB.name, s, "\(net).1")
     }
 
     /// The session's RFC 2866 counters as `pppctl sessions` shows them.

@@ -94,13 +94,16 @@ final class RouterUnderTest {
             let process = Process()
             let log = FileHandle(forWritingAtPath: logPath)!
             log.seekToEndOfFile()
-            if !environment.isEmpty {
-                var st = stat()
-                stat(logPath, &st)
-                var env = ProcessInfo.processInfo.environment
-                for (k, v) in environment { env[k] = v == "$LOG_STREAM" ? "\(st.st_dev):\(st.st_ino)" : v }
-                process.environment = env
-            }
+            // pppinit spawns its daemons from PPP_BIN_DIR when set, else from
+            // its own directory (`bin`): a PPP_BIN_DIR the test runner was
+            // started with would make a pppinit run from another `bin` start
+            // that build's daemons, so it is not passed on unless asked for.
+            var st = stat()
+            stat(logPath, &st)
+            var env = ProcessInfo.processInfo.environment
+            env["PPP_BIN_DIR"] = nil
+            for (k, v) in environment { env[k] = v == "$LOG_STREAM" ? "\(st.st_dev):\(st.st_ino)" : v }
+            process.environment = env
             if let netns {
                 process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
                 process.arguments = ["netns", "exec", netns, bin + "/pppinit", "--config", config, "--runtime-dir", runtimeDir]

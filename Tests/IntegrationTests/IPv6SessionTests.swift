@@ -15,13 +15,18 @@ let hasRdisc6 = FileManager.default.isExecutableFile(atPath: "/usr/bin/rdisc6")
 let hasDhcpcd = FileManager.default.isExecutableFile(atPath: "/usr/sbin/dhcpcd")
 
 enum IPv6LabConfig {
-    static let tables = """
+    /// The pools the IPv6 tests hand out from: a /64 per subscriber (by RA)
+    /// and a /56 (by DHCPv6-PD).
+    static let pools = """
         [pool6.subscribers]
         prefix = "2001:db8:1::/48"
         length = 64
         [pool6.delegated]
         prefix = "2001:db8:100::/40"
         length = 56
+        """
+    static let tables = """
+        \(pools)
         [ipv6.sa]
         ra-pool = "subscribers"
         pd-pool = "delegated"

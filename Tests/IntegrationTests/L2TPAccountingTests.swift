@@ -16,22 +16,11 @@ import Testing
 import TestSupport
 
 private enum AccountingLab {
-    static func radius(_ fr: FreeRadius) -> String {
-        """
-        [radius]
-        [[radius.server]]
-        address = "127.0.0.1"
-        auth-port = \(fr.port)
-        acct-port = \(fr.port + 1)
-        secret = "\(fr.secret)"
-        """
-    }
-
     static func lns(_ fr: FreeRadius) -> String {
         """
         [router]
         seccomp = "kill"
-        \(radius(fr))
+        \(fr.routerSection)
         [port.lns0]
         type = "l2tp"
         role = "lns"
@@ -53,7 +42,7 @@ private enum AccountingLab {
         """
         [router]
         seccomp = "kill"
-        \(radius(fr))
+        \(fr.routerSection)
         [port.lac0]
         type = "l2tp"
         role = "lac"

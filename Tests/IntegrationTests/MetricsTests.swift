@@ -97,12 +97,8 @@ struct MetricsTests {
     /// LCP echo failure; and the RADIUS latency histogram (empty: no server).
     @Test func sessionOutcomesAndRadiusLatencyOnALiveScrape() throws {
         let port = UInt16.random(in: 20_000...40_000)
-        let (pa, pb) = freeUDPPortPair()
-        let ca = try TempConfig(portConfig(name: "ua", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pa)\"\nremote = \"127.0.0.1:\(pb)\"")
-                                + "\n[metrics]\nlisten = \"127.0.0.1:\(port)\"\n")
-        let cb = try TempConfig(portConfig(name: "ub", body: "type = \"udp\"\nlocal = \"127.0.0.1:\(pb)\"\nremote = \"127.0.0.1:\(pa)\""))
-        let a = try RouterUnderTest(config: ca.path), b = try RouterUnderTest(config: cb.path)
-        defer { a.stop(); b.stop(); ca.remove(); cb.remove() }
+        let (a, b, configs) = try udpRouterPair(extraA: "[metrics]\nlisten = \"127.0.0.1:\(port)\"")
+        defer { a.stop(); b.stop(); configs.forEach { $0.remove() } }
         _ = try #require(a.waitForSession("opened", isOpened))
         try b.silence()
         let dead = a.waitForSession("dead") { $0["phase"]?.string == "dead" }

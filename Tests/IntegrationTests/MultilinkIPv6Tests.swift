@@ -20,12 +20,7 @@ extension MultilinkTests {
             [pool.clients]
             range = "10.99.0.10-10.99.0.20"
             local = "10.99.0.1"
-            [pool6.subscribers]
-            prefix = "2001:db8:1::/48"
-            length = 64
-            [pool6.delegated]
-            prefix = "2001:db8:100::/40"
-            length = 56
+            \(IPv6LabConfig.pools)
             [ipv6.ma]
             ra-pool = "subscribers"
             pd-pool = "delegated"

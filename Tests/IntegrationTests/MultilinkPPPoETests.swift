@@ -15,49 +15,17 @@ import Foundation
 import IPC
 import Testing
 
+/// PPPoELab's ports with MRU 600, multilink and an endpoint discriminator
+/// (RFC 1990 §5.1.3); the client probes LCP every second as the AC does.
 enum MultilinkPPPoE {
     static func ac(_ name: String, interface: String) -> String {
-        """
-        [port.\(name)]
-        type = "pppoe"
-        role = "ac"
-        interface = "\(interface)"
-        ac-name = "mp-bras"
-        service-names = ["internet"]
-        mru = 600
-        require-chap = true
-        name = "mp-bras"
-        lcp-echo-interval = 1
-        lcp-echo-failure = 10
-        address = "10.78.0.1:"
-        ip-pool = "subscribers"
-        multilink = true
-        endpoint = "IP:10.78.0.1"
-
-        """
+        PPPoELab.ac(name, interface: interface, acName: "mp-bras", mru: 600, echoFailure: 10, net: "10.78.0")
+            + "multilink = true\nendpoint = \"IP:10.78.0.1\"\n"
     }
 
     static func client(_ name: String, interface: String) -> String {
-        """
-        [port.\(name)]
-        type = "pppoe"
-        role = "client"
-        interface = "\(interface)"
-        service-name = "internet"
-        ac-name = "mp-bras"
-        mru = 600
-        padi-timeout = 1
-        user = "alice"
-        noipdefault = true
-        persist = true
-        holdoff = 1
-        maxfail = 0
-        lcp-echo-interval = 1
-        lcp-echo-failure = 10
-        multilink = true
-        endpoint = "magic:0a4e0002"
-
-        """
+        PPPoELab.client(name, interface: interface, acName: "mp-bras", mru: 600)
+            + "lcp-echo-interval = 1\nlcp-echo-failure = 10\nmultilink = true\nendpoint = \"magic:0a4e0002\"\n"
     }
 }
 
@@ -73,12 +41,10 @@ struct MultilinkPPPoETests {
             _ = try nsA.exec(["ip", "link", "set", ac, "up"])
             _ = try nsB.exec(["ip", "link", "set", cl, "up"])
         }
-        let ca = try TempConfig("[router]\nseccomp = \"kill\"\n" + MultilinkPPPoE.ac("ac1", interface: "bras1")
-            + MultilinkPPPoE.ac("ac2", interface: "bras2")
-            + "[pool.subscribers]\nrange = \"10.78.0.10-10.78.0.20\"\nlocal = \"10.78.0.1\"\n"
-            + "[users.alice]\npassword = \"wonderland\"\n")
-        let cb = try TempConfig("[router]\nseccomp = \"kill\"\n" + MultilinkPPPoE.client("w1", interface: "cpe1")
-            + MultilinkPPPoE.client("w2", interface: "cpe2") + "[users.alice]\npassword = \"wonderland\"\n")
+        let ca = try TempConfig(PPPoELab.router + MultilinkPPPoE.ac("ac1", interface: "bras1")
+            + MultilinkPPPoE.ac("ac2", interface: "bras2") + PPPoELab.pool("10.78.0") + PPPoELab.alice)
+        let cb = try TempConfig(PPPoELab.router + MultilinkPPPoE.client("w1", interface: "cpe1")
+            + MultilinkPPPoE.client("w2", interface: "cpe2") + PPPoELab.alice)
         defer { ca.remove(); cb.remove() }
         let a = try RouterUnderTest(config: ca.path, netns: nsA.name)
         let b = try RouterUnderTest(config: cb.path, netns: nsB.name)

@@ -39,49 +39,62 @@ func writeConfig(_ text: String) -> String {
     return path
 }
 
-let acConfig = """
-    [router]
-    seccomp = "kill"
-    [port.access]
-    type = "pppoe"
-    role = "ac"
-    interface = "bras0"
-    ac-name = "test-bras"
-    service-names = ["internet"]
-    mru = 1500
-    require-chap = true
-    name = "test-bras"
-    lcp-echo-interval = 1
-    lcp-echo-failure = 3
-    address = "10.77.0.1:"
-    ip-pool = "subscribers"
-    [pool.subscribers]
-    range = "10.77.0.10-10.77.0.20"
-    local = "10.77.0.1"
-    [users.alice]
-    password = "wonderland"
-    """
+/// The PPPoE ports the session tests share (here and MultilinkPPPoETests):
+/// an AC asking CHAP as `acName`, giving addresses from pool "subscribers"
+/// (`pool(net)`: NET.10-NET.20, NET.1 its own), and a client logging in as
+/// alice and reconnecting without end. Each ends with a newline.
+enum PPPoELab {
+    static func ac(_ port: String, interface: String, acName: String, mru: Int, echoFailure: Int, net: String) -> String {
+        """
+        [port.\(port)]
+        type = "pppoe"
+        role = "ac"
+        interface = "\(interface)"
+        ac-name = "\(acName)"
+        service-names = ["internet"]
+        mru = \(mru)
+        require-chap = true
+        name = "\(acName)"
+        lcp-echo-interval = 1
+        lcp-echo-failure = \(echoFailure)
+        address = "\(net).1:"
+        ip-pool = "subscribers"
 
-let clientConfig = """
-    [router]
-    seccomp = "kill"
-    [port.wan]
-    type = "pppoe"
-    role = "client"
-    interface = "cpe0"
-    service-name = "internet"
-    ac-name = "test-bras"
-    mru = 1500
-    padi-timeout = 1
-    user = "alice"
-    noipdefault = true
-    persist = true
-    holdoff = 1
-    maxfail = 0
-    [users.alice]
-    password = "wonderland"
-    \(withoutWatchdog)
-    """
+        """
+    }
+
+    static func pool(_ net: String) -> String {
+        "[pool.subscribers]\nrange = \"\(net).10-\(net).20\"\nlocal = \"\(net).1\"\n"
+    }
+
+    static func client(_ port: String, interface: String, acName: String, mru: Int) -> String {
+        """
+        [port.\(port)]
+        type = "pppoe"
+        role = "client"
+        interface = "\(interface)"
+        service-name = "internet"
+        ac-name = "\(acName)"
+        mru = \(mru)
+        padi-timeout = 1
+        user = "alice"
+        noipdefault = true
+        persist = true
+        holdoff = 1
+        maxfail = 0
+
+        """
+    }
+
+    static let router = "[router]\nseccomp = \"kill\"\n"
+    static let alice = "[users.alice]\npassword = \"wonderland\"\n"
+}
+
+let acConfig = PPPoELab.router + PPPoELab.ac("access", interface: "bras0", acName: "test-bras", mru: 1500, echoFailure: 3, net: "10.77.0")
+    + PPPoELab.pool("10.77.0") + PPPoELab.alice
+
+let clientConfig = PPPoELab.router + PPPoELab.client("wan", interface: "cpe0", acName: "test-bras", mru: 1500)
+    + PPPoELab.alice + withoutWatchdog
 
 extension RouterUnderTest {
     /// `port`: which linkd, where the router has more than one.

@@ -16,49 +16,12 @@ import PPP
 import Testing
 @testable import ncpd
 
-private func channelPair() -> (Int32, Int32) {
-    var fds: [Int32] = [-1, -1]
-    _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
-    return (fds[0], fds[1])
-}
-
 private func receiveAll(_ fd: Int32, into frames: inout [[UInt8]]) {
     var buf = [UInt8](repeating: 0, count: 4096)
     while true {
         let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
         guard n >= 0 else { return }
         frames.append(Array(buf[0..<n]))
-    }
-}
-
-/// A bundle with links of MRU `mru` whose far ends the test reads (or not).
-private struct Rig {
-    let host: TestBundleHost
-    let bundle: Bundle
-    let session: Int32
-    var far: [Int32] = []
-
-    init(links: Int, mru: UInt16) throws {
-        host = try TestBundleHost()
-        var state = BundleRecord(peerName: "alice")
-        state.localMRRU = 1500
-        state.peerMRRU = 1500
-        state.session = "t:1"
-        let (inner, outer) = channelPair()
-        session = outer
-        bundle = Bundle(name: "bundle:alice:null", state: state, inner: FileDescriptor(adopting: inner), host: host,
-                        maximumFragment: 1600)
-        try bundle.start()
-        for i in 0..<links {
-            let (near, farEnd) = channelPair()
-            far.append(farEnd)
-            bundle.add(session: "t\(i):1", channel: FileDescriptor(adopting: near), peerMRU: mru, weight: 1)
-        }
-    }
-
-    func close() {
-        _ = Glibc.close(session)
-        far.forEach { _ = Glibc.close($0) }
     }
 }
 
@@ -69,7 +32,7 @@ private func packet(_ n: Int) -> [UInt8] {
 
 @Suite struct BundleBackpressureTests {
     @Test func noFragmentIsDroppedWhenEveryLinkIsFull() throws {
-        let a = try Rig(links: 2, mru: 600)
+        let a = try BundleRig(links: 2, mru: 600)
         defer { a.close() }
         // Nobody reads the links: offer packets until the session's side
         // takes no more, i.e. the bundle stopped reading it (bounded).
@@ -124,7 +87,7 @@ private func packet(_ n: Int) -> [UInt8] {
     }
 
     @Test func aLinkLinkdHasNotDrainedGetsNoShare() throws {
-        let a = try Rig(links: 2, mru: 1500)
+        let a = try BundleRig(links: 2, mru: 1500)
         defer { a.close() }
         // Two packets, split over both links; linkd reads link 1 only.
         for i in 0..<2 {
@@ -154,7 +117,7 @@ private func packet(_ n: Int) -> [UInt8] {
     /// link 1; link 1's come only after link 0 has sent all of its: 300
     /// numbers ahead, past the 256 slots of the ring.
     @Test func aLinkFarAheadIsHeldBackNotCountedLost() throws {
-        let a = try Rig(links: 2, mru: 600)
+        let a = try BundleRig(links: 2, mru: 600)
         defer { a.close() }
         let count = 600
         func fragment(_ sequence: Int) -> [UInt8] {

@@ -11,25 +11,6 @@ import PPP
 import Testing
 @testable import ncpd
 
-final class TestBundleHost: BundleHost {
-    let loop: EventLoop
-    let log = Log(prefix: "test", threshold: .error)
-    var changes = 0
-    var ended: [String] = []
-    var events: [EventBody] = []
-    init() throws { loop = try EventLoop() }
-    func publish(_ event: EventBody) { events.append(event) }
-    func bundleChanged(_ bundle: Bundle) { changes += 1 }
-    func bundleEnded(_ bundle: Bundle, reason: String) { ended.append(reason) }
-}
-
-/// SOCK_SEQPACKET, non-blocking: a channel as linkd makes one.
-private func channelPair() -> (Int32, Int32) {
-    var fds: [Int32] = [-1, -1]
-    _ = socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
-    return (fds[0], fds[1])
-}
-
 private func sendFrame(_ fd: Int32, _ bytes: [UInt8]) {
     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
 }
@@ -40,38 +21,11 @@ private func receiveFrame(_ fd: Int32) -> [UInt8]? {
     return n >= 0 ? Array(buf[0..<n]) : nil
 }
 
-/// A bundle whose session side (`session`, the test's end) and links are
-/// socketpairs; `far` are the linkd ends of its links.
-private struct Rig {
-    let host: TestBundleHost
-    let bundle: Bundle
-    let session: Int32
-    var far: [Int32] = []
-
-    init(host: TestBundleHost, links: Int, mru: UInt16 = 600, weights: [UInt64]? = nil) throws {
-        self.host = host
-        var state = BundleRecord(peerName: "alice")
-        state.localMRRU = 1500
-        state.peerMRRU = 1500
-        state.session = "t:1"
-        let (inner, outer) = channelPair()
-        session = outer
-        bundle = Bundle(name: "bundle:alice:null", state: state, inner: FileDescriptor(adopting: inner), host: host,
-                        maximumFragment: 1600)
-        try bundle.start()
-        for i in 0..<links {
-            let (near, farEnd) = channelPair()
-            far.append(farEnd)
-            bundle.add(session: "t\(i):1", channel: FileDescriptor(adopting: near), peerMRU: mru, weight: weights?[i] ?? 1)
-        }
-    }
-}
-
 @Suite struct BundleTests {
     @Test func packetLargerThanALinksMRUIsFragmentedOverBothLinksAndRebuilt() throws {
         let host = try TestBundleHost()
-        let a = try Rig(host: host, links: 2)
-        defer { close(a.session); a.far.forEach { close($0) } }
+        let a = try BundleRig(host: host, links: 2)
+        defer { a.close() }
         let ip: [UInt8] = [0x00, 0x21] + (0..<1400).map { UInt8(truncatingIfNeeded: $0 * 7) }
         sendFrame(a.session, ip)
         _ = host.loop.run(until: { a.bundle.counters.packetsOut == 1 }, seconds: 5)
@@ -100,8 +54,8 @@ private struct Rig {
         // link in order, as a link delivers, RFC 1990 §4.1), the packet
         // comes out whole on its session's side.
         let hostB = try TestBundleHost()
-        let b = try Rig(host: hostB, links: 2)
-        defer { close(b.session); b.far.forEach { close($0) } }
+        let b = try BundleRig(host: hostB, links: 2)
+        defer { b.close() }
         for (i, got) in byLink.enumerated().reversed() {
             for f in got { sendFrame(b.far[i], [0x00, 0x3d] + f) }
         }
@@ -117,8 +71,8 @@ private struct Rig {
 
     @Test func lcpAndFramesWithoutMPPassWhole() throws {
         let host = try TestBundleHost()
-        let a = try Rig(host: host, links: 2)
-        defer { close(a.session); a.far.forEach { close($0) } }
+        let a = try BundleRig(host: host, links: 2)
+        defer { a.close() }
         // The session's Protocol-Reject goes on one link as it is.
         let reject: [UInt8] = [0xc0, 0x21, 8, 0, 0, 8, 0x80, 0xfd, 1, 2]
         sendFrame(a.session, reject)
@@ -146,7 +100,7 @@ private struct Rig {
 
     @Test func aLinkLeavingKeepsTheBundleTheLastEndsIt() throws {
         let host = try TestBundleHost()
-        let a = try Rig(host: host, links: 2)
+        let a = try BundleRig(host: host, links: 2)
         defer { close(a.session) }
         let deposit = a.bundle.snapshot()
         #expect(deposit.descriptors.count == 3)
@@ -185,8 +139,8 @@ private struct Rig {
     /// Octets of fragment data each link received for one packet.
     private func shares(_ weights: [UInt64]) throws -> [Int] {
         let host = try TestBundleHost()
-        let a = try Rig(host: host, links: weights.count, mru: 1500, weights: weights)
-        defer { close(a.session); a.far.forEach { close($0) } }
+        let a = try BundleRig(host: host, links: weights.count, mru: 1500, weights: weights)
+        defer { a.close() }
         sendFrame(a.session, [0x00, 0x21] + [UInt8](repeating: 1, count: 1398))
         _ = host.loop.run(until: { a.bundle.counters.packetsOut == 1 }, seconds: 5)
         return a.far.map { fd in
