@@ -11,10 +11,10 @@
 // tagged as the session is. This kernel has no 802.1Q devices: the tags
 // are written by linkd itself on both sides (PPPoEVLANTests says why).
 //
-// QinQ's frames are 8 octets over the Ethernet header: a packet socket sends
+// A full-size QinQ frame is 1522 octets (MRU 1492): a packet socket sends
 // at most MTU + 14 octets (+ 4 when the first TPID is 0x8100), so the QinQ
 // case raises the veth's MTU to 1508, as a QinQ access network's links are
-// (design.md "VLANs on PPPoE ports").
+// (design.md "Issue 21: super-packets on VLAN-tagged PPPoE sessions").
 import Foundation
 import IPC
 import Testing
