@@ -29,22 +29,8 @@ counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1 100 1000)
 . scripts/lib/bench-pppoe.sh
 bench_setup bench-pppoe-many.sh many iperf3 python3 cc
-stop_all() {  # TERM, up to 15 s to go (pppinit ends every session first), then KILL
-    for f in "$dir/swarm.pid" "$dir/ac.pid" "$dir/sink.pid"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
-    for _ in $(seq 1 150); do
-        [ -f "$dir/ac.pid" ] && kill -0 "$(cat "$dir/ac.pid")" 2>/dev/null || break
-        sleep 0.1
-    done
-    for f in "$dir/swarm.pid" "$dir/ac.pid" "$dir/sink.pid"; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
-    sleep 0.5
-}
-cleanup() {
-    stop_all
-    ip netns delete "$ac" 2>/dev/null || true
-    ip netns delete "$cl" 2>/dev/null || true
-    rm -rf "$dir"
-}
-trap cleanup EXIT
+stop_all() { bench_stop 15 "$dir/swarm.pid" "$dir/ac.pid" "$dir/sink.pid"; }
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 cc -O2 -o "$dir/pppoe-swarm" scripts/bench-pppoe/pppoe-swarm.c
 

@@ -27,52 +27,24 @@
 # VLAN=1 also runs PPPoEVLANTests' 1:1/QinQ swarm (debug test build) per N.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "$(id -u)" -eq 0 ] || { echo "bench-pppoe-sessions.sh: run as root" >&2; exit 2; }
-for c in python3 cc; do command -v $c >/dev/null || { echo "bench-pppoe-sessions.sh: needs $c" >&2; exit 2; }; done
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1000 5000 10000)
 rate=${RATE:-1000}
 window=${WINDOW:-1000}
 largest=0; for n in "${counts[@]}"; do [ "$n" -gt "$largest" ] && largest=$n; done
 restart_n=${RESTART_N:-$largest}
-if [ -z "${PPP_BIN_DIR:-}" ]; then
-    echo "== swift build -c release"
-    swift build -c release 2>&1 | grep -E 'error|Build complete' | tail -n 2
-    ours=$PWD/.build/release
-else
-    ours=$PPP_BIN_DIR
-fi
+. scripts/lib/bench-pppoe.sh
+bench_setup bench-pppoe-sessions.sh ses python3 cc
+ours=$(cd "$bin" && pwd)
 builds=(ours)
 [ -n "${BASELINE_BIN_DIR:-}" ] && builds=(baseline ours)
 bin_of() { if [ "$1" = baseline ]; then echo "$BASELINE_BIN_DIR"; else echo "$ours"; fi; }
 
-tag=$$
-ac=pppses-ac-$tag
-cl=pppses-cl-$tag
-dir=$(mktemp -d /tmp/ppprouter-sessions.XXXXXX)
-chmod 755 "$dir"
-stop_all() {  # the swarm, then the router: TERM, up to 60 s, then KILL
-    for f in "$dir/swarm.pid" "$dir/ac.pid"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
-    for _ in $(seq 1 600); do
-        [ -f "$dir/ac.pid" ] && kill -0 "$(cat "$dir/ac.pid")" 2>/dev/null || break
-        sleep 0.1
-    done
-    for f in "$dir/swarm.pid" "$dir/ac.pid"; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
-    sleep 0.5
-}
-cleanup() {
-    stop_all
-    ip netns delete "$ac" 2>/dev/null || true
-    ip netns delete "$cl" 2>/dev/null || true
-    rm -rf "$dir"
-}
-trap cleanup EXIT
+stop_all() { bench_stop 60 "$dir/swarm.pid" "$dir/ac.pid"; }  # the swarm, then the router
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 cc -O2 -o "$dir/pppoe-swarm" scripts/bench-pppoe/pppoe-swarm.c
-ip netns add "$ac"; ip netns add "$cl"
-ip -n "$ac" link set lo up; ip -n "$cl" link set lo up
-ip link add bras0 netns "$ac" type veth peer name cpe0 netns "$cl"
-ip -n "$ac" link set bras0 up; ip -n "$cl" link set cpe0 up
+bench_wire
 
 bin=""
 ctl() { "$bin/pppctl" --runtime-dir "$dir/ac" "$@"; }
@@ -129,7 +101,9 @@ local = "10.80.0.1"
 password = "many-hosts"
 EOF
     rm -rf "$dir/ac"
-    ip netns exec "$ac" "$bin/pppinit" --config "$dir/ac.toml" --runtime-dir "$dir/ac" >"$dir/ac.log" 2>&1 &
+    # pppinit spawns its daemons from PPP_BIN_DIR when that is set: this
+    # build's, not the build a PPP_BIN_DIR given to the script names.
+    PPP_BIN_DIR=$bin ip netns exec "$ac" "$bin/pppinit" --config "$dir/ac.toml" --runtime-dir "$dir/ac" >"$dir/ac.log" 2>&1 &
     echo $! >"$dir/ac.pid"
     for _ in $(seq 1 100); do [ "$(pid_of ncpd)" != 0 ] && [ "$(pid_of linkd@access)" != 0 ] && break; sleep 0.2; done
     sleep 0.5

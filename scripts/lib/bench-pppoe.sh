@@ -1,6 +1,7 @@
-# Shared by the PPPoE benchmarks (sourced, not run): bench-pppoe.sh and
-# bench-pppoe-many.sh measure the same two-namespace set-up, our AC in one
-# and the client side in the other, joined by one veth pair.
+# Shared by the PPPoE benchmarks (sourced, not run): bench-pppoe.sh,
+# bench-pppoe-many.sh and bench-pppoe-sessions.sh measure the same
+# two-namespace set-up, our AC in one and the client side in the other,
+# joined by one veth pair.
 # shellcheck shell=bash
 
 # bench_setup NAME LABEL COMMAND...: root and the commands needed, then the
@@ -34,4 +35,28 @@ bench_wire() {
     ip -n "$ac" link set lo up; ip -n "$cl" link set lo up
     ip link add bras0 netns "$ac" type veth peer name cpe0 netns "$cl"
     ip -n "$ac" link set bras0 up; ip -n "$cl" link set cpe0 up
+}
+
+# bench_stop SECONDS PIDFILE...: TERM to each process, up to SECONDS for the
+# AC's pppinit ($dir/ac.pid) to go (it ends every session first), then KILL
+# to what is left; the pid files go.
+bench_stop() {
+    local secs=$1 f
+    shift
+    for f in "$@"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
+    for _ in $(seq 1 $((secs * 10))); do
+        [ -f "$dir/ac.pid" ] && kill -0 "$(cat "$dir/ac.pid")" 2>/dev/null || break
+        sleep 0.1
+    done
+    for f in "$@"; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+    sleep 0.5
+}
+
+# bench_cleanup (the EXIT trap): the script's stop_all, then both
+# namespaces and $dir.
+bench_cleanup() {
+    stop_all
+    ip netns delete "$ac" 2>/dev/null || true
+    ip netns delete "$cl" 2>/dev/null || true
+    rm -rf "$dir"
 }
