@@ -30,3 +30,21 @@ int ppp_recv_batch(int fd, uint8_t *base, size_t stride, size_t room, unsigned n
     }
     return got;
 }
+
+int ppp_send_batch(int fd, const uint8_t *base, size_t stride, unsigned n, const size_t *lengths) {
+    if (n > PPP_SEND_BATCH_MAX) n = PPP_SEND_BATCH_MAX;
+    struct mmsghdr msgs[PPP_SEND_BATCH_MAX];
+    struct iovec iovs[PPP_SEND_BATCH_MAX];
+    memset(msgs, 0, sizeof(struct mmsghdr) * n);
+    for (unsigned i = 0; i < n; i++) {
+        if (lengths[i] > stride) { errno = EMSGSIZE; return -1; }
+        iovs[i].iov_base = (void *)(base + i * stride);
+        iovs[i].iov_len = lengths[i];
+        msgs[i].msg_hdr.msg_iov = &iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    _Static_assert(PPP_SEND_BATCH_FLAGS == (MSG_DONTWAIT | MSG_NOSIGNAL), "the flags seccomp allows");
+    int sent;
+    do { sent = sendmmsg(fd, msgs, n, PPP_SEND_BATCH_FLAGS); } while (sent < 0 && errno == EINTR);
+    return sent;
+}

@@ -12,6 +12,16 @@
 // per session per round. Control records (session-open/accept/refuse/close)
 // are never dropped: they wait in their own queue, served first. A copy is
 // made only for a frame that has to wait.
+//
+// Issue 21 point 2: while nothing waits, a frame sent during a loop round is
+// copied into a slot kept for the life of the end (MuxSendBatch) and the
+// round's frames, of every session, leave in one sendmmsg when the round
+// ends (EventLoop.atRoundEnd), or at once when 64 are held: one frame at low
+// load (it leaves before the loop sleeps, so no latency is added), up to 64
+// under load. What the socket refuses of them goes to its session's queue in
+// order, exactly as a frame that found the socket full went before. Order is
+// kept: a frame longer than a slot (a super-packet), a control record and a
+// frame sent outside a round flush the slots first, and then go as before.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,17 +59,22 @@ public final class MuxEndpoint {
         /// The most frames one session has had waiting at once (of
         /// `queueLimit`): how close the busiest session came to drops.
         public var queueHighWater = 0
+        /// Issue 21: sendmmsg calls that sent frames, the frames they
+        /// carried, the most in one call; frames that went with a sendmsg of
+        /// their own (longer than a slot, or sent outside a loop round).
+        public var sendBatches = 0, sendBatched = 0, sendLargest = 0, sendDirect = 0
         public init() {}
 
         /// The status keys (linkd's and ncpd's `mux`, metricsd's families),
         /// in the order they are written.
         public static let keys = ["frames_in", "frames_out", "bytes_in", "bytes_out", "control_in", "control_out",
                                   "batches", "datagrams", "unknown_handle", "malformed", "queued", "queue_full",
-                                  "queue_high_water", "gone"]
+                                  "queue_high_water", "gone", "send_batches", "send_batched", "send_largest",
+                                  "send_direct"]
 
         public var values: [Int] {
             [framesIn, framesOut, bytesIn, bytesOut, controlIn, controlOut, batches, datagrams, unknownHandle,
-             malformed, queued, queueFull, queueHighWater, gone]
+             malformed, queued, queueFull, queueHighWater, gone, sendBatches, sendBatched, sendLargest, sendDirect]
         }
 
         /// `keys` with `values`, into a status object.
@@ -101,6 +116,13 @@ public final class MuxEndpoint {
     private var ring: [UInt32] = []
     private var ringHead = 0
     private var wantsWritable = false
+    /// Issue 21: this round's frames, sent when it ends.
+    private let batch: MuxSendBatch
+    private var scheduled = false
+    /// Made once: registering it with the loop allocates nothing. Weak: an
+    /// owner may let go of the end during the round that filled its slots
+    /// (it closes it first, which sends them).
+    private var roundEnded: (() -> Void)?
 
     /// Takes `fd` (a SEQPACKET socket, non-blocking) and watches it.
     /// `largestFrame` is the longest channel frame either side sends.
@@ -114,19 +136,28 @@ public final class MuxEndpoint {
         slots = UnsafeMutableRawBufferPointer.allocate(byteCount: stride * Self.batch, alignment: 16)
         lengths = UnsafeMutablePointer<Int>.allocate(capacity: Self.batch)
         lengths.initialize(repeating: 0, count: Self.batch)
+        batch = MuxSendBatch(largestFrame: largestFrame)
+        roundEnded = { [weak self] in
+            guard let self else { return }
+            self.scheduled = false
+            self.sendHeld()
+        }
         let fdRaw = raw
         _ = fcntl(fdRaw, F_SETFL, fcntl(fdRaw, F_GETFL) | O_NONBLOCK)
         try loop.watch(fdRaw) { [unowned self] events in self.ready(events) }
     }
 
     deinit {
+        if own != nil { sendHeld() }
         slots.deallocate()
         lengths.deallocate()
     }
 
     /// Stops watching and closes our end (the other side sees hang-up).
+    /// What this round's slots hold leaves first, as it would have before.
     public func close() {
         guard own != nil else { return }
+        sendHeld()
         loop.unwatch(raw)
         _ = shutdown(raw, Int32(SHUT_RDWR))
         own = nil
@@ -217,6 +248,9 @@ public final class MuxEndpoint {
     /// A control record: sent now, or queued; never dropped while the mux is open.
     public func send(_ c: MuxControl) {
         guard own != nil else { return }
+        // After the frames sent before it (a session's last frames before
+        // its session-close); a record is not per packet.
+        sendHeld()
         let bytes = MuxFrame.encode(c)
         if controlHead == control.count && ring.isEmpty {
             switch bytes.withUnsafeBytes({ transmit(handle: nil, $0, UnsafeRawBufferPointer(start: nil, count: 0)) }) {
@@ -239,12 +273,16 @@ public final class MuxEndpoint {
     @discardableResult
     public func send(handle: UInt32, _ header: UnsafeRawBufferPointer, _ body: UnsafeRawBufferPointer) -> MuxSend {
         guard own != nil else { counters.gone += 1; return .gone(EPIPE) }
+        if ring.isEmpty && controlHead == control.count && hold(handle, header, body) { return .sent }
+        // Not held (longer than a slot, or no round): after what is.
+        sendHeld()
         if ring.isEmpty && controlHead == control.count {
             let r = transmit(handle: handle, header, body)
             switch r {
             case .sent:
                 counters.framesOut += 1
                 counters.bytesOut += header.count + body.count
+                counters.sendDirect += 1
                 return .sent
             case .gone: counters.gone += 1; return r
             case .full, .queued: break
@@ -260,8 +298,11 @@ public final class MuxEndpoint {
         return withUnsafeBytes(of: &field) { send(handle: handle, $0, information) }
     }
 
-    /// The session is gone here: what it had waiting goes with it.
+    /// The session is gone here: what it had waiting goes with it. Its
+    /// frames in this round's slots were sent before this: they leave (or
+    /// wait, and go with it) first.
     public func forget(_ handle: UInt32) {
+        if batch.holds(handle) { sendHeld() }
         guard waiting.removeValue(forKey: handle) != nil else { return }
         if let i = ring[ringHead...].firstIndex(of: handle) { ring.remove(at: i) }
     }
@@ -329,6 +370,64 @@ public final class MuxEndpoint {
         ringHead = 0
         wantsWritable = false
         try? loop.modify(raw, .readable)
+    }
+
+    // MARK: send in vectors (issue 21)
+
+    /// Copies the frame into the round's slots; false when it does not fit
+    /// a slot or no loop round is being dispatched (the caller sends it).
+    private func hold(_ handle: UInt32, _ header: UnsafeRawBufferPointer, _ body: UnsafeRawBufferPointer) -> Bool {
+        guard batch.fits(header.count + body.count) else { return false }
+        if !scheduled {
+            guard let r = roundEnded, loop.atRoundEnd(r) else { return false }
+            scheduled = true
+        }
+        batch.hold(handle: handle, header, body)
+        if batch.isFull { sendHeld() }
+        return true
+    }
+
+    /// Sends what the slots hold, in order, in as few sendmmsg calls as the
+    /// socket allows. What it refuses (EAGAIN, ENOBUFS) waits in its
+    /// session's queue, in order, as a frame that found the socket full
+    /// always has (`queued`; past the queue's limit `queue_full`); a frame
+    /// the socket fails otherwise is counted `gone`, as before.
+    private func sendHeld() {
+        let n = batch.count
+        guard n > 0 else { return }
+        defer { batch.clear() }
+        guard own != nil else { counters.gone += n; return }
+        var done = 0
+        while done < n {
+            let sent = batch.send(fd: raw, from: done)
+            if sent > 0 {
+                counters.sendBatches += 1
+                counters.sendBatched += sent
+                counters.sendLargest = max(counters.sendLargest, sent)
+                counters.framesOut += sent
+                for i in done..<(done + sent) { counters.bytesOut += batch.datagram(i).count - MuxFrame.handleLength }
+                done += sent
+                continue
+            }
+            let e = sent < 0 ? errno : EAGAIN
+            if e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS {
+                for i in done..<n {
+                    let d = batch.datagram(i)
+                    _ = enqueue(batch.handle(i), UnsafeRawBufferPointer(rebasing: d[MuxFrame.handleLength...]),
+                                UnsafeRawBufferPointer(start: nil, count: 0))
+                }
+                return
+            }
+            // sendmmsg reports the first failure: that frame is lost as a
+            // sendmsg of it would have been; the rest go on unless the other
+            // end is gone for all of them (its hang-up follows on the read side).
+            counters.gone += 1
+            done += 1
+            if e == EPIPE || e == ECONNRESET || e == ENOTCONN || e == EBADF {
+                counters.gone += n - done
+                return
+            }
+        }
     }
 
     private func compact() {

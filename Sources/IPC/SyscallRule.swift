@@ -56,6 +56,9 @@ public enum SyscallArgument {
     public static let tunSetVnetHeaderSize: UInt64 = 0x4004_54d8
     public static let tunGetIff: UInt64 = 0x8004_54d2
     public static let siocGifIndex: UInt64 = 0x8933
+    /// sendmmsg's flags from CShim's ppp_send_batch (PPP_SEND_BATCH_FLAGS):
+    /// MSG_DONTWAIT | MSG_NOSIGNAL.
+    public static let sendBatchFlags: UInt64 = 0x4040
     /// SIOCOUTQ (= TIOCOUTQ): octets a socket has sent that its peer has
     /// not read yet (issue 17: a bundle link's channel backlog).
     public static let siocOutq: UInt64 = 0x5411

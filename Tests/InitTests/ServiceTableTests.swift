@@ -52,7 +52,9 @@ import Testing
     #expect(ncpd.capabilities == [Capability.netAdmin.rawValue])
     // recvmmsg: issue 13, many sessions' frames per read of a linkd's mux.
     #expect(ncpd.syscalls.map(\.name) == ["openat", "ioctl", "ioctl", "ioctl", "ioctl", "ioctl", "ioctl", "socket", "bind",
-                                         "getsockname", "connect", "unlink", "chmod", "recvmmsg"])
+                                         "getsockname", "connect", "unlink", "chmod", "recvmmsg", "sendmmsg"])
+    // sendmmsg (issue 21, the mux's batched sends): with ppp_send_batch's flags only.
+    #expect(ncpd.syscalls.last?.conditions == [.init(argument: 3, value: 0x4040)])
     // TUNSETIFF, SIOCGIFINDEX, issue 21's TUNSETVNETHDRSZ, TUNSETOFFLOAD,
     // TUNGETIFF, and issue 17's SIOCOUTQ (a bundle link's channel backlog):
     // no other ioctl.

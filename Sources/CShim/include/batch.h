@@ -1,7 +1,8 @@
 // cshim, batched receive: one recvmmsg(2) for many datagrams, shared by the
 // AF_PACKET ports (PPPoE, packet.h) and the linkd–ncpd mux (issue 13 point
 // 1, a SEQPACKET socket), so both read a burst with one system call into
-// slots allocated once by the caller.
+// slots allocated once by the caller. And the mux's batched send (issue 21
+// point 2): one sendmmsg(2) for a round's frames, from the same kind of slots.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -23,3 +24,17 @@
 /// Returns the number of datagrams, or -1 with errno (EAGAIN: none waiting).
 int ppp_recv_batch(int fd, uint8_t *base, size_t stride, size_t room, unsigned n, size_t *lengths,
                    uint8_t *control, size_t control_size, size_t *control_lengths);
+
+/// The most datagrams one ppp_send_batch call sends.
+#define PPP_SEND_BATCH_MAX 64
+
+/// The flags ppp_send_batch passes to sendmmsg(2) (MSG_DONTWAIT |
+/// MSG_NOSIGNAL): ncpd's seccomp grant allows sendmmsg with these only.
+#define PPP_SEND_BATCH_FLAGS 0x4040
+
+/// sendmmsg(2) on a connected socket (SEQPACKET or DGRAM), MSG_DONTWAIT |
+/// MSG_NOSIGNAL (a peer gone is EPIPE, not SIGPIPE): up to `n` datagrams (at
+/// most PPP_SEND_BATCH_MAX), the i-th lengths[i] octets at base + i * stride.
+/// Returns how many left (the first ones, in order), or -1 with errno for
+/// the first when none did (EAGAIN: the socket is full).
+int ppp_send_batch(int fd, const uint8_t *base, size_t stride, unsigned n, const size_t *lengths);
