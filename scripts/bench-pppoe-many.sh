@@ -21,6 +21,10 @@
 # router (issue 21: "0.03 Gbit/s at 1,000").
 #   scripts/bench-pppoe-many.sh [SECONDS] [N ...]   (root; default 5 s, N = 1 100 1000)
 # PPP_BIN_DIR selects the build (default: swift build -c release, .build/release).
+# BENCH_STRACE=1 also counts the AC linkd's and ncpd's socket system calls
+# (strace -c -f) over the counted seconds and prints sendmsg, sendmmsg,
+# recvmsg and recvmmsg per daemon (issue 21: the mux's sends in vectors);
+# strace slows what it watches, so take throughput from a run without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
@@ -95,12 +99,28 @@ EOF
     local retrans_before sent_before timeouts_before tun_drops_before
     retrans_before=$(nstat_value TcpRetransSegs); sent_before=$(nstat_value TcpOutSegs)
     timeouts_before=$(nstat_value TcpExtTCPTimeouts); tun_drops_before=$(tun_drops)
+    local tracers=()
+    if [ -n "${BENCH_STRACE:-}" ]; then
+        for i in 0 1; do
+            strace -c -f -e trace=sendmsg,sendmmsg,recvmsg,recvmmsg -o "$dir/strace.$i" -p "${pids[$i]}" 2>/dev/null &
+            tracers+=($!)
+        done
+    fi
     ip netns exec "$ac" python3 scripts/bench-pppoe/tcp-many.py sink 10.80.0.1 5301 "$secs" "$up" >"$dir/sink.out" 2>&1 &
     echo $! >"$dir/sink.pid"
     for _ in $(seq 1 50); do grep -q listening "$dir/sink.out" && break; sleep 0.1; done
     ip netns exec "$cl" python3 scripts/bench-pppoe/tcp-many.py send 10.80.0.1 5301 "$secs" "$dir/addresses" 2>>"$dir/send.err" || true
     wait "$(cat "$dir/sink.pid")" 2>/dev/null || true
     rm -f "$dir/sink.pid"
+    if [ ${#tracers[@]} -gt 0 ]; then
+        for i in "${tracers[@]}"; do kill -INT "$i" 2>/dev/null || true; done
+        for i in "${tracers[@]}"; do wait "$i" 2>/dev/null || true; done
+        for i in 0 1; do
+            for c in sendmsg sendmmsg recvmsg recvmmsg; do
+                fig["$n,$c$i"]=$(awk -v c="$c" '$NF == c { print ($4 ~ /^[0-9]+$/) ? $4 : $5 }' "$dir/strace.$i" 2>/dev/null | head -n 1)
+            done
+        done
+    fi
     read -r fig["$n,gbit"] bytes _ fig["$n,conns"] < <(tail -n 1 "$dir/sink.out") || true
     hz=$(getconf CLK_TCK)
     for i in 0 1; do
@@ -111,6 +131,16 @@ EOF
     fig["$n,timeouts"]=$(( $(nstat_value TcpExtTCPTimeouts) - timeouts_before ))
     fig["$n,tundrop"]=$(( $(tun_drops) - tun_drops_before ))
     fig["$n,sockdrop"]=$(ip netns exec "$ac" ss -0 -a -m 2>/dev/null | awk '/ppp_ses/ && match($0, /,d[0-9]+\)/) { print substr($0, RSTART + 2, RLENGTH - 3) }' | head -n 1)
+    # The mux's own counts (issue 21): frames out, in sendmmsg calls, alone, waited.
+    for i in 0 1; do
+        fig["$n,mux$i"]=$("$bin/pppctl" --runtime-dir "$dir/ac" --json call "$([ $i -eq 0 ] && echo linkd@access || echo ncpd)" status 2>/dev/null |
+            python3 -c 'import json,sys
+d=json.load(sys.stdin)
+d=d.get("data",d) if isinstance(d,dict) else d
+m=d.get("mux") or {}
+m=m.get("access",m) if "frames_out" not in m else m
+print("/".join(str(m.get(k,"-")) for k in ("frames_out","send_batches","send_direct","queued")))' 2>/dev/null || echo -)
+    done
     fig["$n,rss"]=$(awk '/VmRSS/ { print $2 }' "/proc/${pids[0]}/status" 2>/dev/null || echo -)/$(awk '/VmRSS/ { print $2 }' "/proc/${pids[1]}/status" 2>/dev/null || echo -)
     stop_all
 }
@@ -134,4 +164,10 @@ row "client TCP retransmitted/sent" retrans
 row "client TCP timeouts" timeouts
 row "client TUN queue drops" tundrop
 row "AC session socket drops (total)" sockdrop
+row "AC linkd mux out/sendmmsg/alone/queued" mux0
+row "AC ncpd mux out/sendmmsg/alone/queued" mux1
+if [ -n "${BENCH_STRACE:-}" ]; then
+    for c in sendmsg sendmmsg recvmsg recvmmsg; do row "AC linkd $c calls (strace)" "${c}0"; done
+    for c in sendmsg sendmmsg recvmsg recvmmsg; do row "AC ncpd $c calls (strace)" "${c}1"; done
+fi
 if [ -s "$dir/send.err" ]; then echo "sender errors:"; sort "$dir/send.err" | uniq -c | sort -rn | head -n 5; fi

@@ -1,9 +1,14 @@
 // Issue 21: an l2tp port's receive side in vectors. The port's one
 // unconnected UDP socket (RFC 2661 §8.1) carries every tunnel's control and
-// data messages; recvmmsg reads up to 32 at once into slots of one buffer
+// data messages; recvmmsg reads several at once into slots of one buffer
 // kept for the life of the port, each with its sender, so a busy port makes
-// one system call per batch instead of one per datagram. A datagram reaches
-// the transport as a slice of the buffer: nothing is copied or allocated.
+// one system call per batch instead of one per datagram. With UDP_GRO on
+// the socket (man 7 udp) a message may be a run of one peer's datagrams
+// coalesced by the kernel, so the slots are then as large as a run can be
+// (64 KiB) and fewer (16: 1 MiB for the port's life rather than 32 × 4 KiB);
+// the transport cuts each message back into its datagrams (UDPSegments).
+// A datagram reaches the transport as a slice of the buffer: nothing is
+// copied or allocated.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,28 +16,49 @@ import CShim
 import IPC
 
 struct L2TPDatagrams {
-    static let capacity = 32
-    /// A data message is the MRU (at most 1500 here, or a jumbo MRU up to a
-    /// 4 KiB slot) behind at most 16 octets of header (§3.1, with Offset);
-    /// control messages (§3.2) are a few hundred octets. Longer datagrams
-    /// are cut by the kernel (MSG_TRUNC) and dropped as malformed.
-    static let slotSize = 4096
+    /// Without GRO: a data message is the MRU (at most 1500 here, or a
+    /// jumbo MRU up to a 4 KiB slot) behind at most 16 octets of header
+    /// (§3.1, with Offset); control messages (§3.2) are a few hundred
+    /// octets. Longer datagrams are cut by the kernel (MSG_TRUNC) and
+    /// dropped as malformed.
+    static let plainSlots = (count: 32, size: 4096)
+    /// With GRO: a coalesced run is at most 64 KiB (an IP packet's limit),
+    /// and so is any one datagram: nothing is cut.
+    static let groSlots = (count: 16, size: 65536)
 
-    private var storage = [UInt8](repeating: 0, count: slotSize * capacity)
-    private var lengths = [Int](repeating: 0, count: capacity)
-    private var addresses = [UInt32](repeating: 0, count: capacity)
-    private var ports = [UInt16](repeating: 0, count: capacity)
+    /// The socket hands coalesced runs (UDP_GRO is on).
+    let gro: Bool
+    let capacity: Int
+    let slotSize: Int
+    private var storage: [UInt8]
+    private var lengths: [Int]
+    private var addresses: [UInt32]
+    private var ports: [UInt16]
+    private var segments: [UInt16]
     private(set) var count = 0
+
+    init(gro: Bool = false) {
+        self.gro = gro
+        (capacity, slotSize) = gro ? Self.groSlots : Self.plainSlots
+        storage = [UInt8](repeating: 0, count: slotSize * capacity)
+        lengths = [Int](repeating: 0, count: capacity)
+        addresses = [UInt32](repeating: 0, count: capacity)
+        ports = [UInt16](repeating: 0, count: capacity)
+        segments = [UInt16](repeating: 0, count: capacity)
+    }
 
     /// recvmmsg: replaces the batch with what waits (0: nothing); nil on an
     /// error other than EAGAIN.
     mutating func receive(from fd: Int32) -> Int? {
+        let (slotSize, capacity, gro) = (self.slotSize, self.capacity, self.gro)
         let got = storage.withUnsafeMutableBufferPointer { s in
             lengths.withUnsafeMutableBufferPointer { l in
                 addresses.withUnsafeMutableBufferPointer { a in
                     ports.withUnsafeMutableBufferPointer { p in
-                        ppp_udp_recv_batch(fd, s.baseAddress, Self.slotSize, UInt32(Self.capacity), l.baseAddress,
-                                           a.baseAddress, p.baseAddress)
+                        segments.withUnsafeMutableBufferPointer { g in
+                            ppp_udp_recv_batch(fd, s.baseAddress, slotSize, UInt32(capacity), l.baseAddress,
+                                               a.baseAddress, p.baseAddress, gro ? g.baseAddress : nil)
+                        }
                     }
                 }
             }
@@ -45,12 +71,14 @@ struct L2TPDatagrams {
         return count
     }
 
-    /// Datagram i and its sender; nil when it was cut (longer than a slot)
-    /// or did not come from an IPv4 peer.
-    func datagram(_ i: Int) -> (ArraySlice<UInt8>, L2TPEndpoint)? {
+    /// Message i, its sender and its UDP_GRO segment size (0: one
+    /// datagram; cut it with UDPSegments); nil when it was cut (longer
+    /// than a slot) or did not come from an IPv4 peer.
+    func message(_ i: Int) -> (bytes: ArraySlice<UInt8>, from: L2TPEndpoint, segmentSize: Int)? {
         precondition(i < count)
         guard lengths[i] > 0, ports[i] != 0 else { return nil }
-        let start = i * Self.slotSize
-        return (storage[start..<(start + lengths[i])], L2TPEndpoint(address: addresses[i], port: ports[i]))
+        let start = i * slotSize
+        return (storage[start..<(start + lengths[i])], L2TPEndpoint(address: addresses[i], port: ports[i]),
+                gro ? Int(segments[i]) : 0)
     }
 }

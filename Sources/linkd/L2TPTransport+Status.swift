@@ -19,6 +19,8 @@ extension L2TPTransport {
             "proxy_trusted": .int(Int64(c.proxyTrusted)), "proxy_renegotiated": .int(Int64(c.proxyRenegotiated)),
             // Issue 21: data messages out in vectors.
             "transmit_batch": .object(transmits.json),
+            "gro": .bool(inboundGRO), "gro_messages": .int(Int64(c.groMessages)),
+            "gro_segments": .int(Int64(c.groSegments)),
         ])
     }
 

@@ -12,6 +12,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShim
 import IPC
 import L2TP
 
@@ -98,6 +99,9 @@ final class L2TPTransport: Transport {
         /// those whose proxy LCP this port would not agree to (renegotiated).
         var proxyTrusted = 0
         var proxyRenegotiated = 0
+        /// Issue 21: messages that were coalesced runs (UDP_GRO), and the
+        /// datagrams they held.
+        var groMessages = 0, groSegments = 0
     }
 
     unowned let host: PortSessions
@@ -116,9 +120,15 @@ final class L2TPTransport: Transport {
     var counters = Counters()
     /// Issue 21: datagrams in by recvmmsg (with their senders), data
     /// messages out by sendmmsg (L2TPDatagrams, TransmitBatch).
-    private var inbound = L2TPDatagrams()
-    private(set) lazy var transmits = TransmitBatch(loop: host.rt.loop,
-                                                    slotSize: L2TPHeader.maximumDataLength + Int(max(settings.mru, 1500)) + 64)
+    /// With the port's `offload` on: UDP_GRO on the socket (coalesced runs
+    /// in, cut back by UDPSegments) and UDP_SEGMENT runs out (TransmitBatch).
+    private var inbound: L2TPDatagrams
+    var inboundGRO: Bool { inbound.gro }
+    private(set) lazy var transmits: TransmitBatch = {
+        let t = TransmitBatch(loop: host.rt.loop, slotSize: L2TPHeader.maximumDataLength + Int(max(settings.mru, 1500)) + 64)
+        t.udpSegmentation = host.bridging.offload
+        return t
+    }()
     /// The data header is written here (room for Ns/Nr), then sent with the frame.
     private var headerBuffer = [UInt8](repeating: 0, count: L2TPHeader.maximumDataLength)
     private var timer: TimerID?
@@ -143,6 +153,8 @@ final class L2TPTransport: Transport {
     init(host: PortSessions, descriptor: Int32) {
         self.host = host
         socket = L2TPSocket(descriptor: descriptor)
+        // man 7 udp: a kernel without UDP_GRO refuses it; then one datagram a message.
+        inbound = L2TPDatagrams(gro: host.bridging.offload && ppp_udp_enable_gro(descriptor) == 0)
         l2tp = host.settings.l2tp
         servers = l2tp.servers.compactMap { L2TPEndpoint($0, defaultPort: 1701) }
         peers = Set(l2tp.peers.compactMap { L2TPEndpoint($0, defaultPort: 1701)?.address })
@@ -285,22 +297,29 @@ final class L2TPTransport: Transport {
 
     private func readable() {
         let now = Self.now()
-        // Two batches of 32 per wake-up at most, so the channels get their turn.
-        for _ in 0..<2 {
+        // At most 64 messages per wake-up (two batches of 32, four of 16
+        // with GRO), so the channels get their turn.
+        for _ in 0..<(64 / inbound.capacity) {
             guard let got = inbound.receive(from: socket.descriptor) else {
                 counters.receiveErrors += 1
                 break
             }
             for i in 0..<got {
-                guard let (bytes, from) = inbound.datagram(i) else {
+                guard let (bytes, from, segmentSize) = inbound.message(i) else {
                     // Longer than a slot, or not IPv4.
                     counters.malformed += 1
                     continue
                 }
-                counters.datagramsIn += 1
-                datagram(bytes, from: from, now: now)
+                if segmentSize > 0 {
+                    counters.groMessages += 1
+                    counters.groSegments += UDPSegments(bytes, segmentSize: segmentSize).count
+                }
+                for d in UDPSegments(bytes, segmentSize: segmentSize) {
+                    counters.datagramsIn += 1
+                    datagram(d, from: from, now: now)
+                }
             }
-            if got < L2TPDatagrams.capacity { break }
+            if got < inbound.capacity { break }
         }
         afterEvents()
     }

@@ -36,8 +36,13 @@ final class PortSessions {
     private(set) lazy var gro: GROPath? = bridging.offload && settings.kind == .pppoe ? GROPath() : nil
     /// Issue 21: frames to the wire in vectors (TransmitBatch) where each
     /// frame is a datagram of its own: UDP and PPPoE ports.
-    private(set) lazy var transmits: TransmitBatch? = settings.kind == .udp || settings.kind == .pppoe
-        ? TransmitBatch(loop: rt.loop, slotSize: Int(max(settings.mru, 1500)) + 64) : nil
+    /// A UDP port's batch sends runs with UDP_SEGMENT when `offload` is on.
+    private(set) lazy var transmits: TransmitBatch? = {
+        guard settings.kind == .udp || settings.kind == .pppoe else { return nil }
+        let t = TransmitBatch(loop: rt.loop, slotSize: Int(max(settings.mru, 1500)) + 64)
+        t.udpSegmentation = settings.kind == .udp && bridging.offload
+        return t
+    }()
     var settings: PortSettings { port.settings }
     /// Issue 13: the one copy every session of the port refers to.
     private lazy var sessionSettings = SharedPortSettings(port.settings)

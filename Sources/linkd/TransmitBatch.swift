@@ -13,6 +13,14 @@
 // one-segment super-packets (TCP ACKs and small UDP datagrams with a partial
 // checksum, as a TUN with offloads hands them) leaves in one sendmmsg too,
 // not in one each. Nothing is allocated per frame.
+//
+// On a UDP socket (PPP over UDP, an l2tp port) the batch also uses UDP GSO
+// (UDP_SEGMENT, man 7 udp): a run of consecutive frames to one destination
+// with equal lengths (the last may be shorter) leaves as one message whose
+// iovecs are the run's slots, and the kernel — or the device, or the
+// receiver's UDP_GRO — cuts it back into the same datagrams. One message
+// then crosses the stack once instead of once per datagram; the run still
+// leaves inside the round's one sendmmsg, in order.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,7 +47,13 @@ final class TransmitBatch {
         var direct = 0
         /// Frames dropped (socket full) or failed, as the sessions count them.
         var dropped = 0, failed = 0
+        /// UDP GSO: messages sent with UDP_SEGMENT, the datagrams they
+        /// carried, and runs the kernel refused (resent without it).
+        var gsoSends = 0, gsoSegments = 0, gsoFallbacks = 0
     }
+
+    /// Refusals of UDP_SEGMENT before the batch stops trying it at all.
+    static let gsoRefusalsBeforeOff = 3
 
     private(set) var slotSize: Int
     private var storage: UnsafeMutableRawBufferPointer
@@ -58,6 +72,15 @@ final class TransmitBatch {
     private var addressed = false
     private(set) var count = 0
     private(set) var counters = Counters()
+    /// The sockets are UDP: runs may leave with UDP_SEGMENT. The owner
+    /// says so (an AF_PACKET socket has no GSO of its own).
+    var udpSegmentation = false
+    /// The longest datagram a UDP_SEGMENT run may be made of; lowered
+    /// below a size the kernel refused (EINVAL/EMSGSIZE: longer than the
+    /// path MTU allows without IP fragmentation, which GSO does not do),
+    /// 0 once GSO is off for this batch's sockets (EIO: no checksum
+    /// offload, or refused `gsoRefusalsBeforeOff` times).
+    private(set) var gsoCeiling = Int(UInt16.max)
     private let loop: EventLoop
     private var scheduled = false
     /// Made once: registering it with the loop allocates nothing.
@@ -140,30 +163,51 @@ final class TransmitBatch {
         var done = 0
         while done < n {
             let base = storage.baseAddress!.assumingMemoryBound(to: UInt8.self) + done * slotSize
-            let sent = addressed
-                ? ppp_udp_send_batch(fd, base, slotSize, UInt32(n - done), lengths.baseAddress! + done,
-                                     addresses.baseAddress! + done, ports.baseAddress! + done)
-                : ppp_packet_send_batch(fd, base, slotSize, UInt32(n - done), lengths.baseAddress! + done)
+            let gso = udpSegmentation && gsoCeiling > 0
+            var runs = ppp_udp_runs()
+            let sent: Int32
+            if gso {
+                sent = ppp_udp_send_runs(fd, base, slotSize, UInt32(n - done), lengths.baseAddress! + done,
+                                         addressed ? UnsafePointer(addresses.baseAddress! + done) : nil,
+                                         addressed ? UnsafePointer(ports.baseAddress! + done) : nil, gsoCeiling, &runs)
+            } else if addressed {
+                sent = ppp_udp_send_batch(fd, base, slotSize, UInt32(n - done), lengths.baseAddress! + done,
+                                          addresses.baseAddress! + done, ports.baseAddress! + done)
+            } else {
+                sent = ppp_packet_send_batch(fd, base, slotSize, UInt32(n - done), lengths.baseAddress! + done)
+            }
             if sent > 0 {
+                let frames = gso ? Int(runs.slots) : Int(sent)
                 counters.batches += 1
-                counters.frames += Int(sent)
-                counters.largest = max(counters.largest, Int(sent))
-                for i in done..<(done + Int(sent)) { accounts[i]?.transmitted(octets: counted[i]) }
-                done += Int(sent)
+                counters.frames += frames
+                counters.largest = max(counters.largest, frames)
+                counters.gsoSends += Int(runs.gso_messages)
+                counters.gsoSegments += Int(runs.gso_segments)
+                for i in done..<(done + frames) { accounts[i]?.transmitted(octets: counted[i]) }
+                done += frames
                 continue
             }
             let e = sent < 0 ? errno : EAGAIN
+            if gso && runs.first_slots > 1 && (e == EIO || e == EINVAL || e == EMSGSIZE) {
+                // man 7 udp: the kernel refused the run, sent nothing of it.
+                // Send the same frames again without it (nothing lost).
+                counters.gsoFallbacks += 1
+                gsoCeiling = e == EIO || counters.gsoFallbacks >= Self.gsoRefusalsBeforeOff
+                    ? 0 : min(gsoCeiling, Int(runs.first_size) - 1)
+                continue
+            }
             if e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS {
                 // Full: the rest of this batch is dropped, PPP recovers.
                 for i in done..<n { accounts[i]?.transmitDropped() }
                 counters.dropped += n - done
                 break
             }
-            // This frame failed (sendmmsg reports the first failure): count
-            // it and go on with the next.
-            accounts[done]?.transmitFailed()
-            counters.failed += 1
-            done += 1
+            // This message failed (sendmmsg reports the first failure):
+            // count its frames (a run's are one message) and go on.
+            let failed = gso ? max(1, Int(runs.first_slots)) : 1
+            for i in done..<(done + failed) { accounts[i]?.transmitFailed() }
+            counters.failed += failed
+            done += failed
         }
         for i in 0..<n { accounts[i] = nil }
         count = 0
@@ -172,6 +216,8 @@ final class TransmitBatch {
     var json: JSONObject {
         ["batches": .int(Int64(counters.batches)), "frames": .int(Int64(counters.frames)),
          "largest": .int(Int64(counters.largest)), "direct": .int(Int64(counters.direct)),
-         "dropped": .int(Int64(counters.dropped)), "failed": .int(Int64(counters.failed))]
+         "dropped": .int(Int64(counters.dropped)), "failed": .int(Int64(counters.failed)),
+         "gso": .bool(udpSegmentation && gsoCeiling > 0), "gso_sends": .int(Int64(counters.gsoSends)),
+         "gso_segments": .int(Int64(counters.gsoSegments)), "gso_fallbacks": .int(Int64(counters.gsoFallbacks))]
     }
 }

@@ -285,6 +285,19 @@ struct L2TPTunnelTests {
         let proxied = lnsPort?["tunnels"]?.array?.flatMap { $0["calls"]?.array ?? [] }.compactMap { $0["proxy"]?.string } ?? []
         #expect(proxied.contains { $0.contains("proxy LCP") && $0.contains("caller MRU 1492") && $0.contains("CHAP as alice@far.example") },
                 "calls' proxy at the LNS: \(proxied)")
+        // Issue 21 point 3: UDP_GRO is on at both ports (offload defaults
+        // on); the GSO and GRO counters are consistent with what crossed.
+        for (name, router, port) in [("LAC", lac, "lac0"), ("LNS", lns, "lns0")] {
+            let s = l2tpStatus(router, port)
+            let t = s?["transmit_batch"]
+            print("l2tp \(name): gro \(s?["gro"]?.bool.map { "\($0)" } ?? "-"), gro_messages \(s?["gro_messages"]?.int ?? -1), "
+                + "gro_segments \(s?["gro_segments"]?.int ?? -1), datagrams_in \(s?["datagrams_in"]?.int ?? -1); "
+                + "transmit_batch \(t.map { "\($0)" } ?? "-")")
+            #expect(s?["gro"]?.bool == true, "\(name): \(String(describing: s))")
+            #expect((s?["gro_segments"]?.int ?? -1) >= 2 * (s?["gro_messages"]?.int ?? 0), "\(name): \(String(describing: s))")
+            #expect((t?["gso_segments"]?.int ?? -1) >= 2 * (t?["gso_sends"]?.int ?? 0)
+                    && (t?["gso_segments"]?.int ?? 0) <= (t?["frames"]?.int ?? -1), "\(name): \(String(describing: t))")
+        }
 
         // The operator ends carol's session: a CDN, the LNS's session ends.
         #expect(try lac.ctl(["session", "kill", "lac0:1"]).status == 0)

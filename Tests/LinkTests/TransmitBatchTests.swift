@@ -258,7 +258,7 @@ private func receiveAll(_ fd: Int32, expecting n: Int) throws -> [[UInt8]] {
                 }
             }
         }
-        let long = [UInt8](repeating: 9, count: L2TPDatagrams.slotSize + 1)
+        let long = [UInt8](repeating: 9, count: L2TPDatagrams.plainSlots.size + 1)
         var toU = local
         _ = long.withUnsafeBytes { p in
             withUnsafePointer(to: &toU) {
@@ -270,7 +270,7 @@ private func receiveAll(_ fd: Int32, expecting n: Int) throws -> [[UInt8]] {
         for _ in 0..<1000 where got.count < 3 {
             let n = inbound.receive(from: u) ?? 0
             if n == 0 { usleep(1000); continue }
-            for i in 0..<n { got.append(inbound.datagram(i).map { (ArraySlice(Array($0.0)), $0.1) }) }
+            for i in 0..<n { got.append(inbound.message(i).map { (ArraySlice(Array($0.bytes)), $0.from) }) }
         }
         #expect(got.count == 3)
         if got.count == 3 {
