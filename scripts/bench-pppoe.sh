@@ -12,6 +12,11 @@
 # ping RTT, and the CPU seconds each daemon
 # (linkd, ncpd of both routers) spent per GB during the 1-stream TCP run. The
 # machine's load average is printed with them: on a shared box they move.
+# PPP_BENCH_VLAN=100 puts the session on C-VLAN 100 (802.1Q), =20.200 on
+# QinQ (802.1ad S-VLAN 20, C-VLAN 200; the veth's MTU is raised to 1508 so a
+# packet socket may send a full-size QinQ frame): linkd writes the tags on
+# both sides, super-packets included (issue 21 on VLANs). The C reference
+# and the plain veth stay untagged.
 #   scripts/bench-pppoe.sh [SECONDS]        (root; builds release unless PPP_BIN_DIR is set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +43,16 @@ trap 'exit 130' INT TERM
 
 # The PPPoE wire, and a plain veth pair with addresses for the baseline.
 bench_wire
+vlan=${PPP_BENCH_VLAN:-}
+ac_vlan="" cl_vlan=""
+case "$vlan" in
+    "") ;;
+    *.*) ac_vlan="vlan-mon = \"${vlan#*.}\"
+vlan-outer = ${vlan%%.*}" cl_vlan="vlan = ${vlan#*.}
+vlan-outer = ${vlan%%.*}"
+         ip -n "$ac" link set bras0 mtu 1508; ip -n "$cl" link set cpe0 mtu 1508 ;;
+    *) ac_vlan="vlan-mon = \"$vlan\"" cl_vlan="vlan = $vlan" ;;
+esac
 ip link add plain0 netns "$ac" type veth peer name plain1 netns "$cl"
 ip -n "$ac" addr add 10.99.0.1/24 dev plain0; ip -n "$cl" addr add 10.99.0.2/24 dev plain1
 ip -n "$ac" link set plain0 up mtu 1492; ip -n "$cl" link set plain1 up mtu 1492
@@ -50,6 +65,7 @@ role = "ac"
 interface = "bras0"
 address = "10.98.0.1:10.98.0.2"
 offload = $1
+$ac_vlan
 EOF
     cat >"$dir/cl.toml" <<EOF
 [port.wan]
@@ -58,6 +74,7 @@ role = "client"
 interface = "cpe0"
 noipdefault = true
 offload = $1
+$cl_vlan
 EOF
     rm -rf "$dir/ac" "$dir/cl"
     ip netns exec "$ac" "$bin/pppinit" --config "$dir/ac.toml" --runtime-dir "$dir/ac" >"$dir/ac.log" 2>&1 &
@@ -163,6 +180,12 @@ start_routers true
 mtu=$(ip -n "$cl" -o link show ppp0 | sed -n 's/.*mtu \([0-9]*\).*/\1/p')
 offload=$("$bin/pppctl" --runtime-dir "$dir/cl" --json sessions | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0].get("offload","-"))')
 measure on 10.98.0.1 daemons
+# The client session's super-packets after the offloaded runs (linkd's and ncpd's).
+supers=$("$bin/pppctl" --runtime-dir "$dir/cl" --json sessions | python3 -c 'import json,sys
+s = json.load(sys.stdin)["data"][0]
+print("vlan %s: linkd segmented %s, coalesced %s; ncpd super-packets out %s, in %s" % (s.get("vlan") or "none",
+      s["counters"]["super_packets_out"], s["channel"]["super_packets_to_channel"],
+      s["ip_counters"]["super_packets_out"], s["ip_counters"]["super_packets_in"]))' 2>/dev/null || echo "-")
 stop_routers
 start_routers false
 measure off 10.98.0.1 daemons
@@ -178,8 +201,9 @@ measure veth 10.99.0.1
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 kill "$(cat "$dir/iperf.pid")" 2>/dev/null || true
 
-echo "== PPPoE session (MTU $mtu, unit offloads: $offload) with offloads on and off, vs plain veth (MTU 1492), same run, ${secs} s per TCP run"
+echo "== PPPoE session (MTU $mtu, unit offloads: $offload, VLAN ${vlan:-none}) with offloads on and off, vs plain veth (MTU 1492), same run, ${secs} s per TCP run"
 echo "   $(nproc) CPUs; load average $load_before before, $load_after after (shared machine: figures move with it)"
+echo "   client session, offloads on: $supers"
 printf '%-34s %14s %14s %14s %14s %14s\n' "" "PPPoE offload" "PPPoE plain" "C ref" "C ref batch 32" "veth"
 row() { printf '%-34s %14s %14s %14s %14s %14s\n' "$1" "${fig[on,$2]:--}" "${fig[off,$2]:--}" "${fig[c1,$2]:--}" "${fig[c32,$2]:--}" "${fig[veth,$2]:--}"; }
 row "iperf3 TCP 1 stream (Gbit/s)" tcp1

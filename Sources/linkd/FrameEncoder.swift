@@ -28,12 +28,14 @@ struct FrameEncoder {
         vlan = binding.vlan
     }
 
-    /// A PPPoE session's Ethernet and PPPoE headers (LENGTH 0), for the
-    /// segments of a super-packet (SegmentBatch, issue 21).
+    /// A PPPoE session's Ethernet and PPPoE headers (LENGTH 0), with the
+    /// session's VLAN tags after the addresses (issue 13) as its other
+    /// frames carry them, for the segments of a super-packet (SegmentBatch,
+    /// issue 21): 20 octets untagged, 24 with a C-tag, 28 with QinQ.
     static func header(_ binding: PPPoEBinding) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: PPPoEHeader.length)
+        var out = [UInt8](repeating: 0, count: PPPoEHeader.length + binding.vlan.length)
         PPPoEHeader(destination: binding.peer, source: binding.local, etherType: .session,
-                    code: SessionFrame.code, sessionID: binding.sessionID, payloadLength: 0).write(into: &out)
+                    code: SessionFrame.code, sessionID: binding.sessionID, payloadLength: 0).write(into: &out, vlan: binding.vlan)
         return out
     }
 

@@ -295,6 +295,8 @@ final class PPPoEPort {
                 }
             }
             flushDiscovery()
+            // Issue 21: as after a batch of the session socket.
+            host.gro?.flush()
             if n < taggedInbound.capacity { break }
         }
     }

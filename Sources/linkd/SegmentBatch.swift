@@ -2,7 +2,10 @@
 // (up to 64 KiB of one TCP or UDP flow with its virtio-net header) is cut to
 // the session's MTU by Offload's TCPSegmenter straight into the slots of the
 // port's TransmitBatch, each slot a whole Ethernet frame (RFC 2516 §4:
-// Ethernet and PPPoE headers, the Protocol field, the segment), which go out
+// Ethernet and PPPoE headers — with the session's 802.1Q tags, or QinQ's
+// S-tag and C-tag, between the addresses and the ETHER_TYPE on a VLAN
+// (issue 13), as its other frames carry them — the Protocol field, the
+// segment), which go out
 // with the round's other frames in one sendmmsg per up to 64: a super-packet
 // of one segment (a TCP ACK, a small UDP datagram with a partial checksum)
 // costs no system call of its own. Outside a loop round (start-up) or for a
@@ -17,8 +20,10 @@ import PPP
 import PPPoE
 
 final class SegmentBatch {
-    /// RFC 2516 §4 Ethernet (14) + PPPoE (6) headers, then Protocol (2).
+    /// RFC 2516 §4 Ethernet (14) + PPPoE (6) headers, then Protocol (2),
+    /// untagged; a session's header may carry up to two VLAN tags more.
     static let frameHeader = PPPoEHeader.length + 2
+    static let maximumFrameHeader = frameHeader + 2 * VLANTags.tagLength
     static let slots = Int(PPP_PACKET_BATCH_MAX)
 
     private(set) var slotSize: Int
@@ -50,7 +55,7 @@ final class SegmentBatch {
         lengths = UnsafeMutableBufferPointer<Int>.allocate(capacity: Self.slots)
     }
 
-    static func slotSize(_ mtu: Int) -> Int { (frameHeader + mtu + 15) & ~15 }
+    static func slotSize(_ mtu: Int) -> Int { (maximumFrameHeader + mtu + 15) & ~15 }
 
     /// A session whose peer takes more (RFC 4638 jumbo frames): the slots
     /// grow once to its size, never per packet.
@@ -67,8 +72,9 @@ final class SegmentBatch {
     }
 
     /// Segments `datagram` (virtio header + packet) to `mtu` and sends each
-    /// segment on `fd` behind `header` (the session's 20 PPPoE octets with
-    /// LENGTH still to fill) and `proto`.
+    /// segment on `fd` behind `header` (the session's Ethernet and PPPoE
+    /// octets with LENGTH still to fill: 20, or 24/28 with VLAN tags) and
+    /// `proto`.
     /// With `transmits` (the port's batch) and `account` (the session), the
     /// segments join that batch; else they leave here at once.
     func send(_ datagram: UnsafeRawBufferPointer, protocol proto: ProtocolNumber, mtu: Int,
@@ -81,14 +87,17 @@ final class SegmentBatch {
         } catch {
             return .refused(error)
         }
+        // The header is the session's own (FrameEncoder.header), not input.
+        assert(header.count >= PPPoEHeader.length && header.count + 2 <= Self.maximumFrameHeader)
         superPackets += 1
-        if let transmits, let account, Self.frameHeader + segmenter.maximumSegmentLength <= transmits.slotSize {
+        let frameHeader = header.count + 2
+        if let transmits, let account, frameHeader + segmenter.maximumSegmentLength <= transmits.slotSize {
             var n = 0
             while let slot = transmits.reserve(fd: fd) {
-                let room = UnsafeMutableRawBufferPointer(rebasing: slot[Self.frameHeader...])
+                let room = UnsafeMutableRawBufferPointer(rebasing: slot[frameHeader...])
                 guard let length = segmenter.next(into: room) else { break }
                 Self.frame(slot.baseAddress!, header, proto, length)
-                transmits.commit(Self.frameHeader + length, from: account)
+                transmits.commit(frameHeader + length, from: account)
                 n += 1
             }
             segments += n
@@ -103,10 +112,10 @@ final class SegmentBatch {
             var n = 0
             while n < Self.slots {
                 let slot = storage.baseAddress! + n * slotSize
-                let room = UnsafeMutableRawBufferPointer(start: slot + Self.frameHeader, count: slotSize - Self.frameHeader)
+                let room = UnsafeMutableRawBufferPointer(start: slot + frameHeader, count: slotSize - frameHeader)
                 guard let length = segmenter.next(into: room) else { break }
                 Self.frame(slot, header, proto, length)
-                lengths[n] = Self.frameHeader + length
+                lengths[n] = frameHeader + length
                 octets += lengths[n]
                 n += 1
             }
@@ -127,14 +136,16 @@ final class SegmentBatch {
         }
     }
 
-    /// The session's PPPoE header (RFC 2516 §4 LENGTH: Protocol + segment)
-    /// and the Protocol field in front of a segment of `length` octets.
+    /// The session's header (tags included) with RFC 2516 §4 LENGTH
+    /// (Protocol + segment) in its last two octets, and the Protocol field
+    /// in front of a segment of `length` octets.
     private static func frame(_ slot: UnsafeMutableRawPointer, _ header: UnsafeRawBufferPointer, _ proto: ProtocolNumber, _ length: Int) {
-        slot.copyMemory(from: header.baseAddress!, byteCount: PPPoEHeader.length)
+        let h = header.count
+        slot.copyMemory(from: header.baseAddress!, byteCount: h)
         let payload = 2 + length
-        slot.storeBytes(of: UInt8(payload >> 8), toByteOffset: PPPoEHeader.length - 2, as: UInt8.self)
-        slot.storeBytes(of: UInt8(payload & 0xff), toByteOffset: PPPoEHeader.length - 1, as: UInt8.self)
-        slot.storeBytes(of: UInt8(proto.rawValue >> 8), toByteOffset: PPPoEHeader.length, as: UInt8.self)
-        slot.storeBytes(of: UInt8(proto.rawValue & 0xff), toByteOffset: PPPoEHeader.length + 1, as: UInt8.self)
+        slot.storeBytes(of: UInt8(payload >> 8), toByteOffset: h - 2, as: UInt8.self)
+        slot.storeBytes(of: UInt8(payload & 0xff), toByteOffset: h - 1, as: UInt8.self)
+        slot.storeBytes(of: UInt8(proto.rawValue >> 8), toByteOffset: h, as: UInt8.self)
+        slot.storeBytes(of: UInt8(proto.rawValue & 0xff), toByteOffset: h + 1, as: UInt8.self)
     }
 }

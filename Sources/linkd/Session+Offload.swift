@@ -1,10 +1,12 @@
 // Issue 21: a session's side of the offloads. On a PPPoE port with
 // `offload` on (the default), linkd offers the channel's owner super-packets
 // both ways in the channel record (not for a bridge or a multilink link:
-// bridged and bundles move PPP frames; nor on a VLAN). What the owner sends is segmented to
-// the peer's MRU (RFC 1661 §6.1: what the peer receives) right before the
-// wire (SegmentBatch); a super-packet that does not check out is dropped and
-// counted, never sent cut.
+// bridged and bundles move PPP frames). A session on a VLAN (issue 13, 1:1
+// or N:1, 802.1Q or QinQ) takes them too: its segments carry its tags, as
+// its other frames do (FrameEncoder.header). What the owner sends is
+// segmented to the peer's MRU (RFC 1661 §6.1: what the peer receives) right
+// before the wire (SegmentBatch); a super-packet that does not check out is
+// dropped and counted, never sent cut.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,9 +16,7 @@ import PPP
 extension Session {
     /// What we offer the owner of a channel of this session.
     func offloadOffer(multilink: Bool) -> ChannelOffload {
-        // A session on a VLAN (issue 13) would need its tags in front of
-        // every segment: not offered yet, it moves PPP frames as before.
-        guard context.segments != nil, let binding = circuit.pppoe, binding.vlan == .untagged, !multilink else { return [] }
+        guard context.segments != nil, circuit.pppoe != nil, !multilink else { return [] }
         return [.sendsSuperPackets, .takesSuperPackets]
     }
 
