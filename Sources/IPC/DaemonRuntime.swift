@@ -44,11 +44,15 @@ public final class DaemonRuntime {
     /// A method whose reply comes in parts (MORE … END): each JSON one part,
     /// the last the final one; at least one.
     public typealias PartsMethod = (_ arguments: JSON, _ admin: Bool) throws(MethodError) -> [JSON]
+    /// The same with each part already JSON text: a listing's pages are
+    /// written item by item into their text (JSONPages.encodedPages), not
+    /// built as one JSON value to be encoded here.
+    public typealias EncodedPartsMethod = (_ arguments: JSON, _ admin: Bool) throws(MethodError) -> [String]
     /// How a registered method answers; all three share one call prologue
     /// (the admin check and the argument parse) in `handle`.
     private enum Registered {
         case single(Method)
-        case parts(PartsMethod)
+        case parts(EncodedPartsMethod)
         case deferred(DeferredMethod)
     }
     private var methods: [String: (mutating: Bool, run: Registered)] = [:]
@@ -186,6 +190,12 @@ public final class DaemonRuntime {
     /// Registers a method that may answer in several parts (a listing's
     /// pages, PageArguments.parts): the caller bounds how many.
     public func registerParts(_ m: DaemonMethod, _ method: @escaping PartsMethod) {
+        registerEncodedParts(m) { arguments, admin throws(MethodError) in try method(arguments, admin).map { $0.encoded() } }
+    }
+
+    /// The same for a method that writes its parts' JSON text itself; each
+    /// must be one JSON value (the caller of the method parses it).
+    public func registerEncodedParts(_ m: DaemonMethod, _ method: @escaping EncodedPartsMethod) {
         precondition(m.target == nil || m.target == peer, "\(m) is not a method of \(peer)")
         methods[m.name] = (m.needsAdmin, .parts(method))
     }
@@ -360,7 +370,7 @@ public final class DaemonRuntime {
                     return
                 }
                 for (i, part) in parts.enumerated() {
-                    try? link.reply(to: id, .callReplied(json: part.encoded()), final: i == parts.count - 1)
+                    try? link.reply(to: id, .callReplied(json: part), final: i == parts.count - 1)
                 }
             } catch {
                 try? link.replyError(to: id, error.code, error.reason)

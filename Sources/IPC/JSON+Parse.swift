@@ -25,6 +25,18 @@ struct JSONParser {
     let bytes: [UInt8]
     let maxDepth: Int
     var pos = 0
+    /// The members of the objects being parsed, innermost last: each object
+    /// takes its own off the top into an array of exactly its size, so a
+    /// listing of thousands of objects does not grow an array per object
+    /// (issue 13, point 4).
+    var memberStack: [JSONObject.Member] = []
+    /// The same for arrays' elements.
+    var elementStack: [JSON] = []
+    /// An object with more members than this checks its keys for repeats
+    /// in a Set; below it, by comparing each new key with those before,
+    /// lengths first (cheaper than hashing for a status object's few dozen,
+    /// and bounded: the Set keeps a hostile object of many keys linear).
+    static let linearKeyCheck = 32
 
     init(bytes: [UInt8], maxDepth: Int) {
         self.bytes = bytes
@@ -91,15 +103,20 @@ struct JSONParser {
         guard depth <= maxDepth else { throw fail(.tooDeep(limit: maxDepth)) }
         pos += 1
         skipWhitespace()
-        var items: [JSON] = []
-        if peek() == UInt8(ascii: "]") { pos += 1; return .array(items) }
+        if peek() == UInt8(ascii: "]") { pos += 1; return .array([]) }
+        let base = elementStack.count
+        // On an error the whole parse fails and the stacks go with the parser.
         while true {
             skipWhitespace()
-            items.append(try parseValue(depth: depth))
+            elementStack.append(try parseValue(depth: depth))
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): pos += 1
-            case UInt8(ascii: "]"): pos += 1; return .array(items)
+            case UInt8(ascii: "]"):
+                pos += 1
+                let items = Array(elementStack[base...])
+                elementStack.removeSubrange(base...)
+                return .array(items)
             default: throw unexpected()
             }
         }
@@ -109,26 +126,46 @@ struct JSONParser {
         guard depth <= maxDepth else { throw fail(.tooDeep(limit: maxDepth)) }
         pos += 1
         skipWhitespace()
-        var members: [JSONObject.Member] = []
-        var seen: Set<String> = []
         if peek() == UInt8(ascii: "}") { pos += 1; return .object(JSONObject()) }
+        let base = memberStack.count
+        var seen: Set<String>?
         while true {
             skipWhitespace()
             let keyOffset = pos
             guard peek() == UInt8(ascii: "\"") else { throw unexpected() }
             let key = try parseString()
-            guard seen.insert(key).inserted else { throw fail(.duplicateKey(key), at: keyOffset) }
+            if isRepeated(key, base: base, seen: &seen) { throw fail(.duplicateKey(key), at: keyOffset) }
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
-            members.append((key, try parseValue(depth: depth)))
+            let value = try parseValue(depth: depth)
+            memberStack.append((key, value))
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): pos += 1
-            case UInt8(ascii: "}"): pos += 1; return .object(JSONObject(uniqueMembers: members))
+            case UInt8(ascii: "}"):
+                pos += 1
+                let members = Array(memberStack[base...])
+                memberStack.removeSubrange(base...)
+                return .object(JSONObject(uniqueMembers: members))
             default: throw unexpected()
             }
         }
+    }
+
+    /// Whether `key` is among the keys of the object whose members start at
+    /// `base` on the stack (RFC 8259 §4: we refuse repeats).
+    func isRepeated(_ key: String, base: Int, seen: inout Set<String>?) -> Bool {
+        let count = memberStack.count - base
+        if count < Self.linearKeyCheck {
+            let n = key.utf8.count
+            for i in base..<memberStack.count where memberStack[i].key.utf8.count == n && memberStack[i].key == key {
+                return true
+            }
+            return false
+        }
+        if seen == nil { seen = Set(memberStack[base...].lazy.map(\.key)) }
+        return !seen!.insert(key).inserted
     }
 
     // MARK: Numbers
@@ -193,7 +230,29 @@ struct JSONParser {
     mutating func parseString() throws(JSONError) -> String {
         let start = pos
         pos += 1
-        var out: [UInt8] = []
+        // Without an escape the string is its octets as they stand (checked
+        // as UTF-8 on the way): one String made from the input, no copy in
+        // between (issue 13, point 4: every key and value of a listing).
+        while true {
+            while let b = peek(), b >= 0x20, b < 0x80, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\") { pos += 1 }
+            guard let b = peek() else { throw fail(.unterminatedString, at: start) }
+            switch b {
+            case UInt8(ascii: "\""):
+                pos += 1
+                return String(decoding: bytes[(start + 1)..<(pos - 1)], as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                var out = Array(bytes[(start + 1)..<pos])
+                return try parseEscapedString(start: start, into: &out)
+            case 0x00..<0x20:
+                throw fail(.controlCharacter(b))
+            default:
+                pos += try utf8SequenceLength()
+            }
+        }
+    }
+
+    /// The rest of a string from its first escape on, into `out`.
+    mutating func parseEscapedString(start: Int, into out: inout [UInt8]) throws(JSONError) -> String {
         while true {
             // Copy runs of plain ASCII in one go; stop at anything needing a look.
             let run = pos

@@ -14,8 +14,35 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// A literal's keys are nearly always distinct: they are appended as
+    /// they come, and only a literal that repeats one (found by comparing
+    /// lengths first) is built member by member, with the same result as
+    /// `init(_:)`. A status object of a few dozen members was a quadratic
+    /// number of string comparisons (issue 13, point 4: listing sessions).
     public init(dictionaryLiteral elements: (String, JSON)...) {
-        self.init(elements)
+        if JSONObject.hasRepeatedKey(elements) {
+            self.init(elements)
+            return
+        }
+        self.init(uniqueMembers: elements.map { (key: $0.0, value: $0.1) })
+    }
+
+    static func hasRepeatedKey(_ elements: [(String, JSON)]) -> Bool {
+        guard elements.count > 1 else { return false }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: elements.count) { lengths in
+            for (i, e) in elements.enumerated() { lengths[i] = e.0.utf8.count }
+            for i in 1..<elements.count {
+                for j in 0..<i where lengths[j] == lengths[i] && elements[j].0 == elements[i].0 { return true }
+            }
+            return false
+        }
+    }
+
+    /// The index of `key`; a key of another length is passed over without
+    /// comparing its text.
+    func index(of key: String) -> Int? {
+        let n = key.utf8.count
+        return members.firstIndex { $0.key.utf8.count == n && $0.key == key }
     }
 
     /// Members whose keys the caller has already found distinct; only the
@@ -31,10 +58,9 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     /// Setting replaces a value in place or appends a new member; setting nil removes.
     public subscript(key: String) -> JSON? {
-        get { members.first { $0.key == key }?.value }
+        get { index(of: key).map { members[$0].value } }
         set {
-            let index = members.firstIndex { $0.key == key }
-            switch (index, newValue) {
+            switch (index(of: key), newValue) {
             case (let i?, let v?): members[i].value = v
             case (let i?, nil): members.remove(at: i)
             case (nil, let v?): members.append((key, v))
@@ -51,13 +77,13 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     /// Appends a member whose key must be new; a repeated key is a programmer
     /// error and traps, since two members with one key would reach the wire.
     public mutating func append(_ key: String, _ value: JSON) {
-        precondition(!members.contains { $0.key == key }, "JSONObject.append: duplicate key \(key)")
+        precondition(index(of: key) == nil, "JSONObject.append: duplicate key \(key)")
         members.append((key, value))
     }
 
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSON? {
-        guard let i = members.firstIndex(where: { $0.key == key }) else { return nil }
+        guard let i = index(of: key) else { return nil }
         return members.remove(at: i).value
     }
 

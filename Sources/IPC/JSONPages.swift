@@ -35,3 +35,56 @@ public enum JSONPages {
         return (items, i < count ? i : nil)
     }
 }
+
+extension JSONPages {
+    /// Up to `parts` pages from `from`, each already encoded: the same text
+    /// as `page(...).encoded()` page after page (the `next` of each is where
+    /// the following one starts), but every item is encoded once, straight
+    /// into its page, instead of being measured (`encodedCount`) and then
+    /// encoded again, and no JSON array or page object is built around
+    /// them (issue 13, point 4: linkd's and ncpd's share of a listing of
+    /// 10,000 sessions). An item that does not fit a page is kept, already
+    /// encoded, for the next one.
+    public static func encodedPages(count: Int, from: Int, parts: Int, budget: Int = budget,
+                                    _ item: (Int) -> JSON) -> [String] {
+        var pages: [String] = []
+        var i = from
+        var page: [UInt8] = []
+        page.reserveCapacity(budget + 64)
+        var carried: [UInt8] = []
+        let head = Array(#"{"items":["#.utf8)
+        // Bounded: at most `parts` pages, each at least one item on.
+        for _ in 0..<max(1, parts) {
+            page.removeAll(keepingCapacity: true)
+            page += head
+            var used = 2
+            var items = 0
+            while i < count {
+                let start = page.count
+                if items > 0 { page.append(UInt8(ascii: ",")) }
+                if carried.isEmpty {
+                    item(i).write(into: &page, pretty: false, indent: 0)
+                } else {
+                    page += carried
+                    carried.removeAll(keepingCapacity: true)
+                }
+                // As in `slice`: the item's octets and one for its comma or bracket.
+                let size = page.count - start + (items > 0 ? 0 : 1)
+                if items > 0 && used + size > budget {
+                    carried += page[(start + 1)...]
+                    page.removeSubrange(start...)
+                    break
+                }
+                used += size
+                items += 1
+                i += 1
+            }
+            page += Array(#"],"next":"#.utf8)
+            if i < count { JSON.writeInt(Int64(i), into: &page) } else { page += Array("null".utf8) }
+            page.append(UInt8(ascii: "}"))
+            pages.append(String(decoding: page, as: UTF8.self))
+            guard i < count else { break }
+        }
+        return pages
+    }
+}

@@ -48,6 +48,14 @@ public struct SessionListing: MethodReply {
         return out
     }
 
+    /// `pages(...)`, each page's JSON text: the same octets as
+    /// `pages(...).map { $0.json.encoded() }`, each item encoded once
+    /// (JSONPages.encodedPages; issue 13, point 4).
+    public static func encodedPages(count: Int, from: Int, parts: Int, budget: Int = JSONPages.budget,
+                                    _ item: (Int) -> JSONObject) -> [String] {
+        JSONPages.encodedPages(count: count, from: from, parts: parts, budget: budget) { .object(item($0)) }
+    }
+
     public init(json: JSON) throws(MethodError) {
         let list: [JSON]
         if let whole = json.array {

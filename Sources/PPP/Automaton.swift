@@ -17,6 +17,24 @@ public struct Automaton: Equatable, Sendable {
             case .initial, .starting, .closed, .stopped, .opened: false
             }
         }
+
+        /// The state's name in lower case ("reqsent", "opened"), as status
+        /// replies show it: a table, since printing the case by reflection
+        /// cost more than the rest of a session's listing line (issue 13).
+        public var name: String {
+            switch self {
+            case .initial: "initial"
+            case .starting: "starting"
+            case .closed: "closed"
+            case .stopped: "stopped"
+            case .closing: "closing"
+            case .stopping: "stopping"
+            case .reqSent: "reqsent"
+            case .ackRcvd: "ackrcvd"
+            case .ackSent: "acksent"
+            case .opened: "opened"
+            }
+        }
     }
 
     /// RFC 1661 §4.3, in the order of the §4.1 table's rows.

@@ -104,9 +104,7 @@ enum SessionStatus {
     }
 
     /// RFC 1661 §4.2 state names, lower case ("reqsent", "opened").
-    static func stateName(_ state: Automaton.State) -> String {
-        "\(state)".lowercased()
-    }
+    static func stateName(_ state: Automaton.State) -> String { state.name }
 
     static func hex(_ v: UInt32) -> String { "0x" + paddedHex(v) }
 

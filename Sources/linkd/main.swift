@@ -31,17 +31,18 @@ final class Linkd: Daemon {
         let portSessions = PortSessions(port: port, runtime: rt, bridging: linkdSettings)
         self.portSessions = portSessions
         rt.ownStatus = { .linkd(portSessions.status) }
-        rt.registerParts(.linkdSessions) { arguments, _ throws(MethodError) in
+        rt.registerEncodedParts(.linkdSessions) { arguments, _ throws(MethodError) in
             let all = portSessions.sessions
             // Thousands of PPPoE sessions do not fit one reply: pppctl asks
-            // in pages, several to a call (PageArguments.parts).
+            // in pages, several to a call (PageArguments.parts), each item
+            // encoded once, straight into its page (issue 13, point 4).
             let a = try PageArguments(json: arguments)
             if let from = a.from {
-                return SessionListing.pages(count: all.count, from: from, parts: a.parts ?? 1) {
+                return SessionListing.encodedPages(count: all.count, from: from, parts: a.parts ?? 1) {
                     SessionStatus.json(all[$0], port: portSessions)
-                }.map(\.json)
+                }
             }
-            return [SessionListing(sessions: all.map { SessionStatus.json($0, port: portSessions) }).json]
+            return [SessionListing(sessions: all.map { SessionStatus.json($0, port: portSessions) }).json.encoded()]
         }
         rt.register(.sessionKill) { arguments, _ throws(MethodError) in
             let id = try SessionArguments(json: arguments).id

@@ -5,7 +5,7 @@ import IPC
 import PPP
 
 extension NetworkSession {
-    static func stateName(_ state: Automaton.State) -> String { "\(state)".lowercased() }
+    static func stateName(_ state: Automaton.State) -> String { state.name }
 
     func json() -> JSONObject {
         var o: JSONObject = ["id": .string(id), "port": .string(record.port), "unit": .int(Int64(unitNumber))]

@@ -45,15 +45,16 @@ final class Ncpd: Daemon {
         }
         let channels = Channels(runtime: rt, settings: settings, units: units)
         self.channels = channels
-        rt.registerParts(.ncpdSessions) { arguments, _ throws(MethodError) in
+        rt.registerEncodedParts(.ncpdSessions) { arguments, _ throws(MethodError) in
             // Thousands of sessions do not fit one reply: pppctl asks in
-            // pages, several to a call (PageArguments.parts).
+            // pages, several to a call (PageArguments.parts), each item
+            // encoded once, straight into its page (issue 13, point 4).
             let a = try PageArguments(json: arguments)
-            guard let from = a.from else { return [channels.listing.json] }
+            guard let from = a.from else { return [channels.listing.json.encoded()] }
             let ids = channels.sessionIDsInOrder
-            return SessionListing.pages(count: ids.count, from: from, parts: a.parts ?? 1) {
+            return SessionListing.encodedPages(count: ids.count, from: from, parts: a.parts ?? 1) {
                 channels.sessions[ids[$0]]?.json() ?? [:]
-            }.map(\.json)
+            }
         }
         rt.register(.pools) { _, _ in
             // IPv6 pools (objects with "prefix") follow the IPv4 ones.

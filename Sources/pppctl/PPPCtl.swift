@@ -40,7 +40,7 @@ struct Options: ParsableArguments {
         out.append("[")
         for (i, item) in items.enumerated() {
             if i > 0 { out.append(",") }
-            out.append(item.encoded())
+            out.append(item)
         }
         out.append("]}\n")
         out.flush()
@@ -60,6 +60,12 @@ struct ChunkedOutput {
 
     mutating func append(_ s: String) {
         buffer.append(contentsOf: s.utf8)
+        if buffer.count >= Self.piece { flush() }
+    }
+
+    /// A JSON value's encoding, written into the buffer without a String.
+    mutating func append(_ value: JSON) {
+        value.encode(into: &buffer)
         if buffer.count >= Self.piece { flush() }
     }
 

@@ -230,7 +230,10 @@ struct Sessions: ParsableCommand {
 
     func run() throws {
         let key = SessionColumn(rawValue: sort) ?? .id
-        var sessions = SessionColumn.sorted(try options.connect().allSessions().filter(selectors.matches), by: key)
+        let all = try options.connect().allSessions()
+        // Without selectors every session matches; not asking each saves
+        // six member lookups per session (issue 13, point 4).
+        var sessions = SessionColumn.sorted(selectors.isEmpty ? all : all.filter(selectors.matches), by: key)
         if reverse { sessions.reverse() }
         if options.json { options.printDocument(.sessions, .array(sessions)); return }
         let shown = columns.flatMap(SessionColumn.parse) ?? SessionColumn.defaults

@@ -266,3 +266,14 @@ let rfc1661Table: [Row] = [
         #expect(automaton.restartCounter == Automaton.Limits().maxConfigure - 1)
     }
 }
+
+extension AutomatonTableTests {
+    /// `name` is the table status replies print; it must be what printing
+    /// the case in lower case gave before (the `sessions` JSON is unchanged).
+    @Test func stateNamesAreTheCaseNamesInLowerCase() {
+        for state in Automaton.State.allCases {
+            #expect(state.name == "\(state)".lowercased())
+        }
+        #expect(Set(Automaton.State.allCases.map(\.name)).count == Automaton.State.allCases.count)
+    }
+}
