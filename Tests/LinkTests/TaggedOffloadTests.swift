@@ -152,24 +152,6 @@ private func receive(_ fd: Int32, expecting n: Int) throws -> [[UInt8]] {
     return out
 }
 
-/// Runs `body` inside one dispatched round of `loop`.
-private func inRound(_ loop: EventLoop, _ body: @escaping () -> Void) throws {
-    var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw Failure(what: "pipe") }
-    defer { _ = close(fds[0]); _ = close(fds[1]) }
-    var ran = false
-    try loop.watch(fds[0]) { _ in
-        guard !ran else { return }
-        ran = true
-        body()
-    }
-    defer { loop.unwatch(fds[0]) }
-    var one: UInt8 = 1
-    _ = write(fds[1], &one, 1)
-    _ = loop.run(until: { ran }, seconds: 5)
-    if !ran { throw Failure(what: "the round never ran") }
-}
-
 private let acMAC = EthernetAddress(rawValue: 0x0200_0000_0001), hostMAC = EthernetAddress(rawValue: 0x0200_0000_0002)
 
 @Suite struct TaggedOffloadTests {

@@ -64,25 +64,6 @@ private func frame(_ i: Int, length: Int = 100) -> [UInt8] {
     [UInt8(i >> 8), UInt8(i & 0xff)] + [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: length - 2)
 }
 
-/// Runs `body` inside one dispatched round of `loop` (a readable eventfd's
-/// handler), then lets the round end.
-private func inRound(_ loop: EventLoop, _ body: @escaping () -> Void) throws {
-    var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw TestFailure("pipe") }
-    defer { _ = close(fds[0]); _ = close(fds[1]) }
-    var ran = false
-    try loop.watch(fds[0]) { _ in
-        guard !ran else { return }
-        ran = true
-        body()
-    }
-    defer { loop.unwatch(fds[0]) }
-    var one: UInt8 = 1
-    _ = write(fds[1], &one, 1)
-    _ = loop.run(until: { ran }, seconds: 5)
-    if !ran { throw TestFailure("the round never ran") }
-}
-
 /// Everything waiting on `fd`, read with recvmmsg batches (bounded).
 private func receiveAll(_ fd: Int32, expecting n: Int) throws -> [[UInt8]] {
     var batch = PacketBatch(slotSize: 2048, capacity: 32)

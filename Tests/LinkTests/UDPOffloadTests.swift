@@ -45,28 +45,10 @@ private func numbered(_ i: Int, _ length: Int) -> [UInt8] {
     [UInt8(i >> 8), UInt8(i & 0xff)] + [UInt8](repeating: UInt8(truncatingIfNeeded: i &* 7), count: length - 2)
 }
 
-/// Runs `body` inside one dispatched round of `loop`.
-private func duringRound(_ loop: EventLoop, _ body: @escaping () -> Void) throws {
-    var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw OffloadFailure("pipe") }
-    defer { _ = close(fds[0]); _ = close(fds[1]) }
-    var ran = false
-    try loop.watch(fds[0]) { _ in
-        guard !ran else { return }
-        ran = true
-        body()
-    }
-    defer { loop.unwatch(fds[0]) }
-    var one: UInt8 = 1
-    _ = write(fds[1], &one, 1)
-    _ = loop.run(until: { ran }, seconds: 5)
-    if !ran { throw OffloadFailure("the round never ran") }
-}
-
 /// Queues `datagrams` (destination port, bytes) on `fd` in one round.
 private func sendInOneRound(_ datagrams: [(UInt16, [UInt8])], fd: Int32, batch: TransmitBatch, loop: EventLoop,
                             account: Tally) throws {
-    try duringRound(loop) {
+    try inRound(loop) {
         for (port, d) in datagrams {
             guard let slot = batch.reserve(fd: fd, to: L2TPEndpoint(address: 0x7f00_0001, port: port)) else { return }
             d.withUnsafeBytes { slot.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: d.count) }
@@ -149,7 +131,7 @@ private func readDatagrams(_ fd: Int32, gro: Bool, expecting n: Int) -> (datagra
         }
         #expect(connected)
         let sent = (0..<21).map { numbered($0, $0 == 20 ? 123 : 500) }
-        try duringRound(loop) {
+        try inRound(loop) {
             for d in sent { _ = d.withUnsafeBytes { batch.add($0, fd: u.fd, from: account) } }
         }
         #expect(batch.counters.gsoSends == 1 && batch.counters.gsoSegments == 21 && batch.counters.batches == 1)
