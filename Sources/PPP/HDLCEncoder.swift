@@ -43,46 +43,24 @@ public struct HDLCEncoder: Sendable {
         let withAddressControl = !(compressAddressControl && !isLCP)
         let shortProtocol = compressProtocol && !isLCP && proto.isCompressible
         output.append(Self.flag)
-        switch fcs {
-        case .fcs16:
-            let table = FCS16.table
-            var sum = FCS16.initial
-            func emit(_ byte: UInt8) {
-                sum = FCS16.update(sum, byte, table)
-                Self.put(byte, map, &output)
-            }
-            if withAddressControl {
-                emit(FrameHeader.address)
-                emit(FrameHeader.control)
-            }
-            if !shortProtocol { emit(UInt8(proto.rawValue >> 8)) }
-            emit(UInt8(truncatingIfNeeded: proto.rawValue))
-            for byte in information { emit(byte) }
-            // RFC 1662 §C.2: the ones complement, least significant octet first.
-            sum ^= 0xffff
-            Self.put(UInt8(truncatingIfNeeded: sum), map, &output)
-            Self.put(UInt8(truncatingIfNeeded: sum >> 8), map, &output)
-        case .fcs32:
-            let table = FCS32.table
-            var sum = FCS32.initial
-            func emit(_ byte: UInt8) {
-                sum = FCS32.update(sum, byte, table)
-                Self.put(byte, map, &output)
-            }
-            if withAddressControl {
-                emit(FrameHeader.address)
-                emit(FrameHeader.control)
-            }
-            if !shortProtocol { emit(UInt8(proto.rawValue >> 8)) }
-            emit(UInt8(truncatingIfNeeded: proto.rawValue))
-            for byte in information { emit(byte) }
-            // RFC 1662 §C.3: likewise for the 32-bit FCS.
-            sum ^= 0xffff_ffff
-            Self.put(UInt8(truncatingIfNeeded: sum), map, &output)
-            Self.put(UInt8(truncatingIfNeeded: sum >> 8), map, &output)
-            Self.put(UInt8(truncatingIfNeeded: sum >> 16), map, &output)
-            Self.put(UInt8(truncatingIfNeeded: sum >> 24), map, &output)
+        // RFC 1662 §C.2, §C.3: FCS-16 is FCS-32's loop with the 16-bit table
+        // (FCS16.wideTable); either goes out as its ones complement, least
+        // significant octet first.
+        let table = fcs == .fcs16 ? FCS16.wideTable : FCS32.table
+        var sum = fcs == .fcs16 ? UInt32(FCS16.initial) : FCS32.initial
+        func emit(_ byte: UInt8) {
+            sum = FCS32.update(sum, byte, table)
+            Self.put(byte, map, &output)
         }
+        if withAddressControl {
+            emit(FrameHeader.address)
+            emit(FrameHeader.control)
+        }
+        if !shortProtocol { emit(UInt8(proto.rawValue >> 8)) }
+        emit(UInt8(truncatingIfNeeded: proto.rawValue))
+        for byte in information { emit(byte) }
+        sum = ~sum
+        for octet in 0..<fcs.length { Self.put(UInt8(truncatingIfNeeded: sum >> (8 * octet)), map, &output) }
         output.append(Self.flag)
     }
 
