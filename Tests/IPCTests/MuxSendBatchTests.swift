@@ -175,8 +175,9 @@ import Testing
         try e.inRound {
             _ = Self.send(e, 0, handle: 1)
             // 12,002-octet frames (a coalesced run of 8 segments): 4 + 12,002
-            // octets each, 8-aligned, 21 fill the 256 KiB arena with the
-            // small one; the 22nd finds no room, and the 21 leave first.
+            // octets each, 8-aligned (12,008), 21 fill the 256 KiB arena
+            // behind the small one (112); the 22nd finds no room, and the
+            // 22 held leave first.
             for i in 1...30 {
                 #expect(Self.send(e, i, handle: UInt32(i % 2 + 1), length: 12_000) == .sent)
                 if i == 21 { after21 = e.a.counters.framesOut }
@@ -184,9 +185,9 @@ import Testing
             }
             _ = Self.send(e, 31, handle: 3)
         }
-        #expect(after21 == 0 && after22 == 21)
+        #expect(after21 == 0 && after22 == 22)
         let c = e.a.counters
-        #expect(c.sendBatches == 2 && c.sendBatched == 32 && c.sendLargest == 21 && c.sendDirect == 0 && c.queued == 0)
+        #expect(c.sendBatches == 2 && c.sendBatched == 32 && c.sendLargest == 22 && c.sendDirect == 0 && c.queued == 0)
         #expect(c.bytesOut == 2 * 102 + 30 * 12_002)
         #expect(e.loop.run(until: { e.got.count == 32 }, seconds: 10))
         #expect(e.frames.map { Self.number($0.1) } == Array(0...31))
