@@ -51,41 +51,16 @@ final class DatagramReader {
          "gro_messages": .int(Int64(counters.groMessages)), "gro_segments": .int(Int64(counters.groSegments))]
     }
 
+    /// Without GRO up to 8 batches of 32 per wake-up, with it 4 of 16: at
+    /// most 256 datagrams or 64 runs, so the channel side gets its turn.
     func drain(_ circuit: Circuit, host: PortSessions, what: String) {
-        if coalesced != nil { drainRuns(circuit, host: host, what: what); return }
-        for _ in 0..<8 {
-            let got: Int
-            do { got = try batch!.receive(from: circuit.raw) } catch {
-                if case .system(_, let e) = error, e == ECONNREFUSED {
-                    // The peer's ICMP port-unreachable: it may not be up yet.
-                    host.counters.unreachable += 1
-                    continue
-                }
-                host.circuitHungUp(circuit, "read error on \(what): \(error)")
-                return
-            }
-            if got == 0 { return }
-            counters.batches += 1
-            counters.messages += got
-            for i in 0..<got {
-                let frame = batch!.frame(i)
-                if frame.isEmpty {
-                    host.counters.framesWithoutSession += 1
-                } else {
-                    host.received(frame, on: circuit)
-                }
-            }
-            if got < batch!.capacity { return }
-        }
-    }
-
-    /// With GRO: at most 64 messages per wake-up (four batches of 16).
-    private func drainRuns(_ circuit: Circuit, host: PortSessions, what: String) {
-        let capacity = coalesced!.capacity
-        for _ in 0..<(64 / capacity) {
-            guard let got = coalesced!.receive(from: circuit.raw) else {
-                let e = errno
+        let capacity = coalesced?.capacity ?? batch!.capacity
+        for _ in 0..<(coalesced == nil ? 8 : 64 / capacity) {
+            let got = receive(circuit.raw)
+            if got < 0 {
+                let e = Int32(-got)
                 if e == ECONNREFUSED {
+                    // The peer's ICMP port-unreachable: it may not be up yet.
                     host.counters.unreachable += 1
                     continue
                 }
@@ -95,21 +70,36 @@ final class DatagramReader {
             if got == 0 { return }
             counters.batches += 1
             counters.messages += got
-            for i in 0..<got {
-                guard let (bytes, segmentSize) = coalesced!.payload(i), !bytes.isEmpty else {
-                    // Cut (longer than 64 KiB cannot be) or empty: no frame.
-                    host.counters.framesWithoutSession += 1
-                    continue
-                }
-                if segmentSize > 0 {
-                    counters.groMessages += 1
-                    counters.groSegments += UDPSegments(bytes, segmentSize: segmentSize).count
-                }
-                for frame in UDPSegments(bytes, segmentSize: segmentSize) {
-                    host.received(frame, on: circuit)
-                }
-            }
+            for i in 0..<got { deliver(i, circuit, host) }
             if got < capacity { return }
         }
+    }
+
+    /// recvmmsg into the batch in use: how many messages, or -errno.
+    private func receive(_ fd: Int32) -> Int {
+        if coalesced != nil { return coalesced!.receive(from: fd) ?? -Int(errno) }
+        do { return try batch!.receive(from: fd) } catch {
+            if case .system(_, let e) = error { return -Int(e) }
+            return -Int(EIO)
+        }
+    }
+
+    /// Message i's frames to the session: one, or a run's (UDPSegments).
+    private func deliver(_ i: Int, _ circuit: Circuit, _ host: PortSessions) {
+        if batch != nil {
+            let frame = batch!.frame(i)
+            // Empty: longer than a slot (cut), or an empty datagram.
+            if frame.isEmpty { host.counters.framesWithoutSession += 1 } else { host.received(frame, on: circuit) }
+            return
+        }
+        guard let (bytes, segmentSize) = coalesced!.payload(i), !bytes.isEmpty else {
+            host.counters.framesWithoutSession += 1
+            return
+        }
+        if segmentSize > 0 {
+            counters.groMessages += 1
+            counters.groSegments += UDPSegments(bytes, segmentSize: segmentSize).count
+        }
+        for frame in UDPSegments(bytes, segmentSize: segmentSize) { host.received(frame, on: circuit) }
     }
 }
