@@ -12,6 +12,7 @@
 import Glibc
 #endif
 import IPC
+import TestSupport
 import Testing
 
 @Suite struct MuxSendBatchTests {
@@ -47,24 +48,9 @@ import Testing
             got.compactMap { if case .frame(let h, let f) = $0 { (h, f) } else { nil } }
         }
 
-        /// Runs `body` inside one dispatched round of the loop (a readable
-        /// pipe's handler); returns once that round has ended.
-        func inRound(_ body: @escaping () -> Void) throws {
-            var fds: [Int32] = [0, 0]
-            try #require(pipe(&fds) == 0)
-            defer { _ = close(fds[0]); _ = close(fds[1]) }
-            var ran = false
-            try loop.watch(fds[0]) { _ in
-                guard !ran else { return }
-                ran = true
-                body()
-            }
-            defer { loop.unwatch(fds[0]) }
-            var one: UInt8 = 1
-            _ = write(fds[1], &one, 1)
-            _ = loop.run(until: { ran }, seconds: 10)
-            try #require(ran, "the round never ran")
-        }
+        /// Runs `body` inside one dispatched round of the loop; returns
+        /// once that round has ended (TestSupport's EventLoopRound).
+        func inRound(_ body: @escaping () -> Void) throws { try TestSupport.inRound(loop, body) }
     }
 
     /// Frame i of session `handle`: Protocol 0x0021, then i, then filler.

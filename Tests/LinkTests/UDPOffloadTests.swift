@@ -10,6 +10,7 @@ import Glibc
 #endif
 import CShim
 import IPC
+import TestSupport
 import Testing
 @testable import linkd
 
