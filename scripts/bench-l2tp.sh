@@ -134,6 +134,14 @@ measure() {  # $1: column, $2: server address, $3: build (count its linkds)
         done
         fig["$col,batch"]=$("$3/pppctl" --runtime-dir "$dir/lac" --json call linkd@lac0 status 2>/dev/null |
             python3 -c 'import json,sys; t=json.load(sys.stdin)["data"].get("l2tp",{}).get("transmit_batch"); print("%d/%d" % (t["frames"], t["batches"]) if t else "-")' 2>/dev/null || echo -)
+        # Issue 21 point 3: UDP GSO out, GRO in, recvmmsg calls, per router
+        # ("-" for a build without the counters).
+        for r in lac lns; do
+            fig["$col,udp-$r"]=$("$3/pppctl" --runtime-dir "$dir/$r" --json call "linkd@${r}0" status 2>/dev/null |
+                python3 -c 'import json,sys
+l=json.load(sys.stdin)["data"].get("l2tp",{}); t=l.get("transmit_batch",{}); g=lambda o,k: str(o[k]) if k in o else "-"
+print("%s/%s %s/%s %s" % (g(t,"gso_sends"), g(t,"gso_segments"), g(l,"gro_messages"), g(l,"gro_segments"), g(l,"receive_batches")))' 2>/dev/null || echo -)
+        done
     fi
     fig["$col,udp64"]="${fig["$col,udp64"]:+${fig["$col,udp64"]} }$(udp_lossless "$2")"
 }
@@ -161,3 +169,6 @@ row "UDP loss-free (pps, 64 B)" udp64
 row "CPU s/GB LAC linkd (TCP)" cpu0
 row "CPU s/GB LNS linkd (TCP)" cpu1
 row "LAC data frames/sendmmsg" batch
+row "LAC gso msg/seg gro msg/seg rx" udp-lac
+row "LNS gso msg/seg gro msg/seg rx" udp-lns
+echo "   (gso: UDP_SEGMENT messages/datagrams sent; gro: coalesced messages/datagrams received; rx: recvmmsg calls)"

@@ -194,8 +194,11 @@ public enum Message: Equatable, Sendable {
     case tunnelAccounted(TunnelAccounting)
     case hookRequested(HookRequest)
     /// ncpd cannot open /dev/net/tun after its drop where the node is 0600;
-    /// pppinit opens that one fixed path and passes the descriptor back.
-    case tunRequested
+    /// pppinit opens that one fixed path `count` times (1 to
+    /// TunStock.batch) and passes the descriptors back in one reply
+    /// (issue 13: one round trip per batch, not per unit). A count of 1 is
+    /// written as no payload, as before the count existed.
+    case tunRequested(count: UInt8)
 
     public var type: MessageType {
         switch self {
@@ -267,7 +270,8 @@ public enum Message: Equatable, Sendable {
         case let .descriptorsDeposited(key, record, count), let .descriptorsReturned(key, record, count):
             w.string(key); w.blob(record); w.u8(count)
         case let .descriptorsWithdrawn(key): w.string(key)
-        case .descriptorsQueried, .acknowledged, .componentsListed, .eventsWatched, .tunRequested: break
+        case .descriptorsQueried, .acknowledged, .componentsListed, .eventsWatched: break
+        case let .tunRequested(count): if count != 1 { w.u8(count) }
         case let .errorReplied(code, reason): w.u16(code.rawValue); w.string(reason)
         case let .callAborted(code): w.u16(code.rawValue)
         case let .controlOpened(version): w.u8(version)
@@ -390,7 +394,12 @@ public enum Message: Equatable, Sendable {
         case .authChanged: m = .authChanged(try AuthChange.decode(&r))
         case .tunnelAccounted: m = .tunnelAccounted(try TunnelAccounting.decode(&r))
         case .hookRequested: m = .hookRequested(try HookRequest.decode(&r))
-        case .tunRequested: m = .tunRequested
+        case .tunRequested:
+            let count = r.remaining == 0 ? 1 : try r.u8()
+            guard count >= 1, Int(count) <= TunStock.batch else {
+                throw .invalid(callID: 0, reason: "tun-requested for \(count) descriptors (1 to \(TunStock.batch))")
+            }
+            m = .tunRequested(count: count)
         }
         try r.finish()
         return m

@@ -185,6 +185,8 @@ public struct NcpdStatus: Equatable, Sendable {
     /// Issue 13's busy unit names, written after those; an older ncpd has
     /// none (read as 0).
     static let busyKeys = ["unit_names_busy", "units_failed_busy"]
+    /// And TUN descriptors asked of pppinit: requests, descriptors.
+    static let tunKeys = ["tun_requests", "tun_descriptors_requested"]
 
     public var sessions = 0, refused = 0, ended = 0, resumed = 0
     /// Address pools configured.
@@ -205,6 +207,9 @@ public struct NcpdStatus: Equatable, Sendable {
     /// retried under another name), and sessions that ended because every
     /// name they were given was busy.
     public var unitNamesBusy = 0, unitsFailedBusy = 0
+    /// Issue 13: tun-requested calls to pppinit (where /dev/net/tun is
+    /// 0600) and the descriptors they asked for, up to TunStock.batch each.
+    public var tunRequests = 0, tunDescriptorsRequested = 0
     /// Issue 13: each linkd's mux by port (its sessions, MuxEndpoint's
     /// counters, frames dropped before their session started), last, when
     /// there is one; an ncpd of the release before has none (read as empty).
@@ -213,12 +218,12 @@ public struct NcpdStatus: Equatable, Sendable {
     public init() {}
 
     public var fields: JSONObject {
-        var o = DaemonStatus.object(Self.keys + Self.offloadKeys + Self.busyKeys,
+        var o = DaemonStatus.object(Self.keys + Self.offloadKeys + Self.busyKeys + Self.tunKeys,
                                     [sessions, refused, ended, resumed, pools, rendezvousDropped, unitWaits,
                                      waitingForUnit, unitDeleteBatches, unitsIPv6Off, unitsIPv6OffFailed,
                                      bundles, bundlesCreated, bundlesEnded, bundlesResumed,
                                      unitsOffload, unitsVnetOnly, unitsOffloadRefused, offloadFlags,
-                                     unitNamesBusy, unitsFailedBusy])
+                                     unitNamesBusy, unitsFailedBusy, tunRequests, tunDescriptorsRequested])
         if !mux.isEmpty { o["mux"] = .object(mux) }
         return o
     }
@@ -236,6 +241,10 @@ public struct NcpdStatus: Equatable, Sendable {
         if Self.busyKeys.contains(where: { o[$0] != nil }) {
             guard let b = DaemonStatus.counts(o, Self.busyKeys) else { return nil }
             (unitNamesBusy, unitsFailedBusy) = (b[0], b[1])
+        }
+        if Self.tunKeys.contains(where: { o[$0] != nil }) {
+            guard let t = DaemonStatus.counts(o, Self.tunKeys) else { return nil }
+            (tunRequests, tunDescriptorsRequested) = (t[0], t[1])
         }
         if let m = o["mux"] {
             // Each port's mux is an object.

@@ -25,6 +25,11 @@ public struct NcpdSettings: Equatable, Sendable {
     /// IPv6 prefix pools and per-port RA/DHCPv6 (IPv6Settings.swift, issue 18).
     public var pools6: [IPv6PoolSettings] = []
     public var ipv6Ports: [IPv6PortSettings] = []
+    /// Issue 13 (version 5): how many descriptors pppinit opens for one
+    /// tun-requested (1 to TunStock.batch). A pppinit before version 5
+    /// knows no count and answers one: read as 1, ncpd then asks one at a
+    /// time as before.
+    public var tunBatch: UInt8 = 1
 
     public init() {}
 
@@ -32,21 +37,23 @@ public struct NcpdSettings: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter()
-        w.u8(4)
+        w.u8(5)
         w.u8(UInt8(pools.count))
         for p in pools { w.string(p.name); w.u32(p.first); w.u32(p.last); w.u32(p.local) }
         w.bool(hooks)
         w.u8(UInt8(pools6.count)); for p in pools6 { p.encode(into: &w) }
         w.u8(UInt8(ipv6Ports.count)); for p in ipv6Ports { p.encode(into: &w) }
+        w.u8(tunBatch)
         return w.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws(IPCError) -> NcpdSettings {
         var r = ByteReader(bytes)
         // Version 2 adds the IPv6 pools and ports, 3 the ports' na-pool,
-        // 4 their RA timers, A flag, DNS lifetime and search domains.
+        // 4 their RA timers, A flag, DNS lifetime and search domains, 5
+        // the TUN batch (issue 13).
         let version = try r.u8()
-        guard (1...4).contains(version) else { throw .invalid(callID: 0, reason: "ncpd settings version \(version), expected 1 to 4") }
+        guard (1...5).contains(version) else { throw .invalid(callID: 0, reason: "ncpd settings version \(version), expected 1 to 5") }
         var s = NcpdSettings()
         let count = Int(try r.u8())
         guard count <= maxPools else { throw .invalid(callID: 0, reason: "\(count) pools, at most \(maxPools)") }
@@ -61,6 +68,12 @@ public struct NcpdSettings: Equatable, Sendable {
             guard pools6 <= maxPools else { throw .invalid(callID: 0, reason: "\(pools6) IPv6 pools, at most \(maxPools)") }
             for _ in 0..<pools6 { s.pools6.append(try IPv6PoolSettings.decode(&r)) }
             for _ in 0..<Int(try r.u8()) { s.ipv6Ports.append(try IPv6PortSettings.decode(&r, version: version)) }
+        }
+        if version >= 5 {
+            s.tunBatch = try r.u8()
+            guard s.tunBatch >= 1, Int(s.tunBatch) <= TunStock.batch else {
+                throw .invalid(callID: 0, reason: "TUN batch of \(s.tunBatch), 1 to \(TunStock.batch)")
+            }
         }
         try r.finish()
         return s

@@ -24,6 +24,11 @@ public enum FCS16 {
         return v
     }
 
+    /// The same table in 32-bit entries: FCS-16 run in a 32-bit register
+    /// never leaves its low 16 bits, so one transmit loop serves both FCSs
+    /// with FCS32.update (HDLCEncoder).
+    static let wideTable: [UInt32] = table.map(UInt32.init)
+
     @inline(__always)
     static func update(_ fcs: UInt16, _ byte: UInt8, _ table: [UInt16]) -> UInt16 {
         (fcs >> 8) ^ table[Int(UInt8(truncatingIfNeeded: fcs) ^ byte)]

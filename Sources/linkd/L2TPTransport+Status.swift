@@ -20,7 +20,7 @@ extension L2TPTransport {
             // Issue 21: data messages out in vectors.
             "transmit_batch": .object(transmits.json),
             "gro": .bool(inboundGRO), "gro_messages": .int(Int64(c.groMessages)),
-            "gro_segments": .int(Int64(c.groSegments)),
+            "gro_segments": .int(Int64(c.groSegments)), "receive_batches": .int(Int64(c.receiveBatches)),
         ])
     }
 

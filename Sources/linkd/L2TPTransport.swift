@@ -102,6 +102,8 @@ final class L2TPTransport: Transport {
         /// Issue 21: messages that were coalesced runs (UDP_GRO), and the
         /// datagrams they held.
         var groMessages = 0, groSegments = 0
+        /// recvmmsg calls that brought messages.
+        var receiveBatches = 0
     }
 
     unowned let host: PortSessions
@@ -304,6 +306,7 @@ final class L2TPTransport: Transport {
                 counters.receiveErrors += 1
                 break
             }
+            if got > 0 { counters.receiveBatches += 1 }
             for i in 0..<got {
                 guard let (bytes, from, segmentSize) = inbound.message(i) else {
                     // Longer than a slot, or not IPv4.

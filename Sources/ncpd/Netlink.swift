@@ -85,8 +85,14 @@ final class Netlink {
             }
         }
         guard sent == bytes.count else { throw .system(call: "sendto(netlink \(what))", errno: errno) }
-        for _ in 0..<16 {
-            guard try Socket.waitReadable(fd.raw, milliseconds: 1000) else { throw .timeout }
+        for attempt in 0..<17 {
+            // Issue 13: rtnetlink handles a request inside our sendto, so
+            // its acknowledgement is normally queued before sendto returns:
+            // read first, and wait in poll only when it is not there yet
+            // (one syscall less per request, two or three per setup).
+            if attempt > 0 {
+                guard try Socket.waitReadable(fd.raw, milliseconds: 1000) else { throw .timeout }
+            }
             let n = reply.withUnsafeMutableBytes { recv(fd.raw, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
             guard n >= 16 else { throw .system(call: "recv(netlink \(what))", errno: n < 0 ? errno : EPROTO) }

@@ -70,12 +70,20 @@ extension UnitSystem {
 final class LinuxUnits: UnitSystem {
     let netlink: Netlink
     /// Descriptors of /dev/net/tun opened by pppinit, for systems where the
-    /// node is 0600 and our uid cannot open it (kept topped up to `stockSize`).
+    /// node is 0600 and our uid cannot open it (kept topped up to `stockSize`
+    /// in batches, TunStock).
     private var stock: [SharedDescriptor] = []
-    private var requested = 0
-    static let stockSize = 8
-    /// Asks pppinit for one more descriptor; the answer comes to `stocked`.
-    var requestDescriptor: (() -> Void)?
+    private(set) var requested = 0
+    static let stockSize = TunStock.size
+    /// Asks pppinit for that many descriptors (1 to TunStock.batch) in one
+    /// request; each comes to `stocked`, then `answered` closes the request.
+    var requestDescriptors: ((Int) -> Void)?
+    /// Requests sent and descriptors they asked for (issue 13: batches).
+    private(set) var tunRequests = 0, tunRequested = 0
+    var stockCount: Int { stock.count }
+    /// Descriptors one request asks for: NcpdSettings.tunBatch, what our
+    /// pppinit answers one tun-requested with (1 from a pppinit before it).
+    var batch = 1
 
     /// Ended sessions' units, deleted in batches.
     let retirement: UnitRetirement
@@ -97,15 +105,16 @@ final class LinuxUnits: UnitSystem {
     /// Sessions that had to wait for a descriptor, and how many wait now.
     private(set) var waits = 0
     var waitingNow: Int { waiting.count - waitingFrom }
-    /// Whether our uid can open /dev/net/tun itself (probed once).
-    private lazy var openByOurselves: Bool = {
+    /// Whether our uid can open /dev/net/tun itself (probed once; a test
+    /// sets it to play a 0600 node).
+    lazy var openByOurselves: Bool = {
         let probe = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
         if probe >= 0 { _ = close(probe) }
         return probe >= 0
     }()
 
+    /// One descriptor of a reply; `answered` follows the reply's last.
     func stocked(_ fd: consuming FileDescriptor) {
-        requested = max(0, requested - 1)
         if let next = nextWaiting() {
             held[next.name] = SharedDescriptor(fd)
             next.then()
@@ -116,14 +125,15 @@ final class LinuxUnits: UnitSystem {
         // since, and keeping every such answer grew the stock to thousands
         // of descriptors after a burst (2,417 left in ncpd after a swarm
         // ended, with two CPU hogs beside it).
-        topUp()
     }
 
-    func requestFailed() {
-        requested = max(0, requested - 1)
-        // pppinit could not open one: the first waiting session starts
-        // anyway and fails at its unit as it would have without the wait.
-        nextWaiting()?.then()
+    /// A request for `asked` brought `got` (0 when pppinit refused).
+    func answered(asked: Int, got: Int) {
+        requested = max(0, requested - asked)
+        // pppinit could not open them all: as many waiting sessions start
+        // anyway and fail at their unit as they would have without the wait.
+        for _ in got..<max(got, asked) { nextWaiting()?.then() }
+        topUp()
     }
 
     private func nextWaiting() -> (name: String, then: () -> Void)? {
@@ -134,11 +144,21 @@ final class LinuxUnits: UnitSystem {
         return next
     }
 
+    /// Issue 13: refills by whole batches once half the stock is used (or
+    /// a session waits), so a steady stream of setups costs one request
+    /// per TunStock.batch units, not one each, and so does a burst (a
+    /// batch asked for one waiting session serves the next seven; what
+    /// comes for sessions gone since fills the stock or is closed).
     func topUp() {
-        guard let request = requestDescriptor else { return }
-        while stock.count + requested < Self.stockSize + (waiting.count - waitingFrom) {
-            requested += 1
-            request()
+        guard let request = requestDescriptors else { return }
+        let want = Self.stockSize + waitingNow
+        guard waitingNow > 0 || stock.count + requested <= Self.stockSize - batch else { return }
+        while stock.count + requested < want {
+            let n = batch
+            requested += n
+            tunRequests += 1
+            tunRequested += n
+            request(n)
         }
     }
 

@@ -25,22 +25,25 @@ final class Ncpd: Daemon {
             units = nil
         }
         self.units = units
+        // Issue 13: one request carries as many as this pppinit opens at once.
+        units?.batch = Int(settings.tunBatch)
         // Where /dev/net/tun is 0600 our uid cannot open it after the drop: pppinit
         // opens it for us (tunRequested) and we keep a few in stock.
-        units?.requestDescriptor = { [unowned rt] in
+        units?.requestDescriptors = { [unowned rt] count in
             do {
-                try rt.link.call(.tunRequested, onReply: { r in
-                    if case .descriptorsReturned = r.message, r.descriptors.count == 1 {
-                        units?.stocked(r.descriptors.take(0))
-                    } else {
-                        units?.requestFailed()
+                try rt.link.call(.tunRequested(count: UInt8(count)), onReply: { r in
+                    var got = 0
+                    if case .descriptorsReturned = r.message, (1...count).contains(r.descriptors.count) {
+                        got = r.descriptors.count
+                        for i in 0..<got { units?.stocked(r.descriptors.take(i)) }
                     }
+                    units?.answered(asked: count, got: got)
                 }, onFailure: { e in
-                    units?.requestFailed()
+                    units?.answered(asked: count, got: 0)
                     rt.log.warning("pppinit did not open /dev/net/tun: \(e)")
                 })
             } catch {
-                units?.requestFailed()
+                units?.answered(asked: count, got: 0)
             }
         }
         let channels = Channels(runtime: rt, settings: settings, units: units)
@@ -72,6 +75,7 @@ final class Ncpd: Daemon {
             s.unitsIPv6Off = units?.ipv6Off ?? 0
             s.unitsIPv6OffFailed = units?.ipv6OffFailed ?? 0
             (s.unitNamesBusy, s.unitsFailedBusy) = (channels.unitNamesBusy, channels.unitsFailedBusy)
+            (s.tunRequests, s.tunDescriptorsRequested) = (units?.tunRequests ?? 0, units?.tunRequested ?? 0)
             if let o = units?.offloads {
                 (s.unitsOffload, s.unitsVnetOnly, s.unitsOffloadRefused) = (o.withOffloads, o.headerOnly, o.headerRefused)
                 s.offloadFlags = Int(o.lastFlags)

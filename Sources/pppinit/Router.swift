@@ -328,15 +328,22 @@ final class Router {
             withdrawn(c, link, callID: r.callID, key: key)
         case .descriptorsQueried:
             restore(c, link, callID: r.callID)
-        case .tunRequested where c.peer == .ncpd:
+        case let .tunRequested(count) where c.peer == .ncpd:
             // The one device pppinit opens for a daemon: a fixed path, no
             // parsing; ncpd names and configures the unit with CAP_NET_ADMIN.
-            let fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
-            if fd < 0 {
-                try? link.replyError(to: r.callID, .failed, "open(/dev/net/tun): \(Errno.describe(errno))")
+            // Up to a batch in one reply (fewer if an open fails midway).
+            var fds: [Int32] = []
+            var failure: Int32 = 0
+            for _ in 0..<Int(count) {
+                let fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)
+                if fd < 0 { failure = errno; break }
+                fds.append(fd)
+            }
+            if fds.isEmpty {
+                try? link.replyError(to: r.callID, .failed, "open(/dev/net/tun): \(Errno.describe(failure))")
             } else {
-                try? link.reply(to: r.callID, .descriptorsReturned(key: "/dev/net/tun", record: [], count: 1), descriptors: [fd])
-                _ = close(fd)
+                try? link.reply(to: r.callID, .descriptorsReturned(key: "/dev/net/tun", record: [], count: UInt8(fds.count)), descriptors: fds)
+                fds.forEach { _ = close($0) }
             }
         case let .hookRequested(request) where c.peer == .ncpd:
             hooks.requested(request, log: &log)

@@ -77,6 +77,8 @@ extension RouterConfig {
         s.hooks = hooks.configured
         s.pools6 = pools6
         s.ipv6Ports = ipv6Ports
+        // Issue 13: this pppinit answers tun-requested by batches.
+        s.tunBatch = UInt8(TunStock.batch)
         return s
     }
 }

@@ -28,7 +28,7 @@ import Testing
         #expect(try NcpdSettings.decode(s.encoded()) == s)
         var v1 = NcpdSettings()
         v1.pools = s.pools
-        let old = Array(v1.encoded().dropLast(2))  // version 2's two empty IPv6 counts
+        let old = Array(v1.encoded().dropLast(2 + 1))  // version 2's two empty IPv6 counts, 5's batch
         var bytes = old
         bytes[0] = 1
         #expect(try NcpdSettings.decode(bytes) == v1)
@@ -36,13 +36,27 @@ import Testing
         // one and version 4's RA keys at their defaults, 13 octets).
         var v2 = s
         v2.ipv6Ports = [s.ipv6Ports[1]]
-        var two = Array(v2.encoded().dropLast(2 + Self.version4Tail))
+        var two = Array(v2.encoded().dropLast(2 + Self.version4Tail + 1))
         two[0] = 2
         #expect(try NcpdSettings.decode(two) == v2)
         // Version 3: none of version 4's keys; they read as their defaults.
-        var three = Array(v2.encoded().dropLast(Self.version4Tail))
+        var three = Array(v2.encoded().dropLast(Self.version4Tail + 1))
         three[0] = 3
         #expect(try NcpdSettings.decode(three) == v2)
+        // Version 4: no TUN batch (issue 13); read as 1.
+        var batched = s
+        batched.tunBatch = UInt8(TunStock.batch)
+        #expect(try NcpdSettings.decode(batched.encoded()) == batched)
+        var four = Array(batched.encoded().dropLast(1))
+        four[0] = 4
+        #expect(try NcpdSettings.decode(four) == s)
+        // Version 5's batch: 1 to TunStock.batch.
+        for bad in [0, TunStock.batch + 1, 255] {
+            var b = batched.encoded()
+            b[b.count - 1] = UInt8(bad)
+            #expect(throws: IPCError.self, "\(bad)") { try NcpdSettings.decode(b) }
+        }
+        #expect(throws: IPCError.self, "trailing") { try NcpdSettings.decode(batched.encoded() + [0]) }
     }
 
     /// Version 4's RA keys with no search domain: min interval (4), router
@@ -64,13 +78,14 @@ import Testing
         var cpe = Self.sample()
         cpe.ipv6Ports = [cpe.ipv6Ports[1]]
         let bytes = cpe.encoded()
-        for at in [bytes.count - 13 + 4, bytes.count - 13 + 7] {
+        // (Version 5's TUN batch, one octet, is last.)
+        for at in [bytes.count - 1 - 13 + 4, bytes.count - 1 - 13 + 7] {
             var bad = bytes
             #expect(bad[at] <= 1)
             bad[at] = 2
             #expect(throws: IPCError.self, "octet \(at)") { try NcpdSettings.decode(bad) }
         }
-        #expect(bytes[bytes.count - 13 + 7] == 1, "the A flag defaults to set")
+        #expect(bytes[bytes.count - 1 - 13 + 7] == 1, "the A flag defaults to set")
     }
 
     @Test func boundaryTable() {
@@ -80,7 +95,7 @@ import Testing
         }
         #expect(throws: IPCError.self) { try NcpdSettings.decode(bytes + [0]) }
         var version = bytes
-        version[0] = 5
+        version[0] = 6
         #expect(throws: IPCError.self) { try NcpdSettings.decode(version) }
 
         var dns = Self.sample()
@@ -106,7 +121,7 @@ import Testing
         #expect(throws: IPCError.self) { try NcpdSettings.decode(hint.encoded()) }
         // The client flag is a boolean octet: 2 is refused.
         var flag = Self.sample().encoded()
-        let at = flag.count - Self.version4Tail - 2 - (2 + 4) - 1 - 1  // before prefixHint, "lan0", the empty na-pool, version 4's keys
+        let at = flag.count - 1 - Self.version4Tail - 2 - (2 + 4) - 1 - 1  // before prefixHint, "lan0", the empty na-pool, version 4's keys, 5's batch
         #expect(flag[at] == 1)
         flag[at] = 2
         #expect(throws: IPCError.self) { try NcpdSettings.decode(flag) }

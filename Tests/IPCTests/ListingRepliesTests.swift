@@ -86,6 +86,7 @@ import Testing
         (n.bundles, n.bundlesCreated, n.bundlesEnded, n.bundlesResumed) = (1, 2, 1, 0)
         (n.unitsOffload, n.unitsVnetOnly, n.unitsOffloadRefused, n.offloadFlags) = (2, 1, 0, 7)
         (n.unitNamesBusy, n.unitsFailedBusy) = (3, 0)
+        (n.tunRequests, n.tunDescriptorsRequested) = (2, 16)
         var n2 = n
         n2.mux = ["access": ["sessions": 3, "frames_in": 10]]
         var b = BridgedStatus()
@@ -109,12 +110,12 @@ import Testing
                 + #""unit_waits":5,"waiting_for_unit":0,"unit_delete_batches":6,"units_ipv6_off":7,"units_ipv6_off_failed":0,"#
                 + #""bundles":1,"bundles_created":2,"bundles_ended":1,"bundles_resumed":0,"#
                 + #""units_offload":2,"units_vnet_only":1,"units_offload_refused":0,"offload_flags":7,"#
-                + #""unit_names_busy":3,"units_failed_busy":0"#),
+                + #""unit_names_busy":3,"units_failed_busy":0,"tun_requests":2,"tun_descriptors_requested":16"#),
             (.ncpd(n2), #""sessions":3,"refused":1,"ended":9,"resumed":2,"pools":1,"rendezvous_dropped":4,"#
                 + #""unit_waits":5,"waiting_for_unit":0,"unit_delete_batches":6,"units_ipv6_off":7,"units_ipv6_off_failed":0,"#
                 + #""bundles":1,"bundles_created":2,"bundles_ended":1,"bundles_resumed":0,"#
                 + #""units_offload":2,"units_vnet_only":1,"units_offload_refused":0,"offload_flags":7,"#
-                + #""unit_names_busy":3,"units_failed_busy":0,"#
+                + #""unit_names_busy":3,"units_failed_busy":0,"tun_requests":2,"tun_descriptors_requested":16,"#
                 + #""mux":{"access":{"sessions":3,"frames_in":10}}"#),
             (.bridged(b), #""splices":2,"refused":0,"waiting":1,"dropped_waiting":3,"rendezvous_dropped":0"#),
             (.authd(a), authd + "null"),
@@ -145,7 +146,8 @@ import Testing
         let partial = String(text.dropLast()) + #","units_offload":1}"#
         #expect(throws: MethodError.self) { try StatusReply(json: try JSON.parse(partial)) }
         // Issue 13: nor busy unit names (0); one of the two alone is refused.
-        #expect(n.unitNamesBusy == 0 && n.unitsFailedBusy == 0)
+        #expect(n.unitNamesBusy == 0 && n.unitsFailedBusy == 0 && n.tunRequests == 0)
+        #expect(throws: MethodError.self) { try StatusReply(json: try JSON.parse(String(text.dropLast()) + #","tun_requests":1}"#)) }
         #expect(throws: MethodError.self) { try StatusReply(json: try JSON.parse(String(text.dropLast()) + #","unit_names_busy":1}"#)) }
         // Issue 13: its mux is an object of objects (by port), or refused.
         #expect(n.mux.isEmpty)

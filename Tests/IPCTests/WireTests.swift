@@ -57,7 +57,8 @@ let sampleMessages: [Message] = [
         h.local = 0x0a00_0001; h.remote = 0x0a00_0002; h.dns = [0x0808_0808]; h.usePeerDNS = true
         return h
     }()),
-    .tunRequested,
+    .tunRequested(count: 1),
+    .tunRequested(count: 8),
 ]
 
 func firstSender(_ m: Message) -> Peer { Catalogue.spec(m.type).senders.sorted { $0.rawValue < $1.rawValue }.first! }
@@ -175,4 +176,20 @@ func badSyscallRuleIsRefused(_ what: String) throws {
     let good = try Codec.encode(setup(.when("ioctl", argument: 5, is: 1)), flags: .end, callID: 1)
     #expect(throws: Never.self) { try Codec.decode(good[...], from: .pppinit, descriptorCount: 0) }
     #expect(throws: IPCError.self) { try Codec.decode(bytes[...], from: .pppinit, descriptorCount: 0) }
+}
+
+/// Issue 13: tun-requested asks for 1 to TunStock.batch descriptors; 1 is
+/// no payload (what an ncpd before the count sends), the rest one octet.
+@Test func tunRequestedCountBoundaries() throws {
+    #expect(try Message.decode(type: .tunRequested, payload: []) == .tunRequested(count: 1))
+    #expect(try Message.decode(type: .tunRequested, payload: [1]) == .tunRequested(count: 1))
+    #expect(try Message.decode(type: .tunRequested, payload: [UInt8(TunStock.batch)]) == .tunRequested(count: UInt8(TunStock.batch)))
+    for bad: [UInt8] in [[0], [UInt8(TunStock.batch + 1)], [255], [2, 0]] {
+        #expect(throws: IPCError.self, "\(bad)") { try Message.decode(type: .tunRequested, payload: bad[...]) }
+    }
+    var w = ByteWriter()
+    Message.tunRequested(count: 1).encodePayload(into: &w)
+    #expect(w.bytes.isEmpty)
+    Message.tunRequested(count: 3).encodePayload(into: &w)
+    #expect(w.bytes == [3])
 }

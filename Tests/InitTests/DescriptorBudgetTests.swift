@@ -29,6 +29,14 @@ import Testing
         #expect(DescriptorBudget(limit: 257).capacity == 1)
     }
 
+    /// Issue 13: ncpd's TUN stock (TunStock.size, plus the one a refused
+    /// TUNSETIFF gives back) is not per session: it is charged to the
+    /// headroom, with room to spare for the rest the headroom covers.
+    @Test func theTunStockFitsTheHeadroom() {
+        #expect(TunStock.size + 1 <= DescriptorBudget.headroom / 8)
+        #expect(TunStock.batch <= TunStock.size)
+    }
+
     @Test func fitsUnchanged() {
         var ports = [Self.ac("a", 19_739), Self.serial("s")]
         #expect(DescriptorBudget(limit: 20_000).fit(&ports) == .fits)
