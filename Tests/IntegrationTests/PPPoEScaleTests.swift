@@ -7,7 +7,9 @@
 // session and everything per session (linkd's channel ends, ncpd's units)
 // must go away. The router starts with a soft RLIMIT_NOFILE of 1024, as a
 // service manager starts it. Set-up rate, memory and descriptors are
-// printed, never asserted. PPP_SWARM_SESSIONS overrides the number of Hosts.
+// printed, never asserted. PPP_SWARM_SESSIONS overrides the number of Hosts;
+// PPP_SWARM_SECCOMP the router's seccomp mode ("log" for heap profilers);
+// PPP_SWARM_HOLD=FILE keeps the router up while FILE exists (benchmarks).
 import Foundation
 import IPC
 import PPP
