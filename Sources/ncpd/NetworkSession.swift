@@ -88,6 +88,9 @@ final class NetworkSession {
     var ipv6Services: IPv6ServerSide?
     var ipv6Client: IPv6ClientSide?
     var ended = false
+    /// Issue 13: a deposit of this session waits for the end of the
+    /// event-loop round (Channels.save).
+    var depositQueued = false
     var closeReason = ""
 
     init(record: ChannelRecord, channel: SessionChannel, unitNumber: Int, host: SessionHost,
