@@ -9,7 +9,8 @@ import Foundation
 import IPC
 import Testing
 
-private func offloadAC(_ offload: Bool) -> String {
+/// The AC of the offload suites on bras0; `port` adds keys (VLANs).
+func offloadAC(_ offload: Bool, address: String = "10.96.0.1:10.96.0.2", port: String = "") -> String {
     """
     [router]
     seccomp = "kill"
@@ -17,13 +18,15 @@ private func offloadAC(_ offload: Bool) -> String {
     type = "pppoe"
     role = "ac"
     interface = "bras0"
-    address = "10.96.0.1:10.96.0.2"
+    address = "\(address)"
     offload = \(offload)
+    \(port)
     \(withoutWatchdog)
     """
 }
 
-private func offloadClient(_ offload: Bool) -> String {
+/// Its client on cpe0; `port` adds keys (VLANs).
+func offloadClient(_ offload: Bool, port: String = "") -> String {
     """
     [router]
     seccomp = "kill"
@@ -33,6 +36,7 @@ private func offloadClient(_ offload: Bool) -> String {
     interface = "cpe0"
     noipdefault = true
     offload = \(offload)
+    \(port)
     \(withoutWatchdog)
     """
 }

@@ -19,39 +19,12 @@ import Foundation
 import IPC
 import Testing
 
-private func vlanOffloadAC() -> String {
-    """
-    [router]
-    seccomp = "kill"
-    [port.access]
-    type = "pppoe"
-    role = "ac"
-    interface = "bras0"
-    vlan-mon = "100,200"
-    vlan-outer = 20
-    address = "10.97.0.1:10.97.0.2"
-    \(withoutWatchdog)
-    """
-}
-
-private func vlanOffloadClient(_ vlan: String) -> String {
-    """
-    [router]
-    seccomp = "kill"
-    [port.wan]
-    type = "pppoe"
-    role = "client"
-    interface = "cpe0"
-    noipdefault = true
-    \(vlan)
-    \(withoutWatchdog)
-    """
-}
 
 @Suite(.serialized) struct VLANOffloadTests {
     func moveThrough(vlan: String, expect tagged: String, mtu: Int) throws {
         let net = try VethPair("bras0", "cpe0", mtu: mtu)
-        let acPath = writeConfig(vlanOffloadAC()), clientPath = writeConfig(vlanOffloadClient(vlan))
+        let acPath = writeConfig(offloadAC(true, address: "10.97.0.1:10.97.0.2", port: "vlan-mon = \"100,200\"\nvlan-outer = 20")),
+            clientPath = writeConfig(offloadClient(true, port: vlan))
         let capturePath = "/tmp/ppprouter-vlan-offload-\(getpid()).pcapng"
         let data = OffloadTransfer(name: "vlan-offload", size: 10 << 20)
         defer { data.remove(); for p in [acPath, clientPath, capturePath] { try? FileManager.default.removeItem(atPath: p) } }
