@@ -60,7 +60,7 @@ let package = Package(
             name: "pppctl",
             dependencies: ["IPC", "Config", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "IPCTests", dependencies: ["IPC"]),
+        .testTarget(name: "IPCTests", dependencies: ["IPC", "TestSupport"]),
         .testTarget(name: "PPPTests", dependencies: ["PPP"]),
         .testTarget(name: "PPPoETests", dependencies: ["PPPoE"]),
         .testTarget(name: "IPv6ServicesTests", dependencies: ["IPv6Services"]),
@@ -68,12 +68,14 @@ let package = Package(
         .testTarget(name: "OffloadTests", dependencies: ["Offload"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "InitTests", dependencies: ["pppinit"]),
-        // A real FreeRADIUS started on loopback for the RADIUS tests.
+        // What several test targets share: a real FreeRADIUS started on
+        // loopback for the RADIUS tests, the record fixtures of the previous
+        // release, one EventLoop round for the batched-send suites.
         .target(name: "TestSupport", dependencies: ["IPC"], path: "Tests/TestSupport"),
         .testTarget(name: "AuthTests", dependencies: ["authd", "TestSupport"]),
-        .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP", "IPv6Services"]),
-        .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP", "PPPoE"]),
-        .testTarget(name: "BridgedTests", dependencies: ["bridged"]),
+        .testTarget(name: "NcpdTests", dependencies: ["ncpd", "IPC", "PPP", "IPv6Services", "TestSupport"]),
+        .testTarget(name: "LinkTests", dependencies: ["linkd", "IPC", "PPP", "PPPoE", "TestSupport"]),
+        .testTarget(name: "BridgedTests", dependencies: ["bridged", "TestSupport"]),
         .testTarget(name: "MetricsdTests", dependencies: ["metricsd", "IPC"]),
         .testTarget(name: "IntegrationTests", dependencies: ["IPC", "PPPoE", "TestSupport", "IPv6Services"]),
     ],

@@ -17,42 +17,30 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
 rounds=${2:-2}
-[ "$(id -u)" -eq 0 ] || { echo "bench-l2tp.sh: run as root" >&2; exit 2; }
-for c in iperf3 python3; do command -v $c >/dev/null || { echo "bench-l2tp.sh: needs $c" >&2; exit 2; }; done
-if [ -z "${PPP_BIN_DIR:-}" ]; then
-    echo "== swift build -c release"
-    swift build -c release 2>&1 | grep -E 'error|Build complete' | tail -n 2
-    PPP_BIN_DIR=.build/release
-fi
-builds=("$PPP_BIN_DIR")
+. scripts/lib/bench-pppoe.sh
+bench_setup bench-l2tp.sh l2tp iperf3 python3
+builds=("$bin")
 [ -n "${PPP_BASE_BIN_DIR:-}" ] && builds+=("$PPP_BASE_BIN_DIR")
 
-tag=$$
-ns=pppl2tp-lns-$tag
-nc=pppl2tp-lac-$tag
-dir=$(mktemp -d /tmp/ppprouter-l2tp-bench.XXXXXX)
-chmod 755 "$dir"
+# The LNS runs in bench_setup's "ac" namespace, the LAC in "cl"; the LAC
+# reaches the LNS over bench_wire's veth (bras0 - cpe0) by UDP.
+ns=$ac
+nc=$cl
 stop_routers() {
     for f in "$dir/lns.pid" "$dir/lac.pid"; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
     sleep 1
     for f in "$dir/lns.pid" "$dir/lac.pid"; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
     sleep 0.5
 }
-cleanup() {
+stop_all() {
     stop_routers
     [ -f "$dir/iperf.pid" ] && kill "$(cat "$dir/iperf.pid")" 2>/dev/null || true
-    ip netns delete "$ns" 2>/dev/null || true
-    ip netns delete "$nc" 2>/dev/null || true
-    rm -rf "$dir"
 }
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "$ns"; ip netns add "$nc"
-ip -n "$ns" link set lo up; ip -n "$nc" link set lo up
-ip link add v-lac netns "$ns" type veth peer name v-lns netns "$nc"
-ip -n "$ns" addr add 10.95.0.1/24 dev v-lac; ip -n "$nc" addr add 10.95.0.2/24 dev v-lns
-ip -n "$ns" link set v-lac up; ip -n "$nc" link set v-lns up
+bench_wire
+ip -n "$ns" addr add 10.95.0.1/24 dev bras0; ip -n "$nc" addr add 10.95.0.2/24 dev cpe0
 
 start_routers() {  # $1: build
     local bin=$1

@@ -22,6 +22,8 @@
 #   scripts/bench-pppoe-sessions.sh [N ...]      (root; default 1000 5000 10000)
 # PPP_BIN_DIR selects our build (default: swift build -c release, .build/release).
 # RATE (1000), WINDOW (1000), RESTART_N (largest N; 0: no restart run);
+# IPV6=1: IPv6CP too (the port's `ipv6 = true`, the swarm's SWARM_IPV6): a
+# session is up once IPCP and IPv6CP are both Opened;
 # KEEP_STATUS=PREFIX keeps linkd's and ncpd's status and the router's log
 # of each run (with every session up) as PREFIX.*.
 # VLAN=1 also runs PPPoEVLANTests' 1:1/QinQ swarm (debug test build) per N.
@@ -30,6 +32,8 @@ cd "$(dirname "$0")/.."
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1000 5000 10000)
 rate=${RATE:-1000}
+ipv6=${IPV6:-0}
+ncps="IPCP"; [ "$ipv6" = 1 ] && ncps="IPCP + IPv6CP"
 window=${WINDOW:-1000}
 largest=0; for n in "${counts[@]}"; do [ "$n" -gt "$largest" ] && largest=$n; done
 restart_n=${RESTART_N:-$largest}
@@ -92,6 +96,7 @@ padi-total = 1000000
 require-pap = true
 lcp-echo-interval = 30
 lcp-echo-failure = 10
+$([ "$ipv6" = 1 ] && echo "ipv6 = true")
 address = "10.80.0.1:"
 ip-pool = "bench"
 [pool.bench]
@@ -117,7 +122,7 @@ swarm_up() {  # $1: n, $2: key
     pids=("$(pid_of linkd@access)" "$(pid_of authd)" "$(pid_of ncpd)" "$(cat "$dir/ac.pid")")
     for i in 0 1 2 3; do before_cpu[$i]=$(cpu_ticks "${pids[$i]}"); before_rss[$i]=$(rss_kb "${pids[$i]}"); before_fds[$i]=$(fds "${pids[$i]}"); done
     rm -f "$dir/addresses" "$dir/swarm.status"
-    SWARM_RATE=$rate SWARM_WINDOW=$window SWARM_PAP=swarm:many-hosts SWARM_STATUS=$dir/swarm.status \
+    SWARM_IPV6=$ipv6 SWARM_RATE=$rate SWARM_WINDOW=$window SWARM_PAP=swarm:many-hosts SWARM_STATUS=$dir/swarm.status \
         ip netns exec "$cl" "$dir/pppoe-swarm" cpe0 swarm0 "$n" "$dir/addresses" "$limit" >"$dir/swarm.log" 2>&1 &
     echo $! >"$dir/swarm.pid"
     local swarm_cpu0 ; swarm_cpu0=$(cpu_ticks "$(cat "$dir/swarm.pid")")
@@ -201,7 +206,7 @@ for n in "${counts[@]}"; do for b in "${builds[@]}"; do run "$n" "$b"; done; don
 if [ "$restart_n" -gt 0 ]; then for b in "${builds[@]}"; do restart_run "$restart_n" "$b"; done; fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-echo "== PPPoE sessions on one AC (release daemons, PAP + IPCP, swarm at $rate/s, window $window)"
+echo "== PPPoE sessions on one AC (release daemons, PAP + $ncps, swarm at $rate/s, window $window)"
 echo "   ours: $ours${BASELINE_BIN_DIR:+; baseline: $BASELINE_BIN_DIR}; $(nproc) CPUs; load average $load_before before, $load_after after"
 cols=(); for n in "${counts[@]}"; do for b in "${builds[@]}"; do cols+=("$n,$b"); done; done
 printf '%-34s' ""; for c in "${cols[@]}"; do printf ' %16s' "N=${c%%,*} ${c##*,}"; done; echo

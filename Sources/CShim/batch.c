@@ -31,14 +31,13 @@ int ppp_recv_batch(int fd, uint8_t *base, size_t stride, size_t room, unsigned n
     return got;
 }
 
-int ppp_send_batch(int fd, const uint8_t *base, size_t stride, unsigned n, const size_t *lengths) {
+int ppp_send_batch(int fd, const uint8_t *base, const size_t *offsets, const size_t *lengths, unsigned n) {
     if (n > PPP_SEND_BATCH_MAX) n = PPP_SEND_BATCH_MAX;
     struct mmsghdr msgs[PPP_SEND_BATCH_MAX];
     struct iovec iovs[PPP_SEND_BATCH_MAX];
     memset(msgs, 0, sizeof(struct mmsghdr) * n);
     for (unsigned i = 0; i < n; i++) {
-        if (lengths[i] > stride) { errno = EMSGSIZE; return -1; }
-        iovs[i].iov_base = (void *)(base + i * stride);
+        iovs[i].iov_base = (void *)(base + offsets[i]);
         iovs[i].iov_len = lengths[i];
         msgs[i].msg_hdr.msg_iov = &iovs[i];
         msgs[i].msg_hdr.msg_iovlen = 1;

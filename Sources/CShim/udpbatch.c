@@ -52,9 +52,9 @@ int ppp_udp_recv_batch(int fd, uint8_t *base, size_t slot_size, unsigned n, size
     return got;
 }
 
-int ppp_udp_enable_gro(int fd) {
-    int on = 1;
-    return setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on);
+int ppp_udp_set_gro(int fd, int on) {
+    int v = on ? 1 : 0;
+    return setsockopt(fd, SOL_UDP, UDP_GRO, &v, sizeof v);
 }
 
 int ppp_udp_send_batch(int fd, const uint8_t *base, size_t slot_size, unsigned n, const size_t *lengths,

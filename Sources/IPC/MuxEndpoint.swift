@@ -9,7 +9,7 @@
 // session's queue (bounded: `queueLimit` frames; past it the frame is
 // dropped and counted as a full channel would drop it, the other sessions
 // untouched), and on EPOLLOUT the queues are served round-robin, one frame
-// per session per round. Control records (session-open/accept/refuse/close)
+// per session per turn, as many per sendmmsg as the send arena takes. Control records (session-open/accept/refuse/close)
 // are never dropped: they wait in their own queue, served first. A copy is
 // made only for a frame that has to wait.
 //
@@ -18,10 +18,13 @@
 // round's frames, of every session, leave in one sendmmsg when the round
 // ends (EventLoop.atRoundEnd), or at once when 64 are held: one frame at low
 // load (it leaves before the loop sleeps, so no latency is added), up to 64
-// under load. What the socket refuses of them goes to its session's queue in
-// order, exactly as a frame that found the socket full went before. Order is
-// kept: a frame longer than a slot (a super-packet), a control record and a
-// frame sent outside a round flush the slots first, and then go as before.
+// under load. Small super-packets (up to MuxSendBatch.frameRoom) join them.
+// What the socket refuses of them goes to its session's queue in order,
+// exactly as a frame that found the socket full went before. Order is kept:
+// a longer super-packet, a control record and a frame sent outside a round
+// flush the slots first, and then go as before. The queues drain in vectors
+// too (through the same arena): at 1,000 sessions behind a full socket that
+// was one sendmsg per frame.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -112,13 +115,19 @@ public final class MuxEndpoint {
     private var control: [[UInt8]] = []
     private var controlHead = 0
     private var waiting: [UInt32: [[UInt8]]] = [:]
-    /// Handles with waiting frames, in service order (round-robin).
+    /// Handles with waiting frames, each once, in service order (round-robin).
     private var ring: [UInt32] = []
-    private var ringHead = 0
     private var wantsWritable = false
     /// Issue 21: this round's frames, sent when it ends.
     private let batch: MuxSendBatch
     private var scheduled = false
+    /// The drain's scratch (kept, so a drain allocates nothing once they
+    /// have grown): the sessions with waiting frames in service order, how
+    /// many of each were sent, and for each datagram in the arena the index
+    /// in `order` of its session.
+    private var order: [UInt32] = []
+    private var taken: [Int] = []
+    private let picks: UnsafeMutablePointer<Int>
     /// Made once: registering it with the loop allocates nothing. Weak: an
     /// owner may let go of the end during the round that filled its slots
     /// (it closes it first, which sends them).
@@ -137,6 +146,8 @@ public final class MuxEndpoint {
         lengths = UnsafeMutablePointer<Int>.allocate(capacity: Self.batch)
         lengths.initialize(repeating: 0, count: Self.batch)
         batch = MuxSendBatch(largestFrame: largestFrame)
+        picks = UnsafeMutablePointer<Int>.allocate(capacity: MuxSendBatch.slots)
+        picks.initialize(repeating: 0, count: MuxSendBatch.slots)
         roundEnded = { [weak self] in
             guard let self else { return }
             self.scheduled = false
@@ -151,6 +162,7 @@ public final class MuxEndpoint {
         if own != nil { sendHeld() }
         slots.deallocate()
         lengths.deallocate()
+        picks.deallocate()
     }
 
     /// Stops watching and closes our end (the other side sees hang-up).
@@ -304,7 +316,7 @@ public final class MuxEndpoint {
     public func forget(_ handle: UInt32) {
         if batch.holds(handle) { sendHeld() }
         guard waiting.removeValue(forKey: handle) != nil else { return }
-        if let i = ring[ringHead...].firstIndex(of: handle) { ring.remove(at: i) }
+        if let i = ring.firstIndex(of: handle) { ring.remove(at: i) }
     }
 
     /// Frames waiting for room, all sessions.
@@ -338,7 +350,7 @@ public final class MuxEndpoint {
         try? loop.modify(raw, [.readable, .writable])
     }
 
-    /// EPOLLOUT: control first, then one frame per session per round.
+    /// EPOLLOUT: control first, then the sessions' queues.
     private func flush() {
         while controlHead < control.count {
             let r = control[controlHead].withUnsafeBytes { transmit(handle: nil, $0, UnsafeRawBufferPointer(start: nil, count: 0)) }
@@ -348,26 +360,7 @@ public final class MuxEndpoint {
         }
         control = []
         controlHead = 0
-        while ringHead < ring.count {
-            let handle = ring[ringHead]
-            guard var q = waiting.removeValue(forKey: handle), !q.isEmpty else { ringHead += 1; continue }
-            let r = q[0].withUnsafeBytes { transmit(handle: nil, $0, UnsafeRawBufferPointer(start: nil, count: 0)) }
-            if r == .full { waiting[handle] = q; compact(); return }
-            if r == .sent {
-                counters.framesOut += 1
-                counters.bytesOut += q[0].count - MuxFrame.handleLength
-            } else {
-                counters.gone += 1
-            }
-            q.removeFirst()
-            ringHead += 1
-            if !q.isEmpty {
-                waiting[handle] = q
-                ring.append(handle)
-            }
-        }
-        ring = []
-        ringHead = 0
+        guard drain() else { return }
         wantsWritable = false
         try? loop.modify(raw, .readable)
     }
@@ -377,10 +370,17 @@ public final class MuxEndpoint {
     /// Copies the frame into the round's slots; false when it does not fit
     /// a slot or no loop round is being dispatched (the caller sends it).
     private func hold(_ handle: UInt32, _ header: UnsafeRawBufferPointer, _ body: UnsafeRawBufferPointer) -> Bool {
-        guard batch.fits(header.count + body.count) else { return false }
+        let octets = header.count + body.count
+        guard batch.fits(octets) else { return false }
         if !scheduled {
             guard let r = roundEnded, loop.atRoundEnd(r) else { return false }
             scheduled = true
+        }
+        if !batch.hasRoom(octets) {
+            // The arena is full of octets: what it holds leaves first. If
+            // the socket refused some, they wait, and so must this frame.
+            sendHeld()
+            guard ring.isEmpty else { return false }
         }
         batch.hold(handle: handle, header, body)
         if batch.isFull { sendHeld() }
@@ -401,11 +401,7 @@ public final class MuxEndpoint {
         while done < n {
             let sent = batch.send(fd: raw, from: done)
             if sent > 0 {
-                counters.sendBatches += 1
-                counters.sendBatched += sent
-                counters.sendLargest = max(counters.sendLargest, sent)
-                counters.framesOut += sent
-                for i in done..<(done + sent) { counters.bytesOut += batch.datagram(i).count - MuxFrame.handleLength }
+                countSent(done..<(done + sent))
                 done += sent
                 continue
             }
@@ -430,11 +426,103 @@ public final class MuxEndpoint {
         }
     }
 
-    private func compact() {
-        if ringHead > 64 && ringHead * 2 > ring.count {
-            ring.removeFirst(ringHead)
-            ringHead = 0
+    /// One sendmmsg sent these held datagrams.
+    private func countSent(_ range: Range<Int>) {
+        counters.sendBatches += 1
+        counters.sendBatched += range.count
+        counters.sendLargest = max(counters.sendLargest, range.count)
+        counters.framesOut += range.count
+        for i in range { counters.bytesOut += batch.datagram(i).count - MuxFrame.handleLength }
+    }
+
+    /// Sends the sessions' waiting frames in the order serving one frame per
+    /// session per turn gives (round-robin: a busy session cannot starve
+    /// the others), as many per sendmmsg as the arena takes: the first
+    /// frame of each session in `order`, then the second of each that has
+    /// one, and so on. True when nothing waits any more; false when the
+    /// socket is full again (EPOLLOUT comes back). A frame longer than the
+    /// arena takes goes alone, in its turn.
+    private func drain() -> Bool {
+        // Held frames exist only while nothing waits: they go first.
+        sendHeld()
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        while true {
+            order.removeAll(keepingCapacity: true)
+            for h in ring where waiting[h] != nil { order.append(h) }
+            if order.isEmpty {
+                ring.removeAll(keepingCapacity: true)
+                return true
+            }
+            taken.removeAll(keepingCapacity: true)
+            taken.append(contentsOf: repeatElement(0, count: order.count))
+            var turn = 0
+            picking: while true {
+                var any = false
+                for (i, h) in order.enumerated() {
+                    guard let q = waiting[h], q.count > turn else { continue }
+                    any = true
+                    let octets = q[turn].count - MuxFrame.handleLength
+                    guard batch.fits(octets) && batch.hasRoom(octets) else { break picking }
+                    q[turn].withUnsafeBytes { batch.hold(datagram: $0) }
+                    picks[batch.count - 1] = i
+                    if batch.isFull { break picking }
+                }
+                if !any { break }
+                turn += 1
+            }
+            let n = batch.count
+            if n == 0 {
+                // The next frame is longer than the arena takes: alone.
+                let h = order[0]
+                let r = waiting[h]![0].withUnsafeBytes { transmit(handle: nil, $0, none) }
+                if r == .full { settle(last: -1); return false }
+                if r == .sent {
+                    counters.framesOut += 1
+                    counters.bytesOut += waiting[h]![0].count - MuxFrame.handleLength
+                    counters.sendDirect += 1
+                } else {
+                    counters.gone += 1
+                }
+                taken[0] = 1
+                settle(last: 0)
+                continue
+            }
+            let sent = batch.send(fd: raw, from: 0)
+            var done = sent
+            if sent > 0 {
+                countSent(0..<sent)
+            } else {
+                let e = sent < 0 ? errno : EAGAIN
+                if e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS {
+                    batch.clear()
+                    settle(last: -1)
+                    return false
+                }
+                // The first is lost, as a sendmsg of it would have been; the
+                // next turn tries the rest (a peer gone fails each in turn,
+                // as before, and its hang-up follows on the read side).
+                counters.gone += 1
+                done = 1
+            }
+            for p in 0..<done { taken[picks[p]] += 1 }
+            batch.clear()
+            settle(last: picks[done - 1])
+            if sent > 0 && sent < n { return false }
         }
+    }
+
+    /// Takes the frames `taken` counts off their sessions' queues and puts
+    /// the sessions still waiting back in the ring, whose turn is next
+    /// first: those after `last` in `order` (served one frame fewer), then
+    /// those up to it. With `last` -1 nothing was sent: the order stands.
+    private func settle(last: Int) {
+        for (i, h) in order.enumerated() where taken[i] > 0 {
+            waiting[h]!.removeFirst(taken[i])
+            if waiting[h]!.isEmpty { waiting[h] = nil }
+        }
+        ring.removeAll(keepingCapacity: true)
+        for i in (last + 1)..<order.count where waiting[order[i]] != nil { ring.append(order[i]) }
+        for i in 0..<(last + 1) where waiting[order[i]] != nil { ring.append(order[i]) }
     }
 
     /// One sendmsg of [handle] + header + body (a nil handle: the datagram

@@ -29,7 +29,15 @@ public struct AsyncDeframer: Sendable {
     public var maximumFrameLength: Int
     public private(set) var counters = Counters()
 
-    var buffer: [UInt8] = []
+    /// The frame being received: its first `filled` octets, unescaped. The
+    /// array is kept at least maximumFrameLength long and written through a
+    /// pointer (an append per octet costs more than the rest of the loop).
+    var buffer: [UInt8]
+    var filled = 0
+    /// The FCS of buffer[..<filled], kept as octets arrive so a frame is
+    /// checked without a second pass; computed as `sumKind`.
+    var sum: UInt32 = 0
+    var sumKind = FCSKind.fcs16
     var escaped = false
     /// Discarding until the next Flag: at start (we may have joined mid-frame)
     /// and after a giant.
@@ -39,7 +47,7 @@ public struct AsyncDeframer: Sendable {
         self.receiveMap = receiveMap
         self.fcs = fcs
         self.maximumFrameLength = maximumFrameLength
-        buffer.reserveCapacity(maximumFrameLength)
+        buffer = [UInt8](repeating: 0, count: max(0, maximumFrameLength))
     }
 
     /// Consumes a chunk; calls `frame` once per good frame with its Protocol
@@ -71,66 +79,130 @@ public struct AsyncDeframer: Sendable {
     public mutating func feed<C: Sequence<UInt8>>(
         _ bytes: C, applying frame: (ProtocolNumber, ArraySlice<UInt8>) -> Change?
     ) {
-        for byte in bytes {
-            if byte == HDLCEncoder.flag {
-                if hunting {
-                    hunting = false
-                } else if escaped {
-                    counters.aborts += 1
-                } else if let change = finish(frame) {
-                    receiveMap = change.receiveMap
-                    maximumFrameLength = change.maximumFrameLength
+        // A generic loop called from another module runs unspecialised,
+        // through the sequence's witness table for every octet: contiguous
+        // input (every read buffer in linkd) takes the pointer loop.
+        let done: Void? = bytes.withContiguousStorageIfAvailable { feed(octets: $0, applying: frame) }
+        if done == nil {
+            let copy = Array(bytes)
+            copy.withUnsafeBufferPointer { feed(octets: $0, applying: frame) }
+        }
+    }
+
+    /// `feed` over octets in memory.
+    public mutating func feed(
+        octets bytes: UnsafeBufferPointer<UInt8>, applying frame: (ProtocolNumber, ArraySlice<UInt8>) -> Change?
+    ) {
+        var index = 0
+        while index < bytes.count {
+            let (next, sawFlag) = absorb(bytes, from: index)
+            index = next
+            guard sawFlag else { break }
+            if hunting {
+                hunting = false
+            } else if escaped {
+                // RFC 1662 §4.3: Control Escape then Flag aborts the frame.
+                counters.aborts += 1
+            } else if let change = finish(frame) {
+                receiveMap = change.receiveMap
+                maximumFrameLength = change.maximumFrameLength
+            }
+            escaped = false
+            filled = 0
+        }
+    }
+
+    /// Takes octets from `start` up to and including the next Flag (or the
+    /// end), into the frame; returns where it stopped and whether at a Flag.
+    mutating func absorb(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Int, Bool) {
+        if buffer.count < maximumFrameLength {
+            buffer.append(contentsOf: repeatElement(0, count: maximumFrameLength - buffer.count))
+        }
+        if filled == 0 || sumKind != fcs { restartSum() }
+        // State in locals for the loop (no exclusive access to self in it).
+        var filled = self.filled, sum = self.sum, escaped = self.escaped, hunting = self.hunting
+        var ignored = 0, giants = 0
+        let limit = maximumFrameLength, map = receiveMap
+        let table = fcs == .fcs16 ? FCS16.wideTable : FCS32.table
+        let initial = sumKind == .fcs16 ? UInt32(FCS16.initial) : FCS32.initial
+        let result: (Int, Bool) = buffer.withUnsafeMutableBufferPointer { frame in
+            table.withUnsafeBufferPointer { table in
+                var i = start
+                while i < bytes.count {
+                    let byte = bytes[i]
+                    i += 1
+                    if byte == HDLCEncoder.flag { return (i, true) }
+                    if hunting { continue }
+                    // RFC 1662 §4.2: unescaped octets flagged in the receive
+                    // ACCM were inserted by the link and are deleted.
+                    if byte < 0x20 && map & (1 << UInt32(byte)) != 0 {
+                        ignored += 1
+                        continue
+                    }
+                    // RFC 1662 §4.2: "the following octet is exclusive-or'd
+                    // with 0x20" whatever it is (an escaped 0x5d arrives as
+                    // 7d 7d).
+                    let octet: UInt8
+                    if escaped {
+                        octet = byte ^ HDLCEncoder.escapeXor
+                        escaped = false
+                    } else if byte == HDLCEncoder.escape {
+                        escaped = true
+                        continue
+                    } else {
+                        octet = byte
+                    }
+                    guard filled < limit else {
+                        giants += 1
+                        hunting = true
+                        filled = 0
+                        sum = initial
+                        continue
+                    }
+                    frame[filled] = octet
+                    filled += 1
+                    sum = (sum >> 8) ^ table[Int(UInt8(truncatingIfNeeded: sum) ^ octet)]
                 }
-                escaped = false
-                buffer.removeAll(keepingCapacity: true)
-                continue
+                return (i, false)
             }
-            if hunting { continue }
-            if byte < 0x20 && receiveMap & (1 << UInt32(byte)) != 0 {
-                counters.ignoredControlCharacters += 1
-                continue
-            }
-            // RFC 1662 §4.2: "the following octet is exclusive-or'd with 0x20"
-            // whatever it is (an escaped 0x5d arrives as 7d 7d).
-            let octet: UInt8
-            if escaped {
-                octet = byte ^ HDLCEncoder.escapeXor
-                escaped = false
-            } else if byte == HDLCEncoder.escape {
-                escaped = true
-                continue
-            } else {
-                octet = byte
-            }
-            guard buffer.count < maximumFrameLength else {
-                counters.giants += 1
-                hunting = true
-                buffer.removeAll(keepingCapacity: true)
-                continue
-            }
-            buffer.append(octet)
+        }
+        self.filled = filled
+        self.sum = sum
+        self.escaped = escaped
+        self.hunting = hunting
+        counters.ignoredControlCharacters += ignored
+        counters.giants += giants
+        return result
+    }
+
+    /// The FCS of what is held, as the current `fcs` (also when the FCS
+    /// was changed between two reads with part of a frame held).
+    mutating func restartSum() {
+        sumKind = fcs
+        switch fcs {
+        case .fcs16: sum = UInt32(FCS16.compute(buffer[..<filled]))
+        case .fcs32: sum = FCS32.compute(buffer[..<filled])
         }
     }
 
     /// A Flag closed the frame in `buffer`.
     mutating func finish(_ frame: (ProtocolNumber, ArraySlice<UInt8>) -> Change?) -> Change? {
         // Back-to-back Flags (RFC 1662 §4.4.2 time fill) are not frames.
-        if buffer.isEmpty { return nil }
-        guard buffer.count >= 2 + fcs.length else {
+        if filled == 0 { return nil }
+        guard filled >= 2 + fcs.length else {
             counters.runts += 1
             return nil
         }
-        let good: Bool
-        switch fcs {
-        case .fcs16: good = FCS16.compute(buffer) == FCS16.good
-        case .fcs32: good = FCS32.compute(buffer) == FCS32.good
+        let good = switch sumKind {
+        case .fcs16: sum == UInt32(FCS16.good)
+        case .fcs32: sum == FCS32.good
         }
         guard good else {
             counters.badFCS += 1
             return nil
         }
         do {
-            let (proto, information) = try FrameHeader.parse(buffer[..<(buffer.count - fcs.length)])
+            let (proto, information) = try FrameHeader.parse(buffer[..<(filled - fcs.length)])
             counters.frames += 1
             return frame(proto, information)
         } catch {
@@ -174,7 +246,7 @@ public struct AsyncDeframer: Sendable {
     /// Drops any partial frame and waits for the next Flag (e.g. after the
     /// link was reopened).
     public mutating func reset() {
-        buffer.removeAll(keepingCapacity: true)
+        filled = 0
         escaped = false
         hunting = true
     }

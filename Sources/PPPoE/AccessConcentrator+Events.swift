@@ -5,7 +5,10 @@
 
 extension AccessConcentrator {
     /// One frame from the 0x8863 socket at monotonic time `now` (nanoseconds).
-    public mutating func receive(_ frame: ArraySlice<UInt8>, now: UInt64) -> [Action] {
+    /// `linkPayload`: the largest PPP payload the frame's link carries with
+    /// the frame's VLAN tags (`VLANTags.maximumPayload(linkMTU:)`); a session
+    /// opened by this frame is held to it, and so is any RFC 4638 grant.
+    public mutating func receive(_ frame: ArraySlice<UInt8>, now: UInt64, linkPayload: Int = .max) -> [Action] {
         let packet: DiscoveryPacket
         do {
             packet = try DiscoveryPacket(parsing: frame)
@@ -15,9 +18,9 @@ extension AccessConcentrator {
         }
         switch packet.code {
         case .padi where packet.destination == configuration.localAddress || packet.destination.isBroadcast:
-            return receivePADI(packet, now: now)
+            return receivePADI(packet, now: now, linkPayload: linkPayload)
         case .padr where packet.destination == configuration.localAddress:
-            return receivePADR(packet, now: now)
+            return receivePADR(packet, now: now, linkPayload: linkPayload)
         case .padt where packet.destination == configuration.localAddress:
             return receivePADT(packet)
         default:
@@ -27,7 +30,9 @@ extension AccessConcentrator {
         }
     }
 
-    public mutating func receive(_ frame: [UInt8], now: UInt64) -> [Action] { receive(frame[...], now: now) }
+    public mutating func receive(_ frame: [UInt8], now: UInt64, linkPayload: Int = .max) -> [Action] {
+        receive(frame[...], now: now, linkPayload: linkPayload)
+    }
 
     /// Ends a session from our side (LCP down, operator kill, shutdown): one
     /// PADT (§5.5). Unknown ids return nothing.
@@ -44,7 +49,7 @@ extension AccessConcentrator {
 
     // MARK: - PADI
 
-    private mutating func receivePADI(_ padi: DiscoveryPacket, now: UInt64) -> [Action] {
+    private mutating func receivePADI(_ padi: DiscoveryPacket, now: UInt64, linkPayload: Int) -> [Action] {
         counters.padiReceived += 1
         switch limiter.admit(padi.source, now: now) {
         case .allowed: break
@@ -65,7 +70,7 @@ extension AccessConcentrator {
         var tags = [Tag(.acName, configuration.acName), Tag(.serviceName, requested)]
         for name in configuration.serviceNames where name != requested { tags.append(Tag(.serviceName, name)) }
         tags.append(Tag(.acCookie, cookies.make(host: padi.source, serviceName: requested, now: now)))
-        tags += echoedTags(padi)
+        tags += echoedTags(padi, linkPayload: linkPayload)
         let pado = DiscoveryPacket(destination: padi.source, source: configuration.localAddress, code: .pado, tags: tags)
         guard let frame = try? pado.encoded(maximumPayload: maxDiscoveryPayload) else {
             counters.padiRefused += 1
@@ -81,20 +86,21 @@ extension AccessConcentrator {
 
     /// Host-Uniq and Relay-Session-Id go back unmodified (Appendix A); a
     /// PPP-Max-Payload request is answered when we can exceed 1492 (RFC 4638 §4).
-    private func echoedTags(_ request: DiscoveryPacket) -> [Tag] {
+    private func echoedTags(_ request: DiscoveryPacket, linkPayload: Int) -> [Tag] {
         var tags: [Tag] = []
         if let uniq = request.hostUniq { tags.append(Tag(.hostUniq, uniq)) }
         if let relay = request.relaySessionID { tags.append(Tag(.relaySessionID, relay)) }
-        if let granted = grantedMaxPayload(request) { tags.append(.pppMaxPayload(UInt16(granted))) }
+        if let granted = grantedMaxPayload(request, linkPayload: linkPayload) { tags.append(.pppMaxPayload(UInt16(granted))) }
         return tags
     }
 
     /// RFC 4638 §4. We grant the smaller of the request and what the
-    /// interface carries, and stay silent when that is not above 1492, so a
-    /// Host never learns a value it must not use.
-    private func grantedMaxPayload(_ request: DiscoveryPacket) -> Int? {
+    /// interface carries (with the request's VLAN tags), and stay silent
+    /// when that is not above 1492, so a Host never learns a value it must
+    /// not use.
+    private func grantedMaxPayload(_ request: DiscoveryPacket, linkPayload: Int) -> Int? {
         guard let asked = request.pppMaxPayload else { return nil }
-        let granted = min(Int(asked), configuration.maximumPayload)
+        let granted = min(Int(asked), configuration.maximumPayload, linkPayload)
         return granted > DiscoveryClient.standardMaximumPayload ? granted : nil
     }
 
@@ -105,7 +111,7 @@ extension AccessConcentrator {
 
     // MARK: - PADR
 
-    private mutating func receivePADR(_ padr: DiscoveryPacket, now: UInt64) -> [Action] {
+    private mutating func receivePADR(_ padr: DiscoveryPacket, now: UInt64, linkPayload: Int) -> [Action] {
         counters.padrReceived += 1
         let service = padr.serviceName ?? []
         // §9: the cookie proves the PADI's source is reachable at that MAC; a
@@ -117,24 +123,29 @@ extension AccessConcentrator {
         }
         if let repeated = repeatedSession(padr, cookie: cookie, now: now) {
             counters.padrRepeated += 1
-            return sendPADS(to: padr, sessionID: repeated.id, tags: [Tag(.serviceName, repeated.serviceName)])
+            return sendPADS(to: padr, sessionID: repeated.id, tags: [Tag(.serviceName, repeated.serviceName)],
+                            linkPayload: linkPayload)
         }
         // §5.4: a service we do not like gets Service-Name-Error and SESSION_ID 0.
         guard serves(service) else {
             counters.padsErrors += 1
-            return sendPADS(to: padr, sessionID: 0, tags: [Tag(.serviceNameError, "service not offered")])
+            return sendPADS(to: padr, sessionID: 0, tags: [Tag(.serviceNameError, "service not offered")],
+                            linkPayload: linkPayload)
         }
         guard sessions.count < configuration.maxSessions, let id = allocateSessionID() else {
             counters.padsErrors += 1
-            return sendPADS(to: padr, sessionID: 0, tags: [Tag(.acSystemError, "session limit reached")])
+            return sendPADS(to: padr, sessionID: 0, tags: [Tag(.acSystemError, "session limit reached")],
+                            linkPayload: linkPayload)
         }
         let session = Session(id: id, peer: padr.source, serviceName: service, hostUniq: padr.hostUniq,
                               relaySessionID: padr.relaySessionID,
-                              maximumPayload: grantedMaxPayload(padr) ?? DiscoveryClient.standardMaximumPayload,
+                              maximumPayload: grantedMaxPayload(padr, linkPayload: linkPayload)
+                                  ?? min(DiscoveryClient.standardMaximumPayload, linkPayload),
                               cookie: cookie, opened: now)
         sessions[id] = session
         byPeer[session.peer, default: []].append(id)
-        return sendPADS(to: padr, sessionID: id, tags: [Tag(.serviceName, service)]) + [.sessionOpened(session)]
+        return sendPADS(to: padr, sessionID: id, tags: [Tag(.serviceName, service)], linkPayload: linkPayload)
+            + [.sessionOpened(session)]
     }
 
     /// The same Host repeating the same PADR (same cookie and Host-Uniq)
@@ -149,9 +160,10 @@ extension AccessConcentrator {
         return nil
     }
 
-    private mutating func sendPADS(to padr: DiscoveryPacket, sessionID: UInt16, tags: [Tag]) -> [Action] {
+    private mutating func sendPADS(to padr: DiscoveryPacket, sessionID: UInt16, tags: [Tag], linkPayload: Int) -> [Action] {
         let pads = DiscoveryPacket(destination: padr.source, source: configuration.localAddress, code: .pads,
-                                   sessionID: sessionID, tags: [Tag(.acName, configuration.acName)] + tags + echoedTags(padr))
+                                   sessionID: sessionID,
+                                   tags: [Tag(.acName, configuration.acName)] + tags + echoedTags(padr, linkPayload: linkPayload))
         guard let frame = try? pads.encoded(maximumPayload: maxDiscoveryPayload) else { return [] }
         counters.padsSent += 1
         return [.send(frame)]

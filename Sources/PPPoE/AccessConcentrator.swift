@@ -43,7 +43,8 @@ public struct AccessConcentrator: Sendable {
         public var serviceName: [UInt8]
         public var hostUniq: [UInt8]?
         public var relaySessionID: [UInt8]?
-        /// 1492, or the RFC 4638 PPP-Max-Payload granted in the PADS.
+        /// 1492, or the RFC 4638 PPP-Max-Payload granted in the PADS; less
+        /// when the link cannot carry 1492 with the session's VLAN tags.
         public var maximumPayload: Int
         /// The PADR's AC-Cookie and when the PADS went out, to spot a repeated PADR.
         var cookie: [UInt8]

@@ -32,6 +32,19 @@ public struct VLANTags: Hashable, Sendable {
     /// Tag octets these tags take in a frame.
     public var length: Int { (outer == nil ? 0 : Self.tagLength) + (inner == nil ? 0 : Self.tagLength) }
 
+    /// The largest PPP payload a session with these tags can carry on a
+    /// link whose MTU is `mtu` (issue 13): the MTU less the PPPoE header and
+    /// the 2-octet Protocol field (RFC 2516 §7, RFC 4638 §1) and less the
+    /// tags, except that a frame whose first TPID is 0x8100 may run 4 octets
+    /// past the MTU (IEEE 802.3's 1522-octet tagged frame, which Linux's
+    /// packet socket allows in `packet_extra_vlan_len_allowed` and no more).
+    /// At MTU 1500: untagged or one C-tag 1492, QinQ under 0x8100 1488,
+    /// QinQ under an 802.1ad S-tag 1484 (1492 needs MTU 1508).
+    public func maximumPayload(linkMTU mtu: Int) -> Int {
+        let firstIsCustomer = outer == nil ? inner != nil : outerTPID == Self.customerTPID
+        return mtu - PPPoEHeader.pppoeLength - 2 - length + (firstIsCustomer ? Self.tagLength : 0)
+    }
+
     /// A tag the device took off: its TCI and TPID (PACKET_AUXDATA).
     public struct Stripped: Equatable, Sendable {
         public var tci: UInt16

@@ -75,10 +75,17 @@ struct L2TPDatagrams {
     /// datagram; cut it with UDPSegments); nil when it was cut (longer
     /// than a slot) or did not come from an IPv4 peer.
     func message(_ i: Int) -> (bytes: ArraySlice<UInt8>, from: L2TPEndpoint, segmentSize: Int)? {
+        guard ports[i] != 0, let (bytes, segmentSize) = payload(i) else { return nil }
+        return (bytes, L2TPEndpoint(address: addresses[i], port: ports[i]), segmentSize)
+    }
+
+    /// Message i and its UDP_GRO segment size, whoever sent it (a connected
+    /// socket's peer, IPv4 or IPv6: a PPP-over-UDP port, DatagramReader);
+    /// nil when it was cut (longer than a slot).
+    func payload(_ i: Int) -> (bytes: ArraySlice<UInt8>, segmentSize: Int)? {
         precondition(i < count)
-        guard lengths[i] > 0, ports[i] != 0 else { return nil }
+        guard lengths[i] > 0 else { return nil }
         let start = i * slotSize
-        return (storage[start..<(start + lengths[i])], L2TPEndpoint(address: addresses[i], port: ports[i]),
-                gro ? Int(segments[i]) : 0)
+        return (storage[start..<(start + lengths[i])], gro ? Int(segments[i]) : 0)
     }
 }

@@ -155,8 +155,12 @@ final class L2TPTransport: Transport {
     init(host: PortSessions, descriptor: Int32) {
         self.host = host
         socket = L2TPSocket(descriptor: descriptor)
-        // man 7 udp: a kernel without UDP_GRO refuses it; then one datagram a message.
-        inbound = L2TPDatagrams(gro: host.bridging.offload && ppp_udp_enable_gro(descriptor) == 0)
+        // man 7 udp: a kernel without UDP_GRO refuses it; then one datagram a
+        // message. Off explicitly without offload: a socket from the fd store
+        // may have it on, and its runs would not fit plain slots.
+        let gro = host.bridging.offload && ppp_udp_set_gro(descriptor, 1) == 0
+        if !gro { _ = ppp_udp_set_gro(descriptor, 0) }
+        inbound = L2TPDatagrams(gro: gro)
         l2tp = host.settings.l2tp
         servers = l2tp.servers.compactMap { L2TPEndpoint($0, defaultPort: 1701) }
         peers = Set(l2tp.peers.compactMap { L2TPEndpoint($0, defaultPort: 1701)?.address })

@@ -91,7 +91,7 @@ final class PPPoEAccessConcentratorTransport: Transport {
             }
         }
         requestTags = tags
-        perform(ac.receive(frame, now: now))
+        perform(ac.receive(frame, now: now, linkPayload: port.payload(for: tags)))
         requestTags = .untagged
     }
 

@@ -139,9 +139,10 @@ final class PPPoEClientTransport: Transport {
         c.hostUniq = p.hostUniq.isEmpty || isUpstream
             ? withUnsafeBytes(of: PPPoEPort.random64()) { Array($0) } : p.hostUniq
         // RFC 4638 §4: ask for more than 1492 only when `mru` does and the
-        // interface carries it (MTU 1508 for a 1500-octet payload).
+        // interface carries it with our VLAN tags (MTU 1508 for a
+        // 1500-octet payload untagged).
         if Int(settings.mru) > PPPoEPort.standardPayload {
-            c.requestedMaxPayload = UInt16(clamping: min(Int(settings.mru), port.interfacePayload))
+            c.requestedMaxPayload = UInt16(clamping: min(Int(settings.mru), port.payload(for: port.dialTags)))
         }
         c.timeout = Double(p.padiTimeout)
         c.padiAttempts = Int(p.padiAttempts)
@@ -195,8 +196,12 @@ final class PPPoEClientTransport: Transport {
                 if let t = dial.timer { rt.loop.cancel(t) }
                 dial.timer = nil
             case .established(let session):
+                // The AC's 1492 is more than a tagged frame carries on a
+                // 1500-octet link (VLANTags.maximumPayload): the MRU ceiling
+                // is what both hold.
                 let binding = PPPoEBinding(sessionID: session.id, peer: session.peer, local: port.local,
-                                           maximumPayload: session.maximumPayload, serviceName: session.serviceName,
+                                           maximumPayload: min(session.maximumPayload, port.payload(for: port.dialTags)),
+                                           serviceName: session.serviceName,
                                            acName: session.acName, relaySessionID: session.relaySessionID,
                                            vlan: port.dialTags)
                 if dial.number == nil {

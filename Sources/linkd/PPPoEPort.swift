@@ -84,7 +84,11 @@ final class PPPoEPort {
     var settings: PortSettings { host.settings }
 
     /// The largest PPP payload this interface carries (RFC 4638: MTU - 8).
-    var interfacePayload: Int { interface.mtu - PPPoEHeader.pppoeLength - 2 }
+    var interfacePayload: Int { payload(for: .untagged) }
+
+    /// The same for a session with `tags` (issue 13): its frames carry the
+    /// tags within the MTU, so its MRU ceiling is lower (VLANTags).
+    func payload(for tags: VLANTags) -> Int { tags.maximumPayload(linkMTU: interface.mtu) }
 
     /// Watches both sockets; false (logged) when it cannot.
     func watch(discovery: @escaping () -> Void, sessions: @escaping () -> Void) -> Bool {

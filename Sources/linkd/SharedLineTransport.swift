@@ -94,4 +94,9 @@ final class SharedLineTransport: Transport {
     func sessionEnded(_ session: Session, on circuit: Circuit) {}
 
     func dial(for subscriber: String) throws(MethodError) -> String { try host.dialOneAtATime(for: subscriber) }
+
+    /// A UDP port's receive side (issue 21: UDP_GRO runs and their frames).
+    func addStatus(to status: inout JSONObject) {
+        if case .datagrams(let reader) = reading { status["receive_batch"] = .object(reader.json) }
+    }
 }

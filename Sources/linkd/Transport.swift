@@ -57,7 +57,8 @@ enum Transports {
             guard let d = port.descriptor else { return IdleTransport(host: host, why: "no UDP socket") }
             // A slot holds the largest frame LCP lets the peer send (MRU,
             // 1500 by default) plus framing; a longer datagram is dropped.
-            let reader = DatagramReader(slotSize: Int(max(settings.mru, 1500)) + 64)
+            // With offload on, UDP_GRO: a GSO peer's run arrives in one slot.
+            let reader = DatagramReader(fd: d.raw, slotSize: Int(max(settings.mru, 1500)) + 64, gro: host.bridging.offload)
             return SharedLineTransport(host: host, descriptor: d.raw, peer: settings.remote, reading: .datagrams(reader))
         case .tcp where !settings.local.isEmpty:
             guard let d = port.descriptor else { return IdleTransport(host: host, why: "no listening socket") }

@@ -211,9 +211,40 @@ final class Channels: SessionHost {
 
     // MARK: the fd store (DESIGN.md "Restart without losing sessions")
 
+    /// Sessions whose deposit waits for the end of the round.
+    private var depositsQueued: [NetworkSession] = []
+    /// Made once, so queueing allocates nothing (EventLoop.atRoundEnd).
+    private lazy var depositQueuedAtRoundEnd: () -> Void = { [unowned self] in self.depositQueued() }
+
     /// Deposits the session's channel, its TUN and its state record; the
     /// deposit under the same key replaces the last one.
+    /// Issue 13: inside an event-loop round the deposit waits for the
+    /// round's end, so what one round changes in a session (IPCP and
+    /// IPv6CP opening on frames read together, a resume and its held
+    /// frames) costs one deposit, one pppinit round trip, not one each.
+    /// The deposit still leaves before the loop waits again.
     func save(_ session: NetworkSession) {
+        guard !session.ended, !session.depositQueued else { return }
+        if depositsQueued.isEmpty, !runtime.loop.atRoundEnd(depositQueuedAtRoundEnd) {
+            deposit(session)  // outside a round: at once
+            return
+        }
+        session.depositQueued = true
+        depositsQueued.append(session)
+    }
+
+    private func depositQueued() {
+        let queued = depositsQueued
+        depositsQueued.removeAll(keepingCapacity: true)
+        for session in queued {
+            session.depositQueued = false
+            // A session that ended in the round was withdrawn; one replaced
+            // under its id is not this one.
+            if sessions[session.id] === session { deposit(session) }
+        }
+    }
+
+    private func deposit(_ session: NetworkSession) {
         guard !session.ended else { return }
         let state = session.snapshot()
         // On the mux the unit is the session's only descriptor: the mux

@@ -85,6 +85,9 @@ final class LinuxUnits: UnitSystem {
     /// pppinit answers one tun-requested with (1 from a pppinit before it).
     var batch = 1
 
+    /// Where a refusal the kernel gives every unit alike is said once.
+    var log: Log?
+
     /// Ended sessions' units, deleted in batches.
     let retirement: UnitRetirement
     /// Units by offload mode (issue 21).
@@ -268,12 +271,25 @@ final class LinuxUnits: UnitSystem {
         guard index > 0 else { throw .system(call: "ioctl(SIOCGIFINDEX \(actual))", errno: errno) }
         let unit = Unit(fd: fd, name: actual, index: index, offload: mode)
         if !ipv6 { disableIPv6(actual) }
-        try netlink.setUp(index: index, mtu: mtu)
+        // Issue 13: with IPv6CP the link-local address is the negotiated
+        // one (RFC 5072 §5), added when IPv6CP opens; the kernel's own
+        // (and its fe80::/64 route, inserted beside that of every other
+        // unit) is work that grew with the number of units. Told in the
+        // datagram that brings the unit up, before IFF_UP.
+        if try !netlink.setUp(index: index, mtu: mtu, kernelLinkLocal: !ipv6) {
+            // Every unit gets the same answer from this kernel: said once.
+            if linkLocalOffFailed == 0 {
+                log?.warning("\(actual): the kernel keeps its own link-local address (IFLA_INET6_ADDR_GEN_MODE refused)")
+            }
+            linkLocalOffFailed += 1
+        }
         return unit
     }
 
     /// Units created with the kernel's IPv6 off, and those where that failed.
     private(set) var ipv6Off = 0, ipv6OffFailed = 0
+    /// IPv6 units whose kernel link-local address could not be turned off.
+    private(set) var linkLocalOffFailed = 0
 
     /// Issue 13: a unit that comes up with IPv6 on gets a multicast route
     /// (ff00::/8) and a link-local address with its fe80::/64 route, and

@@ -27,6 +27,7 @@ final class Ncpd: Daemon {
         self.units = units
         // Issue 13: one request carries as many as this pppinit opens at once.
         units?.batch = Int(settings.tunBatch)
+        units?.log = rt.log
         // Where /dev/net/tun is 0600 our uid cannot open it after the drop: pppinit
         // opens it for us (tunRequested) and we keep a few in stock.
         units?.requestDescriptors = { [unowned rt] count in

@@ -4,18 +4,9 @@
 // number), and a boundary table of records the new image refuses with a typed error
 // instead of adopting descriptors it cannot account for.
 import Foundation
+import TestSupport
 import Testing
 @testable import IPC
-
-private func fixtureHex(_ name: String, _ file: String = #filePath) throws -> [UInt8] {
-    let tests = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
-    let text = try String(contentsOf: tests.appendingPathComponent("Fixtures/records/\(name).hex"), encoding: .utf8)
-    let hex = Array(text.utf8.filter { $0 != UInt8(ascii: "\n") })
-    try #require(hex.count % 2 == 0 && !hex.isEmpty, "\(name).hex")
-    return try stride(from: 0, to: hex.count, by: 2).map { i in
-        try #require(UInt8(String(decoding: hex[i..<i + 2], as: UTF8.self), radix: 16), "\(name).hex at \(i)")
-    }
-}
 
 @Suite struct InitStateRecordTests {
     static let sample = InitStateRecord(
@@ -58,7 +49,7 @@ private func fixtureHex(_ name: String, _ file: String = #filePath) throws -> [U
     /// that release executes this pppinit. It has no event sequence
     /// number, so events number from 1 again, as they did.
     @Test func recordOfThePreviousRelease() throws {
-        let fixture = try fixtureHex("pppinit-state")
+        let fixture = try recordFixture("pppinit-state")
         #expect(fixture[0] == 1)
         #expect(try InitStateRecord.decode(fixture) == Self.sample)
     }
@@ -66,7 +57,7 @@ private func fixtureHex(_ name: String, _ file: String = #filePath) throws -> [U
     /// This release's bytes (version 2): the next release's pppinit reads
     /// them when it is the image an upgrade from this one executes.
     @Test func recordOfThisRelease() throws {
-        let fixture = try fixtureHex("pppinit-state-v2")
+        let fixture = try recordFixture("pppinit-state-v2")
         #expect(Self.sampleV2.encoded() == fixture)
         #expect(try InitStateRecord.decode(fixture) == Self.sampleV2)
     }

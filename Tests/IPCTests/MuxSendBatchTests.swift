@@ -1,15 +1,18 @@
 // Issue 21 point 2: the mux sends in vectors. MuxEndpoint on a real
 // SEQPACKET socketpair driven by a real EventLoop: frames of several
 // sessions sent in one round leave in one sendmmsg when the round ends, in
-// order; a 65th frame makes the first 64 leave at once; a super-packet (longer
-// than a slot) and a control record between small frames keep their place;
+// order; a 65th frame makes the first 64 leave at once; small super-packets
+// join the vector until the arena is full; a long super-packet (more than the
+// arena takes) and a control record between small frames keep their place;
 // with the socket full what it refuses of a batch waits in its session's
 // queue and arrives in order, as a frame that found the socket full always
-// did. Decided by the endpoint's counters (calls and frames), never by time.
+// did; the queues drain in vectors, round-robin, a long frame alone in its
+// turn. Decided by the endpoint's counters (calls and frames), never by time.
 #if canImport(Glibc)
 import Glibc
 #endif
 import IPC
+import TestSupport
 import Testing
 
 @Suite struct MuxSendBatchTests {
@@ -45,24 +48,9 @@ import Testing
             got.compactMap { if case .frame(let h, let f) = $0 { (h, f) } else { nil } }
         }
 
-        /// Runs `body` inside one dispatched round of the loop (a readable
-        /// pipe's handler); returns once that round has ended.
-        func inRound(_ body: @escaping () -> Void) throws {
-            var fds: [Int32] = [0, 0]
-            try #require(pipe(&fds) == 0)
-            defer { _ = close(fds[0]); _ = close(fds[1]) }
-            var ran = false
-            try loop.watch(fds[0]) { _ in
-                guard !ran else { return }
-                ran = true
-                body()
-            }
-            defer { loop.unwatch(fds[0]) }
-            var one: UInt8 = 1
-            _ = write(fds[1], &one, 1)
-            _ = loop.run(until: { ran }, seconds: 10)
-            try #require(ran, "the round never ran")
-        }
+        /// Runs `body` inside one dispatched round of the loop; returns
+        /// once that round has ended (TestSupport's EventLoopRound).
+        func inRound(_ body: @escaping () -> Void) throws { try TestSupport.inRound(loop, body) }
     }
 
     /// Frame i of session `handle`: Protocol 0x0021, then i, then filler.
@@ -115,11 +103,11 @@ import Testing
     }
 
     @Test func aSuperPacketAndAControlRecordBetweenSmallFramesKeepTheirPlace() throws {
-        // Slots hold 2048 octets of frame; a 10,000-octet frame goes alone.
+        // The arena takes frames of up to 16 KiB; a 20,000-octet one goes alone.
         let e = try Ends(largestFrame: 70_000)
         try e.inRound {
             for i in 0..<3 { _ = Self.send(e, i, handle: 1) }
-            _ = Self.send(e, 3, handle: 2, length: 10_000)
+            _ = Self.send(e, 3, handle: 2, length: 20_000)
             for i in 4..<6 { _ = Self.send(e, i, handle: 1) }
             e.a.send(.close(handle: 2, reason: "LCP down"))
             for i in 6..<8 { _ = Self.send(e, i, handle: 1) }
@@ -133,7 +121,7 @@ import Testing
             return -1
         }
         #expect(order == [0, 1, 2, 3, 4, 5, -1, 6, 7])
-        #expect(e.frames[3].0 == 2 && e.frames[3].1.count == 10_002)
+        #expect(e.frames[3].0 == 2 && e.frames[3].1.count == 20_002)
         #expect(e.got[6] == .control(.close(handle: 2, reason: "LCP down")))
     }
 
@@ -164,5 +152,66 @@ import Testing
             #expect(arrived == sent)
         }
         #expect(e.a.waitingFrames == 0 && e.a.counters.framesOut == accepted.count)
+    }
+
+    @Test func smallSuperPacketsJoinTheRoundsVectorUntilTheArenaIsFull() throws {
+        // 1 MiB of socket buffer: nothing is refused, the arena decides.
+        let e = try Ends(buffer: 1 << 20, largestFrame: 70_000)
+        var after21 = 0, after22 = 0
+        try e.inRound {
+            _ = Self.send(e, 0, handle: 1)
+            // 12,002-octet frames (a coalesced run of 8 segments): 4 + 12,002
+            // octets each, 8-aligned (12,008), 21 fill the 256 KiB arena
+            // behind the small one (112); the 22nd finds no room, and the
+            // 22 held leave first.
+            for i in 1...30 {
+                #expect(Self.send(e, i, handle: UInt32(i % 2 + 1), length: 12_000) == .sent)
+                if i == 21 { after21 = e.a.counters.framesOut }
+                if i == 22 { after22 = e.a.counters.framesOut }
+            }
+            _ = Self.send(e, 31, handle: 3)
+        }
+        #expect(after21 == 0 && after22 == 22)
+        let c = e.a.counters
+        #expect(c.sendBatches == 2 && c.sendBatched == 32 && c.sendLargest == 22 && c.sendDirect == 0 && c.queued == 0)
+        #expect(c.bytesOut == 2 * 102 + 30 * 12_002)
+        #expect(e.loop.run(until: { e.got.count == 32 }, seconds: 10))
+        #expect(e.frames.map { Self.number($0.1) } == Array(0...31))
+        #expect(e.frames.map(\.1.count) == [102] + Array(repeating: 12_002, count: 30) + [102])
+        // Every octet as sent: frame i is i's two octets, then i repeated.
+        for (_, f) in e.frames[1...30] {
+            let i = Self.number(f)
+            #expect(f[4...].allSatisfy { $0 == UInt8(truncatingIfNeeded: i) })
+        }
+    }
+
+    @Test func queuedFramesDrainInVectorsRoundRobinALongOneAloneInItsTurn() throws {
+        let e = try Ends(buffer: 65_536, largestFrame: 70_000)
+        // Outside a round, frames go at once until the socket is full; the
+        // first one it refuses waits (session 9).
+        var direct = 0
+        while direct < 10_000 && Self.send(e, direct, handle: 9, length: 1000) == .sent { direct += 1 }
+        try #require(direct < 10_000 && e.a.waitingFrames == 1)
+        // Behind it: sessions 1, 2, 3 with 5, 2 and 1 frames, 2's first a
+        // 20,000-octet super-packet (longer than the arena takes).
+        let plan: [(UInt32, Int)] = [(1, 1000), (1, 1000), (1, 1000), (2, 20_000), (3, 1000), (1, 1000), (2, 1000), (1, 1000)]
+        for (k, (h, length)) in plan.enumerated() {
+            #expect(Self.send(e, direct + 1 + k, handle: h, length: length) == .queued)
+        }
+        let before = e.a.counters
+        let total = direct + 1 + plan.count
+        #expect(e.loop.run(until: { e.got.count == total && e.a.waitingFrames == 0 }, seconds: 30))
+        let c = e.a.counters
+        // One turn per session: 9, then 1 2 3, 1 2, 1, 1, 1.
+        let n = direct
+        let expected = [n] + [n + 1, n + 4, n + 5, n + 2, n + 7, n + 3, n + 6, n + 8]
+        #expect(e.frames.map { Self.number($0.1) } == Array(0..<direct) + expected)
+        #expect(e.frames.map(\.0).suffix(9) == [9, 1, 2, 3, 1, 2, 1, 1, 1])
+        // Every small frame left in a sendmmsg, the super-packet alone.
+        #expect(c.framesOut - before.framesOut == 1 + plan.count)
+        #expect(c.sendBatched - before.sendBatched == plan.count)
+        #expect(c.sendDirect - before.sendDirect == 1)
+        #expect(c.sendBatches - before.sendBatches >= 2 && c.gone == 0 && c.queueFull == 0)
+        #expect(e.frames.first { Self.number($0.1) == n + 4 }?.1.count == 20_002)
     }
 }

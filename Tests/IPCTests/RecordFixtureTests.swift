@@ -1,18 +1,9 @@
 // Issue 20, point 4: authd's counter base as the previous release deposited
 // it (unversioned, Tests/Fixtures/records) still reads; today's is versioned.
 import Foundation
+import TestSupport
 import Testing
 @testable import IPC
-
-private func recordFixture(_ name: String, _ file: String = #filePath) throws -> [UInt8] {
-    let tests = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
-    let text = try String(contentsOf: tests.appendingPathComponent("Fixtures/records/\(name).hex"), encoding: .utf8)
-    let hex = Array(text.utf8.filter { $0 != UInt8(ascii: "\n") })
-    try #require(hex.count % 2 == 0 && !hex.isEmpty, "\(name).hex")
-    return try stride(from: 0, to: hex.count, by: 2).map { i in
-        try #require(UInt8(String(decoding: hex[i..<i + 2], as: UTF8.self), radix: 16), "\(name).hex at \(i)")
-    }
-}
 
 @Suite struct IPCRecordFixtureTests {
     static let counters: SessionCounters = {

@@ -28,10 +28,12 @@ extension AuthSessionTests {
                          "A:\n\(a.log.suffix(3000))\nB:\n\(b.log.suffix(3000))")
 
         // dhcpcd on the subscriber's unit takes an address and a prefix.
-        let conf = "/tmp/ppprouter-dhcpcd-acct-\(tag()).conf"
-        defer { try? FileManager.default.removeItem(atPath: conf) }
+        let run = tag()
+        let conf = "/tmp/ppprouter-dhcpcd-acct-\(run).conf"
+        defer { try? FileManager.default.removeItem(atPath: conf); PrivateDhcpcd.remove(tag: run) }
         try "duid\nnoipv6rs\nipv6only\nia_na 1\nia_pd 2\n".write(toFile: conf, atomically: true, encoding: .utf8)
-        let got = try nsB.exec(["dhcpcd", "-f", conf, "-B", "-d", "-1", "-t", "30", "-c", "/bin/true", ifB], timeout: 60)
+        let dirs = try PrivateDhcpcd(tag: run)
+        let got = try nsB.exec(dirs.command(["-f", conf, "-B", "-d", "-1", "-t", "30", "-c", "/bin/true", ifB]), timeout: 60)
         #expect(got.status == 0, "dhcpcd: \(got.stdout)\(got.stderr)")
         let bound = { (s: JSON) -> Bool in
             s["ipv6"]?["prefix"]?.string == prefix && s["ipv6"]?["address"]?.string == address

@@ -35,9 +35,10 @@ extension IPv6SessionTests {
 
         // dhcpcd stays in the foreground (no -1), so it renews at T1.
         let conf = "/tmp/ppprouter-dhcpcd-restart-\(tag).conf"
-        defer { try? FileManager.default.removeItem(atPath: conf) }
+        defer { try? FileManager.default.removeItem(atPath: conf); PrivateDhcpcd.remove(tag: tag) }
         try "duid\nnoipv6rs\nipv6only\nia_na 1\nia_pd 2\n".write(toFile: conf, atomically: true, encoding: .utf8)
-        let dhcpcd = try NamespacedProcess(namespace: nsB.name, ["dhcpcd", "-f", conf, "-B", "-d", "-c", "/bin/true", "ppp0"])
+        let dirs = try PrivateDhcpcd(tag: tag)
+        let dhcpcd = try NamespacedProcess(namespace: nsB.name, dirs.command(["-f", conf, "-B", "-d", "-c", "/bin/true", "ppp0"]))
         defer { stopDhcpcd(dhcpcd, nsB) }
         let bound = { (s: JSON) -> Bool in
             s["ipv6"]?["address"]?.string == address && s["ipv6"]?["prefix"]?.string == slash64

@@ -41,9 +41,11 @@ enum IPv6LabConfig {
 struct IPv6SessionTests {
     /// dhcpcd asking for one delegated prefix and nothing else: no RS
     /// (rdisc6 checks RAs), no hooks (its scripts would touch the host's
-    /// resolv.conf), one shot in the foreground.
+    /// resolv.conf), one shot in the foreground, with its own run and
+    /// state directories (PrivateDhcpcd).
     static func dhcpcd(_ ns: Netns, conf: String, tag: String) throws -> CommandResult {
-        try ns.exec(["dhcpcd", "-f", conf, "-B", "-d", "-1", "-t", "30", "-c", "/bin/true", "ppp0"], timeout: 60)
+        let dirs = try PrivateDhcpcd(tag: tag)
+        return try ns.exec(dirs.command(["-f", conf, "-B", "-d", "-1", "-t", "30", "-c", "/bin/true", "ppp0"]), timeout: 60)
     }
 
     @Test(.enabled(if: hasRdisc6 && hasDhcpcd, "needs ndisc6 and dhcpcd-base (scripts/test.sh installs them)"))
@@ -80,7 +82,7 @@ struct IPv6SessionTests {
 
         // dhcpcd asks for a prefix (IA_PD) and gets the pool's first /56.
         let conf = "/tmp/ppprouter-dhcpcd-\(tag).conf"
-        defer { try? FileManager.default.removeItem(atPath: conf) }
+        defer { try? FileManager.default.removeItem(atPath: conf); PrivateDhcpcd.remove(tag: tag) }
         try "duid\nnoipv6rs\nipv6only\nia_pd 1\noption dhcp6_name_servers\n".write(toFile: conf, atomically: true, encoding: .utf8)
         let first = try Self.dhcpcd(nsB, conf: conf, tag: tag)
         print("dhcpcd:\n\(first.stdout)\(first.stderr)")
@@ -155,7 +157,7 @@ struct IPv6SessionTests {
         let ifA = try #require(lab.first["interface"]?.string)
         let tag = "\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         let conf = "/tmp/ppprouter-dhcpcd-na-\(tag).conf"
-        defer { try? FileManager.default.removeItem(atPath: conf) }
+        defer { try? FileManager.default.removeItem(atPath: conf); PrivateDhcpcd.remove(tag: tag) }
         try "duid\nnoipv6rs\nipv6only\nia_na 1\nia_pd 2\n".write(toFile: conf, atomically: true, encoding: .utf8)
         let capture = try IPv6Capture(nsB, interface: "ppp0")
         let got = try Self.dhcpcd(nsB, conf: conf, tag: tag)

@@ -130,10 +130,7 @@ struct MetricsTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let ac = try RouterUnderTest(config: path, netns: net.left.name)
         defer { ac.stop() }
-        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
-        let sessionSocket = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
-        let swarm = PPPoESwarm(count: n, discoveryFD: discovery.descriptor.raw, sessionFD: sessionSocket.descriptor.raw,
-                               user: "swarm", password: "many-hosts")
+        let swarm = try PPPoESwarm.onCPE(net, count: n)
         try swarm.run(seconds: 30, rate: 100, window: n) { $0.count(.up) + $0.count(.ended) == n }
         #expect(swarm.count(.up) == n, "\(ac.log)")
         _ = try ac.allRunning()

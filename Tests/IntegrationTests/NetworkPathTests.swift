@@ -148,6 +148,16 @@ struct NetworkPathTests {
         #expect(addrA.contains("inet6 fe80::\(idA) peer fe80::\(idB)/128"), "\(addrA)")
         let addrB = try nsB.exec(["ip", "addr", "show", "dev", ifB]).stdout
         #expect(addrB.contains("inet 10.99.0.10 peer 10.99.0.1/32"), "\(addrB)")
+        // Issue 13: the negotiated link-local address is the unit's only
+        // IPv6 address (the kernel was told to make none of its own), and
+        // no fe80::/64 route of the kernel's sits beside every other unit's.
+        for (ns, unit, addr) in [(nsA, ifA, addrA), (nsB, ifB, addrB)] {
+            #expect(addr.components(separatedBy: "inet6 ").count == 2, "\(ns.name): \(addr)")
+            let routes = try ns.exec(["ip", "-6", "route", "show", "dev", unit]).stdout
+            #expect(!routes.contains("fe80::/64"), "\(ns.name): \(routes)")
+            // Nor one to our own address: the route to the peer only.
+            #expect(routes.components(separatedBy: "fe80::").count == 2, "\(ns.name): \(routes)")
+        }
 
         for (ns, target) in [(nsA, "10.99.0.10"), (nsB, "10.99.0.1")] {
             let p = try ns.exec(["ping", "-c", "3", "-i", "0.2", "-W", "2", target])

@@ -9,7 +9,8 @@ import Foundation
 import IPC
 import Testing
 
-private func offloadAC(_ offload: Bool) -> String {
+/// The AC of the offload suites on bras0; `port` adds keys (VLANs).
+func offloadAC(_ offload: Bool, address: String = "10.96.0.1:10.96.0.2", port: String = "") -> String {
     """
     [router]
     seccomp = "kill"
@@ -17,13 +18,15 @@ private func offloadAC(_ offload: Bool) -> String {
     type = "pppoe"
     role = "ac"
     interface = "bras0"
-    address = "10.96.0.1:10.96.0.2"
+    address = "\(address)"
     offload = \(offload)
+    \(port)
     \(withoutWatchdog)
     """
 }
 
-private func offloadClient(_ offload: Bool) -> String {
+/// Its client on cpe0; `port` adds keys (VLANs).
+func offloadClient(_ offload: Bool, port: String = "") -> String {
     """
     [router]
     seccomp = "kill"
@@ -33,6 +36,7 @@ private func offloadClient(_ offload: Bool) -> String {
     interface = "cpe0"
     noipdefault = true
     offload = \(offload)
+    \(port)
     \(withoutWatchdog)
     """
 }
@@ -70,10 +74,28 @@ c.close()
 print(h.hexdigest(), n)
 """
 
-@Suite(.serialized) struct OffloadTests {
-    /// Moves `file` from `from` to `to` (server in `to`'s namespace on
+/// What OffloadTests and VLANOffloadTests share: the transfer script and
+/// a file of `size` random octets in /tmp (removed by `remove`), and the
+/// file moved through a session each way with sha256 compared.
+struct OffloadTransfer {
+    let script: String, file: String, size: Int
+
+    init(name: String, size: Int) {
+        script = "/tmp/ppprouter-\(name)-\(getpid()).py"
+        file = "/tmp/ppprouter-\(name)-\(getpid()).bin"
+        self.size = size
+        FileManager.default.createFile(atPath: script, contents: Data(transferScript.utf8))
+        var bytes = [UInt8](repeating: 0, count: size)
+        var g = SystemRandomNumberGenerator()
+        for i in stride(from: 0, to: bytes.count, by: 8) { withUnsafeBytes(of: g.next() as UInt64) { for k in 0..<8 { bytes[i + k] = $0[k] } } }
+        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+    }
+
+    func remove() { for p in [script, file] { try? FileManager.default.removeItem(atPath: p) } }
+
+    /// Moves the file from `from` to `to` (server in `to`'s namespace on
     /// `address`) and returns both ends' "sha256 length".
-    func transfer(_ file: String, script: String, from: Netns, to: Netns, address: String) throws -> (sent: String, received: String) {
+    func transfer(from: Netns, to: Netns, address: String) throws -> (sent: String, received: String) {
         let port = "\(Int.random(in: 20_000...40_000))"
         let server = try NamespacedProcess(namespace: to.name, ["python3", script, "serve-recv", address, port])
         let client = try from.exec(["python3", script, "connect-send", address, port, file], timeout: 120)
@@ -84,32 +106,48 @@ print(h.hexdigest(), n)
                 server.output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// Upload (client → AC at `acAddress`), then download (AC → the client's
+    /// IPCP address in `up`): every octet arrives, each way.
+    func bothWays(_ net: VethPair, acAddress: String, up: JSON, clientLog: () -> String) throws {
+        let upload = try transfer(from: net.right, to: net.left, address: acAddress)
+        #expect(!upload.sent.isEmpty && upload.sent == upload.received,
+                "upload: sent \(upload.sent), received \(upload.received)\nclient log:\n\(clientLog().suffix(3000))")
+        let clientAddress = try #require(up["ipcp"]?["local"]?.string)
+        let download = try transfer(from: net.left, to: net.right, address: clientAddress)
+        #expect(!download.sent.isEmpty && download.sent == download.received, "download: sent \(download.sent), received \(download.received)")
+        #expect(upload.sent.hasSuffix(" \(size)"))
+    }
+}
+
+/// An AC router on `net`'s left and a client router on its right, the
+/// client's session IPCP-opened (waited for at most `seconds`).
+func offloadRouters(_ net: VethPair, ac acPath: String, client clientPath: String, seconds: Double = 20) throws
+    -> (ac: RouterUnderTest, client: RouterUnderTest, up: JSON) {
+    let ac = try RouterUnderTest(config: acPath, netns: net.left.name)
+    do {
+        try ac.allRunning()
+        let client = try RouterUnderTest(config: clientPath, netns: net.right.name)
+        guard let up = client.waitForSession(seconds: seconds, ipcpOpened) else {
+            defer { client.stop() }
+            throw TestFailure("no session; client log:\n\(client.log)\nAC log:\n\(ac.log)")
+        }
+        return (ac, client, up)
+    } catch {
+        ac.stop()
+        throw error
+    }
+}
+
+@Suite(.serialized) struct OffloadTests {
     func run(offload: Bool) throws {
         let net = try VethPair("bras0", "cpe0", mtu: 1500)
         let acPath = writeConfig(offloadAC(offload)), clientPath = writeConfig(offloadClient(offload))
-        let script = "/tmp/ppprouter-offload-\(getpid()).py", file = "/tmp/ppprouter-offload-\(getpid()).bin"
-        FileManager.default.createFile(atPath: script, contents: Data(transferScript.utf8))
-        defer { for p in [acPath, clientPath, script, file] { try? FileManager.default.removeItem(atPath: p) } }
-        var bytes = [UInt8](repeating: 0, count: 20 << 20)
-        var g = SystemRandomNumberGenerator()
-        for i in stride(from: 0, to: bytes.count, by: 8) { withUnsafeBytes(of: g.next() as UInt64) { for k in 0..<8 { bytes[i + k] = $0[k] } } }
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
-
-        let ac = try RouterUnderTest(config: acPath, netns: net.left.name)
-        defer { ac.stop() }
-        try ac.allRunning()
-        let client = try RouterUnderTest(config: clientPath, netns: net.right.name)
-        defer { client.stop() }
-        let up = try #require(client.waitForSession(ipcpOpened), "no session; client log:\n\(client.log)\nAC log:\n\(ac.log)")
+        let data = OffloadTransfer(name: "offload", size: 20 << 20)
+        defer { data.remove(); for p in [acPath, clientPath] { try? FileManager.default.removeItem(atPath: p) } }
+        let (ac, client, up) = try offloadRouters(net, ac: acPath, client: clientPath)
+        defer { client.stop(); ac.stop() }
         #expect(up["local"]?["mru"]?.int == 1492)
-
-        // Upload (client → AC), then download (AC → client).
-        let upload = try transfer(file, script: script, from: net.right, to: net.left, address: "10.96.0.1")
-        #expect(!upload.sent.isEmpty && upload.sent == upload.received, "upload: sent \(upload.sent), received \(upload.received)\nclient log:\n\(client.log)")
-        let clientAddress = try #require(up["ipcp"]?["local"]?.string)
-        let download = try transfer(file, script: script, from: net.left, to: net.right, address: clientAddress)
-        #expect(!download.sent.isEmpty && download.sent == download.received, "download: sent \(download.sent), received \(download.received)")
-        #expect(upload.sent.hasSuffix(" \(20 << 20)"))
+        try data.bothWays(net, acAddress: "10.96.0.1", up: up, clientLog: { client.log })
 
         // The counters: both ncpds read super-packets from their TUN and
         // both linkds segmented them, with offloads on; none with them off.

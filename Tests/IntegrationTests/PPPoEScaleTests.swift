@@ -160,10 +160,7 @@ extension RouterUnderTest {
         let residentBefore = daemons.map { $0.1.map(residentKB) ?? 0 }
         let figuresBefore = "linkd \(footprint(linkd)), ncpd \(footprint(ncpd)), authd \(footprint(pid(components["authd"]))), pppinit \(footprint(pppinit))"
 
-        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
-        let sessionSocket = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
-        let swarm = PPPoESwarm(count: n, discoveryFD: discovery.descriptor.raw, sessionFD: sessionSocket.descriptor.raw,
-                               user: "swarm", password: "many-hosts")
+        let swarm = try PPPoESwarm.onCPE(net, count: n)
 
         // Every Host up: discovery, LCP, PAP, IPCP.
         let ncpdCPU0 = cpuSeconds(ncpd)
@@ -330,10 +327,7 @@ extension RouterUnderTest {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let ac = try withSoftNoFileLimit(1024) { try RouterUnderTest(config: path, netns: net.left.name) }
         defer { ac.stop() }
-        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
-        let sessionSocket = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
-        let swarm = PPPoESwarm(count: n, discoveryFD: discovery.descriptor.raw, sessionFD: sessionSocket.descriptor.raw,
-                               user: "swarm", password: "many-hosts")
+        let swarm = try PPPoESwarm.onCPE(net, count: n)
         let t0 = swarm.now
         try swarm.run(seconds: 150, rate: 1000, window: 500) { $0.count(.up) + $0.count(.ended) == n }
         print(String(format: "PPPoE swarm restart: %d of %d sessions up in %.2f s", swarm.count(.up), n, swarm.now - t0))
@@ -379,10 +373,7 @@ extension RouterUnderTest {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let ac = try RouterUnderTest(config: path, netns: net.left.name)
         defer { ac.stop() }
-        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
-        let sessionSocket = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
-        let swarm = PPPoESwarm(count: n, discoveryFD: discovery.descriptor.raw, sessionFD: sessionSocket.descriptor.raw,
-                               user: "swarm", password: "many-hosts")
+        let swarm = try PPPoESwarm.onCPE(net, count: n)
         let relay: [UInt8] = Array("relay-agent-7/eth0/42".utf8)
         swarm.relaySessionID = relay
         try swarm.run(seconds: 30, rate: 100, window: n) { $0.count(.up) + $0.count(.ended) == n }

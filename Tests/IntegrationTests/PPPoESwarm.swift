@@ -88,6 +88,22 @@ final class PPPoESwarm {
         self.password = password
     }
 
+    /// Descriptors the swarm owns (`onCPE`), closed with it.
+    private var owned: [Int32] = []
+    deinit { for fd in owned { _ = close(fd) } }
+
+    /// `count` Hosts as the swarm user on `net`'s cpe0 (its right side), on
+    /// a discovery and a session socket of their own, closed with the
+    /// swarm: the start-up the swarm suites share.
+    static func onCPE(_ net: VethPair, count: Int) throws -> PPPoESwarm {
+        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
+        let session = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
+        let d = discovery.takeDescriptor().release(), s = session.takeDescriptor().release()
+        let swarm = PPPoESwarm(count: count, discoveryFD: d, sessionFD: s, user: "swarm", password: "many-hosts")
+        swarm.owned = [d, s]
+        return swarm
+    }
+
     func mac(_ i: Int) -> EthernetAddress { EthernetAddress(rawValue: Self.macBase + UInt64(i) + 1) }
     func index(_ a: EthernetAddress) -> Int? {
         let i = Int(a.rawValue) - Int(Self.macBase) - 1

@@ -39,10 +39,7 @@ func holdTun(_ name: String, in netns: String) throws -> Int32 {
         defer { held.forEach { _ = close($0) } }
         let ac = try RouterUnderTest(config: path, netns: net.left.name)
         defer { ac.stop() }
-        let discovery = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.discovery) }
-        let sessionSocket = try insideNamespace(net.right.name) { try PacketSocket.open(interface: "cpe0", etherType: PacketSocket.session) }
-        let swarm = PPPoESwarm(count: n, discoveryFD: discovery.descriptor.raw, sessionFD: sessionSocket.descriptor.raw,
-                               user: "swarm", password: "many-hosts")
+        let swarm = try PPPoESwarm.onCPE(net, count: n)
         try swarm.run(seconds: 30, rate: 100, window: n) { $0.count(.up) + $0.count(.ended) == n }
         #expect(swarm.count(.up) == n, "why sessions ended: \(endReasons(ac.log))")
         let status = ac.call("ncpd", "status")

@@ -19,55 +19,17 @@ import Foundation
 import IPC
 import Testing
 
-private func vlanOffloadAC() -> String {
-    """
-    [router]
-    seccomp = "kill"
-    [port.access]
-    type = "pppoe"
-    role = "ac"
-    interface = "bras0"
-    vlan-mon = "100,200"
-    vlan-outer = 20
-    address = "10.97.0.1:10.97.0.2"
-    \(withoutWatchdog)
-    """
-}
-
-private func vlanOffloadClient(_ vlan: String) -> String {
-    """
-    [router]
-    seccomp = "kill"
-    [port.wan]
-    type = "pppoe"
-    role = "client"
-    interface = "cpe0"
-    noipdefault = true
-    \(vlan)
-    \(withoutWatchdog)
-    """
-}
 
 @Suite(.serialized) struct VLANOffloadTests {
     func moveThrough(vlan: String, expect tagged: String, mtu: Int) throws {
         let net = try VethPair("bras0", "cpe0", mtu: mtu)
-        let acPath = writeConfig(vlanOffloadAC()), clientPath = writeConfig(vlanOffloadClient(vlan))
-        let script = "/tmp/ppprouter-vlan-offload-\(getpid()).py", file = "/tmp/ppprouter-vlan-offload-\(getpid()).bin"
+        let acPath = writeConfig(offloadAC(true, address: "10.97.0.1:10.97.0.2", port: "vlan-mon = \"100,200\"\nvlan-outer = 20")),
+            clientPath = writeConfig(offloadClient(true, port: vlan))
         let capturePath = "/tmp/ppprouter-vlan-offload-\(getpid()).pcapng"
-        FileManager.default.createFile(atPath: script, contents: Data(transferScript.utf8))
-        defer { for p in [acPath, clientPath, script, file, capturePath] { try? FileManager.default.removeItem(atPath: p) } }
-        let size = 10 << 20
-        var bytes = [UInt8](repeating: 0, count: size)
-        var g = SystemRandomNumberGenerator()
-        for i in stride(from: 0, to: bytes.count, by: 8) { withUnsafeBytes(of: g.next() as UInt64) { for k in 0..<8 { bytes[i + k] = $0[k] } } }
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
-
-        let ac = try RouterUnderTest(config: acPath, netns: net.left.name)
-        defer { ac.stop() }
-        try ac.allRunning()
-        let client = try RouterUnderTest(config: clientPath, netns: net.right.name)
-        defer { client.stop() }
-        let up = try #require(client.waitForSession(seconds: 40, ipcpOpened), "no session; client log:\n\(client.log)\nAC log:\n\(ac.log)")
+        let data = OffloadTransfer(name: "vlan-offload", size: 10 << 20)
+        defer { data.remove(); for p in [acPath, clientPath, capturePath] { try? FileManager.default.removeItem(atPath: p) } }
+        let (ac, client, up) = try offloadRouters(net, ac: acPath, client: clientPath, seconds: 40)
+        defer { client.stop(); ac.stop() }
         #expect(up["vlan"]?.string == tagged && up["local"]?["mru"]?.int == 1492, "\(up)")
 
         // The first frames of the transfer, on the AC's side of the veth.
@@ -79,13 +41,7 @@ private func vlanOffloadClient(_ vlan: String) -> String {
             while !capture!.output.contains("Capturing on") && Date() < deadline { usleep(50_000) }
         }
 
-        let t = OffloadTests()
-        let upload = try t.transfer(file, script: script, from: net.right, to: net.left, address: "10.97.0.1")
-        #expect(!upload.sent.isEmpty && upload.sent == upload.received, "upload: sent \(upload.sent), received \(upload.received)\nclient log:\n\(client.log.suffix(3000))")
-        let clientAddress = try #require(up["ipcp"]?["local"]?.string)
-        let download = try t.transfer(file, script: script, from: net.left, to: net.right, address: clientAddress)
-        #expect(!download.sent.isEmpty && download.sent == download.received, "download: sent \(download.sent), received \(download.received)")
-        #expect(upload.sent.hasSuffix(" \(size)"))
+        try data.bothWays(net, acAddress: "10.97.0.1", up: up, clientLog: { client.log })
 
         // Both ends: ncpd read TSO super-packets from its unit and linkd cut
         // them into tagged segments; linkd coalesced what it received.

@@ -4,19 +4,9 @@
 import Foundation
 import IPC
 import PPP
+import TestSupport
 import Testing
 @testable import linkd
-
-/// A record the previous release wrote, from Tests/Fixtures/records.
-func recordFixture(_ name: String, _ file: String = #filePath) throws -> [UInt8] {
-    let tests = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
-    let text = try String(contentsOf: tests.appendingPathComponent("Fixtures/records/\(name).hex"), encoding: .utf8)
-    let hex = Array(text.utf8.filter { $0 != UInt8(ascii: "\n") })
-    try #require(hex.count % 2 == 0 && !hex.isEmpty, "\(name).hex")
-    return try stride(from: 0, to: hex.count, by: 2).map { i in
-        try #require(UInt8(String(decoding: hex[i..<i + 2], as: UTF8.self), radix: 16), "\(name).hex at \(i)")
-    }
-}
 
 @Suite struct LinkRecordFixtureTests {
     @Test func ttySessionOfThePreviousRelease() throws {

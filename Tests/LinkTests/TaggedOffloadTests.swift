@@ -14,6 +14,7 @@ import Glibc
 import IPC
 import PPP
 import PPPoE
+import TestSupport
 import Testing
 @testable import linkd
 

@@ -10,6 +10,7 @@ import Glibc
 import CShim
 import IPC
 import PPP
+import TestSupport
 import Testing
 @testable import linkd
 

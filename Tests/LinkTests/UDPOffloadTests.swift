@@ -10,6 +10,7 @@ import Glibc
 #endif
 import CShim
 import IPC
+import TestSupport
 import Testing
 @testable import linkd
 
@@ -121,7 +122,7 @@ private func readDatagrams(_ fd: Int32, gro: Bool, expecting n: Int) -> (datagra
         let account = Tally()
         let u = try loopbackSocket(), r = try loopbackSocket()
         defer { _ = close(u.fd); _ = close(r.fd) }
-        #expect(ppp_udp_enable_gro(r.fd) == 0)
+        #expect(ppp_udp_set_gro(r.fd, 1) == 0)
         var to = sockaddr_in()
         to.sin_family = sa_family_t(AF_INET)
         to.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
@@ -191,5 +192,58 @@ private func readDatagrams(_ fd: Int32, gro: Bool, expecting n: Int) -> (datagra
         #expect(batch.json["gso"] == .bool(false) && batch.json["gso_fallbacks"] == .int(3))
         #expect(account.sent == 40 && account.failed == 0 && account.dropped == 0)
         #expect(readDatagrams(r.fd, gro: false, expecting: 40).datagrams == all)
+    }
+
+    /// A PPP-over-UDP port (DatagramReader) reads its connected socket the
+    /// same way, over IPv6 too, where the sender's address is not kept:
+    /// `payload` gives each message and its segment size. With UDP_GRO on a
+    /// GSO run arrives coalesced and cuts back in order; turned off again
+    /// (offload off, the socket from the fd store) the kernel hands the
+    /// datagrams one by one, none coalesced.
+    @Test func aConnectedIPv6PortReadsRunsAndPlainDatagrams() throws {
+        var pair: (Int32, Int32)?
+        for _ in 0..<20 where pair == nil {
+            let p = UInt16.random(in: 20_000...40_000)
+            let a = ppp_udp_open("[::1]:\(p)", "[::1]:\(p + 1)")
+            let b = ppp_udp_open("[::1]:\(p + 1)", "[::1]:\(p)")
+            if a >= 0 && b >= 0 { pair = (a, b) } else { _ = close(a); _ = close(b) }
+        }
+        let (u, r) = try #require(pair, "no IPv6 loopback pair")
+        defer { _ = close(u); _ = close(r) }
+        let loop = try EventLoop()
+        let batch = TransmitBatch(loop: loop, slotSize: 1600)
+        batch.udpSegmentation = true
+        let account = Tally()
+        /// Every datagram reaching r, and the messages that were runs.
+        func read(_ n: Int) -> (datagrams: [[UInt8]], coalesced: Int, unnamed: Int) {
+            var inbound = L2TPDatagrams(gro: true)
+            var out: [[UInt8]] = []
+            var coalesced = 0, unnamed = 0
+            for _ in 0..<2000 where out.count < n {
+                let got = inbound.receive(from: r) ?? 0
+                if got == 0 { usleep(1000); continue }
+                for i in 0..<got {
+                    if inbound.message(i) == nil { unnamed += 1 }
+                    guard let (bytes, size) = inbound.payload(i) else { continue }
+                    if size > 0 { coalesced += 1 }
+                    for d in UDPSegments(bytes, segmentSize: size) { out.append(Array(d)) }
+                }
+            }
+            return (out, coalesced, unnamed)
+        }
+        #expect(ppp_udp_set_gro(r, 1) == 0)
+        let run = (0..<21).map { numbered($0, $0 == 20 ? 77 : 1400) }
+        try inRound(loop) { for d in run { _ = d.withUnsafeBytes { batch.add($0, fd: u, from: account) } } }
+        #expect(batch.counters.gsoSends == 1 && batch.counters.gsoSegments == 21)
+        let coalesced = read(21)
+        #expect(coalesced.datagrams == run)
+        #expect(coalesced.coalesced >= 1 && coalesced.unnamed >= 1)
+        #expect(ppp_udp_set_gro(r, 0) == 0)
+        let again = (0..<21).map { numbered(100 + $0, $0 == 20 ? 77 : 1400) }
+        try inRound(loop) { for d in again { _ = d.withUnsafeBytes { batch.add($0, fd: u, from: account) } } }
+        #expect(batch.counters.gsoSends == 2 && account.sent == 42)
+        let plain = read(21)
+        #expect(plain.datagrams == again)
+        #expect(plain.coalesced == 0 && plain.unnamed == 21)
     }
 }

@@ -56,4 +56,18 @@ import Testing
     @Test(arguments: cases) func boundary(_ c: Case) {
         #expect(Self.find(c.bytes, 7) == c.expected)
     }
+
+    /// Issue 13: the request that stops the kernel's own link-local address
+    /// nests IFLA_INET6_ADDR_GEN_MODE (1 octet, padded) in AF_INET6 in
+    /// IFLA_AF_SPEC, each length counting its header and unpadded payload.
+    @Test func addressGenerationModeIsNestedAsTheKernelReadsIt() {
+        let mode = NetlinkRequest.attribute(RTNL.inet6AddressGenMode, [RTNL.addressGenNone])
+        #expect(mode == [5, 0, 8, 0, 1, 0, 0, 0])
+        let spec = NetlinkRequest.attribute(RTNL.linkAFSpec, NetlinkRequest.attribute(10, mode))
+        #expect(spec == [16, 0, 26, 0, 12, 0, 10, 0, 5, 0, 8, 0, 1, 0, 0, 0])
+        var r = NetlinkRequest(type: RTNL.newLink, flags: 0, sequence: 9)
+        r.attribute(RTNL.linkMTU, value: UInt32(1492))
+        let bytes = r.finished()
+        #expect(bytes.count == 16 + 8 && bytes[0] == 24 && bytes[16...] == [8, 0, 4, 0, 0xd4, 0x05, 0, 0])
+    }
 }

@@ -189,8 +189,8 @@ import Testing
 
     // MARK: - Our client against our AC
 
-    static func discover(client config: DiscoveryClient.Configuration, ac acConfig: AccessConcentrator.Configuration)
-        -> (DiscoveryClient.Session?, AccessConcentrator.Session?) {
+    static func discover(client config: DiscoveryClient.Configuration, ac acConfig: AccessConcentrator.Configuration,
+                         linkPayload: Int = .max) -> (DiscoveryClient.Session?, AccessConcentrator.Session?) {
         var client = DiscoveryClient(configuration: config)
         var ac = AccessConcentrator(configuration: acConfig)
         var toAC = client.start().compactMap(\.frame)
@@ -199,7 +199,7 @@ import Testing
         for _ in 0..<10 where !toAC.isEmpty {
             var toHost: [[UInt8]] = []
             for f in toAC {
-                for a in ac.receive(f, now: t0) {
+                for a in ac.receive(f, now: t0, linkPayload: linkPayload) {
                     if case .send(let g) = a { toHost.append(g) }
                     if case .sessionOpened(let s) = a { acSession = s }
                 }
@@ -229,6 +229,27 @@ import Testing
         #expect(host.id == ac.id && host.peer == acMAC && ac.peer == hostMAC)
         #expect(host.acName == Array("bras".utf8) && host.serviceName == Array("tv".utf8))
         #expect(host.maximumPayload == expected && ac.maximumPayload == expected)
+    }
+
+    /// Issue 13: the link's payload with the request's VLAN tags
+    /// (VLANTags.maximumPayload) bounds the RFC 4638 grant and the AC's
+    /// session; under 1492 the Host is granted nothing (its linkd holds it
+    /// to the same ceiling), and the AC's own session gets the lower value.
+    @Test(arguments: [
+        // asked, interface (untagged), link with the tags, AC's session, Host's session
+        (1500, 1500, 1500, 1500, 1500), (1500, 1500, 1496, 1496, 1496), (1500, 1500, 1493, 1493, 1493),
+        (1500, 1500, 1492, 1492, 1492), (1500, 1500, 1488, 1488, 1492), (nil, 1500, 1484, 1484, 1492),
+        (nil, 1492, 1492, 1492, 1492), (1500, 1496, 1500, 1496, 1496),
+    ] as [(UInt16?, Int, Int, Int, Int)])
+    func linkPayloadBoundsTheSession(_ asked: UInt16?, _ interface: Int, _ link: Int, _ acExpected: Int, _ hostExpected: Int) throws {
+        var hc = DiscoveryClient.Configuration(localAddress: hostMAC)
+        hc.requestedMaxPayload = asked
+        var acc = Self.configuration()
+        acc.maximumPayload = interface
+        let (h, a) = Self.discover(client: hc, ac: acc, linkPayload: link)
+        let host = try #require(h)
+        let ac = try #require(a)
+        #expect(ac.maximumPayload == acExpected && host.maximumPayload == hostExpected)
     }
 }
 

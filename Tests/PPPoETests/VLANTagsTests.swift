@@ -65,6 +65,24 @@ import Testing
         }
     }
 
+    /// Issue 13: the MRU ceiling a session's tags leave on a link of a
+    /// given MTU. Linux's packet socket sends MTU + 14 octets, + 4 when the
+    /// first TPID is 0x8100 (measured on this kernel over a veth: 1492,
+    /// 1492, 1484, 1488 at MTU 1500).
+    @Test(arguments: [
+        (VLANTags.untagged, 1500, 1492), (VLANTags.untagged, 1508, 1500), (VLANTags.untagged, 1400, 1392),
+        (VLANTags(inner: 100), 1500, 1492), (VLANTags(inner: 4094), 1504, 1496), (VLANTags(inner: 1), 1400, 1392),
+        (VLANTags(outer: 10, outerTPID: 0x88a8, inner: 100), 1500, 1484),
+        (VLANTags(outer: 10, outerTPID: 0x88a8, inner: 100), 1508, 1492),
+        (VLANTags(outer: 10, outerTPID: 0x88a8, inner: 100), 1516, 1500),
+        (VLANTags(outer: 20, outerTPID: 0x8100, inner: 200), 1500, 1488),
+        (VLANTags(outer: 20, outerTPID: 0x8100, inner: 200), 1504, 1492),
+        (VLANTags(outer: 20, outerTPID: 0x8100, inner: 200), 68, 56),
+    ] as [(VLANTags, Int, Int)])
+    func payloadCeiling(_ tags: VLANTags, _ mtu: Int, _ expected: Int) {
+        #expect(tags.maximumPayload(linkMTU: mtu) == expected)
+    }
+
     @Test func writtenTagsReadBack() throws {
         for tags in [VLANTags(inner: 100), VLANTags(outer: 300, outerTPID: 0x88a8, inner: 4094),
                      VLANTags(outer: 1, outerTPID: 0x8100, inner: 1)] {

@@ -15,6 +15,9 @@
 //   SWARM_RATE=R     clients started per second (default 200)
 //   SWARM_WINDOW=W   at most W clients between PADI and IPCP-opened (default: no bound)
 //   SWARM_PAP=USER:PASSWORD  authenticate with PAP (RFC 1334 §2) when the AC asks
+//   SWARM_IPV6=1     also open IPv6CP (RFC 5072: an Interface-Identifier of
+//                    its own, the Nak's if the AC refuses it); a client is up
+//                    once IPCP and IPv6CP are both Opened
 //   SWARM_STATUS=FILE  every 0.2 s one line: seconds since the start, clients
 //                    up, PADTs and LCP Terminate-Requests received, time
 //                    the last client came up, PADTs sent; the times 50%,
@@ -50,7 +53,8 @@ struct host {
     uint8_t cookie[64];
     int cookie_len;
     uint8_t id;
-    int lcp_acked, lcp_acking, ipcp_acked, ipcp_acking;
+    int lcp_acked, lcp_acking, ipcp_acked, ipcp_acking, ipv6cp_acked, ipv6cp_acking;
+    uint8_t identifier[8];
     uint32_t address; /* network order */
     double sent_at;
 };
@@ -174,6 +178,24 @@ static void send_ipcp_request(int i) {
     send_ppp(i, 0x8021, 1, ++hosts[i].id, o, 6);
 }
 
+static int swarm_ipv6;
+
+// RFC 5072 §4.1: Interface-Identifier (type 1, length 10); a client's own is
+// 02:5b:00:00:00:00:hi:lo until the AC Naks it.
+static void send_ipv6cp_request(int i) {
+    uint8_t o[10] = {1, 10};
+    if (!hosts[i].identifier[0] && !hosts[i].identifier[1]) {
+        uint8_t own[8] = {0x02, 0x5b, 0, 0, 0, 0, (uint8_t)((i + 1) >> 8), (uint8_t)(i + 1)};
+        memcpy(hosts[i].identifier, own, 8);
+    }
+    memcpy(o + 2, hosts[i].identifier, 8);
+    send_ppp(i, 0x8057, 1, ++hosts[i].id, o, 10);
+}
+
+static int network_up(const struct host *h) {
+    return h->ipcp_acked && h->ipcp_acking && (!swarm_ipv6 || (h->ipv6cp_acked && h->ipv6cp_acking));
+}
+
 static void host_up(int i) {
     if (hosts[i].stage == UP) return;
     hosts[i].stage = UP;
@@ -196,7 +218,10 @@ static void resend(int i, double t) {
     case REQUESTING: send_padr(i); break;
     case LINKING: if (!h->lcp_acked) send_lcp_request(i); break;
     case AUTHENTICATING: send_pap(i); break;
-    case NETWORKING: if (!h->ipcp_acked) send_ipcp_request(i); break;
+    case NETWORKING:
+        if (!h->ipcp_acked) send_ipcp_request(i);
+        if (swarm_ipv6 && !h->ipv6cp_acked) send_ipv6cp_request(i);
+        break;
     case UP: break;
     }
 }
@@ -278,7 +303,20 @@ static void control(int i, uint8_t *f, int n) {
             break;
         default: break;
         }
-        if (h->stage == NETWORKING && h->ipcp_acked && h->ipcp_acking) host_up(i);
+        if (h->stage == NETWORKING && network_up(h)) host_up(i);
+    } else if (proto == 0x8057 && swarm_ipv6) {
+        switch (code) {
+        case 1: send_ppp(i, 0x8057, 2, id, p + 4, len - 4); h->ipv6cp_acking = 1; break;
+        case 2: h->ipv6cp_acked = 1; break;
+        case 3:  // Configure-Nak: the identifier to use
+            for (int o = 4; o + 10 <= len; o += p[o + 1] ? p[o + 1] : len) {
+                if (p[o] == 1 && p[o + 1] == 10) memcpy(h->identifier, p + o + 2, 8);
+            }
+            send_ipv6cp_request(i);
+            break;
+        default: break;
+        }
+        if (h->stage == NETWORKING && network_up(h)) host_up(i);
     } else if (code == 1 && h->stage >= LINKING) {  // RFC 1661 §5.7 Protocol-Reject
         uint8_t r[SLOT];
         r[0] = (uint8_t)(proto >> 8); r[1] = (uint8_t)proto;
@@ -386,6 +424,7 @@ int main(int argc, char **argv) {
         snprintf(pap_user, sizeof pap_user, "%.*s", (int)(strchr(e, ':') - e), e);
         snprintf(pap_password, sizeof pap_password, "%s", strchr(e, ':') + 1);
     }
+    swarm_ipv6 = (e = getenv("SWARM_IPV6")) && atoi(e) == 1;
     const char *status = getenv("SWARM_STATUS");
     signal(SIGUSR1, on_usr1);
     hosts = calloc((size_t)count, sizeof *hosts);

@@ -1,7 +1,8 @@
 # Shared by the PPPoE benchmarks (sourced, not run): bench-pppoe.sh,
 # bench-pppoe-many.sh and bench-pppoe-sessions.sh measure the same
 # two-namespace set-up, our AC in one and the client side in the other,
-# joined by one veth pair.
+# joined by one veth pair. bench-l2tp.sh uses the same set-up with an LNS
+# on the AC's side and a LAC on the client's.
 # shellcheck shell=bash
 
 # bench_setup NAME LABEL COMMAND...: root and the commands needed, then the

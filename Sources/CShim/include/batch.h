@@ -34,7 +34,8 @@ int ppp_recv_batch(int fd, uint8_t *base, size_t stride, size_t room, unsigned n
 
 /// sendmmsg(2) on a connected socket (SEQPACKET or DGRAM), MSG_DONTWAIT |
 /// MSG_NOSIGNAL (a peer gone is EPIPE, not SIGPIPE): up to `n` datagrams (at
-/// most PPP_SEND_BATCH_MAX), the i-th lengths[i] octets at base + i * stride.
+/// most PPP_SEND_BATCH_MAX), the i-th lengths[i] octets at base + offsets[i]
+/// (the mux's send arena, where frames of any length lie end to end).
 /// Returns how many left (the first ones, in order), or -1 with errno for
 /// the first when none did (EAGAIN: the socket is full).
-int ppp_send_batch(int fd, const uint8_t *base, size_t stride, unsigned n, const size_t *lengths);
+int ppp_send_batch(int fd, const uint8_t *base, const size_t *offsets, const size_t *lengths, unsigned n);

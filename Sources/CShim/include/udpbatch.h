@@ -17,9 +17,10 @@
 int ppp_udp_recv_batch(int fd, uint8_t *base, size_t slot_size, unsigned n, size_t *lengths,
                        uint32_t *addresses, uint16_t *ports, uint16_t *segments);
 
-/// setsockopt(SOL_UDP, UDP_GRO, 1): the kernel may hand this socket runs of
-/// one flow's datagrams coalesced into one message (man 7 udp). 0 or -1.
-int ppp_udp_enable_gro(int fd);
+/// setsockopt(SOL_UDP, UDP_GRO, on): the kernel may (1) or may not (0) hand
+/// this socket runs of one flow's datagrams coalesced into one message
+/// (man 7 udp). 0 or -1.
+int ppp_udp_set_gro(int fd, int on);
 
 /// The most datagrams one UDP_SEGMENT message carries (the kernel's
 /// UDP_MAX_SEGMENTS) and the most payload octets it may hold (an IPv6
