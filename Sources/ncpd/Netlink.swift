@@ -18,6 +18,7 @@ enum RTNL {
     static let addressGenNone: UInt8 = 1                       // IN6_ADDR_GEN_MODE_NONE
     static let addressAddress: UInt16 = 1, addressLocal: UInt16 = 2, addressFlags: UInt16 = 8  // IFA_*
     static let addressNoDAD: UInt32 = 0x02                     // IFA_F_NODAD
+    static let addressNoPrefixRoute: UInt32 = 0x200            // IFA_F_NOPREFIXROUTE
     static let routeOutputInterface: UInt16 = 4                // RTA_OIF
     static let routeGateway: UInt16 = 5, routePriority: UInt16 = 6  // RTA_GATEWAY, RTA_PRIORITY
     static let tableMain: UInt8 = 254, protocolBoot: UInt8 = 3, scopeUniverse: UInt8 = 0, typeUnicast: UInt8 = 1
@@ -189,7 +190,12 @@ final class Netlink {
         r.put(UInt8(linkLocal ? RTNL.addressNoDAD : 0)); r.put(UInt8(linkLocal ? 253 : 0)); r.put(UInt32(bitPattern: index))
         r.attribute(RTNL.addressLocal, local)
         r.attribute(RTNL.addressAddress, peer)
-        if linkLocal { r.attribute(RTNL.addressFlags, value: RTNL.addressNoDAD) }
+        // Issue 13: no route to our own link-local /128 in the main table
+        // (the local table's route delivers it; the route to the peer comes
+        // from IFA_ADDRESS all the same): one IPv6 route less per unit in
+        // the table the kernel walks whole when any unit comes up or
+        // changes its MTU.
+        if linkLocal { r.attribute(RTNL.addressFlags, value: add ? RTNL.addressNoDAD | RTNL.addressNoPrefixRoute : RTNL.addressNoDAD) }
         try perform(r, what: add ? "add address" : "delete address")
     }
 

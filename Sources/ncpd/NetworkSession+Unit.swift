@@ -114,8 +114,13 @@ extension NetworkSession {
 
     /// Undoes what `configureUnit` added; a failure is only logged (the
     /// interface may already be gone).
+    /// Issue 13: not when the session ends, for deleting the interface
+    /// (destroyUnit, right after) takes its addresses and routes with it;
+    /// an IPv6 address deleted on its own made the kernel walk every IPv6
+    /// route of every unit (rt6_remove_prefsrc), a cost per ended session
+    /// that grew with the number of sessions.
     fileprivate func unconfigureUnit(what: String, _ delete: (Unit, UnitSystem) throws -> Void) {
-        guard let u = unit, let units = host.units else { return }
+        guard !unitGoing, let u = unit, let units = host.units else { return }
         do { try delete(u, units) } catch {
             host.log.notice("\(id): \(u.name): removing \(what): \(error)")
         }

@@ -88,6 +88,9 @@ final class NetworkSession {
     var ipv6Services: IPv6ServerSide?
     var ipv6Client: IPv6ClientSide?
     var ended = false
+    /// Issue 13: the session is ending and its unit goes with it: the NCPs'
+    /// addresses are not deleted one by one (NetworkSession+Unit.swift).
+    var unitGoing = false
     /// Issue 13: a deposit of this session waits for the end of the
     /// event-loop round (Channels.save).
     var depositQueued = false
@@ -264,6 +267,7 @@ final class NetworkSession {
     func end(reason: String) {
         guard !ended else { return }
         closeReason = reason
+        unitGoing = true
         run(IPCPNegotiator.self) { $0.lowerDown() }
         run(IPv6CPNegotiator.self) { $0.lowerDown() }
         ended = true

@@ -155,6 +155,8 @@ struct NetworkPathTests {
             #expect(addr.components(separatedBy: "inet6 ").count == 2, "\(ns.name): \(addr)")
             let routes = try ns.exec(["ip", "-6", "route", "show", "dev", unit]).stdout
             #expect(!routes.contains("fe80::/64"), "\(ns.name): \(routes)")
+            // Nor one to our own address: the route to the peer only.
+            #expect(routes.components(separatedBy: "fe80::").count == 2, "\(ns.name): \(routes)")
         }
 
         for (ns, target) in [(nsA, "10.99.0.10"), (nsB, "10.99.0.1")] {

@@ -151,10 +151,15 @@ final class TestHost: SessionHost {
         spin(ha, hb) { sa.counters.dropped == 1 }
         #expect(sa.counters.dropped == 1 && sa.counters.packetsOut == 1)
 
-        // A closes its channel end: B's NCPs go down, its unit goes.
+        // IPCP closes while the session stays: its address goes (tld).
+        sa.run(IPCPNegotiator.self) { $0.close(reason: "test") }
+        #expect(ha.dummy.calls.contains("delete 10.0.0.1") && ha.hooks.contains(.ipDown))
+
+        // A closes its channel end: B's NCPs go down, its unit goes. Issue
+        // 13: the unit takes its addresses with it, none is deleted alone.
         sa.end(reason: "test")
         #expect(ha.ended == ["t:1"] && sa.unit == nil)
-        #expect(ha.dummy.calls.contains("delete 10.0.0.1") && ha.hooks.contains(.ipDown) && ha.hooks.contains(.ipv6Down))
+        #expect(!ha.dummy.calls.contains("delete6") && ha.hooks.contains(.ipv6Down))
         spin(ha, hb) { !hb.ended.isEmpty }
         #expect(hb.ended == ["t:1"] && sb.unit == nil && hb.hooks.contains(.ipDown))
     }
