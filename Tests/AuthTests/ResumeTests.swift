@@ -79,3 +79,22 @@ func rechallengeRunsAgainAfterAResume(_ m: AuthMethod) {
     #expect(pair.a.sent.last?.1 == expected)
     #expect(pair.a.verdicts.count == 1 && pair.a.session.authenticator?.discarded == 0)
 }
+
+/// Issue 13, point 5: the roles and outcomes are boxed, and AuthSession is
+/// still a value: a copy taken before the exchange is untouched by the
+/// original's, and runs the whole exchange itself afterwards.
+@Test func aCopiedSessionKeepsItsOwnRoles() {
+    let pair = authPair(.chapMD5, policy: AuthPolicy())
+    let saved = (a: pair.a.session, b: pair.b.session)
+    pair.begin(); pair.pump()
+    #expect(pair.a.verdicts.map(\.success) == [true] && pair.a.session.isFinished)
+    #expect(!saved.a.isFinished && !saved.b.isFinished)
+    #expect(saved.a.authenticator != nil && saved.a.peer == nil && saved.b.peer != nil)
+    // The saved copies run the exchange again, on their own.
+    let again = authPair(.chapMD5, policy: AuthPolicy())
+    again.a.session = saved.a
+    again.b.session = saved.b
+    again.begin(); again.pump()
+    #expect(again.a.verdicts.map(\.success) == [true] && again.a.session.isFinished)
+    #expect(MemoryLayout<AuthSession>.size < 600, "AuthSession is \(MemoryLayout<AuthSession>.size) octets inline")
+}

@@ -75,6 +75,21 @@ struct ProcessStartTests {
         #expect(m.count == 2)
     }
 
+    /// Issue 13, point 5: a record built by appending keeps its spare room
+    /// for the session's life unless the mirror keeps its own copy.
+    @Test func mirrorKeepsARecordWithoutItsSpareRoom() {
+        var m = DepositMirror()
+        var record: [UInt8] = []
+        record.reserveCapacity(1024)
+        for i in 0..<300 { record.append(UInt8(truncatingIfNeeded: i)) }
+        let small: [UInt8] = [1, 2, 3]
+        _ = m.deposit(key: "s1", record: record, descriptors: [])
+        _ = m.deposit(key: "s2", record: small, descriptors: [])
+        let (live, _) = m.live()
+        #expect(live.map(\.record) == [record, small])
+        #expect(live[0].record.capacity < 400, "capacity \(live[0].record.capacity) for 300 octets")
+    }
+
     @Test func mirrorDropsADescriptorClosedAndReused() throws {
         var m = DepositMirror()
         var raw: Int32 = -1

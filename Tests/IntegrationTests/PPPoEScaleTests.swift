@@ -7,7 +7,9 @@
 // session and everything per session (linkd's channel ends, ncpd's units)
 // must go away. The router starts with a soft RLIMIT_NOFILE of 1024, as a
 // service manager starts it. Set-up rate, memory and descriptors are
-// printed, never asserted. PPP_SWARM_SESSIONS overrides the number of Hosts.
+// printed, never asserted. PPP_SWARM_SESSIONS overrides the number of Hosts;
+// PPP_SWARM_SECCOMP the router's seccomp mode ("log" for heap profilers);
+// PPP_SWARM_HOLD=FILE keeps the router up while FILE exists (benchmarks).
 import Foundation
 import IPC
 import PPP
@@ -19,7 +21,7 @@ let swarmSessions = Int(ProcessInfo.processInfo.environment["PPP_SWARM_SESSIONS"
 func swarmConfig(sessions: Int) -> String {
     """
     [router]
-    seccomp = "kill"
+    seccomp = "\(ProcessInfo.processInfo.environment["PPP_SWARM_SECCOMP"] ?? "kill")"
     [port.access]
     type = "pppoe"
     role = "ac"
@@ -243,6 +245,18 @@ extension RouterUnderTest {
             print("PPPoE swarm: listing \(n) sessions (\(sizes.max() ?? 0) octets of JSON): pppctl with pages as parts "
                   + ours.map { String(format: "%.2f", $0) }.joined(separator: " / ") + " s; baseline pppctl, a page per call "
                   + theirs.map { String(format: "%.2f", $0) }.joined(separator: " / ") + " s; load average \(load)")
+        }
+        // PPP_SWARM_HOLD=FILE (benchmarks, issue 13): the router stays up
+        // with every session while FILE exists (at most 30 minutes; the
+        // swarm keeps answering), for listings and memory maps from outside.
+        // FILE gets "runtime-dir linkd ncpd authd pppinit" (pids).
+        if let hold = ProcessInfo.processInfo.environment["PPP_SWARM_HOLD"] {
+            let pids = daemons.map { $0.1.map { "\($0)" } ?? "-" }.joined(separator: " ")
+            try "\(ac.runtimeDir) \(pids)\n".write(toFile: hold, atomically: true, encoding: .utf8)
+            let until = Date().addingTimeInterval(30 * 60)
+            while FileManager.default.fileExists(atPath: hold) && Date() < until {
+                try swarm.run(seconds: 0.5, rate: 0, window: 0) { _ in false }
+            }
         }
         // About 1.8 kB per session: far above the parser's default bound.
         let sessions = (try? JSON.parse(r.stdout, maxLength: 64 << 20))?["data"]?.array ?? []

@@ -18,10 +18,30 @@ enum AuthRoleName: Hashable { case authenticator, peer }
 
 struct AuthSession {
     let start: AuthStart
-    private(set) var authenticator: Authenticator?
-    private(set) var peer: PeerRole?
-    private var authenticatorOutcome: RoleOutcome?
-    private var peerOutcome: RoleOutcome?
+    // The roles and their outcomes live in boxes: a session runs one role
+    // as a rule, and authd keeps every session for its life (accounting,
+    // re-challenges), so the one not run costs a reference, not its size
+    // (issue 13, point 5: AuthSession was 1,176 octets inline).
+    private var authenticatorBox: Box<Authenticator>?
+    private var peerBox: Box<PeerRole>?
+    private var authenticatorOutcomeBox: Box<RoleOutcome>?
+    private var peerOutcomeBox: Box<RoleOutcome>?
+    private(set) var authenticator: Authenticator? {
+        get { authenticatorBox?.value }
+        set { Box.store(newValue, in: &authenticatorBox) }
+    }
+    private(set) var peer: PeerRole? {
+        get { peerBox?.value }
+        set { Box.store(newValue, in: &peerBox) }
+    }
+    private var authenticatorOutcome: RoleOutcome? {
+        get { authenticatorOutcomeBox?.value }
+        set { Box.store(newValue, in: &authenticatorOutcomeBox) }
+    }
+    private var peerOutcome: RoleOutcome? {
+        get { peerOutcomeBox?.value }
+        set { Box.store(newValue, in: &peerOutcomeBox) }
+    }
     private(set) var verdict: AuthVerdict?
     /// Frames for a protocol neither role runs, or a code the role's side never receives.
     private(set) var discarded = 0
@@ -169,5 +189,18 @@ struct AuthSession {
         }
         verdict = v
         return [.verdict(v)]
+    }
+}
+
+/// A value on the heap, for an AuthSession field most sessions leave nil.
+/// AuthSession stays a value: a box shared with a copy is never written,
+/// a new one takes the new value (copy on write).
+final class Box<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+
+    static func store(_ value: Value?, in box: inout Box<Value>?) {
+        guard let value else { box = nil; return }
+        if box != nil && isKnownUniquelyReferenced(&box!) { box!.value = value } else { box = Box(value) }
     }
 }
