@@ -39,14 +39,12 @@ public enum IPCPOption: Equatable, Sendable {
             self = .ipAddresses(source: BigEndian.uint32(value, at: 0), destination: BigEndian.uint32(value, at: 4))
         case Kind.ipCompressionProtocol:
             // RFC 1332 §3.2: Length >= 4.
-            try option.requireValue(atLeast: 2)
-            self = .ipCompressionProtocol(ProtocolNumber(BigEndian.uint16(value, at: 0)), data: Array(value[2...]))
+            let (proto, data) = try option.protocolValue()
+            self = .ipCompressionProtocol(proto, data: data)
         case Kind.ipAddress:
-            try option.requireValue(exactly: 4)
-            self = .ipAddress(BigEndian.uint32(value, at: 0))
+            self = .ipAddress(try option.uint32Value())
         case Kind.primaryDNS, Kind.primaryNBNS, Kind.secondaryDNS, Kind.secondaryNBNS:
-            try option.requireValue(exactly: 4)
-            let address = BigEndian.uint32(value, at: 0)
+            let address = try option.uint32Value()
             switch option.type {
             case Kind.primaryDNS: self = .primaryDNS(address)
             case Kind.primaryNBNS: self = .primaryNBNS(address)
@@ -60,25 +58,21 @@ public enum IPCPOption: Equatable, Sendable {
 
     /// The generic form, ready to encode.
     public var option: ConfigurationOption {
-        var value: [UInt8] = []
-        let type: UInt8
         switch self {
         case .ipAddresses(let source, let destination):
-            type = Kind.ipAddresses
+            var value: [UInt8] = []
             BigEndian.append(source, to: &value)
             BigEndian.append(destination, to: &value)
+            return ConfigurationOption(type: Kind.ipAddresses, value: value)
         case .ipCompressionProtocol(let proto, let data):
-            type = Kind.ipCompressionProtocol
-            BigEndian.append(proto.rawValue, to: &value)
-            value += data
-        case .ipAddress(let a): type = Kind.ipAddress; BigEndian.append(a, to: &value)
-        case .primaryDNS(let a): type = Kind.primaryDNS; BigEndian.append(a, to: &value)
-        case .primaryNBNS(let a): type = Kind.primaryNBNS; BigEndian.append(a, to: &value)
-        case .secondaryDNS(let a): type = Kind.secondaryDNS; BigEndian.append(a, to: &value)
-        case .secondaryNBNS(let a): type = Kind.secondaryNBNS; BigEndian.append(a, to: &value)
+            return ConfigurationOption(type: Kind.ipCompressionProtocol, protocol: proto, data: data)
+        case .ipAddress(let a): return ConfigurationOption(type: Kind.ipAddress, uint32: a)
+        case .primaryDNS(let a): return ConfigurationOption(type: Kind.primaryDNS, uint32: a)
+        case .primaryNBNS(let a): return ConfigurationOption(type: Kind.primaryNBNS, uint32: a)
+        case .secondaryDNS(let a): return ConfigurationOption(type: Kind.secondaryDNS, uint32: a)
+        case .secondaryNBNS(let a): return ConfigurationOption(type: Kind.secondaryNBNS, uint32: a)
         case .unknown(let option): return option
         }
-        return ConfigurationOption(type: type, value: value)
     }
 }
 

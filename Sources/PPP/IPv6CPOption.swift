@@ -22,8 +22,8 @@ public enum IPv6CPOption: Equatable, Sendable {
             try option.requireValue(exactly: 8)
             self = .interfaceIdentifier(UInt64(BigEndian.uint32(value, at: 0)) << 32 | UInt64(BigEndian.uint32(value, at: 4)))
         case Kind.ipv6CompressionProtocol:
-            try option.requireValue(atLeast: 2)
-            self = .ipv6CompressionProtocol(ProtocolNumber(BigEndian.uint16(value, at: 0)), data: Array(value[2...]))
+            let (proto, data) = try option.protocolValue()
+            self = .ipv6CompressionProtocol(proto, data: data)
         default:
             self = .unknown(option)
         }
@@ -37,8 +37,7 @@ public enum IPv6CPOption: Equatable, Sendable {
             BigEndian.append(UInt32(truncatingIfNeeded: id), to: &value)
             return ConfigurationOption(type: Kind.interfaceIdentifier, value: value)
         case .ipv6CompressionProtocol(let proto, let data):
-            BigEndian.append(proto.rawValue, to: &value)
-            return ConfigurationOption(type: Kind.ipv6CompressionProtocol, value: value + data)
+            return ConfigurationOption(type: Kind.ipv6CompressionProtocol, protocol: proto, data: data)
         case .unknown(let option):
             return option
         }

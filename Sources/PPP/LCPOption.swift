@@ -48,20 +48,17 @@ public enum LCPOption: Equatable, Sendable {
         let value = option.value
         switch option.type {
         case Kind.maximumReceiveUnit:
-            try option.requireValue(exactly: 2)
-            self = .maximumReceiveUnit(BigEndian.uint16(value, at: 0))
+            self = .maximumReceiveUnit(try option.uint16Value())
         case Kind.asyncControlCharacterMap:
-            try option.requireValue(exactly: 4)
-            self = .asyncControlCharacterMap(BigEndian.uint32(value, at: 0))
+            self = .asyncControlCharacterMap(try option.uint32Value())
         case Kind.authenticationProtocol:
-            try option.requireValue(atLeast: 2)
-            self = .authenticationProtocol(ProtocolNumber(BigEndian.uint16(value, at: 0)), data: Array(value[2...]))
+            let (proto, data) = try option.protocolValue()
+            self = .authenticationProtocol(proto, data: data)
         case Kind.qualityProtocol:
-            try option.requireValue(atLeast: 2)
-            self = .qualityProtocol(ProtocolNumber(BigEndian.uint16(value, at: 0)), data: Array(value[2...]))
+            let (proto, data) = try option.protocolValue()
+            self = .qualityProtocol(proto, data: data)
         case Kind.magicNumber:
-            try option.requireValue(exactly: 4)
-            self = .magicNumber(BigEndian.uint32(value, at: 0))
+            self = .magicNumber(try option.uint32Value())
         case Kind.protocolFieldCompression:
             try option.requireValue(exactly: 0)
             self = .protocolFieldCompression
@@ -69,8 +66,7 @@ public enum LCPOption: Equatable, Sendable {
             try option.requireValue(exactly: 0)
             self = .addressAndControlFieldCompression
         case Kind.maximumReceiveReconstructedUnit:
-            try option.requireValue(exactly: 2)
-            self = .maximumReceiveReconstructedUnit(BigEndian.uint16(value, at: 0))
+            self = .maximumReceiveReconstructedUnit(try option.uint16Value())
         case Kind.shortSequenceNumberHeaderFormat:
             try option.requireValue(exactly: 0)
             self = .shortSequenceNumberHeaderFormat
@@ -83,42 +79,21 @@ public enum LCPOption: Equatable, Sendable {
 
     /// The generic form, ready to encode.
     public var option: ConfigurationOption {
-        var value: [UInt8] = []
-        let type: UInt8
         switch self {
-        case .maximumReceiveUnit(let mru):
-            type = Kind.maximumReceiveUnit
-            BigEndian.append(mru, to: &value)
-        case .asyncControlCharacterMap(let map):
-            type = Kind.asyncControlCharacterMap
-            BigEndian.append(map, to: &value)
+        case .maximumReceiveUnit(let mru): ConfigurationOption(type: Kind.maximumReceiveUnit, uint16: mru)
+        case .asyncControlCharacterMap(let map): ConfigurationOption(type: Kind.asyncControlCharacterMap, uint32: map)
         case .authenticationProtocol(let proto, let data):
-            type = Kind.authenticationProtocol
-            BigEndian.append(proto.rawValue, to: &value)
-            value += data
-        case .qualityProtocol(let proto, let data):
-            type = Kind.qualityProtocol
-            BigEndian.append(proto.rawValue, to: &value)
-            value += data
-        case .magicNumber(let magic):
-            type = Kind.magicNumber
-            BigEndian.append(magic, to: &value)
-        case .protocolFieldCompression:
-            type = Kind.protocolFieldCompression
-        case .addressAndControlFieldCompression:
-            type = Kind.addressAndControlFieldCompression
-        case .maximumReceiveReconstructedUnit(let mrru):
-            type = Kind.maximumReceiveReconstructedUnit
-            BigEndian.append(mrru, to: &value)
-        case .shortSequenceNumberHeaderFormat:
-            type = Kind.shortSequenceNumberHeaderFormat
+            ConfigurationOption(type: Kind.authenticationProtocol, protocol: proto, data: data)
+        case .qualityProtocol(let proto, let data): ConfigurationOption(type: Kind.qualityProtocol, protocol: proto, data: data)
+        case .magicNumber(let magic): ConfigurationOption(type: Kind.magicNumber, uint32: magic)
+        case .protocolFieldCompression: ConfigurationOption(type: Kind.protocolFieldCompression)
+        case .addressAndControlFieldCompression: ConfigurationOption(type: Kind.addressAndControlFieldCompression)
+        case .maximumReceiveReconstructedUnit(let mrru): ConfigurationOption(type: Kind.maximumReceiveReconstructedUnit, uint16: mrru)
+        case .shortSequenceNumberHeaderFormat: ConfigurationOption(type: Kind.shortSequenceNumberHeaderFormat)
         case .endpointDiscriminator(let discriminator):
-            type = Kind.endpointDiscriminator
-            value = discriminator.encoded
-        case .unknown(let option):
-            return option
+            ConfigurationOption(type: Kind.endpointDiscriminator, value: discriminator.encoded)
+        case .unknown(let option): option
         }
-        return ConfigurationOption(type: type, value: value)
     }
 
     public static func authentication(_ auth: AuthenticationProtocol) -> LCPOption {

@@ -42,7 +42,9 @@ public struct MultilinkReassembler: Sendable {
     struct Member: Sendable {
         var link: UInt32
         /// §4.1: the most recent sequence number received on this link; nil
-        /// until one arrives.
+        /// until one arrives, and again once `expected` has passed it (a
+        /// number left behind would otherwise, after half the sequence
+        /// space, read as far ahead: see `forgetPassed`).
         var last: UInt32?
         /// The owner's idle timer fired and nothing arrived since.
         var idle = false
@@ -198,6 +200,23 @@ public struct MultilinkReassembler: Sendable {
         counters.fragmentsDiscarded += stored
         counters.fragmentsLost += skipped - stored
         expected = newBase
+        forgetPassed()
+    }
+
+    /// Sequence numbers are compared modulo the space, so a link's last
+    /// number that `expected` has passed reads as behind only for half the
+    /// space. A silent link's number left there while jumps (`makeRoom`)
+    /// carried `expected` on would read as millions ahead: M would sit
+    /// there, `nextPacket` would declare every number up to it lost and
+    /// walk `expected` to it, past the active link, whose fragments would
+    /// then all be refused as late. A passed number holds M at `expected`,
+    /// as no number at all does (§4.1 "the minimum of the most recent
+    /// sequence number received on each member link"), so it is dropped.
+    mutating func forgetPassed() {
+        guard let base = expected else { return }
+        for i in members.indices {
+            if let last = members[i].last, format.isAfter(base, last) { members[i].last = nil }
+        }
     }
 
     /// M of RFC 1990 §4.1 as a distance ahead of `expected`: sequence numbers
@@ -224,8 +243,15 @@ public struct MultilinkReassembler: Sendable {
             let first = slots[Int(base) & slotMask]
             guard first.length >= 0 else {
                 guard horizon > 0 else { return false }
-                counters.fragmentsLost += 1  // §4.1: M advanced past it
-                advance(by: 1)
+                // §4.1: M advanced past it, and past the empty slots after
+                // it; numbers past the ring were never stored. Given up in
+                // one step, not one number at a time.
+                var missing = 1
+                while missing < Int(horizon), missing <= slotMask,
+                      slots[Int(base &+ UInt32(missing)) & slotMask].length < 0 { missing += 1 }
+                if missing > slotMask { missing = Int(horizon) }
+                counters.fragmentsLost += UInt64(missing)
+                advance(by: missing)
                 continue
             }
             guard first.begin else {
@@ -299,6 +325,7 @@ public struct MultilinkReassembler: Sendable {
 
     mutating func advance(by n: Int) {
         if let base = expected { expected = (base &+ UInt32(n)) & format.sequenceMask }
+        forgetPassed()
     }
 
     /// Empties `n` slots from `expected` and moves past them.

@@ -1,7 +1,8 @@
 // RFC 1990 §3-§4 data path: the MP header in both formats as a boundary
 // table, the §4.1 loss rule with lost and reordered fragments on two and
-// three links, wrap-around, the buffer bound, links leaving, and seeded
-// fragment -> reassemble round trips in both formats (SplitMix seeds).
+// three links, wrap-around, the buffer bound, links leaving, a silent link
+// left behind by jumps, and seeded fragment -> reassemble round trips in
+// both formats (SplitMix seeds).
 import Testing
 @testable import PPP
 
@@ -173,6 +174,40 @@ extension MultilinkReassembler {
         #expect(admitted == [true, true, true, true])
         let short = MultilinkReassembler(format: .short, mrru: 1500, capacity: 1024)
         #expect(short.holdLimit == 1023, "under a quarter of the 12-bit space")
+    }
+
+    /// A link's last number that `expected` passed must not, once jumps
+    /// carried `expected` more than half the space on, read as far ahead.
+    /// It did: with the active link idle, `nextPacket` then declared every
+    /// number up to it lost one at a time (3.9 million steps for one fuzz
+    /// input, ~1 s) and moved `expected` back behind the active link, whose
+    /// fragments were all refused as late from then on.
+    @Test(arguments: [MultilinkSequenceFormat.long, .short])
+    func aSilentLinkLeftBehindDoesNotReadAsAhead(format: MultilinkSequenceFormat) {
+        let space = format.sequenceMask + 1
+        let jump1 = space / 16 * 7, jump2 = space / 16 * 14
+        var r = MultilinkReassembler(format: format, mrru: 1500, capacity: 8, expecting: 0)
+        r.join(link: 1)
+        r.join(link: 2)
+        #expect(r.feed(fragment(0, true, true, [0], format), on: 2) == [[0]])
+        // Link 1 jumps ahead twice, each time less than half the space (so
+        // each is admitted, the ring giving up what lies between); link 2,
+        // silent, still holds M (§4.1), so nothing goes out.
+        #expect(r.feed(fragment(jump1, true, true, [1], format), on: 1).isEmpty)
+        #expect(r.feed(fragment(jump2, true, true, [2], format), on: 1).isEmpty)
+        // Link 1 idle: M is link 2's, nothing more is declared lost.
+        r.linkIdle(1)
+        #expect(r.drain().isEmpty)
+        #expect(r.counters.fragmentsLost == UInt64(jump2 - 9))
+        // Link 1's next fragment is kept, not refused as late; once link 2
+        // is idle too, both go out.
+        #expect(r.feed(fragment(jump2 + 1, true, true, [3], format), on: 1).isEmpty)
+        r.linkIdle(2)
+        #expect(r.drain() == [[2], [3]])
+        // Every number from 1 to jump2 - 1 is missing but jump1, pushed out.
+        #expect(r.counters.fragmentsLost == UInt64(jump2 - 2))
+        #expect(r.counters.fragmentsDiscarded == 1 && r.counters.bufferOverflows == 3)
+        #expect(r.expected == (jump2 + 2) & format.sequenceMask)
     }
 
     @Test func bufferIsBounded() {
