@@ -204,9 +204,18 @@ public struct PacketBatch {
     /// does not fit a slot.
     public mutating func enqueue<C: Collection<UInt8>>(_ frame: C) -> Bool {
         guard count < capacity, frame.count <= slotSize else { return false }
-        let start = count * slotSize
-        storage.replaceSubrange(start..<(start + frame.count), with: frame)
-        lengths[count] = frame.count
+        let start = count * slotSize, length = frame.count
+        // Called from linkd this generic runs unspecialised, where
+        // replaceSubrange with C goes octet by octet: contiguous frames are
+        // copied with one memcpy.
+        let copied: Void? = frame.withContiguousStorageIfAvailable { source in
+            storage.withUnsafeMutableBytes { slots in
+                UnsafeMutableRawBufferPointer(rebasing: slots[start..<(start + length)])
+                    .copyMemory(from: UnsafeRawBufferPointer(source))
+            }
+        }
+        if copied == nil { storage.replaceSubrange(start..<(start + length), with: frame) }
+        lengths[count] = length
         starts[count] = 0
         count += 1
         return true

@@ -10,9 +10,22 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
     /// From 16 octets in network order; fewer or more is a programmer error.
     public init<C: Collection<UInt8>>(bytes: C) {
         precondition(bytes.count == 16, "an IPv6 address is 16 octets")
+        // Called from another module (ncpd, pppinit) this generic runs
+        // unspecialised, and a loop over C there heap-allocates per octet:
+        // contiguous octets (arrays, slices) are read through a pointer.
+        if let v = bytes.withContiguousStorageIfAvailable(Self.value(ofOctets:)) {
+            value = v
+            return
+        }
         var v: UInt128 = 0
         for b in bytes { v = v << 8 | UInt128(b) }
         value = v
+    }
+
+    static func value(ofOctets octets: UnsafeBufferPointer<UInt8>) -> UInt128 {
+        var v: UInt128 = 0
+        for b in octets { v = v << 8 | UInt128(b) }
+        return v
     }
 
     /// A /64 prefix's upper half joined with a 64-bit interface identifier

@@ -22,6 +22,17 @@ import Testing
         #expect(IPv6Address(input) == nil)
     }
 
+    /// Octets read through a pointer (arrays, slices) and one by one (a
+    /// collection without contiguous storage) give the same address.
+    @Test func fromOctetsContiguousOrNot() {
+        let octets: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 10) + [0xab, 0xcd]
+        let framed = [0xff] + octets + [0xee]
+        let expected = IPv6Address(UInt128(0x2001_0db8) << 96 | 0xabcd)
+        #expect(IPv6Address(bytes: octets) == expected)
+        #expect(IPv6Address(bytes: framed[1..<17]) == expected)
+        #expect(IPv6Address(bytes: octets.lazy.map { $0 }) == expected)
+    }
+
     @Test func wellKnownAddresses() {
         #expect(IPv6Address.allNodes.description == "ff02::1")
         #expect(IPv6Address.allDHCPRelayAgentsAndServers.description == "ff02::1:2")
