@@ -106,7 +106,13 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         var again: [UInt8] = []
         header.append(to: &again)
         precondition(again.count == header.payloadOffset)
-        if header.isControl { precondition(Array(again.prefix(12)) == Array(bytes.prefix(12))) }
+        if header.isControl {
+            // §3.1: reserved bits are ignored on receipt and sent as 0.
+            var sent = Array(bytes.prefix(12))
+            sent[0] &= 0xcb
+            sent[1] &= 0x0f
+            precondition(Array(again.prefix(12)) == sent)
+        }
     }
     if let avps = try? AVP.parseList(bytes[...], secret: secret) { total &+= avps.count }
     // The input as a proxied CONFREQ option list and as a whole proxy set.
