@@ -72,13 +72,21 @@ extension MultilinkTests {
         _ = try nsA.exec(["ip", "-6", "addr", "add", "2001:db8:ffff::1/128", "dev", "lo"])
         let ping = try nsB.exec(["ping", "-6", "-c", "3", "-i", "0.2", "-W", "3", "-s", "1400", "-I", slaac, "2001:db8:ffff::1"])
         #expect(ping.status == 0, "ping6 over the bundle: \(ping.stdout) \(ping.stderr)")
+        // What the client counted lost before the quiet spell. Once, in a
+        // CI dry run on a loaded machine, it counted one fragment lost, and
+        // that run did not say when. The null fragments below are checked
+        // against this figure, so a loss while the bundle forms does not
+        // read as theirs (one possible cause, not shown: a fragment over a
+        // link the client has not joined yet is discarded, and its number
+        // is then counted lost).
+        let before = b.bundles().first?["counters"]?["lost"]?.int
         // RFC 1990 §4.1 null fragments: once the replies are sent and the
         // links go quiet, the server sends one on each link, and the client
         // counts them (consumed, nothing delivered, nothing lost).
         let quiet = b.waitForBundle(seconds: 20, "null fragments received") { ($0["counters"]?["null_fragments"]?.int ?? 0) >= 2 }
         let sentNull = a.bundles().first?["counters"]?["null_fragments_out"]?.int ?? 0
         #expect(quiet != nil && sentNull >= 2, "A: \(a.bundles()) B: \(b.bundles())")
-        #expect(quiet?["counters"]?["lost"]?.int == 0, "\(String(describing: quiet))")
+        #expect(before != nil && quiet?["counters"]?["lost"]?.int == before, "before: \(String(describing: before)) after: \(String(describing: quiet)) A: \(a.bundles())")
         print("bundle \(bundleA["name"]?.string ?? "?") on \(unit): /64 and /56 bound once; ping6 from \(slaac) ok")
     }
 }
