@@ -56,8 +56,13 @@ build_module() {
             clang -O1 -g -fsanitize=fuzzer-no-link,address -I Sources/CShim/include \
                 -c "$c" -o "$modules/CShim-$(basename "$c" .c).o" || return 1
         done
+        # ar adds to an archive that exists: start from none, so objects of
+        # an earlier build (other sources, or per-file before -wmo) are not
+        # linked twice.
+        rm -f "$modules/libCShim.a"
         ar rcs "$modules/libCShim.a" "$modules"/CShim-*.o || return 1
     else
+        rm -f "$modules/lib$m.a"
         # shellcheck disable=SC2046,SC2086 # one word per source file, per flag
         swiftc $SWIFT_FUZZ_FLAGS -module-name "$m" \
             -I "$modules" -I "$modules/CShim" -emit-library -static \
