@@ -13,13 +13,8 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
         // Called from another module (ncpd, pppinit) this generic runs
         // unspecialised, and a loop over C there heap-allocates per octet:
         // contiguous octets (arrays, slices) are read through a pointer.
-        if let v = bytes.withContiguousStorageIfAvailable(Self.value(ofOctets:)) {
-            value = v
-            return
-        }
-        var v: UInt128 = 0
-        for b in bytes { v = v << 8 | UInt128(b) }
-        value = v
+        value = bytes.withContiguousStorageIfAvailable(Self.value(ofOctets:))
+            ?? Array(bytes).withUnsafeBufferPointer(Self.value(ofOctets:))
     }
 
     static func value(ofOctets octets: UnsafeBufferPointer<UInt8>) -> UInt128 {
